@@ -1,0 +1,131 @@
+# pinwheel - plain Makefile.  `make` builds ./pinwheel; `make check` runs every
+# test and ends with "N passed, N failed"; `make asan` does the same under
+# AddressSanitizer + UBSan; `make fuzz` runs the libFuzzer harnesses;
+# `make deps` installs the Debian packages the build and tests need.
+# V=1 shows commands.  BUILD=DIR puts objects elsewhere.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+SAN ?=
+FUZZ_TIME ?= 5
+
+PKGS = libcurl libarchive jansson libseccomp libelf libcrypto
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wvla -Wwrite-strings -Wformat=2 -Wno-format-nonliteral
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
+	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+PW_LIB_SRCS :=
+PW_SANDBOX_SRCS :=
+PW_TOOLCHAIN_SRCS :=
+PW_RUNNER_SRCS :=
+UNIT_TESTS :=
+TEST_HELPERS :=
+FUZZ_TARGETS :=
+include lib/module.mk sandbox/module.mk toolchains/module.mk runner/module.mk tests/module.mk
+
+LIB_SRCS = $(PW_LIB_SRCS) $(PW_SANDBOX_SRCS) $(PW_TOOLCHAIN_SRCS) $(PW_RUNNER_SRCS)
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/runner/main.o
+UNIT_BINS = $(UNIT_TESTS:%.c=$(BUILD)/%)
+HELPER_BINS = $(TEST_HELPERS:%.c=$(BUILD)/%)
+LIBPW = $(BUILD)/libpinwheel.a
+
+.PHONY: all check asan fuzz fuzz-smoke deps demo install clean check-style format unit-tests
+all: $(BUILD)/pinwheel $(if $(filter build,$(BUILD)),pinwheel)
+
+pinwheel: $(BUILD)/pinwheel
+	$(Q)ln -sf $(BUILD)/pinwheel pinwheel
+
+$(BUILD)/pinwheel: $(MAIN_OBJ) $(LIBPW)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBPW) $(PKG_LIBS)
+
+$(LIBPW): $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBPW)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBPW) $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBPW)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBPW) $(PKG_LIBS)
+
+unit-tests: $(UNIT_BINS) $(HELPER_BINS)
+
+# The test run: unit binaries (cmocka, TAP output) and integration scripts
+# (tests/t*.sh, TAP).  Ends with "N passed, N failed".
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)BUILD=$(BUILD) PINWHEEL=$(CURDIR)/$(BUILD)/pinwheel SRCDIR=$(CURDIR) \
+		UNIT_BINS="$(UNIT_BINS)" FUZZ_SMOKE="$(FUZZ_SMOKE)" \
+		sh tests/run.sh
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		FUZZ_SMOKE=0 check
+
+# libFuzzer harnesses, built with clang into build-fuzz/.
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -g -O1 \
+	      -fsanitize=fuzzer-no-link,address,undefined -DPW_FUZZING
+FUZZ_LIB_OBJS = $(LIB_SRCS:%.c=build-fuzz/%.o)
+FUZZ_BINS = $(FUZZ_TARGETS:%.c=build-fuzz/%)
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	$(Q)clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(FUZZ_BINS)
+
+deps:
+	$(Q)sh tests/deps.sh
+
+demo: deps all
+	$(Q)sh examples/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pinwheel
+	install -m 0755 $(BUILD)/pinwheel $(DESTDIR)$(PREFIX)/bin/pinwheel
+	cp -R profiles $(DESTDIR)$(PREFIX)/share/pinwheel/
+
+check-style:
+	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) runner/main.c
+
+format:
+	$(Q)clang-format -i $(LIB_SRCS) runner/main.c
+
+clean:
+	rm -rf build build-asan build-fuzz pinwheel
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

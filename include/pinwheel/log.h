@@ -1,0 +1,29 @@
+/* log.h - messages to stderr and the progress line.
+ *
+ * Only the CLI layer and progress displays print.  Messages follow git's
+ * style: lowercase, no full stop, names in quotes.  pw_error() prefixes
+ * "pinwheel: ".  Verbosity: -1 quiet, 0 normal, 1 verbose, 2 debug.
+ */
+#ifndef PINWHEEL_LOG_H
+#define PINWHEEL_LOG_H
+
+#include "pinwheel/common.h"
+
+enum pw_color { PW_COLOR_AUTO, PW_COLOR_ALWAYS, PW_COLOR_NEVER };
+
+void pw_log_setup(int verbosity, enum pw_color color, bool json);
+int pw_log_verbosity(void);
+bool pw_log_json(void);
+/* True when progress may be drawn on stderr (a TTY, not quiet, not json). */
+bool pw_log_progress_enabled(void);
+bool pw_log_color(void);
+
+void pw_error(const char *fmt, ...) PW_PRINTF(1, 2);
+void pw_warn(const char *fmt, ...) PW_PRINTF(1, 2);
+void pw_info(const char *fmt, ...) PW_PRINTF(1, 2);  /* hidden by -q */
+void pw_debug(const char *fmt, ...) PW_PRINTF(1, 2); /* shown with -v */
+
+/* Format a byte count as "12.3 MiB" into out (at least 16 bytes). */
+void pw_format_bytes(uint64_t n, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,53 @@
+/* cmd_later.c - commands of the CLI contract that are not built yet.  Each
+ * has its true help text and says plainly that it is not built (exit 2).
+ * A command moves out of this file into runner/cmd_NAME.c when it lands. */
+#include "pinwheel/cli.h"
+
+#define NOT_YET "\nnot built yet in this version: the command exits with status 2.\n"
+
+const char pw_help_lock[] =
+	"usage: pinwheel lock [DIR] [--check]\n\n"
+	"Resolve every input named by DIR/pinwheel.json (base roots, interpreters,\n"
+	"build requirements, Rust toolchain, crates) to artifacts pinned by sha256\n"
+	"and write DIR/pinwheel.lock.  --check exits 1 when the lock is stale.\n" NOT_YET;
+const char pw_help_build[] =
+	"usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
+	"                      [--shard K/N] [--out DIR]\n\n"
+	"Build the wheels of every target offline in its sandboxed root, audit,\n"
+	"tag, repair, repack and smoke-test them, and write a provenance manifest.\n" NOT_YET;
+const char pw_help_verify[] =
+	"usage: pinwheel verify [DIR] [--only ID]...\n\n"
+	"Build each target twice under varied outer conditions and compare the\n"
+	"wheels byte for byte.\n" NOT_YET;
+const char pw_help_plan[] =
+	"usage: pinwheel plan [DIR] [--format json|github]\n\n"
+	"Print the target matrix, for CI fan-out.\n" NOT_YET;
+const char pw_help_audit[] =
+	"usage: pinwheel audit WHEEL... [--json]\n\n"
+	"Report the best manylinux tag each wheel can carry and why.\n" NOT_YET;
+const char pw_help_repair[] =
+	"usage: pinwheel repair WHEEL [--plat TAG] [-w DIR]\n\n"
+	"Vendor disallowed libraries into the wheel and retag it.\n" NOT_YET;
+const char pw_help_inspect[] =
+	"usage: pinwheel inspect WHEEL [--json]\n\n"
+	"Show a wheel's contents, extensions and tags, and check its RECORD.\n" NOT_YET;
+
+#define LATER(name)                                                            \
+	int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv)           \
+	{                                                                      \
+		(void)ctx;                                                     \
+		for (int i = 1; i < argc; i++)                                 \
+			if (pw_is_help(argv[i])) {                             \
+				fputs(pw_help_##name, stdout);                 \
+				return PW_EXIT_OK;                             \
+			}                                                      \
+		return pw_not_built(#name);                                    \
+	}
+
+LATER(lock)
+LATER(build)
+LATER(verify)
+LATER(plan)
+LATER(audit)
+LATER(repair)
+LATER(inspect)

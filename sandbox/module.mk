@@ -1,0 +1,2 @@
+# sandbox/: knows nothing else of pinwheel (only lib/).
+PW_SANDBOX_SRCS +=

@@ -1,0 +1,163 @@
+/* test_lib.c - unit tests of lib/: buffers, errors, hashing, parsing,
+ * fs helpers, JSON loading. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h"
+#include "pinwheel/json.h"
+
+static void test_buf_cap(void **state)
+{
+	struct pw_buf b = PW_BUF_INIT(8);
+
+	(void)state;
+	assert_non_null(b.buf);
+	assert_string_equal(b.buf, "");
+	assert_int_equal(pw_buf_adds(&b, "abcd"), 0);
+	assert_int_equal(pw_buf_addf(&b, "%d", 123), 0);
+	assert_string_equal(b.buf, "abcd123");
+	assert_int_equal(pw_buf_adds(&b, "xy"), -E2BIG);
+	assert_string_equal(b.buf, "abcd123");
+	assert_int_equal(pw_buf_adds(&b, "z"), 0);
+	assert_int_equal(b.len, 8);
+	pw_buf_release(&b);
+	assert_int_equal(b.len, 0);
+}
+
+static void test_buf_detach(void **state)
+{
+	struct pw_buf b = PW_BUF_INIT(1 << 20);
+	size_t len;
+	char *s;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(pw_buf_adds(&b, "0123456789"), 0);
+	s = pw_buf_detach(&b, &len);
+	assert_int_equal(len, 10000);
+	assert_int_equal(strlen(s), 10000);
+	assert_string_equal(b.buf, "");
+	free(s);
+}
+
+static void test_sha256(void **state)
+{
+	char hex[PW_SHA256_HEX];
+
+	(void)state;
+	pw_sha256_mem("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_true(pw_sha256_hex_valid(hex));
+	assert_false(pw_sha256_hex_valid("BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	assert_false(pw_sha256_hex_valid("ba78"));
+	pw_sha256_mem("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(pw_parse_size("10", &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(pw_parse_size("4K", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(pw_parse_size("2g", &v), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(pw_parse_size("", &v), -EINVAL);
+	assert_int_equal(pw_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(pw_parse_size("1.5M", &v), -EINVAL);
+	assert_int_equal(pw_parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(pw_parse_size("17179869184G", &v), -ERANGE);
+}
+
+static void test_err(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(pw_err_set(&e, EINVAL, "bad '%s'", "x"), -EINVAL);
+	assert_string_equal(e.msg, "bad 'x'");
+	assert_int_equal(pw_err_prefix(&e, "reading '%s'", "f"), -EINVAL);
+	assert_string_equal(e.msg, "reading 'f': bad 'x'");
+	assert_int_equal(pw_err_sys(&e, ENOENT, "open 'y'"), -ENOENT);
+	assert_string_equal(e.msg, "open 'y': No such file or directory");
+}
+
+static void test_fs_atomic_and_rm(void **state)
+{
+	char dir[] = "/tmp/pwunit.XXXXXX";
+	struct pw_buf b = PW_BUF_INIT(100);
+	char *p, *q;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p = pw_path_join(dir, "a/b/c");
+	assert_int_equal(pw_mkdir_p(p, 0755), 0);
+	q = pw_path_join(p, "f");
+	assert_int_equal(pw_write_file_atomic(q, "hello", 5, 0644), 0);
+	assert_int_equal(pw_read_file(q, &b), 0);
+	assert_string_equal(b.buf, "hello");
+	free(q);
+	assert_int_equal(pw_make_readonly_at(AT_FDCWD, dir), 0);
+	assert_int_equal(pw_rm_rf(dir), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	free(p);
+	pw_buf_release(&b);
+}
+
+static void test_path_join(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = pw_path_join("/a/", "/b");
+	assert_string_equal(p, "/a/b");
+	free(p);
+	p = pw_path_join("/", "b");
+	assert_string_equal(p, "/b");
+	free(p);
+}
+
+static void test_json_errors(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	json_t *j;
+
+	(void)state;
+	j = pw_json_load_mem("x.json", "{\n  \"a\": 1,\n  \"a\": 2\n}", 22, &e);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "x.json:3:"));
+	j = pw_json_load_mem("y.json", "{\"b\": [1, 2]}", 13, &e);
+	assert_non_null(j);
+	json_decref(j);
+	j = pw_json_load_file("/nonexistent/z.json", &e);
+	assert_null(j);
+	assert_string_equal(e.msg, "could not read '/nonexistent/z.json': No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_detach),
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_err),
+		cmocka_unit_test(test_fs_atomic_and_rm),
+		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_json_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

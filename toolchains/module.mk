@@ -1,0 +1,2 @@
+# toolchains/: store, fetch, unpack, providers.  May use sandbox/ and lib/.
+PW_TOOLCHAIN_SRCS +=
