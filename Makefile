@@ -34,7 +34,9 @@ PW_RUNNER_SRCS :=
 UNIT_TESTS :=
 TEST_HELPERS :=
 FUZZ_TARGETS :=
-include lib/module.mk sandbox/module.mk toolchains/module.mk runner/module.mk tests/module.mk
+# Each area lists its sources, unit tests, helpers and fuzz targets in its own
+# mk/AREA.mk, so areas grow without touching one another's lists.
+include $(sort $(wildcard mk/*.mk))
 
 LIB_SRCS = $(PW_LIB_SRCS) $(PW_SANDBOX_SRCS) $(PW_TOOLCHAIN_SRCS) $(PW_RUNNER_SRCS)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -1,2 +1,2 @@
 # sandbox/: knows nothing else of pinwheel (only lib/).
-PW_SANDBOX_SRCS +=
+PW_SANDBOX_SRCS += sandbox/seccomp.c
