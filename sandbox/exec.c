@@ -13,8 +13,10 @@
  * pipe (step + errno) with exit status 125, 126 (not executable) or 127
  * (not found).
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -23,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "pinwheel/fsutil.h"
 #include "pinwheel/seccomp.h"
 #include "sandbox-int.h"
 
@@ -136,6 +139,43 @@ static int exec_command(struct sb_ctx *c)
 	return seen_eacces ? EACCES : ENOENT;
 }
 
+static int write_self(const char *name, const char *data)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pw_write_all(fd, data, strlen(data));
+	close(fd);
+	return r;
+}
+
+/* With --emulate the outer namespace maps uid 0 (binfmt_misc's files belong
+ * to the namespace's root, so init must be that root to register); the
+ * command then gets its own uid in a nested user namespace that maps it
+ * onto the same host uid.  user.max_user_namespaces=1 outside allows just
+ * this one. */
+static int enter_inner_userns(struct sb_ctx *c)
+{
+	char map[64];
+	int r;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return sb_step(c, errno, "create the command's user namespace");
+	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->uid);
+	if ((r = write_self("uid_map", map)) < 0)
+		return sb_step(c, -r, "write the command's uid_map");
+	if ((r = write_self("setgroups", "deny")) < 0)
+		return sb_step(c, -r, "write the command's setgroups");
+	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->gid);
+	if ((r = write_self("gid_map", map)) < 0)
+		return sb_step(c, -r, "write the command's gid_map");
+	return 0;
+}
+
 __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 {
 	const struct pw_sandbox_spec *s = c->spec;
@@ -145,6 +185,8 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (c->spec->emulate_arch && c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if (sb_child_rlimits(c) < 0)
 		sb_child_fail(c, errno ? errno : EPERM, PW_SANDBOX_EXIT_SETUP);
 	umask(022);

@@ -293,9 +293,10 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 	r = attach(c, m, rootfd, "/proc", false);
 	if (r < 0)
 		goto out;
-	/* No nested user namespaces, whatever the seccomp profile. */
+	/* No nested user namespaces, whatever the seccomp profile (but the
+	 * one the command needs under --emulate, see exec.c). */
 	fd = openat(m, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || pw_write_all(fd, "0\n", 2) < 0) {
+	if (fd < 0 || pw_write_all(fd, c->spec->emulate_arch && c->spec->uid ? "1\n" : "0\n", 2) < 0) {
 		r = sb_step(c, errno, "limit user.max_user_namespaces");
 		if (fd >= 0)
 			close(fd);

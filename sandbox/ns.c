@@ -129,14 +129,18 @@ static int write_id_maps(pid_t pid, const struct pw_sandbox_spec *s, struct pw_e
 	char map[64];
 	int r;
 
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->uid, (unsigned)geteuid());
+	/* --emulate: init is the namespace's root, see exec.c. */
+	uid_t in_uid = s->emulate_arch ? 0 : s->uid;
+	gid_t in_gid = s->emulate_arch ? 0 : s->gid;
+
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_uid, (unsigned)geteuid());
 	r = write_proc(pid, "uid_map", map);
 	if (r < 0)
 		return pw_err_sys(e, -r, "write uid_map");
 	r = write_proc(pid, "setgroups", "deny");
 	if (r < 0 && r != -ENOENT)
 		return pw_err_sys(e, -r, "write setgroups");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->gid, (unsigned)getegid());
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_gid, (unsigned)getegid());
 	r = write_proc(pid, "gid_map", map);
 	if (r < 0)
 		return pw_err_sys(e, -r, "write gid_map");
