@@ -31,7 +31,7 @@ fetch() {
 if [ ! -x "$QEMU" ] || [ ! -x "$BUSYBOX" ]; then
 	fetch || skip_all "could not fetch qemu-user-static and busybox-static:arm64"
 fi
-plan 13
+plan 12
 
 host_binfmt() { ls -A /proc/sys/fs/binfmt_misc 2>&1; grep binfmt_misc /proc/self/mountinfo | wc -l; }
 before=$(host_binfmt)
