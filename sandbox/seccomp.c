@@ -1,23 +1,1072 @@
-/* seccomp.c - placeholder: the libseccomp compiler lands separately. */
+/* seccomp.c - seccomp profiles: JSON loader, libseccomp compiler, BPF cache
+ * and the async-signal-safe installer.
+ *
+ * A profile (docs/seccomp.md) is parsed into rules, each rule is expanded
+ * into plain libseccomp rules (any_bits, in and not_in become one rule per
+ * bit, value or range), and one filter per architecture the kernel can run
+ * for us is built and merged into one program, exported as classic BPF.
+ * The program is cached by content: in memory per process and, when asked,
+ * on disk.  The child installs it with two raw syscalls.
+ */
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h"
+#include "pinwheel/json.h"
 #include "pinwheel/seccomp.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+#define PROFILE_MAX (1u << 20)  /* bytes of JSON we accept */
+#define MAX_EXPANDED 512        /* plain rules one profile rule may become */
+#define MAX_ARGS 6
+#define CACHE_FORMAT "pinwheel-seccomp-v1"
+
+/* The embedded profiles, generated from profiles/seccomp/NAME.json by the rule
+ * in mk/sandbox.mk (the definition repeats there). */
+struct pw_seccomp_builtin_ent {
+	const char *name;
+	const char *path;
+	const char *data;
+	size_t len;
+};
+extern const struct pw_seccomp_builtin_ent pw_seccomp_builtins[];
+extern const size_t pw_seccomp_nbuiltins;
+
+struct pw_seccomp_prog {
+	struct sock_fprog fprog; /* points at insns */
+	struct sock_filter *insns;
+	size_t n;
+	enum pw_seccomp_source source;
+};
+
+/* ---- names: constants, errno values, actions, architectures ---- */
+
+struct named {
+	const char *name;
+	uint64_t value;
+};
+
+#define N(x) { #x, (uint64_t)(x) }
+static const struct named constants[] = {
+	N(AF_UNSPEC), N(AF_UNIX), N(AF_LOCAL), N(AF_INET), N(AF_INET6), N(AF_NETLINK),
+	N(AF_PACKET), N(AF_BLUETOOTH), N(AF_VSOCK), N(AF_CAN), N(AF_ALG), N(AF_KEY),
+	N(AF_XDP), N(AF_TIPC), N(AF_RDS),
+	N(CLONE_NEWNS), N(CLONE_NEWCGROUP), N(CLONE_NEWUTS), N(CLONE_NEWIPC),
+	N(CLONE_NEWUSER), N(CLONE_NEWPID), N(CLONE_NEWNET), N(CLONE_VM), N(CLONE_FS),
+	N(CLONE_FILES), N(CLONE_SIGHAND), N(CLONE_THREAD),
+	N(S_ISUID), N(S_ISGID), N(S_ISVTX),
+	N(TIOCSTI), N(TIOCLINUX),
+	N(PER_LINUX), N(PER_LINUX32), N(ADDR_NO_RANDOMIZE),
+	N(SOCK_STREAM), N(SOCK_DGRAM), N(SOCK_RAW),
+};
+
+static const struct named errnos[] = {
+	N(EPERM), N(ENOENT), N(EIO), N(EBADF), N(EAGAIN), N(ENOMEM), N(EACCES),
+	N(EFAULT), N(EBUSY), N(EEXIST), N(EXDEV), N(ENODEV), N(EINVAL), N(ENOTTY),
+	N(EROFS), N(ENOSYS), N(ENOTSUP), N(EOPNOTSUPP), N(EAFNOSUPPORT),
+	N(EPROTONOSUPPORT), N(ESOCKTNOSUPPORT), N(ENETUNREACH), N(ECONNREFUSED),
+};
+#undef N
+
+static bool lookup_named(const struct named *t, size_t n, const char *name, uint64_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name)) {
+			*out = t[i].value;
+			return true;
+		}
+	return false;
+}
+
+struct arch_info {
+	uint32_t token;
+	const char *name;
+	bool narrow; /* libseccomp compares 32-bit arguments */
+};
+
+static const struct arch_info arches[] = {
+	{ SCMP_ARCH_X86_64, "x86_64", false }, { SCMP_ARCH_X86, "x86", true },
+	{ SCMP_ARCH_X32, "x32", true },        { SCMP_ARCH_AARCH64, "aarch64", false },
+	{ SCMP_ARCH_ARM, "arm", true },        { SCMP_ARCH_PPC64LE, "ppc64le", false },
+	{ SCMP_ARCH_PPC64, "ppc64", false },   { SCMP_ARCH_S390X, "s390x", false },
+	{ SCMP_ARCH_S390, "s390", true },      { SCMP_ARCH_RISCV64, "riscv64", false },
+};
+
+static const struct arch_info *arch_find(uint32_t token)
+{
+	static const struct arch_info unknown = { 0, "unknown", false };
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(arches); i++)
+		if (arches[i].token == token)
+			return &arches[i];
+	return &unknown;
+}
+
+/* The ABIs the kernel runs for a process of the native architecture,
+ * besides the native one. */
+static size_t compat_arches(uint32_t native, uint32_t out[2])
+{
+	switch (native) {
+	case SCMP_ARCH_X86_64:
+		out[0] = SCMP_ARCH_X86;
+		out[1] = SCMP_ARCH_X32;
+		return 2;
+	case SCMP_ARCH_AARCH64:
+		out[0] = SCMP_ARCH_ARM;
+		return 1;
+	case SCMP_ARCH_S390X:
+		out[0] = SCMP_ARCH_S390;
+		return 1;
+	case SCMP_ARCH_PPC64:
+		out[0] = SCMP_ARCH_PPC;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the parsed profile ---- */
+
+enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MASKED_EQ, OP_ANY_BITS, OP_IN, OP_NOT_IN };
+
+static const char *const op_names[] = {
+	[OP_EQ] = "eq", [OP_NE] = "ne", [OP_LT] = "lt", [OP_LE] = "le", [OP_GT] = "gt",
+	[OP_GE] = "ge", [OP_MASKED_EQ] = "masked_eq", [OP_ANY_BITS] = "any_bits",
+	[OP_IN] = "in", [OP_NOT_IN] = "not_in",
+};
+
+struct cond {
+	unsigned index;
+	enum op op;
+	uint64_t mask;  /* OP_MASKED_EQ */
+	uint64_t value; /* plain ops; OP_ANY_BITS: the bits */
+	uint64_t *set;  /* OP_IN, OP_NOT_IN: sorted, unique */
+	size_t nset;
+};
+
+struct rule {
+	const char **names; /* point into the JSON document */
+	size_t nnames;
+	uint32_t action;
+	struct cond conds[MAX_ARGS];
+	size_t nconds;
+	bool unless_net;
+};
+
+struct profile {
+	const char *name; /* for messages */
+	json_t *root;
+	uint32_t def_action;
+	bool compat_kill;
+	struct rule *rules;
+	size_t nrules;
+};
+
+static void profile_release(struct profile *pr)
+{
+	for (size_t i = 0; i < pr->nrules; i++) {
+		free(pr->rules[i].names);
+		for (size_t j = 0; j < pr->rules[i].nconds; j++)
+			free(pr->rules[i].conds[j].set);
+	}
+	free(pr->rules);
+	json_decref(pr->root);
+	memset(pr, 0, sizeof(*pr));
+}
+
+static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
+	PW_PRINTF(4, 5);
+static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = EINVAL;
+	return pw_err_set(e, EINVAL, "%s: %s: %s", pr->name, field, what);
+}
+
+/* Refuse keys outside @allowed (NULL-terminated). */
+static int check_keys(struct profile *pr, json_t *obj, const char *field,
+		      const char *const *allowed, struct pw_err *e)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(key, allowed[i]))
+				break;
+		if (!allowed[i])
+			return bad(pr, e, field, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+/* A number: a JSON integer >= 0, a string holding one (decimal or 0x hex),
+ * or a constant name; with @or_array, an array of those OR'ed together. */
+static int parse_value(struct profile *pr, json_t *v, const char *field, bool or_array,
+		       uint64_t *out, struct pw_err *e)
+{
+	if (or_array && json_is_array(v)) {
+		uint64_t acc = 0, x;
+		size_t i;
+		json_t *it;
+		if (json_array_size(v) == 0)
+			return bad(pr, e, field, "expected a non-empty array");
+		json_array_foreach(v, i, it) {
+			char sub[256];
+			snprintf(sub, sizeof(sub), "%s[%zu]", field, i);
+			if (parse_value(pr, it, sub, false, &x, e) < 0)
+				return -EINVAL;
+			acc |= x;
+		}
+		*out = acc;
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+		if (i < 0)
+			return bad(pr, e, field, "expected a number >= 0, got %lld", (long long)i);
+		*out = (uint64_t)i;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (*s >= '0' && *s <= '9') {
+			char *end;
+			errno = 0;
+			unsigned long long x = strtoull(s, &end, 0);
+			if (errno || *end)
+				return bad(pr, e, field, "'%s' is not a 64-bit number", s);
+			*out = x;
+			return 0;
+		}
+		if (lookup_named(constants, PW_ARRAY_SIZE(constants), s, out))
+			return 0;
+		return bad(pr, e, field, "unknown constant '%s' (expected a number or a name listed in docs/seccomp.md)", s);
+	}
+	return bad(pr, e, field, or_array ? "expected a number, a constant name or an array of them"
+					  : "expected a number or a constant name");
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int parse_cond(struct profile *pr, json_t *c, const char *field, struct cond *out,
+		      struct pw_err *e)
+{
+	static const char *const keys[] = { "index", "op", "value", "mask", "comment", NULL };
+	char sub[256];
+	json_t *v;
+	const char *op;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(c))
+		return bad(pr, e, field, "expected an object");
+	if (check_keys(pr, c, field, keys, e) < 0)
+		return -EINVAL;
+	v = json_object_get(c, "index");
+	snprintf(sub, sizeof(sub), "%s.index", field);
+	if (!v || !json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) >= MAX_ARGS)
+		return bad(pr, e, sub, "expected an argument index from 0 to 5");
+	out->index = (unsigned)json_integer_value(v);
+	v = json_object_get(c, "op");
+	snprintf(sub, sizeof(sub), "%s.op", field);
+	if (!v || !json_is_string(v))
+		return bad(pr, e, sub, "expected one of eq, ne, lt, le, gt, ge, masked_eq, any_bits, in, not_in");
+	op = json_string_value(v);
+	for (k = 0; k < PW_ARRAY_SIZE(op_names); k++)
+		if (!strcmp(op, op_names[k]))
+			break;
+	if (k == PW_ARRAY_SIZE(op_names))
+		return bad(pr, e, sub, "unknown op '%s' (expected eq, ne, lt, le, gt, ge, masked_eq, any_bits, in or not_in)", op);
+	out->op = (enum op)k;
+
+	v = json_object_get(c, "mask");
+	snprintf(sub, sizeof(sub), "%s.mask", field);
+	if (out->op == OP_MASKED_EQ) {
+		if (!v)
+			return bad(pr, e, sub, "masked_eq needs a mask");
+		if (parse_value(pr, v, sub, true, &out->mask, e) < 0)
+			return -EINVAL;
+	} else if (v) {
+		return bad(pr, e, sub, "only masked_eq takes a mask");
+	}
+
+	v = json_object_get(c, "value");
+	snprintf(sub, sizeof(sub), "%s.value", field);
+	if (!v)
+		return bad(pr, e, sub, "missing");
+	if (out->op == OP_IN || out->op == OP_NOT_IN) {
+		size_t i, n = json_array_size(v);
+		json_t *it;
+		if (!json_is_array(v) || n == 0)
+			return bad(pr, e, sub, "%s expects a non-empty array of values", op);
+		if (n > 64)
+			return bad(pr, e, sub, "at most 64 values");
+		out->set = pw_xcalloc(n, sizeof(*out->set));
+		json_array_foreach(v, i, it) {
+			char sub2[300];
+			snprintf(sub2, sizeof(sub2), "%s[%zu]", sub, i);
+			if (parse_value(pr, it, sub2, false, &out->set[i], e) < 0)
+				return -EINVAL;
+		}
+		qsort(out->set, n, sizeof(*out->set), cmp_u64);
+		out->nset = 0;
+		for (i = 0; i < n; i++)
+			if (i == 0 || out->set[i] != out->set[out->nset - 1])
+				out->set[out->nset++] = out->set[i];
+		return 0;
+	}
+	if (parse_value(pr, v, sub, out->op == OP_ANY_BITS || out->op == OP_MASKED_EQ,
+			&out->value, e) < 0)
+		return -EINVAL;
+	if (out->op == OP_ANY_BITS && out->value == 0)
+		return bad(pr, e, sub, "any_bits needs at least one bit");
+	if (out->op == OP_MASKED_EQ && (out->value & ~out->mask))
+		return bad(pr, e, sub, "value has bits outside the mask, so it can never match");
+	return 0;
+}
+
+/* "action" (+ "errno") of an object: the libseccomp action. */
+static int parse_action(struct profile *pr, json_t *obj, const char *field, const char *akey,
+			const char *ekey, uint32_t *out, struct pw_err *e)
+{
+	char sub[256];
+	json_t *a = json_object_get(obj, akey), *er = json_object_get(obj, ekey);
+	const char *s;
+
+	snprintf(sub, sizeof(sub), "%s%s%s", field, *field ? "." : "", akey);
+	if (!a || !json_is_string(a))
+		return bad(pr, e, sub, "expected one of allow, log, errno, kill");
+	s = json_string_value(a);
+	if (strcmp(s, "errno") && er) {
+		snprintf(sub, sizeof(sub), "%s%s%s", field, *field ? "." : "", ekey);
+		return bad(pr, e, sub, "only allowed with action errno");
+	}
+	if (!strcmp(s, "allow")) {
+		*out = SCMP_ACT_ALLOW;
+	} else if (!strcmp(s, "log")) {
+		*out = SCMP_ACT_LOG;
+	} else if (!strcmp(s, "kill")) {
+		*out = SCMP_ACT_KILL_PROCESS;
+	} else if (!strcmp(s, "errno")) {
+		uint64_t n = 0;
+		snprintf(sub, sizeof(sub), "%s%s%s", field, *field ? "." : "", ekey);
+		if (!er)
+			return bad(pr, e, sub, "action errno needs an errno (a name such as \"EPERM\" or a number)");
+		if (json_is_string(er)) {
+			if (!lookup_named(errnos, PW_ARRAY_SIZE(errnos), json_string_value(er), &n))
+				return bad(pr, e, sub, "unknown errno name '%s'", json_string_value(er));
+		} else if (json_is_integer(er) && json_integer_value(er) > 0 &&
+			   json_integer_value(er) < 4096) {
+			n = (uint64_t)json_integer_value(er);
+		} else {
+			return bad(pr, e, sub, "expected an errno name or a number from 1 to 4095");
+		}
+		*out = SCMP_ACT_ERRNO((uint32_t)n);
+	} else {
+		return bad(pr, e, sub, "unknown action '%s' (expected allow, log, errno or kill)", s);
+	}
+	return 0;
+}
+
+static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out,
+		      struct pw_err *e)
+{
+	static const char *const keys[] = { "names", "action", "errno", "args", "unless",
+					    "comment", NULL };
+	char field[64], sub[128];
+	json_t *v, *it;
+	size_t i, nexpand = 0;
+	unsigned seen = 0;
+
+	snprintf(field, sizeof(field), "syscalls[%zu]", ri);
+	if (!json_is_object(r))
+		return bad(pr, e, field, "expected an object");
+	if (check_keys(pr, r, field, keys, e) < 0)
+		return -EINVAL;
+	if ((v = json_object_get(r, "comment")) && !json_is_string(v))
+		return bad(pr, e, field, "comment: expected a string");
+
+	v = json_object_get(r, "names");
+	snprintf(sub, sizeof(sub), "%s.names", field);
+	if (!v || !json_is_array(v) || json_array_size(v) == 0)
+		return bad(pr, e, sub, "expected a non-empty array of syscall names");
+	out->names = pw_xcalloc(json_array_size(v), sizeof(*out->names));
+	json_array_foreach(v, i, it) {
+		const char *name = json_string_value(it);
+		snprintf(sub, sizeof(sub), "%s.names[%zu]", field, i);
+		if (!name)
+			return bad(pr, e, sub, "expected a syscall name");
+		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+			return bad(pr, e, sub, "unknown syscall '%s' on %s", name,
+				   arch_find(seccomp_arch_native())->name);
+		out->names[out->nnames++] = name;
+	}
+
+	if (parse_action(pr, r, field, "action", "errno", &out->action, e) < 0)
+		return -EINVAL;
+	if (out->action == pr->def_action)
+		return bad(pr, e, field, "the action is the default action, so the rule has no effect");
+
+	if ((v = json_object_get(r, "unless"))) {
+		snprintf(sub, sizeof(sub), "%s.unless", field);
+		if (!json_is_string(v) || strcmp(json_string_value(v), "net"))
+			return bad(pr, e, sub, "expected \"net\"");
+		out->unless_net = true;
+	}
+
+	if ((v = json_object_get(r, "args"))) {
+		snprintf(sub, sizeof(sub), "%s.args", field);
+		if (!json_is_array(v) || json_array_size(v) > MAX_ARGS)
+			return bad(pr, e, sub, "expected an array of at most 6 conditions");
+		json_array_foreach(v, i, it) {
+			struct cond *c = &out->conds[out->nconds];
+			snprintf(sub, sizeof(sub), "%s.args[%zu]", field, i);
+			out->nconds++;
+			if (parse_cond(pr, it, sub, c, e) < 0)
+				return -EINVAL;
+			if (seen & (1u << c->index))
+				return bad(pr, e, sub, "argument %u already has a condition in this rule (write a second rule)", c->index);
+			seen |= 1u << c->index;
+			if (c->op == OP_ANY_BITS || c->op == OP_IN || c->op == OP_NOT_IN)
+				nexpand++;
+			if (nexpand > 1)
+				return bad(pr, e, sub, "at most one any_bits, in or not_in condition per rule");
+		}
+	}
+	return 0;
+}
+
+/* Parse @data into @pr; @pr owns everything after, even on failure. */
+static int profile_parse(struct profile *pr, const char *name, const char *data, size_t n,
+			 struct pw_err *e)
+{
+	static const char *const keys[] = { "description", "default_action", "default_errno",
+					    "compat_arches", "syscalls", "$schema", NULL };
+	json_t *v, *it;
+	size_t i;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->name = name;
+	if (n > PROFILE_MAX) {
+		errno = E2BIG;
+		return pw_err_set(e, E2BIG, "%s: larger than %u bytes", name, PROFILE_MAX);
+	}
+	pr->root = pw_json_load_mem(name, data, n, e);
+	if (!pr->root)
+		return -EINVAL;
+	if (!json_is_object(pr->root))
+		return bad(pr, e, "(top level)", "expected an object");
+	if (check_keys(pr, pr->root, "(top level)", keys, e) < 0)
+		return -EINVAL;
+	if ((v = json_object_get(pr->root, "description")) && !json_is_string(v))
+		return bad(pr, e, "description", "expected a string");
+	if ((v = json_object_get(pr->root, "$schema")) && !json_is_string(v))
+		return bad(pr, e, "$schema", "expected a string");
+	if (parse_action(pr, pr->root, "", "default_action", "default_errno", &pr->def_action, e) < 0)
+		return -EINVAL;
+	if ((v = json_object_get(pr->root, "compat_arches"))) {
+		const char *s = json_string_value(v);
+		if (!s || (strcmp(s, "filter") && strcmp(s, "kill")))
+			return bad(pr, e, "compat_arches", "expected \"filter\" or \"kill\"");
+		pr->compat_kill = !strcmp(s, "kill");
+	}
+	v = json_object_get(pr->root, "syscalls");
+	if (!v || !json_is_array(v))
+		return bad(pr, e, "syscalls", "expected an array of rules");
+	pr->rules = pw_xcalloc(json_array_size(v) + 1, sizeof(*pr->rules));
+	json_array_foreach(v, i, it) {
+		pr->nrules++;
+		if (parse_rule(pr, it, i, &pr->rules[i], e) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int pw_seccomp_profile_check(const char *name, const char *data, size_t n, struct pw_err *e)
+{
+	struct profile pr;
+	int r = profile_parse(&pr, name, data, n, e);
+
+	profile_release(&pr);
+	return r;
+}
+
+/* ---- expansion and compilation ---- */
+
+struct plain {
+	struct scmp_arg_cmp c[MAX_ARGS];
+	unsigned n;
+};
+
+struct expansion {
+	struct plain *v;
+	size_t n, alloc;
+};
+
+static struct scmp_arg_cmp mkcmp(unsigned idx, enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	struct scmp_arg_cmp c = { .arg = idx, .op = op, .datum_a = a, .datum_b = b };
+
+	return c;
+}
+
+static int push(struct expansion *x, const struct plain *base, const struct scmp_arg_cmp *extra)
+{
+	if (x->n == MAX_EXPANDED)
+		return -E2BIG;
+	if (x->n == x->alloc) {
+		x->alloc = x->alloc ? 2 * x->alloc : 16;
+		x->v = pw_xrealloc(x->v, x->alloc * sizeof(*x->v));
+	}
+	x->v[x->n] = *base;
+	if (extra)
+		x->v[x->n].c[x->v[x->n].n++] = *extra;
+	x->n++;
+	return 0;
+}
+
+/* Rules matching every value in [a, b] (a > 0): aligned power-of-two blocks,
+ * each a masked_eq, as a router splits an address range into prefixes. */
+static int push_range(struct expansion *x, const struct plain *base, unsigned idx, uint64_t a,
+		      uint64_t b)
+{
+	for (;;) {
+		unsigned bits = 0;
+		struct scmp_arg_cmp c;
+		int r;
+		while (bits < 63 && !(a & ((2ULL << bits) - 1)) && a + ((2ULL << bits) - 1) <= b &&
+		       a + ((2ULL << bits) - 1) >= a)
+			bits++;
+		/* block of 2^bits values starting at a */
+		c = mkcmp(idx, SCMP_CMP_MASKED_EQ, ~((1ULL << bits) - 1), a);
+		if ((r = push(x, base, &c)) < 0)
+			return r;
+		if (a + ((1ULL << bits) - 1) >= b)
+			return 0;
+		a += 1ULL << bits;
+	}
+}
+
+static int expand_rule(const struct rule *ru, struct expansion *x)
+{
+	struct plain base = { .n = 0 };
+	const struct cond *ex = NULL;
+	struct scmp_arg_cmp c;
+	int r = 0;
+
+	for (size_t i = 0; i < ru->nconds; i++) {
+		const struct cond *k = &ru->conds[i];
+		static const enum scmp_compare map[] = {
+			[OP_EQ] = SCMP_CMP_EQ, [OP_NE] = SCMP_CMP_NE, [OP_LT] = SCMP_CMP_LT,
+			[OP_LE] = SCMP_CMP_LE, [OP_GT] = SCMP_CMP_GT, [OP_GE] = SCMP_CMP_GE,
+			[OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+		};
+		if (k->op == OP_ANY_BITS || k->op == OP_IN || k->op == OP_NOT_IN) {
+			ex = k;
+			continue;
+		}
+		base.c[base.n++] = k->op == OP_MASKED_EQ ? mkcmp(k->index, map[k->op], k->mask, k->value)
+							 : mkcmp(k->index, map[k->op], k->value, 0);
+	}
+	if (!ex)
+		return push(x, &base, NULL);
+	switch (ex->op) {
+	case OP_ANY_BITS:
+		for (unsigned b = 0; b < 64 && r == 0; b++)
+			if (ex->value & (1ULL << b)) {
+				c = mkcmp(ex->index, SCMP_CMP_MASKED_EQ, 1ULL << b, 1ULL << b);
+				r = push(x, &base, &c);
+			}
+		return r;
+	case OP_IN:
+		for (size_t i = 0; i < ex->nset && r == 0; i++) {
+			c = mkcmp(ex->index, SCMP_CMP_EQ, ex->set[i], 0);
+			r = push(x, &base, &c);
+		}
+		return r;
+	default: { /* OP_NOT_IN: the gaps between the allowed values */
+		uint64_t lo = 0;
+		for (size_t i = 0; i < ex->nset && r == 0; i++) {
+			uint64_t v = ex->set[i];
+			if (v > lo) {
+				if (lo == 0) {
+					c = mkcmp(ex->index, SCMP_CMP_LT, v, 0);
+					r = push(x, &base, &c);
+				} else {
+					r = push_range(x, &base, ex->index, lo, v - 1);
+				}
+			}
+			lo = v + 1;
+		}
+		if (r == 0 && ex->set[ex->nset - 1] != UINT64_MAX) {
+			c = mkcmp(ex->index, SCMP_CMP_GT, ex->set[ex->nset - 1], 0);
+			r = push(x, &base, &c);
+		}
+		return r;
+	}
+	}
+}
+
+/* libseccomp compares only 32 bits on some ABIs (and mishandles wider
+ * operands there); the arguments it sees are 32-bit.  Rewrite a plain rule
+ * for that: false when it can never match (drop it), conditions that always
+ * hold removed. */
+static bool narrow_rule(struct plain *p)
+{
+	const uint64_t lo = 0xffffffffULL;
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct scmp_arg_cmp c = p->c[i];
+		bool always = false;
+		switch (c.op) {
+		case SCMP_CMP_EQ:
+			if (c.datum_a > lo)
+				return false;
+			break;
+		case SCMP_CMP_NE:
+			always = c.datum_a > lo;
+			break;
+		case SCMP_CMP_LT:
+			always = c.datum_a > lo;
+			break;
+		case SCMP_CMP_LE:
+			always = c.datum_a >= lo;
+			break;
+		case SCMP_CMP_GT:
+			if (c.datum_a >= lo)
+				return false;
+			break;
+		case SCMP_CMP_GE:
+			if (c.datum_a > lo)
+				return false;
+			break;
+		case SCMP_CMP_MASKED_EQ:
+			if (c.datum_b > lo)
+				return false;
+			c.datum_a &= lo;
+			if (c.datum_a == 0) {
+				if (c.datum_b)
+					return false;
+				always = true;
+			}
+			break;
+		default:
+			break;
+		}
+		if (!always)
+			p->c[out++] = c;
+	}
+	p->n = out;
+	return true;
+}
+
+static int add_rules_for_arch(struct profile *pr, scmp_filter_ctx ctx, const struct arch_info *ai,
+			      const struct pw_seccomp_opts *opts, struct pw_err *e)
+{
+	for (size_t ri = 0; ri < pr->nrules; ri++) {
+		const struct rule *ru = &pr->rules[ri];
+		struct expansion x = { 0 };
+		int r;
+		if (ru->unless_net && opts && opts->allow_net)
+			continue;
+		r = expand_rule(ru, &x);
+		if (r < 0) {
+			free(x.v);
+			return bad(pr, e, "syscalls", "rule %zu expands to more than %d plain rules", ri, MAX_EXPANDED);
+		}
+		for (size_t ni = 0; ni < ru->nnames && r == 0; ni++) {
+			const char *name = ru->names[ni];
+			int nr = seccomp_syscall_resolve_name(name);
+			int anr = seccomp_syscall_resolve_name_arch(ai->token, name);
+			if (anr == __NR_SCMP_ERROR || anr <= -10000)
+				continue; /* no such syscall on this ABI */
+			for (size_t k = 0; k < x.n && r == 0; k++) {
+				struct plain p = x.v[k];
+				if (ai->narrow && !narrow_rule(&p))
+					continue;
+				/* A multiplexed call (i386 socketcall) keeps its
+				 * arguments in memory: conditions cannot be
+				 * checked there (docs/seccomp.md, limits). */
+				if (anr < 0 && p.n > 0)
+					continue;
+				r = seccomp_rule_add_array(ctx, ru->action, nr, p.n, p.c);
+				if (r < 0) {
+					char f[96];
+					snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", ri, ni);
+					bad(pr, e, f, "libseccomp could not add a rule for '%s' on %s: %s",
+					    name, ai->name, strerror(-r));
+				}
+			}
+		}
+		free(x.v);
+		if (r < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int lib_err(struct pw_err *e, int r, const char *what)
+{
+	errno = -r;
+	return pw_err_set(e, -r, "libseccomp: %s: %s", what, strerror(-r));
+}
+
+/* Build the filter of @pr and export it into @out (raw sock_filter array). */
+static int profile_compile(struct profile *pr, const struct pw_seccomp_opts *opts,
+			   struct pw_buf *out, struct pw_err *e)
+{
+	uint32_t native = seccomp_arch_native(), list[3];
+	size_t n = 1;
+	scmp_filter_ctx main_ctx = NULL;
+	int r = 0, fd;
+
+	list[0] = native;
+	if (!pr->compat_kill)
+		n += compat_arches(native, list + 1);
+	for (size_t i = 0; i < n; i++) {
+		scmp_filter_ctx ctx = seccomp_init(pr->def_action);
+		if (!ctx) {
+			r = lib_err(e, -ENOMEM, "seccomp_init failed");
+			goto out;
+		}
+		if (i > 0) {
+			if ((r = seccomp_arch_remove(ctx, native)) < 0 ||
+			    (r = seccomp_arch_add(ctx, list[i])) < 0) {
+				seccomp_release(ctx);
+				lib_err(e, r, "could not add an architecture");
+				goto out;
+			}
+		}
+		if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+		    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0) {
+			seccomp_release(ctx);
+			lib_err(e, r, "could not set a filter attribute");
+			goto out;
+		}
+		r = add_rules_for_arch(pr, ctx, arch_find(list[i]), opts, e);
+		if (r < 0) {
+			seccomp_release(ctx);
+			goto out;
+		}
+		if (!main_ctx) {
+			main_ctx = ctx;
+		} else if ((r = seccomp_merge(main_ctx, ctx)) < 0) {
+			seccomp_release(ctx);
+			lib_err(e, r, "could not merge the per-architecture filters");
+			goto out;
+		}
+	}
+	fd = memfd_create("pinwheel-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = pw_err_sys(e, errno, "memfd_create");
+		goto out;
+	}
+	r = seccomp_export_bpf(main_ctx, fd);
+	if (r < 0) {
+		lib_err(e, r, "could not export the filter");
+	} else if (lseek(fd, 0, SEEK_SET) < 0) {
+		r = pw_err_sys(e, errno, "lseek on the exported filter");
+	} else if ((r = pw_read_fd(fd, out)) < 0) {
+		pw_err_set(e, -r, "%s: the filter is larger than %d instructions", pr->name, BPF_MAXINSNS);
+	} else if (out->len == 0 || out->len % sizeof(struct sock_filter)) {
+		r = pw_err_set(e, EIO, "libseccomp exported a filter of %zu bytes", out->len);
+	}
+	close(fd);
+out:
+	if (main_ctx)
+		seccomp_release(main_ctx);
+	if (r < 0)
+		errno = -r;
+	return r < 0 ? r : 0;
+}
+
+/* ---- cache ---- */
+
+struct cache_ent {
+	char key[PW_SHA256_HEX];
+	struct sock_filter *insns;
+	size_t n;
+	struct cache_ent *next;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_ent *cache_head;
+
+static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *opts,
+		      char key[PW_SHA256_HEX])
+{
+	const struct scmp_version *v = seccomp_version();
+	struct pw_buf b = PW_BUF_INIT(PROFILE_MAX + 256);
+
+	if (pw_buf_addf(&b, "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
+			v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+			seccomp_arch_native(), opts && opts->allow_net) < 0 ||
+	    pw_buf_add(&b, data, n) < 0)
+		abort(); /* n was checked against PROFILE_MAX */
+	pw_sha256_mem(b.buf, b.len, key);
+	pw_buf_release(&b);
+}
+
+static struct pw_seccomp_prog *prog_new(const void *insns, size_t n, enum pw_seccomp_source src)
+{
+	struct pw_seccomp_prog *p = pw_xcalloc(1, sizeof(*p));
+
+	p->insns = pw_xmalloc(n * sizeof(*p->insns));
+	memcpy(p->insns, insns, n * sizeof(*p->insns));
+	p->n = n;
+	p->fprog.len = (unsigned short)n;
+	p->fprog.filter = p->insns;
+	p->source = src;
+	return p;
+}
+
+static struct pw_seccomp_prog *mem_lookup(const char *key)
+{
+	struct pw_seccomp_prog *p = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (struct cache_ent *c = cache_head; c; c = c->next)
+		if (!strcmp(c->key, key)) {
+			p = prog_new(c->insns, c->n, PW_SECCOMP_MEM_CACHE);
+			break;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	return p;
+}
+
+static void mem_store(const char *key, const void *insns, size_t n)
+{
+	struct cache_ent *c = pw_xcalloc(1, sizeof(*c));
+
+	memcpy(c->key, key, PW_SHA256_HEX);
+	c->insns = pw_xmalloc(n * sizeof(*c->insns));
+	memcpy(c->insns, insns, n * sizeof(*c->insns));
+	c->n = n;
+	pthread_mutex_lock(&cache_lock);
+	c->next = cache_head;
+	cache_head = c;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void pw_seccomp_cache_clear(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	while (cache_head) {
+		struct cache_ent *c = cache_head;
+		cache_head = c->next;
+		free(c->insns);
+		free(c);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Is this plausibly a program libseccomp wrote?  The kernel checks the rest
+ * when it is installed. */
+static bool insns_sane(const struct sock_filter *f, size_t n)
+{
+	return n > 0 && n <= BPF_MAXINSNS && f[0].code == (BPF_LD | BPF_W | BPF_ABS) &&
+	       f[0].k == offsetof(struct seccomp_data, arch) &&
+	       BPF_CLASS(f[n - 1].code) == BPF_RET;
+}
+
+/* Read KEY.bpf from the cache directory: a regular file of ours, not
+ * writable by others, a whole number of instructions.  NULL when absent or
+ * unfit (the caller recompiles and rewrites it). */
+static struct pw_seccomp_prog *disk_lookup(const char *dir, const char *key)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/%s.bpf", dir, key);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct pw_buf b = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
+	struct pw_seccomp_prog *p = NULL;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022))
+		return NULL;
+	if (pw_read_fd(fd, &b) == 0 && b.len % sizeof(struct sock_filter) == 0 &&
+	    insns_sane((const struct sock_filter *)(const void *)b.buf, b.len / sizeof(struct sock_filter)))
+		p = prog_new(b.buf, b.len / sizeof(struct sock_filter), PW_SECCOMP_DISK_CACHE);
+	pw_buf_release(&b);
+	return p;
+}
+
+/* Best effort: a cache that cannot be written only costs time. */
+static void disk_store(const char *dir, const char *key, const void *insns, size_t n)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/%s.bpf", dir, key);
+
+	if (pw_mkdir_p(dir, 0700) < 0)
+		return;
+	(void)pw_write_file_atomic(path, insns, n * sizeof(struct sock_filter), 0644);
+}
+
+/* ---- public entry points ---- */
+
+struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *data, size_t n,
+					       const struct pw_seccomp_opts *opts,
+					       struct pw_err *e)
+{
+	struct pw_buf out = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
+	struct pw_seccomp_prog *p;
+	struct profile pr;
+	char key[PW_SHA256_HEX];
+	size_t count;
+	int r;
+
+	if (n > PROFILE_MAX) {
+		pw_err_set(e, E2BIG, "%s: larger than %u bytes", name, PROFILE_MAX);
+		errno = E2BIG;
+		return NULL;
+	}
+	cache_key(data, n, opts, key);
+	if ((p = mem_lookup(key)))
+		return p;
+	if (opts && opts->cache_dir && (p = disk_lookup(opts->cache_dir, key))) {
+		mem_store(key, p->insns, p->n);
+		return p;
+	}
+	r = profile_parse(&pr, name, data, n, e);
+	if (r == 0)
+		r = profile_compile(&pr, opts, &out, e);
+	profile_release(&pr);
+	if (r < 0) {
+		pw_buf_release(&out);
+		errno = -r;
+		return NULL;
+	}
+	count = out.len / sizeof(struct sock_filter);
+	p = prog_new(out.buf, count, PW_SECCOMP_COMPILED);
+	pw_buf_release(&out);
+	mem_store(key, p->insns, p->n);
+	if (opts && opts->cache_dir)
+		disk_store(opts->cache_dir, key, p->insns, p->n);
+	return p;
+}
+
+static bool is_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	return strchr(s, '/') || (n >= 5 && !strcmp(s + n - 5, ".json"));
+}
 
 struct pw_seccomp_prog *pw_seccomp_compile(const char *name_or_path,
 					   const struct pw_seccomp_opts *opts,
 					   struct pw_err *e)
 {
-	(void)opts;
-	pw_err_set(e, ENOSYS, "seccomp profile '%s': not built yet", name_or_path);
-	errno = ENOSYS;
-	return NULL;
+	struct pw_buf b = PW_BUF_INIT(PROFILE_MAX);
+	struct pw_seccomp_prog *p;
+	int r;
+
+	if (!is_path(name_or_path)) {
+		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++) {
+			const struct pw_seccomp_builtin_ent *be = &pw_seccomp_builtins[i];
+			if (!strcmp(be->name, name_or_path))
+				return pw_seccomp_compile_mem(be->path, be->data, be->len, opts, e);
+		}
+		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
+			(void)pw_buf_addf(&b, "%s%s", i ? ", " : "", pw_seccomp_builtins[i].name);
+		pw_err_set(e, ENOENT, "unknown seccomp profile '%s' (built-in: %s; a path needs a '/' or a .json suffix)",
+			   name_or_path, b.len ? b.buf : "none");
+		pw_buf_release(&b);
+		errno = ENOENT;
+		return NULL;
+	}
+	r = pw_read_file(name_or_path, &b);
+	if (r < 0) {
+		if (r == -E2BIG)
+			pw_err_set(e, E2BIG, "%s: larger than %u bytes", name_or_path, PROFILE_MAX);
+		else
+			pw_err_sys(e, -r, "could not read seccomp profile '%s'", name_or_path);
+		pw_buf_release(&b);
+		errno = -r;
+		return NULL;
+	}
+	p = pw_seccomp_compile_mem(name_or_path, b.buf, b.len, opts, e);
+	pw_buf_release(&b);
+	return p;
 }
 
 void pw_seccomp_prog_free(struct pw_seccomp_prog *p)
 {
-	(void)p;
+	if (!p)
+		return;
+	free(p->insns);
+	free(p);
 }
 
+const void *pw_seccomp_prog_insns(const struct pw_seccomp_prog *p, size_t *count)
+{
+	*count = p->n;
+	return p->insns;
+}
+
+enum pw_seccomp_source pw_seccomp_prog_source(const struct pw_seccomp_prog *p)
+{
+	return p->source;
+}
+
+const char *pw_seccomp_builtin_name(size_t i)
+{
+	return i < pw_seccomp_nbuiltins ? pw_seccomp_builtins[i].name : NULL;
+}
+
+const char *pw_seccomp_builtin(const char *name, size_t *len)
+{
+	for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
+		if (!strcmp(pw_seccomp_builtins[i].name, name)) {
+			*len = pw_seccomp_builtins[i].len;
+			return pw_seccomp_builtins[i].data;
+		}
+	errno = ENOENT;
+	return NULL;
+}
+
+/* Only raw syscalls: this runs in the child between fork and exec. */
 int pw_seccomp_install(const struct pw_seccomp_prog *p)
 {
-	(void)p;
-	return -ENOSYS;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->fprog) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->fprog, 0, 0) < 0)
+		return -errno;
+	return 0;
 }
