@@ -4,11 +4,13 @@
  * EINVAL... and a filtered one with the profile's errno.
  *
  *   sysprobe [--filter PROFILE [--net] [--cache DIR]] [--time N] CASE...
+ *   sysprobe [--filter PROFILE] --exec PROGRAM ARGS...
  *
  * prints one line per case, "CASE errno=NAME" ("errno=0" when the call
  * succeeded).  "list" prints every case name.  --time N compiles the profile
  * N times and prints "compile-first-us=X compile-cached-us=Y insns=Z" (the
- * benchmark).  Exit status 0, 2 for a usage or profile error (message on
+ * benchmark).  --exec runs PROGRAM under the filter (no_new_privs tests).
+ * Exit status 0, 2 for a usage or profile error (message on
  * stderr).
  */
 #include <fcntl.h>
@@ -190,6 +192,12 @@ static long probe(const char *c)
 	/* everyday calls that must keep working */
 	if (!strcmp(c, "getpid")) return syscall(SYS_getpid) > 0 ? 0 : -1;
 	if (!strcmp(c, "read-badfd")) return syscall(SYS_read, -1, BADPTR, 1);
+	if (!strcmp(c, "euid-root")) {
+		if (geteuid() == 0)
+			return 0;
+		errno = EPERM;
+		return -1;
+	}
 	/* the i386 ABI through int $0x80 (i386 numbers) */
 	if (!strcmp(c, "i386-getpid")) return i386_syscall(20, 0, 0, 0) > 0 ? 0 : -1;
 	if (!strcmp(c, "i386-keyctl")) return i386_syscall(288, 0x7fffffff, 0, 0);
@@ -224,7 +232,7 @@ static const char *const all_cases[] = {
 	"mount_setattr", "io_uring_setup", "io_uring_enter", "io_uring_register", "socket-unix",
 	"socket-netlink", "socket-inet", "socket-inet6", "socket-packet", "socket-vsock",
 	"socket-unspec", "socket-hi-inet", "socket-hi-unix", "socket-inet-real", "socket-unix-real",
-	"getpid", "read-badfd", "i386-getpid", "i386-keyctl", "i386-ptrace", "i386-reboot",
+	"getpid", "read-badfd", "euid-root", "i386-getpid", "i386-keyctl", "i386-ptrace", "i386-reboot",
 	"i386-unshare", "i386-clone3", "i386-chmod-suid", "x32-getpid", "x32-keyctl", "x32-ptrace",
 	"x32-unshare", "x32-bpf",
 };
@@ -269,6 +277,7 @@ int main(int argc, char **argv)
 {
 	struct pw_seccomp_opts o = { .allow_net = false, .cache_dir = NULL };
 	const char *filter = NULL;
+	bool exec = false;
 	long timing = 0;
 	int i;
 
@@ -279,6 +288,8 @@ int main(int argc, char **argv)
 			o.allow_net = true;
 		else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
 			o.cache_dir = argv[++i];
+		else if (!strcmp(argv[i], "--exec"))
+			exec = true;
 		else if (!strcmp(argv[i], "--time") && i + 1 < argc)
 			timing = strtol(argv[++i], NULL, 10);
 		else {
@@ -307,6 +318,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sysprobe: could not install the filter: %s\n", strerror(-r));
 			return 2;
 		}
+	}
+	if (exec) {
+		if (i == argc)
+			return 2;
+		execv(argv[i], argv + i);
+		fprintf(stderr, "sysprobe: could not run '%s': %s\n", argv[i], strerror(errno));
+		return 2;
 	}
 	for (; i < argc; i++) {
 		long r;
