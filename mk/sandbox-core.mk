@@ -1,0 +1,4 @@
+# sandbox/ core: namespaces, mounts, limits, exec, emulation (seccomp.c is
+# listed in mk/sandbox.mk).
+PW_SANDBOX_SRCS += sandbox/spec.c sandbox/ns.c sandbox/mounts.c sandbox/net.c \
+		   sandbox/limits.c sandbox/emulate.c sandbox/exec.c
