@@ -18,7 +18,12 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -89,6 +94,91 @@ static long p_tty(unsigned long req)
 	return r < 0 ? -1 : 0;
 }
 
+/* PTRACE_ATTACH a process we made: our child, or (from a second child)
+ * its sibling.  Everything made here is killed and reaped. */
+static long p_ptrace(bool sibling)
+{
+	pid_t a, b;
+	int st, err = 0;
+	long r;
+
+	a = fork();
+	if (a < 0)
+		return -1;
+	if (a == 0) {
+		pause();
+		_exit(0);
+	}
+	if (!sibling) {
+		r = syscall(SYS_ptrace, PTRACE_ATTACH, a, NULL, NULL);
+		err = errno;
+	} else {
+		b = fork();
+		if (b == 0) {
+			r = syscall(SYS_ptrace, PTRACE_ATTACH, a, NULL, NULL);
+			_exit(r == 0 ? 0 : errno);
+		}
+		r = -1;
+		if (b > 0 && waitpid(b, &st, 0) == b && WIFEXITED(st)) {
+			err = WEXITSTATUS(st);
+			r = err ? -1 : 0;
+		}
+	}
+	kill(a, SIGKILL);
+	waitpid(a, &st, 0);
+	errno = err;
+	return r;
+}
+
+/* Things a build could try for real. */
+static long p_chmod_suid_real(void)
+{
+	char path[] = "/tmp/sysprobe-suid.XXXXXX";
+	int fd = mkstemp(path), err;
+	long r;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	r = syscall(SYS_chmod, path, 04755);
+	err = errno;
+	unlink(path);
+	errno = err;
+	return r;
+}
+
+static long p_mount_tmpfs(void)
+{
+	char dir[] = "/tmp/sysprobe-mnt.XXXXXX";
+	long r;
+	int err;
+
+	if (!mkdtemp(dir))
+		return -1;
+	r = syscall(SYS_mount, "none", dir, "tmpfs", 0, NULL);
+	err = errno;
+	if (r == 0)
+		umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	errno = err;
+	return r;
+}
+
+static long p_child_unshare(unsigned long flags)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(syscall(SYS_unshare, flags) == 0 ? 0 : errno);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	errno = WEXITSTATUS(st);
+	return errno ? -1 : 0;
+}
+
 #define CL(f) (syscall(SYS_clone, (unsigned long)(f) | CLONE_SIGHAND, NULL, NULL, NULL, 0))
 
 static long probe(const char *c)
@@ -138,6 +228,19 @@ static long probe(const char *c)
 	if (!strcmp(c, "ioctl-tiocsti-hi")) return syscall(SYS_ioctl, -1, 0x100000000UL | TIOCSTI, BADPTR);
 	if (!strcmp(c, "ioctl-tioclinux")) return syscall(SYS_ioctl, -1, 0x541C, BADPTR);
 	if (!strcmp(c, "tty-tiocsti")) return p_tty(TIOCSTI);
+	/* for real, inside the sandbox */
+	if (!strcmp(c, "ptrace-child")) return p_ptrace(false);
+	if (!strcmp(c, "ptrace-sibling")) return p_ptrace(true);
+	if (!strcmp(c, "mount-tmpfs")) return p_mount_tmpfs();
+	if (!strcmp(c, "unshare-user")) return p_child_unshare(CLONE_NEWUSER);
+	if (!strcmp(c, "unshare-mount")) return p_child_unshare(CLONE_NEWNS);
+	if (!strcmp(c, "chmod-suid-real")) return p_chmod_suid_real();
+	if (!strcmp(c, "no_new_privs")) {
+		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+			return 0;
+		errno = EPERM;
+		return -1;
+	}
 	/* host administration */
 	if (!strcmp(c, "acct")) return syscall(SYS_acct, BADPTR);
 	if (!strcmp(c, "swapon")) return syscall(SYS_swapon, BADPTR, 0);
@@ -234,7 +337,8 @@ static const char *const all_cases[] = {
 	"socket-unspec", "socket-hi-inet", "socket-hi-unix", "socket-inet-real", "socket-unix-real",
 	"getpid", "read-badfd", "euid-root", "i386-getpid", "i386-keyctl", "i386-ptrace", "i386-reboot",
 	"i386-unshare", "i386-clone3", "i386-chmod-suid", "x32-getpid", "x32-keyctl", "x32-ptrace",
-	"x32-unshare", "x32-bpf",
+	"x32-unshare", "x32-bpf", "ptrace-child", "ptrace-sibling", "mount-tmpfs",
+	"unshare-user", "unshare-mount", "chmod-suid-real", "no_new_privs",
 };
 
 static double now_us(void)
