@@ -9,7 +9,7 @@
  * prints one line per case, "CASE errno=NAME" ("errno=0" when the call
  * succeeded).  "list" prints every case name.  --time N compiles the profile
  * N times and prints "compile-first-us=X compile-cached-us=Y insns=Z" (the
- * benchmark).  --exec runs PROGRAM under the filter (no_new_privs tests).
+ * benchmark); "syscall-ns" prints the cost of getppid() under the filter.  --exec runs PROGRAM under the filter (no_new_privs tests).
  * Exit status 0, 2 for a usage or profile error (message on
  * stderr).
  */
@@ -422,6 +422,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sysprobe: could not install the filter: %s\n", strerror(-r));
 			return 2;
 		}
+	}
+	if (i < argc && !strcmp(argv[i], "syscall-ns")) {
+		/* cost of one cheap syscall under the installed filter (if any) */
+		double t0 = now_us();
+		for (long k = 0; k < 1000000; k++)
+			syscall(SYS_getppid);
+		printf("syscall-ns=%.1f\n", (now_us() - t0) / 1e3);
+		return 0;
 	}
 	if (exec) {
 		if (i == argc)
