@@ -26,7 +26,7 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
-#include "pinwheel/hash.h"
+#include "pinwheel/hash.h" /* PW_SHA256_HEX */
 #include "pinwheel/json.h"
 #include "pinwheel/seccomp.h"
 
@@ -830,19 +830,117 @@ struct cache_ent {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_ent *cache_head;
 
+/* SHA-256 (FIPS 180-4) for the cache key.  Not lib/hash.c: the first use
+ * of libcrypto in a process costs about a millisecond of initialisation,
+ * a third of the sandbox start-up budget, for a few kilobytes of input.
+ * test_seccomp checks it against lib/hash.c. */
+struct sha256 {
+	uint32_t h[8];
+	unsigned char blk[64];
+	uint64_t len;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *s, const unsigned char *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha256_k[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+	}
+	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n > 0) {
+		size_t used = s->len % 64, take = 64 - used < n ? 64 - used : n;
+		memcpy(s->blk + used, p, take);
+		s->len += take, p += take, n -= take;
+		if (s->len % 64 == 0)
+			sha256_block(s, s->blk);
+	}
+}
+
+static void sha256_hex(struct sha256 *s, char hex[PW_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint64_t bits = s->len * 8;
+	unsigned char pad[72] = { 0x80 };
+	size_t npad = (s->len % 64 < 56 ? 56 : 120) - s->len % 64;
+
+	for (int i = 0; i < 8; i++)
+		pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_update(s, pad, npad + 8);
+	for (int i = 0; i < 32; i++) {
+		unsigned char byte = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+		hex[2 * i] = digits[byte >> 4];
+		hex[2 * i + 1] = digits[byte & 15];
+	}
+	hex[64] = '\0';
+}
+
 static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *opts,
 		      char key[PW_SHA256_HEX])
 {
 	const struct scmp_version *v = seccomp_version();
-	struct pw_buf b = PW_BUF_INIT(PROFILE_MAX + 256);
+	struct sha256 s;
+	char head[160];
+	int len;
 
-	if (pw_buf_addf(&b, "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
-			v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
-			seccomp_arch_native(), opts && opts->allow_net) < 0 ||
-	    pw_buf_add(&b, data, n) < 0)
-		abort(); /* n was checked against PROFILE_MAX */
-	pw_sha256_mem(b.buf, b.len, key);
-	pw_buf_release(&b);
+	len = snprintf(head, sizeof(head), "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
+		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+		       seccomp_arch_native(), opts && opts->allow_net);
+	sha256_init(&s);
+	sha256_update(&s, head, (size_t)len);
+	sha256_update(&s, data, n);
+	sha256_hex(&s, key);
+}
+
+/* For the unit test: the hash above on @data. */
+void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX]);
+void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX])
+{
+	struct sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, data, n);
+	sha256_hex(&s, hex);
 }
 
 static struct pw_seccomp_prog *prog_new(const void *insns, size_t n, enum pw_seccomp_source src)

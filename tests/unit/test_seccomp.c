@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h"
 #include "pinwheel/seccomp.h"
 
 #define X32_BIT 0x40000000u
@@ -488,6 +489,26 @@ static void test_cache_not_writable_by_others(void **state)
 	assert_int_equal(pw_rm_rf(dir), 0);
 }
 
+void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX]);
+
+/* The cache key's own SHA-256 agrees with lib/hash.c at every padding edge. */
+static void test_sha256(void **state)
+{
+	char buf[300], a[PW_SHA256_HEX], b[PW_SHA256_HEX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 7 + 3);
+	for (size_t n = 0; n <= sizeof(buf); n++) {
+		pw_seccomp_sha256_for_test(buf, n, a);
+		pw_sha256_mem(buf, n, b);
+		if (strcmp(a, b))
+			fail_msg("length %zu: %s != %s", n, a, b);
+	}
+	pw_seccomp_sha256_for_test("abc", 3, a);
+	assert_string_equal(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 /* Install in a child and check the kernel agrees with the interpreter. */
 static void test_install(void **state)
 {
@@ -533,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_builtins_and_names),
 		cmocka_unit_test(test_caches),
 		cmocka_unit_test(test_cache_not_writable_by_others),
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_install),
 	};
 
