@@ -470,6 +470,52 @@ static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out
 	return 0;
 }
 
+struct name_use {
+	const char *name;
+	size_t rule, idx;
+	bool uncond;
+};
+
+static int cmp_use(const void *a, const void *b)
+{
+	const struct name_use *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* libseccomp resolves overlapping rules silently (an unconditional rule
+ * wins over conditional ones whatever their order; of two unconditional
+ * ones the first wins), so a syscall with an unconditional rule may have
+ * no other rule. */
+static int check_overlap(struct profile *pr, struct pw_err *e)
+{
+	struct name_use *u;
+	size_t n = 0, k = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < pr->nrules; i++)
+		n += pr->rules[i].nnames;
+	u = pw_xcalloc(n + 1, sizeof(*u));
+	for (size_t i = 0; i < pr->nrules; i++)
+		for (size_t j = 0; j < pr->rules[i].nnames; j++)
+			u[k++] = (struct name_use){ pr->rules[i].names[j], i, j, pr->rules[i].nconds == 0 };
+	qsort(u, n, sizeof(*u), cmp_use);
+	for (size_t i = 1; i < n && r == 0; i++) {
+		const struct name_use *a = &u[i - 1], *b = &u[i];
+		char f[96];
+		if (strcmp(a->name, b->name) || (!a->uncond && !b->uncond))
+			continue;
+		snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", b->rule, b->idx);
+		r = bad(pr, e, f, "'%s' already has a rule in syscalls[%zu] and one of them has no conditions (it would override the other)",
+			b->name, a->rule);
+	}
+	free(u);
+	return r;
+}
+
 /* Parse @data into @pr; @pr owns everything after, even on failure. */
 static int profile_parse(struct profile *pr, const char *name, const char *data, size_t n,
 			 struct pw_err *e)
@@ -513,7 +559,7 @@ static int profile_parse(struct profile *pr, const char *name, const char *data,
 		if (parse_rule(pr, it, i, &pr->rules[i], e) < 0)
 			return -EINVAL;
 	}
-	return 0;
+	return check_overlap(pr, e);
 }
 
 int pw_seccomp_profile_check(const char *name, const char *data, size_t n, struct pw_err *e)
@@ -728,8 +774,11 @@ static int add_rules_for_arch(struct profile *pr, scmp_filter_ctx ctx, const str
 				if (r < 0) {
 					char f[96];
 					snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", ri, ni);
-					bad(pr, e, f, "libseccomp could not add a rule for '%s' on %s: %s",
-					    name, ai->name, strerror(-r));
+					if (r == -EEXIST)
+						bad(pr, e, f, "conflicts with an earlier rule for '%s' with the same conditions and another action", name);
+					else
+						bad(pr, e, f, "libseccomp could not add a rule for '%s' on %s: %s",
+						    name, ai->name, strerror(-r));
 				}
 			}
 		}

@@ -261,13 +261,13 @@ static long probe(const char *c)
 	if (!strcmp(c, "ioperm")) return syscall(SYS_ioperm, 0xffffffffUL, 1, 1);
 	if (!strcmp(c, "uselib")) return syscall(SYS_uselib, BADPTR);
 	/* setuid outputs */
-	if (!strcmp(c, "chmod-plain")) return syscall(SYS_chmod, "/nonexistent/pw", 0755);
-	if (!strcmp(c, "chmod-suid")) return syscall(SYS_chmod, "/nonexistent/pw", 04755);
-	if (!strcmp(c, "chmod-sgid")) return syscall(SYS_chmod, "/nonexistent/pw", 02755);
+	if (!strcmp(c, "chmod-plain")) return syscall(SYS_chmod, "/proc/self/pw-nonexistent", 0755);
+	if (!strcmp(c, "chmod-suid")) return syscall(SYS_chmod, "/proc/self/pw-nonexistent", 04755);
+	if (!strcmp(c, "chmod-sgid")) return syscall(SYS_chmod, "/proc/self/pw-nonexistent", 02755);
 	if (!strcmp(c, "fchmod-plain")) return syscall(SYS_fchmod, -1, 0755);
 	if (!strcmp(c, "fchmod-suid")) return syscall(SYS_fchmod, -1, 04755);
-	if (!strcmp(c, "fchmodat-plain")) return syscall(SYS_fchmodat, AT_FDCWD, "/nonexistent/pw", 0644);
-	if (!strcmp(c, "fchmodat-sgid")) return syscall(SYS_fchmodat, AT_FDCWD, "/nonexistent/pw", 02755);
+	if (!strcmp(c, "fchmodat-plain")) return syscall(SYS_fchmodat, AT_FDCWD, "/proc/self/pw-nonexistent", 0644);
+	if (!strcmp(c, "fchmodat-sgid")) return syscall(SYS_fchmodat, AT_FDCWD, "/proc/self/pw-nonexistent", 02755);
 	if (!strcmp(c, "fchmodat2-suid")) return syscall(452, -1, "", 04755, 0);
 	/* ENOSYS group */
 	if (!strcmp(c, "open_tree")) return syscall(SYS_open_tree, -1, BADPTR, 0);
