@@ -37,8 +37,8 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
-#define PROFILE_MAX (1u << 20)  /* bytes of JSON we accept */
-#define MAX_EXPANDED 512        /* plain rules one profile rule may become */
+#define PROFILE_MAX (1u << 20) /* bytes of JSON we accept */
+#define MAX_EXPANDED 512       /* plain rules one profile rule may become */
 #define MAX_ARGS 6
 #define CACHE_FORMAT "pinwheel-seccomp-v1"
 
@@ -67,25 +67,27 @@ struct named {
 	uint64_t value;
 };
 
-#define N(x) { #x, (uint64_t)(x) }
+#define N(x)                                                                                       \
+	{                                                                                          \
+#x, (uint64_t)(x)                                                                  \
+	}
 static const struct named constants[] = {
-	N(AF_UNSPEC), N(AF_UNIX), N(AF_LOCAL), N(AF_INET), N(AF_INET6), N(AF_NETLINK),
-	N(AF_PACKET), N(AF_BLUETOOTH), N(AF_VSOCK), N(AF_CAN), N(AF_ALG), N(AF_KEY),
-	N(AF_XDP), N(AF_TIPC), N(AF_RDS),
-	N(CLONE_NEWNS), N(CLONE_NEWCGROUP), N(CLONE_NEWUTS), N(CLONE_NEWIPC),
-	N(CLONE_NEWUSER), N(CLONE_NEWPID), N(CLONE_NEWNET), N(CLONE_VM), N(CLONE_FS),
-	N(CLONE_FILES), N(CLONE_SIGHAND), N(CLONE_THREAD),
-	N(S_ISUID), N(S_ISGID), N(S_ISVTX),
-	N(TIOCSTI), N(TIOCLINUX),
-	N(PER_LINUX), N(PER_LINUX32), N(ADDR_NO_RANDOMIZE),
-	N(SOCK_STREAM), N(SOCK_DGRAM), N(SOCK_RAW),
+    N(AF_UNSPEC),     N(AF_UNIX),	  N(AF_LOCAL),	   N(AF_INET),	    N(AF_INET6),
+    N(AF_NETLINK),    N(AF_PACKET),	  N(AF_BLUETOOTH), N(AF_VSOCK),	    N(AF_CAN),
+    N(AF_ALG),	      N(AF_KEY),	  N(AF_XDP),	   N(AF_TIPC),	    N(AF_RDS),
+    N(CLONE_NEWNS),   N(CLONE_NEWCGROUP), N(CLONE_NEWUTS), N(CLONE_NEWIPC), N(CLONE_NEWUSER),
+    N(CLONE_NEWPID),  N(CLONE_NEWNET),	  N(CLONE_VM),	   N(CLONE_FS),	    N(CLONE_FILES),
+    N(CLONE_SIGHAND), N(CLONE_THREAD),	  N(S_ISUID),	   N(S_ISGID),	    N(S_ISVTX),
+    N(TIOCSTI),	      N(TIOCLINUX),	  N(PER_LINUX),	   N(PER_LINUX32),  N(ADDR_NO_RANDOMIZE),
+    N(SOCK_STREAM),   N(SOCK_DGRAM),	  N(SOCK_RAW),
 };
 
 static const struct named errnos[] = {
-	N(EPERM), N(ENOENT), N(EIO), N(EBADF), N(EAGAIN), N(ENOMEM), N(EACCES),
-	N(EFAULT), N(EBUSY), N(EEXIST), N(EXDEV), N(ENODEV), N(EINVAL), N(ENOTTY),
-	N(EROFS), N(ENOSYS), N(ENOTSUP), N(EOPNOTSUPP), N(EAFNOSUPPORT),
-	N(EPROTONOSUPPORT), N(ESOCKTNOSUPPORT), N(ENETUNREACH), N(ECONNREFUSED),
+    N(EPERM),		N(ENOENT),	N(EIO),		 N(EBADF),	  N(EAGAIN),
+    N(ENOMEM),		N(EACCES),	N(EFAULT),	 N(EBUSY),	  N(EEXIST),
+    N(EXDEV),		N(ENODEV),	N(EINVAL),	 N(ENOTTY),	  N(EROFS),
+    N(ENOSYS),		N(ENOTSUP),	N(EOPNOTSUPP),	 N(EAFNOSUPPORT), N(EPROTONOSUPPORT),
+    N(ESOCKTNOSUPPORT), N(ENETUNREACH), N(ECONNREFUSED),
 };
 #undef N
 
@@ -106,16 +108,17 @@ struct arch_info {
 };
 
 static const struct arch_info arches[] = {
-	{ SCMP_ARCH_X86_64, "x86_64", false }, { SCMP_ARCH_X86, "x86", true },
-	{ SCMP_ARCH_X32, "x32", true },        { SCMP_ARCH_AARCH64, "aarch64", false },
-	{ SCMP_ARCH_ARM, "arm", true },        { SCMP_ARCH_PPC64LE, "ppc64le", false },
-	{ SCMP_ARCH_PPC64, "ppc64", false },   { SCMP_ARCH_S390X, "s390x", false },
-	{ SCMP_ARCH_S390, "s390", true },      { SCMP_ARCH_RISCV64, "riscv64", false },
+    {SCMP_ARCH_X86_64, "x86_64", false}, {SCMP_ARCH_X86, "x86", true},
+    {SCMP_ARCH_X32, "x32", true},	 {SCMP_ARCH_AARCH64, "aarch64", false},
+    {SCMP_ARCH_ARM, "arm", true},	 {SCMP_ARCH_PPC64LE, "ppc64le", false},
+    {SCMP_ARCH_PPC64, "ppc64", false},	 {SCMP_ARCH_S390X, "s390x", false},
+    {SCMP_ARCH_S390, "s390", true},	 {SCMP_ARCH_RISCV64, "riscv64", false},
+    {SCMP_ARCH_PPC, "ppc", true},
 };
 
 static const struct arch_info *arch_find(uint32_t token)
 {
-	static const struct arch_info unknown = { 0, "unknown", false };
+	static const struct arch_info unknown = {0, "unknown", false};
 
 	for (size_t i = 0; i < PW_ARRAY_SIZE(arches); i++)
 		if (arches[i].token == token)
@@ -151,17 +154,24 @@ static size_t compat_arches(uint32_t native, uint32_t out[2])
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MASKED_EQ, OP_ANY_BITS, OP_IN, OP_NOT_IN };
 
 static const char *const op_names[] = {
-	[OP_EQ] = "eq", [OP_NE] = "ne", [OP_LT] = "lt", [OP_LE] = "le", [OP_GT] = "gt",
-	[OP_GE] = "ge", [OP_MASKED_EQ] = "masked_eq", [OP_ANY_BITS] = "any_bits",
-	[OP_IN] = "in", [OP_NOT_IN] = "not_in",
+    [OP_EQ] = "eq",
+    [OP_NE] = "ne",
+    [OP_LT] = "lt",
+    [OP_LE] = "le",
+    [OP_GT] = "gt",
+    [OP_GE] = "ge",
+    [OP_MASKED_EQ] = "masked_eq",
+    [OP_ANY_BITS] = "any_bits",
+    [OP_IN] = "in",
+    [OP_NOT_IN] = "not_in",
 };
 
 struct cond {
 	unsigned index;
 	enum op op;
-	uint64_t mask;  /* OP_MASKED_EQ */
+	uint64_t mask;	/* OP_MASKED_EQ */
 	uint64_t value; /* plain ops; OP_ANY_BITS: the bits */
-	uint64_t *set;  /* OP_IN, OP_NOT_IN: sorted, unique */
+	uint64_t *set;	/* OP_IN, OP_NOT_IN: sorted, unique */
 	size_t nset;
 };
 
@@ -196,7 +206,7 @@ static void profile_release(struct profile *pr)
 }
 
 static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
-	PW_PRINTF(4, 5);
+    PW_PRINTF(4, 5);
 static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
 {
 	char what[384];
@@ -216,7 +226,8 @@ static int check_keys(struct profile *pr, json_t *obj, const char *field,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		size_t i;
 		for (i = 0; allowed[i]; i++)
 			if (!strcmp(key, allowed[i]))
@@ -238,7 +249,8 @@ static int parse_value(struct profile *pr, json_t *v, const char *field, bool or
 		json_t *it;
 		if (json_array_size(v) == 0)
 			return bad(pr, e, field, "expected a non-empty array");
-		json_array_foreach(v, i, it) {
+		json_array_foreach(v, i, it)
+		{
 			char sub[256];
 			snprintf(sub, sizeof(sub), "%s[%zu]", field, i);
 			if (parse_value(pr, it, sub, false, &x, e) < 0)
@@ -268,10 +280,14 @@ static int parse_value(struct profile *pr, json_t *v, const char *field, bool or
 		}
 		if (lookup_named(constants, PW_ARRAY_SIZE(constants), s, out))
 			return 0;
-		return bad(pr, e, field, "unknown constant '%s' (expected a number or a name listed in docs/seccomp.md)", s);
+		return bad(
+		    pr, e, field,
+		    "unknown constant '%s' (expected a number or a name listed in docs/seccomp.md)",
+		    s);
 	}
-	return bad(pr, e, field, or_array ? "expected a number, a constant name or an array of them"
-					  : "expected a number or a constant name");
+	return bad(pr, e, field,
+		   or_array ? "expected a number, a constant name or an array of them"
+			    : "expected a number or a constant name");
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -284,7 +300,7 @@ static int cmp_u64(const void *a, const void *b)
 static int parse_cond(struct profile *pr, json_t *c, const char *field, struct cond *out,
 		      struct pw_err *e)
 {
-	static const char *const keys[] = { "index", "op", "value", "mask", "comment", NULL };
+	static const char *const keys[] = {"index", "op", "value", "mask", "comment", NULL};
 	char sub[256];
 	json_t *v;
 	const char *op;
@@ -304,13 +320,18 @@ static int parse_cond(struct profile *pr, json_t *c, const char *field, struct c
 	v = json_object_get(c, "op");
 	snprintf(sub, sizeof(sub), "%s.op", field);
 	if (!v || !json_is_string(v))
-		return bad(pr, e, sub, "expected one of eq, ne, lt, le, gt, ge, masked_eq, any_bits, in, not_in");
+		return bad(
+		    pr, e, sub,
+		    "expected one of eq, ne, lt, le, gt, ge, masked_eq, any_bits, in, not_in");
 	op = json_string_value(v);
 	for (k = 0; k < PW_ARRAY_SIZE(op_names); k++)
 		if (!strcmp(op, op_names[k]))
 			break;
 	if (k == PW_ARRAY_SIZE(op_names))
-		return bad(pr, e, sub, "unknown op '%s' (expected eq, ne, lt, le, gt, ge, masked_eq, any_bits, in or not_in)", op);
+		return bad(pr, e, sub,
+			   "unknown op '%s' (expected eq, ne, lt, le, gt, ge, masked_eq, any_bits, "
+			   "in or not_in)",
+			   op);
 	out->op = (enum op)k;
 
 	v = json_object_get(c, "mask");
@@ -336,7 +357,8 @@ static int parse_cond(struct profile *pr, json_t *c, const char *field, struct c
 		if (n > 64)
 			return bad(pr, e, sub, "at most 64 values");
 		out->set = pw_xcalloc(n, sizeof(*out->set));
-		json_array_foreach(v, i, it) {
+		json_array_foreach(v, i, it)
+		{
 			char sub2[300];
 			snprintf(sub2, sizeof(sub2), "%s[%zu]", sub, i);
 			if (parse_value(pr, it, sub2, false, &out->set[i], e) < 0)
@@ -349,8 +371,8 @@ static int parse_cond(struct profile *pr, json_t *c, const char *field, struct c
 				out->set[out->nset++] = out->set[i];
 		return 0;
 	}
-	if (parse_value(pr, v, sub, out->op == OP_ANY_BITS || out->op == OP_MASKED_EQ,
-			&out->value, e) < 0)
+	if (parse_value(pr, v, sub, out->op == OP_ANY_BITS || out->op == OP_MASKED_EQ, &out->value,
+			e) < 0)
 		return -EINVAL;
 	if (out->op == OP_ANY_BITS && out->value == 0)
 		return bad(pr, e, sub, "any_bits needs at least one bit");
@@ -385,10 +407,13 @@ static int parse_action(struct profile *pr, json_t *obj, const char *field, cons
 		uint64_t n = 0;
 		snprintf(sub, sizeof(sub), "%s%s%s", field, *field ? "." : "", ekey);
 		if (!er)
-			return bad(pr, e, sub, "action errno needs an errno (a name such as \"EPERM\" or a number)");
+			return bad(
+			    pr, e, sub,
+			    "action errno needs an errno (a name such as \"EPERM\" or a number)");
 		if (json_is_string(er)) {
 			if (!lookup_named(errnos, PW_ARRAY_SIZE(errnos), json_string_value(er), &n))
-				return bad(pr, e, sub, "unknown errno name '%s'", json_string_value(er));
+				return bad(pr, e, sub, "unknown errno name '%s'",
+					   json_string_value(er));
 		} else if (json_is_integer(er) && json_integer_value(er) > 0 &&
 			   json_integer_value(er) < 4096) {
 			n = (uint64_t)json_integer_value(er);
@@ -397,16 +422,16 @@ static int parse_action(struct profile *pr, json_t *obj, const char *field, cons
 		}
 		*out = SCMP_ACT_ERRNO((uint32_t)n);
 	} else {
-		return bad(pr, e, sub, "unknown action '%s' (expected allow, log, errno or kill)", s);
+		return bad(pr, e, sub, "unknown action '%s' (expected allow, log, errno or kill)",
+			   s);
 	}
 	return 0;
 }
 
-static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out,
-		      struct pw_err *e)
+static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out, struct pw_err *e)
 {
-	static const char *const keys[] = { "names", "action", "errno", "args", "unless",
-					    "comment", NULL };
+	static const char *const keys[] = {"names",  "action",	"errno", "args",
+					   "unless", "comment", NULL};
 	char field[64], sub[128];
 	json_t *v, *it;
 	size_t i, nexpand = 0;
@@ -425,7 +450,8 @@ static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out
 	if (!v || !json_is_array(v) || json_array_size(v) == 0)
 		return bad(pr, e, sub, "expected a non-empty array of syscall names");
 	out->names = pw_xcalloc(json_array_size(v), sizeof(*out->names));
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		const char *name = json_string_value(it);
 		snprintf(sub, sizeof(sub), "%s.names[%zu]", field, i);
 		if (!name)
@@ -439,7 +465,8 @@ static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out
 	if (parse_action(pr, r, field, "action", "errno", &out->action, e) < 0)
 		return -EINVAL;
 	if (out->action == pr->def_action)
-		return bad(pr, e, field, "the action is the default action, so the rule has no effect");
+		return bad(pr, e, field,
+			   "the action is the default action, so the rule has no effect");
 
 	if ((v = json_object_get(r, "unless"))) {
 		snprintf(sub, sizeof(sub), "%s.unless", field);
@@ -452,19 +479,24 @@ static int parse_rule(struct profile *pr, json_t *r, size_t ri, struct rule *out
 		snprintf(sub, sizeof(sub), "%s.args", field);
 		if (!json_is_array(v) || json_array_size(v) > MAX_ARGS)
 			return bad(pr, e, sub, "expected an array of at most 6 conditions");
-		json_array_foreach(v, i, it) {
+		json_array_foreach(v, i, it)
+		{
 			struct cond *c = &out->conds[out->nconds];
 			snprintf(sub, sizeof(sub), "%s.args[%zu]", field, i);
 			out->nconds++;
 			if (parse_cond(pr, it, sub, c, e) < 0)
 				return -EINVAL;
 			if (seen & (1u << c->index))
-				return bad(pr, e, sub, "argument %u already has a condition in this rule (write a second rule)", c->index);
+				return bad(pr, e, sub,
+					   "argument %u already has a condition in this rule "
+					   "(write a second rule)",
+					   c->index);
 			seen |= 1u << c->index;
 			if (c->op == OP_ANY_BITS || c->op == OP_IN || c->op == OP_NOT_IN)
 				nexpand++;
 			if (nexpand > 1)
-				return bad(pr, e, sub, "at most one any_bits, in or not_in condition per rule");
+				return bad(pr, e, sub,
+					   "at most one any_bits, in or not_in condition per rule");
 		}
 	}
 	return 0;
@@ -501,7 +533,8 @@ static int check_overlap(struct profile *pr, struct pw_err *e)
 	u = pw_xcalloc(n + 1, sizeof(*u));
 	for (size_t i = 0; i < pr->nrules; i++)
 		for (size_t j = 0; j < pr->rules[i].nnames; j++)
-			u[k++] = (struct name_use){ pr->rules[i].names[j], i, j, pr->rules[i].nconds == 0 };
+			u[k++] = (struct name_use){pr->rules[i].names[j], i, j,
+						   pr->rules[i].nconds == 0};
 	qsort(u, n, sizeof(*u), cmp_use);
 	for (size_t i = 1; i < n && r == 0; i++) {
 		const struct name_use *a = &u[i - 1], *b = &u[i];
@@ -509,7 +542,9 @@ static int check_overlap(struct profile *pr, struct pw_err *e)
 		if (strcmp(a->name, b->name) || (!a->uncond && !b->uncond))
 			continue;
 		snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", b->rule, b->idx);
-		r = bad(pr, e, f, "'%s' already has a rule in syscalls[%zu] and one of them has no conditions (it would override the other)",
+		r = bad(pr, e, f,
+			"'%s' already has a rule in syscalls[%zu] and one of them has no "
+			"conditions (it would override the other)",
 			b->name, a->rule);
 	}
 	free(u);
@@ -520,8 +555,13 @@ static int check_overlap(struct profile *pr, struct pw_err *e)
 static int profile_parse(struct profile *pr, const char *name, const char *data, size_t n,
 			 struct pw_err *e)
 {
-	static const char *const keys[] = { "description", "default_action", "default_errno",
-					    "compat_arches", "syscalls", "$schema", NULL };
+	static const char *const keys[] = {"description",
+					   "default_action",
+					   "default_errno",
+					   "compat_arches",
+					   "syscalls",
+					   "$schema",
+					   NULL};
 	json_t *v, *it;
 	size_t i;
 
@@ -542,7 +582,8 @@ static int profile_parse(struct profile *pr, const char *name, const char *data,
 		return bad(pr, e, "description", "expected a string");
 	if ((v = json_object_get(pr->root, "$schema")) && !json_is_string(v))
 		return bad(pr, e, "$schema", "expected a string");
-	if (parse_action(pr, pr->root, "", "default_action", "default_errno", &pr->def_action, e) < 0)
+	if (parse_action(pr, pr->root, "", "default_action", "default_errno", &pr->def_action, e) <
+	    0)
 		return -EINVAL;
 	if ((v = json_object_get(pr->root, "compat_arches"))) {
 		const char *s = json_string_value(v);
@@ -554,7 +595,8 @@ static int profile_parse(struct profile *pr, const char *name, const char *data,
 	if (!v || !json_is_array(v))
 		return bad(pr, e, "syscalls", "expected an array of rules");
 	pr->rules = pw_xcalloc(json_array_size(v) + 1, sizeof(*pr->rules));
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		pr->nrules++;
 		if (parse_rule(pr, it, i, &pr->rules[i], e) < 0)
 			return -EINVAL;
@@ -585,7 +627,7 @@ struct expansion {
 
 static struct scmp_arg_cmp mkcmp(unsigned idx, enum scmp_compare op, uint64_t a, uint64_t b)
 {
-	struct scmp_arg_cmp c = { .arg = idx, .op = op, .datum_a = a, .datum_b = b };
+	struct scmp_arg_cmp c = {.arg = idx, .op = op, .datum_a = a, .datum_b = b};
 
 	return c;
 }
@@ -629,7 +671,7 @@ static int push_range(struct expansion *x, const struct plain *base, unsigned id
 
 static int expand_rule(const struct rule *ru, struct expansion *x)
 {
-	struct plain base = { .n = 0 };
+	struct plain base = {.n = 0};
 	const struct cond *ex = NULL;
 	struct scmp_arg_cmp c;
 	int r = 0;
@@ -637,16 +679,21 @@ static int expand_rule(const struct rule *ru, struct expansion *x)
 	for (size_t i = 0; i < ru->nconds; i++) {
 		const struct cond *k = &ru->conds[i];
 		static const enum scmp_compare map[] = {
-			[OP_EQ] = SCMP_CMP_EQ, [OP_NE] = SCMP_CMP_NE, [OP_LT] = SCMP_CMP_LT,
-			[OP_LE] = SCMP_CMP_LE, [OP_GT] = SCMP_CMP_GT, [OP_GE] = SCMP_CMP_GE,
-			[OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+		    [OP_EQ] = SCMP_CMP_EQ,
+		    [OP_NE] = SCMP_CMP_NE,
+		    [OP_LT] = SCMP_CMP_LT,
+		    [OP_LE] = SCMP_CMP_LE,
+		    [OP_GT] = SCMP_CMP_GT,
+		    [OP_GE] = SCMP_CMP_GE,
+		    [OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 		};
 		if (k->op == OP_ANY_BITS || k->op == OP_IN || k->op == OP_NOT_IN) {
 			ex = k;
 			continue;
 		}
-		base.c[base.n++] = k->op == OP_MASKED_EQ ? mkcmp(k->index, map[k->op], k->mask, k->value)
-							 : mkcmp(k->index, map[k->op], k->value, 0);
+		base.c[base.n++] = k->op == OP_MASKED_EQ
+				       ? mkcmp(k->index, map[k->op], k->mask, k->value)
+				       : mkcmp(k->index, map[k->op], k->value, 0);
 	}
 	if (!ex)
 		return push(x, &base, NULL);
@@ -746,14 +793,16 @@ static int add_rules_for_arch(struct profile *pr, scmp_filter_ctx ctx, const str
 {
 	for (size_t ri = 0; ri < pr->nrules; ri++) {
 		const struct rule *ru = &pr->rules[ri];
-		struct expansion x = { 0 };
+		struct expansion x = {0};
 		int r;
 		if (ru->unless_net && opts && opts->allow_net)
 			continue;
 		r = expand_rule(ru, &x);
 		if (r < 0) {
 			free(x.v);
-			return bad(pr, e, "syscalls", "rule %zu expands to more than %d plain rules", ri, MAX_EXPANDED);
+			return bad(pr, e, "syscalls",
+				   "rule %zu expands to more than %d plain rules", ri,
+				   MAX_EXPANDED);
 		}
 		for (size_t ni = 0; ni < ru->nnames && r == 0; ni++) {
 			const char *name = ru->names[ni];
@@ -775,9 +824,14 @@ static int add_rules_for_arch(struct profile *pr, scmp_filter_ctx ctx, const str
 					char f[96];
 					snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", ri, ni);
 					if (r == -EEXIST)
-						bad(pr, e, f, "conflicts with an earlier rule for '%s' with the same conditions and another action", name);
+						bad(pr, e, f,
+						    "conflicts with an earlier rule for '%s' with "
+						    "the same conditions and another action",
+						    name);
 					else
-						bad(pr, e, f, "libseccomp could not add a rule for '%s' on %s: %s",
+						bad(pr, e, f,
+						    "libseccomp could not add a rule for '%s' on "
+						    "%s: %s",
 						    name, ai->name, strerror(-r));
 				}
 			}
@@ -823,7 +877,8 @@ static int profile_compile(struct profile *pr, const struct pw_seccomp_opts *opt
 		}
 		/* a binary search over syscall numbers (libseccomp API level 4+)
 		 * instead of a linear chain: each syscall pays ~log2 compares */
-		if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+		if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) <
+			0 ||
 		    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
 		    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0) {
 			seccomp_release(ctx);
@@ -854,7 +909,8 @@ static int profile_compile(struct profile *pr, const struct pw_seccomp_opts *opt
 	} else if (lseek(fd, 0, SEEK_SET) < 0) {
 		r = pw_err_sys(e, errno, "lseek on the exported filter");
 	} else if ((r = pw_read_fd(fd, out)) < 0) {
-		pw_err_set(e, -r, "%s: the filter is larger than %d instructions", pr->name, BPF_MAXINSNS);
+		pw_err_set(e, -r, "%s: the filter is larger than %d instructions", pr->name,
+			   BPF_MAXINSNS);
 	} else if (out->len == 0 || out->len % sizeof(struct sock_filter)) {
 		r = pw_err_set(e, EIO, "libseccomp exported a filter of %zu bytes", out->len);
 	}
@@ -890,14 +946,14 @@ struct sha256 {
 };
 
 static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -926,8 +982,8 @@ static void sha256_block(struct sha256 *s, const unsigned char *p)
 
 static void sha256_init(struct sha256 *s)
 {
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 	memcpy(s->h, iv, sizeof(iv));
 	s->len = 0;
@@ -950,7 +1006,7 @@ static void sha256_hex(struct sha256 *s, char hex[PW_SHA256_HEX])
 {
 	static const char digits[] = "0123456789abcdef";
 	uint64_t bits = s->len * 8;
-	unsigned char pad[72] = { 0x80 };
+	unsigned char pad[72] = {0x80};
 	size_t npad = (s->len % 64 < 56 ? 56 : 120) - s->len % 64;
 
 	for (int i = 0; i < 8; i++)
@@ -973,8 +1029,8 @@ static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *
 	int len;
 
 	len = snprintf(head, sizeof(head), "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
-		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
-		       seccomp_arch_native(), opts && opts->allow_net);
+		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+		       opts && opts->allow_net);
 	sha256_init(&s);
 	sha256_update(&s, head, (size_t)len);
 	sha256_update(&s, data, n);
@@ -1050,8 +1106,7 @@ void pw_seccomp_cache_clear(void)
 static bool insns_sane(const struct sock_filter *f, size_t n)
 {
 	return n > 0 && n <= BPF_MAXINSNS && f[0].code == (BPF_LD | BPF_W | BPF_ABS) &&
-	       f[0].k == offsetof(struct seccomp_data, arch) &&
-	       BPF_CLASS(f[n - 1].code) == BPF_RET;
+	       f[0].k == offsetof(struct seccomp_data, arch) && BPF_CLASS(f[n - 1].code) == BPF_RET;
 }
 
 /* Read KEY.bpf from the cache directory: a regular file of ours, not
@@ -1069,7 +1124,8 @@ static struct pw_seccomp_prog *disk_lookup(const char *dir, const char *key)
 	    (st.st_mode & 022))
 		return NULL;
 	if (pw_read_fd(fd, &b) == 0 && b.len % sizeof(struct sock_filter) == 0 &&
-	    insns_sane((const struct sock_filter *)(const void *)b.buf, b.len / sizeof(struct sock_filter)))
+	    insns_sane((const struct sock_filter *)(const void *)b.buf,
+		       b.len / sizeof(struct sock_filter)))
 		p = prog_new(b.buf, b.len / sizeof(struct sock_filter), PW_SECCOMP_DISK_CACHE);
 	pw_buf_release(&b);
 	return p;
@@ -1088,8 +1144,7 @@ static void disk_store(const char *dir, const char *key, const void *insns, size
 /* ---- public entry points ---- */
 
 struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *data, size_t n,
-					       const struct pw_seccomp_opts *opts,
-					       struct pw_err *e)
+					       const struct pw_seccomp_opts *opts, struct pw_err *e)
 {
 	struct pw_buf out = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
 	struct pw_seccomp_prog *p;
@@ -1136,8 +1191,7 @@ static bool is_path(const char *s)
 }
 
 struct pw_seccomp_prog *pw_seccomp_compile(const char *name_or_path,
-					   const struct pw_seccomp_opts *opts,
-					   struct pw_err *e)
+					   const struct pw_seccomp_opts *opts, struct pw_err *e)
 {
 	struct pw_buf b = PW_BUF_INIT(PROFILE_MAX);
 	struct pw_seccomp_prog *p;
@@ -1151,7 +1205,9 @@ struct pw_seccomp_prog *pw_seccomp_compile(const char *name_or_path,
 		}
 		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
 			(void)pw_buf_addf(&b, "%s%s", i ? ", " : "", pw_seccomp_builtins[i].name);
-		pw_err_set(e, ENOENT, "unknown seccomp profile '%s' (built-in: %s; a path needs a '/' or a .json suffix)",
+		pw_err_set(e, ENOENT,
+			   "unknown seccomp profile '%s' (built-in: %s; a path needs a '/' or a "
+			   ".json suffix)",
 			   name_or_path, b.len ? b.buf : "none");
 		pw_buf_release(&b);
 		errno = ENOENT;

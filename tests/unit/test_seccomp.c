@@ -29,7 +29,7 @@
 
 static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d)
 {
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = { 0 };
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
 	const unsigned char *p = (const unsigned char *)d;
 
 	for (size_t pc = 0; pc < n; pc++) {
@@ -56,18 +56,37 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct secc
 			else
 				fail_msg("unexpected ldx mode 0x%x", i->code);
 			break;
-		case BPF_ST: M[k] = A; break;
-		case BPF_STX: M[k] = X; break;
+		case BPF_ST:
+			M[k] = A;
+			break;
+		case BPF_STX:
+			M[k] = X;
+			break;
 		case BPF_ALU:
 			switch (BPF_OP(i->code)) {
-			case BPF_ADD: A += src; break;
-			case BPF_SUB: A -= src; break;
-			case BPF_AND: A &= src; break;
-			case BPF_OR: A |= src; break;
-			case BPF_LSH: A <<= src; break;
-			case BPF_RSH: A >>= src; break;
-			case BPF_NEG: A = -A; break;
-			default: fail_msg("unexpected alu op 0x%x", i->code);
+			case BPF_ADD:
+				A += src;
+				break;
+			case BPF_SUB:
+				A -= src;
+				break;
+			case BPF_AND:
+				A &= src;
+				break;
+			case BPF_OR:
+				A |= src;
+				break;
+			case BPF_LSH:
+				A <<= src;
+				break;
+			case BPF_RSH:
+				A >>= src;
+				break;
+			case BPF_NEG:
+				A = -A;
+				break;
+			default:
+				fail_msg("unexpected alu op 0x%x", i->code);
 			}
 			break;
 		case BPF_JMP:
@@ -78,11 +97,21 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct secc
 			{
 				bool t;
 				switch (BPF_OP(i->code)) {
-				case BPF_JEQ: t = A == src; break;
-				case BPF_JGT: t = A > src; break;
-				case BPF_JGE: t = A >= src; break;
-				case BPF_JSET: t = (A & src) != 0; break;
-				default: fail_msg("unexpected jmp op 0x%x", i->code); return 0;
+				case BPF_JEQ:
+					t = A == src;
+					break;
+				case BPF_JGT:
+					t = A > src;
+					break;
+				case BPF_JGE:
+					t = A >= src;
+					break;
+				case BPF_JSET:
+					t = (A & src) != 0;
+					break;
+				default:
+					fail_msg("unexpected jmp op 0x%x", i->code);
+					return 0;
 				}
 				pc += t ? i->jt : i->jf;
 			}
@@ -103,7 +132,7 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct secc
 
 static struct pw_seccomp_prog *compile_or_die(const char *name, bool net, const char *cache)
 {
-	struct pw_seccomp_opts o = { .allow_net = net, .cache_dir = cache };
+	struct pw_seccomp_opts o = {.allow_net = net, .cache_dir = cache};
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_seccomp_prog *p = pw_seccomp_compile(name, &o, &e);
 
@@ -115,7 +144,7 @@ static struct pw_seccomp_prog *compile_or_die(const char *name, bool net, const 
 static uint32_t verdict(const struct pw_seccomp_prog *p, uint32_t arch, uint32_t nr, uint64_t a0,
 			uint64_t a1, uint64_t a2)
 {
-	struct seccomp_data d = { .nr = (int)nr, .arch = arch, .args = { a0, a1, a2 } };
+	struct seccomp_data d = {.nr = (int)nr, .arch = arch, .args = {a0, a1, a2}};
 	size_t n;
 	const struct sock_filter *f = pw_seccomp_prog_insns(p, &n);
 
@@ -141,9 +170,12 @@ static void test_build_profile_verdicts(void **state)
 	assert_int_equal(verdict(p, X64, SYS_fsopen, 0, 0, 0), ERRNO(ENOSYS));
 	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 /* SIGCHLD */, 0, 0), ALLOW);
 	assert_int_equal(verdict(p, X64, SYS_clone, 0x003d0f00 /* pthread */, 0, 0), ALLOW);
-	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x10000000 /* NEWUSER */, 0, 0), ERRNO(EPERM));
-	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x00020000 /* NEWNS */, 0, 0), ERRNO(EPERM));
-	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x40000000 /* NEWNET */, 0, 0), ERRNO(EPERM));
+	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x10000000 /* NEWUSER */, 0, 0),
+			 ERRNO(EPERM));
+	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x00020000 /* NEWNS */, 0, 0),
+			 ERRNO(EPERM));
+	assert_int_equal(verdict(p, X64, SYS_clone, 0x11 | 0x40000000 /* NEWNET */, 0, 0),
+			 ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, SYS_ioctl, 0, 0x5401 /* TCGETS */, 0), ALLOW);
 	assert_int_equal(verdict(p, X64, SYS_ioctl, 0, 0x5412, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, SYS_ioctl, 0, 0xffffffff00005412ULL, 0), ERRNO(EPERM));
@@ -212,12 +244,13 @@ static void test_net_and_lock(void **state)
 static void test_not_in_expansion(void **state)
 {
 	static const char prof[] =
-		"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"personality\"],"
-		"\"action\":\"errno\",\"errno\":\"EPERM\",\"args\":[{\"index\":0,\"op\":\"not_in\","
-		"\"value\":[0,3,4,1000,\"0x7fffffff\",\"0xffffffff\",\"0x100000005\"]}]}]}";
-	static const uint64_t allowed[] = { 0, 3, 4, 1000, 0x7fffffff, 0xffffffff, 0x100000005ULL };
+	    "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"personality\"],"
+	    "\"action\":\"errno\",\"errno\":\"EPERM\",\"args\":[{\"index\":0,\"op\":\"not_in\","
+	    "\"value\":[0,3,4,1000,\"0x7fffffff\",\"0xffffffff\",\"0x100000005\"]}]}]}";
+	static const uint64_t allowed[] = {0, 3, 4, 1000, 0x7fffffff, 0xffffffff, 0x100000005ULL};
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_seccomp_prog *p = pw_seccomp_compile_mem("t.json", prof, sizeof(prof) - 1, NULL, &e);
+	struct pw_seccomp_prog *p =
+	    pw_seccomp_compile_mem("t.json", prof, sizeof(prof) - 1, NULL, &e);
 	uint64_t seed = 42;
 
 	(void)state;
@@ -228,15 +261,24 @@ static void test_not_in_expansion(void **state)
 		bool ok = false;
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		switch (i % 4) {
-		case 0: v = seed >> (seed & 63); break;
-		case 1: v = allowed[i / 4 % 7] + (seed & 3) - 1; break;
-		case 2: v = seed & 0xffffffffULL; break;
-		default: v = seed; break;
+		case 0:
+			v = seed >> (seed & 63);
+			break;
+		case 1:
+			v = allowed[i / 4 % 7] + (seed & 3) - 1;
+			break;
+		case 2:
+			v = seed & 0xffffffffULL;
+			break;
+		default:
+			v = seed;
+			break;
 		}
 		for (size_t k = 0; k < PW_ARRAY_SIZE(allowed); k++)
 			ok |= v == allowed[k];
 		if (verdict(p, X64, SYS_personality, v, 0, 0) != (ok ? ALLOW : ERRNO(EPERM)))
-			fail_msg("x86_64 personality(0x%llx): wrong verdict", (unsigned long long)v);
+			fail_msg("x86_64 personality(0x%llx): wrong verdict",
+				 (unsigned long long)v);
 		/* i386 sees the low 32 bits only */
 		v &= 0xffffffffULL;
 		ok = false;
@@ -251,17 +293,19 @@ static void test_not_in_expansion(void **state)
 static void test_actions_and_compat_kill(void **state)
 {
 	static const char prof[] =
-		"{\"default_action\":\"allow\",\"compat_arches\":\"kill\",\"syscalls\":["
-		"{\"names\":[\"getppid\"],\"action\":\"kill\"},"
-		"{\"names\":[\"getuid\"],\"action\":\"log\"},"
-		"{\"names\":[\"getgid\"],\"action\":\"errno\",\"errno\":13},"
-		"{\"names\":[\"kill\"],\"action\":\"errno\",\"errno\":\"EACCES\",\"args\":["
-		"{\"index\":0,\"op\":\"le\",\"value\":1},{\"index\":1,\"op\":\"in\",\"value\":[9,15]}]}]}";
+	    "{\"default_action\":\"allow\",\"compat_arches\":\"kill\",\"syscalls\":["
+	    "{\"names\":[\"getppid\"],\"action\":\"kill\"},"
+	    "{\"names\":[\"getuid\"],\"action\":\"log\"},"
+	    "{\"names\":[\"getgid\"],\"action\":\"errno\",\"errno\":13},"
+	    "{\"names\":[\"kill\"],\"action\":\"errno\",\"errno\":\"EACCES\",\"args\":["
+	    "{\"index\":0,\"op\":\"le\",\"value\":1},{\"index\":1,\"op\":\"in\",\"value\":[9,15]}]}"
+	    "]}";
 	static const char deny[] =
-		"{\"default_action\":\"errno\",\"default_errno\":\"ENOSYS\",\"syscalls\":["
-		"{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"allow\"}]}";
+	    "{\"default_action\":\"errno\",\"default_errno\":\"ENOSYS\",\"syscalls\":["
+	    "{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"allow\"}]}";
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_seccomp_prog *p = pw_seccomp_compile_mem("t.json", prof, sizeof(prof) - 1, NULL, &e);
+	struct pw_seccomp_prog *p =
+	    pw_seccomp_compile_mem("t.json", prof, sizeof(prof) - 1, NULL, &e);
 
 	(void)state;
 	if (!p)
@@ -294,67 +338,93 @@ static void test_profile_errors(void **state)
 	static const struct {
 		const char *json, *msg;
 	} cases[] = {
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\",\"foo\"],\"action\":\"kill\"}]}",
-		  "t.json: syscalls[0].names[1]: unknown syscall 'foo' on x86_64" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[],\"frob\":1}",
-		  "t.json: (top level): unknown key 'frob'" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"extra\":true}]}",
-		  "t.json: syscalls[0]: unknown key 'extra'" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":1,\"x\":2}]}]}",
-		  "t.json: syscalls[0].args[0]: unknown key 'x'" },
-		{ "{\"default_action\":\"deny\",\"syscalls\":[]}",
-		  "t.json: default_action: unknown action 'deny' (expected allow, log, errno or kill)" },
-		{ "{\"syscalls\":[]}",
-		  "t.json: default_action: expected one of allow, log, errno, kill" },
-		{ "{\"default_action\":\"allow\"}",
-		  "t.json: syscalls: expected an array of rules" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"errno\"}]}",
-		  "t.json: syscalls[0].errno: action errno needs an errno (a name such as \"EPERM\" or a number)" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"errno\",\"errno\":\"EWHAT\"}]}",
-		  "t.json: syscalls[0].errno: unknown errno name 'EWHAT'" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"errno\":1}]}",
-		  "t.json: syscalls[0].errno: only allowed with action errno" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"allow\"}]}",
-		  "t.json: syscalls[0]: the action is the default action, so the rule has no effect" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[],\"action\":\"kill\"}]}",
-		  "t.json: syscalls[0].names: expected a non-empty array of syscall names" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":6,\"op\":\"eq\",\"value\":1}]}]}",
-		  "t.json: syscalls[0].args[0].index: expected an argument index from 0 to 5" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":1},{\"index\":0,\"op\":\"ne\",\"value\":2}]}]}",
-		  "t.json: syscalls[0].args[1]: argument 0 already has a condition in this rule (write a second rule)" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"in\",\"value\":[1]},{\"index\":1,\"op\":\"any_bits\",\"value\":2}]}]}",
-		  "t.json: syscalls[0].args[1]: at most one any_bits, in or not_in condition per rule" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"masked_eq\",\"value\":1}]}]}",
-		  "t.json: syscalls[0].args[0].mask: masked_eq needs a mask" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"masked_eq\",\"mask\":1,\"value\":3}]}]}",
-		  "t.json: syscalls[0].args[0].value: value has bits outside the mask, so it can never match" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":\"AF_FOO\"}]}]}",
-		  "t.json: syscalls[0].args[0].value: unknown constant 'AF_FOO' (expected a number or a name listed in docs/seccomp.md)" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"like\",\"value\":1}]}]}",
-		  "t.json: syscalls[0].args[0].op: unknown op 'like' (expected eq, ne, lt, le, gt, ge, masked_eq, any_bits, in or not_in)" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"not_in\",\"value\":[]}]}]}",
-		  "t.json: syscalls[0].args[0].value: not_in expects a non-empty array of values" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":-1}]}]}",
-		  "t.json: syscalls[0].args[0].value: expected a number >= 0, got -1" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":\"0x1g\"}]}]}",
-		  "t.json: syscalls[0].args[0].value: '0x1g' is not a 64-bit number" },
-		{ "{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"kill\",\"unless\":\"offline\"}]}",
-		  "t.json: syscalls[0].unless: expected \"net\"" },
-		{ "{\"default_action\":\"allow\",\"compat_arches\":\"ignore\",\"syscalls\":[]}",
-		  "t.json: compat_arches: expected \"filter\" or \"kill\"" },
-		{ "[]", "t.json: (top level): expected an object" },
-		{ "{\"default_action\":\"allow\",\n \"syscalls\": [,]}",
-		  "t.json:2:15: unexpected token near ','" },
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\",\"foo\"],\"action\":"
+	     "\"kill\"}]}",
+	     "t.json: syscalls[0].names[1]: unknown syscall 'foo' on x86_64"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[],\"frob\":1}",
+	     "t.json: (top level): unknown key 'frob'"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"extra\":true}]}",
+	     "t.json: syscalls[0]: unknown key 'extra'"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":1,\"x\":2}]}]}",
+	     "t.json: syscalls[0].args[0]: unknown key 'x'"},
+	    {"{\"default_action\":\"deny\",\"syscalls\":[]}",
+	     "t.json: default_action: unknown action 'deny' (expected allow, log, errno or kill)"},
+	    {"{\"syscalls\":[]}",
+	     "t.json: default_action: expected one of allow, log, errno, kill"},
+	    {"{\"default_action\":\"allow\"}", "t.json: syscalls: expected an array of rules"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"errno\"}]}",
+	     "t.json: syscalls[0].errno: action errno needs an errno (a name such as \"EPERM\" or "
+	     "a number)"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"errno\",\"errno\":\"EWHAT\"}]}",
+	     "t.json: syscalls[0].errno: unknown errno name 'EWHAT'"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"errno\":1}]}",
+	     "t.json: syscalls[0].errno: only allowed with action errno"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"allow\"}]}",
+	     "t.json: syscalls[0]: the action is the default action, so the rule has no effect"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[],\"action\":\"kill\"}]}",
+	     "t.json: syscalls[0].names: expected a non-empty array of syscall names"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":6,\"op\":\"eq\",\"value\":1}]}]}",
+	     "t.json: syscalls[0].args[0].index: expected an argument index from 0 to 5"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":1},{\"index\":0,\"op\":"
+	     "\"ne\",\"value\":2}]}]}",
+	     "t.json: syscalls[0].args[1]: argument 0 already has a condition in this rule (write "
+	     "a second rule)"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"in\",\"value\":[1]},{\"index\":1,\"op\":"
+	     "\"any_bits\",\"value\":2}]}]}",
+	     "t.json: syscalls[0].args[1]: at most one any_bits, in or not_in condition per rule"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"masked_eq\",\"value\":1}]}]}",
+	     "t.json: syscalls[0].args[0].mask: masked_eq needs a mask"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"masked_eq\",\"mask\":1,\"value\":3}]}]}",
+	     "t.json: syscalls[0].args[0].value: value has bits outside the mask, so it can never "
+	     "match"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":\"AF_FOO\"}]}]}",
+	     "t.json: syscalls[0].args[0].value: unknown constant 'AF_FOO' (expected a number or a "
+	     "name listed in docs/seccomp.md)"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"like\",\"value\":1}]}]}",
+	     "t.json: syscalls[0].args[0].op: unknown op 'like' (expected eq, ne, lt, le, gt, ge, "
+	     "masked_eq, any_bits, in or not_in)"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"not_in\",\"value\":[]}]}]}",
+	     "t.json: syscalls[0].args[0].value: not_in expects a non-empty array of values"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":-1}]}]}",
+	     "t.json: syscalls[0].args[0].value: expected a number >= 0, got -1"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"args\":[{\"index\":0,\"op\":\"eq\",\"value\":\"0x1g\"}]}]}",
+	     "t.json: syscalls[0].args[0].value: '0x1g' is not a 64-bit number"},
+	    {"{\"default_action\":\"allow\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
+	     "\"kill\",\"unless\":\"offline\"}]}",
+	     "t.json: syscalls[0].unless: expected \"net\""},
+	    {"{\"default_action\":\"allow\",\"compat_arches\":\"ignore\",\"syscalls\":[]}",
+	     "t.json: compat_arches: expected \"filter\" or \"kill\""},
+	    {"[]", "t.json: (top level): expected an object"},
+	    {"{\"default_action\":\"allow\",\n \"syscalls\": [,]}",
+	     "t.json:2:15: unexpected token near ','"},
 	};
 	(void)state;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
 		struct pw_err e = PW_ERR_INIT;
 		struct pw_seccomp_prog *p;
-		int r = pw_seccomp_profile_check("t.json", cases[i].json, strlen(cases[i].json), &e);
+		int r =
+		    pw_seccomp_profile_check("t.json", cases[i].json, strlen(cases[i].json), &e);
 		if (r != -EINVAL || strcmp(e.msg, cases[i].msg))
 			fail_msg("case %zu: r=%d msg '%s', wanted '%s'", i, r, e.msg, cases[i].msg);
 		errno = 0;
-		p = pw_seccomp_compile_mem("t.json", cases[i].json, strlen(cases[i].json), NULL, &e);
+		p = pw_seccomp_compile_mem("t.json", cases[i].json, strlen(cases[i].json), NULL,
+					   &e);
 		assert_null(p);
 		assert_int_equal(errno, EINVAL);
 	}
@@ -370,16 +440,19 @@ static void test_builtins_and_names(void **state)
 	assert_string_equal(pw_seccomp_builtin_name(1), "lock");
 	assert_null(pw_seccomp_builtin_name(2));
 	assert_non_null(pw_seccomp_builtin("build", &len));
-	assert_int_equal(pw_seccomp_profile_check("build", pw_seccomp_builtin("build", &len), len, &e), 0);
+	assert_int_equal(
+	    pw_seccomp_profile_check("build", pw_seccomp_builtin("build", &len), len, &e), 0);
 	assert_null(pw_seccomp_builtin("nope", &len));
 	assert_int_equal(errno, ENOENT);
 	errno = 0;
 	assert_null(pw_seccomp_compile("nope", NULL, &e));
 	assert_int_equal(errno, ENOENT);
-	assert_string_equal(e.msg, "unknown seccomp profile 'nope' (built-in: build, lock; a path needs a '/' or a .json suffix)");
+	assert_string_equal(e.msg, "unknown seccomp profile 'nope' (built-in: build, lock; a path "
+				   "needs a '/' or a .json suffix)");
 	assert_null(pw_seccomp_compile("./missing.json", NULL, &e));
 	assert_int_equal(errno, ENOENT);
-	assert_string_equal(e.msg, "could not read seccomp profile './missing.json': No such file or directory");
+	assert_string_equal(
+	    e.msg, "could not read seccomp profile './missing.json': No such file or directory");
 }
 
 static char *tmpdir(void)
@@ -546,16 +619,16 @@ static void test_install(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_profile_verdicts),
-		cmocka_unit_test(test_net_and_lock),
-		cmocka_unit_test(test_not_in_expansion),
-		cmocka_unit_test(test_actions_and_compat_kill),
-		cmocka_unit_test(test_profile_errors),
-		cmocka_unit_test(test_builtins_and_names),
-		cmocka_unit_test(test_caches),
-		cmocka_unit_test(test_cache_not_writable_by_others),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_install),
+	    cmocka_unit_test(test_build_profile_verdicts),
+	    cmocka_unit_test(test_net_and_lock),
+	    cmocka_unit_test(test_not_in_expansion),
+	    cmocka_unit_test(test_actions_and_compat_kill),
+	    cmocka_unit_test(test_profile_errors),
+	    cmocka_unit_test(test_builtins_and_names),
+	    cmocka_unit_test(test_caches),
+	    cmocka_unit_test(test_cache_not_writable_by_others),
+	    cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_install),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
