@@ -186,6 +186,8 @@ struct rule {
 
 struct profile {
 	const char *name; /* for messages */
+	const char *text; /* the JSON text, for line:column (not owned) */
+	size_t len;
 	json_t *root;
 	uint32_t def_action;
 	bool compat_kill;
@@ -205,19 +207,145 @@ static void profile_release(struct profile *pr)
 	memset(pr, 0, sizeof(*pr));
 }
 
-static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
-    PW_PRINTF(4, 5);
-static int bad(struct profile *pr, struct pw_err *e, const char *field, const char *fmt, ...)
+/* ---- where a field is in the text, for FILE:LINE:COL messages ---- */
+
+/* The text was accepted by jansson, so these walkers may assume valid
+ * JSON; they stop at @end whatever happens. */
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	p = skip_ws(p, end);
+	do {
+		if (p >= end)
+			return end;
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\n' ||
+					*p == '\t' || *p == '\r'))
+			return p;
+		p++;
+	} while (depth > 0 || (p < end && *p != ',' && *p != '}' && *p != ']' &&
+			       *p != ' ' && *p != '\n' && *p != '\t' && *p != '\r'));
+	return p;
+}
+
+/* The value of member @key (length @klen) of the object at @p, or NULL;
+ * with @at_key, the position of the key itself. */
+static const char *find_member(const char *p, const char *end, const char *key, size_t klen,
+			       bool at_key)
+{
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return NULL;
+	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
+		const char *k = p, *q = skip_string(p, end);
+		bool match = (size_t)(q - k) == klen + 2 && !memcmp(k + 1, key, klen);
+		p = skip_ws(q, end);
+		if (p >= end || *p != ':')
+			return NULL;
+		p = skip_ws(p + 1, end);
+		if (match)
+			return at_key ? k : p;
+		p = skip_ws(skip_value(p, end), end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return NULL;
+}
+
+static const char *find_element(const char *p, const char *end, size_t idx)
+{
+	p = skip_ws(p, end);
+	if (p >= end || *p != '[')
+		return NULL;
+	p = skip_ws(p + 1, end);
+	for (size_t i = 0; p < end && *p != ']'; i++) {
+		if (i == idx)
+			return p;
+		p = skip_ws(skip_value(p, end), end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return NULL;
+}
+
+/* The deepest element of @path ("syscalls[3].names[1]", "@key" last for
+ * the key itself) that exists in the text. */
+static const char *locate(const char *text, size_t n, const char *path)
+{
+	const char *end = text + n, *cur = skip_ws(text, end), *p = path;
+
+	if (!strcmp(path, "(top level)"))
+		return cur;
+	while (*p && cur) {
+		const char *next;
+		if (*p == '[') {
+			char *stop;
+			unsigned long idx = strtoul(p + 1, &stop, 10);
+			next = find_element(cur, end, idx);
+			p = *stop == ']' ? stop + 1 : stop;
+		} else {
+			bool at_key = *p == '@';
+			size_t len;
+			if (*p == '.' || at_key)
+				p++;
+			len = strcspn(p, ".[@");
+			next = find_member(cur, end, p, len, at_key);
+			p += len;
+		}
+		if (!next)
+			break;
+		cur = next;
+	}
+	return cur;
+}
+
+static int bad_at(struct profile *pr, struct pw_err *e, const char *field, const char *loc,
+		  const char *fmt, ...) PW_PRINTF(5, 6);
+static int bad_at(struct profile *pr, struct pw_err *e, const char *field, const char *loc,
+		  const char *fmt, ...)
 {
 	char what[384];
 	va_list ap;
+	const char *at;
+	unsigned line = 1, col = 1;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	errno = EINVAL;
-	return pw_err_set(e, EINVAL, "%s: %s: %s", pr->name, field, what);
+	if (!pr->text)
+		return pw_err_set(e, EINVAL, "%s: %s: %s", pr->name, field, what);
+	at = locate(pr->text, pr->len, loc);
+	for (const char *p = pr->text; p < at; p++, col++)
+		if (*p == '\n')
+			line++, col = 0;
+	return pw_err_set(e, EINVAL, "%s:%u:%u: %s: %s", pr->name, line, col, field, what);
 }
+
+#define bad(pr, e, field, ...) bad_at(pr, e, field, field, __VA_ARGS__)
 
 /* Refuse keys outside @allowed (NULL-terminated). */
 static int check_keys(struct profile *pr, json_t *obj, const char *field,
@@ -232,8 +360,11 @@ static int check_keys(struct profile *pr, json_t *obj, const char *field,
 		for (i = 0; allowed[i]; i++)
 			if (!strcmp(key, allowed[i]))
 				break;
-		if (!allowed[i])
-			return bad(pr, e, field, "unknown key '%s'", key);
+		if (!allowed[i]) {
+			char loc[300];
+			snprintf(loc, sizeof(loc), "%s@%s", strcmp(field, "(top level)") ? field : "", key);
+			return bad_at(pr, e, field, loc, "unknown key '%s'", key);
+		}
 	}
 	return 0;
 }
@@ -574,6 +705,8 @@ static int profile_parse(struct profile *pr, const char *name, const char *data,
 	pr->root = pw_json_load_mem(name, data, n, e);
 	if (!pr->root)
 		return -EINVAL;
+	pr->text = data;
+	pr->len = n;
 	if (!json_is_object(pr->root))
 		return bad(pr, e, "(top level)", "expected an object");
 	if (check_keys(pr, pr->root, "(top level)", keys, e) < 0)

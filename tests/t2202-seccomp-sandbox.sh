@@ -101,4 +101,4 @@ like "$OUT" "tty-tiocsti errno=$kernel\$" "without the filter TIOCSTI gets the k
 # profile errors reach the user as one line naming file, field, expectation
 printf '{"default_action":"allow","syscalls":[{"names":["read","frobnicate"],"action":"kill"}]}' >"$T/bad.json"
 run_pw 125 "a bad profile stops the run before anything starts" run $base --seccomp "$T/bad.json" -- /probe getpid
-is "$ERR" "pinwheel: run: seccomp: $T/bad.json: syscalls[0].names[1]: unknown syscall 'frobnicate' on x86_64" "the error names the file, the field and the syscall"
+is "$ERR" "pinwheel: run: seccomp: $T/bad.json:1:56: syscalls[0].names[1]: unknown syscall 'frobnicate' on x86_64" "the error names the file, the field and the syscall"

@@ -54,7 +54,7 @@ is "$OUT" "e1.json invalid
 e2.json invalid
 e3.json invalid" "errno without action errno, an unknown op and an unknown key are invalid"
 run_cmd 2 "the loader rejects errno without action errno" "$PROBE" --filter "$T/e1.json" getpid
-is "$ERR" "sysprobe: $T/e1.json: syscalls[0].errno: only allowed with action errno" "one line: file, field, expectation"
+is "$ERR" "sysprobe: $T/e1.json:1:81: syscalls[0].errno: only allowed with action errno" "one line: file:line:col (of the errno value), field, expectation"
 printf '{\n  "default_action": "allow",\n  "syscalls": [\n    {"names": ["read"] "action": "kill"}\n  ]\n}\n' >"$T/syntax.json"
 run_cmd 2 "the loader rejects a JSON syntax error" "$PROBE" --filter "$T/syntax.json" getpid
 is "$ERR" "sysprobe: $T/syntax.json:4:31: '}' expected near '\"action\"'" "a syntax error names file:line:column"
@@ -62,7 +62,7 @@ is "$ERR" "sysprobe: $T/syntax.json:4:31: '}' expected near '\"action\"'" "a syn
 # rules that would override one another
 printf '%s' '{"default_action":"allow","syscalls":[{"names":["getppid"],"action":"kill"},{"names":["getuid","getppid"],"action":"errno","errno":"EPERM","args":[{"index":0,"op":"eq","value":1}]}]}' >"$T/dup.json"
 run_cmd 2 "the loader rejects a rule shadowed by an unconditional one" "$PROBE" --filter "$T/dup.json" getpid
-is "$ERR" "sysprobe: $T/dup.json: syscalls[1].names[1]: 'getppid' already has a rule in syscalls[0] and one of them has no conditions (it would override the other)" "the shadowed rule is named"
+is "$ERR" "sysprobe: $T/dup.json:1:96: syscalls[1].names[1]: 'getppid' already has a rule in syscalls[0] and one of them has no conditions (it would override the other)" "the shadowed rule is named"
 printf '%s' '{"default_action":"allow","syscalls":[{"names":["getppid"],"action":"kill","args":[{"index":0,"op":"eq","value":1}]},{"names":["getppid"],"action":"errno","errno":"EPERM","args":[{"index":0,"op":"eq","value":1}]}]}' >"$T/dup2.json"
 run_cmd 2 "the loader rejects two rules with the same conditions and different actions" "$PROBE" --filter "$T/dup2.json" getpid
-is "$ERR" "sysprobe: $T/dup2.json: syscalls[1].names[0]: conflicts with an earlier rule for 'getppid' with the same conditions and another action" "the conflict is named"
+is "$ERR" "sysprobe: $T/dup2.json:1:128: syscalls[1].names[0]: conflicts with an earlier rule for 'getppid' with the same conditions and another action" "the conflict is named"

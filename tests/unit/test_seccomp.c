@@ -418,15 +418,61 @@ static void test_profile_errors(void **state)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
 		struct pw_err e = PW_ERR_INIT;
 		struct pw_seccomp_prog *p;
-		int r =
-		    pw_seccomp_profile_check("t.json", cases[i].json, strlen(cases[i].json), &e);
-		if (r != -EINVAL || strcmp(e.msg, cases[i].msg))
+		char got[600];
+		unsigned line, col;
+		int off = 0;
+		int r = pw_seccomp_profile_check("t.json", cases[i].json, strlen(cases[i].json), &e);
+		/* positions are checked in test_error_positions: drop them */
+		if (sscanf(e.msg, "t.json:%u:%u: %n", &line, &col, &off) == 2 && off > 0 &&
+		    strncmp(cases[i].msg, "t.json:", 7) == 0 && cases[i].msg[7] == ' ')
+			snprintf(got, sizeof(got), "t.json: %s", e.msg + off);
+		else
+			snprintf(got, sizeof(got), "%s", e.msg);
+		if (r != -EINVAL || strcmp(got, cases[i].msg))
 			fail_msg("case %zu: r=%d msg '%s', wanted '%s'", i, r, e.msg, cases[i].msg);
 		errno = 0;
-		p = pw_seccomp_compile_mem("t.json", cases[i].json, strlen(cases[i].json), NULL,
-					   &e);
+		p = pw_seccomp_compile_mem("t.json", cases[i].json, strlen(cases[i].json), NULL, &e);
 		assert_null(p);
 		assert_int_equal(errno, EINVAL);
+	}
+}
+
+/* FILE:LINE:COL points at the offending element, or at the object that
+ * lacks a required member. */
+static void test_error_positions(void **state)
+{
+	static const struct {
+		const char *rule, *msg;
+	} cases[] = {
+	    {"    { \"names\": [\"read\", \"foo\"], \"action\": \"kill\" }",
+	     "t.json:4:25: syscalls[0].names[1]: unknown syscall 'foo' on x86_64"},
+	    {"    { \"names\": [\"read\"], \"action\": \"kill\", \"bogus\": 1 }",
+	     "t.json:4:44: syscalls[0]: unknown key 'bogus'"},
+	    {"    { \"names\": [\"read\"], \"action\": \"errno\" }",
+	     "t.json:4:5: syscalls[0].errno: action errno needs an errno (a name such as "
+	     "\"EPERM\" or a number)"},
+	    {"    { \"names\": [\"read\"], \"action\": \"kill\",\n"
+	     "      \"args\": [ { \"index\": 0, \"op\": \"eq\", \"value\": \"AF_NOPE\" } ] }",
+	     "t.json:5:52: syscalls[0].args[0].value: unknown constant 'AF_NOPE' (expected a "
+	     "number or a name listed in docs/seccomp.md)"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
+		struct pw_err e = PW_ERR_INIT;
+		char *text = pw_xasprintf("{\n  \"default_action\": \"allow\",\n  \"syscalls\": [\n%s\n  ]\n}\n",
+					  cases[i].rule);
+		assert_int_equal(pw_seccomp_profile_check("t.json", text, strlen(text), &e), -EINVAL);
+		if (strcmp(e.msg, cases[i].msg))
+			fail_msg("case %zu: '%s', wanted '%s'", i, e.msg, cases[i].msg);
+		free(text);
+	}
+	{
+		/* the top level and a key there */
+		static const char t[] = "{\"default_action\":\"allow\",\"syscalls\":[],\"frob\":1}";
+		struct pw_err e = PW_ERR_INIT;
+		assert_int_equal(pw_seccomp_profile_check("t.json", t, strlen(t), &e), -EINVAL);
+		assert_string_equal(e.msg, "t.json:1:41: (top level): unknown key 'frob'");
 	}
 }
 
@@ -624,6 +670,7 @@ int main(void)
 	    cmocka_unit_test(test_not_in_expansion),
 	    cmocka_unit_test(test_actions_and_compat_kill),
 	    cmocka_unit_test(test_profile_errors),
+	    cmocka_unit_test(test_error_positions),
 	    cmocka_unit_test(test_builtins_and_names),
 	    cmocka_unit_test(test_caches),
 	    cmocka_unit_test(test_cache_not_writable_by_others),
