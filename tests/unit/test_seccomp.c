@@ -217,6 +217,12 @@ static void test_build_profile_verdicts(void **state)
 	assert_int_equal(verdict(p, X64, X32_BIT | 521 /* ptrace */, 0, 0, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, X32_BIT | 41 /* socket */, 2, 0, 0), ERRNO(EAFNOSUPPORT));
 	assert_int_equal(verdict(p, X64, X32_BIT | 41 /* socket */, 1, 0, 0), ALLOW);
+	/* the kernel truncates int arguments: high bits do not help on x32 */
+	assert_int_equal(verdict(p, X64, X32_BIT | 41, 0x100000002ULL, 0, 0), ERRNO(EAFNOSUPPORT));
+	assert_int_equal(verdict(p, X64, X32_BIT | 514 /* ioctl */, 0, 0x100005412ULL, 0),
+			 ERRNO(EPERM));
+	assert_int_equal(verdict(p, X64, X32_BIT | 135 /* personality */, 0x100000006ULL, 0, 0),
+			 ERRNO(EPERM));
 	/* any other ABI is killed */
 	assert_int_equal(verdict(p, AUDIT_ARCH_AARCH64, 20, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
 	pw_seccomp_prog_free(p);
