@@ -429,7 +429,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	rep_p[1] = -1;
 
 	r = write_id_maps(w.pid, s, e);
-	if (r == 0 && s->pids && geteuid() == 0)
+	if (r == 0 && s->pids_required && geteuid() == 0)
 		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
 	if (r < 0) {
 		send_init(&w, SIGKILL);
