@@ -83,4 +83,8 @@ int pw_sc_bad_at(struct pw_sc_profile *pr, struct pw_err *e, const char *field, 
 		 const char *fmt, ...) PW_PRINTF(5, 6);
 #define pw_sc_bad(pr, e, field, ...) pw_sc_bad_at(pr, e, field, field, __VA_ARGS__)
 
+/* For tests/unit/test_seccomp.c: the cache key's own SHA-256 of @data as
+ * 64 lowercase hex digits (seccomp.c says why it is not lib/hash.c). */
+void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[65]);
+
 #endif

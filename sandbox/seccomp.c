@@ -497,8 +497,6 @@ static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *
 	sha256_hex(&s, key);
 }
 
-/* For the unit test: the hash above on @data. */
-void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX]);
 void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX])
 {
 	struct sha256 s;

@@ -20,6 +20,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/seccomp.h"
+#include "../../sandbox/seccomp-int.h"
 
 #define X32_BIT 0x40000000u
 #define ALLOW SECCOMP_RET_ALLOW
@@ -614,7 +615,6 @@ static void test_cache_not_writable_by_others(void **state)
 	assert_int_equal(pw_rm_rf(dir), 0);
 }
 
-void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX]);
 
 /* The cache key's own SHA-256 agrees with lib/hash.c at every padding edge. */
 static void test_sha256(void **state)
