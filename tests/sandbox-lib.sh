@@ -7,9 +7,9 @@ HELPERS="$SRCDIR/$BUILD/tests/helpers"
 LAYER="$T/layer"
 mkdir -p "$LAYER/usr" "$LAYER/opt/pw"
 for d in bin lib lib64 sbin; do ln -s "usr/$d" "$LAYER/$d"; done
-# The default seccomp profile needs the seccomp branch; tests that are about
-# the namespaces alone say --seccomp none themselves.
-: "${PW_SECCOMP:=none}"
+# The default seccomp profile ('build') is on; tests about the namespaces
+# alone add --seccomp none (the last --seccomp given wins).
+: "${PW_SECCOMP:=build}"
 ROOT_OPTS="--seccomp $PW_SECCOMP --layer $LAYER --ro-bind /usr:/usr --ro-bind $HELPERS:/opt/pw"
 # sb ARGS... -- CMD: pinwheel run in the test root
 sb() { "$PINWHEEL" run $ROOT_OPTS "$@"; }

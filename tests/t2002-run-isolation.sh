@@ -5,7 +5,7 @@
 # namespace, no privilege from setuid binaries.  Each asserts the errno.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
-plan 34
+plan 42
 P=/opt/pw/sbprobe
 
 # A TCP listener on the host's loopback; its port arrives through a FIFO.
@@ -21,14 +21,18 @@ read -r PORT <"$T/port"
 like "$PORT" '^[0-9]+$' "a host loopback listener is up"
 run_sb 0 "with --net the listener is reachable (control)" --net -- $P connect4 127.0.0.1 "$PORT"
 is "$OUT" "ok connected" "--net: connect succeeds"
-run_sb 1 "without --net the host listener is out of reach" -- $P connect4 127.0.0.1 "$PORT"
-is "$OUT" "ECONNREFUSED" "host loopback: ECONNREFUSED (our own lo is up, nothing listens)"
-run_sb 1 "no route off the sandbox" -- $P connect4 10.1.2.3 80
-is "$OUT" "ENETUNREACH" "any other address: ENETUNREACH"
+run_sb 1 "netns alone: the host listener is out of reach" --seccomp none -- $P connect4 127.0.0.1 "$PORT"
+is "$OUT" "ECONNREFUSED" "--seccomp none, host loopback: ECONNREFUSED (our own lo is up, nothing listens)"
+run_sb 1 "netns alone: no route off the sandbox" --seccomp none -- $P connect4 10.1.2.3 80
+is "$OUT" "ENETUNREACH" "--seccomp none, any other address: ENETUNREACH"
+run_sb 1 "default profile: no inet socket at all" -- $P connect4 127.0.0.1 "$PORT"
+is "$OUT" "EAFNOSUPPORT" "default profile: socket(AF_INET) gives EAFNOSUPPORT"
 run_sb 0 "only lo exists, and it is up" -- sh -c 'ls /sys/class/net 2>/dev/null; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
 is "$OUT" "lo" "the network namespace has only lo"
 run_sb 1 "no name resolution" -- $P resolve example.org
 is "$OUT" "EAI_AGAIN" "getaddrinfo: EAI_AGAIN (no resolver reachable)"
+run_sb 1 "no name resolution with the netns alone" --seccomp none -- $P resolve example.org
+is "$OUT" "EAI_AGAIN" "--seccomp none, getaddrinfo: EAI_AGAIN"
 run_sb 0 "no resolv.conf" -- sh -c 'test -e /etc/resolv.conf; echo $?'
 is "$OUT" "1" "/etc/resolv.conf is absent"
 
@@ -62,7 +66,11 @@ run_sb 1 "a host pid is not in /proc" -- test -e "/proc/$HOSTPID"
 run_sb 1 "mount is denied" -- $P mount
 is "$OUT" "EPERM" "mount: EPERM"
 run_sb 1 "no nested user namespace" -- $P userns
-is "$OUT" "ENOSPC" "unshare(CLONE_NEWUSER): ENOSPC (user.max_user_namespaces=0 inside)"
+is "$OUT" "EPERM" "unshare(CLONE_NEWUSER): EPERM (the profile)"
+run_sb 1 "no nested user namespace with the netns alone" --seccomp none -- $P userns
+is "$OUT" "ENOSPC" "--seccomp none: ENOSPC (user.max_user_namespaces=0 inside)"
+run_sb 1 "mount is denied without the filter too" --seccomp none -- $P mount
+is "$OUT" "EPERM" "--seccomp none, mount: EPERM (no capabilities)"
 run_sb 32 "a setuid-root binary gains nothing" -- /usr/bin/mount -t tmpfs none /tmp/home
 like "$ERR" "must be superuser" "setuid mount runs unprivileged (nosuid, no_new_privs)"
 run_sb 0 "binds are nosuid" -- sh -c 'grep " /usr " /proc/self/mountinfo | grep -c nosuid'
