@@ -442,10 +442,17 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		wait4(w.pid, NULL, 0, NULL);
 		goto out_mask;
 	}
-	/* Release the child. */
-	if (pw_write_all(sync_p[1], "g", 1) < 0) {
-		r = pw_err_sys(e, errno, "release the sandbox");
-		send_init(&w, SIGKILL);
+	/* Release the child (which may have died: no SIGPIPE for us). */
+	{
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+
+		sigaction(SIGPIPE, &ign, &old_pipe);
+		r = pw_write_all(sync_p[1], "g", 1);
+		sigaction(SIGPIPE, &old_pipe, NULL);
+		if (r < 0) {
+			r = pw_err_sys(e, -r, "release the sandbox");
+			send_init(&w, SIGKILL);
+		}
 	}
 	close(sync_p[1]);
 	sync_p[1] = -1;

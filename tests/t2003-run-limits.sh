@@ -4,7 +4,7 @@
 # and the death of pinwheel by SIGKILL: nothing of the sandbox survives.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
-plan 26
+plan 27
 P=/opt/pw/sbprobe
 jfield() { /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("null" if v is None else v)' "$1" "$2"; }
 
@@ -17,8 +17,16 @@ is "$(jfield "$T/bomb.json" limit)" "timeout" "the bomb was ended by the timeout
 run_sb 0 "pinwheel still runs sandboxes after the bomb" -- true
 run_cmd 0 "and the host can still fork" sh -c 'true'
 
-run_sb 1 "a memory bomb is bounded by --memory" --memory 256M -- $P membomb 2048
-like "$OUT" "^ENOMEM after [0-9]+ MiB$" "malloc fails with ENOMEM"
+run_sb 1 "a memory bomb is bounded by --memory" --memory 256M -- python3 -c '
+import sys
+a = []
+try:
+    while len(a) < 4096: a.append(bytearray(1 << 20))
+except MemoryError:
+    print("MemoryError after", len(a), "MiB"); sys.exit(1)'
+like "$OUT" "^MemoryError after [0-9]+ MiB$" "allocation fails (ENOMEM) below 256 MiB"
+n=$(printf '%s' "$OUT" | cut -d' ' -f3)
+[ "${n:-999}" -lt 256 ]; ok $? "the bomb got less than 256 MiB ($n)"
 run_sb 1 "filling /tmp past --tmp-size" --tmp-size 1M -- $P fill /tmp/big
 is "$OUT" "ENOSPC" "write to a full /tmp: ENOSPC"
 run_sb 153 "--fsize kills with SIGXFSZ" --fsize 64K --status-json "$T/fsize.json" -- $P fill /tmp/big

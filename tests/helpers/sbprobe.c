@@ -10,10 +10,7 @@
  *   sbprobe userns                 unshare(CLONE_NEWUSER)
  *   sbprobe euid                   print the effective uid
  *   sbprobe forkbomb MAX           fork until it fails (children wait)
- *   sbprobe membomb MIB            allocate and touch up to MIB MiB
  *   sbprobe fill PATH              write to PATH until it fails
- *   sbprobe daemon FILE            double-fork a daemon writing its pid to
- *                                  FILE, then exit (the daemon sleeps)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -144,21 +141,6 @@ int main(int argc, char **argv)
 		printf("ok %d\n", n);
 		return 0;
 	}
-	if (!strcmp(op, "membomb") && argc == 3) {
-		long max = atol(argv[2]), n;
-
-		for (n = 0; n < max; n++) {
-			char *m = malloc(1 << 20);
-
-			if (!m) {
-				printf("ENOMEM after %ld MiB\n", n);
-				return 1;
-			}
-			memset(m, 1, 1 << 20);
-		}
-		printf("ok %ld MiB\n", n);
-		return 0;
-	}
 	if (!strcmp(op, "fill") && argc == 3) {
 		static char block[1 << 16];
 		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -168,29 +150,6 @@ int main(int argc, char **argv)
 		for (;;)
 			if (write(fd, block, sizeof(block)) < 0)
 				return fail(errno);
-	}
-	if (!strcmp(op, "daemon") && argc == 3) {
-		pid_t c = fork();
-
-		if (c < 0)
-			return fail(errno);
-		if (c == 0) {
-			setsid();
-			if (fork() == 0) {
-				FILE *f = fopen(argv[2], "w");
-
-				if (f) {
-					fprintf(f, "%d\n", (int)getpid());
-					fclose(f);
-				}
-				for (;;)
-					pause();
-			}
-			_exit(0);
-		}
-		waitpid(c, NULL, 0);
-		printf("ok\n");
-		return 0;
 	}
 	fprintf(stderr, "usage: sbprobe OP ARGS (see the source)\n");
 	return 2;
