@@ -4,7 +4,7 @@
 # and the death of pinwheel by SIGKILL: nothing of the sandbox survives.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
-plan 27
+plan 28
 P=/opt/pw/sbprobe
 jfield() { /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("null" if v is None else v)' "$1" "$2"; }
 
@@ -60,6 +60,16 @@ kill -9 "$PWPID"
 wait "$PWPID" 2>/dev/null
 run_cmd 0 "after SIGKILL of pinwheel nothing of the sandbox holds the pipe" timeout 10 cat <&3
 exec 3<&-
+# Signals pinwheel receives reach the sandbox.
+mkfifo "$T/sig"
+"$PINWHEEL" run $ROOT_OPTS -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 1000 & wait' >"$T/sig" &
+PWPID=$!
+exec 4<"$T/sig"
+read -r line <&4
+kill -TERM "$PWPID"
+wait "$PWPID"
+is "$?:$(cat <&4)" "7:got-term" "SIGTERM to pinwheel is forwarded; the command's status is returned"
+exec 4<&-
 run_sb 0 "the sandbox has its own init" -- sh -c 'grep -c . /proc/1/status >/dev/null && echo ok'
 is "$OUT" "ok" "init is visible as pid 1"
 run_sb 0 "the default limits suit compilers" -- sh -c 'ulimit -n; ulimit -f; ulimit -c'
