@@ -289,6 +289,10 @@ static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/* Cannot wait properly: end the sandbox, reap it. */
+			send_init(w, SIGKILL);
+			if (!w->reaped && wait4(w->pid, &w->init_wstatus, 0, &w->ru) == w->pid)
+				w->reaped = true;
 			break;
 		}
 		if (pf[0].revents)
