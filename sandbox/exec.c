@@ -187,12 +187,12 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (c->spec->emulate_arch && c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	if (sb_child_rlimits(c) < 0)
-		sb_child_fail(c, errno ? errno : EPERM, PW_SANDBOX_EXIT_SETUP);
+	if ((r = sb_child_rlimits(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	umask(022);
 	if (chdir(cwd) < 0) {
-		sb_step(c, errno, "chdir '%s'", cwd);
-		sb_child_fail(c, errno, PW_SANDBOX_EXIT_SETUP);
+		r = sb_step(c, errno, "chdir '%s'", cwd);
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
 	if ((r = drop_caps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
@@ -227,8 +227,9 @@ void sb_child_init(struct sb_ctx *c)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	cmd = fork();
 	if (cmd < 0) {
-		sb_step(c, errno, "fork the command");
-		sb_child_fail(c, errno, PW_SANDBOX_EXIT_SETUP);
+		int r = sb_step(c, errno, "fork the command");
+
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
 	if (cmd == 0)
 		command_main(c);

@@ -169,8 +169,10 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	ssize_t n;
 
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		sb_child_fail(c, errno, PW_SANDBOX_EXIT_SETUP);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		r = sb_step(c, errno, "set the parent-death signal");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
 	close(sync_wr);
 	close(report_rd);
 	close_other_fds(c->sync_rd, c->report_wr);
@@ -182,13 +184,13 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	close(c->sync_rd);
 	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
 	if (sethostname(hn, strlen(hn)) < 0) {
-		sb_step(c, errno, "sethostname");
-		sb_child_fail(c, errno, PW_SANDBOX_EXIT_SETUP);
+		r = sb_step(c, errno, "sethostname");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
 	if (!c->spec->net && (r = sb_child_lo_up(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	if (sb_child_mounts(c) < 0)
-		sb_child_fail(c, errno ? errno : EIO, PW_SANDBOX_EXIT_SETUP);
+	if ((r = sb_child_mounts(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	sb_child_init(c);
 }
 
@@ -475,8 +477,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	} else if (!w.got_status && !w.limit && w.reaped && WIFEXITED(w.init_wstatus) &&
 		   WEXITSTATUS(w.init_wstatus) == PW_SANDBOX_EXIT_SETUP) {
 		r = pw_err_set(e, EIO, "the sandbox exited during set-up");
-	} else if (r == 0) {
-		r = 0;
 	}
 
 out_mask:
