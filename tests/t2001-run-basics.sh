@@ -37,7 +37,7 @@ run_sb 125 "a bad --cwd exits 125" --cwd /nonexistent -- true
 like "$ERR" "chdir '/nonexistent'" "the bad cwd is named"
 
 run_sb 0 "the environment is the baseline" --source-date-epoch 1700000000 -- env
-is "$(printf '%s\n' "$OUT" | grep -v '^PWD=' | sort | tr '\n' ' ')" \
+is "$(printf '%s\n' "$OUT" | grep -v -e '^PWD=' -e '^ASAN_OPTIONS=' | sort | tr '\n' ' ')" \
 	"HOME=/tmp/home LC_ALL=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin SOURCE_DATE_EPOCH=1700000000 TZ=UTC " \
 	"cleared environment plus PATH, HOME, TZ, LC_ALL, SOURCE_DATE_EPOCH"
 export PW_T_PASS=passed

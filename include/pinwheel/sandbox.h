@@ -123,7 +123,10 @@ int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e);
 
 /* Run argv[0] (searched in the sandbox PATH when it has no '/') in a new
  * sandbox and wait for it.  See the contract at the top.  Signals SIGINT,
- * SIGTERM, SIGHUP, SIGQUIT received meanwhile are forwarded. */
+ * SIGTERM, SIGHUP, SIGQUIT received meanwhile are forwarded to every
+ * process of the sandbox.  It blocks those signals and SIGCHLD while it
+ * runs (they are read through a signalfd): call it from a single-threaded
+ * process, one sandbox at a time. */
 int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		   struct pw_sandbox_result *res, struct pw_err *e);
 
