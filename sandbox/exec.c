@@ -20,7 +20,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -211,36 +210,6 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 	sb_child_fail(c, err, err == ENOENT ? PW_SANDBOX_EXIT_NOTFOUND : PW_SANDBOX_EXIT_NOEXEC);
 }
 
-static int command_entry(void *arg)
-{
-	command_main(arg);
-}
-
-/* Start the command's process.  CLONE_VM|CLONE_VFORK (as posix_spawn does)
- * spares copying pinwheel's page tables; init sleeps until the exec.  The
- * child only makes system calls and writes c->step, which init does not
- * read.  A nested user namespace (--emulate) cannot be made by a process
- * sharing its memory, so that case forks. */
-static pid_t spawn_command(struct sb_ctx *c)
-{
-	const size_t size = 512u << 10;
-	void *stack;
-	pid_t pid;
-	int err;
-
-	if (c->spec->emulate_arch && c->spec->uid != 0)
-		return fork();
-	stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-		     -1, 0);
-	if (stack == MAP_FAILED)
-		return -1;
-	pid = clone(command_entry, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
-	err = errno;
-	munmap(stack, size);
-	errno = err;
-	return pid;
-}
-
 void sb_child_init(struct sb_ctx *c)
 {
 	struct sb_msg m;
@@ -256,7 +225,7 @@ void sb_child_init(struct sb_ctx *c)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	cmd = spawn_command(c);
+	cmd = fork();
 	if (cmd < 0) {
 		int r = sb_step(c, errno, "fork the command");
 
