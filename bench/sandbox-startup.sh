@@ -7,7 +7,8 @@
 #   unshare -Urmpf --mount-proc /bin/true               (reference: fewer namespaces, no /dev)
 # R is a tiny root holding a static /bin/true.  Prints the medians and the
 # ratio pinwheel/bwrap; as root it measures again as an unprivileged user
-# (BENCH_USER, default pinwheel-test, when it exists).
+# (BENCH_USER, default pinwheel-test, when it exists), and runs under
+# SCHED_FIFO unless BENCH_RT=0.
 # Usage: sh bench/sandbox-startup.sh [RUNS]   (RUNS default 200; needs
 # hyperfine, bwrap, cc -static, python3).  Not part of `make check`.
 set -eu
@@ -60,10 +61,18 @@ print(f"  ratio pinwheel --seccomp none/bwrap {med['pinwheel --seccomp none'] / 
 PY
 }
 
-measure "$(id -un)"
+# As root, run everything under SCHED_FIFO (inherited by the children, also
+# across setpriv) so that other load on a shared machine does not decide the
+# medians; BENCH_RT=0 turns that off.
+RT=""
+if [ "$(id -u)" -eq 0 ] && [ "${BENCH_RT:-1}" = 1 ] && command -v chrt >/dev/null; then
+	RT="chrt -f 10"
+	echo "(SCHED_FIFO priority 10 for every command measured; BENCH_RT=0 to disable)"
+fi
+measure "$(id -un)" $RT
 if [ "$(id -u)" -eq 0 ]; then
 	u=${BENCH_USER:-pinwheel-test}
 	if id -u "$u" >/dev/null 2>&1; then
-		measure "$u" setpriv --reuid="$u" --regid="$u" --clear-groups
+		measure "$u" $RT setpriv --reuid="$u" --regid="$u" --clear-groups
 	fi
 fi
