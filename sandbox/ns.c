@@ -439,6 +439,12 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	rep_p[1] = -1;
 
 	r = write_id_maps(w.pid, s, e);
+	if (r == -EPERM && userns_cause() && e) {
+		char msg[sizeof(e->msg)];
+
+		memcpy(msg, e->msg, sizeof(msg));
+		r = pw_err_set(e, EPERM, "%s: %s", msg, userns_cause());
+	}
 	if (r == 0 && s->pids_required && geteuid() == 0)
 		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
 	if (r < 0) {
@@ -468,7 +474,13 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	fill_result(&w, s, res);
 	if (w.got_fail) {
 		int err = w.fail.err > 0 ? w.fail.err : EIO;
-		const char *why = (err == EPERM || err == EACCES) ? userns_cause() : NULL;
+		/* Where user namespaces are restricted (AppArmor) they are
+		 * created without capabilities: the first privileged steps
+		 * fail with EPERM.  Later EPERMs have other causes. */
+		bool first = !strcmp(w.fail.step, "sethostname") ||
+			     !strcmp(w.fail.step, "bring up lo") ||
+			     !strcmp(w.fail.step, "make mounts private");
+		const char *why = err == EPERM && first ? userns_cause() : NULL;
 
 		res->exit_code = res->status = w.fail.code;
 		res->exited = true;
@@ -482,12 +494,18 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 out_mask:
 	if (cgroup)
 		sb_cgroup_remove(cgroup);
+	if (w.sigfd >= 0) {
+		/* Consume what arrived after the loop, so that unblocking does
+		 * not deliver a signal meant for the (finished) sandbox. */
+		struct signalfd_siginfo si;
+
+		while (read(w.sigfd, &si, sizeof(si)) == sizeof(si))
+			;
+	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 out:
-	if (w.sigfd >= 0) {
-		/* Drop what was queued for us while blocked. */
+	if (w.sigfd >= 0)
 		close(w.sigfd);
-	}
 	if (w.timerfd >= 0)
 		close(w.timerfd);
 	if (w.pidfd >= 0)
