@@ -9,56 +9,56 @@
 #include "pinwheel/seccomp.h"
 
 const char pw_help_run[] =
-	"usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
-	"Run one command in a rootless sandbox: new user, mount, pid, network, ipc,\n"
-	"uts and cgroup namespaces, a fresh root (pivot_root), a seccomp filter,\n"
-	"no_new_privs, resource limits, a cleared environment.  Nothing of the host\n"
-	"is visible unless bound.  CMD without a '/' is searched in the sandbox PATH.\n"
-	"\nroot file system:\n"
-	"  --layer DIR            a read-only layer (repeatable; the first is on top),\n"
-	"                         composed with overlayfs over a tmpfs upper that\n"
-	"                         vanishes at exit; without layers the root is a tmpfs\n"
-	"  --ro-bind SRC:DST      bind SRC read-only at DST (recursive, nosuid, nodev)\n"
-	"  --bind SRC:DST         bind SRC writable at DST (recursive, nosuid, nodev)\n"
-	"  --tmpfs DST[:SIZE]     a tmpfs at DST (default size: --tmp-size)\n"
-	"  --symlink TARGET:LINK  create the symlink LINK -> TARGET (e.g. usr/bin:/bin)\n"
-	"  --cwd DIR              working directory (default /tmp/home)\n"
-	"  --tmp-size SIZE        size of the /tmp tmpfs and of the root's upper layer\n"
-	"                         (default 4G; K, M, G suffixes)\n"
-	"                         always present: /proc (this sandbox's pids), /dev (null,\n"
-	"                         zero, full, random, urandom, tty, shm, ptmx, pts), /tmp\n"
-	"\nidentity and environment:\n"
-	"  --uid N                the uid (and gid) inside, default 1000, mapped to the\n"
-	"                         invoking user; 0 is root of the namespace (keeps its\n"
-	"                         capabilities there, none over the host)\n"
-	"  --env K=V              set a variable (repeatable)\n"
-	"  --env-pass K           pass K from pinwheel's environment when set\n"
-	"  --source-date-epoch N  set SOURCE_DATE_EPOCH\n"
-	"                         baseline: PATH, HOME=/tmp/home, TZ=UTC, LC_ALL=C.UTF-8,\n"
-	"                         hostname 'pinwheel', umask 022\n"
-	"  --net                  share the host network (lock steps only); the default\n"
-	"                         is a new network namespace with only 'lo' up\n"
-	"  --seccomp NAME|PATH|none  the seccomp profile (default 'build')\n"
-	"\nlimits (0 means none):\n"
-	"  --timeout SECONDS      wall clock; then SIGTERM to every process of the\n"
-	"                         sandbox, --grace later SIGKILL of all of it\n"
-	"  --grace SECONDS        between SIGTERM and SIGKILL on timeout (default 2)\n"
-	"  --memory BYTES         RLIMIT_AS and RLIMIT_DATA (default none)\n"
-	"  --pids N               processes of the sandbox (default 4096; RLIMIT_NPROC,\n"
-	"                         a pids cgroup when run as root)\n"
-	"  --fsize BYTES          largest file written (default 64G)\n"
-	"  --cpu SECONDS          CPU time of each process (default none)\n"
-	"  --nofile N             open files (default 65536)\n"
-	"\nother:\n"
-	"  --emulate ARCH QEMU    run ARCH binaries with the static qemu-user binary QEMU\n"
-	"                         (host path), registered in a binfmt_misc instance of\n"
-	"                         the sandbox only (Linux >= 6.7); ARCH is aarch64, arm,\n"
-	"                         ppc64le, s390x, riscv64, i386 or x86_64\n"
-	"  --status-json FILE     write exit code or signal, wall/user/sys time, max RSS\n"
-	"                         and the limit that fired (timeout, cpu, fsize)\n"
-	"\nexit status: the command's, or 128+N when it was killed by signal N;\n"
-	"125 the sandbox could not be set up (the error names the step), 126 the\n"
-	"command is not executable, 127 the command was not found, 2 usage error.\n";
+    "usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
+    "Run one command in a rootless sandbox: new user, mount, pid, network, ipc,\n"
+    "uts and cgroup namespaces, a fresh root (pivot_root), a seccomp filter,\n"
+    "no_new_privs, resource limits, a cleared environment.  Nothing of the host\n"
+    "is visible unless bound.  CMD without a '/' is searched in the sandbox PATH.\n"
+    "\nroot file system:\n"
+    "  --layer DIR            a read-only layer (repeatable; the first is on top),\n"
+    "                         composed with overlayfs over a tmpfs upper that\n"
+    "                         vanishes at exit; without layers the root is a tmpfs\n"
+    "  --ro-bind SRC:DST      bind SRC read-only at DST (recursive, nosuid, nodev)\n"
+    "  --bind SRC:DST         bind SRC writable at DST (recursive, nosuid, nodev)\n"
+    "  --tmpfs DST[:SIZE]     a tmpfs at DST (default size: --tmp-size)\n"
+    "  --symlink TARGET:LINK  create the symlink LINK -> TARGET (e.g. usr/bin:/bin)\n"
+    "  --cwd DIR              working directory (default /tmp/home)\n"
+    "  --tmp-size SIZE        size of the /tmp tmpfs and of the root's upper layer\n"
+    "                         (default 4G; K, M, G suffixes)\n"
+    "                         always present: /proc (this sandbox's pids), /dev (null,\n"
+    "                         zero, full, random, urandom, tty, shm, ptmx, pts), /tmp\n"
+    "\nidentity and environment:\n"
+    "  --uid N                the uid (and gid) inside, default 1000, mapped to the\n"
+    "                         invoking user; 0 is root of the namespace (keeps its\n"
+    "                         capabilities there, none over the host)\n"
+    "  --env K=V              set a variable (repeatable)\n"
+    "  --env-pass K           pass K from pinwheel's environment when set\n"
+    "  --source-date-epoch N  set SOURCE_DATE_EPOCH\n"
+    "                         baseline: PATH, HOME=/tmp/home, TZ=UTC, LC_ALL=C.UTF-8,\n"
+    "                         hostname 'pinwheel', umask 022\n"
+    "  --net                  share the host network (lock steps only); the default\n"
+    "                         is a new network namespace with only 'lo' up\n"
+    "  --seccomp NAME|PATH|none  the seccomp profile (default 'build')\n"
+    "\nlimits (0 means none):\n"
+    "  --timeout SECONDS      wall clock; then SIGTERM to every process of the\n"
+    "                         sandbox, --grace later SIGKILL of all of it\n"
+    "  --grace SECONDS        between SIGTERM and SIGKILL on timeout (default 2)\n"
+    "  --memory BYTES         RLIMIT_AS and RLIMIT_DATA (default none)\n"
+    "  --pids N               processes of the sandbox (default 4096; RLIMIT_NPROC,\n"
+    "                         a pids cgroup when run as root)\n"
+    "  --fsize BYTES          largest file written (default 64G)\n"
+    "  --cpu SECONDS          CPU time of each process (default none)\n"
+    "  --nofile N             open files (default 65536)\n"
+    "\nother:\n"
+    "  --emulate ARCH QEMU    run ARCH binaries with the static qemu-user binary QEMU\n"
+    "                         (host path), registered in a binfmt_misc instance of\n"
+    "                         the sandbox only (Linux >= 6.7); ARCH is aarch64, arm,\n"
+    "                         ppc64le, s390x, riscv64, i386 or x86_64\n"
+    "  --status-json FILE     write exit code or signal, wall/user/sys time, max RSS\n"
+    "                         and the limit that fired (timeout, cpu, fsize)\n"
+    "\nexit status: the command's, or 128+N when it was killed by signal N;\n"
+    "125 the sandbox could not be set up (the error names the step), 126 the\n"
+    "command is not executable, 127 the command was not found, 2 usage error.\n";
 
 /* SECONDS with up to 3 decimals, to milliseconds. */
 static int parse_seconds(const char *s, uint64_t *ms)
@@ -111,13 +111,14 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 		uint64_t n;
 
 #define OPT(name) ((v = pw_opt_arg(name, argc, argv, &i, &missing)) || missing)
-#define NEED(name)                                                             \
-	do {                                                                   \
-		if (missing)                                                   \
-			return -pw_usage_error("run", "option '%s' needs a value", name); \
+#define NEED(name)                                                                                 \
+	do {                                                                                       \
+		if (missing)                                                                       \
+			return -pw_usage_error("run", "option '%s' needs a value", name);          \
 	} while (0)
 		if (!strcmp(a, "--"))
-			return i + 1 < argc ? i + 1 : -pw_usage_error("run", "no command after '--'");
+			return i + 1 < argc ? i + 1
+					    : -pw_usage_error("run", "no command after '--'");
 		r = pw_global_opt(ctx, argc, argv, &i);
 		if (r < 0)
 			return -PW_EXIT_USAGE;
@@ -128,7 +129,8 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 		} else if (OPT("--layer")) {
 			NEED("--layer");
 			pw_sandbox_spec_add_layer(s, v);
-		} else if (OPT("--ro-bind") || OPT("--bind") || OPT("--tmpfs") || OPT("--symlink")) {
+		} else if (OPT("--ro-bind") || OPT("--bind") || OPT("--tmpfs") ||
+			   OPT("--symlink")) {
 			enum pw_bind_kind k = !strncmp(a, "--ro-bind", 9) ? PW_BIND_RO
 					      : !strncmp(a, "--bind", 6)  ? PW_BIND_RW
 					      : !strncmp(a, "--tmpfs", 7) ? PW_BIND_TMPFS
@@ -153,15 +155,19 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 		} else if (OPT("--source-date-epoch")) {
 			NEED("--source-date-epoch");
 			if (pw_parse_u64(v, &n) < 0)
-				return -pw_usage_error("run", "--source-date-epoch '%s': expected a "
-						       "decimal Unix time", v);
+				return -pw_usage_error("run",
+						       "--source-date-epoch '%s': expected a "
+						       "decimal Unix time",
+						       v);
 			free(s->source_date_epoch);
 			s->source_date_epoch = pw_xstrdup(v);
 		} else if (OPT("--uid")) {
 			NEED("--uid");
 			if (pw_parse_u64(v, &n) < 0 || n > 65534)
-				return -pw_usage_error("run", "--uid '%s': expected a number from 0 "
-						       "to 65534", v);
+				return -pw_usage_error("run",
+						       "--uid '%s': expected a number from 0 "
+						       "to 65534",
+						       v);
 			s->uid = (uid_t)n;
 			s->gid = (gid_t)n;
 		} else if (OPT("--seccomp")) {
@@ -190,8 +196,10 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 			if (missing)
 				return -pw_usage_error("run", "option '%s' needs a value", a);
 			if (pw_parse_size(v, &n) < 0)
-				return -pw_usage_error("run", "'%s': expected a size in bytes "
-						       "(K, M, G suffixes allowed), got '%s'", a, v);
+				return -pw_usage_error("run",
+						       "'%s': expected a size in bytes "
+						       "(K, M, G suffixes allowed), got '%s'",
+						       a, v);
 			if (!strncmp(a, "--memory", 8))
 				s->memory = n;
 			else if (!strncmp(a, "--fsize", 7))
@@ -214,7 +222,8 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--emulate")) {
 			if (i + 2 >= argc)
-				return -pw_usage_error("run", "option '--emulate' needs ARCH and QEMU_PATH");
+				return -pw_usage_error(
+				    "run", "option '--emulate' needs ARCH and QEMU_PATH");
 			free(s->emulate_arch);
 			free(s->emulate_qemu);
 			s->emulate_arch = pw_xstrdup(argv[++i]);
@@ -257,7 +266,7 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(o.seccomp, "none") != 0) {
-		struct pw_seccomp_opts so = { .allow_net = o.spec.net, .cache_dir = NULL };
+		struct pw_seccomp_opts so = {.allow_net = o.spec.net, .cache_dir = NULL};
 
 		store = pw_ctx_store_dir(ctx);
 		if (store)

@@ -19,30 +19,31 @@ struct arch {
 	const char *mask;
 };
 
-#define ELF_MASK_STD                                                           \
-	"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff"
-#define ELF_MASK_X86                                                           \
-	"\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff"
+#define MASK_HEAD "\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
+#define MASK_HEAD_X86 "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe"
+#define MASK_TAIL "\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff"
+#define ELF_MASK_STD MASK_HEAD MASK_TAIL
+#define ELF_MASK_X86 MASK_HEAD_X86 MASK_TAIL
 #define ELF64LE "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00"
 #define ELF32LE "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00"
 
 static const struct arch arches[] = {
-	{ "aarch64", ELF64LE "\\xb7\\x00", ELF_MASK_STD },
-	{ "arm", ELF32LE "\\x28\\x00", ELF_MASK_STD },
-	{ "ppc64le", ELF64LE "\\x15\\x00",
-	  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
-	  "\\xfe\\xff\\xff\\x00" },
-	{ "s390x",
-	  "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x16",
-	  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
-	  "\\xff\\xfe\\xff\\xff" },
-	{ "riscv64", ELF64LE "\\xf3\\x00", ELF_MASK_STD },
-	{ "i386", ELF32LE "\\x03\\x00", ELF_MASK_X86 },
-	{ "x86_64", ELF64LE "\\x3e\\x00", ELF_MASK_X86 },
+    {"aarch64", ELF64LE "\\xb7\\x00", ELF_MASK_STD},
+    {"arm", ELF32LE "\\x28\\x00", ELF_MASK_STD},
+    {"ppc64le", ELF64LE "\\x15\\x00",
+     "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
+     "\\xfe\\xff\\xff\\x00"},
+    {"s390x",
+     "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x16",
+     "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
+     "\\xff\\xfe\\xff\\xff"},
+    {"riscv64", ELF64LE "\\xf3\\x00", ELF_MASK_STD},
+    {"i386", ELF32LE "\\x03\\x00", ELF_MASK_X86},
+    {"x86_64", ELF64LE "\\x3e\\x00", ELF_MASK_X86},
 };
 
-const char *const pw_emulate_arches[] = { "aarch64", "arm",  "ppc64le", "s390x",
-					  "riscv64", "i386", "x86_64",  NULL };
+const char *const pw_emulate_arches[] = {"aarch64", "arm",  "ppc64le", "s390x",
+					 "riscv64", "i386", "x86_64",  NULL};
 
 static const struct arch *find_arch(const char *name)
 {
@@ -60,7 +61,8 @@ int sb_emulate_check(const struct pw_sandbox_spec *s, struct pw_err *e)
 	unsigned major = 0, minor = 0;
 
 	if (!find_arch(s->emulate_arch))
-		return pw_err_set(e, EINVAL, "--emulate '%s': unknown architecture", s->emulate_arch);
+		return pw_err_set(e, EINVAL, "--emulate '%s': unknown architecture",
+				  s->emulate_arch);
 	if (uname(&u) < 0)
 		return pw_err_sys(e, errno, "uname");
 	if (!strcmp(u.machine, s->emulate_arch) ||

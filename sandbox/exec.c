@@ -83,7 +83,7 @@ static const char *env_get(char **env, const char *name)
 
 static int drop_caps(struct sb_ctx *c)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 	int cap;
 

@@ -47,7 +47,7 @@ int sb_child_rlimits(struct sb_ctx *c)
 		return r;
 	if (s->cpu_s) {
 		/* Soft limit: SIGXCPU; one second later the hard one kills. */
-		struct rlimit rl = { (rlim_t)s->cpu_s, (rlim_t)s->cpu_s + 1 };
+		struct rlimit rl = {(rlim_t)s->cpu_s, (rlim_t)s->cpu_s + 1};
 
 		if (setrlimit(RLIMIT_CPU, &rl) < 0)
 			return sb_step(c, errno, "setrlimit RLIMIT_CPU");

@@ -34,11 +34,11 @@
 #include "pinwheel/fsutil.h"
 #include "sandbox-int.h"
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 #define N_DEV PW_ARRAY_SIZE(dev_nodes)
 
 struct captured {
-	int *bind_fds;    /* per spec bind: a detached mount, or -1 */
+	int *bind_fds; /* per spec bind: a detached mount, or -1 */
 	bool *bind_dir;
 	int *layer_fds;
 	int dev_fds[N_DEV];
@@ -102,7 +102,8 @@ static int make_path(struct sb_ctx *c, int rootfd, const char *path, bool file)
 			memcpy(comp, path + start, n);
 			comp[n] = '\0';
 			if (last && file) {
-				r = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				r = openat(parent, comp,
+					   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
 					   0644);
 				if (r >= 0)
 					close(r);
@@ -181,7 +182,8 @@ static int capture(struct sb_ctx *c, struct captured *k)
 
 		if (b->kind != PW_BIND_RO && b->kind != PW_BIND_RW)
 			continue;
-		fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		fd =
+		    open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fd < 0)
 			return sb_step(c, errno, "bind '%s'", b->src);
 		k->bind_fds[i] = fd;
@@ -296,7 +298,8 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 	/* No nested user namespaces, whatever the seccomp profile (but the
 	 * one the command needs under --emulate, see exec.c). */
 	fd = openat(m, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || pw_write_all(fd, c->spec->emulate_arch && c->spec->uid ? "1\n" : "0\n", 2) < 0) {
+	if (fd < 0 ||
+	    pw_write_all(fd, c->spec->emulate_arch && c->spec->uid ? "1\n" : "0\n", 2) < 0) {
 		r = sb_step(c, errno, "limit user.max_user_namespaces");
 		if (fd >= 0)
 			close(fd);
@@ -314,7 +317,8 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 		goto out;
 	}
 	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	attr.attr_set =
+	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
 	    move_mount(fd, "", m, "sys", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = sb_step(c, errno, "make /proc/sys read-only");
@@ -327,9 +331,9 @@ out:
 static int mount_dev(struct sb_ctx *c, int rootfd, struct captured *k)
 {
 	static const char *const links[][2] = {
-		{ "pts/ptmx", "ptmx" },       { "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	int dev, fs, m, r;
 	size_t i;

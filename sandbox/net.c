@@ -19,7 +19,7 @@ int sb_child_lo_up(struct sb_ctx *c)
 		struct nlmsghdr nh;
 		struct nlmsgerr err;
 	} ack;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	ssize_t n;
 	int fd, r = 0;
 

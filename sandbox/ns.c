@@ -35,9 +35,8 @@
 #include "pinwheel/fsutil.h"
 #include "sandbox-int.h"
 
-#define SB_CLONE_FLAGS                                                         \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | \
-	 CLONE_NEWCGROUP)
+#define SB_CLONE_FLAGS                                                                             \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -284,9 +283,9 @@ static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 		struct signalfd_siginfo si;
 		int n;
 
-		pf[0] = (struct pollfd){ w->report_eof ? -1 : w->report_rd, POLLIN, 0 };
-		pf[1] = (struct pollfd){ w->sigfd, POLLIN, 0 };
-		pf[2] = (struct pollfd){ w->timerfd, POLLIN, 0 };
+		pf[0] = (struct pollfd){w->report_eof ? -1 : w->report_rd, POLLIN, 0};
+		pf[1] = (struct pollfd){w->sigfd, POLLIN, 0};
+		pf[2] = (struct pollfd){w->timerfd, POLLIN, 0};
 		n = poll(pf, 3, -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -343,7 +342,8 @@ static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
 {
 	int st = w->got_status ? w->status.wstatus : w->init_wstatus;
 
-	res->user_us = (uint64_t)w->ru.ru_utime.tv_sec * 1000000u + (uint64_t)w->ru.ru_utime.tv_usec;
+	res->user_us =
+	    (uint64_t)w->ru.ru_utime.tv_sec * 1000000u + (uint64_t)w->ru.ru_utime.tv_usec;
 	res->sys_us = (uint64_t)w->ru.ru_stime.tv_sec * 1000000u + (uint64_t)w->ru.ru_stime.tv_usec;
 	res->max_rss_kib = (uint64_t)w->ru.ru_maxrss;
 	if (WIFEXITED(st)) {
@@ -372,7 +372,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	struct sb_ctx c;
 	struct waiter w;
 	sigset_t set, oldmask;
-	int sync_p[2] = { -1, -1 }, rep_p[2] = { -1, -1 };
+	int sync_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
 	char *cgroup = NULL;
 	uint64_t t0 = now_us();
 	unsigned long flags = SB_CLONE_FLAGS | (s->net ? 0 : CLONE_NEWNET);
@@ -422,7 +422,9 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	if (w.pid < 0) {
 		int err = errno;
 		const char *why = (err == EPERM || err == ENOSPC || err == EACCES ||
-				   err == EUSERS || err == EINVAL) ? userns_cause() : NULL;
+				   err == EUSERS || err == EINVAL)
+				      ? userns_cause()
+				      : NULL;
 
 		r = why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
 			: pw_err_sys(e, err, "create namespaces");
@@ -456,7 +458,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */
 	{
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+		struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
 
 		sigaction(SIGPIPE, &ign, &old_pipe);
 		r = pw_write_all(sync_p[1], "g", 1);

@@ -16,10 +16,10 @@
 
 /* One message on the report pipe (< PIPE_BUF, so writes are atomic). */
 struct sb_msg {
-	int type;         /* SB_MSG_FAIL or SB_MSG_STATUS */
-	int err;          /* positive errno for FAIL */
-	int code;         /* exit code for FAIL (125/126/127) */
-	int wstatus;      /* the command's wait status for STATUS */
+	int type;    /* SB_MSG_FAIL or SB_MSG_STATUS */
+	int err;     /* positive errno for FAIL */
+	int code;    /* exit code for FAIL (125/126/127) */
+	int wstatus; /* the command's wait status for STATUS */
 	char step[SB_STEP_MAX];
 };
 enum { SB_MSG_FAIL = 1, SB_MSG_STATUS = 2 };
@@ -28,9 +28,9 @@ enum { SB_MSG_FAIL = 1, SB_MSG_STATUS = 2 };
 struct sb_ctx {
 	const struct pw_sandbox_spec *spec;
 	char *const *argv;
-	char **envp;       /* NULL-terminated, owned by the parent */
-	int sync_rd;       /* parent -> child: "maps written, go" */
-	int report_wr;     /* child -> parent: struct sb_msg */
+	char **envp;   /* NULL-terminated, owned by the parent */
+	int sync_rd;   /* parent -> child: "maps written, go" */
+	int report_wr; /* child -> parent: struct sb_msg */
 	uid_t host_uid;
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };

@@ -47,10 +47,14 @@ void pw_sandbox_spec_add_layer(struct pw_sandbox_spec *s, const char *dir)
 static const char *bind_opt(enum pw_bind_kind kind)
 {
 	switch (kind) {
-	case PW_BIND_RO: return "--ro-bind";
-	case PW_BIND_RW: return "--bind";
-	case PW_BIND_TMPFS: return "--tmpfs";
-	case PW_BIND_SYMLINK: return "--symlink";
+	case PW_BIND_RO:
+		return "--ro-bind";
+	case PW_BIND_RW:
+		return "--bind";
+	case PW_BIND_TMPFS:
+		return "--tmpfs";
+	case PW_BIND_SYMLINK:
+		return "--symlink";
 	}
 	return "?";
 }
@@ -76,11 +80,11 @@ static bool dest_ok(const char *p)
 	return true;
 }
 
-int pw_sandbox_spec_add_bind(struct pw_sandbox_spec *s, enum pw_bind_kind kind,
-			     const char *arg, struct pw_err *e)
+int pw_sandbox_spec_add_bind(struct pw_sandbox_spec *s, enum pw_bind_kind kind, const char *arg,
+			     struct pw_err *e)
 {
 	const char *opt = bind_opt(kind), *colon = strrchr(arg, ':');
-	struct pw_bind b = { kind, NULL, NULL, 0 };
+	struct pw_bind b = {kind, NULL, NULL, 0};
 	uint64_t size = 0;
 
 	if (kind == PW_BIND_TMPFS) {
@@ -109,9 +113,11 @@ int pw_sandbox_spec_add_bind(struct pw_sandbox_spec *s, enum pw_bind_kind kind,
 		}
 	}
 	if (!dest_ok(b.dst)) {
-		int r = pw_err_set(e, EINVAL,
-				   "%s '%s': the destination must be an absolute path other than '/' "
-				   "without '.' or '..'", opt, arg);
+		int r =
+		    pw_err_set(e, EINVAL,
+			       "%s '%s': the destination must be an absolute path other than '/' "
+			       "without '.' or '..'",
+			       opt, arg);
 		free(b.src);
 		free(b.dst);
 		return r;
@@ -148,14 +154,14 @@ static bool env_name_ok(const char *k, size_t n)
 	return true;
 }
 
-int pw_sandbox_spec_add_env(struct pw_sandbox_spec *s, const char *arg, bool pass,
-			    struct pw_err *e)
+int pw_sandbox_spec_add_env(struct pw_sandbox_spec *s, const char *arg, bool pass, struct pw_err *e)
 {
 	const char *v;
 
 	if (pass) {
 		if (!env_name_ok(arg, strlen(arg)))
-			return pw_err_set(e, EINVAL, "--env-pass '%s': expected a variable name", arg);
+			return pw_err_set(e, EINVAL, "--env-pass '%s': expected a variable name",
+					  arg);
 		v = getenv(arg);
 		if (v)
 			env_set(s, pw_xasprintf("%s=%s", arg, v));
@@ -189,9 +195,10 @@ int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e)
 					  "arm, ppc64le, s390x, riscv64, i386 or x86_64)",
 					  s->emulate_arch);
 		if (!s->emulate_qemu || s->emulate_qemu[0] != '/')
-			return pw_err_set(e, EINVAL,
-					  "--emulate %s: expected the absolute path of a static qemu-user",
-					  s->emulate_arch);
+			return pw_err_set(
+			    e, EINVAL,
+			    "--emulate %s: expected the absolute path of a static qemu-user",
+			    s->emulate_arch);
 	}
 	if (s->source_date_epoch) {
 		uint64_t v;
@@ -209,10 +216,14 @@ int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e)
 const char *pw_limit_name(enum pw_limit l)
 {
 	switch (l) {
-	case PW_LIMIT_NONE: return "none";
-	case PW_LIMIT_TIMEOUT: return "timeout";
-	case PW_LIMIT_CPU: return "cpu";
-	case PW_LIMIT_FSIZE: return "fsize";
+	case PW_LIMIT_NONE:
+		return "none";
+	case PW_LIMIT_TIMEOUT:
+		return "timeout";
+	case PW_LIMIT_CPU:
+		return "cpu";
+	case PW_LIMIT_FSIZE:
+		return "fsize";
 	}
 	return "none";
 }

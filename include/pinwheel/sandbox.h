@@ -43,9 +43,9 @@ enum {
 #define PW_SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 enum pw_bind_kind {
-	PW_BIND_RO,    /* --ro-bind SRC:DST, read-only, recursive */
-	PW_BIND_RW,    /* --bind SRC:DST, writable, recursive */
-	PW_BIND_TMPFS, /* --tmpfs DST[:SIZE] */
+	PW_BIND_RO,	/* --ro-bind SRC:DST, read-only, recursive */
+	PW_BIND_RW,	/* --bind SRC:DST, writable, recursive */
+	PW_BIND_TMPFS,	/* --tmpfs DST[:SIZE] */
 	PW_BIND_SYMLINK /* --symlink TARGET:LINK */
 };
 
@@ -62,44 +62,44 @@ struct pw_bind {
 enum pw_limit {
 	PW_LIMIT_NONE = 0,
 	PW_LIMIT_TIMEOUT, /* --timeout fired */
-	PW_LIMIT_CPU,     /* SIGXCPU, or SIGKILL after the RLIMIT_CPU hard limit */
-	PW_LIMIT_FSIZE    /* SIGXFSZ */
+	PW_LIMIT_CPU,	  /* SIGXCPU, or SIGKILL after the RLIMIT_CPU hard limit */
+	PW_LIMIT_FSIZE	  /* SIGXFSZ */
 };
 
 struct pw_sandbox_spec {
-	char **layers;        /* read-only layer dirs, first is on top */
+	char **layers; /* read-only layer dirs, first is on top */
 	size_t n_layers;
 	struct pw_bind *binds; /* binds, tmpfs and symlinks, in order */
 	size_t n_binds;
-	char **env;           /* "K=V" added after the baseline (later wins) */
+	char **env; /* "K=V" added after the baseline (later wins) */
 	size_t n_env;
-	char *cwd;            /* inside the sandbox; NULL: /tmp/home */
-	char *hostname;       /* NULL: "pinwheel" */
+	char *cwd;		 /* inside the sandbox; NULL: /tmp/home */
+	char *hostname;		 /* NULL: "pinwheel" */
 	char *source_date_epoch; /* NULL: SOURCE_DATE_EPOCH not set */
-	uid_t uid;            /* inside; 0 maps to root-in-namespace */
+	uid_t uid;		 /* inside; 0 maps to root-in-namespace */
 	gid_t gid;
-	bool net;             /* share the host network (lock steps only) */
-	uint64_t tmp_size;    /* /tmp tmpfs size in bytes */
+	bool net;	   /* share the host network (lock steps only) */
+	uint64_t tmp_size; /* /tmp tmpfs size in bytes */
 	/* Limits; 0 means "none" except where a default is stated. */
-	uint64_t timeout_ms;  /* wall clock: SIGTERM, grace, SIGKILL of all */
-	uint64_t grace_ms;    /* default PW_SANDBOX_DEFAULT_GRACE_MS */
-	uint64_t memory;      /* RLIMIT_AS and RLIMIT_DATA */
-	uint64_t pids;        /* RLIMIT_NPROC (a pids cgroup for host root) */
-	bool pids_required;   /* host root: fail without a pids cgroup */
-	uint64_t fsize;       /* RLIMIT_FSIZE, default 64 GiB */
-	uint64_t cpu_s;       /* RLIMIT_CPU in seconds */
-	uint64_t nofile;      /* RLIMIT_NOFILE, default 65536 (capped at hard) */
+	uint64_t timeout_ms;		       /* wall clock: SIGTERM, grace, SIGKILL of all */
+	uint64_t grace_ms;		       /* default PW_SANDBOX_DEFAULT_GRACE_MS */
+	uint64_t memory;		       /* RLIMIT_AS and RLIMIT_DATA */
+	uint64_t pids;			       /* RLIMIT_NPROC (a pids cgroup for host root) */
+	bool pids_required;		       /* host root: fail without a pids cgroup */
+	uint64_t fsize;			       /* RLIMIT_FSIZE, default 64 GiB */
+	uint64_t cpu_s;			       /* RLIMIT_CPU in seconds */
+	uint64_t nofile;		       /* RLIMIT_NOFILE, default 65536 (capped at hard) */
 	const struct pw_seccomp_prog *seccomp; /* borrowed; NULL: no filter */
-	char *emulate_arch;   /* --emulate ARCH QEMU, or NULL */
-	char *emulate_qemu;   /* host path of the static qemu-user binary */
+	char *emulate_arch;		       /* --emulate ARCH QEMU, or NULL */
+	char *emulate_qemu;		       /* host path of the static qemu-user binary */
 };
 
 struct pw_sandbox_result {
-	bool exited;          /* true: exit_code valid; false: killed by signal */
-	int exit_code;        /* the command's, or 125/126/127 on setup failure */
-	int signal;           /* when !exited */
-	int status;           /* what `pinwheel run` exits with (128+N for N) */
-	enum pw_limit limit;  /* the limit that fired, if known */
+	bool exited;	     /* true: exit_code valid; false: killed by signal */
+	int exit_code;	     /* the command's, or 125/126/127 on setup failure */
+	int signal;	     /* when !exited */
+	int status;	     /* what `pinwheel run` exits with (128+N for N) */
+	enum pw_limit limit; /* the limit that fired, if known */
 	uint64_t wall_us, user_us, sys_us;
 	uint64_t max_rss_kib; /* the largest RSS of any process of the sandbox */
 };
@@ -111,8 +111,8 @@ void pw_sandbox_spec_add_layer(struct pw_sandbox_spec *s, const char *dir);
 /* "SRC:DST" for binds, "DST[:SIZE]" for tmpfs, "TARGET:LINK" for
  * symlinks.  Returns 0 or -EINVAL with e naming the argument and what was
  * expected (DST must be absolute, SIZE a size like 64M). */
-int pw_sandbox_spec_add_bind(struct pw_sandbox_spec *s, enum pw_bind_kind kind,
-			     const char *arg, struct pw_err *e);
+int pw_sandbox_spec_add_bind(struct pw_sandbox_spec *s, enum pw_bind_kind kind, const char *arg,
+			     struct pw_err *e);
 /* "K=V" or, with @pass, the name of a variable of our environment (unset
  * variables are skipped).  -EINVAL for an empty or malformed name. */
 int pw_sandbox_spec_add_env(struct pw_sandbox_spec *s, const char *arg, bool pass,

@@ -38,11 +38,16 @@ static int fail(int err)
 static const char *eai_name(int e)
 {
 	switch (e) {
-	case EAI_AGAIN: return "EAI_AGAIN";
-	case EAI_NONAME: return "EAI_NONAME";
-	case EAI_FAIL: return "EAI_FAIL";
-	case EAI_SYSTEM: return "EAI_SYSTEM";
-	default: return "EAI_OTHER";
+	case EAI_AGAIN:
+		return "EAI_AGAIN";
+	case EAI_NONAME:
+		return "EAI_NONAME";
+	case EAI_FAIL:
+		return "EAI_FAIL";
+	case EAI_SYSTEM:
+		return "EAI_SYSTEM";
+	default:
+		return "EAI_OTHER";
 	}
 }
 
@@ -52,7 +57,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (!strcmp(op, "connect4") && argc == 4) {
-		struct sockaddr_in sa = { .sin_family = AF_INET };
+		struct sockaddr_in sa = {.sin_family = AF_INET};
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (fd < 0)
@@ -79,8 +84,9 @@ int main(int argc, char **argv)
 	}
 	if ((!strcmp(op, "open") || !strcmp(op, "write")) && argc == 3) {
 		int w = op[0] == 'w';
-		int fd = open(argv[2], w ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC,
-			      0644);
+		int fd =
+		    open(argv[2],
+			 w ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
 
 		if (fd < 0)
 			return fail(errno);

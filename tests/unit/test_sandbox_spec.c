@@ -129,7 +129,7 @@ static void test_run_errors(void **state)
 	struct pw_sandbox_spec s;
 	struct pw_sandbox_result res;
 	struct pw_err e = PW_ERR_INIT;
-	char *none[] = { NULL };
+	char *none[] = {NULL};
 
 	(void)state;
 	pw_sandbox_spec_init(&s);
@@ -179,9 +179,9 @@ static void test_status_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_binds),
-		cmocka_unit_test(test_env),        cmocka_unit_test(test_check),
-		cmocka_unit_test(test_run_errors), cmocka_unit_test(test_status_json),
+	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_binds),
+	    cmocka_unit_test(test_env),	       cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_run_errors), cmocka_unit_test(test_status_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
