@@ -3,7 +3,7 @@
 # the file-system view (nothing of the host unless bound), --status-json.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
-plan 57
+plan 59
 
 run_pw 0 "run --help exits 0" run --help
 for o in --layer --ro-bind --bind --tmpfs --symlink --cwd --tmp-size --uid --env --env-pass \
@@ -79,6 +79,10 @@ is "$OUT" "top
 only" "overlay of layers, first given on top"
 run_sb 0 "--tmpfs and --symlink" --tmpfs /scratch:1M --symlink /scratch:/s -- sh -c 'echo a >/s/x && stat -f -c "%b*%S" /scratch'
 is "$OUT" "256*4096" "--tmpfs DST:SIZE limits the size"
+exec 7>"$T/leaked"
+run_sb 0 "descriptors beyond 0-2 are not inherited" -- sh -c 'ls /proc/$$/fd | tr "\n" " "'
+exec 7>&-
+is "$OUT" "0 1 2 " "fd 7 of pinwheel's caller does not reach the command"
 echo "bound file" >"$T/file"
 run_sb 0 "a file can be bound where nothing exists" --ro-bind "$T/file:/etc/pw/file" -- cat /etc/pw/file
 is "$OUT" "bound file" "--ro-bind of a file creates its mount point"
