@@ -3,6 +3,7 @@
 # bubblewrap doing the equivalent, in the same run:
 #   pinwheel run --layer R -- /bin/true                 (default seccomp profile)
 #   pinwheel run --seccomp none --layer R -- /bin/true
+#   pinwheel run --ro-root --layer R -- /bin/true       (read-only bind of R, as bwrap)
 #   bwrap --ro-bind R / --unshare-all --die-with-parent --proc /proc --dev /dev --tmpfs /tmp /bin/true
 #   unshare -Urmpf --mount-proc /bin/true               (reference: fewer namespaces, no /dev)
 # R is a tiny root holding a static /bin/true.  Prints the medians and the
@@ -41,6 +42,7 @@ measure() {
 			--export-json "$W/out/$label/$r.json" \
 			-n pinwheel "$PW run --layer $W/R -- /bin/true" \
 			-n "pinwheel --seccomp none" "$PW run --seccomp none --layer $W/R -- /bin/true" \
+			-n "pinwheel --ro-root" "$PW run --ro-root --layer $W/R -- /bin/true" \
 			-n bwrap "bwrap --ro-bind $W/R / --unshare-all --die-with-parent --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
 			-n "unshare -Urmpf" "unshare -Urmpf --mount-proc $W/R/bin/true" \
 			>/dev/null 2>"$W/out/$label/$r.err" || { cat "$W/out/$label/$r.err" >&2; exit 1; }
@@ -58,6 +60,7 @@ for k, v in med.items():
     print(f"  {k:26s} {v:6.2f} ms  ({min(times[k]) * 1000:5.2f})")
 print(f"  ratio pinwheel/bwrap              {med['pinwheel'] / med['bwrap']:.2f}")
 print(f"  ratio pinwheel --seccomp none/bwrap {med['pinwheel --seccomp none'] / med['bwrap']:.2f}")
+print(f"  ratio pinwheel --ro-root/bwrap      {med['pinwheel --ro-root'] / med['bwrap']:.2f}")
 PY
 }
 

@@ -18,6 +18,10 @@ const char pw_help_run[] =
     "  --layer DIR            a read-only layer (repeatable; the first is on top),\n"
     "                         composed with overlayfs over a tmpfs upper that\n"
     "                         vanishes at exit; without layers the root is a tmpfs\n"
+    "  --ro-root              make the root read-only instead: one layer is bound\n"
+    "                         as it is, several form an overlay without upper (the\n"
+    "                         fastest start); the mount points (/proc, /dev, /tmp,\n"
+    "                         bind destinations) must then exist in the layers\n"
     "  --ro-bind SRC:DST      bind SRC read-only at DST (recursive, nosuid, nodev)\n"
     "  --bind SRC:DST         bind SRC writable at DST (recursive, nosuid, nodev)\n"
     "  --tmpfs DST[:SIZE]     a tmpfs at DST (default size: --tmp-size)\n"
@@ -126,6 +130,8 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 			continue;
 		if (!strcmp(a, "--net")) {
 			s->net = true;
+		} else if (!strcmp(a, "--ro-root")) {
+			s->ro_root = true;
 		} else if (OPT("--layer")) {
 			NEED("--layer");
 			pw_sandbox_spec_add_layer(s, v);

@@ -114,6 +114,11 @@ static int make_path(struct sb_ctx *c, int rootfd, const char *path, bool file)
 				int err = errno;
 
 				close(parent);
+				if (err == EROFS)
+					return sb_step(
+					    c, err,
+					    "mount point '%s' is missing in the read-only root",
+					    prefix);
 				return sb_step(c, err, "create mount point '%s'", prefix);
 			}
 			fd = open_in_root(rootfd, prefix, O_PATH);
@@ -220,6 +225,61 @@ static int capture(struct sb_ctx *c, struct captured *k)
 
 /* Mount the base tmpfs over /tmp and return an O_PATH fd of the new root
  * (the base itself, or an overlay of the layers at base/root). */
+/* --ro-root with layers: one layer is a read-only recursive bind of it,
+ * several an overlay of lower dirs only (no upper, so none of the work-dir
+ * checks overlayfs makes); attached over /tmp like the writable root.
+ * Nothing can be created in it: every mount point must exist in a layer. */
+static int compose_root_ro(struct sb_ctx *c, struct captured *k)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	struct mount_attr attr;
+	int fs, m, r;
+	size_t i;
+
+	if (s->n_layers == 1) {
+		m = open_tree(k->layer_fds[0], "",
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (m < 0)
+			return sb_step(c, errno, "bind layer '%s'", s->layers[0]);
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+			r = sb_step(c, errno, "make layer '%s' read-only", s->layers[0]);
+			close(m);
+			return r;
+		}
+	} else {
+		struct pw_buf lower = PW_BUF_INIT(1 << 16);
+
+		for (i = 0; i < s->n_layers; i++)
+			pw_buf_addf(&lower, "%s/proc/self/fd/%d", i ? ":" : "", k->layer_fds[i]);
+		fs = fsopen("overlay", FSOPEN_CLOEXEC);
+		if (fs < 0) {
+			pw_buf_release(&lower);
+			return sb_step(c, errno, "fsopen overlay");
+		}
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+			r = sb_step(c, errno, "mount the overlay of %zu layers", s->n_layers);
+			pw_buf_release(&lower);
+			close(fs);
+			return r;
+		}
+		pw_buf_release(&lower);
+		m = fsmount(fs, FSMOUNT_CLOEXEC,
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		close(fs);
+		if (m < 0)
+			return sb_step(c, errno, "fsmount overlay");
+	}
+	if (move_mount(m, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		r = sb_step(c, errno, "attach the root");
+		close(m);
+		return r;
+	}
+	return m;
+}
+
 static int compose_root(struct sb_ctx *c, struct captured *k)
 {
 	const struct pw_sandbox_spec *s = c->spec;
@@ -227,6 +287,8 @@ static int compose_root(struct sb_ctx *c, struct captured *k)
 	int base, fs, m, rootfd, r;
 	size_t i;
 
+	if (s->ro_root && s->n_layers > 0)
+		return compose_root_ro(c, k);
 	base = new_tmpfs(c, "/", s->tmp_size, "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (base < 0)
 		return base;
@@ -479,7 +541,7 @@ static int minimal_etc(struct sb_ctx *c, int rootfd)
 	}
 	etc = make_path(c, rootfd, "/etc", false);
 	if (etc < 0)
-		return errno == EROFS ? 0 : etc;
+		return etc == -EROFS ? 0 : etc;
 	fd = openat(etc, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	close(etc);
 	if (fd < 0)
@@ -555,7 +617,7 @@ int sb_child_mounts(struct sb_ctx *c)
 	if (r < 0)
 		goto out;
 	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s->ro_root ? MOUNT_ATTR_RDONLY : 0);
 	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		r = sb_step(c, errno, "make the root nosuid");
 		goto out;

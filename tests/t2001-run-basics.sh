@@ -3,7 +3,7 @@
 # the file-system view (nothing of the host unless bound), --status-json.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
-plan 59
+plan 68
 
 run_pw 0 "run --help exits 0" run --help
 for o in --layer --ro-bind --bind --tmpfs --symlink --cwd --tmp-size --uid --env --env-pass \
@@ -80,9 +80,29 @@ only" "overlay of layers, first given on top"
 run_sb 0 "--tmpfs and --symlink" --tmpfs /scratch:1M --symlink /scratch:/s -- sh -c 'echo a >/s/x && stat -f -c "%b*%S" /scratch'
 is "$OUT" "256*4096" "--tmpfs DST:SIZE limits the size"
 exec 7>"$T/leaked"
-run_sb 0 "descriptors beyond 0-2 are not inherited" -- sh -c 'ls /proc/$$/fd | tr "\n" " "'
+run_sb 0 "descriptors beyond 0-2 are not inherited" -- sh -c 'ls /proc/$$/fd'
 exec 7>&-
-is "$OUT" "0 1 2 " "fd 7 of pinwheel's caller does not reach the command"
+is "$(echo $OUT)" "0 1 2" "fd 7 of pinwheel's caller does not reach the command"
+# --ro-root: the layer is bound read-only as it is (mount points must exist).
+RO="$T/rolayer"
+mkdir -p "$RO/usr" "$RO/proc" "$RO/dev" "$RO/tmp" "$RO/opt/pw"
+for d in bin lib lib64 sbin; do ln -s "usr/$d" "$RO/$d"; done
+run_pw 1 "--ro-root with one layer" run --seccomp "$PW_SECCOMP" --ro-root --layer "$RO" \
+	--ro-bind /usr:/usr --ro-bind "$HELPERS:/opt/pw" -- /opt/pw/sbprobe write /newfile
+is "$OUT" "EROFS" "--ro-root: writing to / gives EROFS"
+run_pw 0 "--ro-root: no /etc is added" run --seccomp "$PW_SECCOMP" --ro-root --layer "$RO" \
+	--ro-bind /usr:/usr -- sh -c 'test -e /etc; echo $?; id -u'
+is "$OUT" "1
+1000" "--ro-root leaves the layer as it is"
+run_pw 0 "--ro-root with two layers (overlay without upper)" run --seccomp "$PW_SECCOMP" --ro-root \
+	--layer "$T/top" --layer "$T/bottom" --layer "$RO" --ro-bind /usr:/usr -- sh -c 'cat /f /g; echo x >/f; exit 0'
+is "$OUT" "top
+only" "the first layer is on top"
+like "$ERR" "Read-only file system" "and the overlay is read-only"
+run_pw 125 "--ro-root needs the mount points in the layer" run --seccomp "$PW_SECCOMP" --ro-root \
+	--layer "$LAYER" --ro-bind /usr:/usr -- true
+is "$ERR" "pinwheel: run: mount point '/proc' is missing in the read-only root: Read-only file system" \
+	"a missing mount point is named"
 echo "bound file" >"$T/file"
 run_sb 0 "a file can be bound where nothing exists" --ro-bind "$T/file:/etc/pw/file" -- cat /etc/pw/file
 is "$OUT" "bound file" "--ro-bind of a file creates its mount point"

@@ -78,7 +78,11 @@ struct pw_sandbox_spec {
 	char *source_date_epoch; /* NULL: SOURCE_DATE_EPOCH not set */
 	uid_t uid;		 /* inside; 0 maps to root-in-namespace */
 	gid_t gid;
-	bool net;	   /* share the host network (lock steps only) */
+	bool net; /* share the host network (lock steps only) */
+	/* Read-only root: one layer is a bind of it, several an overlay without
+	 * upper; the mount points must exist in the layers.  Default: writable
+	 * root (overlay with a tmpfs upper that vanishes at exit). */
+	bool ro_root;
 	uint64_t tmp_size; /* /tmp tmpfs size in bytes */
 	/* Limits; 0 means "none" except where a default is stated. */
 	uint64_t timeout_ms;		       /* wall clock: SIGTERM, grace, SIGKILL of all */
