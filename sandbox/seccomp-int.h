@@ -85,6 +85,5 @@ int pw_sc_bad_at(struct pw_sc_profile *pr, struct pw_err *e, const char *field, 
 
 /* For tests/unit/test_seccomp.c: the cache key's own SHA-256 of @data as
  * 64 lowercase hex digits (seccomp.c says why it is not lib/hash.c). */
-void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[65]);
 
 #endif

@@ -36,6 +36,7 @@ struct pw_seccomp_builtin_ent {
 	const char *path;
 	const char *data;
 	size_t len;
+	const char *digest; /* SHA-256 of data, computed at build time */
 };
 extern const struct pw_seccomp_builtin_ent pw_seccomp_builtins[];
 extern const size_t pw_seccomp_nbuiltins;
@@ -386,7 +387,7 @@ out:
 /* ---- cache ---- */
 
 struct cache_ent {
-	char key[PW_SHA256_HEX];
+	char key[160]; /* CACHE_KEY_MAX */
 	struct sock_filter *insns;
 	size_t n;
 	struct cache_ent *next;
@@ -395,115 +396,27 @@ struct cache_ent {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_ent *cache_head;
 
-/* SHA-256 (FIPS 180-4) for the cache key.  Not lib/hash.c: the first use
- * of libcrypto in a process costs about a millisecond of initialisation,
- * a third of the sandbox start-up budget, for a few kilobytes of input.
- * test_seccomp checks it against lib/hash.c. */
-struct sha256 {
-	uint32_t h[8];
-	unsigned char blk[64];
-	uint64_t len;
-};
+/* The cache key names the profile bytes, the options and the compiler.
+ * Built-in profiles carry the SHA-256 of their bytes computed when the
+ * binary was built (mk/embed-profiles.sh), so the common path hashes
+ * nothing at run time: the first use of libcrypto in a process costs about
+ * a millisecond of initialisation, a third of the start-up budget.  Other
+ * profiles are hashed with lib/hash.c. */
+#define CACHE_KEY_MAX 160
 
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(struct sha256 *s, const unsigned char *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, h;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++)
-		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
-		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
-			      sha256_k[i] + w[i];
-		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
-
-static void sha256_init(struct sha256 *s)
-{
-	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-
-	memcpy(s->h, iv, sizeof(iv));
-	s->len = 0;
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	while (n > 0) {
-		size_t used = s->len % 64, take = 64 - used < n ? 64 - used : n;
-		memcpy(s->blk + used, p, take);
-		s->len += take, p += take, n -= take;
-		if (s->len % 64 == 0)
-			sha256_block(s, s->blk);
-	}
-}
-
-static void sha256_hex(struct sha256 *s, char hex[PW_SHA256_HEX])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint64_t bits = s->len * 8;
-	unsigned char pad[72] = {0x80};
-	size_t npad = (s->len % 64 < 56 ? 56 : 120) - s->len % 64;
-
-	for (int i = 0; i < 8; i++)
-		pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha256_update(s, pad, npad + 8);
-	for (int i = 0; i < 32; i++) {
-		unsigned char byte = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
-		hex[2 * i] = digits[byte >> 4];
-		hex[2 * i + 1] = digits[byte & 15];
-	}
-	hex[64] = '\0';
-}
-
-static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *opts,
-		      char key[PW_SHA256_HEX])
+static void cache_key(const char *data, size_t n, const char *digest,
+		      const struct pw_seccomp_opts *opts, char key[CACHE_KEY_MAX])
 {
 	const struct scmp_version *v = seccomp_version();
-	struct sha256 s;
-	char head[160];
-	int len;
+	char hex[PW_SHA256_HEX];
 
-	len = snprintf(head, sizeof(head), "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
-		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
-		       opts && opts->allow_net);
-	sha256_init(&s);
-	sha256_update(&s, head, (size_t)len);
-	sha256_update(&s, data, n);
-	sha256_hex(&s, key);
-}
-
-void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX])
-{
-	struct sha256 s;
-
-	sha256_init(&s);
-	sha256_update(&s, data, n);
-	sha256_hex(&s, hex);
+	if (!digest) {
+		pw_sha256_mem(data, n, hex);
+		digest = hex;
+	}
+	snprintf(key, CACHE_KEY_MAX, "%s-%s-libseccomp%u.%u.%u-arch%x-net%d", digest, CACHE_FORMAT,
+		 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+		 opts && opts->allow_net);
 }
 
 static struct pw_seccomp_prog *prog_new(const void *insns, size_t n, enum pw_seccomp_source src)
@@ -537,7 +450,7 @@ static void mem_store(const char *key, const void *insns, size_t n)
 {
 	struct cache_ent *c = pw_xcalloc(1, sizeof(*c));
 
-	memcpy(c->key, key, PW_SHA256_HEX);
+	snprintf(c->key, sizeof(c->key), "%s", key);
 	c->insns = pw_xmalloc(n * sizeof(*c->insns));
 	memcpy(c->insns, insns, n * sizeof(*c->insns));
 	c->n = n;
@@ -601,13 +514,16 @@ static void disk_store(const char *dir, const char *key, const void *insns, size
 
 /* ---- public entry points ---- */
 
-struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *data, size_t n,
-					       const struct pw_seccomp_opts *opts, struct pw_err *e)
+/* Compile @data, or take it from a cache; @digest is the SHA-256 of @data
+ * when the caller knows it (built-in profiles), else NULL. */
+static struct pw_seccomp_prog *compile_keyed(const char *name, const char *data, size_t n,
+					     const char *digest, const struct pw_seccomp_opts *opts,
+					     struct pw_err *e)
 {
 	struct pw_buf out = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
 	struct pw_seccomp_prog *p;
 	struct pw_sc_profile pr;
-	char key[PW_SHA256_HEX];
+	char key[CACHE_KEY_MAX];
 	size_t count;
 	int r;
 
@@ -616,7 +532,7 @@ struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *dat
 		errno = E2BIG;
 		return NULL;
 	}
-	cache_key(data, n, opts, key);
+	cache_key(data, n, digest, opts, key);
 	if ((p = mem_lookup(key)))
 		return p;
 	if (opts && opts->cache_dir && (p = disk_lookup(opts->cache_dir, key))) {
@@ -641,6 +557,12 @@ struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *dat
 	return p;
 }
 
+struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *data, size_t n,
+					       const struct pw_seccomp_opts *opts, struct pw_err *e)
+{
+	return compile_keyed(name, data, n, NULL, opts, e);
+}
+
 static bool is_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -659,7 +581,8 @@ struct pw_seccomp_prog *pw_seccomp_compile(const char *name_or_path,
 		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++) {
 			const struct pw_seccomp_builtin_ent *be = &pw_seccomp_builtins[i];
 			if (!strcmp(be->name, name_or_path))
-				return pw_seccomp_compile_mem(be->path, be->data, be->len, opts, e);
+				return compile_keyed(be->path, be->data, be->len, be->digest, opts,
+						     e);
 		}
 		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
 			(void)pw_buf_addf(&b, "%s%s", i ? ", " : "", pw_seccomp_builtins[i].name);

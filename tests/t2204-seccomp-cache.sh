@@ -1,6 +1,6 @@
 #!/bin/sh
 # The on-disk BPF cache as `pinwheel run` uses it (STORE/cache/seccomp):
-# the first run writes KEY.bpf (sha256 hex name, whole instructions, not
+# the first run writes KEY.bpf (the profile's sha256 and the options, whole instructions, not
 # writable by others), --net is another key, and a damaged or
 # group-writable file is never installed: it is recompiled and rewritten,
 # and the filter still denies.
@@ -15,7 +15,7 @@ C="$PINWHEEL_STORE/cache/seccomp"
 run_pw 0 "a first run compiles the build profile" run $base -- /probe keyctl
 is "$OUT" "keyctl errno=EPERM" "the filter is in place"
 files=$(ls "$C" 2>/dev/null)
-like "$files" '^[0-9a-f]{64}\.bpf$' "one cache file named by a sha256"
+like "$files" '^[0-9a-f]{64}-pinwheel-seccomp-v1-libseccomp[0-9.]+-arch[0-9a-f]+-net0\.bpf$' "one cache file named by the profile's sha256, the format, libseccomp, arch and net"
 f="$C/$files"
 size=$(stat -c %s "$f")
 is "$((size % 8)):$(stat -c %a "$f")" "0:644" "the file holds whole 8-byte instructions and is not writable by others"
