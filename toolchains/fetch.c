@@ -106,7 +106,8 @@ static void item_fail(struct fetch *f, struct xfer *x, int code, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (x->have_ins) {
-		pw_store_ins_abort(&x->ins, true); /* keep the partial file to resume */
+		/* keep a partial file to resume from; an empty one is clutter */
+		pw_store_ins_abort(&x->ins, x->ins.have > 0);
 		x->have_ins = false;
 	}
 	pw_err_set(&x->it->err, code, "%s", msg);
