@@ -954,7 +954,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 		archive_read_set_callback_data(a, &q);
 		archive_read_set_read_callback(a, queue_read);
 		if (archive_read_open1(a) != ARCHIVE_OK) {
-			r = pw_err_set(e, EBADMSG, "corrupt archive: %s", la_msg(a));
+			r = pw_err_set(e, EBADMSG, "not a tar, zip or .deb archive: %s", la_msg(a));
 			goto out;
 		}
 	}

@@ -2,15 +2,18 @@
  * and bench/unpack.sh do not depend on the store.
  *
  *   pw-unpack ARCHIVE|- DESTDIR [--strip N] [--subdir P] [--max-bytes N]
- *             [--max-entries N]
+ *             [--max-entries N] [--cleanup]
  *
  * DESTDIR is created (it must not exist, or be an empty directory).  Prints
  * "ok ENTRIES BYTES" and exits 0, or prints "error ENAME: MESSAGE" on
- * stderr and exits 1 (2 for bad usage). */
+ * stderr and exits 1 (2 for bad usage).  With --cleanup, a failed
+ * extraction's DESTDIR is removed with pw_rm_rf() (the store's way), and a
+ * failure to remove it is reported as "error cleanup: ...". */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pinwheel/fsutil.h"
 #include "pinwheel/unpack.h"
 
 static const struct {
@@ -34,7 +37,7 @@ static const char *errname(int code)
 static int usage(void)
 {
 	fputs("usage: pw-unpack ARCHIVE|- DESTDIR [--strip N] [--subdir P] [--max-bytes N] "
-	      "[--max-entries N]\n", stderr);
+	      "[--max-entries N] [--cleanup]\n", stderr);
 	return 2;
 }
 
@@ -44,11 +47,16 @@ int main(int argc, char **argv)
 	struct pw_unpack_stats st = { 0 };
 	struct pw_err e = PW_ERR_INIT;
 	uint64_t v;
+	bool cleanup = false;
 	int i, afd, dfd, r;
 
 	if (argc < 3)
 		return usage();
 	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--cleanup")) {
+			cleanup = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return usage();
 		if (!strcmp(argv[i], "--subdir")) {
@@ -90,6 +98,9 @@ int main(int argc, char **argv)
 		close(afd);
 	if (r < 0) {
 		fprintf(stderr, "error %s: %s\n", errname(-r), e.msg);
+		if (cleanup && (r = pw_rm_rf(argv[2])) < 0)
+			fprintf(stderr, "error cleanup: cannot remove '%s': %s\n", argv[2],
+				strerror(-r));
 		return 1;
 	}
 	printf("ok %llu %llu\n", (unsigned long long)st.entries, (unsigned long long)st.bytes);
