@@ -3,7 +3,6 @@
  * and 4 MiB.  It must never crash, leak, or write outside the directory
  * (the directory sits alone inside a canary parent that must stay
  * otherwise empty), and what it leaves must be removable. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
