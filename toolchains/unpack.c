@@ -818,7 +818,8 @@ static int apply_fixes(struct writer *w)
 	size_t i;
 	int r = 0;
 
-	qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
+	if (w->nfix > 1)
+		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
 	for (i = 0; i < w->nfix && r == 0; i++) {
 		struct dirfix *f = &w->fix[i];
 		struct timespec ts[2] = { f->mtime, f->mtime };
