@@ -31,6 +31,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -953,6 +954,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	bool threaded = false;
 	enum kind kind;
 	int r, pr, spool_fd = -1;
+	locale_t utf8, old_locale = (locale_t)0;
 
 	memset(&w, 0, sizeof(w));
 	w.walk.root = dest_dirfd;
@@ -972,6 +974,14 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	w.umask = umask(022);
 	umask(w.umask);
 
+	/* Entry names are bytes; libarchive converts names it knows to be
+	 * UTF-8 (zip's UTF-8 flag, pax) to the thread's locale and drops them
+	 * when that fails, as it does for anything non-ASCII in the "C"
+	 * locale.  A UTF-8 LC_CTYPE for this thread alone makes that an
+	 * identity. */
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		old_locale = uselocale(utf8);
 	r = src_init(&s, archive_fd, e);
 	if (r < 0)
 		goto out;
@@ -1035,6 +1045,10 @@ out:
 	free(s.buf);
 	if (spool_fd >= 0)
 		close(spool_fd);
+	if (utf8) {
+		uselocale(old_locale);
+		freelocale(utf8);
+	}
 	if (r == 0 && stats) {
 		stats->entries = w.extracted;
 		stats->bytes = w.written;
