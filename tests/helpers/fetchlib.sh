@@ -73,3 +73,6 @@ wait_for() {
 	done
 	return 0
 }
+
+# clear_store: remove the store (trees are read-only: make them writable)
+clear_store() { chmod -R u+w "$PINWHEEL_STORE" 2>/dev/null; rm -rf "$PINWHEEL_STORE"; }
