@@ -5,7 +5,7 @@
 # ignoring Range, a pinned size cap, and mirrors tried in order.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 45
+plan 48
 export PINWHEEL_RETRY_BASE_MS=5 PINWHEEL_RETRIES=2 PINWHEEL_LOW_SPEED_TIME=1
 start_httpd
 S=$PINWHEEL_STORE
@@ -58,6 +58,16 @@ rm -rf "$S"
 run_pw 0 "a server ignoring Range: restart from zero" --json store add "$BASE/cutnorange/50000/a" --sha256 "$A" --size 200000
 is "$(grep '^GET /cutnorange/50000/a ' "$REQLOG" | cut -d' ' -f3 | tr '\n' ' ')" "- bytes=50000- " "Range was asked for"
 run_cmd 0 "the restarted blob is the file" cmp "$WWW/a" "$S/blobs/sha256/$A"
+rm -rf "$S"
+
+# a partial file that is not a prefix of the artifact: resumed, found
+# wrong, fetched again from zero
+: >"$REQLOG"
+mkdir -p "$S/tmp"
+head -c 150000 /dev/zero >"$S/tmp/$A.part"
+run_pw 0 "a bad partial file is resumed, then replaced" store add "$BASE/ok/a" --sha256 "$A" --size 200000
+is "$(grep '^GET /ok/a ' "$REQLOG" | cut -d' ' -f3 | tr '\n' ' ')" "bytes=150000- - " "Range first, then from zero"
+run_cmd 0 "the blob is the file" cmp "$WWW/a" "$S/blobs/sha256/$A"
 rm -rf "$S"
 
 run_pw 1 "more bytes than the pinned size are refused" store add "$BASE/ok/a" --sha256 "$A" --size 1000

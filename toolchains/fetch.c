@@ -395,6 +395,17 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		next_url(f, x);
 		return;
 	}
+	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && x->range_from > 0 && !x->fresh_tried) {
+		/* Our partial file is not a prefix of what this server has
+		 * (416 Range Not Satisfiable): drop it and start from zero. */
+		x->fresh_tried = true;
+		if (pw_store_ins_restart(&x->ins, &e) < 0) {
+			item_fail(f, x, EIO, "could not fetch '%s': %s", it->name, e.msg);
+			return;
+		}
+		it->state = PW_FETCH_QUEUED;
+		return;
+	}
 	if (x->werr < 0) { /* the store failed (disk full, ...): not the URL's fault */
 		item_fail(f, x, -x->werr, "could not fetch '%s': %s", it->name, x->wmsg.msg);
 		return;

@@ -7,7 +7,8 @@ Listens on 127.0.0.1, port 0; prints the chosen port on stdout (one line,
 then stdout is closed) so the test can `read` it from a pipe.  Serves the
 files of DIR through these routes (NAME is a file in DIR):
 
-  /ok/NAME               the file; honours "Range: bytes=N-" with 206
+  /ok/NAME               the file; honours "Range: bytes=N-" with 206 (416
+                         when N is past the end)
   /redirect/NAME         302 to /ok/NAME
   /fail500/K/NAME        HTTP 500 for the first K requests of this path, then /ok
   /truncate/N/NAME       200 with the full Content-Length, N bytes, then the
@@ -105,7 +106,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def serve_ok(self, body, honour_range=True):
-        start = parse_range(self.headers.get("Range"), len(body)) if honour_range else None
+        rng = self.headers.get("Range") if honour_range else None
+        start = parse_range(rng, len(body))
+        if rng and start is None:
+            return self.send_body(416, b"", extra={"Content-Range": "bytes */%d" % len(body)})
         if start is None:
             self.send_body(200, body)
         else:
@@ -188,6 +192,12 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # Clients that hang up (curl giving up, pinwheel killed) are part
+        # of the tests, not errors of the server.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 def watchdog(parent, lifetime):
