@@ -3,12 +3,16 @@
 # `pinwheel fetch` (libcurl multi, --jobs N) against the curl CLI fetching
 # them one after another, and curl's own --parallel, in the same run.
 # Prints hyperfine's table and the ratios.  Not part of `make check`.
+# LATENCY_MS (default 0) delays every response by that much, as a distant
+# mirror would (the server's /lat route); on raw loopback the Python test
+# server itself bounds every tool's throughput.
 # Usage: sh bench/fetch-parallel.sh [JOBS]   (PINWHEEL=path/to/pinwheel)
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 PW=${PINWHEEL:-$SRCDIR/build/pinwheel}
 JOBS=${1:-8}
 RUNS=${RUNS:-3}
+LAT=${LATENCY_MS:-0}
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 for t in curl hyperfine; do
 	command -v $t >/dev/null || { echo "bench: '$t' is needed (apt-get install $t)" >&2; exit 2; }
@@ -31,8 +35,8 @@ total=0
 		sha=$(sha256sum "$W/www/f$i" | cut -d' ' -f1)
 		total=$((total + mb))
 		[ $i -gt 1 ] && printf ',\n'
-		printf '{"name": "f%d", "urls": ["@BASE@/ok/f%d"], "sha256": "%s", "size": %d}' \
-			$i $i "$sha" $((mb * 1048576))
+		printf '{"name": "f%d", "urls": ["@BASE@/lat/%d/f%d"], "sha256": "%s", "size": %d}' \
+			$i "$LAT" $i "$sha" $((mb * 1048576))
 		i=$((i + 1))
 	done
 	printf '\n]}\n'
@@ -48,11 +52,11 @@ i=1
 : >"$W/curl-seq.sh"
 : >"$W/curl-par.cfg"
 while [ $i -le 50 ]; do
-	echo "curl -sSf -o '$W/curl/f$i' '$BASE/ok/f$i'" >>"$W/curl-seq.sh"
-	printf 'url = "%s/ok/f%d"\noutput = "%s/curl/f%d"\n' "$BASE" $i "$W" $i >>"$W/curl-par.cfg"
+	echo "curl -sSf -o '$W/curl/f$i' '$BASE/lat/$LAT/f$i'" >>"$W/curl-seq.sh"
+	printf 'url = "%s/lat/%s/f%d"\noutput = "%s/curl/f%d"\n' "$BASE" "$LAT" $i "$W" $i >>"$W/curl-par.cfg"
 	i=$((i + 1))
 done
-echo "50 files, $total MiB in all, loopback server on port $PORT, pinwheel --jobs $JOBS"
+echo "50 files, $total MiB in all, loopback server on port $PORT (+$LAT ms per response), pinwheel --jobs $JOBS"
 echo "$(curl --version | head -1)"
 hyperfine --runs "$RUNS" --style basic --export-json "$W/result.json" \
 	--prepare "chmod -R u+w '$W/store' 2>/dev/null; rm -rf '$W/store' '$W/curl'; mkdir -p '$W/curl'" \

@@ -10,6 +10,7 @@ files of DIR through these routes (NAME is a file in DIR):
   /ok/NAME               the file; honours "Range: bytes=N-" with 206 (416
                          when N is past the end)
   /redirect/NAME         302 to /ok/NAME
+  /lat/MS/NAME           like /ok after MS milliseconds (a distant mirror)
   /fail500/K/NAME        HTTP 500 for the first K requests of this path, then /ok
   /truncate/N/NAME       200 with the full Content-Length, N bytes, then the
                          connection is cut (every time; Range ignored)
@@ -142,6 +143,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             return self.not_found()
         if route == "ok":
+            return self.serve_ok(body)
+        if route == "lat" and num is not None:
+            STOP.wait(num / 1000.0)
             return self.serve_ok(body)
         if route == "redirect":
             self.send_response(302)
