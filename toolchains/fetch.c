@@ -458,7 +458,7 @@ static bool pending(const struct xfer *x)
 static int run_multi(struct fetch *f, struct pw_err *e)
 {
 	const struct pw_fetch_opts *o = f->o;
-	uint64_t last_progress = 0;
+	uint64_t last_progress = 0, last_flush = 0;
 	unsigned jobs = o->jobs ? o->jobs : 8;
 	size_t i, left;
 
@@ -502,6 +502,14 @@ static int run_multi(struct fetch *f, struct pw_err *e)
 			startable = true;
 		}
 		now = now_ms();
+		/* Bytes gathered in memory go to the partial file at least
+		 * every 200 ms, so a kill loses little of a slow transfer. */
+		if (now - last_flush >= 200) {
+			last_flush = now;
+			for (i = 0; i < f->n; i++)
+				if (f->x[i].have_ins && f->x[i].ins.wlen > 0)
+					pw_store_ins_flush(&f->x[i].ins, NULL);
+		}
 		if (o->progress && now - last_progress >= 100) {
 			last_progress = now;
 			o->progress(o->ud, f->x[0].it, f->n);

@@ -288,6 +288,16 @@ static int ins_flush(struct pw_store_ins *ins)
 	return 0;
 }
 
+int pw_store_ins_flush(struct pw_store_ins *ins, struct pw_err *e)
+{
+	int r = ins_flush(ins);
+
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write 'tmp/%s%s' in '%s'", ins->sha256,
+				  PART_SUFFIX, ins->store->dir);
+	return 0;
+}
+
 int pw_store_ins_write(struct pw_store_ins *ins, const void *data, size_t n, struct pw_err *e)
 {
 	int r = 0;

@@ -77,6 +77,9 @@ int pw_store_ins_begin(struct pw_store *s, const char *hex, uint64_t size, bool 
  * guarantee the bytes are in the file).  -EFBIG (nothing written) when the
  * expected size would be passed. */
 int pw_store_ins_write(struct pw_store_ins *ins, const void *data, size_t n, struct pw_err *e);
+/* Write out gathered bytes now (a fetcher calls this when a transfer
+ * pauses, so a kill loses little).  0 or -errno. */
+int pw_store_ins_flush(struct pw_store_ins *ins, struct pw_err *e);
 /* Drop what was written so far (a server ignored a Range request). */
 int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e);
 /* Check size and digest, fsync, make 0444, rename into blobs/, fsync the
