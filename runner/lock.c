@@ -16,7 +16,7 @@ struct walk {
 	const char *name;
 	const char *data;
 	size_t n;
-	size_t keys;    /* keys met so far */
+	size_t keys;	/* keys met so far */
 	size_t objects; /* objects met so far */
 	struct pw_err *e;
 };
@@ -42,7 +42,8 @@ static void find_pos(const char *d, size_t n, bool key, size_t target, int *line
 			cl += (int)(j + 1 - i);
 			i = j + 1;
 			j = i;
-			while (j < n && (d[j] == ' ' || d[j] == '\t' || d[j] == '\r' || d[j] == '\n'))
+			while (j < n &&
+			       (d[j] == ' ' || d[j] == '\t' || d[j] == '\r' || d[j] == '\n'))
 				j++;
 			if (j < n && d[j] == ':') {
 				if (key && kcount == target) {
@@ -117,7 +118,8 @@ static bool subdir_ok(const char *p)
 	while (*c) {
 		const char *end = strchr(c, '/');
 		size_t len = end ? (size_t)(end - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c += len;
 		if (*c == '/')
@@ -141,16 +143,21 @@ static int parse_unpack(struct walk *w, const char *where, json_t *o, struct pw_
 		v = json_object_iter_value(it);
 		w->keys++;
 		if (!strcmp(k, "strip")) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 64)
-				return fail_key(w, "%s: 'unpack.strip' must be an integer from 0 to 64", where);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 64)
+				return fail_key(
+				    w, "%s: 'unpack.strip' must be an integer from 0 to 64", where);
 			a->unpack.strip = (unsigned)json_integer_value(v);
 		} else if (!strcmp(k, "subdir")) {
 			if (!json_is_string(v) || !subdir_ok(json_string_value(v)))
-				return fail_key(w, "%s: 'unpack.subdir' must be a relative path without '.' or '..' components",
+				return fail_key(w,
+						"%s: 'unpack.subdir' must be a relative path "
+						"without '.' or '..' components",
 						where);
 			a->unpack.subdir = pw_xstrdup(json_string_value(v));
 		} else {
-			return fail_key(w, "%s: unknown key 'unpack.%s' (expected strip or subdir)", where, k);
+			return fail_key(w, "%s: unknown key 'unpack.%s' (expected strip or subdir)",
+					where, k);
 		}
 	}
 	return 0;
@@ -183,29 +190,36 @@ static int parse_artifact(struct walk *w, size_t idx, json_t *o, struct pw_lock_
 			a->kind = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "urls")) {
 			if (!json_is_array(v) || json_array_size(v) == 0)
-				return fail_key(w, "%s: 'urls' must be a non-empty array of urls", where);
+				return fail_key(w, "%s: 'urls' must be a non-empty array of urls",
+						where);
 			a->urls = pw_xcalloc(json_array_size(v), sizeof(*a->urls));
 			for (i = 0; i < json_array_size(v); i++) {
 				json_t *u = json_array_get(v, i);
 				if (!json_is_string(u) || !url_ok(json_string_value(u)))
-					return fail_key(w, "%s: 'urls[%zu]' must be an http://, https:// or file:// url",
+					return fail_key(w,
+							"%s: 'urls[%zu]' must be an http://, "
+							"https:// or file:// url",
 							where, i);
 				a->urls[a->nurls++] = pw_xstrdup(json_string_value(u));
 			}
 		} else if (!strcmp(k, "sha256")) {
 			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
-				return fail_key(w, "%s: 'sha256' must be 64 lowercase hex digits", where);
+				return fail_key(w, "%s: 'sha256' must be 64 lowercase hex digits",
+						where);
 			snprintf(a->sha256, sizeof(a->sha256), "%s", json_string_value(v));
 		} else if (!strcmp(k, "size")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				return fail_key(w, "%s: 'size' must be a non-negative integer", where);
+				return fail_key(w, "%s: 'size' must be a non-negative integer",
+						where);
 			a->size = (uint64_t)json_integer_value(v);
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, a);
 			if (r < 0)
 				return r;
 		} else {
-			return fail_key(w, "%s: unknown key '%s' (expected name, kind, urls, sha256, size or unpack)",
+			return fail_key(w,
+					"%s: unknown key '%s' (expected name, kind, urls, sha256, "
+					"size or unpack)",
 					where, k);
 		}
 	}
@@ -243,7 +257,7 @@ void pw_lockfile_release(struct pw_lockfile *lf)
 int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
 		      struct pw_err *e)
 {
-	struct walk w = { name, data, n, 0, 0, e };
+	struct walk w = {name, data, n, 0, 0, e};
 	bool have_version = false, have_artifacts = false;
 	json_t *root, *v, *arr = NULL;
 	const char *k;
@@ -259,7 +273,8 @@ int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lo
 	if (!root)
 		return -EINVAL;
 	if (!json_is_object(root)) {
-		r = pw_err_set(e, EINVAL, "%s:1:1: expected an object with 'version' and 'artifacts'", name);
+		r = pw_err_set(e, EINVAL,
+			       "%s:1:1: expected an object with 'version' and 'artifacts'", name);
 		goto out;
 	}
 	w.objects++;
