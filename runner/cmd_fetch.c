@@ -23,7 +23,8 @@ const char pw_help_fetch[] =
     "  --json      one JSON object per completed artifact on stdout\n"
     "  -q          no progress display, only errors\n\n"
     "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
-    "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT (see docs/store.md)\n\n"
+    "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
+    "(see docs/store.md)\n\n"
     "exit status: 0 all present, 1 some artifact failed (each is named),\n"
     "2 usage error or a bad pinwheel.lock\n";
 

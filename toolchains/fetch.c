@@ -72,6 +72,9 @@ void pw_fetch_opts_init(struct pw_fetch_opts *o)
 	o->low_speed_limit = env_long("PINWHEEL_LOW_SPEED_LIMIT", 1024, 1, 1L << 30);
 	o->connect_timeout = env_long("PINWHEEL_CONNECT_TIMEOUT", 30, 1, 86400);
 	o->max_redirs = 10;
+	o->ca_bundle = getenv("PINWHEEL_CA_BUNDLE");
+	if (o->ca_bundle && !*o->ca_bundle)
+		o->ca_bundle = NULL;
 }
 
 void pw_fetch_item_release(struct pw_fetch_item *it)
@@ -247,6 +250,8 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
+	if (o->ca_bundle)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_bundle);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger writes */
 	if (it->size != PW_STORE_SIZE_UNKNOWN)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->size);
