@@ -12,7 +12,7 @@ const char pw_help_store[] =
     "                          [--unpack [--strip N] [--subdir P]]\n"
     "       pinwheel store ls\n"
     "       pinwheel store verify\n"
-    "       pinwheel store gc --keep LOCKFILE [--keep LOCKFILE]...\n\n"
+    "       pinwheel store gc --keep LOCKFILE...\n\n"
     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
@@ -33,7 +33,8 @@ const char pw_help_store[] =
     "  --unpack         make the unpacked tree too\n"
     "  --strip N        with --unpack: leading path components to drop\n"
     "  --subdir P       with --unpack: only entries under P (after --strip)\n"
-    "  --keep LOCKFILE  with gc: a pinwheel.lock whose artifacts are kept (repeatable)\n"
+    "  --keep LOCKFILE...  with gc: pinwheel.lock files whose artifacts are kept\n"
+    "                   (--keep A B and --keep A --keep B both work)\n"
     "  --json           one JSON object per line on stdout\n\n"
     "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n";
 
@@ -376,6 +377,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			locks[nlocks++] = v;
+		} else if (nlocks > 0 && argv[a][0] != '-') {
+			locks[nlocks++] = argv[a]; /* --keep A B ... */
 		} else {
 			st = pw_usage_error("store gc", "unexpected argument '%s'", argv[a]);
 			goto out;
