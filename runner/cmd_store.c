@@ -16,7 +16,7 @@ const char pw_help_store[] =
     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
-    "           or file://; anything else is a local FILE, copied while hashing.  The\n"
+    "           or file://; anything else is a local FILE (copied, then hashed).  The\n"
     "           content must hash to --sha256 (and be --size bytes when given); a\n"
     "           mismatch stores nothing.  When the blob is already present nothing is\n"
     "           read or fetched.  --unpack also makes the unpacked tree (dropping\n"

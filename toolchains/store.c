@@ -397,6 +397,42 @@ fail:
 	return r;
 }
 
+/* Copy all of @src into the insertion with copy_file_range (a reflink or an
+ * in-kernel copy), then hash what landed in the temp file -- the bytes
+ * that will be stored.  Returns 0, -errno, or 1 when copy_file_range is not
+ * available for this pair of files (nothing copied: use read/write). */
+static int copy_range(int src, struct pw_store_ins *ins, const char *path, struct pw_err *e)
+{
+	uint64_t cap = ins->size == PW_STORE_SIZE_UNKNOWN ? UINT64_MAX : ins->size;
+	uint64_t total = 0;
+	int r;
+
+	for (;;) {
+		size_t want = 1u << 30;
+		ssize_t n = copy_file_range(src, NULL, ins->fd, NULL, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && total == 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+		     errno == EBADF))
+			return 1;
+		if (n < 0)
+			return pw_err_sys(e, errno, "could not copy '%s'", path);
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > cap)
+			return pw_err_set(e, EFBIG, "'%s': more than the expected %llu bytes", path,
+					  (unsigned long long)cap);
+	}
+	r = hash_prefix(ins->fd, total, &ins->h);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not read back 'tmp/%s%s'", ins->sha256,
+				  PART_SUFFIX);
+	ins->have = total;
+	return 0;
+}
+
 int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uint64_t size,
 		      bool *cached, struct pw_err *e)
 {
@@ -428,6 +464,11 @@ int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uin
 	}
 	if (r < 0)
 		return r;
+	r = copy_range(fd, &ins, path, e);
+	if (r == 1) /* no copy_file_range here: copy through a buffer */
+		r = 0;
+	else
+		goto copied;
 	for (;;) {
 		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf)));
 		if (n < 0) {
@@ -442,6 +483,7 @@ int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uin
 			break;
 		}
 	}
+copied:
 	if (r < 0) {
 		pw_store_ins_abort(&ins, false);
 		return r;
