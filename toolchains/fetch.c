@@ -298,7 +298,8 @@ static void try_start(struct fetch *f, struct xfer *x, uint64_t now)
 		}
 		x->have_ins = true;
 		it->received = x->ins.have;
-		if (it->size != PW_STORE_SIZE_UNKNOWN && x->ins.have == it->size) {
+		if (it->size != PW_STORE_SIZE_UNKNOWN && x->ins.have > 0 &&
+		    x->ins.have == it->size) {
 			/* Complete but not renamed (killed just before). */
 			x->have_ins = false;
 			r = pw_store_ins_commit(&x->ins, &e);
