@@ -1,18 +1,129 @@
-/* cmd_fetch.c - `pinwheel fetch` (placeholder until toolchains/fetch lands). */
+/* cmd_fetch.c - `pinwheel fetch`: make every artifact of DIR/pinwheel.lock
+ * present in the store (and its tree, for artifacts with "unpack"). */
+#include <string.h>
+
 #include "pinwheel/cli.h"
+#include "pinwheel/fetch_ui.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/lock.h"
+#include "pinwheel/store.h"
 
 const char pw_help_fetch[] =
-	"usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
-	"Make every artifact of DIR/pinwheel.lock present in the store.\n"
-	"\nnot built yet in this version: the command exits with status 2.\n";
+    "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
+    "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
+    "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
+    "is tried from its urls in order (mirrors), retried with backoff on connection\n"
+    "errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
+    "sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
+    "Several pinwheel processes may fetch into one store at once.\n\n"
+    "options:\n"
+    "  --offline   never touch the network: list every artifact missing from the\n"
+    "              store and exit 1 if there is any\n"
+    "  --jobs N    parallel transfers (default 8)\n"
+    "  --json      one JSON object per completed artifact on stdout\n"
+    "  -q          no progress display, only errors\n\n"
+    "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
+    "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
+    "(see docs/store.md)\n\n"
+    "exit status: 0 all present, 1 some artifact failed (each is named),\n"
+    "2 usage error or a bad pinwheel.lock\n";
 
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	for (int i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
+	const char *dir = NULL, *jobs_s = NULL, *v;
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_fetch_item *items = NULL;
+	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_fetch_opts o;
+	struct pw_store *s = NULL;
+	bool offline = false, missing;
+	uint64_t jobs = 8;
+	size_t i, nok = 0, ncached = 0;
+	uint64_t bytes = 0;
+	int r, st;
+
+	for (int a = 1; a < argc; a++)
+		if (pw_is_help(argv[a])) {
 			fputs(pw_help_fetch, stdout);
 			return PW_EXIT_OK;
 		}
-	return pw_not_built("fetch");
+	for (int a = 1; a < argc; a++) {
+		r = pw_global_opt(ctx, argc, argv, &a);
+		if (r < 0)
+			return PW_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if ((v = pw_opt_arg("--jobs", argc, argv, &a, &missing)) || missing) {
+			if (missing)
+				return pw_usage_error("fetch", "option '--jobs' needs a number");
+			jobs_s = v;
+		} else if (!strcmp(argv[a], "--offline")) {
+			offline = true;
+		} else if (argv[a][0] == '-' && argv[a][1]) {
+			return pw_usage_error("fetch", "unknown option '%s'", argv[a]);
+		} else if (dir) {
+			return pw_usage_error("fetch", "one DIR only, got '%s' and '%s'", dir,
+					      argv[a]);
+		} else {
+			dir = argv[a];
+		}
+	}
+	if (jobs_s && (pw_parse_u64(jobs_s, &jobs) < 0 || jobs < 1 || jobs > 256))
+		return pw_usage_error("fetch", "--jobs expects a number from 1 to 256, got '%s'",
+				      jobs_s);
+	lockpath = pw_path_join(dir ? dir : ".", "pinwheel.lock");
+	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
+		pw_error("fetch: %s", e.msg);
+		return PW_EXIT_USAGE;
+	}
+	storedir = pw_ctx_store_dir(ctx);
+	if (!storedir) {
+		pw_error("fetch: no store directory: use --store, $PINWHEEL_STORE or set HOME");
+		pw_lockfile_release(&lf);
+		return PW_EXIT_FAIL;
+	}
+	s = pw_store_open(storedir, &e);
+	if (!s) {
+		pw_error("fetch: %s", e.msg);
+		pw_lockfile_release(&lf);
+		return PW_EXIT_FAIL;
+	}
+	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
+	for (i = 0; i < lf.n; i++) {
+		struct pw_lock_artifact *a = &lf.artifacts[i];
+		items[i].name = a->name;
+		items[i].urls = (const char *const *)a->urls;
+		items[i].nurls = a->nurls;
+		items[i].sha256 = a->sha256;
+		items[i].size = a->size;
+		items[i].unpack = a->has_unpack ? &a->unpack : NULL;
+	}
+	pw_fetch_opts_init(&o);
+	o.jobs = (unsigned)jobs;
+	o.offline = offline;
+	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
+	for (i = 0; i < lf.n; i++) {
+		if (items[i].state != PW_FETCH_DONE)
+			continue;
+		nok++;
+		if (items[i].cached)
+			ncached++;
+		else
+			bytes += items[i].received - items[i].resumed_from;
+		pw_debug("%s: %s", items[i].name, items[i].path);
+		pw_fetch_item_release(&items[i]);
+	}
+	if (!ctx->json && st == PW_EXIT_OK) {
+		char b[16];
+		pw_format_bytes(bytes, b, sizeof(b));
+		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok,
+			ncached, b);
+	}
+	for (i = 0; i < lf.n; i++)
+		pw_fetch_item_release(&items[i]);
+	free(items);
+	pw_store_close(s);
+	pw_lockfile_release(&lf);
+	return st;
 }

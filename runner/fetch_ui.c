@@ -1,0 +1,87 @@
+/* fetch_ui.c - progress, --json events and error lines around a fetch. */
+#include <string.h>
+
+#include "pinwheel/fetch_ui.h"
+#include "pinwheel/json.h"
+#include "pinwheel/progress.h"
+
+struct ui {
+	const struct pw_ctx *ctx;
+	struct pw_progress *prog;
+	struct pw_progress_row *rows;
+};
+
+static void on_done(void *ud, const struct pw_fetch_item *it)
+{
+	struct ui *u = ud;
+	json_t *j;
+
+	if (!u->ctx->json)
+		return;
+	j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I}", "event", "artifact", "name", it->name,
+		      "sha256", it->sha256, "path", it->path, "url", it->url, "bytes",
+		      (json_int_t)it->received);
+	if (!j)
+		return;
+	json_object_set_new(j, "status",
+			    json_string(it->state == PW_FETCH_FAILED ? "failed"
+					: it->cached		     ? "cached"
+								     : "fetched"));
+	if (it->resumed_from)
+		json_object_set_new(j, "resumed_from", json_integer((json_int_t)it->resumed_from));
+	if (it->state == PW_FETCH_FAILED)
+		json_object_set_new(j, "error", json_string(it->err.msg));
+	pw_json_print_line(j);
+	json_decref(j);
+}
+
+static void on_progress(void *ud, const struct pw_fetch_item *items, size_t n)
+{
+	struct ui *u = ud;
+	struct pw_progress_row sum = {.id = 0, .label = "total"};
+	size_t i, nrows = 0, ndone = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct pw_fetch_item *it = &items[i];
+		uint64_t total = it->size != PW_STORE_SIZE_UNKNOWN ? it->size : 0;
+		sum.total += total;
+		if (it->state == PW_FETCH_DONE || it->state == PW_FETCH_FAILED) {
+			ndone++;
+			sum.done += total ? total : it->received;
+			continue;
+		}
+		sum.done += it->received;
+		if (it->state == PW_FETCH_ACTIVE)
+			u->rows[nrows++] =
+			    (struct pw_progress_row){i, it->name, it->received, total};
+	}
+	pw_progress_update(u->prog, u->rows, nrows, &sum, ndone, n, false);
+}
+
+int pw_fetch_ui_run(const struct pw_ctx *ctx, struct pw_store *s, struct pw_fetch_item *items,
+		    size_t n, struct pw_fetch_opts *o)
+{
+	struct ui u = {.ctx = ctx};
+	struct pw_err e = PW_ERR_INIT;
+	size_t i, failed = 0;
+	int r;
+
+	u.prog = pw_progress_new(8);
+	u.rows = pw_xcalloc(n ? n : 1, sizeof(*u.rows));
+	o->progress = on_progress;
+	o->done = on_done;
+	o->ud = &u;
+	r = pw_fetch_run(s, items, n, o, &e);
+	pw_progress_free(u.prog);
+	free(u.rows);
+	for (i = 0; i < n; i++)
+		if (items[i].state == PW_FETCH_FAILED) {
+			pw_error("%s", items[i].err.msg);
+			failed++;
+		}
+	if (r < 0 && failed == 0)
+		pw_error("%s", e.msg);
+	else if (failed > 1)
+		pw_error("%zu of %zu artifacts failed", failed, n);
+	return r < 0 ? PW_EXIT_FAIL : PW_EXIT_OK;
+}
