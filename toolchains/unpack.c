@@ -72,6 +72,10 @@ static int src_init(struct src *s, int fd, struct pw_err *e)
 		return pw_err_sys(e, errno, "cannot stat the archive");
 	s->base = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
 	s->seekable = s->base >= 0;
+	/* Read-ahead matters when the blob is not in the page cache; the
+	 * advice is only a hint, so its failure is not an error. */
+	if (s->seekable)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	/* Read ahead until the magic numbers we look at (8 bytes) are in. */
 	while (s->pre < 8) {
 		n = PW_TEMP_FAILURE_RETRY(read(fd, s->buf + s->pre, SRC_BUF_SIZE - s->pre));
@@ -954,7 +958,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	bool threaded = false;
 	enum kind kind;
 	int r, pr, spool_fd = -1;
-	locale_t utf8, old_locale = (locale_t)0;
+	locale_t utf8 = (locale_t)0, old_locale = (locale_t)0;
 
 	memset(&w, 0, sizeof(w));
 	w.walk.root = dest_dirfd;
@@ -974,22 +978,23 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	w.umask = umask(022);
 	umask(w.umask);
 
-	/* Entry names are bytes; libarchive converts names it knows to be
-	 * UTF-8 (zip's UTF-8 flag, pax) to the thread's locale and drops them
-	 * when that fails, as it does for anything non-ASCII in the "C"
-	 * locale.  A UTF-8 LC_CTYPE for this thread alone makes that an
-	 * identity. */
-	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (utf8)
-		old_locale = uselocale(utf8);
+	/* Entry names are bytes; libarchive's zip reader converts names
+	 * flagged UTF-8 to the thread's locale and drops them when that
+	 * fails, as it does for anything non-ASCII in the "C" locale.  A
+	 * UTF-8 LC_CTYPE for this thread alone makes that an identity.  (The
+	 * tar reader keeps pax UTF-8 names as they are; the conversion costs
+	 * time there, so it is left alone.) */
 	r = src_init(&s, archive_fd, e);
 	if (r < 0)
 		goto out;
+	kind = sniff(&s);
+	utf8 = kind == KIND_ZIP ? newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0) : (locale_t)0;
+	if (utf8)
+		old_locale = uselocale(utf8);
 	if (s.pre == 0) {
 		r = pw_err_set(e, EBADMSG, "empty input: not an archive");
 		goto out;
 	}
-	kind = sniff(&s);
 	a = archive_read_new();
 	if (!a) {
 		r = pw_err_set(e, ENOMEM, "out of memory");
