@@ -537,10 +537,12 @@ static int walk_to(struct writer *w, const char *path, size_t plen, bool create,
 	while (i < k->depth && k->end[i] <= plen && memcmp(k->path, path, k->end[i]) == 0 &&
 	       (k->end[i] == plen || path[k->end[i]] == '/'))
 		i++;
-	walk_trim(k, i);
 	if (i > 0)
 		pos = k->end[i - 1] + 1;
 	cur = i > 0 ? k->fd[i - 1] : k->root;
+	/* Deeper cached components stay cached unless we go elsewhere. */
+	if (pos < plen)
+		walk_trim(k, i);
 	while (pos < plen) {
 		const char *slash = memchr(path + pos, '/', plen - pos);
 		size_t end = slash ? (size_t)(slash - path) : plen;
