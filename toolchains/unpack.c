@@ -41,10 +41,10 @@
 #include "pinwheel/unpack.h"
 
 #define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
-#define Q_SLOTS 8                  /* queue depth between the threads */
-#define Q_SLOT_SIZE (512u << 10)   /* bytes of decompressed tar per slot */
-#define WALK_CACHE 64              /* cached directory fds (depth) */
-#define QNAME 200                  /* bytes of an entry name in a message */
+#define Q_SLOTS 8		  /* queue depth between the threads */
+#define Q_SLOT_SIZE (512u << 10)  /* bytes of decompressed tar per slot */
+#define WALK_CACHE 64		  /* cached directory fds (depth) */
+#define QNAME 200		  /* bytes of an entry name in a message */
 
 /* ---------------------------------------------------------------- input */
 
@@ -54,8 +54,8 @@ struct src {
 	int fd;
 	bool seekable; /* a regular file: offsets below are base-relative */
 	off_t base;
-	int64_t pos;  /* logical offset of the next byte handed out */
-	size_t pre;   /* read-ahead bytes at buf[0] not yet handed out */
+	int64_t pos; /* logical offset of the next byte handed out */
+	size_t pre;  /* read-ahead bytes at buf[0] not yet handed out */
 	unsigned char *buf;
 };
 
@@ -218,7 +218,7 @@ struct pipeq {
 	unsigned char *slot[Q_SLOTS];
 	size_t len[Q_SLOTS];
 	unsigned head, count; /* ring of filled slots */
-	bool held;            /* slot[head] is lent to the tar reader */
+	bool held;	      /* slot[head] is lent to the tar reader */
 	bool eof, stop;
 	int err; /* producer's -errno, detail in perr */
 	struct pw_err perr;
@@ -434,8 +434,8 @@ struct dirfix {
 
 struct walk {
 	int root;
-	unsigned depth;         /* cached components, <= WALK_CACHE */
-	int fd[WALK_CACHE];     /* fd[i]: directory of components 0..i */
+	unsigned depth;		/* cached components, <= WALK_CACHE */
+	int fd[WALK_CACHE];	/* fd[i]: directory of components 0..i */
 	size_t end[WALK_CACHE]; /* length of path through component i */
 	char path[PW_UNPACK_PATH_MAX + 1];
 };
@@ -450,7 +450,7 @@ struct writer {
 	struct dirfix *fix;
 	size_t nfix, afix;
 	struct archive_entry *ent;
-	char qname[QNAME];       /* the current entry's name, quoted */
+	char qname[QNAME];		    /* the current entry's name, quoted */
 	char path[PW_UNPACK_PATH_MAX + 1];  /* its normalised path */
 	char lpath[PW_UNPACK_PATH_MAX + 1]; /* a hardlink's normalised target */
 	struct pw_err *e;
@@ -501,8 +501,8 @@ static void walk_trim(struct walk *k, unsigned keep)
 }
 
 /* Explain why component path[0..len) could not be entered. */
-static int walk_fail(struct writer *w, int pfd, const char *name, const char *path,
-		     size_t len, int err)
+static int walk_fail(struct writer *w, int pfd, const char *name, const char *path, size_t len,
+		     int err)
 {
 	char q[QNAME];
 	struct stat st;
@@ -558,7 +558,7 @@ static int walk_to(struct writer *w, const char *path, size_t plen, bool create,
 					close(transient);
 				return ent_sys(w, err, "create directory", name);
 			}
-			add_fix(w, path, end, 0755, (struct timespec){ 0, 0 });
+			add_fix(w, path, end, 0755, (struct timespec){0, 0});
 			fd2 = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (fd2 < 0) {
@@ -616,7 +616,7 @@ static int exists_err(struct writer *w, int pfd, const char *name)
 
 static struct timespec ent_mtime(struct archive_entry *ent)
 {
-	struct timespec ts = { 0, 0 };
+	struct timespec ts = {0, 0};
 
 	if (archive_entry_mtime_is_set(ent)) {
 		ts.tv_sec = archive_entry_mtime(ent);
@@ -694,7 +694,8 @@ static int put_file(struct writer *w, struct archive *a, int pfd, const char *na
 
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return errno == EEXIST ? exists_err(w, pfd, name) : ent_sys(w, errno, "create", w->path);
+		return errno == EEXIST ? exists_err(w, pfd, name)
+				       : ent_sys(w, errno, "create", w->path);
 	r = write_data(w, a, fd);
 	if (r == 0 && (mode & w->umask) && fchmod(fd, mode) < 0)
 		r = ent_sys(w, errno, "chmod", w->path);
@@ -803,7 +804,8 @@ static int put_entry(struct writer *w, struct archive *a)
 		raw = "";
 	pw_unpack_quote(raw, strlen(raw), w->qname, sizeof(w->qname));
 	if (++w->nentries > w->max_entries)
-		return ent_err(w, E2BIG, "more than %llu entries", (unsigned long long)w->max_entries);
+		return ent_err(w, E2BIG, "more than %llu entries",
+			       (unsigned long long)w->max_entries);
 	r = pw_unpack_path(raw, strlen(raw), w->strip, w->subdir, w->path, &why);
 	if (r < 0)
 		return ent_err(w, -r, "%s", why.msg);
@@ -879,7 +881,7 @@ static int apply_fixes(struct writer *w)
 		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
 	for (i = 0; i < w->nfix && r == 0; i++) {
 		struct dirfix *f = &w->fix[i];
-		struct timespec ts[2] = { f->mtime, f->mtime };
+		struct timespec ts[2] = {f->mtime, f->mtime};
 		const char *name;
 		int pfd, fd;
 		bool owned;
@@ -916,8 +918,8 @@ static int extract_all(struct writer *w, struct archive *a)
 			if (err == ENOMEM)
 				return pw_err_set(w->e, ENOMEM, "out of memory");
 			if (w->nentries == 0)
-				return pw_err_set(w->e, EBADMSG, "not a tar, zip or .deb archive: %s",
-						  la_msg(a));
+				return pw_err_set(w->e, EBADMSG,
+						  "not a tar, zip or .deb archive: %s", la_msg(a));
 			return pw_err_set(w->e, EBADMSG, "corrupt archive after entry '%s': %s",
 					  w->qname, la_msg(a));
 		}
@@ -953,7 +955,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	struct pw_err why = PW_ERR_INIT;
 	char subdir[PW_UNPACK_PATH_MAX + 1];
 	struct writer w;
-	struct src s = { .fd = -1, .buf = NULL };
+	struct src s = {.fd = -1, .buf = NULL};
 	struct pipeq q;
 	struct archive *a = NULL;
 	pthread_t th;
@@ -1069,7 +1071,8 @@ char *pw_unpack_opts_key(const struct pw_unpack_opts *opts)
 	char sub[PW_UNPACK_PATH_MAX + 1];
 	const char *s = opts->subdir ? opts->subdir : "";
 
-	if (opts->subdir && pw_unpack_path(opts->subdir, strlen(opts->subdir), 0, NULL, sub, NULL) == 1)
+	if (opts->subdir &&
+	    pw_unpack_path(opts->subdir, strlen(opts->subdir), 0, NULL, sub, NULL) == 1)
 		s = sub;
 	return pw_xasprintf("strip=%u;subdir=%s", opts->strip, s);
 }
