@@ -13,6 +13,7 @@
 # fresh directory, with `sync` (untimed) before every run so neither pays
 # for the other's write-back.  As root, tar gets --no-same-owner: pinwheel
 # never chowns, so tar should not be charged a chown per file either.
+# BENCH_FORMATS="in.tar.zst" limits the formats (default both).
 # BENCH_OUT=DIR puts the extracted trees there instead (e.g. a tmpfs such as
 # /dev/shm, to measure the extractors rather than a shared disk).
 # Prints each time, the medians and minima and the ratio pw/tar of the
@@ -78,7 +79,7 @@ timed() {
 median() { sort -n | awk '{a[NR] = $1} END {m = int((NR + 1) / 2); if (NR % 2) print a[m]; else printf "%.3f\n", (a[m] + a[m + 1]) / 2}'; }
 
 echo "pw-unpack vs tar -xf $tar_flags, $RUNS runs each, alternating, into $O"
-for f in in.tar.xz in.tar.zst; do
+for f in ${BENCH_FORMATS:-in.tar.xz in.tar.zst}; do
 	echo "$f: $(stat -c %s "$W/$f") bytes, $(cat "$W/in.size") bytes of tar, $(cat "$W/in.files") entries"
 	: >"$W/t.tar"
 	: >"$W/t.pw"

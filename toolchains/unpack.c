@@ -41,8 +41,12 @@
 #include "pinwheel/unpack.h"
 
 #define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
+#ifndef Q_SLOTS
 #define Q_SLOTS 8		  /* queue depth between the threads */
+#endif
+#ifndef Q_SLOT_SIZE
 #define Q_SLOT_SIZE (512u << 10)  /* bytes of decompressed tar per slot */
+#endif
 #define WALK_CACHE 64		  /* cached directory fds (depth) */
 #define QNAME 200		  /* bytes of an entry name in a message */
 
