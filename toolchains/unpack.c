@@ -42,13 +42,13 @@
 
 #define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
 #ifndef Q_SLOTS
-#define Q_SLOTS 8		  /* queue depth between the threads */
+#define Q_SLOTS 8 /* queue depth between the threads */
 #endif
 #ifndef Q_SLOT_SIZE
-#define Q_SLOT_SIZE (512u << 10)  /* bytes of decompressed tar per slot */
+#define Q_SLOT_SIZE (512u << 10) /* bytes of decompressed tar per slot */
 #endif
-#define WALK_CACHE 64		  /* cached directory fds (depth) */
-#define QNAME 200		  /* bytes of an entry name in a message */
+#define WALK_CACHE 64 /* cached directory fds (depth) */
+#define QNAME 200     /* bytes of an entry name in a message */
 
 /* ---------------------------------------------------------------- input */
 
@@ -768,8 +768,16 @@ static int put_hardlink(struct writer *w, const char *target)
 	if (r == 0 || w->lpath[0] == '\0')
 		return ent_err(w, EPERM, "hardlink target '%s' is outside the tree", q);
 	r = open_parent(w, w->lpath, false, &pfd, &owned, &tname);
-	if (r < 0)
-		return ent_err(w, EPERM, "hardlink target '%s' is not an extracted file", q);
+	if (r < 0) {
+		/* keep the walk's reason ("parent 'l' is a symlink") */
+		size_t skip = strlen(w->qname) + strlen("entry '': ");
+		char reason[256] = "";
+
+		if (w->e && strlen(w->e->msg) > skip)
+			snprintf(reason, sizeof(reason), ": %s", w->e->msg + skip);
+		return ent_err(w, EPERM, "hardlink target '%s' is not an extracted file%s", q,
+			       reason);
+	}
 	if (fstatat(pfd, tname, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
 		r = ent_err(w, EPERM, "hardlink target '%s' is not an extracted regular file", q);
 		goto out;
