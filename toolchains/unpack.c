@@ -150,30 +150,30 @@ static la_int64_t src_seek(struct archive *a, void *p, la_int64_t off, int whenc
 static int src_spool(struct src *s, uint64_t max, int *mfd, struct pw_err *e)
 {
 	uint64_t total = s->pre;
-	int fd, r;
+	ssize_t n = (ssize_t)s->pre;
+	int fd, r = 0;
 
 	fd = memfd_create("pinwheel-zip", MFD_CLOEXEC);
 	if (fd < 0)
 		return pw_err_sys(e, errno, "cannot create a memory file for the zip");
-	r = pw_write_all(fd, s->buf, s->pre);
-	while (r == 0) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
-
-		if (n < 0) {
-			r = pw_err_sys(e, errno, "cannot read the archive");
-			break;
-		}
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
+	/* s->buf holds n bytes (first the read-ahead), total so far */
+	while (n > 0) {
 		if (total > max) {
 			r = pw_err_set(e, EFBIG, "zip archive on a pipe larger than %llu bytes",
 				       (unsigned long long)max);
 			break;
 		}
 		r = pw_write_all(fd, s->buf, (size_t)n);
-		if (r < 0)
+		if (r < 0) {
 			r = pw_err_sys(e, -r, "cannot write the memory file for the zip");
+			break;
+		}
+		n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
+		if (n < 0) {
+			r = pw_err_sys(e, errno, "cannot read the archive");
+			break;
+		}
+		total += (uint64_t)n;
 	}
 	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
 		r = pw_err_sys(e, errno, "cannot rewind the memory file");

@@ -107,6 +107,10 @@ def attacks(canary):
          r"entry 'a/nnnn.*': path component longer than 255 bytes", "tzd"),
         ("long-path", [f("/".join(["d" * 200] * 21))], "ENAMETOOLONG",
          r"entry 'dd.*': path longer than 4095 bytes", "tzd"),
+        # the partial tree must stay removable by its (unprivileged) owner
+        ("readonly-then-evil", [d("ro", 0o555), d("ro/sub", 0o000), f("ro/sub/f", mode=0o000),
+                                f("ro/g", mode=0o444), f(rel + "/late")], "EPERM",
+         r"entry '\.\./[^']*/late': '\.\.' component", "tzd"),
         # not refused, but defused: errno "OK" and the modes expected
         ("setuid", [f("suid", mode=0o4755), f("sgid", mode=0o2755), d("sticky", 0o1777),
                     f("sticky/f", mode=0o6644)], "OK",
