@@ -11,7 +11,7 @@ U="$SRCDIR/$BUILD/tests/helpers/pw-unpack"
 for c in python3 tar gzip xz zstd bzip2; do
 	command -v $c >/dev/null || skip_all "$c missing"
 done
-plan 35
+plan 39
 
 # A tree with the usual suspects.
 S="$T/src/pkg-1.0"
@@ -58,6 +58,18 @@ tar -C "$T/suid" -czf "$T/suid.tgz" s d
 run_cmd 0 "an archive with setuid/sticky modes unpacks" "$U" "$T/suid.tgz" "$T/out-suid"
 is "$(stat -c %a "$T/out-suid/s" "$T/out-suid/d" | tr '\n' ' ')" "755 777 " \
 	"setuid, setgid and sticky bits are stripped"
+
+# sparse members come out with the same bytes (holes read as zeros)
+mkdir "$T/sp" && printf head >"$T/sp/f" && truncate -s 5M "$T/sp/f" && printf tail >>"$T/sp/f" &&
+	truncate -s 8M "$T/sp/f"
+tar -C "$T/sp" -S -czf "$T/sparse.tgz" f
+"$U" "$T/sparse.tgz" "$T/out-sp" >/dev/null 2>&1 && cmp -s "$T/sp/f" "$T/out-sp/f"
+ok $? "a sparse tar member unpacks to the same bytes"
+
+# corrupt and oversized input
+head -c 200000 "$T/a.tar.xz" >"$T/trunc.tar.xz"
+run_cmd 1 "a truncated tar.xz is refused" "$U" "$T/trunc.tar.xz" "$T/trunc"
+like "$ERR" "^error EBADMSG: (corrupt archive|entry '[^']*': corrupt data)" "as corrupt"
 
 # .crate: a tar.gz with one top directory, --strip 1
 run_cmd 0 ".crate with --strip 1" "$U" "$T/a.tar.gz" "$T/crate" --strip 1
@@ -158,3 +170,6 @@ is "$(cat "$T/o")" "ok 6 300037" "a zip on a pipe unpacks"
 is "$(stat -c '%a %N' "$T/zpipe/pkg-1.0/bin/tool" "$T/zpipe/pkg-1.0/bin/python3" | tr '\n' ' ')" \
 	"755 '$T/zpipe/pkg-1.0/bin/tool' 777 '$T/zpipe/pkg-1.0/bin/python3' -> '/usr/bin/python3.11' " \
 	"a zip on a pipe keeps modes and symlinks (read through its central directory)"
+cat "$T/tree.zip" | "$U" - "$T/zbig" --max-bytes 100K >/dev/null 2>"$T/e"
+like "$(cat "$T/e")" "^error EFBIG: zip archive on a pipe larger than 102400 bytes" \
+	"a zip on a pipe is copied to memory only up to --max-bytes"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The hostile-archive corpus (tests/helpers/mkevil.py): every attack, as a
 # tar.gz, a zip and a .deb where the format can express it, is rejected with
-# its specific errno and message naming the entry; nothing appears or
+# its specific errno and message naming the entry (setuid/setgid/sticky
+# bits are not refused but stripped); nothing appears or
 # changes in the canary directory beside the destination; and what the
 # failed extraction left is removed by pw_rm_rf (the helper's --cleanup),
 # also as an unprivileged user.
@@ -21,8 +22,16 @@ while IFS="$tab" read -r file errno rx; do
 		>"$T/out" 2>"$T/err"
 	st=$?
 	err=$(cat "$T/err") bad=""
-	[ "$st" -eq 1 ] || bad="$bad exit=$st"
-	printf '%s' "$err" | grep -qE -- "^error $errno: $rx" || bad="$bad message"
+	if [ "$errno" = OK ]; then
+		# defused, not refused: the modes must be clean; then remove it
+		[ "$st" -eq 0 ] || bad="$bad exit=$st"
+		got=$(cd "$W/dest" 2>/dev/null && find . -mindepth 1 -printf '%P:%m\n' | sort | tr '\n' ' ')
+		[ "$got" = "$rx " ] || bad="$bad modes($got)"
+		rm -rf "$W/dest"
+	else
+		[ "$st" -eq 1 ] || bad="$bad exit=$st"
+		printf '%s' "$err" | grep -qE -- "^error $errno: $rx" || bad="$bad message"
+	fi
 	[ "$(ls -A "$C")" = target ] || bad="$bad canary-dir"
 	[ "$(cat "$C/target")" = precious ] || bad="$bad canary-file"
 	[ ! -e "$W/dest" ] && [ ! -L "$W/dest" ] || bad="$bad tree-left"

@@ -16,6 +16,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static char canary[64];
 
+static void remove_canary(void)
+{
+	pw_rm_rf(canary);
+}
+
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -33,7 +38,7 @@ static int count_entries(const char *dir)
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	struct pw_unpack_opts o = { .max_entries = 1000, .max_bytes = 4 << 20 };
+	struct pw_unpack_opts o = {.max_entries = 1000, .max_bytes = 4 << 20};
 	struct pw_err e = PW_ERR_INIT;
 	int afd, dfd;
 
@@ -43,6 +48,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		strcpy(canary, "/tmp/pwfuzz.XXXXXX");
 		if (!mkdtemp(canary))
 			abort();
+		atexit(remove_canary);
 	}
 	afd = memfd_create("archive", MFD_CLOEXEC);
 	if (afd < 0 || pw_write_all(afd, data, size) < 0 || lseek(afd, 0, SEEK_SET) < 0)

@@ -7,7 +7,8 @@ Writes each attack in each form that can express it -- NAME.tar.gz (tar
 through gzip), NAME.zip, NAME.deb (ar with debian-binary, control.tar.gz
 and data.tar.xz wrapping the tar) -- into OUTDIR, plus OUTDIR/expect.tsv:
 one line per archive, "FILE<TAB>ERRNO<TAB>REGEX", the error pw-unpack must
-print.  CANARY is the absolute path of a directory beside the destination
+print (or, for ERRNO "OK", an archive that must unpack, and REGEX the
+sorted "path:mode" list of what it holds).  CANARY is the absolute path of a directory beside the destination
 (DEST and CANARY share a parent, so "../canary" from DEST is CANARY) that
 holds a file "target" which no attack may change.
 
@@ -85,11 +86,12 @@ def attacks(canary):
         ("hardlink-abs", [hard("h", canary + "/target")], "EPERM",
          r"entry 'h': hardlink target '/.*/target': absolute path", "td"),
         ("hardlink-via-symlink", [sym("link", canary), hard("h", "link/target")], "EPERM",
-         r"entry 'h': hardlink target 'link/target' is not an extracted file", "td"),
+         r"entry 'h': hardlink target 'link/target' is not an extracted file: "
+         r"parent 'link' is a symlink", "td"),
         ("hardlink-to-symlink", [sym("s", canary + "/target"), hard("h", "s")], "EPERM",
          r"entry 'h': hardlink target 's' is not an extracted regular file", "td"),
         ("hardlink-not-yet", [hard("h", "later"), f("later")], "EPERM",
-         r"entry 'h': hardlink target 'later' is not an extracted", "td"),
+         r"entry 'h': hardlink target 'later' is not an extracted regular file", "td"),
         ("hardlink-then-write", [f("t"), hard("h", "t"), f("h", b"pwned\n")], "EPERM",
          r"entry 'h': duplicate entry", "td"),
         ("chardev", [("chr", "dev/null")], "EPERM",
@@ -105,6 +107,14 @@ def attacks(canary):
          r"entry 'a/nnnn.*': path component longer than 255 bytes", "tzd"),
         ("long-path", [f("/".join(["d" * 200] * 21))], "ENAMETOOLONG",
          r"entry 'dd.*': path longer than 4095 bytes", "tzd"),
+        # the partial tree must stay removable by its (unprivileged) owner
+        ("readonly-then-evil", [d("ro", 0o555), d("ro/sub", 0o000), f("ro/sub/f", mode=0o000),
+                                f("ro/g", mode=0o444), f(rel + "/late")], "EPERM",
+         r"entry '\.\./[^']*/late': '\.\.' component", "tzd"),
+        # not refused, but defused: errno "OK" and the modes expected
+        ("setuid", [f("suid", mode=0o4755), f("sgid", mode=0o2755), d("sticky", 0o1777),
+                    f("sticky/f", mode=0o6644)], "OK",
+         "sgid:755 sticky/f:644 sticky:777 suid:755", "tzd"),
         ("control-chars", [f("ok"), f("a\nb/../../x")], "EPERM",
          r"entry 'a\\x0ab/\.\./\.\./x': '\.\.' component", "tzd"),
     ]
