@@ -1,0 +1,197 @@
+/* artifact.c - the lockset: pinned artifacts and target roots (see
+ * include/pinwheel/artifact.h). */
+#include <string.h>
+
+#include "pinwheel/artifact.h"
+
+static char **strv_dup(char *const *v, size_t n)
+{
+	char **r = pw_xcalloc(n ? n : 1, sizeof(*r));
+
+	for (size_t i = 0; i < n; i++)
+		r[i] = pw_xstrdup(v[i]);
+	return r;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool strv_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add @s to the sorted, unique set @v. */
+static void strset_add(char ***v, size_t *n, const char *s)
+{
+	if (strv_has(*v, *n, s))
+		return;
+	*v = pw_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = pw_xstrdup(s);
+	qsort(*v, *n, sizeof(**v), cmp_str);
+}
+
+static void strv_add(char ***v, size_t *n, const char *s)
+{
+	*v = pw_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = pw_xstrdup(s);
+}
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s ? pw_xstrdup(s) : NULL;
+}
+
+void pw_artifact_release(struct pw_artifact *a)
+{
+	free(a->kind);
+	free(a->name);
+	free(a->version);
+	free(a->package);
+	strv_free(a->urls, a->nurls);
+	free((char *)a->unpack.subdir);
+	strv_free(a->needed_by, a->nneeded);
+	memset(a, 0, sizeof(*a));
+}
+
+static void layer_release(struct pw_layer *l)
+{
+	free(l->name);
+	free(l->how);
+	free(l->dest);
+	strv_free(l->artifacts, l->n);
+}
+
+void pw_lockset_release(struct pw_lockset *ls)
+{
+	size_t i, j;
+
+	for (i = 0; i < ls->n; i++)
+		pw_artifact_release(&ls->artifacts[i]);
+	free(ls->artifacts);
+	for (i = 0; i < ls->nroots; i++) {
+		for (j = 0; j < ls->roots[i].n; j++)
+			layer_release(&ls->roots[i].layers[j]);
+		free(ls->roots[i].layers);
+		free(ls->roots[i].target);
+	}
+	free(ls->roots);
+	memset(ls, 0, sizeof(*ls));
+}
+
+struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
+				   const char *target)
+{
+	struct pw_artifact *d = NULL;
+	size_t i;
+
+	for (i = 0; i < ls->n; i++) {
+		struct pw_artifact *c = &ls->artifacts[i];
+		if (!strcmp(c->kind, a->kind) && !strcmp(c->name, a->name) &&
+		    !strcmp(c->sha256, a->sha256)) {
+			d = c;
+			break;
+		}
+	}
+	if (!d) {
+		if (ls->n == ls->alloc) {
+			ls->alloc = ls->alloc ? ls->alloc * 2 : 8;
+			ls->artifacts = pw_xrealloc(ls->artifacts, ls->alloc * sizeof(*ls->artifacts));
+		}
+		d = &ls->artifacts[ls->n++];
+		memset(d, 0, sizeof(*d));
+		d->kind = pw_xstrdup(a->kind);
+		d->name = pw_xstrdup(a->name);
+		d->version = xstrdup_or_null(a->version);
+		d->package = xstrdup_or_null(a->package);
+		memcpy(d->sha256, a->sha256, sizeof(d->sha256));
+		d->size = a->size;
+		d->has_unpack = a->has_unpack;
+		d->unpack = a->unpack;
+		d->unpack.subdir = xstrdup_or_null(a->unpack.subdir);
+		d->urls = strv_dup(NULL, 0);
+		d->needed_by = strv_dup(NULL, 0);
+	}
+	for (i = 0; i < a->nurls; i++)
+		if (!strv_has(d->urls, d->nurls, a->urls[i]))
+			strv_add(&d->urls, &d->nurls, a->urls[i]);
+	for (i = 0; i < a->nneeded; i++)
+		strset_add(&d->needed_by, &d->nneeded, a->needed_by[i]);
+	if (target)
+		strset_add(&d->needed_by, &d->nneeded, target);
+	return d;
+}
+
+struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target)
+{
+	struct pw_root *r;
+
+	for (size_t i = 0; i < ls->nroots; i++)
+		if (!strcmp(ls->roots[i].target, target))
+			return &ls->roots[i];
+	ls->roots = pw_xrealloc(ls->roots, (ls->nroots + 1) * sizeof(*ls->roots));
+	r = &ls->roots[ls->nroots++];
+	memset(r, 0, sizeof(*r));
+	r->target = pw_xstrdup(target);
+	return r;
+}
+
+void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
+			  const char *how, const char *dest, const char *const *shas, size_t n)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	r->layers = pw_xrealloc(r->layers, (r->n + 1) * sizeof(*r->layers));
+	l = &r->layers[r->n++];
+	l->name = pw_xstrdup(name);
+	l->how = pw_xstrdup(how);
+	l->dest = pw_xstrdup(dest);
+	l->artifacts = strv_dup((char *const *)shas, n);
+	l->n = n;
+}
+
+static int cmp_artifact(const void *pa, const void *pb)
+{
+	const struct pw_artifact *a = pa, *b = pb;
+	int c = strcmp(a->kind, b->kind);
+
+	if (!c)
+		c = strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->sha256, b->sha256);
+	return c;
+}
+
+void pw_lockset_sort(struct pw_lockset *ls)
+{
+	if (ls->n)
+		qsort(ls->artifacts, ls->n, sizeof(*ls->artifacts), cmp_artifact);
+}
+
+const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const char *kind,
+					      const char *name, const char *url)
+{
+	if (!ls)
+		return NULL;
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct pw_artifact *a = &ls->artifacts[i];
+		if (strcmp(a->kind, kind) || strcmp(a->name, name))
+			continue;
+		if (strv_has(a->urls, a->nurls, url))
+			return a;
+	}
+	return NULL;
+}
