@@ -236,6 +236,7 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 	}
 	pw_lockset_add(out, &a, t->id);
 	sha = a.sha256;
-	pw_lockset_add_layer(out, t->id, spec->name, "unpack", spec->dest, &sha, 1);
+	pw_lockset_add_layer(out, t->id, spec->name, "unpack", spec->dest, &sha, 1,
+			     spec->has_unpack ? &spec->unpack : NULL);
 	return 0;
 }

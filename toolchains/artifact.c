@@ -68,6 +68,7 @@ void pw_artifact_release(struct pw_artifact *a)
 
 static void layer_release(struct pw_layer *l)
 {
+	free((char *)l->unpack.subdir);
 	free(l->name);
 	free(l->how);
 	free(l->dest);
@@ -100,7 +101,8 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 	for (i = 0; i < ls->n; i++) {
 		struct pw_artifact *c = &ls->artifacts[i];
 		if (!strcmp(c->kind, a->kind) && !strcmp(c->name, a->name) &&
-		    !strcmp(c->sha256, a->sha256)) {
+		    !strcmp(c->sha256, a->sha256) &&
+		    pw_artifact_same_unpack(c->has_unpack, &c->unpack, a->has_unpack, &a->unpack)) {
 			d = c;
 			break;
 		}
@@ -148,8 +150,21 @@ struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target)
 	return r;
 }
 
+bool pw_artifact_same_unpack(bool ha, const struct pw_unpack_opts *a, bool hb,
+			     const struct pw_unpack_opts *b)
+{
+	if (ha != hb)
+		return false;
+	if (!ha)
+		return true;
+	if (a->strip != b->strip || !a->subdir != !b->subdir)
+		return false;
+	return !a->subdir || !strcmp(a->subdir, b->subdir);
+}
+
 void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
-			  const char *how, const char *dest, const char *const *shas, size_t n)
+			  const char *how, const char *dest, const char *const *shas, size_t n,
+			  const struct pw_unpack_opts *unpack)
 {
 	struct pw_root *r = pw_lockset_root(ls, target);
 	struct pw_layer *l;
@@ -161,6 +176,12 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 	l->dest = pw_xstrdup(dest);
 	l->artifacts = strv_dup((char *const *)shas, n);
 	l->n = n;
+	l->has_unpack = unpack != NULL;
+	memset(&l->unpack, 0, sizeof(l->unpack));
+	if (unpack) {
+		l->unpack.strip = unpack->strip;
+		l->unpack.subdir = xstrdup_or_null(unpack->subdir);
+	}
 }
 
 static int cmp_artifact(const void *pa, const void *pb)
@@ -172,6 +193,12 @@ static int cmp_artifact(const void *pa, const void *pb)
 		c = strcmp(a->name, b->name);
 	if (!c)
 		c = strcmp(a->sha256, b->sha256);
+	if (!c)
+		c = (int)a->has_unpack - (int)b->has_unpack;
+	if (!c && a->has_unpack)
+		c = a->unpack.strip < b->unpack.strip ? -1 : a->unpack.strip > b->unpack.strip;
+	if (!c && a->has_unpack)
+		c = strcmp(a->unpack.subdir ? a->unpack.subdir : "", b->unpack.subdir ? b->unpack.subdir : "");
 	return c;
 }
 

@@ -101,6 +101,8 @@ struct pw_layer {
 	char *dest;          /* absolute path in the root */
 	char **artifacts;    /* sha256 of each artifact, in application order */
 	size_t n;
+	bool has_unpack;     /* how "unpack": the options for every artifact */
+	struct pw_unpack_opts unpack; /* subdir owned */
 };
 
 struct pw_root {
@@ -121,18 +123,23 @@ struct pw_lockset {
 void pw_lockset_release(struct pw_lockset *ls);
 
 /* Add (a copy of) @a needed by @target (may be NULL: a->needed_by is
- * merged).  An artifact with the same kind, name and sha256 is merged: its
- * urls are united (first seen first) and needed_by gains @target.  The same
- * kind and name with another sha256 is a second artifact.  Returns the
- * lockset's artifact. */
+ * merged).  An artifact with the same kind, name, sha256 and unpack options
+ * is merged: its urls are united (first seen first) and needed_by gains
+ * @target.  Anything else is another artifact.  Returns the lockset's
+ * artifact. */
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target);
 /* The root of @target, created empty when missing. */
 struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target);
-/* Append a layer (copied) to @target's root.  @shas: @n artifact digests. */
+/* Append a layer (copied) to @target's root.  @shas: @n artifact digests;
+ * @unpack may be NULL. */
 void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
-			  const char *how, const char *dest, const char *const *shas, size_t n);
-/* Sort artifacts by (kind, name, sha256) for writing. */
+			  const char *how, const char *dest, const char *const *shas, size_t n,
+			  const struct pw_unpack_opts *unpack);
+/* Do two artifacts unpack the same way (both without options, or equal)? */
+bool pw_artifact_same_unpack(bool ha, const struct pw_unpack_opts *a, bool hb,
+			     const struct pw_unpack_opts *b);
+/* Sort artifacts by (kind, name, sha256, unpack options) for writing. */
 void pw_lockset_sort(struct pw_lockset *ls);
 /* Find by kind + name + url: the pin a previous lock recorded for an
  * archive the config gives without sha256.  NULL when none. */
