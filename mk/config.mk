@@ -4,3 +4,4 @@ PW_LIB_SRCS += lib/jpos.c
 PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/archive.c toolchains/provider_later.c
 PW_RUNNER_SRCS += runner/config.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
+UNIT_TESTS += tests/unit/test_config.c
