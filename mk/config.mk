@@ -5,3 +5,4 @@ PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/archive.c toolchains/provi
 PW_RUNNER_SRCS += runner/config.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c
+UNIT_TESTS += tests/unit/test_lockfile.c
