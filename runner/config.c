@@ -7,6 +7,7 @@
  * pw_config_release(), so the walkers below may return early. */
 #include <fnmatch.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/config.h"
@@ -1138,19 +1139,21 @@ int pw_config_load(const char *path, struct pw_config *c, struct pw_err *e)
 {
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	_cleanup_free_ char *file = NULL, *dir = NULL;
-	size_t len = strlen(path);
+	const char *slash;
+	struct stat st;
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	if (len >= strlen(PW_CONFIG_FILE) && !strcmp(path + len - strlen(PW_CONFIG_FILE), PW_CONFIG_FILE) &&
-	    (len == strlen(PW_CONFIG_FILE) || path[len - strlen(PW_CONFIG_FILE) - 1] == '/')) {
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		/* a file: its directory is the project's base */
 		file = pw_xstrdup(path);
-		dir = len == strlen(PW_CONFIG_FILE) ? pw_xstrdup(".")
-						     : pw_xasprintf("%.*s", (int)(len - strlen(PW_CONFIG_FILE) - 1), path);
-		if (!*dir) {
-			free(dir);
+		slash = strrchr(path, '/');
+		if (!slash)
+			dir = pw_xstrdup(".");
+		else if (slash == path)
 			dir = pw_xstrdup("/");
-		}
+		else
+			dir = pw_xasprintf("%.*s", (int)(slash - path), path);
 	} else {
 		file = pw_path_join(path, PW_CONFIG_FILE);
 		dir = pw_xstrdup(path);

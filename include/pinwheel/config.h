@@ -104,7 +104,8 @@ struct pw_config {
  * directory the config lives in (copied).  0 or -errno. */
 int pw_config_parse(const char *name, const char *dir, const char *data, size_t n,
 		    struct pw_config *c, struct pw_err *e);
-/* Load DIR/pinwheel.json (@path may also name the file itself). */
+/* Load DIR/pinwheel.json, or @path itself when it is not a directory (its
+ * directory is then the config's). */
 int pw_config_load(const char *path, struct pw_config *c, struct pw_err *e);
 void pw_config_release(struct pw_config *c);
 
