@@ -157,7 +157,7 @@ void pw_jpos_free(struct pw_jpos *p)
 
 struct pw_jpos *pw_jpos_scan(const char *data, size_t n)
 {
-	struct scan s = { data, n, 0, 1, 1 };
+	struct scan s = {data, n, 0, 1, 1};
 	struct pw_jpos *p = pw_xcalloc(1, sizeof(*p));
 
 	if (scan_value(&s, p, 0) < 0) {

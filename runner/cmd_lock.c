@@ -11,22 +11,22 @@
 #include "pinwheel/store.h"
 
 const char pw_help_lock[] =
-	"usage: pinwheel lock [DIR] [--check]\n\n"
-	"Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
-	"roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
-	"archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
-	"size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
-	"changed).  Pins already in the lock are kept while the config still asks for\n"
-	"the same thing, so relocking gives identical bytes.  An archive given\n"
-	"without sha256 or size is downloaded once through the store.\n\n"
-	"options:\n"
-	"  --check     write nothing: recompute the lock without the network where\n"
-	"              possible and exit 1 when pinwheel.lock is missing or stale,\n"
-	"              naming what changed\n"
-	"  --json      print a summary object on stdout\n\n"
-	"docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
-	"exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
-	"stale with --check), 2 usage error or a bad pinwheel.json\n";
+    "usage: pinwheel lock [DIR] [--check]\n\n"
+    "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
+    "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
+    "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
+    "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
+    "changed).  Pins already in the lock are kept while the config still asks for\n"
+    "the same thing, so relocking gives identical bytes.  An archive given\n"
+    "without sha256 or size is downloaded once through the store.\n\n"
+    "options:\n"
+    "  --check     write nothing: recompute the lock without the network where\n"
+    "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
+    "              naming what changed\n"
+    "  --json      print a summary object on stdout\n\n"
+    "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
+    "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
+    "stale with --check), 2 usage error or a bad pinwheel.json\n";
 
 /* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
@@ -64,7 +64,8 @@ static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct
 static bool has_art(const struct pw_lockset *ls, const struct pw_artifact *a)
 {
 	for (size_t i = 0; i < ls->n; i++)
-		if (!strcmp(ls->artifacts[i].kind, a->kind) && !strcmp(ls->artifacts[i].name, a->name) &&
+		if (!strcmp(ls->artifacts[i].kind, a->kind) &&
+		    !strcmp(ls->artifacts[i].name, a->name) &&
 		    !strcmp(ls->artifacts[i].sha256, a->sha256))
 			return true;
 	return false;
@@ -101,14 +102,16 @@ static size_t explain(const struct pw_lockfile *lf, const struct pw_lockset *old
 			pw_error("lock: target '%s' is gone", old->roots[i].target);
 	for (i = 0; i < new->n; i++)
 		if (!has_art(old, &new->artifacts[i]) && ++n)
-			pw_error("lock: %s '%s' (%.12s) is new", new->artifacts[i].kind, new->artifacts[i].name,
-				 new->artifacts[i].sha256);
+			pw_error("lock: %s '%s' (%.12s) is new", new->artifacts[i].kind,
+				 new->artifacts[i].name, new->artifacts[i].sha256);
 	for (i = 0; i < old->n; i++)
 		if (!has_art(new, &old->artifacts[i]) && ++n)
-			pw_error("lock: %s '%s' (%.12s) is no longer needed", old->artifacts[i].kind,
-				 old->artifacts[i].name, old->artifacts[i].sha256);
+			pw_error("lock: %s '%s' (%.12s) is no longer needed",
+				 old->artifacts[i].kind, old->artifacts[i].name,
+				 old->artifacts[i].sha256);
 	if (!n) {
-		pw_error("lock: pinwheel.lock differs from what 'pinwheel lock' would write (edited by hand?)");
+		pw_error("lock: pinwheel.lock differs from what 'pinwheel lock' would write "
+			 "(edited by hand?)");
 		n++;
 	}
 	return n;
@@ -150,7 +153,8 @@ static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
 		else if (argv[i][0] == '-' && argv[i][1])
 			return pw_usage_error("lock", "unknown option '%s'", argv[i]);
 		else if (a->dir)
-			return pw_usage_error("lock", "one DIR only, got '%s' and '%s'", a->dir, argv[i]);
+			return pw_usage_error("lock", "one DIR only, got '%s' and '%s'", a->dir,
+					      argv[i]);
 		else
 			a->dir = argv[i];
 	}
@@ -161,7 +165,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = { NULL, true, NULL, c->dir };
+	struct pw_provider_ctx pc = {NULL, true, NULL, c->dir};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL;
@@ -171,7 +175,8 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 
 	r = pw_read_file(lockpath, &b);
 	if (r < 0) {
-		pw_error("lock: '%s' is stale: %s", lockpath, r == -ENOENT ? "it does not exist" : strerror(-r));
+		pw_error("lock: '%s' is stale: %s", lockpath,
+			 r == -ENOENT ? "it does not exist" : strerror(-r));
 		if (ctx->json)
 			summary("stale", lockpath, c, NULL, NULL, "missing");
 		goto out;
@@ -197,7 +202,8 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	}
 	if (r < 0) {
 		if (strcmp(lf.config_digest, c->digest))
-			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written", lockpath);
+			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written",
+				 lockpath);
 		else
 			pw_error("lock: '%s' is stale", lockpath);
 		pw_error("lock: %s", e.msg);
@@ -229,7 +235,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = { NULL, false, NULL, c->dir };
+	struct pw_provider_ctx pc = {NULL, false, NULL, c->dir};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -261,13 +267,15 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 	if (r < 0) {
 		pw_error("lock: %s", e.msg);
 		if (r == -ENOENT && !storedir)
-			pw_error("lock: no store directory for downloads: use --store, $PINWHEEL_STORE or set HOME");
+			pw_error("lock: no store directory for downloads: use --store, "
+				 "$PINWHEEL_STORE or set HOME");
 		goto out;
 	}
 	bytes = pw_lock_render(&new, c->digest, &len);
 	pw_sha256_mem(bytes, len, sha);
 	if (len == b.len && !memcmp(bytes, b.buf, len)) {
-		pw_info("'%s' is up to date (%zu targets, %zu artifacts)", lockpath, c->ntargets, new.n);
+		pw_info("'%s' is up to date (%zu targets, %zu artifacts)", lockpath, c->ntargets,
+			new.n);
 		if (ctx->json)
 			summary("unchanged", lockpath, c, &new, sha, NULL);
 		st = PW_EXIT_OK;
@@ -294,7 +302,7 @@ out:
 
 int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct args a = { NULL, false };
+	struct args a = {NULL, false};
 	struct pw_config c;
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *lockpath = NULL;
@@ -312,7 +320,8 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 		pw_error("lock: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
-	lockpath = strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
+	lockpath =
+	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
 	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath);
 	pw_config_release(&c);
 	return st;

@@ -9,27 +9,30 @@
 #include "pinwheel/lock.h"
 
 const char pw_help_plan[] =
-	"usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n\n"
-	"Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
-	"Python version then platform, for CI fan-out.\n\n"
-	"options:\n"
-	"  --format text    one target id a line (the default)\n"
-	"  --format json    an array of target objects (id, python, python_tag,\n"
-	"                   platform, arch, base, optional)\n"
-	"  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
-	"                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}\n"
-	"  --only ID        only this target (repeatable)\n"
-	"  --skip GLOB      leave out targets matching the glob (repeatable)\n"
-	"  --json           same as --format json\n\n"
-	"exit status: 0 printed, 1 no target selected, 2 usage error or a bad\n"
-	"pinwheel.json\n";
+    "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n\n"
+    "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
+    "Python version then platform, for CI fan-out.\n\n"
+    "options:\n"
+    "  --format text    one target id a line (the default)\n"
+    "  --format json    an array of target objects (id, python, python_tag,\n"
+    "                   platform, arch, base, optional)\n"
+    "  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
+    "                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}\n"
+    "  --only ID        only this target (repeatable)\n"
+    "  --skip GLOB      leave out targets matching the glob (repeatable)\n"
+    "  --json           same as --format json\n\n"
+    "exit status: 0 printed, 1 no target selected, 2 usage error or a bad\n"
+    "pinwheel.json\n";
 
 static const char *base_name(const struct pw_python *py)
 {
 	switch (py->base) {
-	case PW_BASE_DEBIAN: return "debian";
-	case PW_BASE_ARCHIVE: return "archive";
-	case PW_BASE_OCI: return "oci";
+	case PW_BASE_DEBIAN:
+		return "debian";
+	case PW_BASE_ARCHIVE:
+		return "archive";
+	case PW_BASE_OCI:
+		return "oci";
 	}
 	return "?";
 }
@@ -75,9 +78,11 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		if (r > 0)
 			continue;
 		if ((v = pw_opt_arg("--format", argc, argv, &a, &missing)) || missing) {
-			if (missing || (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "github"))) {
-				st = pw_usage_error("plan", "--format expects text, json or github%s%s%s",
-						    missing ? "" : ", got '", missing ? "" : v, missing ? "" : "'");
+			if (missing ||
+			    (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "github"))) {
+				st = pw_usage_error(
+				    "plan", "--format expects text, json or github%s%s%s",
+				    missing ? "" : ", got '", missing ? "" : v, missing ? "" : "'");
 				goto out_args;
 			}
 			format = v;
@@ -97,7 +102,8 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 			st = pw_usage_error("plan", "unknown option '%s'", argv[a]);
 			goto out_args;
 		} else if (dir) {
-			st = pw_usage_error("plan", "one DIR only, got '%s' and '%s'", dir, argv[a]);
+			st =
+			    pw_usage_error("plan", "one DIR only, got '%s' and '%s'", dir, argv[a]);
 			goto out_args;
 		} else {
 			dir = argv[a];
@@ -123,7 +129,8 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	if (!strcmp(format, "text")) {
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				printf("%s%s\n", c.targets[i].id, c.targets[i].optional ? " (optional)" : "");
+				printf("%s%s\n", c.targets[i].id,
+				       c.targets[i].optional ? " (optional)" : "");
 	} else {
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
@@ -144,13 +151,15 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 				st = PW_EXIT_FAIL;
 				goto out;
 			} else {
-				pw_warn("no '%s' yet: \"lock\" is null (run 'pinwheel lock')", lockpath);
+				pw_warn("no '%s' yet: \"lock\" is null (run 'pinwheel lock')",
+					lockpath);
 			}
 			pw_buf_release(&b);
 		}
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				json_array_append_new(arr, target_json(&c.targets[i], github, have_lock ? sha : NULL));
+				json_array_append_new(arr, target_json(&c.targets[i], github,
+								       have_lock ? sha : NULL));
 		if (github) {
 			top = json_object();
 			json_object_set_new(top, "include", arr);

@@ -21,14 +21,14 @@ struct platform {
 
 /* Canonical platform order (the matrix is sorted by it). */
 static const struct platform platforms[] = {
-	{ "manylinux_x86_64", "x86_64", "amd64" },
-	{ "manylinux_aarch64", "aarch64", "arm64" },
-	{ "manylinux_i686", "i686", "i386" },
+    {"manylinux_x86_64", "x86_64", "amd64"},
+    {"manylinux_aarch64", "aarch64", "arm64"},
+    {"manylinux_i686", "i686", "i386"},
 };
 
 /* Variables whose value pinwheel fixes in every sandbox (DESIGN.md 2.4). */
 static const char *const reserved_env[] = {
-	"HOME", "LANG", "LC_ALL", "PWD", "SOURCE_DATE_EPOCH", "TZ", "USER",
+    "HOME", "LANG", "LC_ALL", "PWD", "SOURCE_DATE_EPOCH", "TZ", "USER",
 };
 
 struct ld {
@@ -58,14 +58,21 @@ static int fail(struct ld *l, const struct pw_jpos *p, bool key, const char *fie
 static const char *type_name(json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "a value";
 }
@@ -94,14 +101,14 @@ static int check_keys(struct ld *l, json_t *obj, const struct pw_jpos *p, const 
 			continue;
 		dym = pw_did_you_mean(k, allowed, n);
 		if (dym)
-			return fail(l, pw_jpos_elem(p, i), true, field, "unknown key '%s' (did you mean '%s'?)",
-				    k, dym);
+			return fail(l, pw_jpos_elem(p, i), true, field,
+				    "unknown key '%s' (did you mean '%s'?)", k, dym);
 		for (j = 0; j < n; j++) {
 			len = strlen(list);
 			snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "", allowed[j]);
 		}
-		return fail(l, pw_jpos_elem(p, i), true, field, "unknown key '%s' (expected one of: %s)",
-			    k, list);
+		return fail(l, pw_jpos_elem(p, i), true, field,
+			    "unknown key '%s' (expected one of: %s)", k, list);
 	}
 	return 0;
 }
@@ -198,12 +205,12 @@ static int get_strv(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 		if (!*json_string_value(x))
 			return fail(l, pw_jpos_elem(kp, i), false, ef, "must not be empty");
 		if (check && (what = check(json_string_value(x))))
-			return fail(l, pw_jpos_elem(kp, i), false, ef, "expected %s, got '%s'", what,
-				    json_string_value(x));
+			return fail(l, pw_jpos_elem(kp, i), false, ef, "expected %s, got '%s'",
+				    what, json_string_value(x));
 		for (j = 0; j < *nout; j++)
 			if (!strcmp((*out)[j], json_string_value(x)))
-				return fail(l, pw_jpos_elem(kp, i), false, ef, "'%s' is listed twice",
-					    json_string_value(x));
+				return fail(l, pw_jpos_elem(kp, i), false, ef,
+					    "'%s' is listed twice", json_string_value(x));
 		(*out)[(*nout)++] = pw_xstrdup(json_string_value(x));
 	}
 	return 0;
@@ -223,7 +230,8 @@ static const char *check_package(const char *s)
 {
 	for (const char *c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr("+-.:", *c)))
-			return "a Debian package name (lowercase letters, digits, + - . and an optional :arch)";
+			return "a Debian package name (lowercase letters, digits, + - . and an "
+			       "optional :arch)";
 	return NULL;
 }
 
@@ -258,9 +266,12 @@ static int platform_value(struct ld *l, const struct pw_jpos *p, const char *fie
 		names[i] = platforms[i].name;
 	dym = pw_did_you_mean(s, names, PW_ARRAY_SIZE(names));
 	if (dym)
-		return fail(l, p, false, field, "unknown platform '%s' (did you mean '%s'?)", s, dym);
+		return fail(l, p, false, field, "unknown platform '%s' (did you mean '%s'?)", s,
+			    dym);
 	return fail(l, p, false, field,
-		    "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64 or manylinux_i686)", s);
+		    "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64 or "
+		    "manylinux_i686)",
+		    s);
 }
 
 int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, bool *ft)
@@ -300,7 +311,8 @@ static bool pin_name_ok(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (!alnum && !((i > 0 && i + 1 < n) && strchr("._-", c)))
 			return false;
 	}
@@ -314,8 +326,8 @@ static bool pin_version_ok(const char *s)
 	if (!(*s >= '0' && *s <= '9'))
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      strchr(".!+_-", *s)))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(".!+_-", *s)))
 			return false;
 	return true;
 }
@@ -329,11 +341,13 @@ int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e)
 		return pw_err_set(e, EINVAL, "'%s' is not an exact pin: expected name==version", s);
 	if (!pin_name_ok(s, (size_t)(eq - s)))
 		return pw_err_set(e, EINVAL,
-				  "'%s': the name must be a PyPI project name (letters, digits, . _ -), without extras or spaces",
+				  "'%s': the name must be a PyPI project name (letters, digits, . "
+				  "_ -), without extras or spaces",
 				  s);
 	if (!pin_version_ok(eq + 2))
 		return pw_err_set(e, EINVAL,
-				  "'%s' is not an exact pin: the version must be exact (like 2.1.3), without wildcards, ranges or markers",
+				  "'%s' is not an exact pin: the version must be exact (like "
+				  "2.1.3), without wildcards, ranges or markers",
 				  s);
 	out->name = pw_xasprintf("%.*s", (int)(eq - s), s);
 	out->version = pw_xstrdup(eq + 2);
@@ -386,8 +400,8 @@ static int get_pins(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 		for (j = 0; j < i; j++) {
 			norm_name(out->pins[j].name, b, sizeof(b));
 			if (!strcmp(a, b))
-				return fail(l, pw_jpos_elem(kp, i), false, ef, "'%s' is pinned twice",
-					    out->pins[i].name);
+				return fail(l, pw_jpos_elem(kp, i), false, ef,
+					    "'%s' is pinned twice", out->pins[i].name);
 		}
 	}
 	return 0;
@@ -416,7 +430,7 @@ static int get_size(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 		    const char *key, uint64_t *out)
 {
 	_cleanup_free_ char *f = subfield(field, key);
-	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){ NULL });
+	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){NULL});
 	json_t *v = json_object_get(obj, key);
 
 	if (!v)
@@ -438,7 +452,7 @@ static int get_duration(struct ld *l, json_t *obj, const struct pw_jpos *p, cons
 			const char *key, uint64_t *out)
 {
 	_cleanup_free_ char *f = subfield(field, key);
-	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){ NULL });
+	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){NULL});
 	json_t *v = json_object_get(obj, key);
 	char num[32];
 	uint64_t n, mul = 1;
@@ -456,10 +470,20 @@ static int get_duration(struct ld *l, json_t *obj, const struct pw_jpos *p, cons
 	if (len > 1 && len < sizeof(num)) {
 		memcpy(num, json_string_value(v), len + 1);
 		switch (num[len - 1]) {
-		case 's': mul = 1; num[--len] = '\0'; break;
-		case 'm': mul = 60; num[--len] = '\0'; break;
-		case 'h': mul = 3600; num[--len] = '\0'; break;
-		default: break;
+		case 's':
+			mul = 1;
+			num[--len] = '\0';
+			break;
+		case 'm':
+			mul = 60;
+			num[--len] = '\0';
+			break;
+		case 'h':
+			mul = 3600;
+			num[--len] = '\0';
+			break;
+		default:
+			break;
 		}
 		if (pw_parse_u64(num, &n) == 0 && n > 0 && n <= UINT64_MAX / mul) {
 			*out = n * mul;
@@ -474,13 +498,15 @@ static int get_count(struct ld *l, json_t *obj, const struct pw_jpos *p, const c
 		     const char *key, uint64_t max, uint64_t *out)
 {
 	_cleanup_free_ char *f = subfield(field, key);
-	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){ NULL });
+	const struct pw_jpos *kp = pw_jpos_member(obj, p, key, &(json_t *){NULL});
 	json_t *v = json_object_get(obj, key);
 
 	if (!v)
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || (uint64_t)json_integer_value(v) > max)
-		return fail(l, kp, true, f, "expected an integer from 1 to %llu", (unsigned long long)max);
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return fail(l, kp, true, f, "expected an integer from 1 to %llu",
+			    (unsigned long long)max);
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
@@ -507,8 +533,8 @@ static void archive_spec_release(struct pw_archive_spec *a)
 static int parse_archive(struct ld *l, json_t *o, const struct pw_jpos *p, const char *field,
 			 struct pw_archive_spec *a)
 {
-	static const char *const keys[] = { "name",  "url",  "urls", "sha256",   "size",
-					    "strip", "subdir", "dest", "platforms" };
+	static const char *const keys[] = {"name",  "url",    "urls", "sha256",	  "size",
+					   "strip", "subdir", "dest", "platforms"};
 	const struct pw_jpos *kp;
 	char *url = NULL;
 	json_t *v;
@@ -537,7 +563,8 @@ static int parse_archive(struct ld *l, json_t *o, const struct pw_jpos *p, const
 	if (url) {
 		if (!url_ok(url)) {
 			kp = pw_jpos_member(o, p, "url", &v);
-			r = fail(l, kp, true, field, "'url' must be an http://, https:// or file:// url, got '%s'",
+			r = fail(l, kp, true, field,
+				 "'url' must be an http://, https:// or file:// url, got '%s'",
 				 url);
 			free(url);
 			return r;
@@ -564,7 +591,8 @@ static int parse_archive(struct ld *l, json_t *o, const struct pw_jpos *p, const
 	kp = pw_jpos_member(o, p, "size", &v);
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return fail(l, kp, true, field, "'size' must be a non-negative integer (bytes)");
+			return fail(l, kp, true, field,
+				    "'size' must be a non-negative integer (bytes)");
 		a->size = (uint64_t)json_integer_value(v);
 	}
 	kp = pw_jpos_member(o, p, "strip", &v);
@@ -585,8 +613,9 @@ static int parse_archive(struct ld *l, json_t *o, const struct pw_jpos *p, const
 	kp = pw_jpos_member(o, p, "dest", &v);
 	if (v) {
 		if (!json_is_string(v) || !abspath_ok(json_string_value(v)))
-			return fail(l, kp, true, field,
-				    "'dest' must be an absolute path in the root without '..' components");
+			return fail(
+			    l, kp, true, field,
+			    "'dest' must be an absolute path in the root without '..' components");
 	}
 	a->dest = pw_xstrdup(v ? json_string_value(v) : "/");
 	r = get_strv(l, o, p, field, "platforms", false, NULL, &a->platforms, &a->nplatforms);
@@ -607,7 +636,7 @@ static int parse_archives(struct ld *l, json_t *o, const struct pw_jpos *p, cons
 			  const char *key, struct pw_archive_spec **out, size_t *nout)
 {
 	_cleanup_free_ char *f = subfield(field, key);
-	const struct pw_jpos *kp = pw_jpos_member(o, p, key, &(json_t *){ NULL });
+	const struct pw_jpos *kp = pw_jpos_member(o, p, key, &(json_t *){NULL});
 	json_t *v = json_object_get(o, key);
 	size_t i;
 	int r;
@@ -635,22 +664,24 @@ static int parse_archives(struct ld *l, json_t *o, const struct pw_jpos *p, cons
 static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const char *field,
 		      struct pw_python *py)
 {
-	static const char *const keys[] = { "debian", "archive", "archives", "oci" };
-	static const char *const dkeys[] = { "suite", "packages", "mirror" };
+	static const char *const keys[] = {"debian", "archive", "archives", "oci"};
+	static const char *const dkeys[] = {"suite", "packages", "mirror"};
 	_cleanup_free_ char *df = subfield(field, "debian");
 	const struct pw_jpos *kp;
 	json_t *v;
 	int r, kinds = 0;
 
 	if (!json_is_object(o))
-		return wrong_type(l, p, field, "an object with one of 'debian', 'archive', 'oci'", o);
+		return wrong_type(l, p, field, "an object with one of 'debian', 'archive', 'oci'",
+				  o);
 	r = check_keys(l, o, p, field, keys, PW_ARRAY_SIZE(keys));
 	if (r < 0)
 		return r;
 	kinds = (json_object_get(o, "debian") != NULL) + (json_object_get(o, "archive") != NULL) +
 		(json_object_get(o, "archives") != NULL) + (json_object_get(o, "oci") != NULL);
 	if (kinds != 1)
-		return fail(l, p, false, field, "give exactly one of 'debian', 'archive', 'archives' or 'oci'");
+		return fail(l, p, false, field,
+			    "give exactly one of 'debian', 'archive', 'archives' or 'oci'");
 	kp = pw_jpos_member(o, p, "debian", &v);
 	if (v) {
 		py->base = PW_BASE_DEBIAN;
@@ -664,8 +695,10 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		if (r < 0)
 			return r;
 		if (check_package(py->debian.suite)) {
-			const struct pw_jpos *sp = pw_jpos_member(v, kp, "suite", &(json_t *){ NULL });
-			return fail(l, sp, true, df, "'suite' must be a suite or codename like \"bookworm\"");
+			const struct pw_jpos *sp =
+			    pw_jpos_member(v, kp, "suite", &(json_t *){NULL});
+			return fail(l, sp, true, df,
+				    "'suite' must be a suite or codename like \"bookworm\"");
 		}
 		r = get_strv(l, v, kp, df, "packages", true, check_package, &py->debian.packages,
 			     &py->debian.npackages);
@@ -675,8 +708,10 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		if (r < 0)
 			return r;
 		if (py->debian.mirror && !url_ok(py->debian.mirror)) {
-			const struct pw_jpos *mp = pw_jpos_member(v, kp, "mirror", &(json_t *){ NULL });
-			return fail(l, mp, true, df, "'mirror' must be an http://, https:// or file:// url");
+			const struct pw_jpos *mp =
+			    pw_jpos_member(v, kp, "mirror", &(json_t *){NULL});
+			return fail(l, mp, true, df,
+				    "'mirror' must be an http://, https:// or file:// url");
 		}
 		return 0;
 	}
@@ -686,7 +721,9 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		py->base = PW_BASE_OCI;
 		py->oci.field = pw_xstrdup(of);
 		if (!json_is_string(v) || !strstr(json_string_value(v), "@sha256:"))
-			return fail(l, kp, true, of, "expected an image pinned by digest, like \"quay.io/pypa/manylinux_2_28_x86_64@sha256:<64 hex>\"");
+			return fail(l, kp, true, of,
+				    "expected an image pinned by digest, like "
+				    "\"quay.io/pypa/manylinux_2_28_x86_64@sha256:<64 hex>\"");
 		py->oci.image = pw_xstrdup(json_string_value(v));
 		return 0;
 	}
@@ -711,7 +748,7 @@ static int cmp_python(const void *pa, const void *pb)
 
 static int parse_pythons(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "base" };
+	static const char *const keys[] = {"base"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp, *vp;
 	const char *k;
@@ -722,9 +759,11 @@ static int parse_pythons(struct ld *l, json_t *root, const struct pw_jpos *rp)
 
 	kp = pw_jpos_member(root, rp, "python", &o);
 	if (!o)
-		return fail(l, rp, false, "", "missing 'python' (the Python versions to build for)");
+		return fail(l, rp, false, "",
+			    "missing 'python' (the Python versions to build for)");
 	if (!json_is_object(o))
-		return wrong_type(l, kp, "python", "an object keyed by Python version like \"3.13\"", o);
+		return wrong_type(l, kp, "python",
+				  "an object keyed by Python version like \"3.13\"", o);
 	if (json_object_size(o) == 0)
 		return fail(l, kp, true, "python", "must name at least one Python version");
 	c->pythons = pw_xcalloc(json_object_size(o), sizeof(*c->pythons));
@@ -739,12 +778,14 @@ static int parse_pythons(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		py->version = pw_xstrdup(k);
 		if (pw_python_tag(k, tag, &py->minor, &py->freethreaded) < 0)
 			return fail(l, vp, true, "python",
-				    "'%s' is not a Python version: expected \"3.N\" (like \"3.13\", or \"3.13t\" for free-threaded)",
+				    "'%s' is not a Python version: expected \"3.N\" (like "
+				    "\"3.13\", or \"3.13t\" for free-threaded)",
 				    k);
 		py->tag = pw_xstrdup(tag);
 		for (size_t j = 0; j + 1 < c->npythons; j++)
 			if (!strcmp(c->pythons[j].tag, py->tag))
-				return fail(l, vp, true, "python", "'%s' names the same Python as '%s'", k,
+				return fail(l, vp, true, "python",
+					    "'%s' names the same Python as '%s'", k,
 					    c->pythons[j].version);
 		if (!json_is_object(v))
 			return wrong_type(l, vp, py->field, "an object with 'base'", v);
@@ -767,7 +808,7 @@ static int parse_pythons(struct ld *l, json_t *root, const struct pw_jpos *rp)
 
 static int parse_rust(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "from", "archive", "archives" };
+	static const char *const keys[] = {"from", "archive", "archives"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	char *from = NULL;
@@ -793,7 +834,8 @@ static int parse_rust(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		bool ok = !strcmp(from, "base");
 		free(from);
 		if (!ok)
-			return fail(l, pw_jpos_member(o, kp, "from", &(json_t *){ NULL }), true, "rust.from",
+			return fail(l, pw_jpos_member(o, kp, "from", &(json_t *){NULL}), true,
+				    "rust.from",
 				    "expected \"base\" (rustc and cargo come with the base root)");
 		c->rust = PW_RUST_BASE;
 		return 0;
@@ -833,16 +875,19 @@ static int parse_env(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		if (!*k || (k[0] >= '0' && k[0] <= '9'))
 			ok = false;
 		for (const char *s = k; *s; s++)
-			if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			      *s == '_'))
+			if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+			      (*s >= '0' && *s <= '9') || *s == '_'))
 				ok = false;
 		if (!ok)
 			return fail(l, vp, true, "env",
-				    "'%s' is not a variable name (letters, digits and _, not starting with a digit)",
+				    "'%s' is not a variable name (letters, digits and _, not "
+				    "starting with a digit)",
 				    k);
 		for (j = 0; j < PW_ARRAY_SIZE(reserved_env); j++)
 			if (!strcmp(k, reserved_env[j]))
-				return fail(l, vp, true, f, "is fixed by pinwheel in every sandbox and cannot be set");
+				return fail(
+				    l, vp, true, f,
+				    "is fixed by pinwheel in every sandbox and cannot be set");
 		if (!json_is_string(v))
 			return wrong_type(l, vp, f, "a string", v);
 		c->env[c->nenv].name = pw_xstrdup(k);
@@ -859,7 +904,7 @@ static int cmp_env(const void *a, const void *b)
 
 static int parse_limits(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "memory", "tmpfs", "timeout", "pids", "cpus", "nofile" };
+	static const char *const keys[] = {"memory", "tmpfs", "timeout", "pids", "cpus", "nofile"};
 	struct pw_limits *lm = &l->c->limits;
 	const struct pw_jpos *kp;
 	json_t *o;
@@ -888,7 +933,7 @@ static int parse_limits(struct ld *l, json_t *root, const struct pw_jpos *rp)
 
 static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "command", "requires" };
+	static const char *const keys[] = {"command", "requires"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	json_t *o;
@@ -909,7 +954,7 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 
 static int parse_crates(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "cargo_lock" };
+	static const char *const keys[] = {"cargo_lock"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	json_t *o;
@@ -930,7 +975,7 @@ static int parse_crates(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!c->crates.cargo_lock)
 		c->crates.cargo_lock = pw_xstrdup("Cargo.lock");
 	if (!relpath_ok(c->crates.cargo_lock))
-		return fail(l, pw_jpos_member(o, kp, "cargo_lock", &(json_t *){ NULL }), true,
+		return fail(l, pw_jpos_member(o, kp, "cargo_lock", &(json_t *){NULL}), true,
 			    "crates.cargo_lock", "must be a relative path inside the project");
 	return 0;
 }
@@ -957,7 +1002,7 @@ static bool glob_any(char *const *globs, size_t n, const char *id)
 static int globs_match(struct ld *l, json_t *root, const struct pw_jpos *rp, const char *key,
 		       char *const *globs, size_t n, char *const *ids, size_t nids)
 {
-	const struct pw_jpos *kp = pw_jpos_member(root, rp, key, &(json_t *){ NULL });
+	const struct pw_jpos *kp = pw_jpos_member(root, rp, key, &(json_t *){NULL});
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
@@ -970,8 +1015,10 @@ static int globs_match(struct ld *l, json_t *root, const struct pw_jpos *rp, con
 			const char *dym = pw_did_you_mean(globs[i], (const char *const *)ids, nids);
 			if (dym)
 				return fail(l, pw_jpos_elem(kp, i), false, f,
-					    "'%s' matches no target (did you mean '%s'?)", globs[i], dym);
-			return fail(l, pw_jpos_elem(kp, i), false, f, "'%s' matches no target", globs[i]);
+					    "'%s' matches no target (did you mean '%s'?)", globs[i],
+					    dym);
+			return fail(l, pw_jpos_elem(kp, i), false, f, "'%s' matches no target",
+				    globs[i]);
 		}
 	}
 	return 0;
@@ -987,7 +1034,7 @@ static int expand(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	for (i = 0; i < c->npythons; i++)
 		for (j = 0; j < c->nplatforms; j++)
 			ids[i * c->nplatforms + j] =
-				pw_xasprintf("%s-%s", c->pythons[i].tag, c->platforms[j]);
+			    pw_xasprintf("%s-%s", c->pythons[i].tag, c->platforms[j]);
 	r = globs_match(l, root, rp, "exclude", c->exclude, c->nexclude, ids, nall);
 	if (!r)
 		r = globs_match(l, root, rp, "optional", c->optional, c->noptional, ids, nall);
@@ -1006,7 +1053,7 @@ static int expand(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		t->optional = glob_any(c->optional, c->noptional, t->id);
 	}
 	if (!c->ntargets) {
-		r = fail(l, pw_jpos_member(root, rp, "exclude", &(json_t *){ NULL }), true, "exclude",
+		r = fail(l, pw_jpos_member(root, rp, "exclude", &(json_t *){NULL}), true, "exclude",
 			 "every target is excluded");
 		goto out;
 	}
@@ -1024,9 +1071,9 @@ static void sort_pythons(struct pw_config *c)
 
 static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	static const char *const keys[] = { "$schema", "version",  "project",  "python", "platforms",
-					    "exclude", "optional", "build_requires", "rust", "archives",
-					    "crates",  "env",      "test",     "limits" };
+	static const char *const keys[] = {
+	    "$schema",	      "version", "project",  "python", "platforms", "exclude", "optional",
+	    "build_requires", "rust",	 "archives", "crates", "env",	    "test",    "limits"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	json_t *v;
@@ -1053,7 +1100,8 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		c->project = pw_xstrdup(".");
 	else if (strcmp(c->project, ".") && !relpath_ok(c->project))
 		return fail(l, pw_jpos_member(root, rp, "project", &v), true, "project",
-			    "must be a relative path inside the config's directory (no '..', not absolute)");
+			    "must be a relative path inside the config's directory (no '..', not "
+			    "absolute)");
 	r = parse_pythons(l, root, rp);
 	if (r < 0)
 		return r;
@@ -1069,7 +1117,8 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	}
 	r = get_strv(l, root, rp, "", "exclude", false, check_glob, &c->exclude, &c->nexclude);
 	if (!r)
-		r = get_strv(l, root, rp, "", "optional", false, check_glob, &c->optional, &c->noptional);
+		r = get_strv(l, root, rp, "", "optional", false, check_glob, &c->optional,
+			     &c->noptional);
 	if (!r) {
 		c->build_requires.field = pw_xstrdup("build_requires");
 		r = get_pins(l, root, rp, "", "build_requires", &c->build_requires);
@@ -1099,7 +1148,7 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 int pw_config_parse(const char *name, const char *dir, const char *data, size_t n,
 		    struct pw_config *c, struct pw_err *e)
 {
-	struct ld l = { name, c, e };
+	struct ld l = {name, c, e};
 	struct pw_jpos *pos = NULL;
 	json_t *root;
 	char *canon;
@@ -1242,11 +1291,12 @@ int pw_config_select(const struct pw_config *c, const char *const *only, size_t 
 			const char *dym = pw_did_you_mean(only[j], ids, c->ntargets);
 			int r;
 			if (dym)
-				r = pw_err_set(e, EINVAL, "--only '%s' names no target (did you mean '%s'?)",
+				r = pw_err_set(e, EINVAL,
+					       "--only '%s' names no target (did you mean '%s'?)",
 					       only[j], dym);
 			else
-				r = pw_err_set(e, EINVAL, "--only '%s' names no target of '%s'", only[j],
-					       c->path);
+				r = pw_err_set(e, EINVAL, "--only '%s' names no target of '%s'",
+					       only[j], c->path);
 			free(ids);
 			return r;
 		}

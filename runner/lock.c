@@ -17,7 +17,8 @@ struct rd {
 	struct pw_err *e;
 };
 
-static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt, ...) PW_PRINTF(4, 5);
+static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt, ...)
+    PW_PRINTF(4, 5);
 static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt, ...)
 {
 	char msg[400];
@@ -44,7 +45,8 @@ static bool relpath_ok(const char *p)
 		return false;
 	while (*c) {
 		size_t len = strcspn(c, "/");
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c += len;
 		if (*c == '/')
@@ -58,7 +60,8 @@ static bool target_id_ok(const char *s)
 	if (!*s || strlen(s) > 100)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
 			return false;
 	return true;
 }
@@ -75,7 +78,8 @@ static int read_strv(struct rd *w, const struct pw_jpos *p, json_t *v, const cha
 		     bool (*ok)(const char *), bool nonempty, char ***out, size_t *n)
 {
 	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0))
-		return fail(w, p, true, "%s must be a%s array", what, nonempty ? " non-empty" : "n");
+		return fail(w, p, true, "%s must be a%s array", what,
+			    nonempty ? " non-empty" : "n");
 	*out = pw_xcalloc(json_array_size(v) + 1, sizeof(**out));
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		json_t *s = json_array_get(v, i);
@@ -102,18 +106,24 @@ static int parse_unpack(struct rd *w, const char *where, json_t *o, const struct
 		k = json_object_iter_key(it);
 		v = json_object_iter_value(it);
 		if (!strcmp(k, "strip")) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 64)
-				return fail(w, kp, true, "%s: 'unpack.strip' must be an integer from 0 to 64", where);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 64)
+				return fail(w, kp, true,
+					    "%s: 'unpack.strip' must be an integer from 0 to 64",
+					    where);
 			u->strip = (unsigned)json_integer_value(v);
 		} else if (!strcmp(k, "subdir")) {
 			if (!json_is_string(v) || !relpath_ok(json_string_value(v)))
 				return fail(w, kp, true,
-					    "%s: 'unpack.subdir' must be a relative path without '.' or '..' components",
+					    "%s: 'unpack.subdir' must be a relative path without "
+					    "'.' or '..' components",
 					    where);
 			free((char *)u->subdir);
 			u->subdir = pw_xstrdup(json_string_value(v));
 		} else {
-			return fail(w, kp, true, "%s: unknown key 'unpack.%s' (expected strip or subdir)", where, k);
+			return fail(w, kp, true,
+				    "%s: unknown key 'unpack.%s' (expected strip or subdir)", where,
+				    k);
 		}
 	}
 	return 0;
@@ -122,8 +132,8 @@ static int parse_unpack(struct rd *w, const char *where, json_t *o, const struct
 static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_jpos *p,
 			  struct pw_lock_artifact *a)
 {
-	static const char *const keys[] = { "name", "kind", "version", "package", "urls",
-					    "sha256", "size", "unpack", "needed_by" };
+	static const char *const keys[] = {"name",   "kind", "version", "package",  "urls",
+					   "sha256", "size", "unpack",	"needed_by"};
 	char where[64];
 	const char *k, *dym;
 	json_t *v;
@@ -139,7 +149,8 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		v = json_object_iter_value(it);
 		if (!strcmp(k, "name")) {
 			if (!json_is_string(v) || !*json_string_value(v))
-				return fail(w, kp, true, "%s: 'name' must be a non-empty string", where);
+				return fail(w, kp, true, "%s: 'name' must be a non-empty string",
+					    where);
 			a->name = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "kind")) {
 			if (!json_is_string(v))
@@ -148,29 +159,35 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 			a->kind = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "version") || !strcmp(k, "package")) {
 			if (!json_is_string(v) || !*json_string_value(v))
-				return fail(w, kp, true, "%s: '%s' must be a non-empty string", where, k);
+				return fail(w, kp, true, "%s: '%s' must be a non-empty string",
+					    where, k);
 			if (k[0] == 'v')
 				a->version = pw_xstrdup(json_string_value(v));
 			else
 				a->package = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "urls")) {
 			if (!json_is_array(v) || json_array_size(v) == 0)
-				return fail(w, kp, true, "%s: 'urls' must be a non-empty array of urls", where);
+				return fail(w, kp, true,
+					    "%s: 'urls' must be a non-empty array of urls", where);
 			a->urls = pw_xcalloc(json_array_size(v), sizeof(*a->urls));
 			for (size_t j = 0; j < json_array_size(v); j++) {
 				json_t *u = json_array_get(v, j);
 				if (!json_is_string(u) || !url_ok(json_string_value(u)))
 					return fail(w, pw_jpos_elem(kp, j), false,
-						    "%s: 'urls[%zu]' must be an http://, https:// or file:// url", where, j);
+						    "%s: 'urls[%zu]' must be an http://, https:// "
+						    "or file:// url",
+						    where, j);
 				a->urls[a->nurls++] = pw_xstrdup(json_string_value(u));
 			}
 		} else if (!strcmp(k, "sha256")) {
 			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
-				return fail(w, kp, true, "%s: 'sha256' must be 64 lowercase hex digits", where);
+				return fail(w, kp, true,
+					    "%s: 'sha256' must be 64 lowercase hex digits", where);
 			snprintf(a->sha256, sizeof(a->sha256), "%s", json_string_value(v));
 		} else if (!strcmp(k, "size")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				return fail(w, kp, true, "%s: 'size' must be a non-negative integer", where);
+				return fail(w, kp, true,
+					    "%s: 'size' must be a non-negative integer", where);
 			a->size = (uint64_t)json_integer_value(v);
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, kp, &a->has_unpack, &a->unpack);
@@ -179,15 +196,19 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		} else if (!strcmp(k, "needed_by")) {
 			char what[96];
 			snprintf(what, sizeof(what), "%s: 'needed_by'", where);
-			r = read_strv(w, kp, v, what, target_id_ok, false, &a->needed_by, &a->nneeded);
+			r = read_strv(w, kp, v, what, target_id_ok, false, &a->needed_by,
+				      &a->nneeded);
 			if (r < 0)
 				return r;
 		} else {
 			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
 			if (dym)
-				return fail(w, kp, true, "%s: unknown key '%s' (did you mean '%s'?)", where, k, dym);
+				return fail(w, kp, true,
+					    "%s: unknown key '%s' (did you mean '%s'?)", where, k,
+					    dym);
 			return fail(w, kp, true,
-				    "%s: unknown key '%s' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)",
+				    "%s: unknown key '%s' (expected name, kind, version, package, "
+				    "urls, sha256, size, unpack or needed_by)",
 				    where, k);
 		}
 	}
@@ -242,27 +263,34 @@ static int parse_layer(struct rd *w, const struct pw_lockfile *lf, const char *w
 		if (!strcmp(k, "name") || !strcmp(k, "how") || !strcmp(k, "dest")) {
 			char **dst = k[0] == 'n' ? &l->name : k[0] == 'h' ? &l->how : &l->dest;
 			if (!json_is_string(v) || !*json_string_value(v))
-				return fail(w, kp, true, "%s: '%s' must be a non-empty string", where, k);
+				return fail(w, kp, true, "%s: '%s' must be a non-empty string",
+					    where, k);
 			if (k[0] == 'd' && !dest_ok(json_string_value(v)))
-				return fail(w, kp, true, "%s: 'dest' must be an absolute path without '.' or '..'",
-					    where);
+				return fail(
+				    w, kp, true,
+				    "%s: 'dest' must be an absolute path without '.' or '..'",
+				    where);
 			*dst = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
 			_cleanup_free_ char *what = pw_xasprintf("%s: 'artifacts'", where);
-			r = read_strv(w, kp, v, what, pw_sha256_hex_valid, true, &l->artifacts, &l->n);
+			r = read_strv(w, kp, v, what, pw_sha256_hex_valid, true, &l->artifacts,
+				      &l->n);
 			if (r < 0)
 				return r;
 			for (size_t j = 0; j < l->n; j++)
 				if (!has_artifact(lf, l->artifacts[j]))
 					return fail(w, pw_jpos_elem(kp, j), false,
-						    "%s: artifact %s is not in 'artifacts'", where, l->artifacts[j]);
+						    "%s: artifact %s is not in 'artifacts'", where,
+						    l->artifacts[j]);
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
 			if (r < 0)
 				return r;
 		} else {
-			return fail(w, kp, true,
-				    "%s: unknown key '%s' (expected name, how, dest, artifacts or unpack)", where, k);
+			return fail(
+			    w, kp, true,
+			    "%s: unknown key '%s' (expected name, how, dest, artifacts or unpack)",
+			    where, k);
 		}
 	}
 	if (!l->name || !l->how || !l->dest || !l->artifacts)
@@ -289,15 +317,18 @@ static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const st
 		root->target = pw_xstrdup(k);
 		if (!target_id_ok(k))
 			return fail(w, rp, true, "roots: '%s' is not a target id", k);
-		if (!json_is_object(v) || json_object_size(v) != 1 || !json_is_array(json_object_get(v, "layers")))
-			return fail(w, rp, true, "roots.%s: expected an object with only 'layers' (an array)", k);
+		if (!json_is_object(v) || json_object_size(v) != 1 ||
+		    !json_is_array(json_object_get(v, "layers")))
+			return fail(w, rp, true,
+				    "roots.%s: expected an object with only 'layers' (an array)",
+				    k);
 		lp = pw_jpos_member(v, rp, "layers", &layers);
 		root->layers = pw_xcalloc(json_array_size(layers) + 1, sizeof(*root->layers));
 		for (size_t j = 0; j < json_array_size(layers); j++) {
 			_cleanup_free_ char *where = pw_xasprintf("roots.%s.layers[%zu]", k, j);
 			root->n++;
-			r = parse_layer(w, lf, where, json_array_get(layers, j), pw_jpos_elem(lp, j),
-					&root->layers[j]);
+			r = parse_layer(w, lf, where, json_array_get(layers, j),
+					pw_jpos_elem(lp, j), &root->layers[j]);
 			if (r < 0)
 				return r;
 		}
@@ -337,7 +368,8 @@ void pw_lockfile_release(struct pw_lockfile *lf)
 
 static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const struct pw_jpos *p)
 {
-	static const char *const keys[] = { "version", "pinwheel", "config_digest", "artifacts", "roots" };
+	static const char *const keys[] = {"version", "pinwheel", "config_digest", "artifacts",
+					   "roots"};
 	bool have_version = false, have_artifacts = false;
 	json_t *v, *roots = NULL;
 	const struct pw_jpos *roots_p = NULL;
@@ -362,8 +394,10 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 			lf->pinwheel = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "config_digest")) {
 			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
-				return fail(w, kp, true, "'config_digest' must be 64 lowercase hex digits");
-			snprintf(lf->config_digest, sizeof(lf->config_digest), "%s", json_string_value(v));
+				return fail(w, kp, true,
+					    "'config_digest' must be 64 lowercase hex digits");
+			snprintf(lf->config_digest, sizeof(lf->config_digest), "%s",
+				 json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
 			if (!json_is_array(v))
 				return fail(w, kp, true, "'artifacts' must be an array");
@@ -372,7 +406,8 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 			for (size_t j = 0; j < json_array_size(v); j++) {
 				json_t *o = json_array_get(v, j);
 				if (!json_is_object(o))
-					return fail(w, pw_jpos_elem(kp, j), false, "artifacts[%zu]: expected an object", j);
+					return fail(w, pw_jpos_elem(kp, j), false,
+						    "artifacts[%zu]: expected an object", j);
 				lf->n++;
 				r = parse_artifact(w, j, o, pw_jpos_elem(kp, j), &lf->artifacts[j]);
 				if (r < 0)
@@ -384,9 +419,12 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 		} else {
 			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
 			if (dym)
-				return fail(w, kp, true, "unknown key '%s' (did you mean '%s'?)", k, dym);
+				return fail(w, kp, true, "unknown key '%s' (did you mean '%s'?)", k,
+					    dym);
 			return fail(w, kp, true,
-				    "unknown key '%s' (expected version, pinwheel, config_digest, artifacts or roots)", k);
+				    "unknown key '%s' (expected version, pinwheel, config_digest, "
+				    "artifacts or roots)",
+				    k);
 		}
 	}
 	if (!have_version)
@@ -399,7 +437,7 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
 		      struct pw_err *e)
 {
-	struct rd w = { name, e };
+	struct rd w = {name, e};
 	struct pw_jpos *pos;
 	json_t *root;
 	int r;

@@ -65,11 +65,11 @@ static int open_tmp(struct pw_store *s)
 }
 
 /* Download one url into @fd (truncated first).  0 or -errno with e->msg. */
-static int download(const char *field, const char *url, int fd, uint64_t cap, char hex[PW_SHA256_HEX],
-		    uint64_t *size, struct pw_err *e)
+static int download(const char *field, const char *url, int fd, uint64_t cap,
+		    char hex[PW_SHA256_HEX], uint64_t *size, struct pw_err *e)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct dl d = { fd, { NULL }, 0, cap, 0 };
+	struct dl d = {fd, {NULL}, 0, cap, 0};
 	CURLcode cc;
 	CURL *c;
 	long code = 0;
@@ -138,7 +138,8 @@ static int store_fd(struct pw_store *s, int fd, const char *hex, uint64_t size, 
 		n = PW_TEMP_FAILURE_RETRY(pread(fd, buf, sizeof(buf), (off_t)off));
 		if (n <= 0) {
 			pw_store_ins_abort(&ins, false);
-			return pw_err_sys(e, n < 0 ? errno : EIO, "%s: reading the temp file", field);
+			return pw_err_sys(e, n < 0 ? errno : EIO, "%s: reading the temp file",
+					  field);
 		}
 		r = pw_store_ins_write(&ins, buf, (size_t)n, e);
 		if (r < 0) {
@@ -161,7 +162,8 @@ static int pin_by_download(struct pw_provider_ctx *pc, const struct pw_archive_s
 
 	fd = open_tmp(pc->store);
 	if (fd < 0)
-		return pw_err_sys(e, -fd, "%s: could not make a temp file in the store", spec->field);
+		return pw_err_sys(e, -fd, "%s: could not make a temp file in the store",
+				  spec->field);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return pw_err_set(e, EIO, "%s: could not initialise libcurl", spec->field);
 	for (size_t i = 0; i < spec->nurls; i++) {
@@ -173,12 +175,16 @@ static int pin_by_download(struct pw_provider_ctx *pc, const struct pw_archive_s
 	if (r < 0)
 		return r;
 	if (spec->sha256[0] && strcmp(spec->sha256, hex))
-		return pw_err_set(e, EBADMSG, "%s: sha256 mismatch for '%s': the config says %s, the download is %s",
-				  spec->field, spec->name, spec->sha256, hex);
+		return pw_err_set(
+		    e, EBADMSG,
+		    "%s: sha256 mismatch for '%s': the config says %s, the download is %s",
+		    spec->field, spec->name, spec->sha256, hex);
 	if (spec->size != PW_SIZE_UNKNOWN && spec->size != *size)
-		return pw_err_set(e, EBADMSG, "%s: size mismatch for '%s': the config says %llu bytes, the download has %llu",
-				  spec->field, spec->name, (unsigned long long)spec->size,
-				  (unsigned long long)*size);
+		return pw_err_set(
+		    e, EBADMSG,
+		    "%s: size mismatch for '%s': the config says %llu bytes, the download has %llu",
+		    spec->field, spec->name, (unsigned long long)spec->size,
+		    (unsigned long long)*size);
 	return store_fd(pc->store, fd, hex, *size, spec->field, e);
 }
 
@@ -213,13 +219,15 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 	if (!a.sha256[0] || a.size == PW_SIZE_UNKNOWN) {
 		known = pw_lockset_find_url(out, "archive", spec->name, spec->urls[0]);
 		if (!prior_fits(known, spec))
-			known = pw_lockset_find_url(pc->prior, "archive", spec->name, spec->urls[0]);
+			known =
+			    pw_lockset_find_url(pc->prior, "archive", spec->name, spec->urls[0]);
 		if (prior_fits(known, spec)) {
 			memcpy(a.sha256, known->sha256, sizeof(a.sha256));
 			a.size = known->size;
 		}
 	}
-	if (a.sha256[0] && a.size == PW_SIZE_UNKNOWN && pc->store && pw_store_has_blob(pc->store, a.sha256)) {
+	if (a.sha256[0] && a.size == PW_SIZE_UNKNOWN && pc->store &&
+	    pw_store_has_blob(pc->store, a.sha256)) {
 		_cleanup_free_ char *p = pw_store_blob_path(pc->store, a.sha256);
 		struct stat st;
 		if (stat(p, &st) == 0)
@@ -228,7 +236,8 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 	if (!a.sha256[0] || a.size == PW_SIZE_UNKNOWN) {
 		if (pc->offline || !pc->store)
 			return pw_err_set(e, ENOENT,
-					  "%s: '%s' has no %s in the config nor in pinwheel.lock: 'pinwheel lock' must download it",
+					  "%s: '%s' has no %s in the config nor in pinwheel.lock: "
+					  "'pinwheel lock' must download it",
 					  spec->field, spec->name, a.sha256[0] ? "size" : "sha256");
 		r = pin_by_download(pc, spec, a.sha256, &a.size, e);
 		if (r < 0)

@@ -110,7 +110,8 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 	if (!d) {
 		if (ls->n == ls->alloc) {
 			ls->alloc = ls->alloc ? ls->alloc * 2 : 8;
-			ls->artifacts = pw_xrealloc(ls->artifacts, ls->alloc * sizeof(*ls->artifacts));
+			ls->artifacts =
+			    pw_xrealloc(ls->artifacts, ls->alloc * sizeof(*ls->artifacts));
 		}
 		d = &ls->artifacts[ls->n++];
 		memset(d, 0, sizeof(*d));
@@ -198,7 +199,8 @@ static int cmp_artifact(const void *pa, const void *pb)
 	if (!c && a->has_unpack)
 		c = a->unpack.strip < b->unpack.strip ? -1 : a->unpack.strip > b->unpack.strip;
 	if (!c && a->has_unpack)
-		c = strcmp(a->unpack.subdir ? a->unpack.subdir : "", b->unpack.subdir ? b->unpack.subdir : "");
+		c = strcmp(a->unpack.subdir ? a->unpack.subdir : "",
+			   b->unpack.subdir ? b->unpack.subdir : "");
 	return c;
 }
 

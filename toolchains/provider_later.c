@@ -18,8 +18,8 @@ int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 {
 	(void)pc;
 	(void)out;
-	return pw_err_set(e, ENOSYS, "%s: the OCI image provider is not built yet (for %s)", spec->field,
-			  t->id);
+	return pw_err_set(e, ENOSYS, "%s: the OCI image provider is not built yet (for %s)",
+			  spec->field, t->id);
 }
 
 int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
@@ -27,7 +27,8 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 {
 	(void)pc;
 	(void)out;
-	return pw_err_set(e, ENOSYS, "%s: the PyPI wheel provider is not built yet (%zu pins for %s)",
+	return pw_err_set(e, ENOSYS,
+			  "%s: the PyPI wheel provider is not built yet (%zu pins for %s)",
 			  spec->field, spec->n, t->id);
 }
 
