@@ -5,7 +5,7 @@
 # `--check` says fresh (0) or stale (1, naming what changed), and download
 # failures name the field and the url.
 . "$SRCDIR/tests/lib.sh"
-plan 38
+plan 41
 
 # A loopback HTTP server over $T/www; its request log counts downloads.
 mkdir -p "$T/www" "$T/p"
@@ -118,3 +118,14 @@ run_pw 1 "a sha256 mismatch fails the lock" --store "$T/store2" lock "$T/q"
 like "$ERR" "python\\.3\\.13\\.base\\.archive: sha256 mismatch for 'extra.tar.gz': the config says $PYX, the download is $EXTRA" \
 	"the mismatch names the field and both digests"
 run_cmd 1 "nothing is written" test -e "$T/q/pinwheel.lock"
+
+# `pinwheel fetch` reads what `pinwheel lock` wrote: the blob lock
+# downloaded is already in the store.
+mkdir -p "$T/r"
+cat >"$T/r/pinwheel.json" <<JSON
+{"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/www/extra.tar.gz"}}}},
+ "platforms": ["manylinux_x86_64"]}
+JSON
+run_pw 0 "lock a file:// archive" lock "$T/r"
+run_pw 0 "fetch --offline finds every locked artifact" fetch --offline "$T/r"
+like "$ERR" "1 artifacts present \\(1 already in the store" "the lock's artifact came through the store"
