@@ -232,12 +232,15 @@ static void layer_release(struct pw_layer *l)
 	strv_free(l->artifacts, l->n);
 }
 
-static bool has_artifact(const struct pw_lockfile *lf, const char *sha)
+static int cmp_strp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < lf->n; i++)
-		if (!strcmp(lf->artifacts[i].sha256, sha))
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is @sha one of @shas (@n sorted digests)? */
+static bool has_artifact(const char *const *shas, size_t n, const char *sha)
+{
+	return n && bsearch(&sha, shas, n, sizeof(*shas), cmp_strp) != NULL;
 }
 
 static bool dest_ok(const char *s)
@@ -245,8 +248,8 @@ static bool dest_ok(const char *s)
 	return s[0] == '/' && (!s[1] || relpath_ok(s + 1));
 }
 
-static int parse_layer(struct rd *w, const struct pw_lockfile *lf, const char *where, json_t *o,
-		       const struct pw_jpos *p, struct pw_layer *l)
+static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, const char *where,
+		       json_t *o, const struct pw_jpos *p, struct pw_layer *l)
 {
 	const char *k;
 	json_t *v;
@@ -278,7 +281,7 @@ static int parse_layer(struct rd *w, const struct pw_lockfile *lf, const char *w
 			if (r < 0)
 				return r;
 			for (size_t j = 0; j < l->n; j++)
-				if (!has_artifact(lf, l->artifacts[j]))
+				if (!has_artifact(shas, nshas, l->artifacts[j]))
 					return fail(w, pw_jpos_elem(kp, j), false,
 						    "%s: artifact %s is not in 'artifacts'", where,
 						    l->artifacts[j]);
@@ -298,7 +301,8 @@ static int parse_layer(struct rd *w, const struct pw_lockfile *lf, const char *w
 	return 0;
 }
 
-static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const struct pw_jpos *p)
+static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *const *shas, json_t *o,
+			  const struct pw_jpos *p)
 {
 	const char *k;
 	json_t *v, *layers;
@@ -306,8 +310,6 @@ static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const st
 	void *it;
 	int r;
 
-	if (!json_is_object(o))
-		return fail(w, p, true, "'roots' must be an object keyed by target id");
 	lf->roots = pw_xcalloc(json_object_size(o) + 1, sizeof(*lf->roots));
 	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
 		const struct pw_jpos *rp = pw_jpos_elem(p, i), *lp;
@@ -327,13 +329,32 @@ static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const st
 		for (size_t j = 0; j < json_array_size(layers); j++) {
 			_cleanup_free_ char *where = pw_xasprintf("roots.%s.layers[%zu]", k, j);
 			root->n++;
-			r = parse_layer(w, lf, where, json_array_get(layers, j),
+			r = parse_layer(w, shas, lf->n, where, json_array_get(layers, j),
 					pw_jpos_elem(lp, j), &root->layers[j]);
 			if (r < 0)
 				return r;
 		}
 	}
 	return 0;
+}
+
+/* Roots come after the artifacts, which their layers name: the digests
+ * are sorted once so each reference is a binary search. */
+static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const struct pw_jpos *p)
+{
+	const char **shas;
+	int r;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "'roots' must be an object keyed by target id");
+	shas = pw_xcalloc(lf->n + 1, sizeof(*shas));
+	for (size_t i = 0; i < lf->n; i++)
+		shas[i] = lf->artifacts[i].sha256;
+	if (lf->n)
+		qsort(shas, lf->n, sizeof(*shas), cmp_strp);
+	r = parse_roots_in(w, lf, shas, o, p);
+	free(shas);
+	return r;
 }
 
 static void artifact_release(struct pw_lock_artifact *a)

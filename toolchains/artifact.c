@@ -89,24 +89,89 @@ void pw_lockset_release(struct pw_lockset *ls)
 		free(ls->roots[i].target);
 	}
 	free(ls->roots);
+	free(ls->index);
 	memset(ls, 0, sizeof(*ls));
+}
+
+/* The index maps (kind, name) to artifact positions + 1 (0: empty slot),
+ * so adding and finding stay linear in the number of artifacts. */
+static size_t key_hash(const char *kind, const char *name)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (const char *p = kind; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(struct pw_lockset *ls, size_t i)
+{
+	size_t m = ls->index_cap - 1,
+	       h = key_hash(ls->artifacts[i].kind, ls->artifacts[i].name) & m;
+
+	while (ls->index[h])
+		h = (h + 1) & m;
+	ls->index[h] = i + 1;
+}
+
+static void index_rebuild(struct pw_lockset *ls)
+{
+	size_t cap = 64;
+
+	while (cap < ls->n * 2 + 2)
+		cap *= 2;
+	free(ls->index);
+	ls->index = pw_xcalloc(cap, sizeof(*ls->index));
+	ls->index_cap = cap;
+	for (size_t i = 0; i < ls->n; i++)
+		index_put(ls, i);
+}
+
+/* Call @fn on each artifact with @kind and @name until it returns true;
+ * returns that artifact or NULL. */
+static struct pw_artifact *index_find(const struct pw_lockset *ls, const char *kind,
+				      const char *name,
+				      bool (*fn)(const struct pw_artifact *, const void *),
+				      const void *ud)
+{
+	size_t m, h;
+
+	if (!ls->index_cap)
+		return NULL;
+	m = ls->index_cap - 1;
+	for (h = key_hash(kind, name) & m; ls->index[h]; h = (h + 1) & m) {
+		struct pw_artifact *c = &ls->artifacts[ls->index[h] - 1];
+		if (!strcmp(c->kind, kind) && !strcmp(c->name, name) && fn(c, ud))
+			return c;
+	}
+	return NULL;
+}
+
+static bool same_pin(const struct pw_artifact *c, const void *ud)
+{
+	const struct pw_artifact *a = ud;
+
+	return !strcmp(c->sha256, a->sha256) &&
+	       pw_artifact_same_unpack(c->has_unpack, &c->unpack, a->has_unpack, &a->unpack);
+}
+
+static bool has_url(const struct pw_artifact *c, const void *ud)
+{
+	return strv_has(c->urls, c->nurls, ud);
 }
 
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target)
 {
-	struct pw_artifact *d = NULL;
+	struct pw_artifact *d;
 	size_t i;
 
-	for (i = 0; i < ls->n; i++) {
-		struct pw_artifact *c = &ls->artifacts[i];
-		if (!strcmp(c->kind, a->kind) && !strcmp(c->name, a->name) &&
-		    !strcmp(c->sha256, a->sha256) &&
-		    pw_artifact_same_unpack(c->has_unpack, &c->unpack, a->has_unpack, &a->unpack)) {
-			d = c;
-			break;
-		}
-	}
+	if (ls->index_cap < ls->n * 2 + 2)
+		index_rebuild(ls);
+	d = index_find(ls, a->kind, a->name, same_pin, a);
 	if (!d) {
 		if (ls->n == ls->alloc) {
 			ls->alloc = ls->alloc ? ls->alloc * 2 : 8;
@@ -126,6 +191,7 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 		d->unpack.subdir = xstrdup_or_null(a->unpack.subdir);
 		d->urls = strv_dup(NULL, 0);
 		d->needed_by = strv_dup(NULL, 0);
+		index_put(ls, ls->n - 1);
 	}
 	for (i = 0; i < a->nurls; i++)
 		if (!strv_has(d->urls, d->nurls, a->urls[i]))
@@ -208,19 +274,12 @@ void pw_lockset_sort(struct pw_lockset *ls)
 {
 	if (ls->n)
 		qsort(ls->artifacts, ls->n, sizeof(*ls->artifacts), cmp_artifact);
+	if (ls->index_cap)
+		index_rebuild(ls);
 }
 
 const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const char *kind,
 					      const char *name, const char *url)
 {
-	if (!ls)
-		return NULL;
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct pw_artifact *a = &ls->artifacts[i];
-		if (strcmp(a->kind, kind) || strcmp(a->name, name))
-			continue;
-		if (strv_has(a->urls, a->nurls, url))
-			return a;
-	}
-	return NULL;
+	return ls ? index_find(ls, kind, name, has_url, url) : NULL;
 }

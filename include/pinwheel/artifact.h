@@ -116,9 +116,11 @@ struct pw_lockset {
 	size_t n, alloc;
 	struct pw_root *roots; /* in target order as added */
 	size_t nroots;
+	size_t *index;         /* private: open addressing on (kind, name) */
+	size_t index_cap;      /* 0 or a power of two */
 };
 
-#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0 }
+#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0 }
 
 void pw_lockset_release(struct pw_lockset *ls);
 
