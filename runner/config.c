@@ -15,6 +15,8 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 
+#define PW_CONFIG_MAX_GLOBS 1000 /* each is matched against every target */
+
 struct platform {
 	const char *name, *arch, *debian_arch;
 };
@@ -151,6 +153,38 @@ static bool url_ok(const char *u)
 	       (!strncmp(u, "file://", 7) && u[7]);
 }
 
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int cmp_dup(const void *a, const void *b, void *ud)
+{
+	char *const *v = ud;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x], v[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* The first index i of @v (@n strings) whose string appears at some j < i,
+ * or SIZE_MAX; n log n, as the lists come from untrusted files. */
+static size_t first_dup(char *const *v, size_t n)
+{
+	size_t *ix = pw_xcalloc(n + 1, sizeof(*ix)), best = SIZE_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		ix[i] = i;
+	qsort_r(ix, n, sizeof(*ix), cmp_dup, (void *)v);
+	for (size_t i = 1; i < n; i++) /* every later member of a group repeats */
+		if (!strcmp(v[ix[i]], v[ix[i - 1]]) && ix[i] < best)
+			best = ix[i];
+	free(ix);
+	return best;
+}
+
 /* A string member; *out stays NULL when absent and !@required. */
 static int get_str(struct ld *l, json_t *obj, const struct pw_jpos *p, const char *field,
 		   const char *key, bool required, char **out)
@@ -207,11 +241,12 @@ static int get_strv(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 		if (check && (what = check(json_string_value(x))))
 			return fail(l, pw_jpos_elem(kp, i), false, ef, "expected %s, got '%s'",
 				    what, json_string_value(x));
-		for (j = 0; j < *nout; j++)
-			if (!strcmp((*out)[j], json_string_value(x)))
-				return fail(l, pw_jpos_elem(kp, i), false, ef,
-					    "'%s' is listed twice", json_string_value(x));
 		(*out)[(*nout)++] = pw_xstrdup(json_string_value(x));
+	}
+	j = first_dup(*out, *nout);
+	if (j != SIZE_MAX) {
+		_cleanup_free_ char *ef = elemfield(f, j);
+		return fail(l, pw_jpos_elem(kp, j), false, ef, "'%s' is listed twice", (*out)[j]);
 	}
 	return 0;
 }
@@ -307,7 +342,7 @@ int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, 
 /* PEP 508 name: letters, digits, and . _ - inside. */
 static bool pin_name_ok(const char *s, size_t n)
 {
-	if (!n)
+	if (!n || n > 200)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -355,11 +390,12 @@ int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e)
 }
 
 /* PyPI normalised name: lowercase, runs of . _ - become one -. */
-static void norm_name(const char *s, char *out, size_t outsz)
+/* @out has room for strlen(@s) + 1 bytes (it may be @s itself). */
+static void norm_name(const char *s, char *out)
 {
 	size_t o = 0;
 
-	for (; *s && o + 1 < outsz; s++) {
+	for (; *s; s++) {
 		if (strchr("._-", *s)) {
 			if (o && out[o - 1] == '-')
 				continue;
@@ -378,6 +414,7 @@ static int get_pins(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 	const struct pw_jpos *kp;
 	struct pw_err pe = PW_ERR_INIT;
 	json_t *v, *x;
+	char **norm;
 	size_t i, j;
 
 	kp = pw_jpos_member(obj, p, key, &v);
@@ -388,7 +425,6 @@ static int get_pins(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 	out->pins = pw_xcalloc(json_array_size(v) + 1, sizeof(*out->pins));
 	for (i = 0; i < json_array_size(v); i++) {
 		_cleanup_free_ char *ef = elemfield(f, i);
-		char a[256], b[256];
 		x = json_array_get(v, i);
 		if (!json_is_string(x))
 			return fail(l, pw_jpos_elem(kp, i), false, ef,
@@ -396,13 +432,18 @@ static int get_pins(struct ld *l, json_t *obj, const struct pw_jpos *p, const ch
 		if (pw_pin_parse(json_string_value(x), &out->pins[i], &pe) < 0)
 			return fail(l, pw_jpos_elem(kp, i), false, ef, "%s", pe.msg);
 		out->n++;
-		norm_name(out->pins[i].name, a, sizeof(a));
-		for (j = 0; j < i; j++) {
-			norm_name(out->pins[j].name, b, sizeof(b));
-			if (!strcmp(a, b))
-				return fail(l, pw_jpos_elem(kp, i), false, ef,
-					    "'%s' is pinned twice", out->pins[i].name);
-		}
+	}
+	norm = pw_xcalloc(out->n + 1, sizeof(*norm));
+	for (i = 0; i < out->n; i++) {
+		norm[i] = pw_xstrdup(out->pins[i].name);
+		norm_name(out->pins[i].name, norm[i]);
+	}
+	j = first_dup(norm, out->n);
+	strv_free(norm, out->n);
+	if (j != SIZE_MAX) {
+		_cleanup_free_ char *ef = elemfield(f, j);
+		return fail(l, pw_jpos_elem(kp, j), false, ef, "'%s' is pinned twice",
+			    out->pins[j].name);
 	}
 	return 0;
 }
@@ -416,13 +457,6 @@ static void pins_release(struct pw_pypi_spec *s)
 	free(s->pins);
 	s->pins = NULL;
 	s->n = 0;
-}
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Sizes: an integer (bytes) or a string like "4G". */
@@ -1119,6 +1153,11 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!r)
 		r = get_strv(l, root, rp, "", "optional", false, check_glob, &c->optional,
 			     &c->noptional);
+	if (!r && (c->nexclude > PW_CONFIG_MAX_GLOBS || c->noptional > PW_CONFIG_MAX_GLOBS)) {
+		const char *k = c->nexclude > PW_CONFIG_MAX_GLOBS ? "exclude" : "optional";
+		return fail(l, pw_jpos_member(root, rp, k, &v), true, k, "at most %d globs",
+			    PW_CONFIG_MAX_GLOBS);
+	}
 	if (!r) {
 		c->build_requires.field = pw_xstrdup("build_requires");
 		r = get_pins(l, root, rp, "", "build_requires", &c->build_requires);

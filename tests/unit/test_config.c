@@ -106,6 +106,9 @@ static void test_types(void **state)
 		   " \"packages\": [\"Bad_Name\"]}}}}}",
 		   "p.json:1:88: python.3.13.base.debian.packages[0]: expected a Debian package name "
 		   "(lowercase letters, digits, + - . and an optional :arch), got 'Bad_Name'");
+	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": {\"debian\": {\"suite\": \"trixie\","
+		   " \"packages\": [\"a\", \"b\", \"b\", \"a\"]}}}}}",
+		   "p.json:1:98: python.3.13.base.debian.packages[2]: 'b' is listed twice");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": {}}}}",
 		   "p.json:1:44: python.3.13.base: give exactly one of 'debian', 'archive', 'archives' or 'oci'");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {}}}", "p.json:1:27: python.3.13: missing 'base'");
