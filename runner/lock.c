@@ -73,18 +73,21 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* An array of strings each accepted by @ok; *out allocated. */
-static int read_strv(struct rd *w, const struct pw_jpos *p, json_t *v, const char *what,
-		     bool (*ok)(const char *), bool nonempty, char ***out, size_t *n)
+/* The array @v of member @key, each string accepted by @ok (described by
+ * @expect); *out allocated.  Errors point at the key, as all of this
+ * reader's do. */
+static int read_strv(struct rd *w, const struct pw_jpos *p, json_t *v, const char *where,
+		     const char *key, bool (*ok)(const char *), const char *expect, bool nonempty,
+		     char ***out, size_t *n)
 {
 	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0))
-		return fail(w, p, true, "%s must be a%s array", what,
+		return fail(w, p, true, "%s: '%s' must be a%s array", where, key,
 			    nonempty ? " non-empty" : "n");
 	*out = pw_xcalloc(json_array_size(v) + 1, sizeof(**out));
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		json_t *s = json_array_get(v, i);
 		if (!json_is_string(s) || !ok(json_string_value(s)))
-			return fail(w, pw_jpos_elem(p, i), false, "%s[%zu] is not valid", what, i);
+			return fail(w, p, true, "%s: '%s[%zu]' must be %s", where, key, i, expect);
 		(*out)[(*n)++] = pw_xstrdup(json_string_value(s));
 	}
 	return 0;
@@ -173,7 +176,7 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 			for (size_t j = 0; j < json_array_size(v); j++) {
 				json_t *u = json_array_get(v, j);
 				if (!json_is_string(u) || !url_ok(json_string_value(u)))
-					return fail(w, pw_jpos_elem(kp, j), false,
+					return fail(w, kp, true,
 						    "%s: 'urls[%zu]' must be an http://, https:// "
 						    "or file:// url",
 						    where, j);
@@ -194,10 +197,9 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 			if (r < 0)
 				return r;
 		} else if (!strcmp(k, "needed_by")) {
-			char what[96];
-			snprintf(what, sizeof(what), "%s: 'needed_by'", where);
-			r = read_strv(w, kp, v, what, target_id_ok, false, &a->needed_by,
-				      &a->nneeded);
+			r = read_strv(w, kp, v, where, "needed_by", target_id_ok,
+				      "a target id like cp313-manylinux_x86_64", false,
+				      &a->needed_by, &a->nneeded);
 			if (r < 0)
 				return r;
 		} else {
@@ -275,14 +277,13 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 				    where);
 			*dst = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
-			_cleanup_free_ char *what = pw_xasprintf("%s: 'artifacts'", where);
-			r = read_strv(w, kp, v, what, pw_sha256_hex_valid, true, &l->artifacts,
-				      &l->n);
+			r = read_strv(w, kp, v, where, "artifacts", pw_sha256_hex_valid,
+				      "64 lowercase hex digits", true, &l->artifacts, &l->n);
 			if (r < 0)
 				return r;
 			for (size_t j = 0; j < l->n; j++)
 				if (!has_artifact(shas, nshas, l->artifacts[j]))
-					return fail(w, pw_jpos_elem(kp, j), false,
+					return fail(w, kp, true,
 						    "%s: artifact %s is not in 'artifacts'", where,
 						    l->artifacts[j]);
 		} else if (!strcmp(k, "unpack")) {
@@ -427,7 +428,7 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 			for (size_t j = 0; j < json_array_size(v); j++) {
 				json_t *o = json_array_get(v, j);
 				if (!json_is_object(o))
-					return fail(w, pw_jpos_elem(kp, j), false,
+					return fail(w, kp, true,
 						    "artifacts[%zu]: expected an object", j);
 				lf->n++;
 				r = parse_artifact(w, j, o, pw_jpos_elem(kp, j), &lf->artifacts[j]);

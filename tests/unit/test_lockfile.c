@@ -192,13 +192,13 @@ static void test_reader_errors(void **state)
 	expect(parse_err("{\"version\": 1,\n \"artifacts\": [" ART ", \"neded_by\": []}]}"),
 			    "x.lock:2:157: artifacts[0]: unknown key 'neded_by' (did you mean 'needed_by'?)");
 	expect(parse_err("{\"version\": 1, \"artifacts\": [" ART ", \"needed_by\": [\"Bad Id\"]}]}"),
-			    "x.lock:1:185: artifacts[0]: 'needed_by'[0] is not valid");
+			    "x.lock:1:171: artifacts[0]: 'needed_by[0]' must be a target id like cp313-manylinux_x86_64");
 	expect(parse_err("{\"version\": 1, \"artifacts\": [" ART "}], \"config_digest\": \"x\"}"),
 			    "x.lock:1:173: 'config_digest' must be 64 lowercase hex digits");
 	expect(
 		parse_err("{\"version\": 1, \"artifacts\": [" ART "}],\n \"roots\": {\"cp313-manylinux_x86_64\": {\"layers\": "
 			  "[{\"name\": \"a\", \"how\": \"unpack\", \"dest\": \"/\", \"artifacts\": [\"" SHA_B "\"]}]}}}"),
-		"x.lock:2:108: roots.cp313-manylinux_x86_64.layers[0]: artifact " SHA_B " is not in 'artifacts'");
+		"x.lock:2:94: roots.cp313-manylinux_x86_64.layers[0]: artifact " SHA_B " is not in 'artifacts'");
 	expect(
 		parse_err("{\"version\": 1, \"artifacts\": [" ART "}],\n \"roots\": {\"cp313-manylinux_x86_64\": {\"layers\": "
 			  "[{\"name\": \"a\", \"how\": \"unpack\", \"dest\": \"rel\", \"artifacts\": [\"" SHA_A "\"]}]}}}"),
