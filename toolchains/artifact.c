@@ -283,3 +283,45 @@ const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const
 {
 	return ls ? index_find(ls, kind, name, has_url, url) : NULL;
 }
+
+int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, const char *layer,
+			   const char *field, struct pw_lockset *out, struct pw_err *e)
+{
+	const struct pw_layer *l = NULL;
+	size_t i, j;
+
+	for (i = 0; prior && !l && i < prior->nroots; i++) {
+		if (strcmp(prior->roots[i].target, target))
+			continue;
+		for (j = 0; !l && j < prior->roots[i].n; j++)
+			if (!strcmp(prior->roots[i].layers[j].name, layer))
+				l = &prior->roots[i].layers[j];
+	}
+	if (!l)
+		return pw_err_set(e, ENOENT, "%s: pinwheel.lock has no layer '%s' for %s", field,
+				  layer, target);
+	for (i = 0; i < l->n; i++) {
+		const struct pw_artifact *a = NULL;
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]) &&
+			    pw_artifact_same_unpack(prior->artifacts[j].has_unpack,
+						    &prior->artifacts[j].unpack, l->has_unpack,
+						    &l->unpack))
+				a = &prior->artifacts[j];
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]))
+				a = &prior->artifacts[j];
+		if (!a)
+			return pw_err_set(e, ENOENT,
+					  "%s: pinwheel.lock names artifact %s but lacks it", field,
+					  l->artifacts[i]);
+		struct pw_artifact copy = *a;
+		copy.needed_by = NULL;
+		copy.nneeded = 0;
+		pw_lockset_add(out, &copy, target);
+	}
+	pw_lockset_add_layer(out, target, l->name, l->how, l->dest,
+			     (const char *const *)l->artifacts, l->n,
+			     l->has_unpack ? &l->unpack : NULL);
+	return 0;
+}

@@ -4,6 +4,20 @@
  * (delete its function here in the same commit). */
 #include "pinwheel/artifact.h"
 
+/* How a provider plugs in (the archive provider in toolchains/archive.c is
+ * the worked example):
+ *   - when !pc->offline: resolve (network allowed; pc->store for downloads),
+ *     then pw_lockset_add() each artifact with t->id, and append the
+ *     target's layer(s) with pw_lockset_add_layer();
+ *   - when pc->offline (lock --check): reuse the previous lock's pins, e.g.
+ *     pw_lockset_reuse_layer(pc->prior, t->id, LAYER_NAME, spec->field, out, e),
+ *     returning -ENOENT when they are missing.
+ * For Debian, e.g.: pw_debian_lock() with suite, t->debian_arch, mirror and
+ * packages; each .deb as kind "deb", name and package = the package,
+ * version, urls = {url}; one layer named "debian-SUITE-ARCH", how
+ * "debian-root" (the merged root with its fix-ups), dest "/", its artifacts
+ * in the provider's order. */
+
 int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
 		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {

@@ -150,6 +150,13 @@ const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const
 
 void pw_artifact_release(struct pw_artifact *a);
 
+/* For providers that cannot resolve offline (lock --check): copy the layer
+ * named @layer of @target's root in @prior, and the artifacts it names
+ * (needed by @target), into @out.  0, or -ENOENT when @prior has no such
+ * layer (e->msg names @field, the target and the layer). */
+int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, const char *layer,
+			   const char *field, struct pw_lockset *out, struct pw_err *e);
+
 /* ---- providers ---- */
 
 struct pw_store;

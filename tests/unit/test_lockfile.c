@@ -155,6 +155,34 @@ static void test_roundtrip(void **state)
 	free(t);
 }
 
+static void test_reuse_layer(void **state)
+{
+	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset prior = PW_LOCKSET_INIT, out = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	size_t len;
+	char *s = render(p1, &len);
+
+	(void)state;
+	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
+	pw_lockfile_to_lockset(&lf, &prior);
+	assert_int_equal(pw_lockset_reuse_layer(&prior, "cp313-manylinux_x86_64", "libc6", "f", &out, &e), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.artifacts[0].package, "libc6");
+	assert_int_equal(out.artifacts[0].nneeded, 1);
+	assert_int_equal(out.nroots, 1);
+	assert_string_equal(out.roots[0].layers[0].name, "libc6");
+	assert_int_equal(pw_lockset_reuse_layer(&prior, "cp313-manylinux_x86_64", "nope", "python.3.13.base.debian",
+						&out, &e),
+			 -ENOENT);
+	assert_string_equal(e.msg, "python.3.13.base.debian: pinwheel.lock has no layer 'nope' for cp313-manylinux_x86_64");
+	pw_lockset_release(&prior);
+	pw_lockset_release(&out);
+	pw_lockfile_release(&lf);
+	free(s);
+}
+
 static const char *parse_err(const char *text)
 {
 	static struct pw_err e;
@@ -220,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_stable),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_reuse_layer),
 		cmocka_unit_test(test_reader_errors),
 	};
 
