@@ -5,7 +5,7 @@
 # `--check` says fresh (0) or stale (1, naming what changed), and download
 # failures name the field and the url.
 . "$SRCDIR/tests/lib.sh"
-plan 41
+plan 45
 
 # A loopback HTTP server over $T/www; its request log counts downloads.
 mkdir -p "$T/www" "$T/p"
@@ -129,3 +129,16 @@ JSON
 run_pw 0 "lock a file:// archive" lock "$T/r"
 run_pw 0 "fetch --offline finds every locked artifact" fetch --offline "$T/r"
 like "$ERR" "1 artifacts present \\(1 already in the store" "the lock's artifact came through the store"
+
+# With unpack options the lock's artifact also becomes a tree at fetch.
+mkdir -p "$T/src/top/python/bin" "$T/s"
+printf '#!/bin/sh\n' >"$T/src/top/python/bin/python3"
+tar -C "$T/src" -czf "$T/www/cpython.tar.gz" top
+cat >"$T/s/pinwheel.json" <<JSON
+{"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/www/cpython.tar.gz",
+  "strip": 1, "subdir": "python", "dest": "/opt/python"}}}}, "platforms": ["manylinux_x86_64"]}
+JSON
+run_pw 0 "lock an archive with unpack options" lock "$T/s"
+run_pw 0 "fetch makes its tree" fetch "$T/s"
+run_pw 0 "store ls" store ls
+like "$OUT" "tree .*strip=1;subdir=python" "the tree has the lock's unpack options"
