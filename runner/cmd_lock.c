@@ -165,7 +165,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, true, NULL, c->dir};
+	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL;
@@ -235,7 +235,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, false, NULL, c->dir};
+	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -256,19 +256,10 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 		goto out;
 	}
 	storedir = pw_ctx_store_dir(ctx);
-	if (storedir) {
-		pc.store = pw_store_open(storedir, &e);
-		if (!pc.store) {
-			pw_error("lock: %s", e.msg);
-			goto out;
-		}
-	}
+	pc.store_dir = storedir;
 	r = resolve(c, &pc, &new, &e);
 	if (r < 0) {
 		pw_error("lock: %s", e.msg);
-		if (r == -ENOENT && !storedir)
-			pw_error("lock: no store directory for downloads: use --store, "
-				 "$PINWHEEL_STORE or set HOME");
 		goto out;
 	}
 	bytes = pw_lock_render(&new, c->digest, &len);

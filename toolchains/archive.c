@@ -160,7 +160,7 @@ static int pin_by_download(struct pw_provider_ctx *pc, const struct pw_archive_s
 	uint64_t cap = spec->size != PW_SIZE_UNKNOWN ? spec->size : ARCHIVE_MAX;
 	int r = -EIO;
 
-	fd = open_tmp(pc->store);
+	fd = open_tmp(pc->store); /* opened by the caller */
 	if (fd < 0)
 		return pw_err_sys(e, -fd, "%s: could not make a temp file in the store",
 				  spec->field);
@@ -226,19 +226,21 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 			a.size = known->size;
 		}
 	}
-	if (a.sha256[0] && a.size == PW_SIZE_UNKNOWN && pc->store &&
-	    pw_store_has_blob(pc->store, a.sha256)) {
+	if (a.sha256[0] && a.size == PW_SIZE_UNKNOWN && !pc->offline &&
+	    pw_provider_store(pc, spec->field, e) && pw_store_has_blob(pc->store, a.sha256)) {
 		_cleanup_free_ char *p = pw_store_blob_path(pc->store, a.sha256);
 		struct stat st;
 		if (stat(p, &st) == 0)
 			a.size = (uint64_t)st.st_size;
 	}
 	if (!a.sha256[0] || a.size == PW_SIZE_UNKNOWN) {
-		if (pc->offline || !pc->store)
+		if (pc->offline)
 			return pw_err_set(e, ENOENT,
 					  "%s: '%s' has no %s in the config nor in pinwheel.lock: "
 					  "'pinwheel lock' must download it",
 					  spec->field, spec->name, a.sha256[0] ? "size" : "sha256");
+		if (!pw_provider_store(pc, spec->field, e))
+			return -e->code;
 		r = pin_by_download(pc, spec, a.sha256, &a.size, e);
 		if (r < 0)
 			return r;

@@ -172,11 +172,19 @@ struct pw_target_info {
 };
 
 struct pw_provider_ctx {
-	struct pw_store *store;        /* for downloads; NULL when offline */
+	struct pw_store *store;        /* opened by pw_provider_store(); the
+					* caller closes it when non-NULL */
+	const char *store_dir;         /* where; NULL when there is none */
 	bool offline;                  /* never touch the network (lock --check) */
 	const struct pw_lockset *prior; /* the existing lock's pins, or NULL */
 	const char *project_dir;       /* where relative config paths start */
 };
+
+/* The store for downloads, opened on first use (so a fully pinned config
+ * never creates one).  NULL + errno with e->msg naming @field when offline,
+ * when there is no store directory, or when it cannot be opened. */
+struct pw_store *pw_provider_store(struct pw_provider_ctx *pc, const char *field,
+				   struct pw_err *e);
 
 /* Each adds the artifacts @t needs for @spec to @out and appends the
  * layer(s) to @t's root.  -ENOENT when offline and a pin would need the
