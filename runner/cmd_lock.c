@@ -260,6 +260,8 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 	r = resolve(c, &pc, &new, &e);
 	if (r < 0) {
 		pw_error("lock: %s", e.msg);
+		if (ctx->json)
+			summary("failed", lockpath, c, NULL, NULL, e.msg);
 		goto out;
 	}
 	bytes = pw_lock_render(&new, c->digest, &len);

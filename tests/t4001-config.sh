@@ -2,7 +2,7 @@
 # pinwheel.json errors through the CLI: exit 2 with one line naming
 # file:line:col, the field and what was expected; the example config loads.
 . "$SRCDIR/tests/lib.sh"
-plan 16
+plan 18
 
 mkdir -p "$T/p"
 cfg() { printf '%s\n' "$@" >"$T/p/pinwheel.json"; }
@@ -39,5 +39,8 @@ cfg '{"version": 1,' ' "python": {"3.13": {"base": {"debian": {"suite": "trixie"
 run_pw 1 "lock reaches a provider that is not built yet" lock "$T/p"
 like "$ERR" "python\\.3\\.13\\.base\\.debian: the Debian provider is not built yet" "the hook names the config field"
 run_cmd 1 "nothing is written" test -e "$T/p/pinwheel.lock"
+run_pw 1 "lock --json on failure" --json lock "$T/p"
+like "$OUT" '"reason": ?"python\.3\.13\.base\.debian: the Debian provider is not built yet.*"status": ?"failed"' \
+	"the summary says failed and why"
 
 run_pw 0 "the bundled example config is valid" plan "$SRCDIR/examples/hybrid"
