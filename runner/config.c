@@ -757,7 +757,7 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		if (!json_is_string(v) || !strstr(json_string_value(v), "@sha256:"))
 			return fail(l, kp, true, of,
 				    "expected an image pinned by digest, like "
-				    "\"quay.io/pypa/manylinux_2_28_x86_64@sha256:<64 hex>\"");
+				    "\"registry.example/pypa/manylinux_2_28_x86_64@sha256:<64 hex>\"");
 		py->oci.image = pw_xstrdup(json_string_value(v));
 		return 0;
 	}
