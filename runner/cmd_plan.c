@@ -13,7 +13,7 @@ const char pw_help_plan[] =
     "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
     "Python version then platform, for CI fan-out.\n\n"
     "options:\n"
-    "  --format text    one target id a line (the default)\n"
+    "  --format text    one target id a line, nothing else (the default)\n"
     "  --format json    an array of target objects (id, python, python_tag,\n"
     "                   platform, arch, base, optional)\n"
     "  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
@@ -129,8 +129,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	if (!strcmp(format, "text")) {
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				printf("%s%s\n", c.targets[i].id,
-				       c.targets[i].optional ? " (optional)" : "");
+				printf("%s\n", c.targets[i].id);
 	} else {
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
