@@ -3,19 +3,23 @@ hand-checked values.
 
 Runs under pytest (python -m pytest tests) and as a plain script
 (python tests/test_hybrid.py), since a smoke-test environment may have no
-pytest.  Run it from outside the source tree, or the import finds the
-uncompiled package directory instead of the installed wheel.
+pytest.  It tests the installed package: the source tree's directory is taken
+off sys.path first, so running from the source tree works too.
 """
 
 import functools
 import importlib
 import math
 import operator
+import os
 import sys
 
 import numpy as np
 
-import hybrid
+_SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _SOURCE_ROOT]
+
+import hybrid  # noqa: E402  (after the sys.path fix above)
 
 EXTENSIONS = [
     "hybrid._core",
