@@ -45,8 +45,8 @@ static void last_line(const char *s, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)(end - start), start);
 }
 
-int pw_deb_inrelease_verify(const char *path, const char *keyring, struct pw_buf *out,
-			    struct pw_err *e)
+int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyring,
+			    struct pw_buf *out, struct pw_err *e)
 {
 	_cleanup_close_ int ofd = -1, efd = -1, nullfd = -1;
 	_cleanup_free_ char *kr = NULL;
@@ -86,7 +86,7 @@ int pw_deb_inrelease_verify(const char *path, const char *keyring, struct pw_buf
 	r = posix_spawnp(&pid, "gpgv", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
-		return pw_err_sys(e, r, "could not run 'gpgv' to verify '%s' (install gpgv)", path);
+		return pw_err_sys(e, r, "could not run 'gpgv' to verify '%s' (install gpgv)", name);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return pw_err_sys(e, errno, "waitpid gpgv");
@@ -102,14 +102,14 @@ int pw_deb_inrelease_verify(const char *path, const char *keyring, struct pw_buf
 		else
 			last_line(s, line, sizeof(line));
 		pw_buf_release(&msg);
-		return pw_err_set(e, EBADMSG, "bad signature on '%s' (keyring '%s'): %s", path,
+		return pw_err_set(e, EBADMSG, "bad signature on '%s' (keyring '%s'): %s", name,
 				  keyring, line[0] ? line : "gpgv failed");
 	}
 	pw_buf_release(&msg);
 	pw_buf_reset(out);
 	r = read_memfd(ofd, out);
 	if (r < 0)
-		return pw_err_sys(e, -r, "could not read the signed text of '%s'", path);
+		return pw_err_sys(e, -r, "could not read the signed text of '%s'", name);
 	return 0;
 }
 
@@ -256,18 +256,21 @@ const struct pw_deb_release_file *pw_deb_release_find(const struct pw_deb_releas
 	return NULL;
 }
 
-int pw_deb_decompress_fd(int fd, struct pw_buf *out, struct pw_err *e)
+int pw_deb_decompress_mem(const void *data, size_t len, struct pw_buf *out, struct pw_err *e)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *ent;
 	char chunk[65536];
 	int r;
 
+	if (len == 0)
+		return 0;
+	a = archive_read_new();
 	if (!a)
 		return pw_err_set(e, ENOMEM, "could not start libarchive");
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
 		r = pw_err_set(e, EBADMSG, "not a readable index: %s", archive_error_string(a));
 		goto out;

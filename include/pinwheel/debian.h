@@ -145,11 +145,12 @@ struct pw_deb_release {
 };
 
 /* Verify the clear-signed @path with `gpgv --keyring @keyring` and write
- * the signed text (only what the signature covers) into @out.  -EBADMSG
+ * the signed text (only what the signature covers) into @out.  @name (the
+ * URL) names it in messages.  -EBADMSG
  * "bad signature" with gpgv's own reason, -ENOENT when @keyring is missing,
  * -errno when gpgv cannot run. */
-int pw_deb_inrelease_verify(const char *path, const char *keyring, struct pw_buf *out,
-			    struct pw_err *e);
+int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyring,
+			    struct pw_buf *out, struct pw_err *e);
 /* Take the text of a clear-signed message without verifying it (for
  * explicitly unverified use): the part between the armour header block and
  * the signature, dash-escaping undone.  Plain text (a Release file) is
@@ -162,9 +163,10 @@ int pw_deb_release_parse(const char *name, const char *text, size_t len,
 const struct pw_deb_release_file *pw_deb_release_find(const struct pw_deb_release *r,
 						       const char *path);
 void pw_deb_release_release(struct pw_deb_release *r);
-/* Decompress the (xz, gzip, bzip2, zstd or plain) file @fd into @out
- * (capped by out->max: -E2BIG) with libarchive's raw format. */
-int pw_deb_decompress_fd(int fd, struct pw_buf *out, struct pw_err *e);
+/* Decompress the (xz, gzip, bzip2, zstd, lz4 or plain) bytes into @out
+ * (capped by out->max: -E2BIG) with libarchive's raw format.  Empty
+ * input gives empty output. */
+int pw_deb_decompress_mem(const void *data, size_t len, struct pw_buf *out, struct pw_err *e);
 /* GET @url (http, https or file) into @out (capped by out->max: -E2BIG).
  * *http_code gets the HTTP status (0 for file: or no answer).  -ENOENT
  * for 404/410 or a missing file, -EHOSTUNREACH when the server cannot be
