@@ -13,7 +13,7 @@ names=$(printf '%s\n' "$OUT" | awk '!/^#/{printf "%s ", $1}')
 is "$names" "app base base-files cpp dash fallback-mta g++ gcc libc6 libfoo mawk python3 realver " \
 	"closure is sorted and complete"
 like "$OUT" "verified-by $KEYRING" "InRelease verified with the given keyring"
-like "$OUT" "^cpp 4:12.2.0-3 amd64 [0-9a-f]{64} [0-9]+ $MIRROR/pool/main/cpp_4%3a12.2.0-3_amd64.deb" \
+like "$OUT" "^cpp 4:12.2.0-3 amd64 [0-9a-f]{64} [0-9]+ $MIRROR/pool/main/cpp_12.2.0-3_amd64.deb" \
 	"highest version of cpp that satisfies (>= 4:12), with url, sha256, size"
 like "$OUT" "^mawk " "virtual 'awk': first provider by name"
 unlike "$OUT" "original-awk" "second provider not taken"

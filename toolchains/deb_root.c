@@ -454,6 +454,7 @@ static int unpack_one(int tmpfd, const char *stage, int rootfd, const char *blob
 		      const struct pw_deb_artifact *a, struct pw_err *e)
 {
 	_cleanup_close_ int bfd = -1, sfd = -1;
+	struct pw_unpack_opts uo = { 0 };
 	int r;
 
 	bfd = open(blob, O_RDONLY | O_CLOEXEC);
@@ -464,7 +465,7 @@ static int unpack_one(int tmpfd, const char *stage, int rootfd, const char *blob
 	sfd = open_dir_at(tmpfd, stage);
 	if (sfd < 0)
 		return pw_err_sys(e, errno, "could not open 'tmp/%s'", stage);
-	r = pw_unpack_fd(bfd, sfd, NULL, NULL, e);
+	r = pw_unpack_fd(bfd, sfd, &uo, NULL, e);
 	if (r < 0)
 		return pw_err_prefix(e, "package '%s' %s", a->package, a->version);
 	r = pw_deb_merge_into(sfd, rootfd, e);

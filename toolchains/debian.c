@@ -217,6 +217,25 @@ out:
 	return r;
 }
 
+/* mirror + "/" + @path with bytes outside [A-Za-z0-9._~+/-] percent-encoded
+ * (pool file names may hold ':' and others).  Caller frees. */
+static char *pool_url(const char *mirror, const char *path)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	const char *s;
+
+	pw_buf_addf(&b, "%s/", mirror);
+	for (s = path; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._~+/-", c))
+			pw_buf_add(&b, s, 1);
+		else
+			pw_buf_addf(&b, "%%%02X", c);
+	}
+	return pw_buf_detach(&b, NULL);
+}
+
 int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		   struct pw_debian_lock *out, struct pw_err *e)
 {
@@ -279,7 +298,7 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		a->package = pw_xstrdup(k->name);
 		a->version = pw_xstrdup(k->version);
 		a->arch = pw_xstrdup(k->arch);
-		a->url = pw_xasprintf("%s/%s", mirror, k->filename);
+		a->url = pool_url(mirror, k->filename);
 		snprintf(a->sha256, sizeof(a->sha256), "%s", k->sha256);
 		a->size = k->size;
 	}

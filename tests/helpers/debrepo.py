@@ -80,7 +80,7 @@ def build(outdir, spec):
     for pkg in spec["packages"]:
         deb = make_deb(pkg)
         a = pkg["Architecture"]
-        fn = "pool/main/%s_%s_%s.deb" % (pkg["Package"], pkg["Version"].replace(":", "%3a"), a)
+        fn = "pool/main/%s_%s_%s.deb" % (pkg["Package"], pkg["Version"].split(":", 1)[-1], a)
         os.makedirs(os.path.join(outdir, "pool/main"), exist_ok=True)
         with open(os.path.join(outdir, fn), "wb") as f:
             f.write(deb)
