@@ -637,9 +637,17 @@ static int need(struct res *R, const struct clause *c, ssize_t from, const char 
 	size_t i;
 	int r;
 
-	for (i = 0; i < c->n; i++)
-		if (!c->a[i].skip && satisfied_now(R, &c->a[i]))
+	bool any = false;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->a[i].skip)
+			continue;
+		any = true;
+		if (satisfied_now(R, &c->a[i]))
 			return 0;
+	}
+	if (!any)
+		return 0; /* every alternative is for other architectures */
 	for (i = 0; i < c->n; i++) {
 		ssize_t k;
 
