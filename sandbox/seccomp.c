@@ -1,23 +1,737 @@
-/* seccomp.c - placeholder: the libseccomp compiler lands separately. */
+/* seccomp.c - seccomp profiles: libseccomp compiler, BPF cache and the
+ * async-signal-safe installer (the JSON format is in seccomp-profile.c).
+ *
+ * A profile (docs/seccomp.md) is parsed into rules, each rule is expanded
+ * into plain libseccomp rules (any_bits, in and not_in become one rule per
+ * bit, value or range), and one filter per architecture the kernel can run
+ * for us is built and merged into one program, exported as classic BPF.
+ * The program is cached by content: in memory per process and, when asked,
+ * on disk.  The child installs it with two raw syscalls.
+ */
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h" /* PW_SHA256_HEX */
 #include "pinwheel/seccomp.h"
+#include "seccomp-int.h"
+
+#define MAX_EXPANDED 512 /* plain rules one profile rule may become */
+#define CACHE_FORMAT "pinwheel-seccomp-v1"
+
+/* The embedded profiles, generated from profiles/seccomp/NAME.json by the rule
+ * in mk/sandbox.mk (the definition repeats there). */
+struct pw_seccomp_builtin_ent {
+	const char *name;
+	const char *path;
+	const char *data;
+	size_t len;
+};
+extern const struct pw_seccomp_builtin_ent pw_seccomp_builtins[];
+extern const size_t pw_seccomp_nbuiltins;
+
+struct pw_seccomp_prog {
+	struct sock_fprog fprog; /* points at insns */
+	struct sock_filter *insns;
+	size_t n;
+	enum pw_seccomp_source source;
+};
+
+/* The ABIs the kernel runs for a process of the native architecture,
+ * besides the native one. */
+static size_t compat_arches(uint32_t native, uint32_t out[2])
+{
+	switch (native) {
+	case SCMP_ARCH_X86_64:
+		out[0] = SCMP_ARCH_X86;
+		out[1] = SCMP_ARCH_X32;
+		return 2;
+	case SCMP_ARCH_AARCH64:
+		out[0] = SCMP_ARCH_ARM;
+		return 1;
+	case SCMP_ARCH_S390X:
+		out[0] = SCMP_ARCH_S390;
+		return 1;
+	case SCMP_ARCH_PPC64:
+		out[0] = SCMP_ARCH_PPC;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- expansion and compilation ---- */
+
+struct plain {
+	struct scmp_arg_cmp c[PW_SC_MAX_ARGS];
+	unsigned n;
+};
+
+struct expansion {
+	struct plain *v;
+	size_t n, alloc;
+};
+
+static struct scmp_arg_cmp mkcmp(unsigned idx, enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	struct scmp_arg_cmp c = {.arg = idx, .op = op, .datum_a = a, .datum_b = b};
+
+	return c;
+}
+
+static int push(struct expansion *x, const struct plain *base, const struct scmp_arg_cmp *extra)
+{
+	if (x->n == MAX_EXPANDED)
+		return -E2BIG;
+	if (x->n == x->alloc) {
+		x->alloc = x->alloc ? 2 * x->alloc : 16;
+		x->v = pw_xrealloc(x->v, x->alloc * sizeof(*x->v));
+	}
+	x->v[x->n] = *base;
+	if (extra)
+		x->v[x->n].c[x->v[x->n].n++] = *extra;
+	x->n++;
+	return 0;
+}
+
+/* Rules matching every value in [a, b] (a > 0): aligned power-of-two blocks,
+ * each a masked_eq, as a router splits an address range into prefixes. */
+static int push_range(struct expansion *x, const struct plain *base, unsigned idx, uint64_t a,
+		      uint64_t b)
+{
+	for (;;) {
+		unsigned bits = 0;
+		struct scmp_arg_cmp c;
+		int r;
+		while (bits < 63 && !(a & ((2ULL << bits) - 1)) && a + ((2ULL << bits) - 1) <= b &&
+		       a + ((2ULL << bits) - 1) >= a)
+			bits++;
+		/* block of 2^bits values starting at a */
+		c = mkcmp(idx, SCMP_CMP_MASKED_EQ, ~((1ULL << bits) - 1), a);
+		if ((r = push(x, base, &c)) < 0)
+			return r;
+		if (a + ((1ULL << bits) - 1) >= b)
+			return 0;
+		a += 1ULL << bits;
+	}
+}
+
+static int expand_rule(const struct pw_sc_rule *ru, struct expansion *x)
+{
+	struct plain base = {.n = 0};
+	const struct pw_sc_cond *ex = NULL;
+	struct scmp_arg_cmp c;
+	int r = 0;
+
+	for (size_t i = 0; i < ru->nconds; i++) {
+		const struct pw_sc_cond *k = &ru->conds[i];
+		static const enum scmp_compare map[] = {
+		    [OP_EQ] = SCMP_CMP_EQ,
+		    [OP_NE] = SCMP_CMP_NE,
+		    [OP_LT] = SCMP_CMP_LT,
+		    [OP_LE] = SCMP_CMP_LE,
+		    [OP_GT] = SCMP_CMP_GT,
+		    [OP_GE] = SCMP_CMP_GE,
+		    [OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+		};
+		if (k->op == OP_ANY_BITS || k->op == OP_IN || k->op == OP_NOT_IN) {
+			ex = k;
+			continue;
+		}
+		base.c[base.n++] = k->op == OP_MASKED_EQ
+				       ? mkcmp(k->index, map[k->op], k->mask, k->value)
+				       : mkcmp(k->index, map[k->op], k->value, 0);
+	}
+	if (!ex)
+		return push(x, &base, NULL);
+	switch (ex->op) {
+	case OP_ANY_BITS:
+		for (unsigned b = 0; b < 64 && r == 0; b++)
+			if (ex->value & (1ULL << b)) {
+				c = mkcmp(ex->index, SCMP_CMP_MASKED_EQ, 1ULL << b, 1ULL << b);
+				r = push(x, &base, &c);
+			}
+		return r;
+	case OP_IN:
+		for (size_t i = 0; i < ex->nset && r == 0; i++) {
+			c = mkcmp(ex->index, SCMP_CMP_EQ, ex->set[i], 0);
+			r = push(x, &base, &c);
+		}
+		return r;
+	default: { /* OP_NOT_IN: the gaps between the allowed values */
+		uint64_t lo = 0;
+		for (size_t i = 0; i < ex->nset && r == 0; i++) {
+			uint64_t v = ex->set[i];
+			if (v > lo) {
+				if (lo == 0) {
+					c = mkcmp(ex->index, SCMP_CMP_LT, v, 0);
+					r = push(x, &base, &c);
+				} else {
+					r = push_range(x, &base, ex->index, lo, v - 1);
+				}
+			}
+			lo = v + 1;
+		}
+		if (r == 0 && ex->set[ex->nset - 1] != UINT64_MAX) {
+			c = mkcmp(ex->index, SCMP_CMP_GT, ex->set[ex->nset - 1], 0);
+			r = push(x, &base, &c);
+		}
+		return r;
+	}
+	}
+}
+
+/* libseccomp compares only 32 bits on some ABIs (and mishandles wider
+ * operands there); the arguments it sees are 32-bit.  Rewrite a plain rule
+ * for that: false when it can never match (drop it), conditions that always
+ * hold removed. */
+static bool narrow_rule(struct plain *p)
+{
+	const uint64_t lo = 0xffffffffULL;
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct scmp_arg_cmp c = p->c[i];
+		bool always = false;
+		switch (c.op) {
+		case SCMP_CMP_EQ:
+			if (c.datum_a > lo)
+				return false;
+			break;
+		case SCMP_CMP_NE:
+			always = c.datum_a > lo;
+			break;
+		case SCMP_CMP_LT:
+			always = c.datum_a > lo;
+			break;
+		case SCMP_CMP_LE:
+			always = c.datum_a >= lo;
+			break;
+		case SCMP_CMP_GT:
+			if (c.datum_a >= lo)
+				return false;
+			break;
+		case SCMP_CMP_GE:
+			if (c.datum_a > lo)
+				return false;
+			break;
+		case SCMP_CMP_MASKED_EQ:
+			if (c.datum_b > lo)
+				return false;
+			c.datum_a &= lo;
+			if (c.datum_a == 0) {
+				if (c.datum_b)
+					return false;
+				always = true;
+			}
+			break;
+		default:
+			break;
+		}
+		if (!always)
+			p->c[out++] = c;
+	}
+	p->n = out;
+	return true;
+}
+
+static int add_rules_for_arch(struct pw_sc_profile *pr, scmp_filter_ctx ctx,
+			      const struct pw_sc_arch *ai, const struct pw_seccomp_opts *opts,
+			      struct pw_err *e)
+{
+	for (size_t ri = 0; ri < pr->nrules; ri++) {
+		const struct pw_sc_rule *ru = &pr->rules[ri];
+		struct expansion x = {0};
+		int r;
+		if (ru->unless_net && opts && opts->allow_net)
+			continue;
+		r = expand_rule(ru, &x);
+		if (r < 0) {
+			free(x.v);
+			return pw_sc_bad(pr, e, "syscalls",
+					 "rule %zu expands to more than %d plain rules", ri,
+					 MAX_EXPANDED);
+		}
+		for (size_t ni = 0; ni < ru->nnames && r == 0; ni++) {
+			const char *name = ru->names[ni];
+			int nr = seccomp_syscall_resolve_name(name);
+			int anr = seccomp_syscall_resolve_name_arch(ai->token, name);
+			if (anr == __NR_SCMP_ERROR || anr <= -10000)
+				continue; /* no such syscall on this ABI */
+			for (size_t k = 0; k < x.n && r == 0; k++) {
+				struct plain p = x.v[k];
+				if (ai->narrow && !narrow_rule(&p))
+					continue;
+				/* A multiplexed call (i386 socketcall) keeps its
+				 * arguments in memory: conditions cannot be
+				 * checked there (docs/seccomp.md, limits). */
+				if (anr < 0 && p.n > 0)
+					continue;
+				r = seccomp_rule_add_array(ctx, ru->action, nr, p.n, p.c);
+				if (r < 0) {
+					char f[96];
+					snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", ri, ni);
+					if (r == -EEXIST)
+						pw_sc_bad(
+						    pr, e, f,
+						    "conflicts with an earlier rule for '%s' with "
+						    "the same conditions and another action",
+						    name);
+					else
+						pw_sc_bad(
+						    pr, e, f,
+						    "libseccomp could not add a rule for '%s' on "
+						    "%s: %s",
+						    name, ai->name, strerror(-r));
+				}
+			}
+		}
+		free(x.v);
+		if (r < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int lib_err(struct pw_err *e, int r, const char *what)
+{
+	errno = -r;
+	return pw_err_set(e, -r, "libseccomp: %s: %s", what, strerror(-r));
+}
+
+/* Build the filter of @pr and export it into @out (raw sock_filter array). */
+static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opts *opts,
+			   struct pw_buf *out, struct pw_err *e)
+{
+	uint32_t native = seccomp_arch_native(), list[3];
+	size_t n = 1;
+	scmp_filter_ctx main_ctx = NULL;
+	int r = 0, fd;
+
+	list[0] = native;
+	if (!pr->compat_kill)
+		n += compat_arches(native, list + 1);
+	for (size_t i = 0; i < n; i++) {
+		scmp_filter_ctx ctx = seccomp_init(pr->def_action);
+		if (!ctx) {
+			r = lib_err(e, -ENOMEM, "seccomp_init failed");
+			goto out;
+		}
+		if (i > 0) {
+			if ((r = seccomp_arch_remove(ctx, native)) < 0 ||
+			    (r = seccomp_arch_add(ctx, list[i])) < 0) {
+				seccomp_release(ctx);
+				lib_err(e, r, "could not add an architecture");
+				goto out;
+			}
+		}
+		/* a binary search over syscall numbers (libseccomp API level 4+)
+		 * instead of a linear chain: each syscall pays ~log2 compares */
+		if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) <
+			0 ||
+		    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
+		    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0) {
+			seccomp_release(ctx);
+			lib_err(e, r, "could not set a filter attribute");
+			goto out;
+		}
+		r = add_rules_for_arch(pr, ctx, pw_sc_arch_find(list[i]), opts, e);
+		if (r < 0) {
+			seccomp_release(ctx);
+			goto out;
+		}
+		if (!main_ctx) {
+			main_ctx = ctx;
+		} else if ((r = seccomp_merge(main_ctx, ctx)) < 0) {
+			seccomp_release(ctx);
+			lib_err(e, r, "could not merge the per-architecture filters");
+			goto out;
+		}
+	}
+	fd = memfd_create("pinwheel-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = pw_err_sys(e, errno, "memfd_create");
+		goto out;
+	}
+	r = seccomp_export_bpf(main_ctx, fd);
+	if (r < 0) {
+		lib_err(e, r, "could not export the filter");
+	} else if (lseek(fd, 0, SEEK_SET) < 0) {
+		r = pw_err_sys(e, errno, "lseek on the exported filter");
+	} else if ((r = pw_read_fd(fd, out)) < 0) {
+		pw_err_set(e, -r, "%s: the filter is larger than %d instructions", pr->name,
+			   BPF_MAXINSNS);
+	} else if (out->len == 0 || out->len % sizeof(struct sock_filter)) {
+		r = pw_err_set(e, EIO, "libseccomp exported a filter of %zu bytes", out->len);
+	}
+	close(fd);
+out:
+	if (main_ctx)
+		seccomp_release(main_ctx);
+	if (r < 0)
+		errno = -r;
+	return r < 0 ? r : 0;
+}
+
+/* ---- cache ---- */
+
+struct cache_ent {
+	char key[PW_SHA256_HEX];
+	struct sock_filter *insns;
+	size_t n;
+	struct cache_ent *next;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_ent *cache_head;
+
+/* SHA-256 (FIPS 180-4) for the cache key.  Not lib/hash.c: the first use
+ * of libcrypto in a process costs about a millisecond of initialisation,
+ * a third of the sandbox start-up budget, for a few kilobytes of input.
+ * test_seccomp checks it against lib/hash.c. */
+struct sha256 {
+	uint32_t h[8];
+	unsigned char blk[64];
+	uint64_t len;
+};
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *s, const unsigned char *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha256_k[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+	}
+	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n > 0) {
+		size_t used = s->len % 64, take = 64 - used < n ? 64 - used : n;
+		memcpy(s->blk + used, p, take);
+		s->len += take, p += take, n -= take;
+		if (s->len % 64 == 0)
+			sha256_block(s, s->blk);
+	}
+}
+
+static void sha256_hex(struct sha256 *s, char hex[PW_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint64_t bits = s->len * 8;
+	unsigned char pad[72] = {0x80};
+	size_t npad = (s->len % 64 < 56 ? 56 : 120) - s->len % 64;
+
+	for (int i = 0; i < 8; i++)
+		pad[npad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_update(s, pad, npad + 8);
+	for (int i = 0; i < 32; i++) {
+		unsigned char byte = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+		hex[2 * i] = digits[byte >> 4];
+		hex[2 * i + 1] = digits[byte & 15];
+	}
+	hex[64] = '\0';
+}
+
+static void cache_key(const char *data, size_t n, const struct pw_seccomp_opts *opts,
+		      char key[PW_SHA256_HEX])
+{
+	const struct scmp_version *v = seccomp_version();
+	struct sha256 s;
+	char head[160];
+	int len;
+
+	len = snprintf(head, sizeof(head), "%s libseccomp=%u.%u.%u arch=%u net=%d\n", CACHE_FORMAT,
+		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+		       opts && opts->allow_net);
+	sha256_init(&s);
+	sha256_update(&s, head, (size_t)len);
+	sha256_update(&s, data, n);
+	sha256_hex(&s, key);
+}
+
+void pw_seccomp_sha256_for_test(const void *data, size_t n, char hex[PW_SHA256_HEX])
+{
+	struct sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, data, n);
+	sha256_hex(&s, hex);
+}
+
+static struct pw_seccomp_prog *prog_new(const void *insns, size_t n, enum pw_seccomp_source src)
+{
+	struct pw_seccomp_prog *p = pw_xcalloc(1, sizeof(*p));
+
+	p->insns = pw_xmalloc(n * sizeof(*p->insns));
+	memcpy(p->insns, insns, n * sizeof(*p->insns));
+	p->n = n;
+	p->fprog.len = (unsigned short)n;
+	p->fprog.filter = p->insns;
+	p->source = src;
+	return p;
+}
+
+static struct pw_seccomp_prog *mem_lookup(const char *key)
+{
+	struct pw_seccomp_prog *p = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (struct cache_ent *c = cache_head; c; c = c->next)
+		if (!strcmp(c->key, key)) {
+			p = prog_new(c->insns, c->n, PW_SECCOMP_MEM_CACHE);
+			break;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	return p;
+}
+
+static void mem_store(const char *key, const void *insns, size_t n)
+{
+	struct cache_ent *c = pw_xcalloc(1, sizeof(*c));
+
+	memcpy(c->key, key, PW_SHA256_HEX);
+	c->insns = pw_xmalloc(n * sizeof(*c->insns));
+	memcpy(c->insns, insns, n * sizeof(*c->insns));
+	c->n = n;
+	pthread_mutex_lock(&cache_lock);
+	c->next = cache_head;
+	cache_head = c;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void pw_seccomp_cache_clear(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	while (cache_head) {
+		struct cache_ent *c = cache_head;
+		cache_head = c->next;
+		free(c->insns);
+		free(c);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Is this plausibly a program libseccomp wrote?  The kernel checks the rest
+ * when it is installed. */
+static bool insns_sane(const struct sock_filter *f, size_t n)
+{
+	return n > 0 && n <= BPF_MAXINSNS && f[0].code == (BPF_LD | BPF_W | BPF_ABS) &&
+	       f[0].k == offsetof(struct seccomp_data, arch) && BPF_CLASS(f[n - 1].code) == BPF_RET;
+}
+
+/* Read KEY.bpf from the cache directory: a regular file of ours, not
+ * writable by others, a whole number of instructions.  NULL when absent or
+ * unfit (the caller recompiles and rewrites it). */
+static struct pw_seccomp_prog *disk_lookup(const char *dir, const char *key)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/%s.bpf", dir, key);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct pw_buf b = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
+	struct pw_seccomp_prog *p = NULL;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022))
+		return NULL;
+	if (pw_read_fd(fd, &b) == 0 && b.len % sizeof(struct sock_filter) == 0 &&
+	    insns_sane((const struct sock_filter *)(const void *)b.buf,
+		       b.len / sizeof(struct sock_filter)))
+		p = prog_new(b.buf, b.len / sizeof(struct sock_filter), PW_SECCOMP_DISK_CACHE);
+	pw_buf_release(&b);
+	return p;
+}
+
+/* Best effort: a cache that cannot be written only costs time. */
+static void disk_store(const char *dir, const char *key, const void *insns, size_t n)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/%s.bpf", dir, key);
+
+	if (pw_mkdir_p(dir, 0700) < 0)
+		return;
+	(void)pw_write_file_atomic(path, insns, n * sizeof(struct sock_filter), 0644);
+}
+
+/* ---- public entry points ---- */
+
+struct pw_seccomp_prog *pw_seccomp_compile_mem(const char *name, const char *data, size_t n,
+					       const struct pw_seccomp_opts *opts, struct pw_err *e)
+{
+	struct pw_buf out = PW_BUF_INIT(BPF_MAXINSNS * sizeof(struct sock_filter));
+	struct pw_seccomp_prog *p;
+	struct pw_sc_profile pr;
+	char key[PW_SHA256_HEX];
+	size_t count;
+	int r;
+
+	if (n > PW_SC_PROFILE_MAX) {
+		pw_err_set(e, E2BIG, "%s: larger than %u bytes", name, PW_SC_PROFILE_MAX);
+		errno = E2BIG;
+		return NULL;
+	}
+	cache_key(data, n, opts, key);
+	if ((p = mem_lookup(key)))
+		return p;
+	if (opts && opts->cache_dir && (p = disk_lookup(opts->cache_dir, key))) {
+		mem_store(key, p->insns, p->n);
+		return p;
+	}
+	r = pw_sc_profile_parse(&pr, name, data, n, e);
+	if (r == 0)
+		r = profile_compile(&pr, opts, &out, e);
+	pw_sc_profile_release(&pr);
+	if (r < 0) {
+		pw_buf_release(&out);
+		errno = -r;
+		return NULL;
+	}
+	count = out.len / sizeof(struct sock_filter);
+	p = prog_new(out.buf, count, PW_SECCOMP_COMPILED);
+	pw_buf_release(&out);
+	mem_store(key, p->insns, p->n);
+	if (opts && opts->cache_dir)
+		disk_store(opts->cache_dir, key, p->insns, p->n);
+	return p;
+}
+
+static bool is_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	return strchr(s, '/') || (n >= 5 && !strcmp(s + n - 5, ".json"));
+}
 
 struct pw_seccomp_prog *pw_seccomp_compile(const char *name_or_path,
-					   const struct pw_seccomp_opts *opts,
-					   struct pw_err *e)
+					   const struct pw_seccomp_opts *opts, struct pw_err *e)
 {
-	(void)opts;
-	pw_err_set(e, ENOSYS, "seccomp profile '%s': not built yet", name_or_path);
-	errno = ENOSYS;
-	return NULL;
+	struct pw_buf b = PW_BUF_INIT(PW_SC_PROFILE_MAX);
+	struct pw_seccomp_prog *p;
+	int r;
+
+	if (!is_path(name_or_path)) {
+		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++) {
+			const struct pw_seccomp_builtin_ent *be = &pw_seccomp_builtins[i];
+			if (!strcmp(be->name, name_or_path))
+				return pw_seccomp_compile_mem(be->path, be->data, be->len, opts, e);
+		}
+		for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
+			(void)pw_buf_addf(&b, "%s%s", i ? ", " : "", pw_seccomp_builtins[i].name);
+		pw_err_set(e, ENOENT,
+			   "unknown seccomp profile '%s' (built-in: %s; a path needs a '/' or a "
+			   ".json suffix)",
+			   name_or_path, b.len ? b.buf : "none");
+		pw_buf_release(&b);
+		errno = ENOENT;
+		return NULL;
+	}
+	r = pw_read_file(name_or_path, &b);
+	if (r < 0) {
+		if (r == -E2BIG)
+			pw_err_set(e, E2BIG, "%s: larger than %u bytes", name_or_path,
+				   PW_SC_PROFILE_MAX);
+		else
+			pw_err_sys(e, -r, "could not read seccomp profile '%s'", name_or_path);
+		pw_buf_release(&b);
+		errno = -r;
+		return NULL;
+	}
+	p = pw_seccomp_compile_mem(name_or_path, b.buf, b.len, opts, e);
+	pw_buf_release(&b);
+	return p;
 }
 
 void pw_seccomp_prog_free(struct pw_seccomp_prog *p)
 {
-	(void)p;
+	if (!p)
+		return;
+	free(p->insns);
+	free(p);
 }
 
+const void *pw_seccomp_prog_insns(const struct pw_seccomp_prog *p, size_t *count)
+{
+	*count = p->n;
+	return p->insns;
+}
+
+enum pw_seccomp_source pw_seccomp_prog_source(const struct pw_seccomp_prog *p)
+{
+	return p->source;
+}
+
+const char *pw_seccomp_builtin_name(size_t i)
+{
+	return i < pw_seccomp_nbuiltins ? pw_seccomp_builtins[i].name : NULL;
+}
+
+const char *pw_seccomp_builtin(const char *name, size_t *len)
+{
+	for (size_t i = 0; i < pw_seccomp_nbuiltins; i++)
+		if (!strcmp(pw_seccomp_builtins[i].name, name)) {
+			*len = pw_seccomp_builtins[i].len;
+			return pw_seccomp_builtins[i].data;
+		}
+	errno = ENOENT;
+	return NULL;
+}
+
+/* Only raw syscalls: this runs in the child between fork and exec. */
 int pw_seccomp_install(const struct pw_seccomp_prog *p)
 {
-	(void)p;
-	return -ENOSYS;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->fprog) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->fprog, 0, 0) < 0)
+		return -errno;
+	return 0;
 }

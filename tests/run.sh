@@ -67,10 +67,27 @@ for bin in ${UNIT_BINS:-}; do
 	tally "$name" "$log" $?
 done
 
-as_user=0
+as_user=0 USER_SRCDIR=$SRCDIR USER_PINWHEEL=$PINWHEEL STAGE=""
 if [ "$(id -u)" -eq 0 ] && [ "${PINWHEEL_ROOTLESS:-1}" = 1 ]; then
 	ensure_user && as_user=1
 	[ "$as_user" = 1 ] || echo "warning: could not create user $TEST_USER; rootless runs skipped"
+fi
+# The unprivileged user must be able to read the tests and run the binary.
+# A checkout below a private directory (mode 0700) is not reachable: then
+# stage a world-readable copy of what the tests use.
+if [ "$as_user" = 1 ] && ! setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
+	sh -c 'test -r "$1/tests/lib.sh" && test -x "$2"' sh "$SRCDIR" "$PINWHEEL" 2>/dev/null; then
+	STAGE=$(mktemp -d /tmp/pinwheel-stage.XXXXXX) || exit 1
+	trap 'rm -rf "$STAGE"' EXIT
+	chmod 755 "$STAGE" &&
+		mkdir -p "$STAGE/$BUILD" &&
+		for d in tests profiles examples; do
+			[ ! -d "$SRCDIR/$d" ] || cp -a "$SRCDIR/$d" "$STAGE/" || exit 1
+		done &&
+		cp -a "$PINWHEEL" "$STAGE/$BUILD/pinwheel" &&
+		{ [ ! -d "$SRCDIR/$BUILD/tests" ] || cp -a "$SRCDIR/$BUILD/tests" "$STAGE/$BUILD/"; } &&
+		chmod -R a+rX "$STAGE" || { echo "could not stage tests for $TEST_USER" >&2; exit 1; }
+	USER_SRCDIR=$STAGE USER_PINWHEEL=$STAGE/$BUILD/pinwheel
 fi
 
 for t in "$SRCDIR"/tests/t[0-9]*.sh; do
@@ -84,9 +101,10 @@ for t in "$SRCDIR"/tests/t[0-9]*.sh; do
 		log="$LOGS/$name.as-user.log"
 		(cd / && setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
 			--inh-caps=-all --bounding-set=-all \
-			env -i PATH="$PATH" HOME=/nonexistent SRCDIR="$SRCDIR" \
-			PINWHEEL="$PINWHEEL" BUILD="$BUILD" PINWHEEL_AS_USER=1 \
-			sh "$t") >"$log" 2>&1
+			env -i PATH="$PATH" HOME=/nonexistent SRCDIR="$USER_SRCDIR" \
+			PINWHEEL="$USER_PINWHEEL" BUILD="$BUILD" PINWHEEL_AS_USER=1 \
+			${PINWHEEL_NO_SKIP:+PINWHEEL_NO_SKIP=$PINWHEEL_NO_SKIP} \
+			sh "$USER_SRCDIR/tests/$name.sh") >"$log" 2>&1
 		tally "$name (as $TEST_USER)" "$log" $?
 	fi
 done

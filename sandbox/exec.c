@@ -1,0 +1,258 @@
+/* exec.c - the environment, pid 1 of the sandbox, and the exec of the
+ * command.
+ *
+ * pid 1 forks the command, then waits for signals: SIGCHLD (reap every
+ * child; when the command itself exits, report its wait status to the
+ * parent and exit, which makes the kernel kill whatever is left in the pid
+ * namespace), and the signals the parent forwards (sent on to every process
+ * of the sandbox with kill(-1, sig)).
+ *
+ * The command's process: rlimits, umask 022, chdir, no capabilities (unless
+ * --uid 0), no_new_privs, the seccomp filter last, then execve with the
+ * fixed environment.  A failure before execve is reported through the
+ * pipe (step + errno) with exit status 125, 126 (not executable) or 127
+ * (not found).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "pinwheel/fsutil.h"
+#include "pinwheel/seccomp.h"
+#include "sandbox-int.h"
+
+static void env_put(char ***env, size_t *n, char *kv)
+{
+	size_t i, k = strcspn(kv, "=");
+
+	for (i = 0; i < *n; i++)
+		if (!strncmp((*env)[i], kv, k + 1)) {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	*env = pw_xrealloc(*env, (*n + 2) * sizeof(**env));
+	(*env)[(*n)++] = kv;
+	(*env)[*n] = NULL;
+}
+
+char **sb_build_env(const struct pw_sandbox_spec *s)
+{
+	char **env = pw_xcalloc(1, sizeof(*env));
+	size_t n = 0, i;
+
+	env_put(&env, &n, pw_xstrdup("PATH=" PW_SANDBOX_PATH));
+	env_put(&env, &n, pw_xstrdup("HOME=/tmp/home"));
+	env_put(&env, &n, pw_xstrdup("TZ=UTC"));
+	env_put(&env, &n, pw_xstrdup("LC_ALL=C.UTF-8"));
+	if (s->source_date_epoch)
+		env_put(&env, &n, pw_xasprintf("SOURCE_DATE_EPOCH=%s", s->source_date_epoch));
+	for (i = 0; i < s->n_env; i++)
+		env_put(&env, &n, pw_xstrdup(s->env[i]));
+	return env;
+}
+
+void sb_free_env(char **env)
+{
+	size_t i;
+
+	if (!env)
+		return;
+	for (i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; env[i]; i++)
+		if (!strncmp(env[i], name, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+static int drop_caps(struct sb_ctx *c)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int cap;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return sb_step(c, errno, "clear ambient capabilities");
+	if (c->spec->uid == 0)
+		return 0; /* root-in-namespace keeps its namespace capabilities */
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return sb_step(c, errno, "drop capability %d", cap);
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0)
+		return sb_step(c, errno, "drop capabilities");
+	return 0;
+}
+
+/* execve, searching PATH of the sandbox environment for a bare name.
+ * Returns the errno that decides 126/127. */
+static int exec_command(struct sb_ctx *c)
+{
+	const char *cmd = c->argv[0], *path, *p;
+	char full[PATH_MAX];
+	int err = ENOENT;
+	bool seen_eacces = false;
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, c->argv, c->envp);
+		return errno;
+	}
+	path = env_get(c->envp, "PATH");
+	if (!path)
+		path = PW_SANDBOX_PATH;
+	for (p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t n = (size_t)(end - p);
+
+		if (n + strlen(cmd) + 2 <= sizeof(full)) {
+			if (n == 0)
+				snprintf(full, sizeof(full), "%s", cmd);
+			else
+				snprintf(full, sizeof(full), "%.*s/%s", (int)n, p, cmd);
+			execve(full, c->argv, c->envp);
+			err = errno;
+			if (err == EACCES)
+				seen_eacces = true;
+			else if (err != ENOENT && err != ENOTDIR)
+				return err;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	return seen_eacces ? EACCES : ENOENT;
+}
+
+static int write_self(const char *name, const char *data)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pw_write_all(fd, data, strlen(data));
+	close(fd);
+	return r;
+}
+
+/* With --emulate the outer namespace maps uid 0 (binfmt_misc's files belong
+ * to the namespace's root, so init must be that root to register); the
+ * command then gets its own uid in a nested user namespace that maps it
+ * onto the same host uid.  user.max_user_namespaces=1 outside allows just
+ * this one. */
+static int enter_inner_userns(struct sb_ctx *c)
+{
+	char map[64];
+	int r;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return sb_step(c, errno, "create the command's user namespace");
+	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->uid);
+	if ((r = write_self("uid_map", map)) < 0)
+		return sb_step(c, -r, "write the command's uid_map");
+	if ((r = write_self("setgroups", "deny")) < 0)
+		return sb_step(c, -r, "write the command's setgroups");
+	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->gid);
+	if ((r = write_self("gid_map", map)) < 0)
+		return sb_step(c, -r, "write the command's gid_map");
+	return 0;
+}
+
+__attribute__((noreturn)) static void command_main(struct sb_ctx *c)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	const char *cwd = s->cwd ? s->cwd : "/tmp/home";
+	sigset_t none;
+	int err, r;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (c->spec->emulate_arch && c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	if ((r = sb_child_rlimits(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	umask(022);
+	if (chdir(cwd) < 0) {
+		r = sb_step(c, errno, "chdir '%s'", cwd);
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	if ((r = drop_caps(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		err = errno;
+		sb_step(c, err, "set no_new_privs");
+		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
+	}
+	if (s->seccomp && (r = pw_seccomp_install(s->seccomp)) < 0) {
+		sb_step(c, -r, "install the seccomp filter");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	err = exec_command(c);
+	sb_step(c, err, "exec '%s'", c->argv[0]);
+	sb_child_fail(c, err, err == ENOENT ? PW_SANDBOX_EXIT_NOTFOUND : PW_SANDBOX_EXIT_NOEXEC);
+}
+
+void sb_child_init(struct sb_ctx *c)
+{
+	struct sb_msg m;
+	sigset_t set;
+	pid_t cmd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	cmd = fork();
+	if (cmd < 0) {
+		int r = sb_step(c, errno, "fork the command");
+
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	if (cmd == 0)
+		command_main(c);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si), st;
+		pid_t p;
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(-1, sig);
+			continue;
+		}
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (p != cmd)
+				continue;
+			memset(&m, 0, sizeof(m));
+			m.type = SB_MSG_STATUS;
+			m.wstatus = st;
+			(void)!write(c->report_wr, &m, sizeof(m));
+			/* Leaving kills the rest of the pid namespace. */
+			_exit(0);
+		}
+	}
+}

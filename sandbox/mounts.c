@@ -1,0 +1,593 @@
+/* mounts.c - the sandbox's file-system view, built by pid 1 of the new
+ * namespaces before the command starts.
+ *
+ * Order (each step names itself in the error on failure):
+ *  1. make every inherited mount private (host mount events stay out);
+ *  2. capture everything we need from the host as file descriptors while
+ *     the host view is still intact: detached recursive clones of every
+ *     --bind/--ro-bind source (made read-only, nosuid, nodev atomically
+ *     with mount_setattr before they are attached), O_PATH fds of the
+ *     layers, clones of the host's /dev nodes, the qemu binary;
+ *  3. mount a tmpfs "base" over /tmp of our private mount namespace: the
+ *     new root is either that tmpfs (no layers) or an overlay of the layers
+ *     with a writable upper dir on it (so writes to the root vanish with
+ *     the sandbox);
+ *  4. inside the root, with *at() calls resolved by openat2(RESOLVE_IN_ROOT)
+ *     (a layer's symlinks can never lead outside the root): /proc (a new
+ *     procfs for our pid namespace, /proc/sys read-only), /dev (tmpfs with
+ *     the host's null/zero/full/random/urandom/tty bound in, a devpts
+ *     instance, shm), /tmp (size-limited tmpfs), the user's binds, tmpfs
+ *     and symlinks in the order given, a minimal /etc when the root has no
+ *     /etc/passwd;
+ *  5. pivot_root(".", ".") into it and detach the old root.
+ * Device nodes are bound from the host, never mknod'ed (a user namespace
+ * cannot create usable ones anyway).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "pinwheel/fsutil.h"
+#include "sandbox-int.h"
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+#define N_DEV PW_ARRAY_SIZE(dev_nodes)
+
+struct captured {
+	int *bind_fds;    /* per spec bind: a detached mount, or -1 */
+	bool *bind_dir;
+	int *layer_fds;
+	int dev_fds[N_DEV];
+	int qemu_fd;
+};
+
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return (int)PW_TEMP_FAILURE_RETRY(syscall(SYS_openat2, rootfd, path, &how, sizeof(how)));
+}
+
+/* O_PATH fd of @path under the root, creating missing directories (and
+ * the last component as an empty file when @file).  Every component is
+ * resolved from the root, so symlinks made by layers stay inside it. */
+static int make_path(struct sb_ctx *c, int rootfd, const char *path, bool file)
+{
+	char prefix[PATH_MAX];
+	size_t len = strlen(path), i = 0;
+	int fd, parent = -1;
+
+	fd = open_in_root(rootfd, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : sb_step(c, errno, "open '%s' in the sandbox", path);
+	if (len >= sizeof(prefix))
+		return sb_step(c, ENAMETOOLONG, "mount point '%s'", path);
+	parent = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return sb_step(c, errno, "open the new root");
+	while (i < len) {
+		size_t start, n;
+		bool last;
+
+		while (path[i] == '/')
+			i++;
+		start = i;
+		n = strcspn(path + i, "/");
+		i += n;
+		if (n == 0)
+			break;
+		last = path[i + strspn(path + i, "/")] == '\0';
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		fd = open_in_root(rootfd, prefix, O_PATH);
+		if (fd < 0 && errno == ENOENT) {
+			char comp[NAME_MAX + 1];
+			int r;
+
+			if (n > NAME_MAX) {
+				close(parent);
+				return sb_step(c, ENAMETOOLONG, "mount point '%s'", path);
+			}
+			memcpy(comp, path + start, n);
+			comp[n] = '\0';
+			if (last && file) {
+				r = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+					   0644);
+				if (r >= 0)
+					close(r);
+			} else {
+				r = mkdirat(parent, comp, 0755);
+			}
+			if (r < 0 && errno != EEXIST) {
+				int err = errno;
+
+				close(parent);
+				return sb_step(c, err, "create mount point '%s'", prefix);
+			}
+			fd = open_in_root(rootfd, prefix, O_PATH);
+		}
+		if (fd < 0) {
+			int err = errno;
+
+			close(parent);
+			return sb_step(c, err, "open '%s' in the sandbox", prefix);
+		}
+		close(parent);
+		parent = fd;
+	}
+	return parent;
+}
+
+static int attach(struct sb_ctx *c, int mntfd, int rootfd, const char *dst, bool file)
+{
+	int fd = make_path(c, rootfd, dst, file), r;
+
+	if (fd < 0)
+		return fd;
+	r = move_mount(mntfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	if (r < 0)
+		r = sb_step(c, errno, "mount on '%s'", dst);
+	close(fd);
+	return r;
+}
+
+/* A detached tmpfs mount. */
+static int new_tmpfs(struct sb_ctx *c, const char *what, uint64_t size, const char *mode,
+		     unsigned attrs)
+{
+	char sz[32];
+	int fs, m;
+
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return sb_step(c, errno, "fsopen tmpfs for '%s'", what);
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
+	    (size && fsconfig(fs, FSCONFIG_SET_STRING, "size", sz, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+
+		close(fs);
+		return sb_step(c, err, "create tmpfs for '%s'", what);
+	}
+	m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (m < 0)
+		m = sb_step(c, errno, "fsmount tmpfs for '%s'", what);
+	close(fs);
+	return m;
+}
+
+static int capture(struct sb_ctx *c, struct captured *k)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	size_t i;
+
+	for (i = 0; i < s->n_binds; i++) {
+		const struct pw_bind *b = &s->binds[i];
+		struct mount_attr attr;
+		struct stat st;
+		int fd;
+
+		if (b->kind != PW_BIND_RO && b->kind != PW_BIND_RW)
+			continue;
+		fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (fd < 0)
+			return sb_step(c, errno, "bind '%s'", b->src);
+		k->bind_fds[i] = fd;
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				(b->kind == PW_BIND_RO ? MOUNT_ATTR_RDONLY : 0);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			return sb_step(c, errno, "make bind '%s' %s", b->src,
+				       b->kind == PW_BIND_RO ? "read-only" : "nosuid");
+		if (fstat(fd, &st) < 0)
+			return sb_step(c, errno, "stat '%s'", b->src);
+		k->bind_dir[i] = S_ISDIR(st.st_mode);
+	}
+	for (i = 0; i < s->n_layers; i++) {
+		k->layer_fds[i] = open(s->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (k->layer_fds[i] < 0)
+			return sb_step(c, errno, "layer '%s'", s->layers[i]);
+	}
+	for (i = 0; i < N_DEV; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
+		k->dev_fds[i] = open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (k->dev_fds[i] < 0)
+			return sb_step(c, errno, "bind host '%s'", p);
+	}
+	if (s->emulate_qemu) {
+		k->qemu_fd = open(s->emulate_qemu, O_PATH | O_CLOEXEC);
+		if (k->qemu_fd < 0)
+			return sb_step(c, errno, "--emulate interpreter '%s'", s->emulate_qemu);
+	}
+	return 0;
+}
+
+/* Mount the base tmpfs over /tmp and return an O_PATH fd of the new root
+ * (the base itself, or an overlay of the layers at base/root). */
+static int compose_root(struct sb_ctx *c, struct captured *k)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	struct pw_buf lower = PW_BUF_INIT(1 << 16);
+	int base, fs, m, rootfd, r;
+	size_t i;
+
+	base = new_tmpfs(c, "/", s->tmp_size, "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (base < 0)
+		return base;
+	if (move_mount(base, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		r = sb_step(c, errno, "mount the root tmpfs");
+		close(base);
+		return r;
+	}
+	if (s->n_layers == 0)
+		return base;
+	if (mkdirat(base, "upper", 0755) < 0 || mkdirat(base, "work", 0755) < 0 ||
+	    mkdirat(base, "root", 0755) < 0) {
+		r = sb_step(c, errno, "create overlay dirs");
+		close(base);
+		return r;
+	}
+	close(base);
+	for (i = 0; i < s->n_layers; i++)
+		pw_buf_addf(&lower, "%s/proc/self/fd/%d", i ? ":" : "", k->layer_fds[i]);
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		pw_buf_release(&lower);
+		return sb_step(c, errno, "fsopen overlay");
+	}
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", "/tmp/upper", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", "/tmp/work", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		r = sb_step(c, errno, "mount the overlay of %zu layers", s->n_layers);
+		pw_buf_release(&lower);
+		close(fs);
+		return r;
+	}
+	pw_buf_release(&lower);
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	close(fs);
+	if (m < 0)
+		return sb_step(c, errno, "fsmount overlay");
+	if (move_mount(m, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		r = sb_step(c, errno, "attach the overlay");
+		close(m);
+		return r;
+	}
+	rootfd = m;
+	return rootfd;
+}
+
+static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
+{
+	struct mount_attr attr;
+	int fs, m, fd, r = 0;
+
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return sb_step(c, errno, "fsopen proc");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		r = sb_step(c, errno, "mount proc");
+		close(fs);
+		return r;
+	}
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	close(fs);
+	if (m < 0)
+		return sb_step(c, errno, "fsmount proc");
+	r = attach(c, m, rootfd, "/proc", false);
+	if (r < 0)
+		goto out;
+	/* No nested user namespaces, whatever the seccomp profile (but the
+	 * one the command needs under --emulate, see exec.c). */
+	fd = openat(m, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || pw_write_all(fd, c->spec->emulate_arch && c->spec->uid ? "1\n" : "0\n", 2) < 0) {
+		r = sb_step(c, errno, "limit user.max_user_namespaces");
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if (c->spec->emulate_arch) {
+		r = sb_child_emulate(c, m, k->qemu_fd);
+		if (r < 0)
+			goto out;
+	}
+	fd = open_tree(m, "sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0) {
+		r = sb_step(c, errno, "bind /proc/sys");
+		goto out;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
+	    move_mount(fd, "", m, "sys", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = sb_step(c, errno, "make /proc/sys read-only");
+	close(fd);
+out:
+	close(m);
+	return r;
+}
+
+static int mount_dev(struct sb_ctx *c, int rootfd, struct captured *k)
+{
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" },       { "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+	};
+	int dev, fs, m, r;
+	size_t i;
+
+	dev = new_tmpfs(c, "/dev", 64u << 20, "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (dev < 0)
+		return dev;
+	r = attach(c, dev, rootfd, "/dev", false);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < N_DEV; i++) {
+		int fd = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+
+		if (fd < 0) {
+			r = sb_step(c, errno, "create /dev/%s", dev_nodes[i]);
+			goto out;
+		}
+		close(fd);
+		if (move_mount(k->dev_fds[i], "", dev, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			r = sb_step(c, errno, "bind /dev/%s", dev_nodes[i]);
+			goto out;
+		}
+	}
+	if (mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "pts", 0755) < 0) {
+		r = sb_step(c, errno, "create /dev/shm");
+		goto out;
+	}
+	for (i = 0; i < PW_ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0) {
+			r = sb_step(c, errno, "create /dev/%s", links[i][1]);
+			goto out;
+		}
+	fs = fsopen("devpts", FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		r = sb_step(c, errno, "fsopen devpts");
+		goto out;
+	}
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		r = sb_step(c, errno, "mount devpts");
+		close(fs);
+		goto out;
+	}
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	close(fs);
+	if (m < 0 || move_mount(m, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = sb_step(c, errno, "mount devpts");
+	if (m >= 0)
+		close(m);
+out:
+	close(dev);
+	return r;
+}
+
+static int mount_tmp(struct sb_ctx *c, int rootfd)
+{
+	int t, r;
+
+	t = new_tmpfs(c, "/tmp", c->spec->tmp_size, "1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (t < 0)
+		return t;
+	r = attach(c, t, rootfd, "/tmp", false);
+	if (r == 0 && mkdirat(t, "home", 0755) < 0)
+		r = sb_step(c, errno, "create /tmp/home");
+	close(t);
+	return r;
+}
+
+static int user_mounts(struct sb_ctx *c, int rootfd, struct captured *k)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n_binds; i++) {
+		const struct pw_bind *b = &s->binds[i];
+
+		switch (b->kind) {
+		case PW_BIND_RO:
+		case PW_BIND_RW:
+			r = attach(c, k->bind_fds[i], rootfd, b->dst, !k->bind_dir[i]);
+			break;
+		case PW_BIND_TMPFS: {
+			int t = new_tmpfs(c, b->dst, b->size ? b->size : s->tmp_size, "0755",
+					  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+			if (t < 0)
+				return t;
+			r = attach(c, t, rootfd, b->dst, false);
+			close(t);
+			break;
+		}
+		case PW_BIND_SYMLINK: {
+			const char *slash = strrchr(b->dst, '/');
+			char parent[PATH_MAX];
+			int pfd;
+
+			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - b->dst), b->dst);
+			pfd = make_path(c, rootfd, parent[0] ? parent : "/", false);
+			if (pfd < 0)
+				return pfd;
+			r = symlinkat(b->src, pfd, slash + 1);
+			if (r < 0)
+				r = sb_step(c, errno, "symlink '%s'", b->dst);
+			close(pfd);
+			break;
+		}
+		default:
+			r = 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int write_at(int dirfd, const char *name, const char *data)
+{
+	int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = pw_write_all(fd, data, strlen(data));
+	close(fd);
+	return r;
+}
+
+/* A root without /etc/passwd gets a minimal /etc: the sandbox user exists
+ * (whoami, getpwuid), localhost resolves, and nothing else (no
+ * resolv.conf: there is no network).  A read-only /etc is left alone. */
+static int minimal_etc(struct sb_ctx *c, int rootfd)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	char passwd[512], group[256];
+	int fd, etc, r;
+
+	fd = open_in_root(rootfd, "etc/passwd", O_PATH);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	etc = make_path(c, rootfd, "/etc", false);
+	if (etc < 0)
+		return errno == EROFS ? 0 : etc;
+	fd = openat(etc, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	close(etc);
+	if (fd < 0)
+		return sb_step(c, errno, "open /etc");
+	if (s->uid)
+		snprintf(passwd, sizeof(passwd),
+			 "root:x:0:0:root:/root:/bin/sh\n"
+			 "build:x:%u:%u:pinwheel build:/tmp/home:/bin/sh\n"
+			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+			 (unsigned)s->uid, (unsigned)s->gid);
+	else
+		snprintf(passwd, sizeof(passwd),
+			 "root:x:0:0:root:/tmp/home:/bin/sh\n"
+			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	if (s->gid)
+		snprintf(group, sizeof(group), "root:x:0:\nbuild:x:%u:\nnogroup:x:65534:\n",
+			 (unsigned)s->gid);
+	else
+		snprintf(group, sizeof(group), "root:x:0:\nnogroup:x:65534:\n");
+	r = write_at(fd, "passwd", passwd);
+	if (r == 0)
+		r = write_at(fd, "group", group);
+	if (r == 0)
+		r = write_at(fd, "hosts", "127.0.0.1\tlocalhost pinwheel\n::1\tlocalhost\n");
+	close(fd);
+	if (r < 0 && r != -EROFS && r != -EEXIST)
+		return sb_step(c, -r, "write a minimal /etc");
+	return 0;
+}
+
+int sb_child_mounts(struct sb_ctx *c)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	struct captured k;
+	struct mount_attr attr;
+	int rootfd = -1, r;
+	size_t i;
+
+	memset(&k, 0, sizeof(k));
+	k.bind_fds = pw_xcalloc(s->n_binds + 1, sizeof(int));
+	k.bind_dir = pw_xcalloc(s->n_binds + 1, sizeof(bool));
+	k.layer_fds = pw_xcalloc(s->n_layers + 1, sizeof(int));
+	for (i = 0; i < s->n_binds; i++)
+		k.bind_fds[i] = -1;
+	for (i = 0; i < s->n_layers; i++)
+		k.layer_fds[i] = -1;
+	for (i = 0; i < N_DEV; i++)
+		k.dev_fds[i] = -1;
+	k.qemu_fd = -1;
+
+	umask(0);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		r = sb_step(c, errno, "make mounts private");
+		goto out;
+	}
+	r = capture(c, &k);
+	if (r < 0)
+		goto out;
+	rootfd = compose_root(c, &k);
+	if (rootfd < 0) {
+		r = rootfd;
+		goto out;
+	}
+	r = mount_proc(c, rootfd, &k);
+	if (r == 0)
+		r = mount_dev(c, rootfd, &k);
+	if (r == 0)
+		r = mount_tmp(c, rootfd);
+	if (r == 0)
+		r = user_mounts(c, rootfd, &k);
+	if (r == 0)
+		r = minimal_etc(c, rootfd);
+	if (r < 0)
+		goto out;
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		r = sb_step(c, errno, "make the root nosuid");
+		goto out;
+	}
+	if (fchdir(rootfd) < 0) {
+		r = sb_step(c, errno, "chdir to the new root");
+		goto out;
+	}
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		r = sb_step(c, errno, "pivot_root");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		r = sb_step(c, errno, "detach the old root");
+		goto out;
+	}
+	if (chdir("/") < 0)
+		r = sb_step(c, errno, "chdir /");
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	for (i = 0; i < s->n_binds; i++)
+		if (k.bind_fds[i] >= 0)
+			close(k.bind_fds[i]);
+	for (i = 0; i < s->n_layers; i++)
+		if (k.layer_fds[i] >= 0)
+			close(k.layer_fds[i]);
+	for (i = 0; i < N_DEV; i++)
+		if (k.dev_fds[i] >= 0)
+			close(k.dev_fds[i]);
+	if (k.qemu_fd >= 0)
+		close(k.qemu_fd);
+	free(k.bind_fds);
+	free(k.bind_dir);
+	free(k.layer_fds);
+	if (r < 0)
+		errno = -r;
+	return r;
+}

@@ -1,0 +1,503 @@
+/* ns.c - pw_sandbox_run(): clone into new namespaces, write the id maps,
+ * release the child through the sync pipe, then wait, enforce --timeout
+ * and forward signals.
+ *
+ * Process structure.  pinwheel (the parent) clones one child with every
+ * namespace flag at once (user, mount, pid, net, ipc, uts, cgroup).  That
+ * child is pid 1 of the new pid namespace: it builds the root, then forks
+ * the command and stays as its init (sb_child_init in exec.c).  Why this
+ * shape:
+ *  - the sandbox dies with everything in it when its init dies (the kernel
+ *    kills the rest of a pid namespace), so daemonized grandchildren cannot
+ *    escape --timeout or the death of pinwheel;
+ *  - init sets PR_SET_PDEATHSIG(SIGKILL) and only then reads the sync pipe:
+ *    if pinwheel died before (or while) the child started, the read sees
+ *    EOF and the child exits, closing the start-up race of PDEATHSIG
+ *    (bubblewrap#633); pinwheel is single-threaded, so the "parent thread"
+ *    caveat of PDEATHSIG (bubblewrap#692) does not apply;
+ *  - the parent keeps the timeout: it is the process that must survive to
+ *    report, and SIGKILL of init from outside cannot be ignored or delayed
+ *    by anything inside.
+ */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "pinwheel/fsutil.h"
+#include "sandbox-int.h"
+
+#define SB_CLONE_FLAGS                                                         \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | \
+	 CLONE_NEWCGROUP)
+
+int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->step, sizeof(c->step), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+void sb_child_fail(struct sb_ctx *c, int err, int code)
+{
+	struct sb_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SB_MSG_FAIL;
+	m.err = err;
+	m.code = code;
+	memcpy(m.step, c->step, sizeof(m.step));
+	m.step[sizeof(m.step) - 1] = '\0';
+	(void)!write(c->report_wr, &m, sizeof(m));
+	_exit(code);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int read_sysctl(const char *path, long *v)
+{
+	char b[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = PW_TEMP_FAILURE_RETRY(read(fd, b, sizeof(b) - 1));
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	b[n] = '\0';
+	*v = strtol(b, NULL, 10);
+	return 0;
+}
+
+/* Why user namespaces are refused here, as "cause; fix", or NULL. */
+static const char *userns_cause(void)
+{
+	long v;
+
+	if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 &&
+	    v != 0)
+		return "unprivileged user namespaces are restricted by AppArmor "
+		       "(kernel.apparmor_restrict_unprivileged_userns=1); allow them with "
+		       "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor "
+		       "profile that grants 'userns' to pinwheel";
+	if (read_sysctl("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0)
+		return "user namespaces are disabled (user.max_user_namespaces=0); enable them "
+		       "with 'sysctl -w user.max_user_namespaces=15000'";
+	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
+		return "unprivileged user namespaces are disabled "
+		       "(kernel.unprivileged_userns_clone=0); enable them with "
+		       "'sysctl -w kernel.unprivileged_userns_clone=1'";
+	return NULL;
+}
+
+static int write_proc(pid_t pid, const char *name, const char *data)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pw_write_all(fd, data, strlen(data));
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int write_id_maps(pid_t pid, const struct pw_sandbox_spec *s, struct pw_err *e)
+{
+	char map[64];
+	int r;
+
+	/* --emulate: init is the namespace's root, see exec.c. */
+	uid_t in_uid = s->emulate_arch ? 0 : s->uid;
+	gid_t in_gid = s->emulate_arch ? 0 : s->gid;
+
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_uid, (unsigned)geteuid());
+	r = write_proc(pid, "uid_map", map);
+	if (r < 0)
+		return pw_err_sys(e, -r, "write uid_map");
+	r = write_proc(pid, "setgroups", "deny");
+	if (r < 0 && r != -ENOENT)
+		return pw_err_sys(e, -r, "write setgroups");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_gid, (unsigned)getegid());
+	r = write_proc(pid, "gid_map", map);
+	if (r < 0)
+		return pw_err_sys(e, -r, "write gid_map");
+	return 0;
+}
+
+/* Close every fd >= 3 but the two the child keeps. */
+static void close_other_fds(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		syscall(SYS_close_range, 3u, (unsigned)lo - 1, 0u);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0u);
+	syscall(SYS_close_range, (unsigned)hi + 1, ~0u, 0u);
+}
+
+/* In the clone: wait for the parent, then build the sandbox. */
+__attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, int report_rd,
+						 const sigset_t *oldmask)
+{
+	const char *hn;
+	int r;
+	char go;
+	ssize_t n;
+
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		r = sb_step(c, errno, "set the parent-death signal");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	close(sync_wr);
+	close(report_rd);
+	close_other_fds(c->sync_rd, c->report_wr);
+	/* PDEATHSIG is set: from now on pinwheel's death kills us.  If it
+	 * died before, its end of the pipe is closed and we read EOF. */
+	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
+	if (n != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	close(c->sync_rd);
+	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
+	if (sethostname(hn, strlen(hn)) < 0) {
+		r = sb_step(c, errno, "sethostname");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	if (!c->spec->net && (r = sb_child_lo_up(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	if ((r = sb_child_mounts(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	sb_child_init(c);
+}
+
+static pid_t do_clone(unsigned long flags, int *pidfd)
+{
+	struct clone_args ca;
+	long r;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	ca.exit_signal = SIGCHLD;
+	r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r < 0 && errno == ENOSYS) {
+		/* clone3 filtered by an outer seccomp policy: plain clone, then
+		 * a pidfd for our own unreaped child (its pid cannot be reused). */
+		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+		if (r > 0)
+			*pidfd = (int)syscall(SYS_pidfd_open, (pid_t)r, 0);
+	}
+	return (pid_t)r;
+}
+
+struct waiter {
+	pid_t pid;
+	int pidfd, sigfd, timerfd, report_rd;
+	bool reaped, report_eof, got_status, got_fail, term_sent, kill_sent;
+	int init_wstatus;
+	struct rusage ru;
+	struct sb_msg status, fail;
+	enum pw_limit limit;
+};
+
+static void arm_timer(int tfd, uint64_t ms)
+{
+	struct itimerspec it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)(ms / 1000);
+	it.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
+		it.it_value.tv_nsec = 1;
+	timerfd_settime(tfd, 0, &it, NULL);
+}
+
+static void send_init(struct waiter *w, int sig)
+{
+	if (w->reaped)
+		return;
+	if (w->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+	else
+		kill(w->pid, sig);
+}
+
+static void drain_report(struct waiter *w)
+{
+	struct sb_msg m;
+	ssize_t n;
+
+	for (;;) {
+		n = read(w->report_rd, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN: more later */
+		if (n == 0) {
+			w->report_eof = true;
+			return;
+		}
+		if ((size_t)n != sizeof(m))
+			continue;
+		m.step[sizeof(m.step) - 1] = '\0';
+		if (m.type == SB_MSG_FAIL && !w->got_fail) {
+			w->fail = m;
+			w->got_fail = true;
+		} else if (m.type == SB_MSG_STATUS) {
+			w->status = m;
+			w->got_status = true;
+		}
+	}
+}
+
+static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
+{
+	struct pollfd pf[3];
+
+	if (s->timeout_ms)
+		arm_timer(w->timerfd, s->timeout_ms);
+	while (!w->reaped || !w->report_eof) {
+		struct signalfd_siginfo si;
+		int n;
+
+		pf[0] = (struct pollfd){ w->report_eof ? -1 : w->report_rd, POLLIN, 0 };
+		pf[1] = (struct pollfd){ w->sigfd, POLLIN, 0 };
+		pf[2] = (struct pollfd){ w->timerfd, POLLIN, 0 };
+		n = poll(pf, 3, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Cannot wait properly: end the sandbox, reap it. */
+			send_init(w, SIGKILL);
+			if (!w->reaped && wait4(w->pid, &w->init_wstatus, 0, &w->ru) == w->pid)
+				w->reaped = true;
+			break;
+		}
+		if (pf[0].revents)
+			drain_report(w);
+		if (pf[2].revents & POLLIN) {
+			uint64_t ticks;
+
+			(void)!read(w->timerfd, &ticks, sizeof(ticks));
+			if (!w->term_sent) {
+				w->term_sent = true;
+				w->limit = PW_LIMIT_TIMEOUT;
+				send_init(w, SIGTERM);
+				arm_timer(w->timerfd, s->grace_ms);
+			} else if (!w->kill_sent) {
+				w->kill_sent = true;
+				send_init(w, SIGKILL);
+			}
+		}
+		while (pf[1].revents & POLLIN && read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD) {
+				send_init(w, (int)si.ssi_signo);
+				continue;
+			}
+		}
+		if (!w->reaped) {
+			pid_t p = wait4(w->pid, &w->init_wstatus, WNOHANG, &w->ru);
+
+			if (p == w->pid)
+				w->reaped = true;
+			else if (p < 0 && errno != EINTR)
+				w->reaped = true;
+		}
+		if (w->reaped && !w->report_eof) {
+			/* Every writer is gone once init and the command are:
+			 * read what is left, then EOF. */
+			int fl = fcntl(w->report_rd, F_GETFL);
+
+			fcntl(w->report_rd, F_SETFL, fl & ~O_NONBLOCK);
+			drain_report(w);
+		}
+	}
+}
+
+static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
+			struct pw_sandbox_result *res)
+{
+	int st = w->got_status ? w->status.wstatus : w->init_wstatus;
+
+	res->user_us = (uint64_t)w->ru.ru_utime.tv_sec * 1000000u + (uint64_t)w->ru.ru_utime.tv_usec;
+	res->sys_us = (uint64_t)w->ru.ru_stime.tv_sec * 1000000u + (uint64_t)w->ru.ru_stime.tv_usec;
+	res->max_rss_kib = (uint64_t)w->ru.ru_maxrss;
+	if (WIFEXITED(st)) {
+		res->exited = true;
+		res->exit_code = WEXITSTATUS(st);
+		res->status = res->exit_code;
+	} else {
+		res->exited = false;
+		res->signal = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
+		res->status = 128 + res->signal;
+	}
+	res->limit = w->limit;
+	if (res->limit == PW_LIMIT_NONE && !res->exited) {
+		if (res->signal == SIGXFSZ)
+			res->limit = PW_LIMIT_FSIZE;
+		else if (res->signal == SIGXCPU ||
+			 (res->signal == SIGKILL && s->cpu_s &&
+			  res->user_us + res->sys_us >= s->cpu_s * 1000000u))
+			res->limit = PW_LIMIT_CPU;
+	}
+}
+
+int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
+		   struct pw_sandbox_result *res, struct pw_err *e)
+{
+	struct sb_ctx c;
+	struct waiter w;
+	sigset_t set, oldmask;
+	int sync_p[2] = { -1, -1 }, rep_p[2] = { -1, -1 };
+	char *cgroup = NULL;
+	uint64_t t0 = now_us();
+	unsigned long flags = SB_CLONE_FLAGS | (s->net ? 0 : CLONE_NEWNET);
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&w, 0, sizeof(w));
+	w.pidfd = w.sigfd = w.timerfd = w.report_rd = -1;
+	res->exit_code = res->status = PW_SANDBOX_EXIT_SETUP;
+	if (!argv || !argv[0] || !argv[0][0])
+		return pw_err_set(e, EINVAL, "no command given");
+	r = pw_sandbox_spec_check(s, e);
+	if (r < 0)
+		return r;
+	if (s->emulate_arch && (r = sb_emulate_check(s, e)) < 0)
+		return r;
+
+	memset(&c, 0, sizeof(c));
+	c.spec = s;
+	c.argv = argv;
+	c.host_uid = geteuid();
+	c.envp = sb_build_env(s);
+	if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
+		r = pw_err_sys(e, errno, "pipe");
+		goto out;
+	}
+	c.sync_rd = sync_p[0];
+	c.report_wr = rep_p[1];
+	w.report_rd = rep_p[0];
+	fcntl(w.report_rd, F_SETFL, O_NONBLOCK);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, &oldmask);
+	w.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	w.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w.sigfd < 0 || w.timerfd < 0) {
+		r = pw_err_sys(e, errno, "signalfd");
+		goto out_mask;
+	}
+
+	w.pid = do_clone(flags, &w.pidfd);
+	if (w.pid < 0) {
+		int err = errno;
+		const char *why = (err == EPERM || err == ENOSPC || err == EACCES ||
+				   err == EUSERS || err == EINVAL) ? userns_cause() : NULL;
+
+		r = why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
+			: pw_err_sys(e, err, "create namespaces");
+		goto out_mask;
+	}
+	if (w.pid == 0) {
+		close(w.sigfd);
+		close(w.timerfd);
+		child_main(&c, sync_p[1], rep_p[0], &oldmask);
+	}
+	close(sync_p[0]);
+	sync_p[0] = -1;
+	close(rep_p[1]);
+	rep_p[1] = -1;
+
+	r = write_id_maps(w.pid, s, e);
+	if (r == 0 && s->pids_required && geteuid() == 0)
+		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
+	if (r < 0) {
+		send_init(&w, SIGKILL);
+		close(sync_p[1]);
+		sync_p[1] = -1;
+		wait4(w.pid, NULL, 0, NULL);
+		goto out_mask;
+	}
+	/* Release the child (which may have died: no SIGPIPE for us). */
+	{
+		struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+
+		sigaction(SIGPIPE, &ign, &old_pipe);
+		r = pw_write_all(sync_p[1], "g", 1);
+		sigaction(SIGPIPE, &old_pipe, NULL);
+		if (r < 0) {
+			r = pw_err_sys(e, -r, "release the sandbox");
+			send_init(&w, SIGKILL);
+		}
+	}
+	close(sync_p[1]);
+	sync_p[1] = -1;
+
+	wait_loop(&w, s);
+	res->wall_us = now_us() - t0;
+	fill_result(&w, s, res);
+	if (w.got_fail) {
+		int err = w.fail.err > 0 ? w.fail.err : EIO;
+		const char *why = (err == EPERM || err == EACCES) ? userns_cause() : NULL;
+
+		res->exit_code = res->status = w.fail.code;
+		res->exited = true;
+		r = why ? pw_err_set(e, err, "%s: %s: %s", w.fail.step, strerror(err), why)
+			: pw_err_sys(e, err, "%s", w.fail.step);
+	} else if (!w.got_status && !w.limit && w.reaped && WIFEXITED(w.init_wstatus) &&
+		   WEXITSTATUS(w.init_wstatus) == PW_SANDBOX_EXIT_SETUP) {
+		r = pw_err_set(e, EIO, "the sandbox exited during set-up");
+	}
+
+out_mask:
+	if (cgroup)
+		sb_cgroup_remove(cgroup);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+out:
+	if (w.sigfd >= 0) {
+		/* Drop what was queued for us while blocked. */
+		close(w.sigfd);
+	}
+	if (w.timerfd >= 0)
+		close(w.timerfd);
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	for (int i = 0; i < 2; i++) {
+		if (sync_p[i] >= 0)
+			close(sync_p[i]);
+		if (rep_p[i] >= 0)
+			close(rep_p[i]);
+	}
+	sb_free_env(c.envp);
+	return r;
+}
