@@ -196,6 +196,9 @@ int pw_deb_merge_into(int srcfd, int dstfd, struct pw_err *e)
 				break;
 			}
 			r = merge_dir(s, d, path, e);
+			/* Only empty directories are left behind. */
+			if (r == 0 && (r = pw_rm_rf_at(srcfd, nm)) < 0)
+				r = pw_err_sys(e, -r, "could not remove the staged '%s'", nm);
 		}
 	}
 	free_names(names, n);
@@ -308,8 +311,10 @@ static int fx_usrmerge(int rootfd, const struct fixup *f, struct pw_err *e)
 			r = merge_dir(s, d, target, e);
 			if (r < 0)
 				return r;
-			if (unlinkat(rootfd, f->path, AT_REMOVEDIR) < 0)
-				return pw_err_sys(e, errno, "fix-up '/%s': rmdir", f->path);
+			/* Only empty directories are left behind. */
+			r = pw_rm_rf_at(rootfd, f->path);
+			if (r < 0)
+				return pw_err_sys(e, -r, "fix-up '/%s': remove", f->path);
 		} else {
 			return pw_err_set(e, EEXIST, "fix-up '/%s': not a directory or link", f->path);
 		}
