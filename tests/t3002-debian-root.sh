@@ -5,7 +5,7 @@
 # a mirror that is down; a .deb whose bytes do not match its pin.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 26
+plan 27
 
 STORE="$T/store"
 run_cmd 0 "build the root of app" "$DRV" root --store "$STORE" --suite pwtest --arch amd64 \
