@@ -13,7 +13,10 @@
 # fresh directory, with `sync` (untimed) before every run so neither pays
 # for the other's write-back.  As root, tar gets --no-same-owner: pinwheel
 # never chowns, so tar should not be charged a chown per file either.
-# Prints each time, the medians and the ratio pw/tar (target <= 1.05).
+# BENCH_OUT=DIR puts the extracted trees there instead (e.g. a tmpfs such as
+# /dev/shm, to measure the extractors rather than a shared disk).
+# Prints each time, the medians and minima and the ratio pw/tar of the
+# medians (target <= 1.05).
 # Not part of `make check`.
 set -eu
 RUNS=${1:-5}
@@ -27,9 +30,10 @@ if [ -z "${BENCH_DIR:-}" ]; then
 	keep=0
 fi
 W="$BENCH_DIR"
+O="${BENCH_OUT:-$W}/out"
 cleanup() {
-	chmod -R u+w "$W/out" 2>/dev/null || true
-	rm -rf "$W/out"
+	chmod -R u+w "$O" 2>/dev/null || true
+	rm -rf "$O"
 	[ "$keep" = 1 ] || rm -rf "$W"
 }
 trap cleanup EXIT
@@ -60,11 +64,11 @@ tar_flags=""
 [ "$(id -u)" -eq 0 ] && tar_flags="--no-same-owner"
 
 now() { date +%s.%N; }
-# timed LABEL CMD...: run CMD into a fresh $W/out, print seconds
+# timed CMD...: run CMD (which writes into $O) after emptying $O, print seconds
 timed() {
-	chmod -R u+w "$W/out" 2>/dev/null || true
-	rm -rf "$W/out"
-	mkdir "$W/out"
+	chmod -R u+w "$O" 2>/dev/null || true
+	rm -rf "$O"
+	mkdir -p "$O"
 	sync
 	t0=$(now)
 	"$@" >/dev/null
@@ -73,7 +77,7 @@ timed() {
 }
 median() { sort -n | awk '{a[NR] = $1} END {m = int((NR + 1) / 2); if (NR % 2) print a[m]; else printf "%.3f\n", (a[m] + a[m + 1]) / 2}'; }
 
-echo "pw-unpack vs tar -xf $tar_flags, $RUNS runs each, alternating"
+echo "pw-unpack vs tar -xf $tar_flags, $RUNS runs each, alternating, into $O"
 for f in in.tar.xz in.tar.zst; do
 	echo "$f: $(stat -c %s "$W/$f") bytes, $(cat "$W/in.size") bytes of tar, $(cat "$W/in.files") entries"
 	: >"$W/t.tar"
@@ -81,8 +85,8 @@ for f in in.tar.xz in.tar.zst; do
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		# shellcheck disable=SC2086
-		a=$(timed tar $tar_flags -C "$W/out" -xf "$W/$f")
-		b=$(timed "$U" "$W/$f" "$W/out/x")
+		a=$(timed tar $tar_flags -C "$O" -xf "$W/$f")
+		b=$(timed "$U" "$W/$f" "$O/x")
 		echo "$a" >>"$W/t.tar"
 		echo "$b" >>"$W/t.pw"
 		printf '  run %d: tar %6.2fs  pw-unpack %6.2fs\n' "$((i + 1))" "$a" "$b"
@@ -90,6 +94,8 @@ for f in in.tar.xz in.tar.zst; do
 	done
 	mt=$(median <"$W/t.tar")
 	mp=$(median <"$W/t.pw")
-	printf '%s: median tar %.2fs, pw-unpack %.2fs, ratio pw/tar %.3f\n' "$f" "$mt" "$mp" \
-		"$(echo "$mp / $mt" | bc -l)"
+	nt=$(sort -n "$W/t.tar" | head -1)
+	np=$(sort -n "$W/t.pw" | head -1)
+	printf '%s: median tar %.2fs, pw-unpack %.2fs, ratio pw/tar %.3f (minima %.2fs %.2fs, %.3f)\n' \
+		"$f" "$mt" "$mp" "$(echo "$mp / $mt" | bc -l)" "$nt" "$np" "$(echo "$np / $nt" | bc -l)"
 done

@@ -1,8 +1,10 @@
 /* unpack.c - safe extraction with libarchive (contract in unpack.h).
  *
  * Shape: the archive's first bytes choose the path.
- *   zip        one libarchive reader on the fd (seekable reader when the fd
- *              is a regular file, so data-descriptor entries work);
+ *   zip        libarchive's seekable zip reader on the fd (so the central
+ *              directory gives modes and symlinks, and data-descriptor
+ *              entries work); a zip on a pipe is first copied into a
+ *              memfd, capped at max_bytes;
  *   tar, .deb  two threads, like `tar -xf` with an external decompressor:
  *              a producer thread runs a "raw" libarchive reader with the
  *              gzip/xz/zstd/bzip2 filters (for a .deb, on the data.tar.*
@@ -29,17 +31,20 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "pinwheel/fsutil.h"
 #include "pinwheel/unpack.h"
 
 #define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
-#define Q_SLOTS 8                  /* queue depth between the threads */
-#define Q_SLOT_SIZE (512u << 10)   /* bytes of decompressed tar per slot */
-#define WALK_CACHE 64              /* cached directory fds (depth) */
-#define QNAME 200                  /* bytes of an entry name in a message */
+#define Q_SLOTS 8		  /* queue depth between the threads */
+#define Q_SLOT_SIZE (512u << 10)  /* bytes of decompressed tar per slot */
+#define WALK_CACHE 64		  /* cached directory fds (depth) */
+#define QNAME 200		  /* bytes of an entry name in a message */
 
 /* ---------------------------------------------------------------- input */
 
@@ -49,8 +54,8 @@ struct src {
 	int fd;
 	bool seekable; /* a regular file: offsets below are base-relative */
 	off_t base;
-	int64_t pos;  /* logical offset of the next byte handed out */
-	size_t pre;   /* read-ahead bytes at buf[0] not yet handed out */
+	int64_t pos; /* logical offset of the next byte handed out */
+	size_t pre;  /* read-ahead bytes at buf[0] not yet handed out */
 	unsigned char *buf;
 };
 
@@ -67,6 +72,10 @@ static int src_init(struct src *s, int fd, struct pw_err *e)
 		return pw_err_sys(e, errno, "cannot stat the archive");
 	s->base = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
 	s->seekable = s->base >= 0;
+	/* Read-ahead matters when the blob is not in the page cache; the
+	 * advice is only a hint, so its failure is not an error. */
+	if (s->seekable)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	/* Read ahead until the magic numbers we look at (8 bytes) are in. */
 	while (s->pre < 8) {
 		n = PW_TEMP_FAILURE_RETRY(read(fd, s->buf + s->pre, SRC_BUF_SIZE - s->pre));
@@ -130,6 +139,52 @@ static la_int64_t src_seek(struct archive *a, void *p, la_int64_t off, int whenc
 	return to;
 }
 
+/* A zip read from a pipe: the streaming zip reader only sees the local
+ * headers, which lack the Unix modes (symlinks would come out as files), so
+ * copy it into an anonymous memory file (at most @max bytes) and read that
+ * with the seekable reader.  *mfd receives the new fd (caller closes). */
+static int src_spool(struct src *s, uint64_t max, int *mfd, struct pw_err *e)
+{
+	uint64_t total = s->pre;
+	int fd, r;
+
+	fd = memfd_create("pinwheel-zip", MFD_CLOEXEC);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "cannot create a memory file for the zip");
+	r = pw_write_all(fd, s->buf, s->pre);
+	while (r == 0) {
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
+
+		if (n < 0) {
+			r = pw_err_sys(e, errno, "cannot read the archive");
+			break;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > max) {
+			r = pw_err_set(e, EFBIG, "zip archive on a pipe larger than %llu bytes",
+				       (unsigned long long)max);
+			break;
+		}
+		r = pw_write_all(fd, s->buf, (size_t)n);
+		if (r < 0)
+			r = pw_err_sys(e, -r, "cannot write the memory file for the zip");
+	}
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = pw_err_sys(e, errno, "cannot rewind the memory file");
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	s->fd = *mfd = fd;
+	s->base = 0;
+	s->pos = 0;
+	s->pre = 0;
+	s->seekable = true;
+	return 0;
+}
+
 static int src_open(struct archive *a, struct src *s, bool seek)
 {
 	archive_read_set_callback_data(a, s);
@@ -163,7 +218,7 @@ struct pipeq {
 	unsigned char *slot[Q_SLOTS];
 	size_t len[Q_SLOTS];
 	unsigned head, count; /* ring of filled slots */
-	bool held;            /* slot[head] is lent to the tar reader */
+	bool held;	      /* slot[head] is lent to the tar reader */
 	bool eof, stop;
 	int err; /* producer's -errno, detail in perr */
 	struct pw_err perr;
@@ -379,8 +434,8 @@ struct dirfix {
 
 struct walk {
 	int root;
-	unsigned depth;         /* cached components, <= WALK_CACHE */
-	int fd[WALK_CACHE];     /* fd[i]: directory of components 0..i */
+	unsigned depth;		/* cached components, <= WALK_CACHE */
+	int fd[WALK_CACHE];	/* fd[i]: directory of components 0..i */
 	size_t end[WALK_CACHE]; /* length of path through component i */
 	char path[PW_UNPACK_PATH_MAX + 1];
 };
@@ -395,7 +450,7 @@ struct writer {
 	struct dirfix *fix;
 	size_t nfix, afix;
 	struct archive_entry *ent;
-	char qname[QNAME];       /* the current entry's name, quoted */
+	char qname[QNAME];		    /* the current entry's name, quoted */
 	char path[PW_UNPACK_PATH_MAX + 1];  /* its normalised path */
 	char lpath[PW_UNPACK_PATH_MAX + 1]; /* a hardlink's normalised target */
 	struct pw_err *e;
@@ -446,8 +501,8 @@ static void walk_trim(struct walk *k, unsigned keep)
 }
 
 /* Explain why component path[0..len) could not be entered. */
-static int walk_fail(struct writer *w, int pfd, const char *name, const char *path,
-		     size_t len, int err)
+static int walk_fail(struct writer *w, int pfd, const char *name, const char *path, size_t len,
+		     int err)
 {
 	char q[QNAME];
 	struct stat st;
@@ -482,10 +537,12 @@ static int walk_to(struct writer *w, const char *path, size_t plen, bool create,
 	while (i < k->depth && k->end[i] <= plen && memcmp(k->path, path, k->end[i]) == 0 &&
 	       (k->end[i] == plen || path[k->end[i]] == '/'))
 		i++;
-	walk_trim(k, i);
 	if (i > 0)
 		pos = k->end[i - 1] + 1;
 	cur = i > 0 ? k->fd[i - 1] : k->root;
+	/* Deeper cached components stay cached unless we go elsewhere. */
+	if (pos < plen)
+		walk_trim(k, i);
 	while (pos < plen) {
 		const char *slash = memchr(path + pos, '/', plen - pos);
 		size_t end = slash ? (size_t)(slash - path) : plen;
@@ -501,7 +558,7 @@ static int walk_to(struct writer *w, const char *path, size_t plen, bool create,
 					close(transient);
 				return ent_sys(w, err, "create directory", name);
 			}
-			add_fix(w, path, end, 0755, (struct timespec){ 0, 0 });
+			add_fix(w, path, end, 0755, (struct timespec){0, 0});
 			fd2 = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (fd2 < 0) {
@@ -559,7 +616,7 @@ static int exists_err(struct writer *w, int pfd, const char *name)
 
 static struct timespec ent_mtime(struct archive_entry *ent)
 {
-	struct timespec ts = { 0, 0 };
+	struct timespec ts = {0, 0};
 
 	if (archive_entry_mtime_is_set(ent)) {
 		ts.tv_sec = archive_entry_mtime(ent);
@@ -637,7 +694,8 @@ static int put_file(struct writer *w, struct archive *a, int pfd, const char *na
 
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return errno == EEXIST ? exists_err(w, pfd, name) : ent_sys(w, errno, "create", w->path);
+		return errno == EEXIST ? exists_err(w, pfd, name)
+				       : ent_sys(w, errno, "create", w->path);
 	r = write_data(w, a, fd);
 	if (r == 0 && (mode & w->umask) && fchmod(fd, mode) < 0)
 		r = ent_sys(w, errno, "chmod", w->path);
@@ -746,7 +804,8 @@ static int put_entry(struct writer *w, struct archive *a)
 		raw = "";
 	pw_unpack_quote(raw, strlen(raw), w->qname, sizeof(w->qname));
 	if (++w->nentries > w->max_entries)
-		return ent_err(w, E2BIG, "more than %llu entries", (unsigned long long)w->max_entries);
+		return ent_err(w, E2BIG, "more than %llu entries",
+			       (unsigned long long)w->max_entries);
 	r = pw_unpack_path(raw, strlen(raw), w->strip, w->subdir, w->path, &why);
 	if (r < 0)
 		return ent_err(w, -r, "%s", why.msg);
@@ -818,10 +877,11 @@ static int apply_fixes(struct writer *w)
 	size_t i;
 	int r = 0;
 
-	qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
+	if (w->nfix > 1)
+		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
 	for (i = 0; i < w->nfix && r == 0; i++) {
 		struct dirfix *f = &w->fix[i];
-		struct timespec ts[2] = { f->mtime, f->mtime };
+		struct timespec ts[2] = {f->mtime, f->mtime};
 		const char *name;
 		int pfd, fd;
 		bool owned;
@@ -858,8 +918,8 @@ static int extract_all(struct writer *w, struct archive *a)
 			if (err == ENOMEM)
 				return pw_err_set(w->e, ENOMEM, "out of memory");
 			if (w->nentries == 0)
-				return pw_err_set(w->e, EBADMSG, "not a tar, zip or .deb archive: %s",
-						  la_msg(a));
+				return pw_err_set(w->e, EBADMSG,
+						  "not a tar, zip or .deb archive: %s", la_msg(a));
 			return pw_err_set(w->e, EBADMSG, "corrupt archive after entry '%s': %s",
 					  w->qname, la_msg(a));
 		}
@@ -895,13 +955,14 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	struct pw_err why = PW_ERR_INIT;
 	char subdir[PW_UNPACK_PATH_MAX + 1];
 	struct writer w;
-	struct src s = { .fd = -1, .buf = NULL };
+	struct src s = {.fd = -1, .buf = NULL};
 	struct pipeq q;
 	struct archive *a = NULL;
 	pthread_t th;
 	bool threaded = false;
 	enum kind kind;
-	int r, pr;
+	int r, pr, spool_fd = -1;
+	locale_t utf8 = (locale_t)0, old_locale = (locale_t)0;
 
 	memset(&w, 0, sizeof(w));
 	w.walk.root = dest_dirfd;
@@ -921,22 +982,35 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	w.umask = umask(022);
 	umask(w.umask);
 
+	/* Entry names are bytes; libarchive's zip reader converts names
+	 * flagged UTF-8 to the thread's locale and drops them when that
+	 * fails, as it does for anything non-ASCII in the "C" locale.  A
+	 * UTF-8 LC_CTYPE for this thread alone makes that an identity.  (The
+	 * tar reader keeps pax UTF-8 names as they are; the conversion costs
+	 * time there, so it is left alone.) */
 	r = src_init(&s, archive_fd, e);
 	if (r < 0)
 		goto out;
+	kind = sniff(&s);
+	utf8 = kind == KIND_ZIP ? newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0) : (locale_t)0;
+	if (utf8)
+		old_locale = uselocale(utf8);
 	if (s.pre == 0) {
 		r = pw_err_set(e, EBADMSG, "empty input: not an archive");
 		goto out;
 	}
-	kind = sniff(&s);
 	a = archive_read_new();
 	if (!a) {
 		r = pw_err_set(e, ENOMEM, "out of memory");
 		goto out;
 	}
 	if (kind == KIND_ZIP) {
-		pr = s.seekable ? archive_read_support_format_zip_seekable(a)
-				: archive_read_support_format_zip_streamable(a);
+		if (!s.seekable) {
+			r = src_spool(&s, w.max_bytes, &spool_fd, e);
+			if (r < 0)
+				goto out;
+		}
+		pr = archive_read_support_format_zip_seekable(a);
 		if (pr != ARCHIVE_OK || src_open(a, &s, true) != ARCHIVE_OK) {
 			r = pw_err_set(e, EBADMSG, "corrupt zip archive: %s", la_msg(a));
 			goto out;
@@ -978,6 +1052,12 @@ out:
 	if (a)
 		archive_read_free(a);
 	free(s.buf);
+	if (spool_fd >= 0)
+		close(spool_fd);
+	if (utf8) {
+		uselocale(old_locale);
+		freelocale(utf8);
+	}
 	if (r == 0 && stats) {
 		stats->entries = w.extracted;
 		stats->bytes = w.written;
@@ -991,7 +1071,8 @@ char *pw_unpack_opts_key(const struct pw_unpack_opts *opts)
 	char sub[PW_UNPACK_PATH_MAX + 1];
 	const char *s = opts->subdir ? opts->subdir : "";
 
-	if (opts->subdir && pw_unpack_path(opts->subdir, strlen(opts->subdir), 0, NULL, sub, NULL) == 1)
+	if (opts->subdir &&
+	    pw_unpack_path(opts->subdir, strlen(opts->subdir), 0, NULL, sub, NULL) == 1)
 		s = sub;
 	return pw_xasprintf("strip=%u;subdir=%s", opts->strip, s);
 }

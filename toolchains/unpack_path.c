@@ -63,8 +63,8 @@ static long under_dir(const char *path, size_t plen, const char *dir, size_t dle
 	return (long)dlen + 1;
 }
 
-int pw_unpack_path(const char *raw, size_t len, unsigned strip, const char *subdir,
-		   char *out, struct pw_err *e)
+int pw_unpack_path(const char *raw, size_t len, unsigned strip, const char *subdir, char *out,
+		   struct pw_err *e)
 {
 	size_t i = 0, o = 0, comps = 0;
 	long rest;

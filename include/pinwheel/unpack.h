@@ -43,12 +43,12 @@
 #include "pinwheel/common.h"
 
 #define PW_UNPACK_PATH_MAX 4095 /* bytes of a normalised entry path */
-#define PW_UNPACK_NAME_MAX 255  /* bytes of one path component */
+#define PW_UNPACK_NAME_MAX 255	/* bytes of one path component */
 #define PW_UNPACK_DEFAULT_MAX_ENTRIES 1000000ull
 #define PW_UNPACK_DEFAULT_MAX_BYTES (16ull << 30)
 
 struct pw_unpack_opts {
-	unsigned strip;       /* leading path components to drop (tar --strip-components) */
+	unsigned strip;	      /* leading path components to drop (tar --strip-components) */
 	const char *subdir;   /* only entries under this relative path (after strip),
 			       * which becomes the root of the tree; or NULL */
 	uint64_t max_entries; /* 0: default 1,000,000 */
@@ -57,14 +57,15 @@ struct pw_unpack_opts {
 
 struct pw_unpack_stats {
 	uint64_t entries; /* entries extracted (skipped ones not counted) */
-	uint64_t bytes;   /* bytes of file data written */
+	uint64_t bytes;	  /* bytes of file data written */
 };
 
 /* Extract the archive readable from @archive_fd (from its current offset)
  * into the directory @dest_dirfd, which should be empty.  Returns 0 or
  * -errno with e->msg naming the entry ("entry '../x': path leaves the
- * destination").  @stats may be NULL.  @archive_fd may be a pipe; a zip
- * needs a seekable fd for entries written with data descriptors.  Uses one
+ * destination").  @stats may be NULL.  @archive_fd may be a pipe (a zip
+ * on a pipe is first copied into a memfd, at most max_bytes, because zip
+ * needs its central directory).  Uses one
  * helper thread for decompression while the calling thread writes files;
  * the thread is joined before returning. */
 int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *opts,
@@ -83,8 +84,8 @@ char *pw_unpack_opts_key(const struct pw_unpack_opts *opts);
  * when strip/subdir drop it.  Errors (message without the entry name, e.g.
  * "absolute path"): -EPERM absolute path or ".." component (checked before
  * stripping), -EINVAL empty or NUL byte, -ENAMETOOLONG. */
-int pw_unpack_path(const char *raw, size_t len, unsigned strip, const char *subdir,
-		   char *out, struct pw_err *e);
+int pw_unpack_path(const char *raw, size_t len, unsigned strip, const char *subdir, char *out,
+		   struct pw_err *e);
 
 /* Check a symlink target, which is data and may point anywhere: non-empty,
  * no NUL byte, at most PW_UNPACK_PATH_MAX bytes.  0, -EINVAL or

@@ -33,7 +33,7 @@ static int count_entries(const char *dir)
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	struct pw_unpack_opts o = { .max_entries = 1000, .max_bytes = 4 << 20 };
+	struct pw_unpack_opts o = {.max_entries = 1000, .max_bytes = 4 << 20};
 	struct pw_err e = PW_ERR_INIT;
 	int afd, dfd;
 

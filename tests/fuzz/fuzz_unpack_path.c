@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return 0;
 	/* first byte: strip count and whether to use a subdir */
 	strip = data[0] & 3;
-	r = pw_unpack_path((const char *)data + 1, size - 1, strip,
-			   (data[0] & 4) ? "a/b" : NULL, out, &e);
+	r = pw_unpack_path((const char *)data + 1, size - 1, strip, (data[0] & 4) ? "a/b" : NULL,
+			   out, &e);
 	if (r == 1)
 		check_safe(out);
 	else if (r < 0 && (e.msg[0] == '\0' || strchr(e.msg, '\n')))

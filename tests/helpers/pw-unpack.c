@@ -20,10 +20,10 @@ static const struct {
 	int code;
 	const char *name;
 } names[] = {
-	{ EPERM, "EPERM" }, { EINVAL, "EINVAL" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-	{ E2BIG, "E2BIG" }, { EFBIG, "EFBIG" }, { EBADMSG, "EBADMSG" },
-	{ ENOENT, "ENOENT" }, { ENOTSUP, "ENOTSUP" }, { EACCES, "EACCES" },
-	{ ENOSPC, "ENOSPC" }, { EIO, "EIO" }, { ENOMEM, "ENOMEM" },
+    {EPERM, "EPERM"},	{EINVAL, "EINVAL"},   {ENAMETOOLONG, "ENAMETOOLONG"},
+    {E2BIG, "E2BIG"},	{EFBIG, "EFBIG"},     {EBADMSG, "EBADMSG"},
+    {ENOENT, "ENOENT"}, {ENOTSUP, "ENOTSUP"}, {EACCES, "EACCES"},
+    {ENOSPC, "ENOSPC"}, {EIO, "EIO"},	      {ENOMEM, "ENOMEM"},
 };
 
 static const char *errname(int code)
@@ -37,14 +37,15 @@ static const char *errname(int code)
 static int usage(void)
 {
 	fputs("usage: pw-unpack ARCHIVE|- DESTDIR [--strip N] [--subdir P] [--max-bytes N] "
-	      "[--max-entries N] [--cleanup]\n", stderr);
+	      "[--max-entries N] [--cleanup]\n",
+	      stderr);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct pw_unpack_opts o = { 0 };
-	struct pw_unpack_stats st = { 0 };
+	struct pw_unpack_opts o = {0};
+	struct pw_unpack_stats st = {0};
 	struct pw_err e = PW_ERR_INIT;
 	uint64_t v;
 	bool cleanup = false;

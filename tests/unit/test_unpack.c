@@ -117,7 +117,7 @@ static void test_link_target_and_quote(void **state)
 
 static void test_opts_key(void **state)
 {
-	struct pw_unpack_opts o = { .strip = 1, .subdir = "./python//install/" };
+	struct pw_unpack_opts o = {.strip = 1, .subdir = "./python//install/"};
 	char *k;
 
 	(void)state;
@@ -138,7 +138,7 @@ struct ent {
 	const char *name;
 	const char *data; /* file data, or link target */
 	mode_t perm;
-	int hard;         /* data names a hardlink target */
+	int hard; /* data names a hardlink target */
 };
 
 /* Write @n entries as @format/@filter into a memfd; returns it at offset 0. */
@@ -228,16 +228,16 @@ static void slurp(const char *rel, char *buf, size_t n)
 static void test_extract_tar_kinds(void **state)
 {
 	static const struct ent ents[] = {
-		{ AE_IFDIR, "pkg/", NULL, 0750, 0 },
-		{ AE_IFREG, "pkg/bin/tool", "#!/bin/sh\n", 04755, 0 },
-		{ AE_IFREG, "pkg/data", "hello\n", 0664, 0 },
-		{ AE_IFLNK, "pkg/python3", "/usr/bin/python3.11", 0777, 0 },
-		{ AE_IFREG, "pkg/hl", "pkg/data", 0, 1 },
-		{ AE_IFDIR, "pkg/ro", NULL, 0555, 0 },
-		{ AE_IFREG, "pkg/ro/f", "x", 0444, 0 },
+	    {AE_IFDIR, "pkg/", NULL, 0750, 0},
+	    {AE_IFREG, "pkg/bin/tool", "#!/bin/sh\n", 04755, 0},
+	    {AE_IFREG, "pkg/data", "hello\n", 0664, 0},
+	    {AE_IFLNK, "pkg/python3", "/usr/bin/python3.11", 0777, 0},
+	    {AE_IFREG, "pkg/hl", "pkg/data", 0, 1},
+	    {AE_IFDIR, "pkg/ro", NULL, 0555, 0},
+	    {AE_IFREG, "pkg/ro/f", "x", 0444, 0},
 	};
-	struct pw_unpack_opts o = { .strip = 1 };
-	struct pw_unpack_stats st = { 0 };
+	struct pw_unpack_opts o = {.strip = 1};
+	struct pw_unpack_stats st = {0};
 	struct pw_err e = PW_ERR_INIT;
 	struct stat s1, s2;
 	char buf[64], lnk[64];
@@ -245,7 +245,9 @@ static void test_extract_tar_kinds(void **state)
 
 	(void)state;
 	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ,
-					  ents, PW_ARRAY_SIZE(ents)), &o, &st, &e), 0);
+					  ents, PW_ARRAY_SIZE(ents)),
+				&o, &st, &e),
+			 0);
 	assert_int_equal(st.entries, 6); /* "pkg/" itself is stripped away */
 	assert_int_equal(st.bytes, 10 + 6 + 1);
 	assert_int_equal(fstatat(dfd, "bin/tool", &s1, AT_SYMLINK_NOFOLLOW), 0);
@@ -273,19 +275,19 @@ static void test_extract_tar_kinds(void **state)
 static void test_extract_zip_subdir(void **state)
 {
 	static const struct ent ents[] = {
-		{ AE_IFREG, "python/install/bin/python3", "elf", 0755, 0 },
-		{ AE_IFREG, "python/build/junk", "junk", 0644, 0 },
-		{ AE_IFREG, "python/install/lib/x.py", "pass\n", 0644, 0 },
+	    {AE_IFREG, "python/install/bin/python3", "elf", 0755, 0},
+	    {AE_IFREG, "python/build/junk", "junk", 0644, 0},
+	    {AE_IFREG, "python/install/lib/x.py", "pass\n", 0644, 0},
 	};
-	struct pw_unpack_opts o = { .subdir = "python/install" };
-	struct pw_unpack_stats st = { 0 };
+	struct pw_unpack_opts o = {.subdir = "python/install"};
+	struct pw_unpack_stats st = {0};
 	struct pw_err e = PW_ERR_INIT;
 	struct stat s;
 	char buf[16];
 
 	(void)state;
-	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)),
-				&o, &st, &e), 0);
+	assert_int_equal(
+	    unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)), &o, &st, &e), 0);
 	assert_int_equal(st.entries, 2);
 	slurp("lib/x.py", buf, sizeof(buf));
 	assert_string_equal(buf, "pass\n");
@@ -295,45 +297,50 @@ static void test_extract_zip_subdir(void **state)
 	assert_int_equal(fstatat(dfd, "junk", &s, AT_SYMLINK_NOFOLLOW), -1);
 
 	o.subdir = "nothere";
-	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)),
-				&o, &st, &e), -ENOENT);
+	assert_int_equal(
+	    unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)), &o, &st, &e),
+	    -ENOENT);
 	assert_string_equal(e.msg, "no entry under subdir 'nothere'");
 	o.subdir = "../x";
-	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)),
-				&o, &st, &e), -EINVAL);
+	assert_int_equal(
+	    unpack(mkarchive(ARCHIVE_FORMAT_ZIP, -1, ents, PW_ARRAY_SIZE(ents)), &o, &st, &e),
+	    -EINVAL);
 }
 
 static void test_extract_rejects(void **state)
 {
 	static const struct ent evil[] = {
-		{ AE_IFLNK, "l", "/tmp", 0777, 0 },
-		{ AE_IFREG, "l/x", "boom", 0644, 0 },
+	    {AE_IFLNK, "l", "/tmp", 0777, 0},
+	    {AE_IFREG, "l/x", "boom", 0644, 0},
 	};
 	static const struct ent dup[] = {
-		{ AE_IFLNK, "l", "somewhere", 0777, 0 },
-		{ AE_IFREG, "l", "boom", 0644, 0 },
+	    {AE_IFLNK, "l", "somewhere", 0777, 0},
+	    {AE_IFREG, "l", "boom", 0644, 0},
 	};
 	static const struct ent dirs[] = {
-		{ AE_IFDIR, "d", NULL, 0700, 0 },
-		{ AE_IFDIR, "d", NULL, 0750, 0 },
-		{ AE_IFREG, "d/f", "1", 0600, 0 },
+	    {AE_IFDIR, "d", NULL, 0700, 0},
+	    {AE_IFDIR, "d", NULL, 0750, 0},
+	    {AE_IFREG, "d/f", "1", 0600, 0},
 	};
-	struct pw_unpack_opts o = { 0 };
+	struct pw_unpack_opts o = {0};
 	struct pw_err e = PW_ERR_INIT;
 	struct stat s;
 
 	(void)state;
-	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, evil, 2),
-				&o, NULL, &e), -EPERM);
+	assert_int_equal(
+	    unpack(mkarchive(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, evil, 2), &o, NULL, &e),
+	    -EPERM);
 	assert_string_equal(e.msg, "entry 'l/x': parent 'l' is a symlink");
 	assert_int_equal(pw_rm_rf_at(dfd, "l"), 0);
-	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_ZSTD, dup, 2),
-				&o, NULL, &e), -EPERM);
+	assert_int_equal(
+	    unpack(mkarchive(ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_ZSTD, dup, 2), &o, NULL, &e),
+	    -EPERM);
 	assert_string_equal(e.msg, "entry 'l': would replace the symlink 'l'");
 	assert_int_equal(pw_rm_rf_at(dfd, "l"), 0);
 	/* a directory entry over a directory is an update, the last mode wins */
 	assert_int_equal(unpack(mkarchive(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_BZIP2, dirs, 3),
-				&o, NULL, &e), 0);
+				&o, NULL, &e),
+			 0);
 	assert_int_equal(fstatat(dfd, "d", &s, 0), 0);
 	assert_int_equal(s.st_mode & 07777, 0750);
 }
@@ -341,11 +348,11 @@ static void test_extract_rejects(void **state)
 static void test_extract_caps(void **state)
 {
 	static const struct ent ents[] = {
-		{ AE_IFREG, "a", "0123456789", 0644, 0 },
-		{ AE_IFREG, "b", "0123456789", 0644, 0 },
-		{ AE_IFREG, "c", "0123456789", 0644, 0 },
+	    {AE_IFREG, "a", "0123456789", 0644, 0},
+	    {AE_IFREG, "b", "0123456789", 0644, 0},
+	    {AE_IFREG, "c", "0123456789", 0644, 0},
 	};
-	struct pw_unpack_opts o = { .max_entries = 2 };
+	struct pw_unpack_opts o = {.max_entries = 2};
 	struct pw_err e = PW_ERR_INIT;
 
 	(void)state;
@@ -362,7 +369,7 @@ static void test_extract_caps(void **state)
 
 static void test_not_an_archive(void **state)
 {
-	struct pw_unpack_opts o = { 0 };
+	struct pw_unpack_opts o = {0};
 	struct pw_err e = PW_ERR_INIT;
 	int fd = memfd_create("t", MFD_CLOEXEC);
 
@@ -378,16 +385,16 @@ static void test_not_an_archive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_normalise),
-		cmocka_unit_test(test_path_strip_subdir),
-		cmocka_unit_test(test_path_reject),
-		cmocka_unit_test(test_link_target_and_quote),
-		cmocka_unit_test(test_opts_key),
-		cmocka_unit_test_setup_teardown(test_extract_tar_kinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extract_zip_subdir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extract_rejects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extract_caps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_an_archive, setup, teardown),
+	    cmocka_unit_test(test_path_normalise),
+	    cmocka_unit_test(test_path_strip_subdir),
+	    cmocka_unit_test(test_path_reject),
+	    cmocka_unit_test(test_link_target_and_quote),
+	    cmocka_unit_test(test_opts_key),
+	    cmocka_unit_test_setup_teardown(test_extract_tar_kinds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_extract_zip_subdir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_extract_rejects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_extract_caps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_an_archive, setup, teardown),
 	};
 
 	umask(027); /* modes must not depend on it */
