@@ -346,11 +346,13 @@ static void reindex(struct pw_deb_index *ix)
 {
 	size_t i;
 
-	qsort(ix->v, ix->n, sizeof(*ix->v), cmp_pkg);
+	if (ix->n > 1)
+		qsort(ix->v, ix->n, sizeof(*ix->v), cmp_pkg);
 	free_provides(ix);
 	for (i = 0; i < ix->n; i++)
 		add_provides(ix, i);
-	qsort_r(ix->p, ix->np, sizeof(*ix->p), cmp_prov, ix);
+	if (ix->np > 1)
+		qsort_r(ix->p, ix->np, sizeof(*ix->p), cmp_prov, ix);
 }
 
 static int check_rel(const char *file, const struct pw_deb_stanza *st, const char *pkg,
@@ -770,7 +772,8 @@ int pw_deb_resolve(const struct pw_deb_index *ix, const struct pw_deb_resolve_op
 		for (i = 0; i < R.qtail; i++)
 			out->v[i] = &ix->v[R.queue[i]];
 		out->n = R.qtail;
-		qsort(out->v, out->n, sizeof(*out->v), cmp_sel);
+		if (out->n > 1)
+			qsort(out->v, out->n, sizeof(*out->v), cmp_sel);
 	}
 	for (i = 0; i < ix->n; i++)
 		free(R.via[i]);
