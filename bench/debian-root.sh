@@ -36,6 +36,7 @@ W=$(mktemp -d /var/tmp/pw-bench-debian.XXXXXX)
 SRV=""
 cleanup() {
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+	if [ -n "${KEEP:-}" ]; then echo "kept $W"; return; fi
 	chmod -R u+w "$W" 2>/dev/null
 	rm -rf "$W"
 }
@@ -99,6 +100,13 @@ t0=$(now)
 "$DRV" root --store "$W/store" --suite "$SUITE" --arch "$ARCH" --mirror "$LOOP" \
 	--keyring "$KEYRING" $PKGS >/dev/null
 T_PW_WARM=$(since "$t0")
+# The root alone: .debs in the store, tree removed.
+chmod -R u+w "$W/store/trees" && rm -rf "$W/store/trees"/*
+t0=$(now)
+# shellcheck disable=SC2086
+"$DRV" root --store "$W/store" --suite "$SUITE" --arch "$ARCH" --mirror "$LOOP" \
+	--keyring "$KEYRING" $PKGS >/dev/null
+T_PW_ROOT=$(since "$t0")
 
 # 4. mmdebstrap, same set, same mirror.
 INC=$(awk '{print $1}' "$W/set.txt" | paste -sd, -)
@@ -113,6 +121,7 @@ files_mm=$(find "$W/mm" | wc -l)
 echo "pinwheel lock (InRelease+gpgv+Packages+resolve):      ${T_LOCK}s"
 echo "pinwheel lock+fetch+root, cold store:                 ${T_PW}s  ($files_pw paths)"
 echo "pinwheel lock+root again (root cached):               ${T_PW_WARM}s"
+echo "pinwheel lock+root, .debs in the store, no tree:       ${T_PW_ROOT}s"
 echo "mmdebstrap --variant=extract, same $N packages:       ${T_MM}s  ($files_mm paths)"
 echo "ratio pinwheel/mmdebstrap (cold): $(echo "$T_PW $T_MM" | awk '{printf "%.2f", $1 / $2}')"
 
