@@ -12,6 +12,7 @@
  * digests and the fix-up version.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -455,31 +456,161 @@ static int write_root_json(const char *storedir, const char *id, const char *arc
 	return r;
 }
 
-static int unpack_one(int tmpfd, const char *stage, int rootfd, const char *blob,
-		      const struct pw_deb_artifact *a, struct pw_err *e)
+/* Unpacking runs ahead of merging: worker threads unpack the .debs into
+ * their own staging directories (at most UNPACK_AHEAD ahead of the merge,
+ * to bound the disk used twice), while the calling thread merges them into
+ * the root strictly in the lock's order, so the result does not depend on
+ * which worker finished first. */
+#define UNPACK_AHEAD 6
+#define UNPACK_WORKERS_MAX 4
+
+struct upjob {
+	const struct pw_deb_artifact *a;
+	char *blob;
+	char *stage;
+	bool done;
+	int r;
+	struct pw_err e;
+};
+
+struct uppool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct upjob *jobs;
+	size_t n, next, merged;
+	bool stop;
+	int tmpfd;
+};
+
+static int unpack_job(int tmpfd, struct upjob *j)
 {
 	_cleanup_close_ int bfd = -1, sfd = -1;
 	struct pw_unpack_opts uo = { 0 };
 	int r;
 
-	bfd = open(blob, O_RDONLY | O_CLOEXEC);
+	bfd = open(j->blob, O_RDONLY | O_CLOEXEC);
 	if (bfd < 0)
-		return pw_err_sys(e, errno, "package '%s': blob '%s'", a->package, blob);
-	if (mkdirat(tmpfd, stage, 0755) < 0)
-		return pw_err_sys(e, errno, "could not create 'tmp/%s'", stage);
-	sfd = open_dir_at(tmpfd, stage);
+		return pw_err_sys(&j->e, errno, "package '%s': blob '%s'", j->a->package, j->blob);
+	if (mkdirat(tmpfd, j->stage, 0755) < 0)
+		return pw_err_sys(&j->e, errno, "could not create 'tmp/%s'", j->stage);
+	sfd = open_dir_at(tmpfd, j->stage);
 	if (sfd < 0)
-		return pw_err_sys(e, errno, "could not open 'tmp/%s'", stage);
-	r = pw_unpack_fd(bfd, sfd, &uo, NULL, e);
+		return pw_err_sys(&j->e, errno, "could not open 'tmp/%s'", j->stage);
+	r = pw_unpack_fd(bfd, sfd, &uo, NULL, &j->e);
 	if (r < 0)
-		return pw_err_prefix(e, "package '%s' %s", a->package, a->version);
-	r = pw_deb_merge_into(sfd, rootfd, e);
-	if (r < 0)
-		return pw_err_prefix(e, "package '%s' %s", a->package, a->version);
-	r = pw_rm_rf_at(tmpfd, stage);
-	if (r < 0)
-		return pw_err_sys(e, -r, "could not remove 'tmp/%s'", stage);
+		return pw_err_prefix(&j->e, "package '%s' %s", j->a->package, j->a->version);
 	return 0;
+}
+
+static void *unpack_worker(void *arg)
+{
+	struct uppool *p = arg;
+
+	for (;;) {
+		struct upjob *j;
+		int r;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->n && p->next >= p->merged + UNPACK_AHEAD)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->mu);
+		r = unpack_job(p->tmpfd, j);
+		pthread_mutex_lock(&p->mu);
+		j->r = r;
+		j->done = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+/* Unpack and merge every artifact into @rootfd (staging dirs "@name.N"
+ * under @tmpfd, all removed before returning). */
+static int unpack_all(struct pw_store *store, int tmpfd, const char *name, int rootfd,
+		      const struct pw_deb_artifact *a, size_t n, struct pw_err *e)
+{
+	struct uppool p = { .n = n, .tmpfd = tmpfd };
+	pthread_t th[UNPACK_WORKERS_MAX];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = ncpu < 1 ? 1 : ncpu > UNPACK_WORKERS_MAX ? UNPACK_WORKERS_MAX : (size_t)ncpu;
+	size_t i, started = 0;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	p.jobs = pw_xcalloc(n, sizeof(*p.jobs));
+	for (i = 0; i < n; i++) {
+		p.jobs[i].a = &a[i];
+		p.jobs[i].blob = pw_store_blob_path(store, a[i].sha256);
+		p.jobs[i].stage = pw_xasprintf("%s.%zu", name, i);
+		pw_rm_rf_at(tmpfd, p.jobs[i].stage);
+	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (nth > n)
+		nth = n;
+	for (i = 0; i < nth; i++) {
+		int err = pthread_create(&th[started], NULL, unpack_worker, &p);
+		if (err) {
+			if (!started)
+				r = pw_err_sys(e, err, "could not start an unpack thread");
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		struct upjob *j = &p.jobs[i];
+		_cleanup_close_ int sfd = -1;
+
+		pthread_mutex_lock(&p.mu);
+		while (!j->done)
+			pthread_cond_wait(&p.cv, &p.mu);
+		pthread_mutex_unlock(&p.mu);
+		if (j->r < 0) {
+			*e = j->e;
+			r = j->r;
+			break;
+		}
+		sfd = open_dir_at(tmpfd, j->stage);
+		if (sfd < 0) {
+			r = pw_err_sys(e, errno, "could not open 'tmp/%s'", j->stage);
+			break;
+		}
+		r = pw_deb_merge_into(sfd, rootfd, e);
+		if (r < 0) {
+			pw_err_prefix(e, "package '%s' %s", j->a->package, j->a->version);
+			break;
+		}
+		r = pw_rm_rf_at(tmpfd, j->stage);
+		if (r < 0) {
+			pw_err_sys(e, -r, "could not remove 'tmp/%s'", j->stage);
+			break;
+		}
+		pthread_mutex_lock(&p.mu);
+		p.merged = i + 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = true;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	for (i = 0; i < n; i++) {
+		if (r < 0)
+			pw_rm_rf_at(tmpfd, p.jobs[i].stage);
+		free(p.jobs[i].blob);
+		free(p.jobs[i].stage);
+	}
+	free(p.jobs);
+	return r;
 }
 
 int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,
@@ -495,7 +626,6 @@ int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a,
 	int lockfd = -1, tmpfd = -1, treesfd = -1, rootfd = -1, r;
 	const char *name = NULL;
 	uint64_t bytes = 0;
-	size_t i;
 
 	if (path)
 		*path = NULL;
@@ -524,19 +654,14 @@ int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a,
 	}
 	name = strrchr(tmpl, '/') + 1;
 	stage = pw_xasprintf("%s.stage", name);
-	pw_rm_rf_at(tmpfd, stage);
 	rootfd = open_dir_at(tmpfd, name);
 	if (rootfd < 0) {
 		r = pw_err_sys(e, errno, "could not open '%s'", tmpl);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		_cleanup_free_ char *blob = pw_store_blob_path(store, a[i].sha256);
-
-		r = unpack_one(tmpfd, stage, rootfd, blob, &a[i], e);
-		if (r < 0)
-			goto out;
-	}
+	r = unpack_all(store, tmpfd, stage, rootfd, a, n, e);
+	if (r < 0)
+		goto out;
 	r = pw_deb_fixups_apply(rootfd, arch, e);
 	if (r < 0)
 		goto out;
@@ -566,8 +691,6 @@ found:
 		*path = pw_store_tree_path(store, id);
 	r = 0;
 out:
-	if (tmpfd >= 0 && stage)
-		pw_rm_rf_at(tmpfd, stage);
 	if (r < 0 && name)
 		pw_rm_rf_at(tmpfd, name);
 	pw_closep(&rootfd);
