@@ -5,7 +5,7 @@
 # a mirror that is down; a .deb whose bytes do not match its pin.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 27
+plan 29
 
 STORE="$T/store"
 run_cmd 0 "build the root of app" "$DRV" root --store "$STORE" --suite pwtest --arch amd64 \
@@ -31,6 +31,8 @@ is "$(stat -c %a "$R/usr/bin")" "555" "the root is read-only"
 run_cmd 0 "same root again" "$DRV" root --store "$STORE" --suite pwtest --arch amd64 \
 	--mirror "$MIRROR" --keyring "$KEYRING" app
 is "$OUT" "$R" "cached: same tree"
+run_pw 0 "store verify accepts the root" --store "$STORE" store verify
+like "$OUT $ERR" "verified [0-9]+ entries: 0 damaged" "root tree digest matches its record"
 
 # Mirror from an apt configuration under a fake root.
 mkdir -p "$T/apt/etc/apt/sources.list.d"

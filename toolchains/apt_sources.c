@@ -90,12 +90,12 @@ static int parse_deb822(const char *file, const char *text, size_t len, struct p
 			struct pw_err *e)
 {
 	struct pw_deb_parser p;
-	struct pw_deb_stanza st = { 0 };
+	struct pw_deb_stanza st = {0};
 	int r;
 
 	pw_deb_parser_init(&p, file, text, len);
 	while ((r = pw_deb_parser_next(&p, &st, e)) == 1) {
-		struct pw_apt_source src = { 0 };
+		struct pw_apt_source src = {0};
 		const char *v;
 		char **types = NULL;
 		size_t ntypes = 0, i;
@@ -123,8 +123,9 @@ static int parse_deb822(const char *file, const char *text, size_t len, struct p
 			src.signed_by = pw_xstrdup(v);
 		}
 		if ((v = pw_deb_stanza_get(&st, "Enabled")) && !yes_no(v, &src.enabled)) {
-			r = pw_err_set(e, EINVAL, "%s:%u: field 'Enabled': expected yes or no, got '%s'",
-				       file, st.line, v);
+			r = pw_err_set(e, EINVAL,
+				       "%s:%u: field 'Enabled': expected yes or no, got '%s'", file,
+				       st.line, v);
 			source_release(&src);
 			break;
 		}
@@ -144,7 +145,7 @@ static int parse_deb822(const char *file, const char *text, size_t len, struct p
 static int parse_line(const char *file, unsigned lineno, char *line, struct pw_apt_sources *out,
 		      struct pw_err *e)
 {
-	struct pw_apt_source src = { 0 };
+	struct pw_apt_source src = {0};
 	char **w = NULL;
 	size_t nw = 0, i = 1;
 	char *hash = strchr(line, '#');
@@ -159,7 +160,7 @@ static int parse_line(const char *file, unsigned lineno, char *line, struct pw_a
 
 		for (s = line; *s; s++) {
 			if (*s == '[' || *s == ']') {
-				char t[4] = { ' ', *s, ' ', 0 };
+				char t[4] = {' ', *s, ' ', 0};
 				pw_buf_adds(&b, t);
 			} else {
 				pw_buf_add(&b, s, 1);
@@ -171,8 +172,8 @@ static int parse_line(const char *file, unsigned lineno, char *line, struct pw_a
 	if (!nw)
 		goto out;
 	if (strcmp(w[0], "deb") && strcmp(w[0], "deb-src")) {
-		r = pw_err_set(e, EINVAL, "%s:%u: expected 'deb' or 'deb-src', got '%s'", file, lineno,
-			       w[0]);
+		r = pw_err_set(e, EINVAL, "%s:%u: expected 'deb' or 'deb-src', got '%s'", file,
+			       lineno, w[0]);
 		goto out;
 	}
 	src.file = pw_xstrdup(file);
@@ -200,8 +201,9 @@ static int parse_line(const char *file, unsigned lineno, char *line, struct pw_a
 				free(src.signed_by);
 				src.signed_by = pw_xstrdup(val);
 			} else if (!strcmp(key, "enabled") && !yes_no(val, &src.enabled)) {
-				r = pw_err_set(e, EINVAL, "%s:%u: option 'enabled': expected yes or no",
-					       file, lineno);
+				r = pw_err_set(e, EINVAL,
+					       "%s:%u: option 'enabled': expected yes or no", file,
+					       lineno);
 				goto out;
 			}
 		}
@@ -226,8 +228,8 @@ out:
 	return r;
 }
 
-static int parse_oneline(const char *file, const char *text, size_t len,
-			 struct pw_apt_sources *out, struct pw_err *e)
+static int parse_oneline(const char *file, const char *text, size_t len, struct pw_apt_sources *out,
+			 struct pw_err *e)
 {
 	size_t pos = 0;
 	unsigned lineno = 0;
@@ -252,7 +254,8 @@ static int parse_oneline(const char *file, const char *text, size_t len,
 int pw_apt_sources_parse(const char *file, const char *text, size_t len, bool deb822,
 			 struct pw_apt_sources *out, struct pw_err *e)
 {
-	return deb822 ? parse_deb822(file, text, len, out, e) : parse_oneline(file, text, len, out, e);
+	return deb822 ? parse_deb822(file, text, len, out, e)
+		      : parse_oneline(file, text, len, out, e);
 }
 
 static int read_one(const char *root, const char *rel, bool deb822, struct pw_apt_sources *out,
@@ -347,8 +350,8 @@ out:
 
 /* Debian archive suite names (codenames and aliases) for the fallback. */
 static const char *const debian_suites[] = {
-	"buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
-	"oldoldstable", "oldstable", "stable", "testing", "unstable", "experimental",
+    "buster",	    "bullseye",	 "bookworm", "trixie",	"forky",    "duke",	    "sid",
+    "oldoldstable", "oldstable", "stable",   "testing", "unstable", "experimental",
 };
 
 static bool debian_suite(const char *s)

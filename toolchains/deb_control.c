@@ -45,7 +45,10 @@ const char *pw_deb_stanza_get(const struct pw_deb_stanza *st, const char *name)
 	return NULL;
 }
 
-static bool blank(char c) { return c == ' ' || c == '\t'; }
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
 
 /* The next line [*s, *s + *n) without its newline (and a '\r' before it);
  * false at the end of the data. */
@@ -133,7 +136,8 @@ int pw_deb_parser_next(struct pw_deb_parser *p, struct pw_deb_stanza *st, struct
 		if (name) {
 			if (st->n == st->alloc) {
 				st->alloc = st->alloc ? st->alloc * 2 : 16;
-				st->fields = pw_xrealloc(st->fields, st->alloc * sizeof(*st->fields));
+				st->fields =
+				    pw_xrealloc(st->fields, st->alloc * sizeof(*st->fields));
 			}
 			st->fields[st->n].name = name;
 			st->fields[st->n].value = pw_buf_detach(&val, NULL);

@@ -97,7 +97,8 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
 		/* Prefer gpgv's line that names the problem. */
 		line[0] = '\0';
 		if ((p = strstr(s, "BAD signature")) || (p = strstr(s, "no signature found")) ||
-		    (p = strstr(s, "Can't check signature")) || (p = strstr(s, "verify signatures failed")))
+		    (p = strstr(s, "Can't check signature")) ||
+		    (p = strstr(s, "verify signatures failed")))
 			snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
 		else
 			last_line(s, line, sizeof(line));
@@ -188,11 +189,11 @@ void pw_deb_release_release(struct pw_deb_release *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int pw_deb_release_parse(const char *name, const char *text, size_t len,
-			 struct pw_deb_release *out, struct pw_err *e)
+int pw_deb_release_parse(const char *name, const char *text, size_t len, struct pw_deb_release *out,
+			 struct pw_err *e)
 {
 	struct pw_deb_parser p;
-	struct pw_deb_stanza st = { 0 };
+	struct pw_deb_stanza st = {0};
 	const char *v, *line;
 	int r;
 
@@ -226,8 +227,8 @@ int pw_deb_release_parse(const char *name, const char *text, size_t len,
 		line += n + (line[n] ? 1 : 0);
 		if (!*l)
 			continue;
-		if (sscanf(l, "%79s %31s %1023s", hex, sz, path) != 3 || !pw_sha256_hex_valid(hex) ||
-		    pw_parse_u64(sz, &size) < 0) {
+		if (sscanf(l, "%79s %31s %1023s", hex, sz, path) != 3 ||
+		    !pw_sha256_hex_valid(hex) || pw_parse_u64(sz, &size) < 0) {
 			r = pw_err_set(e, EBADMSG, "%s: field 'SHA256': bad line '%.80s'", name, l);
 			goto out;
 		}
@@ -246,7 +247,7 @@ out:
 }
 
 const struct pw_deb_release_file *pw_deb_release_find(const struct pw_deb_release *r,
-						       const char *path)
+						      const char *path)
 {
 	size_t i;
 
@@ -317,7 +318,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ud)
 int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct pw_err *e)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct get g = { out, false };
+	struct get g = {out, false};
 	CURL *c = curl_easy_init();
 	CURLcode cr;
 	long code = 0;
@@ -351,7 +352,7 @@ int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct
 		return pw_err_set(e, EHOSTUNREACH, "'%s': %s", url,
 				  errbuf[0] ? errbuf : curl_easy_strerror(cr));
 	if (code >= 400)
-		return pw_err_set(e, code == 404 || code == 410 ? ENOENT : EIO, "'%s': HTTP %ld", url,
-				  code);
+		return pw_err_set(e, code == 404 || code == 410 ? ENOENT : EIO, "'%s': HTTP %ld",
+				  url, code);
 	return 0;
 }

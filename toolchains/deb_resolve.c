@@ -17,9 +17,9 @@
 #include "pinwheel/debian.h"
 
 struct prov {
-	char *vname;    /* the virtual name */
-	char *version;  /* "(= V)" of a versioned Provides, or NULL */
-	size_t pkg;     /* index into v */
+	char *vname;   /* the virtual name */
+	char *version; /* "(= V)" of a versioned Provides, or NULL */
+	size_t pkg;    /* index into v */
 };
 
 struct pw_deb_index {
@@ -82,9 +82,15 @@ void pw_deb_index_free(struct pw_deb_index *ix)
 	free(ix);
 }
 
-size_t pw_deb_index_count(const struct pw_deb_index *ix) { return ix->n; }
+size_t pw_deb_index_count(const struct pw_deb_index *ix)
+{
+	return ix->n;
+}
 
-static char *dup_or_null(const char *s) { return s ? pw_xstrdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+	return s ? pw_xstrdup(s) : NULL;
+}
 
 static int cmp_pkg(const void *a, const void *b)
 {
@@ -117,11 +123,11 @@ static int cmp_prov(const void *a, const void *b, void *ud)
 
 struct alt {
 	char *name;
-	char *archq;            /* after ':', or NULL */
+	char *archq; /* after ':', or NULL */
 	enum pw_deb_rel rel;
 	char *ver;
-	char *text;             /* as written, normalised spacing */
-	bool skip;              /* an [arch] restriction excludes it */
+	char *text; /* as written, normalised spacing */
+	bool skip;  /* an [arch] restriction excludes it */
 };
 
 struct clause {
@@ -200,18 +206,35 @@ static int parse_alt(const char *s, const char *end, const char *arch, struct al
 			if (!close || a->ver)
 				goto bad;
 			q = skip_ws(p + 1);
-			if (!strncmp(q, "<<", 2)) { a->rel = PW_DEB_LT; k = 2; }
-			else if (!strncmp(q, "<=", 2)) { a->rel = PW_DEB_LE; k = 2; }
-			else if (!strncmp(q, ">=", 2)) { a->rel = PW_DEB_GE; k = 2; }
-			else if (!strncmp(q, ">>", 2)) { a->rel = PW_DEB_GT; k = 2; }
-			else if (*q == '=') { a->rel = PW_DEB_EQ; k = 1; }
-			else if (*q == '<') { a->rel = PW_DEB_LE; k = 1; } /* obsolete forms */
-			else if (*q == '>') { a->rel = PW_DEB_GE; k = 1; }
-			else goto bad;
+			if (!strncmp(q, "<<", 2)) {
+				a->rel = PW_DEB_LT;
+				k = 2;
+			} else if (!strncmp(q, "<=", 2)) {
+				a->rel = PW_DEB_LE;
+				k = 2;
+			} else if (!strncmp(q, ">=", 2)) {
+				a->rel = PW_DEB_GE;
+				k = 2;
+			} else if (!strncmp(q, ">>", 2)) {
+				a->rel = PW_DEB_GT;
+				k = 2;
+			} else if (*q == '=') {
+				a->rel = PW_DEB_EQ;
+				k = 1;
+			} else if (*q == '<') {
+				a->rel = PW_DEB_LE;
+				k = 1;
+			} /* obsolete forms */
+			else if (*q == '>') {
+				a->rel = PW_DEB_GE;
+				k = 1;
+			} else
+				goto bad;
 			q = skip_ws(q + k);
 			{
 				const char *ve = close;
-				while (ve > q && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n'))
+				while (ve > q &&
+				       (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\n'))
 					ve--;
 				if (ve == q)
 					goto bad;
@@ -283,7 +306,7 @@ static int parse_rel(const char *field, const char *arch, struct clause **out, s
 	*nout = 0;
 	while (*skip_ws(s)) {
 		const char *ce = s + strcspn(s, ",");
-		struct clause c = { 0 };
+		struct clause c = {0};
 		struct pw_buf t = PW_BUF_INIT(1u << 16);
 		const char *as = s;
 
@@ -336,7 +359,8 @@ static void add_provides(struct pw_deb_index *ix, size_t k)
 			ix->p = pw_xrealloc(ix->p, (ix->np + 1) * sizeof(*ix->p));
 			p = &ix->p[ix->np++];
 			p->vname = pw_xstrdup(cs[i].a[j].name);
-			p->version = cs[i].a[j].rel == PW_DEB_EQ ? pw_xstrdup(cs[i].a[j].ver) : NULL;
+			p->version =
+			    cs[i].a[j].rel == PW_DEB_EQ ? pw_xstrdup(cs[i].a[j].ver) : NULL;
 			p->pkg = k;
 		}
 	clauses_free(cs, n);
@@ -375,7 +399,7 @@ int pw_deb_index_add_packages(struct pw_deb_index *ix, const char *name, const c
 			      const char *data, size_t len, struct pw_err *e)
 {
 	struct pw_deb_parser p;
-	struct pw_deb_stanza st = { 0 };
+	struct pw_deb_stanza st = {0};
 	const char *comp;
 	int r;
 
@@ -392,7 +416,7 @@ int pw_deb_index_add_packages(struct pw_deb_index *ix, const char *name, const c
 		const char *v;
 		struct pw_deb_pkg *k;
 		uint64_t sz;
-		const char *fields[] = { "Depends", "Pre-Depends", "Provides" };
+		const char *fields[] = {"Depends", "Pre-Depends", "Provides"};
 		size_t i;
 
 		if (!pkg || !ver || !arch || !fn || !sha || !size) {
@@ -456,9 +480,9 @@ int pw_deb_index_add_packages(struct pw_deb_index *ix, const char *name, const c
 
 struct res {
 	const struct pw_deb_index *ix;
-	ssize_t *sel;       /* per package: selected index of its name (at the name's first index) */
-	ssize_t *parent;    /* per package: who pulled it in (-1: a root) */
-	char **via;         /* per package: the dependency text (or "requested") */
+	ssize_t *sel;	 /* per package: selected index of its name (at the name's first index) */
+	ssize_t *parent; /* per package: who pulled it in (-1: a root) */
+	char **via;	 /* per package: the dependency text (or "requested") */
 	size_t *queue;
 	size_t qhead, qtail;
 	struct pw_err *e;
@@ -681,7 +705,7 @@ static int need(struct res *R, const struct clause *c, ssize_t from, const char 
 static int process(struct res *R, size_t k)
 {
 	const struct pw_deb_pkg *p = &R->ix->v[k];
-	const char *fields[2] = { p->pre_depends, p->depends };
+	const char *fields[2] = {p->pre_depends, p->depends};
 	size_t f, i;
 	int r = 0;
 
@@ -692,8 +716,8 @@ static int process(struct res *R, size_t k)
 		if (!fields[f])
 			continue;
 		if (parse_rel(fields[f], R->ix->arch, &cs, &n) < 0)
-			return pw_err_set(R->e, EINVAL, "package '%s': malformed field '%s'", p->name,
-					  f ? "Depends" : "Pre-Depends");
+			return pw_err_set(R->e, EINVAL, "package '%s': malformed field '%s'",
+					  p->name, f ? "Depends" : "Pre-Depends");
 		for (i = 0; i < n && r == 0; i++)
 			r = need(R, &cs[i], (ssize_t)k, NULL);
 		clauses_free(cs, n);
@@ -716,7 +740,7 @@ static int cmp_cstr(const void *a, const void *b)
 int pw_deb_resolve(const struct pw_deb_index *ix, const struct pw_deb_resolve_opts *o,
 		   struct pw_deb_selection *out, struct pw_err *e)
 {
-	struct res R = { .ix = ix, .e = e };
+	struct res R = {.ix = ix, .e = e};
 	const char **names = NULL;
 	size_t i, j, nsel = 0;
 	int r = 0;
@@ -735,7 +759,8 @@ int pw_deb_resolve(const struct pw_deb_index *ix, const struct pw_deb_resolve_op
 	if (o->with_required)
 		for (i = 0; i < ix->n; i++) {
 			const struct pw_deb_pkg *k = &ix->v[i];
-			if ((k->required || k->essential) && (i == 0 || strcmp(ix->v[i - 1].name, k->name)) &&
+			if ((k->required || k->essential) &&
+			    (i == 0 || strcmp(ix->v[i - 1].name, k->name)) &&
 			    selected_of(&R, k->name) < 0)
 				select_pkg(&R, i, -1, k->essential ? "essential" : "required");
 		}
@@ -753,8 +778,10 @@ int pw_deb_resolve(const struct pw_deb_index *ix, const struct pw_deb_resolve_op
 		if (parse_rel(names[i], ix->arch, &cs, &n) < 0 || n != 1 || cs[0].n != 1) {
 			if (cs)
 				clauses_free(cs, n);
-			r = pw_err_set(e, EINVAL, "bad package request '%s': expected NAME or NAME (OP VERSION)",
-				       names[i]);
+			r = pw_err_set(
+			    e, EINVAL,
+			    "bad package request '%s': expected NAME or NAME (OP VERSION)",
+			    names[i]);
 			break;
 		}
 		if (!name_range(ix, cs[0].a[0].name, &j, &nsel) &&

@@ -27,7 +27,7 @@
 #include "pinwheel/unpack.h"
 
 /* The top-level directories that merged /usr turns into links. */
-static const char *const usr_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+static const char *const usr_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
 
 static bool is_usr_dir(const char *name)
 {
@@ -149,7 +149,8 @@ static int merge_dir(int sfd, int dfd, const char *path, struct pw_err *e)
 		}
 		if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
 			r = pw_err_set(e, EEXIST,
-				       "'%s' is a directory in one package and not in another", sub);
+				       "'%s' is a directory in one package and not in another",
+				       sub);
 			break;
 		}
 		/* File or symlink over file or symlink: the later package wins. */
@@ -214,7 +215,7 @@ enum fx_kind {
 	FX_USRMERGE, /* path -> usr/path; always (arg NULL) or when usr/path exists */
 	FX_LINK,     /* path -> arg (relative), when the target exists and path does not */
 	FX_COPY,     /* path from arg when path is missing, else the fallback text */
-	FX_DIR,      /* an empty directory (mount point) */
+	FX_DIR,	     /* an empty directory (mount point) */
 };
 
 struct fixup {
@@ -228,29 +229,30 @@ struct fixup {
 /* THE table (docs/debian.md mirrors it).  Bump PW_DEB_FIXUPS_VERSION when
  * it changes: roots are keyed by it. */
 static const struct fixup fixups[] = {
-	{ FX_USRMERGE, "bin", "always", NULL, "usrmerge / base-files: merged /usr" },
-	{ FX_USRMERGE, "sbin", "always", NULL, "usrmerge / base-files: merged /usr" },
-	{ FX_USRMERGE, "lib", "always", NULL, "usrmerge / base-files: merged /usr" },
-	{ FX_USRMERGE, "lib32", NULL, NULL, "usrmerge: merged /usr (multilib)" },
-	{ FX_USRMERGE, "lib64", NULL, NULL, "usrmerge: merged /usr (ELF interpreter on amd64)" },
-	{ FX_USRMERGE, "libx32", NULL, NULL, "usrmerge: merged /usr (x32)" },
-	{ FX_LINK, "usr/bin/sh", "dash", NULL, "dash postinst: /bin/sh" },
-	{ FX_LINK, "usr/bin/cc", "gcc", NULL, "gcc postinst: cc alternative" },
-	{ FX_LINK, "usr/bin/c++", "g++", NULL, "g++ postinst: c++ alternative" },
-	{ FX_LINK, "usr/bin/awk", "mawk", NULL, "mawk postinst: awk alternative" },
-	{ FX_LINK, "usr/bin/which", "which.debianutils", NULL, "debianutils postinst: which alternative" },
-	{ FX_COPY, "etc/passwd", "usr/share/base-passwd/passwd.master",
-	  "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-	  "base-passwd preinst: /etc/passwd" },
-	{ FX_COPY, "etc/group", "usr/share/base-passwd/group.master",
-	  "root:x:0:\nnogroup:x:65534:\n", "base-passwd preinst: /etc/group" },
-	{ FX_DIR, "dev", NULL, NULL, "mount point" },
-	{ FX_DIR, "proc", NULL, NULL, "mount point" },
-	{ FX_DIR, "sys", NULL, NULL, "mount point" },
-	{ FX_DIR, "tmp", NULL, NULL, "mount point" },
-	{ FX_DIR, "run", NULL, NULL, "mount point" },
-	{ FX_DIR, "root", NULL, NULL, "home of root" },
-	{ FX_DIR, "home", NULL, NULL, "mount point" },
+    {FX_USRMERGE, "bin", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "sbin", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "lib", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "lib32", NULL, NULL, "usrmerge: merged /usr (multilib)"},
+    {FX_USRMERGE, "lib64", NULL, NULL, "usrmerge: merged /usr (ELF interpreter on amd64)"},
+    {FX_USRMERGE, "libx32", NULL, NULL, "usrmerge: merged /usr (x32)"},
+    {FX_LINK, "usr/bin/sh", "dash", NULL, "dash postinst: /bin/sh"},
+    {FX_LINK, "usr/bin/cc", "gcc", NULL, "gcc postinst: cc alternative"},
+    {FX_LINK, "usr/bin/c++", "g++", NULL, "g++ postinst: c++ alternative"},
+    {FX_LINK, "usr/bin/awk", "mawk", NULL, "mawk postinst: awk alternative"},
+    {FX_LINK, "usr/bin/which", "which.debianutils", NULL,
+     "debianutils postinst: which alternative"},
+    {FX_COPY, "etc/passwd", "usr/share/base-passwd/passwd.master",
+     "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+     "base-passwd preinst: /etc/passwd"},
+    {FX_COPY, "etc/group", "usr/share/base-passwd/group.master", "root:x:0:\nnogroup:x:65534:\n",
+     "base-passwd preinst: /etc/group"},
+    {FX_DIR, "dev", NULL, NULL, "mount point"},
+    {FX_DIR, "proc", NULL, NULL, "mount point"},
+    {FX_DIR, "sys", NULL, NULL, "mount point"},
+    {FX_DIR, "tmp", NULL, NULL, "mount point"},
+    {FX_DIR, "run", NULL, NULL, "mount point"},
+    {FX_DIR, "root", NULL, NULL, "home of root"},
+    {FX_DIR, "home", NULL, NULL, "mount point"},
 };
 
 /* Open the directory @rel (components separated by '/') under @rootfd
@@ -317,7 +319,8 @@ static int fx_usrmerge(int rootfd, const struct fixup *f, struct pw_err *e)
 			if (r < 0)
 				return pw_err_sys(e, -r, "fix-up '/%s': remove", f->path);
 		} else {
-			return pw_err_set(e, EEXIST, "fix-up '/%s': not a directory or link", f->path);
+			return pw_err_set(e, EEXIST, "fix-up '/%s': not a directory or link",
+					  f->path);
 		}
 	}
 	usr = open_rel_dir(rootfd, "usr", !!f->arg);
@@ -347,8 +350,8 @@ static int fx_link(int rootfd, const struct fixup *f, struct pw_err *e)
 	dfd = open_rel_dir(rootfd, dir, false);
 	if (dfd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP
-			       ? 0
-			       : pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+			   ? 0
+			   : pw_err_sys(e, errno, "fix-up '/%s'", f->path);
 	if (exists_at(dfd, base) || !exists_at(dfd, f->arg))
 		return 0;
 	if (symlinkat(f->arg, dfd, base) < 0)
@@ -401,9 +404,15 @@ int pw_deb_fixups_apply(int rootfd, const char *arch, struct pw_err *e)
 		const struct fixup *f = &fixups[i];
 
 		switch (f->kind) {
-		case FX_USRMERGE: r = fx_usrmerge(rootfd, f, e); break;
-		case FX_LINK: r = fx_link(rootfd, f, e); break;
-		case FX_COPY: r = fx_copy(rootfd, f, e); break;
+		case FX_USRMERGE:
+			r = fx_usrmerge(rootfd, f, e);
+			break;
+		case FX_LINK:
+			r = fx_link(rootfd, f, e);
+			break;
+		case FX_COPY:
+			r = fx_copy(rootfd, f, e);
+			break;
 		case FX_DIR:
 			if (mkdirat(rootfd, f->path, 0755) < 0 && errno != EEXIST)
 				r = pw_err_sys(e, errno, "fix-up '/%s'", f->path);
@@ -436,16 +445,16 @@ static int write_root_json(const char *storedir, const char *id, const char *arc
 			   uint64_t bytes, struct pw_err *e)
 {
 	_cleanup_free_ char *path = pw_xasprintf("%s/trees/%s.json", storedir, id);
-	_cleanup_free_ char *opts = pw_xasprintf("debian-root;fixups=%d;arch=%s",
-						 PW_DEB_FIXUPS_VERSION, arch);
+	_cleanup_free_ char *opts =
+	    pw_xasprintf("debian-root;fixups=%d;arch=%s", PW_DEB_FIXUPS_VERSION, arch);
 	json_t *j, *debs = json_array();
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(debs, json_pack("{s:s, s:s, s:s}", "package", a[i].package,
-						       "version", a[i].version, "sha256",
-						       a[i].sha256));
+		json_array_append_new(debs,
+				      json_pack("{s:s, s:s, s:s}", "package", a[i].package,
+						"version", a[i].version, "sha256", a[i].sha256));
 	j = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:I}", "version", 1, "blob", "", "options",
 		      opts, "kind", "debian-root", "debs", debs, "digest", digest, "size",
 		      (json_int_t)bytes);
@@ -485,7 +494,7 @@ struct uppool {
 static int unpack_job(int tmpfd, struct upjob *j)
 {
 	_cleanup_close_ int bfd = -1, sfd = -1;
-	struct pw_unpack_opts uo = { 0 };
+	struct pw_unpack_opts uo = {0};
 	int r;
 
 	bfd = open(j->blob, O_RDONLY | O_CLOEXEC);
@@ -533,7 +542,7 @@ static void *unpack_worker(void *arg)
 static int unpack_all(struct pw_store *store, int tmpfd, const char *name, int rootfd,
 		      const struct pw_deb_artifact *a, size_t n, struct pw_err *e)
 {
-	struct uppool p = { .n = n, .tmpfd = tmpfd };
+	struct uppool p = {.n = n, .tmpfd = tmpfd};
 	pthread_t th[UNPACK_WORKERS_MAX];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = ncpu < 1 ? 1 : ncpu > UNPACK_WORKERS_MAX ? UNPACK_WORKERS_MAX : (size_t)ncpu;
@@ -678,7 +687,8 @@ int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a,
 		goto out;
 	if (syncfs(rootfd) < 0 || fchmod(rootfd, 0755) < 0 ||
 	    renameat(tmpfd, name, treesfd, id) < 0) {
-		r = pw_err_sys(e, errno, "could not move the root into 'trees/%s' in '%s'", id, sdir);
+		r = pw_err_sys(e, errno, "could not move the root into 'trees/%s' in '%s'", id,
+			       sdir);
 		goto out;
 	}
 	name = NULL;

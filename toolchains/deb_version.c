@@ -159,18 +159,24 @@ bool pw_deb_version_satisfies(const char *have, enum pw_deb_rel rel, const char 
 		return true;
 	c = pw_deb_version_cmp(have, want);
 	switch (rel) {
-	case PW_DEB_LT: return c < 0;
-	case PW_DEB_LE: return c <= 0;
-	case PW_DEB_EQ: return c == 0;
-	case PW_DEB_GE: return c >= 0;
-	case PW_DEB_GT: return c > 0;
-	case PW_DEB_ANY: break;
+	case PW_DEB_LT:
+		return c < 0;
+	case PW_DEB_LE:
+		return c <= 0;
+	case PW_DEB_EQ:
+		return c == 0;
+	case PW_DEB_GE:
+		return c >= 0;
+	case PW_DEB_GT:
+		return c > 0;
+	case PW_DEB_ANY:
+		break;
 	}
 	return true;
 }
 
 const char *pw_deb_rel_str(enum pw_deb_rel rel)
 {
-	static const char *const s[] = { "", "<<", "<=", "=", ">=", ">>" };
+	static const char *const s[] = {"", "<<", "<=", "=", ">=", ">>"};
 	return s[rel];
 }

@@ -38,7 +38,8 @@ void pw_debian_lock_release(struct pw_debian_lock *l)
 static int temp_file(const struct pw_buf *b, char **path, struct pw_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *p = pw_xasprintf("%s/pinwheel-inrelease.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	_cleanup_free_ char *p =
+	    pw_xasprintf("%s/pinwheel-inrelease.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	int fd = mkostemp(p, O_CLOEXEC), r;
 
 	if (fd < 0)
@@ -132,10 +133,11 @@ static int get_release(const struct pw_debian_opts *o, const char *mirror, const
 			goto out;
 		}
 	} else {
-		r = pw_err_set(e, ENOKEY,
-			       "cannot verify '%s': keyring '%s' is not available (install "
-			       "debian-archive-keyring, give a keyring, or allow unverified indexes)",
-			       url, keyring);
+		r = pw_err_set(
+		    e, ENOKEY,
+		    "cannot verify '%s': keyring '%s' is not available (install "
+		    "debian-archive-keyring, give a keyring, or allow unverified indexes)",
+		    url, keyring);
 		goto out;
 	}
 	r = pw_deb_release_parse(url, body.buf, body.len, rel, e);
@@ -157,17 +159,18 @@ static bool has_word(char **v, size_t n, const char *w)
 
 /* Fetch, check and index component @comp's Packages. */
 static int load_packages(const struct pw_debian_opts *o, const char *mirror,
-			 const struct pw_deb_release *rel, const char *comp, struct pw_deb_index *ix,
-			 struct pw_err *e)
+			 const struct pw_deb_release *rel, const char *comp,
+			 struct pw_deb_index *ix, struct pw_err *e)
 {
-	static const char *const exts[] = { ".xz", ".gz", "" };
+	static const char *const exts[] = {".xz", ".gz", ""};
 	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_INDEX), text = PW_BUF_INIT(PW_DEB_MAX_INDEX);
 	bool listed = false;
 	size_t i;
 	int r = -ENOENT;
 
 	for (i = 0; i < PW_ARRAY_SIZE(exts); i++) {
-		_cleanup_free_ char *path = pw_xasprintf("%s/binary-%s/Packages%s", comp, o->arch, exts[i]);
+		_cleanup_free_ char *path =
+		    pw_xasprintf("%s/binary-%s/Packages%s", comp, o->arch, exts[i]);
 		_cleanup_free_ char *url = pw_xasprintf("%s/dists/%s/%s", mirror, o->suite, path);
 		const struct pw_deb_release_file *f = pw_deb_release_find(rel, path);
 		char hex[PW_SHA256_HEX];
@@ -181,9 +184,9 @@ static int load_packages(const struct pw_debian_opts *o, const char *mirror,
 		if (r == -ENOENT)
 			continue; /* mirrors often lack some compressions */
 		if (r == -E2BIG || (r == 0 && raw.len != f->size)) {
-			r = pw_err_set(e, EBADMSG, "'%s': size mismatch: InRelease says %llu bytes, got %s",
-				       url, (unsigned long long)f->size,
-				       r == -E2BIG ? "more" : "fewer");
+			r = pw_err_set(
+			    e, EBADMSG, "'%s': size mismatch: InRelease says %llu bytes, got %s",
+			    url, (unsigned long long)f->size, r == -E2BIG ? "more" : "fewer");
 			goto out;
 		}
 		if (r == -EHOSTUNREACH)
@@ -193,8 +196,8 @@ static int load_packages(const struct pw_debian_opts *o, const char *mirror,
 		pw_sha256_mem(raw.buf, raw.len, hex);
 		if (strcmp(hex, f->sha256)) {
 			r = pw_err_set(e, EBADMSG,
-				       "'%s': digest mismatch: InRelease says sha256 %s, got %s", url,
-				       f->sha256, hex);
+				       "'%s': digest mismatch: InRelease says sha256 %s, got %s",
+				       url, f->sha256, hex);
 			goto out;
 		}
 		r = pw_deb_decompress_mem(raw.buf, raw.len, &text, e);
@@ -209,7 +212,8 @@ static int load_packages(const struct pw_debian_opts *o, const char *mirror,
 		r = pw_err_set(e, ENOENT, "InRelease of '%s' lists no Packages index for %s/%s",
 			       o->suite, comp, o->arch);
 	else
-		r = pw_err_set(e, ENOENT, "mirror '%s' has none of the Packages indexes of %s/%s for '%s'",
+		r = pw_err_set(e, ENOENT,
+			       "mirror '%s' has none of the Packages indexes of %s/%s for '%s'",
 			       mirror, comp, o->arch, o->suite);
 out:
 	pw_buf_release(&raw);
@@ -239,12 +243,12 @@ static char *pool_url(const char *mirror, const char *path)
 int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		   struct pw_debian_lock *out, struct pw_err *e)
 {
-	static const char *const main_only[] = { "main" };
+	static const char *const main_only[] = {"main"};
 	const char *const *comps = o->ncomponents ? o->components : main_only;
 	size_t ncomps = o->ncomponents ? o->ncomponents : 1, i;
 	_cleanup_free_ char *mirror = NULL, *keyring = NULL, *where = NULL;
-	struct pw_deb_release rel = { 0 };
-	struct pw_deb_selection sel = { 0 };
+	struct pw_deb_release rel = {0};
+	struct pw_deb_selection sel = {0};
 	struct pw_deb_resolve_opts ro;
 	struct pw_deb_index *ix = NULL;
 	char *verified_by = NULL;
@@ -277,7 +281,8 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 	ix = pw_deb_index_new(o->arch, where);
 	for (i = 0; i < ncomps; i++) {
 		if (rel.ncomponents && !has_word(rel.components, rel.ncomponents, comps[i])) {
-			r = pw_err_set(e, ENOENT, "suite '%s' has no component '%s'", o->suite, comps[i]);
+			r = pw_err_set(e, ENOENT, "suite '%s' has no component '%s'", o->suite,
+				       comps[i]);
 			goto out;
 		}
 		r = load_packages(o, mirror, &rel, comps[i], ix, e);

@@ -48,9 +48,9 @@ const char *pw_deb_rel_str(enum pw_deb_rel rel);
 
 /* ---- deb822 control data (deb_control.c) ---- */
 
-#define PW_DEB_MAX_FIELDS 256          /* fields per stanza */
-#define PW_DEB_MAX_VALUE (4u << 20)    /* bytes of one field's value */
-#define PW_DEB_MAX_NAME 128            /* bytes of a field name */
+#define PW_DEB_MAX_FIELDS 256	    /* fields per stanza */
+#define PW_DEB_MAX_VALUE (4u << 20) /* bytes of one field's value */
+#define PW_DEB_MAX_NAME 128	    /* bytes of a field name */
 
 struct pw_deb_field {
 	char *name;  /* as written (compare case-insensitively) */
@@ -88,15 +88,19 @@ void pw_deb_stanza_release(struct pw_deb_stanza *st);
 /* ---- apt configuration (apt_sources.c) ---- */
 
 struct pw_apt_source {
-	char *file;         /* the file it came from, relative to the root */
+	char *file; /* the file it came from, relative to the root */
 	unsigned line;
-	bool deb;           /* Types has "deb" (deb-src-only entries are kept but unused) */
+	bool deb; /* Types has "deb" (deb-src-only entries are kept but unused) */
 	bool enabled;
-	char **uris;        size_t nuris;
-	char **suites;      size_t nsuites;
-	char **components;  size_t ncomponents;
-	char **arches;      size_t narches;  /* empty: any */
-	char *signed_by;    /* a keyring path, or NULL */
+	char **uris;
+	size_t nuris;
+	char **suites;
+	size_t nsuites;
+	char **components;
+	size_t ncomponents;
+	char **arches;
+	size_t narches;	 /* empty: any */
+	char *signed_by; /* a keyring path, or NULL */
 };
 
 struct pw_apt_sources {
@@ -128,20 +132,23 @@ int pw_apt_pick_mirror(const struct pw_apt_sources *s, const char *suite, const 
 /* ---- Release files and indexes (deb_release.c) ---- */
 
 #define PW_DEB_DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
-#define PW_DEB_MAX_RELEASE (16u << 20)   /* bytes of an InRelease */
-#define PW_DEB_MAX_INDEX (1024u << 20)   /* bytes of a decompressed Packages */
+#define PW_DEB_MAX_RELEASE (16u << 20) /* bytes of an InRelease */
+#define PW_DEB_MAX_INDEX (1024u << 20) /* bytes of a decompressed Packages */
 
 struct pw_deb_release_file {
-	char *path;          /* relative to dists/SUITE/ */
+	char *path; /* relative to dists/SUITE/ */
 	char sha256[PW_SHA256_HEX];
 	uint64_t size;
 };
 
 struct pw_deb_release {
 	char *suite, *codename;
-	char **arches;      size_t narches;
-	char **components;  size_t ncomponents;
-	struct pw_deb_release_file *files; size_t nfiles;
+	char **arches;
+	size_t narches;
+	char **components;
+	size_t ncomponents;
+	struct pw_deb_release_file *files;
+	size_t nfiles;
 };
 
 /* Verify the clear-signed @path with `gpgv --keyring @keyring` and write
@@ -157,11 +164,11 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
  * returned as it is. */
 int pw_deb_clearsigned_body(const char *data, size_t len, struct pw_buf *out, struct pw_err *e);
 /* Parse Release text. @name names it in messages. */
-int pw_deb_release_parse(const char *name, const char *text, size_t len,
-			 struct pw_deb_release *out, struct pw_err *e);
+int pw_deb_release_parse(const char *name, const char *text, size_t len, struct pw_deb_release *out,
+			 struct pw_err *e);
 /* The SHA256 entry for @path, or NULL. Borrowed. */
 const struct pw_deb_release_file *pw_deb_release_find(const struct pw_deb_release *r,
-						       const char *path);
+						      const char *path);
 void pw_deb_release_release(struct pw_deb_release *r);
 /* Decompress the (xz, gzip, bzip2, zstd, lz4 or plain) bytes into @out
  * (capped by out->max: -E2BIG) with libarchive's raw format.  Empty
@@ -177,13 +184,13 @@ int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct
 
 /* One binary package of an index.  Strings owned by the index. */
 struct pw_deb_pkg {
-	char *name, *version, *arch;      /* arch: the native arch or "all" */
-	char *multi_arch;                 /* "no" when absent */
+	char *name, *version, *arch;		/* arch: the native arch or "all" */
+	char *multi_arch;			/* "no" when absent */
 	char *depends, *pre_depends, *provides; /* NULL when absent */
 	char *filename, *sha256;
 	uint64_t size;
 	bool essential, required;
-	const char *component;            /* borrowed from the index */
+	const char *component; /* borrowed from the index */
 };
 
 struct pw_deb_index;
@@ -202,7 +209,7 @@ size_t pw_deb_index_count(const struct pw_deb_index *ix);
 struct pw_deb_resolve_opts {
 	const char *const *names; /* requested packages: "name" or "name (= version)" */
 	size_t nnames;
-	bool with_required;       /* add the Essential: yes / Priority: required set */
+	bool with_required; /* add the Essential: yes / Priority: required set */
 };
 
 /* The result: selected packages sorted by name (borrowed from the index,
@@ -226,28 +233,30 @@ void pw_deb_selection_release(struct pw_deb_selection *s);
 /* One pinned .deb. */
 struct pw_deb_artifact {
 	char *package, *version, *arch;
-	char *url;          /* mirror + "/" + Filename */
+	char *url; /* mirror + "/" + Filename */
 	char sha256[PW_SHA256_HEX];
 	uint64_t size;
 };
 
 struct pw_debian_opts {
-	const char *suite;        /* required: "bookworm", "trixie", ... */
-	const char *arch;         /* required: Debian arch name ("amd64", "arm64", ...) */
-	const char *mirror;       /* NULL: from the apt configuration under apt_root */
-	const char *apt_root;     /* NULL: "/" */
-	const char *const *components; size_t ncomponents; /* none: "main" */
-	const char *const *packages;   size_t npackages;
-	const char *keyring;      /* NULL: the source's Signed-By, else the Debian keyring */
-	bool allow_unverified;    /* accept an index that cannot be verified (no keyring) */
-	bool no_required;         /* leave out the required/essential set (tests) */
+	const char *suite;    /* required: "bookworm", "trixie", ... */
+	const char *arch;     /* required: Debian arch name ("amd64", "arm64", ...) */
+	const char *mirror;   /* NULL: from the apt configuration under apt_root */
+	const char *apt_root; /* NULL: "/" */
+	const char *const *components;
+	size_t ncomponents; /* none: "main" */
+	const char *const *packages;
+	size_t npackages;
+	const char *keyring;   /* NULL: the source's Signed-By, else the Debian keyring */
+	bool allow_unverified; /* accept an index that cannot be verified (no keyring) */
+	bool no_required;      /* leave out the required/essential set (tests) */
 };
 
 struct pw_debian_lock {
-	char *mirror;             /* the mirror used */
-	char *verified_by;        /* the keyring that verified InRelease, or NULL */
+	char *mirror;	   /* the mirror used */
+	char *verified_by; /* the keyring that verified InRelease, or NULL */
 	struct pw_deb_artifact *v;
-	size_t n;                 /* sorted by package name */
+	size_t n; /* sorted by package name */
 };
 
 /* Fetch and verify InRelease, fetch the Packages index of each component

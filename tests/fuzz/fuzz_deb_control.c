@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 static void versions(const char *text, size_t len)
 {
 	struct pw_deb_parser p;
-	struct pw_deb_stanza st = { 0 };
+	struct pw_deb_stanza st = {0};
 	struct pw_err e = PW_ERR_INIT;
 	const char *prev = NULL;
 	char *keep = NULL;
@@ -40,8 +40,8 @@ static void index_and_resolve(const char *text, size_t len)
 {
 	struct pw_deb_index *ix = pw_deb_index_new("amd64", "fuzz");
 	struct pw_err e = PW_ERR_INIT;
-	static const char *const names[] = { "a", "b:any", "c (>= 1)" };
-	struct pw_deb_resolve_opts o = { names, 3, true };
+	static const char *const names[] = {"a", "b:any", "c (>= 1)"};
+	struct pw_deb_resolve_opts o = {names, 3, true};
 	struct pw_deb_selection s;
 
 	if (pw_deb_index_add_packages(ix, "fuzz", "main", text, len, &e) == 0 &&
@@ -53,7 +53,7 @@ static void index_and_resolve(const char *text, size_t len)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_apt_sources src = { 0 };
+	struct pw_apt_sources src = {0};
 	struct pw_deb_release rel;
 	struct pw_buf body = PW_BUF_INIT(1u << 20);
 	char *text;
@@ -66,8 +66,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(text, data + 1, len);
 	text[len] = '\0';
 	switch (data[0] % 5) {
-	case 0: versions(text, len); break;
-	case 1: index_and_resolve(text, len); break;
+	case 0:
+		versions(text, len);
+		break;
+	case 1:
+		index_and_resolve(text, len);
+		break;
 	case 2:
 		if (pw_deb_clearsigned_body(text, len, &body, &e) == 0 &&
 		    pw_deb_release_parse("fuzz", body.buf, body.len, &rel, &e) == 0)

@@ -29,8 +29,8 @@ static int fail(const struct pw_err *e)
 
 int main(int argc, char **argv)
 {
-	struct pw_debian_opts o = { 0 };
-	struct pw_debian_lock lk = { 0 };
+	struct pw_debian_opts o = {0};
+	struct pw_debian_lock lk = {0};
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_store *store = NULL;
 	const char *cmd, *store_dir = NULL;
@@ -127,10 +127,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(cmd, "lock")) {
-		printf("# mirror %s verified-by %s\n", lk.mirror, lk.verified_by ? lk.verified_by : "-");
+		printf("# mirror %s verified-by %s\n", lk.mirror,
+		       lk.verified_by ? lk.verified_by : "-");
 		for (i = 0; i < lk.n; i++)
-			printf("%s %s %s %s %llu %s\n", lk.v[i].package, lk.v[i].version, lk.v[i].arch,
-			       lk.v[i].sha256, (unsigned long long)lk.v[i].size, lk.v[i].url);
+			printf("%s %s %s %s %llu %s\n", lk.v[i].package, lk.v[i].version,
+			       lk.v[i].arch, lk.v[i].sha256, (unsigned long long)lk.v[i].size,
+			       lk.v[i].url);
 	} else {
 		char *path = NULL;
 		bool cached;
