@@ -1,0 +1,711 @@
+/* deb_root.c - turn fetched .debs into one merged root tree, and the
+ * fix-ups that maintainer scripts would have made (docs/debian.md
+ * "Fix-ups"; the table below is the one place they are listed).
+ *
+ * Each .deb's data.tar is unpacked (pw_unpack_fd, which reads the ar and
+ * refuses anything unsafe) into a fresh staging directory beside the root,
+ * and its entries are then moved into the root with renameat(), mapping
+ * the top-level bin, sbin and lib* directories into usr/ (merged /usr, as
+ * the usrmerge package does on bookworm and earlier).  A root of several
+ * hundred packages is thus one directory tree, not several hundred
+ * overlay layers.  The result is a store tree keyed by the ordered .deb
+ * digests and the fix-up version.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/store.h"
+#include "pinwheel/unpack.h"
+
+/* The top-level directories that merged /usr turns into links. */
+static const char *const usr_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+
+static bool is_usr_dir(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < PW_ARRAY_SIZE(usr_dirs); i++)
+		if (!strcmp(name, usr_dirs[i]))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in directory @fd, sorted (caller frees with free_names). */
+static int list_names(int fd, char ***out, size_t *nout)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*nout = 0;
+	if (dup_fd < 0)
+		return -errno;
+	d = fdopendir(dup_fd);
+	if (!d) {
+		int err = errno;
+		close(dup_fd);
+		return -err;
+	}
+	rewinddir(d);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		v = pw_xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = pw_xstrdup(de->d_name);
+	}
+	if (errno) {
+		int err = errno;
+		closedir(d);
+		while (n--)
+			free(v[n]);
+		free(v);
+		return -err;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static void free_names(char **v, size_t n)
+{
+	while (n--)
+		free(v[n]);
+	free(v);
+}
+
+static int open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Open (creating with 0755 when missing) directory @name under @dirfd. */
+static int mkdir_open_at(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return open_dir_at(dirfd, name);
+}
+
+/* Move the content of @sfd into @dfd; @path names the directory in errors. */
+static int merge_dir(int sfd, int dfd, const char *path, struct pw_err *e)
+{
+	char **names;
+	size_t n, i;
+	int r;
+
+	r = list_names(sfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not list '%s'", path);
+	for (i = 0; i < n && r == 0; i++) {
+		const char *nm = names[i];
+		_cleanup_free_ char *sub = pw_xasprintf("%s%s%s", path, *path ? "/" : "", nm);
+		struct stat ss, ds;
+
+		if (fstatat(sfd, nm, &ss, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "could not stat '%s'", sub);
+			break;
+		}
+		if (fstatat(dfd, nm, &ds, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT) {
+				r = pw_err_sys(e, errno, "could not stat '%s' in the root", sub);
+				break;
+			}
+			/* Absent: move the entry (a whole subtree at once). */
+			if (renameat(sfd, nm, dfd, nm) < 0)
+				r = pw_err_sys(e, errno, "could not move '%s' into the root", sub);
+			continue;
+		}
+		if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
+			_cleanup_close_ int s2 = open_dir_at(sfd, nm), d2 = open_dir_at(dfd, nm);
+
+			if (s2 < 0 || d2 < 0) {
+				r = pw_err_sys(e, errno, "could not open '%s'", sub);
+				break;
+			}
+			r = merge_dir(s2, d2, sub, e);
+			if (r == 0 && fchmod(d2, ss.st_mode & 0777) < 0)
+				r = pw_err_sys(e, errno, "could not chmod '%s'", sub);
+			continue;
+		}
+		if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
+			r = pw_err_set(e, EEXIST,
+				       "'%s' is a directory in one package and not in another",
+				       sub);
+			break;
+		}
+		/* File or symlink over file or symlink: the later package wins. */
+		if (renameat(sfd, nm, dfd, nm) < 0)
+			r = pw_err_sys(e, errno, "could not move '%s' into the root", sub);
+	}
+	free_names(names, n);
+	return r;
+}
+
+int pw_deb_merge_into(int srcfd, int dstfd, struct pw_err *e)
+{
+	char **names;
+	size_t n, i;
+	int r;
+
+	r = list_names(srcfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not list a staging directory");
+	for (i = 0; i < n && r == 0; i++) {
+		const char *nm = names[i];
+		struct stat ss;
+
+		if (!is_usr_dir(nm))
+			continue;
+		if (fstatat(srcfd, nm, &ss, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "could not stat '%s'", nm);
+			break;
+		}
+		if (S_ISLNK(ss.st_mode)) {
+			/* A package shipping the merged-/usr link itself
+			 * (base-files on newer suites): the fix-ups make it. */
+			if (unlinkat(srcfd, nm, 0) < 0)
+				r = pw_err_sys(e, errno, "could not drop '%s'", nm);
+			continue;
+		}
+		if (S_ISDIR(ss.st_mode)) {
+			_cleanup_close_ int usr = mkdir_open_at(dstfd, "usr");
+			_cleanup_close_ int d = -1, s = -1;
+			_cleanup_free_ char *path = pw_xasprintf("usr/%s", nm);
+
+			if (usr < 0 || (d = mkdir_open_at(usr, nm)) < 0 ||
+			    (s = open_dir_at(srcfd, nm)) < 0) {
+				r = pw_err_sys(e, errno, "could not make '%s' in the root", path);
+				break;
+			}
+			r = merge_dir(s, d, path, e);
+			/* Only empty directories are left behind. */
+			if (r == 0 && (r = pw_rm_rf_at(srcfd, nm)) < 0)
+				r = pw_err_sys(e, -r, "could not remove the staged '%s'", nm);
+		}
+	}
+	free_names(names, n);
+	if (r < 0)
+		return r;
+	return merge_dir(srcfd, dstfd, "", e);
+}
+
+/* ---- fix-ups ---- */
+
+enum fx_kind {
+	FX_USRMERGE, /* path -> usr/path; always (arg NULL) or when usr/path exists */
+	FX_LINK,     /* path -> arg (relative), when the target exists and path does not */
+	FX_COPY,     /* path from arg when path is missing, else the fallback text */
+	FX_DIR,	     /* an empty directory (mount point) */
+};
+
+struct fixup {
+	enum fx_kind kind;
+	const char *path;
+	const char *arg;
+	const char *fallback;
+	const char *why; /* what maintainer script this replaces */
+};
+
+/* THE table (docs/debian.md mirrors it).  Bump PW_DEB_FIXUPS_VERSION when
+ * it changes: roots are keyed by it. */
+static const struct fixup fixups[] = {
+    {FX_USRMERGE, "bin", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "sbin", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "lib", "always", NULL, "usrmerge / base-files: merged /usr"},
+    {FX_USRMERGE, "lib32", NULL, NULL, "usrmerge: merged /usr (multilib)"},
+    {FX_USRMERGE, "lib64", NULL, NULL, "usrmerge: merged /usr (ELF interpreter on amd64)"},
+    {FX_USRMERGE, "libx32", NULL, NULL, "usrmerge: merged /usr (x32)"},
+    {FX_LINK, "usr/bin/sh", "dash", NULL, "dash postinst: /bin/sh"},
+    {FX_LINK, "usr/bin/cc", "gcc", NULL, "gcc postinst: cc alternative"},
+    {FX_LINK, "usr/bin/c++", "g++", NULL, "g++ postinst: c++ alternative"},
+    {FX_LINK, "usr/bin/awk", "mawk", NULL, "mawk postinst: awk alternative"},
+    {FX_LINK, "usr/bin/which", "which.debianutils", NULL,
+     "debianutils postinst: which alternative"},
+    {FX_COPY, "etc/passwd", "usr/share/base-passwd/passwd.master",
+     "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+     "base-passwd preinst: /etc/passwd"},
+    {FX_COPY, "etc/group", "usr/share/base-passwd/group.master", "root:x:0:\nnogroup:x:65534:\n",
+     "base-passwd preinst: /etc/group"},
+    {FX_DIR, "dev", NULL, NULL, "mount point"},
+    {FX_DIR, "proc", NULL, NULL, "mount point"},
+    {FX_DIR, "sys", NULL, NULL, "mount point"},
+    {FX_DIR, "tmp", NULL, NULL, "mount point"},
+    {FX_DIR, "run", NULL, NULL, "mount point"},
+    {FX_DIR, "root", NULL, NULL, "home of root"},
+    {FX_DIR, "home", NULL, NULL, "mount point"},
+};
+
+/* Open the directory @rel (components separated by '/') under @rootfd
+ * without following any symlink; with @create, make missing ones. */
+static int open_rel_dir(int rootfd, const char *rel, bool create)
+{
+	_cleanup_free_ char *copy = pw_xstrdup(rel);
+	char *save = NULL, *c;
+	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	for (c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = create ? mkdir_open_at(fd, c) : open_dir_at(fd, c);
+		int err = errno;
+
+		close(fd);
+		if (next < 0) {
+			errno = err;
+			return -1;
+		}
+		fd = next;
+	}
+	return fd;
+}
+
+/* Split "a/b/c" into dir "a/b" and base "c" (dir "" for "c"). */
+static void split_path(const char *p, char **dir, const char **base)
+{
+	const char *slash = strrchr(p, '/');
+
+	*dir = slash ? pw_xasprintf("%.*s", (int)(slash - p), p) : pw_xstrdup("");
+	*base = slash ? slash + 1 : p;
+}
+
+static bool exists_at(int dirfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int fx_usrmerge(int rootfd, const struct fixup *f, struct pw_err *e)
+{
+	_cleanup_close_ int usr = -1;
+	_cleanup_free_ char *target = pw_xasprintf("usr/%s", f->path);
+	struct stat st;
+
+	if (fstatat(rootfd, f->path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return 0;
+		/* A directory left by an earlier layout: merge it first. */
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int s = open_dir_at(rootfd, f->path), d = -1;
+			int r;
+
+			usr = mkdir_open_at(rootfd, "usr");
+			if (s < 0 || usr < 0 || (d = mkdir_open_at(usr, f->path)) < 0)
+				return pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+			r = merge_dir(s, d, target, e);
+			if (r < 0)
+				return r;
+			/* Only empty directories are left behind. */
+			r = pw_rm_rf_at(rootfd, f->path);
+			if (r < 0)
+				return pw_err_sys(e, -r, "fix-up '/%s': remove", f->path);
+		} else {
+			return pw_err_set(e, EEXIST, "fix-up '/%s': not a directory or link",
+					  f->path);
+		}
+	}
+	usr = open_rel_dir(rootfd, "usr", !!f->arg);
+	if (usr < 0) {
+		if (errno == ENOENT && !f->arg)
+			return 0;
+		return pw_err_sys(e, errno, "fix-up '/%s': usr", f->path);
+	}
+	if (!exists_at(usr, f->path)) {
+		if (!f->arg)
+			return 0;
+		if (mkdirat(usr, f->path, 0755) < 0)
+			return pw_err_sys(e, errno, "fix-up '/%s': mkdir '%s'", f->path, target);
+	}
+	if (symlinkat(target, rootfd, f->path) < 0)
+		return pw_err_sys(e, errno, "fix-up '/%s': symlink", f->path);
+	return 0;
+}
+
+static int fx_link(int rootfd, const struct fixup *f, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -1;
+	const char *base;
+
+	split_path(f->path, &dir, &base);
+	dfd = open_rel_dir(rootfd, dir, false);
+	if (dfd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP
+			   ? 0
+			   : pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+	if (exists_at(dfd, base) || !exists_at(dfd, f->arg))
+		return 0;
+	if (symlinkat(f->arg, dfd, base) < 0)
+		return pw_err_sys(e, errno, "fix-up '/%s': symlink", f->path);
+	return 0;
+}
+
+static int fx_copy(int rootfd, const struct fixup *f, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = NULL, *sdir = NULL;
+	_cleanup_close_ int dfd = -1, sfd = -1, in = -1, out = -1;
+	struct pw_buf b = PW_BUF_INIT(1u << 20);
+	const char *base, *sbase;
+	int r;
+
+	split_path(f->path, &dir, &base);
+	dfd = open_rel_dir(rootfd, dir, true);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+	if (exists_at(dfd, base))
+		return 0;
+	split_path(f->arg, &sdir, &sbase);
+	sfd = open_rel_dir(rootfd, sdir, false);
+	if (sfd >= 0)
+		in = openat(sfd, sbase, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in >= 0) {
+		r = pw_read_fd(in, &b);
+		if (r < 0) {
+			pw_buf_release(&b);
+			return pw_err_sys(e, -r, "fix-up '/%s': read '/%s'", f->path, f->arg);
+		}
+	} else {
+		pw_buf_adds(&b, f->fallback);
+	}
+	out = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = out < 0 ? -errno : pw_write_all(out, b.buf, b.len);
+	pw_buf_release(&b);
+	if (r < 0)
+		return pw_err_sys(e, -r, "fix-up '/%s': write", f->path);
+	return 0;
+}
+
+int pw_deb_fixups_apply(int rootfd, const char *arch, struct pw_err *e)
+{
+	size_t i;
+	int r = 0;
+
+	(void)arch; /* the table is the same for every architecture so far */
+	for (i = 0; i < PW_ARRAY_SIZE(fixups) && r == 0; i++) {
+		const struct fixup *f = &fixups[i];
+
+		switch (f->kind) {
+		case FX_USRMERGE:
+			r = fx_usrmerge(rootfd, f, e);
+			break;
+		case FX_LINK:
+			r = fx_link(rootfd, f, e);
+			break;
+		case FX_COPY:
+			r = fx_copy(rootfd, f, e);
+			break;
+		case FX_DIR:
+			if (mkdirat(rootfd, f->path, 0755) < 0 && errno != EEXIST)
+				r = pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+			break;
+		}
+	}
+	return r;
+}
+
+/* ---- the root tree in the store ---- */
+
+char *pw_debian_root_id(const struct pw_deb_artifact *a, size_t n, const char *arch)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	char hex[PW_SHA256_HEX];
+	size_t i;
+
+	pw_buf_addf(&b, "debian-root;fixups=%d;arch=%s;", PW_DEB_FIXUPS_VERSION, arch);
+	for (i = 0; i < n; i++)
+		pw_buf_addf(&b, "%s;", a[i].sha256);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+	return pw_xstrdup(hex);
+}
+
+/* trees/<id>.json for a root: the store's record format with an empty
+ * blob, plus what the root is made of. */
+static int write_root_json(const char *storedir, const char *id, const char *arch,
+			   const struct pw_deb_artifact *a, size_t n, const char *digest,
+			   uint64_t bytes, struct pw_err *e)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/trees/%s.json", storedir, id);
+	_cleanup_free_ char *opts =
+	    pw_xasprintf("debian-root;fixups=%d;arch=%s", PW_DEB_FIXUPS_VERSION, arch);
+	json_t *j, *debs = json_array();
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(debs,
+				      json_pack("{s:s, s:s, s:s}", "package", a[i].package,
+						"version", a[i].version, "sha256", a[i].sha256));
+	j = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:I}", "version", 1, "blob", "", "options",
+		      opts, "kind", "debian-root", "debs", debs, "digest", digest, "size",
+		      (json_int_t)bytes);
+	if (!j)
+		return pw_err_set(e, ENOMEM, "could not build the root record");
+	r = pw_json_dump_file(path, j, e);
+	json_decref(j);
+	return r;
+}
+
+/* Unpacking runs ahead of merging: worker threads unpack the .debs into
+ * their own staging directories (at most UNPACK_AHEAD ahead of the merge,
+ * to bound the disk used twice), while the calling thread merges them into
+ * the root strictly in the lock's order, so the result does not depend on
+ * which worker finished first. */
+#define UNPACK_AHEAD 6
+#define UNPACK_WORKERS_MAX 4
+
+struct upjob {
+	const struct pw_deb_artifact *a;
+	char *blob;
+	char *stage;
+	bool done;
+	int r;
+	struct pw_err e;
+};
+
+struct uppool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct upjob *jobs;
+	size_t n, next, merged;
+	bool stop;
+	int tmpfd;
+};
+
+static int unpack_job(int tmpfd, struct upjob *j)
+{
+	_cleanup_close_ int bfd = -1, sfd = -1;
+	struct pw_unpack_opts uo = {0};
+	int r;
+
+	bfd = open(j->blob, O_RDONLY | O_CLOEXEC);
+	if (bfd < 0)
+		return pw_err_sys(&j->e, errno, "package '%s': blob '%s'", j->a->package, j->blob);
+	if (mkdirat(tmpfd, j->stage, 0755) < 0)
+		return pw_err_sys(&j->e, errno, "could not create 'tmp/%s'", j->stage);
+	sfd = open_dir_at(tmpfd, j->stage);
+	if (sfd < 0)
+		return pw_err_sys(&j->e, errno, "could not open 'tmp/%s'", j->stage);
+	r = pw_unpack_fd(bfd, sfd, &uo, NULL, &j->e);
+	if (r < 0)
+		return pw_err_prefix(&j->e, "package '%s' %s", j->a->package, j->a->version);
+	return 0;
+}
+
+static void *unpack_worker(void *arg)
+{
+	struct uppool *p = arg;
+
+	for (;;) {
+		struct upjob *j;
+		int r;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->n && p->next >= p->merged + UNPACK_AHEAD)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->mu);
+		r = unpack_job(p->tmpfd, j);
+		pthread_mutex_lock(&p->mu);
+		j->r = r;
+		j->done = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+/* Unpack and merge every artifact into @rootfd (staging dirs "@name.N"
+ * under @tmpfd, all removed before returning). */
+static int unpack_all(struct pw_store *store, int tmpfd, const char *name, int rootfd,
+		      const struct pw_deb_artifact *a, size_t n, struct pw_err *e)
+{
+	struct uppool p = {.n = n, .tmpfd = tmpfd};
+	pthread_t th[UNPACK_WORKERS_MAX];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = ncpu < 1 ? 1 : ncpu > UNPACK_WORKERS_MAX ? UNPACK_WORKERS_MAX : (size_t)ncpu;
+	size_t i, started = 0;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	p.jobs = pw_xcalloc(n, sizeof(*p.jobs));
+	for (i = 0; i < n; i++) {
+		p.jobs[i].a = &a[i];
+		p.jobs[i].blob = pw_store_blob_path(store, a[i].sha256);
+		p.jobs[i].stage = pw_xasprintf("%s.%zu", name, i);
+		pw_rm_rf_at(tmpfd, p.jobs[i].stage);
+	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (nth > n)
+		nth = n;
+	for (i = 0; i < nth; i++) {
+		int err = pthread_create(&th[started], NULL, unpack_worker, &p);
+		if (err) {
+			if (!started)
+				r = pw_err_sys(e, err, "could not start an unpack thread");
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		struct upjob *j = &p.jobs[i];
+		_cleanup_close_ int sfd = -1;
+
+		pthread_mutex_lock(&p.mu);
+		while (!j->done)
+			pthread_cond_wait(&p.cv, &p.mu);
+		pthread_mutex_unlock(&p.mu);
+		if (j->r < 0) {
+			*e = j->e;
+			r = j->r;
+			break;
+		}
+		sfd = open_dir_at(tmpfd, j->stage);
+		if (sfd < 0) {
+			r = pw_err_sys(e, errno, "could not open 'tmp/%s'", j->stage);
+			break;
+		}
+		r = pw_deb_merge_into(sfd, rootfd, e);
+		if (r < 0) {
+			pw_err_prefix(e, "package '%s' %s", j->a->package, j->a->version);
+			break;
+		}
+		r = pw_rm_rf_at(tmpfd, j->stage);
+		if (r < 0) {
+			pw_err_sys(e, -r, "could not remove 'tmp/%s'", j->stage);
+			break;
+		}
+		pthread_mutex_lock(&p.mu);
+		p.merged = i + 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = true;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	for (i = 0; i < n; i++) {
+		if (r < 0)
+			pw_rm_rf_at(tmpfd, p.jobs[i].stage);
+		free(p.jobs[i].blob);
+		free(p.jobs[i].stage);
+	}
+	free(p.jobs);
+	return r;
+}
+
+int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,
+			const char *arch, char **path, bool *cached, struct pw_err *e)
+{
+	const char *sdir = pw_store_dir(store);
+	_cleanup_free_ char *id = pw_debian_root_id(a, n, arch);
+	_cleanup_free_ char *key = pw_xasprintf("tree-%s", id);
+	_cleanup_free_ char *tmpdir = pw_path_join(sdir, "tmp");
+	_cleanup_free_ char *treesdir = pw_path_join(sdir, "trees");
+	_cleanup_free_ char *tmpl = NULL, *stage = NULL;
+	char digest[PW_SHA256_HEX];
+	int lockfd = -1, tmpfd = -1, treesfd = -1, rootfd = -1, r;
+	const char *name = NULL;
+	uint64_t bytes = 0;
+
+	if (path)
+		*path = NULL;
+	*cached = true;
+	if (pw_store_has_tree(store, id))
+		goto found;
+	r = pw_store_lock(store, key, true, e);
+	if (r < 0)
+		return r;
+	lockfd = r;
+	if (pw_store_has_tree(store, id))
+		goto found;
+	*cached = false;
+	tmpfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	treesfd = open(treesdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tmpfd < 0 || treesfd < 0) {
+		r = pw_err_sys(e, errno, "could not open the store '%s'", sdir);
+		goto out;
+	}
+	/* Temp names start with the tree's lock key, so `store gc` leaves
+	 * them alone while we hold it and removes them if we are killed. */
+	tmpl = pw_xasprintf("%s/tree-%s.XXXXXX", tmpdir, id);
+	if (!mkdtemp(tmpl)) {
+		r = pw_err_sys(e, errno, "could not create a temp dir in '%s'", tmpdir);
+		goto out;
+	}
+	name = strrchr(tmpl, '/') + 1;
+	stage = pw_xasprintf("%s.stage", name);
+	rootfd = open_dir_at(tmpfd, name);
+	if (rootfd < 0) {
+		r = pw_err_sys(e, errno, "could not open '%s'", tmpl);
+		goto out;
+	}
+	r = unpack_all(store, tmpfd, stage, rootfd, a, n, e);
+	if (r < 0)
+		goto out;
+	r = pw_deb_fixups_apply(rootfd, arch, e);
+	if (r < 0)
+		goto out;
+	r = pw_make_readonly_at(tmpfd, name);
+	if (r < 0) {
+		pw_err_sys(e, -r, "could not make '%s' read-only", tmpl);
+		goto out;
+	}
+	r = pw_store_tree_digest_at(tmpfd, name, digest, &bytes, e);
+	if (r < 0)
+		goto out;
+	r = write_root_json(sdir, id, arch, a, n, digest, bytes, e);
+	if (r < 0)
+		goto out;
+	if (syncfs(rootfd) < 0 || fchmod(rootfd, 0755) < 0 ||
+	    renameat(tmpfd, name, treesfd, id) < 0) {
+		r = pw_err_sys(e, errno, "could not move the root into 'trees/%s' in '%s'", id,
+			       sdir);
+		goto out;
+	}
+	name = NULL;
+	if (fchmod(rootfd, 0555) < 0 || fsync(treesfd) < 0) {
+		r = pw_err_sys(e, errno, "could not seal 'trees/%s' in '%s'", id, sdir);
+		goto out;
+	}
+found:
+	if (path)
+		*path = pw_store_tree_path(store, id);
+	r = 0;
+out:
+	if (r < 0 && name)
+		pw_rm_rf_at(tmpfd, name);
+	pw_closep(&rootfd);
+	pw_closep(&tmpfd);
+	pw_closep(&treesfd);
+	pw_store_unlock(lockfd);
+	return r;
+}

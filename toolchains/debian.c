@@ -1,0 +1,353 @@
+/* debian.c - the Debian provider: suite + arch + mirror + package names ->
+ * a sorted list of pinned .debs (docs/debian.md).
+ *
+ * Steps of pw_debian_lock(): choose the mirror (given, or from the apt
+ * configuration), GET dists/SUITE/InRelease, verify it with gpgv (or,
+ * only when the caller allows it, take it unverified), parse its SHA256
+ * list, GET each component's Packages index in the first compression the
+ * mirror has (xz, gz, plain), check its size and sha256 against the
+ * InRelease, decompress, index, resolve.  Nothing is written anywhere but
+ * memory and a temp file for gpgv; a failure leaves no trace.
+ */
+#include <fcntl.h>
+#include <string.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/fetch.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/store.h"
+
+void pw_debian_lock_release(struct pw_debian_lock *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].package);
+		free(l->v[i].version);
+		free(l->v[i].arch);
+		free(l->v[i].url);
+	}
+	free(l->v);
+	free(l->mirror);
+	free(l->verified_by);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Write @b to a new temp file; its path in *path (caller unlinks, frees). */
+static int temp_file(const struct pw_buf *b, char **path, struct pw_err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *p =
+	    pw_xasprintf("%s/pinwheel-inrelease.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkostemp(p, O_CLOEXEC), r;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create a temp file like '%s'", p);
+	r = pw_write_all(fd, b->buf, b->len);
+	close(fd);
+	if (r < 0) {
+		unlink(p);
+		return pw_err_sys(e, -r, "could not write '%s'", p);
+	}
+	*path = steal_pointer(&p);
+	return 0;
+}
+
+/* Mirror and keyring to use (caller frees both). */
+static int pick_source(const struct pw_debian_opts *o, char **mirror, char **keyring,
+		       struct pw_err *e)
+{
+	struct pw_apt_sources src;
+	char *signed_by = NULL;
+	int r;
+
+	*mirror = *keyring = NULL;
+	if (o->mirror) {
+		size_t n = strlen(o->mirror);
+		while (n > 1 && o->mirror[n - 1] == '/')
+			n--;
+		*mirror = pw_xasprintf("%.*s", (int)n, o->mirror);
+	} else {
+		r = pw_apt_sources_read(o->apt_root ? o->apt_root : "/", &src, e);
+		if (r < 0)
+			return r;
+		r = pw_apt_pick_mirror(&src, o->suite, o->arch, mirror, &signed_by, e);
+		pw_apt_sources_release(&src);
+		if (r < 0)
+			return r;
+	}
+	if (o->keyring) {
+		*keyring = pw_xstrdup(o->keyring);
+	} else if (signed_by && strstr(signed_by, "BEGIN PGP")) {
+		free(signed_by);
+		free(*mirror);
+		*mirror = NULL;
+		return pw_err_set(e, ENOTSUP,
+				  "apt source for '%s' has an inline Signed-By key, which pinwheel "
+				  "cannot use: give a keyring file",
+				  o->suite);
+	} else if (signed_by && signed_by[0] == '/') {
+		/* Signed-By may list several files; gpgv takes the first. */
+		*keyring = pw_xasprintf("%.*s", (int)strcspn(signed_by, " \t\n,"), signed_by);
+	} else {
+		/* Absent, or fingerprints only: the Debian archive keyring. */
+		*keyring = pw_xstrdup(PW_DEB_DEFAULT_KEYRING);
+	}
+	free(signed_by);
+	return 0;
+}
+
+static int get_release(const struct pw_debian_opts *o, const char *mirror, const char *keyring,
+		       struct pw_deb_release *rel, char **verified_by, struct pw_err *e)
+{
+	_cleanup_free_ char *url = pw_xasprintf("%s/dists/%s/InRelease", mirror, o->suite);
+	_cleanup_free_ char *tmp = NULL;
+	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_RELEASE), body = PW_BUF_INIT(PW_DEB_MAX_RELEASE);
+	bool have_key = access(keyring, R_OK) == 0;
+	long code;
+	int r;
+
+	*verified_by = NULL;
+	r = pw_deb_http_get(url, &raw, &code, e);
+	if (r == -ENOENT)
+		pw_err_set(e, ENOENT, "suite '%s' not found on mirror '%s' (%s)", o->suite, mirror,
+			   e->msg);
+	else if (r == -EHOSTUNREACH)
+		pw_err_prefix(e, "mirror down");
+	if (r < 0)
+		goto out;
+	if (have_key) {
+		r = temp_file(&raw, &tmp, e);
+		if (r < 0)
+			goto out;
+		r = pw_deb_inrelease_verify(tmp, url, keyring, &body, e);
+		unlink(tmp);
+		if (r < 0)
+			goto out;
+		*verified_by = pw_xstrdup(keyring);
+	} else if (o->allow_unverified) {
+		r = pw_deb_clearsigned_body(raw.buf, raw.len, &body, e);
+		if (r < 0) {
+			pw_err_prefix(e, "'%s'", url);
+			goto out;
+		}
+	} else {
+		r = pw_err_set(
+		    e, ENOKEY,
+		    "cannot verify '%s': keyring '%s' is not available (install "
+		    "debian-archive-keyring, give a keyring, or allow unverified indexes)",
+		    url, keyring);
+		goto out;
+	}
+	r = pw_deb_release_parse(url, body.buf, body.len, rel, e);
+out:
+	pw_buf_release(&raw);
+	pw_buf_release(&body);
+	return r;
+}
+
+static bool has_word(char **v, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], w))
+			return true;
+	return false;
+}
+
+/* Fetch, check and index component @comp's Packages. */
+static int load_packages(const struct pw_debian_opts *o, const char *mirror,
+			 const struct pw_deb_release *rel, const char *comp,
+			 struct pw_deb_index *ix, struct pw_err *e)
+{
+	static const char *const exts[] = {".xz", ".gz", ""};
+	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_INDEX), text = PW_BUF_INIT(PW_DEB_MAX_INDEX);
+	bool listed = false;
+	size_t i;
+	int r = -ENOENT;
+
+	for (i = 0; i < PW_ARRAY_SIZE(exts); i++) {
+		_cleanup_free_ char *path =
+		    pw_xasprintf("%s/binary-%s/Packages%s", comp, o->arch, exts[i]);
+		_cleanup_free_ char *url = pw_xasprintf("%s/dists/%s/%s", mirror, o->suite, path);
+		const struct pw_deb_release_file *f = pw_deb_release_find(rel, path);
+		char hex[PW_SHA256_HEX];
+		long code;
+
+		if (!f)
+			continue;
+		listed = true;
+		raw.max = f->size + 1;
+		r = pw_deb_http_get(url, &raw, &code, e);
+		if (r == -ENOENT)
+			continue; /* mirrors often lack some compressions */
+		if (r == -E2BIG || (r == 0 && raw.len != f->size)) {
+			r = pw_err_set(
+			    e, EBADMSG, "'%s': size mismatch: InRelease says %llu bytes, got %s",
+			    url, (unsigned long long)f->size, r == -E2BIG ? "more" : "fewer");
+			goto out;
+		}
+		if (r == -EHOSTUNREACH)
+			pw_err_prefix(e, "mirror down");
+		if (r < 0)
+			goto out;
+		pw_sha256_mem(raw.buf, raw.len, hex);
+		if (strcmp(hex, f->sha256)) {
+			r = pw_err_set(e, EBADMSG,
+				       "'%s': digest mismatch: InRelease says sha256 %s, got %s",
+				       url, f->sha256, hex);
+			goto out;
+		}
+		r = pw_deb_decompress_mem(raw.buf, raw.len, &text, e);
+		if (r < 0) {
+			pw_err_prefix(e, "'%s'", url);
+			goto out;
+		}
+		r = pw_deb_index_add_packages(ix, url, comp, text.buf, text.len, e);
+		goto out;
+	}
+	if (!listed)
+		r = pw_err_set(e, ENOENT, "InRelease of '%s' lists no Packages index for %s/%s",
+			       o->suite, comp, o->arch);
+	else
+		r = pw_err_set(e, ENOENT,
+			       "mirror '%s' has none of the Packages indexes of %s/%s for '%s'",
+			       mirror, comp, o->arch, o->suite);
+out:
+	pw_buf_release(&raw);
+	pw_buf_release(&text);
+	return r;
+}
+
+/* mirror + "/" + @path with bytes outside [A-Za-z0-9._~+/-] percent-encoded
+ * (pool file names may hold ':' and others).  Caller frees. */
+static char *pool_url(const char *mirror, const char *path)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	const char *s;
+
+	pw_buf_addf(&b, "%s/", mirror);
+	for (s = path; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._~+/-", c))
+			pw_buf_add(&b, s, 1);
+		else
+			pw_buf_addf(&b, "%%%02X", c);
+	}
+	return pw_buf_detach(&b, NULL);
+}
+
+int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
+		   struct pw_debian_lock *out, struct pw_err *e)
+{
+	static const char *const main_only[] = {"main"};
+	const char *const *comps = o->ncomponents ? o->components : main_only;
+	size_t ncomps = o->ncomponents ? o->ncomponents : 1, i;
+	_cleanup_free_ char *mirror = NULL, *keyring = NULL, *where = NULL;
+	struct pw_deb_release rel = {0};
+	struct pw_deb_selection sel = {0};
+	struct pw_deb_resolve_opts ro;
+	struct pw_deb_index *ix = NULL;
+	char *verified_by = NULL;
+	int r;
+
+	(void)store; /* indexes are checked in memory; the store holds .debs */
+	memset(out, 0, sizeof(*out));
+	if (!o->suite || !o->arch || !*o->suite || !*o->arch || strchr(o->suite, '/') ||
+	    strchr(o->arch, '/'))
+		return pw_err_set(e, EINVAL, "a Debian root needs a suite and an architecture");
+	r = pick_source(o, &mirror, &keyring, e);
+	if (r < 0)
+		return r;
+	r = get_release(o, mirror, keyring, &rel, &verified_by, e);
+	if (r < 0)
+		goto out;
+	if (rel.narches && !has_word(rel.arches, rel.narches, o->arch)) {
+		r = pw_err_set(e, ENOENT, "suite '%s' on '%s' has no architecture '%s'", o->suite,
+			       mirror, o->arch);
+		goto out;
+	}
+	{
+		struct pw_buf w = PW_BUF_INIT(4096);
+		pw_buf_addf(&w, "%s/", o->suite);
+		for (i = 0; i < ncomps; i++)
+			pw_buf_addf(&w, "%s%s", i ? "," : "", comps[i]);
+		pw_buf_addf(&w, " %s", o->arch);
+		where = pw_buf_detach(&w, NULL);
+	}
+	ix = pw_deb_index_new(o->arch, where);
+	for (i = 0; i < ncomps; i++) {
+		if (rel.ncomponents && !has_word(rel.components, rel.ncomponents, comps[i])) {
+			r = pw_err_set(e, ENOENT, "suite '%s' has no component '%s'", o->suite,
+				       comps[i]);
+			goto out;
+		}
+		r = load_packages(o, mirror, &rel, comps[i], ix, e);
+		if (r < 0)
+			goto out;
+	}
+	ro.names = o->packages;
+	ro.nnames = o->npackages;
+	ro.with_required = !o->no_required;
+	r = pw_deb_resolve(ix, &ro, &sel, e);
+	if (r < 0)
+		goto out;
+	out->v = pw_xcalloc(sel.n + 1, sizeof(*out->v));
+	for (i = 0; i < sel.n; i++) {
+		const struct pw_deb_pkg *k = sel.v[i];
+		struct pw_deb_artifact *a = &out->v[i];
+
+		a->package = pw_xstrdup(k->name);
+		a->version = pw_xstrdup(k->version);
+		a->arch = pw_xstrdup(k->arch);
+		a->url = pool_url(mirror, k->filename);
+		snprintf(a->sha256, sizeof(a->sha256), "%s", k->sha256);
+		a->size = k->size;
+	}
+	out->n = sel.n;
+	out->mirror = steal_pointer(&mirror);
+	out->verified_by = steal_pointer(&verified_by);
+	r = 0;
+out:
+	free(verified_by);
+	pw_deb_selection_release(&sel);
+	pw_deb_index_free(ix);
+	pw_deb_release_release(&rel);
+	return r;
+}
+
+int pw_debian_fetch(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,
+		    struct pw_err *e)
+{
+	struct pw_fetch_item *items = pw_xcalloc(n + 1, sizeof(*items));
+	const char **urls = pw_xcalloc(n + 1, sizeof(*urls));
+	struct pw_fetch_opts fo;
+	size_t i;
+	int r;
+
+	pw_fetch_opts_init(&fo);
+	for (i = 0; i < n; i++) {
+		urls[i] = a[i].url;
+		items[i].name = a[i].package;
+		items[i].urls = &urls[i];
+		items[i].nurls = 1;
+		items[i].sha256 = a[i].sha256;
+		items[i].size = a[i].size;
+	}
+	r = pw_fetch_run(store, items, n, &fo, e);
+	if (r == -EIO)
+		for (i = 0; i < n; i++)
+			if (items[i].state == PW_FETCH_FAILED) {
+				*e = items[i].err;
+				r = -(items[i].err.code ? items[i].err.code : EIO);
+				break;
+			}
+	for (i = 0; i < n; i++)
+		pw_fetch_item_release(&items[i]);
+	free(items);
+	free(urls);
+	return r;
+}
