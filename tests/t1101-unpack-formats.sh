@@ -11,7 +11,7 @@ U="$SRCDIR/$BUILD/tests/helpers/pw-unpack"
 for c in python3 tar gzip xz zstd bzip2; do
 	command -v $c >/dev/null || skip_all "$c missing"
 done
-plan 32
+plan 35
 
 # A tree with the usual suspects.
 S="$T/src/pkg-1.0"
@@ -128,3 +128,33 @@ is "$(stat -c '%a %s %Y' "$T/whl/demo/_ext.so")" "755 5004 $(TZ=UTC date -d '202
 is "$(stat -c %F "$T/whl/p")" "regular empty file" "a zip 'fifo' entry never becomes a fifo"
 run_cmd 0 "a zip with data descriptors unpacks from a file" "$U" "$T/dd.zip" "$T/dd"
 is "$(cat "$T/dd/f2" | wc -c | tr -d ' ')" 2000 "its data is all there"
+(cd "$T/src" && python3 -c '
+import os, stat, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for root, dirs, files in os.walk("pkg-1.0"):
+        for n in sorted(files):
+            p = os.path.join(root, n)
+            zi = zipfile.ZipInfo.from_file(p)
+            zi.create_system = 3
+            if os.path.islink(p):
+                zi.external_attr = (stat.S_IFLNK | 0o777) << 16
+                z.writestr(zi, os.readlink(p))
+            else:
+                z.writestr(zi, open(p, "rb").read())
+' "$T/tree.zip")
+python3 -c '
+import io, sys, tarfile, zipfile
+n = "caf\u00e9/na\u00efve.txt"
+with zipfile.ZipFile(sys.argv[1] + "/u.zip", "w") as z:
+    z.writestr(n, b"abc")
+with tarfile.open(sys.argv[1] + "/u.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo(n); ti.size = 3; t.addfile(ti, io.BytesIO(b"abc"))
+' "$T"
+"$U" "$T/u.zip" "$T/uz" >/dev/null 2>&1 && "$U" "$T/u.tar" "$T/ut" >/dev/null 2>&1
+is "$(cat "$T/uz/$(printf 'caf\303\251/na\303\257ve.txt')" "$T/ut/$(printf 'caf\303\251/na\303\257ve.txt')")" \
+	abcabc "UTF-8 names (zip flag, pax) come out as their bytes under LC_ALL=C"
+cat "$T/tree.zip" | "$U" - "$T/zpipe" >"$T/o" 2>&1
+is "$(cat "$T/o")" "ok 6 300037" "a zip on a pipe unpacks"
+is "$(stat -c '%a %N' "$T/zpipe/pkg-1.0/bin/tool" "$T/zpipe/pkg-1.0/bin/python3" | tr '\n' ' ')" \
+	"755 '$T/zpipe/pkg-1.0/bin/tool' 777 '$T/zpipe/pkg-1.0/bin/python3' -> '/usr/bin/python3.11' " \
+	"a zip on a pipe keeps modes and symlinks (read through its central directory)"

@@ -106,7 +106,8 @@ static void item_fail(struct fetch *f, struct xfer *x, int code, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (x->have_ins) {
-		pw_store_ins_abort(&x->ins, true); /* keep the partial file to resume */
+		/* keep a partial file to resume from; an empty one is clutter */
+		pw_store_ins_abort(&x->ins, x->ins.have > 0);
 		x->have_ins = false;
 	}
 	pw_err_set(&x->it->err, code, "%s", msg);
@@ -244,6 +245,7 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger writes */
 	if (it->size != PW_STORE_SIZE_UNKNOWN)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->size);
 	if (x->ins.have > 0) {
@@ -394,6 +396,17 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		next_url(f, x);
 		return;
 	}
+	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && x->range_from > 0 && !x->fresh_tried) {
+		/* Our partial file is not a prefix of what this server has
+		 * (416 Range Not Satisfiable): drop it and start from zero. */
+		x->fresh_tried = true;
+		if (pw_store_ins_restart(&x->ins, &e) < 0) {
+			item_fail(f, x, EIO, "could not fetch '%s': %s", it->name, e.msg);
+			return;
+		}
+		it->state = PW_FETCH_QUEUED;
+		return;
+	}
 	if (x->werr < 0) { /* the store failed (disk full, ...): not the URL's fault */
 		item_fail(f, x, -x->werr, "could not fetch '%s': %s", it->name, x->wmsg.msg);
 		return;
@@ -445,7 +458,7 @@ static bool pending(const struct xfer *x)
 static int run_multi(struct fetch *f, struct pw_err *e)
 {
 	const struct pw_fetch_opts *o = f->o;
-	uint64_t last_progress = 0;
+	uint64_t last_progress = 0, last_flush = 0;
 	unsigned jobs = o->jobs ? o->jobs : 8;
 	size_t i, left;
 
@@ -489,6 +502,14 @@ static int run_multi(struct fetch *f, struct pw_err *e)
 			startable = true;
 		}
 		now = now_ms();
+		/* Bytes gathered in memory go to the partial file at least
+		 * every 200 ms, so a kill loses little of a slow transfer. */
+		if (now - last_flush >= 200) {
+			last_flush = now;
+			for (i = 0; i < f->n; i++)
+				if (f->x[i].have_ins && f->x[i].ins.wlen > 0)
+					pw_store_ins_flush(&f->x[i].ins, NULL);
+		}
 		if (o->progress && now - last_progress >= 100) {
 			last_progress = now;
 			o->progress(o->ud, f->x[0].it, f->n);

@@ -26,6 +26,8 @@ struct pw_store {
 #define PART_SUFFIX ".part"
 #define TREE_PREFIX "tree-"
 #define TREE_JSON_MAX (1u << 20)
+#define SYNC_CHUNK (8u << 20)
+#define WBUF_SIZE (256u << 10)
 
 /* Open @name under @dirfd as a directory, creating it when missing. */
 static int open_subdir(int dirfd, const char *name)
@@ -200,6 +202,7 @@ int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e)
 {
 	int r;
 
+	ins->wlen = 0;
 	if (ftruncate(ins->fd, 0) < 0 || lseek(ins->fd, 0, SEEK_SET) < 0)
 		return pw_err_sys(e, errno, "could not truncate 'tmp/%s%s'", ins->sha256, PART_SUFFIX);
 	pw_sha256_release(&ins->h);
@@ -207,6 +210,7 @@ int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e)
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not start sha256");
 	ins->have = 0;
+	ins->synced = 0;
 	return 0;
 }
 
@@ -244,6 +248,7 @@ int pw_store_ins_begin(struct pw_store *s, const char *hex, uint64_t size, bool 
 		goto fail;
 	}
 	ins->have = (uint64_t)st.st_size;
+	ins->synced = ins->have;
 	if (resume && ins->have > 0 && (size == PW_STORE_SIZE_UNKNOWN || ins->have <= size)) {
 		if (hash_prefix(ins->fd, ins->have, &ins->h) < 0 ||
 		    lseek(ins->fd, (off_t)ins->have, SEEK_SET) < 0)
@@ -259,17 +264,60 @@ fail:
 	return r;
 }
 
+/* Write out the gathered bytes. */
+static int ins_flush(struct pw_store_ins *ins)
+{
+	uint64_t on_disk;
+	int r;
+
+	if (ins->wlen == 0)
+		return 0;
+	r = pw_write_all(ins->fd, ins->wbuf, ins->wlen);
+	if (r < 0)
+		return r;
+	ins->wlen = 0;
+	/* Start writeback every few MiB so the fsync at commit has little
+	 * left to do and the disk works while the network does.  Advisory:
+	 * failures are ignored (the fsync at commit reports real errors). */
+	on_disk = ins->have;
+	if (on_disk - ins->synced >= SYNC_CHUNK) {
+		sync_file_range(ins->fd, (off64_t)ins->synced, (off64_t)(on_disk - ins->synced),
+				SYNC_FILE_RANGE_WRITE);
+		ins->synced = on_disk;
+	}
+	return 0;
+}
+
+int pw_store_ins_flush(struct pw_store_ins *ins, struct pw_err *e)
+{
+	int r = ins_flush(ins);
+
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write 'tmp/%s%s' in '%s'", ins->sha256,
+				  PART_SUFFIX, ins->store->dir);
+	return 0;
+}
+
 int pw_store_ins_write(struct pw_store_ins *ins, const void *data, size_t n, struct pw_err *e)
 {
-	int r;
+	int r = 0;
 
 	if (ins->size != PW_STORE_SIZE_UNKNOWN && (n > ins->size || ins->have > ins->size - n))
 		return pw_err_set(e, EFBIG, "more than the pinned %llu bytes",
 				  (unsigned long long)ins->size);
-	r = pw_write_all(ins->fd, data, n);
+	if (!ins->wbuf)
+		ins->wbuf = pw_xmalloc(WBUF_SIZE);
+	if (ins->wlen + n > WBUF_SIZE)
+		r = ins_flush(ins);
+	if (r == 0 && n >= WBUF_SIZE)
+		r = pw_write_all(ins->fd, data, n);
+	else if (r == 0)
+		memcpy(ins->wbuf + ins->wlen, data, n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not write 'tmp/%s%s' in '%s'", ins->sha256,
 				  PART_SUFFIX, ins->store->dir);
+	if (n < WBUF_SIZE)
+		ins->wlen += n;
 	pw_sha256_update(&ins->h, data, n);
 	ins->have += n;
 	return 0;
@@ -280,6 +328,8 @@ void pw_store_ins_abort(struct pw_store_ins *ins, bool keep_partial)
 	char part[PW_SHA256_HEX + sizeof(PART_SUFFIX)];
 
 	if (ins->fd >= 0) {
+		if (keep_partial && ins_flush(ins) < 0)
+			keep_partial = false; /* a partial file with a hole is no use */
 		close(ins->fd);
 		ins->fd = -1;
 		if (!keep_partial) {
@@ -287,6 +337,9 @@ void pw_store_ins_abort(struct pw_store_ins *ins, bool keep_partial)
 			unlinkat(ins->store->tmpfd, part, 0);
 		}
 	}
+	free(ins->wbuf);
+	ins->wbuf = NULL;
+	ins->wlen = 0;
 	pw_sha256_release(&ins->h);
 	pw_store_unlock(steal_fd(&ins->lockfd));
 }
@@ -312,6 +365,11 @@ int pw_store_ins_commit(struct pw_store_ins *ins, struct pw_err *e)
 		goto fail;
 	}
 	part_name(ins->sha256, part);
+	r = ins_flush(ins);
+	if (r < 0) {
+		pw_err_sys(e, -r, "could not write 'tmp/%s' in '%s'", part, s->dir);
+		goto fail;
+	}
 	if (fsync(ins->fd) < 0 || fchmod(ins->fd, 0444) < 0) {
 		r = pw_err_sys(e, errno, "could not sync 'tmp/%s' in '%s'", part, s->dir);
 		goto fail;

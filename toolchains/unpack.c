@@ -1,8 +1,10 @@
 /* unpack.c - safe extraction with libarchive (contract in unpack.h).
  *
  * Shape: the archive's first bytes choose the path.
- *   zip        one libarchive reader on the fd (seekable reader when the fd
- *              is a regular file, so data-descriptor entries work);
+ *   zip        libarchive's seekable zip reader on the fd (so the central
+ *              directory gives modes and symlinks, and data-descriptor
+ *              entries work); a zip on a pipe is first copied into a
+ *              memfd, capped at max_bytes;
  *   tar, .deb  two threads, like `tar -xf` with an external decompressor:
  *              a producer thread runs a "raw" libarchive reader with the
  *              gzip/xz/zstd/bzip2 filters (for a .deb, on the data.tar.*
@@ -29,10 +31,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "pinwheel/fsutil.h"
 #include "pinwheel/unpack.h"
 
 #define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
@@ -128,6 +133,52 @@ static la_int64_t src_seek(struct archive *a, void *p, la_int64_t off, int whenc
 	s->pre = 0;
 	s->pos = to;
 	return to;
+}
+
+/* A zip read from a pipe: the streaming zip reader only sees the local
+ * headers, which lack the Unix modes (symlinks would come out as files), so
+ * copy it into an anonymous memory file (at most @max bytes) and read that
+ * with the seekable reader.  *mfd receives the new fd (caller closes). */
+static int src_spool(struct src *s, uint64_t max, int *mfd, struct pw_err *e)
+{
+	uint64_t total = s->pre;
+	int fd, r;
+
+	fd = memfd_create("pinwheel-zip", MFD_CLOEXEC);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "cannot create a memory file for the zip");
+	r = pw_write_all(fd, s->buf, s->pre);
+	while (r == 0) {
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
+
+		if (n < 0) {
+			r = pw_err_sys(e, errno, "cannot read the archive");
+			break;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > max) {
+			r = pw_err_set(e, EFBIG, "zip archive on a pipe larger than %llu bytes",
+				       (unsigned long long)max);
+			break;
+		}
+		r = pw_write_all(fd, s->buf, (size_t)n);
+		if (r < 0)
+			r = pw_err_sys(e, -r, "cannot write the memory file for the zip");
+	}
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = pw_err_sys(e, errno, "cannot rewind the memory file");
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	s->fd = *mfd = fd;
+	s->base = 0;
+	s->pos = 0;
+	s->pre = 0;
+	s->seekable = true;
+	return 0;
 }
 
 static int src_open(struct archive *a, struct src *s, bool seek)
@@ -818,7 +869,8 @@ static int apply_fixes(struct writer *w)
 	size_t i;
 	int r = 0;
 
-	qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
+	if (w->nfix > 1)
+		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
 	for (i = 0; i < w->nfix && r == 0; i++) {
 		struct dirfix *f = &w->fix[i];
 		struct timespec ts[2] = { f->mtime, f->mtime };
@@ -901,7 +953,8 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	pthread_t th;
 	bool threaded = false;
 	enum kind kind;
-	int r, pr;
+	int r, pr, spool_fd = -1;
+	locale_t utf8, old_locale = (locale_t)0;
 
 	memset(&w, 0, sizeof(w));
 	w.walk.root = dest_dirfd;
@@ -921,6 +974,14 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	w.umask = umask(022);
 	umask(w.umask);
 
+	/* Entry names are bytes; libarchive converts names it knows to be
+	 * UTF-8 (zip's UTF-8 flag, pax) to the thread's locale and drops them
+	 * when that fails, as it does for anything non-ASCII in the "C"
+	 * locale.  A UTF-8 LC_CTYPE for this thread alone makes that an
+	 * identity. */
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		old_locale = uselocale(utf8);
 	r = src_init(&s, archive_fd, e);
 	if (r < 0)
 		goto out;
@@ -935,8 +996,12 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 		goto out;
 	}
 	if (kind == KIND_ZIP) {
-		pr = s.seekable ? archive_read_support_format_zip_seekable(a)
-				: archive_read_support_format_zip_streamable(a);
+		if (!s.seekable) {
+			r = src_spool(&s, w.max_bytes, &spool_fd, e);
+			if (r < 0)
+				goto out;
+		}
+		pr = archive_read_support_format_zip_seekable(a);
 		if (pr != ARCHIVE_OK || src_open(a, &s, true) != ARCHIVE_OK) {
 			r = pw_err_set(e, EBADMSG, "corrupt zip archive: %s", la_msg(a));
 			goto out;
@@ -978,6 +1043,12 @@ out:
 	if (a)
 		archive_read_free(a);
 	free(s.buf);
+	if (spool_fd >= 0)
+		close(spool_fd);
+	if (utf8) {
+		uselocale(old_locale);
+		freelocale(utf8);
+	}
 	if (r == 0 && stats) {
 		stats->entries = w.extracted;
 		stats->bytes = w.written;

@@ -58,6 +58,9 @@ struct pw_store_ins {
 	char sha256[PW_SHA256_HEX];
 	uint64_t size;   /* expected size or PW_STORE_SIZE_UNKNOWN */
 	uint64_t have;   /* bytes in the temp file so far */
+	uint64_t synced; /* bytes whose writeback has been started */
+	char *wbuf;      /* small writes are gathered here (fewer syscalls) */
+	size_t wlen;
 	int fd;          /* the temp file, positioned at @have */
 	int lockfd;
 	struct pw_sha256 h;
@@ -70,9 +73,13 @@ struct pw_store_ins {
  * -EWOULDBLOCK when !@wait and another process holds the lock, or -errno. */
 int pw_store_ins_begin(struct pw_store *s, const char *hex, uint64_t size, bool wait,
 		       bool resume, struct pw_store_ins *ins, struct pw_err *e);
-/* Append and hash.  -EFBIG (nothing written) when the expected size would
- * be passed. */
+/* Append and hash (writes are buffered: only commit and a keeping abort
+ * guarantee the bytes are in the file).  -EFBIG (nothing written) when the
+ * expected size would be passed. */
 int pw_store_ins_write(struct pw_store_ins *ins, const void *data, size_t n, struct pw_err *e);
+/* Write out gathered bytes now (a fetcher calls this when a transfer
+ * pauses, so a kill loses little).  0 or -errno. */
+int pw_store_ins_flush(struct pw_store_ins *ins, struct pw_err *e);
 /* Drop what was written so far (a server ignored a Range request). */
 int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e);
 /* Check size and digest, fsync, make 0444, rename into blobs/, fsync the

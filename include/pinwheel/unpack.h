@@ -63,8 +63,9 @@ struct pw_unpack_stats {
 /* Extract the archive readable from @archive_fd (from its current offset)
  * into the directory @dest_dirfd, which should be empty.  Returns 0 or
  * -errno with e->msg naming the entry ("entry '../x': path leaves the
- * destination").  @stats may be NULL.  @archive_fd may be a pipe; a zip
- * needs a seekable fd for entries written with data descriptors.  Uses one
+ * destination").  @stats may be NULL.  @archive_fd may be a pipe (a zip
+ * on a pipe is first copied into a memfd, at most max_bytes, because zip
+ * needs its central directory).  Uses one
  * helper thread for decompression while the calling thread writes files;
  * the thread is joined before returning. */
 int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *opts,

@@ -1,6 +1,135 @@
+/* test_lock.c - unit tests of the minimal pinwheel.lock reader: the shape,
+ * every kind of error with its file:line:col, and ownership on failure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
+
 #include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest ts[]={cmocka_unit_test(t)};return cmocka_run_group_tests(ts,NULL,NULL);}
+
+#include "pinwheel/lock.h"
+
+#define H "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static int parse(const char *text, struct pw_lockfile *lf, struct pw_err *e)
+{
+	return pw_lockfile_parse("x.lock", text, strlen(text), lf, e);
+}
+
+static void test_valid(void **state)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	const char *text =
+		"{\"artifacts\": [\n"
+		" {\"name\": \"a\", \"kind\": \"deb\", \"urls\": [\"https://mirror.example/a.deb\",\n"
+		"   \"http://mirror.example/a.deb\", \"file:///srv/a.deb\"], \"sha256\": \"" H "\",\n"
+		"  \"size\": 1234, \"unpack\": {\"strip\": 2, \"subdir\": \"usr/lib\"}},\n"
+		" {\"size\": 0, \"sha256\": \"" H "\", \"urls\": [\"https://mirror.example/b\"], \"name\": \"b\"}\n"
+		"], \"version\": 1}\n";
+
+	(void)state;
+	assert_int_equal(parse(text, &lf, &e), 0);
+	assert_int_equal(lf.n, 2);
+	assert_string_equal(lf.artifacts[0].name, "a");
+	assert_string_equal(lf.artifacts[0].kind, "deb");
+	assert_int_equal(lf.artifacts[0].nurls, 3);
+	assert_string_equal(lf.artifacts[0].urls[2], "file:///srv/a.deb");
+	assert_string_equal(lf.artifacts[0].sha256, H);
+	assert_int_equal(lf.artifacts[0].size, 1234);
+	assert_true(lf.artifacts[0].has_unpack);
+	assert_int_equal(lf.artifacts[0].unpack.strip, 2);
+	assert_string_equal(lf.artifacts[0].unpack.subdir, "usr/lib");
+	assert_string_equal(lf.artifacts[1].kind, "");
+	assert_false(lf.artifacts[1].has_unpack);
+	assert_null(lf.artifacts[1].unpack.subdir);
+	assert_int_equal(lf.artifacts[1].size, 0);
+	pw_lockfile_release(&lf);
+	assert_null(lf.artifacts);
+	assert_int_equal(lf.n, 0);
+}
+
+struct bad {
+	const char *text;
+	const char *msg;
+};
+
+static void test_errors(void **state)
+{
+	static const struct bad cases[] = {
+		{ "[]", "x.lock:1:1: expected an object with 'version' and 'artifacts'" },
+		{ "{\"artifacts\": []}", "x.lock:1:1: missing 'version'" },
+		{ "{\"version\": 1}", "x.lock:1:1: missing 'artifacts'" },
+		{ "{\"version\": \"1\", \"artifacts\": []}", "x.lock:1:2: 'version' must be 1" },
+		{ "{\"version\": 1,\n  \"artifacts\": {}}", "x.lock:2:3: 'artifacts' must be an array" },
+		{ "{\"version\": 1, \"artifacts\": [], \"x\": 1}",
+		  "x.lock:1:33: unknown key 'x' (expected version or artifacts)" },
+		{ "{\"version\": 1, \"artifacts\": [1]}", "x.lock:1:16: artifacts[0]: expected an object" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\",\n \"size\": 1, \"bogus\": true}]}",
+		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, urls, sha256, size or unpack)" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"\"}]}",
+		  "x.lock:1:31: artifacts[0]: 'name' must be a non-empty string" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\"}]}", "x.lock:1:30: artifacts[0]: missing 'urls'" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": []}]}",
+		  "x.lock:1:44: artifacts[0]: 'urls' must be a non-empty array of urls" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": [\"https://\"]}]}",
+		  "x.lock:1:44: artifacts[0]: 'urls[0]' must be an http://, https:// or file:// url" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": [\"file:///a\"], \"sha256\": \"AB\"}]}",
+		  "x.lock:1:67: artifacts[0]: 'sha256' must be 64 lowercase hex digits" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": [\"file:///a\"], \"sha256\": \"" H "\"}]}",
+		  "x.lock:1:30: artifacts[0]: missing 'size'" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"size\": -1}]}",
+		  "x.lock:1:44: artifacts[0]: 'size' must be a non-negative integer" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"unpack\": {\"strip\": 65}}]}",
+		  "x.lock:1:55: artifacts[0]: 'unpack.strip' must be an integer from 0 to 64" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"unpack\": {\"subdir\": \"a/../b\"}}]}",
+		  "x.lock:1:55: artifacts[0]: 'unpack.subdir' must be a relative path without '.' or '..' components" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"unpack\": {\"mode\": 1}}]}",
+		  "x.lock:1:55: artifacts[0]: unknown key 'unpack.mode' (expected strip or subdir)" },
+		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"unpack\": []}]}",
+		  "x.lock:1:44: artifacts[0]: 'unpack' must be an object" },
+		/* a key named like a string value elsewhere: positions count keys only */
+		{ "{\"version\": 1, \"artifacts\": [{\"kind\": \"name\", \"name\": 3}]}",
+		  "x.lock:1:47: artifacts[0]: 'name' must be a non-empty string" },
+		/* escapes inside strings do not confuse the scanner */
+		{ "{\"version\": 1, \"artifacts\": [{\"kind\": \"a\\\"b:\", \"x\\u0041\": 3}]}",
+		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, urls, sha256, size or unpack)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
+		struct pw_lockfile lf = PW_LOCKFILE_INIT;
+		struct pw_err e = PW_ERR_INIT;
+
+		if (parse(cases[i].text, &lf, &e) != -EINVAL || strcmp(e.msg, cases[i].msg) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, e.msg, cases[i].msg);
+		assert_null(lf.artifacts);
+		assert_int_equal(lf.n, 0);
+	}
+}
+
+static void test_json_errors(void **state)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_err e = PW_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(parse("{\"version\": 1,\n \"artifacts\": [}", &lf, &e), -EINVAL);
+	assert_true(strncmp(e.msg, "x.lock:2:", 9) == 0);
+	assert_int_equal(parse("{\"version\": 1, \"version\": 1, \"artifacts\": []}", &lf, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "duplicate object key"));
+	assert_int_equal(pw_lockfile_load("/nonexistent/pinwheel.lock", &lf, &e), -ENOENT);
+	assert_string_equal(e.msg, "could not read '/nonexistent/pinwheel.lock': No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_json_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
