@@ -13,6 +13,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/store.h"
+#include "pinwheel/treehash.h"
 
 struct pw_store {
 	char *dir;
@@ -635,8 +636,8 @@ static void remove_stale_tmp(struct pw_store *s, const char *key)
 /* Write trees/<id>.json through a temp file under tmp/ (removed as stale
  * under the tree's lock should we be killed). */
 static int write_tree_json(struct pw_store *s, const char *id, const char *blob,
-			   const struct pw_unpack_opts *o, const char *digest, uint64_t bytes,
-			   struct pw_err *e)
+			   const struct pw_unpack_opts *o, const char *digest, const char *thash,
+			   uint64_t bytes, struct pw_err *e)
 {
 	_cleanup_free_ char *key = pw_unpack_opts_key(o);
 	_cleanup_free_ char *tmp = pw_xasprintf(TREE_PREFIX "%s.json", id);
@@ -646,9 +647,9 @@ static int write_tree_json(struct pw_store *s, const char *id, const char *blob,
 	json_t *j;
 	int r;
 
-	j = json_pack("{s:i, s:s, s:s, s:{s:i, s:s?}, s:s, s:I}", "version", 1, "blob", blob,
+	j = json_pack("{s:i, s:s, s:s, s:{s:i, s:s?}, s:s, s:s, s:I}", "version", 1, "blob", blob,
 		      "options", key, "unpack", "strip", (int)o->strip, "subdir", o->subdir,
-		      "digest", digest, "size", (json_int_t)bytes);
+		      "digest", digest, "tree_hash", thash, "size", (json_int_t)bytes);
 	if (!j)
 		return pw_err_set(e, ENOMEM, "could not build the tree record");
 	text = pw_json_dumps(j, true);
@@ -676,7 +677,7 @@ int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpa
 	_cleanup_free_ char *id = pw_store_tree_id(hex, o);
 	_cleanup_free_ char *key = pw_xasprintf(TREE_PREFIX "%s", id);
 	_cleanup_free_ char *tmpl = NULL;
-	char digest[PW_SHA256_HEX];
+	char digest[PW_SHA256_HEX], thash[PW_SHA256_HEX];
 	const char *name = NULL;
 	int lockfd = -1, blobfd = -1, dfd = -1, r;
 	uint64_t bytes = 0;
@@ -722,9 +723,11 @@ int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpa
 		goto out;
 	}
 	r = pw_store_tree_digest_at(s->tmpfd, name, digest, &bytes, e);
+	if (r == 0)
+		r = pw_tree_hash_at(s->tmpfd, name, thash, NULL, e);
 	if (r < 0)
 		goto out;
-	r = write_tree_json(s, id, hex, o, digest, bytes, e);
+	r = write_tree_json(s, id, hex, o, digest, thash, bytes, e);
 	if (r < 0)
 		goto out;
 	/* Moving a directory to another parent updates its "..": it must be
@@ -750,6 +753,36 @@ out:
 	pw_closep(&blobfd);
 	pw_store_unlock(lockfd);
 	return r;
+}
+
+/* ---- tree hash (toolchains/treehash.c; docs/archives.md) ---- */
+
+/* Check a tree against the "tree_hash" of its record: 0 when they agree
+ * or the record has none (made before tree hashes), -EBADMSG otherwise. */
+static int verify_tree_hash(struct pw_store *s, const char *id, struct pw_err *e)
+{
+	_cleanup_free_ char *name = pw_xasprintf("%s.json", id);
+	struct pw_buf b = PW_BUF_INIT(TREE_JSON_MAX);
+	_cleanup_close_ int fd = openat(s->treesfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char got[PW_SHA256_HEX], want[PW_SHA256_HEX] = "";
+	json_t *j = NULL, *v;
+	int r = 0;
+
+	if (fd >= 0 && pw_read_fd(fd, &b) == 0 && (j = json_loadb(b.buf, b.len, 0, NULL))) {
+		v = json_object_get(j, "tree_hash");
+		if (json_is_string(v) && pw_sha256_hex_valid(json_string_value(v)))
+			snprintf(want, sizeof(want), "%s", json_string_value(v));
+	}
+	json_decref(j);
+	pw_buf_release(&b);
+	if (!want[0])
+		return 0;
+	r = pw_tree_hash_at(s->treesfd, id, got, NULL, e);
+	if (r < 0)
+		return pw_err_prefix(e, "tree %s", id);
+	if (strcmp(got, want) != 0)
+		return pw_err_set(e, EBADMSG, "tree %s: tree hash %s, recorded %s", id, got, want);
+	return 0;
 }
 
 /* ---- iteration, verify, remove, clean ---- */
@@ -865,7 +898,7 @@ int pw_store_verify_entry(struct pw_store *s, const struct pw_store_entry *en, s
 		if (strcmp(got, want) != 0)
 			return pw_err_set(e, EBADMSG, "tree %s: content digest %s, recorded %s", en->id,
 					  got, want);
-		return 0;
+		return verify_tree_hash(s, en->id, e);
 	}
 }
 

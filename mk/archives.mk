@@ -1,0 +1,5 @@
+# Crates vendoring, known archive layouts and tree content hashes (issue 4,
+# archives part): toolchains/treehash.c, toml.c, cargo_lock.c, crates.c,
+# layouts.c, derived.c.
+PW_TOOLCHAIN_SRCS += toolchains/treehash.c
+UNIT_TESTS += tests/unit/test_treehash.c
