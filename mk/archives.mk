@@ -3,3 +3,7 @@
 # layouts.c, derived.c.
 PW_TOOLCHAIN_SRCS += toolchains/treehash.c
 UNIT_TESTS += tests/unit/test_treehash.c
+PW_TOOLCHAIN_SRCS += toolchains/toml.c
+UNIT_TESTS += tests/unit/test_toml.c
+FUZZ_TARGETS += tests/fuzz/fuzz_toml.c
+PW_TOOLCHAIN_SRCS += toolchains/cargo_lock.c
