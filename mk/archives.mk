@@ -7,3 +7,5 @@ PW_TOOLCHAIN_SRCS += toolchains/toml.c
 UNIT_TESTS += tests/unit/test_toml.c
 FUZZ_TARGETS += tests/fuzz/fuzz_toml.c
 PW_TOOLCHAIN_SRCS += toolchains/cargo_lock.c
+PW_TOOLCHAIN_SRCS += toolchains/derived.c toolchains/crates.c
+PW_TOOLCHAIN_SRCS += toolchains/layouts.c
