@@ -9,3 +9,4 @@ FUZZ_TARGETS += tests/fuzz/fuzz_toml.c
 PW_TOOLCHAIN_SRCS += toolchains/cargo_lock.c
 PW_TOOLCHAIN_SRCS += toolchains/derived.c toolchains/crates.c
 PW_TOOLCHAIN_SRCS += toolchains/layouts.c
+TEST_HELPERS += tests/helpers/pw-archives.c
