@@ -10,3 +10,4 @@ PW_TOOLCHAIN_SRCS += toolchains/cargo_lock.c
 PW_TOOLCHAIN_SRCS += toolchains/derived.c toolchains/crates.c
 PW_TOOLCHAIN_SRCS += toolchains/layouts.c
 TEST_HELPERS += tests/helpers/pw-archives.c
+UNIT_TESTS += tests/unit/test_crates.c
