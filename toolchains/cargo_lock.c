@@ -187,11 +187,11 @@ void pw_cargo_lock_vendor_key(const struct pw_cargo_lock *l, char hex[PW_SHA256_
 	if (n > 1)
 		qsort(lines, n, sizeof(*lines), cmp_str);
 	pw_buf_adds(&b, "cargo-vendor-v1\n");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
 			pw_buf_adds(&b, lines[i]);
+	for (i = 0; i < n; i++)
 		free(lines[i]);
-	}
 	free(lines);
 	pw_sha256_mem(b.buf, b.len, hex);
 	pw_buf_release(&b);
