@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/fetch-parallel.sh - fetch 50 files of 1-20 MB from a loopback server:
-# `pinwheel fetch` (libcurl multi, --jobs N) against the curl CLI fetching
-# them one after another, and curl's own --parallel, in the same run.
+# `pinwheel fetch` (libcurl multi, --jobs N; hashes, fsyncs and renames each
+# file into the store) against the curl CLI fetching them one after another,
+# curl's own --parallel, and curl --parallel followed by `sha256sum -c` (the
+# same work as pinwheel: download and verify), in the same run.
 # Prints hyperfine's table and the ratios.  Not part of `make check`.
 # LATENCY_MS (default 0) delays every response by that much, as a distant
 # mirror would (the server's /lat route); on raw loopback the Python test
@@ -33,6 +35,7 @@ total=0
 		mb=$(( (i * 7 + 3) % 20 + 1 ))
 		head -c $((mb * 1048576)) /dev/urandom >"$W/www/f$i"
 		sha=$(sha256sum "$W/www/f$i" | cut -d' ' -f1)
+		echo "$sha  f$i" >>"$W/sums"
 		total=$((total + mb))
 		[ $i -gt 1 ] && printf ',\n'
 		printf '{"name": "f%d", "urls": ["@BASE@/lat/%d/f%d"], "sha256": "%s", "size": %d}' \
@@ -62,15 +65,17 @@ hyperfine --runs "$RUNS" --style basic --export-json "$W/result.json" \
 	--prepare "chmod -R u+w '$W/store' 2>/dev/null; rm -rf '$W/store' '$W/curl'; mkdir -p '$W/curl'" \
 	-n "pinwheel fetch --jobs $JOBS" "'$PW' --store '$W/store' -q fetch '$W/proj' --jobs $JOBS" \
 	-n "curl, one after another" "sh '$W/curl-seq.sh'" \
-	-n "curl --parallel --parallel-max $JOBS" "curl -sSf --parallel --parallel-max $JOBS -K '$W/curl-par.cfg'"
+	-n "curl --parallel --parallel-max $JOBS" "curl -sSf --parallel --parallel-max $JOBS -K '$W/curl-par.cfg'" \
+	-n "curl --parallel + sha256sum -c" "curl -sSf --parallel --parallel-max $JOBS -K '$W/curl-par.cfg' && cd '$W/curl' && sha256sum --quiet -c '$W/sums'"
 "$PY" - "$W/result.json" "$total" <<'PYEOF'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
 names = list(r)
-pw, seq, par = (r[n] for n in names)
+pw, seq, par, parsum = (r[n] for n in names)
 mib = float(sys.argv[2])
 for n in names:
     print("%-36s %7.3f s  %7.1f MiB/s" % (n, r[n], mib / r[n]))
 print("ratio: curl one-after-another / pinwheel = %.2fx" % (seq / pw))
 print("ratio: curl --parallel / pinwheel       = %.2fx" % (par / pw))
+print("ratio: curl --parallel + sha256sum / pinwheel = %.2fx  (same work: download and verify)" % (parsum / pw))
 PYEOF

@@ -15,7 +15,7 @@ struct row_start {
 struct pw_progress {
 	bool enabled;
 	size_t max_rows;
-	unsigned drawn;    /* lines currently on screen */
+	unsigned drawn; /* lines currently on screen */
 	double last_draw;
 	double t0;
 	uint64_t sum0;
@@ -114,10 +114,13 @@ void pw_progress_update(struct pw_progress *p, const struct pw_progress_row *row
 	shown = nrows < p->max_rows ? nrows : p->max_rows;
 	for (i = 0; i < shown; i++)
 		line(rows[i].label, rows[i].done, rows[i].total, row_rate(p, &rows[i], now), 32);
-	snprintf(label, sizeof(label), "[%zu/%zu] %s", ndone, nall, sum->label ? sum->label : "total");
+	snprintf(label, sizeof(label), "[%zu/%zu] %s", ndone, nall,
+		 sum->label ? sum->label : "total");
 	line(label, sum->done, sum->total,
-	     now - p->t0 > 0.05 && sum->done >= p->sum0 ? (double)(sum->done - p->sum0) / (now - p->t0)
-							: 0.0, 32);
+	     now - p->t0 > 0.05 && sum->done >= p->sum0
+		 ? (double)(sum->done - p->sum0) / (now - p->t0)
+		 : 0.0,
+	     32);
 	/* Clear lines left over from a taller previous frame. */
 	for (i = shown + 1; i < p->drawn; i++)
 		fprintf(stderr, "\r\033[K\n");

@@ -2,5 +2,5 @@
 PW_LIB_SRCS += lib/progress.c
 PW_TOOLCHAIN_SRCS += toolchains/store.c toolchains/fetch.c
 PW_RUNNER_SRCS += runner/lock.c runner/fetch_ui.c
-UNIT_TESTS += tests/unit/test_store.c tests/unit/test_lock.c
+UNIT_TESTS += tests/unit/test_store.c tests/unit/test_lock.c tests/unit/test_progress.c
 FUZZ_TARGETS += tests/fuzz/fuzz_lock.c

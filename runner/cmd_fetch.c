@@ -9,23 +9,24 @@
 #include "pinwheel/store.h"
 
 const char pw_help_fetch[] =
-	"usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
-	"Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
-	"store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
-	"is tried from its urls in order (mirrors), retried with backoff on connection\n"
-	"errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
-	"sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
-	"Several pinwheel processes may fetch into one store at once.\n\n"
-	"options:\n"
-	"  --offline   never touch the network: list every artifact missing from the\n"
-	"              store and exit 1 if there is any\n"
-	"  --jobs N    parallel transfers (default 8)\n"
-	"  --json      one JSON object per completed artifact on stdout\n"
-	"  -q          no progress display, only errors\n\n"
-	"environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
-	"PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT (see docs/store.md)\n\n"
-	"exit status: 0 all present, 1 some artifact failed (each is named),\n"
-	"2 usage error or a bad pinwheel.lock\n";
+    "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
+    "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
+    "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
+    "is tried from its urls in order (mirrors), retried with backoff on connection\n"
+    "errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
+    "sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
+    "Several pinwheel processes may fetch into one store at once.\n\n"
+    "options:\n"
+    "  --offline   never touch the network: list every artifact missing from the\n"
+    "              store and exit 1 if there is any\n"
+    "  --jobs N    parallel transfers (default 8)\n"
+    "  --json      one JSON object per completed artifact on stdout\n"
+    "  -q          no progress display, only errors\n\n"
+    "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
+    "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
+    "(see docs/store.md)\n\n"
+    "exit status: 0 all present, 1 some artifact failed (each is named),\n"
+    "2 usage error or a bad pinwheel.lock\n";
 
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
@@ -62,13 +63,15 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		} else if (argv[a][0] == '-' && argv[a][1]) {
 			return pw_usage_error("fetch", "unknown option '%s'", argv[a]);
 		} else if (dir) {
-			return pw_usage_error("fetch", "one DIR only, got '%s' and '%s'", dir, argv[a]);
+			return pw_usage_error("fetch", "one DIR only, got '%s' and '%s'", dir,
+					      argv[a]);
 		} else {
 			dir = argv[a];
 		}
 	}
 	if (jobs_s && (pw_parse_u64(jobs_s, &jobs) < 0 || jobs < 1 || jobs > 256))
-		return pw_usage_error("fetch", "--jobs expects a number from 1 to 256, got '%s'", jobs_s);
+		return pw_usage_error("fetch", "--jobs expects a number from 1 to 256, got '%s'",
+				      jobs_s);
 	lockpath = pw_path_join(dir ? dir : ".", "pinwheel.lock");
 	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
@@ -114,7 +117,8 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	if (!ctx->json && st == PW_EXIT_OK) {
 		char b[16];
 		pw_format_bytes(bytes, b, sizeof(b));
-		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok, ncached, b);
+		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok,
+			ncached, b);
 	}
 	for (i = 0; i < lf.n; i++)
 		pw_fetch_item_release(&items[i]);

@@ -5,11 +5,6 @@
 
 #define NOT_YET "\nnot built yet in this version: the command exits with status 2.\n"
 
-const char pw_help_lock[] =
-	"usage: pinwheel lock [DIR] [--check]\n\n"
-	"Resolve every input named by DIR/pinwheel.json (base roots, interpreters,\n"
-	"build requirements, Rust toolchain, crates) to artifacts pinned by sha256\n"
-	"and write DIR/pinwheel.lock.  --check exits 1 when the lock is stale.\n" NOT_YET;
 const char pw_help_build[] =
 	"usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
 	"                      [--shard K/N] [--out DIR]\n\n"
@@ -19,9 +14,6 @@ const char pw_help_verify[] =
 	"usage: pinwheel verify [DIR] [--only ID]...\n\n"
 	"Build each target twice under varied outer conditions and compare the\n"
 	"wheels byte for byte.\n" NOT_YET;
-const char pw_help_plan[] =
-	"usage: pinwheel plan [DIR] [--format json|github]\n\n"
-	"Print the target matrix, for CI fan-out.\n" NOT_YET;
 const char pw_help_audit[] =
 	"usage: pinwheel audit WHEEL... [--json]\n\n"
 	"Report the best manylinux tag each wheel can carry and why.\n" NOT_YET;
@@ -44,10 +36,8 @@ const char pw_help_inspect[] =
 		return pw_not_built(#name);                                    \
 	}
 
-LATER(lock)
 LATER(build)
 LATER(verify)
-LATER(plan)
 LATER(audit)
 LATER(repair)
 LATER(inspect)

@@ -8,33 +8,35 @@
 #include "pinwheel/store.h"
 
 const char pw_help_store[] =
-	"usage: pinwheel store add URL|FILE --sha256 HEX [--size N] [--unpack [--strip N] [--subdir P]]\n"
-	"       pinwheel store ls\n"
-	"       pinwheel store verify\n"
-	"       pinwheel store gc --keep LOCKFILE [--keep LOCKFILE]...\n\n"
-	"Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
-	"$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
-	"  add      put a blob in the store and print its path.  URL is http://, https://\n"
-	"           or file://; anything else is a local FILE, copied while hashing.  The\n"
-	"           content must hash to --sha256 (and be --size bytes when given); a\n"
-	"           mismatch stores nothing.  When the blob is already present nothing is\n"
-	"           read or fetched.  --unpack also makes the unpacked tree (dropping\n"
-	"           --strip leading path components, keeping only --subdir) and prints\n"
-	"           the tree's path instead.\n"
-	"  ls       list entries: kind, size in bytes, id (and for trees, blob and options)\n"
-	"  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
-	"           stale temp files of killed processes\n"
-	"  gc       remove every blob and tree no given lock file references, and stale\n"
-	"           temp files; entries in use by another process are kept\n\n"
-	"options:\n"
-	"  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
-	"  --size N         expected size in bytes (also caps a download)\n"
-	"  --unpack         make the unpacked tree too\n"
-	"  --strip N        with --unpack: leading path components to drop\n"
-	"  --subdir P       with --unpack: only entries under P (after --strip)\n"
-	"  --keep LOCKFILE  with gc: a pinwheel.lock whose artifacts are kept (repeatable)\n"
-	"  --json           one JSON object per line on stdout\n\n"
-	"exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n";
+    "usage: pinwheel store add URL|FILE --sha256 HEX [--size N]\n"
+    "                          [--unpack [--strip N] [--subdir P]]\n"
+    "       pinwheel store ls\n"
+    "       pinwheel store verify\n"
+    "       pinwheel store gc --keep LOCKFILE...\n\n"
+    "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
+    "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
+    "  add      put a blob in the store and print its path.  URL is http://, https://\n"
+    "           or file://; anything else is a local FILE (copied, then hashed).  The\n"
+    "           content must hash to --sha256 (and be --size bytes when given); a\n"
+    "           mismatch stores nothing.  When the blob is already present nothing is\n"
+    "           read or fetched.  --unpack also makes the unpacked tree (dropping\n"
+    "           --strip leading path components, keeping only --subdir) and prints\n"
+    "           the tree's path instead.\n"
+    "  ls       list entries: kind, size in bytes, id (and for trees, blob and options)\n"
+    "  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
+    "           stale temp files of killed processes\n"
+    "  gc       remove every blob and tree no given lock file references, and stale\n"
+    "           temp files; entries in use by another process are kept\n\n"
+    "options:\n"
+    "  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
+    "  --size N         expected size in bytes (also caps a download)\n"
+    "  --unpack         make the unpacked tree too\n"
+    "  --strip N        with --unpack: leading path components to drop\n"
+    "  --subdir P       with --unpack: only entries under P (after --strip)\n"
+    "  --keep LOCKFILE...  with gc: pinwheel.lock files whose artifacts are kept\n"
+    "                   (--keep A B and --keep A --keep B both work)\n"
+    "  --json           one JSON object per line on stdout\n\n"
+    "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n";
 
 static struct pw_store *open_store(const struct pw_ctx *ctx)
 {
@@ -61,8 +63,8 @@ static int print_added(const struct pw_ctx *ctx, const char *kind, const char *s
 		       const char *path, bool cached)
 {
 	if (ctx->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "event", "add", "kind", kind, "sha256",
-				      sha256, "path", path, "cached", cached);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "event", "add", "kind", kind,
+				      "sha256", sha256, "path", path, "cached", cached);
 		if (j) {
 			pw_json_print_line(j);
 			json_decref(j);
@@ -76,7 +78,7 @@ static int print_added(const struct pw_ctx *ctx, const char *kind, const char *s
 static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 {
 	const char *src = NULL, *sha = NULL, *size_s = NULL, *strip_s = NULL, *subdir = NULL, *v;
-	struct pw_unpack_opts uo = { 0, NULL, 0, 0 };
+	struct pw_unpack_opts uo = {0, NULL, 0, 0};
 	uint64_t size = PW_STORE_SIZE_UNKNOWN, strip = 0;
 	struct pw_err e = PW_ERR_INIT;
 	bool unpack = false, cached = false, missing;
@@ -102,8 +104,8 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 		else if (argv[i][0] == '-' && argv[i][1])
 			return pw_usage_error("store add", "unknown option '%s'", argv[i]);
 		else if (src)
-			return pw_usage_error("store add", "one URL or FILE only, got '%s' and '%s'", src,
-					      argv[i]);
+			return pw_usage_error(
+			    "store add", "one URL or FILE only, got '%s' and '%s'", src, argv[i]);
 		else
 			src = argv[i];
 		if (missing)
@@ -114,16 +116,19 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 	if (!sha)
 		return pw_usage_error("store add", "missing --sha256");
 	if (!pw_sha256_hex_valid(sha))
-		return pw_usage_error("store add", "--sha256 expects 64 lowercase hex digits, got '%s'", sha);
+		return pw_usage_error("store add",
+				      "--sha256 expects 64 lowercase hex digits, got '%s'", sha);
 	if (size_s && pw_parse_u64(size_s, &size) < 0)
-		return pw_usage_error("store add", "--size expects a number of bytes, got '%s'", size_s);
+		return pw_usage_error("store add", "--size expects a number of bytes, got '%s'",
+				      size_s);
 	if (strip_s && (pw_parse_u64(strip_s, &strip) < 0 || strip > 64))
-		return pw_usage_error("store add", "--strip expects a number from 0 to 64, got '%s'", strip_s);
+		return pw_usage_error("store add",
+				      "--strip expects a number from 0 to 64, got '%s'", strip_s);
 	if ((strip_s || subdir) && !unpack)
 		return pw_usage_error("store add", "--strip and --subdir need --unpack");
 	if (subdir && (!*subdir || subdir[0] == '/' || strstr(subdir, "..")))
-		return pw_usage_error("store add", "--subdir expects a relative path without '..', got '%s'",
-				      subdir);
+		return pw_usage_error(
+		    "store add", "--subdir expects a relative path without '..', got '%s'", subdir);
 	uo.strip = (unsigned)strip;
 	uo.subdir = subdir;
 
@@ -131,10 +136,14 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 	if (!s)
 		return PW_EXIT_FAIL;
 	if (is_url(src)) {
-		const char *urls[1] = { src };
+		const char *urls[1] = {src};
 		const char *base = strrchr(src, '/');
-		struct pw_fetch_item it = { .name = base && base[1] ? base + 1 : src, .urls = urls, .nurls = 1, .sha256 = sha,
-					    .size = size, .unpack = unpack ? &uo : NULL };
+		struct pw_fetch_item it = {.name = base && base[1] ? base + 1 : src,
+					   .urls = urls,
+					   .nurls = 1,
+					   .sha256 = sha,
+					   .size = size,
+					   .unpack = unpack ? &uo : NULL};
 		struct pw_fetch_opts o;
 		bool json = ctx->json;
 
@@ -177,8 +186,8 @@ static int ls_one(void *ud, const struct pw_store_entry *en)
 
 	if (ctx->json) {
 		json_t *j = json_pack("{s:s, s:s, s:I, s:s}", "kind",
-				      en->kind == PW_STORE_BLOB ? "blob" : "tree", "id", en->id, "size",
-				      (json_int_t)en->size, "path", en->path);
+				      en->kind == PW_STORE_BLOB ? "blob" : "tree", "id", en->id,
+				      "size", (json_int_t)en->size, "path", en->path);
 		if (j && en->kind == PW_STORE_TREE) {
 			json_object_set_new(j, "blob", json_string(en->blob));
 			json_object_set_new(j, "options", json_string(en->opts_key));
@@ -249,7 +258,8 @@ static int verify_one(void *ud, const struct pw_store_entry *en)
 	}
 	if (vs->ctx->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "event", "verify", "kind",
-				      en->kind == PW_STORE_BLOB ? "blob" : "tree", "id", en->id, "ok", r == 0);
+				      en->kind == PW_STORE_BLOB ? "blob" : "tree", "id", en->id,
+				      "ok", r == 0);
 		if (j && r < 0)
 			json_object_set_new(j, "error", json_string(e.msg));
 		if (j) {
@@ -262,7 +272,7 @@ static int verify_one(void *ud, const struct pw_store_entry *en)
 
 static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct verify_state vs = { .ctx = ctx };
+	struct verify_state vs = {.ctx = ctx};
 	struct pw_err e = PW_ERR_INIT;
 	unsigned removed = 0;
 	int r;
@@ -282,8 +292,8 @@ static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 		return PW_EXIT_FAIL;
 	}
 	if (!ctx->json)
-		pw_info("verified %u entries: %u damaged, %u stale temp entries removed", vs.checked,
-			vs.damaged, removed);
+		pw_info("verified %u entries: %u damaged, %u stale temp entries removed",
+			vs.checked, vs.damaged, removed);
 	return vs.damaged ? PW_EXIT_FAIL : PW_EXIT_OK;
 }
 
@@ -329,8 +339,8 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 	g->removed++;
 	g->freed += en->size;
 	if (g->ctx->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "event", "removed", "kind", kind, "id",
-				      en->id, "size", (json_int_t)en->size);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "event", "removed", "kind", kind,
+				      "id", en->id, "size", (json_int_t)en->size);
 		if (j) {
 			pw_json_print_line(j);
 			json_decref(j);
@@ -343,7 +353,7 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 
 static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct gc_state g = { .ctx = ctx };
+	struct gc_state g = {.ctx = ctx};
 	struct pw_err e = PW_ERR_INIT;
 	const char **locks = pw_xcalloc((size_t)argc, sizeof(*locks));
 	size_t nlocks = 0, i, j, cap = 0;
@@ -362,10 +372,13 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 			continue;
 		if ((v = pw_opt_arg("--keep", argc, argv, &a, &missing)) || missing) {
 			if (missing) {
-				st = pw_usage_error("store gc", "option '--keep' needs a lock file");
+				st =
+				    pw_usage_error("store gc", "option '--keep' needs a lock file");
 				goto out;
 			}
 			locks[nlocks++] = v;
+		} else if (nlocks > 0 && argv[a][0] != '-') {
+			locks[nlocks++] = argv[a]; /* --keep A B ... */
 		} else {
 			st = pw_usage_error("store gc", "unexpected argument '%s'", argv[a]);
 			goto out;
@@ -409,8 +422,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	if (!ctx->json) {
 		char freed[16];
 		pw_format_bytes(g.freed, freed, sizeof(freed));
-		pw_info("removed %u entries (%s), %u stale temp entries%s", g.removed, freed, removed_tmp,
-			g.busy ? "; some entries in use were kept" : "");
+		pw_info("removed %u entries (%s), %u stale temp entries%s", g.removed, freed,
+			removed_tmp, g.busy ? "; some entries in use were kept" : "");
 	}
 	st = g.err ? PW_EXIT_FAIL : PW_EXIT_OK;
 out:
@@ -451,5 +464,6 @@ int pw_cmd_store(struct pw_ctx *ctx, int argc, char **argv)
 		return cmd_verify(ctx, argc - i, argv + i);
 	if (!strcmp(argv[i], "gc"))
 		return cmd_gc(ctx, argc - i, argv + i);
-	return pw_usage_error("store", "unknown subcommand '%s' (expected add, ls, verify or gc)", argv[i]);
+	return pw_usage_error("store", "unknown subcommand '%s' (expected add, ls, verify or gc)",
+			      argv[i]);
 }

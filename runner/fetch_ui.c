@@ -23,8 +23,10 @@ static void on_done(void *ud, const struct pw_fetch_item *it)
 		      (json_int_t)it->received);
 	if (!j)
 		return;
-	json_object_set_new(j, "status", json_string(it->state == PW_FETCH_FAILED ? "failed"
-						     : it->cached ? "cached" : "fetched"));
+	json_object_set_new(j, "status",
+			    json_string(it->state == PW_FETCH_FAILED ? "failed"
+					: it->cached		     ? "cached"
+								     : "fetched"));
 	if (it->resumed_from)
 		json_object_set_new(j, "resumed_from", json_integer((json_int_t)it->resumed_from));
 	if (it->state == PW_FETCH_FAILED)
@@ -36,7 +38,7 @@ static void on_done(void *ud, const struct pw_fetch_item *it)
 static void on_progress(void *ud, const struct pw_fetch_item *items, size_t n)
 {
 	struct ui *u = ud;
-	struct pw_progress_row sum = { .id = 0, .label = "total" };
+	struct pw_progress_row sum = {.id = 0, .label = "total"};
 	size_t i, nrows = 0, ndone = 0;
 
 	for (i = 0; i < n; i++) {
@@ -50,7 +52,8 @@ static void on_progress(void *ud, const struct pw_fetch_item *items, size_t n)
 		}
 		sum.done += it->received;
 		if (it->state == PW_FETCH_ACTIVE)
-			u->rows[nrows++] = (struct pw_progress_row){ i, it->name, it->received, total };
+			u->rows[nrows++] =
+			    (struct pw_progress_row){i, it->name, it->received, total};
 	}
 	pw_progress_update(u->prog, u->rows, nrows, &sum, ndone, n, false);
 }
@@ -58,7 +61,7 @@ static void on_progress(void *ud, const struct pw_fetch_item *items, size_t n)
 int pw_fetch_ui_run(const struct pw_ctx *ctx, struct pw_store *s, struct pw_fetch_item *items,
 		    size_t n, struct pw_fetch_opts *o)
 {
-	struct ui u = { .ctx = ctx };
+	struct ui u = {.ctx = ctx};
 	struct pw_err e = PW_ERR_INIT;
 	size_t i, failed = 0;
 	int r;

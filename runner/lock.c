@@ -1,105 +1,34 @@
-/* lock.c - the minimal pinwheel.lock reader (see include/pinwheel/lock.h).
+/* lock.c - pinwheel.lock reader and writer (see include/pinwheel/lock.h).
  *
- * jansson keeps no positions for decoded values, so errors are placed by a
- * small scanner over the raw text: the checks below walk the document in
- * order (jansson keeps objects in insertion order) and count every key and
- * every object they meet; the Nth key (or object) of the walk is the Nth
- * key token (or '{') of the text. */
+ * Reader: jansson parses (rejecting duplicate keys), lib/jpos.c gives each
+ * key its line:column, walked in parallel with the DOM.
+ * Writer: builds a jansson DOM in the documented key order (jansson keeps
+ * insertion order) and dumps it with a 2-space indent. */
 #include <string.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
 
-struct walk {
+struct rd {
 	const char *name;
-	const char *data;
-	size_t n;
-	size_t keys;    /* keys met so far */
-	size_t objects; /* objects met so far */
 	struct pw_err *e;
 };
 
-/* Position (1-based line and column) of the @target-th key token, or of the
- * @target-th '{' when !@key.  0:0 when not found. */
-static void find_pos(const char *d, size_t n, bool key, size_t target, int *line, int *col)
-{
-	size_t i = 0, kcount = 0, ocount = 0;
-	int ln = 1, cl = 1;
-
-	*line = *col = 0;
-	while (i < n) {
-		char c = d[i];
-		if (c == '"') {
-			int sl = ln, sc = cl;
-			size_t j = i + 1;
-			while (j < n && d[j] != '"') {
-				if (d[j] == '\\' && j + 1 < n)
-					j++;
-				j++;
-			}
-			cl += (int)(j + 1 - i);
-			i = j + 1;
-			j = i;
-			while (j < n && (d[j] == ' ' || d[j] == '\t' || d[j] == '\r' || d[j] == '\n'))
-				j++;
-			if (j < n && d[j] == ':') {
-				if (key && kcount == target) {
-					*line = sl;
-					*col = sc;
-					return;
-				}
-				kcount++;
-			}
-			continue;
-		}
-		if (c == '{') {
-			if (!key && ocount == target) {
-				*line = ln;
-				*col = cl;
-				return;
-			}
-			ocount++;
-		}
-		if (c == '\n') {
-			ln++;
-			cl = 1;
-		} else {
-			cl++;
-		}
-		i++;
-	}
-}
-
-/* Fail at the key most recently met (w->keys - 1). */
-static int fail_key(struct walk *w, const char *fmt, ...) PW_PRINTF(2, 3);
-static int fail_key(struct walk *w, const char *fmt, ...)
+static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt, ...)
+    PW_PRINTF(4, 5);
+static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
-	int line, col;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	find_pos(w->data, w->n, true, w->keys ? w->keys - 1 : 0, &line, &col);
-	return pw_err_set(w->e, EINVAL, "%s:%d:%d: %s", w->name, line, col, msg);
-}
-
-/* Fail at the object most recently entered (index @obj). */
-static int fail_obj(struct walk *w, size_t obj, const char *fmt, ...) PW_PRINTF(3, 4);
-static int fail_obj(struct walk *w, size_t obj, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-	int line, col;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	find_pos(w->data, w->n, false, obj, &line, &col);
-	return pw_err_set(w->e, EINVAL, "%s:%d:%d: %s", w->name, line, col, msg);
+	return pw_err_set(w->e, EINVAL, "%s:%d:%d: %s", w->name, p ? (key ? p->kline : p->line) : 1,
+			  p ? (key ? p->kcol : p->col) : 1, msg);
 }
 
 static bool url_ok(const char *u)
@@ -108,16 +37,16 @@ static bool url_ok(const char *u)
 	       (!strncmp(u, "file://", 7) && u[7]);
 }
 
-static bool subdir_ok(const char *p)
+static bool relpath_ok(const char *p)
 {
 	const char *c = p;
 
 	if (!*p || *p == '/')
 		return false;
 	while (*c) {
-		const char *end = strchr(c, '/');
-		size_t len = end ? (size_t)(end - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		size_t len = strcspn(c, "/");
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c += len;
 		if (*c == '/')
@@ -126,183 +55,427 @@ static bool subdir_ok(const char *p)
 	return true;
 }
 
-static int parse_unpack(struct walk *w, const char *where, json_t *o, struct pw_lock_artifact *a)
+static bool target_id_ok(const char *s)
+{
+	if (!*s || strlen(s) > 100)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The array @v of member @key, each string accepted by @ok (described by
+ * @expect); *out allocated.  Errors point at the key, as all of this
+ * reader's do. */
+static int read_strv(struct rd *w, const struct pw_jpos *p, json_t *v, const char *where,
+		     const char *key, bool (*ok)(const char *), const char *expect, bool nonempty,
+		     char ***out, size_t *n)
+{
+	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0))
+		return fail(w, p, true, "%s: '%s' must be a%s array", where, key,
+			    nonempty ? " non-empty" : "n");
+	*out = pw_xcalloc(json_array_size(v) + 1, sizeof(**out));
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *s = json_array_get(v, i);
+		if (!json_is_string(s) || !ok(json_string_value(s)))
+			return fail(w, p, true, "%s: '%s[%zu]' must be %s", where, key, i, expect);
+		(*out)[(*n)++] = pw_xstrdup(json_string_value(s));
+	}
+	return 0;
+}
+
+static int parse_unpack(struct rd *w, const char *where, json_t *o, const struct pw_jpos *p,
+			bool *has, struct pw_unpack_opts *u)
 {
 	const char *k;
 	json_t *v;
+	size_t i = 0;
 	void *it;
 
 	if (!json_is_object(o))
-		return fail_key(w, "%s: 'unpack' must be an object", where);
-	w->objects++;
-	a->has_unpack = true;
-	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+		return fail(w, p, true, "%s: 'unpack' must be an object", where);
+	*has = true;
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
 		k = json_object_iter_key(it);
 		v = json_object_iter_value(it);
-		w->keys++;
 		if (!strcmp(k, "strip")) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 64)
-				return fail_key(w, "%s: 'unpack.strip' must be an integer from 0 to 64", where);
-			a->unpack.strip = (unsigned)json_integer_value(v);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 64)
+				return fail(w, kp, true,
+					    "%s: 'unpack.strip' must be an integer from 0 to 64",
+					    where);
+			u->strip = (unsigned)json_integer_value(v);
 		} else if (!strcmp(k, "subdir")) {
-			if (!json_is_string(v) || !subdir_ok(json_string_value(v)))
-				return fail_key(w, "%s: 'unpack.subdir' must be a relative path without '.' or '..' components",
-						where);
-			a->unpack.subdir = pw_xstrdup(json_string_value(v));
+			if (!json_is_string(v) || !relpath_ok(json_string_value(v)))
+				return fail(w, kp, true,
+					    "%s: 'unpack.subdir' must be a relative path without "
+					    "'.' or '..' components",
+					    where);
+			free((char *)u->subdir);
+			u->subdir = pw_xstrdup(json_string_value(v));
 		} else {
-			return fail_key(w, "%s: unknown key 'unpack.%s' (expected strip or subdir)", where, k);
+			return fail(w, kp, true,
+				    "%s: unknown key 'unpack.%s' (expected strip or subdir)", where,
+				    k);
 		}
 	}
 	return 0;
 }
 
-static int parse_artifact(struct walk *w, size_t idx, json_t *o, struct pw_lock_artifact *a)
+static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_jpos *p,
+			  struct pw_lock_artifact *a)
 {
+	static const char *const keys[] = {"name",   "kind", "version", "package",  "urls",
+					   "sha256", "size", "unpack",	"needed_by"};
 	char where[64];
-	size_t obj = w->objects, i;
-	const char *k;
+	const char *k, *dym;
 	json_t *v;
+	size_t i = 0;
 	void *it;
 	int r;
 
 	snprintf(where, sizeof(where), "artifacts[%zu]", idx);
-	w->objects++;
 	a->kind = pw_xstrdup("");
-	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
 		k = json_object_iter_key(it);
 		v = json_object_iter_value(it);
-		w->keys++;
 		if (!strcmp(k, "name")) {
 			if (!json_is_string(v) || !*json_string_value(v))
-				return fail_key(w, "%s: 'name' must be a non-empty string", where);
+				return fail(w, kp, true, "%s: 'name' must be a non-empty string",
+					    where);
 			a->name = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "kind")) {
 			if (!json_is_string(v))
-				return fail_key(w, "%s: 'kind' must be a string", where);
+				return fail(w, kp, true, "%s: 'kind' must be a string", where);
 			free(a->kind);
 			a->kind = pw_xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "version") || !strcmp(k, "package")) {
+			if (!json_is_string(v) || !*json_string_value(v))
+				return fail(w, kp, true, "%s: '%s' must be a non-empty string",
+					    where, k);
+			if (k[0] == 'v')
+				a->version = pw_xstrdup(json_string_value(v));
+			else
+				a->package = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "urls")) {
 			if (!json_is_array(v) || json_array_size(v) == 0)
-				return fail_key(w, "%s: 'urls' must be a non-empty array of urls", where);
+				return fail(w, kp, true,
+					    "%s: 'urls' must be a non-empty array of urls", where);
 			a->urls = pw_xcalloc(json_array_size(v), sizeof(*a->urls));
-			for (i = 0; i < json_array_size(v); i++) {
-				json_t *u = json_array_get(v, i);
+			for (size_t j = 0; j < json_array_size(v); j++) {
+				json_t *u = json_array_get(v, j);
 				if (!json_is_string(u) || !url_ok(json_string_value(u)))
-					return fail_key(w, "%s: 'urls[%zu]' must be an http://, https:// or file:// url",
-							where, i);
+					return fail(w, kp, true,
+						    "%s: 'urls[%zu]' must be an http://, https:// "
+						    "or file:// url",
+						    where, j);
 				a->urls[a->nurls++] = pw_xstrdup(json_string_value(u));
 			}
 		} else if (!strcmp(k, "sha256")) {
 			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
-				return fail_key(w, "%s: 'sha256' must be 64 lowercase hex digits", where);
+				return fail(w, kp, true,
+					    "%s: 'sha256' must be 64 lowercase hex digits", where);
 			snprintf(a->sha256, sizeof(a->sha256), "%s", json_string_value(v));
 		} else if (!strcmp(k, "size")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				return fail_key(w, "%s: 'size' must be a non-negative integer", where);
+				return fail(w, kp, true,
+					    "%s: 'size' must be a non-negative integer", where);
 			a->size = (uint64_t)json_integer_value(v);
 		} else if (!strcmp(k, "unpack")) {
-			r = parse_unpack(w, where, v, a);
+			r = parse_unpack(w, where, v, kp, &a->has_unpack, &a->unpack);
+			if (r < 0)
+				return r;
+		} else if (!strcmp(k, "needed_by")) {
+			r = read_strv(w, kp, v, where, "needed_by", target_id_ok,
+				      "a target id like cp313-manylinux_x86_64", false,
+				      &a->needed_by, &a->nneeded);
 			if (r < 0)
 				return r;
 		} else {
-			return fail_key(w, "%s: unknown key '%s' (expected name, kind, urls, sha256, size or unpack)",
-					where, k);
+			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
+			if (dym)
+				return fail(w, kp, true,
+					    "%s: unknown key '%s' (did you mean '%s'?)", where, k,
+					    dym);
+			return fail(w, kp, true,
+				    "%s: unknown key '%s' (expected name, kind, version, package, "
+				    "urls, sha256, size, unpack or needed_by)",
+				    where, k);
 		}
 	}
 	if (!a->name)
-		return fail_obj(w, obj, "%s: missing 'name'", where);
+		return fail(w, p, false, "%s: missing 'name'", where);
 	if (!a->urls)
-		return fail_obj(w, obj, "%s: missing 'urls'", where);
+		return fail(w, p, false, "%s: missing 'urls'", where);
 	if (!a->sha256[0])
-		return fail_obj(w, obj, "%s: missing 'sha256'", where);
+		return fail(w, p, false, "%s: missing 'sha256'", where);
 	if (!json_is_integer(json_object_get(o, "size")))
-		return fail_obj(w, obj, "%s: missing 'size'", where);
+		return fail(w, p, false, "%s: missing 'size'", where);
 	return 0;
+}
+
+static void layer_release(struct pw_layer *l)
+{
+	free((char *)l->unpack.subdir);
+	free(l->name);
+	free(l->how);
+	free(l->dest);
+	strv_free(l->artifacts, l->n);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is @sha one of @shas (@n sorted digests)? */
+static bool has_artifact(const char *const *shas, size_t n, const char *sha)
+{
+	return n && bsearch(&sha, shas, n, sizeof(*shas), cmp_strp) != NULL;
+}
+
+static bool dest_ok(const char *s)
+{
+	return s[0] == '/' && (!s[1] || relpath_ok(s + 1));
+}
+
+static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, const char *where,
+		       json_t *o, const struct pw_jpos *p, struct pw_layer *l)
+{
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	void *it;
+	int r;
+
+	if (!json_is_object(o))
+		return fail(w, p, false, "%s: expected an object", where);
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (!strcmp(k, "name") || !strcmp(k, "how") || !strcmp(k, "dest")) {
+			char **dst = k[0] == 'n' ? &l->name : k[0] == 'h' ? &l->how : &l->dest;
+			if (!json_is_string(v) || !*json_string_value(v))
+				return fail(w, kp, true, "%s: '%s' must be a non-empty string",
+					    where, k);
+			if (k[0] == 'd' && !dest_ok(json_string_value(v)))
+				return fail(
+				    w, kp, true,
+				    "%s: 'dest' must be an absolute path without '.' or '..'",
+				    where);
+			*dst = pw_xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "artifacts")) {
+			r = read_strv(w, kp, v, where, "artifacts", pw_sha256_hex_valid,
+				      "64 lowercase hex digits", true, &l->artifacts, &l->n);
+			if (r < 0)
+				return r;
+			for (size_t j = 0; j < l->n; j++)
+				if (!has_artifact(shas, nshas, l->artifacts[j]))
+					return fail(w, kp, true,
+						    "%s: artifact %s is not in 'artifacts'", where,
+						    l->artifacts[j]);
+		} else if (!strcmp(k, "unpack")) {
+			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
+			if (r < 0)
+				return r;
+		} else {
+			return fail(
+			    w, kp, true,
+			    "%s: unknown key '%s' (expected name, how, dest, artifacts or unpack)",
+			    where, k);
+		}
+	}
+	if (!l->name || !l->how || !l->dest || !l->artifacts)
+		return fail(w, p, false, "%s: a layer needs name, how, dest and artifacts", where);
+	return 0;
+}
+
+static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *const *shas, json_t *o,
+			  const struct pw_jpos *p)
+{
+	const char *k;
+	json_t *v, *layers;
+	size_t i = 0;
+	void *it;
+	int r;
+
+	lf->roots = pw_xcalloc(json_object_size(o) + 1, sizeof(*lf->roots));
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *rp = pw_jpos_elem(p, i), *lp;
+		struct pw_root *root = &lf->roots[lf->nroots++];
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		root->target = pw_xstrdup(k);
+		if (!target_id_ok(k))
+			return fail(w, rp, true, "roots: '%s' is not a target id", k);
+		if (!json_is_object(v) || json_object_size(v) != 1 ||
+		    !json_is_array(json_object_get(v, "layers")))
+			return fail(w, rp, true,
+				    "roots.%s: expected an object with only 'layers' (an array)",
+				    k);
+		lp = pw_jpos_member(v, rp, "layers", &layers);
+		root->layers = pw_xcalloc(json_array_size(layers) + 1, sizeof(*root->layers));
+		for (size_t j = 0; j < json_array_size(layers); j++) {
+			_cleanup_free_ char *where = pw_xasprintf("roots.%s.layers[%zu]", k, j);
+			root->n++;
+			r = parse_layer(w, shas, lf->n, where, json_array_get(layers, j),
+					pw_jpos_elem(lp, j), &root->layers[j]);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Roots come after the artifacts, which their layers name: the digests
+ * are sorted once so each reference is a binary search. */
+static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const struct pw_jpos *p)
+{
+	const char **shas;
+	int r;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "'roots' must be an object keyed by target id");
+	shas = pw_xcalloc(lf->n + 1, sizeof(*shas));
+	for (size_t i = 0; i < lf->n; i++)
+		shas[i] = lf->artifacts[i].sha256;
+	if (lf->n)
+		qsort(shas, lf->n, sizeof(*shas), cmp_strp);
+	r = parse_roots_in(w, lf, shas, o, p);
+	free(shas);
+	return r;
 }
 
 static void artifact_release(struct pw_lock_artifact *a)
 {
 	free(a->name);
 	free(a->kind);
-	for (size_t i = 0; i < a->nurls; i++)
-		free(a->urls[i]);
-	free(a->urls);
+	strv_free(a->urls, a->nurls);
 	free((char *)a->unpack.subdir);
+	free(a->version);
+	free(a->package);
+	strv_free(a->needed_by, a->nneeded);
 	memset(a, 0, sizeof(*a));
 }
 
 void pw_lockfile_release(struct pw_lockfile *lf)
 {
-	for (size_t i = 0; i < lf->n; i++)
+	size_t i, j;
+
+	for (i = 0; i < lf->n; i++)
 		artifact_release(&lf->artifacts[i]);
 	free(lf->artifacts);
-	lf->artifacts = NULL;
-	lf->n = 0;
+	for (i = 0; i < lf->nroots; i++) {
+		for (j = 0; j < lf->roots[i].n; j++)
+			layer_release(&lf->roots[i].layers[j]);
+		free(lf->roots[i].layers);
+		free(lf->roots[i].target);
+	}
+	free(lf->roots);
+	free(lf->pinwheel);
+	memset(lf, 0, sizeof(*lf));
+}
+
+static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const struct pw_jpos *p)
+{
+	static const char *const keys[] = {"version", "pinwheel", "config_digest", "artifacts",
+					   "roots"};
+	bool have_version = false, have_artifacts = false;
+	json_t *v, *roots = NULL;
+	const struct pw_jpos *roots_p = NULL;
+	const char *k, *dym;
+	size_t i = 0;
+	void *it;
+	int r;
+
+	if (!json_is_object(root))
+		return fail(w, p, false, "expected an object with 'version' and 'artifacts'");
+	for (it = json_object_iter(root); it; it = json_object_iter_next(root, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (!strcmp(k, "version")) {
+			if (!json_is_integer(v) || json_integer_value(v) != 1)
+				return fail(w, kp, true, "'version' must be 1");
+			have_version = true;
+		} else if (!strcmp(k, "pinwheel")) {
+			if (!json_is_string(v) || !*json_string_value(v))
+				return fail(w, kp, true, "'pinwheel' must be a version string");
+			lf->pinwheel = pw_xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "config_digest")) {
+			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
+				return fail(w, kp, true,
+					    "'config_digest' must be 64 lowercase hex digits");
+			snprintf(lf->config_digest, sizeof(lf->config_digest), "%s",
+				 json_string_value(v));
+		} else if (!strcmp(k, "artifacts")) {
+			if (!json_is_array(v))
+				return fail(w, kp, true, "'artifacts' must be an array");
+			have_artifacts = true;
+			lf->artifacts = pw_xcalloc(json_array_size(v) + 1, sizeof(*lf->artifacts));
+			for (size_t j = 0; j < json_array_size(v); j++) {
+				json_t *o = json_array_get(v, j);
+				if (!json_is_object(o))
+					return fail(w, kp, true,
+						    "artifacts[%zu]: expected an object", j);
+				lf->n++;
+				r = parse_artifact(w, j, o, pw_jpos_elem(kp, j), &lf->artifacts[j]);
+				if (r < 0)
+					return r;
+			}
+		} else if (!strcmp(k, "roots")) {
+			roots = v; /* after the artifacts, which layers refer to */
+			roots_p = kp;
+		} else {
+			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
+			if (dym)
+				return fail(w, kp, true, "unknown key '%s' (did you mean '%s'?)", k,
+					    dym);
+			return fail(w, kp, true,
+				    "unknown key '%s' (expected version, pinwheel, config_digest, "
+				    "artifacts or roots)",
+				    k);
+		}
+	}
+	if (!have_version)
+		return fail(w, p, false, "missing 'version'");
+	if (!have_artifacts)
+		return fail(w, p, false, "missing 'artifacts'");
+	return roots ? parse_roots(w, lf, roots, roots_p) : 0;
 }
 
 int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
 		      struct pw_err *e)
 {
-	struct walk w = { name, data, n, 0, 0, e };
-	bool have_version = false, have_artifacts = false;
-	json_t *root, *v, *arr = NULL;
-	const char *k;
-	size_t i;
-	void *it;
-	int r = 0;
+	struct rd w = {name, e};
+	struct pw_jpos *pos;
+	json_t *root;
+	int r;
 
-	lf->artifacts = NULL;
-	lf->n = 0;
+	memset(lf, 0, sizeof(*lf));
 	if (n > PW_JSON_MAX_FILE)
 		return pw_err_set(e, E2BIG, "'%s': larger than %u bytes", name, PW_JSON_MAX_FILE);
 	root = pw_json_load_mem(name, data, n, e);
 	if (!root)
 		return -EINVAL;
-	if (!json_is_object(root)) {
-		r = pw_err_set(e, EINVAL, "%s:1:1: expected an object with 'version' and 'artifacts'", name);
-		goto out;
-	}
-	w.objects++;
-	for (it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
-		k = json_object_iter_key(it);
-		v = json_object_iter_value(it);
-		w.keys++;
-		if (!strcmp(k, "version")) {
-			if (!json_is_integer(v) || json_integer_value(v) != 1) {
-				r = fail_key(&w, "'version' must be 1");
-				goto out;
-			}
-			have_version = true;
-		} else if (!strcmp(k, "artifacts")) {
-			if (!json_is_array(v)) {
-				r = fail_key(&w, "'artifacts' must be an array");
-				goto out;
-			}
-			have_artifacts = true;
-			arr = v;
-			lf->artifacts = pw_xcalloc(json_array_size(v), sizeof(*lf->artifacts));
-			for (i = 0; i < json_array_size(v); i++) {
-				json_t *o = json_array_get(v, i);
-				if (!json_is_object(o)) {
-					r = fail_key(&w, "artifacts[%zu]: expected an object", i);
-					goto out;
-				}
-				lf->n++;
-				r = parse_artifact(&w, i, o, &lf->artifacts[i]);
-				if (r < 0)
-					goto out;
-			}
-		} else {
-			r = fail_key(&w, "unknown key '%s' (expected version or artifacts)", k);
-			goto out;
-		}
-	}
-	(void)arr;
-	if (!have_version)
-		r = fail_obj(&w, 0, "missing 'version'");
-	else if (!have_artifacts)
-		r = fail_obj(&w, 0, "missing 'artifacts'");
-out:
+	pos = pw_jpos_scan(data, n);
+	if (!pos)
+		r = pw_err_set(e, EINVAL, "%s:1:1: could not scan the document", name);
+	else
+		r = parse_top(&w, lf, root, pos);
+	pw_jpos_free(pos);
 	json_decref(root);
 	if (r < 0)
 		pw_lockfile_release(lf);
@@ -314,8 +487,7 @@ int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e)
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	int r;
 
-	lf->artifacts = NULL;
-	lf->n = 0;
+	memset(lf, 0, sizeof(*lf));
 	r = pw_read_file(path, &b);
 	if (r < 0) {
 		if (r == -E2BIG)
@@ -328,4 +500,117 @@ int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e)
 	r = pw_lockfile_parse(path, b.buf, b.len, lf, e);
 	pw_buf_release(&b);
 	return r;
+}
+
+void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls)
+{
+	size_t i, j;
+
+	for (i = 0; i < lf->n; i++) {
+		const struct pw_lock_artifact *s = &lf->artifacts[i];
+		struct pw_artifact a;
+		memset(&a, 0, sizeof(a));
+		a.kind = s->kind;
+		a.name = s->name;
+		a.version = s->version;
+		a.package = s->package;
+		a.urls = s->urls;
+		a.nurls = s->nurls;
+		memcpy(a.sha256, s->sha256, sizeof(a.sha256));
+		a.size = s->size;
+		a.has_unpack = s->has_unpack;
+		a.unpack = s->unpack;
+		a.needed_by = s->needed_by;
+		a.nneeded = s->nneeded;
+		pw_lockset_add(ls, &a, NULL);
+	}
+	for (i = 0; i < lf->nroots; i++) {
+		pw_lockset_root(ls, lf->roots[i].target);
+		for (j = 0; j < lf->roots[i].n; j++) {
+			const struct pw_layer *l = &lf->roots[i].layers[j];
+			pw_lockset_add_layer(ls, lf->roots[i].target, l->name, l->how, l->dest,
+					     (const char *const *)l->artifacts, l->n,
+					     l->has_unpack ? &l->unpack : NULL);
+		}
+	}
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *unpack_json(const struct pw_unpack_opts *o)
+{
+	json_t *u = json_object();
+
+	json_object_set_new(u, "strip", json_integer(o->strip));
+	if (o->subdir)
+		json_object_set_new(u, "subdir", json_string(o->subdir));
+	return u;
+}
+
+static json_t *artifact_json(const struct pw_artifact *a)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(a->name));
+	json_object_set_new(o, "kind", json_string(a->kind));
+	if (a->package)
+		json_object_set_new(o, "package", json_string(a->package));
+	if (a->version)
+		json_object_set_new(o, "version", json_string(a->version));
+	json_object_set_new(o, "urls", strv_json(a->urls, a->nurls));
+	json_object_set_new(o, "sha256", json_string(a->sha256));
+	json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+	if (a->has_unpack)
+		json_object_set_new(o, "unpack", unpack_json(&a->unpack));
+	json_object_set_new(o, "needed_by", strv_json(a->needed_by, a->nneeded));
+	return o;
+}
+
+char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *len)
+{
+	json_t *root = json_object(), *arts = json_array(), *roots = json_object();
+	char *s, *out;
+	size_t i, j;
+
+	pw_lockset_sort(ls);
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "pinwheel", json_string(PW_VERSION));
+	json_object_set_new(root, "config_digest", json_string(config_digest));
+	for (i = 0; i < ls->n; i++)
+		json_array_append_new(arts, artifact_json(&ls->artifacts[i]));
+	json_object_set_new(root, "artifacts", arts);
+	for (i = 0; i < ls->nroots; i++) {
+		json_t *r = json_object(), *layers = json_array();
+		for (j = 0; j < ls->roots[i].n; j++) {
+			const struct pw_layer *l = &ls->roots[i].layers[j];
+			json_t *lo = json_object();
+			json_object_set_new(lo, "name", json_string(l->name));
+			json_object_set_new(lo, "how", json_string(l->how));
+			json_object_set_new(lo, "dest", json_string(l->dest));
+			json_object_set_new(lo, "artifacts", strv_json(l->artifacts, l->n));
+			if (l->has_unpack)
+				json_object_set_new(lo, "unpack", unpack_json(&l->unpack));
+			json_array_append_new(layers, lo);
+		}
+		json_object_set_new(r, "layers", layers);
+		json_object_set_new(roots, ls->roots[i].target, r);
+	}
+	json_object_set_new(root, "roots", roots);
+	s = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (!s) {
+		fprintf(stderr, "pinwheel: out of memory rendering the lock\n");
+		abort();
+	}
+	out = pw_xasprintf("%s\n", s);
+	free(s);
+	*len = strlen(out);
+	return out;
 }

@@ -24,11 +24,11 @@ run_pw 2 "a bad --color is a usage error" --color=purple --version
 like "$ERR" "expects auto, always or never, got 'purple'" "--color names what it expects"
 run_pw 2 "--store without a value is a usage error" --store
 like "$ERR" "'--store' needs a directory" "--store says it needs a directory"
-for c in lock build verify plan audit repair inspect; do
+for c in build verify audit repair inspect; do
 	"$PINWHEEL" $c >/dev/null 2>"$T/err.$c"; echo $? >"$T/st.$c"
 done
 is "$(cat "$T"/st.* | sort -u)" 2 "commands not built yet exit 2"
-like "$(cat "$T/err.lock")" "^pinwheel: lock: not built yet" "an unbuilt command says so"
+like "$(cat "$T/err.build")" "^pinwheel: build: not built yet" "an unbuilt command says so"
 run_pw 0 "global options may precede the command" -q --json --color=never lock --help
 run_pw 0 "--help lists every command" --help
 for c in lock fetch build verify plan audit repair inspect run store; do

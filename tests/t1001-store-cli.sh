@@ -4,7 +4,7 @@
 # clean-up, garbage collection by lock files, usage errors.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 43
+plan 48
 S=$PINWHEEL_STORE
 mkblob a 100000; A=$SHA
 mkblob b 5000; B=$SHA
@@ -62,11 +62,17 @@ write_lock "$T/keep" "$(lock_entry a "$A" 100000 "https://mirror.example/a")"
 run_pw 0 "store gc --keep LOCK" store gc --keep "$T/keep/pinwheel.lock"
 like "$ERR" "removed 1 entries \(4.9 KiB\)" "gc says what it freed"
 is "$(ls "$S/blobs/sha256")" "$A" "the referenced blob stays, the other is gone"
+run_pw 0 "add b again" store add "$WWW/b" --sha256 "$B"
+write_lock "$T/keep2" "$(lock_entry b "$B" 5000 "https://mirror.example/b")"
+run_pw 0 "store gc --keep A B keeps what either lock references" store gc --keep "$T/keep/pinwheel.lock" "$T/keep2/pinwheel.lock"
+is "$(ls "$S/blobs/sha256" | sort | tr '\n' ' ')" "$(printf '%s\n' "$A" "$B" | sort | tr '\n' ' ')" "both blobs stay"
+run_pw 0 "gc with only the second lock" store gc --keep "$T/keep2/pinwheel.lock"
+is "$(ls "$S/blobs/sha256")" "$B" "only b stays"
 run_pw 2 "gc without --keep is a usage error" store gc
 echo '{"version": 1, "artifacts": [], "extra": 1}' >"$T/bad.lock"
 run_pw 2 "gc with a bad lock is a usage error" store gc --keep "$T/bad.lock"
-is "$ERR" "pinwheel: store gc: $T/bad.lock:1:33: unknown key 'extra' (expected version or artifacts)" "names file:line:col and the key"
-is "$(ls "$S/blobs/sha256")" "$A" "a failed gc removes nothing"
+is "$ERR" "pinwheel: store gc: $T/bad.lock:1:33: unknown key 'extra' (expected version, pinwheel, config_digest, artifacts or roots)" "names file:line:col and the key"
+is "$(ls "$S/blobs/sha256")" "$B" "a failed gc removes nothing"
 
 # the store location: XDG_CACHE_HOME when PINWHEEL_STORE is unset
 (unset PINWHEEL_STORE; XDG_CACHE_HOME="$T/xdg" "$PINWHEEL" store add "$WWW/b" --sha256 "$B") >"$T/x.out" 2>&1

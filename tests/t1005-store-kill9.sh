@@ -3,7 +3,7 @@
 # the artifact, resuming an interrupted download with a Range request.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 17
+plan 22
 export PINWHEEL_RETRY_BASE_MS=5
 start_httpd
 S=$PINWHEEL_STORE
@@ -61,3 +61,18 @@ is "$bad" "" "every blob has the right bytes"
 is "$(count_files "$S/tmp")" 0 "no temp files left"
 run_pw 0 "store verify finds nothing damaged" store verify
 like "$ERR" "verified 5 entries: 0 damaged" "verify checked the five blobs"
+
+# Killed after the last byte but before the rename: the rerun finds the
+# complete partial file, checks it and stores it without any request.
+clear_store; : >"$REQLOG"
+mkdir -p "$S/tmp" && cp "$WWW/big" "$PART"
+run_pw 0 "a complete partial file is committed on the rerun" fetch "$T/good"
+is "$(wc -l <"$REQLOG" | tr -d ' ')" 0 "... without a request"
+run_cmd 0 "... and the blob is right" cmp "$WWW/big" "$S/blobs/sha256/$BIG"
+
+# An empty artifact pinned with a wrong digest fails (and does not spin).
+: >"$WWW/empty"
+Z=0000000000000000000000000000000000000000000000000000000000000000
+write_lock "$T/empty" "$(lock_entry empty "$Z" 0 "$BASE/ok/empty")"
+run_pw 1 "an empty download with the wrong digest fails" fetch "$T/empty"
+like "$ERR" "sha256 mismatch: expected $Z, got e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" "names both digests"

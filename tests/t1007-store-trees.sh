@@ -5,7 +5,7 @@
 # lock references.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 26
+plan 27
 export PINWHEEL_RETRY_BASE_MS=5
 start_httpd
 S=$PINWHEEL_STORE
@@ -17,9 +17,14 @@ tar -C "$T/src" -czf "$WWW/pkg.tgz" pkg
 P=$(sha_of pkg.tgz)
 PSIZE=$(stat -c %s "$WWW/pkg.tgz")
 
+# the tree id is sha256("blob=<hex>;strip=N;subdir=P;v1"); a half-made tree
+# of a killed process (read-only, under tmp/) is removed by the next maker
+TID=$(printf 'blob=%s;strip=1;subdir=usr;v1' "$P" | sha256sum | cut -d' ' -f1)
+mkdir -p "$S/tmp/tree-$TID.KiLLed/lib" && chmod 555 "$S/tmp/tree-$TID.KiLLed/lib" "$S/tmp/tree-$TID.KiLLed"
 run_pw 0 "store add --unpack --strip 1 --subdir usr" store add "$WWW/pkg.tgz" --sha256 "$P" --unpack --strip 1 --subdir usr
 TREE=$OUT
-like "$TREE" "^$S/trees/[0-9a-f]{64}$" "prints the tree path"
+is "$TREE" "$S/trees/$TID" "prints the tree path, named by the tree id"
+is "$(count_files "$S/tmp")" 0 "the stale half-made tree is gone"
 is "$(cat "$TREE/lib/x.txt")" hello "the tree holds the subdir's content"
 is "$(readlink "$TREE/lib/link")" x.txt "symlinks are kept"
 ok $([ ! -e "$TREE/etc" ] && echo 0 || echo 1) "entries outside the subdir are left out"

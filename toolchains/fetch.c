@@ -20,18 +20,18 @@ struct xfer {
 	struct pw_fetch_item *it;
 	struct pw_store_ins ins;
 	bool have_ins;
-	bool blob_ready;     /* blob present; tree (if any) still to make */
-	bool fresh_tried;    /* after a mismatch on resumed data, retried from zero */
+	bool blob_ready;  /* blob present; tree (if any) still to make */
+	bool fresh_tried; /* after a mismatch on resumed data, retried from zero */
 	CURL *easy;
 	size_t url_idx;
 	unsigned attempt;    /* retries used on the current URL */
 	uint64_t not_before; /* monotonic ms */
 	uint64_t range_from; /* Range start of the running transfer, 0: none */
 	long long cr_start;  /* Content-Range start of the response, -1: none */
-	bool checked;        /* first body bytes seen */
-	int werr;            /* failure inside the write callback (-errno) */
+	bool checked;	     /* first body bytes seen */
+	int werr;	     /* failure inside the write callback (-errno) */
 	struct pw_err wmsg;
-	struct pw_err last;  /* last failure, "URL: what" */
+	struct pw_err last; /* last failure, "URL: what" */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -72,6 +72,9 @@ void pw_fetch_opts_init(struct pw_fetch_opts *o)
 	o->low_speed_limit = env_long("PINWHEEL_LOW_SPEED_LIMIT", 1024, 1, 1L << 30);
 	o->connect_timeout = env_long("PINWHEEL_CONNECT_TIMEOUT", 30, 1, 86400);
 	o->max_redirs = 10;
+	o->ca_bundle = getenv("PINWHEEL_CA_BUNDLE");
+	if (o->ca_bundle && !*o->ca_bundle)
+		o->ca_bundle = NULL;
 }
 
 void pw_fetch_item_release(struct pw_fetch_item *it)
@@ -96,7 +99,7 @@ static void item_finish(struct fetch *f, struct xfer *x, int status)
 }
 
 static void item_fail(struct fetch *f, struct xfer *x, int code, const char *fmt, ...)
-	PW_PRINTF(4, 5);
+    PW_PRINTF(4, 5);
 static void item_fail(struct fetch *f, struct xfer *x, int code, const char *fmt, ...)
 {
 	char msg[sizeof(x->it->err.msg)];
@@ -139,12 +142,12 @@ static void next_url(struct fetch *f, struct xfer *x)
 		return;
 	}
 	if (it->nurls == 1)
-		item_fail(f, x, x->last.code ? x->last.code : EIO, "could not fetch '%s': %s", it->name,
-			  x->last.msg);
+		item_fail(f, x, x->last.code ? x->last.code : EIO, "could not fetch '%s': %s",
+			  it->name, x->last.msg);
 	else
 		item_fail(f, x, x->last.code ? x->last.code : EIO,
-			  "could not fetch '%s' from any of its %zu urls; last: %s", it->name, it->nurls,
-			  x->last.msg);
+			  "could not fetch '%s' from any of its %zu urls; last: %s", it->name,
+			  it->nurls, x->last.msg);
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -189,8 +192,10 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 				x->range_from = 0;
 			} else if (code != 206 || x->cr_start != (long long)x->range_from) {
 				x->werr = pw_err_set(&x->wmsg, EPROTO,
-						     "answered a Range request from byte %llu with HTTP %ld starting at %lld",
-						     (unsigned long long)x->range_from, code, x->cr_start);
+						     "answered a Range request from byte %llu with "
+						     "HTTP %ld starting at %lld",
+						     (unsigned long long)x->range_from, code,
+						     x->cr_start);
 				return 0;
 			}
 		}
@@ -245,6 +250,8 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
+	if (o->ca_bundle)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_bundle);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger writes */
 	if (it->size != PW_STORE_SIZE_UNKNOWN)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->size);
@@ -291,7 +298,8 @@ static void try_start(struct fetch *f, struct xfer *x, uint64_t now)
 		}
 		x->have_ins = true;
 		it->received = x->ins.have;
-		if (it->size != PW_STORE_SIZE_UNKNOWN && x->ins.have == it->size) {
+		if (it->size != PW_STORE_SIZE_UNKNOWN && x->ins.have > 0 &&
+		    x->ins.have == it->size) {
 			/* Complete but not renamed (killed just before). */
 			x->have_ins = false;
 			r = pw_store_ins_commit(&x->ins, &e);
@@ -396,7 +404,8 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		next_url(f, x);
 		return;
 	}
-	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && x->range_from > 0 && !x->fresh_tried) {
+	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && x->range_from > 0 &&
+	    !x->fresh_tried) {
 		/* Our partial file is not a prefix of what this server has
 		 * (416 Range Not Satisfiable): drop it and start from zero. */
 		x->fresh_tried = true;
@@ -420,7 +429,8 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 			x->last.msg[--len] = '\0';
 	}
 	if (transient(rc, code) && x->attempt < f->o->retries) {
-		uint64_t delay = (uint64_t)f->o->retry_base_ms << (x->attempt < 16 ? x->attempt : 16);
+		uint64_t delay = (uint64_t)f->o->retry_base_ms
+				 << (x->attempt < 16 ? x->attempt : 16);
 		x->attempt++;
 		x->not_before = now_ms() + (delay > 30000 ? 30000 : delay);
 		it->state = PW_FETCH_WAITING;
@@ -440,7 +450,8 @@ static void make_trees(struct fetch *f)
 		if (!x->blob_ready)
 			continue;
 		x->blob_ready = false;
-		r = pw_store_make_tree(f->store, x->it->sha256, x->it->unpack, &x->it->path, &cached, &e);
+		r = pw_store_make_tree(f->store, x->it->sha256, x->it->unpack, &x->it->path,
+				       &cached, &e);
 		if (r < 0) {
 			item_fail(f, x, -r, "'%s': %s", x->it->name, e.msg);
 			continue;
@@ -514,7 +525,8 @@ static int run_multi(struct fetch *f, struct pw_err *e)
 			last_progress = now;
 			o->progress(o->ud, f->x[0].it, f->n);
 		}
-		timeout = startable ? 0 : (int)(wake > now ? (wake - now > 100 ? 100 : wake - now) : 0);
+		timeout =
+		    startable ? 0 : (int)(wake > now ? (wake - now > 100 ? 100 : wake - now) : 0);
 		if (timeout > 0 && curl_multi_poll(f->multi, NULL, 0, timeout, NULL) != CURLM_OK)
 			return pw_err_set(e, EIO, "libcurl multi interface failed");
 	}
@@ -524,7 +536,7 @@ static int run_multi(struct fetch *f, struct pw_err *e)
 int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 		 const struct pw_fetch_opts *o, struct pw_err *e)
 {
-	struct fetch f = { .store = s, .o = o, .n = n };
+	struct fetch f = {.store = s, .o = o, .n = n};
 	size_t i, failed = 0, need_net = 0;
 	int r = 0;
 
@@ -543,7 +555,8 @@ int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 		it->attempts = 0;
 		pw_err_clear(&it->err);
 		if (!pw_sha256_hex_valid(it->sha256)) {
-			item_fail(&f, x, EINVAL, "'%s': '%s' is not a sha256", it->name, it->sha256);
+			item_fail(&f, x, EINVAL, "'%s': '%s' is not a sha256", it->name,
+				  it->sha256);
 			continue;
 		}
 		if (it->unpack) {
@@ -562,8 +575,8 @@ int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 			continue;
 		}
 		if (o->offline) {
-			item_fail(&f, x, ENOENT, "offline: '%s' (sha256 %s) is not in the store", it->name,
-				  it->sha256);
+			item_fail(&f, x, ENOENT, "offline: '%s' (sha256 %s) is not in the store",
+				  it->name, it->sha256);
 			continue;
 		}
 		if (it->nurls == 0) {

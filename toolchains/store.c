@@ -144,7 +144,8 @@ int pw_store_lock(struct pw_store *s, const char *key, bool wait, struct pw_err 
 	for (;;) {
 		fd = openat(s->locksfd, key, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
-			return pw_err_sys(e, errno, "could not open lock 'locks/%s' in '%s'", key, s->dir);
+			return pw_err_sys(e, errno, "could not open lock 'locks/%s' in '%s'", key,
+					  s->dir);
 		r = (int)PW_TEMP_FAILURE_RETRY(flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)));
 		if (r < 0) {
 			r = errno;
@@ -160,8 +161,8 @@ int pw_store_lock(struct pw_store *s, const char *key, bool wait, struct pw_err 
 			close(fd);
 			return pw_err_sys(e, r, "could not stat lock 'locks/%s'", key);
 		}
-		if (fstatat(s->locksfd, key, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
+		if (fstatat(s->locksfd, key, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			return fd;
 		close(fd);
 	}
@@ -205,7 +206,8 @@ int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e)
 
 	ins->wlen = 0;
 	if (ftruncate(ins->fd, 0) < 0 || lseek(ins->fd, 0, SEEK_SET) < 0)
-		return pw_err_sys(e, errno, "could not truncate 'tmp/%s%s'", ins->sha256, PART_SUFFIX);
+		return pw_err_sys(e, errno, "could not truncate 'tmp/%s%s'", ins->sha256,
+				  PART_SUFFIX);
 	pw_sha256_release(&ins->h);
 	r = pw_sha256_init(&ins->h);
 	if (r < 0)
@@ -215,8 +217,8 @@ int pw_store_ins_restart(struct pw_store_ins *ins, struct pw_err *e)
 	return 0;
 }
 
-int pw_store_ins_begin(struct pw_store *s, const char *hex, uint64_t size, bool wait,
-		       bool resume, struct pw_store_ins *ins, struct pw_err *e)
+int pw_store_ins_begin(struct pw_store *s, const char *hex, uint64_t size, bool wait, bool resume,
+		       struct pw_store_ins *ins, struct pw_err *e)
 {
 	char part[PW_SHA256_HEX + sizeof(PART_SUFFIX)];
 	struct stat st;
@@ -357,12 +359,14 @@ int pw_store_ins_commit(struct pw_store_ins *ins, struct pw_err *e)
 		goto fail;
 	}
 	if (ins->size != PW_STORE_SIZE_UNKNOWN && ins->have != ins->size) {
-		r = pw_err_set(e, EBADMSG, "size mismatch: expected %llu bytes, got %llu (sha256 %s)",
+		r = pw_err_set(e, EBADMSG,
+			       "size mismatch: expected %llu bytes, got %llu (sha256 %s)",
 			       (unsigned long long)ins->size, (unsigned long long)ins->have, got);
 		goto fail;
 	}
 	if (strcmp(got, ins->sha256) != 0) {
-		r = pw_err_set(e, EBADMSG, "sha256 mismatch: expected %s, got %s", ins->sha256, got);
+		r = pw_err_set(e, EBADMSG, "sha256 mismatch: expected %s, got %s", ins->sha256,
+			       got);
 		goto fail;
 	}
 	part_name(ins->sha256, part);
@@ -392,6 +396,42 @@ int pw_store_ins_commit(struct pw_store_ins *ins, struct pw_err *e)
 fail:
 	pw_store_ins_abort(ins, false);
 	return r;
+}
+
+/* Copy all of @src into the insertion with copy_file_range (a reflink or an
+ * in-kernel copy), then hash what landed in the temp file -- the bytes
+ * that will be stored.  Returns 0, -errno, or 1 when copy_file_range is not
+ * available for this pair of files (nothing copied: use read/write). */
+static int copy_range(int src, struct pw_store_ins *ins, const char *path, struct pw_err *e)
+{
+	uint64_t cap = ins->size == PW_STORE_SIZE_UNKNOWN ? UINT64_MAX : ins->size;
+	uint64_t total = 0;
+	int r;
+
+	for (;;) {
+		size_t want = 1u << 30;
+		ssize_t n = copy_file_range(src, NULL, ins->fd, NULL, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && total == 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+		     errno == EBADF))
+			return 1;
+		if (n < 0)
+			return pw_err_sys(e, errno, "could not copy '%s'", path);
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > cap)
+			return pw_err_set(e, EFBIG, "'%s': more than the expected %llu bytes", path,
+					  (unsigned long long)cap);
+	}
+	r = hash_prefix(ins->fd, total, &ins->h);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not read back 'tmp/%s%s'", ins->sha256,
+				  PART_SUFFIX);
+	ins->have = total;
+	return 0;
 }
 
 int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uint64_t size,
@@ -425,6 +465,11 @@ int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uin
 	}
 	if (r < 0)
 		return r;
+	r = copy_range(fd, &ins, path, e);
+	if (r == 1) /* no copy_file_range here: copy through a buffer */
+		r = 0;
+	else
+		goto copied;
 	for (;;) {
 		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf)));
 		if (n < 0) {
@@ -439,6 +484,7 @@ int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uin
 			break;
 		}
 	}
+copied:
 	if (r < 0) {
 		pw_store_ins_abort(&ins, false);
 		return r;
@@ -543,7 +589,8 @@ static int digest_dir(int dfd, struct pw_sha256 *h, uint64_t *bytes, int depth, 
 		}
 		mode = (unsigned)(st.st_mode & 07777);
 		if (S_ISDIR(st.st_mode)) {
-			int cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd =
+			    openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd < 0) {
 				r = pw_err_sys(e, errno, "could not open '%s'", names[i]);
 				break;
@@ -570,8 +617,8 @@ static int digest_dir(int dfd, struct pw_sha256 *h, uint64_t *bytes, int depth, 
 				break;
 			}
 			*bytes += sz;
-			pw_buf_addf(&line, "f %o %llu %s %zu:%s\n", mode, (unsigned long long)sz, fh,
-				    strlen(names[i]), names[i]);
+			pw_buf_addf(&line, "f %o %llu %s %zu:%s\n", mode, (unsigned long long)sz,
+				    fh, strlen(names[i]), names[i]);
 			pw_sha256_update(h, line.buf, line.len);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
@@ -595,10 +642,11 @@ static int digest_dir(int dfd, struct pw_sha256 *h, uint64_t *bytes, int depth, 
 	return r;
 }
 
-int pw_store_tree_digest_at(int dirfd, const char *name, char hex[PW_SHA256_HEX],
-			    uint64_t *bytes, struct pw_err *e)
+int pw_store_tree_digest_at(int dirfd, const char *name, char hex[PW_SHA256_HEX], uint64_t *bytes,
+			    struct pw_err *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct pw_sha256 h;
 	uint64_t total = 0;
 	int r;
@@ -734,7 +782,8 @@ int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpa
 	 * writable for the rename, read-only right after. */
 	if (syncfs(dfd) < 0 || fchmod(dfd, 0755) < 0 ||
 	    renameat(s->tmpfd, name, s->treesfd, id) < 0) {
-		r = pw_err_sys(e, errno, "could not move the tree into 'trees/%s' in '%s'", id, s->dir);
+		r = pw_err_sys(e, errno, "could not move the tree into 'trees/%s' in '%s'", id,
+			       s->dir);
 		goto out;
 	}
 	name = NULL;
@@ -830,12 +879,13 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'blobs/sha256' in '%s'", s->dir);
 	for (i = 0; i < n && r == 0; i++) {
-		struct pw_store_entry en = { .kind = PW_STORE_BLOB, .opts_key = "" };
+		struct pw_store_entry en = {.kind = PW_STORE_BLOB, .opts_key = ""};
 		_cleanup_free_ char *path = NULL;
 		struct stat st;
 
 		if (!pw_sha256_hex_valid(names[i]) ||
-		    fstatat(s->blobsfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		    fstatat(s->blobsfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		snprintf(en.id, sizeof(en.id), "%s", names[i]);
 		path = pw_store_blob_path(s, names[i]);
@@ -850,7 +900,7 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'trees' in '%s'", s->dir);
 	for (i = 0; i < n && r == 0; i++) {
-		struct pw_store_entry en = { .kind = PW_STORE_TREE, .opts_key = "" };
+		struct pw_store_entry en = {.kind = PW_STORE_TREE, .opts_key = ""};
 		_cleanup_free_ char *path = NULL, *opts = NULL;
 		char digest[PW_SHA256_HEX];
 
@@ -875,7 +925,8 @@ int pw_store_verify_entry(struct pw_store *s, const struct pw_store_entry *en, s
 	int r;
 
 	if (en->kind == PW_STORE_BLOB) {
-		_cleanup_close_ int fd = openat(s->blobsfd, en->id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(s->blobsfd, en->id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return pw_err_sys(e, errno, "blob %s: could not open", en->id);
 		r = pw_sha256_fd(fd, got, &size);
@@ -890,14 +941,15 @@ int pw_store_verify_entry(struct pw_store *s, const struct pw_store_entry *en, s
 
 		load_tree_record(s, en->id, &tmp, &opts, want);
 		if (!want[0])
-			return pw_err_set(e, EBADMSG, "tree %s: its record 'trees/%s.json' is missing or damaged",
-					  en->id, en->id);
+			return pw_err_set(
+			    e, EBADMSG, "tree %s: its record 'trees/%s.json' is missing or damaged",
+			    en->id, en->id);
 		r = pw_store_tree_digest_at(s->treesfd, en->id, got, &size, e);
 		if (r < 0)
 			return pw_err_prefix(e, "tree %s", en->id);
 		if (strcmp(got, want) != 0)
-			return pw_err_set(e, EBADMSG, "tree %s: content digest %s, recorded %s", en->id,
-					  got, want);
+			return pw_err_set(e, EBADMSG, "tree %s: content digest %s, recorded %s",
+					  en->id, got, want);
 		return verify_tree_hash(s, en->id, e);
 	}
 }
@@ -907,11 +959,12 @@ int pw_store_remove_entry(struct pw_store *s, const struct pw_store_entry *en, s
 	_cleanup_free_ char *key = NULL, *json = NULL, *tmpname = NULL;
 	int lockfd, r = 0;
 
-	key = en->kind == PW_STORE_BLOB ? pw_xstrdup(en->id) : pw_xasprintf(TREE_PREFIX "%s", en->id);
+	key =
+	    en->kind == PW_STORE_BLOB ? pw_xstrdup(en->id) : pw_xasprintf(TREE_PREFIX "%s", en->id);
 	lockfd = pw_store_lock(s, key, false, e);
 	if (lockfd == -EWOULDBLOCK)
-		return pw_err_set(e, EBUSY, "%s %s is in use", en->kind == PW_STORE_BLOB ? "blob" : "tree",
-				  en->id);
+		return pw_err_set(e, EBUSY, "%s %s is in use",
+				  en->kind == PW_STORE_BLOB ? "blob" : "tree", en->id);
 	if (lockfd < 0)
 		return lockfd;
 	if (en->kind == PW_STORE_BLOB) {
@@ -983,7 +1036,8 @@ int pw_store_clean(struct pw_store *s, unsigned *removed, struct pw_err *e)
 		pw_store_unlock(lockfd);
 		if (r < 0) {
 			free_names(names, n);
-			return pw_err_sys(e, -r, "could not remove 'tmp/%s' in '%s'", names[i], s->dir);
+			return pw_err_sys(e, -r, "could not remove 'tmp/%s' in '%s'", names[i],
+					  s->dir);
 		}
 		count++;
 	}

@@ -18,6 +18,8 @@
  *                            transfer is abandoned (default 30)
  *   PINWHEEL_LOW_SPEED_LIMIT bytes per second of that limit (default 1024)
  *   PINWHEEL_CONNECT_TIMEOUT seconds (default 30)
+ *   PINWHEEL_CA_BUNDLE       a PEM file of CAs to trust for https instead
+ *                            of the system's (private mirrors, tests)
  *
  * Ownership: the caller owns the items and everything they point to; the
  * fetcher fills each item's result fields, of which item->path is
@@ -69,6 +71,8 @@ struct pw_fetch_opts {
 	long low_speed_limit;
 	long connect_timeout;
 	long max_redirs;         /* default 10 */
+	const char *ca_bundle;   /* PEM file of trusted CAs for https, or NULL
+				  * for the system's (not owned) */
 	/* Called at most ~10 times a second while transfers run, and once at
 	 * the end; may be NULL. */
 	void (*progress)(void *ud, const struct pw_fetch_item *items, size_t n);

@@ -76,3 +76,20 @@ wait_for() {
 
 # clear_store: remove the store (trees are read-only: make them writable)
 clear_store() { chmod -R u+w "$PINWHEEL_STORE" 2>/dev/null; rm -rf "$PINWHEEL_STORE"; }
+
+# start_httpsd: like start_httpd, over TLS with a fresh self-signed
+# certificate for 127.0.0.1; sets SPORT, SBASE and CA (the certificate).
+start_httpsd() {
+	CA="$T/tls/cert.pem"
+	mkdir -p "$T/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls/key.pem" -out "$CA" \
+		>/dev/null 2>&1 || { echo "Bail out! openssl could not make a certificate"; exit 1; }
+	mkfifo "$T/sport.fifo" || return 1
+	bg sh -c 'exec "$@" >"$0"' "$T/sport.fifo" "$PY" "$SRCDIR/tests/helpers/httpd.py" \
+		--dir "$WWW" --log "$REQLOG" --lifetime 300 --tls "$CA" "$T/tls/key.pem"
+	read -r SPORT <"$T/sport.fifo"
+	rm -f "$T/sport.fifo"
+	[ -n "$SPORT" ] || { echo "Bail out! the https test server did not start"; exit 1; }
+	SBASE="https://127.0.0.1:$SPORT"
+}

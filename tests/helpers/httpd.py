@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A loopback HTTP server with fault injection, for the fetch tests.
 
-Usage: httpd.py --dir DIR --log FILE [--lifetime SECONDS]
+Usage: httpd.py --dir DIR --log FILE [--lifetime SECONDS] [--tls CERT KEY]
 
 Listens on 127.0.0.1, port 0; prints the chosen port on stdout (one line,
 then stdout is closed) so the test can `read` it from a pipe.  Serves the
@@ -10,6 +10,7 @@ files of DIR through these routes (NAME is a file in DIR):
   /ok/NAME               the file; honours "Range: bytes=N-" with 206 (416
                          when N is past the end)
   /redirect/NAME         302 to /ok/NAME
+  /redirfile/NAME        302 to file:///etc/hostname (must be refused)
   /lat/MS/NAME           like /ok after MS milliseconds (a distant mirror)
   /fail500/K/NAME        HTTP 500 for the first K requests of this path, then /ok
   /truncate/N/NAME       200 with the full Content-Length, N bytes, then the
@@ -147,6 +148,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route == "lat" and num is not None:
             STOP.wait(num / 1000.0)
             return self.serve_ok(body)
+        if route == "redirfile":
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/hostname")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if route == "redirect":
             self.send_response(302)
             self.send_header("Location", "/ok/" + name)
@@ -220,9 +227,16 @@ def main():
     p.add_argument("--dir", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--lifetime", type=float, default=120.0)
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                   help="serve https with this certificate and key")
     ARGS = p.parse_args()
     open(ARGS.log, "a").close()
     srv = Server(("127.0.0.1", 0), Handler)
+    if ARGS.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls[0], ARGS.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=watchdog, args=(os.getppid(), ARGS.lifetime), daemon=True).start()
     sys.stdout.write("%d\n" % srv.server_address[1])
     sys.stdout.flush()

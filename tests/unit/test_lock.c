@@ -63,11 +63,11 @@ static void test_errors(void **state)
 		{ "{\"version\": \"1\", \"artifacts\": []}", "x.lock:1:2: 'version' must be 1" },
 		{ "{\"version\": 1,\n  \"artifacts\": {}}", "x.lock:2:3: 'artifacts' must be an array" },
 		{ "{\"version\": 1, \"artifacts\": [], \"x\": 1}",
-		  "x.lock:1:33: unknown key 'x' (expected version or artifacts)" },
+		  "x.lock:1:33: unknown key 'x' (expected version, pinwheel, config_digest, artifacts or roots)" },
 		{ "{\"version\": 1, \"artifacts\": [1]}", "x.lock:1:16: artifacts[0]: expected an object" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\",\n \"size\": 1, \"bogus\": true}]}",
-		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, urls, sha256, size or unpack)" },
+		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"\"}]}",
 		  "x.lock:1:31: artifacts[0]: 'name' must be a non-empty string" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\"}]}", "x.lock:1:30: artifacts[0]: missing 'urls'" },
@@ -94,7 +94,7 @@ static void test_errors(void **state)
 		  "x.lock:1:47: artifacts[0]: 'name' must be a non-empty string" },
 		/* escapes inside strings do not confuse the scanner */
 		{ "{\"version\": 1, \"artifacts\": [{\"kind\": \"a\\\"b:\", \"x\\u0041\": 3}]}",
-		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, urls, sha256, size or unpack)" },
+		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
 	};
 
 	(void)state;

@@ -1,0 +1,328 @@
+/* cmd_lock.c - `pinwheel lock [DIR] [--check]`: resolve DIR/pinwheel.json
+ * into DIR/pinwheel.lock through the providers (include/pinwheel/
+ * artifact.h), or check that the lock is fresh. */
+#include <string.h>
+
+#include "pinwheel/cli.h"
+#include "pinwheel/config.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/lock.h"
+#include "pinwheel/store.h"
+
+const char pw_help_lock[] =
+    "usage: pinwheel lock [DIR] [--check]\n\n"
+    "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
+    "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
+    "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
+    "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
+    "changed).  Pins already in the lock are kept while the config still asks for\n"
+    "the same thing, so relocking gives identical bytes.  An archive given\n"
+    "without sha256 or size is downloaded once through the store.\n\n"
+    "options:\n"
+    "  --check     write nothing: recompute the lock without the network where\n"
+    "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
+    "              naming what changed\n"
+    "  --json      print a summary object on stdout\n\n"
+    "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
+    "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
+    "stale with --check), 2 usage error or a bad pinwheel.json\n";
+
+/* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
+static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
+		   struct pw_err *e)
+{
+	struct pw_target_info ti;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < c->ntargets && r == 0; i++) {
+		const struct pw_target *t = &c->targets[i];
+		const struct pw_python *py = t->py;
+		pw_target_info(t, &ti);
+		pw_lockset_root(ls, t->id);
+		if (py->base == PW_BASE_DEBIAN)
+			r = pw_provide_debian(pc, &py->debian, &ti, ls, e);
+		else if (py->base == PW_BASE_OCI)
+			r = pw_provide_oci(pc, &py->oci, &ti, ls, e);
+		for (j = 0; r == 0 && py->base == PW_BASE_ARCHIVE && j < py->narchives; j++)
+			r = pw_provide_archive(pc, &py->archives[j], &ti, ls, e);
+		for (j = 0; r == 0 && j < c->nrust_archives; j++)
+			r = pw_provide_archive(pc, &c->rust_archives[j], &ti, ls, e);
+		if (r == 0 && c->build_requires.n)
+			r = pw_provide_pypi(pc, &c->build_requires, &ti, ls, e);
+		if (r == 0 && c->has_crates)
+			r = pw_provide_crates(pc, &c->crates, &ti, ls, e);
+		for (j = 0; r == 0 && j < c->narchives; j++)
+			r = pw_provide_archive(pc, &c->archives[j], &ti, ls, e);
+		if (r == 0 && c->test_requires.n)
+			r = pw_provide_pypi(pc, &c->test_requires, &ti, ls, e);
+	}
+	return r;
+}
+
+static bool has_art(const struct pw_lockset *ls, const struct pw_artifact *a)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (!strcmp(ls->artifacts[i].kind, a->kind) &&
+		    !strcmp(ls->artifacts[i].name, a->name) &&
+		    !strcmp(ls->artifacts[i].sha256, a->sha256))
+			return true;
+	return false;
+}
+
+static bool has_root(const struct pw_lockset *ls, const char *target)
+{
+	for (size_t i = 0; i < ls->nroots; i++)
+		if (!strcmp(ls->roots[i].target, target))
+			return true;
+	return false;
+}
+
+/* Tell what differs between the lock on disk and the one we would write. */
+static size_t explain(const struct pw_lockfile *lf, const struct pw_lockset *old,
+		      const struct pw_lockset *new, const char *digest)
+{
+	size_t i, n = 0;
+
+	if (strcmp(lf->config_digest, digest)) {
+		pw_error("lock: pinwheel.json changed since pinwheel.lock was written");
+		n++;
+	}
+	if (!lf->pinwheel || strcmp(lf->pinwheel, PW_VERSION)) {
+		pw_error("lock: pinwheel.lock was written by pinwheel %s, this is %s",
+			 lf->pinwheel ? lf->pinwheel : "(unknown)", PW_VERSION);
+		n++;
+	}
+	for (i = 0; i < new->nroots; i++)
+		if (!has_root(old, new->roots[i].target) && ++n)
+			pw_error("lock: target '%s' is new", new->roots[i].target);
+	for (i = 0; i < old->nroots; i++)
+		if (!has_root(new, old->roots[i].target) && ++n)
+			pw_error("lock: target '%s' is gone", old->roots[i].target);
+	for (i = 0; i < new->n; i++)
+		if (!has_art(old, &new->artifacts[i]) && ++n)
+			pw_error("lock: %s '%s' (%.12s) is new", new->artifacts[i].kind,
+				 new->artifacts[i].name, new->artifacts[i].sha256);
+	for (i = 0; i < old->n; i++)
+		if (!has_art(new, &old->artifacts[i]) && ++n)
+			pw_error("lock: %s '%s' (%.12s) is no longer needed",
+				 old->artifacts[i].kind, old->artifacts[i].name,
+				 old->artifacts[i].sha256);
+	if (!n) {
+		pw_error("lock: pinwheel.lock differs from what 'pinwheel lock' would write "
+			 "(edited by hand?)");
+		n++;
+	}
+	return n;
+}
+
+static void summary(const char *status, const char *path, const struct pw_config *c,
+		    const struct pw_lockset *ls, const char *lock_sha, const char *reason)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "lock", json_string(path));
+	json_object_set_new(o, "targets", json_integer((json_int_t)c->ntargets));
+	json_object_set_new(o, "artifacts", json_integer((json_int_t)(ls ? ls->n : 0)));
+	json_object_set_new(o, "config_digest", json_string(c->digest));
+	if (lock_sha)
+		json_object_set_new(o, "lock_sha256", json_string(lock_sha));
+	if (reason)
+		json_object_set_new(o, "reason", json_string(reason));
+	pw_json_print_line(o);
+	json_decref(o);
+}
+
+struct args {
+	const char *dir;
+	bool check;
+};
+
+static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		int r = pw_global_opt(ctx, argc, argv, &i);
+		if (r < 0)
+			return PW_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (!strcmp(argv[i], "--check"))
+			a->check = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return pw_usage_error("lock", "unknown option '%s'", argv[i]);
+		else if (a->dir)
+			return pw_usage_error("lock", "one DIR only, got '%s' and '%s'", a->dir,
+					      argv[i]);
+		else
+			a->dir = argv[i];
+	}
+	return -1;
+}
+
+static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
+	struct pw_provider_ctx pc = {NULL, true, NULL, c->dir};
+	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *bytes = NULL;
+	char sha[PW_SHA256_HEX];
+	size_t len;
+	int r, st = PW_EXIT_FAIL;
+
+	r = pw_read_file(lockpath, &b);
+	if (r < 0) {
+		pw_error("lock: '%s' is stale: %s", lockpath,
+			 r == -ENOENT ? "it does not exist" : strerror(-r));
+		if (ctx->json)
+			summary("stale", lockpath, c, NULL, NULL, "missing");
+		goto out;
+	}
+	pw_sha256_mem(b.buf, b.len, sha);
+	if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) < 0) {
+		pw_error("lock: '%s' is stale: it does not parse: %s", lockpath, e.msg);
+		if (ctx->json)
+			summary("stale", lockpath, c, NULL, sha, "invalid");
+		goto out;
+	}
+	pw_lockfile_to_lockset(&lf, &old);
+	pc.prior = &old;
+	r = resolve(c, &pc, &new, &e);
+	if (r == -ENOSYS && !strcmp(lf.config_digest, c->digest)) {
+		/* A provider cannot recompute offline yet: the digest decides. */
+		pw_debug("lock: %s", e.msg);
+		pw_info("'%s' is fresh (the config digest matches)", lockpath);
+		if (ctx->json)
+			summary("fresh", lockpath, c, &old, sha, NULL);
+		st = PW_EXIT_OK;
+		goto out;
+	}
+	if (r < 0) {
+		if (strcmp(lf.config_digest, c->digest))
+			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written",
+				 lockpath);
+		else
+			pw_error("lock: '%s' is stale", lockpath);
+		pw_error("lock: %s", e.msg);
+		if (ctx->json)
+			summary("stale", lockpath, c, NULL, sha, e.msg);
+		goto out;
+	}
+	bytes = pw_lock_render(&new, c->digest, &len);
+	if (len == b.len && !memcmp(bytes, b.buf, len)) {
+		pw_info("'%s' is fresh", lockpath);
+		if (ctx->json)
+			summary("fresh", lockpath, c, &new, sha, NULL);
+		st = PW_EXIT_OK;
+		goto out;
+	}
+	pw_error("lock: '%s' is stale:", lockpath);
+	explain(&lf, &old, &new, c->digest);
+	if (ctx->json)
+		summary("stale", lockpath, c, &new, sha, "changed");
+out:
+	pw_buf_release(&b);
+	pw_lockset_release(&old);
+	pw_lockset_release(&new);
+	pw_lockfile_release(&lf);
+	return st;
+}
+
+static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
+	struct pw_provider_ctx pc = {NULL, false, NULL, c->dir};
+	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
+	char sha[PW_SHA256_HEX];
+	size_t len;
+	int r, st = PW_EXIT_FAIL;
+
+	r = pw_read_file(lockpath, &b);
+	if (r == 0) {
+		if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
+			pw_lockfile_to_lockset(&lf, &old);
+			pc.prior = &old;
+		} else {
+			pw_warn("ignoring the pins of the existing lock: %s", e.msg);
+		}
+	} else if (r != -ENOENT) {
+		pw_error("lock: could not read '%s': %s", lockpath, strerror(-r));
+		goto out;
+	}
+	storedir = pw_ctx_store_dir(ctx);
+	if (storedir) {
+		pc.store = pw_store_open(storedir, &e);
+		if (!pc.store) {
+			pw_error("lock: %s", e.msg);
+			goto out;
+		}
+	}
+	r = resolve(c, &pc, &new, &e);
+	if (r < 0) {
+		pw_error("lock: %s", e.msg);
+		if (r == -ENOENT && !storedir)
+			pw_error("lock: no store directory for downloads: use --store, "
+				 "$PINWHEEL_STORE or set HOME");
+		goto out;
+	}
+	bytes = pw_lock_render(&new, c->digest, &len);
+	pw_sha256_mem(bytes, len, sha);
+	if (len == b.len && !memcmp(bytes, b.buf, len)) {
+		pw_info("'%s' is up to date (%zu targets, %zu artifacts)", lockpath, c->ntargets,
+			new.n);
+		if (ctx->json)
+			summary("unchanged", lockpath, c, &new, sha, NULL);
+		st = PW_EXIT_OK;
+		goto out;
+	}
+	r = pw_write_file_atomic(lockpath, bytes, len, 0644);
+	if (r < 0) {
+		pw_error("lock: could not write '%s': %s", lockpath, strerror(-r));
+		goto out;
+	}
+	pw_info("wrote '%s' (%zu targets, %zu artifacts)", lockpath, c->ntargets, new.n);
+	if (ctx->json)
+		summary("written", lockpath, c, &new, sha, NULL);
+	st = PW_EXIT_OK;
+out:
+	if (pc.store)
+		pw_store_close(pc.store);
+	pw_buf_release(&b);
+	pw_lockset_release(&old);
+	pw_lockset_release(&new);
+	pw_lockfile_release(&lf);
+	return st;
+}
+
+int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
+{
+	struct args a = {NULL, false};
+	struct pw_config c;
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *lockpath = NULL;
+	int st;
+
+	for (int i = 1; i < argc; i++)
+		if (pw_is_help(argv[i])) {
+			fputs(pw_help_lock, stdout);
+			return PW_EXIT_OK;
+		}
+	st = parse_args(ctx, argc, argv, &a);
+	if (st >= 0)
+		return st;
+	if (pw_config_load(a.dir ? a.dir : ".", &c, &e) < 0) {
+		pw_error("lock: %s", e.msg);
+		return PW_EXIT_USAGE;
+	}
+	lockpath =
+	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
+	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath);
+	pw_config_release(&c);
+	return st;
+}

@@ -1,0 +1,188 @@
+/* cmd_plan.c - `pinwheel plan [DIR] [--format text|json|github]`: print the
+ * target matrix of DIR/pinwheel.json, for people and for CI fan-out. */
+#include <string.h>
+
+#include "pinwheel/cli.h"
+#include "pinwheel/config.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/lock.h"
+
+const char pw_help_plan[] =
+    "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n\n"
+    "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
+    "Python version then platform, for CI fan-out.\n\n"
+    "options:\n"
+    "  --format text    one target id a line (the default)\n"
+    "  --format json    an array of target objects (id, python, python_tag,\n"
+    "                   platform, arch, base, optional)\n"
+    "  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
+    "                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}\n"
+    "  --only ID        only this target (repeatable)\n"
+    "  --skip GLOB      leave out targets matching the glob (repeatable)\n"
+    "  --json           same as --format json\n\n"
+    "exit status: 0 printed, 1 no target selected, 2 usage error or a bad\n"
+    "pinwheel.json\n";
+
+static const char *base_name(const struct pw_python *py)
+{
+	switch (py->base) {
+	case PW_BASE_DEBIAN:
+		return "debian";
+	case PW_BASE_ARCHIVE:
+		return "archive";
+	case PW_BASE_OCI:
+		return "oci";
+	}
+	return "?";
+}
+
+static json_t *target_json(const struct pw_target *t, bool github, const char *lock_sha)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, github ? "target" : "id", json_string(t->id));
+	json_object_set_new(o, "python", json_string(t->py->version));
+	json_object_set_new(o, "python_tag", json_string(t->py->tag));
+	json_object_set_new(o, "platform", json_string(t->platform));
+	json_object_set_new(o, "arch", json_string(t->arch));
+	json_object_set_new(o, "base", json_string(base_name(t->py)));
+	if (t->py->base == PW_BASE_DEBIAN)
+		json_object_set_new(o, "suite", json_string(t->py->debian.suite));
+	json_object_set_new(o, "optional", json_boolean(t->optional));
+	if (github)
+		json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
+	return o;
+}
+
+int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
+{
+	const char *dir = NULL, *format = NULL, *v, **only, **skip;
+	size_t nonly = 0, nskip = 0, i;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_config c;
+	bool missing, *sel = NULL;
+	int r, st = PW_EXIT_USAGE;
+
+	for (int a = 1; a < argc; a++)
+		if (pw_is_help(argv[a])) {
+			fputs(pw_help_plan, stdout);
+			return PW_EXIT_OK;
+		}
+	only = pw_xcalloc((size_t)argc, sizeof(*only));
+	skip = pw_xcalloc((size_t)argc, sizeof(*skip));
+	for (int a = 1; a < argc; a++) {
+		r = pw_global_opt(ctx, argc, argv, &a);
+		if (r < 0)
+			goto out_args;
+		if (r > 0)
+			continue;
+		if ((v = pw_opt_arg("--format", argc, argv, &a, &missing)) || missing) {
+			if (missing ||
+			    (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "github"))) {
+				st = pw_usage_error(
+				    "plan", "--format expects text, json or github%s%s%s",
+				    missing ? "" : ", got '", missing ? "" : v, missing ? "" : "'");
+				goto out_args;
+			}
+			format = v;
+		} else if ((v = pw_opt_arg("--only", argc, argv, &a, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("plan", "option '--only' needs a target id");
+				goto out_args;
+			}
+			only[nonly++] = v;
+		} else if ((v = pw_opt_arg("--skip", argc, argv, &a, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("plan", "option '--skip' needs a glob");
+				goto out_args;
+			}
+			skip[nskip++] = v;
+		} else if (argv[a][0] == '-' && argv[a][1]) {
+			st = pw_usage_error("plan", "unknown option '%s'", argv[a]);
+			goto out_args;
+		} else if (dir) {
+			st =
+			    pw_usage_error("plan", "one DIR only, got '%s' and '%s'", dir, argv[a]);
+			goto out_args;
+		} else {
+			dir = argv[a];
+		}
+	}
+	if (!format)
+		format = ctx->json ? "json" : "text";
+	if (pw_config_load(dir ? dir : ".", &c, &e) < 0) {
+		pw_error("plan: %s", e.msg);
+		goto out_args;
+	}
+	sel = pw_xcalloc(c.ntargets + 1, sizeof(*sel));
+	r = pw_config_select(&c, only, nonly, skip, nskip, sel, &e);
+	if (r < 0) {
+		pw_error("plan: %s", e.msg);
+		goto out;
+	}
+	if (r == 0) {
+		pw_error("plan: no target selected");
+		st = PW_EXIT_FAIL;
+		goto out;
+	}
+	if (!strcmp(format, "text")) {
+		for (i = 0; i < c.ntargets; i++)
+			if (sel[i])
+				printf("%s%s\n", c.targets[i].id,
+				       c.targets[i].optional ? " (optional)" : "");
+	} else {
+		bool github = !strcmp(format, "github");
+		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
+		struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
+		char sha[PW_SHA256_HEX], *s;
+		json_t *arr = json_array(), *top;
+		bool have_lock = false;
+
+		if (github) {
+			r = pw_read_file(lockpath, &b);
+			if (r == 0) {
+				pw_sha256_mem(b.buf, b.len, sha);
+				have_lock = true;
+			} else if (r != -ENOENT) {
+				pw_error("plan: could not read '%s': %s", lockpath, strerror(-r));
+				pw_buf_release(&b);
+				json_decref(arr);
+				st = PW_EXIT_FAIL;
+				goto out;
+			} else {
+				pw_warn("no '%s' yet: \"lock\" is null (run 'pinwheel lock')",
+					lockpath);
+			}
+			pw_buf_release(&b);
+		}
+		for (i = 0; i < c.ntargets; i++)
+			if (sel[i])
+				json_array_append_new(arr, target_json(&c.targets[i], github,
+								       have_lock ? sha : NULL));
+		if (github) {
+			top = json_object();
+			json_object_set_new(top, "include", arr);
+		} else {
+			top = arr;
+		}
+		s = json_dumps(top, JSON_COMPACT);
+		json_decref(top);
+		if (!s) {
+			pw_error("plan: out of memory");
+			st = PW_EXIT_FAIL;
+			goto out;
+		}
+		printf("%s\n", s);
+		free(s);
+	}
+	fflush(stdout);
+	st = PW_EXIT_OK;
+out:
+	free(sel);
+	pw_config_release(&c);
+out_args:
+	free(only);
+	free(skip);
+	return st;
+}

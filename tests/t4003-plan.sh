@@ -1,0 +1,54 @@
+#!/bin/sh
+# `pinwheel plan`: the sorted target matrix as text, JSON and a GitHub
+# Actions strategy.matrix carrying the lock's sha256; --only and --skip.
+. "$SRCDIR/tests/lib.sh"
+plan 18
+
+mkdir -p "$T/p"
+printf 'x\n' >"$T/a.tgz"
+cat >"$T/p/pinwheel.json" <<JSON
+{
+  "version": 1,
+  "python": {
+    "3.14": {"base": {"debian": {"suite": "sid", "packages": ["python3.14-dev"]}}},
+    "3.9": {"base": {"archive": {"url": "file://$T/a.tgz"}}},
+    "3.13": {"base": {"debian": {"suite": "trixie", "packages": ["python3.13-dev"]}}}
+  },
+  "platforms": ["manylinux_aarch64", "manylinux_x86_64"],
+  "exclude": ["cp39-*aarch64"],
+  "optional": ["*-manylinux_aarch64"]
+}
+JSON
+run_pw 0 "plan prints the matrix" plan "$T/p"
+is "$OUT" "cp39-manylinux_x86_64
+cp313-manylinux_x86_64
+cp313-manylinux_aarch64 (optional)
+cp314-manylinux_x86_64
+cp314-manylinux_aarch64 (optional)" "sorted by Python version, then platform; excluded left out"
+
+run_pw 0 "--format json" plan "$T/p" --format json
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d), d[1])' "$OUT" >"$T/j"
+is "$(cat "$T/j")" "5 {'id': 'cp313-manylinux_x86_64', 'python': '3.13', 'python_tag': 'cp313', 'platform': 'manylinux_x86_64', 'arch': 'x86_64', 'base': 'debian', 'suite': 'trixie', 'optional': False}" \
+	"each target as an object"
+
+run_pw 0 "--format github without a lock" plan "$T/p" --format github
+like "$ERR" "no '.*pinwheel.lock' yet" "it warns that there is no lock"
+like "$OUT" '^\{"include":\[\{"target":"cp39-manylinux_x86_64",.*"lock":null\}' "lock is null"
+printf '{"version": 1, "artifacts": []}\n' >"$T/p/pinwheel.lock"
+LSHA=$(sha256sum "$T/p/pinwheel.lock" | cut -d' ' -f1)
+run_pw 0 "--format github with a lock" plan "$T/p" --format=github
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d["include"]), sorted({e["lock"] for e in d["include"]}), d["include"][0]["target"])' "$OUT" >"$T/g"
+is "$(cat "$T/g")" "5 ['$LSHA'] cp39-manylinux_x86_64" "every entry carries the lock's sha256"
+
+run_pw 0 "--only picks targets" plan "$T/p" --only cp314-manylinux_x86_64 --only cp39-manylinux_x86_64
+is "$OUT" "cp39-manylinux_x86_64
+cp314-manylinux_x86_64" "--only keeps matrix order"
+run_pw 0 "--skip drops globs" plan "$T/p" --skip '*aarch64' --skip 'cp39-*'
+is "$OUT" "cp313-manylinux_x86_64
+cp314-manylinux_x86_64" "--skip is fnmatch"
+run_pw 2 "--only with an unknown id" plan "$T/p" --only cp314-manylinux_x86-64
+is "$ERR" "pinwheel: plan: --only 'cp314-manylinux_x86-64' names no target (did you mean 'cp314-manylinux_x86_64'?)" \
+	"an unknown id gets a suggestion"
+run_pw 1 "selecting nothing fails" plan "$T/p" --skip '*'
+run_pw 2 "a bad --format is a usage error" plan "$T/p" --format yaml
+like "$ERR" "--format expects text, json or github, got 'yaml'" "the bad format is named"

@@ -1,0 +1,251 @@
+/* archive.c - the `archive` provider: generic url + sha256 archives
+ * (standalone Python builds, Rust dist tarballs, extra trees).  See
+ * include/pinwheel/artifact.h.
+ *
+ * A spec pinned in the config (sha256 and size) needs nothing.  Otherwise
+ * the pin comes from, in order: an artifact already resolved in this run,
+ * the previous lock (same name and url), the store (sha256 given, blob
+ * present: its size), or one download through the store: the body streams
+ * into an anonymous temp file while it is hashed, then enters the store
+ * under its digest like any fetched blob. */
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pinwheel/artifact.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/store.h"
+
+#define ARCHIVE_MAX (8ull << 30) /* cap for a download of unknown size */
+
+struct dl {
+	int fd;
+	struct pw_sha256 h;
+	uint64_t got, cap;
+	int werr;
+};
+
+static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct dl *d = ud;
+	size_t n = sz * nm;
+	int r;
+
+	if (d->got + n > d->cap) {
+		d->werr = EFBIG;
+		return 0;
+	}
+	r = pw_write_all(d->fd, p, n);
+	if (r < 0) {
+		d->werr = -r;
+		return 0;
+	}
+	pw_sha256_update(&d->h, p, n);
+	d->got += n;
+	return n;
+}
+
+static int open_tmp(struct pw_store *s)
+{
+	_cleanup_free_ char *dir = pw_path_join(pw_store_dir(s), "tmp");
+	_cleanup_free_ char *tmpl = NULL;
+	int fd;
+
+	pw_mkdir_p(dir, 0755);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd >= 0 ? fd : -errno;
+	tmpl = pw_path_join(dir, "lock-XXXXXX");
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(tmpl);
+	return fd;
+}
+
+/* Download one url into @fd (truncated first).  0 or -errno with e->msg. */
+static int download(const char *field, const char *url, int fd, uint64_t cap,
+		    char hex[PW_SHA256_HEX], uint64_t *size, struct pw_err *e)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct dl d = {fd, {NULL}, 0, cap, 0};
+	CURLcode cc;
+	CURL *c;
+	long code = 0;
+	int r = 0;
+
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return pw_err_sys(e, errno, "%s: temp file", field);
+	if (pw_sha256_init(&d.h) < 0)
+		return pw_err_set(e, EIO, "%s: could not start sha256", field);
+	c = curl_easy_init();
+	if (!c) {
+		pw_sha256_release(&d.h);
+		return pw_err_set(e, EIO, "%s: libcurl would not start", field);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (d.werr == EFBIG)
+		r = pw_err_set(e, EFBIG, "%s: '%s' is larger than %llu bytes", field, url,
+			       (unsigned long long)cap);
+	else if (d.werr)
+		r = pw_err_sys(e, d.werr, "%s: writing the download of '%s'", field, url);
+	else if (cc == CURLE_HTTP_RETURNED_ERROR)
+		r = pw_err_set(e, EIO, "%s: could not download '%s': HTTP %ld", field, url, code);
+	else if (cc != CURLE_OK)
+		r = pw_err_set(e, EIO, "%s: could not download '%s': %s", field, url,
+			       errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	if (r == 0) {
+		pw_sha256_final(&d.h, NULL, hex);
+		*size = d.got;
+	}
+	pw_sha256_release(&d.h);
+	return r;
+}
+
+/* Copy @fd (from offset 0) into the store as blob @hex. */
+static int store_fd(struct pw_store *s, int fd, const char *hex, uint64_t size, const char *field,
+		    struct pw_err *e)
+{
+	static __thread char buf[1 << 16];
+	struct pw_store_ins ins;
+	uint64_t off = 0;
+	ssize_t n;
+	int r;
+
+	r = pw_store_ins_begin(s, hex, size, true, false, &ins, e);
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return pw_err_prefix(e, "%s", field);
+	while (off < size) {
+		n = PW_TEMP_FAILURE_RETRY(pread(fd, buf, sizeof(buf), (off_t)off));
+		if (n <= 0) {
+			pw_store_ins_abort(&ins, false);
+			return pw_err_sys(e, n < 0 ? errno : EIO, "%s: reading the temp file",
+					  field);
+		}
+		r = pw_store_ins_write(&ins, buf, (size_t)n, e);
+		if (r < 0) {
+			pw_store_ins_abort(&ins, false);
+			return pw_err_prefix(e, "%s", field);
+		}
+		off += (uint64_t)n;
+	}
+	r = pw_store_ins_commit(&ins, e);
+	return r < 0 ? pw_err_prefix(e, "%s", field) : 0;
+}
+
+/* Download @spec once (mirrors in order) and put it in the store. */
+static int pin_by_download(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
+			   char hex[PW_SHA256_HEX], uint64_t *size, struct pw_err *e)
+{
+	_cleanup_close_ int fd = -1;
+	uint64_t cap = spec->size != PW_SIZE_UNKNOWN ? spec->size : ARCHIVE_MAX;
+	int r = -EIO;
+
+	fd = open_tmp(pc->store);
+	if (fd < 0)
+		return pw_err_sys(e, -fd, "%s: could not make a temp file in the store",
+				  spec->field);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pw_err_set(e, EIO, "%s: could not initialise libcurl", spec->field);
+	for (size_t i = 0; i < spec->nurls; i++) {
+		r = download(spec->field, spec->urls[i], fd, cap, hex, size, e);
+		if (r == 0)
+			break;
+	}
+	curl_global_cleanup();
+	if (r < 0)
+		return r;
+	if (spec->sha256[0] && strcmp(spec->sha256, hex))
+		return pw_err_set(
+		    e, EBADMSG,
+		    "%s: sha256 mismatch for '%s': the config says %s, the download is %s",
+		    spec->field, spec->name, spec->sha256, hex);
+	if (spec->size != PW_SIZE_UNKNOWN && spec->size != *size)
+		return pw_err_set(
+		    e, EBADMSG,
+		    "%s: size mismatch for '%s': the config says %llu bytes, the download has %llu",
+		    spec->field, spec->name, (unsigned long long)spec->size,
+		    (unsigned long long)*size);
+	return store_fd(pc->store, fd, hex, *size, spec->field, e);
+}
+
+static bool prior_fits(const struct pw_artifact *a, const struct pw_archive_spec *spec)
+{
+	return a && (!spec->sha256[0] || !strcmp(a->sha256, spec->sha256)) &&
+	       (spec->size == PW_SIZE_UNKNOWN || a->size == spec->size);
+}
+
+int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
+		       const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	struct pw_artifact a;
+	const struct pw_artifact *known;
+	const char *sha;
+	bool mine = spec->nplatforms == 0;
+	int r;
+
+	for (size_t i = 0; i < spec->nplatforms; i++)
+		mine |= !strcmp(spec->platforms[i], t->platform);
+	if (!mine)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.kind = (char *)"archive";
+	a.name = spec->name;
+	a.urls = spec->urls;
+	a.nurls = spec->nurls;
+	a.has_unpack = spec->has_unpack;
+	a.unpack = spec->unpack;
+	memcpy(a.sha256, spec->sha256, sizeof(a.sha256));
+	a.size = spec->size;
+	if (!a.sha256[0] || a.size == PW_SIZE_UNKNOWN) {
+		known = pw_lockset_find_url(out, "archive", spec->name, spec->urls[0]);
+		if (!prior_fits(known, spec))
+			known =
+			    pw_lockset_find_url(pc->prior, "archive", spec->name, spec->urls[0]);
+		if (prior_fits(known, spec)) {
+			memcpy(a.sha256, known->sha256, sizeof(a.sha256));
+			a.size = known->size;
+		}
+	}
+	if (a.sha256[0] && a.size == PW_SIZE_UNKNOWN && pc->store &&
+	    pw_store_has_blob(pc->store, a.sha256)) {
+		_cleanup_free_ char *p = pw_store_blob_path(pc->store, a.sha256);
+		struct stat st;
+		if (stat(p, &st) == 0)
+			a.size = (uint64_t)st.st_size;
+	}
+	if (!a.sha256[0] || a.size == PW_SIZE_UNKNOWN) {
+		if (pc->offline || !pc->store)
+			return pw_err_set(e, ENOENT,
+					  "%s: '%s' has no %s in the config nor in pinwheel.lock: "
+					  "'pinwheel lock' must download it",
+					  spec->field, spec->name, a.sha256[0] ? "size" : "sha256");
+		r = pin_by_download(pc, spec, a.sha256, &a.size, e);
+		if (r < 0)
+			return r;
+	}
+	pw_lockset_add(out, &a, t->id);
+	sha = a.sha256;
+	pw_lockset_add_layer(out, t->id, spec->name, "unpack", spec->dest, &sha, 1,
+			     spec->has_unpack ? &spec->unpack : NULL);
+	return 0;
+}

@@ -1,0 +1,327 @@
+/* artifact.c - the lockset: pinned artifacts and target roots (see
+ * include/pinwheel/artifact.h). */
+#include <string.h>
+
+#include "pinwheel/artifact.h"
+
+static char **strv_dup(char *const *v, size_t n)
+{
+	char **r = pw_xcalloc(n ? n : 1, sizeof(*r));
+
+	for (size_t i = 0; i < n; i++)
+		r[i] = pw_xstrdup(v[i]);
+	return r;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool strv_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add @s to the sorted, unique set @v. */
+static void strset_add(char ***v, size_t *n, const char *s)
+{
+	if (strv_has(*v, *n, s))
+		return;
+	*v = pw_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = pw_xstrdup(s);
+	qsort(*v, *n, sizeof(**v), cmp_str);
+}
+
+static void strv_add(char ***v, size_t *n, const char *s)
+{
+	*v = pw_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = pw_xstrdup(s);
+}
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s ? pw_xstrdup(s) : NULL;
+}
+
+void pw_artifact_release(struct pw_artifact *a)
+{
+	free(a->kind);
+	free(a->name);
+	free(a->version);
+	free(a->package);
+	strv_free(a->urls, a->nurls);
+	free((char *)a->unpack.subdir);
+	strv_free(a->needed_by, a->nneeded);
+	memset(a, 0, sizeof(*a));
+}
+
+static void layer_release(struct pw_layer *l)
+{
+	free((char *)l->unpack.subdir);
+	free(l->name);
+	free(l->how);
+	free(l->dest);
+	strv_free(l->artifacts, l->n);
+}
+
+void pw_lockset_release(struct pw_lockset *ls)
+{
+	size_t i, j;
+
+	for (i = 0; i < ls->n; i++)
+		pw_artifact_release(&ls->artifacts[i]);
+	free(ls->artifacts);
+	for (i = 0; i < ls->nroots; i++) {
+		for (j = 0; j < ls->roots[i].n; j++)
+			layer_release(&ls->roots[i].layers[j]);
+		free(ls->roots[i].layers);
+		free(ls->roots[i].target);
+	}
+	free(ls->roots);
+	free(ls->index);
+	memset(ls, 0, sizeof(*ls));
+}
+
+/* The index maps (kind, name) to artifact positions + 1 (0: empty slot),
+ * so adding and finding stay linear in the number of artifacts. */
+static size_t key_hash(const char *kind, const char *name)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (const char *p = kind; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(struct pw_lockset *ls, size_t i)
+{
+	size_t m = ls->index_cap - 1,
+	       h = key_hash(ls->artifacts[i].kind, ls->artifacts[i].name) & m;
+
+	while (ls->index[h])
+		h = (h + 1) & m;
+	ls->index[h] = i + 1;
+}
+
+static void index_rebuild(struct pw_lockset *ls)
+{
+	size_t cap = 64;
+
+	while (cap < ls->n * 2 + 2)
+		cap *= 2;
+	free(ls->index);
+	ls->index = pw_xcalloc(cap, sizeof(*ls->index));
+	ls->index_cap = cap;
+	for (size_t i = 0; i < ls->n; i++)
+		index_put(ls, i);
+}
+
+/* Call @fn on each artifact with @kind and @name until it returns true;
+ * returns that artifact or NULL. */
+static struct pw_artifact *index_find(const struct pw_lockset *ls, const char *kind,
+				      const char *name,
+				      bool (*fn)(const struct pw_artifact *, const void *),
+				      const void *ud)
+{
+	size_t m, h;
+
+	if (!ls->index_cap)
+		return NULL;
+	m = ls->index_cap - 1;
+	for (h = key_hash(kind, name) & m; ls->index[h]; h = (h + 1) & m) {
+		struct pw_artifact *c = &ls->artifacts[ls->index[h] - 1];
+		if (!strcmp(c->kind, kind) && !strcmp(c->name, name) && fn(c, ud))
+			return c;
+	}
+	return NULL;
+}
+
+static bool same_pin(const struct pw_artifact *c, const void *ud)
+{
+	const struct pw_artifact *a = ud;
+
+	return !strcmp(c->sha256, a->sha256) &&
+	       pw_artifact_same_unpack(c->has_unpack, &c->unpack, a->has_unpack, &a->unpack);
+}
+
+static bool has_url(const struct pw_artifact *c, const void *ud)
+{
+	return strv_has(c->urls, c->nurls, ud);
+}
+
+struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
+				   const char *target)
+{
+	struct pw_artifact *d;
+	size_t i;
+
+	if (ls->index_cap < ls->n * 2 + 2)
+		index_rebuild(ls);
+	d = index_find(ls, a->kind, a->name, same_pin, a);
+	if (!d) {
+		if (ls->n == ls->alloc) {
+			ls->alloc = ls->alloc ? ls->alloc * 2 : 8;
+			ls->artifacts =
+			    pw_xrealloc(ls->artifacts, ls->alloc * sizeof(*ls->artifacts));
+		}
+		d = &ls->artifacts[ls->n++];
+		memset(d, 0, sizeof(*d));
+		d->kind = pw_xstrdup(a->kind);
+		d->name = pw_xstrdup(a->name);
+		d->version = xstrdup_or_null(a->version);
+		d->package = xstrdup_or_null(a->package);
+		memcpy(d->sha256, a->sha256, sizeof(d->sha256));
+		d->size = a->size;
+		d->has_unpack = a->has_unpack;
+		d->unpack = a->unpack;
+		d->unpack.subdir = xstrdup_or_null(a->unpack.subdir);
+		d->urls = strv_dup(NULL, 0);
+		d->needed_by = strv_dup(NULL, 0);
+		index_put(ls, ls->n - 1);
+	}
+	for (i = 0; i < a->nurls; i++)
+		if (!strv_has(d->urls, d->nurls, a->urls[i]))
+			strv_add(&d->urls, &d->nurls, a->urls[i]);
+	for (i = 0; i < a->nneeded; i++)
+		strset_add(&d->needed_by, &d->nneeded, a->needed_by[i]);
+	if (target)
+		strset_add(&d->needed_by, &d->nneeded, target);
+	return d;
+}
+
+struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target)
+{
+	struct pw_root *r;
+
+	for (size_t i = 0; i < ls->nroots; i++)
+		if (!strcmp(ls->roots[i].target, target))
+			return &ls->roots[i];
+	ls->roots = pw_xrealloc(ls->roots, (ls->nroots + 1) * sizeof(*ls->roots));
+	r = &ls->roots[ls->nroots++];
+	memset(r, 0, sizeof(*r));
+	r->target = pw_xstrdup(target);
+	return r;
+}
+
+bool pw_artifact_same_unpack(bool ha, const struct pw_unpack_opts *a, bool hb,
+			     const struct pw_unpack_opts *b)
+{
+	if (ha != hb)
+		return false;
+	if (!ha)
+		return true;
+	if (a->strip != b->strip || !a->subdir != !b->subdir)
+		return false;
+	return !a->subdir || !strcmp(a->subdir, b->subdir);
+}
+
+void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
+			  const char *how, const char *dest, const char *const *shas, size_t n,
+			  const struct pw_unpack_opts *unpack)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	r->layers = pw_xrealloc(r->layers, (r->n + 1) * sizeof(*r->layers));
+	l = &r->layers[r->n++];
+	l->name = pw_xstrdup(name);
+	l->how = pw_xstrdup(how);
+	l->dest = pw_xstrdup(dest);
+	l->artifacts = strv_dup((char *const *)shas, n);
+	l->n = n;
+	l->has_unpack = unpack != NULL;
+	memset(&l->unpack, 0, sizeof(l->unpack));
+	if (unpack) {
+		l->unpack.strip = unpack->strip;
+		l->unpack.subdir = xstrdup_or_null(unpack->subdir);
+	}
+}
+
+static int cmp_artifact(const void *pa, const void *pb)
+{
+	const struct pw_artifact *a = pa, *b = pb;
+	int c = strcmp(a->kind, b->kind);
+
+	if (!c)
+		c = strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->sha256, b->sha256);
+	if (!c)
+		c = (int)a->has_unpack - (int)b->has_unpack;
+	if (!c && a->has_unpack)
+		c = a->unpack.strip < b->unpack.strip ? -1 : a->unpack.strip > b->unpack.strip;
+	if (!c && a->has_unpack)
+		c = strcmp(a->unpack.subdir ? a->unpack.subdir : "",
+			   b->unpack.subdir ? b->unpack.subdir : "");
+	return c;
+}
+
+void pw_lockset_sort(struct pw_lockset *ls)
+{
+	if (ls->n)
+		qsort(ls->artifacts, ls->n, sizeof(*ls->artifacts), cmp_artifact);
+	if (ls->index_cap)
+		index_rebuild(ls);
+}
+
+const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const char *kind,
+					      const char *name, const char *url)
+{
+	return ls ? index_find(ls, kind, name, has_url, url) : NULL;
+}
+
+int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, const char *layer,
+			   const char *field, struct pw_lockset *out, struct pw_err *e)
+{
+	const struct pw_layer *l = NULL;
+	size_t i, j;
+
+	for (i = 0; prior && !l && i < prior->nroots; i++) {
+		if (strcmp(prior->roots[i].target, target))
+			continue;
+		for (j = 0; !l && j < prior->roots[i].n; j++)
+			if (!strcmp(prior->roots[i].layers[j].name, layer))
+				l = &prior->roots[i].layers[j];
+	}
+	if (!l)
+		return pw_err_set(e, ENOENT, "%s: pinwheel.lock has no layer '%s' for %s", field,
+				  layer, target);
+	for (i = 0; i < l->n; i++) {
+		const struct pw_artifact *a = NULL;
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]) &&
+			    pw_artifact_same_unpack(prior->artifacts[j].has_unpack,
+						    &prior->artifacts[j].unpack, l->has_unpack,
+						    &l->unpack))
+				a = &prior->artifacts[j];
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]))
+				a = &prior->artifacts[j];
+		if (!a)
+			return pw_err_set(e, ENOENT,
+					  "%s: pinwheel.lock names artifact %s but lacks it", field,
+					  l->artifacts[i]);
+		struct pw_artifact copy = *a;
+		copy.needed_by = NULL;
+		copy.nneeded = 0;
+		pw_lockset_add(out, &copy, target);
+	}
+	pw_lockset_add_layer(out, target, l->name, l->how, l->dest,
+			     (const char *const *)l->artifacts, l->n,
+			     l->has_unpack ? &l->unpack : NULL);
+	return 0;
+}
