@@ -429,3 +429,212 @@ char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir)
 	free(seen);
 	return pw_buf_detach(&b, NULL);
 }
+
+/* ---- the provider (artifact.h) ---- */
+
+struct dlcache {
+	const char **srcs;
+	char **dls;
+	size_t n;
+};
+
+static const char *dlcache_get(struct dlcache *c, const char *source, struct pw_err *e)
+{
+	char *dl;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->srcs[i], source))
+			return c->dls[i];
+	dl = registry_dl(NULL, source, e);
+	if (!dl)
+		return NULL;
+	c->srcs = pw_xrealloc(c->srcs, (c->n + 1) * sizeof(*c->srcs));
+	c->dls = pw_xrealloc(c->dls, (c->n + 1) * sizeof(*c->dls));
+	c->srcs[c->n] = source;
+	c->dls[c->n++] = dl;
+	return dl;
+}
+
+static void dlcache_release(struct dlcache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->dls[i]);
+	free(c->dls);
+	free(c->srcs);
+}
+
+/* A crate artifact already pinned (this run or the previous lock). */
+static const struct pw_artifact *find_crate(const struct pw_lockset *ls,
+					    const struct pw_cargo_pkg *p)
+{
+	for (size_t i = 0; ls && i < ls->n; i++) {
+		const struct pw_artifact *a = &ls->artifacts[i];
+		if (!strcmp(a->kind, "crate") && !strcmp(a->name, p->name) &&
+		    a->version && !strcmp(a->version, p->version) &&
+		    !strcmp(a->sha256, p->checksum) && a->nurls > 0 && a->size != PW_SIZE_UNKNOWN)
+			return a;
+	}
+	return NULL;
+}
+
+static uint64_t blob_size(struct pw_store *s, const char *hex)
+{
+	_cleanup_free_ char *p = pw_store_blob_path(s, hex);
+	struct stat st;
+
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : PW_SIZE_UNKNOWN;
+}
+
+/* Pin urls[i] and sizes[i] of every crate of @v. */
+static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_lockset *out,
+		      struct vendor *v, char **urls, uint64_t *sizes, struct pw_err *e)
+{
+	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
+	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
+	size_t *which = pw_xcalloc(v->n ? v->n : 1, sizeof(*which));
+	struct dlcache dc = { 0 };
+	struct pw_fetch_opts fo;
+	size_t i, m = 0;
+	int r = 0;
+
+	for (i = 0; i < v->n && r == 0; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+		const struct pw_artifact *known = find_crate(out, p);
+		const char *dl;
+
+		if (!known)
+			known = find_crate(pc->prior, p);
+		if (known) {
+			urls[i] = pw_xstrdup(known->urls[0]);
+			sizes[i] = known->size;
+			continue;
+		}
+		if (pc->offline || !pc->store) {
+			r = pw_err_set(e, ENOENT, "%s: crate '%s' %s is not in pinwheel.lock: "
+				       "'pinwheel lock' must download it", field, p->name, p->version);
+			break;
+		}
+		dl = dlcache_get(&dc, p->source, e);
+		if (!dl) {
+			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		urls[i] = pw_crates_dl_url(dl, p->name, p->version, p->checksum, e);
+		if (!urls[i]) {
+			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		sizes[i] = blob_size(pc->store, p->checksum);
+		if (sizes[i] != PW_SIZE_UNKNOWN)
+			continue;
+		names[m] = pw_xasprintf("%s %s", p->name, p->version);
+		items[m].name = names[m];
+		items[m].urls = (const char *const *)&urls[i];
+		items[m].nurls = 1;
+		items[m].sha256 = p->checksum;
+		items[m].size = PW_STORE_SIZE_UNKNOWN;
+		which[m++] = i;
+	}
+	if (r == 0 && m > 0) {
+		pw_fetch_opts_init(&fo);
+		r = pw_fetch_run(pc->store, items, m, &fo, e);
+		for (i = 0; i < m && r == -EIO; i++)
+			if (items[i].state == PW_FETCH_FAILED)
+				r = pw_err_set(e, items[i].err.code, "%s: crate %s", field, items[i].err.msg);
+		for (i = 0; i < m && r == 0; i++)
+			sizes[which[i]] = blob_size(pc->store, v->pkgs[which[i]]->checksum);
+	}
+	for (i = 0; i < m; i++) {
+		pw_fetch_item_release(&items[i]);
+		free(names[i]);
+	}
+	free(items);
+	free(names);
+	free(which);
+	dlcache_release(&dc);
+	return r;
+}
+
+int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	_cleanup_free_ char *path = pw_path_join(pc->project_dir ? pc->project_dir : ".",
+						 spec->cargo_lock);
+	struct pw_cargo_lock l;
+	struct vendor v = { .s = pc->store };
+	const char **shas = NULL;
+	char **urls = NULL;
+	uint64_t *sizes = NULL;
+	size_t i;
+	int r;
+
+	if (access(path, F_OK) < 0)
+		return pw_err_sys(e, errno, "%s: '%s' (run 'cargo generate-lockfile' in the project; "
+				  "pinwheel does not create it yet)", spec->field, spec->cargo_lock);
+	r = pw_cargo_lock_load(path, &l, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	v.l = &l;
+	r = collect(&v, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s", spec->field);
+		goto out;
+	}
+	urls = pw_xcalloc(v.n ? v.n : 1, sizeof(*urls));
+	sizes = pw_xcalloc(v.n ? v.n : 1, sizeof(*sizes));
+	shas = pw_xcalloc(v.n ? v.n : 1, sizeof(*shas));
+	r = pin_crates(pc, spec->field, out, &v, urls, sizes, e);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < v.n; i++) {
+		struct pw_artifact a = { 0 };
+
+		a.kind = (char *)"crate";
+		a.name = v.pkgs[i]->name;
+		a.version = v.pkgs[i]->version;
+		a.urls = &urls[i];
+		a.nurls = 1;
+		memcpy(a.sha256, v.pkgs[i]->checksum, sizeof(a.sha256));
+		a.size = sizes[i];
+		pw_lockset_add(out, &a, t->id);
+		shas[i] = v.pkgs[i]->checksum;
+	}
+	if (v.n)
+		pw_lockset_add_layer(out, t->id, "crates", "cargo-vendor", PW_CRATES_DEST, shas, v.n,
+				     NULL);
+out:
+	for (i = 0; urls && i < v.n; i++)
+		free(urls[i]);
+	free(urls);
+	free(sizes);
+	free(shas);
+	free(v.pkgs);
+	pw_cargo_lock_release(&l);
+	return r;
+}
+
+int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const *a, size_t n,
+			    char **path, bool *cached, struct pw_err *e)
+{
+	struct pw_cargo_lock l = { .version = 4 };
+	struct pw_crates_opts o = { .offline = true };
+	size_t i;
+	int r;
+
+	l.pkgs = pw_xcalloc(n ? n : 1, sizeof(*l.pkgs));
+	for (i = 0; i < n; i++) {
+		if (strcmp(a[i]->kind, "crate") != 0 || !a[i]->version) {
+			r = pw_err_set(e, EINVAL, "artifact '%s' is not a crate with a version", a[i]->name);
+			goto out;
+		}
+		l.pkgs[i].name = pw_xstrdup(a[i]->name);
+		l.pkgs[i].version = pw_xstrdup(a[i]->version);
+		l.pkgs[i].source = pw_xstrdup("registry+pinwheel-lock"); /* only "is a registry" matters */
+		memcpy(l.pkgs[i].checksum, a[i]->sha256, sizeof(l.pkgs[i].checksum));
+		l.n++;
+	}
+	r = pw_crates_vendor(s, &l, &o, path, cached, e);
+out:
+	pw_cargo_lock_release(&l);
+	return r;
+}

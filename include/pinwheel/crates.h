@@ -22,6 +22,7 @@
 #ifndef PINWHEEL_CRATES_H
 #define PINWHEEL_CRATES_H
 
+#include "pinwheel/artifact.h"
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 
@@ -102,5 +103,23 @@ int pw_crates_vendor(struct pw_store *s, const struct pw_cargo_lock *l,
  * other registry source of @l) with the vendored directory @dir as seen by
  * the build.  Caller frees. */
 char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir);
+
+/* ---- the provider side (artifact.h) ----
+ *
+ * pw_provide_crates() (declared in artifact.h) reads the project's
+ * Cargo.lock and adds one artifact per registry crate: kind "crate", name,
+ * version, the expanded download URL, sha256 = the lock's checksum and
+ * the size (from the previous lock, the store, or by fetching the crate
+ * into the store), then one layer "crates", how "cargo-vendor", dest
+ * PW_CRATES_DEST, listing their digests.  A missing Cargo.lock is -ENOENT
+ * naming the field (creating it needs the lock sandbox: docs/archives.md).
+ */
+#define PW_CRATES_DEST "/opt/pinwheel/crates"
+
+/* The builder's side of a "cargo-vendor" layer: vendor the @n locked
+ * crate artifacts @a (from the store only, never the network) into the
+ * same tree pw_crates_vendor() makes for the Cargo.lock they came from. */
+int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const *a, size_t n,
+			    char **path, bool *cached, struct pw_err *e);
 
 #endif
