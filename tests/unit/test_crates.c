@@ -12,6 +12,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/store.h"
 
 #define CK1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define CK2 "2222222222222222222222222222222222222222222222222222222222222222"
@@ -227,6 +228,64 @@ static void test_cargo_config(void **state)
 	pw_cargo_lock_release(&l);
 }
 
+/* The builder's vendoring from locked artifacts finds the tree that the
+ * Cargo.lock made (same key), from the store alone. */
+static void test_vendor_locked(void **state)
+{
+	char tmpl[] = "/tmp/pw-crates-store.XXXXXX";
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_cargo_lock l;
+	struct pw_store *s;
+	struct pw_artifact art = { 0 };
+	const struct pw_artifact *arts[1] = { &art };
+	char *cmd, *crate, *lock, *p1 = NULL, *p2 = NULL, ck[PW_SHA256_HEX];
+	bool cached, c2;
+	uint64_t size;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	cmd = pw_xasprintf("cd %s && mkdir -p c/tiny-0.1.0/src && echo 'pub fn v() {}' > c/tiny-0.1.0/src/lib.rs"
+			   " && printf '[package]\\nname = \"tiny\"\\n' > c/tiny-0.1.0/Cargo.toml"
+			   " && tar -C c -czf tiny.crate tiny-0.1.0", tmpl);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	crate = pw_xasprintf("%s/tiny.crate", tmpl);
+	fd = open(crate, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pw_sha256_fd(fd, ck, &size), 0);
+	close(fd);
+	s = pw_store_open(tmpl, &e);
+	assert_non_null(s);
+	assert_int_equal(pw_store_add_file(s, crate, ck, size, &cached, &e), 0);
+
+	lock = pw_xasprintf("[[package]]\nname = \"tiny\"\nversion = \"0.1.0\"\n"
+			    "source = \"sparse+https://mirror.example/i/\"\nchecksum = \"%s\"\n", ck);
+	assert_int_equal(parse(lock, &l, &e), 0);
+	{
+		struct pw_crates_opts o = { .offline = true };
+		assert_int_equal(pw_crates_vendor(s, &l, &o, &p1, &cached, &e), 0);
+	}
+	assert_false(cached);
+	art.kind = (char *)"crate";
+	art.name = (char *)"tiny";
+	art.version = (char *)"0.1.0";
+	memcpy(art.sha256, ck, sizeof(ck));
+	assert_int_equal(pw_crates_vendor_locked(s, arts, 1, &p2, &c2, &e), 0);
+	assert_true(c2);
+	assert_string_equal(p1, p2);
+	art.kind = (char *)"archive";
+	assert_int_equal(pw_crates_vendor_locked(s, arts, 1, NULL, &c2, &e), -EINVAL);
+
+	free(p1);
+	free(p2);
+	free(lock);
+	free(crate);
+	pw_cargo_lock_release(&l);
+	pw_store_close(s);
+	pw_rm_rf(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_dl_template),
 		cmocka_unit_test(test_checksum_json),
 		cmocka_unit_test(test_cargo_config),
+		cmocka_unit_test(test_vendor_locked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
