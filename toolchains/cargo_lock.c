@@ -52,8 +52,8 @@ static bool valid_version(const char *s)
 
 bool pw_cargo_pkg_is_registry(const struct pw_cargo_pkg *pkg)
 {
-	return pkg->source && (!strncmp(pkg->source, "registry+", 9) ||
-			       !strncmp(pkg->source, "sparse+", 7));
+	return pkg->source &&
+	       (!strncmp(pkg->source, "registry+", 9) || !strncmp(pkg->source, "sparse+", 7));
 }
 
 /* Version 1 locks: [metadata] "checksum NAME VERSION (SOURCE)" = "hex". */
@@ -80,18 +80,20 @@ static int parse_pkg(const char *name, const struct pw_toml *t, size_t idx,
 		return pw_err_set(e, EINVAL, "%s: package #%zu is not a table", name, idx + 1);
 	if (!n || !valid_name(n))
 		return pw_err_set(e, EINVAL,
-				  "%s:%u: package #%zu: 'name' must be a crate name ([A-Za-z0-9_-], at most %d bytes)",
+				  "%s:%u: package #%zu: 'name' must be a crate name "
+				  "([A-Za-z0-9_-], at most %d bytes)",
 				  name, t->line, idx + 1, PW_CRATE_NAME_MAX);
 	if (!v || !valid_version(v))
-		return pw_err_set(e, EINVAL, "%s:%u: package '%s': 'version' must be a version string",
-				  name, t->line, n);
-	if (src && src->type != PW_TOML_STRING)
-		return pw_err_set(e, EINVAL, "%s:%u: package '%s' %s: 'source' must be a string", name,
-				  t->line, n, v);
-	if (ck && (ck->type != PW_TOML_STRING || !pw_sha256_hex_valid(ck->str)))
 		return pw_err_set(e, EINVAL,
-				  "%s:%u: package '%s' %s: 'checksum' must be 64 lowercase hex digits",
+				  "%s:%u: package '%s': 'version' must be a version string", name,
+				  t->line, n);
+	if (src && src->type != PW_TOML_STRING)
+		return pw_err_set(e, EINVAL, "%s:%u: package '%s' %s: 'source' must be a string",
 				  name, t->line, n, v);
+	if (ck && (ck->type != PW_TOML_STRING || !pw_sha256_hex_valid(ck->str)))
+		return pw_err_set(
+		    e, EINVAL, "%s:%u: package '%s' %s: 'checksum' must be 64 lowercase hex digits",
+		    name, t->line, n, v);
 	pkg->name = pw_xstrdup(n);
 	pkg->version = pw_xstrdup(v);
 	pkg->source = src ? pw_xstrdup(src->str) : NULL;
@@ -102,8 +104,8 @@ static int parse_pkg(const char *name, const struct pw_toml *t, size_t idx,
 	return 0;
 }
 
-int pw_cargo_lock_parse(const char *name, const char *text, size_t len,
-			struct pw_cargo_lock *out, struct pw_err *e)
+int pw_cargo_lock_parse(const char *name, const char *text, size_t len, struct pw_cargo_lock *out,
+			struct pw_err *e)
 {
 	struct pw_toml *root;
 	const struct pw_toml *ver, *pkgs, *meta;
@@ -118,7 +120,8 @@ int pw_cargo_lock_parse(const char *name, const char *text, size_t len,
 	out->version = 1;
 	if (ver) {
 		if (ver->type != PW_TOML_INT || ver->num < 1 || ver->num > 4) {
-			r = pw_err_set(e, EINVAL, "%s:%u: 'version' must be 1, 2, 3 or 4", name, ver->line);
+			r = pw_err_set(e, EINVAL, "%s:%u: 'version' must be 1, 2, 3 or 4", name,
+				       ver->line);
 			goto out;
 		}
 		out->version = (int)ver->num;
@@ -128,7 +131,8 @@ int pw_cargo_lock_parse(const char *name, const char *text, size_t len,
 	if (!pkgs)
 		goto out;
 	if (pkgs->type != PW_TOML_ARRAY || !pkgs->aot) {
-		r = pw_err_set(e, EINVAL, "%s:%u: 'package' must be [[package]] tables", name, pkgs->line);
+		r = pw_err_set(e, EINVAL, "%s:%u: 'package' must be [[package]] tables", name,
+			       pkgs->line);
 		goto out;
 	}
 	out->pkgs = pw_xcalloc(pkgs->n ? pkgs->n : 1, sizeof(*out->pkgs));
@@ -139,9 +143,9 @@ int pw_cargo_lock_parse(const char *name, const char *text, size_t len,
 		out->n++;
 		if (out->pkgs[i].source && !pw_cargo_pkg_is_registry(&out->pkgs[i]) &&
 		    strncmp(out->pkgs[i].source, "git+", 4) != 0) {
-			r = pw_err_set(e, EINVAL, "%s:%u: package '%s' %s: unknown source '%s'", name,
-				       pkgs->items[i].line, out->pkgs[i].name, out->pkgs[i].version,
-				       out->pkgs[i].source);
+			r = pw_err_set(e, EINVAL, "%s:%u: package '%s' %s: unknown source '%s'",
+				       name, pkgs->items[i].line, out->pkgs[i].name,
+				       out->pkgs[i].version, out->pkgs[i].source);
 			goto out;
 		}
 	}
@@ -237,8 +241,8 @@ static void add_prefix(struct pw_buf *b, const char *name, bool lower)
 char *pw_crates_dl_url(const char *tmpl, const char *name, const char *version,
 		       const char *checksum, struct pw_err *e)
 {
-	static const char *const markers[] = { "{crate}", "{version}", "{prefix}", "{lowerprefix}",
-					       "{sha256-checksum}" };
+	static const char *const markers[] = {"{crate}", "{version}", "{prefix}", "{lowerprefix}",
+					      "{sha256-checksum}"};
 	struct pw_buf b = PW_BUF_INIT(1 << 16);
 	bool any = false;
 	const char *p = tmpl;
@@ -254,17 +258,28 @@ char *pw_crates_dl_url(const char *tmpl, const char *name, const char *version,
 			if (!strncmp(p, markers[k], strlen(markers[k])))
 				break;
 		if (k == PW_ARRAY_SIZE(markers)) {
-			pw_err_set(e, EINVAL, "download template '%s': unknown marker at '%.20s'", tmpl, p);
+			pw_err_set(e, EINVAL, "download template '%s': unknown marker at '%.20s'",
+				   tmpl, p);
 			pw_buf_release(&b);
 			errno = EINVAL;
 			return NULL;
 		}
 		switch (k) {
-		case 0: pw_buf_adds(&b, name); break;
-		case 1: pw_buf_adds(&b, version); break;
-		case 2: add_prefix(&b, name, false); break;
-		case 3: add_prefix(&b, name, true); break;
-		default: pw_buf_adds(&b, checksum); break;
+		case 0:
+			pw_buf_adds(&b, name);
+			break;
+		case 1:
+			pw_buf_adds(&b, version);
+			break;
+		case 2:
+			add_prefix(&b, name, false);
+			break;
+		case 3:
+			add_prefix(&b, name, true);
+			break;
+		default:
+			pw_buf_adds(&b, checksum);
+			break;
 		}
 		any = true;
 		p += strlen(markers[k]);

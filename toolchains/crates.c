@@ -60,13 +60,15 @@ static int sum_dir(int dfd, const char *rel, json_t *files, int depth, struct pw
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && r == 0; i++) {
-		_cleanup_free_ char *path = pw_xasprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+		_cleanup_free_ char *path =
+		    pw_xasprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
 		struct stat st;
 
 		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = pw_err_sys(e, errno, "could not stat '%s'", path);
 		} else if (S_ISDIR(st.st_mode)) {
-			int cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd =
+			    openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd < 0) {
 				r = pw_err_sys(e, errno, "could not open '%s'", path);
 			} else {
@@ -84,7 +86,8 @@ static int sum_dir(int dfd, const char *rel, json_t *files, int depth, struct pw
 				if (r < 0)
 					pw_err_sys(e, -r, "could not read '%s'", path);
 				else if (json_object_set_new(files, path, json_string(hex)) < 0)
-					r = pw_err_set(e, EINVAL, "'%s': not a UTF-8 file name", path);
+					r = pw_err_set(e, EINVAL, "'%s': not a UTF-8 file name",
+						       path);
 			}
 		}
 	}
@@ -115,7 +118,8 @@ int pw_crates_write_checksum_json(int dirfd, const char *checksum, struct pw_err
 	json_decref(j);
 	if (!text)
 		return pw_err_set(e, ENOMEM, "could not write " CHECKSUM_FILE);
-	fd = openat(dirfd, CHECKSUM_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dirfd, CHECKSUM_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
 	if (fd < 0)
 		return pw_err_sys(e, errno, "could not create '" CHECKSUM_FILE "'");
 	r = pw_write_all(fd, text, strlen(text));
@@ -132,7 +136,8 @@ static char *index_for(const struct pw_crates_opts *o, const char *source)
 	for (size_t i = 0; o && i < o->noverrides; i++)
 		if (!strcmp(o->sources[i], source))
 			return pw_xasprintf("%s%s", o->indexes[i],
-					    o->indexes[i][strlen(o->indexes[i]) - 1] == '/' ? "" : "/");
+					    o->indexes[i][strlen(o->indexes[i]) - 1] == '/' ? ""
+											    : "/");
 	return pw_crates_index_url(source);
 }
 
@@ -205,12 +210,15 @@ static int collect(struct vendor *v, struct pw_err *e)
 		const struct pw_cargo_pkg *p = &v->l->pkgs[i];
 
 		if (p->source && !pw_cargo_pkg_is_registry(p))
-			return pw_err_set(e, ENOTSUP, "crate '%s' %s: source '%s' is not a registry "
-					  "(git sources are not vendored)", p->name, p->version, p->source);
+			return pw_err_set(e, ENOTSUP,
+					  "crate '%s' %s: source '%s' is not a registry "
+					  "(git sources are not vendored)",
+					  p->name, p->version, p->source);
 		if (!pw_cargo_pkg_is_registry(p))
 			continue;
 		if (!p->checksum[0])
-			return pw_err_set(e, EINVAL, "crate '%s' %s: Cargo.lock has no checksum for it",
+			return pw_err_set(e, EINVAL,
+					  "crate '%s' %s: Cargo.lock has no checksum for it",
 					  p->name, p->version);
 		v->pkgs[n++] = p;
 	}
@@ -220,8 +228,10 @@ static int collect(struct vendor *v, struct pw_err *e)
 	for (i = 0; i < n; i++) {
 		if (v->n && !cmp_pkg(&v->pkgs[v->n - 1], &v->pkgs[i])) {
 			if (strcmp(v->pkgs[v->n - 1]->checksum, v->pkgs[i]->checksum) != 0)
-				return pw_err_set(e, EINVAL, "crate '%s' %s: two sources with different checksums",
-						  v->pkgs[i]->name, v->pkgs[i]->version);
+				return pw_err_set(
+				    e, EINVAL,
+				    "crate '%s' %s: two sources with different checksums",
+				    v->pkgs[i]->name, v->pkgs[i]->version);
 			continue;
 		}
 		v->pkgs[v->n++] = v->pkgs[i];
@@ -283,7 +293,8 @@ static int fetch_crates(struct vendor *v, const struct pw_crates_opts *o, struct
 			for (i = 0; i < m; i++)
 				if (items[i].state == PW_FETCH_FAILED) {
 					r = -items[i].err.code;
-					pw_err_set(e, items[i].err.code, "crate %s", items[i].err.msg);
+					pw_err_set(e, items[i].err.code, "crate %s",
+						   items[i].err.msg);
 					break;
 				}
 		}
@@ -304,14 +315,13 @@ static int fetch_crates(struct vendor *v, const struct pw_crates_opts *o, struct
 	return r;
 }
 
-static int unpack_crate(struct vendor *v, int dfd, const struct pw_cargo_pkg *p,
-			struct pw_err *e)
+static int unpack_crate(struct vendor *v, int dfd, const struct pw_cargo_pkg *p, struct pw_err *e)
 {
 	_cleanup_free_ char *dir = pw_xasprintf("%s-%s", p->name, p->version);
 	_cleanup_free_ char *blob = pw_store_blob_path(v->s, p->checksum);
 	_cleanup_close_ int bfd = -1, cfd = -1;
-	struct pw_unpack_opts uo = { .subdir = dir, .max_entries = CRATE_MAX_ENTRIES,
-				     .max_bytes = CRATE_MAX_BYTES };
+	struct pw_unpack_opts uo = {
+	    .subdir = dir, .max_entries = CRATE_MAX_ENTRIES, .max_bytes = CRATE_MAX_BYTES};
 	int r;
 
 	bfd = open(blob, O_RDONLY | O_CLOEXEC);
@@ -359,7 +369,7 @@ static int build_vendor(void *ud, int dfd, json_t *rec, struct pw_err *e)
 int pw_crates_vendor(struct pw_store *s, const struct pw_cargo_lock *l,
 		     const struct pw_crates_opts *o, char **path, bool *cached, struct pw_err *e)
 {
-	struct vendor v = { .s = s, .l = l };
+	struct vendor v = {.s = s, .l = l};
 	char key[PW_SHA256_HEX];
 	int r;
 
@@ -469,9 +479,9 @@ static const struct pw_artifact *find_crate(const struct pw_lockset *ls,
 {
 	for (size_t i = 0; ls && i < ls->n; i++) {
 		const struct pw_artifact *a = &ls->artifacts[i];
-		if (!strcmp(a->kind, "crate") && !strcmp(a->name, p->name) &&
-		    a->version && !strcmp(a->version, p->version) &&
-		    !strcmp(a->sha256, p->checksum) && a->nurls > 0 && a->size != PW_SIZE_UNKNOWN)
+		if (!strcmp(a->kind, "crate") && !strcmp(a->name, p->name) && a->version &&
+		    !strcmp(a->version, p->version) && !strcmp(a->sha256, p->checksum) &&
+		    a->nurls > 0 && a->size != PW_SIZE_UNKNOWN)
 			return a;
 	}
 	return NULL;
@@ -492,7 +502,7 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
 	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
 	size_t *which = pw_xcalloc(v->n ? v->n : 1, sizeof(*which));
-	struct dlcache dc = { 0 };
+	struct dlcache dc = {0};
 	struct pw_fetch_opts fo;
 	size_t i, m = 0;
 	int r = 0;
@@ -510,8 +520,10 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 			continue;
 		}
 		if (pc->offline || !pc->store) {
-			r = pw_err_set(e, ENOENT, "%s: crate '%s' %s is not in pinwheel.lock: "
-				       "'pinwheel lock' must download it", field, p->name, p->version);
+			r = pw_err_set(e, ENOENT,
+				       "%s: crate '%s' %s is not in pinwheel.lock: "
+				       "'pinwheel lock' must download it",
+				       field, p->name, p->version);
 			break;
 		}
 		dl = dlcache_get(&dc, p->source, e);
@@ -540,7 +552,8 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 		r = pw_fetch_run(pc->store, items, m, &fo, e);
 		for (i = 0; i < m && r == -EIO; i++)
 			if (items[i].state == PW_FETCH_FAILED)
-				r = pw_err_set(e, items[i].err.code, "%s: crate %s", field, items[i].err.msg);
+				r = pw_err_set(e, items[i].err.code, "%s: crate %s", field,
+					       items[i].err.msg);
 		for (i = 0; i < m && r == 0; i++)
 			sizes[which[i]] = blob_size(pc->store, v->pkgs[which[i]]->checksum);
 	}
@@ -558,10 +571,10 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
 		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
-	_cleanup_free_ char *path = pw_path_join(pc->project_dir ? pc->project_dir : ".",
-						 spec->cargo_lock);
+	_cleanup_free_ char *path =
+	    pw_path_join(pc->project_dir ? pc->project_dir : ".", spec->cargo_lock);
 	struct pw_cargo_lock l;
-	struct vendor v = { .s = pc->store };
+	struct vendor v = {.s = pc->store};
 	const char **shas = NULL;
 	char **urls = NULL;
 	uint64_t *sizes = NULL;
@@ -569,8 +582,10 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	int r;
 
 	if (access(path, F_OK) < 0)
-		return pw_err_sys(e, errno, "%s: '%s' (run 'cargo generate-lockfile' in the project; "
-				  "pinwheel does not create it yet)", spec->field, spec->cargo_lock);
+		return pw_err_sys(e, errno,
+				  "%s: '%s' (run 'cargo generate-lockfile' in the project; "
+				  "pinwheel does not create it yet)",
+				  spec->field, spec->cargo_lock);
 	r = pw_cargo_lock_load(path, &l, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
@@ -587,7 +602,7 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	if (r < 0)
 		goto out;
 	for (i = 0; i < v.n; i++) {
-		struct pw_artifact a = { 0 };
+		struct pw_artifact a = {0};
 
 		a.kind = (char *)"crate";
 		a.name = v.pkgs[i]->name;
@@ -600,8 +615,8 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 		shas[i] = v.pkgs[i]->checksum;
 	}
 	if (v.n)
-		pw_lockset_add_layer(out, t->id, "crates", "cargo-vendor", PW_CRATES_DEST, shas, v.n,
-				     NULL);
+		pw_lockset_add_layer(out, t->id, "crates", "cargo-vendor", PW_CRATES_DEST, shas,
+				     v.n, NULL);
 out:
 	for (i = 0; urls && i < v.n; i++)
 		free(urls[i]);
@@ -616,20 +631,22 @@ out:
 int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const *a, size_t n,
 			    char **path, bool *cached, struct pw_err *e)
 {
-	struct pw_cargo_lock l = { .version = 4 };
-	struct pw_crates_opts o = { .offline = true };
+	struct pw_cargo_lock l = {.version = 4};
+	struct pw_crates_opts o = {.offline = true};
 	size_t i;
 	int r;
 
 	l.pkgs = pw_xcalloc(n ? n : 1, sizeof(*l.pkgs));
 	for (i = 0; i < n; i++) {
 		if (strcmp(a[i]->kind, "crate") != 0 || !a[i]->version) {
-			r = pw_err_set(e, EINVAL, "artifact '%s' is not a crate with a version", a[i]->name);
+			r = pw_err_set(e, EINVAL, "artifact '%s' is not a crate with a version",
+				       a[i]->name);
 			goto out;
 		}
 		l.pkgs[i].name = pw_xstrdup(a[i]->name);
 		l.pkgs[i].version = pw_xstrdup(a[i]->version);
-		l.pkgs[i].source = pw_xstrdup("registry+pinwheel-lock"); /* only "is a registry" matters */
+		l.pkgs[i].source =
+		    pw_xstrdup("registry+pinwheel-lock"); /* only "is a registry" matters */
 		memcpy(l.pkgs[i].checksum, a[i]->sha256, sizeof(l.pkgs[i].checksum));
 		l.n++;
 	}

@@ -9,8 +9,8 @@
 #include "pinwheel/store.h"
 #include "pinwheel/treehash.h"
 
-static int seal_record(const char *sdir, const char *id, const char *kind, json_t *rec,
-		       int tmpfd, const char *name, struct pw_err *e)
+static int seal_record(const char *sdir, const char *id, const char *kind, json_t *rec, int tmpfd,
+		       const char *name, struct pw_err *e)
 {
 	_cleanup_free_ char *opts = pw_xasprintf("derived=%s", kind);
 	_cleanup_free_ char *jpath = NULL;
@@ -95,7 +95,8 @@ int pw_derived_tree_make(struct pw_store *s, const char *id, const char *kind,
 	if (r < 0)
 		goto out;
 	if (syncfs(dfd) < 0 || fchmod(dfd, 0755) < 0 || renameat(tmpfd, name, treesfd, id) < 0) {
-		r = pw_err_sys(e, errno, "could not move the tree into 'trees/%s' in '%s'", id, sdir);
+		r = pw_err_sys(e, errno, "could not move the tree into 'trees/%s' in '%s'", id,
+			       sdir);
 		goto out;
 	}
 	name = NULL;

@@ -20,10 +20,14 @@
 const char *pw_layout_name(enum pw_layout l)
 {
 	switch (l) {
-	case PW_LAYOUT_PYTHON_FULL: return "python-standalone";
-	case PW_LAYOUT_PYTHON_INSTALL_ONLY: return "python-standalone-install-only";
-	case PW_LAYOUT_RUST_DIST: return "rust-dist";
-	default: return "plain";
+	case PW_LAYOUT_PYTHON_FULL:
+		return "python-standalone";
+	case PW_LAYOUT_PYTHON_INSTALL_ONLY:
+		return "python-standalone-install-only";
+	case PW_LAYOUT_RUST_DIST:
+		return "rust-dist";
+	default:
+		return "plain";
 	}
 }
 
@@ -31,10 +35,10 @@ const char *pw_layout_name(enum pw_layout l)
  * (the trees come from archives: a symlink there is data). */
 static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-				.mode = (flags & O_CREAT) ? mode : 0,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-					   RESOLVE_NO_MAGICLINKS };
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+			       .mode = (flags & O_CREAT) ? mode : 0,
+			       .resolve =
+				   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
 	long r = PW_TEMP_FAILURE_RETRY(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
 
 	return r < 0 ? -1 : (int)r;
@@ -96,7 +100,8 @@ static char *single_top_dir(int fd)
 
 int pw_layout_detect_at(int dirfd, const char *name, enum pw_layout *out, struct pw_err *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *top = NULL, *comp = NULL;
 
 	*out = PW_LAYOUT_PLAIN;
@@ -162,8 +167,7 @@ static bool safe_rel(const char *s)
 	char out[PW_UNPACK_PATH_MAX + 1];
 	struct pw_err e = PW_ERR_INIT;
 
-	return pw_unpack_path(s, strlen(s), 0, NULL, out, &e) == 1 && out[0] &&
-	       !strcmp(out, s);
+	return pw_unpack_path(s, strlen(s), 0, NULL, out, &e) == 1 && out[0] && !strcmp(out, s);
 }
 
 static int describe_full(int fd, struct pw_python_desc *d, struct pw_err *e)
@@ -184,12 +188,14 @@ static int describe_full(int fd, struct pw_python_desc *d, struct pw_err *e)
 	exe = json_string_value(json_object_get(j, "python_exe"));
 	ver = json_string_value(json_object_get(j, "python_version"));
 	if (!exe || strncmp(exe, "install/", 8) != 0 || !safe_rel(exe)) {
-		r = pw_err_set(e, EBADMSG,
-			       "python/PYTHON.json: \"python_exe\" must be a relative path under 'install/'");
+		r = pw_err_set(
+		    e, EBADMSG,
+		    "python/PYTHON.json: \"python_exe\" must be a relative path under 'install/'");
 		goto out;
 	}
 	if (!ver || !ver[0] || strspn(ver, "0123456789.abcrcdev+") != strlen(ver)) {
-		r = pw_err_set(e, EBADMSG, "python/PYTHON.json: \"python_version\" must be a version");
+		r = pw_err_set(e, EBADMSG,
+			       "python/PYTHON.json: \"python_version\" must be a version");
 		goto out;
 	}
 	{
@@ -202,8 +208,9 @@ static int describe_full(int fd, struct pw_python_desc *d, struct pw_err *e)
 		*slash = '\0';
 		pfd = open_beneath(fd, parent, O_RDONLY | O_DIRECTORY, 0);
 		if (pfd < 0 || fstatat(pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = pw_err_set(e, EBADMSG, "python/PYTHON.json: \"python_exe\" '%s' is not in the archive",
-				       exe);
+			r = pw_err_set(
+			    e, EBADMSG,
+			    "python/PYTHON.json: \"python_exe\" '%s' is not in the archive", exe);
 			goto out;
 		}
 	}
@@ -235,7 +242,8 @@ static int describe_install_only(int fd, struct pw_python_desc *d, struct pw_err
 	}
 	while ((de = readdir(dir)) != NULL) {
 		const char *n = de->d_name;
-		if (!strncmp(n, "python3.", 8) && n[8] && strspn(n + 8, "0123456789t") == strlen(n + 8) &&
+		if (!strncmp(n, "python3.", 8) && n[8] &&
+		    strspn(n + 8, "0123456789t") == strlen(n + 8) &&
 		    (!ver || strcmp(n + 6, ver) > 0)) {
 			free(ver);
 			ver = pw_xstrdup(n + 6);
@@ -243,21 +251,23 @@ static int describe_install_only(int fd, struct pw_python_desc *d, struct pw_err
 	}
 	closedir(dir);
 	if (!ver)
-		return pw_err_set(e, EBADMSG, "python/lib: no python3.N directory to tell the version");
+		return pw_err_set(e, EBADMSG,
+				  "python/lib: no python3.N directory to tell the version");
 	d->layout = PW_LAYOUT_PYTHON_INSTALL_ONLY;
 	d->subdir = pw_xstrdup("python");
 	d->version = ver;
 	{
 		_cleanup_free_ char *p = pw_xasprintf("python/bin/python%s", ver);
-		d->python = is_file_at(fd, p) ? pw_xasprintf("bin/python%s", ver) : pw_xstrdup("bin/python3");
+		d->python = is_file_at(fd, p) ? pw_xasprintf("bin/python%s", ver)
+					      : pw_xstrdup("bin/python3");
 	}
 	return 0;
 }
 
-int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d,
-			  struct pw_err *e)
+int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d, struct pw_err *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	enum pw_layout l;
 	int r;
 
@@ -272,8 +282,9 @@ int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d,
 	else if (l == PW_LAYOUT_PYTHON_INSTALL_ONLY)
 		r = describe_install_only(fd, d, e);
 	else
-		r = pw_err_set(e, ENOENT, "not a standalone Python archive: expected 'python/PYTHON.json' "
-				  "and 'python/install/', or 'python/bin/python3'");
+		r = pw_err_set(e, ENOENT,
+			       "not a standalone Python archive: expected 'python/PYTHON.json' "
+			       "and 'python/install/', or 'python/bin/python3'");
 	if (r < 0) {
 		pw_python_desc_release(d);
 		return r;
@@ -287,7 +298,7 @@ int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d,
 /* ---- Rust dist ---- */
 
 struct rust {
-	int srcfd;        /* the top directory "{pkg}-{ver}-{triple}" */
+	int srcfd; /* the top directory "{pkg}-{ver}-{triple}" */
 	char **comps;
 	size_t n;
 };
@@ -308,13 +319,16 @@ static int mkdir_p_beneath(int dfd, const char *rel, struct pw_err *e)
 				} else if (errno == ENOENT) {
 					_cleanup_free_ char *par = pw_xstrdup(p);
 					char *sl = strrchr(par, '/');
-					int pfd = sl ? (*sl = '\0', open_beneath(dfd, par, O_RDONLY | O_DIRECTORY, 0))
-						     : fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+					int pfd =
+					    sl ? (*sl = '\0',
+						  open_beneath(dfd, par, O_RDONLY | O_DIRECTORY, 0))
+					       : fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 					if (pfd < 0 || mkdirat(pfd, sl ? sl + 1 : p, 0755) < 0) {
 						int err = errno;
 						if (pfd >= 0)
 							close(pfd);
-						return pw_err_sys(e, err, "could not create '%s'", p);
+						return pw_err_sys(e, err, "could not create '%s'",
+								  p);
 					}
 					close(pfd);
 				} else {
@@ -361,7 +375,8 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		return pw_err_set(e, ELOOP, "component '%s': '%s' nested too deep", comp, rel);
 	if (sl)
 		*sl = '\0';
-	spfd = sl ? open_beneath(cfd, par, O_RDONLY | O_DIRECTORY, 0) : fcntl(cfd, F_DUPFD_CLOEXEC, 0);
+	spfd =
+	    sl ? open_beneath(cfd, par, O_RDONLY | O_DIRECTORY, 0) : fcntl(cfd, F_DUPFD_CLOEXEC, 0);
 	if (spfd < 0 || fstatat(spfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return pw_err_sys(e, errno, "component '%s': manifest names '%s'", comp, rel);
 	if (sl) {
@@ -369,7 +384,8 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		if (r < 0)
 			return pw_err_prefix(e, "component '%s'", comp);
 	}
-	dpfd = sl ? open_beneath(dfd, par, O_RDONLY | O_DIRECTORY, 0) : fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	dpfd =
+	    sl ? open_beneath(dfd, par, O_RDONLY | O_DIRECTORY, 0) : fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	if (dpfd < 0)
 		return pw_err_sys(e, errno, "component '%s': could not open '%s'", comp, par);
 	if (S_ISREG(st.st_mode)) {
@@ -377,16 +393,22 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		_cleanup_close_ int out = -1;
 
 		if (in < 0)
-			return pw_err_sys(e, errno, "component '%s': could not open '%s'", comp, rel);
+			return pw_err_sys(e, errno, "component '%s': could not open '%s'", comp,
+					  rel);
 		out = openat(dpfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			     (st.st_mode & 0111) ? 0755 : 0644);
 		if (out < 0 && errno == EEXIST)
-			return pw_err_set(e, EEXIST, "component '%s': '%s' is already provided by another component",
-					  comp, rel);
+			return pw_err_set(
+			    e, EEXIST,
+			    "component '%s': '%s' is already provided by another component", comp,
+			    rel);
 		if (out < 0)
-			return pw_err_sys(e, errno, "component '%s': could not create '%s'", comp, rel);
-		if (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0 || (r = copy_fd(in, out)) < 0)
-			return pw_err_sys(e, errno, "component '%s': could not copy '%s'", comp, rel);
+			return pw_err_sys(e, errno, "component '%s': could not create '%s'", comp,
+					  rel);
+		if (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0 ||
+		    (r = copy_fd(in, out)) < 0)
+			return pw_err_sys(e, errno, "component '%s': could not copy '%s'", comp,
+					  rel);
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -397,13 +419,17 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		target[n] = '\0';
 		if (symlinkat(target, dpfd, base) < 0)
 			return errno == EEXIST
-				? pw_err_set(e, EEXIST, "component '%s': '%s' is already provided by another component",
-					     comp, rel)
-				: pw_err_sys(e, errno, "component '%s': symlink '%s'", comp, rel);
+				   ? pw_err_set(e, EEXIST,
+						"component '%s': '%s' is already provided by "
+						"another component",
+						comp, rel)
+				   : pw_err_sys(e, errno, "component '%s': symlink '%s'", comp,
+						rel);
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		_cleanup_close_ int sfd = openat(spfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int sfd =
+		    openat(spfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		struct dirent *de;
 		char **names = NULL;
 		size_t n = 0, i;
@@ -413,7 +439,8 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		if (r < 0)
 			return pw_err_prefix(e, "component '%s'", comp);
 		if (sfd < 0 || !(d = fdopendir(sfd)))
-			return pw_err_sys(e, errno, "component '%s': could not list '%s'", comp, rel);
+			return pw_err_sys(e, errno, "component '%s': could not list '%s'", comp,
+					  rel);
 		sfd = -1; /* now owned by d */
 		while ((de = readdir(d)) != NULL)
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
@@ -429,8 +456,8 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 		free(names);
 		return r;
 	}
-	return pw_err_set(e, EINVAL, "component '%s': '%s' is not a file, directory or symlink", comp,
-			  rel);
+	return pw_err_set(e, EINVAL, "component '%s': '%s' is not a file, directory or symlink",
+			  comp, rel);
 }
 
 static int merge_component(struct rust *ru, int dfd, const char *comp, struct pw_err *e)
@@ -456,13 +483,14 @@ static int merge_component(struct rust *ru, int dfd, const char *comp, struct pw
 		if (!strncmp(line, "file:", 5) || !strncmp(line, "dir:", 4))
 			rel = strchr(line, ':') + 1;
 		else {
-			r = pw_err_set(e, EBADMSG, "'%s' line %u: expected 'file:PATH' or 'dir:PATH'", mf,
+			r = pw_err_set(e, EBADMSG,
+				       "'%s' line %u: expected 'file:PATH' or 'dir:PATH'", mf,
 				       lineno);
 			goto out;
 		}
 		if (pw_unpack_path(rel, strlen(rel), 0, NULL, norm, &pe) != 1 || !norm[0]) {
-			r = pw_err_set(e, EPERM, "'%s' line %u: unsafe path '%s'%s%s", mf, lineno, rel,
-				       pe.msg[0] ? ": " : "", pe.msg);
+			r = pw_err_set(e, EPERM, "'%s' line %u: unsafe path '%s'%s%s", mf, lineno,
+				       rel, pe.msg[0] ? ": " : "", pe.msg);
 			goto out;
 		}
 		r = copy_entry(cfd, dfd, comp, norm, 0, e);
@@ -510,7 +538,8 @@ static int read_components(int srcfd, char ***out, size_t *n, struct pw_err *e)
 			continue;
 		if (strchr(line, '/') || !strcmp(line, ".") || !strcmp(line, "..")) {
 			pw_buf_release(&b);
-			return pw_err_set(e, EBADMSG, "'components': bad component name '%.60s'", line);
+			return pw_err_set(e, EBADMSG, "'components': bad component name '%.60s'",
+					  line);
 		}
 		*out = pw_xrealloc(*out, (*n + 1) * sizeof(**out));
 		(*out)[(*n)++] = pw_xstrdup(line);
@@ -527,12 +556,13 @@ static void free_strv(char **v, size_t n)
 }
 
 int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const char *src_id,
-		       const char *const *components, size_t ncomponents, char **path,
-		       bool *cached, struct pw_err *e)
+		       const char *const *components, size_t ncomponents, char **path, bool *cached,
+		       struct pw_err *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *top = NULL;
-	struct rust ru = { .srcfd = -1 };
+	struct rust ru = {.srcfd = -1};
 	struct pw_buf key = PW_BUF_INIT(SIZE_MAX);
 	char **listed = NULL, id[PW_SHA256_HEX];
 	size_t nlisted = 0, i, k;
@@ -546,7 +576,8 @@ int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const ch
 		return pw_err_sys(e, errno, "could not open tree '%s'", name);
 	top = single_top_dir(fd);
 	if (!top)
-		return pw_err_set(e, ENOENT, "not a Rust dist archive: expected one top directory "
+		return pw_err_set(e, ENOENT,
+				  "not a Rust dist archive: expected one top directory "
 				  "'{pkg}-{ver}-{triple}' with a 'components' file");
 	ru.srcfd = openat(fd, top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ru.srcfd < 0)
@@ -561,7 +592,8 @@ int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const ch
 			for (k = 0; k < nlisted && strcmp(listed[k], components[i]); k++)
 				;
 			if (k == nlisted) {
-				r = pw_err_set(e, ENOENT, "Rust dist '%s': no component '%s' in 'components'",
+				r = pw_err_set(e, ENOENT,
+					       "Rust dist '%s': no component '%s' in 'components'",
 					       top, components[i]);
 				goto out;
 			}
@@ -569,12 +601,13 @@ int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const ch
 			ru.comps[ru.n++] = pw_xstrdup(components[i]);
 		}
 	} else {
-		static const char *const need[] = { "rustc", "cargo" };
+		static const char *const need[] = {"rustc", "cargo"};
 		for (i = 0; i < PW_ARRAY_SIZE(need); i++) {
 			for (k = 0; k < nlisted && strcmp(listed[k], need[i]); k++)
 				;
 			if (k == nlisted) {
-				r = pw_err_set(e, ENOENT, "Rust dist '%s': no component '%s' in 'components'",
+				r = pw_err_set(e, ENOENT,
+					       "Rust dist '%s': no component '%s' in 'components'",
 					       top, need[i]);
 				goto out;
 			}
@@ -588,7 +621,8 @@ int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const ch
 				has_std = true;
 			}
 		if (!has_std) {
-			r = pw_err_set(e, ENOENT, "Rust dist '%s': no 'rust-std-<triple>' component", top);
+			r = pw_err_set(e, ENOENT,
+				       "Rust dist '%s': no 'rust-std-<triple>' component", top);
 			goto out;
 		}
 	}

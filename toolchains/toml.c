@@ -232,14 +232,30 @@ static char *parse_string(struct parser *p)
 		}
 		p->pos++;
 		switch (p->s[p->pos]) {
-		case 'b': pw_buf_adds(&b, "\b"); break;
-		case 't': pw_buf_adds(&b, "\t"); break;
-		case 'n': pw_buf_adds(&b, "\n"); break;
-		case 'f': pw_buf_adds(&b, "\f"); break;
-		case 'r': pw_buf_adds(&b, "\r"); break;
-		case 'e': pw_buf_adds(&b, "\033"); break;
-		case '"': pw_buf_adds(&b, "\""); break;
-		case '\\': pw_buf_adds(&b, "\\"); break;
+		case 'b':
+			pw_buf_adds(&b, "\b");
+			break;
+		case 't':
+			pw_buf_adds(&b, "\t");
+			break;
+		case 'n':
+			pw_buf_adds(&b, "\n");
+			break;
+		case 'f':
+			pw_buf_adds(&b, "\f");
+			break;
+		case 'r':
+			pw_buf_adds(&b, "\r");
+			break;
+		case 'e':
+			pw_buf_adds(&b, "\033");
+			break;
+		case '"':
+			pw_buf_adds(&b, "\"");
+			break;
+		case '\\':
+			pw_buf_adds(&b, "\\");
+			break;
 		case 'u':
 		case 'U': {
 			size_t nd = p->s[p->pos] == 'u' ? 4 : 8, i;
@@ -251,9 +267,10 @@ static char *parse_string(struct parser *p)
 			}
 			for (i = 1; i <= nd; i++) {
 				char h = p->s[p->pos + i];
-				int d = h >= '0' && h <= '9' ? h - '0'
+				int d = h >= '0' && h <= '9'   ? h - '0'
 					: h >= 'a' && h <= 'f' ? h - 'a' + 10
-					: h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+					: h >= 'A' && h <= 'F' ? h - 'A' + 10
+							       : -1;
 				if (d < 0) {
 					fail(p, "bad unicode escape");
 					goto bad;
@@ -479,7 +496,8 @@ static struct pw_toml *parse_header(struct parser *p, struct pw_toml *root)
 			} else {
 				free(key);
 				if (v->type != PW_TOML_ARRAY || !v->aot)
-					return fail(p, "[[header]] names a key that is not an array of tables");
+					return fail(p, "[[header]] names a key that is not an "
+						       "array of tables");
 			}
 			if (count_value(p) < 0)
 				return NULL;
@@ -554,7 +572,7 @@ static int parse_keyval(struct parser *p, struct pw_toml *t)
 
 struct pw_toml *pw_toml_parse(const char *name, const char *text, size_t len, struct pw_err *e)
 {
-	struct parser p = { .name = name, .s = text, .len = len, .line = 1, .e = e };
+	struct parser p = {.name = name, .s = text, .len = len, .line = 1, .e = e};
 	struct pw_toml *root, *cur;
 
 	if (len > PW_TOML_MAX_INPUT) {

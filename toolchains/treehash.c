@@ -99,8 +99,8 @@ static int hash_entry(struct walk *w, int dfd, const char *name, int depth, char
 		if (n < 0)
 			return pw_err_sys(w->e, errno, "'%s%s': readlink", w->path, name);
 		if ((size_t)n >= sizeof(target))
-			return pw_err_set(w->e, ENAMETOOLONG, "'%s%s': symlink target too long", w->path,
-					  name);
+			return pw_err_set(w->e, ENAMETOOLONG, "'%s%s': symlink target too long",
+					  w->path, name);
 		r = pw_sha256_init(&h);
 		if (r == 0)
 			r = pw_sha256_update(&h, target, (size_t)n);
@@ -117,7 +117,8 @@ static int hash_entry(struct walk *w, int dfd, const char *name, int depth, char
 		_cleanup_close_ int cfd = -1;
 
 		if (plen + nlen + 2 > sizeof(w->path))
-			return pw_err_set(w->e, ENAMETOOLONG, "'%s%s': path too long", w->path, name);
+			return pw_err_set(w->e, ENAMETOOLONG, "'%s%s': path too long", w->path,
+					  name);
 		cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0)
 			return pw_err_sys(w->e, errno, "'%s%s': open", w->path, name);
@@ -156,8 +157,8 @@ static int hash_dir(struct walk *w, int dfd, int depth, unsigned char out[PW_SHA
 	pw_sha256_update(&h, magic, sizeof(magic) - 1);
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
-		unsigned char hdr[4] = { (unsigned char)(len >> 24), (unsigned char)(len >> 16),
-					 (unsigned char)(len >> 8), (unsigned char)len };
+		unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+					(unsigned char)(len >> 8), (unsigned char)len};
 		unsigned char raw[PW_SHA256_LEN];
 		char tag;
 
@@ -183,8 +184,9 @@ out:
 int pw_tree_hash_at(int dirfd, const char *name, char hex[PW_SHA256_HEX], uint64_t *files,
 		    struct pw_err *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct walk w = { .e = e, .files = 0, .path = "" };
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct walk w = {.e = e, .files = 0, .path = ""};
 	unsigned char raw[PW_SHA256_LEN];
 	int r;
 

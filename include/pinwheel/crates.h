@@ -35,13 +35,13 @@ struct pw_store;
 struct pw_cargo_pkg {
 	char *name;
 	char *version;
-	char *source;                  /* NULL for path packages */
-	char checksum[PW_SHA256_HEX];  /* "" when the lock has none */
+	char *source;		      /* NULL for path packages */
+	char checksum[PW_SHA256_HEX]; /* "" when the lock has none */
 };
 
 struct pw_cargo_lock {
-	int version;                   /* the lock's "version" (1 when absent) */
-	struct pw_cargo_pkg *pkgs;     /* in the lock's order */
+	int version;		   /* the lock's "version" (1 when absent) */
+	struct pw_cargo_pkg *pkgs; /* in the lock's order */
 	size_t n;
 };
 
@@ -50,8 +50,8 @@ struct pw_cargo_lock {
  * names ([A-Za-z0-9_-], at most PW_CRATE_NAME_MAX), versions (no '/',
  * spaces or controls), checksums (64 lowercase hex).  Version 1 locks
  * take checksums from their [metadata] table.  On error @out is empty. */
-int pw_cargo_lock_parse(const char *name, const char *text, size_t len,
-			struct pw_cargo_lock *out, struct pw_err *e);
+int pw_cargo_lock_parse(const char *name, const char *text, size_t len, struct pw_cargo_lock *out,
+			struct pw_err *e);
 int pw_cargo_lock_load(const char *path, struct pw_cargo_lock *out, struct pw_err *e);
 void pw_cargo_lock_release(struct pw_cargo_lock *l);
 
@@ -88,7 +88,7 @@ struct pw_crates_opts {
 	const char *const *sources;
 	const char *const *indexes;
 	size_t noverrides;
-	bool offline;       /* the crates must already be in the store */
+	bool offline; /* the crates must already be in the store */
 };
 
 /* Vendor the registry crates of @l into the store tree

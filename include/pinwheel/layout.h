@@ -30,10 +30,10 @@
 struct pw_store;
 
 enum pw_layout {
-	PW_LAYOUT_PLAIN,             /* nothing known: use the tree as it is */
-	PW_LAYOUT_PYTHON_FULL,       /* python/PYTHON.json + python/install/ */
+	PW_LAYOUT_PLAIN,	       /* nothing known: use the tree as it is */
+	PW_LAYOUT_PYTHON_FULL,	       /* python/PYTHON.json + python/install/ */
 	PW_LAYOUT_PYTHON_INSTALL_ONLY, /* python/bin/python3 */
-	PW_LAYOUT_RUST_DIST,         /* one top dir with "components" */
+	PW_LAYOUT_RUST_DIST,	       /* one top dir with "components" */
 };
 
 const char *pw_layout_name(enum pw_layout l);
@@ -57,8 +57,7 @@ struct pw_python_desc {
 /* Describe the standalone Python tree @name under @dirfd.  -ENOENT when
  * it is not one; -EBADMSG when PYTHON.json is unusable (message names the
  * field). */
-int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d,
-			  struct pw_err *e);
+int pw_python_describe_at(int dirfd, const char *name, struct pw_python_desc *d, struct pw_err *e);
 void pw_python_desc_release(struct pw_python_desc *d);
 
 /* Merge the components of the Rust dist tree @name under @dirfd into a
@@ -69,7 +68,7 @@ void pw_python_desc_release(struct pw_python_desc *d);
  * listed in "components"; a manifest entry outside the component, or two
  * components providing one file, is an error. */
 int pw_rust_dist_merge(struct pw_store *s, int dirfd, const char *name, const char *src_id,
-		       const char *const *components, size_t ncomponents, char **path,
-		       bool *cached, struct pw_err *e);
+		       const char *const *components, size_t ncomponents, char **path, bool *cached,
+		       struct pw_err *e);
 
 #endif

@@ -39,16 +39,16 @@ struct pw_toml_kv;
 
 struct pw_toml {
 	enum pw_toml_type type;
-	char *str;             /* STRING, NUL-terminated */
-	int64_t num;           /* INT */
-	bool boolean;          /* BOOL */
+	char *str;	       /* STRING, NUL-terminated */
+	int64_t num;	       /* INT */
+	bool boolean;	       /* BOOL */
 	struct pw_toml *items; /* ARRAY */
 	size_t n;
 	struct pw_toml_kv *kv; /* TABLE, in the order of the text */
 	size_t nkv;
-	unsigned line;         /* where the value (or table header) starts */
-	bool aot;              /* ARRAY made by [[...]] headers */
-	bool defined;          /* TABLE named by its own [header] or a key */
+	unsigned line; /* where the value (or table header) starts */
+	bool aot;      /* ARRAY made by [[...]] headers */
+	bool defined;  /* TABLE named by its own [header] or a key */
 };
 
 struct pw_toml_kv {

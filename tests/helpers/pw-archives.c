@@ -31,7 +31,8 @@ static int usage(void)
 	fputs("usage: pw-archives vendor STORE CARGO_LOCK [--index SOURCE=URL]... [--offline] "
 	      "[--config FILE]\n"
 	      "       pw-archives archive STORE URL SHA256\n"
-	      "       pw-archives treehash DIR\n", stderr);
+	      "       pw-archives treehash DIR\n",
+	      stderr);
 	return 2;
 }
 
@@ -44,7 +45,7 @@ static int fail(const struct pw_err *e)
 static int cmd_vendor(int argc, char **argv)
 {
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_crates_opts o = { 0 };
+	struct pw_crates_opts o = {0};
 	const char **srcs = pw_xcalloc((size_t)argc, sizeof(*srcs));
 	const char **idx = pw_xcalloc((size_t)argc, sizeof(*idx));
 	char **dup = pw_xcalloc((size_t)argc, sizeof(*dup));
@@ -62,7 +63,8 @@ static int cmd_vendor(int argc, char **argv)
 			o.offline = true;
 		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			config = argv[++i];
-		} else if (!strcmp(argv[i], "--index") && i + 1 < argc && strchr(argv[i + 1], '=')) {
+		} else if (!strcmp(argv[i], "--index") && i + 1 < argc &&
+			   strchr(argv[i + 1], '=')) {
 			char *eq;
 			dup[o.noverrides] = pw_xstrdup(argv[++i]);
 			eq = strchr(dup[o.noverrides], '=');
@@ -112,9 +114,9 @@ out:
 static int cmd_archive(int argc, char **argv)
 {
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_unpack_opts uo = { 0 };
+	struct pw_unpack_opts uo = {0};
 	const char *urls[1];
-	struct pw_fetch_item it = { 0 };
+	struct pw_fetch_item it = {0};
 	struct pw_fetch_opts fo;
 	struct pw_store *s;
 	enum pw_layout l;
@@ -150,14 +152,15 @@ static int cmd_archive(int argc, char **argv)
 			rc = fail(&e);
 			goto out;
 		}
-		printf("mount %s\nsubdir %s\npython %s\nversion %s\ncc %s\ncxx %s\n", d.mount, d.subdir,
-		       d.python, d.version, d.cc, d.cxx);
+		printf("mount %s\nsubdir %s\npython %s\nversion %s\ncc %s\ncxx %s\n", d.mount,
+		       d.subdir, d.python, d.version, d.cc, d.cxx);
 		pw_python_desc_release(&d);
 	} else if (l == PW_LAYOUT_RUST_DIST) {
 		const char *id = strrchr(it.path, '/') + 1;
 		char *merged = NULL;
 		bool cached;
-		if (pw_rust_dist_merge(s, AT_FDCWD, it.path, id, NULL, 0, &merged, &cached, &e) < 0) {
+		if (pw_rust_dist_merge(s, AT_FDCWD, it.path, id, NULL, 0, &merged, &cached, &e) <
+		    0) {
 			rc = fail(&e);
 			goto out;
 		}

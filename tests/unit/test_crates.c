@@ -18,12 +18,12 @@
 #define CK2 "2222222222222222222222222222222222222222222222222222222222222222"
 
 static const char lock_v4[] =
-	"version = 4\n"
-	"[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"b\", \"a\"]\n"
-	"[[package]]\nname = \"b\"\nversion = \"2.0.0-beta.1+x\"\n"
-	"source = \"sparse+https://mirror.example/index/\"\nchecksum = \"" CK2 "\"\n"
-	"[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
-	"source = \"registry+https://mirror.example/git-index\"\nchecksum = \"" CK1 "\"\n";
+    "version = 4\n"
+    "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"b\", \"a\"]\n"
+    "[[package]]\nname = \"b\"\nversion = \"2.0.0-beta.1+x\"\n"
+    "source = \"sparse+https://mirror.example/index/\"\nchecksum = \"" CK2 "\"\n"
+    "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
+    "source = \"registry+https://mirror.example/git-index\"\nchecksum = \"" CK1 "\"\n";
 
 static int parse(const char *text, struct pw_cargo_lock *l, struct pw_err *e)
 {
@@ -52,10 +52,10 @@ static void test_lock_v4(void **state)
 static void test_lock_v1_metadata(void **state)
 {
 	static const char text[] =
-		"[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
-		"source = \"registry+https://mirror.example/git-index\"\n"
-		"[metadata]\n"
-		"\"checksum a 1.0.0 (registry+https://mirror.example/git-index)\" = \"" CK1 "\"\n";
+	    "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
+	    "source = \"registry+https://mirror.example/git-index\"\n"
+	    "[metadata]\n"
+	    "\"checksum a 1.0.0 (registry+https://mirror.example/git-index)\" = \"" CK1 "\"\n";
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_cargo_lock l;
 
@@ -72,14 +72,19 @@ static void test_lock_errors(void **state)
 		const char *text;
 		const char *msg;
 	} bad[] = {
-		{ "version = 5\n", "Cargo.lock:1: 'version' must be 1, 2, 3 or 4" },
-		{ "[[package]]\nname = \"../x\"\nversion = \"1\"\n", "Cargo.lock:1: package #1: 'name' must be a crate name" },
-		{ "[[package]]\nname = \"a\"\nversion = \"1/2\"\n", "package 'a': 'version' must be a version string" },
-		{ "[[package]]\nname = \"a\"\nversion = \"1\"\nchecksum = \"abc\"\n", "package 'a' 1: 'checksum' must be 64 lowercase hex digits" },
-		{ "[[package]]\nname = \"a\"\nversion = \"1\"\nsource = \"path+x\"\n", "package 'a' 1: unknown source 'path+x'" },
-		{ "[package]\nname = \"a\"\n", "'package' must be [[package]] tables" },
-		{ "[[package]]\nname = \"a\"\nversion = \"1\"\nsource = 3\n", "'source' must be a string" },
-		{ "version = \"x\n", "Cargo.lock:1:13: unterminated string" },
+	    {"version = 5\n", "Cargo.lock:1: 'version' must be 1, 2, 3 or 4"},
+	    {"[[package]]\nname = \"../x\"\nversion = \"1\"\n",
+	     "Cargo.lock:1: package #1: 'name' must be a crate name"},
+	    {"[[package]]\nname = \"a\"\nversion = \"1/2\"\n",
+	     "package 'a': 'version' must be a version string"},
+	    {"[[package]]\nname = \"a\"\nversion = \"1\"\nchecksum = \"abc\"\n",
+	     "package 'a' 1: 'checksum' must be 64 lowercase hex digits"},
+	    {"[[package]]\nname = \"a\"\nversion = \"1\"\nsource = \"path+x\"\n",
+	     "package 'a' 1: unknown source 'path+x'"},
+	    {"[package]\nname = \"a\"\n", "'package' must be [[package]] tables"},
+	    {"[[package]]\nname = \"a\"\nversion = \"1\"\nsource = 3\n",
+	     "'source' must be a string"},
+	    {"version = \"x\n", "Cargo.lock:1:13: unterminated string"},
 	};
 	size_t i;
 
@@ -100,12 +105,12 @@ static void test_vendor_key(void **state)
 {
 	/* the same registry crates in another order, other path packages */
 	static const char other[] =
-		"version = 3\n"
-		"[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
-		"source = \"registry+https://mirror.example/git-index\"\nchecksum = \"" CK1 "\"\n"
-		"[[package]]\nname = \"b\"\nversion = \"2.0.0-beta.1+x\"\n"
-		"source = \"sparse+https://mirror.example/index/\"\nchecksum = \"" CK2 "\"\n"
-		"[[package]]\nname = \"app2\"\nversion = \"9.0.0\"\n";
+	    "version = 3\n"
+	    "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
+	    "source = \"registry+https://mirror.example/git-index\"\nchecksum = \"" CK1 "\"\n"
+	    "[[package]]\nname = \"b\"\nversion = \"2.0.0-beta.1+x\"\n"
+	    "source = \"sparse+https://mirror.example/index/\"\nchecksum = \"" CK2 "\"\n"
+	    "[[package]]\nname = \"app2\"\nversion = \"9.0.0\"\n";
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_cargo_lock l1, l2;
 	char k1[PW_SHA256_HEX], k2[PW_SHA256_HEX];
@@ -164,7 +169,8 @@ static void test_dl_template(void **state)
 	expect_dl("https://m.example/{prefix}/{crate}", "ab", "https://m.example/2/ab");
 	expect_dl("https://m.example/{prefix}/{crate}", "abc", "https://m.example/3/a/abc");
 	expect_dl("https://m.example/{prefix}/{crate}", "Serde", "https://m.example/Se/rd/Serde");
-	expect_dl("https://m.example/{lowerprefix}/{crate}", "Serde", "https://m.example/se/rd/Serde");
+	expect_dl("https://m.example/{lowerprefix}/{crate}", "Serde",
+		  "https://m.example/se/rd/Serde");
 	expect_dl("https://m.example/x?sum={sha256-checksum}", "a", "https://m.example/x?sum=" CK1);
 	assert_null(pw_crates_dl_url("https://m.example/{crate}/{bogus}", "a", "1", CK1, &e));
 	assert_non_null(strstr(e.msg, "unknown marker at '{bogus}'"));
@@ -201,10 +207,12 @@ static void test_checksum_json(void **state)
 	p = pw_path_join(tmpl, ".cargo-checksum.json");
 	assert_int_equal(pw_read_file(p, &b), 0);
 	free(p);
-	assert_string_equal(b.buf,
-		"{\"files\":{\"Cargo.toml\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
-		"\"src/lib.rs\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"},"
-		"\"package\":\"" CK1 "\"}");
+	assert_string_equal(
+	    b.buf,
+	    "{\"files\":{\"Cargo.toml\":"
+	    "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+	    "\"src/lib.rs\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"},"
+	    "\"package\":\"" CK1 "\"}");
 	pw_buf_release(&b);
 	pw_rm_rf(tmpl);
 }
@@ -223,7 +231,8 @@ static void test_cargo_config(void **state)
 				  "registry = \"sparse+https://mirror.example/index/\"\n"
 				  "replace-with = \"vendored-sources\"\n"));
 	assert_null(strstr(c, "pinwheel-registry-2"));
-	assert_non_null(strstr(c, "[source.vendored-sources]\ndirectory = \"/vendor/\\\"q\\\"\"\n"));
+	assert_non_null(
+	    strstr(c, "[source.vendored-sources]\ndirectory = \"/vendor/\\\"q\\\"\"\n"));
 	free(c);
 	pw_cargo_lock_release(&l);
 }
@@ -236,8 +245,8 @@ static void test_vendor_locked(void **state)
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_cargo_lock l;
 	struct pw_store *s;
-	struct pw_artifact art = { 0 };
-	const struct pw_artifact *arts[1] = { &art };
+	struct pw_artifact art = {0};
+	const struct pw_artifact *arts[1] = {&art};
 	char *cmd, *crate, *lock, *p1 = NULL, *p2 = NULL, ck[PW_SHA256_HEX];
 	bool cached, c2;
 	uint64_t size;
@@ -245,9 +254,11 @@ static void test_vendor_locked(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(tmpl));
-	cmd = pw_xasprintf("cd %s && mkdir -p c/tiny-0.1.0/src && echo 'pub fn v() {}' > c/tiny-0.1.0/src/lib.rs"
-			   " && printf '[package]\\nname = \"tiny\"\\n' > c/tiny-0.1.0/Cargo.toml"
-			   " && tar -C c -czf tiny.crate tiny-0.1.0", tmpl);
+	cmd = pw_xasprintf(
+	    "cd %s && mkdir -p c/tiny-0.1.0/src && echo 'pub fn v() {}' > c/tiny-0.1.0/src/lib.rs"
+	    " && printf '[package]\\nname = \"tiny\"\\n' > c/tiny-0.1.0/Cargo.toml"
+	    " && tar -C c -czf tiny.crate tiny-0.1.0",
+	    tmpl);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	crate = pw_xasprintf("%s/tiny.crate", tmpl);
@@ -260,10 +271,11 @@ static void test_vendor_locked(void **state)
 	assert_int_equal(pw_store_add_file(s, crate, ck, size, &cached, &e), 0);
 
 	lock = pw_xasprintf("[[package]]\nname = \"tiny\"\nversion = \"0.1.0\"\n"
-			    "source = \"sparse+https://mirror.example/i/\"\nchecksum = \"%s\"\n", ck);
+			    "source = \"sparse+https://mirror.example/i/\"\nchecksum = \"%s\"\n",
+			    ck);
 	assert_int_equal(parse(lock, &l, &e), 0);
 	{
-		struct pw_crates_opts o = { .offline = true };
+		struct pw_crates_opts o = {.offline = true};
 		assert_int_equal(pw_crates_vendor(s, &l, &o, &p1, &cached, &e), 0);
 	}
 	assert_false(cached);
@@ -289,15 +301,11 @@ static void test_vendor_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lock_v4),
-		cmocka_unit_test(test_lock_v1_metadata),
-		cmocka_unit_test(test_lock_errors),
-		cmocka_unit_test(test_vendor_key),
-		cmocka_unit_test(test_index_url),
-		cmocka_unit_test(test_dl_template),
-		cmocka_unit_test(test_checksum_json),
-		cmocka_unit_test(test_cargo_config),
-		cmocka_unit_test(test_vendor_locked),
+	    cmocka_unit_test(test_lock_v4),	  cmocka_unit_test(test_lock_v1_metadata),
+	    cmocka_unit_test(test_lock_errors),	  cmocka_unit_test(test_vendor_key),
+	    cmocka_unit_test(test_index_url),	  cmocka_unit_test(test_dl_template),
+	    cmocka_unit_test(test_checksum_json), cmocka_unit_test(test_cargo_config),
+	    cmocka_unit_test(test_vendor_locked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,7 +84,7 @@ static void test_order_independent(void **state)
 {
 	char *a = mkroot(), *b = mkroot();
 	char ha[PW_SHA256_HEX], hb[PW_SHA256_HEX];
-	struct timespec ts[2] = { { 12345, 0 }, { 12345, 0 } };
+	struct timespec ts[2] = {{12345, 0}, {12345, 0}};
 
 	(void)state;
 	build_a(a);
@@ -179,9 +179,9 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_independent),
-		cmocka_unit_test(test_changes_detected),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_order_independent),
+	    cmocka_unit_test(test_changes_detected),
+	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
