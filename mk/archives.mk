@@ -11,3 +11,4 @@ PW_TOOLCHAIN_SRCS += toolchains/derived.c toolchains/crates.c
 PW_TOOLCHAIN_SRCS += toolchains/layouts.c
 TEST_HELPERS += tests/helpers/pw-archives.c
 UNIT_TESTS += tests/unit/test_crates.c
+UNIT_TESTS += tests/unit/test_layouts.c

@@ -537,9 +537,10 @@ static int read_components(int srcfd, char ***out, size_t *n, struct pw_err *e)
 		if (!line[0])
 			continue;
 		if (strchr(line, '/') || !strcmp(line, ".") || !strcmp(line, "..")) {
+			r = pw_err_set(e, EBADMSG, "'components': bad component name '%.60s'",
+				       line);
 			pw_buf_release(&b);
-			return pw_err_set(e, EBADMSG, "'components': bad component name '%.60s'",
-					  line);
+			return r;
 		}
 		*out = pw_xrealloc(*out, (*n + 1) * sizeof(**out));
 		(*out)[(*n)++] = pw_xstrdup(line);
