@@ -5,7 +5,7 @@
 # ignoring Range, a pinned size cap, and mirrors tried in order.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 48
+plan 50
 export PINWHEEL_RETRY_BASE_MS=5 PINWHEEL_RETRIES=2 PINWHEEL_LOW_SPEED_TIME=1
 start_httpd
 S=$PINWHEEL_STORE
@@ -96,3 +96,5 @@ rm -rf "$S"
 run_pw 1 "fetch fails when an artifact fails on every mirror" fetch "$T/bad"
 like "$ERR" "could not fetch 'a' from any of its 2 urls; last: $BASE/wrong/a: sha256 mismatch" "the failed artifact is named with its last error"
 is "$(ls "$S/blobs/sha256")" "$B" "the good artifact is stored, the bad one is not"
+run_pw 1 "the same with --json" --json fetch "$T/bad"
+like "$OUT" '"error":"could not fetch .a. from any of its 2 urls.*"name":"a".*"status":"failed"' "a failed event carries the error"
