@@ -6,8 +6,9 @@
 # crate whose bytes differ from the lock are errors naming them.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 13
+plan 17
 export PINWHEEL_RETRY_BASE_MS=5 PINWHEEL_RETRIES=0
+unset CARGO_HOME # only the project's cargo configuration
 start_httpd
 
 mkdir -p "$T/crates/tiny-0.1.0/src" "$T/p"
@@ -78,3 +79,22 @@ tar -C "$T/crates" -czf "$WWW/tiny-0.1.0.crate" tiny-0.1.0
 GOT=$(sha_of tiny-0.1.0.crate)
 run_pw 1 "a tampered crate fails the lock" lock "$T/p"
 like "$ERR" "crates: crate .*tiny 0\\.1\\.0.*sha256 mismatch: expected $CK, got $GOT" "naming the crate, expected and actual checksum"
+
+# A registry+ (git index) source line, as crates-io's: its config.json is
+# not on HTTP; the project's .cargo/config.toml replaces crates-io with a
+# sparse mirror, and that mirror's config.json gives the download URL.
+mkcrate_again() {
+	echo 'pub fn v() {}' >"$T/crates/tiny-0.1.0/src/lib.rs"
+	tar -C "$T/crates" -czf "$WWW/tiny-0.1.0.crate" tiny-0.1.0
+}
+mkcrate_again
+CK=$(sha_of tiny-0.1.0.crate)
+sed -e "s|^source = .*|source = \"registry+https://mirror.example/git-index\"|" \
+	-e "s|^checksum = .*|checksum = \"$CK\"|" "$T/p/rust/Cargo.lock" >"$T/l" && mv "$T/l" "$T/p/rust/Cargo.lock"
+rm -f "$L"
+run_pw 1 "without cargo configuration a git-index source has no config.json" lock "$T/p"
+like "$ERR" "crates: crate 'tiny' 0\\.1\\.0: registry of 'registry\\+https://mirror\\.example/git-index'" "the error names the crate and the source"
+mkdir -p "$T/p/.cargo"
+printf '[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nregistry = "sparse+%s/ok/"\n' "$BASE" >"$T/p/.cargo/config.toml"
+run_pw 0 "with the project's cargo config it locks" lock "$T/p"
+like "$(cat "$L")" "\"$BASE/ok/tiny-0\\.1\\.0\\.crate\"" "the url comes from the mirror's config.json"

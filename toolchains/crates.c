@@ -13,6 +13,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/store.h"
+#include "pinwheel/toml.h"
 #include "pinwheel/unpack.h"
 
 #define CONFIG_JSON_MAX (1u << 20)
@@ -448,14 +449,15 @@ struct dlcache {
 	size_t n;
 };
 
-static const char *dlcache_get(struct dlcache *c, const char *source, struct pw_err *e)
+static const char *dlcache_get(struct dlcache *c, const struct pw_crates_opts *o,
+			       const char *source, struct pw_err *e)
 {
 	char *dl;
 
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->srcs[i], source))
 			return c->dls[i];
-	dl = registry_dl(NULL, source, e);
+	dl = registry_dl(o, source, e);
 	if (!dl)
 		return NULL;
 	c->srcs = pw_xrealloc(c->srcs, (c->n + 1) * sizeof(*c->srcs));
@@ -497,7 +499,8 @@ static uint64_t blob_size(struct pw_store *s, const char *hex)
 
 /* Pin urls[i] and sizes[i] of every crate of @v. */
 static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_lockset *out,
-		      struct vendor *v, char **urls, uint64_t *sizes, struct pw_err *e)
+		      const struct pw_crates_opts *o, struct vendor *v, char **urls,
+		      uint64_t *sizes, struct pw_err *e)
 {
 	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
 	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
@@ -526,7 +529,7 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 				       field, p->name, p->version);
 			break;
 		}
-		dl = dlcache_get(&dc, p->source, e);
+		dl = dlcache_get(&dc, o, p->source, e);
 		if (!dl) {
 			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
 			break;
@@ -574,6 +577,8 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	_cleanup_free_ char *path =
 	    pw_path_join(pc->project_dir ? pc->project_dir : ".", spec->cargo_lock);
 	struct pw_cargo_lock l;
+	struct pw_crates_index_map map = {0};
+	struct pw_crates_opts o = {0};
 	struct vendor v = {.s = pc->store};
 	const char **shas = NULL;
 	char **urls = NULL;
@@ -598,7 +603,15 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	urls = pw_xcalloc(v.n ? v.n : 1, sizeof(*urls));
 	sizes = pw_xcalloc(v.n ? v.n : 1, sizeof(*sizes));
 	shas = pw_xcalloc(v.n ? v.n : 1, sizeof(*shas));
-	r = pin_crates(pc, spec->field, out, &v, urls, sizes, e);
+	r = pw_crates_index_map_load(&map, pc->project_dir, &l, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s: cargo configuration", spec->field);
+		goto out;
+	}
+	o.sources = (const char *const *)map.sources;
+	o.indexes = (const char *const *)map.indexes;
+	o.noverrides = map.n;
+	r = pin_crates(pc, spec->field, out, &o, &v, urls, sizes, e);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < v.n; i++) {
@@ -624,6 +637,7 @@ out:
 	free(sizes);
 	free(shas);
 	free(v.pkgs);
+	pw_crates_index_map_release(&map);
 	pw_cargo_lock_release(&l);
 	return r;
 }
@@ -654,4 +668,134 @@ int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const 
 out:
 	pw_cargo_lock_release(&l);
 	return r;
+}
+
+/* ---- registry locations from cargo's own configuration ---- */
+
+void pw_crates_index_map_release(struct pw_crates_index_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->sources[i]);
+		free(m->indexes[i]);
+	}
+	free(m->sources);
+	free(m->indexes);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The URL of a registry index value ("sparse+URL", "registry+URL" or a
+ * plain URL) without the protocol prefix. */
+static const char *strip_proto(const char *u)
+{
+	if (!strncmp(u, "sparse+", 7))
+		return u + 7;
+	if (!strncmp(u, "registry+", 9))
+		return u + 9;
+	return u;
+}
+
+static bool same_url(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la && a[la - 1] == '/')
+		la--;
+	while (lb && b[lb - 1] == '/')
+		lb--;
+	return la == lb && !strncmp(a, b, la);
+}
+
+/* Is @url the index of one of the config's [registries.NAME]? */
+static bool named_registry(const struct pw_toml *root, const char *url)
+{
+	const struct pw_toml *regs = pw_toml_get(root, "registries");
+
+	for (size_t i = 0; regs && regs->type == PW_TOML_TABLE && i < regs->nkv; i++) {
+		const char *idx = pw_toml_get_str(&regs->kv[i].val, "index");
+		if (idx && same_url(strip_proto(idx), url))
+			return true;
+	}
+	return false;
+}
+
+int pw_crates_index_map_add(struct pw_crates_index_map *m, const char *name, const char *text,
+			    size_t len, const struct pw_cargo_lock *l, struct pw_err *e)
+{
+	struct pw_toml *root = pw_toml_parse(name, text, len, e);
+	const struct pw_toml *sources;
+	const char *cur = "crates-io", *reg = NULL;
+	int hops;
+
+	if (!root)
+		return -errno;
+	sources = pw_toml_get(root, "source");
+	for (hops = 0; hops < 8 && sources; hops++) {
+		const struct pw_toml *src = pw_toml_get(sources, cur);
+		const char *next = pw_toml_get_str(src, "replace-with");
+
+		if (hops > 0 && pw_toml_get_str(src, "registry"))
+			reg = pw_toml_get_str(src, "registry");
+		if (!next)
+			break;
+		cur = next;
+	}
+	if (reg && (strncmp(strip_proto(reg), "http://", 7) == 0 ||
+		    strncmp(strip_proto(reg), "https://", 8) == 0)) {
+		for (size_t i = 0; i < l->n; i++) {
+			const char *s = l->pkgs[i].source;
+			size_t k;
+
+			if (!s || strncmp(s, "registry+", 9) != 0 || named_registry(root, s + 9))
+				continue;
+			for (k = 0; k < m->n && strcmp(m->sources[k], s); k++)
+				;
+			if (k < m->n)
+				continue;
+			m->sources = pw_xrealloc(m->sources, (m->n + 1) * sizeof(*m->sources));
+			m->indexes = pw_xrealloc(m->indexes, (m->n + 1) * sizeof(*m->indexes));
+			m->sources[m->n] = pw_xstrdup(s);
+			m->indexes[m->n++] = pw_xstrdup(strip_proto(reg));
+		}
+	}
+	pw_toml_free(root);
+	return 0;
+}
+
+int pw_crates_index_map_load(struct pw_crates_index_map *m, const char *project_dir,
+			     const struct pw_cargo_lock *l, struct pw_err *e)
+{
+	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");
+	_cleanup_free_ char *f1 =
+	    pw_path_join(project_dir ? project_dir : ".", ".cargo/config.toml");
+	_cleanup_free_ char *f2 = NULL;
+	const char *files[2];
+	size_t i;
+
+	if (ch && ch[0])
+		f2 = pw_path_join(ch, "config.toml");
+	else if (home && home[0])
+		f2 = pw_path_join(home, ".cargo/config.toml");
+	files[0] = f1;
+	files[1] = f2;
+	for (i = 0; i < 2 && m->n == 0; i++) {
+		struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+		int r;
+
+		if (!files[i])
+			continue;
+		r = pw_read_file(files[i], &b);
+		if (r == -ENOENT || r == -ENOTDIR) {
+			pw_buf_release(&b);
+			continue;
+		}
+		if (r < 0) {
+			pw_buf_release(&b);
+			return pw_err_sys(e, -r, "could not read '%s'", files[i]);
+		}
+		r = pw_crates_index_map_add(m, files[i], b.buf, b.len, l, e);
+		pw_buf_release(&b);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -91,6 +91,30 @@ struct pw_crates_opts {
 	bool offline; /* the crates must already be in the store */
 };
 
+/* Index overrides read from cargo's own configuration, owned (the
+ * const arrays of struct pw_crates_opts point into it). */
+struct pw_crates_index_map {
+	char **sources;
+	char **indexes;
+	size_t n;
+};
+
+/* Read cargo configuration text (config.toml) and map the registry+
+ * source lines of @l that cargo would take from crates-io (every registry+
+ * line that is not the index of a [registries.NAME]) to the index that
+ * [source.crates-io] is replaced with (following replace-with, at most 8
+ * steps, to a source with "registry" = "sparse+URL" or a URL).  Nothing is
+ * added when the configuration does not replace crates-io.  Syntax errors
+ * name @name:line:col. */
+int pw_crates_index_map_add(struct pw_crates_index_map *m, const char *name, const char *text,
+			    size_t len, const struct pw_cargo_lock *l, struct pw_err *e);
+/* The same from the files cargo reads: PROJECT/.cargo/config.toml, then
+ * $CARGO_HOME/config.toml (default ~/.cargo/config.toml); the first that
+ * replaces crates-io wins.  Missing files are skipped. */
+int pw_crates_index_map_load(struct pw_crates_index_map *m, const char *project_dir,
+			     const struct pw_cargo_lock *l, struct pw_err *e);
+void pw_crates_index_map_release(struct pw_crates_index_map *m);
+
 /* Vendor the registry crates of @l into the store tree
  * trees/<vendor key>; *path (may be NULL) gets its path (caller frees),
  * *cached whether it existed.  A crate whose bytes do not match the lock

@@ -237,6 +237,48 @@ static void test_cargo_config(void **state)
 	pw_cargo_lock_release(&l);
 }
 
+static void test_index_map(void **state)
+{
+	static const char lock[] =
+	    "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n"
+	    "source = \"registry+https://mirror.example/main-index\"\nchecksum = \"" CK1 "\"\n"
+	    "[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n"
+	    "source = \"registry+https://mirror.example/named\"\nchecksum = \"" CK2 "\"\n"
+	    "[[package]]\nname = \"c\"\nversion = \"1.0.0\"\n"
+	    "source = \"sparse+https://mirror.example/sp/\"\nchecksum = \"" CK2 "\"\n";
+	static const char cfg[] =
+	    "[source.crates-io]\nreplace-with = 'corp'\n"
+	    "[source.corp]\nreplace-with = \"corp-sparse\"\n"
+	    "[source.corp-sparse]\nregistry = \"sparse+https://mirror.example/corp/\"\n"
+	    "[registries.named]\nindex = \"https://mirror.example/named/\"\n";
+	struct pw_crates_index_map m = {0};
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_cargo_lock l;
+
+	(void)state;
+	assert_int_equal(parse(lock, &l, &e), 0);
+	assert_int_equal(pw_crates_index_map_add(&m, "config.toml", cfg, strlen(cfg), &l, &e), 0);
+	assert_int_equal(m.n, 1);
+	assert_string_equal(m.sources[0], "registry+https://mirror.example/main-index");
+	assert_string_equal(m.indexes[0], "https://mirror.example/corp/");
+	pw_crates_index_map_release(&m);
+
+	/* no replacement of crates-io: nothing */
+	assert_int_equal(pw_crates_index_map_add(&m, "c", "[net]\noffline = true\n", 20, &l, &e),
+			 0);
+	assert_int_equal(m.n, 0);
+	/* a replace-with loop ends */
+	{
+		static const char loop[] = "[source.crates-io]\nreplace-with = 'x'\n"
+					   "[source.x]\nreplace-with = 'crates-io'\n";
+		assert_int_equal(pw_crates_index_map_add(&m, "c", loop, strlen(loop), &l, &e), 0);
+		assert_int_equal(m.n, 0);
+	}
+	assert_int_equal(pw_crates_index_map_add(&m, "c.toml", "x = {}\n", 7, &l, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "c.toml:1:5: inline tables"));
+	pw_cargo_lock_release(&l);
+}
+
 /* The builder's vendoring from locked artifacts finds the tree that the
  * Cargo.lock made (same key), from the store alone. */
 static void test_vendor_locked(void **state)
@@ -305,7 +347,7 @@ int main(void)
 	    cmocka_unit_test(test_lock_errors),	  cmocka_unit_test(test_vendor_key),
 	    cmocka_unit_test(test_index_url),	  cmocka_unit_test(test_dl_template),
 	    cmocka_unit_test(test_checksum_json), cmocka_unit_test(test_cargo_config),
-	    cmocka_unit_test(test_vendor_locked),
+	    cmocka_unit_test(test_vendor_locked), cmocka_unit_test(test_index_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
