@@ -24,7 +24,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		__builtin_trap(); /* every error names the input */
 	}
 	if (pw_cargo_lock_parse("Cargo.lock", (const char *)data, size, &l, &e) == 0) {
+		struct pw_crates_index_map m = {0};
+		char *cfg;
+
 		pw_cargo_lock_vendor_key(&l, hex);
+		/* the same bytes as a cargo configuration for this lock */
+		(void)pw_crates_index_map_add(&m, "config.toml", (const char *)data, size, &l, &e);
+		pw_crates_index_map_release(&m);
+		cfg = pw_crates_cargo_config(&l, "/v");
+		free(cfg);
 		pw_cargo_lock_release(&l);
 	}
 	return 0;
