@@ -45,12 +45,3 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 			  "%s: the PyPI wheel provider is not built yet (%zu pins for %s)",
 			  spec->field, spec->n, t->id);
 }
-
-int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
-		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
-{
-	(void)pc;
-	(void)out;
-	return pw_err_set(e, ENOSYS, "%s: the crates provider is not built yet ('%s' for %s)",
-			  spec->field, spec->cargo_lock, t->id);
-}

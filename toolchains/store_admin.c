@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 
 #include "pinwheel/fsutil.h"
+#include <jansson.h>
+
+#include "pinwheel/treehash.h"
 #include "store_priv.h"
 
 int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_store_entry *en),
@@ -57,6 +60,36 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 	return r;
 }
 
+/* ---- tree hash (toolchains/treehash.c; docs/archives.md) ---- */
+
+/* Check a tree against the "tree_hash" of its record: 0 when they agree
+ * or the record has none (made before tree hashes), -EBADMSG otherwise. */
+static int verify_tree_hash(struct pw_store *s, const char *id, struct pw_err *e)
+{
+	_cleanup_free_ char *name = pw_xasprintf("%s.json", id);
+	struct pw_buf b = PW_BUF_INIT(TREE_JSON_MAX);
+	_cleanup_close_ int fd = openat(s->treesfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char got[PW_SHA256_HEX], want[PW_SHA256_HEX] = "";
+	json_t *j = NULL, *v;
+	int r = 0;
+
+	if (fd >= 0 && pw_read_fd(fd, &b) == 0 && (j = json_loadb(b.buf, b.len, 0, NULL))) {
+		v = json_object_get(j, "tree_hash");
+		if (json_is_string(v) && pw_sha256_hex_valid(json_string_value(v)))
+			snprintf(want, sizeof(want), "%s", json_string_value(v));
+	}
+	json_decref(j);
+	pw_buf_release(&b);
+	if (!want[0])
+		return 0;
+	r = pw_tree_hash_at(s->treesfd, id, got, NULL, e);
+	if (r < 0)
+		return pw_err_prefix(e, "tree %s", id);
+	if (strcmp(got, want) != 0)
+		return pw_err_set(e, EBADMSG, "tree %s: tree hash %s, recorded %s", id, got, want);
+	return 0;
+}
+
 int pw_store_verify_entry(struct pw_store *s, const struct pw_store_entry *en, struct pw_err *e)
 {
 	char got[PW_SHA256_HEX], want[PW_SHA256_HEX];
@@ -89,7 +122,7 @@ int pw_store_verify_entry(struct pw_store *s, const struct pw_store_entry *en, s
 		if (strcmp(got, want) != 0)
 			return pw_err_set(e, EBADMSG, "tree %s: content digest %s, recorded %s",
 					  en->id, got, want);
-		return 0;
+		return verify_tree_hash(s, en->id, e);
 	}
 }
 

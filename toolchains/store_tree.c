@@ -10,6 +10,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/treehash.h"
 #include "store_priv.h"
 
 /* ---- trees ---- */
@@ -153,8 +154,8 @@ static void remove_stale_tmp(struct pw_store *s, const char *key)
 /* Write trees/<id>.json through a temp file under tmp/ (removed as stale
  * under the tree's lock should we be killed). */
 static int write_tree_json(struct pw_store *s, const char *id, const char *blob,
-			   const struct pw_unpack_opts *o, const char *digest, uint64_t bytes,
-			   struct pw_err *e)
+			   const struct pw_unpack_opts *o, const char *digest, const char *thash,
+			   uint64_t bytes, struct pw_err *e)
 {
 	_cleanup_free_ char *key = pw_unpack_opts_key(o);
 	_cleanup_free_ char *tmp = pw_xasprintf(TREE_PREFIX "%s.json", id);
@@ -164,9 +165,9 @@ static int write_tree_json(struct pw_store *s, const char *id, const char *blob,
 	json_t *j;
 	int r;
 
-	j = json_pack("{s:i, s:s, s:s, s:{s:i, s:s?}, s:s, s:I}", "version", 1, "blob", blob,
+	j = json_pack("{s:i, s:s, s:s, s:{s:i, s:s?}, s:s, s:s, s:I}", "version", 1, "blob", blob,
 		      "options", key, "unpack", "strip", (int)o->strip, "subdir", o->subdir,
-		      "digest", digest, "size", (json_int_t)bytes);
+		      "digest", digest, "tree_hash", thash, "size", (json_int_t)bytes);
 	if (!j)
 		return pw_err_set(e, ENOMEM, "could not build the tree record");
 	text = pw_json_dumps(j, true);
@@ -194,7 +195,7 @@ int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpa
 	_cleanup_free_ char *id = pw_store_tree_id(hex, o);
 	_cleanup_free_ char *key = pw_xasprintf(TREE_PREFIX "%s", id);
 	_cleanup_free_ char *tmpl = NULL;
-	char digest[PW_SHA256_HEX];
+	char digest[PW_SHA256_HEX], thash[PW_SHA256_HEX];
 	const char *name = NULL;
 	int lockfd = -1, blobfd = -1, dfd = -1, r;
 	uint64_t bytes = 0;
@@ -240,9 +241,11 @@ int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpa
 		goto out;
 	}
 	r = pw_store_tree_digest_at(s->tmpfd, name, digest, &bytes, e);
+	if (r == 0)
+		r = pw_tree_hash_at(s->tmpfd, name, thash, NULL, e);
 	if (r < 0)
 		goto out;
-	r = write_tree_json(s, id, hex, o, digest, bytes, e);
+	r = write_tree_json(s, id, hex, o, digest, thash, bytes, e);
 	if (r < 0)
 		goto out;
 	/* Moving a directory to another parent updates its "..": it must be

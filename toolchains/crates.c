@@ -1,0 +1,801 @@
+/* crates.c - vendoring the registry crates of a Cargo.lock into a store
+ * tree for offline cargo builds (see crates.h). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/crates.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/derived.h"
+#include "pinwheel/fetch.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/store.h"
+#include "pinwheel/toml.h"
+#include "pinwheel/unpack.h"
+
+#define CONFIG_JSON_MAX (1u << 20)
+#define CHECKSUM_FILE ".cargo-checksum.json"
+#define CRATE_MAX_ENTRIES 100000ull
+#define CRATE_MAX_BYTES (1ull << 30)
+
+/* ---- .cargo-checksum.json ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add every regular file under @dfd (path prefix @rel) to @files. */
+static int sum_dir(int dfd, const char *rel, json_t *files, int depth, struct pw_err *e)
+{
+	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (depth > 128)
+		return pw_err_set(e, ELOOP, "'%s': crate nested too deep", rel);
+	if (dup < 0 || !(d = fdopendir(dup))) {
+		r = pw_err_sys(e, errno, "could not list '%s'", rel[0] ? rel : ".");
+		if (dup >= 0)
+			close(dup);
+		return r;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (depth == 0 && !strcmp(de->d_name, CHECKSUM_FILE))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = pw_xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = pw_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *path =
+		    pw_xasprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+		struct stat st;
+
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "could not stat '%s'", path);
+		} else if (S_ISDIR(st.st_mode)) {
+			int cfd =
+			    openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd < 0) {
+				r = pw_err_sys(e, errno, "could not open '%s'", path);
+			} else {
+				r = sum_dir(cfd, path, files, depth + 1, e);
+				close(cfd);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			char hex[PW_SHA256_HEX];
+			int ffd = openat(dfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (ffd < 0) {
+				r = pw_err_sys(e, errno, "could not open '%s'", path);
+			} else {
+				r = pw_sha256_fd(ffd, hex, NULL);
+				close(ffd);
+				if (r < 0)
+					pw_err_sys(e, -r, "could not read '%s'", path);
+				else if (json_object_set_new(files, path, json_string(hex)) < 0)
+					r = pw_err_set(e, EINVAL, "'%s': not a UTF-8 file name",
+						       path);
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+int pw_crates_write_checksum_json(int dirfd, const char *checksum, struct pw_err *e)
+{
+	json_t *files = json_object(), *j;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!files)
+		return pw_err_set(e, ENOMEM, "out of memory");
+	r = sum_dir(dirfd, "", files, 0, e);
+	if (r < 0) {
+		json_decref(files);
+		return r;
+	}
+	j = json_pack("{s:o, s:s}", "files", files, "package", checksum);
+	if (!j)
+		return pw_err_set(e, ENOMEM, "could not build " CHECKSUM_FILE);
+	text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		return pw_err_set(e, ENOMEM, "could not write " CHECKSUM_FILE);
+	fd = openat(dirfd, CHECKSUM_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create '" CHECKSUM_FILE "'");
+	r = pw_write_all(fd, text, strlen(text));
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write '" CHECKSUM_FILE "'");
+	return 0;
+}
+
+/* ---- registry configuration ---- */
+
+/* The index URL serving @source: an override, else the source's own. */
+static char *index_for(const struct pw_crates_opts *o, const char *source)
+{
+	for (size_t i = 0; o && i < o->noverrides; i++)
+		if (!strcmp(o->sources[i], source))
+			return pw_xasprintf("%s%s", o->indexes[i],
+					    o->indexes[i][strlen(o->indexes[i]) - 1] == '/' ? ""
+											    : "/");
+	return pw_crates_index_url(source);
+}
+
+/* config.json's "dl" of the registry of @source.  Caller frees. */
+static char *registry_dl(const struct pw_crates_opts *o, const char *source, struct pw_err *e)
+{
+	_cleanup_free_ char *index = index_for(o, source), *url = NULL;
+	struct pw_buf b = PW_BUF_INIT(CONFIG_JSON_MAX);
+	json_t *j = NULL, *dl;
+	char *ret = NULL;
+	long code;
+	int r;
+
+	if (!index) {
+		pw_err_set(e, EINVAL, "source '%s': not an http(s) registry", source);
+		errno = EINVAL;
+		return NULL;
+	}
+	url = pw_xasprintf("%sconfig.json", index);
+	r = pw_deb_http_get(url, &b, &code, e);
+	if (r < 0) {
+		pw_err_prefix(e, "registry of '%s'", source);
+		errno = -r;
+		goto out;
+	}
+	j = pw_json_load_mem(url, b.buf, b.len, e);
+	if (!j) {
+		errno = EBADMSG;
+		goto out;
+	}
+	dl = json_object_get(j, "dl");
+	if (!json_is_string(dl) || !json_string_length(dl)) {
+		pw_err_set(e, EBADMSG, "'%s': no \"dl\" string", url);
+		errno = EBADMSG;
+		goto out;
+	}
+	ret = pw_xstrdup(json_string_value(dl));
+out:
+	json_decref(j);
+	pw_buf_release(&b);
+	return ret;
+}
+
+/* ---- vendoring ---- */
+
+struct vendor {
+	struct pw_store *s;
+	const struct pw_cargo_lock *l;
+	const struct pw_cargo_pkg **pkgs; /* registry packages, unique by name-version */
+	size_t n;
+};
+
+static int cmp_pkg(const void *a, const void *b)
+{
+	const struct pw_cargo_pkg *x = *(const struct pw_cargo_pkg *const *)a;
+	const struct pw_cargo_pkg *y = *(const struct pw_cargo_pkg *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->version, y->version);
+}
+
+/* Registry packages sorted and unique by name-version; a package listed
+ * twice with different checksums is an error. */
+static int collect(struct vendor *v, struct pw_err *e)
+{
+	size_t i, n = 0;
+
+	v->pkgs = pw_xcalloc(v->l->n ? v->l->n : 1, sizeof(*v->pkgs));
+	for (i = 0; i < v->l->n; i++) {
+		const struct pw_cargo_pkg *p = &v->l->pkgs[i];
+
+		if (p->source && !pw_cargo_pkg_is_registry(p))
+			return pw_err_set(e, ENOTSUP,
+					  "crate '%s' %s: source '%s' is not a registry "
+					  "(git sources are not vendored)",
+					  p->name, p->version, p->source);
+		if (!pw_cargo_pkg_is_registry(p))
+			continue;
+		if (!p->checksum[0])
+			return pw_err_set(e, EINVAL,
+					  "crate '%s' %s: Cargo.lock has no checksum for it",
+					  p->name, p->version);
+		v->pkgs[n++] = p;
+	}
+	if (n > 1)
+		qsort(v->pkgs, n, sizeof(*v->pkgs), cmp_pkg);
+	v->n = 0;
+	for (i = 0; i < n; i++) {
+		if (v->n && !cmp_pkg(&v->pkgs[v->n - 1], &v->pkgs[i])) {
+			if (strcmp(v->pkgs[v->n - 1]->checksum, v->pkgs[i]->checksum) != 0)
+				return pw_err_set(
+				    e, EINVAL,
+				    "crate '%s' %s: two sources with different checksums",
+				    v->pkgs[i]->name, v->pkgs[i]->version);
+			continue;
+		}
+		v->pkgs[v->n++] = v->pkgs[i];
+	}
+	return 0;
+}
+
+/* Fetch every crate missing from the store, one config.json per registry. */
+static int fetch_crates(struct vendor *v, const struct pw_crates_opts *o, struct pw_err *e)
+{
+	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
+	char **urls = pw_xcalloc(v->n ? v->n : 1, sizeof(*urls));
+	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
+	char **srcs = NULL, **dls = NULL;
+	size_t nsrc = 0, i, k, m = 0;
+	struct pw_fetch_opts fo;
+	int r = 0;
+
+	for (i = 0; i < v->n && r == 0; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+
+		if (pw_store_has_blob(v->s, p->checksum))
+			continue;
+		names[m] = pw_xasprintf("%s %s", p->name, p->version);
+		items[m].name = names[m];
+		items[m].sha256 = p->checksum;
+		items[m].size = PW_STORE_SIZE_UNKNOWN;
+		if (!o || !o->offline) {
+			for (k = 0; k < nsrc && strcmp(srcs[k], p->source); k++)
+				;
+			if (k == nsrc) {
+				char *dl = registry_dl(o, p->source, e);
+				if (!dl) {
+					r = -errno;
+					pw_err_prefix(e, "crate '%s' %s", p->name, p->version);
+					break;
+				}
+				srcs = pw_xrealloc(srcs, (nsrc + 1) * sizeof(*srcs));
+				dls = pw_xrealloc(dls, (nsrc + 1) * sizeof(*dls));
+				srcs[nsrc] = p->source;
+				dls[nsrc++] = dl;
+			}
+			urls[m] = pw_crates_dl_url(dls[k], p->name, p->version, p->checksum, e);
+			if (!urls[m]) {
+				r = -errno;
+				break;
+			}
+			items[m].urls = (const char *const *)&urls[m];
+			items[m].nurls = 1;
+		}
+		m++;
+	}
+	if (r == 0 && m > 0) {
+		pw_fetch_opts_init(&fo);
+		fo.offline = o && o->offline;
+		r = pw_fetch_run(v->s, items, m, &fo, e);
+		if (r == -EIO) {
+			/* report the first failed crate: it names crate and url */
+			for (i = 0; i < m; i++)
+				if (items[i].state == PW_FETCH_FAILED) {
+					r = -items[i].err.code;
+					pw_err_set(e, items[i].err.code, "crate %s",
+						   items[i].err.msg);
+					break;
+				}
+		}
+	}
+	for (i = 0; i < m; i++)
+		pw_fetch_item_release(&items[i]);
+	for (i = 0; i < v->n; i++) {
+		free(urls[i]);
+		free(names[i]);
+	}
+	for (k = 0; k < nsrc; k++)
+		free(dls[k]);
+	free(srcs);
+	free(dls);
+	free(items);
+	free(urls);
+	free(names);
+	return r;
+}
+
+static int unpack_crate(struct vendor *v, int dfd, const struct pw_cargo_pkg *p, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_xasprintf("%s-%s", p->name, p->version);
+	_cleanup_free_ char *blob = pw_store_blob_path(v->s, p->checksum);
+	_cleanup_close_ int bfd = -1, cfd = -1;
+	struct pw_unpack_opts uo = {
+	    .subdir = dir, .max_entries = CRATE_MAX_ENTRIES, .max_bytes = CRATE_MAX_BYTES};
+	int r;
+
+	bfd = open(blob, O_RDONLY | O_CLOEXEC);
+	if (bfd < 0)
+		return pw_err_sys(e, errno, "crate '%s' %s: blob '%s'", p->name, p->version, blob);
+	if (mkdirat(dfd, dir, 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '%s'", dir);
+	cfd = openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", dir);
+	r = pw_unpack_fd(bfd, cfd, &uo, NULL, e);
+	if (r == -ENOENT)
+		return pw_err_set(e, EBADMSG, "crate '%s' %s: the .crate has no '%s/' directory",
+				  p->name, p->version, dir);
+	if (r < 0)
+		return pw_err_prefix(e, "crate '%s' %s", p->name, p->version);
+	r = pw_crates_write_checksum_json(cfd, p->checksum, e);
+	if (r < 0)
+		return pw_err_prefix(e, "crate '%s' %s", p->name, p->version);
+	return 0;
+}
+
+static int build_vendor(void *ud, int dfd, json_t *rec, struct pw_err *e)
+{
+	struct vendor *v = ud;
+	json_t *list = json_array();
+	size_t i;
+	int r;
+
+	if (!list)
+		return pw_err_set(e, ENOMEM, "out of memory");
+	json_object_set_new(rec, "crates", list);
+	for (i = 0; i < v->n; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+
+		r = unpack_crate(v, dfd, p, e);
+		if (r < 0)
+			return r;
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", p->name, "version",
+						      p->version, "checksum", p->checksum));
+	}
+	return 0;
+}
+
+int pw_crates_vendor(struct pw_store *s, const struct pw_cargo_lock *l,
+		     const struct pw_crates_opts *o, char **path, bool *cached, struct pw_err *e)
+{
+	struct vendor v = {.s = s, .l = l};
+	char key[PW_SHA256_HEX];
+	int r;
+
+	if (path)
+		*path = NULL;
+	*cached = false;
+	r = collect(&v, e);
+	if (r < 0)
+		goto out;
+	pw_cargo_lock_vendor_key(l, key);
+	if (pw_store_has_tree(s, key)) {
+		r = pw_derived_tree_make(s, key, "cargo-vendor", build_vendor, &v, path, cached, e);
+		goto out;
+	}
+	r = fetch_crates(&v, o, e);
+	if (r < 0)
+		goto out;
+	r = pw_derived_tree_make(s, key, "cargo-vendor", build_vendor, &v, path, cached, e);
+out:
+	free(v.pkgs);
+	return r;
+}
+
+/* A TOML basic string of @s (paths and URLs: escape '"', '\' and controls). */
+static void toml_str(struct pw_buf *b, const char *s)
+{
+	pw_buf_adds(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			pw_buf_addf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			pw_buf_addf(b, "\\u%04x", c);
+		else
+			pw_buf_add(b, s, 1);
+	}
+	pw_buf_adds(b, "\"");
+}
+
+char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX);
+	const char **seen = pw_xcalloc(l->n ? l->n : 1, sizeof(*seen));
+	size_t i, k, nseen = 0;
+
+	pw_buf_adds(&b, "# written by pinwheel: crates come from the vendored directory only\n"
+			"[source.crates-io]\nreplace-with = \"vendored-sources\"\n");
+	/* Other registries (sparse+ sources; crates-io's own lines are
+	 * registry+ and covered above) each need a named source. */
+	for (i = 0; i < l->n; i++) {
+		const char *src = l->pkgs[i].source;
+
+		if (!src || strncmp(src, "sparse+", 7) != 0)
+			continue;
+		for (k = 0; k < nseen && strcmp(seen[k], src); k++)
+			;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = src;
+		pw_buf_addf(&b, "\n[source.pinwheel-registry-%zu]\nregistry = ", nseen);
+		toml_str(&b, src);
+		pw_buf_adds(&b, "\nreplace-with = \"vendored-sources\"\n");
+	}
+	pw_buf_adds(&b, "\n[source.vendored-sources]\ndirectory = ");
+	toml_str(&b, dir);
+	pw_buf_adds(&b, "\n\n[net]\noffline = true\n");
+	free(seen);
+	return pw_buf_detach(&b, NULL);
+}
+
+/* ---- the provider (artifact.h) ---- */
+
+struct dlcache {
+	const char **srcs;
+	char **dls;
+	size_t n;
+};
+
+static const char *dlcache_get(struct dlcache *c, const struct pw_crates_opts *o,
+			       const char *source, struct pw_err *e)
+{
+	char *dl;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->srcs[i], source))
+			return c->dls[i];
+	dl = registry_dl(o, source, e);
+	if (!dl)
+		return NULL;
+	c->srcs = pw_xrealloc(c->srcs, (c->n + 1) * sizeof(*c->srcs));
+	c->dls = pw_xrealloc(c->dls, (c->n + 1) * sizeof(*c->dls));
+	c->srcs[c->n] = source;
+	c->dls[c->n++] = dl;
+	return dl;
+}
+
+static void dlcache_release(struct dlcache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->dls[i]);
+	free(c->dls);
+	free(c->srcs);
+}
+
+/* A crate artifact already pinned (this run or the previous lock). */
+static const struct pw_artifact *find_crate(const struct pw_lockset *ls,
+					    const struct pw_cargo_pkg *p)
+{
+	for (size_t i = 0; ls && i < ls->n; i++) {
+		const struct pw_artifact *a = &ls->artifacts[i];
+		if (!strcmp(a->kind, "crate") && !strcmp(a->name, p->name) && a->version &&
+		    !strcmp(a->version, p->version) && !strcmp(a->sha256, p->checksum) &&
+		    a->nurls > 0 && a->size != PW_SIZE_UNKNOWN)
+			return a;
+	}
+	return NULL;
+}
+
+static uint64_t blob_size(struct pw_store *s, const char *hex)
+{
+	_cleanup_free_ char *p = pw_store_blob_path(s, hex);
+	struct stat st;
+
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : PW_SIZE_UNKNOWN;
+}
+
+/* Pin urls[i] and sizes[i] of every crate of @v. */
+static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_lockset *out,
+		      const struct pw_crates_opts *o, struct vendor *v, char **urls,
+		      uint64_t *sizes, struct pw_err *e)
+{
+	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
+	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
+	size_t *which = pw_xcalloc(v->n ? v->n : 1, sizeof(*which));
+	struct dlcache dc = {0};
+	struct pw_fetch_opts fo;
+	size_t i, m = 0;
+	int r = 0;
+
+	for (i = 0; i < v->n && r == 0; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+		const struct pw_artifact *known = find_crate(out, p);
+		const char *dl;
+
+		if (!known)
+			known = find_crate(pc->prior, p);
+		if (known) {
+			urls[i] = pw_xstrdup(known->urls[0]);
+			sizes[i] = known->size;
+			continue;
+		}
+		if (pc->offline || !pc->store) {
+			r = pw_err_set(e, ENOENT,
+				       "%s: crate '%s' %s is not in pinwheel.lock: "
+				       "'pinwheel lock' must download it",
+				       field, p->name, p->version);
+			break;
+		}
+		dl = dlcache_get(&dc, o, p->source, e);
+		if (!dl) {
+			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		urls[i] = pw_crates_dl_url(dl, p->name, p->version, p->checksum, e);
+		if (!urls[i]) {
+			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		sizes[i] = blob_size(pc->store, p->checksum);
+		if (sizes[i] != PW_SIZE_UNKNOWN)
+			continue;
+		names[m] = pw_xasprintf("%s %s", p->name, p->version);
+		items[m].name = names[m];
+		items[m].urls = (const char *const *)&urls[i];
+		items[m].nurls = 1;
+		items[m].sha256 = p->checksum;
+		items[m].size = PW_STORE_SIZE_UNKNOWN;
+		which[m++] = i;
+	}
+	if (r == 0 && m > 0) {
+		pw_fetch_opts_init(&fo);
+		r = pw_fetch_run(pc->store, items, m, &fo, e);
+		for (i = 0; i < m && r == -EIO; i++)
+			if (items[i].state == PW_FETCH_FAILED)
+				r = pw_err_set(e, items[i].err.code, "%s: crate %s", field,
+					       items[i].err.msg);
+		for (i = 0; i < m && r == 0; i++)
+			sizes[which[i]] = blob_size(pc->store, v->pkgs[which[i]]->checksum);
+	}
+	for (i = 0; i < m; i++) {
+		pw_fetch_item_release(&items[i]);
+		free(names[i]);
+	}
+	free(items);
+	free(names);
+	free(which);
+	dlcache_release(&dc);
+	return r;
+}
+
+int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	_cleanup_free_ char *path =
+	    pw_path_join(pc->project_dir ? pc->project_dir : ".", spec->cargo_lock);
+	struct pw_cargo_lock l;
+	struct pw_crates_index_map map = {0};
+	struct pw_crates_opts o = {0};
+	struct vendor v = {.s = pc->store};
+	const char **shas = NULL;
+	char **urls = NULL;
+	uint64_t *sizes = NULL;
+	size_t i;
+	int r;
+
+	if (access(path, F_OK) < 0)
+		return pw_err_sys(e, errno,
+				  "%s: '%s' (run 'cargo generate-lockfile' in the project; "
+				  "pinwheel does not create it yet)",
+				  spec->field, spec->cargo_lock);
+	r = pw_cargo_lock_load(path, &l, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	v.l = &l;
+	r = collect(&v, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s", spec->field);
+		goto out;
+	}
+	urls = pw_xcalloc(v.n ? v.n : 1, sizeof(*urls));
+	sizes = pw_xcalloc(v.n ? v.n : 1, sizeof(*sizes));
+	shas = pw_xcalloc(v.n ? v.n : 1, sizeof(*shas));
+	r = pw_crates_index_map_load(&map, pc->project_dir, &l, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s: cargo configuration", spec->field);
+		goto out;
+	}
+	o.sources = (const char *const *)map.sources;
+	o.indexes = (const char *const *)map.indexes;
+	o.noverrides = map.n;
+	r = pin_crates(pc, spec->field, out, &o, &v, urls, sizes, e);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < v.n; i++) {
+		struct pw_artifact a = {0};
+
+		a.kind = (char *)"crate";
+		a.name = v.pkgs[i]->name;
+		a.version = v.pkgs[i]->version;
+		a.urls = &urls[i];
+		a.nurls = 1;
+		memcpy(a.sha256, v.pkgs[i]->checksum, sizeof(a.sha256));
+		a.size = sizes[i];
+		pw_lockset_add(out, &a, t->id);
+		shas[i] = v.pkgs[i]->checksum;
+	}
+	if (v.n)
+		pw_lockset_add_layer(out, t->id, "crates", "cargo-vendor", PW_CRATES_DEST, shas,
+				     v.n, NULL);
+out:
+	for (i = 0; urls && i < v.n; i++)
+		free(urls[i]);
+	free(urls);
+	free(sizes);
+	free(shas);
+	free(v.pkgs);
+	pw_crates_index_map_release(&map);
+	pw_cargo_lock_release(&l);
+	return r;
+}
+
+int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const *a, size_t n,
+			    char **path, bool *cached, struct pw_err *e)
+{
+	struct pw_cargo_lock l = {.version = 4};
+	struct pw_crates_opts o = {.offline = true};
+	size_t i;
+	int r;
+
+	l.pkgs = pw_xcalloc(n ? n : 1, sizeof(*l.pkgs));
+	for (i = 0; i < n; i++) {
+		if (strcmp(a[i]->kind, "crate") != 0 || !a[i]->version) {
+			r = pw_err_set(e, EINVAL, "artifact '%s' is not a crate with a version",
+				       a[i]->name);
+			goto out;
+		}
+		l.pkgs[i].name = pw_xstrdup(a[i]->name);
+		l.pkgs[i].version = pw_xstrdup(a[i]->version);
+		l.pkgs[i].source =
+		    pw_xstrdup("registry+pinwheel-lock"); /* only "is a registry" matters */
+		memcpy(l.pkgs[i].checksum, a[i]->sha256, sizeof(l.pkgs[i].checksum));
+		l.n++;
+	}
+	r = pw_crates_vendor(s, &l, &o, path, cached, e);
+out:
+	pw_cargo_lock_release(&l);
+	return r;
+}
+
+/* ---- registry locations from cargo's own configuration ---- */
+
+void pw_crates_index_map_release(struct pw_crates_index_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->sources[i]);
+		free(m->indexes[i]);
+	}
+	free(m->sources);
+	free(m->indexes);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The URL of a registry index value ("sparse+URL", "registry+URL" or a
+ * plain URL) without the protocol prefix. */
+static const char *strip_proto(const char *u)
+{
+	if (!strncmp(u, "sparse+", 7))
+		return u + 7;
+	if (!strncmp(u, "registry+", 9))
+		return u + 9;
+	return u;
+}
+
+static bool same_url(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la && a[la - 1] == '/')
+		la--;
+	while (lb && b[lb - 1] == '/')
+		lb--;
+	return la == lb && !strncmp(a, b, la);
+}
+
+/* Is @url the index of one of the config's [registries.NAME]? */
+static bool named_registry(const struct pw_toml *root, const char *url)
+{
+	const struct pw_toml *regs = pw_toml_get(root, "registries");
+
+	for (size_t i = 0; regs && regs->type == PW_TOML_TABLE && i < regs->nkv; i++) {
+		const char *idx = pw_toml_get_str(&regs->kv[i].val, "index");
+		if (idx && same_url(strip_proto(idx), url))
+			return true;
+	}
+	return false;
+}
+
+int pw_crates_index_map_add(struct pw_crates_index_map *m, const char *name, const char *text,
+			    size_t len, const struct pw_cargo_lock *l, struct pw_err *e)
+{
+	struct pw_toml *root = pw_toml_parse(name, text, len, e);
+	const struct pw_toml *sources;
+	const char *cur = "crates-io", *reg = NULL;
+	int hops;
+
+	if (!root)
+		return -errno;
+	sources = pw_toml_get(root, "source");
+	for (hops = 0; hops < 8 && sources; hops++) {
+		const struct pw_toml *src = pw_toml_get(sources, cur);
+		const char *next = pw_toml_get_str(src, "replace-with");
+
+		if (hops > 0 && pw_toml_get_str(src, "registry"))
+			reg = pw_toml_get_str(src, "registry");
+		if (!next)
+			break;
+		cur = next;
+	}
+	if (reg && (strncmp(strip_proto(reg), "http://", 7) == 0 ||
+		    strncmp(strip_proto(reg), "https://", 8) == 0)) {
+		for (size_t i = 0; i < l->n; i++) {
+			const char *s = l->pkgs[i].source;
+			size_t k;
+
+			if (!s || strncmp(s, "registry+", 9) != 0 || named_registry(root, s + 9))
+				continue;
+			for (k = 0; k < m->n && strcmp(m->sources[k], s); k++)
+				;
+			if (k < m->n)
+				continue;
+			m->sources = pw_xrealloc(m->sources, (m->n + 1) * sizeof(*m->sources));
+			m->indexes = pw_xrealloc(m->indexes, (m->n + 1) * sizeof(*m->indexes));
+			m->sources[m->n] = pw_xstrdup(s);
+			m->indexes[m->n++] = pw_xstrdup(strip_proto(reg));
+		}
+	}
+	pw_toml_free(root);
+	return 0;
+}
+
+int pw_crates_index_map_load(struct pw_crates_index_map *m, const char *project_dir,
+			     const struct pw_cargo_lock *l, struct pw_err *e)
+{
+	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");
+	_cleanup_free_ char *f1 =
+	    pw_path_join(project_dir ? project_dir : ".", ".cargo/config.toml");
+	_cleanup_free_ char *f2 = NULL;
+	const char *files[2];
+	size_t i;
+
+	if (ch && ch[0])
+		f2 = pw_path_join(ch, "config.toml");
+	else if (home && home[0])
+		f2 = pw_path_join(home, ".cargo/config.toml");
+	files[0] = f1;
+	files[1] = f2;
+	for (i = 0; i < 2 && m->n == 0; i++) {
+		struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+		int r;
+
+		if (!files[i])
+			continue;
+		r = pw_read_file(files[i], &b);
+		if (r == -ENOENT || r == -ENOTDIR) {
+			pw_buf_release(&b);
+			continue;
+		}
+		if (r < 0) {
+			pw_buf_release(&b);
+			return pw_err_sys(e, -r, "could not read '%s'", files[i]);
+		}
+		r = pw_crates_index_map_add(m, files[i], b.buf, b.len, l, e);
+		pw_buf_release(&b);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
