@@ -21,6 +21,7 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/derived.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/store.h"
@@ -440,29 +441,24 @@ char *pw_debian_root_id(const struct pw_deb_artifact *a, size_t n, const char *a
 
 /* trees/<id>.json for a root: the store's record format with an empty
  * blob, plus what the root is made of. */
-static int write_root_json(const char *storedir, const char *id, const char *arch,
-			   const struct pw_deb_artifact *a, size_t n, const char *digest,
-			   uint64_t bytes, struct pw_err *e)
+/* Add what the root is made of to its store record (trees/<id>.json). */
+static int fill_root_record(json_t *record, const char *arch, const struct pw_deb_artifact *a,
+			    size_t n, struct pw_err *e)
 {
-	_cleanup_free_ char *path = pw_xasprintf("%s/trees/%s.json", storedir, id);
-	_cleanup_free_ char *opts =
-	    pw_xasprintf("debian-root;fixups=%d;arch=%s", PW_DEB_FIXUPS_VERSION, arch);
-	json_t *j, *debs = json_array();
+	json_t *debs = json_array();
 	size_t i;
-	int r;
 
+	if (!debs)
+		return pw_err_set(e, ENOMEM, "could not build the root record");
 	for (i = 0; i < n; i++)
 		json_array_append_new(debs,
 				      json_pack("{s:s, s:s, s:s}", "package", a[i].package,
 						"version", a[i].version, "sha256", a[i].sha256));
-	j = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:I}", "version", 1, "blob", "", "options",
-		      opts, "kind", "debian-root", "debs", debs, "digest", digest, "size",
-		      (json_int_t)bytes);
-	if (!j)
+	if (json_object_set_new(record, "debs", debs) < 0 ||
+	    json_object_set_new(record, "arch", json_string(arch)) < 0 ||
+	    json_object_set_new(record, "fixups", json_integer(PW_DEB_FIXUPS_VERSION)) < 0)
 		return pw_err_set(e, ENOMEM, "could not build the root record");
-	r = pw_json_dump_file(path, j, e);
-	json_decref(j);
-	return r;
+	return 0;
 }
 
 /* Unpacking runs ahead of merging: worker threads unpack the .debs into
@@ -622,90 +618,41 @@ static int unpack_all(struct pw_store *store, int tmpfd, const char *name, int r
 	return r;
 }
 
+struct root_build {
+	struct pw_store *store;
+	const struct pw_deb_artifact *a;
+	size_t n;
+	const char *arch;
+	const char *id;
+};
+
+/* pw_derived_tree_make() callback: unpack every .deb, merge in lock order,
+ * apply the fix-ups.  Staging directories live in the store's tmp/ under
+ * names that start with the tree's lock key, so `store gc` leaves them
+ * alone while we hold it and removes them if we are killed. */
+static int build_root(void *ud, int rootfd, json_t *record, struct pw_err *e)
+{
+	struct root_build *b = ud;
+	_cleanup_free_ char *tmpdir = pw_path_join(pw_store_dir(b->store), "tmp");
+	_cleanup_free_ char *stage = pw_xasprintf("tree-%s.%ld.stage", b->id, (long)getpid());
+	_cleanup_close_ int tmpfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (tmpfd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", tmpdir);
+	r = unpack_all(b->store, tmpfd, stage, rootfd, b->a, b->n, e);
+	if (r == 0)
+		r = pw_deb_fixups_apply(rootfd, b->arch, e);
+	if (r == 0)
+		r = fill_root_record(record, b->arch, b->a, b->n, e);
+	return r;
+}
+
 int pw_debian_make_root(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,
 			const char *arch, char **path, bool *cached, struct pw_err *e)
 {
-	const char *sdir = pw_store_dir(store);
 	_cleanup_free_ char *id = pw_debian_root_id(a, n, arch);
-	_cleanup_free_ char *key = pw_xasprintf("tree-%s", id);
-	_cleanup_free_ char *tmpdir = pw_path_join(sdir, "tmp");
-	_cleanup_free_ char *treesdir = pw_path_join(sdir, "trees");
-	_cleanup_free_ char *tmpl = NULL, *stage = NULL;
-	char digest[PW_SHA256_HEX];
-	int lockfd = -1, tmpfd = -1, treesfd = -1, rootfd = -1, r;
-	const char *name = NULL;
-	uint64_t bytes = 0;
+	struct root_build b = { store, a, n, arch, id };
 
-	if (path)
-		*path = NULL;
-	*cached = true;
-	if (pw_store_has_tree(store, id))
-		goto found;
-	r = pw_store_lock(store, key, true, e);
-	if (r < 0)
-		return r;
-	lockfd = r;
-	if (pw_store_has_tree(store, id))
-		goto found;
-	*cached = false;
-	tmpfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	treesfd = open(treesdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tmpfd < 0 || treesfd < 0) {
-		r = pw_err_sys(e, errno, "could not open the store '%s'", sdir);
-		goto out;
-	}
-	/* Temp names start with the tree's lock key, so `store gc` leaves
-	 * them alone while we hold it and removes them if we are killed. */
-	tmpl = pw_xasprintf("%s/tree-%s.XXXXXX", tmpdir, id);
-	if (!mkdtemp(tmpl)) {
-		r = pw_err_sys(e, errno, "could not create a temp dir in '%s'", tmpdir);
-		goto out;
-	}
-	name = strrchr(tmpl, '/') + 1;
-	stage = pw_xasprintf("%s.stage", name);
-	rootfd = open_dir_at(tmpfd, name);
-	if (rootfd < 0) {
-		r = pw_err_sys(e, errno, "could not open '%s'", tmpl);
-		goto out;
-	}
-	r = unpack_all(store, tmpfd, stage, rootfd, a, n, e);
-	if (r < 0)
-		goto out;
-	r = pw_deb_fixups_apply(rootfd, arch, e);
-	if (r < 0)
-		goto out;
-	r = pw_make_readonly_at(tmpfd, name);
-	if (r < 0) {
-		pw_err_sys(e, -r, "could not make '%s' read-only", tmpl);
-		goto out;
-	}
-	r = pw_store_tree_digest_at(tmpfd, name, digest, &bytes, e);
-	if (r < 0)
-		goto out;
-	r = write_root_json(sdir, id, arch, a, n, digest, bytes, e);
-	if (r < 0)
-		goto out;
-	if (syncfs(rootfd) < 0 || fchmod(rootfd, 0755) < 0 ||
-	    renameat(tmpfd, name, treesfd, id) < 0) {
-		r = pw_err_sys(e, errno, "could not move the root into 'trees/%s' in '%s'", id,
-			       sdir);
-		goto out;
-	}
-	name = NULL;
-	if (fchmod(rootfd, 0555) < 0 || fsync(treesfd) < 0) {
-		r = pw_err_sys(e, errno, "could not seal 'trees/%s' in '%s'", id, sdir);
-		goto out;
-	}
-found:
-	if (path)
-		*path = pw_store_tree_path(store, id);
-	r = 0;
-out:
-	if (r < 0 && name)
-		pw_rm_rf_at(tmpfd, name);
-	pw_closep(&rootfd);
-	pw_closep(&tmpfd);
-	pw_closep(&treesfd);
-	pw_store_unlock(lockfd);
-	return r;
+	return pw_derived_tree_make(store, id, "debian-root", build_root, &b, path, cached, e);
 }
