@@ -167,3 +167,14 @@ int pw_parse_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return 0;
 }
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pw_sort_strings(char **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_strp);
+}

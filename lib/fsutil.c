@@ -217,3 +217,56 @@ int pw_make_readonly_at(int dirfd, const char *name)
 {
 	return ro_fd(dirfd, name, 0);
 }
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pw_list_dir_sorted(int fd, char ***names, size_t *n)
+{
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int r;
+
+	*names = NULL;
+	*n = 0;
+	if (dup < 0)
+		return -errno;
+	d = fdopendir(dup);
+	if (!d) {
+		r = -errno;
+		close(dup);
+		return r;
+	}
+	rewinddir(d);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = pw_xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = pw_xstrdup(de->d_name);
+	}
+	r = errno ? -errno : 0;
+	closedir(d);
+	if (r < 0) {
+		pw_free_names(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return r;
+	}
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return 0;
+}
+
+void pw_free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

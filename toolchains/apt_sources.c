@@ -279,11 +279,6 @@ static int read_one(const char *root, const char *rel, bool deb822, struct pw_ap
 	return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -332,7 +327,7 @@ int pw_apt_sources_read(const char *root, struct pw_apt_sources *out, struct pw_
 		closedir(d);
 	}
 	if (nnames)
-		qsort(names, nnames, sizeof(*names), cmp_str);
+		pw_sort_strings(names, nnames);
 	for (i = 0; i < nnames; i++) {
 		_cleanup_free_ char *rel = pw_xasprintf("etc/apt/sources.list.d/%s", names[i]);
 

@@ -29,11 +29,6 @@ static bool strv_has(char *const *v, size_t n, const char *s)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Add @s to the sorted, unique set @v. */
 static void strset_add(char ***v, size_t *n, const char *s)
 {
@@ -41,7 +36,7 @@ static void strset_add(char ***v, size_t *n, const char *s)
 		return;
 	*v = pw_xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = pw_xstrdup(s);
-	qsort(*v, *n, sizeof(**v), cmp_str);
+	pw_sort_strings(*v, *n);
 }
 
 static void strv_add(char ***v, size_t *n, const char *s)

@@ -173,11 +173,6 @@ int pw_cargo_lock_load(const char *path, struct pw_cargo_lock *out, struct pw_er
 	return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void pw_cargo_lock_vendor_key(const struct pw_cargo_lock *l, char hex[PW_SHA256_HEX])
 {
 	char **lines = pw_xcalloc(l->n ? l->n : 1, sizeof(*lines));
@@ -189,7 +184,7 @@ void pw_cargo_lock_vendor_key(const struct pw_cargo_lock *l, char hex[PW_SHA256_
 			lines[n++] = pw_xasprintf("%s %s %s\n", l->pkgs[i].name, l->pkgs[i].version,
 						  l->pkgs[i].checksum);
 	if (n > 1)
-		qsort(lines, n, sizeof(*lines), cmp_str);
+		pw_sort_strings(lines, n);
 	pw_buf_adds(&b, "cargo-vendor-v1\n");
 	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)

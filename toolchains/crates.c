@@ -23,11 +23,6 @@
 
 /* ---- .cargo-checksum.json ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Add every regular file under @dfd (path prefix @rel) to @files. */
 static int sum_dir(int dfd, const char *rel, json_t *files, int depth, struct pw_err *e)
 {
@@ -59,7 +54,7 @@ static int sum_dir(int dfd, const char *rel, json_t *files, int depth, struct pw
 	}
 	closedir(d);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_str);
+		pw_sort_strings(names, n);
 	for (i = 0; i < n && r == 0; i++) {
 		_cleanup_free_ char *path =
 		    pw_xasprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);

@@ -40,59 +40,7 @@ static bool is_usr_dir(const char *name)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
-/* The names in directory @fd, sorted (caller frees with free_names). */
-static int list_names(int fd, char ***out, size_t *nout)
-{
-	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	char **v = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	DIR *d;
-
-	*out = NULL;
-	*nout = 0;
-	if (dup_fd < 0)
-		return -errno;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		int err = errno;
-		close(dup_fd);
-		return -err;
-	}
-	rewinddir(d);
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		v = pw_xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = pw_xstrdup(de->d_name);
-	}
-	if (errno) {
-		int err = errno;
-		closedir(d);
-		while (n--)
-			free(v[n]);
-		free(v);
-		return -err;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
-static void free_names(char **v, size_t n)
-{
-	while (n--)
-		free(v[n]);
-	free(v);
-}
 
 static int open_dir_at(int dirfd, const char *name)
 {
@@ -114,7 +62,7 @@ static int merge_dir(int sfd, int dfd, const char *path, struct pw_err *e)
 	size_t n, i;
 	int r;
 
-	r = list_names(sfd, &names, &n);
+	r = pw_list_dir_sorted(sfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list '%s'", path);
 	for (i = 0; i < n && r == 0; i++) {
@@ -158,7 +106,7 @@ static int merge_dir(int sfd, int dfd, const char *path, struct pw_err *e)
 		if (renameat(sfd, nm, dfd, nm) < 0)
 			r = pw_err_sys(e, errno, "could not move '%s' into the root", sub);
 	}
-	free_names(names, n);
+	pw_free_names(names, n);
 	return r;
 }
 
@@ -168,7 +116,7 @@ int pw_deb_merge_into(int srcfd, int dstfd, struct pw_err *e)
 	size_t n, i;
 	int r;
 
-	r = list_names(srcfd, &names, &n);
+	r = pw_list_dir_sorted(srcfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list a staging directory");
 	for (i = 0; i < n && r == 0; i++) {
@@ -204,7 +152,7 @@ int pw_deb_merge_into(int srcfd, int dstfd, struct pw_err *e)
 				r = pw_err_sys(e, -r, "could not remove the staged '%s'", nm);
 		}
 	}
-	free_names(names, n);
+	pw_free_names(names, n);
 	if (r < 0)
 		return r;
 	return merge_dir(srcfd, dstfd, "", e);

@@ -17,7 +17,7 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 	size_t n = 0, i;
 	int r;
 
-	r = pw_store_list_dir(s->blobsfd, &names, &n);
+	r = pw_list_dir_sorted(s->blobsfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'blobs/sha256' in '%s'", s->dir);
 	for (i = 0; i < n && r == 0; i++) {
@@ -35,10 +35,10 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 		en.size = (uint64_t)st.st_size;
 		r = fn(ud, &en);
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	if (r != 0)
 		return r;
-	r = pw_store_list_dir(s->treesfd, &names, &n);
+	r = pw_list_dir_sorted(s->treesfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'trees' in '%s'", s->dir);
 	for (i = 0; i < n && r == 0; i++) {
@@ -56,7 +56,7 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 			en.opts_key = opts;
 		r = fn(ud, &en);
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	return r;
 }
 
@@ -192,7 +192,7 @@ int pw_store_clean(struct pw_store *s, unsigned *removed, struct pw_err *e)
 	unsigned count = 0;
 	int r;
 
-	r = pw_store_list_dir(s->tmpfd, &names, &n);
+	r = pw_list_dir_sorted(s->tmpfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'tmp' in '%s'", s->dir);
 	for (i = 0; i < n; i++) {
@@ -207,15 +207,15 @@ int pw_store_clean(struct pw_store *s, unsigned *removed, struct pw_err *e)
 		r = pw_rm_rf_at(s->tmpfd, names[i]);
 		pw_store_unlock(lockfd);
 		if (r < 0) {
-			pw_store_free_names(names, n);
+			pw_free_names(names, n);
 			return pw_err_sys(e, -r, "could not remove 'tmp/%s' in '%s'", names[i],
 					  s->dir);
 		}
 		count++;
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	/* Records without their tree (killed between the two renames). */
-	r = pw_store_list_dir(s->treesfd, &names, &n);
+	r = pw_list_dir_sorted(s->treesfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'trees' in '%s'", s->dir);
 	for (i = 0; i < n; i++) {
@@ -236,9 +236,9 @@ int pw_store_clean(struct pw_store *s, unsigned *removed, struct pw_err *e)
 			unlinkat(s->treesfd, names[i], 0);
 		pw_store_unlock(lockfd);
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	/* Lock files nobody holds: safe to remove (see pw_store_lock). */
-	r = pw_store_list_dir(s->locksfd, &names, &n);
+	r = pw_list_dir_sorted(s->locksfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list 'locks' in '%s'", s->dir);
 	for (i = 0; i < n; i++) {
@@ -248,7 +248,7 @@ int pw_store_clean(struct pw_store *s, unsigned *removed, struct pw_err *e)
 		unlinkat(s->locksfd, names[i], 0);
 		pw_store_unlock(lockfd);
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	if (removed)
 		*removed = count;
 	return 0;

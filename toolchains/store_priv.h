@@ -22,11 +22,6 @@ struct pw_store {
 #define SYNC_CHUNK (8u << 20)
 #define WBUF_SIZE (256u << 10)
 
-/* Names in the directory @fd (sorted, without . and ..), 0 or -errno.
- * Free with pw_store_free_names().  Does not consume @fd. */
-int pw_store_list_dir(int fd, char ***names, size_t *n);
-void pw_store_free_names(char **names, size_t n);
-
 /* Read trees/<id>.json leniently: fills en->blob and en->size when
  * present, *opts (caller frees, NULL when absent) and @digest ("" when
  * absent; PW_SHA256_HEX bytes). */

@@ -45,7 +45,7 @@ static int digest_dir(int dfd, struct pw_sha256 *h, uint64_t *bytes, int depth, 
 
 	if (depth > 256)
 		return pw_err_set(e, ELOOP, "tree deeper than 256 levels");
-	r = pw_store_list_dir(dfd, &names, &n);
+	r = pw_list_dir_sorted(dfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(e, -r, "could not list a tree directory");
 	for (i = 0; i < n && r == 0; i++) {
@@ -108,7 +108,7 @@ static int digest_dir(int dfd, struct pw_sha256 *h, uint64_t *bytes, int depth, 
 		}
 		pw_buf_release(&line);
 	}
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 	return r;
 }
 
@@ -143,12 +143,12 @@ static void remove_stale_tmp(struct pw_store *s, const char *key)
 	size_t klen = strlen(key), n = 0, i;
 	char **names = NULL;
 
-	if (pw_store_list_dir(s->tmpfd, &names, &n) < 0)
+	if (pw_list_dir_sorted(s->tmpfd, &names, &n) < 0)
 		return;
 	for (i = 0; i < n; i++)
 		if (!strncmp(names[i], key, klen) && names[i][klen] == '.')
 			pw_rm_rf_at(s->tmpfd, names[i]);
-	pw_store_free_names(names, n);
+	pw_free_names(names, n);
 }
 
 /* Write trees/<id>.json through a temp file under tmp/ (removed as stale

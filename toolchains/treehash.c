@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pinwheel/fsutil.h"
 #include "pinwheel/treehash.h"
 
 struct walk {
@@ -13,56 +14,6 @@ struct walk {
 	char path[PATH_MAX]; /* relative path of the directory being walked */
 };
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in the directory @fd (without . and ..).  Caller frees each
- * and the array.  Does not consume @fd. */
-static int list_sorted(int fd, char ***names, size_t *n)
-{
-	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-
-	*names = NULL;
-	*n = 0;
-	if (dup < 0)
-		return -errno;
-	d = fdopendir(dup);
-	if (!d) {
-		int r = -errno;
-		close(dup);
-		return r;
-	}
-	rewinddir(d);
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*names = pw_xrealloc(*names, cap * sizeof(**names));
-		}
-		(*names)[(*n)++] = pw_xstrdup(de->d_name);
-	}
-	if (errno) {
-		int r = -errno;
-		closedir(d);
-		for (size_t i = 0; i < *n; i++)
-			free((*names)[i]);
-		free(*names);
-		*names = NULL;
-		*n = 0;
-		return r;
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(*names, *n, sizeof(**names), cmp_name);
-	return 0;
-}
 
 static int hash_dir(struct walk *w, int dfd, int depth, unsigned char out[PW_SHA256_LEN]);
 
@@ -146,7 +97,7 @@ static int hash_dir(struct walk *w, int dfd, int depth, unsigned char out[PW_SHA
 	if (depth > PW_TREEHASH_MAX_DEPTH)
 		return pw_err_set(w->e, ELOOP, "'%s': tree deeper than %d levels", w->path,
 				  PW_TREEHASH_MAX_DEPTH);
-	r = list_sorted(dfd, &names, &n);
+	r = pw_list_dir_sorted(dfd, &names, &n);
 	if (r < 0)
 		return pw_err_sys(w->e, -r, "'%s': list", w->path[0] ? w->path : ".");
 	r = pw_sha256_init(&h);

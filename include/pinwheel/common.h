@@ -68,6 +68,9 @@ int pw_parse_size(const char *s, uint64_t *out);
 /* Parse a plain decimal unsigned integer (no sign, no suffix). */
 int pw_parse_u64(const char *s, uint64_t *out);
 
+/* Sort an array of C strings bytewise (strcmp order). */
+void pw_sort_strings(char **v, size_t n);
+
 /* Cleanup attributes (bubblewrap style). */
 static inline void pw_freep(void *p) { free(*(void **)p); }
 static inline void pw_closep(int *fd)

@@ -30,6 +30,11 @@ int pw_rm_rf(const char *path);
 /* Recursively chmod a tree read-only (dirs 0555, files a-w), never following
  * symlinks. */
 int pw_make_readonly_at(int dirfd, const char *name);
+/* The names in the directory @fd, without "." and "..", sorted bytewise
+ * (strcmp).  Does not consume @fd.  On success the caller frees with
+ * pw_free_names(); on error nothing is left allocated. */
+int pw_list_dir_sorted(int fd, char ***names, size_t *n);
+void pw_free_names(char **names, size_t n);
 /* Join two path parts with exactly one slash. Caller frees. */
 char *pw_path_join(const char *a, const char *b);
 
