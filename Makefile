@@ -17,6 +17,10 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wvla -Wwrite-strings -Wformat=2 -Wno-format-nonliteral
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The binary does not link libcurl, libarchive and libcrypto: lib/libload.c
+# opens them on first use (see include/pinwheel/libload.h for why).
+BIN_PKGS = jansson libseccomp libelf
+BIN_LIBS = $(shell pkg-config --libs $(BIN_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
 	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
@@ -53,7 +57,7 @@ pinwheel: $(BUILD)/pinwheel
 
 $(BUILD)/pinwheel: $(MAIN_OBJ) $(LIBPW)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBPW) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBPW) $(BIN_LIBS)
 
 $(LIBPW): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)

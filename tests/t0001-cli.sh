@@ -2,7 +2,7 @@
 # The CLI contract: every command exists, --help is true, unknown input is a
 # usage error (exit 2) naming what was wrong.
 . "$SRCDIR/tests/lib.sh"
-plan 25
+plan 26
 
 run_pw 0 "--version exits 0" --version
 like "$OUT" '^pinwheel [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
@@ -41,3 +41,7 @@ run_pw 0 "-h works like --help" -h
 like "$OUT" '^usage: pinwheel' "-h prints the usage"
 run_pw 0 "help after the command's options works" store ls --help
 like "$OUT" "^usage: pinwheel store" "store ... --help prints the store usage"
+# Start-up cost: libcurl, libarchive and libcrypto are opened on first use
+# (lib/libload.c), so `pinwheel run` and `--version` do not pay for them.
+is "$(ldd "$PINWHEEL" | grep -cE 'libcurl|libarchive|libcrypto|libgnutls|libicu')" 0 \
+	"the binary links none of libcurl, libarchive, libcrypto (and their dependencies)"
