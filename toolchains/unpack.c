@@ -11,7 +11,8 @@
  *              member of the outer ar, read through callbacks: no temp
  *              file) and hands the decompressed tar stream through a
  *              bounded queue to the calling thread, which parses tar
- *              headers and writes the tree.
+ *              headers and writes the tree.  A top-level .tar.xz is
+ *              decoded with liblzma's multi-threaded decoder instead.
  *
  * Writing: every entry is created with openat/mkdirat/symlinkat/linkat
  * relative to a directory fd obtained by walking the entry's parent
@@ -32,6 +33,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <lzma.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -92,9 +94,10 @@ static int src_init(struct src *s, int fd, struct pw_err *e)
 	return 0;
 }
 
-static la_ssize_t src_read(struct archive *a, void *p, const void **buf)
+/* The next bytes of the archive: the read-ahead first, then read(2).
+ * Returns the length (0 at the end) or -1 with errno. */
+static ssize_t src_next(struct src *s, const void **buf)
 {
-	struct src *s = p;
 	ssize_t n;
 
 	*buf = s->buf;
@@ -105,11 +108,17 @@ static la_ssize_t src_read(struct archive *a, void *p, const void **buf)
 		return n;
 	}
 	n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
-	if (n < 0) {
+	if (n > 0)
+		s->pos += n;
+	return n;
+}
+
+static la_ssize_t src_read(struct archive *a, void *p, const void **buf)
+{
+	ssize_t n = src_next(p, buf);
+
+	if (n < 0)
 		archive_set_error(a, errno, "cannot read the archive: %s", strerror(errno));
-		return -1;
-	}
-	s->pos += n;
 	return n;
 }
 
@@ -228,7 +237,7 @@ struct pipeq {
 	struct pw_err perr;
 	/* producer's input */
 	struct src *src;
-	bool deb;
+	bool deb, xz;
 };
 
 static la_ssize_t member_read(struct archive *a, void *p, const void **buf)
@@ -297,13 +306,99 @@ static ssize_t fill_slot(struct pipeq *q, struct archive *raw, unsigned char *p)
 	return (ssize_t)got;
 }
 
+/* xz without libarchive: liblzma's multi-threaded decoder decodes the
+ * blocks of a multi-block file (what `xz -T` writes) on several cores,
+ * which libarchive's single-threaded xz filter cannot; a single-block file
+ * decodes as fast as before.  Concatenated streams are read like xz -d. */
+struct xzdec {
+	lzma_stream zs;
+	lzma_action action;
+	bool done;
+};
+
+static int xz_start(struct pipeq *q, struct xzdec *x)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	lzma_mt mt = {
+	    .flags = LZMA_CONCATENATED,
+	    .threads = (uint32_t)(ncpu < 1   ? 1
+				  : ncpu > 8 ? 8
+					     : ncpu),
+	    .memlimit_threading = 256u << 20, /* past it: one thread */
+	    .memlimit_stop = UINT64_MAX,
+	};
+
+	x->action = LZMA_RUN;
+	x->done = false;
+	if (lzma_stream_decoder_mt(&x->zs, &mt) != LZMA_OK)
+		return pw_err_set(&q->perr, ENOMEM, "cannot start the xz decoder");
+	return 0;
+}
+
+static const char *xz_msg(lzma_ret ret)
+{
+	switch (ret) {
+	case LZMA_MEM_ERROR:
+		return "out of memory";
+	case LZMA_FORMAT_ERROR:
+		return "not xz data";
+	case LZMA_OPTIONS_ERROR:
+		return "unsupported xz options";
+	case LZMA_DATA_ERROR:
+		return "xz data is corrupt";
+	case LZMA_BUF_ERROR:
+		return "xz data is truncated";
+	default:
+		return "xz decoder error";
+	}
+}
+
+static ssize_t fill_slot_xz(struct pipeq *q, struct xzdec *x, unsigned char *p)
+{
+	x->zs.next_out = p;
+	x->zs.avail_out = Q_SLOT_SIZE;
+	while (x->zs.avail_out > 0 && !x->done) {
+		lzma_ret ret;
+
+		if (x->zs.avail_in == 0 && x->action == LZMA_RUN) {
+			const void *buf;
+			ssize_t n = src_next(q->src, &buf);
+
+			if (n < 0) {
+				pw_err_sys(&q->perr, errno, "cannot read the archive");
+				return -1;
+			}
+			if (n == 0)
+				x->action = LZMA_FINISH;
+			x->zs.next_in = buf;
+			x->zs.avail_in = (size_t)n;
+		}
+		ret = lzma_code(&x->zs, x->action);
+		if (ret == LZMA_STREAM_END) {
+			x->done = true;
+		} else if (ret != LZMA_OK) {
+			pw_err_set(&q->perr, EBADMSG, "corrupt archive: %s", xz_msg(ret));
+			return -1;
+		}
+	}
+	return (ssize_t)(Q_SLOT_SIZE - x->zs.avail_out);
+}
+
 static void *producer_main(void *arg)
 {
 	struct pipeq *q = arg;
-	struct archive *outer = NULL, *raw = archive_read_new();
+	struct archive *outer = NULL, *raw = NULL;
 	struct archive_entry *ent;
+	struct xzdec x = {.zs = LZMA_STREAM_INIT};
 	int r = 0;
 
+	if (q->xz) {
+		r = xz_start(q, &x);
+		if (r < 0)
+			goto out;
+		goto run;
+	}
+	raw = archive_read_new();
 	if (!raw || !add_filters(raw) || archive_read_support_format_raw(raw) != ARCHIVE_OK) {
 		r = pw_err_set(&q->perr, ENOTSUP,
 			       "libarchive lacks built-in gzip, xz, zstd or bzip2 support");
@@ -326,6 +421,7 @@ static void *producer_main(void *arg)
 		r = pw_err_set(&q->perr, EBADMSG, "corrupt archive: %s", la_msg(raw));
 		goto out;
 	}
+run:
 	for (;;) {
 		unsigned tail;
 		ssize_t n;
@@ -340,9 +436,9 @@ static void *producer_main(void *arg)
 		}
 		pthread_mutex_unlock(&q->mu);
 		/* slot[tail] is ours until count covers it */
-		n = fill_slot(q, raw, q->slot[tail]);
+		n = q->xz ? fill_slot_xz(q, &x, q->slot[tail]) : fill_slot(q, raw, q->slot[tail]);
 		if (n < 0) {
-			r = -EBADMSG;
+			r = -q->perr.code;
 			break;
 		}
 		pthread_mutex_lock(&q->mu);
@@ -364,6 +460,7 @@ out:
 	q->eof = true;
 	pthread_cond_signal(&q->can_get);
 	pthread_mutex_unlock(&q->mu);
+	lzma_end(&x.zs);
 	if (raw)
 		archive_read_free(raw);
 	if (outer)
@@ -398,7 +495,7 @@ static la_ssize_t queue_read(struct archive *a, void *p, const void **buf)
 	return n;
 }
 
-static void queue_init(struct pipeq *q, struct src *s, bool deb)
+static void queue_init(struct pipeq *q, struct src *s, bool deb, bool xz)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
@@ -408,6 +505,7 @@ static void queue_init(struct pipeq *q, struct src *s, bool deb)
 		q->slot[i] = pw_xmalloc(Q_SLOT_SIZE);
 	q->src = s;
 	q->deb = deb;
+	q->xz = xz;
 }
 
 static void queue_stop(struct pipeq *q)
@@ -1028,7 +1126,12 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 			goto out;
 		}
 	} else {
-		queue_init(&q, &s, kind == KIND_DEB);
+		queue_init(&q, &s, kind == KIND_DEB,
+			   kind == KIND_TAR && s.pre >= 6 &&
+			       !memcmp(s.buf,
+				       "\xfd"
+				       "7zXZ\0",
+				       6));
 		pr = pthread_create(&th, NULL, producer_main, &q);
 		if (pr != 0) {
 			queue_release(&q);
