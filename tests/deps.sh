@@ -2,7 +2,7 @@
 # Install the Debian packages the build, the tests and the demo need, when
 # they are missing.  As root: apt-get.  Otherwise: print the command.
 set -u
-PKGS="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libjansson-dev
+PKGS="build-essential pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libjansson-dev
 libseccomp-dev libelf-dev libssl-dev libcmocka-dev clang libclang-rt-14-dev
 python3 util-linux passwd iproute2 xz-utils zstd bzip2 gzip git python3-jsonschema openssl
 gpg gpg-agent gpgv debian-archive-keyring

@@ -11,7 +11,7 @@ U="$SRCDIR/$BUILD/tests/helpers/pw-unpack"
 for c in python3 tar gzip xz zstd bzip2; do
 	command -v $c >/dev/null || skip_all "$c missing"
 done
-plan 39
+plan 41
 
 # A tree with the usual suspects.
 S="$T/src/pkg-1.0"
@@ -41,7 +41,9 @@ xz -c "$T/a.tar" >"$T/a.tar.xz"
 zstd -q -c "$T/a.tar" >"$T/a.tar.zst"
 bzip2 -c "$T/a.tar" >"$T/a.tar.bz2"
 
-for f in a.tar a.tar.gz a.tar.xz a.tar.zst a.tar.bz2; do
+# several xz blocks: decoded by liblzma's multi-threaded decoder
+xz -T2 --block-size=65536 -c "$T/a.tar" >"$T/a.mt.tar.xz"
+for f in a.tar a.tar.gz a.tar.xz a.mt.tar.xz a.tar.zst a.tar.bz2; do
 	run_cmd 0 "$f unpacks" "$U" "$T/$f" "$T/out-$f"
 	is "$(listing "$T/out-$f")" "$(listing "$T/ref")" "$f: same tree as tar -xf (content, types, mtimes, links)"
 done
@@ -69,7 +71,7 @@ ok $? "a sparse tar member unpacks to the same bytes"
 # corrupt and oversized input
 head -c 200000 "$T/a.tar.xz" >"$T/trunc.tar.xz"
 run_cmd 1 "a truncated tar.xz is refused" "$U" "$T/trunc.tar.xz" "$T/trunc"
-like "$ERR" "^error EBADMSG: (corrupt archive|entry '[^']*': corrupt data)" "as corrupt"
+is "$ERR" "error EBADMSG: corrupt archive: xz data is truncated" "as truncated"
 
 # .crate: a tar.gz with one top directory, --strip 1
 run_cmd 0 ".crate with --strip 1" "$U" "$T/a.tar.gz" "$T/crate" --strip 1

@@ -1,4 +1,7 @@
-/* unpack.c - safe extraction with libarchive (contract in unpack.h).
+/* unpack.c - safe extraction with libarchive (contract in unpack.h): the
+ * format choice and the writer.  The input side (fd reading, the
+ * decompression thread and its queue) is in unpack_input.c, the pure path
+ * checks in unpack_path.c.
  *
  * Shape: the archive's first bytes choose the path.
  *   zip        libarchive's seekable zip reader on the fd (so the central
@@ -11,7 +14,8 @@
  *              member of the outer ar, read through callbacks: no temp
  *              file) and hands the decompressed tar stream through a
  *              bounded queue to the calling thread, which parses tar
- *              headers and writes the tree.
+ *              headers and writes the tree.  A top-level .tar.xz is
+ *              decoded with liblzma's multi-threaded decoder instead.
  *
  * Writing: every entry is created with openat/mkdirat/symlinkat/linkat
  * relative to a directory fd obtained by walking the entry's parent
@@ -34,398 +38,13 @@
 #include <locale.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "pinwheel/fsutil.h"
 #include "pinwheel/unpack.h"
+#include "unpack_input.h"
 
-#define SRC_BUF_SIZE (256u << 10) /* read(2) size on the archive fd */
-#ifndef Q_SLOTS
-#define Q_SLOTS 8 /* queue depth between the threads */
-#endif
-#ifndef Q_SLOT_SIZE
-#define Q_SLOT_SIZE (512u << 10) /* bytes of decompressed tar per slot */
-#endif
 #define WALK_CACHE 64 /* cached directory fds (depth) */
 #define QNAME 200     /* bytes of an entry name in a message */
-
-/* ---------------------------------------------------------------- input */
-
-/* The archive bytes from an fd, with the first bytes read ahead so the
- * format can be chosen without seeking (the fd may be a pipe). */
-struct src {
-	int fd;
-	bool seekable; /* a regular file: offsets below are base-relative */
-	off_t base;
-	int64_t pos; /* logical offset of the next byte handed out */
-	size_t pre;  /* read-ahead bytes at buf[0] not yet handed out */
-	unsigned char *buf;
-};
-
-static int src_init(struct src *s, int fd, struct pw_err *e)
-{
-	struct stat st;
-	ssize_t n;
-
-	s->fd = fd;
-	s->pos = 0;
-	s->pre = 0;
-	s->buf = pw_xmalloc(SRC_BUF_SIZE);
-	if (fstat(fd, &st) < 0)
-		return pw_err_sys(e, errno, "cannot stat the archive");
-	s->base = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
-	s->seekable = s->base >= 0;
-	/* Read-ahead matters when the blob is not in the page cache; the
-	 * advice is only a hint, so its failure is not an error. */
-	if (s->seekable)
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	/* Read ahead until the magic numbers we look at (8 bytes) are in. */
-	while (s->pre < 8) {
-		n = PW_TEMP_FAILURE_RETRY(read(fd, s->buf + s->pre, SRC_BUF_SIZE - s->pre));
-		if (n < 0)
-			return pw_err_sys(e, errno, "cannot read the archive");
-		if (n == 0)
-			break;
-		s->pre += (size_t)n;
-	}
-	return 0;
-}
-
-static la_ssize_t src_read(struct archive *a, void *p, const void **buf)
-{
-	struct src *s = p;
-	ssize_t n;
-
-	*buf = s->buf;
-	if (s->pre) {
-		n = (ssize_t)s->pre;
-		s->pre = 0;
-		s->pos += n;
-		return n;
-	}
-	n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
-	if (n < 0) {
-		archive_set_error(a, errno, "cannot read the archive: %s", strerror(errno));
-		return -1;
-	}
-	s->pos += n;
-	return n;
-}
-
-static la_int64_t src_seek(struct archive *a, void *p, la_int64_t off, int whence)
-{
-	struct src *s = p;
-	struct stat st;
-	int64_t to;
-
-	switch (whence) {
-	case SEEK_SET:
-		to = off;
-		break;
-	case SEEK_CUR:
-		to = s->pos + off;
-		break;
-	default:
-		if (fstat(s->fd, &st) < 0) {
-			archive_set_error(a, errno, "cannot stat the archive");
-			return ARCHIVE_FATAL;
-		}
-		to = (int64_t)st.st_size - s->base + off;
-		break;
-	}
-	if (to < 0 || lseek(s->fd, s->base + to, SEEK_SET) < 0) {
-		archive_set_error(a, EINVAL, "bad seek in the archive");
-		return ARCHIVE_FATAL;
-	}
-	s->pre = 0;
-	s->pos = to;
-	return to;
-}
-
-/* A zip read from a pipe: the streaming zip reader only sees the local
- * headers, which lack the Unix modes (symlinks would come out as files), so
- * copy it into an anonymous memory file (at most @max bytes) and read that
- * with the seekable reader.  *mfd receives the new fd (caller closes). */
-static int src_spool(struct src *s, uint64_t max, int *mfd, struct pw_err *e)
-{
-	uint64_t total = s->pre;
-	ssize_t n = (ssize_t)s->pre;
-	int fd, r = 0;
-
-	fd = memfd_create("pinwheel-zip", MFD_CLOEXEC);
-	if (fd < 0)
-		return pw_err_sys(e, errno, "cannot create a memory file for the zip");
-	/* s->buf holds n bytes (first the read-ahead), total so far */
-	while (n > 0) {
-		if (total > max) {
-			r = pw_err_set(e, EFBIG, "zip archive on a pipe larger than %llu bytes",
-				       (unsigned long long)max);
-			break;
-		}
-		r = pw_write_all(fd, s->buf, (size_t)n);
-		if (r < 0) {
-			r = pw_err_sys(e, -r, "cannot write the memory file for the zip");
-			break;
-		}
-		n = PW_TEMP_FAILURE_RETRY(read(s->fd, s->buf, SRC_BUF_SIZE));
-		if (n < 0) {
-			r = pw_err_sys(e, errno, "cannot read the archive");
-			break;
-		}
-		total += (uint64_t)n;
-	}
-	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
-		r = pw_err_sys(e, errno, "cannot rewind the memory file");
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	s->fd = *mfd = fd;
-	s->base = 0;
-	s->pos = 0;
-	s->pre = 0;
-	s->seekable = true;
-	return 0;
-}
-
-static int src_open(struct archive *a, struct src *s, bool seek)
-{
-	archive_read_set_callback_data(a, s);
-	archive_read_set_read_callback(a, src_read);
-	if (seek && s->seekable)
-		archive_read_set_seek_callback(a, src_seek);
-	return archive_read_open1(a);
-}
-
-/* Only in-process decompressors; ARCHIVE_WARN means "will run a program". */
-static bool add_filters(struct archive *a)
-{
-	return archive_read_support_filter_gzip(a) == ARCHIVE_OK &&
-	       archive_read_support_filter_xz(a) == ARCHIVE_OK &&
-	       archive_read_support_filter_zstd(a) == ARCHIVE_OK &&
-	       archive_read_support_filter_bzip2(a) == ARCHIVE_OK;
-}
-
-static const char *la_msg(struct archive *a)
-{
-	const char *m = archive_error_string(a);
-
-	return m ? m : "unknown libarchive error";
-}
-
-/* ------------------------------------------- producer thread and queue */
-
-struct pipeq {
-	pthread_mutex_t mu;
-	pthread_cond_t can_put, can_get;
-	unsigned char *slot[Q_SLOTS];
-	size_t len[Q_SLOTS];
-	unsigned head, count; /* ring of filled slots */
-	bool held;	      /* slot[head] is lent to the tar reader */
-	bool eof, stop;
-	int err; /* producer's -errno, detail in perr */
-	struct pw_err perr;
-	/* producer's input */
-	struct src *src;
-	bool deb;
-};
-
-static la_ssize_t member_read(struct archive *a, void *p, const void **buf)
-{
-	struct archive *outer = p;
-	size_t size;
-	la_int64_t off;
-	int r = archive_read_data_block(outer, buf, &size, &off);
-
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r != ARCHIVE_OK) {
-		archive_set_error(a, EBADMSG, "%s", la_msg(outer));
-		return -1;
-	}
-	return (la_ssize_t)size;
-}
-
-/* For a .deb: position @outer on the data.tar.* member and open @inner on
- * its bytes. */
-static int open_deb_member(struct pipeq *q, struct archive *outer, struct archive *inner)
-{
-	struct archive_entry *ent;
-	const char *name;
-	int r;
-
-	if (archive_read_support_format_ar(outer) != ARCHIVE_OK ||
-	    src_open(outer, q->src, false) != ARCHIVE_OK)
-		return pw_err_set(&q->perr, EBADMSG, "corrupt .deb: %s", la_msg(outer));
-	for (;;) {
-		r = archive_read_next_header(outer, &ent);
-		if (r == ARCHIVE_EOF)
-			return pw_err_set(&q->perr, EBADMSG,
-					  "ar archive without a 'data.tar' member (not a .deb)");
-		if (r < ARCHIVE_WARN)
-			return pw_err_set(&q->perr, EBADMSG, "corrupt .deb: %s", la_msg(outer));
-		name = archive_entry_pathname(ent);
-		if (name && (!strcmp(name, "data.tar") || !strncmp(name, "data.tar.", 9)))
-			break;
-	}
-	archive_read_set_callback_data(inner, outer);
-	archive_read_set_read_callback(inner, member_read);
-	if (archive_read_open1(inner) != ARCHIVE_OK)
-		return pw_err_set(&q->perr, EBADMSG, "corrupt .deb member '%s': %s", name,
-				  la_msg(inner));
-	return 0;
-}
-
-/* Fill one slot with up to Q_SLOT_SIZE decompressed bytes; returns the
- * length, or -1 with the error in q->perr. */
-static ssize_t fill_slot(struct pipeq *q, struct archive *raw, unsigned char *p)
-{
-	size_t got = 0;
-
-	while (got < Q_SLOT_SIZE) {
-		la_ssize_t n = archive_read_data(raw, p + got, Q_SLOT_SIZE - got);
-
-		if (n < 0) {
-			pw_err_set(&q->perr, EBADMSG, "corrupt archive: %s", la_msg(raw));
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static void *producer_main(void *arg)
-{
-	struct pipeq *q = arg;
-	struct archive *outer = NULL, *raw = archive_read_new();
-	struct archive_entry *ent;
-	int r = 0;
-
-	if (!raw || !add_filters(raw) || archive_read_support_format_raw(raw) != ARCHIVE_OK) {
-		r = pw_err_set(&q->perr, ENOTSUP,
-			       "libarchive lacks built-in gzip, xz, zstd or bzip2 support");
-		goto out;
-	}
-	if (q->deb) {
-		outer = archive_read_new();
-		if (!outer) {
-			r = pw_err_set(&q->perr, ENOMEM, "out of memory");
-			goto out;
-		}
-		r = open_deb_member(q, outer, raw);
-		if (r < 0)
-			goto out;
-	} else if (src_open(raw, q->src, false) != ARCHIVE_OK) {
-		r = pw_err_set(&q->perr, EBADMSG, "corrupt archive: %s", la_msg(raw));
-		goto out;
-	}
-	if (archive_read_next_header(raw, &ent) < ARCHIVE_WARN) {
-		r = pw_err_set(&q->perr, EBADMSG, "corrupt archive: %s", la_msg(raw));
-		goto out;
-	}
-	for (;;) {
-		unsigned tail;
-		ssize_t n;
-
-		pthread_mutex_lock(&q->mu);
-		while (q->count == Q_SLOTS && !q->stop)
-			pthread_cond_wait(&q->can_put, &q->mu);
-		tail = (q->head + q->count) % Q_SLOTS;
-		if (q->stop) {
-			pthread_mutex_unlock(&q->mu);
-			break;
-		}
-		pthread_mutex_unlock(&q->mu);
-		/* slot[tail] is ours until count covers it */
-		n = fill_slot(q, raw, q->slot[tail]);
-		if (n < 0) {
-			r = -EBADMSG;
-			break;
-		}
-		pthread_mutex_lock(&q->mu);
-		if (n > 0) {
-			q->len[tail] = (size_t)n;
-			q->count++;
-		} else {
-			q->eof = true;
-		}
-		pthread_cond_signal(&q->can_get);
-		pthread_mutex_unlock(&q->mu);
-		if (n == 0)
-			break;
-	}
-out:
-	pthread_mutex_lock(&q->mu);
-	if (r < 0)
-		q->err = r;
-	q->eof = true;
-	pthread_cond_signal(&q->can_get);
-	pthread_mutex_unlock(&q->mu);
-	if (raw)
-		archive_read_free(raw);
-	if (outer)
-		archive_read_free(outer);
-	return NULL;
-}
-
-/* The tar reader's read callback: return the slot it held, take the next. */
-static la_ssize_t queue_read(struct archive *a, void *p, const void **buf)
-{
-	struct pipeq *q = p;
-	la_ssize_t n = 0;
-
-	pthread_mutex_lock(&q->mu);
-	if (q->held) {
-		q->head = (q->head + 1) % Q_SLOTS;
-		q->count--;
-		q->held = false;
-		pthread_cond_signal(&q->can_put);
-	}
-	while (q->count == 0 && !q->eof)
-		pthread_cond_wait(&q->can_get, &q->mu);
-	if (q->count > 0) {
-		q->held = true;
-		*buf = q->slot[q->head];
-		n = (la_ssize_t)q->len[q->head];
-	} else if (q->err) {
-		archive_set_error(a, -q->err, "%s", q->perr.msg);
-		n = -1;
-	}
-	pthread_mutex_unlock(&q->mu);
-	return n;
-}
-
-static void queue_init(struct pipeq *q, struct src *s, bool deb)
-{
-	memset(q, 0, sizeof(*q));
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->can_put, NULL);
-	pthread_cond_init(&q->can_get, NULL);
-	for (unsigned i = 0; i < Q_SLOTS; i++)
-		q->slot[i] = pw_xmalloc(Q_SLOT_SIZE);
-	q->src = s;
-	q->deb = deb;
-}
-
-static void queue_stop(struct pipeq *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->stop = true;
-	pthread_cond_broadcast(&q->can_put);
-	pthread_mutex_unlock(&q->mu);
-}
-
-static void queue_release(struct pipeq *q)
-{
-	for (unsigned i = 0; i < Q_SLOTS; i++)
-		free(q->slot[i]);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->can_put);
-	pthread_cond_destroy(&q->can_get);
-}
 
 /* --------------------------------------------------------------- writer */
 
@@ -655,7 +274,7 @@ static int write_data(struct writer *w, struct archive *a, int fd)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK)
-			return ent_err(w, EBADMSG, "corrupt data: %s", la_msg(a));
+			return ent_err(w, EBADMSG, "corrupt data: %s", pw_unpack_la_msg(a));
 		if (off < 0 || (uint64_t)off + len < (uint64_t)off)
 			return ent_err(w, EBADMSG, "corrupt data: bad block offset");
 		if ((uint64_t)off + len > size) {
@@ -931,9 +550,10 @@ static int extract_all(struct writer *w, struct archive *a)
 				return pw_err_set(w->e, ENOMEM, "out of memory");
 			if (w->nentries == 0)
 				return pw_err_set(w->e, EBADMSG,
-						  "not a tar, zip or .deb archive: %s", la_msg(a));
+						  "not a tar, zip or .deb archive: %s",
+						  pw_unpack_la_msg(a));
 			return pw_err_set(w->e, EBADMSG, "corrupt archive after entry '%s': %s",
-					  w->qname, la_msg(a));
+					  w->qname, pw_unpack_la_msg(a));
 		}
 		r = put_entry(w, a);
 		if (r < 0)
@@ -951,7 +571,7 @@ static void writer_release(struct writer *w)
 
 enum kind { KIND_TAR, KIND_ZIP, KIND_DEB };
 
-static enum kind sniff(const struct src *s)
+static enum kind sniff(const struct pw_unpack_src *s)
 {
 	if (s->pre >= 4 && s->buf[0] == 'P' && s->buf[1] == 'K' &&
 	    ((s->buf[2] == 3 && s->buf[3] == 4) || (s->buf[2] == 5 && s->buf[3] == 6)))
@@ -967,8 +587,8 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	struct pw_err why = PW_ERR_INIT;
 	char subdir[PW_UNPACK_PATH_MAX + 1];
 	struct writer w;
-	struct src s = {.fd = -1, .buf = NULL};
-	struct pipeq q;
+	struct pw_unpack_src s = {.fd = -1, .buf = NULL};
+	struct pw_unpack_pipe q;
 	struct archive *a = NULL;
 	pthread_t th;
 	bool threaded = false;
@@ -1000,7 +620,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	 * UTF-8 LC_CTYPE for this thread alone makes that an identity.  (The
 	 * tar reader keeps pax UTF-8 names as they are; the conversion costs
 	 * time there, so it is left alone.) */
-	r = src_init(&s, archive_fd, e);
+	r = pw_unpack_src_init(&s, archive_fd, e);
 	if (r < 0)
 		goto out;
 	kind = sniff(&s);
@@ -1018,29 +638,35 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 	}
 	if (kind == KIND_ZIP) {
 		if (!s.seekable) {
-			r = src_spool(&s, w.max_bytes, &spool_fd, e);
+			r = pw_unpack_src_spool(&s, w.max_bytes, &spool_fd, e);
 			if (r < 0)
 				goto out;
 		}
 		pr = archive_read_support_format_zip_seekable(a);
-		if (pr != ARCHIVE_OK || src_open(a, &s, true) != ARCHIVE_OK) {
-			r = pw_err_set(e, EBADMSG, "corrupt zip archive: %s", la_msg(a));
+		if (pr != ARCHIVE_OK || pw_unpack_src_open(a, &s, true) != ARCHIVE_OK) {
+			r = pw_err_set(e, EBADMSG, "corrupt zip archive: %s", pw_unpack_la_msg(a));
 			goto out;
 		}
 	} else {
-		queue_init(&q, &s, kind == KIND_DEB);
-		pr = pthread_create(&th, NULL, producer_main, &q);
+		pw_unpack_pipe_init(&q, &s, kind == KIND_DEB,
+				    kind == KIND_TAR && s.pre >= 6 &&
+					!memcmp(s.buf,
+						"\xfd"
+						"7zXZ\0",
+						6));
+		pr = pthread_create(&th, NULL, pw_unpack_pipe_main, &q);
 		if (pr != 0) {
-			queue_release(&q);
+			pw_unpack_pipe_release(&q);
 			r = pw_err_sys(e, pr, "cannot start the decompression thread");
 			goto out;
 		}
 		threaded = true;
 		archive_read_support_format_tar(a);
 		archive_read_set_callback_data(a, &q);
-		archive_read_set_read_callback(a, queue_read);
+		archive_read_set_read_callback(a, pw_unpack_pipe_read);
 		if (archive_read_open1(a) != ARCHIVE_OK) {
-			r = pw_err_set(e, EBADMSG, "not a tar, zip or .deb archive: %s", la_msg(a));
+			r = pw_err_set(e, EBADMSG, "not a tar, zip or .deb archive: %s",
+				       pw_unpack_la_msg(a));
 			goto out;
 		}
 	}
@@ -1051,7 +677,7 @@ int pw_unpack_fd(int archive_fd, int dest_dirfd, const struct pw_unpack_opts *op
 		r = apply_fixes(&w);
 out:
 	if (threaded) {
-		queue_stop(&q);
+		pw_unpack_pipe_stop(&q);
 		pthread_join(th, NULL);
 		/* The producer's own error explains a tar reader failure best. */
 		if (r == -EBADMSG && q.err < 0) {
@@ -1059,7 +685,7 @@ out:
 			if (e)
 				*e = q.perr;
 		}
-		queue_release(&q);
+		pw_unpack_pipe_release(&q);
 	}
 	if (a)
 		archive_read_free(a);

@@ -14,13 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-static char canary[64];
-
-static void remove_canary(void)
-{
-	pw_rm_rf(canary);
-}
-
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -40,20 +33,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct pw_unpack_opts o = {.max_entries = 1000, .max_bytes = 4 << 20};
 	struct pw_err e = PW_ERR_INIT;
+	char canary[32];
 	int afd, dfd;
 
 	if (size > (1u << 20))
 		return 0;
-	if (!canary[0]) {
-		strcpy(canary, "/tmp/pwfuzz.XXXXXX");
-		if (!mkdtemp(canary))
-			abort();
-		atexit(remove_canary);
-	}
+	/* a fresh canary parent per input (libFuzzer may _Exit without
+	 * running atexit handlers, so nothing is left for later) */
+	strcpy(canary, "/tmp/pwfuzz.XXXXXX");
+	if (!mkdtemp(canary))
+		abort();
 	afd = memfd_create("archive", MFD_CLOEXEC);
 	if (afd < 0 || pw_write_all(afd, data, size) < 0 || lseek(afd, 0, SEEK_SET) < 0)
-		abort();
-	if (mkdirat(AT_FDCWD, canary, 0700) < 0 && errno != EEXIST)
 		abort();
 	dfd = open(canary, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || mkdirat(dfd, "d", 0700) < 0)
@@ -70,6 +61,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (pw_rm_rf_at(dfd, "d") < 0)
 		abort();
 	close(dfd);
+	if (rmdir(canary) < 0)
+		abort();
 	close(afd);
 	return 0;
 }
