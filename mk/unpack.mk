@@ -5,3 +5,4 @@ TEST_HELPERS += tests/helpers/pw-unpack.c
 FUZZ_TARGETS += tests/fuzz/fuzz_unpack_path.c tests/fuzz/fuzz_unpack.c
 # liblzma directly, for multi-threaded xz decoding (see toolchains/unpack.c).
 PKGS += liblzma
+BIN_PKGS += liblzma
