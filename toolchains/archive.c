@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "pinwheel/artifact.h"
+#include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/store.h"
 
@@ -69,6 +70,7 @@ static int download(const char *field, const char *url, int fd, uint64_t cap,
 		    char hex[PW_SHA256_HEX], uint64_t *size, struct pw_err *e)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct pw_fetch_opts fo;
 	struct dl d = {fd, {NULL}, 0, cap, 0};
 	CURLcode cc;
 	CURL *c;
@@ -84,20 +86,12 @@ static int download(const char *field, const char *url, int fd, uint64_t cap,
 		pw_sha256_release(&d.h);
 		return pw_err_set(e, EIO, "%s: libcurl would not start", field);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	pw_fetch_opts_init(&fo);
+	pw_fetch_setup_easy(c, url, &fo);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "pinwheel/debian.h"
+#include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 
 extern char **environ;
@@ -319,6 +320,7 @@ int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct get g = {out, false};
+	struct pw_fetch_opts fo;
 	CURL *c = curl_easy_init();
 	CURLcode cr;
 	long code = 0;
@@ -327,19 +329,11 @@ int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct
 	if (!c)
 		return pw_err_set(e, ENOMEM, "could not start libcurl");
 	pw_buf_reset(out);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	pw_fetch_opts_init(&fo);
+	pw_fetch_setup_easy(c, url, &fo);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
 	cr = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);

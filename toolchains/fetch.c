@@ -209,6 +209,24 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+void pw_fetch_setup_easy(void *curl, const char *url, const struct pw_fetch_opts *o)
+{
+	CURL *c = curl;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, o->max_redirs);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
+	if (o->ca_bundle)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_bundle);
+}
+
 static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 {
 	const struct pw_fetch_opts *o = f->o;
@@ -233,25 +251,14 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	x->cr_start = -1;
 	x->range_from = 0;
 	pw_err_clear(&x->wmsg);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	pw_fetch_setup_easy(c, url, o);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, o->max_redirs);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "pinwheel/" PW_VERSION);
-	if (o->ca_bundle)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_bundle);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger writes */
 	if (it->size != PW_STORE_SIZE_UNKNOWN)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->size);

@@ -93,4 +93,12 @@ int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 
 void pw_fetch_item_release(struct pw_fetch_item *it);
 
+/* Apply pinwheel's transfer policy to a libcurl easy handle (a CURL *):
+ * URL @url, http/https/file only and redirects to http/https only, the
+ * redirect limit, connect and low-speed timeouts, the CA bundle, no
+ * signals, the user agent.  For the few small transfers outside
+ * pw_fetch_run() (index files, lock-time downloads), so every request
+ * pinwheel makes follows the same rules. */
+void pw_fetch_setup_easy(void *curl, const char *url, const struct pw_fetch_opts *o);
+
 #endif
