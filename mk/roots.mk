@@ -2,3 +2,4 @@
 # root ids at `fetch`, `run --target`.
 PW_TOOLCHAIN_SRCS += toolchains/provider_debian.c
 PW_RUNNER_SRCS += runner/roots.c
+UNIT_TESTS += tests/unit/test_roots.c
