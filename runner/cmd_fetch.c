@@ -61,10 +61,10 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 			continue;
 		}
 		if (ctx->json) {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "event", "root",
-					      "target", p.target, "status", "done", "root", p.id,
-					      "trees", (json_int_t)p.n, "built",
-					      (json_int_t)p.nbuilt);
+			json_t *j =
+			    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "event", "root", "target",
+				      p.target, "status", "done", "root", p.id, "trees",
+				      (json_int_t)p.n, "built", (json_int_t)p.nbuilt);
 			pw_json_print_line(j);
 			json_decref(j);
 		} else {

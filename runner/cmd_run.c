@@ -167,7 +167,8 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 		} else if (OPT("--project")) {
 			NEED("--project");
 			if (o->project)
-				return -pw_usage_error("run", "one project DIR only, got '%s' and '%s'",
+				return -pw_usage_error("run",
+						       "one project DIR only, got '%s' and '%s'",
 						       o->project, v);
 			o->project = v;
 		} else if (OPT("--cwd")) {

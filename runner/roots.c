@@ -81,16 +81,18 @@ static int build_debian_root(struct pw_store *store, const struct pw_lockfile *l
 	int r = 0;
 
 	if (!arch || !arch[1] || strncmp(l->name, "debian-", 7))
-		return pw_err_set(e, EINVAL, "layer '%s': expected a name like "
-				  "\"debian-SUITE-ARCH\" for how \"debian-root\"", l->name);
+		return pw_err_set(e, EINVAL,
+				  "layer '%s': expected a name like "
+				  "\"debian-SUITE-ARCH\" for how \"debian-root\"",
+				  l->name);
 	arch++;
 	a = pw_xcalloc(l->n + 1, sizeof(*a));
 	for (i = 0; i < l->n; i++) {
 		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
 
 		if (!la) { /* the lock reader checks this; be safe */
-			r = pw_err_set(e, EINVAL, "layer '%s': no artifact %s in the lock",
-				       l->name, l->artifacts[i]);
+			r = pw_err_set(e, EINVAL, "layer '%s': no artifact %s in the lock", l->name,
+				       l->artifacts[i]);
 			goto out;
 		}
 		a[i].package = la->package ? la->package : la->name;
@@ -119,8 +121,8 @@ static const struct {
 	const char *how;
 	layer_builder build;
 } builders[] = {
-	{"unpack", build_unpack},
-	{"debian-root", build_debian_root},
+    {"unpack", build_unpack},
+    {"debian-root", build_debian_root},
 };
 
 static layer_builder find_builder(const char *how)

@@ -33,21 +33,21 @@ struct pw_store;
 struct pw_sandbox_spec;
 
 struct pw_root_tree {
-	char *id;              /* store tree id */
-	char *dest;            /* absolute path in the root */
-	const char *layer;     /* the layer's name (borrowed from the lock) */
+	char *id;	   /* store tree id */
+	char *dest;	   /* absolute path in the root */
+	const char *layer; /* the layer's name (borrowed from the lock) */
 };
 
 struct pw_root_plan {
-	const char *target;    /* borrowed from the lock */
-	char id[PW_SHA256_HEX]; /* the root id */
+	const char *target;	    /* borrowed from the lock */
+	char id[PW_SHA256_HEX];	    /* the root id */
 	struct pw_root_tree *trees; /* bottom first */
 	size_t n;
-	size_t nbuilt;         /* PW_ROOTS_BUILD: trees made now (not cached) */
+	size_t nbuilt; /* PW_ROOTS_BUILD: trees made now (not cached) */
 };
 
 enum pw_roots_mode {
-	PW_ROOTS_IDS,   /* compute ids only (@store may be NULL) */
+	PW_ROOTS_IDS,	/* compute ids only (@store may be NULL) */
 	PW_ROOTS_CHECK, /* ... and require every tree to be in @store */
 	PW_ROOTS_BUILD, /* ... and make missing trees (their blobs must be present) */
 };

@@ -19,6 +19,7 @@
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define SHA_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
+/* clang-format off */
 #define ART(n, k, sha) \
 	"{\"name\": \"" n "\", \"kind\": \"" k "\", \"version\": \"1\", \"package\": \"" n \
 	"\", \"urls\": [\"https://mirror.example/" n "\"], \"sha256\": \"" sha "\", \"size\": 1}"
@@ -38,6 +39,8 @@ static const char lock_text[] =
     "   \"artifacts\": [\"" SHA_B "\", \"" SHA_A "\"]}]},\n"
     " \"t3\": {\"layers\": [\n"
     "  {\"name\": \"w\", \"how\": \"pypi-install\", \"dest\": \"/\", \"artifacts\": [\"" SHA_C "\"]}]}}}\n";
+
+/* clang-format on */
 
 static void load(struct pw_lockfile *lf)
 {
@@ -61,7 +64,8 @@ static void test_plan_ids(void **state)
 	load(&lf);
 	assert_non_null(pw_roots_find(&lf, "t1"));
 	assert_null(pw_roots_find(&lf, "t9"));
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &p, &e), 0);
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &p, &e),
+			 0);
 	assert_int_equal(p.n, 3);
 	memset(debs, 0, sizeof(debs));
 	strcpy(debs[0].sha256, SHA_B);
@@ -79,12 +83,14 @@ static void test_plan_ids(void **state)
 	assert_int_equal(strlen(p.id), 64);
 
 	/* Same trees in another order: another root. */
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t2"), PW_ROOTS_IDS, &q, &e), 0);
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t2"), PW_ROOTS_IDS, &q, &e),
+			 0);
 	assert_int_equal(q.n, 2);
 	assert_string_not_equal(p.id, q.id);
 	pw_root_plan_release(&q);
 	/* Deterministic. */
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &q, &e), 0);
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &q, &e),
+			 0);
 	assert_string_equal(p.id, q.id);
 	pw_root_plan_release(&q);
 	pw_root_plan_release(&p);
@@ -120,9 +126,11 @@ static void test_to_spec(void **state)
 	{
 		struct pw_root_plan q;
 		assert_int_equal(
-		    pw_roots_plan(st, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_CHECK, &q, &e), -ENOENT);
-		assert_string_equal(e.msg, "target t1: root not fetched (layer "
-					   "'debian-bookworm-amd64' is missing); run 'pinwheel fetch'");
+		    pw_roots_plan(st, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_CHECK, &q, &e),
+		    -ENOENT);
+		assert_string_equal(e.msg,
+				    "target t1: root not fetched (layer "
+				    "'debian-bookworm-amd64' is missing); run 'pinwheel fetch'");
 	}
 	pw_sandbox_spec_init(&s);
 	pw_sandbox_spec_add_layer(&s, "/user-layer");
