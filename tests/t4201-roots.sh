@@ -9,7 +9,7 @@ BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || skip_all "busybox-static is not installed ($BUSYBOX)"
 export DEBREPO_LOG="$T/requests.log"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 51
+plan 54
 
 cat >"$T/roots.json" <<JSON
 {"suite": "pwtest", "arch": "amd64", "packages": [
@@ -115,6 +115,11 @@ cp312-manylinux_x86_64  root $R312" "same root ids offline"
 # A second store gives the same root ids (they come from the lock).
 run_pw 0 "fetch into another store" -q --store "$T/store2" fetch "$P"
 is "$(printf '%s\n' "$OUT" | sed -n 1p)" "cp311-manylinux_x86_64  root $R311" "root ids do not depend on the store"
+
+# store gc keeps what the lock's roots are made of.
+run_pw 0 "store gc keeping the lock" --store "$S" store gc --keep "$P/pinwheel.lock"
+run_pw 0 "fetch after gc" --store "$S" --json fetch "$P"
+is "$(printf '%s\n' "$OUT" | grep -c '"built": *0')" 2 "gc kept every root tree: nothing rebuilt"
 
 # Resolution errors at lock: nothing written.
 Q="$T/bad" && mkdir -p "$Q" && cp "$KEYRING" "$Q/keyring.gpg"
