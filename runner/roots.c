@@ -80,7 +80,8 @@ static int build_debian_root(struct pw_store *store, const struct pw_lockfile *l
 	size_t i;
 	int r = 0;
 
-	if (!arch || !arch[1] || strncmp(l->name, "debian-", 7))
+	if (!arch || !arch[1] || strncmp(l->name, "debian-", 7) ||
+	    strspn(arch + 1, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(arch + 1))
 		return pw_err_set(e, EINVAL,
 				  "layer '%s': expected a name like "
 				  "\"debian-SUITE-ARCH\" for how \"debian-root\"",
