@@ -1,11 +1,14 @@
 /* cmd_fetch.c - `pinwheel fetch`: make every artifact of DIR/pinwheel.lock
- * present in the store (and its tree, for artifacts with "unpack"). */
+ * present in the store (and its tree, for artifacts with "unpack"), then
+ * build each target's layers and print its root id (runner/roots.c). */
 #include <string.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 
 const char pw_help_fetch[] =
@@ -15,18 +18,63 @@ const char pw_help_fetch[] =
     "is tried from its urls in order (mirrors), retried with backoff on connection\n"
     "errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
     "sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
-    "Several pinwheel processes may fetch into one store at once.\n\n"
+    "Several pinwheel processes may fetch into one store at once.  Then each\n"
+    "target's root is built from its layers (unpacked trees, the merged Debian\n"
+    "root, ...; each made once and kept in the store) and its root id printed:\n"
+    "  TARGET  root ROOTID\n"
+    "'pinwheel run --target TARGET' runs commands in that root.  When everything\n"
+    "is already present nothing touches the network.\n\n"
     "options:\n"
     "  --offline   never touch the network: list every artifact missing from the\n"
     "              store and exit 1 if there is any\n"
     "  --jobs N    parallel transfers (default 8)\n"
-    "  --json      one JSON object per completed artifact on stdout\n"
+    "  --json      one JSON object per completed artifact on stdout, then one\n"
+    "              per target: {\"event\": \"root\", \"target\", \"root\", \"trees\",\n"
+    "              \"built\"}\n"
     "  -q          no progress display, only errors\n\n"
     "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
     "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
     "(see docs/store.md)\n\n"
-    "exit status: 0 all present, 1 some artifact failed (each is named),\n"
+    "exit status: 0 all present, 1 some artifact or root failed (each is named),\n"
     "2 usage error or a bad pinwheel.lock\n";
+
+/* Build every target's layers; print "TARGET  root ROOTID" (or a JSON
+ * event) for each.  A failing target is named and the others still built. */
+static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockfile *lf)
+{
+	int st = PW_EXIT_OK;
+
+	for (size_t i = 0; i < lf->nroots; i++) {
+		struct pw_root_plan p;
+		struct pw_err e = PW_ERR_INIT;
+
+		if (pw_roots_plan(s, lf, &lf->roots[i], PW_ROOTS_BUILD, &p, &e) < 0) {
+			pw_error("fetch: %s", e.msg);
+			if (ctx->json) {
+				json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "event", "root",
+						      "target", lf->roots[i].target, "status",
+						      "failed", "error", e.msg);
+				pw_json_print_line(j);
+				json_decref(j);
+			}
+			st = PW_EXIT_FAIL;
+			continue;
+		}
+		if (ctx->json) {
+			json_t *j =
+			    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "event", "root", "target",
+				      p.target, "status", "done", "root", p.id, "trees",
+				      (json_int_t)p.n, "built", (json_int_t)p.nbuilt);
+			pw_json_print_line(j);
+			json_decref(j);
+		} else {
+			printf("%s  root %s\n", p.target, p.id);
+		}
+		pw_root_plan_release(&p);
+	}
+	fflush(stdout);
+	return st;
+}
 
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
@@ -120,6 +168,8 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok,
 			ncached, b);
 	}
+	if (st == PW_EXIT_OK)
+		st = build_roots(ctx, s, &lf);
 	for (i = 0; i < lf.n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);

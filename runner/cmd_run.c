@@ -1,20 +1,31 @@
 /* cmd_run.c - `pinwheel run [OPTIONS] -- CMD ARGS...`: one command in the
- * sandbox.  Parses the options into a struct pw_sandbox_spec, compiles the
- * seccomp profile, runs, and exits with the command's status. */
+ * sandbox.  Parses the options into a struct pw_sandbox_spec (with
+ * --target, the target's root from pinwheel.lock: runner/roots.c), compiles
+ * the seccomp profile, runs, and exits with the command's status. */
 #include <string.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/lock.h"
+#include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
+#include "pinwheel/store.h"
 
 const char pw_help_run[] =
-    "usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
+    "usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n"
+    "       pinwheel run --target ID [DIR] [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
     "Run one command in a rootless sandbox: new user, mount, pid, network, ipc,\n"
     "uts and cgroup namespaces, a fresh root (pivot_root), a seccomp filter,\n"
     "no_new_privs, resource limits, a cleared environment.  Nothing of the host\n"
     "is visible unless bound.  CMD without a '/' is searched in the sandbox PATH.\n"
     "\nroot file system:\n"
+    "  --target ID            the root of target ID of DIR/pinwheel.lock (DIR\n"
+    "                         defaults to .), as 'pinwheel fetch' built it in the\n"
+    "                         store: its layers (the lock's last on top) and binds\n"
+    "                         for layers with another dest; --layer and binds given\n"
+    "                         here go over them\n"
+    "  --project DIR          the same as giving DIR\n"
     "  --layer DIR            a read-only layer (repeatable; the first is on top),\n"
     "                         composed with overlayfs over a tmpfs upper that\n"
     "                         vanishes at exit; without layers the root is a tmpfs\n"
@@ -62,7 +73,9 @@ const char pw_help_run[] =
     "                         and the limit that fired (timeout, cpu, fsize)\n"
     "\nexit status: the command's, or 128+N when it was killed by signal N;\n"
     "125 the sandbox could not be set up (the error names the step), 126 the\n"
-    "command is not executable, 127 the command was not found, 2 usage error.\n";
+    "command is not executable, 127 the command was not found, 2 usage error\n"
+    "(with --target also: no or a bad pinwheel.lock, an unknown target, a root\n"
+    "not fetched yet).\n";
 
 /* SECONDS with up to 3 decimals, to milliseconds. */
 static int parse_seconds(const char *s, uint64_t *ms)
@@ -99,6 +112,8 @@ struct run_opts {
 	struct pw_sandbox_spec spec;
 	const char *seccomp;
 	const char *status_json;
+	const char *target;  /* --target */
+	const char *project; /* --project or DIR */
 };
 
 /* Parse argv[1..] up to "--".  Returns the index of the command or a
@@ -146,6 +161,16 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 				return -pw_usage_error("run", "option '%s' needs a value", a);
 			if (pw_sandbox_spec_add_bind(s, k, v, &e) < 0)
 				return -pw_usage_error("run", "%s", e.msg);
+		} else if (OPT("--target")) {
+			NEED("--target");
+			o->target = v;
+		} else if (OPT("--project")) {
+			NEED("--project");
+			if (o->project)
+				return -pw_usage_error("run",
+						       "one project DIR only, got '%s' and '%s'",
+						       o->project, v);
+			o->project = v;
 		} else if (OPT("--cwd")) {
 			NEED("--cwd");
 			free(s->cwd);
@@ -236,6 +261,8 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 			s->emulate_qemu = pw_xstrdup(argv[++i]);
 		} else if (a[0] == '-') {
 			return -pw_usage_error("run", "unknown option '%s'", a);
+		} else if (o->target && !o->project) {
+			o->project = a;
 		} else {
 			return -pw_usage_error("run", "expected '--' before the command '%s'", a);
 		}
@@ -243,6 +270,54 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
 #undef NEED
 	}
 	return -pw_usage_error("run", "no command given (expected '-- CMD [ARGS]...')");
+}
+
+/* --target: check that the target's root is in the store and compose it
+ * into @o->spec.  Returns 0 or an exit status after printing one line. */
+static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_root_plan p;
+	const struct pw_root *root;
+	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
+	struct pw_store *s = NULL;
+	int st = PW_EXIT_USAGE;
+
+	lockpath = pw_path_join(o->project ? o->project : ".", PW_LOCK_FILE);
+	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
+		pw_error("run: %s", e.msg);
+		return PW_EXIT_USAGE;
+	}
+	root = pw_roots_find(&lf, o->target);
+	if (!root) {
+		pw_error("run: target '%s' is not in '%s' (%zu targets there)", o->target, lockpath,
+			 lf.nroots);
+		goto out;
+	}
+	storedir = pw_ctx_store_dir(ctx);
+	if (!storedir) {
+		pw_error("run: no store directory: use --store, $PINWHEEL_STORE or set HOME");
+		goto out;
+	}
+	s = pw_store_open(storedir, &e);
+	if (!s) {
+		pw_error("run: %s", e.msg);
+		goto out;
+	}
+	if (pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+		pw_error("run: %s", e.msg);
+		goto out;
+	}
+	pw_debug("target %s: root %s (%zu trees)", p.target, p.id, p.n);
+	pw_roots_to_spec(s, &p, &o->spec);
+	pw_root_plan_release(&p);
+	st = 0;
+out:
+	if (s)
+		pw_store_close(s);
+	pw_lockfile_release(&lf);
+	return st;
 }
 
 int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
@@ -266,6 +341,15 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 	if (cmd < 0) {
 		status = -cmd;
 		goto out;
+	}
+	if (o.project && !o.target) {
+		status = pw_usage_error("run", "a project DIR needs --target");
+		goto out;
+	}
+	if (o.target) {
+		status = compose_target(ctx, &o);
+		if (status)
+			goto out;
 	}
 	if (pw_sandbox_spec_check(&o.spec, &e) < 0) {
 		status = pw_usage_error("run", "%s", e.msg);

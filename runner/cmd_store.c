@@ -5,6 +5,7 @@
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 
 const char pw_help_store[] =
@@ -25,7 +26,8 @@ const char pw_help_store[] =
     "  ls       list entries: kind, size in bytes, id (and for trees, blob and options)\n"
     "  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
     "           stale temp files of killed processes\n"
-    "  gc       remove every blob and tree no given lock file references, and stale\n"
+    "  gc       remove every blob and tree no given lock file references (its\n"
+    "           artifacts, their trees, its targets' root trees), and stale\n"
     "           temp files; entries in use by another process are kept\n\n"
     "options:\n"
     "  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
@@ -351,6 +353,31 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 	return 0;
 }
 
+/* Keep the trees of each target's root too (runner/roots.c: the merged
+ * Debian root, the trees of "unpack" layers).  A root whose layers this
+ * pinwheel cannot build keeps only what its artifacts keep. */
+static void keep_root_trees(struct gc_state *g, const struct pw_lockfile *lf, size_t *cap)
+{
+	for (size_t k = 0; k < lf->nroots; k++) {
+		struct pw_root_plan p;
+		struct pw_err e = PW_ERR_INIT;
+
+		if (pw_roots_plan(NULL, lf, &lf->roots[k], PW_ROOTS_IDS, &p, &e) < 0) {
+			pw_debug("store gc: %s", e.msg);
+			continue;
+		}
+		for (size_t t = 0; t < p.n; t++) {
+			if (g->nblobs + g->ntrees + 2 > *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				g->keep_blobs = pw_xrealloc(g->keep_blobs, *cap * sizeof(char *));
+				g->keep_trees = pw_xrealloc(g->keep_trees, *cap * sizeof(char *));
+			}
+			g->keep_trees[g->ntrees++] = steal_pointer(&p.trees[t].id);
+		}
+		pw_root_plan_release(&p);
+	}
+}
+
 static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct gc_state g = {.ctx = ctx};
@@ -406,6 +433,7 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 			if (a->has_unpack)
 				g.keep_trees[g.ntrees++] = pw_store_tree_id(a->sha256, &a->unpack);
 		}
+		keep_root_trees(&g, &lf, &cap);
 		pw_lockfile_release(&lf);
 	}
 	g.s = open_store(ctx);

@@ -699,7 +699,7 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		      struct pw_python *py)
 {
 	static const char *const keys[] = {"debian", "archive", "archives", "oci"};
-	static const char *const dkeys[] = {"suite", "packages", "mirror"};
+	static const char *const dkeys[] = {"suite", "packages", "mirror", "keyring"};
 	_cleanup_free_ char *df = subfield(field, "debian");
 	const struct pw_jpos *kp;
 	json_t *v;
@@ -746,6 +746,15 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 			    pw_jpos_member(v, kp, "mirror", &(json_t *){NULL});
 			return fail(l, mp, true, df,
 				    "'mirror' must be an http://, https:// or file:// url");
+		}
+		r = get_str(l, v, kp, df, "keyring", false, &py->debian.keyring);
+		if (r < 0)
+			return r;
+		if (py->debian.keyring && !py->debian.keyring[0]) {
+			const struct pw_jpos *kr =
+			    pw_jpos_member(v, kp, "keyring", &(json_t *){NULL});
+			return fail(l, kr, true, df,
+				    "'keyring' must be the path of an OpenPGP keyring file");
 		}
 		return 0;
 	}
@@ -1269,6 +1278,7 @@ static void python_release(struct pw_python *py)
 	free(py->debian.suite);
 	strv_free(py->debian.packages, py->debian.npackages);
 	free(py->debian.mirror);
+	free(py->debian.keyring);
 	for (size_t i = 0; i < py->narchives; i++)
 		archive_spec_release(&py->archives[i]);
 	free(py->archives);

@@ -11,7 +11,8 @@ plan 45
 mkdir -p "$T/www" "$T/p"
 printf 'standalone python x86_64\n' >"$T/www/py-x86_64.tar.gz"
 printf 'standalone python aarch64\n' >"$T/www/py-aarch64.tar.gz"
-head -c 5000 /dev/zero | tr '\0' 'x' >"$T/www/extra.tar.gz"
+# A real archive (fetch unpacks it into the root's layer) of 5120 bytes.
+mkdir "$T/extra" && printf 'x\n' >"$T/extra/x" && tar -C "$T/extra" -b 10 -cf "$T/www/extra.tar.gz" x
 mkfifo "$T/ready"
 bg sh -c 'exec python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$1" >"$2" 2>"$3"' \
 	sh "$T/www" "$T/ready" "$T/httpd.log"
@@ -51,7 +52,7 @@ is "$(gets py-x86_64.tar.gz)" 1 "an archive needed by two targets is downloaded 
 is "$(gets missing/extra.tar.gz) $(gets extra.tar.gz)" "1 1" "mirrors are tried in order"
 L="$T/p/pinwheel.lock"
 like "$(cat "$L")" "\"sha256\": \"$PYX\"" "the archive's sha256 is recorded"
-like "$(cat "$L")" "\"size\": 5000," "the archive's size is recorded"
+like "$(cat "$L")" "\"size\": 5120," "the archive's size is recorded"
 python3 - "$L" >"$T/shape" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -83,7 +84,7 @@ like "$OUT" '"artifacts": ?3' "the summary counts artifacts"
 like "$OUT" "\"lock_sha256\": ?\"$(sha "$L")\"" "the summary gives the lock's sha256"
 
 # Giving the pins in the config changes the config, not the pins.
-write_config ", \"sha256\": \"$EXTRA\", \"size\": 5000"
+write_config ", \"sha256\": \"$EXTRA\", \"size\": 5120"
 run_pw 1 "--check: stale after the config changed" lock --check "$T/p"
 like "$ERR" "pinwheel.json changed since pinwheel.lock was written" "--check names what changed"
 run_pw 0 "relock offline from the config's own pins" lock "$T/p"

@@ -4,7 +4,7 @@
  * (delete its function here in the same commit). */
 #include "pinwheel/artifact.h"
 
-/* How a provider plugs in (the archive provider in toolchains/archive.c is
+/* How a provider plugs in (toolchains/provider_debian.c is another) (the archive provider in toolchains/archive.c is
  * the worked example):
  *   - when !pc->offline: resolve (network allowed; pc->store for downloads),
  *     then pw_lockset_add() each artifact with t->id, and append the
@@ -17,15 +17,6 @@
  * version, urls = {url}; one layer named "debian-SUITE-ARCH", how
  * "debian-root" (the merged root with its fix-ups), dest "/", its artifacts
  * in the provider's order. */
-
-int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
-		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
-{
-	(void)pc;
-	(void)out;
-	return pw_err_set(e, ENOSYS, "%s: the Debian provider is not built yet (suite '%s' for %s)",
-			  spec->field, spec->suite, t->id);
-}
 
 int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 		   const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)

@@ -53,6 +53,8 @@ struct pw_debian_spec {
 	char **packages;
 	size_t npackages;
 	char *mirror;        /* NULL: the machine's apt configuration */
+	char *keyring;       /* NULL: the apt source's Signed-By, else Debian's
+			      * keyring; relative to the project directory */
 };
 
 /* An OCI image as a base root, pinned by digest ("name@sha256:..."). */

@@ -9,7 +9,9 @@
 
 SPEC: {"suite": "s", "arch": "amd64", "packages": [{"Package": ..., "Version":
 ..., "Architecture": ..., other control fields ..., "files": {"path": "text"},
-"links": {"path": "target"}}]}.  Test-only: never part of the product.
+"links": {"path": "target"}, "copy": {"path": "host file (binary, mode 0755)"}}]}.
+With DEBREPO_LOG set, `serve` appends "METHOD PATH" of each request to that
+file.  Test-only: never part of the product.
 """
 import gzip
 import hashlib
@@ -40,9 +42,9 @@ def tar_bytes(entries, compress):
                 ti.linkname = data
                 t.addfile(ti)
             else:
-                b = data.encode()
+                b = data if isinstance(data, bytes) else data.encode()
                 ti.size = len(b)
-                ti.mode = 0o755 if "/bin/" in "/" + path else 0o644
+                ti.mode = 0o755 if "/bin/" in "/" + path or kind == "copy" else 0o644
                 t.addfile(ti, io.BytesIO(b))
     data = raw.getvalue()
     return gzip.compress(data, mtime=0) if compress == "gz" else lzma.compress(data)
@@ -55,17 +57,22 @@ def ar_member(name, data):
 
 
 def make_deb(pkg):
-    files = pkg.get("files", {})
+    files = dict(pkg.get("files", {}))
     links = pkg.get("links", {})
+    copied = set()
+    for p, src in pkg.get("copy", {}).items():
+        with open(src, "rb") as f:
+            files[p] = f.read()
+        copied.add(p)
     dirs = set()
     for p in list(files) + list(links):
         parts = p.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             dirs.add("/".join(parts[:i]))
     entries = [("", "dir", None)] + [(d, "dir", None) for d in sorted(dirs)]
-    entries += [(p, "file", files[p]) for p in sorted(files)]
+    entries += [(p, "copy" if p in copied else "file", files[p]) for p in sorted(files)]
     entries += [(p, "link", links[p]) for p in sorted(links)]
-    control = "".join("%s: %s\n" % (k, v) for k, v in pkg.items() if k not in ("files", "links"))
+    control = "".join("%s: %s\n" % (k, v) for k, v in pkg.items() if k not in ("files", "links", "copy"))
     if "Maintainer" not in pkg:
         control += "Maintainer: Test <test@mirror.example>\nDescription: test package\n"
     ctl = tar_bytes([("", "dir", None), ("control", "file", control)], "gz")
@@ -84,7 +91,8 @@ def build(outdir, spec):
         os.makedirs(os.path.join(outdir, "pool/main"), exist_ok=True)
         with open(os.path.join(outdir, fn), "wb") as f:
             f.write(deb)
-        st = "".join("%s: %s\n" % (k, v) for k, v in pkg.items() if k not in ("files", "links"))
+        st = "".join("%s: %s\n" % (k, v) for k, v in pkg.items()
+                     if k not in ("files", "links", "copy"))
         st += "Filename: %s\nSize: %d\nSHA256: %s\n" % (fn, len(deb), hashlib.sha256(deb).hexdigest())
         stanzas.append(st)
     text = "\n".join(stanzas).encode()
@@ -107,7 +115,10 @@ def build(outdir, spec):
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a):
-        pass
+        log = os.environ.get("DEBREPO_LOG")
+        if log:
+            with open(log, "a") as f:
+                f.write("%s %s\n" % (self.command, self.path))
 
 
 def serve(root):

@@ -1,0 +1,72 @@
+/* roots.h - target roots (runner/roots.c): the layers of a target in
+ * pinwheel.lock become store trees, a root id, and a sandbox spec.
+ *
+ * A target's root is its lock layers in order (the first is the bottom:
+ * the Debian base, then build-requirement wheels, vendored crates, extra
+ * archives).  Each layer gives one or more store trees, by its "how":
+ *   "unpack"       one tree per artifact (the artifact's blob unpacked with
+ *                  the layer's options), laid over dest in order
+ *   "debian-root"  one tree: the merged Debian root of its .debs
+ *                  (pw_debian_make_root()); the architecture is the last
+ *                  '-' part of the layer name "debian-SUITE-ARCH"
+ *   others         derived trees registered in the builder table of
+ *                  runner/roots.c (the pypi and crates providers add
+ *                  "pypi-install" and "cargo-vendor" there); unknown ones
+ *                  are an error naming the layer
+ * Tree ids are computed from the lock alone (no store, no network).  The
+ * ROOT ID of a target is the sha256 of "pinwheel-root;v1\n" followed by
+ * "TREEID DEST\n" for each tree in order; equal locks give equal ids.
+ *
+ * Ownership: struct pw_root_plan owns its strings (pw_root_plan_release()).
+ * Errors: 0 or -errno with one line in struct pw_err naming the target and
+ * the layer; -ENOENT for a tree missing from the store when the plan is
+ * only checked (PW_ROOTS_CHECK).  Nothing here prints.
+ */
+#ifndef PINWHEEL_ROOTS_H
+#define PINWHEEL_ROOTS_H
+
+#include "pinwheel/common.h"
+#include "pinwheel/hash.h"
+#include "pinwheel/lock.h"
+
+struct pw_store;
+struct pw_sandbox_spec;
+
+struct pw_root_tree {
+	char *id;	   /* store tree id */
+	char *dest;	   /* absolute path in the root */
+	const char *layer; /* the layer's name (borrowed from the lock) */
+};
+
+struct pw_root_plan {
+	const char *target;	    /* borrowed from the lock */
+	char id[PW_SHA256_HEX];	    /* the root id */
+	struct pw_root_tree *trees; /* bottom first */
+	size_t n;
+	size_t nbuilt; /* PW_ROOTS_BUILD: trees made now (not cached) */
+};
+
+enum pw_roots_mode {
+	PW_ROOTS_IDS,	/* compute ids only (@store may be NULL) */
+	PW_ROOTS_CHECK, /* ... and require every tree to be in @store */
+	PW_ROOTS_BUILD, /* ... and make missing trees (their blobs must be present) */
+};
+
+/* Find @target's root in @lf; NULL when the lock has none. */
+const struct pw_root *pw_roots_find(const struct pw_lockfile *lf, const char *target);
+/* Plan (and, per @mode, check or build) @root of @lf.  @out is filled on
+ * success and left empty on error. */
+int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const struct pw_root *root,
+		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e);
+void pw_root_plan_release(struct pw_root_plan *p);
+/* Compose @p into @s: each tree with dest "/" becomes a layer (appended
+ * after the layers already in @s, topmost first, so the lock's last layer
+ * is on top of the base), each other tree a read-only bind at its dest
+ * (put before the binds already in @s, so the caller's binds can go over
+ * them).  Paths are the store's trees. */
+void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
+		      struct pw_sandbox_spec *s);
+/* Is @how a layer kind this pinwheel can build? */
+bool pw_roots_known_how(const char *how);
+
+#endif

@@ -1,0 +1,238 @@
+/* roots.c - target roots: lock layers -> store trees -> root id -> sandbox
+ * spec (include/pinwheel/roots.h). */
+#include <string.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
+#include "pinwheel/store.h"
+
+/* Trees being collected for one plan. */
+struct trees {
+	struct pw_root_tree *v;
+	size_t n, alloc;
+	size_t nbuilt;
+};
+
+static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
+{
+	if (t->n == t->alloc) {
+		t->alloc = t->alloc ? 2 * t->alloc : 8;
+		t->v = pw_xrealloc(t->v, t->alloc * sizeof(*t->v));
+	}
+	t->v[t->n].id = id; /* taken */
+	t->v[t->n].dest = pw_xstrdup(l->dest);
+	t->v[t->n].layer = l->name;
+	t->n++;
+}
+
+static void trees_release(struct trees *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].id);
+		free(t->v[i].dest);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static const struct pw_lock_artifact *find_art(const struct pw_lockfile *lf, const char *sha)
+{
+	for (size_t i = 0; i < lf->n; i++)
+		if (!strcmp(lf->artifacts[i].sha256, sha))
+			return &lf->artifacts[i];
+	return NULL;
+}
+
+/* A builder adds the tree ids of layer @l to @t, making the trees first
+ * when @store is non-NULL.  The blobs are present (fetch made them so). */
+typedef int (*layer_builder)(struct pw_store *store, const struct pw_lockfile *lf,
+			     const struct pw_layer *l, struct trees *t, struct pw_err *e);
+
+static int build_unpack(struct pw_store *store, const struct pw_lockfile *lf,
+			const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	static const struct pw_unpack_opts none;
+	const struct pw_unpack_opts *o = l->has_unpack ? &l->unpack : &none;
+
+	(void)lf;
+	for (size_t i = 0; i < l->n; i++) {
+		bool cached = true;
+
+		if (store) {
+			int r = pw_store_make_tree(store, l->artifacts[i], o, NULL, &cached, e);
+			if (r < 0)
+				return r;
+			t->nbuilt += !cached;
+		}
+		trees_add(t, pw_store_tree_id(l->artifacts[i], o), l);
+	}
+	return 0;
+}
+
+static int build_debian_root(struct pw_store *store, const struct pw_lockfile *lf,
+			     const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	const char *arch = strrchr(l->name, '-');
+	struct pw_deb_artifact *a;
+	bool cached = true;
+	size_t i;
+	int r = 0;
+
+	if (!arch || !arch[1] || strncmp(l->name, "debian-", 7) ||
+	    strspn(arch + 1, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(arch + 1))
+		return pw_err_set(e, EINVAL,
+				  "layer '%s': expected a name like "
+				  "\"debian-SUITE-ARCH\" for how \"debian-root\"",
+				  l->name);
+	arch++;
+	a = pw_xcalloc(l->n + 1, sizeof(*a));
+	for (i = 0; i < l->n; i++) {
+		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+
+		if (!la) { /* the lock reader checks this; be safe */
+			r = pw_err_set(e, EINVAL, "layer '%s': no artifact %s in the lock", l->name,
+				       l->artifacts[i]);
+			goto out;
+		}
+		a[i].package = la->package ? la->package : la->name;
+		a[i].version = la->version ? la->version : (char *)"";
+		a[i].arch = (char *)arch;
+		a[i].url = la->nurls ? la->urls[0] : NULL;
+		memcpy(a[i].sha256, la->sha256, sizeof(a[i].sha256));
+		a[i].size = la->size;
+	}
+	if (store) {
+		r = pw_debian_make_root(store, a, l->n, arch, NULL, &cached, e);
+		if (r < 0)
+			goto out;
+		t->nbuilt += !cached;
+	}
+	trees_add(t, pw_debian_root_id(a, l->n, arch), l);
+out:
+	free(a); /* the strings are borrowed from the lock */
+	return r;
+}
+
+/* "how" -> builder.  Derived layers of other providers go here (e.g.
+ * {"pypi-install", build_pypi_install}, {"cargo-vendor", build_cargo_vendor}):
+ * a builder must compute the same tree ids with and without a store. */
+static const struct {
+	const char *how;
+	layer_builder build;
+} builders[] = {
+    {"unpack", build_unpack},
+    {"debian-root", build_debian_root},
+};
+
+static layer_builder find_builder(const char *how)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(builders); i++)
+		if (!strcmp(builders[i].how, how))
+			return builders[i].build;
+	return NULL;
+}
+
+bool pw_roots_known_how(const char *how)
+{
+	return find_builder(how) != NULL;
+}
+
+const struct pw_root *pw_roots_find(const struct pw_lockfile *lf, const char *target)
+{
+	for (size_t i = 0; i < lf->nroots; i++)
+		if (!strcmp(lf->roots[i].target, target))
+			return &lf->roots[i];
+	return NULL;
+}
+
+int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const struct pw_root *root,
+		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e)
+{
+	struct trees t = {0};
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	size_t i;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (root->n == 0)
+		return pw_err_set(e, ENOENT, "target '%s': the lock gives it no layers",
+				  root->target);
+	for (i = 0; i < root->n && r == 0; i++) {
+		const struct pw_layer *l = &root->layers[i];
+		layer_builder fn = find_builder(l->how);
+
+		if (!fn) {
+			r = pw_err_set(e, ENOSYS,
+				       "target '%s': layer '%s': this pinwheel cannot build "
+				       "layers of kind \"%s\"",
+				       root->target, l->name, l->how);
+			break;
+		}
+		r = fn(mode == PW_ROOTS_BUILD ? store : NULL, lf, l, &t, e);
+		if (r < 0)
+			pw_err_prefix(e, "target '%s': layer '%s'", root->target, l->name);
+	}
+	for (i = 0; r == 0 && mode == PW_ROOTS_CHECK && i < t.n; i++)
+		if (!pw_store_has_tree(store, t.v[i].id))
+			r = pw_err_set(e, ENOENT,
+				       "target %s: root not fetched (layer '%s' is missing); "
+				       "run 'pinwheel fetch'",
+				       root->target, t.v[i].layer);
+	if (r < 0) {
+		trees_release(&t);
+		return r;
+	}
+	pw_buf_addf(&b, "pinwheel-root;v1\n");
+	for (i = 0; i < t.n; i++)
+		pw_buf_addf(&b, "%s %s\n", t.v[i].id, t.v[i].dest);
+	pw_sha256_mem(b.buf, b.len, out->id);
+	pw_buf_release(&b);
+	out->target = root->target;
+	out->trees = t.v;
+	out->n = t.n;
+	out->nbuilt = t.nbuilt;
+	return 0;
+}
+
+void pw_root_plan_release(struct pw_root_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->trees[i].id);
+		free(p->trees[i].dest);
+	}
+	free(p->trees);
+	memset(p, 0, sizeof(*p));
+}
+
+void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
+		      struct pw_sandbox_spec *s)
+{
+	size_t i, nb = 0, k = 0;
+	struct pw_bind *binds;
+
+	for (i = p->n; i-- > 0;)
+		if (!strcmp(p->trees[i].dest, "/")) {
+			char *path = pw_store_tree_path(store, p->trees[i].id);
+			pw_sandbox_spec_add_layer(s, path);
+			free(path);
+		} else {
+			nb++;
+		}
+	if (!nb)
+		return;
+	binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->trees[i].dest, "/")) {
+			binds[k].kind = PW_BIND_RO;
+			binds[k].src = pw_store_tree_path(store, p->trees[i].id);
+			binds[k].dst = pw_xstrdup(p->trees[i].dest);
+			k++;
+		}
+	if (s->n_binds)
+		memcpy(binds + k, s->binds, s->n_binds * sizeof(*binds));
+	free(s->binds);
+	s->binds = binds;
+	s->n_binds += nb;
+}
