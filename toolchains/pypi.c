@@ -415,13 +415,13 @@ static int run_pip(const struct pw_sandbox_spec *s, const char *target, const ch
 	memset(&res, 0, sizeof(res));
 	r = pw_sandbox_run(s, argv, &res, e);
 	free(argv);
+	if (res.exited && (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND ||
+			   res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
+		return pw_err_set(e, ENOENT, "root of %s has no python '%s'", target, python);
 	if (r < 0)
 		return pw_err_prefix(e, "%s of %s", what, target);
 	if (res.exited && res.exit_code == 0)
 		return 0;
-	if (res.exited && (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND ||
-			   res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
-		return pw_err_set(e, ENOENT, "root of %s has no python '%s'", target, python);
 	if (res.exited && res.exit_code == EXIT_NO_PIP)
 		return pw_err_set(e, ENOENT,
 				  "root of %s has no pip: add python3-pip to the base packages",
@@ -693,8 +693,7 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 	static const char *const fixed[] = {
 	    "install", "--no-index", "--find-links", "/tmp/pinwheel-wheels", "--no-deps",
 	    "--require-hashes", "--no-compile", "--ignore-installed", "--no-warn-script-location",
-	    "--no-color", "--progress-bar", "off", "--root", "/tmp/pinwheel-tree", "--prefix",
-	    "/usr/local", "-r", "/tmp/pinwheel-out/requirements.txt",
+	    "--no-color", "--progress-bar", "off", "--root", "/tmp/pinwheel-tree", "--no-user", "-r", "/tmp/pinwheel-out/requirements.txt",
 	};
 	_cleanup_free_ char *id = NULL, *work = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
 	struct pw_store_newtree nt;
