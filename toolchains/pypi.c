@@ -90,8 +90,7 @@ char *pw_pypi_wheel_filename(const char *url)
 		}
 	}
 	s[o] = '\0';
-	if (o < 5 || strcmp(s + o - 4, ".whl") || s[0] == '.' || strchr(s, '/') ||
-	    strlen(s) != o) {
+	if (o < 5 || strcmp(s + o - 4, ".whl") || s[0] == '.' || strchr(s, '/') || strlen(s) != o) {
 		free(s);
 		errno = EINVAL;
 		return NULL;
@@ -169,8 +168,9 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 	size_t i;
 
 	if (!json_is_object(it) || !name || !*name || !version || !*version)
-		return pw_err_set(e, EINVAL, "%s: install[%zu]: expected metadata.name and "
-					     "metadata.version strings",
+		return pw_err_set(e, EINVAL,
+				  "%s: install[%zu]: expected metadata.name and "
+				  "metadata.version strings",
 				  origin, idx);
 	if (!url || !*url)
 		return pw_err_set(e, EINVAL, "%s: '%s' %s: expected a download_info.url string",
@@ -182,8 +182,9 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 				  origin, name, version);
 	fname = pw_pypi_wheel_filename(url);
 	if (!fname || !json_is_object(ai))
-		return pw_err_set(e, ENOENT, "'%s' %s has no wheel for this target (pip chose '%s')",
-				  name, version, url);
+		return pw_err_set(e, ENOENT,
+				  "'%s' %s has no wheel for this target (pip chose '%s')", name,
+				  version, url);
 	sha = report_sha256(ai);
 	for (i = 0; sha && i < PW_SHA256_HEX - 1 && sha[i]; i++)
 		lower[i] = (char)tolower((unsigned char)sha[i]);
@@ -203,8 +204,8 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 	return 0;
 }
 
-int pw_pypi_parse_report(const char *text, size_t len, const char *origin,
-			 struct pw_artifact **out, size_t *n, struct pw_err *e)
+int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struct pw_artifact **out,
+			 size_t *n, struct pw_err *e)
 {
 	struct pw_artifact *a = NULL;
 	json_t *j, *v, *inst;
@@ -219,8 +220,9 @@ int pw_pypi_parse_report(const char *text, size_t len, const char *origin,
 	v = json_object_get(j, "version");
 	if (!json_is_object(j) || !json_is_string(v) || strcmp(json_string_value(v), "1")) {
 		json_decref(j);
-		return pw_err_set(e, EINVAL, "%s: expected a pip installation report with \"version\": "
-					     "\"1\"",
+		return pw_err_set(e, EINVAL,
+				  "%s: expected a pip installation report with \"version\": "
+				  "\"1\"",
 				  origin);
 	}
 	inst = json_object_get(j, "install");
@@ -415,8 +417,8 @@ static int run_pip(const struct pw_sandbox_spec *s, const char *target, const ch
 	memset(&res, 0, sizeof(res));
 	r = pw_sandbox_run(s, argv, &res, e);
 	free(argv);
-	if (res.exited && (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND ||
-			   res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
+	if (res.exited &&
+	    (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND || res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
 		return pw_err_set(e, ENOENT, "root of %s has no python '%s'", target, python);
 	if (r < 0)
 		return pw_err_prefix(e, "%s of %s", what, target);
@@ -455,7 +457,8 @@ static bool pin_ok(const char *s, bool version)
 		return false;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (!isalnum(c) && c != '.' && c != '-' && c != '_' && !(version && (c == '+' || c == '!')))
+		if (!isalnum(c) && c != '.' && c != '-' && c != '_' &&
+		    !(version && (c == '+' || c == '!')))
 			return false;
 	}
 	return true;
@@ -492,7 +495,8 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 		if (r == 0) {
 			if (!items[i].path || stat(items[i].path, &st) < 0) {
 				r = pw_err_sys(e, errno ? errno : ENOENT,
-					       "wheel '%s': blob missing after download", a[i].name);
+					       "wheel '%s': blob missing after download",
+					       a[i].name);
 				break;
 			}
 			a[i].size = (uint64_t)st.st_size;
@@ -504,9 +508,9 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 	return r;
 }
 
-int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root,
-		    const char *target, const char *python, const struct pw_pin *pins,
-		    size_t npins, struct pw_artifact **out, size_t *nout, struct pw_err *e)
+int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		    const char *python, const struct pw_pin *pins, size_t npins,
+		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *tmp = NULL, *report = NULL, *logp = NULL, *origin = NULL;
@@ -525,8 +529,8 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root,
 			return pw_err_set(e, EINVAL,
 					  "pin '%s==%s' of %s: expected a project name and an "
 					  "exact version",
-					  pins[i].name ? pins[i].name : "", pins[i].version ? pins[i].version : "",
-					  target);
+					  pins[i].name ? pins[i].name : "",
+					  pins[i].version ? pins[i].version : "", target);
 	if (npins == 0)
 		return 0;
 	tmp = host_tmpdir("pypi-lock", e);
@@ -599,6 +603,11 @@ static int cmp_sha(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char *pw_pypi_layer_how(void)
+{
+	return PW_PYPI_LAYER_HOW;
+}
+
 char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n)
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
@@ -636,14 +645,15 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 
 		if (!a->name || !a->version || !pw_sha256_hex_valid(a->sha256) || a->nurls < 1 ||
 		    !pin_ok(a->name, false) || !pin_ok(a->version, true)) {
-			r = pw_err_set(e, EINVAL, "wheel %zu: expected name, version, sha256 and url",
-				       i);
+			r = pw_err_set(e, EINVAL,
+				       "wheel %zu: expected name, version, sha256 and url", i);
 			break;
 		}
 		fname = pw_pypi_wheel_filename(a->urls[0]);
 		if (!fname) {
-			r = pw_err_set(e, EINVAL, "wheel '%s' %s: url '%s' does not name a .whl file",
-				       a->name, a->version, a->urls[0]);
+			r = pw_err_set(e, EINVAL,
+				       "wheel '%s' %s: url '%s' does not name a .whl file", a->name,
+				       a->version, a->urls[0]);
 			break;
 		}
 		if (!pw_store_has_blob(store, a->sha256)) {
@@ -691,9 +701,23 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 			size_t n, char **treeid_out, struct pw_err *e)
 {
 	static const char *const fixed[] = {
-	    "install", "--no-index", "--find-links", "/tmp/pinwheel-wheels", "--no-deps",
-	    "--require-hashes", "--no-compile", "--ignore-installed", "--no-warn-script-location",
-	    "--no-color", "--progress-bar", "off", "--root", "/tmp/pinwheel-tree", "--no-user", "-r", "/tmp/pinwheel-out/requirements.txt",
+	    "install",
+	    "--no-index",
+	    "--find-links",
+	    "/tmp/pinwheel-wheels",
+	    "--no-deps",
+	    "--require-hashes",
+	    "--no-compile",
+	    "--ignore-installed",
+	    "--no-warn-script-location",
+	    "--no-color",
+	    "--progress-bar",
+	    "off",
+	    "--root",
+	    "/tmp/pinwheel-tree",
+	    "--no-user",
+	    "-r",
+	    "/tmp/pinwheel-out/requirements.txt",
 	};
 	_cleanup_free_ char *id = NULL, *work = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
 	struct pw_store_newtree nt;
@@ -747,8 +771,8 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 		r = stage_wheels(store, &s, reqp, wheels, n, e);
 	if (r < 0)
 		goto fail;
-	r = run_pip(&s, "the Python requirements layer", python, "/tmp/pinwheel-out/pip.log",
-		    logp, (char **)fixed, PW_ARRAY_SIZE(fixed), "installing the wheels", e);
+	r = run_pip(&s, "the Python requirements layer", python, "/tmp/pinwheel-out/pip.log", logp,
+		    (char **)fixed, PW_ARRAY_SIZE(fixed), "installing the wheels", e);
 	if (r < 0)
 		goto fail;
 	r = pw_rm_rf(work);

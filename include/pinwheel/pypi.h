@@ -12,8 +12,9 @@
  *
  * Install: pw_pypi_build_layer() installs wheels already in the store
  * into a derived store tree (how PW_PYPI_LAYER_HOW) without network: pip
- * --no-index --no-deps --require-hashes --no-compile --root /out --prefix
- * /usr/local.  The tree holds usr/local/... and is meant to be laid over
+ * --no-index --no-deps --require-hashes --no-compile --root /out, in the
+ * root python's default install scheme (Debian: usr/local/lib/python3.X/
+ * dist-packages and usr/local/bin).  The tree is meant to be laid over
  * the root at "/".
  *
  * The host's Python is never used: only the root's, in the sandbox.  pip's
@@ -39,8 +40,10 @@
 
 struct pw_store;
 
-/* The layer's "how" for struct pw_layer, and the builder's signature. */
+/* The layer's "how" for struct pw_layer; its builder is
+ * pw_pypi_build_layer() below (for the roots engineer's table). */
 #define PW_PYPI_LAYER_HOW "pypi-install"
+const char *pw_pypi_layer_how(void);
 
 /* Parse a version 1 pip installation report (@origin names it in
  * messages).  Each "install" entry must have metadata.name,
@@ -49,8 +52,8 @@ struct pw_store;
  * ("hashes": {"sha256"} or "hash": "sha256=...").  URLs carrying
  * credentials are refused.  On success *out gets *n artifacts of kind
  * "wheel" (one url each, size PW_SIZE_UNKNOWN), sorted. */
-int pw_pypi_parse_report(const char *text, size_t len, const char *origin,
-			 struct pw_artifact **out, size_t *n, struct pw_err *e);
+int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struct pw_artifact **out,
+			 size_t *n, struct pw_err *e);
 void pw_pypi_artifacts_free(struct pw_artifact *a, size_t n);
 
 /* The wheel's file name: the last path component of @url (without query
@@ -66,9 +69,9 @@ char *pw_pypi_normalize(const char *name);
  * the root).  @target names the target in messages.  @store may be NULL
  * (no download, sizes unknown).  "root of TARGET has no pip: add
  * python3-pip to the base packages" when pip is missing (-ENOENT). */
-int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root,
-		    const char *target, const char *python, const struct pw_pin *pins,
-		    size_t npins, struct pw_artifact **out, size_t *nout, struct pw_err *e);
+int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		    const char *python, const struct pw_pin *pins, size_t npins,
+		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
 
 /* The tree id of the layer: sha256 of "pypi-install;v1;" + @root_id + ";"
  * + each wheel sha256 (sorted) + ";".  Caller frees. */
@@ -78,9 +81,9 @@ char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, si
  * blob present in @store) for @root, identified by @root_id (the
  * caller's stable id of the composed root, e.g. its tree ids).  No
  * network in the sandbox.  *treeid_out (caller frees) gets the store tree
- * id.  A blob whose bytes do not match its sha256 makes pip fail
- * (-EBADMSG... in practice pip's "THESE PACKAGES DO NOT MATCH THE HASHES"
- * quoted in e->msg, -EIO). */
+ * id.  A blob whose bytes do not match its sha256 makes pip's
+ * --require-hashes fail: -EIO with pip's error line in e->msg; nothing is
+ * committed.  A wheel whose blob is missing: -ENOENT naming it. */
 int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
 			const char *root_id, const char *python, const struct pw_artifact *wheels,
 			size_t n, char **treeid_out, struct pw_err *e);

@@ -35,7 +35,8 @@ static void print_wheels(const struct pw_artifact *a, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (a[i].size == PW_SIZE_UNKNOWN)
-			printf("%s %s %s - %s\n", a[i].name, a[i].version, a[i].sha256, a[i].urls[0]);
+			printf("%s %s %s - %s\n", a[i].name, a[i].version, a[i].sha256,
+			       a[i].urls[0]);
 		else
 			printf("%s %s %s %llu %s\n", a[i].name, a[i].version, a[i].sha256,
 			       (unsigned long long)a[i].size, a[i].urls[0]);

@@ -119,10 +119,11 @@ static void test_report_sdist(void **state)
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_artifact *a = NULL;
 	size_t n = 0;
-	const char *t = "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
-			"\"https://mirror.example/f/bar-2.0.tar.gz\", \"archive_info\": {\"hashes\": "
-			"{\"sha256\": \"" SHA_A "\"}}}, \"metadata\": {\"name\": \"bar\", "
-			"\"version\": \"2.0\"}}]}";
+	const char *t =
+	    "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+	    "\"https://mirror.example/f/bar-2.0.tar.gz\", \"archive_info\": {\"hashes\": "
+	    "{\"sha256\": \"" SHA_A "\"}}}, \"metadata\": {\"name\": \"bar\", "
+	    "\"version\": \"2.0\"}}]}";
 
 	(void)state;
 	assert_int_equal(parse(t, &a, &n, &e), -ENOENT);
@@ -171,9 +172,8 @@ static void test_report_bad_shape(void **state)
 	assert_non_null(strstr(e.msg, "report.json: expected a pip installation report"));
 	assert_int_equal(parse("{\"version\": \"1\"}", &a, &n, &e), -EINVAL);
 	assert_string_equal(e.msg, "report.json: expected an \"install\" array");
-	assert_int_equal(parse("{\"version\": \"1\", \"install\": [{\"metadata\": {}}]}", &a,
-			       &n, &e),
-			 -EINVAL);
+	assert_int_equal(
+	    parse("{\"version\": \"1\", \"install\": [{\"metadata\": {}}]}", &a, &n, &e), -EINVAL);
 	assert_string_equal(e.msg, "report.json: install[0]: expected metadata.name and "
 				   "metadata.version strings");
 	assert_int_equal(parse("{\"version\": ", &a, &n, &e), -EINVAL);
@@ -237,6 +237,7 @@ static void test_layer_id(void **state)
 	assert_string_equal(a, b); /* order of the wheels does not matter */
 	assert_string_not_equal(a, c);
 	assert_true(pw_sha256_hex_valid(a));
+	assert_string_equal(pw_pypi_layer_how(), "pypi-install");
 	free(a);
 	free(b);
 	free(c);
