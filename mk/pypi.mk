@@ -2,3 +2,4 @@
 PW_TOOLCHAIN_SRCS += toolchains/pypi.c
 TEST_HELPERS += tests/helpers/pw-pypi.c
 UNIT_TESTS += tests/unit/test_pypi.c
+FUZZ_TARGETS += tests/fuzz/fuzz_pypi_report.c

@@ -488,8 +488,7 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 		if (r == -EIO && items[i].state == PW_FETCH_FAILED) {
 			*e = items[i].err;
 			pw_err_prefix(e, "wheel '%s' %s", a[i].name, a[i].version);
-			r = -(items[i].status ? -items[i].status : EIO);
-			r = r < 0 ? r : -EIO;
+			r = items[i].status < 0 ? items[i].status : -EIO;
 			break;
 		}
 		if (r == 0) {
