@@ -12,7 +12,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 /usr/bin/python3 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
 DRV="$SRCDIR/${BUILD:-build}/tests/helpers/pw-pypi"
 [ -x "$DRV" ] || skip_all "pw-pypi helper not built"
-plan 48
+plan 54
 
 LAYER="$T/layer"
 mkdir -p "$LAYER/usr"
@@ -149,3 +149,18 @@ run_cmd 1 "install with a tampered wheel" "$DRV" install --store "$T/store3" $RO
 like "$ERR" "installing the wheels of the Python requirements layer: pip exited with status 1: ERROR: .*HASHES" \
 	"pip's hash check fails, one line"
 is "$(find "$T/store3/trees" "$T/store3/tmp" -mindepth 1 | wc -l | tr -d ' ')" "0" "no tree and no temp left"
+
+# Bad wheel lists: caught before pip runs.
+: >"$T/empty.txt"
+# shellcheck disable=SC2086
+run_cmd 0 "no wheels: an empty layer" "$DRV" install --store "$STORE" $ROOT "$T/empty.txt"
+is "$(find "${OUT#* }" -mindepth 1 | wc -l | tr -d ' ')" "0" "the empty layer is empty"
+{ cat "$T/lock.txt"; grep '^bar ' "$T/lock.txt" | sed 's/^bar /bar2 /'; } >"$T/dup.txt"
+# shellcheck disable=SC2086
+run_cmd 1 "two wheels with one file name" "$DRV" install --store "$STORE" $ROOT "$T/dup.txt"
+is "$ERR" "pw-pypi: two wheels have the file name 'bar-1.1-py3-none-any.whl'" "duplicate file name named"
+sed 's/^foo 1.0 [0-9a-f]*/foo 1.0 0000000000000000000000000000000000000000000000000000000000000000/' \
+	"$T/lock.txt" >"$T/missing.txt"
+# shellcheck disable=SC2086
+run_cmd 1 "a wheel missing from the store" "$DRV" install --store "$STORE" $ROOT "$T/missing.txt"
+like "$ERR" "^pw-pypi: wheel 'foo' 1.0: blob 0{64} is not in the store " "missing blob named"

@@ -633,14 +633,16 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 {
 	struct pw_buf req = PW_BUF_INIT(SIZE_MAX / 2);
 	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
-	size_t i;
+	char **fnames = pw_xcalloc(n + 1, sizeof(*fnames));
+	size_t i, j;
 	int r = 0;
 
 	memcpy(sorted, w, n * sizeof(*w));
 	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
 	for (i = 0; i < n && r == 0; i++) {
 		const struct pw_artifact *a = &sorted[i];
-		_cleanup_free_ char *fname = NULL, *blob = NULL, *dst = NULL;
+		_cleanup_free_ char *blob = NULL, *dst = NULL;
+		char *fname;
 
 		if (!a->name || !a->version || !pw_sha256_hex_valid(a->sha256) || a->nurls < 1 ||
 		    !pin_ok(a->name, false) || !pin_ok(a->version, true)) {
@@ -648,7 +650,7 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 				       "wheel %zu: expected name, version, sha256 and url", i);
 			break;
 		}
-		fname = pw_pypi_wheel_filename(a->urls[0]);
+		fname = fnames[i] = pw_pypi_wheel_filename(a->urls[0]);
 		if (!fname) {
 			r = pw_err_set(e, EINVAL,
 				       "wheel '%s' %s: url '%s' does not name a .whl file", a->name,
@@ -664,11 +666,22 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 			r = pw_err_set(e, EINVAL, "wheel file name '%s' contains ':'", fname);
 			break;
 		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(fnames[j], fname)) {
+				r = pw_err_set(e, EINVAL, "two wheels have the file name '%s'",
+					       fname);
+				break;
+			}
+		if (r < 0)
+			break;
 		blob = pw_store_blob_path(store, a->sha256);
 		dst = pw_xasprintf("/tmp/pinwheel-wheels/%s", fname);
 		r = add_bind(s, false, blob, dst, e);
 		pw_buf_addf(&req, "%s==%s --hash=sha256:%s\n", a->name, a->version, a->sha256);
 	}
+	for (i = 0; i < n; i++)
+		free(fnames[i]);
+	free(fnames);
 	free(sorted);
 	if (r == 0) {
 		r = pw_write_file_atomic(reqpath, req.buf ? req.buf : "", req.len, 0644);
@@ -730,9 +743,17 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 		return pw_err_set(e, EINVAL, "python: expected an absolute path in the root");
 	if (!root_id || !*root_id)
 		return pw_err_set(e, EINVAL, "root id: expected a non-empty string");
-	for (i = 0; i < n; i++)
-		if (!wheels[i].kind || strcmp(wheels[i].kind, "wheel"))
+	for (i = 0; i < n; i++) {
+		const struct pw_artifact *a = &wheels[i];
+		if (!a->kind || strcmp(a->kind, "wheel"))
 			return pw_err_set(e, EINVAL, "artifact %zu: expected kind \"wheel\"", i);
+		if (!a->name || !a->version || a->nurls < 1 || !a->urls[0] ||
+		    !pw_sha256_hex_valid(a->sha256))
+			return pw_err_set(e, EINVAL,
+					  "wheel %zu ('%s'): expected a name, a version, a sha256 "
+					  "and a url",
+					  i, a->name ? a->name : "");
+	}
 	id = pw_pypi_layer_id(root_id, wheels, n);
 	r = pw_store_newtree_begin(store, id, &nt, e);
 	if (r < 0)
@@ -770,8 +791,11 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 		r = stage_wheels(store, &s, reqp, wheels, n, e);
 	if (r < 0)
 		goto fail;
-	r = run_pip(&s, "the Python requirements layer", python, "/tmp/pinwheel-out/pip.log", logp,
-		    (char **)fixed, PW_ARRAY_SIZE(fixed), "installing the wheels", e);
+	/* No wheels: an empty layer, no pip run. */
+	if (n > 0)
+		r = run_pip(&s, "the Python requirements layer", python,
+			    "/tmp/pinwheel-out/pip.log", logp, (char **)fixed, PW_ARRAY_SIZE(fixed),
+			    "installing the wheels", e);
 	if (r < 0)
 		goto fail;
 	r = pw_rm_rf(work);
