@@ -637,7 +637,8 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 	size_t i, j;
 	int r = 0;
 
-	memcpy(sorted, w, n * sizeof(*w));
+	if (n)
+		memcpy(sorted, w, n * sizeof(*w));
 	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
 	for (i = 0; i < n && r == 0; i++) {
 		const struct pw_artifact *a = &sorted[i];
@@ -698,7 +699,8 @@ static char *layer_options(const char *root_id, const struct pw_artifact *w, siz
 	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
 	size_t i;
 
-	memcpy(sorted, w, n * sizeof(*w));
+	if (n)
+		memcpy(sorted, w, n * sizeof(*w));
 	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
 	pw_buf_addf(&b, PW_PYPI_LAYER_HOW ";v1;root=%s;wheels=", root_id);
 	for (i = 0; i < n; i++)
