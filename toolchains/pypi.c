@@ -602,6 +602,20 @@ static int cmp_sha(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
+			 const struct pw_artifact *wheels, size_t n)
+{
+	const char **shas = pw_xcalloc(n + 1, sizeof(*shas));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pw_lockset_add(ls, &wheels[i], target);
+		shas[i] = wheels[i].sha256;
+	}
+	pw_lockset_add_layer(ls, target, layer_name, PW_PYPI_LAYER_HOW, "/", shas, n, NULL);
+	free(shas);
+}
+
 const char *pw_pypi_layer_how(void)
 {
 	return PW_PYPI_LAYER_HOW;

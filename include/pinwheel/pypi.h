@@ -73,6 +73,13 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
 
+/* Record a resolution in a lockset: each wheel is added (needed by
+ * @target) and one layer named @layer_name (e.g. "build-requires") with
+ * how PW_PYPI_LAYER_HOW, dest "/", the wheels' digests in the order given,
+ * is appended to @target's root. */
+void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
+			 const struct pw_artifact *wheels, size_t n);
+
 /* The tree id of the layer: sha256 of "pypi-install;v1;" + @root_id + ";"
  * + each wheel sha256 (sorted) + ";".  Caller frees. */
 char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n);

@@ -243,6 +243,32 @@ static void test_layer_id(void **state)
 	free(c);
 }
 
+static void test_lockset_add(void **state)
+{
+	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	struct pw_root *r;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse(report, &a, &n, &e), 0);
+	pw_pypi_lockset_add(&ls, "cp311-manylinux_x86_64", "build-requires", a, n);
+	pw_pypi_lockset_add(&ls, "cp312-manylinux_x86_64", "build-requires", a, n);
+	assert_int_equal(ls.n, 3); /* merged: the same wheels for both targets */
+	assert_int_equal(ls.artifacts[0].nneeded, 2);
+	assert_int_equal(ls.nroots, 2);
+	r = pw_lockset_root(&ls, "cp311-manylinux_x86_64");
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->layers[0].how, "pypi-install");
+	assert_string_equal(r->layers[0].name, "build-requires");
+	assert_string_equal(r->layers[0].dest, "/");
+	assert_int_equal(r->layers[0].n, 3);
+	assert_string_equal(r->layers[0].artifacts[0], SHA_C);
+	pw_lockset_release(&ls);
+	pw_pypi_artifacts_free(a, n);
+}
+
 /* The store's derived-tree helper: begin, fill, commit; found again;
  * abort leaves nothing; verify accepts the record. */
 static int verify_cb(void *ud, const struct pw_store_entry *en)
@@ -318,6 +344,7 @@ int main(void)
 	    cmocka_unit_test(test_wheel_filename),
 	    cmocka_unit_test(test_normalize),
 	    cmocka_unit_test(test_layer_id),
+	    cmocka_unit_test(test_lockset_add),
 	    cmocka_unit_test(test_newtree),
 	};
 
