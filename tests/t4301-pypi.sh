@@ -4,7 +4,8 @@
 # root's pip, honouring PIP_INDEX_URL or the user's pip.conf); pip errors
 # and a root without pip/python are one clear line; install works with the
 # server stopped (no network), gives an importable, .pyc-free, read-only,
-# reproducible tree; a tampered blob makes pip --require-hashes fail.
+# reproducible tree (also in a read-only root); a tampered blob makes pip
+# --require-hashes fail.
 # The "root" is the host's /usr (test only: the product runs a root's python).
 . "$SRCDIR/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
@@ -12,7 +13,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 /usr/bin/python3 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
 DRV="$SRCDIR/${BUILD:-build}/tests/helpers/pw-pypi"
 [ -x "$DRV" ] || skip_all "pw-pypi helper not built"
-plan 54
+plan 58
 
 LAYER="$T/layer"
 mkdir -p "$LAYER/usr"
@@ -59,6 +60,15 @@ done
 PIP_INDEX_URL=$INDEX run_cmd 0 "lock again, pins in the other order" "$DRV" lock --store "$STORE" \
 	$ROOT Baz-Qux==2.0 foo==1.0
 is "$OUT" "$WANT" "same result"
+
+# A read-only root (mount points in the layer): everything pip needs is under /tmp.
+ROLAYER="$T/rolayer"
+mkdir -p "$ROLAYER/usr" "$ROLAYER/tmp" "$ROLAYER/proc" "$ROLAYER/dev"
+for d in bin lib lib64 sbin; do ln -s "usr/$d" "$ROLAYER/$d"; done
+RO="--ro-root --layer $ROLAYER --ro-bind /usr:/usr"
+# shellcheck disable=SC2086
+PIP_INDEX_URL=$INDEX run_cmd 0 "lock in a read-only root" "$DRV" lock --store "$STORE" $RO foo==1.0 Baz-Qux==2.0
+is "$OUT" "$WANT" "same wheels"
 
 # pip's own configuration decides the index: the user's pip.conf.
 mkdir -p "$HOME/.config/pip"
@@ -125,6 +135,11 @@ like "$(cat "$STORE/trees/$ID.json")" '"kind": "pypi-install"' "record says what
 is "$(wc -l <"$T/server.log")" "$NREQ" "no request reached the index"
 
 # shellcheck disable=SC2086
+run_cmd 0 "install in a read-only root" "$DRV" install --store "$STORE" --root-id ro $RO "$T/lock.txt"
+dig() { sed -n 's/.*"digest": "\([0-9a-f]*\)".*/\1/p' "$1"; }
+is "$(dig "$STORE/trees/${OUT%% *}.json")" "$(dig "$STORE/trees/$ID.json")" "same content as in the writable root"
+
+# shellcheck disable=SC2086
 run_cmd 0 "install again" "$DRV" install --store "$STORE" --root-id host-usr $ROOT "$T/lock.txt"
 is "$OUT" "$ID $TREE" "cached: same tree"
 # shellcheck disable=SC2086
@@ -136,7 +151,6 @@ mkdir -p "$T/store2/blobs"
 cp -R "$STORE/blobs/sha256" "$T/store2/blobs/"
 # shellcheck disable=SC2086
 run_cmd 0 "install into a second store" "$DRV" install --store "$T/store2" --root-id host-usr $ROOT "$T/lock.txt"
-dig() { sed -n 's/.*"digest": "\([0-9a-f]*\)".*/\1/p' "$1"; }
 is "$(dig "$T/store2/trees/$ID.json")" "$(dig "$STORE/trees/$ID.json")" "same tree digest: reproducible"
 
 # A tampered blob: pip --require-hashes refuses, nothing is committed.

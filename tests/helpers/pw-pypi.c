@@ -6,8 +6,8 @@
  *   pw-pypi install [OPTS] LOCKFILE   build the layer from such lines (blobs
  *                                     in --store); print "TREEID TREEPATH"
  * OPTS: --store DIR --python PATH --target NAME --root-id ID
- *       --layer DIR, --ro-bind SRC:DST, --tmpfs DST, --env K=V (the root
- *       spec, in order, as for `pinwheel run`)
+ *       --layer DIR, --ro-bind SRC:DST, --tmpfs DST, --env K=V, --ro-root
+ *       (the root spec, in order, as for `pinwheel run`)
  * Errors: "pw-pypi: MESSAGE" on stderr, exit 1 (2 for usage).
  */
 #include <string.h>
@@ -135,6 +135,8 @@ int main(int argc, char **argv)
 			r = pw_sandbox_spec_add_bind(&spec, PW_BIND_RO, argv[++i], &e);
 		else if (!strcmp(a, "--tmpfs") && more)
 			r = pw_sandbox_spec_add_bind(&spec, PW_BIND_TMPFS, argv[++i], &e);
+		else if (!strcmp(a, "--ro-root"))
+			spec.ro_root = true;
 		else if (!strcmp(a, "--env") && more)
 			r = pw_sandbox_spec_add_env(&spec, argv[++i], false, &e);
 		else if (a[0] == '-') {
