@@ -305,3 +305,129 @@ out:
 	json_decref(j);
 	pw_buf_release(&b);
 }
+
+/* ---- derived trees ---- */
+
+int pw_store_newtree_begin(struct pw_store *s, const char *treeid, struct pw_store_newtree *nt,
+			   struct pw_err *e)
+{
+	_cleanup_free_ char *key = NULL;
+	int r;
+
+	nt->store = s;
+	nt->path = NULL;
+	nt->lockfd = -1;
+	nt->id[0] = '\0';
+	if (!pw_sha256_hex_valid(treeid))
+		return pw_err_set(e, EINVAL, "tree id '%s' is not 64 hex digits", treeid);
+	snprintf(nt->id, sizeof(nt->id), "%s", treeid);
+	if (pw_store_has_tree(s, treeid))
+		return 1;
+	key = pw_xasprintf(TREE_PREFIX "%s", treeid);
+	r = pw_store_lock(s, key, true, e);
+	if (r < 0)
+		return r;
+	if (pw_store_has_tree(s, treeid)) {
+		pw_store_unlock(r);
+		return 1;
+	}
+	nt->lockfd = r;
+	remove_stale_tmp(s, key);
+	nt->path = pw_xasprintf("%s/tmp/" TREE_PREFIX "%s.XXXXXX", s->dir, treeid);
+	if (!mkdtemp(nt->path)) {
+		r = pw_err_sys(e, errno, "could not create a temp dir in '%s/tmp'", s->dir);
+		pw_store_newtree_abort(nt);
+		return r;
+	}
+	return 0;
+}
+
+void pw_store_newtree_abort(struct pw_store_newtree *nt)
+{
+	if (nt->path) {
+		pw_rm_rf_at(nt->store->tmpfd, strrchr(nt->path, '/') + 1);
+		free(nt->path);
+		nt->path = NULL;
+	}
+	pw_store_unlock(nt->lockfd);
+	nt->lockfd = -1;
+}
+
+static int write_derived_json(struct pw_store *s, const char *id, const char *kind,
+			      const char *options, const char *digest, uint64_t bytes,
+			      struct pw_err *e)
+{
+	_cleanup_free_ char *tmp = pw_xasprintf(TREE_PREFIX "%s.json", id);
+	_cleanup_free_ char *dst = pw_xasprintf("%s.json", id);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	json_t *j;
+	int r;
+
+	j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I}", "version", 1, "blob", "", "kind", kind,
+		      "options", options, "digest", digest, "size", (json_int_t)bytes);
+	if (!j)
+		return pw_err_set(e, ENOMEM, "could not build the tree record");
+	text = pw_json_dumps(j, true);
+	json_decref(j);
+	fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create 'tmp/%s' in '%s'", tmp, s->dir);
+	r = pw_write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = pw_write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && renameat(s->tmpfd, tmp, s->treesfd, dst) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(s->tmpfd, tmp, 0);
+		return pw_err_sys(e, -r, "could not write 'trees/%s' in '%s'", dst, s->dir);
+	}
+	return 0;
+}
+
+int pw_store_newtree_commit(struct pw_store_newtree *nt, const char *kind, const char *options,
+			    struct pw_err *e)
+{
+	struct pw_store *s = nt->store;
+	const char *name = strrchr(nt->path, '/') + 1;
+	_cleanup_close_ int dfd = -1;
+	char digest[PW_SHA256_HEX];
+	uint64_t bytes = 0;
+	int r;
+
+	r = pw_make_readonly_at(s->tmpfd, name);
+	if (r < 0) {
+		pw_err_sys(e, -r, "could not make 'tmp/%s' read-only", name);
+		goto fail;
+	}
+	dfd = openat(s->tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		r = pw_err_sys(e, errno, "could not open 'tmp/%s' in '%s'", name, s->dir);
+		goto fail;
+	}
+	r = pw_store_tree_digest_at(s->tmpfd, name, digest, &bytes, e);
+	if (r < 0)
+		goto fail;
+	r = write_derived_json(s, nt->id, kind, options, digest, bytes, e);
+	if (r < 0)
+		goto fail;
+	/* The directory's ".." changes on rename: writable just for it. */
+	if (syncfs(dfd) < 0 || fchmod(dfd, 0755) < 0 ||
+	    renameat(s->tmpfd, name, s->treesfd, nt->id) < 0) {
+		r = pw_err_sys(e, errno, "could not move the tree into 'trees/%s' in '%s'", nt->id,
+			       s->dir);
+		goto fail;
+	}
+	free(nt->path);
+	nt->path = NULL;
+	if (fchmod(dfd, 0555) < 0 || fsync(s->treesfd) < 0)
+		r = pw_err_sys(e, errno, "could not seal 'trees/%s' in '%s'", nt->id, s->dir);
+	pw_store_unlock(nt->lockfd);
+	nt->lockfd = -1;
+	return r;
+fail:
+	pw_store_newtree_abort(nt);
+	return r;
+}

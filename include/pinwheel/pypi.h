@@ -1,0 +1,98 @@
+/* pypi.h - the PyPI build-requirements provider (toolchains/pypi.c): pins
+ * name==version resolved to wheels by the ROOT's own pip in the sandbox,
+ * and the per-target layer those wheels install into.  docs/pypi.md.
+ *
+ * Lock: pw_pypi_resolve() runs `python -m pip install --dry-run
+ * --ignore-installed --only-binary :all: --report ...` inside the composed
+ * root with the network, parses pip's JSON report (pw_pypi_parse_report())
+ * and returns one "wheel" artifact per distribution pip chose (transitive
+ * dependencies included), sorted by normalised name then version.  With a
+ * store, every wheel is downloaded through it (verifying its sha256 and
+ * giving the artifact's size); without one the size is PW_SIZE_UNKNOWN.
+ *
+ * Install: pw_pypi_build_layer() installs wheels already in the store
+ * into a derived store tree (how PW_PYPI_LAYER_HOW) without network: pip
+ * --no-index --no-deps --require-hashes --no-compile --root /out, in the
+ * root python's default install scheme (Debian: usr/local/lib/python3.X/
+ * dist-packages and usr/local/bin).  The tree is meant to be laid over
+ * the root at "/".
+ *
+ * The host's Python is never used: only the root's, in the sandbox.  pip's
+ * configuration is honoured (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
+ * PIP_TRUSTED_HOST, PIP_CONFIG_FILE and proxy variables pass through; the
+ * caller's /etc/pip.conf, $XDG_CONFIG_HOME/pip/pip.conf or
+ * ~/.config/pip/pip.conf, and /etc/resolv.conf are bound read-only).
+ *
+ * Ownership: the caller owns the root spec, pins and wheels it passes
+ * (they are copied, never kept); returned arrays and strings belong to the
+ * caller (pw_pypi_artifacts_free(), free()).  Errors: 0 or -errno with one
+ * line in struct pw_err naming the target, the package or the report
+ * field.  pw_sandbox_run() rules apply: call from a single-threaded
+ * process.  Nothing here prints; pip's output goes to a log file whose
+ * last error line is quoted in e->msg.
+ */
+#ifndef PINWHEEL_PYPI_H
+#define PINWHEEL_PYPI_H
+
+#include "pinwheel/artifact.h"
+#include "pinwheel/common.h"
+#include "pinwheel/sandbox.h"
+
+struct pw_store;
+
+/* The layer's "how" for struct pw_layer; its builder is
+ * pw_pypi_build_layer() below (for the roots engineer's table). */
+#define PW_PYPI_LAYER_HOW "pypi-install"
+const char *pw_pypi_layer_how(void);
+
+/* Parse a version 1 pip installation report (@origin names it in
+ * messages).  Each "install" entry must have metadata.name,
+ * metadata.version, download_info.url ending in ".whl" (else "'X' has no
+ * wheel for this target") and a sha256 in download_info.archive_info
+ * ("hashes": {"sha256"} or "hash": "sha256=...").  URLs carrying
+ * credentials are refused.  On success *out gets *n artifacts of kind
+ * "wheel" (one url each, size PW_SIZE_UNKNOWN), sorted. */
+int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struct pw_artifact **out,
+			 size_t *n, struct pw_err *e);
+void pw_pypi_artifacts_free(struct pw_artifact *a, size_t n);
+
+/* The wheel's file name: the last path component of @url (without query
+ * or fragment, percent-decoded).  NULL + EINVAL when it is not a plain
+ * "*.whl" name.  Caller frees. */
+char *pw_pypi_wheel_filename(const char *url);
+
+/* PEP 503 normalised name ("Foo_Bar.baz" -> "foo-bar-baz").  Caller frees. */
+char *pw_pypi_normalize(const char *name);
+
+/* Lock: resolve @pins for the root @root (not modified: a copy gets
+ * --net and the binds) whose interpreter is @python (absolute, inside
+ * the root).  @target names the target in messages.  @store may be NULL
+ * (no download, sizes unknown).  "root of TARGET has no pip: add
+ * python3-pip to the base packages" when pip is missing (-ENOENT). */
+int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		    const char *python, const struct pw_pin *pins, size_t npins,
+		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
+
+/* Record a resolution in a lockset: each wheel is added (needed by
+ * @target) and one layer named @layer_name (e.g. "build-requires") with
+ * how PW_PYPI_LAYER_HOW, dest "/", the wheels' digests in the order given,
+ * is appended to @target's root. */
+void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
+			 const struct pw_artifact *wheels, size_t n);
+
+/* The tree id of the layer: sha256 of "pypi-install;v1;" + @root_id + ";"
+ * + each wheel sha256 (sorted) + ";".  Caller frees. */
+char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n);
+
+/* Fetch time: build (or find) the layer of @n wheels (kind "wheel", each
+ * blob present in @store) for @root, identified by @root_id (the
+ * caller's stable id of the composed root, e.g. its tree ids).  No
+ * network in the sandbox.  *treeid_out (caller frees) gets the store tree
+ * id.  A blob whose bytes do not match its sha256 makes pip's
+ * --require-hashes fail: -EIO with pip's error line in e->msg; nothing is
+ * committed.  A wheel whose blob is missing: -ENOENT naming it. */
+int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
+			const char *root_id, const char *python, const struct pw_artifact *wheels,
+			size_t n, char **treeid_out, struct pw_err *e);
+
+#endif

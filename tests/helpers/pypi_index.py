@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""A loopback PEP 503 "simple" index for the PyPI provider tests.
+
+Usage:
+  pypi_index.py build DIR SPEC.json   write DIR/files/*.whl (pure-python
+                                      wheels made with zipfile) and
+                                      DIR/simple/<name>/index.html
+  pypi_index.py serve DIR LOG         serve DIR on 127.0.0.1 (port 0); print
+                                      the port, log "GET PATH" per request
+
+SPEC: [{"name": "foo", "version": "1.0", "requires": ["bar>=1"],
+        "modules": {"foo/__init__.py": "..."}, "scripts": {"foo-cli": "foo:main"},
+        "sdist_only": false}, ...]
+The server exits when its parent goes away (the test script) or after 120 s.
+"""
+import base64
+import hashlib
+import html
+import http.server
+import json
+import os
+import re
+import socketserver
+import sys
+import threading
+import time
+import zipfile
+
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def record_hash(data):
+    d = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + d.decode()
+
+
+def make_wheel(path, p):
+    dist = p["name"].replace("-", "_")
+    info = "%s-%s.dist-info" % (dist, p["version"])
+    files = {}
+    for name, text in sorted(p.get("modules", {}).items()):
+        files[name] = text.encode()
+    meta = "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (p["name"], p["version"])
+    for r in p.get("requires", []):
+        meta += "Requires-Dist: %s\n" % r
+    files[info + "/METADATA"] = meta.encode()
+    files[info + "/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: pinwheel-test\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    if p.get("scripts"):
+        ep = "[console_scripts]\n" + "".join(
+            "%s = %s\n" % kv for kv in sorted(p["scripts"].items()))
+        files[info + "/entry_points.txt"] = ep.encode()
+    record = "".join("%s,%s,%d\n" % (n, record_hash(d), len(d)) for n, d in files.items())
+    record += info + "/RECORD,,\n"
+    files[info + "/RECORD"] = record.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in files.items():
+            zi = zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0))
+            zi.external_attr = 0o644 << 16
+            z.writestr(zi, d)
+
+
+def build(root, spec):
+    os.makedirs(os.path.join(root, "files"), exist_ok=True)
+    links = {}
+    for p in spec:
+        if p.get("sdist_only"):
+            fn = "%s-%s.tar.gz" % (p["name"], p["version"])
+            with open(os.path.join(root, "files", fn), "wb") as f:
+                f.write(b"not really a tarball")
+        else:
+            fn = "%s-%s-py3-none-any.whl" % (p["name"].replace("-", "_"), p["version"])
+            make_wheel(os.path.join(root, "files", fn), p)
+        with open(os.path.join(root, "files", fn), "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        links.setdefault(norm(p["name"]), []).append((fn, digest))
+    top = []
+    for name, files in sorted(links.items()):
+        d = os.path.join(root, "simple", name)
+        os.makedirs(d, exist_ok=True)
+        body = "".join('<a href="../../files/%s#sha256=%s">%s</a><br>\n'
+                       % (html.escape(fn), dg, html.escape(fn)) for fn, dg in files)
+        with open(os.path.join(d, "index.html"), "w") as f:
+            f.write("<!DOCTYPE html>\n<html><body>\n%s</body></html>\n" % body)
+        top.append('<a href="%s/">%s</a><br>\n' % (name, name))
+    with open(os.path.join(root, "simple", "index.html"), "w") as f:
+        f.write("<!DOCTYPE html>\n<html><body>\n%s</body></html>\n" % "".join(top))
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    log_path = None
+    lock = threading.Lock()
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        with Handler.lock, open(Handler.log_path, "a") as f:
+            f.write("GET %s\n" % self.path)
+        super().do_GET()
+
+
+def serve(root, log):
+    os.chdir(root)
+    Handler.log_path = os.path.abspath(log) if os.path.isabs(log) else log
+    parent = os.getppid()
+    socketserver.TCPServer.allow_reuse_address = True
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as srv:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        sys.stdout.write("%d\n" % srv.server_address[1])
+        sys.stdout.flush()
+        sys.stdout.close()
+        deadline = time.monotonic() + 120
+        while os.getppid() == parent and time.monotonic() < deadline:
+            time.sleep(0.2)
+        srv.shutdown()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "build":
+        with open(sys.argv[3]) as f:
+            build(sys.argv[2], json.load(f))
+    elif len(sys.argv) == 4 and sys.argv[1] == "serve":
+        serve(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,352 @@
+/* test_pypi.c - unit tests of the PyPI provider's pure parts: pip's report
+ * parser, wheel file names, name normalisation, the layer id, and the
+ * store's derived-tree helper it commits layers with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pinwheel/fsutil.h"
+#include "pinwheel/pypi.h"
+#include "pinwheel/store.h"
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+#define SHA_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+/* The shape pip 23 writes (trimmed: metadata has many more keys). */
+static const char report[] =
+    "{\"version\": \"1\", \"pip_version\": \"23.0.1\", \"install\": [\n"
+    " {\"download_info\": {\"url\": \"https://mirror.example/files/setuptools_rust-1.5.2-"
+    "py3-none-any.whl\", \"archive_info\": {\"hash\": \"sha256=" SHA_A "\", \"hashes\": "
+    "{\"sha256\": \"" SHA_A "\"}}}, \"is_direct\": false, \"requested\": true,\n"
+    "  \"metadata\": {\"metadata_version\": \"2.1\", \"name\": \"setuptools-rust\", "
+    "\"version\": \"1.5.2\", \"requires_dist\": [\"semantic-version>=2.8.2\"]}},\n"
+    " {\"download_info\": {\"url\": \"https://mirror.example/files/semantic_version-2.10.0-"
+    "py2.py3-none-any.whl#sha256=" SHA_B "\", \"archive_info\": {\"hash\": \"sha256=" SHA_B
+    "\"}}, \"is_direct\": false, \"requested\": false,\n"
+    "  \"metadata\": {\"name\": \"semantic_version\", \"version\": \"2.10.0\"}},\n"
+    " {\"download_info\": {\"url\": \"https://mirror.example/files/Cython-0.29.36-cp311-"
+    "cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl\", \"archive_info\": {\"hashes\": "
+    "{\"sha256\": \"" SHA_C "\"}}}, \"is_direct\": false, \"requested\": true,\n"
+    "  \"metadata\": {\"name\": \"Cython\", \"version\": \"0.29.36\"}}\n"
+    "], \"environment\": {\"implementation_name\": \"cpython\"}}\n";
+
+static int parse(const char *text, struct pw_artifact **a, size_t *n, struct pw_err *e)
+{
+	return pw_pypi_parse_report(text, strlen(text), "report.json", a, n, e);
+}
+
+static void test_report_ok(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse(report, &a, &n, &e), 0);
+	assert_int_equal(n, 3);
+	/* Sorted by normalised name: cython, semantic-version, setuptools-rust. */
+	assert_string_equal(a[0].name, "Cython");
+	assert_string_equal(a[0].version, "0.29.36");
+	assert_string_equal(a[0].sha256, SHA_C);
+	assert_string_equal(a[0].kind, "wheel");
+	assert_string_equal(a[1].name, "semantic_version");
+	/* Upper-case hex in the report is recorded in lower case. */
+	assert_string_equal(a[1].sha256,
+			    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_string_equal(a[2].name, "setuptools-rust");
+	assert_string_equal(a[2].version, "1.5.2");
+	assert_string_equal(a[2].sha256, SHA_A);
+	assert_int_equal(a[2].nurls, 1);
+	assert_string_equal(a[2].urls[0],
+			    "https://mirror.example/files/setuptools_rust-1.5.2-py3-none-any.whl");
+	assert_true(a[2].size == PW_SIZE_UNKNOWN);
+	pw_pypi_artifacts_free(a, n);
+}
+
+static void test_report_empty(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 7;
+
+	(void)state;
+	assert_int_equal(parse("{\"version\": \"1\", \"install\": []}", &a, &n, &e), 0);
+	assert_int_equal(n, 0);
+	pw_pypi_artifacts_free(a, n);
+}
+
+static void test_report_missing_hash(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t = "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+			"\"https://mirror.example/f/foo-1.0-py3-none-any.whl\", \"archive_info\": "
+			"{}}, \"metadata\": {\"name\": \"foo\", \"version\": \"1.0\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), -EINVAL);
+	assert_null(a);
+	assert_string_equal(e.msg, "report.json: 'foo' 1.0: expected a sha256 in "
+				   "download_info.archive_info");
+}
+
+static void test_report_md5_only(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t = "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+			"\"https://mirror.example/f/foo-1.0-py3-none-any.whl\", \"archive_info\": "
+			"{\"hash\": \"md5=00112233445566778899aabbccddeeff\"}}, "
+			"\"metadata\": {\"name\": \"foo\", \"version\": \"1.0\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "'foo' 1.0: expected a sha256"));
+}
+
+static void test_report_sdist(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t =
+	    "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+	    "\"https://mirror.example/f/bar-2.0.tar.gz\", \"archive_info\": {\"hashes\": "
+	    "{\"sha256\": \"" SHA_A "\"}}}, \"metadata\": {\"name\": \"bar\", "
+	    "\"version\": \"2.0\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), -ENOENT);
+	assert_string_equal(e.msg, "'bar' 2.0 has no wheel for this target (pip chose "
+				   "'https://mirror.example/f/bar-2.0.tar.gz')");
+}
+
+static void test_report_vcs(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t = "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+			"\"https://mirror.example/r/baz.whl\", \"vcs_info\": {\"vcs\": \"git\"}}, "
+			"\"metadata\": {\"name\": \"baz\", \"version\": \"1\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "'baz' 1 has no wheel for this target"));
+}
+
+static void test_report_credentials(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t = "{\"version\": \"1\", \"install\": [{\"download_info\": {\"url\": "
+			"\"https://user:secret@mirror.example/f/foo-1.0-py3-none-any.whl\", "
+			"\"archive_info\": {\"hashes\": {\"sha256\": \"" SHA_A "\"}}}, "
+			"\"metadata\": {\"name\": \"foo\", \"version\": \"1.0\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "'foo' 1.0: the wheel url carries credentials"));
+	assert_null(strstr(e.msg, "secret"));
+}
+
+static void test_report_bad_shape(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse("{\"version\": \"2\", \"install\": []}", &a, &n, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "report.json: expected a pip installation report"));
+	assert_int_equal(parse("{\"version\": \"1\"}", &a, &n, &e), -EINVAL);
+	assert_string_equal(e.msg, "report.json: expected an \"install\" array");
+	assert_int_equal(
+	    parse("{\"version\": \"1\", \"install\": [{\"metadata\": {}}]}", &a, &n, &e), -EINVAL);
+	assert_string_equal(e.msg, "report.json: install[0]: expected metadata.name and "
+				   "metadata.version strings");
+	assert_int_equal(parse("{\"version\": ", &a, &n, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "report.json"));
+	assert_int_equal(
+	    parse("{\"version\": \"1\", \"install\": [{\"metadata\": {\"name\": \"x\", "
+		  "\"version\": \"1\"}, \"download_info\": {}}]}",
+		  &a, &n, &e),
+	    -EINVAL);
+	assert_string_equal(e.msg, "report.json: 'x' 1: expected a download_info.url string");
+}
+
+static void test_wheel_filename(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = pw_pypi_wheel_filename("https://mirror.example/a/b/foo-1.0-py3-none-any.whl#sha256=x");
+	assert_string_equal(s, "foo-1.0-py3-none-any.whl");
+	free(s);
+	s = pw_pypi_wheel_filename("https://mirror.example/a/foo%2B1-1.0-py3-none-any.whl?x=1");
+	assert_string_equal(s, "foo+1-1.0-py3-none-any.whl");
+	free(s);
+	errno = 0;
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/a/foo-1.0.tar.gz"));
+	assert_int_equal(errno, EINVAL);
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/a/..%2Fx.whl"));
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/a/%2E.whl"));
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/a/x%00y.whl"));
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/"));
+	assert_null(pw_pypi_wheel_filename(".whl"));
+}
+
+static void test_normalize(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = pw_pypi_normalize("Foo_Bar.baz--Qux");
+	assert_string_equal(s, "foo-bar-baz-qux");
+	free(s);
+	s = pw_pypi_normalize("cython");
+	assert_string_equal(s, "cython");
+	free(s);
+}
+
+static void test_layer_id(void **state)
+{
+	struct pw_artifact w[2];
+	char *a, *b, *c;
+
+	(void)state;
+	memset(w, 0, sizeof(w));
+	memcpy(w[0].sha256, SHA_A, PW_SHA256_HEX);
+	memcpy(w[1].sha256, SHA_C, PW_SHA256_HEX);
+	a = pw_pypi_layer_id("root1", w, 2);
+	memcpy(w[0].sha256, SHA_C, PW_SHA256_HEX);
+	memcpy(w[1].sha256, SHA_A, PW_SHA256_HEX);
+	b = pw_pypi_layer_id("root1", w, 2);
+	c = pw_pypi_layer_id("root2", w, 2);
+	assert_string_equal(a, b); /* order of the wheels does not matter */
+	assert_string_not_equal(a, c);
+	assert_true(pw_sha256_hex_valid(a));
+	assert_string_equal(pw_pypi_layer_how(), "pypi-install");
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void test_lockset_add(void **state)
+{
+	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	struct pw_root *r;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse(report, &a, &n, &e), 0);
+	pw_pypi_lockset_add(&ls, "cp311-manylinux_x86_64", "build-requires", a, n);
+	pw_pypi_lockset_add(&ls, "cp312-manylinux_x86_64", "build-requires", a, n);
+	assert_int_equal(ls.n, 3); /* merged: the same wheels for both targets */
+	assert_int_equal(ls.artifacts[0].nneeded, 2);
+	assert_int_equal(ls.nroots, 2);
+	r = pw_lockset_root(&ls, "cp311-manylinux_x86_64");
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->layers[0].how, "pypi-install");
+	assert_string_equal(r->layers[0].name, "build-requires");
+	assert_string_equal(r->layers[0].dest, "/");
+	assert_int_equal(r->layers[0].n, 3);
+	assert_string_equal(r->layers[0].artifacts[0], SHA_C);
+	pw_lockset_release(&ls);
+	pw_pypi_artifacts_free(a, n);
+}
+
+/* The store's derived-tree helper: begin, fill, commit; found again;
+ * abort leaves nothing; verify accepts the record. */
+static int verify_cb(void *ud, const struct pw_store_entry *en)
+{
+	struct pw_store *s = ud;
+	struct pw_err e = PW_ERR_INIT;
+
+	if (en->kind != PW_STORE_TREE)
+		return 0;
+	return pw_store_verify_entry(s, en, &e) == 0 ? 0 : 1;
+}
+
+static void test_newtree(void **state)
+{
+	char tmpl[] = "/tmp/test_pypi.XXXXXX";
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_store_newtree nt;
+	struct pw_store *s;
+	char *dir, *p, *json;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	dir = mkdtemp(tmpl);
+	assert_non_null(dir);
+	s = pw_store_open(dir, &e);
+	assert_non_null(s);
+	assert_int_equal(pw_store_newtree_begin(s, "nothex", &nt, &e), -EINVAL);
+	assert_int_equal(pw_store_newtree_begin(s, SHA_A, &nt, &e), 0);
+	assert_non_null(nt.path);
+	p = pw_path_join(nt.path, "file");
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pw_write_all(fd, "x\n", 2), 0);
+	close(fd);
+	free(p);
+	assert_int_equal(pw_store_newtree_commit(&nt, "test-kind", "opts;v1", &e), 0);
+	assert_null(nt.path);
+	assert_true(pw_store_has_tree(s, SHA_A));
+	p = pw_xasprintf("%s/trees/%s/file", dir, SHA_A);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0222, 0);
+	free(p);
+	json = pw_xasprintf("%s/trees/%s.json", dir, SHA_A);
+	assert_int_equal(stat(json, &st), 0);
+	free(json);
+	assert_int_equal(pw_store_foreach(s, verify_cb, s, &e), 0);
+	/* Present: begin says so and holds nothing. */
+	assert_int_equal(pw_store_newtree_begin(s, SHA_A, &nt, &e), 1);
+	assert_null(nt.path);
+	/* Abort: no tree, no temp. */
+	assert_int_equal(pw_store_newtree_begin(s, SHA_C, &nt, &e), 0);
+	p = pw_xstrdup(nt.path);
+	pw_store_newtree_abort(&nt);
+	assert_int_not_equal(stat(p, &st), 0);
+	assert_false(pw_store_has_tree(s, SHA_C));
+	free(p);
+	pw_store_close(s);
+	assert_int_equal(pw_rm_rf(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_report_ok),
+	    cmocka_unit_test(test_report_empty),
+	    cmocka_unit_test(test_report_missing_hash),
+	    cmocka_unit_test(test_report_md5_only),
+	    cmocka_unit_test(test_report_sdist),
+	    cmocka_unit_test(test_report_vcs),
+	    cmocka_unit_test(test_report_credentials),
+	    cmocka_unit_test(test_report_bad_shape),
+	    cmocka_unit_test(test_wheel_filename),
+	    cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_layer_id),
+	    cmocka_unit_test(test_lockset_add),
+	    cmocka_unit_test(test_newtree),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,839 @@
+/* pypi.c - the PyPI build-requirements provider: pins resolved to wheels
+ * by the root's own pip (lock), and wheels installed offline into a
+ * derived store tree (fetch).  Contract in include/pinwheel/pypi.h. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fetch.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/pypi.h"
+#include "pinwheel/store.h"
+
+#define REPORT_MAX (64u << 20)
+#define LOG_MAX (4u << 20)
+/* The wrapper's exit status when `import pip` fails (pip uses 0-4, 23). */
+#define EXIT_NO_PIP 97
+
+/* Run pip as a module with its stdout and stderr in a log file: argv[1]
+ * is the log, the rest are pip's arguments.  Python's -I keeps the
+ * caller's PYTHON* variables and the working directory out. */
+static const char wrapper[] =
+    "import os, sys\n"
+    "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
+    "os.dup2(fd, 1)\n"
+    "os.dup2(fd, 2)\n"
+    "try:\n"
+    "    import pip\n"
+    "except ImportError:\n"
+    "    sys.exit(97)\n"
+    "import runpy\n"
+    "sys.argv = ['pip'] + sys.argv[2:]\n"
+    "runpy.run_module('pip', run_name='__main__', alter_sys=True)\n";
+
+/* ---- names ---- */
+
+char *pw_pypi_normalize(const char *name)
+{
+	size_t n = strlen(name), i, o = 0;
+	char *s = pw_xmalloc(n + 1);
+
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (c == '-' || c == '_' || c == '.') {
+			if (o == 0 || s[o - 1] != '-')
+				s[o++] = '-';
+		} else {
+			s[o++] = (char)tolower((unsigned char)c);
+		}
+	}
+	s[o] = '\0';
+	return s;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *pw_pypi_wheel_filename(const char *url)
+{
+	size_t end = strcspn(url, "?#"), start = end, i, o = 0;
+	char *s;
+
+	while (start > 0 && url[start - 1] != '/')
+		start--;
+	if (end - start < 5) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = pw_xmalloc(end - start + 1);
+	for (i = start; i < end; i++) {
+		if (url[i] == '%' && i + 2 < end + 1 && hexval(url[i + 1]) >= 0 &&
+		    hexval(url[i + 2]) >= 0) {
+			s[o++] = (char)(hexval(url[i + 1]) * 16 + hexval(url[i + 2]));
+			i += 2;
+		} else {
+			s[o++] = url[i];
+		}
+	}
+	s[o] = '\0';
+	if (o < 5 || strcmp(s + o - 4, ".whl") || s[0] == '.' || strchr(s, '/') || strlen(s) != o) {
+		free(s);
+		errno = EINVAL;
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- the report ---- */
+
+void pw_pypi_artifacts_free(struct pw_artifact *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		pw_artifact_release(&a[i]);
+	free(a);
+}
+
+static int cmp_wheel(const void *pa, const void *pb)
+{
+	const struct pw_artifact *a = pa, *b = pb;
+	_cleanup_free_ char *na = pw_pypi_normalize(a->name);
+	_cleanup_free_ char *nb = pw_pypi_normalize(b->name);
+	int c = strcmp(na, nb);
+
+	if (c == 0)
+		c = strcmp(a->version, b->version);
+	return c ? c : strcmp(a->sha256, b->sha256);
+}
+
+static const char *get_str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* sha256 of archive_info: "hashes": {"sha256": X} (pip >= 23) or
+ * "hash": "sha256=X" (older).  NULL when neither. */
+static const char *report_sha256(json_t *ai)
+{
+	json_t *hs = json_object_get(ai, "hashes");
+	const char *h;
+
+	if (json_is_object(hs) && (h = get_str(hs, "sha256")))
+		return h;
+	h = get_str(ai, "hash");
+	if (h && !strncmp(h, "sha256=", 7))
+		return h + 7;
+	return NULL;
+}
+
+static bool url_has_userinfo(const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t hostlen;
+
+	if (!p)
+		return false;
+	p += 3;
+	hostlen = strcspn(p, "/?#");
+	return memchr(p, '@', hostlen) != NULL;
+}
+
+static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_artifact *a,
+		       struct pw_err *e)
+{
+	json_t *md = json_object_get(it, "metadata");
+	json_t *di = json_object_get(it, "download_info");
+	json_t *ai = json_object_get(di, "archive_info");
+	const char *name = get_str(md, "name"), *version = get_str(md, "version");
+	const char *url = get_str(di, "url"), *sha;
+	_cleanup_free_ char *fname = NULL;
+	char lower[PW_SHA256_HEX];
+	size_t i;
+
+	if (!json_is_object(it) || !name || !*name || !version || !*version)
+		return pw_err_set(e, EINVAL,
+				  "%s: install[%zu]: expected metadata.name and "
+				  "metadata.version strings",
+				  origin, idx);
+	if (!url || !*url)
+		return pw_err_set(e, EINVAL, "%s: '%s' %s: expected a download_info.url string",
+				  origin, name, version);
+	if (url_has_userinfo(url))
+		return pw_err_set(e, EINVAL,
+				  "%s: '%s' %s: the wheel url carries credentials; pinwheel "
+				  "will not write them to the lock",
+				  origin, name, version);
+	fname = pw_pypi_wheel_filename(url);
+	if (!fname || !json_is_object(ai))
+		return pw_err_set(e, ENOENT,
+				  "'%s' %s has no wheel for this target (pip chose '%s')", name,
+				  version, url);
+	sha = report_sha256(ai);
+	for (i = 0; sha && i < PW_SHA256_HEX - 1 && sha[i]; i++)
+		lower[i] = (char)tolower((unsigned char)sha[i]);
+	lower[i] = '\0';
+	if (!sha || sha[i] || !pw_sha256_hex_valid(lower))
+		return pw_err_set(e, EINVAL,
+				  "%s: '%s' %s: expected a sha256 in download_info.archive_info",
+				  origin, name, version);
+	a->kind = pw_xstrdup("wheel");
+	a->name = pw_xstrdup(name);
+	a->version = pw_xstrdup(version);
+	a->urls = pw_xcalloc(1, sizeof(*a->urls));
+	a->urls[0] = pw_xstrdup(url);
+	a->nurls = 1;
+	memcpy(a->sha256, lower, PW_SHA256_HEX);
+	a->size = PW_SIZE_UNKNOWN;
+	return 0;
+}
+
+int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struct pw_artifact **out,
+			 size_t *n, struct pw_err *e)
+{
+	struct pw_artifact *a = NULL;
+	json_t *j, *v, *inst;
+	size_t cnt = 0, i;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	j = pw_json_load_mem(origin, text, len, e);
+	if (!j)
+		return -EINVAL;
+	v = json_object_get(j, "version");
+	if (!json_is_object(j) || !json_is_string(v) || strcmp(json_string_value(v), "1")) {
+		json_decref(j);
+		return pw_err_set(e, EINVAL,
+				  "%s: expected a pip installation report with \"version\": "
+				  "\"1\"",
+				  origin);
+	}
+	inst = json_object_get(j, "install");
+	if (!json_is_array(inst)) {
+		json_decref(j);
+		return pw_err_set(e, EINVAL, "%s: expected an \"install\" array", origin);
+	}
+	a = pw_xcalloc(json_array_size(inst) + 1, sizeof(*a));
+	for (i = 0; i < json_array_size(inst); i++) {
+		r = parse_entry(json_array_get(inst, i), i, origin, &a[cnt], e);
+		if (r < 0)
+			break;
+		cnt++;
+	}
+	json_decref(j);
+	if (r < 0) {
+		pw_pypi_artifacts_free(a, cnt + 1);
+		return r;
+	}
+	qsort(a, cnt, sizeof(*a), cmp_wheel);
+	for (i = 1; i < cnt; i++)
+		if (!strcmp(a[i - 1].sha256, a[i].sha256) && !strcmp(a[i - 1].name, a[i].name)) {
+			r = pw_err_set(e, EINVAL, "%s: '%s' is listed twice", origin, a[i].name);
+			pw_pypi_artifacts_free(a, cnt);
+			return r;
+		}
+	*out = a;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- the sandbox ---- */
+
+static void spec_copy(struct pw_sandbox_spec *d, const struct pw_sandbox_spec *s)
+{
+	size_t i;
+
+	pw_sandbox_spec_init(d);
+	for (i = 0; i < s->n_layers; i++)
+		pw_sandbox_spec_add_layer(d, s->layers[i]);
+	d->binds = pw_xcalloc(s->n_binds + 1, sizeof(*d->binds));
+	for (i = 0; i < s->n_binds; i++) {
+		d->binds[i].kind = s->binds[i].kind;
+		d->binds[i].src = s->binds[i].src ? pw_xstrdup(s->binds[i].src) : NULL;
+		d->binds[i].dst = pw_xstrdup(s->binds[i].dst);
+		d->binds[i].size = s->binds[i].size;
+	}
+	d->n_binds = s->n_binds;
+	d->env = pw_xcalloc(s->n_env + 1, sizeof(*d->env));
+	for (i = 0; i < s->n_env; i++)
+		d->env[i] = pw_xstrdup(s->env[i]);
+	d->n_env = s->n_env;
+	d->cwd = s->cwd ? pw_xstrdup(s->cwd) : NULL;
+	d->hostname = s->hostname ? pw_xstrdup(s->hostname) : NULL;
+	d->source_date_epoch = s->source_date_epoch ? pw_xstrdup(s->source_date_epoch) : NULL;
+	d->uid = s->uid;
+	d->gid = s->gid;
+	d->net = s->net;
+	d->ro_root = s->ro_root;
+	d->tmp_size = s->tmp_size;
+	d->timeout_ms = s->timeout_ms;
+	d->grace_ms = s->grace_ms;
+	d->memory = s->memory;
+	d->pids = s->pids;
+	d->pids_required = s->pids_required;
+	d->fsize = s->fsize;
+	d->cpu_s = s->cpu_s;
+	d->nofile = s->nofile;
+	d->seccomp = s->seccomp;
+	d->emulate_arch = s->emulate_arch ? pw_xstrdup(s->emulate_arch) : NULL;
+	d->emulate_qemu = s->emulate_qemu ? pw_xstrdup(s->emulate_qemu) : NULL;
+}
+
+static int add_bind(struct pw_sandbox_spec *s, bool rw, const char *src, const char *dst,
+		    struct pw_err *e)
+{
+	_cleanup_free_ char *arg = pw_xasprintf("%s:%s", src, dst);
+
+	return pw_sandbox_spec_add_bind(s, rw ? PW_BIND_RW : PW_BIND_RO, arg, e);
+}
+
+static int add_env(struct pw_sandbox_spec *s, const char *kv, struct pw_err *e)
+{
+	return pw_sandbox_spec_add_env(s, kv, false, e);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return path && *path == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* pip's configuration, for the lock step: variables passed through and
+ * the caller's config files bound read-only where the root's pip looks
+ * (under /tmp, which is a tmpfs in every sandbox, so a read-only root
+ * needs no mount points). */
+static int add_pip_config(struct pw_sandbox_spec *s, struct pw_err *e)
+{
+	static const char *const pass[] = {
+	    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_FIND_LINKS",
+	    "PIP_PRE",	     "http_proxy",	    "https_proxy",	"no_proxy",
+	    "HTTP_PROXY",    "HTTPS_PROXY",	    "NO_PROXY",		"ALL_PROXY",
+	};
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *cf = getenv("PIP_CONFIG_FILE");
+	_cleanup_free_ char *user = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < PW_ARRAY_SIZE(pass) && r == 0; i++)
+		r = pw_sandbox_spec_add_env(s, pass[i], true, e);
+	if (r < 0)
+		return r;
+	if (xdg && *xdg == '/')
+		user = pw_xasprintf("%s/pip/pip.conf", xdg);
+	else if (home && *home == '/')
+		user = pw_xasprintf("%s/.config/pip/pip.conf", home);
+	/* Global: pip reads $XDG_CONFIG_DIRS/pip/pip.conf and the root's own
+	 * /etc/pip.conf; the caller's /etc/pip.conf goes to the former. */
+	if (is_file("/etc/pip.conf")) {
+		r = add_bind(s, false, "/etc/pip.conf", "/tmp/pinwheel-pip/xdg/pip/pip.conf", e);
+		if (r == 0)
+			r = add_env(s, "XDG_CONFIG_DIRS=/tmp/pinwheel-pip/xdg", e);
+	}
+	if (r == 0 && is_file(user)) {
+		r = add_bind(s, false, user, "/tmp/pinwheel-pip/user/pip/pip.conf", e);
+		if (r == 0)
+			r = add_env(s, "XDG_CONFIG_HOME=/tmp/pinwheel-pip/user", e);
+	}
+	if (r == 0 && cf && !strcmp(cf, "/dev/null")) {
+		r = add_env(s, "PIP_CONFIG_FILE=/dev/null", e);
+	} else if (r == 0 && is_file(cf)) {
+		r = add_bind(s, false, cf, "/tmp/pinwheel-pip/env.conf", e);
+		if (r == 0)
+			r = add_env(s, "PIP_CONFIG_FILE=/tmp/pinwheel-pip/env.conf", e);
+	}
+	/* Name resolution for the index host; a read-only root would need
+	 * the mount point, so it has to ship its own. */
+	if (r == 0 && !s->ro_root && is_file("/etc/resolv.conf"))
+		r = add_bind(s, false, "/etc/resolv.conf", "/etc/resolv.conf", e);
+	return r;
+}
+
+/* The last line of pip's log that says what went wrong ("ERROR: ..."),
+ * else its last non-empty line, or "" (caller frees). */
+static char *log_tail(const char *logpath)
+{
+	struct pw_buf b = PW_BUF_INIT(LOG_MAX);
+	char *line = NULL, *p, *save = NULL, *last = NULL, *err = NULL;
+
+	if (pw_read_file(logpath, &b) < 0 || b.len == 0) {
+		pw_buf_release(&b);
+		return pw_xstrdup("");
+	}
+	pw_buf_add(&b, "", 1);
+	for (p = strtok_r(b.buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			continue;
+		last = p;
+		if (!strncmp(p, "ERROR:", 6) && !err)
+			err = p;
+	}
+	line = pw_xstrdup(err ? err : last ? last : "");
+	pw_buf_release(&b);
+	for (p = line; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return line;
+}
+
+/* Run `python -I -c WRAPPER LOG ARGS...` in @s.  Maps the outcomes to
+ * errors naming @target; @what says what pip was doing. */
+static int run_pip(const struct pw_sandbox_spec *s, const char *target, const char *python,
+		   const char *log_in, const char *log_host, char **args, size_t nargs,
+		   const char *what, struct pw_err *e)
+{
+	struct pw_sandbox_result res;
+	char **argv = pw_xcalloc(nargs + 6, sizeof(*argv));
+	size_t i;
+	int r;
+
+	argv[0] = (char *)python;
+	argv[1] = (char *)"-I";
+	argv[2] = (char *)"-c";
+	argv[3] = (char *)wrapper;
+	argv[4] = (char *)log_in;
+	for (i = 0; i < nargs; i++)
+		argv[5 + i] = args[i];
+	memset(&res, 0, sizeof(res));
+	r = pw_sandbox_run(s, argv, &res, e);
+	free(argv);
+	if (res.exited &&
+	    (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND || res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
+		return pw_err_set(e, ENOENT, "root of %s has no python '%s'", target, python);
+	if (r < 0)
+		return pw_err_prefix(e, "%s of %s", what, target);
+	if (res.exited && res.exit_code == 0)
+		return 0;
+	if (res.exited && res.exit_code == EXIT_NO_PIP)
+		return pw_err_set(e, ENOENT,
+				  "root of %s has no pip: add python3-pip to the base packages",
+				  target);
+	{
+		_cleanup_free_ char *tail = log_tail(log_host);
+		if (!res.exited)
+			return pw_err_set(e, EIO, "%s of %s: pip killed by signal %d%s%s", what,
+					  target, res.signal, *tail ? ": " : "", tail);
+		return pw_err_set(e, EIO, "%s of %s: pip exited with status %d%s%s", what, target,
+				  res.exit_code, *tail ? ": " : "", tail);
+	}
+}
+
+static char *host_tmpdir(const char *tag, struct pw_err *e)
+{
+	const char *t = getenv("TMPDIR");
+	char *p = pw_xasprintf("%s/pinwheel-%s.XXXXXX", t && *t == '/' ? t : "/tmp", tag);
+
+	if (!mkdtemp(p)) {
+		pw_err_sys(e, errno, "could not create a temp dir '%s'", p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static bool pin_ok(const char *s, bool version)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!isalnum(c) && c != '.' && c != '-' && c != '_' &&
+		    !(version && (c == '+' || c == '!')))
+			return false;
+	}
+	return true;
+}
+
+/* ---- lock ---- */
+
+static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, struct pw_err *e)
+{
+	struct pw_fetch_item *items = pw_xcalloc(n + 1, sizeof(*items));
+	struct pw_fetch_opts fo;
+	size_t i;
+	int r;
+
+	pw_fetch_opts_init(&fo);
+	for (i = 0; i < n; i++) {
+		items[i].name = a[i].name;
+		items[i].urls = (const char *const *)a[i].urls;
+		items[i].nurls = a[i].nurls;
+		items[i].sha256 = a[i].sha256;
+		items[i].size = PW_STORE_SIZE_UNKNOWN;
+	}
+	r = pw_fetch_run(store, items, n, &fo, e);
+	for (i = 0; i < n; i++) {
+		struct stat st;
+
+		if (r == -EIO && items[i].state == PW_FETCH_FAILED) {
+			*e = items[i].err;
+			pw_err_prefix(e, "wheel '%s' %s", a[i].name, a[i].version);
+			r = items[i].status < 0 ? items[i].status : -EIO;
+			break;
+		}
+		if (r == 0) {
+			if (!items[i].path || stat(items[i].path, &st) < 0) {
+				r = pw_err_sys(e, errno ? errno : ENOENT,
+					       "wheel '%s': blob missing after download",
+					       a[i].name);
+				break;
+			}
+			a[i].size = (uint64_t)st.st_size;
+		}
+	}
+	for (i = 0; i < n; i++)
+		pw_fetch_item_release(&items[i]);
+	free(items);
+	return r;
+}
+
+int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		    const char *python, const struct pw_pin *pins, size_t npins,
+		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
+{
+	struct pw_sandbox_spec s;
+	_cleanup_free_ char *tmp = NULL, *report = NULL, *logp = NULL, *origin = NULL;
+	struct pw_buf b = PW_BUF_INIT(REPORT_MAX);
+	char **args = NULL;
+	size_t na = 0, i;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if (!python || python[0] != '/')
+		return pw_err_set(e, EINVAL, "python of %s: expected an absolute path in the root",
+				  target);
+	for (i = 0; i < npins; i++)
+		if (!pin_ok(pins[i].name, false) || !pin_ok(pins[i].version, true))
+			return pw_err_set(e, EINVAL,
+					  "pin '%s==%s' of %s: expected a project name and an "
+					  "exact version",
+					  pins[i].name ? pins[i].name : "",
+					  pins[i].version ? pins[i].version : "", target);
+	if (npins == 0)
+		return 0;
+	tmp = host_tmpdir("pypi-lock", e);
+	if (!tmp)
+		return -errno;
+	spec_copy(&s, root);
+	s.net = true;
+	r = add_bind(&s, true, tmp, "/tmp/pinwheel-out", e);
+	if (r == 0)
+		r = add_pip_config(&s, e);
+	if (r == 0)
+		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_INPUT=1", e);
+	if (r < 0)
+		goto out;
+	args = pw_xcalloc(npins + 16, sizeof(*args));
+	args[na++] = pw_xstrdup("install");
+	args[na++] = pw_xstrdup("--dry-run");
+	args[na++] = pw_xstrdup("--ignore-installed");
+	args[na++] = pw_xstrdup("--only-binary");
+	args[na++] = pw_xstrdup(":all:");
+	args[na++] = pw_xstrdup("--report");
+	args[na++] = pw_xstrdup("/tmp/pinwheel-out/report.json");
+	args[na++] = pw_xstrdup("--no-color");
+	args[na++] = pw_xstrdup("--progress-bar");
+	args[na++] = pw_xstrdup("off");
+	for (i = 0; i < npins; i++)
+		args[na++] = pw_xasprintf("%s==%s", pins[i].name, pins[i].version);
+	logp = pw_path_join(tmp, "pip.log");
+	r = run_pip(&s, target, python, "/tmp/pinwheel-out/pip.log", logp, args, na,
+		    "resolving the Python requirements", e);
+	if (r < 0)
+		goto out;
+	report = pw_path_join(tmp, "report.json");
+	r = pw_read_file(report, &b);
+	if (r < 0) {
+		pw_err_sys(e, -r, "resolving the Python requirements of %s: pip wrote no report",
+			   target);
+		goto out;
+	}
+	origin = pw_xasprintf("pip report for %s", target);
+	r = pw_pypi_parse_report(b.buf, b.len, origin, out, nout, e);
+	if (r < 0)
+		goto out;
+	if (store) {
+		r = fetch_sizes(store, *out, *nout, e);
+		if (r < 0) {
+			pw_pypi_artifacts_free(*out, *nout);
+			*out = NULL;
+			*nout = 0;
+		}
+	}
+out:
+	for (i = 0; i < na; i++)
+		free(args[i]);
+	free(args);
+	pw_buf_release(&b);
+	pw_sandbox_spec_release(&s);
+	pw_rm_rf(tmp);
+	return r;
+}
+
+/* ---- install ---- */
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
+			 const struct pw_artifact *wheels, size_t n)
+{
+	const char **shas = pw_xcalloc(n + 1, sizeof(*shas));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pw_lockset_add(ls, &wheels[i], target);
+		shas[i] = wheels[i].sha256;
+	}
+	pw_lockset_add_layer(ls, target, layer_name, PW_PYPI_LAYER_HOW, "/", shas, n, NULL);
+	free(shas);
+}
+
+const char *pw_pypi_layer_how(void)
+{
+	return PW_PYPI_LAYER_HOW;
+}
+
+char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	const char **shas = pw_xcalloc(n + 1, sizeof(*shas));
+	char hex[PW_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		shas[i] = wheels[i].sha256;
+	qsort(shas, n, sizeof(*shas), cmp_sha);
+	pw_buf_addf(&b, "pypi-install;v1;%s;", root_id);
+	for (i = 0; i < n; i++)
+		pw_buf_addf(&b, "%s;", shas[i]);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+	free(shas);
+	return pw_xstrdup(hex);
+}
+
+/* requirements.txt and the /wheels binds.  Wheels sorted by name so the
+ * file is the same whatever order the caller used. */
+static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const char *reqpath,
+			const struct pw_artifact *w, size_t n, struct pw_err *e)
+{
+	struct pw_buf req = PW_BUF_INIT(SIZE_MAX / 2);
+	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
+	char **fnames = pw_xcalloc(n + 1, sizeof(*fnames));
+	size_t i, j;
+	int r = 0;
+
+	if (n)
+		memcpy(sorted, w, n * sizeof(*w));
+	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
+	for (i = 0; i < n && r == 0; i++) {
+		const struct pw_artifact *a = &sorted[i];
+		_cleanup_free_ char *blob = NULL, *dst = NULL;
+		char *fname;
+
+		if (!a->name || !a->version || !pw_sha256_hex_valid(a->sha256) || a->nurls < 1 ||
+		    !pin_ok(a->name, false) || !pin_ok(a->version, true)) {
+			r = pw_err_set(e, EINVAL,
+				       "wheel %zu: expected name, version, sha256 and url", i);
+			break;
+		}
+		fname = fnames[i] = pw_pypi_wheel_filename(a->urls[0]);
+		if (!fname) {
+			r = pw_err_set(e, EINVAL,
+				       "wheel '%s' %s: url '%s' does not name a .whl file", a->name,
+				       a->version, a->urls[0]);
+			break;
+		}
+		if (!pw_store_has_blob(store, a->sha256)) {
+			r = pw_err_set(e, ENOENT, "wheel '%s' %s: blob %s is not in the store '%s'",
+				       a->name, a->version, a->sha256, pw_store_dir(store));
+			break;
+		}
+		if (strchr(fname, ':')) {
+			r = pw_err_set(e, EINVAL, "wheel file name '%s' contains ':'", fname);
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(fnames[j], fname)) {
+				r = pw_err_set(e, EINVAL, "two wheels have the file name '%s'",
+					       fname);
+				break;
+			}
+		if (r < 0)
+			break;
+		blob = pw_store_blob_path(store, a->sha256);
+		dst = pw_xasprintf("/tmp/pinwheel-wheels/%s", fname);
+		r = add_bind(s, false, blob, dst, e);
+		pw_buf_addf(&req, "%s==%s --hash=sha256:%s\n", a->name, a->version, a->sha256);
+	}
+	for (i = 0; i < n; i++)
+		free(fnames[i]);
+	free(fnames);
+	free(sorted);
+	if (r == 0) {
+		r = pw_write_file_atomic(reqpath, req.buf ? req.buf : "", req.len, 0644);
+		if (r < 0)
+			pw_err_sys(e, -r, "could not write '%s'", reqpath);
+	}
+	pw_buf_release(&req);
+	return r;
+}
+
+static char *layer_options(const char *root_id, const struct pw_artifact *w, size_t n)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
+	size_t i;
+
+	if (n)
+		memcpy(sorted, w, n * sizeof(*w));
+	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
+	pw_buf_addf(&b, PW_PYPI_LAYER_HOW ";v1;root=%s;wheels=", root_id);
+	for (i = 0; i < n; i++)
+		pw_buf_addf(&b, "%s%s==%s@%s", i ? "," : "", sorted[i].name, sorted[i].version,
+			    sorted[i].sha256);
+	free(sorted);
+	return pw_buf_detach(&b, NULL);
+}
+
+int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
+			const char *root_id, const char *python, const struct pw_artifact *wheels,
+			size_t n, char **treeid_out, struct pw_err *e)
+{
+	static const char *const fixed[] = {
+	    "install",
+	    "--no-index",
+	    "--find-links",
+	    "/tmp/pinwheel-wheels",
+	    "--no-deps",
+	    "--require-hashes",
+	    "--no-compile",
+	    "--ignore-installed",
+	    "--no-warn-script-location",
+	    "--no-color",
+	    "--progress-bar",
+	    "off",
+	    "--root",
+	    "/tmp/pinwheel-tree",
+	    "--no-user",
+	    "-r",
+	    "/tmp/pinwheel-out/requirements.txt",
+	};
+	_cleanup_free_ char *id = NULL, *work = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
+	struct pw_store_newtree nt;
+	struct pw_sandbox_spec s;
+	bool have_spec = false;
+	size_t i;
+	int r;
+
+	*treeid_out = NULL;
+	if (!python || python[0] != '/')
+		return pw_err_set(e, EINVAL, "python: expected an absolute path in the root");
+	if (!root_id || !*root_id)
+		return pw_err_set(e, EINVAL, "root id: expected a non-empty string");
+	for (i = 0; i < n; i++) {
+		const struct pw_artifact *a = &wheels[i];
+		if (!a->kind || strcmp(a->kind, "wheel"))
+			return pw_err_set(e, EINVAL, "artifact %zu: expected kind \"wheel\"", i);
+		if (!a->name || !a->version || a->nurls < 1 || !a->urls[0] ||
+		    !pw_sha256_hex_valid(a->sha256))
+			return pw_err_set(e, EINVAL,
+					  "wheel %zu ('%s'): expected a name, a version, a sha256 "
+					  "and a url",
+					  i, a->name ? a->name : "");
+	}
+	id = pw_pypi_layer_id(root_id, wheels, n);
+	r = pw_store_newtree_begin(store, id, &nt, e);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		goto done;
+	/* pip installs straight into the store's temp dir (bound at
+	 * /tmp/pinwheel-tree); its log and the requirements go beside it in
+	 * "<temp>.work", which a stale-temp sweep of this tree also removes. */
+	work = pw_xasprintf("%s.work", nt.path);
+	reqp = pw_path_join(work, "requirements.txt");
+	logp = pw_path_join(work, "pip.log");
+	if (mkdir(work, 0700) < 0) {
+		r = pw_err_sys(e, errno, "could not create '%s'", work);
+		work[0] = '\0';
+		goto fail;
+	}
+	spec_copy(&s, root);
+	have_spec = true;
+	s.net = false;
+	if (!s.source_date_epoch)
+		s.source_date_epoch = pw_xstrdup("315532800");
+	r = add_bind(&s, true, work, "/tmp/pinwheel-out", e);
+	if (r == 0)
+		r = add_bind(&s, true, nt.path, "/tmp/pinwheel-tree", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_CONFIG_FILE=/dev/null", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_INPUT=1", e);
+	if (r == 0)
+		r = stage_wheels(store, &s, reqp, wheels, n, e);
+	if (r < 0)
+		goto fail;
+	/* No wheels: an empty layer, no pip run. */
+	if (n > 0)
+		r = run_pip(&s, "the Python requirements layer", python,
+			    "/tmp/pinwheel-out/pip.log", logp, (char **)fixed, PW_ARRAY_SIZE(fixed),
+			    "installing the wheels", e);
+	if (r < 0)
+		goto fail;
+	r = pw_rm_rf(work);
+	work[0] = '\0';
+	if (r < 0) {
+		pw_err_sys(e, -r, "could not remove the temp dir of the Python requirements layer");
+		goto fail;
+	}
+	opts = layer_options(root_id, wheels, n);
+	r = pw_store_newtree_commit(&nt, PW_PYPI_LAYER_HOW, opts, e);
+	if (r < 0)
+		goto out;
+done:
+	*treeid_out = pw_xstrdup(id);
+	r = 0;
+	goto out;
+fail:
+	pw_store_newtree_abort(&nt);
+out:
+	if (have_spec)
+		pw_sandbox_spec_release(&s);
+	if (work && work[0])
+		pw_rm_rf(work);
+	return r;
+}
