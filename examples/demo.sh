@@ -22,7 +22,7 @@ rm -rf "$DEMO" && mkdir -p "$DEMO"
 cp -R examples/hybrid "$DEMO/hybrid"
 rm -f "$DEMO/hybrid/pinwheel.lock"
 cd "$DEMO"
-echo "pinwheel demo ($("$PW" --version)), store: $("$PW" store ls --json >/dev/null 2>&1; echo "${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}")"
+echo "pinwheel demo ($("$PW" --version)), store: ${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}"
 
 step "pinwheel plan hybrid"
 "$PW" plan hybrid
@@ -44,8 +44,7 @@ for t in $("$PW" plan hybrid); do
 		$py -c 'import sys, sysconfig; print(\"python\", sys.version.split()[0], \"headers\", sysconfig.get_paths()[\"include\"])'
 		gcc --version | head -1; rustc -V; cargo -V
 		$py -c 'import numpy, Cython, setuptools; print(\"numpy\", numpy.__version__, \"Cython\", Cython.__version__, \"setuptools\", setuptools.__version__)' 2>/dev/null ||
-			echo 'build requirements: not in this root (the PyPI layer is not wired yet)'
-		echo \"network: \$(cat /sys/class/net/*/operstate 2>/dev/null | tr '\n' ' ')(only lo)\""
+			echo 'build requirements: not in this root (the PyPI layer is not wired yet)'"
 done
 
 step "pinwheel fetch hybrid (warm: nothing downloaded)"
