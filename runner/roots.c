@@ -4,6 +4,7 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
@@ -13,6 +14,7 @@ struct trees {
 	struct pw_root_tree *v;
 	size_t n, alloc;
 	size_t nbuilt;
+	const char *target; /* the root's target id (borrowed) */
 };
 
 static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
@@ -115,6 +117,83 @@ out:
 	return r;
 }
 
+/* The root id of the trees in @t so far (roots.h). */
+static void trees_root_id(const struct trees *t, char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "pinwheel-root;v1\n");
+	for (size_t i = 0; i < t->n; i++)
+		pw_buf_addf(&b, "%s %s\n", t->v[i].id, t->v[i].dest);
+	pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+}
+
+/* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
+ * "python3.13t"): the interpreter of a Debian base. */
+static char *target_python(const char *target)
+{
+	const char *p = target, *end;
+
+	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
+		return NULL;
+	p += 3;
+	return pw_xasprintf("/usr/bin/python3.%.*s", (int)(end - p), p);
+}
+
+/* "pypi-install": the layer's wheels installed by the root's own pip into
+ * a derived tree over the trees below it (pw_pypi_build_layer()). */
+static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *lf,
+			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
+	_cleanup_free_ char *python = target_python(t->target);
+	char rid[PW_SHA256_HEX], *id = NULL;
+	size_t i;
+	int r = 0;
+
+	if (!python) {
+		free(w);
+		return pw_err_set(e, EINVAL, "expected a CPython target like \"cp311-...\" for "
+					     "how \"pypi-install\"");
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+
+		if (!la) {
+			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
+			goto out;
+		}
+		w[i].kind = (char *)"wheel";
+		w[i].name = la->name;
+		w[i].version = la->version;
+		w[i].urls = la->urls;
+		w[i].nurls = la->nurls;
+		memcpy(w[i].sha256, la->sha256, sizeof(w[i].sha256));
+		w[i].size = la->size;
+	}
+	trees_root_id(t, rid);
+	if (store) {
+		struct pw_root_plan below = {t->target, {0}, t->v, t->n, 0};
+		struct pw_sandbox_spec s;
+
+		memcpy(below.id, rid, sizeof(rid));
+		pw_sandbox_spec_init(&s);
+		pw_roots_to_spec(store, &below, &s);
+		r = pw_pypi_build_layer(store, &s, rid, python, w, l->n, &id, e);
+		pw_sandbox_spec_release(&s);
+		if (r < 0)
+			goto out;
+		/* pw_pypi_build_layer() does not say whether it was cached */
+	} else {
+		id = pw_pypi_layer_id(rid, w, l->n);
+	}
+	trees_add(t, id, l);
+out:
+	free(w); /* the strings are borrowed from the lock */
+	return r;
+}
+
 /* "how" -> builder.  Derived layers of other providers go here (e.g.
  * {"pypi-install", build_pypi_install}, {"cargo-vendor", build_cargo_vendor}):
  * a builder must compute the same tree ids with and without a store. */
@@ -124,6 +203,7 @@ static const struct {
 } builders[] = {
     {"unpack", build_unpack},
     {"debian-root", build_debian_root},
+    {PW_PYPI_LAYER_HOW, build_pypi_install},
 };
 
 static layer_builder find_builder(const char *how)
@@ -151,11 +231,11 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e)
 {
 	struct trees t = {0};
-	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 	size_t i;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
+	t.target = root->target;
 	if (root->n == 0)
 		return pw_err_set(e, ENOENT, "target '%s': the lock gives it no layers",
 				  root->target);
@@ -184,11 +264,7 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 		trees_release(&t);
 		return r;
 	}
-	pw_buf_addf(&b, "pinwheel-root;v1\n");
-	for (i = 0; i < t.n; i++)
-		pw_buf_addf(&b, "%s %s\n", t.v[i].id, t.v[i].dest);
-	pw_sha256_mem(b.buf, b.len, out->id);
-	pw_buf_release(&b);
+	trees_root_id(&t, out->id);
 	out->target = root->target;
 	out->trees = t.v;
 	out->n = t.n;

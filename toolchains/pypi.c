@@ -837,3 +837,48 @@ out:
 		pw_rm_rf(work);
 	return r;
 }
+
+/* ---- the provider (lock) ---- */
+
+/* "build_requires" -> "build-requires", "test.requires" -> "test-requires". */
+static char *layer_name(const char *field)
+{
+	char *s = pw_xstrdup(field);
+
+	for (char *p = s; *p; p++)
+		if (*p == '_' || *p == '.')
+			*p = '-';
+	return s;
+}
+
+int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
+		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	_cleanup_free_ char *layer = layer_name(spec->field), *python = NULL;
+	struct pw_sandbox_spec root;
+	struct pw_artifact *w = NULL;
+	struct pw_store *store;
+	size_t nw = 0;
+	int r;
+
+	if (pc->offline)
+		return pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+	if (!pc->compose_root)
+		return pw_err_set(e, ENOSYS, "%s: no way to compose the root of %s to run its pip",
+				  spec->field, t->id);
+	store = pw_provider_store(pc, spec->field, e);
+	if (!store)
+		return -errno;
+	python = pw_xasprintf("/usr/bin/python%s", t->python);
+	pw_sandbox_spec_init(&root);
+	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0)
+		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
+	if (r == 0)
+		pw_pypi_lockset_add(out, t->id, layer, w, nw);
+	else
+		pw_err_prefix(e, "%s", spec->field);
+	pw_pypi_artifacts_free(w, nw);
+	pw_sandbox_spec_release(&root);
+	return r;
+}
