@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pinwheel/buf.h"
+#include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
@@ -194,9 +195,59 @@ out:
 	return r;
 }
 
-/* "how" -> builder.  Derived layers of other providers go here (e.g.
- * {"pypi-install", build_pypi_install}, {"cargo-vendor", build_cargo_vendor}):
- * a builder must compute the same tree ids with and without a store. */
+/* "cargo-vendor": the layer's crates vendored into one tree
+ * (pw_crates_vendor_locked()); its id is the vendor key of the set. */
+static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *lf,
+			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	struct pw_artifact *a = pw_xcalloc(l->n + 1, sizeof(*a));
+	const struct pw_artifact **ap = pw_xcalloc(l->n + 1, sizeof(*ap));
+	struct pw_cargo_pkg *pkgs = pw_xcalloc(l->n + 1, sizeof(*pkgs));
+	struct pw_cargo_lock cl = {.version = 4, .pkgs = pkgs, .n = l->n};
+	char key[PW_SHA256_HEX];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < l->n; i++) {
+		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+
+		if (!la) {
+			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
+			goto out;
+		}
+		a[i].kind = la->kind;
+		a[i].name = la->name;
+		a[i].version = la->version;
+		a[i].urls = la->urls;
+		a[i].nurls = la->nurls;
+		memcpy(a[i].sha256, la->sha256, sizeof(a[i].sha256));
+		a[i].size = la->size;
+		ap[i] = &a[i];
+		pkgs[i].name = la->name;
+		pkgs[i].version = la->version ? la->version : (char *)"";
+		pkgs[i].source = (char *)"registry+pinwheel-lock"; /* as the builder does */
+		memcpy(pkgs[i].checksum, la->sha256, sizeof(pkgs[i].checksum));
+	}
+	pw_cargo_lock_vendor_key(&cl, key);
+	if (store) {
+		_cleanup_free_ char *path = NULL;
+		bool cached = true;
+
+		r = pw_crates_vendor_locked(store, ap, l->n, &path, &cached, e);
+		if (r < 0)
+			goto out;
+		t->nbuilt += !cached;
+	}
+	trees_add(t, pw_xstrdup(key), l);
+out:
+	free(pkgs); /* the strings are borrowed from the lock */
+	free(ap);
+	free(a);
+	return r;
+}
+
+/* "how" -> builder.  Derived layers of other providers go here: a builder
+ * must compute the same tree ids with and without a store. */
 static const struct {
 	const char *how;
 	layer_builder build;
@@ -204,6 +255,7 @@ static const struct {
     {"unpack", build_unpack},
     {"debian-root", build_debian_root},
     {PW_PYPI_LAYER_HOW, build_pypi_install},
+    {"cargo-vendor", build_cargo_vendor},
 };
 
 static layer_builder find_builder(const char *how)
