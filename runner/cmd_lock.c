@@ -8,6 +8,9 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/fetch.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
 
 const char pw_help_lock[] =
@@ -18,7 +21,10 @@ const char pw_help_lock[] =
     "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
     "changed).  Pins already in the lock are kept while the config still asks for\n"
     "the same thing, so relocking gives identical bytes.  An archive given\n"
-    "without sha256 or size is downloaded once through the store.\n\n"
+    "without sha256 or size is downloaded once through the store.  Build\n"
+    "requirements are resolved by the target root's own pip in the sandbox, so\n"
+    "the root's base is fetched into the store and built first; pip's own\n"
+    "configuration (PIP_INDEX_URL, pip.conf) picks the index.\n\n"
     "options:\n"
     "  --check     write nothing: recompute the lock without the network where\n"
     "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
@@ -27,6 +33,78 @@ const char pw_help_lock[] =
     "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
     "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
     "stale with --check), 2 usage error or a bad pinwheel.json\n";
+
+/* pw_provider_ctx.compose_root: the layers of @target locked so far in
+ * @ls are fetched (no output: lock prints nothing per artifact), built
+ * with the roots table and composed into @spec. */
+static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
+			struct pw_sandbox_spec *spec, struct pw_err *e)
+{
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_fetch_item *items = NULL;
+	struct pw_fetch_opts o;
+	struct pw_root_plan p;
+	const struct pw_root *root;
+	struct pw_store *s;
+	static const char zero[] = "00000000000000000000000000000000"
+				   "00000000000000000000000000000000";
+	_cleanup_free_ char *bytes = NULL;
+	size_t i, k = 0, len;
+	int r;
+
+	s = pw_provider_store(pc, target, e);
+	if (!s)
+		return -errno;
+	/* any 64 hex digits: the digest does not matter here */
+	bytes = pw_lock_render(ls, zero, &len);
+	r = pw_lockfile_parse("(the lock so far)", bytes, len, &lf, e);
+	if (r < 0)
+		return r;
+	root = pw_roots_find(&lf, target);
+	if (!root) {
+		r = pw_err_set(e, ENOENT, "target '%s' has no base layers to run in", target);
+		goto out;
+	}
+	items = pw_xcalloc(lf.n + 1, sizeof(*items));
+	for (i = 0; i < lf.n; i++) {
+		struct pw_lock_artifact *a = &lf.artifacts[i];
+		bool mine = false;
+
+		for (size_t j = 0; j < a->nneeded && !mine; j++)
+			mine = !strcmp(a->needed_by[j], target);
+		if (!mine)
+			continue;
+		items[k].name = a->name;
+		items[k].urls = (const char *const *)a->urls;
+		items[k].nurls = a->nurls;
+		items[k].sha256 = a->sha256;
+		items[k].size = a->size;
+		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
+		k++;
+	}
+	pw_fetch_opts_init(&o);
+	r = pw_fetch_run(s, items, k, &o, e);
+	for (i = 0; r == -EIO && i < k; i++)
+		if (items[i].state != PW_FETCH_DONE) {
+			pw_err_set(e, EIO, "target '%s': could not fetch '%s' for the root: %s",
+				   target, items[i].name, items[i].err.msg);
+			break;
+		}
+	if (r == 0)
+		r = pw_roots_plan(s, &lf, root, PW_ROOTS_BUILD, &p, e);
+	if (r == 0) {
+		pw_debug("lock: target %s: composed root %s (%zu trees, %zu built)", target, p.id,
+			 p.n, p.nbuilt);
+		pw_roots_to_spec(s, &p, spec);
+		pw_root_plan_release(&p);
+	}
+out:
+	for (i = 0; i < k; i++)
+		pw_fetch_item_release(&items[i]);
+	free(items);
+	pw_lockfile_release(&lf);
+	return r;
+}
 
 /* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
@@ -165,7 +243,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir};
+	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL;
@@ -235,7 +313,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir};
+	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "pinwheel/buf.h"
+#include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
@@ -13,6 +15,7 @@ struct trees {
 	struct pw_root_tree *v;
 	size_t n, alloc;
 	size_t nbuilt;
+	const char *target; /* the root's target id (borrowed) */
 };
 
 static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
@@ -115,15 +118,144 @@ out:
 	return r;
 }
 
-/* "how" -> builder.  Derived layers of other providers go here (e.g.
- * {"pypi-install", build_pypi_install}, {"cargo-vendor", build_cargo_vendor}):
- * a builder must compute the same tree ids with and without a store. */
+/* The root id of the trees in @t so far (roots.h). */
+static void trees_root_id(const struct trees *t, char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "pinwheel-root;v1\n");
+	for (size_t i = 0; i < t->n; i++)
+		pw_buf_addf(&b, "%s %s\n", t->v[i].id, t->v[i].dest);
+	pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+}
+
+/* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
+ * "python3.13t"): the interpreter of a Debian base. */
+static char *target_python(const char *target)
+{
+	const char *p = target, *end;
+
+	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
+		return NULL;
+	p += 3;
+	return pw_xasprintf("/usr/bin/python3.%.*s", (int)(end - p), p);
+}
+
+/* "pypi-install": the layer's wheels installed by the root's own pip into
+ * a derived tree over the trees below it (pw_pypi_build_layer()). */
+static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *lf,
+			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
+	_cleanup_free_ char *python = target_python(t->target);
+	char rid[PW_SHA256_HEX], *id = NULL;
+	size_t i;
+	int r = 0;
+
+	if (!python) {
+		free(w);
+		return pw_err_set(e, EINVAL, "expected a CPython target like \"cp311-...\" for "
+					     "how \"pypi-install\"");
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+
+		if (!la) {
+			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
+			goto out;
+		}
+		w[i].kind = (char *)"wheel";
+		w[i].name = la->name;
+		w[i].version = la->version;
+		w[i].urls = la->urls;
+		w[i].nurls = la->nurls;
+		memcpy(w[i].sha256, la->sha256, sizeof(w[i].sha256));
+		w[i].size = la->size;
+	}
+	trees_root_id(t, rid);
+	if (store) {
+		struct pw_root_plan below = {t->target, {0}, t->v, t->n, 0};
+		struct pw_sandbox_spec s;
+
+		memcpy(below.id, rid, sizeof(rid));
+		pw_sandbox_spec_init(&s);
+		pw_roots_to_spec(store, &below, &s);
+		r = pw_pypi_build_layer(store, &s, rid, python, w, l->n, &id, e);
+		pw_sandbox_spec_release(&s);
+		if (r < 0)
+			goto out;
+		/* pw_pypi_build_layer() does not say whether it was cached */
+	} else {
+		id = pw_pypi_layer_id(rid, w, l->n);
+	}
+	trees_add(t, id, l);
+out:
+	free(w); /* the strings are borrowed from the lock */
+	return r;
+}
+
+/* "cargo-vendor": the layer's crates vendored into one tree
+ * (pw_crates_vendor_locked()); its id is the vendor key of the set. */
+static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *lf,
+			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	struct pw_artifact *a = pw_xcalloc(l->n + 1, sizeof(*a));
+	const struct pw_artifact **ap = pw_xcalloc(l->n + 1, sizeof(*ap));
+	struct pw_cargo_pkg *pkgs = pw_xcalloc(l->n + 1, sizeof(*pkgs));
+	struct pw_cargo_lock cl = {.version = 4, .pkgs = pkgs, .n = l->n};
+	char key[PW_SHA256_HEX];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < l->n; i++) {
+		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+
+		if (!la) {
+			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
+			goto out;
+		}
+		a[i].kind = la->kind;
+		a[i].name = la->name;
+		a[i].version = la->version;
+		a[i].urls = la->urls;
+		a[i].nurls = la->nurls;
+		memcpy(a[i].sha256, la->sha256, sizeof(a[i].sha256));
+		a[i].size = la->size;
+		ap[i] = &a[i];
+		pkgs[i].name = la->name;
+		pkgs[i].version = la->version ? la->version : (char *)"";
+		pkgs[i].source = (char *)"registry+pinwheel-lock"; /* as the builder does */
+		memcpy(pkgs[i].checksum, la->sha256, sizeof(pkgs[i].checksum));
+	}
+	pw_cargo_lock_vendor_key(&cl, key);
+	if (store) {
+		_cleanup_free_ char *path = NULL;
+		bool cached = true;
+
+		r = pw_crates_vendor_locked(store, ap, l->n, &path, &cached, e);
+		if (r < 0)
+			goto out;
+		t->nbuilt += !cached;
+	}
+	trees_add(t, pw_xstrdup(key), l);
+out:
+	free(pkgs); /* the strings are borrowed from the lock */
+	free(ap);
+	free(a);
+	return r;
+}
+
+/* "how" -> builder.  Derived layers of other providers go here: a builder
+ * must compute the same tree ids with and without a store. */
 static const struct {
 	const char *how;
 	layer_builder build;
 } builders[] = {
     {"unpack", build_unpack},
     {"debian-root", build_debian_root},
+    {PW_PYPI_LAYER_HOW, build_pypi_install},
+    {"cargo-vendor", build_cargo_vendor},
 };
 
 static layer_builder find_builder(const char *how)
@@ -151,11 +283,11 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e)
 {
 	struct trees t = {0};
-	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 	size_t i;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
+	t.target = root->target;
 	if (root->n == 0)
 		return pw_err_set(e, ENOENT, "target '%s': the lock gives it no layers",
 				  root->target);
@@ -184,11 +316,7 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 		trees_release(&t);
 		return r;
 	}
-	pw_buf_addf(&b, "pinwheel-root;v1\n");
-	for (i = 0; i < t.n; i++)
-		pw_buf_addf(&b, "%s %s\n", t.v[i].id, t.v[i].dest);
-	pw_sha256_mem(b.buf, b.len, out->id);
-	pw_buf_release(&b);
+	trees_root_id(&t, out->id);
 	out->target = root->target;
 	out->trees = t.v;
 	out->n = t.n;

@@ -26,13 +26,3 @@ int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 	return pw_err_set(e, ENOSYS, "%s: the OCI image provider is not built yet (for %s)",
 			  spec->field, t->id);
 }
-
-int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
-		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
-{
-	(void)pc;
-	(void)out;
-	return pw_err_set(e, ENOSYS,
-			  "%s: the PyPI wheel provider is not built yet (%zu pins for %s)",
-			  spec->field, spec->n, t->id);
-}

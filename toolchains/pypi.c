@@ -2,6 +2,8 @@
  * by the root's own pip (lock), and wheels installed offline into a
  * derived store tree (fetch).  Contract in include/pinwheel/pypi.h. */
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <jansson.h>
 
 #include "pinwheel/buf.h"
+#include "pinwheel/derived.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
@@ -724,9 +727,48 @@ static char *layer_options(const char *root_id, const struct pw_artifact *w, siz
 	return pw_buf_detach(&b, NULL);
 }
 
-int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
-			const char *root_id, const char *python, const struct pw_artifact *wheels,
-			size_t n, char **treeid_out, struct pw_err *e)
+/* Move every entry of @from (a directory) into @todirfd (same file system). */
+static int move_entries(const char *from, int todirfd, struct pw_err *e)
+{
+	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", from);
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (errno = 0, d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (renameat(fd, d->d_name, todirfd, d->d_name) < 0)
+			r = pw_err_sys(e, errno, "could not move '%s/%s' into the tree", from,
+				       d->d_name);
+	}
+	if (r == 0 && errno)
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+	closedir(dir);
+	return r;
+}
+
+struct layer_build {
+	struct pw_store *store;
+	const struct pw_sandbox_spec *root;
+	const char *id, *root_id, *python;
+	const struct pw_artifact *wheels;
+	size_t n;
+};
+
+/* pw_derived_tree_make() callback: pip installs into "tree" of a work dir
+ * beside the store's temp dir of the tree (its name starts with the tree's
+ * lock key, so `store gc` sweeps a stale one), whose entries then move
+ * into @dirfd; the requirements and pip's log stay in the work dir. */
+static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 {
 	static const char *const fixed[] = {
 	    "install",
@@ -747,10 +789,69 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 	    "-r",
 	    "/tmp/pinwheel-out/requirements.txt",
 	};
-	_cleanup_free_ char *id = NULL, *work = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
-	struct pw_store_newtree nt;
+	const struct layer_build *lb = ud;
+	_cleanup_free_ char *work = NULL, *tree = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
 	struct pw_sandbox_spec s;
 	bool have_spec = false;
+	int r;
+
+	work = pw_xasprintf("%s/tmp/tree-%s.work.XXXXXX", pw_store_dir(lb->store), lb->id);
+	if (!mkdtemp(work)) {
+		r = pw_err_sys(e, errno, "could not create '%s'", work);
+		work[0] = '\0';
+		return r;
+	}
+	tree = pw_path_join(work, "tree");
+	reqp = pw_path_join(work, "requirements.txt");
+	logp = pw_path_join(work, "pip.log");
+	if (mkdir(tree, 0755) < 0) {
+		r = pw_err_sys(e, errno, "could not create '%s'", tree);
+		goto out;
+	}
+	spec_copy(&s, lb->root);
+	have_spec = true;
+	s.net = false;
+	if (!s.source_date_epoch)
+		s.source_date_epoch = pw_xstrdup("315532800");
+	r = add_bind(&s, true, work, "/tmp/pinwheel-out", e);
+	if (r == 0)
+		r = add_bind(&s, true, tree, "/tmp/pinwheel-tree", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_CONFIG_FILE=/dev/null", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
+	if (r == 0)
+		r = add_env(&s, "PIP_NO_INPUT=1", e);
+	if (r == 0)
+		r = stage_wheels(lb->store, &s, reqp, lb->wheels, lb->n, e);
+	/* No wheels: an empty layer, no pip run. */
+	if (r == 0 && lb->n > 0)
+		r = run_pip(&s, "the Python requirements layer", lb->python,
+			    "/tmp/pinwheel-out/pip.log", logp, (char **)fixed, PW_ARRAY_SIZE(fixed),
+			    "installing the wheels", e);
+	if (r == 0)
+		r = move_entries(tree, dirfd, e);
+	if (r == 0) {
+		opts = layer_options(lb->root_id, lb->wheels, lb->n);
+		if (json_object_set_new(record, "pypi", json_string(opts)) < 0)
+			r = pw_err_set(e, ENOMEM, "could not build the tree record");
+	}
+out:
+	if (have_spec)
+		pw_sandbox_spec_release(&s);
+	pw_rm_rf(work);
+	return r;
+}
+
+int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
+			const char *root_id, const char *python, const struct pw_artifact *wheels,
+			size_t n, char **treeid_out, struct pw_err *e)
+{
+	_cleanup_free_ char *id = NULL;
+	struct layer_build lb;
+	bool cached;
 	size_t i;
 	int r;
 
@@ -771,69 +872,55 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 					  i, a->name ? a->name : "");
 	}
 	id = pw_pypi_layer_id(root_id, wheels, n);
-	r = pw_store_newtree_begin(store, id, &nt, e);
+	lb = (struct layer_build){store, root, id, root_id, python, wheels, n};
+	r = pw_derived_tree_make(store, id, PW_PYPI_LAYER_HOW, build_layer, &lb, NULL, &cached, e);
 	if (r < 0)
 		return r;
-	if (r == 1)
-		goto done;
-	/* pip installs straight into the store's temp dir (bound at
-	 * /tmp/pinwheel-tree); its log and the requirements go beside it in
-	 * "<temp>.work", which a stale-temp sweep of this tree also removes. */
-	work = pw_xasprintf("%s.work", nt.path);
-	reqp = pw_path_join(work, "requirements.txt");
-	logp = pw_path_join(work, "pip.log");
-	if (mkdir(work, 0700) < 0) {
-		r = pw_err_sys(e, errno, "could not create '%s'", work);
-		work[0] = '\0';
-		goto fail;
-	}
-	spec_copy(&s, root);
-	have_spec = true;
-	s.net = false;
-	if (!s.source_date_epoch)
-		s.source_date_epoch = pw_xstrdup("315532800");
-	r = add_bind(&s, true, work, "/tmp/pinwheel-out", e);
-	if (r == 0)
-		r = add_bind(&s, true, nt.path, "/tmp/pinwheel-tree", e);
-	if (r == 0)
-		r = add_env(&s, "PIP_CONFIG_FILE=/dev/null", e);
-	if (r == 0)
-		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
-	if (r == 0)
-		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
-	if (r == 0)
-		r = add_env(&s, "PIP_NO_INPUT=1", e);
-	if (r == 0)
-		r = stage_wheels(store, &s, reqp, wheels, n, e);
-	if (r < 0)
-		goto fail;
-	/* No wheels: an empty layer, no pip run. */
-	if (n > 0)
-		r = run_pip(&s, "the Python requirements layer", python,
-			    "/tmp/pinwheel-out/pip.log", logp, (char **)fixed, PW_ARRAY_SIZE(fixed),
-			    "installing the wheels", e);
-	if (r < 0)
-		goto fail;
-	r = pw_rm_rf(work);
-	work[0] = '\0';
-	if (r < 0) {
-		pw_err_sys(e, -r, "could not remove the temp dir of the Python requirements layer");
-		goto fail;
-	}
-	opts = layer_options(root_id, wheels, n);
-	r = pw_store_newtree_commit(&nt, PW_PYPI_LAYER_HOW, opts, e);
-	if (r < 0)
-		goto out;
-done:
 	*treeid_out = pw_xstrdup(id);
-	r = 0;
-	goto out;
-fail:
-	pw_store_newtree_abort(&nt);
-out:
-	if (have_spec)
-		pw_sandbox_spec_release(&s);
-	if (work && work[0])
-		pw_rm_rf(work);
+	return 0;
+}
+
+/* ---- the provider (lock) ---- */
+
+/* "build_requires" -> "build-requires", "test.requires" -> "test-requires". */
+static char *layer_name(const char *field)
+{
+	char *s = pw_xstrdup(field);
+
+	for (char *p = s; *p; p++)
+		if (*p == '_' || *p == '.')
+			*p = '-';
+	return s;
+}
+
+int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
+		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	_cleanup_free_ char *layer = layer_name(spec->field), *python = NULL;
+	struct pw_sandbox_spec root;
+	struct pw_artifact *w = NULL;
+	struct pw_store *store;
+	size_t nw = 0;
+	int r;
+
+	if (pc->offline)
+		return pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+	if (!pc->compose_root)
+		return pw_err_set(e, ENOSYS, "%s: no way to compose the root of %s to run its pip",
+				  spec->field, t->id);
+	store = pw_provider_store(pc, spec->field, e);
+	if (!store)
+		return -errno;
+	python = pw_xasprintf("/usr/bin/python%s", t->python);
+	pw_sandbox_spec_init(&root);
+	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0)
+		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
+	if (r == 0)
+		pw_pypi_lockset_add(out, t->id, layer, w, nw);
+	else
+		pw_err_prefix(e, "%s", spec->field);
+	pw_pypi_artifacts_free(w, nw);
+	pw_sandbox_spec_release(&root);
 	return r;
 }

@@ -162,6 +162,7 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 /* ---- providers ---- */
 
 struct pw_store;
+struct pw_sandbox_spec;
 
 /* What one target is: filled by the runner from its config. */
 struct pw_target_info {
@@ -180,6 +181,15 @@ struct pw_provider_ctx {
 	bool offline;                  /* never touch the network (lock --check) */
 	const struct pw_lockset *prior; /* the existing lock's pins, or NULL */
 	const char *project_dir;       /* where relative config paths start */
+	/* Set by the runner (cmd_lock.c) for providers that run a tool inside
+	 * the target's root (PyPI: the root's own pip).  Makes the layers of
+	 * @target locked so far in @ls present (downloading their artifacts
+	 * through pc->store, building their trees) and adds them to @spec
+	 * (pw_sandbox_spec_init()ed by the caller) as `pinwheel run --target`
+	 * would.  0 or -errno with e->msg; NULL when there is none (the
+	 * provider then fails with -ENOSYS). */
+	int (*compose_root)(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
+			    struct pw_sandbox_spec *spec, struct pw_err *e);
 };
 
 /* The store for downloads, opened on first use (so a fully pinned config

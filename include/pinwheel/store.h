@@ -110,28 +110,8 @@ bool pw_store_has_tree(const struct pw_store *s, const char *treeid);
 int pw_store_make_tree(struct pw_store *s, const char *hex, const struct pw_unpack_opts *o,
 		       char **path, bool *cached, struct pw_err *e);
 
-/* Derived trees: a tree a provider builds itself (e.g. pip installing
- * wheels) rather than unpacking one blob.  pw_store_newtree_begin() takes
- * the lock "tree-<treeid>" (waiting) and returns 1 when the tree already
- * exists (lock released, nothing to do), or 0 with nt->path, a fresh empty
- * temp dir tmp/tree-<treeid>.XXXXXX, for the caller to fill.  Then exactly
- * one of: pw_store_newtree_commit() makes it read-only, records
- * trees/<treeid>.json ({"blob": "", "kind": @kind, "options": @options,
- * "digest", "size"}; `store verify` checks the digest), renames it into
- * place and releases the lock; pw_store_newtree_abort() removes it and
- * releases the lock.  Both free nt->path.  @treeid must be 64 hex digits. */
-struct pw_store_newtree {
-	struct pw_store *store;
-	char id[PW_SHA256_HEX];
-	char *path; /* absolute (as the store was opened) temp dir */
-	int lockfd;
-};
-
-int pw_store_newtree_begin(struct pw_store *s, const char *treeid, struct pw_store_newtree *nt,
-			   struct pw_err *e);
-int pw_store_newtree_commit(struct pw_store_newtree *nt, const char *kind, const char *options,
-			    struct pw_err *e);
-void pw_store_newtree_abort(struct pw_store_newtree *nt);
+/* Derived trees (a tree a provider builds itself rather than unpacking
+ * one blob): derived.h. */
 
 /* Iteration over complete entries (blobs first, then trees, each sorted). */
 enum pw_store_kind { PW_STORE_BLOB, PW_STORE_TREE };

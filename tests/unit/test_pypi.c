@@ -271,65 +271,6 @@ static void test_lockset_add(void **state)
 
 /* The store's derived-tree helper: begin, fill, commit; found again;
  * abort leaves nothing; verify accepts the record. */
-static int verify_cb(void *ud, const struct pw_store_entry *en)
-{
-	struct pw_store *s = ud;
-	struct pw_err e = PW_ERR_INIT;
-
-	if (en->kind != PW_STORE_TREE)
-		return 0;
-	return pw_store_verify_entry(s, en, &e) == 0 ? 0 : 1;
-}
-
-static void test_newtree(void **state)
-{
-	char tmpl[] = "/tmp/test_pypi.XXXXXX";
-	struct pw_err e = PW_ERR_INIT;
-	struct pw_store_newtree nt;
-	struct pw_store *s;
-	char *dir, *p, *json;
-	struct stat st;
-	int fd;
-
-	(void)state;
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
-	s = pw_store_open(dir, &e);
-	assert_non_null(s);
-	assert_int_equal(pw_store_newtree_begin(s, "nothex", &nt, &e), -EINVAL);
-	assert_int_equal(pw_store_newtree_begin(s, SHA_A, &nt, &e), 0);
-	assert_non_null(nt.path);
-	p = pw_path_join(nt.path, "file");
-	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(pw_write_all(fd, "x\n", 2), 0);
-	close(fd);
-	free(p);
-	assert_int_equal(pw_store_newtree_commit(&nt, "test-kind", "opts;v1", &e), 0);
-	assert_null(nt.path);
-	assert_true(pw_store_has_tree(s, SHA_A));
-	p = pw_xasprintf("%s/trees/%s/file", dir, SHA_A);
-	assert_int_equal(stat(p, &st), 0);
-	assert_int_equal(st.st_mode & 0222, 0);
-	free(p);
-	json = pw_xasprintf("%s/trees/%s.json", dir, SHA_A);
-	assert_int_equal(stat(json, &st), 0);
-	free(json);
-	assert_int_equal(pw_store_foreach(s, verify_cb, s, &e), 0);
-	/* Present: begin says so and holds nothing. */
-	assert_int_equal(pw_store_newtree_begin(s, SHA_A, &nt, &e), 1);
-	assert_null(nt.path);
-	/* Abort: no tree, no temp. */
-	assert_int_equal(pw_store_newtree_begin(s, SHA_C, &nt, &e), 0);
-	p = pw_xstrdup(nt.path);
-	pw_store_newtree_abort(&nt);
-	assert_int_not_equal(stat(p, &st), 0);
-	assert_false(pw_store_has_tree(s, SHA_C));
-	free(p);
-	pw_store_close(s);
-	assert_int_equal(pw_rm_rf(dir), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,7 +286,6 @@ int main(void)
 	    cmocka_unit_test(test_normalize),
 	    cmocka_unit_test(test_layer_id),
 	    cmocka_unit_test(test_lockset_add),
-	    cmocka_unit_test(test_newtree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
