@@ -331,7 +331,7 @@ static int add_pip_config(struct pw_sandbox_spec *s, struct pw_err *e)
 	    "HTTP_PROXY",    "HTTPS_PROXY",	    "NO_PROXY",		"ALL_PROXY",
 	};
 	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *cf = getenv("PIP_CONFIG_FILE");
+	const char *cf = getenv("PIP_CONFIG_FILE"), *cert = getenv("PIP_CERT");
 	_cleanup_free_ char *user = NULL;
 	size_t i;
 	int r = 0;
@@ -362,6 +362,14 @@ static int add_pip_config(struct pw_sandbox_spec *s, struct pw_err *e)
 		r = add_bind(s, false, cf, "/tmp/pinwheel-pip/env.conf", e);
 		if (r == 0)
 			r = add_env(s, "PIP_CONFIG_FILE=/tmp/pinwheel-pip/env.conf", e);
+	}
+	/* A CA bundle the caller trusts (the root may have none, or not the
+	 * one the caller's network needs): pip's PIP_CERT wins over "cert ="
+	 * in its config files. */
+	if (r == 0 && cert && *cert == '/' && is_file(cert)) {
+		r = add_bind(s, false, cert, "/tmp/pinwheel-pip/cert.pem", e);
+		if (r == 0)
+			r = add_env(s, "PIP_CERT=/tmp/pinwheel-pip/cert.pem", e);
 	}
 	/* Name resolution for the index host; a read-only root would need
 	 * the mount point, so it has to ship its own. */
