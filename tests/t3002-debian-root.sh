@@ -5,7 +5,7 @@
 # a mirror that is down; a .deb whose bytes do not match its pin.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 29
+plan 30
 
 STORE="$T/store"
 run_cmd 0 "build the root of app" "$DRV" root --store "$STORE" --suite pwtest --arch amd64 \
@@ -27,6 +27,8 @@ is "$(readlink "$R/usr/bin/awk")" "mawk" "awk -> mawk"
 is "$(cat "$R/usr/bin/cpp")" "cpp" "the highest cpp was unpacked"
 like "$(head -1 "$R/etc/passwd")" "^root:x:0:0:" "/etc/passwd has root"
 [ -d "$R/tmp" ] && [ -d "$R/proc" ] && [ -d "$R/dev" ]; ok $? "mount points exist"
+is "$(cat "$R/etc/ssl/certs/ca-certificates.crt")" "certA
+certB" "the CA bundle is made from the shipped .crt files in sorted order (update-ca-certificates)"
 is "$(stat -c %a "$R/usr/bin")" "555" "the root is read-only"
 run_cmd 0 "same root again" "$DRV" root --store "$STORE" --suite pwtest --arch amd64 \
 	--mirror "$MIRROR" --keyring "$KEYRING" app

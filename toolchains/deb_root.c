@@ -165,6 +165,7 @@ enum fx_kind {
 	FX_LINK,     /* path -> arg (relative), when the target exists and path does not */
 	FX_COPY,     /* path from arg when path is missing, else the fallback text */
 	FX_DIR,	     /* an empty directory (mount point) */
+	FX_CA_BUNDLE, /* path = the bundle made from the certificates under arg */
 };
 
 struct fixup {
@@ -195,6 +196,8 @@ static const struct fixup fixups[] = {
      "base-passwd preinst: /etc/passwd"},
     {FX_COPY, "etc/group", "usr/share/base-passwd/group.master", "root:x:0:\nnogroup:x:65534:\n",
      "base-passwd preinst: /etc/group"},
+    {FX_CA_BUNDLE, "etc/ssl/certs/ca-certificates.crt", "usr/share/ca-certificates", NULL,
+     "ca-certificates postinst (update-ca-certificates): the trusted bundle"},
     {FX_DIR, "dev", NULL, NULL, "mount point"},
     {FX_DIR, "proc", NULL, NULL, "mount point"},
     {FX_DIR, "sys", NULL, NULL, "mount point"},
@@ -343,6 +346,72 @@ static int fx_copy(int rootfd, const struct fixup *f, struct pw_err *e)
 	return 0;
 }
 
+/* What update-ca-certificates does on a fresh install, where the postinst
+ * selects every certificate the package ships: concatenate
+ * arg/<dir>/<name>.crt, in sorted order, each ending in a newline, into
+ * path.  Nothing when the root has no ca-certificates. */
+static int fx_ca_bundle(int rootfd, const struct fixup *f, struct pw_err *e)
+{
+	_cleanup_close_ int src = open_rel_dir(rootfd, f->arg, false);
+	_cleanup_close_ int dst = -1;
+	_cleanup_free_ char *dir = NULL;
+	struct pw_buf b = PW_BUF_INIT(64u << 20);
+	const char *base;
+	char **subs = NULL;
+	size_t nsubs = 0, i, j;
+	int r;
+
+	if (src < 0)
+		return errno == ENOENT ? 0 : pw_err_sys(e, errno, "fix-up '/%s'", f->arg);
+	r = pw_list_dir_sorted(src, &subs, &nsubs);
+	for (i = 0; i < nsubs && r == 0; i++) {
+		_cleanup_close_ int sd = open_dir_at(src, subs[i]);
+		char **names = NULL;
+		size_t n = 0;
+
+		if (sd < 0)
+			continue; /* not a directory */
+		r = pw_list_dir_sorted(sd, &names, &n);
+		for (j = 0; j < n && r == 0; j++) {
+			size_t len = strlen(names[j]);
+			_cleanup_close_ int fd = -1;
+
+			if (len < 5 || strcmp(names[j] + len - 4, ".crt") != 0)
+				continue;
+			fd = openat(sd, names[j], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				r = -errno;
+				break;
+			}
+			r = pw_read_fd(fd, &b);
+			if (r == 0 && b.len && b.buf[b.len - 1] != '\n')
+				r = pw_buf_add(&b, "\n", 1);
+		}
+		pw_free_names(names, n);
+	}
+	pw_free_names(subs, nsubs);
+	if (r < 0) {
+		pw_buf_release(&b);
+		return pw_err_sys(e, -r, "fix-up '/%s': could not read the certificates", f->path);
+	}
+	split_path(f->path, &dir, &base);
+	dst = open_rel_dir(rootfd, dir, true);
+	if (dst < 0) {
+		pw_buf_release(&b);
+		return pw_err_sys(e, errno, "fix-up '/%s'", dir);
+	}
+	{
+		_cleanup_close_ int out =
+		    openat(dst, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (out < 0)
+			r = errno == EEXIST ? 0 : pw_err_sys(e, errno, "fix-up '/%s'", f->path);
+		else if ((r = pw_write_all(out, b.buf, b.len)) < 0)
+			pw_err_sys(e, -r, "fix-up '/%s'", f->path);
+	}
+	pw_buf_release(&b);
+	return r;
+}
+
 int pw_deb_fixups_apply(int rootfd, const char *arch, struct pw_err *e)
 {
 	size_t i;
@@ -361,6 +430,9 @@ int pw_deb_fixups_apply(int rootfd, const char *arch, struct pw_err *e)
 			break;
 		case FX_COPY:
 			r = fx_copy(rootfd, f, e);
+			break;
+		case FX_CA_BUNDLE:
+			r = fx_ca_bundle(rootfd, f, e);
 			break;
 		case FX_DIR:
 			if (mkdirat(rootfd, f->path, 0755) < 0 && errno != EEXIST)

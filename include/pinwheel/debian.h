@@ -271,7 +271,7 @@ int pw_debian_fetch(struct pw_store *store, const struct pw_deb_artifact *a, siz
 		    struct pw_err *e);
 
 /* The version of the fix-up table; part of every root id. */
-#define PW_DEB_FIXUPS_VERSION 1
+#define PW_DEB_FIXUPS_VERSION 2
 
 /* Root id: sha256 of "debian-root;fixups=V;arch=A;" + each artifact's
  * sha256 in order + ";".  Caller frees. */
