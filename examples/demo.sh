@@ -22,7 +22,8 @@ rm -rf "$DEMO" && mkdir -p "$DEMO"
 cp -R examples/hybrid "$DEMO/hybrid"
 rm -f "$DEMO/hybrid/pinwheel.lock"
 cd "$DEMO"
-echo "pinwheel demo ($("$PW" --version)), store: ${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}"
+STORE="${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}"
+echo "pinwheel demo ($("$PW" --version)), store: $STORE"
 
 step "pinwheel plan hybrid"
 "$PW" plan hybrid
@@ -40,11 +41,11 @@ echo "cold fetch: $(( $(date +%s) - t0 )) s"
 for t in $("$PW" plan hybrid); do
 	py="python3.$(echo "$t" | sed 's/^cp3\([0-9]*\)-.*/\1/')"
 	step "pinwheel run --target $t hybrid -- ..."
-	env -i PATH=/usr/bin:/bin "$PW" run --target "$t" hybrid -- sh -c "
+	env -i PATH=/usr/bin:/bin "$PW" --store "$STORE" run --target "$t" hybrid -- sh -c "
 		$py -c 'import sys, sysconfig; print(\"python\", sys.version.split()[0], \"headers\", sysconfig.get_paths()[\"include\"])'
 		gcc --version | head -1; rustc -V; cargo -V
 		$py -c 'import numpy, Cython, setuptools; print(\"numpy\", numpy.__version__, \"Cython\", Cython.__version__, \"setuptools\", setuptools.__version__)' 2>/dev/null ||
-			echo 'build requirements: not in this root (the PyPI layer is not wired yet)'"
+			echo 'build requirements: missing from this root'"
 done
 
 step "pinwheel fetch hybrid (warm: nothing downloaded)"
