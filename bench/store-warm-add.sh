@@ -3,7 +3,7 @@
 # already in the store must not touch the network or read the source:
 # target < 10 ms.  Compared in the same run with `sha256sum` of the same file
 # and `curl file://` copying it (what any re-verification would cost), and
-# with a warm `store add URL` pointing at an unroutable mirror (proves no
+# with a warm `store add URL` pointing at a loopback port nobody serves (proves no
 # network), and with `pinwheel --version`: the cost of starting the binary
 # (dynamic linking of libcurl and friends), the floor of any command.  The
 # median is reported; on a shared machine compare rows of the same run.
@@ -25,7 +25,7 @@ SHA=$(sha256sum "$W/a" | cut -d' ' -f1)
 echo "a $MB MiB file already in the store"
 hyperfine -N --warmup 10 --runs 200 --style basic --export-json "$W/result.json" \
 	-n "pinwheel store add FILE (warm)" "$PW --store $W/store -q store add $W/a --sha256 $SHA" \
-	-n "pinwheel store add URL (warm)" "$PW --store $W/store -q store add http://192.0.2.1/a --sha256 $SHA" \
+	-n "pinwheel store add URL (warm)" "$PW --store $W/store -q store add http://127.0.0.1:9/a --sha256 $SHA" \
 	-n "sha256sum FILE" "sha256sum $W/a" \
 	-n "curl file:// -o /dev/null" "curl -s -o /dev/null file://$W/a" \
 	-n "pinwheel --version (process start-up floor)" "$PW --version"
