@@ -5,24 +5,10 @@
 
 #define NOT_YET "\nnot built yet in this version: the command exits with status 2.\n"
 
-const char pw_help_build[] =
-	"usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-	"                      [--shard K/N] [--out DIR]\n\n"
-	"Build the wheels of every target offline in its sandboxed root, audit,\n"
-	"tag, repair, repack and smoke-test them, and write a provenance manifest.\n" NOT_YET;
 const char pw_help_verify[] =
 	"usage: pinwheel verify [DIR] [--only ID]...\n\n"
 	"Build each target twice under varied outer conditions and compare the\n"
 	"wheels byte for byte.\n" NOT_YET;
-const char pw_help_audit[] =
-	"usage: pinwheel audit WHEEL... [--json]\n\n"
-	"Report the best manylinux tag each wheel can carry and why.\n" NOT_YET;
-const char pw_help_repair[] =
-	"usage: pinwheel repair WHEEL [--plat TAG] [-w DIR]\n\n"
-	"Vendor disallowed libraries into the wheel and retag it.\n" NOT_YET;
-const char pw_help_inspect[] =
-	"usage: pinwheel inspect WHEEL [--json]\n\n"
-	"Show a wheel's contents, extensions and tags, and check its RECORD.\n" NOT_YET;
 
 #define LATER(name)                                                            \
 	int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv)           \
@@ -36,8 +22,4 @@ const char pw_help_inspect[] =
 		return pw_not_built(#name);                                    \
 	}
 
-LATER(build)
 LATER(verify)
-LATER(audit)
-LATER(repair)
-LATER(inspect)

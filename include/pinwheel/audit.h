@@ -1,0 +1,121 @@
+/* audit.h - ELF facts (libelf) and manylinux policies (runner/elf.c,
+ * runner/policy.c, runner/audit.c).  docs/audit.md is the reference.
+ *
+ * Policies are our own JSON files under profiles/manylinux/ (schema:
+ * profiles/schema/manylinux-policy.schema.json), embedded at build time as
+ * the seccomp profiles are.  Each gives a PEP 600 name, its legacy alias,
+ * a priority (higher = more compatible), and per architecture the allowed
+ * external libraries and, per symbol-version prefix (GLIBC, CXXABI,
+ * GLIBCXX, GCC, ...), the SET of allowed versions.  A wheel fits a policy
+ * when every ELF member's machine is the policy's architecture, every
+ * DT_NEEDED library is allowed or provided inside the wheel, and for each
+ * (library, version) in .gnu.version_r whose prefix the policy lists, the
+ * version is in that prefix's set; libpython linkage never fits.  The
+ * best tag is the fitting policy of highest priority; "linux_ARCH" when
+ * none fits.
+ *
+ * Ownership: result structs are filled by the callee and released with
+ * their _release(); strings and arrays inside belong to them.  Errors: 0
+ * or -errno with one line in struct pw_err naming the wheel and member;
+ * -ENOEXEC from pw_elf_read() for data that is not ELF (callers skip those
+ * members).  Nothing here prints.
+ */
+#ifndef PINWHEEL_AUDIT_H
+#define PINWHEEL_AUDIT_H
+
+#include "pinwheel/common.h"
+
+/* ---- ELF facts ---- */
+
+struct pw_elf_verneed {
+	char *file;	 /* "libc.so.6" */
+	char **versions; /* "GLIBC_2.14", ... sorted, unique */
+	size_t n;
+};
+
+struct pw_elf_info {
+	int elfclass;	  /* ELFCLASS32 / ELFCLASS64 */
+	int machine;	  /* e_machine (EM_X86_64, EM_AARCH64, ...) */
+	const char *arch; /* "x86_64", "aarch64", "i686", ... or NULL (static) */
+	char *soname;	  /* DT_SONAME or NULL */
+	char **needed;	  /* DT_NEEDED in order */
+	size_t nneeded;
+	char *rpath;	  /* DT_RPATH or NULL */
+	char *runpath;	  /* DT_RUNPATH or NULL */
+	struct pw_elf_verneed *vn; /* from .gnu.version_r */
+	size_t nvn;
+	char **pyinit;	  /* exported PyInit_* names without the prefix */
+	size_t npyinit;
+	bool is_shared;	  /* ET_DYN */
+};
+
+/* Read ELF facts from @n bytes at @data (@name for messages). */
+int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info *out,
+		struct pw_err *e);
+void pw_elf_info_release(struct pw_elf_info *i);
+
+/* ---- policies ---- */
+
+struct pw_policy_set; /* opaque: the loaded profiles/manylinux policies */
+
+/* The built-in policies (embedded); or the *.json of @dir when non-NULL. */
+int pw_policies_load(const char *dir, struct pw_policy_set **out, struct pw_err *e);
+void pw_policies_free(struct pw_policy_set *p);
+/* The platform tags of policy @name for @arch, PEP 600 first then the
+ * legacy alias when there is one: {"manylinux_2_17_x86_64",
+ * "manylinux2014_x86_64"}.  Returns the count (1 or 2) or -EINVAL for an
+ * unknown name (names: "manylinux_2_17", "manylinux2014", or a full tag
+ * "manylinux_2_17_x86_64"). */
+int pw_policy_tags(const struct pw_policy_set *p, const char *name, const char *arch,
+		   char *tags[2]);
+
+/* ---- auditing a wheel ---- */
+
+/* Why a better policy does not fit: one per (policy, cause). */
+struct pw_audit_reason {
+	char *policy;	/* "manylinux_2_17" */
+	char *member;	/* the ELF member at fault */
+	char *library;	/* the DT_NEEDED library, or the library of the version */
+	char *version;	/* "GLIBC_2.34" or NULL for a disallowed library */
+};
+
+struct pw_audit_ext { /* one ELF member */
+	char *member;
+	struct pw_elf_info elf;
+	bool is_extension; /* exports PyInit_* */
+};
+
+struct pw_audit_result {
+	char *wheel;	     /* base name */
+	const char *arch;    /* of the ELF members; NULL for a pure wheel */
+	bool purelib;	     /* WHEEL Root-Is-Purelib */
+	bool has_elf;
+	char *best_policy;   /* "manylinux_2_28", or NULL when none fits */
+	char *best_tags[2];  /* its tags (PEP 600, legacy alias or NULL) */
+	char *platform;      /* the tag to use: best_tags[0] or "linux_ARCH" */
+	struct pw_audit_ext *elfs; /* sorted by member */
+	size_t nelfs;
+	char **externals;    /* DT_NEEDED libraries neither allowed by the best
+			      * (or, when none fits, the most compatible)
+			      * policy nor inside the wheel: what repair vendors */
+	size_t nexternals;
+	struct pw_audit_reason *reasons; /* why each more compatible policy fails */
+	size_t nreasons;
+	char **errors;	     /* fatal problems: libpython linkage, a .so in a
+			      * purelib wheel, mixed or foreign machines */
+	size_t nerrors;
+};
+
+/* Audit the .whl at @path / the unpacked wheel at @dirfd (@name for
+ * messages).  A wheel with fatal problems still returns 0; they are in
+ * r->errors. */
+int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
+		   struct pw_err *e);
+int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
+		 struct pw_audit_result *r, struct pw_err *e);
+void pw_audit_result_release(struct pw_audit_result *r);
+/* The result as JSON (a jansson object, caller decrefs). */
+struct json_t;
+struct json_t *pw_audit_result_json(const struct pw_audit_result *r);
+
+#endif
