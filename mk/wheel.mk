@@ -4,3 +4,4 @@
 PW_RUNNER_SRCS += runner/wheel_zip.c runner/wheel_meta.c runner/wheel_pack.c runner/sdist.c
 UNIT_TESTS += tests/unit/test_wheel.c
 TEST_HELPERS += tests/helpers/pw-wheel.c
+FUZZ_TARGETS += tests/fuzz/fuzz_wheel_zip.c
