@@ -435,6 +435,7 @@ static void mkfile(int dfd, const char *path, const char *data, mode_t mode)
 	assert_int_equal(pw_write_all(fd, data, strlen(data)), 0);
 	assert_int_equal(fchmod(fd, mode), 0);
 	close(fd);
+	free(dup);
 }
 
 static const struct {
