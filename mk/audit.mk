@@ -15,9 +15,3 @@ $(BUILD)/gen/manylinux%profiles.c: $(MANYLINUX_PROFILES) mk/embed-profiles.sh
 
 UNIT_TESTS += tests/unit/test_audit.c
 FUZZ_TARGETS += tests/fuzz/fuzz_elf.c
-
-# Until the wheel reader of branch `wheel` is merged (temporary).
-ifeq ($(wildcard runner/wheel_zip.c),)
-$(BUILD)/runner/audit.o: ALL_CFLAGS += -DPW_NO_WHEEL_READER
-build-fuzz/runner/audit.o: FUZZ_CFLAGS += -DPW_NO_WHEEL_READER
-endif

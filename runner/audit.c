@@ -479,17 +479,6 @@ int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
 
 /* ---- a .whl ---- */
 
-#ifdef PW_NO_WHEEL_READER
-/* Until the wheel reader (runner/wheel_zip.c) is in the tree. */
-int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
-		   struct pw_err *e)
-{
-	(void)p;
-	memset(r, 0, sizeof(*r));
-	return pw_err_set(e, ENOSYS, "'%s': reading .whl files is not built yet (audit the "
-				     "unpacked directory)", path);
-}
-#else
 int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
 		   struct pw_err *e)
 {
@@ -529,7 +518,6 @@ int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_au
 	audit_finish(p, r);
 	return 0;
 }
-#endif
 
 void pw_audit_result_release(struct pw_audit_result *r)
 {
