@@ -51,7 +51,7 @@ fetch() { # KEY PLATFORM PYVER ABI REQ
 		rm -rf "$d" && mv "$d.tmp" "$d"
 }
 
-plan $((NWHEELS * 3 + 12))
+plan $((NWHEELS * 3 + 14))
 
 st=0
 echo "$WHEELS" | while read -r key plat pyv abi req; do
@@ -123,3 +123,21 @@ echo "not a zip" >"$T/bad-1.0-py3-none-any.whl"
 run_pw 1 "an unreadable wheel exits 1" audit "$T/bad-1.0-py3-none-any.whl"
 like "$ERR" "bad-1.0-py3-none-any.whl" "the error names the wheel"
 run_pw 2 "no wheel: usage error" audit
+
+# A damaged extension member: refused, naming the member.
+$PY - "$w" "$T/dmg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl" <<'EOF'
+import shutil, struct, sys, zipfile
+shutil.copy(sys.argv[1], sys.argv[2])
+z = zipfile.ZipFile(sys.argv[2])
+m = [i for i in z.infolist() if i.filename.endswith(".so")][0]
+with open(sys.argv[2], "r+b") as f:
+    f.seek(m.header_offset + 26)
+    n, x = struct.unpack("<HH", f.read(4))
+    at = m.header_offset + 30 + n + x + m.compress_size // 2
+    f.seek(at)
+    b = f.read(1)
+    f.seek(at)
+    f.write(bytes([b[0] ^ 0xff]))
+EOF
+run_pw 1 "a wheel with a damaged ELF member exits 1" audit "$T/dmg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+like "$ERR" "orjson/orjson.*\\.so.*(CRC-32|deflate)" "the error names the member and the damage"
