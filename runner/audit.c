@@ -226,7 +226,7 @@ static void check_machines(struct pw_audit_result *r)
 }
 
 static void add_reason(struct pw_audit_result *r, const char *policy, const char *member,
-		       const char *library, const char *version)
+		       const char *library, const char *version, const char *symbol)
 {
 	struct pw_audit_reason *re;
 
@@ -238,6 +238,7 @@ static void add_reason(struct pw_audit_result *r, const char *policy, const char
 	re->member = pw_xstrdup(member);
 	re->library = pw_xstrdup(library);
 	re->version = version ? pw_xstrdup(version) : NULL;
+	re->symbol = symbol ? pw_xstrdup(symbol) : NULL;
 }
 
 /* Does policy @pi fit?  With @r_reasons, record every cause it does not. */
@@ -259,8 +260,20 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 			if (!record)
 				return false;
 			fits = false;
-			add_reason(r, pname, x->member, lib, NULL);
+			add_reason(r, pname, x->member, lib, NULL, NULL);
 		}
+		/* symbols the policy refuses from a library the member needs */
+		for (size_t k = 0; k < x->elf.nneeded; k++)
+			for (size_t s = 0; s < x->elf.nundefined; s++) {
+				if (!pw_policy_refuses_symbol(p, pi, x->elf.needed[k],
+							      x->elf.undefined[s]))
+					continue;
+				if (!record)
+					return false;
+				fits = false;
+				add_reason(r, pname, x->member, x->elf.needed[k], NULL,
+					   x->elf.undefined[s]);
+			}
 		for (size_t k = 0; k < x->elf.nvn; k++) {
 			const struct pw_elf_verneed *vn = &x->elf.vn[k];
 
@@ -270,7 +283,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 				if (!record)
 					return false;
 				fits = false;
-				add_reason(r, pname, x->member, vn->file, vn->versions[v]);
+				add_reason(r, pname, x->member, vn->file, vn->versions[v], NULL);
 			}
 		}
 	}
@@ -649,6 +662,7 @@ void pw_audit_result_release(struct pw_audit_result *r)
 		free(r->reasons[i].member);
 		free(r->reasons[i].library);
 		free(r->reasons[i].version);
+		free(r->reasons[i].symbol);
 	}
 	free(r->reasons);
 	for (size_t i = 0; i < r->nerrors; i++)
@@ -715,9 +729,10 @@ struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
 	for (size_t i = 0; i < r->nreasons; i++) {
 		const struct pw_audit_reason *re = &r->reasons[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "policy", re->policy,
-						   "member", re->member, "library", re->library,
-						   "version", jstr_or_null(re->version)));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:o}", "policy",
+						   re->policy, "member", re->member, "library",
+						   re->library, "version", jstr_or_null(re->version),
+						   "symbol", jstr_or_null(re->symbol)));
 	}
 	json_object_set_new(o, "reasons", a);
 	json_object_set_new(o, "errors", jstrings(r->errors, r->nerrors));
