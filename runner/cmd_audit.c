@@ -10,23 +10,23 @@
 #include "pinwheel/json.h"
 
 const char pw_help_audit[] =
-	"usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
-	"Report the best manylinux tag each wheel can carry and why.\n\n"
-	"For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
-	"the platform tag of the most compatible manylinux policy it fits, with the\n"
-	"legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
-	"or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
-	"the architecture, each more compatible policy is listed with what keeps the\n"
-	"wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
-	"the policy does not allow, symbols it refuses to let a wheel import from an\n"
-	"allowed library.  Policies with the same causes share a line.\n"
-	"A wheel without ELF members is pure: its tag is 'any'.\n\n"
-	"options:\n"
-	"  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
-	"  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
-	"exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
-	"cannot be read or has fatal problems (libpython linkage, a shared object in\n"
-	"a purelib wheel, mixed or foreign machines); 2 usage error\n";
+    "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
+    "Report the best manylinux tag each wheel can carry and why.\n\n"
+    "For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
+    "the platform tag of the most compatible manylinux policy it fits, with the\n"
+    "legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
+    "or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
+    "the architecture, each more compatible policy is listed with what keeps the\n"
+    "wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
+    "the policy does not allow, symbols it refuses to let a wheel import from an\n"
+    "allowed library.  Policies with the same causes share a line.\n"
+    "A wheel without ELF members is pure: its tag is 'any'.\n\n"
+    "options:\n"
+    "  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
+    "  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
+    "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
+    "cannot be read or has fatal problems (libpython linkage, a shared object in\n"
+    "a purelib wheel, mixed or foreign machines); 2 usage error\n";
 
 #define LIST_MAX 6 /* items shown per cause list before "+N more" */
 
@@ -77,7 +77,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 			const struct pw_audit_reason *re = &r->reasons[i];
 			bool dup = false;
 
-			if (strcmp(re->policy, policy) || !re->version || strcmp(re->library, libs[k]))
+			if (strcmp(re->policy, policy) || !re->version ||
+			    strcmp(re->library, libs[k]))
 				continue;
 			for (size_t j = 0; j < total && !dup; j++)
 				dup = !strcmp(vers[j], re->version);
@@ -108,7 +109,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 			continue;
 		total++;
 		if (shown++ < LIST_MAX)
-			pw_buf_addf(b, "%s%s", shown == 1 ? (b->len ? "; library " : "library ") : ", ",
+			pw_buf_addf(b, "%s%s",
+				    shown == 1 ? (b->len ? "; library " : "library ") : ", ",
 				    re->library);
 	}
 	if (total > LIST_MAX)
@@ -130,7 +132,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		total++;
 		if (shown++ < LIST_MAX)
 			pw_buf_addf(b, "%s%s (%s)",
-				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ") : ", ",
+				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ")
+					       : ", ",
 				    re->symbol, re->library);
 	}
 	if (total > LIST_MAX)
@@ -192,8 +195,8 @@ static void print_text(const struct pw_audit_result *r)
 	pw_buf_release(&names);
 }
 
-static int audit_one(const struct pw_policy_set *p, const char *path,
-		     struct pw_audit_result *r, struct pw_err *e)
+static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
+		     struct pw_err *e)
 {
 	struct stat st;
 	int fd, rc;
@@ -231,7 +234,8 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 			continue;
 		if ((v = pw_opt_arg("--policies", argc, argv, &a, &missing)) || missing) {
 			if (missing)
-				return pw_usage_error("audit", "option '--policies' needs a directory");
+				return pw_usage_error("audit",
+						      "option '--policies' needs a directory");
 			dir = v;
 		} else if (!strcmp(argv[a], "--")) {
 			nwheels += argc - a - 1;
@@ -269,8 +273,8 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		if (audit_one(pol, argv[a], &res, &e) < 0) {
 			pw_error("audit: %s", e.msg);
 			if (jw)
-				json_array_append_new(jw, json_pack("{s:s, s:s}", "wheel", argv[a],
-								    "error", e.msg));
+				json_array_append_new(
+				    jw, json_pack("{s:s, s:s}", "wheel", argv[a], "error", e.msg));
 			status = PW_EXIT_FAIL;
 			continue;
 		}

@@ -78,7 +78,7 @@ static bool is_loader(const char *file)
 static int read_dynamic(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
 			const char *name, struct pw_err *e)
 {
-	struct strvec needed = { 0 };
+	struct strvec needed = {0};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i;
 
@@ -163,7 +163,7 @@ static struct pw_elf_verneed *verneed_for(struct pw_elf_info *out, const char *f
 		if (!strcmp(out->vn[i].file, file))
 			return &out->vn[i];
 	out->vn = pw_xrealloc(out->vn, (out->nvn + 1) * sizeof(*out->vn));
-	out->vn[out->nvn] = (struct pw_elf_verneed){ pw_xstrdup(file), NULL, 0 };
+	out->vn[out->nvn] = (struct pw_elf_verneed){pw_xstrdup(file), NULL, 0};
 	return &out->vn[out->nvn++];
 }
 
@@ -208,7 +208,7 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 							  "'%s': more than %d version needs", name,
 							  ELF_MAX_VERSIONS);
 				ent->versions =
-					pw_xrealloc(ent->versions, (ent->n + 1) * sizeof(char *));
+				    pw_xrealloc(ent->versions, (ent->n + 1) * sizeof(char *));
 				ent->versions[ent->n++] = pw_xstrdup(ver);
 			}
 			if (aux.vna_next == 0)
@@ -225,7 +225,7 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
 		       const char *name, struct pw_err *e)
 {
-	struct strvec py = { 0 }, und = { 0 };
+	struct strvec py = {0}, und = {0};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i, symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 
@@ -250,7 +250,8 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 				strvec_push(&und, s);
 			continue;
 		}
-		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || (bind != STB_GLOBAL && bind != STB_WEAK))
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK))
 			continue;
 		s = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!s || strncmp(s, "PyInit_", 7) || !s[7])
@@ -270,8 +271,7 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 	return 0;
 }
 
-static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name,
-			     struct pw_err *e)
+static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name, struct pw_err *e)
 {
 	Elf_Scn *scn = NULL;
 	int r;
@@ -290,8 +290,9 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 			r = read_verneed(elf, scn, &sh, out, name, e);
 			break;
 		case SHT_DYNSYM:
-			r = out->pyinit || out->undefined ? 0
-							   : read_dynsym(elf, scn, &sh, out, name, e);
+			r = out->pyinit || out->undefined
+				? 0
+				: read_dynsym(elf, scn, &sh, out, name, e);
 			break;
 		default:
 			r = 0;
@@ -316,8 +317,8 @@ int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info
 		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
-	/* libelf converts foreign-endian data in place: give it a copy so the
-	 * caller's bytes stay untouched (they are const). */
+		/* libelf converts foreign-endian data in place: give it a copy so the
+		 * caller's bytes stay untouched (they are const). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (id[EI_DATA] != ELFDATA2LSB)
 #else
