@@ -228,7 +228,8 @@ static void check_machines(struct pw_audit_result *r)
 }
 
 static void add_reason(struct pw_audit_result *r, const char *policy, const char *member,
-		       const char *library, const char *version, const char *symbol)
+		       const char *library, const char *version, const char *symbol,
+		       const char *isa)
 {
 	struct pw_audit_reason *re;
 
@@ -241,6 +242,7 @@ static void add_reason(struct pw_audit_result *r, const char *policy, const char
 	re->library = pw_xstrdup(library);
 	re->version = version ? pw_xstrdup(version) : NULL;
 	re->symbol = symbol ? pw_xstrdup(symbol) : NULL;
+	re->isa = isa ? pw_xstrdup(isa) : NULL;
 }
 
 /* Does policy @pi fit?  With @r_reasons, record every cause it does not. */
@@ -253,6 +255,16 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 	for (size_t i = 0; i < r->nelfs; i++) {
 		const struct pw_audit_ext *x = &r->elfs[i];
 
+		/* the policies' x86_64 is the baseline instruction set */
+		if (x->elf.x86_isa_level >= 2) {
+			char isa[24];
+
+			if (!record)
+				return false;
+			fits = false;
+			snprintf(isa, sizeof(isa), "x86-64-v%d", x->elf.x86_isa_level);
+			add_reason(r, pname, x->member, "", NULL, NULL, isa);
+		}
 		for (size_t k = 0; k < x->elf.nneeded; k++) {
 			const char *lib = x->elf.needed[k];
 
@@ -262,7 +274,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 			if (!record)
 				return false;
 			fits = false;
-			add_reason(r, pname, x->member, lib, NULL, NULL);
+			add_reason(r, pname, x->member, lib, NULL, NULL, NULL);
 		}
 		/* symbols the policy refuses from a library the member needs */
 		for (size_t k = 0; k < x->elf.nneeded; k++)
@@ -274,7 +286,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 					return false;
 				fits = false;
 				add_reason(r, pname, x->member, x->elf.needed[k], NULL,
-					   x->elf.undefined[s]);
+					   x->elf.undefined[s], NULL);
 			}
 		for (size_t k = 0; k < x->elf.nvn; k++) {
 			const struct pw_elf_verneed *vn = &x->elf.vn[k];
@@ -285,7 +297,8 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 				if (!record)
 					return false;
 				fits = false;
-				add_reason(r, pname, x->member, vn->file, vn->versions[v], NULL);
+				add_reason(r, pname, x->member, vn->file, vn->versions[v], NULL,
+					   NULL);
 			}
 		}
 	}
@@ -670,6 +683,7 @@ void pw_audit_result_release(struct pw_audit_result *r)
 		free(r->reasons[i].library);
 		free(r->reasons[i].version);
 		free(r->reasons[i].symbol);
+		free(r->reasons[i].isa);
 	}
 	free(r->reasons);
 	for (size_t i = 0; i < r->nerrors; i++)
@@ -709,6 +723,7 @@ static json_t *elf_json(const struct pw_audit_ext *x)
 	json_object_set_new(o, "rpath", jstr_or_null(x->elf.rpath));
 	json_object_set_new(o, "runpath", jstr_or_null(x->elf.runpath));
 	json_object_set_new(o, "pyinit", jstrings(x->elf.pyinit, x->elf.npyinit));
+	json_object_set_new(o, "x86_isa_level", json_integer(x->elf.x86_isa_level));
 	for (size_t i = 0; i < x->elf.nvn; i++)
 		json_object_set_new(vn, x->elf.vn[i].file,
 				    jstrings(x->elf.vn[i].versions, x->elf.vn[i].n));
@@ -737,9 +752,10 @@ struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
 		const struct pw_audit_reason *re = &r->reasons[i];
 
 		json_array_append_new(
-		    a, json_pack("{s:s, s:s, s:s, s:o, s:o}", "policy", re->policy, "member",
+		    a, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "policy", re->policy, "member",
 				 re->member, "library", re->library, "version",
-				 jstr_or_null(re->version), "symbol", jstr_or_null(re->symbol)));
+				 jstr_or_null(re->version), "symbol", jstr_or_null(re->symbol),
+				 "isa", jstr_or_null(re->isa)));
 	}
 	json_object_set_new(o, "reasons", a);
 	json_object_set_new(o, "errors", jstrings(r->errors, r->nerrors));

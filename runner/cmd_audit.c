@@ -100,11 +100,12 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		const struct pw_audit_reason *re = &r->reasons[i];
 		bool dup = false;
 
-		if (strcmp(re->policy, policy) || re->version || re->symbol)
+		if (strcmp(re->policy, policy) || re->version || re->symbol || re->isa)
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = !strcmp(r->reasons[j].policy, policy) && !r->reasons[j].version &&
-			      !r->reasons[j].symbol && !strcmp(r->reasons[j].library, re->library);
+			      !r->reasons[j].symbol && !r->reasons[j].isa &&
+			      !strcmp(r->reasons[j].library, re->library);
 		if (dup)
 			continue;
 		total++;
@@ -138,6 +139,17 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 	}
 	if (total > LIST_MAX)
 		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
+	/* the highest instruction set level needed */
+	{
+		const char *isa = NULL;
+
+		for (size_t i = 0; i < r->nreasons; i++)
+			if (!strcmp(r->reasons[i].policy, policy) && r->reasons[i].isa &&
+			    (!isa || strcmp(r->reasons[i].isa, isa) > 0))
+				isa = r->reasons[i].isa;
+		if (isa)
+			pw_buf_addf(b, "%sneeds %s instructions", b->len ? "; " : "", isa);
+	}
 	if (b->len > 0) {
 		pw_buf_addf(b, " [in %s", member);
 		if (nmembers > 1)
@@ -149,8 +161,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 static void print_text(const struct pw_audit_result *r)
 {
 	struct pw_buf prev = PW_BUF_INIT(1 << 20), cur = PW_BUF_INIT(1 << 20);
-	struct pw_buf names = PW_BUF_INIT(1 << 20);
-	const char *last = NULL;
+	const char *last = NULL, *first = NULL;
+	size_t count = 0;
 
 	if (!r->has_elf)
 		printf("%s: any (pure: no ELF members)\n", r->wheel);
@@ -163,7 +175,8 @@ static void print_text(const struct pw_audit_result *r)
 		printf("%s: no platform tag\n", r->wheel);
 	for (size_t i = 0; i < r->nerrors; i++)
 		printf("  error: %s\n", r->errors[i]);
-	/* one line per run of policies with the same causes */
+	/* one line per run of policies with the same causes: "A", "A, B" or
+	 * "A .. C" */
 	for (size_t i = 0; i <= r->nreasons; i++) {
 		const char *pol = i < r->nreasons ? r->reasons[i].policy : NULL;
 
@@ -174,12 +187,17 @@ static void print_text(const struct pw_audit_result *r)
 			policy_causes(r, pol, &cur);
 		}
 		if (last && (!pol || strcmp(cur.buf, prev.buf))) {
-			printf("  not %s: %s\n", names.buf, prev.buf);
-			pw_buf_reset(&names);
+			if (count == 1)
+				printf("  not %s: %s\n", first, prev.buf);
+			else
+				printf("  not %s%s%s: %s\n", first, count == 2 ? ", " : " .. ",
+				       last, prev.buf);
+			count = 0;
 		}
 		if (!pol)
 			break;
-		pw_buf_addf(&names, "%s%s", names.len ? ", " : "", pol);
+		if (!count++)
+			first = pol;
 		pw_buf_reset(&prev);
 		pw_buf_add(&prev, cur.buf, cur.len);
 		last = pol;
@@ -192,7 +210,6 @@ static void print_text(const struct pw_audit_result *r)
 	}
 	pw_buf_release(&prev);
 	pw_buf_release(&cur);
-	pw_buf_release(&names);
 }
 
 static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,

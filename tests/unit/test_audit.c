@@ -78,6 +78,11 @@ static int setup(void **state)
 	   "cc -shared -fPIC -o y.so usepy.c -L. -l:libpython3.99.so.1.0 && "
 	   "cc -shared -fPIC -o z.so usez.c -lz",
 	   tmp);
+#ifdef __x86_64__
+	write_text("isa.c", "double sq(const double *a, int n) { double s = 0;"
+			    " for (int i = 0; i < n; i++) s += a[i] * a[i]; return s; }\n");
+	sh("cd %s && cc -O2 -shared -fPIC -march=x86-64-v3 -mneeded -o isa.so isa.c", tmp);
+#endif
 	return pw_policies_load(NULL, &builtin, &e) == 0 ? 0 : -1;
 }
 
@@ -507,6 +512,39 @@ static void test_audit_refused_symbol(void **state)
 	pw_audit_result_release(&r);
 }
 
+/* An x86_64 object that needs x86-64-v3 (GNU property note): no manylinux
+ * policy fits, as auditwheel decides too. */
+static void test_audit_isa(void **state)
+{
+#ifdef __x86_64__
+	static const char *const isa[] = {"x/isa.so", "isa.so"};
+	struct pw_audit_result r;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_elf_info i;
+	int fd;
+
+	(void)state;
+	read_elf("isa.so", &i);
+	assert_int_equal(i.x86_isa_level, 3);
+	pw_elf_info_release(&i);
+	read_elf("x.so", &i);
+	assert_int_equal(i.x86_isa_level, 0);
+	pw_elf_info_release(&i);
+	fd = make_wheel("w9", false, isa, 2);
+	assert_int_equal(pw_audit_dir(builtin, fd, "w9", &r, &e), 0);
+	close(fd);
+	assert_int_equal(r.nerrors, 0);
+	assert_null(r.best_policy);
+	assert_string_equal(r.platform, "linux_x86_64");
+	assert_true(r.nreasons > 0);
+	assert_string_equal(r.reasons[0].isa, "x86-64-v3");
+	assert_string_equal(r.reasons[0].library, "");
+	pw_audit_result_release(&r);
+#else
+	(void)state;
+#endif
+}
+
 static void test_audit_pure(void **state)
 {
 	struct pw_audit_result r;
@@ -535,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_audit_libraries),
 	    cmocka_unit_test(test_audit_fatal),
 	    cmocka_unit_test(test_audit_refused_symbol),
+	    cmocka_unit_test(test_audit_isa),
 	    cmocka_unit_test(test_audit_pure),
 	};
 
