@@ -27,6 +27,7 @@
 
 #include "pinwheel/fsutil.h"
 #include "pinwheel/seccomp.h"
+#include "probe.h"
 #include "sandbox-int.h"
 
 static void env_put(char ***env, size_t *n, char *kv)
@@ -183,6 +184,7 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 	sigset_t none;
 	int err, r;
 
+	SB_PROBE_AT(SBP_CMD_FORKED);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (c->spec->emulate_arch && c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
@@ -196,6 +198,7 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 	}
 	if ((r = drop_caps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	SB_PROBE_AT(SBP_CMD_CAPS);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		err = errno;
 		sb_step(c, err, "set no_new_privs");
@@ -205,9 +208,15 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 		sb_step(c, -r, "install the seccomp filter");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
+	SB_PROBE_AT(SBP_CMD_SECCOMP);
 	err = exec_command(c);
 	sb_step(c, err, "exec '%s'", c->argv[0]);
 	sb_child_fail(c, err, err == ENOENT ? PW_SANDBOX_EXIT_NOTFOUND : PW_SANDBOX_EXIT_NOEXEC);
+}
+
+static int command_entry(void *arg)
+{
+	command_main(arg);
 }
 
 void sb_child_init(struct sb_ctx *c)
@@ -215,6 +224,8 @@ void sb_child_init(struct sb_ctx *c)
 	struct sb_msg m;
 	sigset_t set;
 	pid_t cmd;
+	int cmd_status = 0;
+	bool cmd_done = false;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -225,7 +236,13 @@ void sb_child_init(struct sb_ctx *c)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	cmd = fork();
+	/* Sharing init's memory, init asleep until the exec (posix_spawn's
+	 * way): no page tables copied, none torn down by the exec.  --emulate
+	 * makes a user namespace in the command first: a plain fork there. */
+	if (c->cmd_stack && !c->spec->emulate_arch)
+		cmd = clone(command_entry, c->cmd_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	else
+		cmd = fork();
 	if (cmd < 0) {
 		int r = sb_step(c, errno, "fork the command");
 
@@ -233,7 +250,7 @@ void sb_child_init(struct sb_ctx *c)
 	}
 	if (cmd == 0)
 		command_main(c);
-	for (;;) {
+	while (!cmd_done) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si), st;
 		pid_t p;
@@ -244,15 +261,23 @@ void sb_child_init(struct sb_ctx *c)
 			kill(-1, sig);
 			continue;
 		}
-		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (p != cmd)
-				continue;
-			memset(&m, 0, sizeof(m));
-			m.type = SB_MSG_STATUS;
-			m.wstatus = st;
-			(void)!write(c->report_wr, &m, sizeof(m));
-			/* Leaving kills the rest of the pid namespace. */
-			_exit(0);
-		}
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == cmd) {
+				cmd_done = true;
+				cmd_status = st;
+			}
 	}
+	SB_PROBE_AT(SBP_I_REAPED);
+	/* The command is gone: end what it left behind and reap all of it
+	 * here, so that nothing of the sandbox runs any more when the parent
+	 * reads the status, and RUSAGE_CHILDREN covers every process. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+	memset(&m, 0, sizeof(m));
+	m.type = SB_MSG_STATUS;
+	m.wstatus = cmd_status;
+	getrusage(RUSAGE_CHILDREN, &m.ru);
+	(void)!write(c->report_wr, &m, sizeof(m));
+	_exit(0);
 }

@@ -24,6 +24,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -33,10 +35,44 @@
 #include <time.h>
 
 #include "pinwheel/fsutil.h"
+#include "probe.h"
 #include "sandbox-int.h"
+
+#ifdef SB_PROBE
+#include <stdio.h>
+uint64_t *sb_probe_t;
+static const char *const probe_names[SBP_N] = {
+    "start", "clone", "cloned", "go", "c_go", "c_net", "c_capture", "c_root", "c_proc",
+    "c_dev", "c_tmp", "c_pivot", "cmd_forked", "cmd_caps", "cmd_seccomp", "i_reaped",
+    "status", "done"};
+
+static void probe_report(void)
+{
+	if (!sb_probe_t)
+		return;
+	for (int i = 1; i < SBP_N; i++)
+		fprintf(stderr, "probe %-12s %8.1f\n", probe_names[i],
+			sb_probe_t[i] && sb_probe_t[i - 1] ? (double)(int64_t)(sb_probe_t[i] - sb_probe_t[i - 1]) / 1000.0 : -1.0);
+	munmap(sb_probe_t, 4096);
+	sb_probe_t = NULL;
+}
+#endif
 
 #define SB_CLONE_FLAGS                                                                             \
 	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* init shares our address space (CLONE_VM, see sandbox-int.h) except under
+ * AddressSanitizer, which cannot follow instrumented code onto a stack it
+ * did not make: there init is a plain copy (clone3 without CLONE_VM) and
+ * the command a plain fork. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_CLONE_VM 0
+#else
+#define SB_CLONE_VM 1
+#endif
+/* Each of init and the command gets this much stack (untouched pages cost
+ * nothing), with a guard page below. */
+#define SB_STACK_SIZE (256u << 10)
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -181,6 +217,7 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	if (n != 1)
 		_exit(PW_SANDBOX_EXIT_SETUP);
 	close(c->sync_rd);
+	SB_PROBE_AT(SBP_C_GO);
 	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
 	if (sethostname(hn, strlen(hn)) < 0) {
 		r = sb_step(c, errno, "sethostname");
@@ -188,11 +225,35 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	}
 	if (!c->spec->net && (r = sb_child_lo_up(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	SB_PROBE_AT(SBP_C_NET);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	sb_child_init(c);
 }
 
+struct start {
+	struct sb_ctx *c;
+	int sync_wr, report_rd;
+	sigset_t oldmask;
+};
+
+#if SB_CLONE_VM
+static int init_entry(void *arg)
+{
+	struct start *st = arg;
+
+	child_main(st->c, st->sync_wr, st->report_rd, &st->oldmask);
+}
+
+/* init on @stack_top, sharing our memory; the pidfd lands in *pidfd. */
+static pid_t clone_vm(unsigned long flags, void *stack_top, struct start *st, int *pidfd)
+{
+	return clone(init_entry, stack_top, (int)(flags | CLONE_VM | CLONE_PIDFD | SIGCHLD), st,
+		     pidfd);
+}
+#endif
+
+#if !SB_CLONE_VM
 static pid_t do_clone(unsigned long flags, int *pidfd)
 {
 	struct clone_args ca;
@@ -212,6 +273,7 @@ static pid_t do_clone(unsigned long flags, int *pidfd)
 	}
 	return (pid_t)r;
 }
+#endif
 
 struct waiter {
 	pid_t pid;
@@ -267,6 +329,7 @@ static void drain_report(struct waiter *w)
 			w->fail = m;
 			w->got_fail = true;
 		} else if (m.type == SB_MSG_STATUS) {
+			SB_PROBE_AT(SBP_STATUS);
 			w->status = m;
 			w->got_status = true;
 		}
@@ -275,7 +338,7 @@ static void drain_report(struct waiter *w)
 
 static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 {
-	struct pollfd pf[3];
+	struct pollfd pf[4];
 
 	if (s->timeout_ms)
 		arm_timer(w->timerfd, s->timeout_ms);
@@ -286,7 +349,10 @@ static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 		pf[0] = (struct pollfd){w->report_eof ? -1 : w->report_rd, POLLIN, 0};
 		pf[1] = (struct pollfd){w->sigfd, POLLIN, 0};
 		pf[2] = (struct pollfd){w->timerfd, POLLIN, 0};
-		n = poll(pf, 3, -1);
+		/* The pidfd turns readable when init has exited: reaping does
+		 * not depend on which thread SIGCHLD is delivered to. */
+		pf[3] = (struct pollfd){w->reaped ? -1 : w->pidfd, POLLIN, 0};
+		n = poll(pf, 4, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -341,11 +407,13 @@ static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
 			struct pw_sandbox_result *res)
 {
 	int st = w->got_status ? w->status.wstatus : w->init_wstatus;
+	/* init's report covers the command and everything it left behind;
+	 * without one (init killed), init's own figures from wait4. */
+	const struct rusage *ru = w->got_status ? &w->status.ru : &w->ru;
 
-	res->user_us =
-	    (uint64_t)w->ru.ru_utime.tv_sec * 1000000u + (uint64_t)w->ru.ru_utime.tv_usec;
-	res->sys_us = (uint64_t)w->ru.ru_stime.tv_sec * 1000000u + (uint64_t)w->ru.ru_stime.tv_usec;
-	res->max_rss_kib = (uint64_t)w->ru.ru_maxrss;
+	res->user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec;
+	res->sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
+	res->max_rss_kib = (uint64_t)ru->ru_maxrss;
 	if (WIFEXITED(st)) {
 		res->exited = true;
 		res->exit_code = WEXITSTATUS(st);
@@ -374,10 +442,21 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	sigset_t set, oldmask;
 	int sync_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
 	char *cgroup = NULL;
+	struct start st;
+	char *stacks = MAP_FAILED;
+	bool init_alive = false;
 	uint64_t t0 = now_us();
 	unsigned long flags = SB_CLONE_FLAGS | (s->net ? 0 : CLONE_NEWNET);
 	int r;
 
+#ifdef SB_PROBE
+	if (getenv("PINWHEEL_SB_PROBE")) {
+		sb_probe_t = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (sb_probe_t == MAP_FAILED)
+			sb_probe_t = NULL;
+	}
+	SB_PROBE_AT(SBP_START);
+#endif
 	memset(res, 0, sizeof(*res));
 	memset(&w, 0, sizeof(w));
 	w.pidfd = w.sigfd = w.timerfd = w.report_rd = -1;
@@ -417,8 +496,26 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "signalfd");
 		goto out_mask;
 	}
+	stacks = mmap(NULL, 2 * SB_STACK_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (stacks == MAP_FAILED || mprotect(stacks, 4096, PROT_NONE) < 0 ||
+	    mprotect(stacks + SB_STACK_SIZE, 4096, PROT_NONE) < 0) {
+		r = pw_err_sys(e, errno, "map the sandbox stacks");
+		goto out_mask;
+	}
+	if (SB_CLONE_VM)
+		c.cmd_stack = stacks + 2 * SB_STACK_SIZE;
+	st.c = &c;
+	st.sync_wr = sync_p[1];
+	st.report_rd = rep_p[0];
+	st.oldmask = oldmask;
 
+	SB_PROBE_AT(SBP_CLONE);
+#if SB_CLONE_VM
+	w.pid = clone_vm(flags, stacks + SB_STACK_SIZE, &st, &w.pidfd);
+#else
 	w.pid = do_clone(flags, &w.pidfd);
+#endif
 	if (w.pid < 0) {
 		int err = errno;
 		const char *why = (err == EPERM || err == ENOSPC || err == EACCES ||
@@ -430,11 +527,13 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 			: pw_err_sys(e, err, "create namespaces");
 		goto out_mask;
 	}
-	if (w.pid == 0) {
+	if (w.pid == 0) { /* without CLONE_VM: clone3 returns here */
 		close(w.sigfd);
 		close(w.timerfd);
-		child_main(&c, sync_p[1], rep_p[0], &oldmask);
+		child_main(st.c, st.sync_wr, st.report_rd, &st.oldmask);
 	}
+	init_alive = true;
+	SB_PROBE_AT(SBP_CLONED);
 	close(sync_p[0]);
 	sync_p[0] = -1;
 	close(rep_p[1]);
@@ -453,7 +552,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		send_init(&w, SIGKILL);
 		close(sync_p[1]);
 		sync_p[1] = -1;
-		wait4(w.pid, NULL, 0, NULL);
+		if (wait4(w.pid, NULL, 0, NULL) == w.pid)
+			init_alive = false;
 		goto out_mask;
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */
@@ -470,8 +570,12 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	}
 	close(sync_p[1]);
 	sync_p[1] = -1;
+	SB_PROBE_AT(SBP_GO);
 
 	wait_loop(&w, s);
+	if (w.reaped)
+		init_alive = false;
+	SB_PROBE_AT(SBP_DONE);
 	res->wall_us = now_us() - t0;
 	fill_result(&w, s, res);
 	if (w.got_fail) {
@@ -494,6 +598,9 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	}
 
 out_mask:
+	/* The stacks go once init is gone (it may still run on them, else). */
+	if (stacks != MAP_FAILED && !init_alive)
+		munmap(stacks, 2 * SB_STACK_SIZE);
 	if (cgroup)
 		sb_cgroup_remove(cgroup);
 	if (w.sigfd >= 0) {
@@ -519,5 +626,8 @@ out:
 			close(rep_p[i]);
 	}
 	sb_free_env(c.envp);
+#ifdef SB_PROBE
+	probe_report();
+#endif
 	return r;
 }

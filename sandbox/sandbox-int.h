@@ -3,11 +3,22 @@
  * The child side (everything named sb_child_* or called between clone and
  * exec) never prints: it returns -errno and leaves a step name in
  * struct sb_ctx, and the caller reports it through the pipe and _exit()s.
- * pinwheel is single-threaded when it clones, so the child may allocate.
+ *
+ * Memory.  Outside ASan builds, pid 1 (init) is cloned with CLONE_VM: it
+ * shares pinwheel's address space (no page tables to copy at the clone, no
+ * copy to tear down when it exits), on its own stack, the way posix_spawn
+ * runs its child.  The command is cloned from init with CLONE_VM |
+ * CLONE_VFORK (init sleeps until it execs).  That is safe because, while
+ * init runs, the parent only waits (poll, read, wait4: no allocation, no
+ * stdio) until init is reaped, and init and the command never run glibc
+ * code at the same time as each other.  errno is shared with the parent
+ * thread (same TLS): the parent reads it only right after its own failed
+ * calls, which happen before init is released or after it is gone.
  */
 #ifndef PINWHEEL_SANDBOX_INT_H
 #define PINWHEEL_SANDBOX_INT_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "pinwheel/sandbox.h"
@@ -20,6 +31,9 @@ struct sb_msg {
 	int err;     /* positive errno for FAIL */
 	int code;    /* exit code for FAIL (125/126/127) */
 	int wstatus; /* the command's wait status for STATUS */
+	/* STATUS: getrusage(RUSAGE_CHILDREN) of init once every other process
+	 * of the sandbox is reaped (the command and all it left behind). */
+	struct rusage ru;
 	char step[SB_STEP_MAX];
 };
 enum { SB_MSG_FAIL = 1, SB_MSG_STATUS = 2 };
@@ -32,6 +46,9 @@ struct sb_ctx {
 	int sync_rd;   /* parent -> child: "maps written, go" */
 	int report_wr; /* child -> parent: struct sb_msg */
 	uid_t host_uid;
+	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
+	 * (NULL: plain fork), mapped by the parent (ns.c). */
+	void *cmd_stack;
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
