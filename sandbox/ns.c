@@ -43,7 +43,7 @@
 uint64_t *sb_probe_t;
 static const char *const probe_names[SBP_N] = {
     "start", "clone", "cloned", "go", "c_go", "c_net", "c_capture", "c_root", "c_proc",
-    "c_dev", "c_tmp", "c_pivot", "cmd_forked", "cmd_caps", "cmd_seccomp", "i_reaped",
+    "c_dev", "c_tmp", "c_pivot", "c_netjoin", "cmd_forked", "cmd_caps", "cmd_seccomp", "i_reaped",
     "status", "done"};
 
 static void probe_report(void)
@@ -73,6 +73,7 @@ static void probe_report(void)
 /* Each of init and the command gets this much stack (untouched pages cost
  * nothing), with a guard page below. */
 #define SB_STACK_SIZE (256u << 10)
+#define SB_STACKS 3 /* init, the command, the network thread */
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -198,6 +199,7 @@ static void close_other_fds(int a, int b)
 __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, int report_rd,
 						 const sigset_t *oldmask)
 {
+	struct sb_net net;
 	const char *hn;
 	int r;
 	char go;
@@ -223,11 +225,15 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 		r = sb_step(c, errno, "sethostname");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
-	if (!c->spec->net && (r = sb_child_lo_up(c)) < 0)
+	/* The network namespace is made by a thread meanwhile (net.c). */
+	if (!c->spec->net && (r = sb_net_start(c, &net)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	SB_PROBE_AT(SBP_C_NET);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	if (!c->spec->net && (r = sb_net_join(c, &net)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	SB_PROBE_AT(SBP_C_NETJOIN);
 	sb_child_init(c);
 }
 
@@ -446,7 +452,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	char *stacks = MAP_FAILED;
 	bool init_alive = false;
 	uint64_t t0 = now_us();
-	unsigned long flags = SB_CLONE_FLAGS | (s->net ? 0 : CLONE_NEWNET);
+	unsigned long flags = SB_CLONE_FLAGS; /* CLONE_NEWNET: see net.c */
 	int r;
 
 #ifdef SB_PROBE
@@ -473,6 +479,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	c.spec = s;
 	c.argv = argv;
 	c.host_uid = geteuid();
+	c.last_pid_fd = -1;
 	c.envp = sb_build_env(s);
 	if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
 		r = pw_err_sys(e, errno, "pipe");
@@ -496,15 +503,21 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "signalfd");
 		goto out_mask;
 	}
-	stacks = mmap(NULL, 2 * SB_STACK_SIZE, PROT_READ | PROT_WRITE,
+	stacks = mmap(NULL, SB_STACKS * SB_STACK_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-	if (stacks == MAP_FAILED || mprotect(stacks, 4096, PROT_NONE) < 0 ||
-	    mprotect(stacks + SB_STACK_SIZE, 4096, PROT_NONE) < 0) {
+	for (int i = 0; stacks != MAP_FAILED && i < SB_STACKS; i++)
+		if (mprotect(stacks + i * SB_STACK_SIZE, 4096, PROT_NONE) < 0) {
+			munmap(stacks, SB_STACKS * SB_STACK_SIZE);
+			stacks = MAP_FAILED;
+		}
+	if (stacks == MAP_FAILED) {
 		r = pw_err_sys(e, errno, "map the sandbox stacks");
 		goto out_mask;
 	}
-	if (SB_CLONE_VM)
+	if (SB_CLONE_VM) {
 		c.cmd_stack = stacks + 2 * SB_STACK_SIZE;
+		c.net_stack = stacks + 3 * SB_STACK_SIZE;
+	}
 	st.c = &c;
 	st.sync_wr = sync_p[1];
 	st.report_rd = rep_p[0];
@@ -585,6 +598,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		 * fail with EPERM.  Later EPERMs have other causes. */
 		bool first = !strcmp(w.fail.step, "sethostname") ||
 			     !strcmp(w.fail.step, "bring up lo") ||
+			     !strcmp(w.fail.step, "create the network namespace") ||
 			     !strcmp(w.fail.step, "make mounts private");
 		const char *why = err == EPERM && first ? userns_cause() : NULL;
 
@@ -600,7 +614,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 out_mask:
 	/* The stacks go once init is gone (it may still run on them, else). */
 	if (stacks != MAP_FAILED && !init_alive)
-		munmap(stacks, 2 * SB_STACK_SIZE);
+		munmap(stacks, SB_STACKS * SB_STACK_SIZE);
 	if (cgroup)
 		sb_cgroup_remove(cgroup);
 	if (w.sigfd >= 0) {

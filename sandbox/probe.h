@@ -17,13 +17,14 @@ enum sb_probe_point {
 	SBP_CLONED,	 /* parent: clone3 returned */
 	SBP_GO,		 /* parent: id maps written, child released */
 	SBP_C_GO,	 /* child: released */
-	SBP_C_NET,	 /* child: hostname set, lo up */
+	SBP_C_NET,	 /* child: hostname set, network thread started */
 	SBP_C_CAPTURE,	 /* child: mounts private, host fds captured */
 	SBP_C_ROOT,	 /* child: root composed */
 	SBP_C_PROC,	 /* child: /proc */
 	SBP_C_DEV,	 /* child: /dev */
 	SBP_C_TMP,	 /* child: /tmp, binds, /etc */
 	SBP_C_PIVOT,	 /* child: pivot_root, old root detached */
+	SBP_C_NETJOIN,	 /* child: network thread joined, namespace entered */
 	SBP_CMD_FORKED,	 /* command: forked */
 	SBP_CMD_CAPS,	 /* command: rlimits, cwd, caps dropped */
 	SBP_CMD_SECCOMP, /* command: filter installed, execve next */

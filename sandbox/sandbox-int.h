@@ -49,6 +49,8 @@ struct sb_ctx {
 	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
 	 * (NULL: plain fork), mapped by the parent (ns.c). */
 	void *cmd_stack;
+	void *net_stack; /* top of the network thread's stack, NULL: no thread */
+	int last_pid_fd; /* the sandbox's kernel/ns_last_pid, or -1 (net.c) */
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
@@ -61,8 +63,20 @@ __attribute__((noreturn)) void sb_child_fail(struct sb_ctx *c, int err, int code
  * run as pid 1 of the new pid namespace, after the id maps are written. */
 int sb_child_mounts(struct sb_ctx *c);
 
-/* net.c: bring up "lo" with one rtnetlink message. */
-int sb_child_lo_up(struct sb_ctx *c);
+/* net.c: a new network namespace with "lo" up (one rtnetlink message),
+ * made by a thread of init (c->net_stack) while init builds the mounts, or
+ * by init itself without one.  sb_net_start() starts it, sb_net_join()
+ * waits for it and moves init into the namespace; both return 0 or -errno
+ * with c->step naming the step that failed. */
+struct sb_net {
+	pid_t tid; /* the thread's, zeroed by the kernel when it ends */
+	pid_t tid0; /* the same, kept */
+	int err;   /* its result */
+	int nsfd;  /* the new namespace */
+	struct sb_ctx ctx; /* its own copy, for its failing step */
+};
+int sb_net_start(struct sb_ctx *c, struct sb_net *n);
+int sb_net_join(struct sb_ctx *c, struct sb_net *n);
 
 /* emulate.c: register qemu for c->spec->emulate_arch in a binfmt_misc
  * instance mounted at @procfd's sys/fs/binfmt_misc.  @qemu_fd is an O_PATH
