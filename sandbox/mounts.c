@@ -360,10 +360,6 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 		goto out;
 	/* No nested user namespaces, whatever the seccomp profile (but the
 	 * one the command needs under --emulate, see exec.c). */
-	/* The network thread takes pid 2; sb_net_join() hands it back to the
-	 * command through ns_last_pid (best effort: without it, pid 3). */
-	if (c->net_stack && !c->spec->net)
-		c->last_pid_fd = openat(m, "sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
 	fd = openat(m, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 ||
 	    pw_write_all(fd, c->spec->emulate_arch && c->spec->uid ? "1\n" : "0\n", 2) < 0) {

@@ -73,7 +73,7 @@ static void probe_report(void)
 /* Each of init and the command gets this much stack (untouched pages cost
  * nothing), with a guard page below. */
 #define SB_STACK_SIZE (256u << 10)
-#define SB_STACKS 3 /* init, the command, the network thread */
+#define SB_STACKS 2 /* init, the command */
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -199,7 +199,8 @@ static void close_other_fds(int a, int b)
 __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, int report_rd,
 						 const sigset_t *oldmask)
 {
-	struct sb_net net;
+	struct sb_early early;
+	pid_t cmd = 0;
 	const char *hn;
 	int r;
 	char go;
@@ -225,16 +226,26 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 		r = sb_step(c, errno, "sethostname");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
-	/* The network namespace is made by a thread meanwhile (net.c). */
-	if (!c->spec->net && (r = sb_net_start(c, &net)) < 0)
+	/* The command starts now (pid 2): it makes the network namespace and
+	 * installs its filter while we build the root (exec.c).  --emulate
+	 * keeps the old order: its command needs the finished /proc first. */
+	if (!c->spec->emulate_arch) {
+		cmd = sb_early_start(c, &early);
+		if (cmd < 0)
+			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
+	} else if (!c->spec->net && (r = sb_net_setup(c)) < 0) {
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
 	SB_PROBE_AT(SBP_C_NET);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	if (!c->spec->net && (r = sb_net_join(c, &net)) < 0)
+	if (cmd > 0 && (r = sb_early_go(c, &early, cmd)) < 0) {
+		if (r == -ECHILD) /* the command said why, or died */
+			_exit(PW_SANDBOX_EXIT_SETUP);
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
 	SB_PROBE_AT(SBP_C_NETJOIN);
-	sb_child_init(c);
+	sb_child_init(c, cmd);
 }
 
 struct start {
@@ -479,7 +490,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	c.spec = s;
 	c.argv = argv;
 	c.host_uid = geteuid();
-	c.last_pid_fd = -1;
 	c.envp = sb_build_env(s);
 	if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
 		r = pw_err_sys(e, errno, "pipe");
@@ -514,10 +524,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "map the sandbox stacks");
 		goto out_mask;
 	}
-	if (SB_CLONE_VM) {
+	if (SB_CLONE_VM)
 		c.cmd_stack = stacks + 2 * SB_STACK_SIZE;
-		c.net_stack = stacks + 3 * SB_STACK_SIZE;
-	}
 	st.c = &c;
 	st.sync_wr = sync_p[1];
 	st.report_rd = rep_p[0];

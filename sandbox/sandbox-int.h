@@ -7,11 +7,11 @@
  * Memory.  Outside ASan builds, pid 1 (init) is cloned with CLONE_VM: it
  * shares pinwheel's address space (no page tables to copy at the clone, no
  * copy to tear down when it exits), on its own stack, the way posix_spawn
- * runs its child.  The command is cloned from init with CLONE_VM |
- * CLONE_VFORK (init sleeps until it execs).  That is safe because, while
- * init runs, the parent only waits (poll, read, wait4: no allocation, no
- * stdio) until init is reaped, and init and the command never run glibc
- * code at the same time as each other.  errno is shared with the parent
+ * runs its child.  The command is cloned from init with CLONE_VM too, on
+ * a stack of its own, and runs beside init until it execs: it makes only
+ * system calls and writes only its own context (struct sb_early).  That is
+ * safe because, while init runs, the parent only waits (poll, read, wait4:
+ * no allocation, no stdio) until init is reaped.  errno is shared with the parent
  * thread (same TLS): the parent reads it only right after its own failed
  * calls, which happen before init is released or after it is gone.
  */
@@ -49,8 +49,6 @@ struct sb_ctx {
 	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
 	 * (NULL: plain fork), mapped by the parent (ns.c). */
 	void *cmd_stack;
-	void *net_stack; /* top of the network thread's stack, NULL: no thread */
-	int last_pid_fd; /* the sandbox's kernel/ns_last_pid, or -1 (net.c) */
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
@@ -63,20 +61,9 @@ __attribute__((noreturn)) void sb_child_fail(struct sb_ctx *c, int err, int code
  * run as pid 1 of the new pid namespace, after the id maps are written. */
 int sb_child_mounts(struct sb_ctx *c);
 
-/* net.c: a new network namespace with "lo" up (one rtnetlink message),
- * made by a thread of init (c->net_stack) while init builds the mounts, or
- * by init itself without one.  sb_net_start() starts it, sb_net_join()
- * waits for it and moves init into the namespace; both return 0 or -errno
- * with c->step naming the step that failed. */
-struct sb_net {
-	pid_t tid; /* the thread's, zeroed by the kernel when it ends */
-	pid_t tid0; /* the same, kept */
-	int err;   /* its result */
-	int nsfd;  /* the new namespace */
-	struct sb_ctx ctx; /* its own copy, for its failing step */
-};
-int sb_net_start(struct sb_ctx *c, struct sb_net *n);
-int sb_net_join(struct sb_ctx *c, struct sb_net *n);
+/* net.c: a new network namespace for the calling process, with "lo" up
+ * (one rtnetlink message).  0 or -errno with c->step. */
+int sb_net_setup(struct sb_ctx *c);
 
 /* emulate.c: register qemu for c->spec->emulate_arch in a binfmt_misc
  * instance mounted at @procfd's sys/fs/binfmt_misc.  @qemu_fd is an O_PATH
@@ -97,7 +84,21 @@ void sb_cgroup_remove(char *path);
 /* exec.c */
 char **sb_build_env(const struct pw_sandbox_spec *s); /* caller frees with sb_free_env */
 void sb_free_env(char **env);
-/* pid 1: fork the command, forward signals, reap; never returns. */
-__attribute__((noreturn)) void sb_child_init(struct sb_ctx *c);
+/* The early start of the command (every run but --emulate's): init starts
+ * it (pid 2) before it builds the mounts; meanwhile the command makes the
+ * network namespace (unless --net) and locks itself down (rlimits, caps,
+ * no_new_privs, seccomp), then waits.  sb_early_go() waits for it to be
+ * ready, moves init into its network namespace and lets it chdir and exec.
+ * sb_early_start() returns the pid or -errno; sb_early_go() 0, -ECHILD when
+ * the command failed (it reported why) or -errno with c->step. */
+struct sb_early {
+	struct sb_ctx ctx; /* the command's own copy (its failing step) */
+	int ready_rd, ready_wr, go_rd, go_wr;
+};
+pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x);
+int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd);
+/* pid 1: start the command (unless @cmd already runs), forward signals,
+ * reap; never returns. */
+__attribute__((noreturn)) void sb_child_init(struct sb_ctx *c, pid_t cmd);
 
 #endif
