@@ -107,12 +107,14 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int read_sysctl(const char *path, long *v)
+static int host_sysctl(const char *name, long *v)
 {
-	char b[32];
+	char path[128], b[32];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = PW_TEMP_FAILURE_RETRY(read(fd, b, sizeof(b) - 1));
@@ -124,24 +126,48 @@ static int read_sysctl(const char *path, long *v)
 	return 0;
 }
 
-/* Why user namespaces are refused here, as "cause; fix", or NULL. */
-static const char *userns_cause(void)
+static const struct sb_host real_host = {host_sysctl, uname};
+const struct sb_host *sb_host = &real_host;
+
+const char *sb_userns_cause(void)
 {
 	long v;
 
-	if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 &&
-	    v != 0)
+	if (sb_host->sysctl("kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
 		return "unprivileged user namespaces are restricted by AppArmor "
 		       "(kernel.apparmor_restrict_unprivileged_userns=1); allow them with "
 		       "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor "
 		       "profile that grants 'userns' to pinwheel";
-	if (read_sysctl("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0)
+	if (sb_host->sysctl("user/max_user_namespaces", &v) == 0 && v == 0)
 		return "user namespaces are disabled (user.max_user_namespaces=0); enable them "
 		       "with 'sysctl -w user.max_user_namespaces=15000'";
-	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
+	if (sb_host->sysctl("kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
 		return "unprivileged user namespaces are disabled "
 		       "(kernel.unprivileged_userns_clone=0); enable them with "
 		       "'sysctl -w kernel.unprivileged_userns_clone=1'";
+	return NULL;
+}
+
+const char *sb_explain_clone(int err)
+{
+	if (err == EPERM || err == ENOSPC || err == EACCES || err == EUSERS || err == EINVAL)
+		return sb_userns_cause();
+	return NULL;
+}
+
+const char *sb_explain_step(const char *step, int err)
+{
+	/* Where user namespaces are restricted (AppArmor) they are created
+	 * without capabilities: the first privileged steps fail with EPERM.
+	 * Later EPERMs have other causes. */
+	static const char *const first[] = {"sethostname", "create the network namespace",
+					    "bring up lo", "make mounts private"};
+
+	if (err != EPERM)
+		return NULL;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(first); i++)
+		if (!strcmp(step, first[i]))
+			return sb_userns_cause();
 	return NULL;
 }
 
@@ -539,10 +565,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 #endif
 	if (w.pid < 0) {
 		int err = errno;
-		const char *why = (err == EPERM || err == ENOSPC || err == EACCES ||
-				   err == EUSERS || err == EINVAL)
-				      ? userns_cause()
-				      : NULL;
+		const char *why = sb_explain_clone(err);
 
 		r = why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
 			: pw_err_sys(e, err, "create namespaces");
@@ -561,11 +584,11 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	rep_p[1] = -1;
 
 	r = write_id_maps(w.pid, s, e);
-	if (r == -EPERM && userns_cause() && e) {
+	if (r == -EPERM && sb_userns_cause() && e) {
 		char msg[sizeof(e->msg)];
 
 		memcpy(msg, e->msg, sizeof(msg));
-		r = pw_err_set(e, EPERM, "%s: %s", msg, userns_cause());
+		r = pw_err_set(e, EPERM, "%s: %s", msg, sb_userns_cause());
 	}
 	if (r == 0 && s->pids_required && geteuid() == 0)
 		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
@@ -601,14 +624,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	fill_result(&w, s, res);
 	if (w.got_fail) {
 		int err = w.fail.err > 0 ? w.fail.err : EIO;
-		/* Where user namespaces are restricted (AppArmor) they are
-		 * created without capabilities: the first privileged steps
-		 * fail with EPERM.  Later EPERMs have other causes. */
-		bool first = !strcmp(w.fail.step, "sethostname") ||
-			     !strcmp(w.fail.step, "bring up lo") ||
-			     !strcmp(w.fail.step, "create the network namespace") ||
-			     !strcmp(w.fail.step, "make mounts private");
-		const char *why = err == EPERM && first ? userns_cause() : NULL;
+		const char *why = sb_explain_step(w.fail.step, err);
 
 		res->exit_code = res->status = w.fail.code;
 		res->exited = true;

@@ -20,6 +20,7 @@
 
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 
 #include "pinwheel/sandbox.h"
 
@@ -56,6 +57,22 @@ struct sb_ctx {
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...) PW_PRINTF(3, 4);
 /* Send FAIL for c->step and _exit(code). */
 __attribute__((noreturn)) void sb_child_fail(struct sb_ctx *c, int err, int code);
+
+/* What the sandbox reads of the host to explain a refusal (ns.c,
+ * emulate.c): a sysctl under /proc/sys by name ("user/max_user_namespaces";
+ * 0 or -errno) and uname(2).  A pointer, so that unit tests can play
+ * another host (tests/unit/test_sandbox_host.c). */
+struct sb_host {
+	int (*sysctl)(const char *name, long *v);
+	int (*uname)(struct utsname *u);
+};
+extern const struct sb_host *sb_host;
+/* Why user namespaces are refused here, as "cause; fix", or NULL. */
+const char *sb_userns_cause(void);
+/* The same for the errno of the namespace-creating clone, and for a step
+ * that failed in the sandbox (only the first privileged steps' EPERM). */
+const char *sb_explain_clone(int err);
+const char *sb_explain_step(const char *step, int err);
 
 /* mounts.c: compose the root, /proc, /dev, /tmp, binds; pivot_root.  Must
  * run as pid 1 of the new pid namespace, after the id maps are written. */
