@@ -2,19 +2,21 @@
  * release the child through the sync pipe, then wait, enforce --timeout
  * and forward signals.
  *
- * Process structure.  pinwheel (the parent) clones one child with every
- * namespace flag at once (user, mount, pid, net, ipc, uts, cgroup).  That
- * child is pid 1 of the new pid namespace: it builds the root, then forks
- * the command and stays as its init (sb_child_init in exec.c).  Why this
- * shape:
+ * Process structure.  pinwheel (the parent) clones one child with the
+ * namespace flags at once (user, mount, pid, ipc, uts, cgroup; the network
+ * namespace is made by the command's process, see net.c).  That child is
+ * pid 1 of the new pid namespace: it starts the command's process, builds
+ * the root meanwhile, lets the command exec and stays as its init
+ * (sb_child_init in exec.c).  Why this shape:
  *  - the sandbox dies with everything in it when its init dies (the kernel
  *    kills the rest of a pid namespace), so daemonized grandchildren cannot
  *    escape --timeout or the death of pinwheel;
  *  - init sets PR_SET_PDEATHSIG(SIGKILL) and only then reads the sync pipe:
  *    if pinwheel died before (or while) the child started, the read sees
  *    EOF and the child exits, closing the start-up race of PDEATHSIG
- *    (bubblewrap#633); pinwheel is single-threaded, so the "parent thread"
- *    caveat of PDEATHSIG (bubblewrap#692) does not apply;
+ *    (bubblewrap#633); the "parent thread" caveat of PDEATHSIG
+ *    (bubblewrap#692) does not apply: the thread that cloned init waits
+ *    here until init is reaped;
  *  - the parent keeps the timeout: it is the process that must survive to
  *    report, and SIGKILL of init from outside cannot be ignored or delayed
  *    by anything inside.
