@@ -3,4 +3,4 @@
 PW_SANDBOX_SRCS += sandbox/spec.c sandbox/ns.c sandbox/mounts.c sandbox/net.c \
 		   sandbox/limits.c sandbox/emulate.c sandbox/exec.c
 UNIT_TESTS += tests/unit/test_sandbox_spec.c tests/unit/test_sandbox_host.c
-TEST_HELPERS += tests/helpers/sbprobe.c
+TEST_HELPERS += tests/helpers/sbprobe.c tests/helpers/sbthreads.c
