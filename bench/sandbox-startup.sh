@@ -17,6 +17,8 @@
 #   make BUILD=build-probe CFLAGS="-O2 -g -DSB_PROBE"
 # and run `PINWHEEL_SB_PROBE=1 build-probe/pinwheel run ...`: it prints the
 # time between successive steps (parent, init and command) to stderr.
+# PINWHEEL_BASE=PATH adds another pinwheel binary (e.g. a build of the
+# previous commit) to the same rounds, for a before/after in one run.
 set -eu
 RUNS=${1:-200}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,10 +42,13 @@ ROUNDS=${ROUNDS:-4}
 measure() {
 	label=$1; shift
 	mkdir -p "$W/out/$label" && chmod 1777 "$W/out" "$W/out/$label"
+	set -- "$@" env PINWHEEL_STORE="$W/store/$label" hyperfine -N -w 10 -r $((RUNS / ROUNDS))
+	if [ -n "${PINWHEEL_BASE:-}" ]; then
+		set -- "$@" -n "pinwheel (base)" "$PINWHEEL_BASE run --layer $W/R -- /bin/true"
+	fi
 	r=0
 	while [ "$r" -lt "$ROUNDS" ]; do
-		# shellcheck disable=SC2068
-		$@ env PINWHEEL_STORE="$W/store/$label" hyperfine -N -w 10 -r $((RUNS / ROUNDS)) \
+		"$@" \
 			--export-json "$W/out/$label/$r.json" \
 			-n pinwheel "$PW run --layer $W/R -- /bin/true" \
 			-n "pinwheel --seccomp none" "$PW run --seccomp none --layer $W/R -- /bin/true" \
@@ -68,6 +73,9 @@ print(f"  ratio pinwheel/bwrap              {med['pinwheel'] / med['bwrap']:.2f}
 print(f"  ratio pinwheel --seccomp none/bwrap {med['pinwheel --seccomp none'] / med['bwrap']:.2f}")
 print(f"  ratio pinwheel --ro-root/bwrap      {med['pinwheel --ro-root'] / med['bwrap']:.2f}")
 print(f"  ratio pinwheel/unshare -Urmpfn      {med['pinwheel'] / med['unshare -Urmpfn']:.2f}")
+if "pinwheel (base)" in med:
+    print(f"  ratio pinwheel/pinwheel (base)      {med['pinwheel'] / med['pinwheel (base)']:.2f}")
+    print(f"  ratio pinwheel (base)/bwrap         {med['pinwheel (base)'] / med['bwrap']:.2f}")
 PY
 }
 
