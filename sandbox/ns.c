@@ -52,9 +52,11 @@ static void probe_report(void)
 {
 	if (!sb_probe_t)
 		return;
+	/* microseconds since pw_sandbox_run() was entered */
 	for (int i = 1; i < SBP_N; i++)
 		fprintf(stderr, "probe %-12s %8.1f\n", probe_names[i],
-			sb_probe_t[i] && sb_probe_t[i - 1] ? (double)(int64_t)(sb_probe_t[i] - sb_probe_t[i - 1]) / 1000.0 : -1.0);
+			sb_probe_t[i] ? (double)(int64_t)(sb_probe_t[i] - sb_probe_t[0]) / 1000.0
+				      : -1.0);
 	munmap(sb_probe_t, 4096);
 	sb_probe_t = NULL;
 }
