@@ -44,9 +44,9 @@
 #include <stdio.h>
 uint64_t *sb_probe_t;
 static const char *const probe_names[SBP_N] = {
-    "start", "clone", "cloned", "go", "c_go", "c_net", "c_capture", "c_root", "c_proc",
-    "c_dev", "c_tmp", "c_pivot", "c_netjoin", "cmd_forked", "cmd_caps", "cmd_seccomp", "i_reaped",
-    "status", "done"};
+    "start",	"clone",       "cloned",   "go",     "c_go",	"c_net",     "c_capture",
+    "c_root",	"c_proc",      "c_dev",	   "c_tmp",  "c_pivot", "c_netjoin", "cmd_forked",
+    "cmd_caps", "cmd_seccomp", "i_reaped", "status", "done"};
 
 static void probe_report(void)
 {
@@ -498,7 +498,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 
 #ifdef SB_PROBE
 	if (getenv("PINWHEEL_SB_PROBE")) {
-		sb_probe_t = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		sb_probe_t =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (sb_probe_t == MAP_FAILED)
 			sb_probe_t = NULL;
 	}

@@ -49,8 +49,8 @@ static void *run(void *arg)
 			return NULL;
 		}
 		if (!res.exited || res.exit_code != want) {
-			snprintf(j->why, sizeof(j->why), "run %d: status %d, want %d", i, res.status,
-				 want);
+			snprintf(j->why, sizeof(j->why), "run %d: status %d, want %d", i,
+				 res.status, want);
 			return NULL;
 		}
 		j->ok++;
