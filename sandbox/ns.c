@@ -231,6 +231,9 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 {
 	struct sb_early early;
 	pid_t cmd = 0;
+	/* As host root the parent puts us in a pids cgroup before the go: the
+	 * command must start after that to be counted in it. */
+	bool late_cmd = !c->spec->emulate_arch && c->spec->pids_required && c->host_uid == 0;
 	const char *hn;
 	int r;
 	char go;
@@ -244,29 +247,38 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	close(sync_wr);
 	close(report_rd);
 	close_other_fds(c->sync_rd, c->report_wr);
-	/* PDEATHSIG is set: from now on pinwheel's death kills us.  If it
-	 * died before, its end of the pipe is closed and we read EOF. */
-	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
-	if (n != 1)
-		_exit(PW_SANDBOX_EXIT_SETUP);
-	close(c->sync_rd);
-	SB_PROBE_AT(SBP_C_GO);
+	/* What needs no id map is done before the parent has written them:
+	 * the hostname, and the start of the command (pid 2), which makes the
+	 * network namespace and installs its filter while we build the root
+	 * (exec.c); capabilities in the new user namespace are ours from the
+	 * start.  --emulate keeps the old order: its command needs the
+	 * finished /proc first. */
 	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
 	if (sethostname(hn, strlen(hn)) < 0) {
 		r = sb_step(c, errno, "sethostname");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
-	/* The command starts now (pid 2): it makes the network namespace and
-	 * installs its filter while we build the root (exec.c).  --emulate
-	 * keeps the old order: its command needs the finished /proc first. */
-	if (!c->spec->emulate_arch) {
+	if (!c->spec->emulate_arch && !late_cmd) {
 		cmd = sb_early_start(c, &early);
 		if (cmd < 0)
 			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
-	} else if (!c->spec->net && (r = sb_net_setup(c)) < 0) {
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
 	SB_PROBE_AT(SBP_C_NET);
+	/* PDEATHSIG is set: from now on pinwheel's death kills us (and the
+	 * command with the pid namespace).  If it died before, its end of the
+	 * pipe is closed and we read EOF. */
+	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
+	if (n != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	close(c->sync_rd);
+	SB_PROBE_AT(SBP_C_GO);
+	if (late_cmd) {
+		cmd = sb_early_start(c, &early);
+		if (cmd < 0)
+			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
+	}
+	if (c->spec->emulate_arch && !c->spec->net && (r = sb_net_setup(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if (cmd > 0 && (r = sb_early_go(c, &early, cmd)) < 0) {
@@ -481,6 +493,18 @@ static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
 	}
 }
 
+/* A set-up step failed in the sandbox: its exit code and one line. */
+static int report_fail(const struct waiter *w, struct pw_sandbox_result *res, struct pw_err *e)
+{
+	int err = w->fail.err > 0 ? w->fail.err : EIO;
+	const char *why = sb_explain_step(w->fail.step, err);
+
+	res->exit_code = res->status = w->fail.code;
+	res->exited = true;
+	return why ? pw_err_set(e, err, "%s: %s: %s", w->fail.step, strerror(err), why)
+		   : pw_err_sys(e, err, "%s", w->fail.step);
+}
+
 int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		   struct pw_sandbox_result *res, struct pw_err *e)
 {
@@ -603,6 +627,15 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		sync_p[1] = -1;
 		if (wait4(w.pid, NULL, 0, NULL) == w.pid)
 			init_alive = false;
+		/* init starts before the maps are written and may have failed
+		 * first (its step explains more, e.g. AppArmor): prefer it.
+		 * Every writer of the pipe is gone with init's pid namespace. */
+		if (!init_alive) {
+			fcntl(w.report_rd, F_SETFL, 0);
+			drain_report(&w);
+		}
+		if (w.got_fail)
+			r = report_fail(&w, res, e);
 		goto out_mask;
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */
@@ -628,13 +661,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	res->wall_us = now_us() - t0;
 	fill_result(&w, s, res);
 	if (w.got_fail) {
-		int err = w.fail.err > 0 ? w.fail.err : EIO;
-		const char *why = sb_explain_step(w.fail.step, err);
-
-		res->exit_code = res->status = w.fail.code;
-		res->exited = true;
-		r = why ? pw_err_set(e, err, "%s: %s: %s", w.fail.step, strerror(err), why)
-			: pw_err_sys(e, err, "%s", w.fail.step);
+		r = report_fail(&w, res, e);
 	} else if (!w.got_status && !w.limit && w.reaped && WIFEXITED(w.init_wstatus) &&
 		   WEXITSTATUS(w.init_wstatus) == PW_SANDBOX_EXIT_SETUP) {
 		r = pw_err_set(e, EIO, "the sandbox exited during set-up");
