@@ -2,8 +2,8 @@
  * build (make BUILD=build-probe CFLAGS="-O2 -g -DSB_PROBE"); the default
  * build has none of this.  pw_sandbox_run() maps one shared page before the
  * clone, every process of the sandbox stamps CLOCK_MONOTONIC into its slot,
- * and the parent prints the deltas to stderr when PINWHEEL_SB_PROBE is set
- * (bench/sandbox-startup.sh --probe sums them over many runs). */
+ * and the parent prints each as microseconds since pw_sandbox_run() was
+ * entered, to stderr, when PINWHEEL_SB_PROBE is set. */
 #ifndef PINWHEEL_SANDBOX_PROBE_H
 #define PINWHEEL_SANDBOX_PROBE_H
 
@@ -13,21 +13,21 @@
 
 enum sb_probe_point {
 	SBP_START,	 /* parent: pw_sandbox_run entered */
-	SBP_CLONE,	 /* parent: before clone3 */
-	SBP_CLONED,	 /* parent: clone3 returned */
+	SBP_CLONE,	 /* parent: before the clone */
+	SBP_CLONED,	 /* parent: the clone returned */
 	SBP_GO,		 /* parent: id maps written, child released */
-	SBP_C_GO,	 /* child: released */
-	SBP_C_NET,	 /* child: hostname set, network thread started */
+	SBP_C_GO,	 /* child: released by the parent (id maps written) */
+	SBP_C_NET,	 /* child: hostname set, command started */
 	SBP_C_CAPTURE,	 /* child: mounts private, host fds captured */
 	SBP_C_ROOT,	 /* child: root composed */
 	SBP_C_PROC,	 /* child: /proc */
 	SBP_C_DEV,	 /* child: /dev */
 	SBP_C_TMP,	 /* child: /tmp, binds, /etc */
 	SBP_C_PIVOT,	 /* child: pivot_root, old root detached */
-	SBP_C_NETJOIN,	 /* child: network thread joined, namespace entered */
-	SBP_CMD_FORKED,	 /* command: forked */
-	SBP_CMD_CAPS,	 /* command: rlimits, cwd, caps dropped */
-	SBP_CMD_SECCOMP, /* command: filter installed, execve next */
+	SBP_C_NETJOIN,	 /* child: command ready, its network namespace joined, go sent */
+	SBP_CMD_FORKED,	 /* command: started */
+	SBP_CMD_CAPS,	 /* command: network namespace, rlimits, caps dropped */
+	SBP_CMD_SECCOMP, /* command: filter installed (then waits for the go) */
 	SBP_I_REAPED,	 /* init: command reaped */
 	SBP_STATUS,	 /* parent: status received */
 	SBP_DONE,	 /* parent: returning */
