@@ -6,12 +6,19 @@
 #   pinwheel run --ro-root --layer R -- /bin/true       (read-only bind of R, as bwrap)
 #   bwrap --ro-bind R / --unshare-all --die-with-parent --proc /proc --dev /dev --tmpfs /tmp /bin/true
 #   unshare -Urmpf --mount-proc /bin/true               (reference: fewer namespaces, no /dev)
+#   unshare -Urmpfn --mount-proc /bin/true              (the same with a network namespace)
 # R is a tiny root holding a static /bin/true.  Prints the medians and the
-# ratio pinwheel/bwrap; as root it measures again as an unprivileged user
+# ratios pinwheel/bwrap and pinwheel/unshare; as root it measures again as an unprivileged user
 # (BENCH_USER, default pinwheel-test, when it exists), and runs under
 # SCHED_FIFO unless BENCH_RT=0.
 # Usage: sh bench/sandbox-startup.sh [RUNS]   (RUNS default 200; needs
 # hyperfine, bwrap, cc -static, python3).  Not part of `make check`.
+# Where the time goes: build with the probes of sandbox/probe.h
+#   make BUILD=build-probe CFLAGS="-O2 -g -DSB_PROBE"
+# and run `PINWHEEL_SB_PROBE=1 build-probe/pinwheel run ...`: it prints the
+# time between successive steps (parent, init and command) to stderr.
+# PINWHEEL_BASE=PATH adds another pinwheel binary (e.g. a build of the
+# previous commit) to the same rounds, for a before/after in one run.
 set -eu
 RUNS=${1:-200}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,16 +42,20 @@ ROUNDS=${ROUNDS:-4}
 measure() {
 	label=$1; shift
 	mkdir -p "$W/out/$label" && chmod 1777 "$W/out" "$W/out/$label"
+	set -- "$@" env PINWHEEL_STORE="$W/store/$label" hyperfine -N -w 10 -r $((RUNS / ROUNDS))
+	if [ -n "${PINWHEEL_BASE:-}" ]; then
+		set -- "$@" -n "pinwheel (base)" "$PINWHEEL_BASE run --layer $W/R -- /bin/true"
+	fi
 	r=0
 	while [ "$r" -lt "$ROUNDS" ]; do
-		# shellcheck disable=SC2068
-		$@ env PINWHEEL_STORE="$W/store/$label" hyperfine -N -w 10 -r $((RUNS / ROUNDS)) \
+		"$@" \
 			--export-json "$W/out/$label/$r.json" \
 			-n pinwheel "$PW run --layer $W/R -- /bin/true" \
 			-n "pinwheel --seccomp none" "$PW run --seccomp none --layer $W/R -- /bin/true" \
 			-n "pinwheel --ro-root" "$PW run --ro-root --layer $W/R -- /bin/true" \
 			-n bwrap "bwrap --ro-bind $W/R / --unshare-all --die-with-parent --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
 			-n "unshare -Urmpf" "unshare -Urmpf --mount-proc $W/R/bin/true" \
+			-n "unshare -Urmpfn" "unshare -Urmpfn --mount-proc $W/R/bin/true" \
 			>/dev/null 2>"$W/out/$label/$r.err" || { cat "$W/out/$label/$r.err" >&2; exit 1; }
 		r=$((r + 1))
 	done
@@ -61,6 +72,10 @@ for k, v in med.items():
 print(f"  ratio pinwheel/bwrap              {med['pinwheel'] / med['bwrap']:.2f}")
 print(f"  ratio pinwheel --seccomp none/bwrap {med['pinwheel --seccomp none'] / med['bwrap']:.2f}")
 print(f"  ratio pinwheel --ro-root/bwrap      {med['pinwheel --ro-root'] / med['bwrap']:.2f}")
+print(f"  ratio pinwheel/unshare -Urmpfn      {med['pinwheel'] / med['unshare -Urmpfn']:.2f}")
+if "pinwheel (base)" in med:
+    print(f"  ratio pinwheel/pinwheel (base)      {med['pinwheel'] / med['pinwheel (base)']:.2f}")
+    print(f"  ratio pinwheel (base)/bwrap         {med['pinwheel (base)'] / med['bwrap']:.2f}")
 PY
 }
 

@@ -63,7 +63,7 @@ int sb_emulate_check(const struct pw_sandbox_spec *s, struct pw_err *e)
 	if (!find_arch(s->emulate_arch))
 		return pw_err_set(e, EINVAL, "--emulate '%s': unknown architecture",
 				  s->emulate_arch);
-	if (uname(&u) < 0)
+	if (sb_host->uname(&u) < 0)
 		return pw_err_sys(e, errno, "uname");
 	if (!strcmp(u.machine, s->emulate_arch) ||
 	    (!strcmp(u.machine, "x86_64") && !strcmp(s->emulate_arch, "i386")))

@@ -27,6 +27,7 @@
 
 #include "pinwheel/fsutil.h"
 #include "pinwheel/seccomp.h"
+#include "probe.h"
 #include "sandbox-int.h"
 
 static void env_put(char ***env, size_t *n, char *kv)
@@ -176,26 +177,20 @@ static int enter_inner_userns(struct sb_ctx *c)
 	return 0;
 }
 
-__attribute__((noreturn)) static void command_main(struct sb_ctx *c)
+/* The command's own set-up up to the filter: rlimits, umask, no
+ * capabilities (unless --uid 0), no_new_privs, seccomp.  Returns on
+ * success only. */
+static void command_lockdown(struct sb_ctx *c)
 {
 	const struct pw_sandbox_spec *s = c->spec;
-	const char *cwd = s->cwd ? s->cwd : "/tmp/home";
-	sigset_t none;
 	int err, r;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (c->spec->emulate_arch && c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if ((r = sb_child_rlimits(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	umask(022);
-	if (chdir(cwd) < 0) {
-		r = sb_step(c, errno, "chdir '%s'", cwd);
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	}
 	if ((r = drop_caps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	SB_PROBE_AT(SBP_CMD_CAPS);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		err = errno;
 		sb_step(c, err, "set no_new_privs");
@@ -205,54 +200,205 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 		sb_step(c, -r, "install the seccomp filter");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
+	SB_PROBE_AT(SBP_CMD_SECCOMP);
+}
+
+/* chdir and exec, under the filter. */
+__attribute__((noreturn)) static void command_exec(struct sb_ctx *c)
+{
+	const char *cwd = c->spec->cwd ? c->spec->cwd : "/tmp/home";
+	int err;
+
+	if (chdir(cwd) < 0) {
+		err = errno;
+		sb_step(c, err, "chdir '%s'", cwd);
+		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
+	}
 	err = exec_command(c);
 	sb_step(c, err, "exec '%s'", c->argv[0]);
 	sb_child_fail(c, err, err == ENOENT ? PW_SANDBOX_EXIT_NOTFOUND : PW_SANDBOX_EXIT_NOEXEC);
 }
 
-void sb_child_init(struct sb_ctx *c)
+/* The late start (--emulate): forked by init once the root is built. */
+__attribute__((noreturn)) static void command_main(struct sb_ctx *c)
+{
+	sigset_t none;
+	int r;
+
+	SB_PROBE_AT(SBP_CMD_FORKED);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	command_lockdown(c);
+	command_exec(c);
+}
+
+/* The early start: pid 2, started by init before the mounts, makes the
+ * network namespace and locks itself down while init builds the root,
+ * then waits for init's go (the root is ready) and execs. */
+static int early_entry(void *arg)
+{
+	struct sb_early *x = arg;
+	struct sb_ctx *c = &x->ctx;
+	sigset_t none;
+	ssize_t n;
+	char g;
+	int r;
+
+	SB_PROBE_AT(SBP_CMD_FORKED);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(x->ready_rd);
+	close(x->go_wr);
+	if (!c->spec->net && (r = sb_net_setup(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	command_lockdown(c);
+	if (write(x->ready_wr, "r", 1) != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	close(x->ready_wr);
+	n = PW_TEMP_FAILURE_RETRY(read(x->go_rd, &g, 1));
+	if (n != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP); /* init is gone */
+	close(x->go_rd);
+	command_exec(c);
+}
+
+/* The signals init waits for (sigwaitinfo); blocked in init from before
+ * the command starts, so that its SIGCHLD cannot be lost. */
+static void init_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x)
+{
+	sigset_t set;
+	int rp[2], gp[2];
+	pid_t pid;
+
+	if (pipe2(rp, O_CLOEXEC) < 0)
+		return sb_step(c, errno, "pipe");
+	if (pipe2(gp, O_CLOEXEC) < 0) {
+		int err = errno;
+
+		close(rp[0]);
+		close(rp[1]);
+		return sb_step(c, err, "pipe");
+	}
+	init_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	x->ctx = *c;
+	x->ready_rd = rp[0];
+	x->ready_wr = rp[1];
+	x->go_rd = gp[0];
+	x->go_wr = gp[1];
+	/* Sharing our memory, on its own stack, running beside us (it only
+	 * makes system calls and writes its own context); or a plain fork. */
+	if (c->cmd_stack)
+		pid = clone(early_entry, c->cmd_stack, CLONE_VM | SIGCHLD, x);
+	else if ((pid = fork()) == 0) {
+		early_entry(x);
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	}
+	if (pid < 0)
+		pid = sb_step(c, errno, "start the command");
+	/* Our copies of its ends (x is shared with it: left unchanged). */
+	close(x->ready_wr);
+	close(x->go_rd);
+	if (pid < 0) {
+		close(x->ready_rd);
+		close(x->go_wr);
+	}
+	return pid;
+}
+
+int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
+{
+	char path[64], b;
+	ssize_t n;
+	int fd, r = 0;
+
+	/* Ready: its namespace is made, its filter installed.  EOF: it failed
+	 * (and reported why) or died. */
+	n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
+	close(x->ready_rd);
+	if (n != 1) {
+		close(x->go_wr);
+		return -ECHILD;
+	}
+	if (!c->spec->net) {
+		/* init joins the command's network namespace: no process of the
+		 * sandbox stays in the host's. */
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cmd);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			r = sb_step(c, errno, "join the network namespace");
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0 && write(x->go_wr, "g", 1) != 1)
+		r = sb_step(c, errno, "release the command");
+	close(x->go_wr);
+	return r;
+}
+
+void sb_child_init(struct sb_ctx *c, pid_t cmd)
 {
 	struct sb_msg m;
 	sigset_t set;
-	pid_t cmd;
+	int cmd_status = 0;
+	bool cmd_done = false;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
+	init_sigset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	cmd = fork();
-	if (cmd < 0) {
-		int r = sb_step(c, errno, "fork the command");
+	/* The late start (--emulate): the command makes a user namespace
+	 * first, a plain fork. */
+	if (cmd == 0) {
+		cmd = fork();
+		if (cmd < 0) {
+			int r = sb_step(c, errno, "fork the command");
 
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+			sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+		}
+		if (cmd == 0)
+			command_main(c);
 	}
-	if (cmd == 0)
-		command_main(c);
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si), st;
+		int sig, st;
 		pid_t p;
 
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
+		/* Reap first: the command may be gone already. */
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == cmd) {
+				cmd_done = true;
+				cmd_status = st;
+			}
+		if (cmd_done)
+			break;
+		sig = sigwaitinfo(&set, &si);
+		if (sig > 0 && sig != SIGCHLD)
 			kill(-1, sig);
-			continue;
-		}
-		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (p != cmd)
-				continue;
-			memset(&m, 0, sizeof(m));
-			m.type = SB_MSG_STATUS;
-			m.wstatus = st;
-			(void)!write(c->report_wr, &m, sizeof(m));
-			/* Leaving kills the rest of the pid namespace. */
-			_exit(0);
-		}
 	}
+	SB_PROBE_AT(SBP_I_REAPED);
+	/* The command is gone: end what it left behind and reap all of it
+	 * here, so that nothing of the sandbox runs any more when the parent
+	 * reads the status, and RUSAGE_CHILDREN covers every process. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+	memset(&m, 0, sizeof(m));
+	m.type = SB_MSG_STATUS;
+	m.wstatus = cmd_status;
+	getrusage(RUSAGE_CHILDREN, &m.ru);
+	(void)!write(c->report_wr, &m, sizeof(m));
+	_exit(0);
 }

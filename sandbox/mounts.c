@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 
 #include "pinwheel/fsutil.h"
+#include "probe.h"
 #include "sandbox-int.h"
 
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -600,14 +601,18 @@ int sb_child_mounts(struct sb_ctx *c)
 	r = capture(c, &k);
 	if (r < 0)
 		goto out;
+	SB_PROBE_AT(SBP_C_CAPTURE);
 	rootfd = compose_root(c, &k);
 	if (rootfd < 0) {
 		r = rootfd;
 		goto out;
 	}
+	SB_PROBE_AT(SBP_C_ROOT);
 	r = mount_proc(c, rootfd, &k);
+	SB_PROBE_AT(SBP_C_PROC);
 	if (r == 0)
 		r = mount_dev(c, rootfd, &k);
+	SB_PROBE_AT(SBP_C_DEV);
 	if (r == 0)
 		r = mount_tmp(c, rootfd);
 	if (r == 0)
@@ -622,6 +627,7 @@ int sb_child_mounts(struct sb_ctx *c)
 		r = sb_step(c, errno, "make the root nosuid");
 		goto out;
 	}
+	SB_PROBE_AT(SBP_C_TMP);
 	if (fchdir(rootfd) < 0) {
 		r = sb_step(c, errno, "chdir to the new root");
 		goto out;
@@ -636,6 +642,7 @@ int sb_child_mounts(struct sb_ctx *c)
 	}
 	if (chdir("/") < 0)
 		r = sb_step(c, errno, "chdir /");
+	SB_PROBE_AT(SBP_C_PIVOT);
 out:
 	if (rootfd >= 0)
 		close(rootfd);

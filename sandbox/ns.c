@@ -2,19 +2,21 @@
  * release the child through the sync pipe, then wait, enforce --timeout
  * and forward signals.
  *
- * Process structure.  pinwheel (the parent) clones one child with every
- * namespace flag at once (user, mount, pid, net, ipc, uts, cgroup).  That
- * child is pid 1 of the new pid namespace: it builds the root, then forks
- * the command and stays as its init (sb_child_init in exec.c).  Why this
- * shape:
+ * Process structure.  pinwheel (the parent) clones one child with the
+ * namespace flags at once (user, mount, pid, ipc, uts, cgroup; the network
+ * namespace is made by the command's process, see net.c).  That child is
+ * pid 1 of the new pid namespace: it starts the command's process, builds
+ * the root meanwhile, lets the command exec and stays as its init
+ * (sb_child_init in exec.c).  Why this shape:
  *  - the sandbox dies with everything in it when its init dies (the kernel
  *    kills the rest of a pid namespace), so daemonized grandchildren cannot
  *    escape --timeout or the death of pinwheel;
  *  - init sets PR_SET_PDEATHSIG(SIGKILL) and only then reads the sync pipe:
  *    if pinwheel died before (or while) the child started, the read sees
  *    EOF and the child exits, closing the start-up race of PDEATHSIG
- *    (bubblewrap#633); pinwheel is single-threaded, so the "parent thread"
- *    caveat of PDEATHSIG (bubblewrap#692) does not apply;
+ *    (bubblewrap#633); the "parent thread" caveat of PDEATHSIG
+ *    (bubblewrap#692) does not apply: the thread that cloned init waits
+ *    here until init is reaped;
  *  - the parent keeps the timeout: it is the process that must survive to
  *    report, and SIGKILL of init from outside cannot be ignored or delayed
  *    by anything inside.
@@ -24,6 +26,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -33,10 +37,47 @@
 #include <time.h>
 
 #include "pinwheel/fsutil.h"
+#include "probe.h"
 #include "sandbox-int.h"
+
+#ifdef SB_PROBE
+#include <stdio.h>
+uint64_t *sb_probe_t;
+static const char *const probe_names[SBP_N] = {
+    "start",	"clone",       "cloned",   "go",     "c_go",	"c_net",     "c_capture",
+    "c_root",	"c_proc",      "c_dev",	   "c_tmp",  "c_pivot", "c_netjoin", "cmd_forked",
+    "cmd_caps", "cmd_seccomp", "i_reaped", "status", "done"};
+
+static void probe_report(void)
+{
+	if (!sb_probe_t)
+		return;
+	/* microseconds since pw_sandbox_run() was entered */
+	for (int i = 1; i < SBP_N; i++)
+		fprintf(stderr, "probe %-12s %8.1f\n", probe_names[i],
+			sb_probe_t[i] ? (double)(int64_t)(sb_probe_t[i] - sb_probe_t[0]) / 1000.0
+				      : -1.0);
+	munmap(sb_probe_t, 4096);
+	sb_probe_t = NULL;
+}
+#endif
 
 #define SB_CLONE_FLAGS                                                                             \
 	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* init shares our address space (CLONE_VM, see sandbox-int.h) except under
+ * AddressSanitizer, which cannot follow instrumented code onto a stack it
+ * did not make: there init is a plain copy (clone3 without CLONE_VM) and
+ * the command a plain fork. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_CLONE_VM 0
+#else
+#define SB_CLONE_VM 1
+#endif
+/* Each of init and the command gets this much stack (untouched pages cost
+ * nothing), with a guard page below. */
+#define SB_STACK_SIZE (256u << 10)
+#define SB_STACKS 2 /* init, the command */
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -70,12 +111,14 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int read_sysctl(const char *path, long *v)
+static int host_sysctl(const char *name, long *v)
 {
-	char b[32];
+	char path[128], b[32];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = PW_TEMP_FAILURE_RETRY(read(fd, b, sizeof(b) - 1));
@@ -87,24 +130,48 @@ static int read_sysctl(const char *path, long *v)
 	return 0;
 }
 
-/* Why user namespaces are refused here, as "cause; fix", or NULL. */
-static const char *userns_cause(void)
+static const struct sb_host real_host = {host_sysctl, uname};
+const struct sb_host *sb_host = &real_host;
+
+const char *sb_userns_cause(void)
 {
 	long v;
 
-	if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 &&
-	    v != 0)
+	if (sb_host->sysctl("kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
 		return "unprivileged user namespaces are restricted by AppArmor "
 		       "(kernel.apparmor_restrict_unprivileged_userns=1); allow them with "
 		       "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor "
 		       "profile that grants 'userns' to pinwheel";
-	if (read_sysctl("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0)
+	if (sb_host->sysctl("user/max_user_namespaces", &v) == 0 && v == 0)
 		return "user namespaces are disabled (user.max_user_namespaces=0); enable them "
 		       "with 'sysctl -w user.max_user_namespaces=15000'";
-	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
+	if (sb_host->sysctl("kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
 		return "unprivileged user namespaces are disabled "
 		       "(kernel.unprivileged_userns_clone=0); enable them with "
 		       "'sysctl -w kernel.unprivileged_userns_clone=1'";
+	return NULL;
+}
+
+const char *sb_explain_clone(int err)
+{
+	if (err == EPERM || err == ENOSPC || err == EACCES || err == EUSERS || err == EINVAL)
+		return sb_userns_cause();
+	return NULL;
+}
+
+const char *sb_explain_step(const char *step, int err)
+{
+	/* Where user namespaces are restricted (AppArmor) they are created
+	 * without capabilities: the first privileged steps fail with EPERM.
+	 * Later EPERMs have other causes. */
+	static const char *const first[] = {"sethostname", "create the network namespace",
+					    "bring up lo", "make mounts private"};
+
+	if (err != EPERM)
+		return NULL;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(first); i++)
+		if (!strcmp(step, first[i]))
+			return sb_userns_cause();
 	return NULL;
 }
 
@@ -162,6 +229,11 @@ static void close_other_fds(int a, int b)
 __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, int report_rd,
 						 const sigset_t *oldmask)
 {
+	struct sb_early early;
+	pid_t cmd = 0;
+	/* As host root the parent puts us in a pids cgroup before the go: the
+	 * command must start after that to be counted in it. */
+	bool late_cmd = !c->spec->emulate_arch && c->spec->pids_required && c->host_uid == 0;
 	const char *hn;
 	int r;
 	char go;
@@ -175,24 +247,72 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	close(sync_wr);
 	close(report_rd);
 	close_other_fds(c->sync_rd, c->report_wr);
-	/* PDEATHSIG is set: from now on pinwheel's death kills us.  If it
-	 * died before, its end of the pipe is closed and we read EOF. */
-	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
-	if (n != 1)
-		_exit(PW_SANDBOX_EXIT_SETUP);
-	close(c->sync_rd);
+	/* What needs no id map is done before the parent has written them:
+	 * the hostname, and the start of the command (pid 2), which makes the
+	 * network namespace and installs its filter while we build the root
+	 * (exec.c); capabilities in the new user namespace are ours from the
+	 * start.  --emulate keeps the old order: its command needs the
+	 * finished /proc first. */
 	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
 	if (sethostname(hn, strlen(hn)) < 0) {
 		r = sb_step(c, errno, "sethostname");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
-	if (!c->spec->net && (r = sb_child_lo_up(c)) < 0)
+	if (!c->spec->emulate_arch && !late_cmd) {
+		cmd = sb_early_start(c, &early);
+		if (cmd < 0)
+			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
+	}
+	SB_PROBE_AT(SBP_C_NET);
+	/* PDEATHSIG is set: from now on pinwheel's death kills us (and the
+	 * command with the pid namespace).  If it died before, its end of the
+	 * pipe is closed and we read EOF. */
+	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
+	if (n != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	close(c->sync_rd);
+	SB_PROBE_AT(SBP_C_GO);
+	if (late_cmd) {
+		cmd = sb_early_start(c, &early);
+		if (cmd < 0)
+			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
+	}
+	if (c->spec->emulate_arch && !c->spec->net && (r = sb_net_setup(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	sb_child_init(c);
+	if (cmd > 0 && (r = sb_early_go(c, &early, cmd)) < 0) {
+		if (r == -ECHILD) /* the command said why, or died */
+			_exit(PW_SANDBOX_EXIT_SETUP);
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	SB_PROBE_AT(SBP_C_NETJOIN);
+	sb_child_init(c, cmd);
 }
 
+struct start {
+	struct sb_ctx *c;
+	int sync_wr, report_rd;
+	sigset_t oldmask;
+};
+
+#if SB_CLONE_VM
+static int init_entry(void *arg)
+{
+	struct start *st = arg;
+
+	child_main(st->c, st->sync_wr, st->report_rd, &st->oldmask);
+}
+
+/* init on @stack_top, sharing our memory; the pidfd lands in *pidfd. */
+static pid_t clone_vm(unsigned long flags, void *stack_top, struct start *st, int *pidfd)
+{
+	return clone(init_entry, stack_top, (int)(flags | CLONE_VM | CLONE_PIDFD | SIGCHLD), st,
+		     pidfd);
+}
+#endif
+
+#if !SB_CLONE_VM
 static pid_t do_clone(unsigned long flags, int *pidfd)
 {
 	struct clone_args ca;
@@ -212,6 +332,7 @@ static pid_t do_clone(unsigned long flags, int *pidfd)
 	}
 	return (pid_t)r;
 }
+#endif
 
 struct waiter {
 	pid_t pid;
@@ -267,6 +388,7 @@ static void drain_report(struct waiter *w)
 			w->fail = m;
 			w->got_fail = true;
 		} else if (m.type == SB_MSG_STATUS) {
+			SB_PROBE_AT(SBP_STATUS);
 			w->status = m;
 			w->got_status = true;
 		}
@@ -275,7 +397,7 @@ static void drain_report(struct waiter *w)
 
 static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 {
-	struct pollfd pf[3];
+	struct pollfd pf[4];
 
 	if (s->timeout_ms)
 		arm_timer(w->timerfd, s->timeout_ms);
@@ -286,7 +408,10 @@ static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 		pf[0] = (struct pollfd){w->report_eof ? -1 : w->report_rd, POLLIN, 0};
 		pf[1] = (struct pollfd){w->sigfd, POLLIN, 0};
 		pf[2] = (struct pollfd){w->timerfd, POLLIN, 0};
-		n = poll(pf, 3, -1);
+		/* The pidfd turns readable when init has exited: reaping does
+		 * not depend on which thread SIGCHLD is delivered to. */
+		pf[3] = (struct pollfd){w->reaped ? -1 : w->pidfd, POLLIN, 0};
+		n = poll(pf, 4, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -341,11 +466,13 @@ static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
 			struct pw_sandbox_result *res)
 {
 	int st = w->got_status ? w->status.wstatus : w->init_wstatus;
+	/* init's report covers the command and everything it left behind;
+	 * without one (init killed), init's own figures from wait4. */
+	const struct rusage *ru = w->got_status ? &w->status.ru : &w->ru;
 
-	res->user_us =
-	    (uint64_t)w->ru.ru_utime.tv_sec * 1000000u + (uint64_t)w->ru.ru_utime.tv_usec;
-	res->sys_us = (uint64_t)w->ru.ru_stime.tv_sec * 1000000u + (uint64_t)w->ru.ru_stime.tv_usec;
-	res->max_rss_kib = (uint64_t)w->ru.ru_maxrss;
+	res->user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec;
+	res->sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
+	res->max_rss_kib = (uint64_t)ru->ru_maxrss;
 	if (WIFEXITED(st)) {
 		res->exited = true;
 		res->exit_code = WEXITSTATUS(st);
@@ -366,6 +493,18 @@ static void fill_result(struct waiter *w, const struct pw_sandbox_spec *s,
 	}
 }
 
+/* A set-up step failed in the sandbox: its exit code and one line. */
+static int report_fail(const struct waiter *w, struct pw_sandbox_result *res, struct pw_err *e)
+{
+	int err = w->fail.err > 0 ? w->fail.err : EIO;
+	const char *why = sb_explain_step(w->fail.step, err);
+
+	res->exit_code = res->status = w->fail.code;
+	res->exited = true;
+	return why ? pw_err_set(e, err, "%s: %s: %s", w->fail.step, strerror(err), why)
+		   : pw_err_sys(e, err, "%s", w->fail.step);
+}
+
 int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		   struct pw_sandbox_result *res, struct pw_err *e)
 {
@@ -374,10 +513,22 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	sigset_t set, oldmask;
 	int sync_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
 	char *cgroup = NULL;
+	struct start st;
+	char *stacks = MAP_FAILED;
+	bool init_alive = false;
 	uint64_t t0 = now_us();
-	unsigned long flags = SB_CLONE_FLAGS | (s->net ? 0 : CLONE_NEWNET);
+	unsigned long flags = SB_CLONE_FLAGS; /* CLONE_NEWNET: see net.c */
 	int r;
 
+#ifdef SB_PROBE
+	if (getenv("PINWHEEL_SB_PROBE")) {
+		sb_probe_t =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (sb_probe_t == MAP_FAILED)
+			sb_probe_t = NULL;
+	}
+	SB_PROBE_AT(SBP_START);
+#endif
 	memset(res, 0, sizeof(*res));
 	memset(&w, 0, sizeof(w));
 	w.pidfd = w.sigfd = w.timerfd = w.report_rd = -1;
@@ -417,35 +568,56 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "signalfd");
 		goto out_mask;
 	}
+	stacks = mmap(NULL, SB_STACKS * SB_STACK_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	for (int i = 0; stacks != MAP_FAILED && i < SB_STACKS; i++)
+		if (mprotect(stacks + i * SB_STACK_SIZE, 4096, PROT_NONE) < 0) {
+			munmap(stacks, SB_STACKS * SB_STACK_SIZE);
+			stacks = MAP_FAILED;
+		}
+	if (stacks == MAP_FAILED) {
+		r = pw_err_sys(e, errno, "map the sandbox stacks");
+		goto out_mask;
+	}
+	if (SB_CLONE_VM)
+		c.cmd_stack = stacks + 2 * SB_STACK_SIZE;
+	st.c = &c;
+	st.sync_wr = sync_p[1];
+	st.report_rd = rep_p[0];
+	st.oldmask = oldmask;
 
+	SB_PROBE_AT(SBP_CLONE);
+#if SB_CLONE_VM
+	w.pid = clone_vm(flags, stacks + SB_STACK_SIZE, &st, &w.pidfd);
+#else
 	w.pid = do_clone(flags, &w.pidfd);
+#endif
 	if (w.pid < 0) {
 		int err = errno;
-		const char *why = (err == EPERM || err == ENOSPC || err == EACCES ||
-				   err == EUSERS || err == EINVAL)
-				      ? userns_cause()
-				      : NULL;
+		const char *why = sb_explain_clone(err);
 
 		r = why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
 			: pw_err_sys(e, err, "create namespaces");
 		goto out_mask;
 	}
-	if (w.pid == 0) {
+	if (w.pid == 0) { /* without CLONE_VM: clone3 returns here */
 		close(w.sigfd);
 		close(w.timerfd);
-		child_main(&c, sync_p[1], rep_p[0], &oldmask);
+		child_main(st.c, st.sync_wr, st.report_rd, &st.oldmask);
 	}
+	init_alive = true;
+	SB_PROBE_AT(SBP_CLONED);
 	close(sync_p[0]);
 	sync_p[0] = -1;
 	close(rep_p[1]);
 	rep_p[1] = -1;
 
 	r = write_id_maps(w.pid, s, e);
-	if (r == -EPERM && userns_cause() && e) {
+	if (r == -EPERM && sb_userns_cause() && e) {
 		char msg[sizeof(e->msg)];
 
 		memcpy(msg, e->msg, sizeof(msg));
-		r = pw_err_set(e, EPERM, "%s: %s", msg, userns_cause());
+		r = pw_err_set(e, EPERM, "%s: %s", msg, sb_userns_cause());
 	}
 	if (r == 0 && s->pids_required && geteuid() == 0)
 		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
@@ -453,7 +625,17 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		send_init(&w, SIGKILL);
 		close(sync_p[1]);
 		sync_p[1] = -1;
-		wait4(w.pid, NULL, 0, NULL);
+		if (wait4(w.pid, NULL, 0, NULL) == w.pid)
+			init_alive = false;
+		/* init starts before the maps are written and may have failed
+		 * first (its step explains more, e.g. AppArmor): prefer it.
+		 * Every writer of the pipe is gone with init's pid namespace. */
+		if (!init_alive) {
+			fcntl(w.report_rd, F_SETFL, 0);
+			drain_report(&w);
+		}
+		if (w.got_fail)
+			r = report_fail(&w, res, e);
 		goto out_mask;
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */
@@ -470,30 +652,25 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	}
 	close(sync_p[1]);
 	sync_p[1] = -1;
+	SB_PROBE_AT(SBP_GO);
 
 	wait_loop(&w, s);
+	if (w.reaped)
+		init_alive = false;
+	SB_PROBE_AT(SBP_DONE);
 	res->wall_us = now_us() - t0;
 	fill_result(&w, s, res);
 	if (w.got_fail) {
-		int err = w.fail.err > 0 ? w.fail.err : EIO;
-		/* Where user namespaces are restricted (AppArmor) they are
-		 * created without capabilities: the first privileged steps
-		 * fail with EPERM.  Later EPERMs have other causes. */
-		bool first = !strcmp(w.fail.step, "sethostname") ||
-			     !strcmp(w.fail.step, "bring up lo") ||
-			     !strcmp(w.fail.step, "make mounts private");
-		const char *why = err == EPERM && first ? userns_cause() : NULL;
-
-		res->exit_code = res->status = w.fail.code;
-		res->exited = true;
-		r = why ? pw_err_set(e, err, "%s: %s: %s", w.fail.step, strerror(err), why)
-			: pw_err_sys(e, err, "%s", w.fail.step);
+		r = report_fail(&w, res, e);
 	} else if (!w.got_status && !w.limit && w.reaped && WIFEXITED(w.init_wstatus) &&
 		   WEXITSTATUS(w.init_wstatus) == PW_SANDBOX_EXIT_SETUP) {
 		r = pw_err_set(e, EIO, "the sandbox exited during set-up");
 	}
 
 out_mask:
+	/* The stacks go once init is gone (it may still run on them, else). */
+	if (stacks != MAP_FAILED && !init_alive)
+		munmap(stacks, SB_STACKS * SB_STACK_SIZE);
 	if (cgroup)
 		sb_cgroup_remove(cgroup);
 	if (w.sigfd >= 0) {
@@ -519,5 +696,8 @@ out:
 			close(rep_p[i]);
 	}
 	sb_free_env(c.envp);
+#ifdef SB_PROBE
+	probe_report();
+#endif
 	return r;
 }

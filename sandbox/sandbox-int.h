@@ -3,12 +3,24 @@
  * The child side (everything named sb_child_* or called between clone and
  * exec) never prints: it returns -errno and leaves a step name in
  * struct sb_ctx, and the caller reports it through the pipe and _exit()s.
- * pinwheel is single-threaded when it clones, so the child may allocate.
+ *
+ * Memory.  Outside ASan builds, pid 1 (init) is cloned with CLONE_VM: it
+ * shares pinwheel's address space (no page tables to copy at the clone, no
+ * copy to tear down when it exits), on its own stack, the way posix_spawn
+ * runs its child.  The command is cloned from init with CLONE_VM too, on
+ * a stack of its own, and runs beside init until it execs: it makes only
+ * system calls and writes only its own context (struct sb_early).  That is
+ * safe because, while init runs, the parent only waits (poll, read, wait4:
+ * no allocation, no stdio) until init is reaped.  errno is shared with the parent
+ * thread (same TLS): the parent reads it only right after its own failed
+ * calls, which happen before init is released or after it is gone.
  */
 #ifndef PINWHEEL_SANDBOX_INT_H
 #define PINWHEEL_SANDBOX_INT_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 
 #include "pinwheel/sandbox.h"
 
@@ -20,6 +32,9 @@ struct sb_msg {
 	int err;     /* positive errno for FAIL */
 	int code;    /* exit code for FAIL (125/126/127) */
 	int wstatus; /* the command's wait status for STATUS */
+	/* STATUS: getrusage(RUSAGE_CHILDREN) of init once every other process
+	 * of the sandbox is reaped (the command and all it left behind). */
+	struct rusage ru;
 	char step[SB_STEP_MAX];
 };
 enum { SB_MSG_FAIL = 1, SB_MSG_STATUS = 2 };
@@ -32,6 +47,9 @@ struct sb_ctx {
 	int sync_rd;   /* parent -> child: "maps written, go" */
 	int report_wr; /* child -> parent: struct sb_msg */
 	uid_t host_uid;
+	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
+	 * (NULL: plain fork), mapped by the parent (ns.c). */
+	void *cmd_stack;
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
@@ -40,12 +58,29 @@ int sb_step(struct sb_ctx *c, int err, const char *fmt, ...) PW_PRINTF(3, 4);
 /* Send FAIL for c->step and _exit(code). */
 __attribute__((noreturn)) void sb_child_fail(struct sb_ctx *c, int err, int code);
 
+/* What the sandbox reads of the host to explain a refusal (ns.c,
+ * emulate.c): a sysctl under /proc/sys by name ("user/max_user_namespaces";
+ * 0 or -errno) and uname(2).  A pointer, so that unit tests can play
+ * another host (tests/unit/test_sandbox_host.c). */
+struct sb_host {
+	int (*sysctl)(const char *name, long *v);
+	int (*uname)(struct utsname *u);
+};
+extern const struct sb_host *sb_host;
+/* Why user namespaces are refused here, as "cause; fix", or NULL. */
+const char *sb_userns_cause(void);
+/* The same for the errno of the namespace-creating clone, and for a step
+ * that failed in the sandbox (only the first privileged steps' EPERM). */
+const char *sb_explain_clone(int err);
+const char *sb_explain_step(const char *step, int err);
+
 /* mounts.c: compose the root, /proc, /dev, /tmp, binds; pivot_root.  Must
  * run as pid 1 of the new pid namespace, after the id maps are written. */
 int sb_child_mounts(struct sb_ctx *c);
 
-/* net.c: bring up "lo" with one rtnetlink message. */
-int sb_child_lo_up(struct sb_ctx *c);
+/* net.c: a new network namespace for the calling process, with "lo" up
+ * (one rtnetlink message).  0 or -errno with c->step. */
+int sb_net_setup(struct sb_ctx *c);
 
 /* emulate.c: register qemu for c->spec->emulate_arch in a binfmt_misc
  * instance mounted at @procfd's sys/fs/binfmt_misc.  @qemu_fd is an O_PATH
@@ -66,7 +101,21 @@ void sb_cgroup_remove(char *path);
 /* exec.c */
 char **sb_build_env(const struct pw_sandbox_spec *s); /* caller frees with sb_free_env */
 void sb_free_env(char **env);
-/* pid 1: fork the command, forward signals, reap; never returns. */
-__attribute__((noreturn)) void sb_child_init(struct sb_ctx *c);
+/* The early start of the command (every run but --emulate's): init starts
+ * it (pid 2) before it builds the mounts; meanwhile the command makes the
+ * network namespace (unless --net) and locks itself down (rlimits, caps,
+ * no_new_privs, seccomp), then waits.  sb_early_go() waits for it to be
+ * ready, moves init into its network namespace and lets it chdir and exec.
+ * sb_early_start() returns the pid or -errno; sb_early_go() 0, -ECHILD when
+ * the command failed (it reported why) or -errno with c->step. */
+struct sb_early {
+	struct sb_ctx ctx; /* the command's own copy (its failing step) */
+	int ready_rd, ready_wr, go_rd, go_wr;
+};
+pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x);
+int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd);
+/* pid 1: start the command (unless @cmd already runs), forward signals,
+ * reap; never returns. */
+__attribute__((noreturn)) void sb_child_init(struct sb_ctx *c, pid_t cmd);
 
 #endif

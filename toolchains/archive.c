@@ -117,7 +117,8 @@ static int download(const char *field, const char *url, int fd, uint64_t cap,
 static int store_fd(struct pw_store *s, int fd, const char *hex, uint64_t size, const char *field,
 		    struct pw_err *e)
 {
-	static __thread char buf[1 << 16];
+	enum { BUFSZ = 1 << 16 };
+	_cleanup_free_ char *buf = pw_xmalloc(BUFSZ); /* not TLS: see lib/hash.c */
 	struct pw_store_ins ins;
 	uint64_t off = 0;
 	ssize_t n;
@@ -129,7 +130,7 @@ static int store_fd(struct pw_store *s, int fd, const char *hex, uint64_t size, 
 	if (r < 0)
 		return pw_err_prefix(e, "%s", field);
 	while (off < size) {
-		n = PW_TEMP_FAILURE_RETRY(pread(fd, buf, sizeof(buf), (off_t)off));
+		n = PW_TEMP_FAILURE_RETRY(pread(fd, buf, BUFSZ, (off_t)off));
 		if (n <= 0) {
 			pw_store_ins_abort(&ins, false);
 			return pw_err_sys(e, n < 0 ? errno : EIO, "%s: reading the temp file",

@@ -165,11 +165,12 @@ static void part_name(const char *hex, char out[PW_SHA256_HEX + sizeof(PART_SUFF
 /* Hash the first @n bytes of @fd into @h. */
 static int hash_prefix(int fd, uint64_t n, struct pw_sha256 *h)
 {
-	static __thread unsigned char buf[1 << 16];
+	enum { BUFSZ = 1 << 16 };
+	_cleanup_free_ unsigned char *buf = pw_xmalloc(BUFSZ); /* not TLS: see lib/hash.c */
 	uint64_t off = 0;
 
 	while (off < n) {
-		size_t want = n - off < sizeof(buf) ? (size_t)(n - off) : sizeof(buf);
+		size_t want = n - off < BUFSZ ? (size_t)(n - off) : BUFSZ;
 		ssize_t got = PW_TEMP_FAILURE_RETRY(pread(fd, buf, want, (off_t)off));
 		if (got < 0)
 			return -errno;
@@ -418,7 +419,8 @@ static int copy_range(int src, struct pw_store_ins *ins, const char *path, struc
 int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uint64_t size,
 		      bool *cached, struct pw_err *e)
 {
-	static __thread unsigned char buf[1 << 18];
+	enum { BUFSZ = 1 << 18 };
+	_cleanup_free_ unsigned char *buf = NULL; /* not TLS: see lib/hash.c */
 	_cleanup_close_ int fd = -1;
 	struct pw_store_ins ins;
 	struct stat st;
@@ -447,12 +449,14 @@ int pw_store_add_file(struct pw_store *s, const char *path, const char *hex, uin
 	if (r < 0)
 		return r;
 	r = copy_range(fd, &ins, path, e);
-	if (r == 1) /* no copy_file_range here: copy through a buffer */
+	if (r == 1) { /* no copy_file_range here: copy through a buffer */
 		r = 0;
-	else
+		buf = pw_xmalloc(BUFSZ);
+	} else {
 		goto copied;
+	}
 	for (;;) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf)));
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, buf, BUFSZ));
 		if (n < 0) {
 			r = pw_err_sys(e, errno, "could not read '%s'", path);
 			break;

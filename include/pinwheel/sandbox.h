@@ -126,11 +126,29 @@ int pw_sandbox_spec_add_env(struct pw_sandbox_spec *s, const char *arg, bool pas
 int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e);
 
 /* Run argv[0] (searched in the sandbox PATH when it has no '/') in a new
- * sandbox and wait for it.  See the contract at the top.  Signals SIGINT,
- * SIGTERM, SIGHUP, SIGQUIT received meanwhile are forwarded to every
- * process of the sandbox.  It blocks those signals and SIGCHLD while it
- * runs (they are read through a signalfd): call it from a single-threaded
- * process, one sandbox at a time. */
+ * sandbox and wait for it.  See the contract at the top.  When it returns,
+ * every process of the sandbox is gone and reaped.
+ *
+ * Signals.  SIGINT, SIGTERM, SIGHUP, SIGQUIT received meanwhile are
+ * forwarded to every process of the sandbox.  It blocks those and SIGCHLD
+ * in the calling thread while it runs (they are read through a signalfd)
+ * and restores the mask before it returns.
+ *
+ * Memory.  The sandbox's init and the command (until it execs) share the
+ * caller's address space (CLONE_VM, as posix_spawn does; not in ASan
+ * builds), on stacks of their own that this call maps and unmaps; the
+ * calling thread only waits meanwhile, and init uses its TLS.
+ *
+ * Threads (for `build --jobs`).  Several threads may each run a sandbox at
+ * the same time: every call has its own pipes, pidfd, signalfd, stacks
+ * and init, and reaping goes through the pidfd, not through SIGCHLD (which
+ * the kernel may deliver to any thread).  What is process-wide: a signal
+ * sent to the process (not to a thread) is read by one signalfd only, so
+ * it reaches one sandbox; a multi-threaded caller that wants ^C to end
+ * every sandbox blocks those signals in all its threads, reads them itself
+ * and ends the runs (e.g. with their timeouts).  Other threads must not
+ * call wait(-1)/waitpid(-1) (they would reap a sandbox's init), nor change
+ * the disposition of SIGCHLD to SIG_IGN. */
 int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		   struct pw_sandbox_result *res, struct pw_err *e);
 
