@@ -1,19 +1,274 @@
-/* cmd_audit.c - `pinwheel audit` (not built yet: true help text, exit 2). */
-#include "pinwheel/cli.h"
+/* cmd_audit.c - `pinwheel audit WHEEL... [--json]`: the best manylinux tag
+ * of each wheel and, when a more compatible policy does not fit, why. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 
-#define NOT_YET "\nnot built yet in this version: the command exits with status 2.\n"
+#include "pinwheel/audit.h"
+#include "pinwheel/buf.h"
+#include "pinwheel/cli.h"
+#include "pinwheel/json.h"
 
 const char pw_help_audit[] =
-	"usage: pinwheel audit WHEEL... [--json]\n\n"
-	"Report the best manylinux tag each wheel can carry and why.\n" NOT_YET;
+	"usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
+	"Report the best manylinux tag each wheel can carry and why.\n\n"
+	"For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
+	"the platform tag of the most compatible manylinux policy it fits, with the\n"
+	"legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
+	"or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
+	"the architecture, each more compatible policy is listed with what keeps the\n"
+	"wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
+	"the policy does not allow.  Policies with the same causes share a line.\n"
+	"A wheel without ELF members is pure: its tag is 'any'.\n\n"
+	"options:\n"
+	"  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
+	"  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
+	"exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
+	"cannot be read or has fatal problems (libpython linkage, a shared object in\n"
+	"a purelib wheel, mixed or foreign machines); 2 usage error\n";
+
+#define LIST_MAX 6 /* items shown per cause list before "+N more" */
+
+static int cmp_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One policy's causes, compactly: "GLIBC_2.14 GLIBC_2.17 (libc.so.6);
+ * library libfoo.so.1" with the first member at fault. */
+static void policy_causes(const struct pw_audit_result *r, const char *policy, struct pw_buf *b)
+{
+	const char *member = NULL;
+	size_t nmembers = 0;
+	const char *libs[64];
+	size_t nlibs = 0, shown, total;
+
+	/* symbol versions grouped by library, in the order first seen */
+	for (size_t i = 0; i < r->nreasons; i++) {
+		const struct pw_audit_reason *re = &r->reasons[i];
+		size_t k;
+
+		if (strcmp(re->policy, policy))
+			continue;
+		if (!member || strcmp(member, re->member)) {
+			bool seen = false;
+
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = !strcmp(r->reasons[j].policy, policy) &&
+				       !strcmp(r->reasons[j].member, re->member);
+			if (!seen)
+				nmembers++;
+			if (!member)
+				member = re->member;
+		}
+		if (!re->version)
+			continue;
+		for (k = 0; k < nlibs && strcmp(libs[k], re->library); k++)
+			;
+		if (k == nlibs && nlibs < PW_ARRAY_SIZE(libs))
+			libs[nlibs++] = re->library;
+	}
+	for (size_t k = 0; k < nlibs; k++) {
+		const char **vers = pw_xcalloc(r->nreasons, sizeof(char *));
+
+		total = 0;
+		for (size_t i = 0; i < r->nreasons; i++) {
+			const struct pw_audit_reason *re = &r->reasons[i];
+			bool dup = false;
+
+			if (strcmp(re->policy, policy) || !re->version || strcmp(re->library, libs[k]))
+				continue;
+			for (size_t j = 0; j < total && !dup; j++)
+				dup = !strcmp(vers[j], re->version);
+			if (!dup)
+				vers[total++] = re->version;
+		}
+		qsort(vers, total, sizeof(char *), cmp_version);
+		if (b->len)
+			pw_buf_adds(b, "; ");
+		for (shown = 0; shown < total && shown < LIST_MAX; shown++)
+			pw_buf_addf(b, "%s%s", shown ? " " : "", vers[shown]);
+		if (total > shown)
+			pw_buf_addf(b, " +%zu more", total - shown);
+		pw_buf_addf(b, " (%s)", libs[k]);
+		free(vers);
+	}
+	shown = total = 0;
+	for (size_t i = 0; i < r->nreasons; i++) {
+		const struct pw_audit_reason *re = &r->reasons[i];
+		bool dup = false;
+
+		if (strcmp(re->policy, policy) || re->version)
+			continue;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(r->reasons[j].policy, policy) && !r->reasons[j].version &&
+			      !strcmp(r->reasons[j].library, re->library);
+		if (dup)
+			continue;
+		total++;
+		if (shown++ < LIST_MAX)
+			pw_buf_addf(b, "%s%s", shown == 1 ? (b->len ? "; library " : "library ") : ", ",
+				    re->library);
+	}
+	if (total > LIST_MAX)
+		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
+	if (b->len > 0) {
+		pw_buf_addf(b, " [in %s", member);
+		if (nmembers > 1)
+			pw_buf_addf(b, " +%zu more", nmembers - 1);
+		pw_buf_adds(b, "]");
+	}
+}
+
+static void print_text(const struct pw_audit_result *r)
+{
+	struct pw_buf prev = PW_BUF_INIT(1 << 20), cur = PW_BUF_INIT(1 << 20);
+	struct pw_buf names = PW_BUF_INIT(1 << 20);
+	const char *last = NULL;
+
+	if (!r->has_elf)
+		printf("%s: any (pure: no ELF members)\n", r->wheel);
+	else if (r->best_policy)
+		printf("%s: %s%s%s%s\n", r->wheel, r->platform, r->best_tags[1] ? " (alias " : "",
+		       r->best_tags[1] ? r->best_tags[1] : "", r->best_tags[1] ? ")" : "");
+	else if (r->platform)
+		printf("%s: %s (no manylinux policy fits)\n", r->wheel, r->platform);
+	else
+		printf("%s: no platform tag\n", r->wheel);
+	for (size_t i = 0; i < r->nerrors; i++)
+		printf("  error: %s\n", r->errors[i]);
+	/* one line per run of policies with the same causes */
+	for (size_t i = 0; i <= r->nreasons; i++) {
+		const char *pol = i < r->nreasons ? r->reasons[i].policy : NULL;
+
+		if (last && pol && !strcmp(pol, last))
+			continue;
+		if (pol) {
+			pw_buf_reset(&cur);
+			policy_causes(r, pol, &cur);
+		}
+		if (last && (!pol || strcmp(cur.buf, prev.buf))) {
+			printf("  not %s: %s\n", names.buf, prev.buf);
+			pw_buf_reset(&names);
+		}
+		if (!pol)
+			break;
+		pw_buf_addf(&names, "%s%s", names.len ? ", " : "", pol);
+		pw_buf_reset(&prev);
+		pw_buf_add(&prev, cur.buf, cur.len);
+		last = pol;
+	}
+	if (r->nexternals) {
+		printf("  external libraries (repair vendors them):");
+		for (size_t i = 0; i < r->nexternals; i++)
+			printf(" %s", r->externals[i]);
+		printf("\n");
+	}
+	pw_buf_release(&prev);
+	pw_buf_release(&cur);
+	pw_buf_release(&names);
+}
+
+static int audit_one(const struct pw_policy_set *p, const char *path,
+		     struct pw_audit_result *r, struct pw_err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return pw_err_sys(e, errno, "could not open '%s'", path);
+		rc = pw_audit_dir(p, fd, path, r, e);
+		close(fd);
+		return rc;
+	}
+	return pw_audit_wheel(p, path, r, e);
+}
 
 int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
+	struct pw_policy_set *pol = NULL;
+	struct pw_err e = PW_ERR_INIT;
+	const char *dir = NULL, *v;
+	json_t *jw = NULL;
+	int status = PW_EXIT_OK, nwheels = 0, r;
+	bool missing = false, rest = false;
+
 	for (int i = 1; i < argc; i++)
 		if (pw_is_help(argv[i])) {
 			fputs(pw_help_audit, stdout);
 			return PW_EXIT_OK;
 		}
-	return pw_not_built("audit");
+	for (int a = 1; a < argc; a++) {
+		r = pw_global_opt(ctx, argc, argv, &a);
+		if (r < 0)
+			return PW_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if ((v = pw_opt_arg("--policies", argc, argv, &a, &missing)) || missing) {
+			if (missing)
+				return pw_usage_error("audit", "option '--policies' needs a directory");
+			dir = v;
+		} else if (!strcmp(argv[a], "--")) {
+			nwheels += argc - a - 1;
+			break;
+		} else if (argv[a][0] == '-' && argv[a][1]) {
+			return pw_usage_error("audit", "unknown option '%s'", argv[a]);
+		} else {
+			nwheels++;
+		}
+	}
+	if (!nwheels)
+		return pw_usage_error("audit", "no wheel given");
+	if (pw_policies_load(dir, &pol, &e) < 0) {
+		pw_error("audit: %s", e.msg);
+		return PW_EXIT_USAGE;
+	}
+	if (ctx->json)
+		jw = json_array();
+	for (int a = 1; a < argc; a++) {
+		struct pw_audit_result res;
+
+		if (!rest) {
+			if (!strcmp(argv[a], "--")) {
+				rest = true;
+				continue;
+			}
+			if (!strcmp(argv[a], "--policies") || !strcmp(argv[a], "--store")) {
+				a++;
+				continue;
+			}
+			if (argv[a][0] == '-' && argv[a][1])
+				continue;
+		}
+		pw_err_clear(&e);
+		if (audit_one(pol, argv[a], &res, &e) < 0) {
+			pw_error("audit: %s", e.msg);
+			if (jw)
+				json_array_append_new(jw, json_pack("{s:s, s:s}", "wheel", argv[a],
+								    "error", e.msg));
+			status = PW_EXIT_FAIL;
+			continue;
+		}
+		if (res.nerrors)
+			status = PW_EXIT_FAIL;
+		if (jw)
+			json_array_append_new(jw, pw_audit_result_json(&res));
+		else
+			print_text(&res);
+		pw_audit_result_release(&res);
+	}
+	if (jw) {
+		json_t *doc = json_pack("{s:i, s:o}", "version", 1, "wheels", jw);
+		char *s = pw_json_dumps(doc, true);
+
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+		json_decref(doc);
+	}
+	fflush(stdout);
+	pw_policies_free(pol);
+	return status;
 }

@@ -69,6 +69,19 @@ void pw_policies_free(struct pw_policy_set *p);
 int pw_policy_tags(const struct pw_policy_set *p, const char *name, const char *arch,
 		   char *tags[2]);
 
+/* Queries on policy @i, policies ordered by decreasing priority (0 is the
+ * most compatible).  pw_policy_name() returns NULL past the end.  The
+ * version test takes a full version name ("GLIBC_2.17"): its prefix is the
+ * part before the first '_'; it returns 1 when the policy allows it, 0
+ * when the prefix is listed for @arch but the version is not in its set,
+ * -1 when the policy does not check that prefix (or lacks @arch). */
+const char *pw_policy_name(const struct pw_policy_set *p, size_t i);
+bool pw_policy_has_arch(const struct pw_policy_set *p, size_t i, const char *arch);
+bool pw_policy_allows_lib(const struct pw_policy_set *p, size_t i, const char *arch,
+			  const char *soname);
+int pw_policy_allows_version(const struct pw_policy_set *p, size_t i, const char *arch,
+			     const char *version);
+
 /* ---- auditing a wheel ---- */
 
 /* Why a better policy does not fit: one per (policy, cause). */

@@ -1,0 +1,619 @@
+/* audit.c - audit a wheel (a .whl or an unpacked directory) against the
+ * manylinux policies: read every ELF member, find the best fitting policy,
+ * and say why each more compatible one does not fit.  The rules are in
+ * include/pinwheel/audit.h and docs/audit.md. */
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "pinwheel/audit.h"
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/wheel.h"
+
+#define AUDIT_MAX_DEPTH 64
+#define AUDIT_MAX_ELFS 100000
+#define AUDIT_MAX_REASONS 100000
+#define WHEEL_FILE_MAX (1u << 20)
+
+struct strvec {
+	char **v;
+	size_t n;
+};
+
+static void strvec_add(struct strvec *s, char *owned)
+{
+	s->v = pw_xrealloc(s->v, (s->n + 1) * sizeof(char *));
+	s->v[s->n++] = owned;
+}
+
+static bool strvec_has(const struct strvec *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], x))
+			return true;
+	return false;
+}
+
+static void strvec_release(struct strvec *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void add_error(struct pw_audit_result *r, const char *fmt, ...) PW_PRINTF(2, 3);
+static void add_error(struct pw_audit_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		fprintf(stderr, "pinwheel: out of memory\n");
+		abort();
+	}
+	va_end(ap);
+	for (size_t i = 0; i < r->nerrors; i++)
+		if (!strcmp(r->errors[i], s)) {
+			free(s);
+			return;
+		}
+	r->errors = pw_xrealloc(r->errors, (r->nerrors + 1) * sizeof(char *));
+	r->errors[r->nerrors++] = s;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* Members that are never ELF objects are not read at all (auditwheel skips
+ * *.py the same way); the rest are tested by their magic. */
+static bool may_be_elf(const char *member, uint64_t size)
+{
+	static const char *const text[] = { ".py", ".pyi", ".pyx", ".pxd", ".pxi", ".h",
+					    ".c",  ".txt", ".md",  ".rst", ".json", "/RECORD",
+					    "/METADATA", "/WHEEL", "/LICENSE", "py.typed" };
+
+	if (size < EI_NIDENT)
+		return false;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(text); i++)
+		if (ends_with(member, text[i]))
+			return false;
+	return true;
+}
+
+/* Read the ELF facts of @member (bytes at @data) into r->elfs.  Data
+ * that is not ELF is ignored; an ELF libelf cannot read is a fatal
+ * problem of the wheel. */
+static int add_member(struct pw_audit_result *r, const char *member, const void *data, size_t n,
+		      struct pw_err *e)
+{
+	struct pw_err ee = PW_ERR_INIT;
+	struct pw_audit_ext *x;
+	int rc;
+
+	if (n < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG))
+		return 0;
+	if (r->nelfs >= AUDIT_MAX_ELFS)
+		return pw_err_set(e, E2BIG, "'%s': more than %d ELF members", r->wheel,
+				  AUDIT_MAX_ELFS);
+	r->elfs = pw_xrealloc(r->elfs, (r->nelfs + 1) * sizeof(*r->elfs));
+	x = &r->elfs[r->nelfs];
+	memset(x, 0, sizeof(*x));
+	rc = pw_elf_read(data, n, member, &x->elf, &ee);
+	if (rc < 0) {
+		add_error(r, "%s", ee.msg);
+		return 0;
+	}
+	x->member = pw_xstrdup(member);
+	x->is_extension = x->elf.npyinit > 0;
+	r->nelfs++;
+	return 0;
+}
+
+/* "Root-Is-Purelib: true" in the WHEEL file's text. */
+static bool wheel_says_purelib(const char *text)
+{
+	const char *l = text;
+
+	while (l && *l) {
+		if (!strncasecmp(l, "Root-Is-Purelib:", 16)) {
+			l += 16;
+			while (*l == ' ' || *l == '\t')
+				l++;
+			return !strncasecmp(l, "true", 4);
+		}
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+	return false;
+}
+
+/* A top-level "X.dist-info/WHEEL". */
+static bool is_wheel_file(const char *member)
+{
+	const char *s = strchr(member, '/');
+
+	return s && !strcmp(s, "/WHEEL") && (size_t)(s - member) > 10 &&
+	       !strncmp(s - 10, ".dist-info", 10);
+}
+
+static int cmp_ext(const void *a, const void *b)
+{
+	return strcmp(((const struct pw_audit_ext *)a)->member,
+		      ((const struct pw_audit_ext *)b)->member);
+}
+
+static bool is_loader(const char *lib)
+{
+	return !strncmp(lib, "ld-linux", 8) || !strcmp(lib, "ld64.so.1") ||
+	       !strcmp(lib, "ld64.so.2");
+}
+
+static bool is_libpython(const char *lib)
+{
+	return !strncmp(lib, "libpython", 9);
+}
+
+/* The architecture of a platform tag ("manylinux2014_x86_64" ->
+ * "x86_64"), or NULL for tags that are not Linux ones. */
+static bool tag_has_arch(const char *tag, const char *arch)
+{
+	size_t t = strlen(tag), a = strlen(arch);
+
+	return t > a && tag[t - a - 1] == '_' && !strcmp(tag + t - a, arch);
+}
+
+static bool is_linux_tag(const char *tag)
+{
+	return !strncmp(tag, "linux_", 6) || !strncmp(tag, "manylinux", 9) ||
+	       !strncmp(tag, "musllinux", 9);
+}
+
+/* Compare the ELF machines with each other and with the platform tags of
+ * the wheel's file name (when @name is one). */
+static void check_machines(struct pw_audit_result *r)
+{
+	const char *dash;
+	char *plats;
+
+	for (size_t i = 0; i < r->nelfs; i++) {
+		const struct pw_audit_ext *x = &r->elfs[i];
+
+		if (!x->elf.arch) {
+			add_error(r, "'%s': machine %d (class %d) has no manylinux architecture",
+				  x->member, x->elf.machine, x->elf.elfclass);
+		} else if (!r->arch) {
+			r->arch = x->elf.arch;
+		} else if (strcmp(r->arch, x->elf.arch)) {
+			add_error(r, "'%s': machine %s, but '%s' is %s: one wheel, one architecture",
+				  x->member, x->elf.arch, r->elfs[0].member, r->arch);
+		}
+	}
+	if (!r->arch || !ends_with(r->wheel, ".whl"))
+		return;
+	dash = strrchr(r->wheel, '-');
+	if (!dash)
+		return;
+	plats = pw_xstrdup(dash + 1);
+	plats[strlen(plats) - 4] = 0;
+	for (char *sv, *t = strtok_r(plats, ".", &sv); t; t = strtok_r(NULL, ".", &sv))
+		if (is_linux_tag(t) && !tag_has_arch(t, r->arch))
+			add_error(r, "'%s': its platform tag '%s' does not match the ELF machine %s",
+				  r->wheel, t, r->arch);
+	free(plats);
+}
+
+static void add_reason(struct pw_audit_result *r, const char *policy, const char *member,
+		       const char *library, const char *version)
+{
+	struct pw_audit_reason *re;
+
+	if (r->nreasons >= AUDIT_MAX_REASONS)
+		return;
+	r->reasons = pw_xrealloc(r->reasons, (r->nreasons + 1) * sizeof(*r->reasons));
+	re = &r->reasons[r->nreasons++];
+	re->policy = pw_xstrdup(policy);
+	re->member = pw_xstrdup(member);
+	re->library = pw_xstrdup(library);
+	re->version = version ? pw_xstrdup(version) : NULL;
+}
+
+/* Does policy @pi fit?  With @r_reasons, record every cause it does not. */
+static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audit_result *r,
+			const struct strvec *inside, bool record)
+{
+	const char *pname = pw_policy_name(p, pi);
+	bool fits = true;
+
+	for (size_t i = 0; i < r->nelfs; i++) {
+		const struct pw_audit_ext *x = &r->elfs[i];
+
+		for (size_t k = 0; k < x->elf.nneeded; k++) {
+			const char *lib = x->elf.needed[k];
+
+			if (is_loader(lib) || is_libpython(lib) || strvec_has(inside, lib) ||
+			    pw_policy_allows_lib(p, pi, r->arch, lib))
+				continue;
+			if (!record)
+				return false;
+			fits = false;
+			add_reason(r, pname, x->member, lib, NULL);
+		}
+		for (size_t k = 0; k < x->elf.nvn; k++) {
+			const struct pw_elf_verneed *vn = &x->elf.vn[k];
+
+			for (size_t v = 0; v < vn->n; v++) {
+				if (pw_policy_allows_version(p, pi, r->arch, vn->versions[v]) != 0)
+					continue;
+				if (!record)
+					return false;
+				fits = false;
+				add_reason(r, pname, x->member, vn->file, vn->versions[v]);
+			}
+		}
+	}
+	return fits;
+}
+
+/* Everything after the members are read: sort, check, pick the policy. */
+static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *r)
+{
+	struct strvec inside = { 0 };
+	size_t pi, best = SIZE_MAX, ref = SIZE_MAX;
+
+	if (r->nelfs)
+		qsort(r->elfs, r->nelfs, sizeof(*r->elfs), cmp_ext);
+	r->has_elf = r->nelfs > 0;
+	if (!r->has_elf)
+		return;
+	check_machines(r);
+	for (size_t i = 0; i < r->nelfs; i++) {
+		const struct pw_audit_ext *x = &r->elfs[i];
+
+		if (r->purelib)
+			add_error(r, "'%s': a shared object in a purelib wheel (Root-Is-Purelib: true)",
+				  x->member);
+		else if (strstr(x->member, ".data/purelib/"))
+			add_error(r, "'%s': a shared object in the purelib scheme", x->member);
+		for (size_t k = 0; k < x->elf.nneeded; k++)
+			if (is_libpython(x->elf.needed[k]))
+				add_error(r, "'%s': links '%s': libpython linkage is never allowed",
+					  x->member, x->elf.needed[k]);
+		strvec_add(&inside, pw_xstrdup(base_name(x->member)));
+		if (x->elf.soname)
+			strvec_add(&inside, pw_xstrdup(x->elf.soname));
+	}
+	if (!r->arch) {
+		strvec_release(&inside);
+		return;
+	}
+	for (pi = 0; pw_policy_name(p, pi); pi++) {
+		if (!pw_policy_has_arch(p, pi, r->arch))
+			continue;
+		if (ref == SIZE_MAX)
+			ref = pi;
+		if (!r->nerrors && policy_fits(p, pi, r, &inside, false)) {
+			best = pi;
+			break;
+		}
+	}
+	/* why each more compatible policy does not fit */
+	for (size_t i = 0; i < pi && !r->nerrors; i++)
+		if (pw_policy_has_arch(p, i, r->arch))
+			(void)policy_fits(p, i, r, &inside, true);
+	if (best != SIZE_MAX) {
+		r->best_policy = pw_xstrdup(pw_policy_name(p, best));
+		(void)pw_policy_tags(p, r->best_policy, r->arch, r->best_tags);
+		r->platform = pw_xstrdup(r->best_tags[0]);
+	} else {
+		r->platform = pw_xasprintf("linux_%s", r->arch);
+	}
+	/* what repair would have to vendor */
+	if (best != SIZE_MAX || ref != SIZE_MAX) {
+		size_t q = best != SIZE_MAX ? best : ref;
+		struct strvec ext = { 0 };
+
+		for (size_t i = 0; i < r->nelfs; i++)
+			for (size_t k = 0; k < r->elfs[i].elf.nneeded; k++) {
+				const char *lib = r->elfs[i].elf.needed[k];
+
+				if (is_loader(lib) || is_libpython(lib) || strvec_has(&inside, lib) ||
+				    pw_policy_allows_lib(p, q, r->arch, lib) || strvec_has(&ext, lib))
+					continue;
+				strvec_add(&ext, pw_xstrdup(lib));
+			}
+		pw_sort_strings(ext.v, ext.n);
+		r->externals = ext.v;
+		r->nexternals = ext.n;
+	}
+	strvec_release(&inside);
+}
+
+static void result_init(struct pw_audit_result *r, const char *name)
+{
+	size_t n = strlen(name);
+	char *s;
+
+	memset(r, 0, sizeof(*r));
+	while (n > 1 && name[n - 1] == '/') /* "dir/" names "dir" */
+		n--;
+	s = pw_xmalloc(n + 1);
+	memcpy(s, name, n);
+	s[n] = 0;
+	r->wheel = pw_xstrdup(base_name(s));
+	free(s);
+}
+
+/* ---- an unpacked directory ---- */
+
+struct walk {
+	struct pw_audit_result *r;
+	struct pw_buf path;
+	struct pw_err *e;
+};
+
+static int audit_file(struct walk *w, int dirfd, const char *name, const struct stat *st)
+{
+	_cleanup_close_ int fd = -1;
+	void *map;
+	int r;
+
+	if (is_wheel_file(w->path.buf)) {
+		struct pw_buf b = PW_BUF_INIT(WHEEL_FILE_MAX);
+
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return pw_err_sys(w->e, errno, "could not open '%s' in '%s'", w->path.buf,
+					  w->r->wheel);
+		r = pw_read_fd(fd, &b);
+		if (r < 0) {
+			pw_buf_release(&b);
+			return pw_err_sys(w->e, -r, "could not read '%s' in '%s'", w->path.buf,
+					  w->r->wheel);
+		}
+		w->r->purelib = wheel_says_purelib(b.buf);
+		pw_buf_release(&b);
+		return 0;
+	}
+	if (!may_be_elf(w->path.buf, (uint64_t)st->st_size))
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return pw_err_sys(w->e, errno, "could not open '%s' in '%s'", w->path.buf,
+				  w->r->wheel);
+	/* private and writable: copy-on-write, so nothing reaches the file */
+	map = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return pw_err_sys(w->e, errno, "could not map '%s' in '%s'", w->path.buf,
+				  w->r->wheel);
+	r = add_member(w->r, w->path.buf, map, (size_t)st->st_size, w->e);
+	munmap(map, (size_t)st->st_size);
+	return r;
+}
+
+static int walk_dir(struct walk *w, int dirfd, int depth)
+{
+	char **names = NULL;
+	size_t n = 0, i, base = w->path.len;
+	int r;
+
+	if (depth > AUDIT_MAX_DEPTH)
+		return pw_err_set(w->e, ELOOP, "'%s': deeper than %d directories at '%s'",
+				  w->r->wheel, AUDIT_MAX_DEPTH, w->path.buf);
+	r = pw_list_dir_sorted(dirfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(w->e, -r, "could not list '%s' in '%s'",
+				  w->path.len ? w->path.buf : ".", w->r->wheel);
+	for (i = 0; i < n && r >= 0; i++) {
+		struct stat st;
+
+		w->path.len = base;
+		w->path.buf[base] = 0;
+		if ((base && pw_buf_adds(&w->path, "/") < 0) || pw_buf_adds(&w->path, names[i]) < 0) {
+			r = pw_err_set(w->e, ENAMETOOLONG, "'%s': a path is too long", w->r->wheel);
+			break;
+		}
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(w->e, errno, "could not stat '%s' in '%s'", w->path.buf,
+				       w->r->wheel);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0) {
+				r = pw_err_sys(w->e, errno, "could not open '%s' in '%s'",
+					       w->path.buf, w->r->wheel);
+				break;
+			}
+			r = walk_dir(w, sub, depth + 1);
+			close(sub);
+		} else if (S_ISREG(st.st_mode)) {
+			r = audit_file(w, dirfd, names[i], &st);
+		}
+	}
+	w->path.len = base;
+	w->path.buf[base] = 0;
+	pw_free_names(names, n);
+	return r;
+}
+
+int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
+		 struct pw_audit_result *r, struct pw_err *e)
+{
+	struct walk w = { r, PW_BUF_INIT(4096), e };
+	int rc;
+
+	result_init(r, name);
+	rc = walk_dir(&w, dirfd, 0);
+	pw_buf_release(&w.path);
+	if (rc < 0) {
+		pw_audit_result_release(r);
+		return rc;
+	}
+	audit_finish(p, r);
+	return 0;
+}
+
+/* ---- a .whl ---- */
+
+int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
+		   struct pw_err *e)
+{
+	struct pw_wheel w;
+	struct pw_buf b = PW_BUF_INIT(PW_WHEEL_MAX_MEMBER_SIZE);
+	int rc;
+
+	result_init(r, path);
+	rc = pw_wheel_open(path, &w, e);
+	if (rc < 0) {
+		pw_audit_result_release(r);
+		return rc;
+	}
+	for (size_t i = 0; i < w.n && rc >= 0; i++) {
+		const struct pw_wheel_member *m = &w.m[i];
+		bool wf = is_wheel_file(m->name);
+
+		if (m->is_dir || (!wf && !may_be_elf(m->name, m->size)))
+			continue;
+		if (S_ISLNK(m->mode))
+			continue;
+		pw_buf_reset(&b);
+		rc = pw_wheel_read(&w, i, &b, e);
+		if (rc < 0)
+			break;
+		if (wf)
+			r->purelib = wheel_says_purelib(b.buf);
+		else
+			rc = add_member(r, m->name, b.buf, b.len, e);
+	}
+	pw_buf_release(&b);
+	pw_wheel_close(&w);
+	if (rc < 0) {
+		pw_audit_result_release(r);
+		return rc;
+	}
+	audit_finish(p, r);
+	return 0;
+}
+
+void pw_audit_result_release(struct pw_audit_result *r)
+{
+	free(r->wheel);
+	free(r->best_policy);
+	free(r->best_tags[0]);
+	free(r->best_tags[1]);
+	free(r->platform);
+	for (size_t i = 0; i < r->nelfs; i++) {
+		free(r->elfs[i].member);
+		pw_elf_info_release(&r->elfs[i].elf);
+	}
+	free(r->elfs);
+	for (size_t i = 0; i < r->nexternals; i++)
+		free(r->externals[i]);
+	free(r->externals);
+	for (size_t i = 0; i < r->nreasons; i++) {
+		free(r->reasons[i].policy);
+		free(r->reasons[i].member);
+		free(r->reasons[i].library);
+		free(r->reasons[i].version);
+	}
+	free(r->reasons);
+	for (size_t i = 0; i < r->nerrors; i++)
+		free(r->errors[i]);
+	free(r->errors);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- JSON ---- */
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jstrings(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *elf_json(const struct pw_audit_ext *x)
+{
+	json_t *o = json_object(), *vn = json_object();
+
+	json_object_set_new(o, "member", json_string(x->member));
+	json_object_set_new(o, "arch", jstr_or_null(x->elf.arch));
+	json_object_set_new(o, "machine", json_integer(x->elf.machine));
+	json_object_set_new(o, "class", json_integer(x->elf.elfclass == ELFCLASS64 ? 64 : 32));
+	json_object_set_new(o, "shared", json_boolean(x->elf.is_shared));
+	json_object_set_new(o, "extension", json_boolean(x->is_extension));
+	json_object_set_new(o, "soname", jstr_or_null(x->elf.soname));
+	json_object_set_new(o, "needed", jstrings(x->elf.needed, x->elf.nneeded));
+	json_object_set_new(o, "rpath", jstr_or_null(x->elf.rpath));
+	json_object_set_new(o, "runpath", jstr_or_null(x->elf.runpath));
+	json_object_set_new(o, "pyinit", jstrings(x->elf.pyinit, x->elf.npyinit));
+	for (size_t i = 0; i < x->elf.nvn; i++)
+		json_object_set_new(vn, x->elf.vn[i].file,
+				    jstrings(x->elf.vn[i].versions, x->elf.vn[i].n));
+	json_object_set_new(o, "versions", vn);
+	return o;
+}
+
+struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
+{
+	json_t *o = json_object(), *a;
+
+	json_object_set_new(o, "wheel", json_string(r->wheel));
+	json_object_set_new(o, "arch", jstr_or_null(r->arch));
+	json_object_set_new(o, "purelib", json_boolean(r->purelib));
+	json_object_set_new(o, "pure", json_boolean(!r->has_elf));
+	json_object_set_new(o, "policy", jstr_or_null(r->best_policy));
+	json_object_set_new(o, "platform", jstr_or_null(r->platform));
+	a = json_array();
+	for (size_t i = 0; i < 2; i++)
+		if (r->best_tags[i])
+			json_array_append_new(a, json_string(r->best_tags[i]));
+	json_object_set_new(o, "tags", a);
+	json_object_set_new(o, "externals", jstrings(r->externals, r->nexternals));
+	a = json_array();
+	for (size_t i = 0; i < r->nreasons; i++) {
+		const struct pw_audit_reason *re = &r->reasons[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "policy", re->policy,
+						   "member", re->member, "library", re->library,
+						   "version", jstr_or_null(re->version)));
+	}
+	json_object_set_new(o, "reasons", a);
+	json_object_set_new(o, "errors", jstrings(r->errors, r->nerrors));
+	a = json_array();
+	for (size_t i = 0; i < r->nelfs; i++)
+		json_array_append_new(a, elf_json(&r->elfs[i]));
+	json_object_set_new(o, "elfs", a);
+	return o;
+}

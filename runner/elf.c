@@ -1,0 +1,356 @@
+/* elf.c - the ELF facts the audit needs, read with libelf from bytes in
+ * memory (elf_memory()): class, machine, DT_NEEDED, DT_SONAME,
+ * DT_RPATH/DT_RUNPATH, the version needs of .gnu.version_r per library
+ * (the dynamic loader's own entries skipped) and the PyInit_* functions
+ * exported from .dynsym.  See include/pinwheel/audit.h. */
+#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+
+#include "pinwheel/audit.h"
+
+/* Caps on what one ELF may list: real objects stay far below these; an
+ * object past them is refused rather than filling memory. */
+#define ELF_MAX_NEEDED 4096
+#define ELF_MAX_VERSIONS 65536
+#define ELF_MAX_PYINIT 4096
+
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
+
+struct strvec {
+	char **v;
+	size_t n, alloc;
+};
+
+static void strvec_push(struct strvec *s, const char *str)
+{
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? 2 * s->alloc : 8;
+		s->v = pw_xrealloc(s->v, s->alloc * sizeof(*s->v));
+	}
+	s->v[s->n++] = pw_xstrdup(str);
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The architecture name of PEP 600 tags for a machine, or NULL. */
+static const char *elf_arch_name(int machine, int elfclass, int data)
+{
+	switch (machine) {
+	case EM_X86_64:
+		return elfclass == ELFCLASS64 ? "x86_64" : NULL; /* x32 has no tag */
+	case EM_386:
+		return "i686";
+	case EM_AARCH64:
+		return "aarch64";
+	case EM_ARM:
+		return "armv7l";
+	case EM_PPC64:
+		return data == ELFDATA2LSB ? "ppc64le" : "ppc64";
+	case EM_S390:
+		return elfclass == ELFCLASS64 ? "s390x" : NULL;
+	case EM_RISCV:
+		return elfclass == ELFCLASS64 ? "riscv64" : NULL;
+	case EM_LOONGARCH:
+		return elfclass == ELFCLASS64 ? "loongarch64" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* The dynamic loader's own version needs are not a platform requirement
+ * (auditwheel skips them the same way). */
+static bool is_loader(const char *file)
+{
+	return !strncmp(file, "ld-linux", 8) || !strcmp(file, "ld64.so.1") ||
+	       !strcmp(file, "ld64.so.2");
+}
+
+static int read_dynamic(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
+			const char *name, struct pw_err *e)
+{
+	struct strvec needed = { 0 };
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t count, i;
+
+	if (!d || sh->sh_entsize == 0)
+		return 0;
+	count = d->d_size / gelf_fsize(elf, ELF_T_DYN, 1, EV_CURRENT);
+	for (i = 0; i < count; i++) {
+		GElf_Dyn dyn;
+		const char *s;
+
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_SONAME && dyn.d_tag != DT_RPATH &&
+		    dyn.d_tag != DT_RUNPATH)
+			continue;
+		s = elf_strptr(elf, sh->sh_link, dyn.d_un.d_val);
+		if (!s) {
+			free_strv(needed.v, needed.n);
+			return pw_err_set(e, ENOEXEC, "'%s': a dynamic entry names no string",
+					  name);
+		}
+		switch (dyn.d_tag) {
+		case DT_NEEDED:
+			if (needed.n >= ELF_MAX_NEEDED) {
+				free_strv(needed.v, needed.n);
+				return pw_err_set(e, E2BIG, "'%s': more than %d DT_NEEDED entries",
+						  name, ELF_MAX_NEEDED);
+			}
+			strvec_push(&needed, s);
+			break;
+		case DT_SONAME:
+			free(out->soname);
+			out->soname = pw_xstrdup(s);
+			break;
+		case DT_RPATH:
+			free(out->rpath);
+			out->rpath = pw_xstrdup(s);
+			break;
+		default:
+			free(out->runpath);
+			out->runpath = pw_xstrdup(s);
+			break;
+		}
+	}
+	free_strv(out->needed, out->nneeded);
+	out->needed = needed.v;
+	out->nneeded = needed.n;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_vn(const void *a, const void *b)
+{
+	return strcmp(((const struct pw_elf_verneed *)a)->file,
+		      ((const struct pw_elf_verneed *)b)->file);
+}
+
+/* Sort and de-duplicate @v in place; returns the new count. */
+static size_t uniq_strings(char **v, size_t n)
+{
+	size_t i, k = 0;
+
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (k && !strcmp(v[k - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	return k;
+}
+
+static struct pw_elf_verneed *verneed_for(struct pw_elf_info *out, const char *file)
+{
+	for (size_t i = 0; i < out->nvn; i++)
+		if (!strcmp(out->vn[i].file, file))
+			return &out->vn[i];
+	out->vn = pw_xrealloc(out->vn, (out->nvn + 1) * sizeof(*out->vn));
+	out->vn[out->nvn] = (struct pw_elf_verneed){ pw_xstrdup(file), NULL, 0 };
+	return &out->vn[out->nvn++];
+}
+
+static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
+			const char *name, struct pw_err *e)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, total = 0;
+	/* one Verneed is 16 bytes: more entries than that cannot fit */
+	size_t left;
+
+	if (!d)
+		return 0;
+	left = d->d_size / sizeof(GElf_Verneed) + 1;
+	while (left-- > 0) {
+		GElf_Verneed vn;
+		size_t aoff;
+		const char *file;
+		struct pw_elf_verneed *ent;
+
+		if (off > d->d_size || !gelf_getverneed(d, (int)off, &vn))
+			return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_r is truncated", name);
+		file = elf_strptr(elf, sh->sh_link, vn.vn_file);
+		if (!file)
+			return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_r names no file", name);
+		ent = is_loader(file) ? NULL : verneed_for(out, file);
+		aoff = off + vn.vn_aux;
+		for (unsigned k = 0; k < vn.vn_cnt; k++) {
+			GElf_Vernaux aux;
+			const char *ver;
+
+			if (aoff > d->d_size || !gelf_getvernaux(d, (int)aoff, &aux))
+				return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_r is truncated",
+						  name);
+			ver = elf_strptr(elf, sh->sh_link, aux.vna_name);
+			if (!ver)
+				return pw_err_set(e, ENOEXEC,
+						  "'%s': .gnu.version_r names no version", name);
+			if (ent) {
+				if (++total > ELF_MAX_VERSIONS)
+					return pw_err_set(e, E2BIG,
+							  "'%s': more than %d version needs", name,
+							  ELF_MAX_VERSIONS);
+				ent->versions =
+					pw_xrealloc(ent->versions, (ent->n + 1) * sizeof(char *));
+				ent->versions[ent->n++] = pw_xstrdup(ver);
+			}
+			if (aux.vna_next == 0)
+				break;
+			aoff += aux.vna_next;
+		}
+		if (vn.vn_next == 0)
+			return 0;
+		off += vn.vn_next;
+	}
+	return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_r does not end", name);
+}
+
+static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
+		       const char *name, struct pw_err *e)
+{
+	struct strvec py = { 0 };
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t count, i, symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+
+	if (!d || !symsz)
+		return 0;
+	count = d->d_size / symsz;
+	for (i = 0; i < count; i++) {
+		GElf_Sym sym;
+		const char *s;
+		int bind;
+
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		bind = GELF_ST_BIND(sym.st_info);
+		if (sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK))
+			continue;
+		s = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!s || strncmp(s, "PyInit_", 7) || !s[7])
+			continue;
+		if (py.n >= ELF_MAX_PYINIT) {
+			free_strv(py.v, py.n);
+			return pw_err_set(e, E2BIG, "'%s': more than %d PyInit_ functions", name,
+					  ELF_MAX_PYINIT);
+		}
+		strvec_push(&py, s + 7);
+	}
+	out->pyinit = py.v;
+	out->npyinit = uniq_strings(py.v, py.n);
+	return 0;
+}
+
+static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name,
+			     struct pw_err *e)
+{
+	Elf_Scn *scn = NULL;
+	int r;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			return pw_err_set(e, ENOEXEC, "'%s': bad section header: %s", name,
+					  elf_errmsg(-1));
+		switch (sh.sh_type) {
+		case SHT_DYNAMIC:
+			r = read_dynamic(elf, scn, &sh, out, name, e);
+			break;
+		case SHT_GNU_verneed:
+			r = read_verneed(elf, scn, &sh, out, name, e);
+			break;
+		case SHT_DYNSYM:
+			r = out->pyinit ? 0 : read_dynsym(elf, scn, &sh, out, name, e);
+			break;
+		default:
+			r = 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info *out,
+		struct pw_err *e)
+{
+	const unsigned char *id = data;
+	void *copy = NULL;
+	Elf *elf = NULL;
+	GElf_Ehdr eh;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (n < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
+		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
+	/* libelf converts foreign-endian data in place: give it a copy so the
+	 * caller's bytes stay untouched (they are const). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (id[EI_DATA] != ELFDATA2LSB)
+#else
+	if (id[EI_DATA] != ELFDATA2MSB)
+#endif
+	{
+		copy = pw_xmalloc(n);
+		memcpy(copy, data, n);
+	}
+	elf = elf_memory(copy ? copy : (char *)(uintptr_t)data, n);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+		r = pw_err_set(e, ENOEXEC, "'%s': not a readable ELF file: %s", name,
+			       elf_errmsg(-1));
+		goto out;
+	}
+	out->elfclass = gelf_getclass(elf);
+	out->machine = eh.e_machine;
+	out->arch = elf_arch_name(eh.e_machine, out->elfclass, id[EI_DATA]);
+	out->is_shared = eh.e_type == ET_DYN;
+	r = elf_read_sections(elf, out, name, e);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < out->nvn; i++)
+		out->vn[i].n = uniq_strings(out->vn[i].versions, out->vn[i].n);
+	if (out->nvn)
+		qsort(out->vn, out->nvn, sizeof(*out->vn), cmp_vn);
+	r = 0;
+out:
+	if (elf)
+		elf_end(elf);
+	free(copy);
+	if (r < 0)
+		pw_elf_info_release(out);
+	return r;
+}
+
+void pw_elf_info_release(struct pw_elf_info *i)
+{
+	free(i->soname);
+	free_strv(i->needed, i->nneeded);
+	free(i->rpath);
+	free(i->runpath);
+	for (size_t k = 0; k < i->nvn; k++) {
+		free(i->vn[k].file);
+		free_strv(i->vn[k].versions, i->vn[k].n);
+	}
+	free(i->vn);
+	free_strv(i->pyinit, i->npyinit);
+	memset(i, 0, sizeof(*i));
+}

@@ -1,0 +1,366 @@
+/* test_wheel.c - unit tests of the wheel modules: names, the reader
+ * (good and hostile zips), RECORD check, retag, the deterministic packer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h"
+#include "pinwheel/wheel.h"
+
+/* ---- a tiny zip writer for hand-made (and hostile) archives ---- */
+
+struct zent {
+	const char *name;
+	size_t name_len; /* 0: strlen(name) */
+	const char *data;
+	bool deflate;
+	uint32_t mode;	     /* 0: 0100644 */
+	int64_t fake_size;   /* >= 0: declared uncompressed size */
+	int64_t fake_crc;    /* >= 0: declared CRC */
+};
+
+static void put16(struct pw_buf *b, unsigned v)
+{
+	unsigned char c[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+	assert_int_equal(pw_buf_add(b, c, 2), 0);
+}
+static void put32(struct pw_buf *b, uint32_t v)
+{
+	put16(b, v & 0xffff);
+	put16(b, v >> 16);
+}
+
+static char tmpdir[64];
+
+static char *write_zip(const char *fname, const struct zent *ents, size_t n)
+{
+	struct pw_buf z = PW_BUF_INIT(1 << 24), cd = PW_BUF_INIT(1 << 24);
+	char *path = pw_path_join(tmpdir, fname);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct zent *en = &ents[i];
+		size_t nl = en->name_len ? en->name_len : strlen(en->name);
+		size_t dl = strlen(en->data);
+		unsigned char cbuf[4096];
+		const unsigned char *cdata = (const unsigned char *)en->data;
+		size_t clen = dl;
+		uint32_t crc = (uint32_t)crc32(0, (const Bytef *)en->data, (uInt)dl);
+		uint32_t size = (uint32_t)dl, off = (uint32_t)z.len;
+
+		if (en->deflate) {
+			z_stream s;
+			memset(&s, 0, sizeof(s));
+			assert_int_equal(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY),
+					 Z_OK);
+			s.next_in = (Bytef *)(uintptr_t)en->data;
+			s.avail_in = (uInt)dl;
+			s.next_out = cbuf;
+			s.avail_out = sizeof(cbuf);
+			assert_int_equal(deflate(&s, Z_FINISH), Z_STREAM_END);
+			clen = sizeof(cbuf) - s.avail_out;
+			deflateEnd(&s);
+			cdata = cbuf;
+		}
+		if (en->fake_size >= 0)
+			size = (uint32_t)en->fake_size;
+		if (en->fake_crc >= 0)
+			crc = (uint32_t)en->fake_crc;
+		put32(&z, 0x04034b50);
+		put16(&z, 20);
+		put16(&z, 0);
+		put16(&z, en->deflate ? 8 : 0);
+		put16(&z, 0);
+		put16(&z, 0x21);
+		put32(&z, crc);
+		put32(&z, (uint32_t)clen);
+		put32(&z, size);
+		put16(&z, (unsigned)nl);
+		put16(&z, 0);
+		assert_int_equal(pw_buf_add(&z, en->name, nl), 0);
+		assert_int_equal(pw_buf_add(&z, cdata, clen), 0);
+
+		put32(&cd, 0x02014b50);
+		put16(&cd, 0x0314);
+		put16(&cd, 20);
+		put16(&cd, 0);
+		put16(&cd, en->deflate ? 8 : 0);
+		put16(&cd, 0);
+		put16(&cd, 0x21);
+		put32(&cd, crc);
+		put32(&cd, (uint32_t)clen);
+		put32(&cd, size);
+		put16(&cd, (unsigned)nl);
+		put16(&cd, 0);
+		put16(&cd, 0);
+		put16(&cd, 0);
+		put16(&cd, 0);
+		put32(&cd, (en->mode ? en->mode : 0100644) << 16);
+		put32(&cd, off);
+		assert_int_equal(pw_buf_add(&cd, en->name, nl), 0);
+	}
+	{
+		uint32_t cdoff = (uint32_t)z.len;
+		assert_int_equal(pw_buf_add(&z, cd.buf, cd.len), 0);
+		put32(&z, 0x06054b50);
+		put16(&z, 0);
+		put16(&z, 0);
+		put16(&z, (unsigned)n);
+		put16(&z, (unsigned)n);
+		put32(&z, (uint32_t)cd.len);
+		put32(&z, cdoff);
+		put16(&z, 0);
+	}
+	assert_int_equal(pw_write_file_atomic(path, z.buf, z.len, 0644), 0);
+	pw_buf_release(&z);
+	pw_buf_release(&cd);
+	return path;
+}
+
+#define E(n, d) { .name = (n), .data = (d), .fake_size = -1, .fake_crc = -1 }
+#define ED(n, d) { .name = (n), .data = (d), .deflate = true, .fake_size = -1, .fake_crc = -1 }
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/test_wheel.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_rm_rf(tmpdir), 0);
+	return 0;
+}
+
+/* ---- names ---- */
+
+static void test_name_roundtrip(void **state)
+{
+	static const char *const good[] = {
+		"numpy-2.1.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+		"hybrid-0.3.1-1-cp311-cp311-linux_x86_64.whl",
+		"six-1.16.0-py2.py3-none-any.whl",
+		"pydantic_core-2.23.4-cp38-abi3-musllinux_1_1_aarch64.whl",
+		"a-1.0+local.7-py3-none-any.whl",
+	};
+	struct pw_wheel_name n;
+	struct pw_err e = PW_ERR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PW_ARRAY_SIZE(good); i++) {
+		char *s, *p = pw_xasprintf("some/dir/%s", good[i]);
+		assert_int_equal(pw_wheel_name_parse(p, &n, &e), 0);
+		s = pw_wheel_name_format(&n);
+		assert_string_equal(s, good[i]);
+		free(s);
+		free(p);
+		pw_wheel_name_release(&n);
+	}
+	assert_int_equal(pw_wheel_name_parse(good[1], &n, &e), 0);
+	assert_string_equal(n.dist, "hybrid");
+	assert_string_equal(n.version, "0.3.1");
+	assert_string_equal(n.build, "1");
+	assert_string_equal(n.python, "cp311");
+	assert_string_equal(n.abi, "cp311");
+	assert_string_equal(n.platform, "linux_x86_64");
+	{
+		char *d = pw_wheel_distinfo(&n);
+		assert_string_equal(d, "hybrid-0.3.1.dist-info");
+		free(d);
+	}
+	pw_wheel_name_release(&n);
+	/* runs of '_' and '.' in the distribution collapse to one '_' */
+	assert_int_equal(pw_wheel_name_parse("zope.interface__x-1-py3-none-any.whl", &n, &e), 0);
+	assert_string_equal(n.dist, "zope_interface_x");
+	assert_null(n.build);
+	pw_wheel_name_release(&n);
+}
+
+static void test_name_bad(void **state)
+{
+	static const char *const bad[] = {
+		"numpy-2.1.0-cp313-cp313-linux_x86_64.zip",
+		"numpy-2.1.0-cp313-linux_x86_64.whl",
+		"a-b-c-d-e-f-g.whl",
+		"numpy-2.1.0-x1-cp313-cp313-linux_x86_64.whl",
+		"-2.1.0-cp313-cp313-linux_x86_64.whl",
+		"numpy--cp313-cp313-linux_x86_64.whl",
+		"numpy-1-cp313-cp313-.whl",
+		"numpy-1-py2..py3-none-any.whl",
+		"num py-1-py3-none-any.whl",
+		".whl",
+	};
+	struct pw_wheel_name n;
+	struct pw_err e = PW_ERR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PW_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(pw_wheel_name_parse(bad[i], &n, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, bad[i]));
+		assert_null(n.dist);
+	}
+}
+
+/* ---- reader ---- */
+
+static void test_read_good(void **state)
+{
+	static const struct zent ents[] = {
+		ED("pkg/__init__.py", "print('hello hello hello hello')\n"),
+		E("pkg/data/x.txt", "x"),
+		{ .name = "pkg/run.sh", .data = "#!/bin/sh\n", .mode = 0100755, .fake_size = -1,
+		  .fake_crc = -1 },
+		E("pkg/empty/", ""),
+	};
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_buf b = PW_BUF_INIT(1 << 20);
+	struct pw_wheel w;
+	char *p = write_zip("good.whl", ents, PW_ARRAY_SIZE(ents)), *d;
+	struct stat st;
+	int dfd;
+
+	(void)state;
+	assert_int_equal(pw_wheel_open(p, &w, &e), 0);
+	assert_int_equal(w.n, 4);
+	assert_int_equal(pw_wheel_find(&w, "pkg/data/x.txt"), 1);
+	assert_int_equal(pw_wheel_find(&w, "nope"), -1);
+	assert_int_equal(w.m[0].method, 8);
+	assert_true(w.m[3].is_dir);
+	assert_int_equal(pw_wheel_read(&w, 0, &b, &e), 0);
+	assert_string_equal(b.buf, "print('hello hello hello hello')\n");
+	/* the cap of the buffer is honoured */
+	{
+		struct pw_buf small = PW_BUF_INIT(4);
+		assert_int_equal(pw_wheel_read(&w, 0, &small, &e), -E2BIG);
+		assert_string_equal(small.buf, "");
+		pw_buf_release(&small);
+	}
+	d = pw_path_join(tmpdir, "good");
+	assert_int_equal(mkdir(d, 0755), 0);
+	dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(pw_wheel_unpack(&w, dfd, &e), 0);
+	assert_int_equal(fstatat(dfd, "pkg/run.sh", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(fstatat(dfd, "pkg/data/x.txt", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(st.st_size, 1);
+	assert_int_equal(fstatat(dfd, "pkg/empty", &st, 0), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	close(dfd);
+	free(d);
+	pw_wheel_close(&w);
+	pw_buf_release(&b);
+	free(p);
+}
+
+/* Each hostile archive is refused, naming the member. */
+static void hostile(const char *fname, const struct zent *ents, size_t n, int want,
+		    const char *want_msg, bool at_read)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_wheel w;
+	char *p = write_zip(fname, ents, n);
+	int r;
+
+	r = pw_wheel_open(p, &w, &e);
+	if (at_read) {
+		struct pw_buf b = PW_BUF_INIT(1 << 20);
+		assert_int_equal(r, 0);
+		r = pw_wheel_read(&w, n - 1, &b, &e);
+		pw_buf_release(&b);
+		pw_wheel_close(&w);
+	}
+	if (r != want || !strstr(e.msg, want_msg))
+		fail_msg("%s: got %d '%s', want %d '%s'", fname, r, e.msg, want, want_msg);
+	free(p);
+}
+
+static void test_read_hostile(void **state)
+{
+	struct zent dotdot[] = { E("ok.py", ""), E("a/../../etc/passwd", "x") };
+	struct zent abs[] = { E("/etc/passwd", "x") };
+	struct zent dup[] = { E("a.py", "1"), E("b.py", "2"), E("a.py", "3") };
+	struct zent dupdir[] = { E("a/", ""), E("a", "3") };
+	struct zent parent[] = { E("a", "1"), E("a/b", "2") };
+	struct zent bs[] = { E("a\\..\\b", "1") };
+	struct zent nul[] = { { .name = "ab\0c", .name_len = 4, .data = "1", .fake_size = -1,
+				.fake_crc = -1 } };
+	struct zent huge[] = { { .name = "big.bin", .data = "abc", .deflate = true,
+				 .fake_size = 0x7fffffff, .fake_crc = -1 } };
+	struct zent liar[] = { { .name = "lie.bin", .data = "abcabcabcabc", .deflate = true,
+				 .fake_size = 5, .fake_crc = -1 } };
+	struct zent crc[] = { E("fine.py", "1"), { .name = "pkg/mod.py", .data = "tampered",
+						   .deflate = true, .fake_size = -1,
+						   .fake_crc = 0x12345678 } };
+	struct zent lnk[] = { { .name = "ln", .data = "/etc", .mode = 0120777, .fake_size = -1,
+				.fake_crc = -1 } };
+
+	(void)state;
+	hostile("dotdot.whl", dotdot, 2, -EPERM, "member 'a/../../etc/passwd': path leaves", false);
+	hostile("abs.whl", abs, 1, -EPERM, "member '/etc/passwd': absolute", false);
+	hostile("dup.whl", dup, 3, -EPERM, "member 'a.py': duplicate", false);
+	hostile("dupdir.whl", dupdir, 2, -EPERM, "member 'a': duplicate", false);
+	hostile("parent.whl", parent, 2, -EPERM, "member 'a/b': parent 'a' is a file", false);
+	hostile("bs.whl", bs, 1, -EPERM, "backslash", false);
+	hostile("nul.whl", nul, 1, -EPERM, "member 'ab': NUL", false);
+	hostile("huge.whl", huge, 1, -EFBIG, "member 'big.bin': declared size", false);
+	hostile("liar.whl", liar, 1, -EBADMSG, "member 'lie.bin': inflates past", true);
+	hostile("crc.whl", crc, 2, -EBADMSG, "member 'pkg/mod.py': CRC-32 mismatch", true);
+	{
+		struct pw_err e = PW_ERR_INIT;
+		struct pw_wheel w;
+		char *p = write_zip("lnk.whl", lnk, 1), *d = pw_path_join(tmpdir, "lnk");
+		int dfd;
+		assert_int_equal(mkdir(d, 0755), 0);
+		dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_int_equal(pw_wheel_open(p, &w, &e), 0);
+		assert_int_equal(pw_wheel_unpack(&w, dfd, &e), -EPERM);
+		assert_non_null(strstr(e.msg, "member 'ln': not a regular file"));
+		pw_wheel_close(&w);
+		close(dfd);
+		free(d);
+		free(p);
+	}
+}
+
+static void test_read_not_zip(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_wheel w;
+	char *p = pw_path_join(tmpdir, "junk.whl");
+
+	(void)state;
+	assert_int_equal(pw_write_file_atomic(p, "hello, this is not a zip file at all", 36, 0644),
+			 0);
+	assert_int_equal(pw_wheel_open(p, &w, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "not a zip file"));
+	assert_int_equal(pw_wheel_open("/nonexistent/x.whl", &w, &e), -ENOENT);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_roundtrip),
+		cmocka_unit_test(test_name_bad),
+		cmocka_unit_test(test_read_good),
+		cmocka_unit_test(test_read_hostile),
+		cmocka_unit_test(test_read_not_zip),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
