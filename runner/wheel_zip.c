@@ -625,7 +625,9 @@ int pw_wheel_unpack(const struct pw_wheel *w, int dirfd, struct pw_err *e)
 		mode_t mode;
 		int pfd, fd;
 
-		if (m->mode && !S_ISREG(m->mode) && !S_ISDIR(m->mode))
+		/* no type bits (some writers store bare permissions): the
+		 * trailing slash decides; a symlink or device is refused */
+		if ((m->mode & S_IFMT) && !S_ISREG(m->mode) && !S_ISDIR(m->mode))
 			return pw_err_set(e, EPERM, "%s: member '%s': not a regular file (mode %o)",
 					  w->path, m->name, m->mode);
 		if (m->is_dir) {

@@ -1,0 +1,564 @@
+/* wheel_pack.c - the deterministic wheel writer (see wheel.h for the
+ * rules) and the deflate id for manifests.
+ *
+ * Streaming: each file is read in 256 KiB chunks, hashed (sha256 for
+ * RECORD, CRC-32 for zip) and deflated straight into the output file; its
+ * local header is written first with zero CRC and sizes, then patched in
+ * place with pwrite() (so no data descriptors are needed and no member is
+ * ever held whole in memory).  The output is a temp file beside @out_path,
+ * fsync'ed and renamed over it; on error it is unlinked.
+ *
+ * Limits: no member of 4 GiB - 1 or more, no archive whose central
+ * directory would start past 4 GiB and at most 65535 members (zip64 is
+ * read but not written yet): -EFBIG naming the member.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <zlib.h>
+
+#include "pinwheel/fsutil.h"
+#include "pinwheel/hash.h"
+#include "pinwheel/wheel.h"
+#include "wheel_int.h"
+
+#define CHUNK (256u << 10)
+#define ZIP32_MAX 0xffffffffu
+#define RECORD_BUF_MAX (256u << 20)
+
+struct pent {
+	char *path;
+	bool exec;
+	bool meta; /* inside a top-level *.dist-info directory */
+	uint32_t crc, csize, size, offset;
+	uint16_t flags;
+};
+
+struct packer {
+	const char *out_path;
+	int out;		/* the temp file */
+	uint64_t pos;		/* bytes written to it */
+	unsigned char *obuf;	/* pending output */
+	size_t olen;
+	unsigned char *ibuf;
+	z_stream z;
+	bool zinit;
+	uint16_t dos_time, dos_date;
+	struct pent *v;
+	size_t n, cap;
+	struct pw_buf record;
+};
+
+const char *pw_wheel_deflate_id(void)
+{
+	static char id[64];
+
+	if (!id[0])
+		snprintf(id, sizeof(id), "zlib %s, deflate level %d", zlibVersion(),
+			 PW_WHEEL_DEFLATE_LEVEL);
+	return id;
+}
+
+/* DOS date and time (UTC) of @sde, clamped to 1980-01-01 .. 2107-12-31. */
+static void dos_time(int64_t sde, uint16_t *t, uint16_t *d)
+{
+	const int64_t lo = 315532800, hi = 4354819199; /* 1980-01-01, 2107-12-31 23:59:59 */
+	time_t tt;
+	struct tm tm;
+
+	if (sde < lo)
+		sde = lo;
+	if (sde > hi)
+		sde = hi;
+	tt = (time_t)sde;
+	gmtime_r(&tt, &tm);
+	*t = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+	*d = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+}
+
+static int flush_out(struct packer *p)
+{
+	int r;
+
+	if (!p->olen)
+		return 0;
+	r = pw_write_all(p->out, p->obuf, p->olen);
+	if (r < 0)
+		return r;
+	p->pos += p->olen;
+	p->olen = 0;
+	return 0;
+}
+
+static int emit(struct packer *p, const void *data, size_t n)
+{
+	const unsigned char *s = data;
+
+	while (n) {
+		size_t k = CHUNK - p->olen < n ? CHUNK - p->olen : n;
+		memcpy(p->obuf + p->olen, s, k);
+		p->olen += k;
+		s += k;
+		n -= k;
+		if (p->olen == CHUNK) {
+			int r = flush_out(p);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static uint64_t out_pos(const struct packer *p) { return p->pos + p->olen; }
+
+static void le16(unsigned char *b, unsigned v)
+{
+	b[0] = (unsigned char)v;
+	b[1] = (unsigned char)(v >> 8);
+}
+static void le32(unsigned char *b, uint32_t v)
+{
+	le16(b, v & 0xffff);
+	le16(b + 2, v >> 16);
+}
+
+static void add_entry(struct packer *p, char *path, bool exec, bool meta)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->v = pw_xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	memset(&p->v[p->n], 0, sizeof(p->v[p->n]));
+	p->v[p->n].path = path;
+	p->v[p->n].exec = exec;
+	p->v[p->n].meta = meta;
+	p->n++;
+}
+
+/* Collect the regular files under @fd (relative prefix @rel) into p->v.
+ * Symlinks and special files are refused. */
+static int walk(struct packer *p, int fd, const char *rel, const char *distinfo, int depth,
+		struct pw_err *e)
+{
+	char **names;
+	size_t n, i;
+	int r;
+
+	if (depth > 64)
+		return pw_err_set(e, ELOOP, "'%s': directories nested too deep", rel);
+	r = pw_list_dir_sorted(fd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not list '%s'", rel[0] ? rel : ".");
+	for (i = 0; i < n && r == 0; i++) {
+		char *path = rel[0] ? pw_xasprintf("%s/%s", rel, names[i]) : pw_xstrdup(names[i]);
+		const char *why;
+		struct stat st;
+
+		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "could not stat '%s'", path);
+		} else if (!pw_wheel_name_safe(path, strlen(path), &why) || strchr(path, '\n') ||
+			   strchr(path, '\r')) {
+			r = pw_err_set(e, EINVAL, "'%s': not allowed in a wheel", path);
+		} else if (S_ISDIR(st.st_mode)) {
+			int sub = openat(fd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				r = pw_err_sys(e, errno, "could not open '%s'", path);
+			} else {
+				r = walk(p, sub, path, distinfo, depth + 1, e);
+				close(sub);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			size_t dl = strlen(distinfo);
+			const char *slash = strchr(path, '/');
+			bool meta = slash && (size_t)(slash - path) > 10 &&
+				    strncmp(slash - 10, ".dist-info", 10) == 0;
+			bool skip = strncmp(path, distinfo, dl) == 0 && path[dl] == '/' &&
+				    (!strcmp(path + dl + 1, "RECORD") ||
+				     !strcmp(path + dl + 1, "RECORD.jws") ||
+				     !strcmp(path + dl + 1, "RECORD.p7s"));
+			if ((uint64_t)st.st_size >= ZIP32_MAX) {
+				r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)",
+					       path);
+			} else if (!skip) {
+				add_entry(p, path, (st.st_mode & 0111) != 0, meta);
+				path = NULL;
+			}
+		} else {
+			r = pw_err_set(e, EPERM, "'%s': not a regular file or directory%s", path,
+				       S_ISLNK(st.st_mode) ? " (symlinks are not packed)" : "");
+		}
+		free(path);
+	}
+	pw_free_names(names, n);
+	return r;
+}
+
+static int cmp_pent(const void *a, const void *b)
+{
+	const struct pent *x = a, *y = b;
+
+	if (x->meta != y->meta)
+		return x->meta ? 1 : -1;
+	return strcmp(x->path, y->path);
+}
+
+static bool needs_utf8(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
+static int local_header(struct packer *p, struct pent *en, struct pw_err *e)
+{
+	unsigned char h[30];
+	size_t nl = strlen(en->path);
+
+	if (out_pos(p) > ZIP32_MAX)
+		return pw_err_set(e, EFBIG, "'%s': the wheel passes 4 GiB (zip64 not written)",
+				  en->path);
+	en->offset = (uint32_t)out_pos(p);
+	en->flags = needs_utf8(en->path) ? 0x800 : 0;
+	le32(h, 0x04034b50);
+	le16(h + 4, 20);
+	le16(h + 6, en->flags);
+	le16(h + 8, 8);
+	le16(h + 10, p->dos_time);
+	le16(h + 12, p->dos_date);
+	memset(h + 14, 0, 12); /* crc, csize, size: patched after the data */
+	le16(h + 26, (unsigned)nl);
+	le16(h + 28, 0);
+	if (emit(p, h, sizeof(h)) < 0 || emit(p, en->path, nl) < 0)
+		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
+	return 0;
+}
+
+/* Deflate @n bytes (final when @finish) into the output. */
+static int deflate_some(struct packer *p, const void *in, size_t n, bool finish, uint64_t *csize)
+{
+	int zr;
+
+	p->z.next_in = (Bytef *)(uintptr_t)in;
+	p->z.avail_in = (uInt)n;
+	do {
+		unsigned char tmp[CHUNK / 4];
+		size_t got;
+		p->z.next_out = tmp;
+		p->z.avail_out = sizeof(tmp);
+		zr = deflate(&p->z, finish ? Z_FINISH : Z_NO_FLUSH);
+		if (zr == Z_STREAM_ERROR)
+			return -EIO;
+		got = sizeof(tmp) - p->z.avail_out;
+		*csize += got;
+		if (got && emit(p, tmp, got) < 0)
+			return errno ? -errno : -EIO;
+	} while (p->z.avail_out == 0 || (finish && zr != Z_STREAM_END));
+	return 0;
+}
+
+/* Patch CRC and sizes into the local header of @en. */
+static int patch_header(struct packer *p, struct pent *en)
+{
+	unsigned char h[12];
+
+	le32(h, en->crc);
+	le32(h + 4, en->csize);
+	le32(h + 8, en->size);
+	if (en->offset + 14 >= p->pos) { /* still in the output buffer */
+		memcpy(p->obuf + (en->offset + 14 - p->pos), h, sizeof(h));
+		return 0;
+	}
+	if (en->offset + 14 + sizeof(h) > p->pos) { /* straddles: flush first */
+		int r = flush_out(p);
+		if (r < 0)
+			return r;
+	}
+	if (PW_TEMP_FAILURE_RETRY(pwrite(p->out, h, sizeof(h), (off_t)en->offset + 14)) !=
+	    (ssize_t)sizeof(h))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Add the record line of @en with its digest. */
+static int record_line(struct packer *p, const char *path, const char *b64, uint64_t size)
+{
+	int r = 0;
+
+	if (strpbrk(path, ",\"")) {
+		const char *s;
+		r = pw_buf_adds(&p->record, "\"");
+		for (s = path; *s && r == 0; s++)
+			r = *s == '"' ? pw_buf_adds(&p->record, "\"\"") : pw_buf_add(&p->record, s, 1);
+		r = r ? r : pw_buf_adds(&p->record, "\"");
+	} else {
+		r = pw_buf_adds(&p->record, path);
+	}
+	if (b64)
+		r = r ? r : pw_buf_addf(&p->record, ",sha256=%s,%llu\n", b64, (unsigned long long)size);
+	else
+		r = r ? r : pw_buf_adds(&p->record, ",,\n");
+	return r;
+}
+
+/* One member: open @en->path component by component (never following a
+ * symlink), stream it into the archive. */
+static int pack_file(struct packer *p, int dirfd, struct pent *en, struct pw_err *e)
+{
+	struct pw_sha256 h = { 0 };
+	unsigned char raw[PW_SHA256_LEN];
+	char b64[48], comp[256];
+	uint64_t size = 0, csize = 0;
+	uLong crc = crc32(0, Z_NULL, 0);
+	const char *s = en->path, *slash;
+	struct stat st;
+	int fd = -1, cur = dirfd, r;
+
+	while ((slash = strchr(s, '/'))) {
+		int nfd;
+		memcpy(comp, s, (size_t)(slash - s));
+		comp[slash - s] = '\0';
+		nfd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cur != dirfd)
+			close(cur);
+		if (nfd < 0)
+			return pw_err_sys(e, errno, "could not open '%s'", en->path);
+		cur = nfd;
+		s = slash + 1;
+	}
+	fd = openat(cur, s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (cur != dirfd)
+		close(cur);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", en->path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = pw_err_sys(e, errno ? errno : EPERM, "'%s': not a regular file", en->path);
+		goto out;
+	}
+	r = local_header(p, en, e);
+	if (r < 0)
+		goto out;
+	if (pw_sha256_init(&h) < 0) {
+		r = pw_err_set(e, EIO, "sha256 unavailable");
+		goto out;
+	}
+	deflateReset(&p->z);
+	for (;;) {
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, p->ibuf, CHUNK));
+		if (n < 0) {
+			r = pw_err_sys(e, errno, "could not read '%s'", en->path);
+			goto out;
+		}
+		size += (uint64_t)n;
+		if (size >= ZIP32_MAX) {
+			r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
+			goto out;
+		}
+		crc = crc32(crc, p->ibuf, (uInt)n);
+		if (pw_sha256_update(&h, p->ibuf, (size_t)n) < 0 ||
+		    deflate_some(p, p->ibuf, (size_t)n, n == 0, &csize) < 0) {
+			r = pw_err_sys(e, errno ? errno : EIO, "could not pack '%s'", en->path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	if (size != (uint64_t)st.st_size) {
+		r = pw_err_set(e, EAGAIN, "'%s': changed while being packed", en->path);
+		goto out;
+	}
+	if (csize >= ZIP32_MAX) {
+		r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
+		goto out;
+	}
+	en->crc = (uint32_t)crc;
+	en->size = (uint32_t)size;
+	en->csize = (uint32_t)csize;
+	r = patch_header(p, en);
+	if (r < 0) {
+		r = pw_err_sys(e, -r, "could not write '%s'", p->out_path);
+		goto out;
+	}
+	if (pw_sha256_final(&h, raw, NULL) < 0) {
+		r = pw_err_set(e, EIO, "sha256 failed");
+		goto out;
+	}
+	pw_b64url_nopad(raw, sizeof(raw), b64);
+	if (record_line(p, en->path, b64, size) < 0)
+		r = pw_err_set(e, E2BIG, "RECORD larger than %u bytes", RECORD_BUF_MAX);
+out:
+	pw_sha256_release(&h);
+	close(fd);
+	return r;
+}
+
+/* RECORD itself, from memory. */
+static int pack_record(struct packer *p, struct pent *en, struct pw_err *e)
+{
+	uint64_t csize = 0;
+	int r;
+
+	r = local_header(p, en, e);
+	if (r < 0)
+		return r;
+	deflateReset(&p->z);
+	if (deflate_some(p, p->record.buf, p->record.len, true, &csize) < 0)
+		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
+	en->crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), (const Bytef *)p->record.buf,
+				  (uInt)p->record.len);
+	en->size = (uint32_t)p->record.len;
+	en->csize = (uint32_t)csize;
+	r = patch_header(p, en);
+	return r < 0 ? pw_err_sys(e, -r, "could not write '%s'", p->out_path) : 0;
+}
+
+static int central(struct packer *p, struct pw_err *e)
+{
+	uint64_t cd_off = out_pos(p), cd_size;
+	unsigned char h[46], eocd[22];
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct pent *en = &p->v[i];
+		size_t nl = strlen(en->path);
+		le32(h, 0x02014b50);
+		le16(h + 4, 3 << 8 | 20);
+		le16(h + 6, 20);
+		le16(h + 8, en->flags);
+		le16(h + 10, 8);
+		le16(h + 12, p->dos_time);
+		le16(h + 14, p->dos_date);
+		le32(h + 16, en->crc);
+		le32(h + 20, en->csize);
+		le32(h + 24, en->size);
+		le16(h + 28, (unsigned)nl);
+		le16(h + 30, 0);
+		le16(h + 32, 0);
+		le16(h + 34, 0);
+		le16(h + 36, 0);
+		le32(h + 38, (uint32_t)(en->exec ? 0100755 : 0100644) << 16);
+		le32(h + 42, en->offset);
+		if (emit(p, h, sizeof(h)) < 0 || emit(p, en->path, nl) < 0)
+			return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'",
+					  p->out_path);
+	}
+	cd_size = out_pos(p) - cd_off;
+	if (cd_off >= ZIP32_MAX || cd_size >= ZIP32_MAX)
+		return pw_err_set(e, EFBIG, "'%s': the wheel passes 4 GiB (zip64 not written)",
+				  p->out_path);
+	le32(eocd, 0x06054b50);
+	le16(eocd + 4, 0);
+	le16(eocd + 6, 0);
+	le16(eocd + 8, (unsigned)p->n);
+	le16(eocd + 10, (unsigned)p->n);
+	le32(eocd + 12, (uint32_t)cd_size);
+	le32(eocd + 16, (uint32_t)cd_off);
+	le16(eocd + 20, 0);
+	if (emit(p, eocd, sizeof(eocd)) < 0 || flush_out(p) < 0)
+		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
+	return 0;
+}
+
+int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
+		  const struct pw_wheel_pack_opts *o, struct pw_err *e)
+{
+	struct packer p;
+	char *tmp = NULL, *slash;
+	size_t i;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.out = -1;
+	p.out_path = out_path;
+	pw_buf_init(&p.record, RECORD_BUF_MAX);
+	dos_time(o ? o->source_date_epoch : -1, &p.dos_time, &p.dos_date);
+	if (strchr(distinfo, '/') || strlen(distinfo) <= 10 ||
+	    strcmp(distinfo + strlen(distinfo) - 10, ".dist-info") != 0)
+		return pw_err_set(e, EINVAL, "'%s': expected a '*.dist-info' directory name",
+				  distinfo);
+	{
+		struct stat st;
+		if (fstatat(dirfd, distinfo, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			return pw_err_set(e, ENOENT, "'%s': no such directory in the unpacked wheel",
+					  distinfo);
+	}
+	r = walk(&p, dirfd, "", distinfo, 0, e);
+	if (r < 0)
+		goto out;
+	if (p.n + 1 > 0xffff) {
+		r = pw_err_set(e, EFBIG, "%zu members: more than 65535 (zip64 not written)", p.n + 1);
+		goto out;
+	}
+	qsort(p.v, p.n, sizeof(*p.v), cmp_pent);
+	add_entry(&p, pw_xasprintf("%s/RECORD", distinfo), false, true);
+
+	slash = strrchr(out_path, '/');
+	tmp = slash ? pw_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - out_path), out_path, slash + 1)
+		    : pw_xasprintf(".%s.XXXXXX", out_path);
+	p.out = mkostemp(tmp, O_CLOEXEC);
+	if (p.out < 0) {
+		r = pw_err_sys(e, errno, "could not create a temp file beside '%s'", out_path);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	p.obuf = pw_xmalloc(CHUNK);
+	p.ibuf = pw_xmalloc(CHUNK);
+	if (deflateInit2(&p.z, PW_WHEEL_DEFLATE_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		r = pw_err_set(e, ENOMEM, "deflateInit failed");
+		goto out;
+	}
+	p.zinit = true;
+	for (i = 0; i + 1 < p.n; i++) {
+		r = pack_file(&p, dirfd, &p.v[i], e);
+		if (r < 0)
+			goto out;
+	}
+	if (record_line(&p, p.v[p.n - 1].path, NULL, 0) < 0) {
+		r = pw_err_set(e, E2BIG, "RECORD larger than %u bytes", RECORD_BUF_MAX);
+		goto out;
+	}
+	r = pack_record(&p, &p.v[p.n - 1], e);
+	if (r < 0)
+		goto out;
+	r = central(&p, e);
+	if (r < 0)
+		goto out;
+	if (fchmod(p.out, 0644) < 0 || fsync(p.out) < 0) {
+		r = pw_err_sys(e, errno, "could not write '%s'", out_path);
+		goto out;
+	}
+	if (close(p.out) < 0) {
+		p.out = -1;
+		r = pw_err_sys(e, errno, "could not write '%s'", out_path);
+		goto out;
+	}
+	p.out = -1;
+	if (rename(tmp, out_path) < 0) {
+		r = pw_err_sys(e, errno, "could not rename to '%s'", out_path);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	r = 0;
+out:
+	if (p.out >= 0)
+		close(p.out);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (p.zinit)
+		deflateEnd(&p.z);
+	for (i = 0; i < p.n; i++)
+		free(p.v[i].path);
+	free(p.v);
+	free(p.obuf);
+	free(p.ibuf);
+	pw_buf_release(&p.record);
+	return r;
+}
