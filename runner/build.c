@@ -24,8 +24,10 @@
 #include "pinwheel/unpack.h"
 #ifdef PW_HAVE_PIPELINE
 #include "pinwheel/audit.h"
-#include "pinwheel/repair.h"
 #include "pinwheel/wheel.h"
+#endif
+#ifdef PW_HAVE_REPAIR
+#include "pinwheel/repair.h"
 #endif
 
 #define BUILD_JOBS "2" /* the job count every build step sees, whatever the host */
@@ -272,7 +274,7 @@ static int build_sdist(struct build *b, size_t ti, struct pw_err *e)
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
 	in = pw_path_join(outdir, name);
 	outp = pw_path_join(b->out, name);
-#ifdef PW_HAVE_PIPELINE
+#ifdef PW_HAVE_SDIST
 	r = pw_sdist_normalize(in, outp, b->sde, e);
 #else
 	r = rename(in, outp) < 0 ? pw_err_sys(e, errno, "'%s'", outp) : 0;
@@ -318,6 +320,44 @@ static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char
 }
 
 #ifdef PW_HAVE_PIPELINE
+/* Vendor the external libraries of the unpacked wheel at @udir (audit @a,
+ * redone afterwards). */
+static int repair(struct build *b, size_t ti, const struct pw_policy_set *pol, const char *udir,
+		  int ufd, const char *name, struct pw_audit_result *a, int logfd,
+		  struct pw_err *e)
+{
+#ifdef PW_HAVE_REPAIR
+	struct pw_repair_opts ro = {.policies = pol, .arch = b->c.targets[ti].arch};
+	struct pw_repair_result rr = {0};
+	struct pw_sandbox_spec s;
+	int r;
+
+	dprintf(logfd, "==== pinwheel: repair: %zu external libraries\n", a->nexternals);
+	base_spec(b, ti, &s);
+	ro.root = &s;
+	r = pw_repair_dir(&ro, udir, a, &rr, e);
+	pw_sandbox_spec_release(&s);
+	for (size_t i = 0; r == 0 && i < rr.nvendored; i++)
+		dprintf(logfd, "vendored %s\n", rr.vendored[i]);
+	pw_repair_result_release(&rr);
+	if (r < 0)
+		return r;
+	pw_audit_result_release(a);
+	return pw_audit_dir(pol, ufd, name, a, e);
+#else
+	(void)b;
+	(void)ti;
+	(void)pol;
+	(void)udir;
+	(void)ufd;
+	(void)name;
+	(void)logfd;
+	return pw_err_set(e, ENOTSUP, "audit: '%s' needs '%s', which repair would vendor, "
+			  "and repair is not part of this build", a->wheel ? a->wheel : "wheel",
+			  a->externals[0]);
+#endif
+}
+
 /* Unpack, audit, repair, retag and pack the backend's wheel @in into
  * @outdir; the packed name goes to r->wheel and the extension modules to
  * *mods (NULL-ended). */
@@ -325,12 +365,10 @@ static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir
 		    const char *outdir, struct target_result *res, char ***mods, int logfd,
 		    struct pw_err *e)
 {
-	const struct pw_target *t = &b->c.targets[ti];
 	struct pw_policy_set *pol = NULL;
 	struct pw_wheel w = {0};
 	struct pw_wheel_name wn = {0};
 	struct pw_audit_result a = {0}, a2 = {0};
-	struct pw_repair_result rr = {0};
 	_cleanup_free_ char *udir = pw_path_join(tdir, "unpacked"), *distinfo = NULL,
 			    *name = NULL, *outp = NULL, *plat = NULL;
 	_cleanup_close_ int ufd = -1;
@@ -370,20 +408,7 @@ static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir
 		goto out;
 	}
 	if (a.nexternals) {
-		struct pw_sandbox_spec s;
-		struct pw_repair_opts ro = {.policies = pol, .arch = t->arch};
-
-		dprintf(logfd, "==== pinwheel: repair: %zu external libraries\n", a.nexternals);
-		base_spec(b, ti, &s);
-		ro.root = &s;
-		r = pw_repair_dir(&ro, udir, &a, &rr, e);
-		pw_sandbox_spec_release(&s);
-		if (r < 0)
-			goto out;
-		for (i = 0; i < rr.nvendored; i++)
-			dprintf(logfd, "vendored %s\n", rr.vendored[i]);
-		pw_audit_result_release(&a);
-		r = pw_audit_dir(pol, ufd, wn.dist, &a, e);
+		r = repair(b, ti, pol, udir, ufd, wn.dist, &a, logfd, e);
 		if (r < 0)
 			goto out;
 	}
@@ -436,7 +461,6 @@ static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir
 out:
 	pw_audit_result_release(&a);
 	pw_audit_result_release(&a2);
-	pw_repair_result_release(&rr);
 	pw_wheel_name_release(&wn);
 	pw_policies_free(pol);
 	return r;
