@@ -1176,3 +1176,47 @@ int pw_crates_index_map_load(struct pw_crates_index_map *m, const char *project_
 	}
 	return 0;
 }
+
+/* ---- the cargo configuration tree ---- */
+
+static int build_config(void *ud, int dfd, json_t *rec, struct pw_err *e)
+{
+	const char *text = ud;
+	_cleanup_close_ int cfd = -1, fd = -1;
+	int r;
+
+	if (mkdirat(dfd, ".cargo", 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '.cargo'");
+	cfd = openat(dfd, ".cargo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return pw_err_sys(e, errno, "could not open '.cargo'");
+	fd = openat(cfd, "config.toml", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create '.cargo/config.toml'");
+	r = pw_write_all(fd, text, strlen(text));
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write '.cargo/config.toml'");
+	json_object_set_new(rec, "cargo_config", json_string(PW_CRATES_DEST));
+	return 0;
+}
+
+int pw_crates_config_tree(struct pw_store *s, char **id, bool *cached, struct pw_err *e)
+{
+	struct pw_cargo_lock none = {.version = 4};
+	_cleanup_free_ char *text = pw_crates_cargo_config(&none, PW_CRATES_DEST);
+	_cleanup_free_ char *key = pw_xasprintf("cargo-config;v1;%s", text);
+	char hex[PW_SHA256_HEX];
+	int r;
+
+	*id = NULL;
+	*cached = true;
+	pw_sha256_mem(key, strlen(key), hex);
+	if (s) {
+		r = pw_derived_tree_make(s, hex, "cargo-config", build_config, text, NULL, cached,
+					 e);
+		if (r < 0)
+			return r;
+	}
+	*id = pw_xstrdup(hex);
+	return 0;
+}
