@@ -507,6 +507,7 @@ static uint64_t blob_size(struct pw_store *s, const char *hex)
 #define CARGO_OUT "/tmp/pinwheel-out"
 #define CARGO_HOME_IN CARGO_OUT "/home"
 #define CARGO_PROJECT "/tmp/pinwheel-project"
+#define CARGO_SRC "/tmp/pinwheel-src"
 #define CARGO_CA "/tmp/pinwheel-cargo-ca.pem"
 
 struct cargo_step {
@@ -570,10 +571,16 @@ static bool cargo_env_passes(const char *kv)
 extern char **environ;
 
 /* Set up a lock step in @root: CARGO_HOME empty but for the caller's
- * configuration, @projdir bound at CARGO_PROJECT (writable with @rw), the
- * working directory CARGO_PROJECT/@subdir. */
+ * configuration, @projdir bound read-only at CARGO_PROJECT and the
+ * working directory CARGO_PROJECT/@subdir; with @gen (to write a
+ * Cargo.lock) the project is bound at CARGO_SRC instead and the working
+ * directory is @subdir of a writable stand-in, CARGO_OUT/project
+ * (link_farm()). */
+static int link_farm(const char *projdir, const char *subdir, const char *top, const char *src_in,
+		     struct pw_err *e);
+
 static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *root,
-			   const char *projdir, bool rw, const char *subdir, struct pw_err *e)
+			   const char *projdir, bool gen, const char *subdir, struct pw_err *e)
 {
 	_cleanup_free_ char *ucfg = NULL, *cwd = NULL;
 	const char *ca = getenv("CARGO_HTTP_CAINFO");
@@ -608,7 +615,11 @@ static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *
 	if (r == 0)
 		r = pw_lockstep_bind(&cs->s, true, cs->tmp, CARGO_OUT, e);
 	if (r == 0)
-		r = pw_lockstep_bind(&cs->s, rw, projdir, CARGO_PROJECT, e);
+		r = pw_lockstep_bind(&cs->s, false, projdir, gen ? CARGO_SRC : CARGO_PROJECT, e);
+	if (r == 0 && gen) {
+		_cleanup_free_ char *farm = pw_path_join(cs->tmp, "project");
+		r = link_farm(projdir, subdir ? subdir : "", farm, CARGO_SRC, e);
+	}
 	/* Our defaults first: the caller's variables below win.  The sparse
 	 * protocol for crates-io is the default from cargo 1.70; 1.68 and
 	 * 1.69 take the variable; older cargo (Debian 12's 0.66) has it as
@@ -634,7 +645,10 @@ static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *
 	}
 	if (r < 0)
 		return r;
-	cwd = subdir && subdir[0] ? pw_path_join(CARGO_PROJECT, subdir) : pw_xstrdup(CARGO_PROJECT);
+	{
+		const char *top = gen ? CARGO_OUT "/project" : CARGO_PROJECT;
+		cwd = subdir && subdir[0] ? pw_path_join(top, subdir) : pw_xstrdup(top);
+	}
 	free(cs->s.cwd);
 	cs->s.cwd = pw_xstrdup(cwd);
 	return 0;
@@ -828,6 +842,142 @@ static int split_lock_path(const char *project, const char *rel, char **projdir,
 	return 0;
 }
 
+/* A writable stand-in for the manifest directory @subdir of the project
+ * (bound read-only at @src_in): real directories from @top (the
+ * project's stand-in) down to it, every other entry on the way a symlink
+ * into @src_in, so cargo finds the manifests and path dependencies of the
+ * project and writes Cargo.lock into the stand-in.  Without "target" and
+ * "Cargo.lock" of the manifest directory. */
+static int link_farm(const char *projdir, const char *subdir, const char *top, const char *src_in,
+		     struct pw_err *e)
+{
+	_cleanup_free_ char *rest = pw_xstrdup(subdir);
+	_cleanup_free_ char *hdir = pw_xstrdup(projdir), *fdir = pw_xstrdup(top);
+	_cleanup_free_ char *idir = pw_xstrdup(src_in);
+	char *comp = rest, *next;
+	int r = 0;
+
+	if (mkdir(fdir, 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '%s'", fdir);
+	for (;;) {
+		_cleanup_close_ int dfd = open(hdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char **names = NULL;
+		size_t n = 0, i;
+		bool last;
+
+		while (*comp == '/')
+			comp++;
+		next = strchr(comp, '/');
+		if (next)
+			*next = '\0';
+		last = !*comp;
+		if (dfd < 0 || pw_list_dir_sorted(dfd, &names, &n) < 0)
+			return pw_err_sys(e, errno, "could not list '%s'", hdir);
+		for (i = 0; i < n && r == 0; i++) {
+			_cleanup_free_ char *link = NULL, *to = NULL;
+
+			if (!last && !strcmp(names[i], comp))
+				continue;
+			if (last && (!strcmp(names[i], "target") || !strcmp(names[i], "Cargo.lock")))
+				continue;
+			link = pw_path_join(fdir, names[i]);
+			to = pw_path_join(idir, names[i]);
+			if (symlink(to, link) < 0)
+				r = pw_err_sys(e, errno, "could not create '%s'", link);
+		}
+		pw_free_names(names, n);
+		if (r < 0 || last)
+			return r;
+		{
+			char *h = pw_path_join(hdir, comp), *f = pw_path_join(fdir, comp);
+			char *in = pw_path_join(idir, comp);
+
+			free(hdir);
+			free(fdir);
+			free(idir);
+			hdir = h;
+			fdir = f;
+			idir = in;
+		}
+		if (mkdir(fdir, 0755) < 0)
+			return pw_err_sys(e, errno, "could not create '%s'", fdir);
+		comp = next ? next + 1 : comp + strlen(comp);
+	}
+}
+
+/* Cargo.lock is missing: the root's cargo generates it (`cargo
+ * generate-lockfile`, with the network) in a stand-in of the project, and
+ * it is written next to Cargo.toml atomically. */
+static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+			 const struct pw_target_info *t, struct pw_lockset *out, const char *path,
+			 struct pw_err *e)
+{
+	static const char *const args[] = {"generate-lockfile"};
+	_cleanup_free_ char *projdir = NULL, *subdir = NULL, *made = NULL;
+	_cleanup_free_ char *srcdir = NULL, *note = NULL;
+	struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+	struct pw_cargo_lock check;
+	struct pw_sandbox_spec root;
+	struct cargo_step cs = {0};
+	int r;
+
+	if (pc->offline)
+		return pw_err_set(e, ENOENT, "%s: '%s' does not exist: 'pinwheel lock' creates it",
+				  spec->field, spec->cargo_lock);
+	if (!pc->compose_root)
+		return pw_err_set(e, ENOSYS,
+				  "%s: '%s' does not exist, and there is no way to compose the "
+				  "root of %s to run its cargo",
+				  spec->field, spec->cargo_lock, t->id);
+	r = split_lock_path(pc->project_dir, spec->cargo_lock, &projdir, &subdir, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	srcdir = pw_path_join(projdir, subdir);
+	{
+		_cleanup_free_ char *toml = pw_path_join(srcdir, "Cargo.toml");
+		if (access(toml, F_OK) < 0)
+			return pw_err_sys(e, errno, "%s: '%s' does not exist and neither does '%s'",
+					  spec->field, spec->cargo_lock, toml);
+	}
+	pw_sandbox_spec_init(&root);
+	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0)
+		r = cargo_step_init(&cs, &root, projdir, true, subdir, e);
+	if (r == 0)
+		r = cargo_step_run(&cs, t->id, "generating Cargo.lock", args, PW_ARRAY_SIZE(args),
+				   e);
+	if (r == 0) {
+		made = subdir[0] ? pw_xasprintf("%s/project/%s/Cargo.lock", cs.tmp, subdir)
+				 : pw_xasprintf("%s/project/Cargo.lock", cs.tmp);
+		r = pw_read_file(made, &b);
+		if (r < 0)
+			pw_err_sys(e, -r, "generating Cargo.lock in the root of %s: cargo wrote no "
+					  "'%s'",
+				   t->id, spec->cargo_lock);
+	}
+	if (r == 0) {
+		r = pw_cargo_lock_parse("the generated Cargo.lock", b.buf, b.len, &check, e);
+		if (r == 0)
+			pw_cargo_lock_release(&check);
+	}
+	if (r == 0) {
+		r = pw_write_file_atomic(path, b.buf, b.len, 0644);
+		if (r < 0)
+			pw_err_sys(e, -r, "could not write '%s'", path);
+	}
+	if (r == 0 && pc->note) {
+		note = pw_xasprintf("%s: '%s' did not exist: wrote it with the cargo of %s's root",
+				    spec->field, spec->cargo_lock, t->id);
+		pc->note(pc, note);
+	}
+	if (r < 0)
+		pw_err_prefix(e, "%s", spec->field);
+	pw_buf_release(&b);
+	cargo_step_release(&cs);
+	pw_sandbox_spec_release(&root);
+	return r;
+}
+
 /* Pin the crates of @v with need[i] through the root's cargo. */
 static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
 		     const struct pw_target_info *t, struct pw_lockset *out, struct vendor *v,
@@ -972,11 +1122,13 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	size_t i;
 	int r;
 
-	if (access(path, F_OK) < 0)
-		return pw_err_sys(e, errno,
-				  "%s: '%s' (run 'cargo generate-lockfile' in the project; "
-				  "pinwheel does not create it yet)",
-				  spec->field, spec->cargo_lock);
+	if (access(path, F_OK) < 0) {
+		if (errno != ENOENT)
+			return pw_err_sys(e, errno, "%s: '%s'", spec->field, spec->cargo_lock);
+		r = generate_lock(pc, spec, t, out, path, e);
+		if (r < 0)
+			return r;
+	}
 	r = pw_cargo_lock_load(path, &l, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
