@@ -106,6 +106,13 @@ out:
 	return r;
 }
 
+/* pw_provider_ctx.note: one line on stderr. */
+static void note(struct pw_provider_ctx *pc, const char *msg)
+{
+	(void)pc;
+	pw_info("%s", msg);
+}
+
 /* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
 		   struct pw_err *e)
@@ -243,7 +250,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL};
+	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL, NULL};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL;
@@ -313,7 +320,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root};
+	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root, note};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;

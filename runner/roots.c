@@ -239,6 +239,18 @@ static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *
 		t->nbuilt += !cached;
 	}
 	trees_add(t, pw_xstrdup(key), l);
+	/* and the cargo configuration that points cargo at them, at "/" */
+	{
+		struct pw_layer cfg = {.name = l->name, .dest = (char *)"/"};
+		bool cached = true;
+		char *id = NULL;
+
+		r = pw_crates_config_tree(store, &id, &cached, e);
+		if (r < 0)
+			goto out;
+		t->nbuilt += !cached;
+		trees_add(t, id, &cfg);
+	}
 out:
 	free(pkgs); /* the strings are borrowed from the lock */
 	free(ap);

@@ -17,6 +17,7 @@
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/lockstep.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
 
@@ -258,46 +259,6 @@ int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struc
 }
 
 /* ---- the sandbox ---- */
-
-static void spec_copy(struct pw_sandbox_spec *d, const struct pw_sandbox_spec *s)
-{
-	size_t i;
-
-	pw_sandbox_spec_init(d);
-	for (i = 0; i < s->n_layers; i++)
-		pw_sandbox_spec_add_layer(d, s->layers[i]);
-	d->binds = pw_xcalloc(s->n_binds + 1, sizeof(*d->binds));
-	for (i = 0; i < s->n_binds; i++) {
-		d->binds[i].kind = s->binds[i].kind;
-		d->binds[i].src = s->binds[i].src ? pw_xstrdup(s->binds[i].src) : NULL;
-		d->binds[i].dst = pw_xstrdup(s->binds[i].dst);
-		d->binds[i].size = s->binds[i].size;
-	}
-	d->n_binds = s->n_binds;
-	d->env = pw_xcalloc(s->n_env + 1, sizeof(*d->env));
-	for (i = 0; i < s->n_env; i++)
-		d->env[i] = pw_xstrdup(s->env[i]);
-	d->n_env = s->n_env;
-	d->cwd = s->cwd ? pw_xstrdup(s->cwd) : NULL;
-	d->hostname = s->hostname ? pw_xstrdup(s->hostname) : NULL;
-	d->source_date_epoch = s->source_date_epoch ? pw_xstrdup(s->source_date_epoch) : NULL;
-	d->uid = s->uid;
-	d->gid = s->gid;
-	d->net = s->net;
-	d->ro_root = s->ro_root;
-	d->tmp_size = s->tmp_size;
-	d->timeout_ms = s->timeout_ms;
-	d->grace_ms = s->grace_ms;
-	d->memory = s->memory;
-	d->pids = s->pids;
-	d->pids_required = s->pids_required;
-	d->fsize = s->fsize;
-	d->cpu_s = s->cpu_s;
-	d->nofile = s->nofile;
-	d->seccomp = s->seccomp;
-	d->emulate_arch = s->emulate_arch ? pw_xstrdup(s->emulate_arch) : NULL;
-	d->emulate_qemu = s->emulate_qemu ? pw_xstrdup(s->emulate_qemu) : NULL;
-}
 
 static int add_bind(struct pw_sandbox_spec *s, bool rw, const char *src, const char *dst,
 		    struct pw_err *e)
@@ -546,7 +507,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	tmp = host_tmpdir("pypi-lock", e);
 	if (!tmp)
 		return -errno;
-	spec_copy(&s, root);
+	pw_lockstep_spec_copy(&s, root);
 	s.net = true;
 	r = add_bind(&s, true, tmp, "/tmp/pinwheel-out", e);
 	if (r == 0)
@@ -816,7 +777,7 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		r = pw_err_sys(e, errno, "could not create '%s'", tree);
 		goto out;
 	}
-	spec_copy(&s, lb->root);
+	pw_lockstep_spec_copy(&s, lb->root);
 	have_spec = true;
 	s.net = false;
 	if (!s.source_date_epoch)

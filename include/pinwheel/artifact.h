@@ -190,6 +190,9 @@ struct pw_provider_ctx {
 	 * provider then fails with -ENOSYS). */
 	int (*compose_root)(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
 			    struct pw_sandbox_spec *spec, struct pw_err *e);
+	/* Set by the runner: tell the user about something a provider did
+	 * besides pinning (e.g. "wrote rust/Cargo.lock").  May be NULL. */
+	void (*note)(struct pw_provider_ctx *pc, const char *msg);
 };
 
 /* The store for downloads, opened on first use (so a fully pinned config
