@@ -716,8 +716,12 @@ static void run_workers(struct build *b, struct target_result *res)
 			read_result(&res[slots[k].ti], slots[k].buf.buf, slots[k].buf.len);
 			pw_buf_release(&slots[k].buf);
 			ndone++;
-			pw_info("[%zu/%zu] %s: %s", ndone, nsel, b->c.targets[slots[k].ti].id,
-				res[slots[k].ti].ok ? "ok" : res[slots[k].ti].error);
+			if (res[slots[k].ti].ok)
+				pw_info("[%zu/%zu] %s: ok", ndone, nsel, b->c.targets[slots[k].ti].id);
+			else
+				pw_error("build: %s: %s (log: %s/%s.log)",
+					 b->c.targets[slots[k].ti].id, res[slots[k].ti].error,
+					 b->logs, b->c.targets[slots[k].ti].id);
 			slots[k].pid = -1;
 			running--;
 		}
