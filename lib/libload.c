@@ -213,6 +213,29 @@ FWD(archive, 0, long, archive_entry_mtime_nsec, (struct archive_entry *en), (en)
 FWD(archive, 0, int, archive_entry_mtime_is_set, (struct archive_entry *en), (en))
 FWD(archive, 0, la_int64_t, archive_entry_size, (struct archive_entry *en), (en))
 FWD(archive, 0, int, archive_entry_size_is_set, (struct archive_entry *en), (en))
+/* writing (runner/sdist.c: normalised sdists) */
+AFWD_PTR(struct archive *, archive_write_new, (void), ())
+AFWD(int, archive_write_free, (struct archive *a), (a))
+AFWD(int, archive_write_set_format_pax_restricted, (struct archive *a), (a))
+AFWD(int, archive_write_add_filter_none, (struct archive *a), (a))
+AFWD(int, archive_write_open,
+     (struct archive *a, void *d, archive_open_callback *o, archive_write_callback *w,
+      archive_close_callback *c),
+     (a, d, o, w, c))
+AFWD(int, archive_write_header, (struct archive *a, struct archive_entry *en), (a, en))
+AFWD(la_ssize_t, archive_write_data, (struct archive *a, const void *buf, size_t n), (a, buf, n))
+AFWD(int, archive_write_close, (struct archive *a), (a))
+AFWD_PTR(struct archive_entry *, archive_entry_new, (void), ())
+FWD_VOID(archive, archive_entry_free, (struct archive_entry *en), (en))
+FWD_VOID(archive, archive_entry_set_pathname, (struct archive_entry *en, const char *p), (en, p))
+FWD_VOID(archive, archive_entry_set_symlink, (struct archive_entry *en, const char *p), (en, p))
+FWD_VOID(archive, archive_entry_set_mtime, (struct archive_entry *en, time_t t, long ns),
+	 (en, t, ns))
+FWD_VOID(archive, archive_entry_set_uid, (struct archive_entry *en, la_int64_t id), (en, id))
+FWD_VOID(archive, archive_entry_set_gid, (struct archive_entry *en, la_int64_t id), (en, id))
+FWD_VOID(archive, archive_entry_set_filetype, (struct archive_entry *en, unsigned int t), (en, t))
+FWD_VOID(archive, archive_entry_set_perm, (struct archive_entry *en, __LA_MODE_T m), (en, m))
+FWD_VOID(archive, archive_entry_set_size, (struct archive_entry *en, la_int64_t s), (en, s))
 
 /* archive_set_error is printf-like: format here, pass the text on. */
 void archive_set_error(struct archive *a, int err, const char *fmt, ...)

@@ -6,6 +6,7 @@
  *                                    unpack, rewrite the Tag lines for PLATs, pack into
  *                                    OUTDIR under the retagged name; prints that name
  *   pw-wheel name WHEEL              print the parsed name parts, one per line
+ *   pw-wheel sdist IN OUT            normalise the sdist IN into OUT (SOURCE_DATE_EPOCH)
  *
  * Exit 0 on success, 1 with the error on stderr.
  */
@@ -128,6 +129,8 @@ int main(int argc, char **argv)
 		r = pack(argv[2], argv[3], &e);
 	} else if (argc >= 5 && !strcmp(argv[1], "retag")) {
 		r = retag(argv[2], argv[3], (const char *const *)argv + 4, (size_t)argc - 4, &e);
+	} else if (argc == 4 && !strcmp(argv[1], "sdist")) {
+		r = pw_sdist_normalize(argv[2], argv[3], sde_env(), &e);
 	} else if (argc == 3 && !strcmp(argv[1], "name")) {
 		struct pw_wheel_name n;
 		r = pw_wheel_name_parse(argv[2], &n, &e);
@@ -138,7 +141,7 @@ int main(int argc, char **argv)
 		}
 	} else {
 		fprintf(stderr, "usage: pw-wheel unpack WHEEL DIR | pack DIR OUT | "
-				"retag WHEEL OUTDIR PLAT... | name WHEEL\n");
+				"retag WHEEL OUTDIR PLAT... | name WHEEL | sdist IN OUT\n");
 		return 2;
 	}
 	if (r < 0) {

@@ -41,6 +41,14 @@ static void put32(struct pw_buf *b, uint32_t v)
 
 static char tmpdir[64];
 
+static void put64(struct pw_buf *b, uint64_t v)
+{
+	put32(b, (uint32_t)v);
+	put32(b, (uint32_t)(v >> 32));
+}
+
+static bool zip64_mode; /* write_zip(): zip64 central entries and end records */
+
 static char *write_zip(const char *fname, const struct zent *ents, size_t n)
 {
 	struct pw_buf z = PW_BUF_INIT(1 << 24), cd = PW_BUF_INIT(1 << 24);
@@ -97,27 +105,51 @@ static char *write_zip(const char *fname, const struct zent *ents, size_t n)
 		put16(&cd, 0);
 		put16(&cd, 0x21);
 		put32(&cd, crc);
-		put32(&cd, (uint32_t)clen);
-		put32(&cd, size);
+		put32(&cd, zip64_mode ? 0xffffffffu : (uint32_t)clen);
+		put32(&cd, zip64_mode ? 0xffffffffu : size);
 		put16(&cd, (unsigned)nl);
-		put16(&cd, 0);
+		put16(&cd, zip64_mode ? 28 : 0);
 		put16(&cd, 0);
 		put16(&cd, 0);
 		put16(&cd, 0);
 		put32(&cd, (en->mode ? en->mode : 0100644) << 16);
-		put32(&cd, off);
+		put32(&cd, zip64_mode ? 0xffffffffu : off);
 		assert_int_equal(pw_buf_add(&cd, en->name, nl), 0);
+		if (zip64_mode) {
+			put16(&cd, 1);
+			put16(&cd, 24);
+			put64(&cd, size);
+			put64(&cd, clen);
+			put64(&cd, off);
+		}
 	}
 	{
 		uint32_t cdoff = (uint32_t)z.len;
 		assert_int_equal(pw_buf_add(&z, cd.buf, cd.len), 0);
+		if (zip64_mode) {
+			uint64_t rec = z.len;
+			put32(&z, 0x06064b50);
+			put64(&z, 44);
+			put16(&z, 45);
+			put16(&z, 45);
+			put32(&z, 0);
+			put32(&z, 0);
+			put64(&z, n);
+			put64(&z, n);
+			put64(&z, cd.len);
+			put64(&z, cdoff);
+			put32(&z, 0x07064b50);
+			put32(&z, 0);
+			put64(&z, rec);
+			put32(&z, 1);
+		}
 		put32(&z, 0x06054b50);
 		put16(&z, 0);
 		put16(&z, 0);
-		put16(&z, (unsigned)n);
-		put16(&z, (unsigned)n);
-		put32(&z, (uint32_t)cd.len);
-		put32(&z, cdoff);
+		put16(&z, zip64_mode ? 0xffff : (unsigned)n);
+		put16(&z, zip64_mode ? 0xffff : (unsigned)n);
+		put32(&z, zip64_mode ? 0xffffffffu : (uint32_t)cd.len);
+		put32(&z, zip64_mode ? 0xffffffffu : cdoff);
 		put16(&z, 0);
 	}
 	assert_int_equal(pw_write_file_atomic(path, z.buf, z.len, 0644), 0);
@@ -338,6 +370,37 @@ static void test_read_hostile(void **state)
 	}
 }
 
+/* zip64 end records and central extra fields are understood */
+static void test_read_zip64(void **state)
+{
+	static const struct zent ents[] = {
+		ED("pkg/__init__.py", "zip64 zip64 zip64 zip64\n"),
+		E("pkg/x.txt", "x"),
+	};
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_buf b = PW_BUF_INIT(1 << 20);
+	struct pw_wheel w;
+	char *p;
+
+	(void)state;
+	zip64_mode = true;
+	p = write_zip("z64.whl", ents, PW_ARRAY_SIZE(ents));
+	zip64_mode = false;
+	if (pw_wheel_open(p, &w, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.m[0].size, 24);
+	assert_int_equal(w.m[1].offset, w.m[0].offset + 30 + 15 + w.m[0].csize);
+	assert_int_equal(pw_wheel_read(&w, 0, &b, &e), 0);
+	assert_string_equal(b.buf, "zip64 zip64 zip64 zip64\n");
+	pw_buf_reset(&b);
+	assert_int_equal(pw_wheel_read(&w, 1, &b, &e), 0);
+	assert_string_equal(b.buf, "x");
+	pw_wheel_close(&w);
+	pw_buf_release(&b);
+	free(p);
+}
+
 static void test_read_not_zip(void **state)
 {
 	struct pw_err e = PW_ERR_INIT;
@@ -372,6 +435,7 @@ static void mkfile(int dfd, const char *path, const char *data, mode_t mode)
 	assert_int_equal(pw_write_all(fd, data, strlen(data)), 0);
 	assert_int_equal(fchmod(fd, mode), 0);
 	close(fd);
+	free(dup);
 }
 
 static const struct {
@@ -625,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_name_bad),
 		cmocka_unit_test(test_read_good),
 		cmocka_unit_test(test_read_hostile),
+		cmocka_unit_test(test_read_zip64),
 		cmocka_unit_test(test_read_not_zip),
 		cmocka_unit_test(test_pack_deterministic),
 		cmocka_unit_test(test_pack_layout),
