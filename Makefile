@@ -12,14 +12,14 @@ CFLAGS ?= -O2 -g
 SAN ?=
 FUZZ_TIME ?= 5
 
-PKGS = libcurl libarchive jansson libseccomp libelf libcrypto zlib
+PKGS = libcurl libarchive jansson libseccomp libelf libcrypto zlib libdeflate
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wvla -Wwrite-strings -Wformat=2 -Wno-format-nonliteral
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The binary does not link libcurl, libarchive and libcrypto: lib/libload.c
 # opens them on first use (see include/pinwheel/libload.h for why).
-BIN_PKGS = jansson libseccomp libelf zlib
+BIN_PKGS = jansson libseccomp libelf zlib libdeflate
 BIN_LIBS = $(shell pkg-config --libs $(BIN_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
 	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)

@@ -18,7 +18,8 @@ const char pw_help_audit[] =
 	"or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
 	"the architecture, each more compatible policy is listed with what keeps the\n"
 	"wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
-	"the policy does not allow.  Policies with the same causes share a line.\n"
+	"the policy does not allow, symbols it refuses to let a wheel import from an\n"
+	"allowed library.  Policies with the same causes share a line.\n"
 	"A wheel without ELF members is pure: its tag is 'any'.\n\n"
 	"options:\n"
 	"  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
@@ -98,17 +99,39 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		const struct pw_audit_reason *re = &r->reasons[i];
 		bool dup = false;
 
-		if (strcmp(re->policy, policy) || re->version)
+		if (strcmp(re->policy, policy) || re->version || re->symbol)
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = !strcmp(r->reasons[j].policy, policy) && !r->reasons[j].version &&
-			      !strcmp(r->reasons[j].library, re->library);
+			      !r->reasons[j].symbol && !strcmp(r->reasons[j].library, re->library);
 		if (dup)
 			continue;
 		total++;
 		if (shown++ < LIST_MAX)
 			pw_buf_addf(b, "%s%s", shown == 1 ? (b->len ? "; library " : "library ") : ", ",
 				    re->library);
+	}
+	if (total > LIST_MAX)
+		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
+	/* refused symbols: "symbol uncompress2 (libz.so.1)" */
+	shown = total = 0;
+	for (size_t i = 0; i < r->nreasons; i++) {
+		const struct pw_audit_reason *re = &r->reasons[i];
+		bool dup = false;
+
+		if (strcmp(re->policy, policy) || !re->symbol)
+			continue;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(r->reasons[j].policy, policy) && r->reasons[j].symbol &&
+			      !strcmp(r->reasons[j].symbol, re->symbol) &&
+			      !strcmp(r->reasons[j].library, re->library);
+		if (dup)
+			continue;
+		total++;
+		if (shown++ < LIST_MAX)
+			pw_buf_addf(b, "%s%s (%s)",
+				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ") : ", ",
+				    re->symbol, re->library);
 	}
 	if (total > LIST_MAX)
 		pw_buf_addf(b, " +%zu more", total - LIST_MAX);

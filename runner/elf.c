@@ -15,6 +15,7 @@
 #define ELF_MAX_NEEDED 4096
 #define ELF_MAX_VERSIONS 65536
 #define ELF_MAX_PYINIT 4096
+#define ELF_MAX_UNDEFINED 1000000
 
 #ifndef EM_LOONGARCH
 #define EM_LOONGARCH 258
@@ -224,14 +225,17 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
 		       const char *name, struct pw_err *e)
 {
-	struct strvec py = { 0 };
+	struct strvec py = { 0 }, und = { 0 };
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i, symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 
 	if (!d || !symsz)
 		return 0;
 	count = d->d_size / symsz;
-	for (i = 0; i < count; i++) {
+	if (count > ELF_MAX_UNDEFINED)
+		return pw_err_set(e, E2BIG, "'%s': more than %d dynamic symbols", name,
+				  ELF_MAX_UNDEFINED);
+	for (i = 1; i < count; i++) { /* entry 0 is the null symbol */
 		GElf_Sym sym;
 		const char *s;
 		int bind;
@@ -239,14 +243,21 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 		if (!gelf_getsym(d, (int)i, &sym))
 			break;
 		bind = GELF_ST_BIND(sym.st_info);
-		if (sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    (bind != STB_GLOBAL && bind != STB_WEAK))
+		if (sym.st_shndx == SHN_UNDEF) {
+			/* weak imports are optional: not a requirement */
+			if (bind != STB_WEAK && (s = elf_strptr(elf, sh->sh_link, sym.st_name)) &&
+			    *s)
+				strvec_push(&und, s);
+			continue;
+		}
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || (bind != STB_GLOBAL && bind != STB_WEAK))
 			continue;
 		s = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!s || strncmp(s, "PyInit_", 7) || !s[7])
 			continue;
 		if (py.n >= ELF_MAX_PYINIT) {
 			free_strv(py.v, py.n);
+			free_strv(und.v, und.n);
 			return pw_err_set(e, E2BIG, "'%s': more than %d PyInit_ functions", name,
 					  ELF_MAX_PYINIT);
 		}
@@ -254,6 +265,8 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 	}
 	out->pyinit = py.v;
 	out->npyinit = uniq_strings(py.v, py.n);
+	out->undefined = und.v;
+	out->nundefined = uniq_strings(und.v, und.n);
 	return 0;
 }
 
@@ -277,7 +290,8 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 			r = read_verneed(elf, scn, &sh, out, name, e);
 			break;
 		case SHT_DYNSYM:
-			r = out->pyinit ? 0 : read_dynsym(elf, scn, &sh, out, name, e);
+			r = out->pyinit || out->undefined ? 0
+							   : read_dynsym(elf, scn, &sh, out, name, e);
 			break;
 		default:
 			r = 0;
@@ -352,5 +366,6 @@ void pw_elf_info_release(struct pw_elf_info *i)
 	}
 	free(i->vn);
 	free_strv(i->pyinit, i->npyinit);
+	free_strv(i->undefined, i->nundefined);
 	memset(i, 0, sizeof(*i));
 }

@@ -45,11 +45,18 @@ struct parch {
 	size_t npre;
 };
 
+struct refused { /* symbols refused from one library */
+	char *lib;
+	struct names syms;
+};
+
 struct policy {
 	char *name;  /* "manylinux_2_17" */
 	char *alias; /* "manylinux2014" or NULL */
 	int priority;
 	struct names libs;
+	struct refused *refused;
+	size_t nrefused;
 	struct parch *arches;
 	size_t narches;
 };
@@ -83,6 +90,11 @@ static void policy_release(struct policy *p)
 	free(p->name);
 	free(p->alias);
 	names_release(&p->libs);
+	for (size_t i = 0; i < p->nrefused; i++) {
+		free(p->refused[i].lib);
+		names_release(&p->refused[i].syms);
+	}
+	free(p->refused);
 	for (size_t i = 0; i < p->narches; i++) {
 		names_release(&p->arches[i].libs);
 		for (size_t k = 0; k < p->arches[i].npre; k++) {
@@ -215,8 +227,9 @@ static int load_arch(const char *file, const char *arch, json_t *o, struct parch
 
 static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_err *e)
 {
-	static const char *const fields[] = { "name", "alias", "glibc", "priority",
-					      "source", "libraries", "arches" };
+	static const char *const fields[] = { "name",	   "alias",	"glibc",
+					      "priority",  "source",	"libraries",
+					      "refused_symbols", "arches" };
 	const char *key, *s;
 	json_t *v, *arches;
 	unsigned maj, min;
@@ -261,6 +274,28 @@ static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_
 	r = load_names(json_object_get(j, "libraries"), &p->libs, "._+-", file, "libraries", e);
 	if (r < 0)
 		return r;
+	if ((v = json_object_get(j, "refused_symbols"))) {
+		json_t *syms;
+
+		if (!json_is_object(v))
+			return pw_err_set(e, EINVAL, "%s: 'refused_symbols': expected an object", file);
+		p->refused = pw_xcalloc(json_object_size(v) + 1, sizeof(*p->refused));
+		json_object_foreach(v, key, syms)
+		{
+			char field[300];
+			struct refused *rf = &p->refused[p->nrefused++];
+
+			if (!name_chars_ok(key, "._+-"))
+				return pw_err_set(e, EINVAL,
+						  "%s: 'refused_symbols': '%s' is not a library name",
+						  file, key);
+			rf->lib = pw_xstrdup(key);
+			snprintf(field, sizeof(field), "refused_symbols.%s", key);
+			r = load_names(syms, &rf->syms, "_.@$", file, field, e);
+			if (r < 0)
+				return r;
+		}
+	}
 	arches = json_object_get(j, "arches");
 	if (!json_is_object(arches) || !json_object_size(arches))
 		return pw_err_set(e, EINVAL, "%s: 'arches': expected a non-empty object", file);
@@ -457,4 +492,15 @@ int pw_policy_allows_version(const struct pw_policy_set *p, size_t i, const char
 		return names_has(&pr->vers, us ? us + 1 : "") ? 1 : 0;
 	}
 	return -1;
+}
+
+bool pw_policy_refuses_symbol(const struct pw_policy_set *p, size_t i, const char *soname,
+			      const char *symbol)
+{
+	if (i >= p->n)
+		return false;
+	for (size_t k = 0; k < p->p[i].nrefused; k++)
+		if (!strcmp(p->p[i].refused[k].lib, soname))
+			return names_has(&p->p[i].refused[k].syms, symbol);
+	return false;
 }

@@ -3,7 +3,7 @@
 # they are missing.  As root: apt-get.  Otherwise: print the command.
 set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libjansson-dev
-libseccomp-dev libelf-dev zlib1g-dev libssl-dev libcmocka-dev clang libclang-rt-14-dev
+libseccomp-dev libelf-dev zlib1g-dev libssl-dev libcmocka-dev clang libclang-rt-14-dev libdeflate-dev
 python3 python3-pip util-linux passwd iproute2 xz-utils zstd bzip2 gzip git python3-jsonschema openssl
 gpg gpg-agent gpgv debian-archive-keyring busybox-static
 cargo

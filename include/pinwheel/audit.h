@@ -10,7 +10,8 @@
  * when every ELF member's machine is the policy's architecture, every
  * DT_NEEDED library is allowed or provided inside the wheel, and for each
  * (library, version) in .gnu.version_r whose prefix the policy lists, the
- * version is in that prefix's set; libpython linkage never fits.  The
+ * version is in that prefix's set, and no member imports a symbol the
+ * policy refuses from a library it needs; libpython linkage never fits.  The
  * best tag is the fitting policy of highest priority; "linux_ARCH" when
  * none fits.
  *
@@ -46,6 +47,8 @@ struct pw_elf_info {
 	size_t nvn;
 	char **pyinit;	  /* exported PyInit_* names without the prefix */
 	size_t npyinit;
+	char **undefined; /* non-weak undefined .dynsym names, sorted, unique */
+	size_t nundefined;
 	bool is_shared;	  /* ET_DYN */
 };
 
@@ -65,7 +68,8 @@ void pw_policies_free(struct pw_policy_set *p);
  * legacy alias when there is one: {"manylinux_2_17_x86_64",
  * "manylinux2014_x86_64"}.  Returns the count (1 or 2) or -EINVAL for an
  * unknown name (names: "manylinux_2_17", "manylinux2014", or a full tag
- * "manylinux_2_17_x86_64"). */
+ * "manylinux_2_17_x86_64"; "linux" gives the one tag "linux_ARCH").  The
+ * caller frees the tags. */
 int pw_policy_tags(const struct pw_policy_set *p, const char *name, const char *arch,
 		   char *tags[2]);
 
@@ -81,6 +85,9 @@ bool pw_policy_allows_lib(const struct pw_policy_set *p, size_t i, const char *a
 			  const char *soname);
 int pw_policy_allows_version(const struct pw_policy_set *p, size_t i, const char *arch,
 			     const char *version);
+/* Whether policy @i refuses importing @symbol from @soname. */
+bool pw_policy_refuses_symbol(const struct pw_policy_set *p, size_t i, const char *soname,
+			      const char *symbol);
 
 /* ---- auditing a wheel ---- */
 
@@ -90,6 +97,7 @@ struct pw_audit_reason {
 	char *member;	/* the ELF member at fault */
 	char *library;	/* the DT_NEEDED library, or the library of the version */
 	char *version;	/* "GLIBC_2.34" or NULL for a disallowed library */
+	char *symbol;	/* a refused symbol imported from library, or NULL */
 };
 
 struct pw_audit_ext { /* one ELF member */
@@ -105,7 +113,8 @@ struct pw_audit_result {
 	bool has_elf;
 	char *best_policy;   /* "manylinux_2_28", or NULL when none fits */
 	char *best_tags[2];  /* its tags (PEP 600, legacy alias or NULL) */
-	char *platform;      /* the tag to use: best_tags[0] or "linux_ARCH" */
+	char *platform;      /* the tag to use: best_tags[0] or "linux_ARCH";
+			      * NULL without ELF members or architecture */
 	struct pw_audit_ext *elfs; /* sorted by member */
 	size_t nelfs;
 	char **externals;    /* DT_NEEDED libraries neither allowed by the best

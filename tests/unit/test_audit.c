@@ -61,6 +61,10 @@ static int setup(void **state)
 			    "  if (pthread_create(&t, 0, run, 0)) return -1;\n"
 			    "  pthread_join(t, 0); return pwdep(n); }\n"
 			    "void *PyInit_x(void) { return 0; }\n");
+	write_text("usez.c", "#include <zlib.h>\n"
+			     "int unz(unsigned char *d, unsigned long *dn, const unsigned char *s,"
+			     " unsigned long *sn) { return uncompress2(d, dn, s, sn); }\n"
+			     "void *PyInit_z(void) { return 0; }\n");
 	write_text("py.c", "int Py_IsInitialized(void) { return 1; }\n");
 	write_text("usepy.c", "int Py_IsInitialized(void);\n"
 			      "void *PyInit_y(void) { return (void *)(long)Py_IsInitialized(); }\n");
@@ -70,7 +74,8 @@ static int setup(void **state)
 	   "cc -shared -fPIC -o rp.so ext.c -L. -l:libpwdep.so.1 -pthread "
 	   "-Wl,--disable-new-dtags,-rpath,/opt/pw && "
 	   "cc -shared -fPIC -o libpython3.99.so.1.0 -Wl,-soname,libpython3.99.so.1.0 py.c && "
-	   "cc -shared -fPIC -o y.so usepy.c -L. -l:libpython3.99.so.1.0",
+	   "cc -shared -fPIC -o y.so usepy.c -L. -l:libpython3.99.so.1.0 && "
+	   "cc -shared -fPIC -o z.so usez.c -lz",
 	   tmp);
 	return pw_policies_load(NULL, &builtin, &e) == 0 ? 0 : -1;
 }
@@ -442,6 +447,52 @@ static void test_audit_fatal(void **state)
 	free(alien);
 }
 
+/* uncompress2 from the system's libz is refused up to manylinux_2_31 */
+static void test_audit_refused_symbol(void **state)
+{
+	static const char *const z[] = { "z/z.so", "z.so" };
+	struct pw_audit_result r;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_elf_info i;
+	int fd;
+
+	(void)state;
+	read_elf("z.so", &i);
+	assert_true(has(i.needed, i.nneeded, "libz.so.1"));
+	assert_true(has(i.undefined, i.nundefined, "uncompress2"));
+	assert_false(has(i.undefined, i.nundefined, "PyInit_z")); /* defined */
+	pw_elf_info_release(&i);
+	assert_true(pw_policy_refuses_symbol(builtin, 0, "libz.so.1", "uncompress2"));
+	assert_false(pw_policy_refuses_symbol(builtin, 0, "libz.so.1", "uncompress"));
+	assert_false(pw_policy_refuses_symbol(builtin, 0, "libfoo.so.1", "uncompress2"));
+
+	fd = make_wheel("w8", false, z, 2);
+	assert_int_equal(pw_audit_dir(builtin, fd, "w8", &r, &e), 0);
+	close(fd);
+	assert_int_equal(r.nerrors, 0);
+	for (size_t k = 0; k < r.nreasons; k++)
+		if (r.reasons[k].symbol) {
+			assert_string_equal(r.reasons[k].symbol, "uncompress2");
+			assert_string_equal(r.reasons[k].library, "libz.so.1");
+			assert_null(r.reasons[k].version);
+		}
+	{
+		bool seen = false;
+
+		for (size_t k = 0; k < r.nreasons; k++)
+			seen |= r.reasons[k].symbol && !strcmp(r.reasons[k].policy, "manylinux_2_31");
+		assert_true(seen);
+	}
+	{
+		unsigned major = 0, minor = 0;
+
+		assert_non_null(r.best_policy);
+		assert_int_equal(sscanf(r.best_policy, "manylinux_%u_%u", &major, &minor), 2);
+		assert_true(major == 2 && minor >= 34);
+	}
+	pw_audit_result_release(&r);
+}
+
 static void test_audit_pure(void **state)
 {
 	struct pw_audit_result r;
@@ -469,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_policy_dir_errors),
 		cmocka_unit_test(test_audit_libraries),
 		cmocka_unit_test(test_audit_fatal),
+		cmocka_unit_test(test_audit_refused_symbol),
 		cmocka_unit_test(test_audit_pure),
 	};
 
