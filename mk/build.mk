@@ -1,6 +1,7 @@
 # pinwheel build: orchestration, source export, PEP 517, smoke test, manifest.
 PW_RUNNER_SRCS += runner/build.c runner/source.c runner/pep517.c runner/smoke.c runner/manifest.c
 UNIT_TESTS += tests/unit/test_build.c
+TEST_HELPERS += tests/helpers/pw-rootplan.c
 # Parts of the wheel pipeline come from other branches (wheel, audit,
 # repair); build.c uses each one once it is merged.  Target-specific
 # ALL_CFLAGS survive CFLAGS given on the command line (make asan).

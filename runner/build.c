@@ -149,6 +149,7 @@ static int run_step(const struct pw_sandbox_spec *s, char *const *argv, int logf
 {
 	struct pw_sandbox_result res;
 	int saved1 = -1, saved2 = -1, r;
+	double t0 = now_s();
 
 	dprintf(logfd, "\n==== pinwheel: %s\n", what);
 	saved1 = fcntl(1, F_DUPFD_CLOEXEC, 3);
@@ -181,7 +182,8 @@ out:
 		dup2(saved2, 2);
 		close(saved2);
 	}
-	dprintf(logfd, "==== pinwheel: %s: %s\n", what, r < 0 ? e->msg : "ok");
+	dprintf(logfd, "==== pinwheel: %s: %s (%.2f s)\n", what, r < 0 ? e->msg : "ok",
+		now_s() - t0);
 	return r;
 }
 

@@ -377,8 +377,13 @@ int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
 		r = export_git(dir, sfd, dfd, &s->files, e);
 		if (r < 0)
 			goto fail;
-		git_facts(dir, s);
-	} else {
+		/* A directory git does not track (an ignored copy inside some
+		 * work tree) is exported as a plain directory. */
+		s->is_git = s->files > 0;
+		if (s->is_git)
+			git_facts(dir, s);
+	}
+	if (!s->is_git) {
 		rdir = realpath(dir, NULL);
 		rskip = skip_abs ? realpath(skip_abs, NULL) : NULL;
 		if (rdir && rskip) {
@@ -390,6 +395,10 @@ int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
 		r = walk(sfd, dfd, "", skip_rel, &s->files, 0, e);
 		if (r < 0)
 			goto fail;
+	}
+	if (s->files == 0) {
+		r = pw_err_set(e, ENOENT, "project '%s': no files to build", dir);
+		goto fail;
 	}
 	r = pw_tree_hash_at(dfd, ".", s->tree, NULL, e);
 	if (r < 0) {

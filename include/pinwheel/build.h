@@ -35,12 +35,14 @@ struct pw_source {
 
 /* Export the project @dir into the empty directory @dest (created by the
  * caller): the files `git ls-files -z` lists when @dir is in a git
- * work tree (git runs with a cleared environment and only reads), else
+ * work tree and tracking files under @dir (git runs with a cleared
+ * environment and only reads), else
  * every file except build artefacts (build/, dist/, target/, .git,
  * __pycache__, *.egg-info, wheelhouse, and the absolute directory
  * @skip_abs when it lies inside @dir).  Regular files get 0644/0755,
  * symlinks are kept as they are, nothing else is copied.  Fills @s
- * (version and commit time from git when available). */
+ * (version and commit time from git when available).  A project without
+ * any file is -ENOENT. */
 int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
 		     struct pw_source *s, struct pw_err *e);
 void pw_source_release(struct pw_source *s);
