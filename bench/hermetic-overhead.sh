@@ -20,6 +20,7 @@ TGT=${2:-cp311-manylinux_x86_64}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 PW=${PINWHEEL:-$SRCDIR/build/pinwheel}
 PLAN=$SRCDIR/build/tests/helpers/pw-rootplan
+PATH=$PATH:/usr/sbin:/sbin
 STORE="${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}"
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (the baseline mounts and chroots)" >&2; exit 2; }
 [ -x "$PW" ] && [ -x "$PLAN" ] || { echo "bench: run 'make all unit-tests' first" >&2; exit 2; }
@@ -84,7 +85,7 @@ chroot_run() { # N SDIST -> prints seconds
 		CARGO_HOME=/cargo CARGO_INCREMENTAL=0 CARGO_NET_OFFLINE=true CARGO_BUILD_JOBS=2 \
 		CMAKE_BUILD_PARALLEL_LEVEL=2 MAX_JOBS=2 SETUPTOOLS_SCM_PRETEND_VERSION=0.1.0 \
 		CARGO_PROFILE_RELEASE_DEBUG=false \
-		chroot "$R/root" sh -c 'umask 022; cd /src && exec "$@"' sh \
+		"$(command -v chroot)" "$R/root" sh -c 'umask 022; cd /src && exec "$@"' sh \
 		"$PY" -c "$FRONTEND" build_wheel /out setuptools.build_meta >"$R/log" 2>&1 ||
 		{ tail -20 "$R/log" >&2; exit 1; }
 	t1=$(now)

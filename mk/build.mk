@@ -10,3 +10,4 @@ BUILD_PIPELINE_DEFS := $(if $(and $(wildcard runner/wheel_pack.c),$(wildcard run
 	$(if $(shell grep -l pw_sdist_normalize runner/sdist.c runner/wheel_*.c 2>/dev/null | grep -v wheel_int),-DPW_HAVE_SDIST)
 $(BUILD)/runner/build.o: ALL_CFLAGS += $(BUILD_PIPELINE_DEFS)
 # (after merging one of those branches: touch runner/build.c)
+FUZZ_TARGETS += tests/fuzz/fuzz_pyproject.c
