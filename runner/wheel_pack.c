@@ -1,18 +1,30 @@
 /* wheel_pack.c - the deterministic wheel writer (see wheel.h for the
  * rules) and the deflate id for manifests.
  *
- * Streaming: each file is read in 256 KiB chunks, hashed (sha256 for
- * RECORD, CRC-32 for zip) and deflated straight into the output file; its
- * local header is written first with zero CRC and sizes, then patched in
- * place with pwrite() (so no data descriptors are needed and no member is
- * ever held whole in memory).  The output is a temp file beside @out_path,
- * fsync'ed and renamed over it; on error it is unlinked.
+ * Streaming and parallel: every member is cut into 1 MiB chunks of input.
+ * The calling thread reads each chunk, hashes it (sha256 for RECORD,
+ * CRC-32 for zip) and queues it; helper threads deflate chunks on their
+ * own; the calling thread writes the results strictly in order.  At most a
+ * small ring of chunks (2 per thread + 2) is in memory at any time, so a
+ * wheel is never held whole.  Each chunk is deflated by a fresh zlib
+ * stream primed with the previous 32 KiB of the same member as its
+ * dictionary and ended with a sync flush (the last one with Z_FINISH), as
+ * pigz does: the member's deflate data is one valid stream, and because the
+ * chunk boundaries depend only on the input, the bytes are the same
+ * whatever the number of threads.
+ *
+ * The local header is written when a member's first chunk is, with zero
+ * CRC and sizes, and patched in place (pwrite) after its last chunk, so no
+ * data descriptors are needed.  The output is a temp file beside
+ * @out_path, fsync'ed and renamed over it; on error it is unlinked.
  *
  * Limits: no member of 4 GiB - 1 or more, no archive whose central
  * directory would start past 4 GiB and at most 65535 members (zip64 is
  * read but not written yet): -EFBIG naming the member.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,40 +36,64 @@
 #include "pinwheel/wheel.h"
 #include "wheel_int.h"
 
-#define CHUNK (256u << 10)
+#define CHUNK (1u << 20)
+#define DICT (32u << 10)
+#define OBUF (256u << 10)
 #define ZIP32_MAX 0xffffffffu
 #define RECORD_BUF_MAX (256u << 20)
+#define MAX_THREADS 8
 
 struct pent {
 	char *path;
 	bool exec;
 	bool meta; /* inside a top-level *.dist-info directory */
-	uint32_t crc, csize, size, offset;
+	uint32_t crc, size, offset;
+	uint64_t csize;
 	uint16_t flags;
+};
+
+/* One chunk of one member on its way through the ring. */
+struct task {
+	unsigned char *in; /* DICT + CHUNK bytes: dictionary, then data */
+	size_t dictlen, len;
+	unsigned char *out;
+	size_t outlen, outcap;
+	size_t member; /* index in packer.v */
+	bool first, last;
+	bool done;     /* deflated (under the pool lock) */
+	int err;       /* -errno from deflate */
 };
 
 struct packer {
 	const char *out_path;
-	int out;		/* the temp file */
-	uint64_t pos;		/* bytes written to it */
-	unsigned char *obuf;	/* pending output */
+	int out;	     /* the temp file */
+	uint64_t pos;	     /* bytes written to it */
+	unsigned char *obuf; /* pending output */
 	size_t olen;
-	unsigned char *ibuf;
-	z_stream z;
-	bool zinit;
 	uint16_t dos_time, dos_date;
 	struct pent *v;
 	size_t n, cap;
 	struct pw_buf record;
+	/* the ring: tasks [head, tail) are in flight, [head, next_job) taken
+	 * or done by a helper; indexes grow forever, slot = index % nring */
+	struct task *ring;
+	size_t nring, head, tail, next_job;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_done;
+	pthread_t th[MAX_THREADS];
+	size_t nth;
+	bool stop;
+	z_stream z; /* for the calling thread when there are no helpers */
+	bool zinit;
 };
 
 const char *pw_wheel_deflate_id(void)
 {
-	static char id[64];
+	static char id[96];
 
 	if (!id[0])
-		snprintf(id, sizeof(id), "zlib %s, deflate level %d", zlibVersion(),
-			 PW_WHEEL_DEFLATE_LEVEL);
+		snprintf(id, sizeof(id), "zlib %s, deflate level %d, 1 MiB sync-flushed chunks",
+			 zlibVersion(), PW_WHEEL_DEFLATE_LEVEL);
 	return id;
 }
 
@@ -96,13 +132,21 @@ static int emit(struct packer *p, const void *data, size_t n)
 {
 	const unsigned char *s = data;
 
+	if (n >= OBUF) { /* large blocks go straight out */
+		int r = flush_out(p);
+		if (r == 0)
+			r = pw_write_all(p->out, s, n);
+		if (r == 0)
+			p->pos += n;
+		return r;
+	}
 	while (n) {
-		size_t k = CHUNK - p->olen < n ? CHUNK - p->olen : n;
+		size_t k = OBUF - p->olen < n ? OBUF - p->olen : n;
 		memcpy(p->obuf + p->olen, s, k);
 		p->olen += k;
 		s += k;
 		n -= k;
-		if (p->olen == CHUNK) {
+		if (p->olen == OBUF) {
 			int r = flush_out(p);
 			if (r < 0)
 				return r;
@@ -238,35 +282,12 @@ static int local_header(struct packer *p, struct pent *en, struct pw_err *e)
 }
 
 /* Deflate @n bytes (final when @finish) into the output. */
-static int deflate_some(struct packer *p, const void *in, size_t n, bool finish, uint64_t *csize)
-{
-	int zr;
-
-	p->z.next_in = (Bytef *)(uintptr_t)in;
-	p->z.avail_in = (uInt)n;
-	do {
-		unsigned char tmp[CHUNK / 4];
-		size_t got;
-		p->z.next_out = tmp;
-		p->z.avail_out = sizeof(tmp);
-		zr = deflate(&p->z, finish ? Z_FINISH : Z_NO_FLUSH);
-		if (zr == Z_STREAM_ERROR)
-			return -EIO;
-		got = sizeof(tmp) - p->z.avail_out;
-		*csize += got;
-		if (got && emit(p, tmp, got) < 0)
-			return errno ? -errno : -EIO;
-	} while (p->z.avail_out == 0 || (finish && zr != Z_STREAM_END));
-	return 0;
-}
-
-/* Patch CRC and sizes into the local header of @en. */
 static int patch_header(struct packer *p, struct pent *en)
 {
 	unsigned char h[12];
 
 	le32(h, en->crc);
-	le32(h + 4, en->csize);
+	le32(h + 4, (uint32_t)en->csize);
 	le32(h + 8, en->size);
 	if (en->offset + 14 >= p->pos) { /* still in the output buffer */
 		memcpy(p->obuf + (en->offset + 14 - p->pos), h, sizeof(h));
@@ -304,18 +325,323 @@ static int record_line(struct packer *p, const char *path, const char *b64, uint
 	return r;
 }
 
-/* One member: open @en->path component by component (never following a
- * symlink), stream it into the archive. */
-static int pack_file(struct packer *p, int dirfd, struct pent *en, struct pw_err *e)
+/* Deflate one chunk (see the top of the file). */
+static int deflate_task(z_stream *z, struct task *t)
 {
+	int flush = t->last ? Z_FINISH : Z_SYNC_FLUSH, zr;
+	size_t need;
+
+	if (deflateReset(z) != Z_OK)
+		return -EIO;
+	if (t->dictlen && deflateSetDictionary(z, t->in, (uInt)t->dictlen) != Z_OK)
+		return -EIO;
+	need = deflateBound(z, t->len) + 64;
+	if (t->outcap < need) {
+		free(t->out);
+		t->out = pw_xmalloc(need);
+		t->outcap = need;
+	}
+	z->next_in = t->in + t->dictlen;
+	z->avail_in = (uInt)t->len;
+	z->next_out = t->out;
+	z->avail_out = (uInt)t->outcap;
+	for (;;) {
+		zr = deflate(z, flush);
+		if (zr == Z_STREAM_ERROR)
+			return -EIO;
+		if (z->avail_out != 0 && z->avail_in == 0 && (!t->last || zr == Z_STREAM_END))
+			break;
+		/* out of room (deflateBound plus the flush marker should
+		 * always do): grow and go on */
+		t->outlen = t->outcap - z->avail_out;
+		t->outcap *= 2;
+		t->out = pw_xrealloc(t->out, t->outcap);
+		z->next_out = t->out + t->outlen;
+		z->avail_out = (uInt)(t->outcap - t->outlen);
+	}
+	t->outlen = t->outcap - z->avail_out;
+	return 0;
+}
+
+static int zinit(z_stream *z)
+{
+	memset(z, 0, sizeof(*z));
+	return deflateInit2(z, PW_WHEEL_DEFLATE_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
+			    Z_DEFAULT_STRATEGY) == Z_OK
+		       ? 0
+		       : -ENOMEM;
+}
+
+static void *helper(void *arg)
+{
+	struct packer *p = arg;
+	z_stream z;
+	bool ok = zinit(&z) == 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct task *t;
+		while (!p->stop && p->next_job == p->tail)
+			pthread_cond_wait(&p->cv_work, &p->mu);
+		if (p->stop)
+			break;
+		t = &p->ring[p->next_job % p->nring];
+		p->next_job++;
+		pthread_mutex_unlock(&p->mu);
+		t->err = ok ? deflate_task(&z, t) : -ENOMEM;
+		pthread_mutex_lock(&p->mu);
+		t->done = true;
+		pthread_cond_broadcast(&p->cv_done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (ok)
+		deflateEnd(&z);
+	return NULL;
+}
+
+static size_t cpu_count(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : (size_t)n;
+}
+
+/* Start the helpers (none when @threads is 1 or one CPU is available). */
+static int pool_start(struct packer *p, unsigned threads, struct pw_err *e)
+{
+	size_t n = threads ? threads : cpu_count(), i;
+
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	if (n == 1)
+		n = 0; /* the calling thread deflates */
+	p->nring = 2 * n + 2;
+	p->ring = pw_xcalloc(p->nring, sizeof(*p->ring));
+	for (i = 0; i < p->nring; i++)
+		p->ring[i].in = pw_xmalloc(DICT + CHUNK);
+	if (zinit(&p->z) < 0)
+		return pw_err_set(e, ENOMEM, "deflateInit failed");
+	p->zinit = true;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv_work, NULL);
+	pthread_cond_init(&p->cv_done, NULL);
+	for (i = 0; i < n; i++) {
+		int r = pthread_create(&p->th[i], NULL, helper, p);
+		if (r != 0)
+			break; /* fewer helpers (or none) still work */
+		p->nth++;
+	}
+	return 0;
+}
+
+static void pool_stop(struct packer *p)
+{
+	size_t i;
+
+	if (!p->ring)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv_work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv_work);
+	pthread_cond_destroy(&p->cv_done);
+	for (i = 0; i < p->nring; i++) {
+		free(p->ring[i].in);
+		free(p->ring[i].out);
+	}
+	free(p->ring);
+	p->ring = NULL;
+	if (p->zinit)
+		deflateEnd(&p->z);
+}
+
+/* Write the oldest task in flight (waiting for it). */
+static int drain_one(struct packer *p, struct pw_err *e)
+{
+	struct task *t = &p->ring[p->head % p->nring];
+	struct pent *en = &p->v[t->member];
+	int r;
+
+	pthread_mutex_lock(&p->mu);
+	while (!t->done)
+		pthread_cond_wait(&p->cv_done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	p->head++;
+	if (t->err < 0)
+		return pw_err_set(e, -t->err, "'%s': deflate failed", en->path);
+	if (t->first) {
+		r = local_header(p, en, e);
+		if (r < 0)
+			return r;
+		en->csize = 0;
+	}
+	en->csize += t->outlen;
+	if (emit(p, t->out, t->outlen) < 0)
+		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
+	if (t->last) {
+		if (en->csize >= ZIP32_MAX)
+			return pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)",
+					  en->path);
+		r = patch_header(p, en);
+		if (r < 0)
+			return pw_err_sys(e, -r, "could not write '%s'", p->out_path);
+	}
+	return 0;
+}
+
+/* The next free task, draining the oldest when the ring is full.  Its
+ * dictionary is the last 32 KiB of the previous chunk when @first is false
+ * (that task's input is still intact: slots are only reused after a full
+ * turn of the ring). */
+static struct task *task_get(struct packer *p, size_t member, bool first, struct pw_err *e)
+{
+	struct task *t, *prev;
+
+	if (p->tail - p->head == p->nring && drain_one(p, e) < 0)
+		return NULL;
+	t = &p->ring[p->tail % p->nring];
+	t->member = member;
+	t->first = first;
+	t->last = false;
+	t->done = false;
+	t->err = 0;
+	t->dictlen = 0;
+	t->len = 0;
+	if (!first) {
+		/* every chunk but a member's last is CHUNK >= DICT bytes */
+		prev = &p->ring[(p->tail + p->nring - 1) % p->nring];
+		t->dictlen = DICT;
+		memcpy(t->in, prev->in + prev->dictlen + prev->len - DICT, DICT);
+	}
+	return t;
+}
+
+/* Hand the filled task on: to the helpers, or deflate it here. */
+static void task_put(struct packer *p, struct task *t)
+{
+	if (p->nth == 0) {
+		t->err = deflate_task(&p->z, t);
+		t->done = true;
+		p->tail++;
+		p->next_job = p->tail;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->tail++;
+	pthread_cond_signal(&p->cv_work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int drain_all(struct packer *p, struct pw_err *e)
+{
+	while (p->head != p->tail) {
+		int r = drain_one(p, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Read, hash and queue member @idx from @fd (or from @mem when fd < 0),
+ * @size bytes.  Its RECORD line is added when @record. */
+static int pack_source(struct packer *p, size_t idx, int fd, const char *mem, uint64_t size,
+		       bool record, struct pw_err *e)
+{
+	struct pent *en = &p->v[idx];
 	struct pw_sha256 h = { 0 };
 	unsigned char raw[PW_SHA256_LEN];
-	char b64[48], comp[256];
-	uint64_t size = 0, csize = 0;
+	char b64[48];
 	uLong crc = crc32(0, Z_NULL, 0);
+	uint64_t done = 0;
+	bool first = true;
+	int r = 0;
+
+	if (size >= ZIP32_MAX)
+		return pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
+	if (pw_sha256_init(&h) < 0)
+		return pw_err_set(e, EIO, "sha256 unavailable");
+	do {
+		size_t want = size - done < CHUNK ? (size_t)(size - done) : CHUNK, got = 0;
+		struct task *t = task_get(p, idx, first, e);
+		unsigned char *dst;
+
+		if (!t) {
+			r = -e->code;
+			goto out;
+		}
+		dst = t->in + t->dictlen;
+		if (fd < 0) {
+			memcpy(dst, mem + done, want);
+			got = want;
+		}
+		while (got < want) {
+			ssize_t k = PW_TEMP_FAILURE_RETRY(read(fd, dst + got, want - got));
+			if (k < 0) {
+				r = pw_err_sys(e, errno, "could not read '%s'", en->path);
+				goto out;
+			}
+			if (k == 0) {
+				r = pw_err_set(e, EAGAIN, "'%s': changed while being packed",
+					       en->path);
+				goto out;
+			}
+			got += (size_t)k;
+		}
+		t->len = want;
+		done += want;
+		crc = crc32(crc, dst, (uInt)want);
+		if (pw_sha256_update(&h, dst, want) < 0) {
+			r = pw_err_set(e, EIO, "sha256 failed");
+			goto out;
+		}
+		t->last = done == size;
+		if (t->last) {
+			en->crc = (uint32_t)crc;
+			en->size = (uint32_t)size;
+		}
+		task_put(p, t);
+		first = false;
+	} while (done < size);
+	if (fd >= 0) {
+		char c;
+		ssize_t k = PW_TEMP_FAILURE_RETRY(read(fd, &c, 1));
+		if (k != 0) {
+			r = k < 0 ? pw_err_sys(e, errno, "could not read '%s'", en->path)
+				  : pw_err_set(e, EAGAIN, "'%s': changed while being packed",
+					       en->path);
+			goto out;
+		}
+	}
+	if (pw_sha256_final(&h, raw, NULL) < 0) {
+		r = pw_err_set(e, EIO, "sha256 failed");
+		goto out;
+	}
+	pw_b64url_nopad(raw, sizeof(raw), b64);
+	if (record && record_line(p, en->path, b64, size) < 0)
+		r = pw_err_set(e, E2BIG, "RECORD larger than %u bytes", RECORD_BUF_MAX);
+out:
+	pw_sha256_release(&h);
+	return r;
+}
+
+/* One member: open its path component by component (never following a
+ * symlink) and queue it. */
+static int pack_file(struct packer *p, int dirfd, size_t idx, struct pw_err *e)
+{
+	const struct pent *en = &p->v[idx];
 	const char *s = en->path, *slash;
+	char comp[256];
 	struct stat st;
-	int fd = -1, cur = dirfd, r;
+	int fd, cur = dirfd, r;
 
 	while ((slash = strchr(s, '/'))) {
 		int nfd;
@@ -334,85 +660,12 @@ static int pack_file(struct packer *p, int dirfd, struct pent *en, struct pw_err
 		close(cur);
 	if (fd < 0)
 		return pw_err_sys(e, errno, "could not open '%s'", en->path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		r = pw_err_sys(e, errno ? errno : EPERM, "'%s': not a regular file", en->path);
-		goto out;
-	}
-	r = local_header(p, en, e);
-	if (r < 0)
-		goto out;
-	if (pw_sha256_init(&h) < 0) {
-		r = pw_err_set(e, EIO, "sha256 unavailable");
-		goto out;
-	}
-	deflateReset(&p->z);
-	for (;;) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, p->ibuf, CHUNK));
-		if (n < 0) {
-			r = pw_err_sys(e, errno, "could not read '%s'", en->path);
-			goto out;
-		}
-		size += (uint64_t)n;
-		if (size >= ZIP32_MAX) {
-			r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
-			goto out;
-		}
-		crc = crc32(crc, p->ibuf, (uInt)n);
-		if (pw_sha256_update(&h, p->ibuf, (size_t)n) < 0 ||
-		    deflate_some(p, p->ibuf, (size_t)n, n == 0, &csize) < 0) {
-			r = pw_err_sys(e, errno ? errno : EIO, "could not pack '%s'", en->path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
-	if (size != (uint64_t)st.st_size) {
-		r = pw_err_set(e, EAGAIN, "'%s': changed while being packed", en->path);
-		goto out;
-	}
-	if (csize >= ZIP32_MAX) {
-		r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
-		goto out;
-	}
-	en->crc = (uint32_t)crc;
-	en->size = (uint32_t)size;
-	en->csize = (uint32_t)csize;
-	r = patch_header(p, en);
-	if (r < 0) {
-		r = pw_err_sys(e, -r, "could not write '%s'", p->out_path);
-		goto out;
-	}
-	if (pw_sha256_final(&h, raw, NULL) < 0) {
-		r = pw_err_set(e, EIO, "sha256 failed");
-		goto out;
-	}
-	pw_b64url_nopad(raw, sizeof(raw), b64);
-	if (record_line(p, en->path, b64, size) < 0)
-		r = pw_err_set(e, E2BIG, "RECORD larger than %u bytes", RECORD_BUF_MAX);
-out:
-	pw_sha256_release(&h);
+	else
+		r = pack_source(p, idx, fd, NULL, (uint64_t)st.st_size, true, e);
 	close(fd);
 	return r;
-}
-
-/* RECORD itself, from memory. */
-static int pack_record(struct packer *p, struct pent *en, struct pw_err *e)
-{
-	uint64_t csize = 0;
-	int r;
-
-	r = local_header(p, en, e);
-	if (r < 0)
-		return r;
-	deflateReset(&p->z);
-	if (deflate_some(p, p->record.buf, p->record.len, true, &csize) < 0)
-		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
-	en->crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), (const Bytef *)p->record.buf,
-				  (uInt)p->record.len);
-	en->size = (uint32_t)p->record.len;
-	en->csize = (uint32_t)csize;
-	r = patch_header(p, en);
-	return r < 0 ? pw_err_sys(e, -r, "could not write '%s'", p->out_path) : 0;
 }
 
 static int central(struct packer *p, struct pw_err *e)
@@ -432,7 +685,7 @@ static int central(struct packer *p, struct pw_err *e)
 		le16(h + 12, p->dos_time);
 		le16(h + 14, p->dos_date);
 		le32(h + 16, en->crc);
-		le32(h + 20, en->csize);
+		le32(h + 20, (uint32_t)en->csize);
 		le32(h + 24, en->size);
 		le16(h + 28, (unsigned)nl);
 		le16(h + 30, 0);
@@ -461,7 +714,6 @@ static int central(struct packer *p, struct pw_err *e)
 		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
 	return 0;
 }
-
 int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		  const struct pw_wheel_pack_opts *o, struct pw_err *e)
 {
@@ -505,16 +757,12 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		tmp = NULL;
 		goto out;
 	}
-	p.obuf = pw_xmalloc(CHUNK);
-	p.ibuf = pw_xmalloc(CHUNK);
-	if (deflateInit2(&p.z, PW_WHEEL_DEFLATE_LEVEL, Z_DEFLATED, -MAX_WBITS, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		r = pw_err_set(e, ENOMEM, "deflateInit failed");
+	p.obuf = pw_xmalloc(OBUF);
+	r = pool_start(&p, o ? o->threads : 0, e);
+	if (r < 0)
 		goto out;
-	}
-	p.zinit = true;
 	for (i = 0; i + 1 < p.n; i++) {
-		r = pack_file(&p, dirfd, &p.v[i], e);
+		r = pack_file(&p, dirfd, i, e);
 		if (r < 0)
 			goto out;
 	}
@@ -522,7 +770,10 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		r = pw_err_set(e, E2BIG, "RECORD larger than %u bytes", RECORD_BUF_MAX);
 		goto out;
 	}
-	r = pack_record(&p, &p.v[p.n - 1], e);
+	r = pack_source(&p, p.n - 1, -1, p.record.buf, p.record.len, false, e);
+	if (r < 0)
+		goto out;
+	r = drain_all(&p, e);
 	if (r < 0)
 		goto out;
 	r = central(&p, e);
@@ -546,19 +797,17 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 	tmp = NULL;
 	r = 0;
 out:
+	pool_stop(&p);
 	if (p.out >= 0)
 		close(p.out);
 	if (tmp) {
 		unlink(tmp);
 		free(tmp);
 	}
-	if (p.zinit)
-		deflateEnd(&p.z);
 	for (i = 0; i < p.n; i++)
 		free(p.v[i].path);
 	free(p.v);
 	free(p.obuf);
-	free(p.ibuf);
 	pw_buf_release(&p.record);
 	return r;
 }

@@ -17,7 +17,10 @@
  * 1980-01-01 .. 2107); "version made by" Unix, external attributes
  * 0100644 or 0100755 (executable when any x bit is set); no extra fields,
  * no comments, no data descriptors; deflate at PW_WHEEL_DEFLATE_LEVEL
- * with zlib's default window and memory level; RECORD rewritten as
+ * with zlib's default window and memory level, each member in 1 MiB
+ * chunks primed with the previous 32 KiB and sync-flushed (so chunks
+ * deflate in parallel and the bytes do not depend on the thread count);
+ * RECORD rewritten as
  * "path,sha256=<urlsafe b64 without padding>,size\n" in member order and
  * "<distinfo>/RECORD,,\n" last.  Same directory content and options =>
  * same bytes.  pw_wheel_deflate_id() names the zlib used, for manifests.
@@ -114,12 +117,15 @@ int pw_wheel_dir_retag(int dirfd, const char *distinfo, const char *const *plats
 
 struct pw_wheel_pack_opts {
 	int64_t source_date_epoch; /* -1: 1980-01-01 */
+	unsigned threads;          /* deflate threads; 0: one per CPU (at most 8).
+				    * The bytes do not depend on it. */
 };
 /* Pack the unpacked wheel at @dirfd into @out_path (RECORD regenerated as
  * described at the top).  @distinfo names the .dist-info directory. */
 int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		  const struct pw_wheel_pack_opts *o, struct pw_err *e);
-/* "zlib 1.2.13, deflate level 6" (static storage). */
+/* "zlib 1.2.13, deflate level 6, 1 MiB sync-flushed chunks" (static
+ * storage). */
 const char *pw_wheel_deflate_id(void);
 
 /* sdists (runner/sdist.c): rewrite the .tar.gz at @in as @out: members

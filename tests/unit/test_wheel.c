@@ -589,6 +589,55 @@ static void test_pack_layout(void **state)
 	pw_buf_release(&probs);
 }
 
+/* A member of several 1 MiB chunks: the same bytes with 1 thread and with
+ * 3, and it reads back intact (the reader checks size and CRC-32). */
+static void test_pack_threads(void **state)
+{
+	struct pw_wheel_pack_opts o1 = { .source_date_epoch = 0, .threads = 1 };
+	struct pw_wheel_pack_opts o3 = { .source_date_epoch = 0, .threads = 3 };
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_buf a = PW_BUF_INIT(64 << 20), b = PW_BUF_INIT(64 << 20);
+	size_t big = (3u << 20) + 12345, i;
+	char *data = pw_xmalloc(big + 1);
+	char *p1 = pw_path_join(tmpdir, "th1.whl"), *p3 = pw_path_join(tmpdir, "th3.whl");
+	struct pw_wheel w;
+	uint32_t x = 1;
+	ssize_t k;
+	int dfd = make_tree("t8", false, 022, 5);
+
+	(void)state;
+	for (i = 0; i < big; i++) { /* compressible but not trivially so */
+		x = x * 1103515245u + 12345u;
+		data[i] = (char)('a' + ((x >> 16) % 7) + (i % 4096 < 64 ? 10 : 0));
+	}
+	data[big] = '\0';
+	mkfile(dfd, "pkg/big.dat", data, 0644);
+	if (pw_wheel_pack(dfd, "demo-1.0.dist-info", p1, &o1, &e) < 0 ||
+	    pw_wheel_pack(dfd, "demo-1.0.dist-info", p3, &o3, &e) < 0)
+		fail_msg("pack: %s", e.msg);
+	assert_int_equal(pw_read_file(p1, &a), 0);
+	assert_int_equal(pw_read_file(p3, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.buf, b.buf, a.len);
+	assert_true(a.len < big / 2);
+	assert_int_equal(pw_wheel_open(p3, &w, &e), 0);
+	k = pw_wheel_find(&w, "pkg/big.dat");
+	assert_true(k >= 0);
+	pw_buf_reset(&a);
+	assert_int_equal(pw_wheel_read(&w, (size_t)k, &a, &e), 0);
+	assert_int_equal(a.len, big);
+	assert_memory_equal(a.buf, data, big);
+	pw_buf_reset(&b);
+	assert_int_equal(pw_wheel_record_check(&w, &b, &e), 0);
+	pw_wheel_close(&w);
+	close(dfd);
+	free(data);
+	free(p1);
+	free(p3);
+	pw_buf_release(&a);
+	pw_buf_release(&b);
+}
+
 static void test_pack_refuses(void **state)
 {
 	struct pw_wheel_pack_opts o = { .source_date_epoch = 0 };
@@ -693,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_read_not_zip),
 		cmocka_unit_test(test_pack_deterministic),
 		cmocka_unit_test(test_pack_layout),
+		cmocka_unit_test(test_pack_threads),
 		cmocka_unit_test(test_pack_refuses),
 		cmocka_unit_test(test_record_tampered),
 		cmocka_unit_test(test_retag),
