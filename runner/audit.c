@@ -90,9 +90,9 @@ static bool ends_with(const char *s, const char *suffix)
  * *.py the same way); the rest are tested by their magic. */
 static bool may_be_elf(const char *member, uint64_t size)
 {
-	static const char *const text[] = { ".py", ".pyi", ".pyx", ".pxd", ".pxi", ".h",
-					    ".c",  ".txt", ".md",  ".rst", ".json", "/RECORD",
-					    "/METADATA", "/WHEEL", "/LICENSE", "py.typed" };
+	static const char *const text[] = {
+	    ".py", ".pyi", ".pyx",  ".pxd",    ".pxi",	    ".h",     ".c",	  ".txt",
+	    ".md", ".rst", ".json", "/RECORD", "/METADATA", "/WHEEL", "/LICENSE", "py.typed"};
 
 	if (size < EI_NIDENT)
 		return false;
@@ -207,7 +207,8 @@ static void check_machines(struct pw_audit_result *r)
 		} else if (!r->arch) {
 			r->arch = x->elf.arch;
 		} else if (strcmp(r->arch, x->elf.arch)) {
-			add_error(r, "'%s': machine %s, but '%s' is %s: one wheel, one architecture",
+			add_error(r,
+				  "'%s': machine %s, but '%s' is %s: one wheel, one architecture",
 				  x->member, x->elf.arch, r->elfs[0].member, r->arch);
 		}
 	}
@@ -220,13 +221,15 @@ static void check_machines(struct pw_audit_result *r)
 	plats[strlen(plats) - 4] = 0;
 	for (char *sv, *t = strtok_r(plats, ".", &sv); t; t = strtok_r(NULL, ".", &sv))
 		if (is_linux_tag(t) && !tag_has_arch(t, r->arch))
-			add_error(r, "'%s': its platform tag '%s' does not match the ELF machine %s",
+			add_error(r,
+				  "'%s': its platform tag '%s' does not match the ELF machine %s",
 				  r->wheel, t, r->arch);
 	free(plats);
 }
 
 static void add_reason(struct pw_audit_result *r, const char *policy, const char *member,
-		       const char *library, const char *version, const char *symbol)
+		       const char *library, const char *version, const char *symbol,
+		       const char *isa)
 {
 	struct pw_audit_reason *re;
 
@@ -239,6 +242,7 @@ static void add_reason(struct pw_audit_result *r, const char *policy, const char
 	re->library = pw_xstrdup(library);
 	re->version = version ? pw_xstrdup(version) : NULL;
 	re->symbol = symbol ? pw_xstrdup(symbol) : NULL;
+	re->isa = isa ? pw_xstrdup(isa) : NULL;
 }
 
 /* Does policy @pi fit?  With @r_reasons, record every cause it does not. */
@@ -251,6 +255,16 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 	for (size_t i = 0; i < r->nelfs; i++) {
 		const struct pw_audit_ext *x = &r->elfs[i];
 
+		/* the policies' x86_64 is the baseline instruction set */
+		if (x->elf.x86_isa_level >= 2) {
+			char isa[24];
+
+			if (!record)
+				return false;
+			fits = false;
+			snprintf(isa, sizeof(isa), "x86-64-v%d", x->elf.x86_isa_level);
+			add_reason(r, pname, x->member, "", NULL, NULL, isa);
+		}
 		for (size_t k = 0; k < x->elf.nneeded; k++) {
 			const char *lib = x->elf.needed[k];
 
@@ -260,7 +274,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 			if (!record)
 				return false;
 			fits = false;
-			add_reason(r, pname, x->member, lib, NULL, NULL);
+			add_reason(r, pname, x->member, lib, NULL, NULL, NULL);
 		}
 		/* symbols the policy refuses from a library the member needs */
 		for (size_t k = 0; k < x->elf.nneeded; k++)
@@ -272,7 +286,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 					return false;
 				fits = false;
 				add_reason(r, pname, x->member, x->elf.needed[k], NULL,
-					   x->elf.undefined[s]);
+					   x->elf.undefined[s], NULL);
 			}
 		for (size_t k = 0; k < x->elf.nvn; k++) {
 			const struct pw_elf_verneed *vn = &x->elf.vn[k];
@@ -283,7 +297,8 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 				if (!record)
 					return false;
 				fits = false;
-				add_reason(r, pname, x->member, vn->file, vn->versions[v], NULL);
+				add_reason(r, pname, x->member, vn->file, vn->versions[v], NULL,
+					   NULL);
 			}
 		}
 	}
@@ -293,7 +308,7 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 /* Everything after the members are read: sort, check, pick the policy. */
 static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *r)
 {
-	struct strvec inside = { 0 };
+	struct strvec inside = {0};
 	size_t pi, best = SIZE_MAX, ref = SIZE_MAX;
 
 	if (r->nelfs)
@@ -306,8 +321,9 @@ static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *
 		const struct pw_audit_ext *x = &r->elfs[i];
 
 		if (r->purelib)
-			add_error(r, "'%s': a shared object in a purelib wheel (Root-Is-Purelib: true)",
-				  x->member);
+			add_error(
+			    r, "'%s': a shared object in a purelib wheel (Root-Is-Purelib: true)",
+			    x->member);
 		else if (strstr(x->member, ".data/purelib/"))
 			add_error(r, "'%s': a shared object in the purelib scheme", x->member);
 		for (size_t k = 0; k < x->elf.nneeded; k++)
@@ -346,14 +362,16 @@ static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *
 	/* what repair would have to vendor */
 	if (best != SIZE_MAX || ref != SIZE_MAX) {
 		size_t q = best != SIZE_MAX ? best : ref;
-		struct strvec ext = { 0 };
+		struct strvec ext = {0};
 
 		for (size_t i = 0; i < r->nelfs; i++)
 			for (size_t k = 0; k < r->elfs[i].elf.nneeded; k++) {
 				const char *lib = r->elfs[i].elf.needed[k];
 
-				if (is_loader(lib) || is_libpython(lib) || strvec_has(&inside, lib) ||
-				    pw_policy_allows_lib(p, q, r->arch, lib) || strvec_has(&ext, lib))
+				if (is_loader(lib) || is_libpython(lib) ||
+				    strvec_has(&inside, lib) ||
+				    pw_policy_allows_lib(p, q, r->arch, lib) ||
+				    strvec_has(&ext, lib))
 					continue;
 				strvec_add(&ext, pw_xstrdup(lib));
 			}
@@ -444,7 +462,8 @@ static int walk_dir(struct walk *w, int dirfd, int depth)
 
 		w->path.len = base;
 		w->path.buf[base] = 0;
-		if ((base && pw_buf_adds(&w->path, "/") < 0) || pw_buf_adds(&w->path, names[i]) < 0) {
+		if ((base && pw_buf_adds(&w->path, "/") < 0) ||
+		    pw_buf_adds(&w->path, names[i]) < 0) {
 			r = pw_err_set(w->e, ENAMETOOLONG, "'%s': a path is too long", w->r->wheel);
 			break;
 		}
@@ -477,7 +496,7 @@ static int walk_dir(struct walk *w, int dirfd, int depth)
 int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
 		 struct pw_audit_result *r, struct pw_err *e)
 {
-	struct walk w = { r, PW_BUF_INIT(4096), e };
+	struct walk w = {r, PW_BUF_INIT(4096), e};
 	int rc;
 
 	result_init(r, name);
@@ -546,7 +565,8 @@ static int read_member(struct fastread *f, const struct pw_wheel *w, size_t i, s
 	/* deflate expands at most 1032:1: a larger claim is a lie */
 	if (m->size > out->max || m->size > m->csize * 1032 + 1024 || m->size >= SIZE_MAX / 2 ||
 	    (m->method == 0 && m->size != m->csize))
-		return pw_err_set(e, EBADMSG, "%s: member '%s': impossible sizes", w->path, m->name);
+		return pw_err_set(e, EBADMSG, "%s: member '%s': impossible sizes", w->path,
+				  m->name);
 	r = pread_full(w->fd, h, sizeof(h), m->offset);
 	if (r < 0)
 		return pw_err_sys(e, -r, "%s: member '%s': read", w->path, m->name);
@@ -584,8 +604,8 @@ static int read_member(struct fastread *f, const struct pw_wheel *w, size_t i, s
 		r = pread_full(w->fd, f->in, m->csize, data);
 		if (r == 0 && !f->d && !(f->d = libdeflate_alloc_decompressor()))
 			r = -ENOMEM;
-		if (r == 0 && libdeflate_deflate_decompress(f->d, f->in, m->csize, out->buf, m->size,
-							    NULL) != LIBDEFLATE_SUCCESS)
+		if (r == 0 && libdeflate_deflate_decompress(f->d, f->in, m->csize, out->buf,
+							    m->size, NULL) != LIBDEFLATE_SUCCESS)
 			return pw_err_set(e, EBADMSG, "%s: member '%s': bad deflate data or size",
 					  w->path, m->name);
 	}
@@ -603,7 +623,7 @@ int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_au
 {
 	struct pw_wheel w;
 	struct pw_buf b = PW_BUF_INIT(PW_WHEEL_MAX_MEMBER_SIZE);
-	struct fastread f = { NULL, NULL, 0 };
+	struct fastread f = {NULL, NULL, 0};
 	int rc;
 
 	result_init(r, path);
@@ -663,6 +683,7 @@ void pw_audit_result_release(struct pw_audit_result *r)
 		free(r->reasons[i].library);
 		free(r->reasons[i].version);
 		free(r->reasons[i].symbol);
+		free(r->reasons[i].isa);
 	}
 	free(r->reasons);
 	for (size_t i = 0; i < r->nerrors; i++)
@@ -702,6 +723,7 @@ static json_t *elf_json(const struct pw_audit_ext *x)
 	json_object_set_new(o, "rpath", jstr_or_null(x->elf.rpath));
 	json_object_set_new(o, "runpath", jstr_or_null(x->elf.runpath));
 	json_object_set_new(o, "pyinit", jstrings(x->elf.pyinit, x->elf.npyinit));
+	json_object_set_new(o, "x86_isa_level", json_integer(x->elf.x86_isa_level));
 	for (size_t i = 0; i < x->elf.nvn; i++)
 		json_object_set_new(vn, x->elf.vn[i].file,
 				    jstrings(x->elf.vn[i].versions, x->elf.vn[i].n));
@@ -729,10 +751,11 @@ struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
 	for (size_t i = 0; i < r->nreasons; i++) {
 		const struct pw_audit_reason *re = &r->reasons[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:o}", "policy",
-						   re->policy, "member", re->member, "library",
-						   re->library, "version", jstr_or_null(re->version),
-						   "symbol", jstr_or_null(re->symbol)));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "policy", re->policy, "member",
+				 re->member, "library", re->library, "version",
+				 jstr_or_null(re->version), "symbol", jstr_or_null(re->symbol),
+				 "isa", jstr_or_null(re->isa)));
 	}
 	json_object_set_new(o, "reasons", a);
 	json_object_set_new(o, "errors", jstrings(r->errors, r->nerrors));

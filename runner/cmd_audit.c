@@ -10,23 +10,23 @@
 #include "pinwheel/json.h"
 
 const char pw_help_audit[] =
-	"usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
-	"Report the best manylinux tag each wheel can carry and why.\n\n"
-	"For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
-	"the platform tag of the most compatible manylinux policy it fits, with the\n"
-	"legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
-	"or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
-	"the architecture, each more compatible policy is listed with what keeps the\n"
-	"wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
-	"the policy does not allow, symbols it refuses to let a wheel import from an\n"
-	"allowed library.  Policies with the same causes share a line.\n"
-	"A wheel without ELF members is pure: its tag is 'any'.\n\n"
-	"options:\n"
-	"  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
-	"  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
-	"exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
-	"cannot be read or has fatal problems (libpython linkage, a shared object in\n"
-	"a purelib wheel, mixed or foreign machines); 2 usage error\n";
+    "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
+    "Report the best manylinux tag each wheel can carry and why.\n\n"
+    "For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
+    "the platform tag of the most compatible manylinux policy it fits, with the\n"
+    "legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
+    "or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
+    "the architecture, each more compatible policy is listed with what keeps the\n"
+    "wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
+    "the policy does not allow, symbols it refuses to let a wheel import from an\n"
+    "allowed library.  Policies with the same causes share a line.\n"
+    "A wheel without ELF members is pure: its tag is 'any'.\n\n"
+    "options:\n"
+    "  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
+    "  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
+    "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
+    "cannot be read or has fatal problems (libpython linkage, a shared object in\n"
+    "a purelib wheel, mixed or foreign machines); 2 usage error\n";
 
 #define LIST_MAX 6 /* items shown per cause list before "+N more" */
 
@@ -77,7 +77,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 			const struct pw_audit_reason *re = &r->reasons[i];
 			bool dup = false;
 
-			if (strcmp(re->policy, policy) || !re->version || strcmp(re->library, libs[k]))
+			if (strcmp(re->policy, policy) || !re->version ||
+			    strcmp(re->library, libs[k]))
 				continue;
 			for (size_t j = 0; j < total && !dup; j++)
 				dup = !strcmp(vers[j], re->version);
@@ -99,16 +100,18 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		const struct pw_audit_reason *re = &r->reasons[i];
 		bool dup = false;
 
-		if (strcmp(re->policy, policy) || re->version || re->symbol)
+		if (strcmp(re->policy, policy) || re->version || re->symbol || re->isa)
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = !strcmp(r->reasons[j].policy, policy) && !r->reasons[j].version &&
-			      !r->reasons[j].symbol && !strcmp(r->reasons[j].library, re->library);
+			      !r->reasons[j].symbol && !r->reasons[j].isa &&
+			      !strcmp(r->reasons[j].library, re->library);
 		if (dup)
 			continue;
 		total++;
 		if (shown++ < LIST_MAX)
-			pw_buf_addf(b, "%s%s", shown == 1 ? (b->len ? "; library " : "library ") : ", ",
+			pw_buf_addf(b, "%s%s",
+				    shown == 1 ? (b->len ? "; library " : "library ") : ", ",
 				    re->library);
 	}
 	if (total > LIST_MAX)
@@ -130,11 +133,23 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		total++;
 		if (shown++ < LIST_MAX)
 			pw_buf_addf(b, "%s%s (%s)",
-				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ") : ", ",
+				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ")
+					       : ", ",
 				    re->symbol, re->library);
 	}
 	if (total > LIST_MAX)
 		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
+	/* the highest instruction set level needed */
+	{
+		const char *isa = NULL;
+
+		for (size_t i = 0; i < r->nreasons; i++)
+			if (!strcmp(r->reasons[i].policy, policy) && r->reasons[i].isa &&
+			    (!isa || strcmp(r->reasons[i].isa, isa) > 0))
+				isa = r->reasons[i].isa;
+		if (isa)
+			pw_buf_addf(b, "%sneeds %s instructions", b->len ? "; " : "", isa);
+	}
 	if (b->len > 0) {
 		pw_buf_addf(b, " [in %s", member);
 		if (nmembers > 1)
@@ -146,8 +161,8 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 static void print_text(const struct pw_audit_result *r)
 {
 	struct pw_buf prev = PW_BUF_INIT(1 << 20), cur = PW_BUF_INIT(1 << 20);
-	struct pw_buf names = PW_BUF_INIT(1 << 20);
-	const char *last = NULL;
+	const char *last = NULL, *first = NULL;
+	size_t count = 0;
 
 	if (!r->has_elf)
 		printf("%s: any (pure: no ELF members)\n", r->wheel);
@@ -160,7 +175,8 @@ static void print_text(const struct pw_audit_result *r)
 		printf("%s: no platform tag\n", r->wheel);
 	for (size_t i = 0; i < r->nerrors; i++)
 		printf("  error: %s\n", r->errors[i]);
-	/* one line per run of policies with the same causes */
+	/* one line per run of policies with the same causes: "A", "A, B" or
+	 * "A .. C" */
 	for (size_t i = 0; i <= r->nreasons; i++) {
 		const char *pol = i < r->nreasons ? r->reasons[i].policy : NULL;
 
@@ -171,12 +187,17 @@ static void print_text(const struct pw_audit_result *r)
 			policy_causes(r, pol, &cur);
 		}
 		if (last && (!pol || strcmp(cur.buf, prev.buf))) {
-			printf("  not %s: %s\n", names.buf, prev.buf);
-			pw_buf_reset(&names);
+			if (count == 1)
+				printf("  not %s: %s\n", first, prev.buf);
+			else
+				printf("  not %s%s%s: %s\n", first, count == 2 ? ", " : " .. ",
+				       last, prev.buf);
+			count = 0;
 		}
 		if (!pol)
 			break;
-		pw_buf_addf(&names, "%s%s", names.len ? ", " : "", pol);
+		if (!count++)
+			first = pol;
 		pw_buf_reset(&prev);
 		pw_buf_add(&prev, cur.buf, cur.len);
 		last = pol;
@@ -189,11 +210,10 @@ static void print_text(const struct pw_audit_result *r)
 	}
 	pw_buf_release(&prev);
 	pw_buf_release(&cur);
-	pw_buf_release(&names);
 }
 
-static int audit_one(const struct pw_policy_set *p, const char *path,
-		     struct pw_audit_result *r, struct pw_err *e)
+static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
+		     struct pw_err *e)
 {
 	struct stat st;
 	int fd, rc;
@@ -231,7 +251,8 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 			continue;
 		if ((v = pw_opt_arg("--policies", argc, argv, &a, &missing)) || missing) {
 			if (missing)
-				return pw_usage_error("audit", "option '--policies' needs a directory");
+				return pw_usage_error("audit",
+						      "option '--policies' needs a directory");
 			dir = v;
 		} else if (!strcmp(argv[a], "--")) {
 			nwheels += argc - a - 1;
@@ -269,8 +290,8 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		if (audit_one(pol, argv[a], &res, &e) < 0) {
 			pw_error("audit: %s", e.msg);
 			if (jw)
-				json_array_append_new(jw, json_pack("{s:s, s:s}", "wheel", argv[a],
-								    "error", e.msg));
+				json_array_append_new(
+				    jw, json_pack("{s:s, s:s}", "wheel", argv[a], "error", e.msg));
 			status = PW_EXIT_FAIL;
 			continue;
 		}

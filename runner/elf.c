@@ -42,28 +42,90 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-/* The architecture name of PEP 600 tags for a machine, or NULL. */
-static const char *elf_arch_name(int machine, int elfclass, int data)
+/* The architecture name of PEP 600 tags for a machine, class and byte
+ * order, or NULL when there is no such tag (x32, big-endian aarch64, ARM
+ * without EABI 5 hard-float, ...). */
+static const char *elf_arch_name(int machine, int elfclass, int data, unsigned flags)
 {
+	bool le = data == ELFDATA2LSB, c64 = elfclass == ELFCLASS64;
+
 	switch (machine) {
 	case EM_X86_64:
-		return elfclass == ELFCLASS64 ? "x86_64" : NULL; /* x32 has no tag */
+		return c64 && le ? "x86_64" : NULL;
 	case EM_386:
-		return "i686";
+		return !c64 && le ? "i686" : NULL;
 	case EM_AARCH64:
-		return "aarch64";
+		return c64 && le ? "aarch64" : NULL;
 	case EM_ARM:
-		return "armv7l";
+		return !c64 && le && (flags & EF_ARM_EABIMASK) == EF_ARM_EABI_VER5 &&
+			       (flags & EF_ARM_ABI_FLOAT_HARD)
+			   ? "armv7l"
+			   : NULL;
 	case EM_PPC64:
-		return data == ELFDATA2LSB ? "ppc64le" : "ppc64";
+		return c64 ? (le ? "ppc64le" : "ppc64") : NULL;
 	case EM_S390:
-		return elfclass == ELFCLASS64 ? "s390x" : NULL;
+		return c64 && !le ? "s390x" : NULL;
 	case EM_RISCV:
-		return elfclass == ELFCLASS64 ? "riscv64" : NULL;
+		return c64 && le ? "riscv64" : NULL;
 	case EM_LOONGARCH:
-		return elfclass == ELFCLASS64 ? "loongarch64" : NULL;
+		return c64 && le ? "loongarch64" : NULL;
 	default:
 		return NULL;
+	}
+}
+
+#ifndef GNU_PROPERTY_X86_ISA_1_NEEDED
+#define GNU_PROPERTY_X86_ISA_1_NEEDED 0xc0008002
+#endif
+
+/* The x86-64 level an NT_GNU_PROPERTY_TYPE_0 note's descriptor says is
+ * needed: properties {type, datasz, data} padded to 8 bytes (4 in
+ * ELFCLASS32); bit 1 x86-64-v2, bit 2 v3, bit 3 v4. */
+static int isa_level(const unsigned char *d, size_t n, int elfclass)
+{
+	size_t align = elfclass == ELFCLASS64 ? 8 : 4, off = 0;
+
+	while (n - off >= 8) {
+		uint32_t type, sz;
+
+		memcpy(&type, d + off, 4);
+		memcpy(&sz, d + off + 4, 4);
+		if (sz > n - off - 8)
+			return 0;
+		if (type == GNU_PROPERTY_X86_ISA_1_NEEDED && sz == 4) {
+			uint32_t bits;
+
+			memcpy(&bits, d + off + 8, 4);
+			return bits & 8 ? 4 : bits & 4 ? 3 : bits & 2 ? 2 : 0;
+		}
+		off += 8 + ((sz + align - 1) & ~(align - 1));
+		if (off > n)
+			return 0;
+	}
+	return 0;
+}
+
+static void read_notes(Elf_Scn *scn, struct pw_elf_info *out)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, next;
+	GElf_Nhdr nh;
+	size_t name_off, desc_off;
+
+	if (!d || !d->d_buf)
+		return;
+	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (desc_off > d->d_size || nh.n_descsz > d->d_size - desc_off)
+			break;
+		if (nh.n_type == NT_GNU_PROPERTY_TYPE_0 && nh.n_namesz == 4 &&
+		    !memcmp((const char *)d->d_buf + name_off, "GNU", 4)) {
+			int l = isa_level((const unsigned char *)d->d_buf + desc_off, nh.n_descsz,
+					  out->elfclass);
+
+			if (l > out->x86_isa_level)
+				out->x86_isa_level = l;
+		}
+		off = next;
 	}
 }
 
@@ -78,7 +140,7 @@ static bool is_loader(const char *file)
 static int read_dynamic(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
 			const char *name, struct pw_err *e)
 {
-	struct strvec needed = { 0 };
+	struct strvec needed = {0};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i;
 
@@ -163,7 +225,7 @@ static struct pw_elf_verneed *verneed_for(struct pw_elf_info *out, const char *f
 		if (!strcmp(out->vn[i].file, file))
 			return &out->vn[i];
 	out->vn = pw_xrealloc(out->vn, (out->nvn + 1) * sizeof(*out->vn));
-	out->vn[out->nvn] = (struct pw_elf_verneed){ pw_xstrdup(file), NULL, 0 };
+	out->vn[out->nvn] = (struct pw_elf_verneed){pw_xstrdup(file), NULL, 0};
 	return &out->vn[out->nvn++];
 }
 
@@ -208,7 +270,7 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 							  "'%s': more than %d version needs", name,
 							  ELF_MAX_VERSIONS);
 				ent->versions =
-					pw_xrealloc(ent->versions, (ent->n + 1) * sizeof(char *));
+				    pw_xrealloc(ent->versions, (ent->n + 1) * sizeof(char *));
 				ent->versions[ent->n++] = pw_xstrdup(ver);
 			}
 			if (aux.vna_next == 0)
@@ -225,7 +287,7 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
 		       const char *name, struct pw_err *e)
 {
-	struct strvec py = { 0 }, und = { 0 };
+	struct strvec py = {0}, und = {0};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i, symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 
@@ -250,7 +312,8 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 				strvec_push(&und, s);
 			continue;
 		}
-		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || (bind != STB_GLOBAL && bind != STB_WEAK))
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK))
 			continue;
 		s = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!s || strncmp(s, "PyInit_", 7) || !s[7])
@@ -270,8 +333,7 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 	return 0;
 }
 
-static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name,
-			     struct pw_err *e)
+static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name, struct pw_err *e)
 {
 	Elf_Scn *scn = NULL;
 	int r;
@@ -289,9 +351,15 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 		case SHT_GNU_verneed:
 			r = read_verneed(elf, scn, &sh, out, name, e);
 			break;
+		case SHT_NOTE:
+			if (out->machine == EM_X86_64)
+				read_notes(scn, out);
+			r = 0;
+			break;
 		case SHT_DYNSYM:
-			r = out->pyinit || out->undefined ? 0
-							   : read_dynsym(elf, scn, &sh, out, name, e);
+			r = out->pyinit || out->undefined
+				? 0
+				: read_dynsym(elf, scn, &sh, out, name, e);
 			break;
 		default:
 			r = 0;
@@ -316,8 +384,8 @@ int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info
 		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
-	/* libelf converts foreign-endian data in place: give it a copy so the
-	 * caller's bytes stay untouched (they are const). */
+		/* libelf converts foreign-endian data in place: give it a copy so the
+		 * caller's bytes stay untouched (they are const). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (id[EI_DATA] != ELFDATA2LSB)
 #else
@@ -335,7 +403,7 @@ int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info
 	}
 	out->elfclass = gelf_getclass(elf);
 	out->machine = eh.e_machine;
-	out->arch = elf_arch_name(eh.e_machine, out->elfclass, id[EI_DATA]);
+	out->arch = elf_arch_name(eh.e_machine, out->elfclass, id[EI_DATA], (unsigned)eh.e_flags);
 	out->is_shared = eh.e_type == ET_DYN;
 	r = elf_read_sections(elf, out, name, e);
 	if (r < 0)

@@ -25,7 +25,7 @@ extern const size_t pw_manylinux_nbuiltins;
 #define POLICY_MAX_FILE (1u << 20)
 
 static const char *const known_arches[] = {
-	"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64",
+    "x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "riscv64", "loongarch64",
 };
 
 struct names { /* sorted, for bsearch */
@@ -39,7 +39,7 @@ struct prefix {
 };
 
 struct parch {
-	const char *arch; /* from known_arches */
+	const char *arch;  /* from known_arches */
 	struct names libs; /* per-arch additions */
 	struct prefix *pre;
 	size_t npre;
@@ -122,8 +122,8 @@ static bool name_chars_ok(const char *s, const char *extra)
 	if (!*s || strlen(s) > 255)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      strchr(extra, *s)))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
 			return false;
 	return true;
 }
@@ -212,9 +212,10 @@ static int load_arch(const char *file, const char *arch, json_t *o, struct parch
 		struct prefix *pr = &pa->pre[pa->npre];
 
 		if (!is_prefix_name(key))
-			return pw_err_set(e, EINVAL,
-					  "%s: 'arches.%s.versions': prefix '%s': expected [A-Z][A-Z0-9]*",
-					  file, arch, key);
+			return pw_err_set(
+			    e, EINVAL,
+			    "%s: 'arches.%s.versions': prefix '%s': expected [A-Z][A-Z0-9]*", file,
+			    arch, key);
 		pr->name = pw_xstrdup(key);
 		pa->npre++;
 		snprintf(field, sizeof(field), "arches.%s.versions.%s", arch, key);
@@ -227,9 +228,8 @@ static int load_arch(const char *file, const char *arch, json_t *o, struct parch
 
 static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_err *e)
 {
-	static const char *const fields[] = { "name",	   "alias",	"glibc",
-					      "priority",  "source",	"libraries",
-					      "refused_symbols", "arches" };
+	static const char *const fields[] = {"name",   "alias",	    "glibc",	       "priority",
+					     "source", "libraries", "refused_symbols", "arches"};
 	const char *key, *s;
 	json_t *v, *arches;
 	unsigned maj, min;
@@ -249,15 +249,17 @@ static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_
 	s = json_string_value(json_object_get(j, "name"));
 	if (!s || sscanf(s, "manylinux_%u_%u%n", &maj, &min, &n) != 2 || s[n] ||
 	    !name_chars_ok(s, "_"))
-		return pw_err_set(e, EINVAL, "%s: 'name': expected \"manylinux_MAJOR_MINOR\"", file);
+		return pw_err_set(e, EINVAL, "%s: 'name': expected \"manylinux_MAJOR_MINOR\"",
+				  file);
 	p->name = pw_xstrdup(s);
 	s = json_string_value(json_object_get(j, "glibc"));
 	{
 		unsigned gm, gn;
 
 		if (!s || sscanf(s, "%u.%u%n", &gm, &gn, &n) != 2 || s[n] || gm != maj || gn != min)
-			return pw_err_set(e, EINVAL, "%s: 'glibc': expected \"%u.%u\" (as in the name)",
-					  file, maj, min);
+			return pw_err_set(e, EINVAL,
+					  "%s: 'glibc': expected \"%u.%u\" (as in the name)", file,
+					  maj, min);
 	}
 	if ((v = json_object_get(j, "alias"))) {
 		s = json_string_value(v);
@@ -278,7 +280,8 @@ static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_
 		json_t *syms;
 
 		if (!json_is_object(v))
-			return pw_err_set(e, EINVAL, "%s: 'refused_symbols': expected an object", file);
+			return pw_err_set(e, EINVAL, "%s: 'refused_symbols': expected an object",
+					  file);
 		p->refused = pw_xcalloc(json_object_size(v) + 1, sizeof(*p->refused));
 		json_object_foreach(v, key, syms)
 		{
@@ -286,9 +289,9 @@ static int load_policy(const char *file, json_t *j, struct policy *p, struct pw_
 			struct refused *rf = &p->refused[p->nrefused++];
 
 			if (!name_chars_ok(key, "._+-"))
-				return pw_err_set(e, EINVAL,
-						  "%s: 'refused_symbols': '%s' is not a library name",
-						  file, key);
+				return pw_err_set(
+				    e, EINVAL, "%s: 'refused_symbols': '%s' is not a library name",
+				    file, key);
 			rf->lib = pw_xstrdup(key);
 			snprintf(field, sizeof(field), "refused_symbols.%s", key);
 			r = load_names(syms, &rf->syms, "_.@$", file, field, e);
@@ -321,7 +324,7 @@ static int set_add(struct pw_policy_set *set, const char *file, const char *data
 		   struct pw_err *e)
 {
 	json_t *j = pw_json_load_mem(file, data, len, e);
-	struct policy p = { 0 };
+	struct policy p = {0};
 	int r;
 
 	if (!j)
@@ -334,10 +337,9 @@ static int set_add(struct pw_policy_set *set, const char *file, const char *data
 	}
 	for (size_t i = 0; i < set->n; i++)
 		if (set->p[i].priority == p.priority || !strcmp(set->p[i].name, p.name)) {
-			r = pw_err_set(e, EINVAL, "%s: policy '%s' repeats the %s of '%s'", file,
-				       p.name,
-				       set->p[i].priority == p.priority ? "priority" : "name",
-				       set->p[i].name);
+			r = pw_err_set(
+			    e, EINVAL, "%s: policy '%s' repeats the %s of '%s'", file, p.name,
+			    set->p[i].priority == p.priority ? "priority" : "name", set->p[i].name);
 			policy_release(&p);
 			return r;
 		}
@@ -397,8 +399,8 @@ int pw_policies_load(const char *dir, struct pw_policy_set **out, struct pw_err 
 		r = load_dir(set, dir, e);
 	else
 		for (size_t i = 0; i < pw_manylinux_nbuiltins && r >= 0; i++)
-			r = set_add(set, pw_manylinux_builtins[i].path, pw_manylinux_builtins[i].data,
-				    pw_manylinux_builtins[i].len, e);
+			r = set_add(set, pw_manylinux_builtins[i].path,
+				    pw_manylinux_builtins[i].data, pw_manylinux_builtins[i].len, e);
 	if (r < 0) {
 		pw_policies_free(set);
 		return r;
@@ -429,8 +431,7 @@ static bool name_is(const char *s, const char *base, const char *arch)
 	return !strncmp(s, base, l) && (!s[l] || (s[l] == '_' && !strcmp(s + l + 1, arch)));
 }
 
-int pw_policy_tags(const struct pw_policy_set *p, const char *name, const char *arch,
-		   char *tags[2])
+int pw_policy_tags(const struct pw_policy_set *p, const char *name, const char *arch, char *tags[2])
 {
 	tags[0] = tags[1] = NULL;
 	if (!arch || !known_arch(arch))

@@ -10,8 +10,10 @@
  * when every ELF member's machine is the policy's architecture, every
  * DT_NEEDED library is allowed or provided inside the wheel, and for each
  * (library, version) in .gnu.version_r whose prefix the policy lists, the
- * version is in that prefix's set, and no member imports a symbol the
- * policy refuses from a library it needs; libpython linkage never fits.  The
+ * version is in that prefix's set, no member imports a symbol the policy
+ * refuses from a library it needs, and no member needs more than the
+ * architecture's baseline instruction set (x86-64-v2+ notes); libpython
+ * linkage never fits.  The
  * best tag is the fitting policy of highest priority; "linux_ARCH" when
  * none fits.
  *
@@ -49,6 +51,9 @@ struct pw_elf_info {
 	size_t npyinit;
 	char **undefined; /* non-weak undefined .dynsym names, sorted, unique */
 	size_t nundefined;
+	int x86_isa_level; /* x86_64: the microarchitecture level the GNU
+			    * property note says is needed (2..4 for
+			    * x86-64-v2..v4); 0 otherwise (baseline) */
 	bool is_shared;	  /* ET_DYN */
 };
 
@@ -98,6 +103,8 @@ struct pw_audit_reason {
 	char *library;	/* the DT_NEEDED library, or the library of the version */
 	char *version;	/* "GLIBC_2.34" or NULL for a disallowed library */
 	char *symbol;	/* a refused symbol imported from library, or NULL */
+	char *isa;	/* "x86-64-v3" when the member needs more than the
+			 * architecture's baseline (library is then "") */
 };
 
 struct pw_audit_ext { /* one ELF member */

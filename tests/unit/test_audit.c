@@ -66,8 +66,9 @@ static int setup(void **state)
 			     " unsigned long *sn) { return uncompress2(d, dn, s, sn); }\n"
 			     "void *PyInit_z(void) { return 0; }\n");
 	write_text("py.c", "int Py_IsInitialized(void) { return 1; }\n");
-	write_text("usepy.c", "int Py_IsInitialized(void);\n"
-			      "void *PyInit_y(void) { return (void *)(long)Py_IsInitialized(); }\n");
+	write_text("usepy.c",
+		   "int Py_IsInitialized(void);\n"
+		   "void *PyInit_y(void) { return (void *)(long)Py_IsInitialized(); }\n");
 	sh("cd %s && cc -shared -fPIC -o libpwdep.so.1 -Wl,-soname,libpwdep.so.1 dep.c && "
 	   "cc -shared -fPIC -o x.so ext.c -L. -l:libpwdep.so.1 -pthread "
 	   "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/../x.libs' && "
@@ -77,6 +78,11 @@ static int setup(void **state)
 	   "cc -shared -fPIC -o y.so usepy.c -L. -l:libpython3.99.so.1.0 && "
 	   "cc -shared -fPIC -o z.so usez.c -lz",
 	   tmp);
+#ifdef __x86_64__
+	write_text("isa.c", "double sq(const double *a, int n) { double s = 0;"
+			    " for (int i = 0; i < n; i++) s += a[i] * a[i]; return s; }\n");
+	sh("cd %s && cc -O2 -shared -fPIC -march=x86-64-v3 -mneeded -o isa.so isa.c", tmp);
+#endif
 	return pw_policies_load(NULL, &builtin, &e) == 0 ? 0 : -1;
 }
 
@@ -210,10 +216,14 @@ static void test_policy_membership(void **state)
 		assert_int_equal(pw_policy_allows_version(builtin, i, "aarch64", "GLIBC_2.5"), 0);
 		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBC_2.5"), 1);
 		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBC_2.18"), 0);
-		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBC_PRIVATE"), 0);
-		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "OPENSSL_3.0.0"), -1);
-		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBCXX_3.4.19"), 1);
-		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBCXX_3.4.20"), 0);
+		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBC_PRIVATE"),
+				 0);
+		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "OPENSSL_3.0.0"),
+				 -1);
+		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBCXX_3.4.19"),
+				 1);
+		assert_int_equal(pw_policy_allows_version(builtin, i, "x86_64", "GLIBCXX_3.4.20"),
+				 0);
 		assert_true(pw_policy_allows_lib(builtin, i, "x86_64", "libstdc++.so.6"));
 		assert_false(pw_policy_allows_lib(builtin, i, "x86_64", "libssl.so.3"));
 		assert_false(pw_policy_has_arch(builtin, i, "loongarch64"));
@@ -242,27 +252,33 @@ static void test_policy_dir_errors(void **state)
 
 	(void)state;
 	assert_int_equal(pw_mkdir_p(dir, 0755), 0);
-	write_text("pol/a.json", "{\"name\": \"manylinux_2_17\", \"glibc\": \"2.17\", \"priority\": 80,"
-				 " \"libraries\": [\"libc.so.6\"], \"arches\": {\"x86_64\":"
-				 " {\"versions\": {\"GLIBC\": [\"2.2.5\", \"2.17\"]}}}}\n");
+	write_text("pol/a.json",
+		   "{\"name\": \"manylinux_2_17\", \"glibc\": \"2.17\", \"priority\": 80,"
+		   " \"libraries\": [\"libc.so.6\"], \"arches\": {\"x86_64\":"
+		   " {\"versions\": {\"GLIBC\": [\"2.2.5\", \"2.17\"]}}}}\n");
 	assert_int_equal(pw_policies_load(dir, &p, &e), 0);
 	assert_int_equal(pw_policy_allows_version(p, 0, "x86_64", "GLIBC_2.14"), 0);
 	pw_policies_free(p);
-	write_text("pol/b.json", "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 80,"
-				 " \"libraries\": [], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
+	write_text("pol/b.json",
+		   "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 80,"
+		   " \"libraries\": [], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
 	assert_int_equal(pw_policies_load(dir, &p, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "b.json"));
 	assert_non_null(strstr(e.msg, "priority"));
-	write_text("pol/b.json", "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 64,"
-				 " \"libraries\": [], \"arches\": {\"sparc\": {\"versions\": {}}}}\n");
+	write_text("pol/b.json",
+		   "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 64,"
+		   " \"libraries\": [], \"arches\": {\"sparc\": {\"versions\": {}}}}\n");
 	assert_int_equal(pw_policies_load(dir, &p, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "'sparc'"));
-	write_text("pol/b.json", "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.27\", \"priority\": 64,"
-				 " \"libraries\": [], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
+	write_text("pol/b.json",
+		   "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.27\", \"priority\": 64,"
+		   " \"libraries\": [], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
 	assert_int_equal(pw_policies_load(dir, &p, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "'glibc'"));
-	write_text("pol/b.json", "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 64,"
-				 " \"libraries\": [\"a\", \"a\"], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
+	write_text(
+	    "pol/b.json",
+	    "{\"name\": \"manylinux_2_28\", \"glibc\": \"2.28\", \"priority\": 64,"
+	    " \"libraries\": [\"a\", \"a\"], \"arches\": {\"x86_64\": {\"versions\": {}}}}\n");
 	assert_int_equal(pw_policies_load(dir, &p, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "twice"));
 	write_text("pol/b.json", "{\"name\": \"manylinux_2_28\",");
@@ -290,7 +306,8 @@ static int make_wheel(const char *name, bool purelib, const char *const *members
 	for (size_t i = 0; i < n; i += 2) {
 		char *dst = pw_xasprintf("%s/%s", dir, members[i]);
 
-		sh("mkdir -p \"$(dirname '%s')\" && cp '%s/%s' '%s'", dst, tmp, members[i + 1], dst);
+		sh("mkdir -p \"$(dirname '%s')\" && cp '%s/%s' '%s'", dst, tmp, members[i + 1],
+		   dst);
 		free(dst);
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -323,9 +340,9 @@ static bool has_error(const struct pw_audit_result *r, const char *what)
 
 static void test_audit_libraries(void **state)
 {
-	static const char *const ext_only[] = { "x/x.so", "x.so" };
-	static const char *const ext_dep[] = { "x/x.so", "x.so", "x.libs/libpwdep.so.1",
-					       "libpwdep.so.1" };
+	static const char *const ext_only[] = {"x/x.so", "x.so"};
+	static const char *const ext_dep[] = {"x/x.so", "x.so", "x.libs/libpwdep.so.1",
+					      "libpwdep.so.1"};
 	struct pw_audit_result r;
 	struct pw_err e = PW_ERR_INIT;
 	json_t *j;
@@ -384,10 +401,10 @@ static unsigned other_machine(void)
 
 static void test_audit_fatal(void **state)
 {
-	static const char *const py[] = { "y/y.so", "y.so" };
-	static const char *const ext_dep[] = { "x/x.so", "x.so", "x.libs/libpwdep.so.1",
-					       "libpwdep.so.1" };
-	static const char *const data_purelib[] = { "w-1.data/purelib/x.so", "x.so" };
+	static const char *const py[] = {"y/y.so", "y.so"};
+	static const char *const ext_dep[] = {"x/x.so", "x.so", "x.libs/libpwdep.so.1",
+					      "libpwdep.so.1"};
+	static const char *const data_purelib[] = {"w-1.data/purelib/x.so", "x.so"};
 	struct pw_audit_result r;
 	struct pw_err e = PW_ERR_INIT;
 	char *wname, *alien;
@@ -434,8 +451,9 @@ static void test_audit_fatal(void **state)
 	   "status=none",
 	   tmp, alien, other_machine(), alien);
 	{
-		static const char *const mixed[] = { "x/x.so", "x.so", "x/alien.so", "alien.so",
-						     "x.libs/libpwdep.so.1", "libpwdep.so.1" };
+		static const char *const mixed[] = {
+		    "x/x.so",	    "x.so", "x/alien.so", "alien.so", "x.libs/libpwdep.so.1",
+		    "libpwdep.so.1"};
 
 		fd = make_wheel("w6", false, mixed, 6);
 		assert_int_equal(pw_audit_dir(builtin, fd, "w6", &r, &e), 0);
@@ -450,7 +468,7 @@ static void test_audit_fatal(void **state)
 /* uncompress2 from the system's libz is refused up to manylinux_2_31 */
 static void test_audit_refused_symbol(void **state)
 {
-	static const char *const z[] = { "z/z.so", "z.so" };
+	static const char *const z[] = {"z/z.so", "z.so"};
 	struct pw_audit_result r;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_elf_info i;
@@ -480,7 +498,8 @@ static void test_audit_refused_symbol(void **state)
 		bool seen = false;
 
 		for (size_t k = 0; k < r.nreasons; k++)
-			seen |= r.reasons[k].symbol && !strcmp(r.reasons[k].policy, "manylinux_2_31");
+			seen |=
+			    r.reasons[k].symbol && !strcmp(r.reasons[k].policy, "manylinux_2_31");
 		assert_true(seen);
 	}
 	{
@@ -491,6 +510,39 @@ static void test_audit_refused_symbol(void **state)
 		assert_true(major == 2 && minor >= 34);
 	}
 	pw_audit_result_release(&r);
+}
+
+/* An x86_64 object that needs x86-64-v3 (GNU property note): no manylinux
+ * policy fits, as auditwheel decides too. */
+static void test_audit_isa(void **state)
+{
+#ifdef __x86_64__
+	static const char *const isa[] = {"x/isa.so", "isa.so"};
+	struct pw_audit_result r;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_elf_info i;
+	int fd;
+
+	(void)state;
+	read_elf("isa.so", &i);
+	assert_int_equal(i.x86_isa_level, 3);
+	pw_elf_info_release(&i);
+	read_elf("x.so", &i);
+	assert_int_equal(i.x86_isa_level, 0);
+	pw_elf_info_release(&i);
+	fd = make_wheel("w9", false, isa, 2);
+	assert_int_equal(pw_audit_dir(builtin, fd, "w9", &r, &e), 0);
+	close(fd);
+	assert_int_equal(r.nerrors, 0);
+	assert_null(r.best_policy);
+	assert_string_equal(r.platform, "linux_x86_64");
+	assert_true(r.nreasons > 0);
+	assert_string_equal(r.reasons[0].isa, "x86-64-v3");
+	assert_string_equal(r.reasons[0].library, "");
+	pw_audit_result_release(&r);
+#else
+	(void)state;
+#endif
 }
 
 static void test_audit_pure(void **state)
@@ -514,14 +566,15 @@ static void test_audit_pure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_elf_facts),
-		cmocka_unit_test(test_elf_not_elf),
-		cmocka_unit_test(test_policy_membership),
-		cmocka_unit_test(test_policy_dir_errors),
-		cmocka_unit_test(test_audit_libraries),
-		cmocka_unit_test(test_audit_fatal),
-		cmocka_unit_test(test_audit_refused_symbol),
-		cmocka_unit_test(test_audit_pure),
+	    cmocka_unit_test(test_elf_facts),
+	    cmocka_unit_test(test_elf_not_elf),
+	    cmocka_unit_test(test_policy_membership),
+	    cmocka_unit_test(test_policy_dir_errors),
+	    cmocka_unit_test(test_audit_libraries),
+	    cmocka_unit_test(test_audit_fatal),
+	    cmocka_unit_test(test_audit_refused_symbol),
+	    cmocka_unit_test(test_audit_isa),
+	    cmocka_unit_test(test_audit_pure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
