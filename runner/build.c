@@ -31,7 +31,7 @@
 #endif
 
 #define BUILD_JOBS "2" /* the job count every build step sees, whatever the host */
-#define RESULT_MAX 4096
+#define RESULT_MAX 65536
 
 /* What one target produced (filled by its worker, sent to the parent). */
 struct target_result {
@@ -66,6 +66,9 @@ struct build {
 	char sdist[256]; /* file name in OUT */
 	char sdist_sha[PW_SHA256_HEX];
 };
+
+/* In a worker: where step names go for the parent's live display. */
+static int progress_fd = -1;
 
 static double now_s(void)
 {
@@ -152,6 +155,8 @@ static int run_step(const struct pw_sandbox_spec *s, char *const *argv, int logf
 	double t0 = now_s();
 
 	dprintf(logfd, "\n==== pinwheel: %s\n", what);
+	if (progress_fd >= 0)
+		dprintf(progress_fd, "S %s\n", what);
 	saved1 = fcntl(1, F_DUPFD_CLOEXEC, 3);
 	saved2 = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	if (saved1 < 0 || saved2 < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0) {
@@ -565,6 +570,8 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	if (!whl)
 		return -ENOENT;
 	whlp = pw_path_join(out, whl);
+	if (progress_fd >= 0)
+		dprintf(progress_fd, "S audit, tag, repack\n");
 	r = pipeline(b, ti, whlp, tdir, final, res, &mods, logfd, e);
 	if (r < 0)
 		return r;
@@ -598,6 +605,7 @@ static void worker(struct build *b, size_t ti, int fd)
 
 	memset(&res, 0, sizeof(res));
 	snprintf(res.smoke, sizeof(res.smoke), "-");
+	progress_fd = fd;
 	logfd = open_log(b, b->c.targets[ti].id, &e);
 	r = logfd < 0 ? logfd : build_target(b, ti, &res, logfd, &e);
 	if (logfd >= 0 && r < 0)
@@ -606,18 +614,33 @@ static void worker(struct build *b, size_t ti, int fd)
 		      "tag", res.tag, "size", (json_int_t)res.size, "sha256", res.sha256,
 		      "smoke", res.smoke, "secs", now_s() - t0, "error", r < 0 ? e.msg : "");
 	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (txt)
+	if (txt) {
+		pw_write_all(fd, "R ", 2);
 		pw_write_all(fd, txt, strlen(txt));
+		pw_write_all(fd, "\n", 1);
+	}
 	free(txt);
 	json_decref(j);
 	if (logfd >= 0)
 		close(logfd);
 }
 
+/* The worker's messages: "S STEP" lines while it works, one "R JSON" line
+ * at the end. */
 static void read_result(struct target_result *res, const char *txt, size_t n)
 {
-	json_t *j = json_loadb(txt, n, 0, NULL);
+	const char *r = NULL;
+	json_t *j;
 	const char *s;
+
+	for (const char *p = txt, *end = txt + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (end - p > 2 && !strncmp(p, "R ", 2))
+			r = p + 2;
+		p = nl ? nl + 1 : end;
+	}
+	j = r ? json_loadb(r, (size_t)(txt + n - r), JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 
 	res->done = true;
 	if (!j) {
@@ -638,6 +661,28 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 	res->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	res->secs = json_real_value(json_object_get(j, "secs"));
 	json_decref(j);
+}
+
+/* On a TTY, a line per step as workers report them (complete "S STEP"
+ * lines that arrived after byte @from of @buf). */
+static void show_steps(struct build *b, size_t ti, const struct pw_buf *buf, size_t from)
+{
+	size_t i = from;
+
+	if (!pw_log_progress_enabled())
+		return;
+	while (i > 0 && buf->buf[i - 1] != '\n')
+		i--;
+	while (i < buf->len) {
+		const char *nl = memchr(buf->buf + i, '\n', buf->len - i);
+
+		if (!nl)
+			break;
+		if (!strncmp(buf->buf + i, "S ", 2) && (size_t)(nl - buf->buf) >= from)
+			pw_info("  %s: %.*s", b->c.targets[ti].id, (int)(nl - buf->buf - i - 2),
+				buf->buf + i + 2);
+		i = (size_t)(nl - buf->buf) + 1;
+	}
 }
 
 /* Fork a worker per selected target, at most o->jobs at a time. */
@@ -708,7 +753,10 @@ static void run_workers(struct build *b, struct target_result *res)
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n > 0) {
+				size_t before = slots[k].buf.len;
+
 				pw_buf_add(&slots[k].buf, tmp, (size_t)n);
+				show_steps(b, slots[k].ti, &slots[k].buf, before);
 				continue;
 			}
 			/* EOF: the worker is done. */
