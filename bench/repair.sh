@@ -43,8 +43,8 @@ tar -C "$W/x" -cf "$W/pe.tar" usr
 mkdir -p "$W/proj"
 printf '{"version": 1, "python": {"3.11": {"base": {"archives": [{"url": "file://%s"}, {"url": "file://%s"}]}}},\n "platforms": ["manylinux_x86_64"]}\n' \
 	"$W/py.tar" "$W/pe.tar" >"$W/proj/pinwheel.json"
-"$PW" --store "$W/store" lock "$W/proj" >/dev/null
-"$PW" --store "$W/store" fetch "$W/proj" >/dev/null
+"$PW" --store "$W/store" lock "$W/proj" >/dev/null 2>&1
+"$PW" --store "$W/store" fetch "$W/proj" >/dev/null 2>&1
 
 # The wheel.
 mkdir -p "$W/src/bz"
@@ -100,7 +100,7 @@ while [ "$r" -lt "$RUNS" ]; do
 	t0=$(now)
 	"$PW" --store "$W/store" -q repair "$WHL" -w "$W/o1" "$W/proj" >/dev/null
 	t1=$(now)
-	PATH="$W/venv/bin:$PATH" "$W/venv/bin/auditwheel" -q repair "$WHL" -w "$W/o2" >/dev/null 2>&1
+	PATH="$W/venv/bin:$PATH" "$W/venv/bin/auditwheel" repair "$WHL" -w "$W/o2" >"$W/aw.log" 2>&1 || { cat "$W/aw.log" >&2; exit 1; }
 	t2=$(now)
 	echo "$t1 - $t0" | bc >>"$W/t.pw"
 	echo "$t2 - $t1" | bc >>"$W/t.aw"
