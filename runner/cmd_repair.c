@@ -61,12 +61,12 @@ static int parse(struct pw_ctx *ctx, struct repair_args *a, int argc, char **arg
 			return -PW_EXIT_USAGE;
 		if (r > 0)
 			continue;
-#define OPT(name, field)                                                                 \
-	if ((v = pw_opt_arg(name, argc, argv, &i, &missing)) || missing) {               \
-		if (missing)                                                             \
-			return -pw_usage_error("repair", "%s needs a value", name);      \
-		a->field = v;                                                            \
-		continue;                                                                \
+#define OPT(name, field)                                                                           \
+	if ((v = pw_opt_arg(name, argc, argv, &i, &missing)) || missing) {                         \
+		if (missing)                                                                       \
+			return -pw_usage_error("repair", "%s needs a value", name);                \
+		a->field = v;                                                                      \
+		continue;                                                                          \
 	}
 		OPT("--plat", plat)
 		OPT("-w", outdir)
@@ -110,7 +110,8 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 	} else {
 		char *dot = strchr(nm->python, '.');
 
-		guess = pw_xasprintf("%.*s-manylinux_%s", (int)(dot ? dot - nm->python : (long)strlen(nm->python)),
+		guess = pw_xasprintf("%.*s-manylinux_%s",
+				     (int)(dot ? dot - nm->python : (long)strlen(nm->python)),
 				     nm->python, arch ? arch : "x86_64");
 		root = pw_roots_find(&lf, guess);
 		if (!root && lf.nroots == 1)
@@ -261,8 +262,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	dir = pw_path_join(tmpl, "wheel");
-	if (mkdir(dir, 0755) < 0 ||
-	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if (mkdir(dir, 0755) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		pw_error("repair: could not create '%s': %s", dir, strerror(errno));
 		goto out;
 	}
@@ -286,7 +286,8 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	if (a.plat) {
 		n = pw_policy_tags(pol, a.plat, ar.arch, tags);
 		if (n < 0) {
-			pw_error("repair: --plat '%s': not a manylinux policy for %s", a.plat, ar.arch);
+			pw_error("repair: --plat '%s': not a manylinux policy for %s", a.plat,
+				 ar.arch);
 			st = PW_EXIT_USAGE;
 			goto out;
 		}
@@ -298,8 +299,8 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ar.nexternals) {
-		struct pw_repair_opts o = {.policies = pol, .root = &spec, .arch = ar.arch,
-					   .plat = want};
+		struct pw_repair_opts o = {
+		    .policies = pol, .root = &spec, .arch = ar.arch, .plat = want};
 
 		st = compose(ctx, &a, &nm, ar.arch, &spec, &prog);
 		if (st)

