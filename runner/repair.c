@@ -493,7 +493,6 @@ static char *runpath_for(const char *m, const char *libdir, const struct pw_elf_
 		char *save = NULL;
 
 		for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-			size_t start = 0;
 			bool dup = false;
 
 			if (strncmp(t, "$ORIGIN", 7) && strncmp(t, "${ORIGIN}", 9))
@@ -506,7 +505,6 @@ static char *runpath_for(const char *m, const char *libdir, const struct pw_elf_
 					break;
 				q += l + 1;
 			}
-			(void)start;
 			if (!dup)
 				pw_buf_addf(&b, ":%s", t);
 		}
@@ -659,7 +657,6 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 	ndirs = search_dirs(&rf, o->arch ? o->arch : a->arch, dirs);
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		const struct pw_audit_result *now = have_cur ? &cur : a;
-		size_t first_new = nv;
 
 		if (!now->nexternals)
 			break;
@@ -683,7 +680,6 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 				goto out;
 			nv++;
 		}
-		(void)first_new;
 		rc = patch_users(&rn, now, v, nv, libdir, e);
 		if (rc < 0)
 			goto out;
