@@ -424,6 +424,7 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 	const struct pw_wheel_member *m = &w->m[i];
 	unsigned char hdr[LOCAL_LEN], *in = NULL, *outb = NULL;
 	const size_t chunk = 1 << 16;
+	size_t inlen, outlen; /* buffer sizes: small members get small buffers */
 	uint64_t data_off, left, got = 0;
 	uLong crc = crc32(0, Z_NULL, 0);
 	z_stream z;
@@ -455,8 +456,10 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 			       w->path, m->name);
 		goto out;
 	}
-	in = pw_xmalloc(chunk);
-	outb = pw_xmalloc(chunk);
+	inlen = m->csize < chunk ? (size_t)m->csize + 1 : chunk;
+	outlen = m->size < chunk ? (size_t)m->size + 1 : chunk;
+	in = pw_xmalloc(inlen);
+	outb = pw_xmalloc(outlen);
 	if (m->method == 8) {
 		memset(&z, 0, sizeof(z));
 		if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
@@ -468,7 +471,7 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 	}
 	left = m->csize;
 	while (left > 0 || (zinit && zr != Z_STREAM_END)) {
-		size_t n = left < chunk ? (size_t)left : chunk;
+		size_t n = left < inlen ? (size_t)left : inlen;
 		if (n == 0) {
 			r = pw_err_set(e, EBADMSG, "%s: member '%s': truncated deflate data",
 				       w->path, m->name);
@@ -494,14 +497,14 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 		do {
 			size_t produced;
 			z.next_out = outb;
-			z.avail_out = (uInt)chunk;
+			z.avail_out = (uInt)outlen;
 			zr = inflate(&z, Z_NO_FLUSH);
 			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
 				r = pw_err_set(e, EBADMSG, "%s: member '%s': corrupt deflate data",
 					       w->path, m->name);
 				goto out;
 			}
-			produced = chunk - z.avail_out;
+			produced = outlen - z.avail_out;
 			got += produced;
 			if (got > m->size) {
 				r = pw_err_set(e, EBADMSG,

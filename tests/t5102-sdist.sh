@@ -7,7 +7,7 @@
 # long and non-ASCII names survive; hostile archives are refused naming the
 # entry and leave no output.
 . "$SRCDIR/tests/lib.sh"
-plan 19
+plan 21
 H="$SRCDIR/${BUILD:-build}/tests/helpers/pw-wheel"
 export SOURCE_DATE_EPOCH=1700000000
 
@@ -82,13 +82,18 @@ with tarfile.open(out, "w:gz") as t:
     add("demo-1.0/PKG-INFO")
     if kind == "dotdot":
         add("demo-1.0/../../evil.py")
+    elif kind == "abs":
+        add("/etc/cron.d/evil")
     elif kind == "link":
         add("demo-1.0/etc", type=tarfile.SYMTYPE, linkname="../../etc")
 EOF
 python3 "$T/evil.py" dotdot "$T/dotdot.tar.gz"
 python3 "$T/evil.py" link "$T/link.tar.gz"
+python3 "$T/evil.py" abs "$T/abs.tar.gz"
 run_cmd 1 "an entry with '..' is refused" "$H" sdist "$T/dotdot.tar.gz" "$T/x.tar.gz"
 like "$ERR" "entry 'demo-1.0/../../evil.py'" "the entry is named"
+run_cmd 1 "an absolute entry is refused" "$H" sdist "$T/abs.tar.gz" "$T/x.tar.gz"
+like "$ERR" "entry '/etc/cron.d/evil': absolute path" "the absolute entry is named"
 run_cmd 1 "a symlink out of the tree is refused, no output left" \
 	sh -c '"$1" sdist "$2" "$3"; st=$?; ls -A "$4" | grep -c "x\.tar\.gz"; exit $st' sh "$H" "$T/link.tar.gz" "$T/x.tar.gz" "$T"
 like "$ERR" "entry 'demo-1.0/etc': symlink leaves the tree" "the symlink is named"
