@@ -14,13 +14,16 @@
 #include "pinwheel/store.h"
 
 const char pw_help_lock[] =
-    "usage: pinwheel lock [DIR] [--check]\n\n"
+    "usage: pinwheel lock [DIR] [--check | --upgrade]\n\n"
     "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
     "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
     "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
     "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
     "changed).  Pins already in the lock are kept while the config still asks for\n"
-    "the same thing, so relocking gives identical bytes.  An archive given\n"
+    "the same thing, so relocking gives identical bytes: a Debian base or a list\n"
+    "of Python pins whose part of pinwheel.json is unchanged keeps its layer as\n"
+    "it is, even when the mirror or the index has moved on; changing one relocks\n"
+    "only that part (and what is resolved in it).  An archive given\n"
     "without sha256 or size is downloaded once through the store.  Build\n"
     "requirements are resolved by the target root's own pip in the sandbox, so\n"
     "the root's base is fetched into the store and built first; pip's own\n"
@@ -29,6 +32,8 @@ const char pw_help_lock[] =
     "  --check     write nothing: recompute the lock without the network where\n"
     "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
     "              naming what changed\n"
+    "  --upgrade   ignore the pins of the existing lock: resolve every Debian\n"
+    "              base, Python requirement, crate and archive again\n"
     "  --json      print a summary object on stdout\n\n"
     "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
     "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
@@ -223,6 +228,7 @@ static void summary(const char *status, const char *path, const struct pw_config
 struct args {
 	const char *dir;
 	bool check;
+	bool upgrade;
 };
 
 static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
@@ -235,6 +241,8 @@ static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
 			continue;
 		if (!strcmp(argv[i], "--check"))
 			a->check = true;
+		else if (!strcmp(argv[i], "--upgrade"))
+			a->upgrade = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return pw_usage_error("lock", "unknown option '%s'", argv[i]);
 		else if (a->dir)
@@ -316,7 +324,7 @@ out:
 	return st;
 }
 
-static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
+static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
@@ -330,7 +338,9 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 
 	r = pw_read_file(lockpath, &b);
 	if (r == 0) {
-		if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
+		if (upgrade) {
+			pw_debug("lock: --upgrade: not reusing the pins of '%s'", lockpath);
+		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
 			pw_lockfile_to_lockset(&lf, &old);
 			pc.prior = &old;
 		} else {
@@ -380,7 +390,7 @@ out:
 
 int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct args a = {NULL, false};
+	struct args a = {NULL, false, false};
 	struct pw_config c;
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *lockpath = NULL;
@@ -394,13 +404,15 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	st = parse_args(ctx, argc, argv, &a);
 	if (st >= 0)
 		return st;
+	if (a.check && a.upgrade)
+		return pw_usage_error("lock", "--check and --upgrade exclude each other");
 	if (pw_config_load(a.dir ? a.dir : ".", &c, &e) < 0) {
 		pw_error("lock: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
-	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath);
+	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath, a.upgrade);
 	pw_config_release(&c);
 	return st;
 }

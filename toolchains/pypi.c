@@ -862,6 +862,34 @@ static char *layer_name(const char *field)
 	return s;
 }
 
+/* The layer's input digest (artifact.h, struct pw_layer): the field, the
+ * pins (normalised, sorted) and the layers below it in the target's root
+ * (another base may resolve to other wheels). */
+static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset *ls,
+		       const char *target, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	char **p = pw_xcalloc(spec->n + 1, sizeof(*p));
+	char below[PW_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < spec->n; i++) {
+		_cleanup_free_ char *norm = pw_pypi_normalize(spec->pins[i].name);
+		p[i] = pw_xasprintf("%s==%s", norm, spec->pins[i].version);
+	}
+	if (spec->n > 1)
+		pw_sort_strings(p, spec->n);
+	pw_lockset_layers_digest(ls, target, below);
+	pw_buf_addf(&b, "pypi-layer;v1\nfield %s\nbelow %s\n", spec->field, below);
+	for (i = 0; i < spec->n; i++) {
+		pw_buf_addf(&b, "pin %s\n", p[i]);
+		free(p[i]);
+	}
+	free(p);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
 int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
@@ -869,11 +897,17 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 	struct pw_sandbox_spec root;
 	struct pw_artifact *w = NULL;
 	struct pw_store *store;
+	char input[PW_SHA256_HEX];
 	size_t nw = 0;
 	int r;
 
-	if (pc->offline)
-		return pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+	pypi_input(spec, out, t->id, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
 	if (!pc->compose_root)
 		return pw_err_set(e, ENOSYS, "%s: no way to compose the root of %s to run its pip",
 				  spec->field, t->id);
@@ -885,9 +919,10 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 	r = pc->compose_root(pc, out, t->id, &root, e);
 	if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
-	if (r == 0)
+	if (r == 0) {
 		pw_pypi_lockset_add(out, t->id, layer, w, nw);
-	else
+		pw_lockset_set_layer_input(out, t->id, input);
+	} else
 		pw_err_prefix(e, "%s", spec->field);
 	pw_pypi_artifacts_free(w, nw);
 	pw_sandbox_spec_release(&root);
