@@ -9,7 +9,7 @@
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
-plan 23
+plan 28
 
 # The base: python3.11, its stdlib, pip and the libraries they load.
 LIBS=$( (ldd /usr/bin/python3.11; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
@@ -114,3 +114,22 @@ run_pw 1 "a pin the index lacks fails the lock" --store "$S" lock "$P"
 like "$ERR" "build_requires.*$TGT" "one line naming the field and the target"
 cmp -s "$P/pinwheel.lock" "$T/lock1"
 ok $? "the lock is untouched"
+
+# The PyPI pins are kept while build_requires (and the base) are unchanged:
+# a newer bar on the index does not move a relock; --upgrade takes it.
+config '"foo==1.0"'
+python3 - "$T/spec.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s.append({"name": "bar", "version": "1.2", "modules": {"bar.py": "VALUE = '-bar1.2'\n"}})
+json.dump(s, open(sys.argv[1], "w"))
+PY
+python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json"
+N2=$(wc -l <"$T/server.log")
+run_pw 0 "relock with a newer bar on the index" --store "$S" lock "$P"
+cmp -s "$P/pinwheel.lock" "$T/lock1"
+ok $? "keeps the pins (same bytes)"
+is "$(wc -l <"$T/server.log")" "$N2" "without asking the index"
+run_pw 0 "lock --upgrade" --store "$S" lock --upgrade "$P"
+grep -q '"version": "1.2"' "$P/pinwheel.lock"
+ok $? "resolves again and takes bar 1.2"
