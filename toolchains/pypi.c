@@ -17,6 +17,7 @@
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/layout.h"
 #include "pinwheel/lockstep.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
@@ -914,7 +915,19 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 	store = pw_provider_store(pc, spec->field, e);
 	if (!store)
 		return -errno;
-	python = pw_xasprintf("/usr/bin/python%s", t->python);
+	/* a standalone Python base is at /install (layout.h), Debian's in /usr */
+	{
+		bool standalone = false;
+		const struct pw_root *rt = NULL;
+
+		for (size_t i = 0; i < out->nroots && !rt; i++)
+			if (!strcmp(out->roots[i].target, t->id))
+				rt = &out->roots[i];
+		for (size_t i = 0; rt && i < rt->n; i++)
+			standalone |= !strcmp(rt->layers[i].dest, PW_PYTHON_MOUNT);
+		python = pw_xasprintf("%s/python%s", standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin",
+				      t->python);
+	}
 	pw_sandbox_spec_init(&root);
 	r = pc->compose_root(pc, out, t->id, &root, e);
 	if (r == 0)

@@ -43,6 +43,8 @@ struct pw_archive_spec {
 	char *dest;          /* absolute path in the root, default "/" */
 	char **platforms;    /* only for these platforms; none = all */
 	size_t nplatforms;
+	bool python_base;    /* a Python base: a standalone Python build in it
+			      * (layout.h) is laid at PW_PYTHON_MOUNT */
 };
 
 /* A Debian base: suite + packages (plus their dependencies, resolved by
