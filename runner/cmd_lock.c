@@ -2,6 +2,7 @@
  * into DIR/pinwheel.lock through the providers (include/pinwheel/
  * artifact.h), or check that the lock is fresh. */
 #include <string.h>
+#include <unistd.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
@@ -9,6 +10,7 @@
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
 #include "pinwheel/fetch.h"
+#include "pinwheel/fetch_ui.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
@@ -38,6 +40,9 @@ const char pw_help_lock[] =
     "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
     "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
     "stale with --check), 2 usage error or a bad pinwheel.json\n";
+
+/* The command's context, for the progress display of compose_root(). */
+static const struct pw_ctx *lock_ctx;
 
 /* pw_provider_ctx.compose_root: the layers of @target locked so far in
  * @ls are fetched (no output: lock prints nothing per artifact), built
@@ -88,13 +93,21 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 		k++;
 	}
 	pw_fetch_opts_init(&o);
-	r = pw_fetch_run(s, items, k, &o, e);
+	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
+		/* the base's .debs can be hundreds of MiB: show the progress */
+		pw_info("lock: fetching the root of %s to run its tools", target);
+		r = pw_fetch_ui_run(lock_ctx, s, items, k, &o) == PW_EXIT_OK ? 0 : -EIO;
+	} else {
+		r = pw_fetch_run(s, items, k, &o, e);
+	}
 	for (i = 0; r == -EIO && i < k; i++)
 		if (items[i].state != PW_FETCH_DONE) {
 			pw_err_set(e, EIO, "target '%s': could not fetch '%s' for the root: %s",
 				   target, items[i].name, items[i].err.msg);
 			break;
 		}
+	if (r < 0 && !e->msg[0])
+		pw_err_set(e, -r, "target '%s': could not fetch the artifacts of the root", target);
 	if (r == 0)
 		r = pw_roots_plan(s, &lf, root, PW_ROOTS_BUILD, &p, e);
 	if (r == 0) {
@@ -412,7 +425,9 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
+	lock_ctx = ctx;
 	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath, a.upgrade);
+	lock_ctx = NULL;
 	pw_config_release(&c);
 	return st;
 }
