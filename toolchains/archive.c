@@ -195,8 +195,8 @@ static bool prior_fits(const struct pw_artifact *a, const struct pw_archive_spec
  * archives keep @dest and no options.  Offline, the previous lock's layer
  * decides (a tree is not made offline). */
 static int python_layer(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
-			const struct pw_target_info *t, const struct pw_artifact *a,
-			char **dest, char **subdir, struct pw_err *e)
+			const struct pw_target_info *t, const struct pw_artifact *a, char **dest,
+			char **subdir, struct pw_err *e)
 {
 	static const struct pw_unpack_opts none;
 	_cleanup_free_ char *tree = NULL;

@@ -35,8 +35,8 @@ static void debian_input(const struct pw_debian_spec *spec, const struct pw_targ
 	for (i = 0; i < spec->npackages; i++)
 		p[i] = spec->packages[i];
 	qsort(p, spec->npackages, sizeof(*p), cmp_str);
-	pw_buf_addf(&b, "debian-layer;v1\nsuite %s\narch %s\nmirror %s\nkeyring %s\n",
-		    spec->suite, t->debian_arch, spec->mirror ? spec->mirror : "",
+	pw_buf_addf(&b, "debian-layer;v1\nsuite %s\narch %s\nmirror %s\nkeyring %s\n", spec->suite,
+		    t->debian_arch, spec->mirror ? spec->mirror : "",
 		    spec->keyring ? spec->keyring : "");
 	for (i = 0; i < spec->npackages; i++)
 		pw_buf_addf(&b, "package %s\n", p[i]);
