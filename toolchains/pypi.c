@@ -480,6 +480,54 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 	return r;
 }
 
+/* Keep the wheels pip chose in the store without downloading them a
+ * second time: the same pip downloads them by URL into the bound temp dir,
+ * and its HTTP cache from the resolution answers (pip caches what an
+ * https or trusted index marks cacheable, as package indexes do for their
+ * files; when the resolution read only the metadata, this is the one
+ * download).  Each file goes into the store verified against the report's
+ * sha256.  Best effort: a wheel not kept here is downloaded by
+ * fetch_sizes(), which reports any error. */
+static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec *s,
+			   const char *target, const char *python, const char *tmp,
+			   const struct pw_artifact *w, size_t n)
+{
+	static const char *const fixed[] = {"download",	  "--no-deps",
+					    "--only-binary", ":all:",
+					    "--dest",	  "/tmp/pinwheel-out/wheels",
+					    "--no-color",	  "--progress-bar",
+					    "off"};
+	char **args = pw_xcalloc(PW_ARRAY_SIZE(fixed) + n + 1, sizeof(*args));
+	_cleanup_free_ char *logp = pw_path_join(tmp, "pip-download.log");
+	struct pw_err e = PW_ERR_INIT;
+	size_t i, na = 0, todo = 0;
+
+	for (i = 0; i < PW_ARRAY_SIZE(fixed); i++)
+		args[na++] = (char *)fixed[i];
+	for (i = 0; i < n; i++)
+		if (!pw_store_has_blob(store, w[i].sha256) && w[i].nurls > 0) {
+			args[na++] = w[i].urls[0];
+			todo++;
+		}
+	if (todo && run_pip(s, target, python, "/tmp/pinwheel-out/pip-download.log", logp, args,
+			    na, "downloading the wheels", &e) == 0) {
+		for (i = 0; i < n; i++) {
+			_cleanup_free_ char *fname = pw_pypi_wheel_filename(w[i].urls[0]);
+			_cleanup_free_ char *rel = NULL, *path = NULL;
+			bool cached;
+
+			if (!fname || pw_store_has_blob(store, w[i].sha256))
+				continue;
+			rel = pw_xasprintf("wheels/%s", fname);
+			path = pw_path_join(tmp, rel);
+			/* a missing or different file is left to fetch_sizes() */
+			(void)pw_store_add_file(store, path, w[i].sha256, PW_STORE_SIZE_UNKNOWN,
+						&cached, &e);
+		}
+	}
+	free(args);
+}
+
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
@@ -516,7 +564,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	if (r == 0)
 		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
 	if (r == 0)
-		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
+		r = add_env(&s, "PIP_CACHE_DIR=/tmp/pinwheel-out/cache", e);
 	if (r == 0)
 		r = add_env(&s, "PIP_NO_INPUT=1", e);
 	if (r < 0)
@@ -550,6 +598,8 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	r = pw_pypi_parse_report(b.buf, b.len, origin, out, nout, e);
 	if (r < 0)
 		goto out;
+	if (store)
+		keep_downloads(store, &s, target, python, tmp, *out, *nout);
 	if (store) {
 		r = fetch_sizes(store, *out, *nout, e);
 		if (r < 0) {
