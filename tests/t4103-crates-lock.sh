@@ -19,7 +19,7 @@ tar -C "$T/crates" -czf "$WWW/tiny-0.1.0.crate" tiny-0.1.0
 CK=$(sha_of tiny-0.1.0.crate)
 CSIZE=$(stat -c %s "$WWW/tiny-0.1.0.crate")
 printf '{"dl": "%s/ok/{crate}-{version}.crate"}\n' "$BASE" >"$WWW/config.json"
-printf 'fake python\n' >"$WWW/py.tar.gz"
+mkdir -p "$T/py" && printf 'fake python\n' >"$T/py/python" && tar -C "$T/py" -czf "$WWW/py.tar.gz" python
 cat >"$T/p/pinwheel.json" <<JSON
 {
   "version": 1,
@@ -83,7 +83,7 @@ like "$ERR" "crates: crate .*tiny 0\\.1\\.0.*sha256 mismatch: expected $CK, got 
 
 # A registry+ source line (crates-io's) is located by the target root's
 # own cargo (t4104), even when the project's .cargo/config.toml replaces
-# crates-io: pinwheel composes the root to run it, and this root is not one.
+# crates-io: pinwheel composes the root to run it, and this root has none.
 mkcrate_again() {
 	echo 'pub fn v() {}' >"$T/crates/tiny-0.1.0/src/lib.rs"
 	tar -C "$T/crates" -czf "$WWW/tiny-0.1.0.crate" tiny-0.1.0
@@ -97,6 +97,6 @@ printf '[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nregistry
 rm -f "$L"
 n0=$(requests 'GET /ok/tiny')
 run_pw 1 "a registry+ source needs the root's cargo" lock "$T/p"
-like "$ERR" "crates: target 'cp313-manylinux_x86_64': layer 'cpython': could not unpack" \
-	"the error names the field and the root that could not be composed"
+like "$ERR" "crates: the root of cp313-manylinux_x86_64 has no cargo" \
+	"the error names the field and the root without cargo"
 is "$(requests 'GET /ok/tiny')$([ -e "$L" ] && echo " lock")" "$n0" "nothing downloaded by pinwheel itself, no lock"

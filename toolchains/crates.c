@@ -625,8 +625,10 @@ static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *
 	 * 1.69 take the variable; older cargo (Debian 12's 0.66) has it as
 	 * the unstable -Z sparse-registry, which RUSTC_BOOTSTRAP opens. */
 	static const char *const fixed[] = {
-	    "CARGO_HOME=" CARGO_HOME_IN,     "CARGO_TERM_COLOR=never",
-	    "CARGO_TERM_PROGRESS_WHEN=never", "CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse",
+	    "CARGO_HOME=" CARGO_HOME_IN,
+	    "CARGO_TERM_COLOR=never",
+	    "CARGO_TERM_PROGRESS_WHEN=never",
+	    "CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse",
 	    "RUSTC_BOOTSTRAP=1",
 	};
 	for (size_t i = 0; r == 0 && i < PW_ARRAY_SIZE(fixed); i++)
@@ -641,7 +643,8 @@ static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *
 	if (r == 0 && pw_lockstep_is_file(ca)) {
 		r = pw_lockstep_bind(&cs->s, false, ca, CARGO_CA, e);
 		if (r == 0)
-			r = pw_sandbox_spec_add_env(&cs->s, "CARGO_HTTP_CAINFO=" CARGO_CA, false, e);
+			r = pw_sandbox_spec_add_env(&cs->s, "CARGO_HTTP_CAINFO=" CARGO_CA, false,
+						    e);
 	}
 	if (r < 0)
 		return r;
@@ -686,8 +689,8 @@ static int cargo_step_run(struct cargo_step *cs, const char *target, const char 
 	if (!res.exited)
 		return pw_err_set(e, EIO, "%s in the root of %s: cargo killed by signal %d: %s",
 				  what, target, res.signal, last);
-	return pw_err_set(e, EIO, "%s in the root of %s: cargo exited with status %d: %s%s%s",
-			  what, target, res.exit_code, first, strcmp(first, last) ? " ... " : "",
+	return pw_err_set(e, EIO, "%s in the root of %s: cargo exited with status %d: %s%s%s", what,
+			  target, res.exit_code, first, strcmp(first, last) ? " ... " : "",
 			  strcmp(first, last) ? last : "");
 }
 
@@ -764,9 +767,8 @@ static char *find_cached_crate(const char *home, char **dirs, size_t ndirs,
 /* Pin urls[i] and sizes[i] of every crate of @v with need[i] from what
  * the step's cargo downloaded: each .crate goes into the store (verified
  * against the lock's checksum), its URL is its registry's "dl" expanded. */
-static int harvest(struct pw_store *store, const char *home, const char *field,
-		   struct vendor *v, const bool *need, char **urls, uint64_t *sizes,
-		   struct pw_err *e)
+static int harvest(struct pw_store *store, const char *home, const char *field, struct vendor *v,
+		   const bool *need, char **urls, uint64_t *sizes, struct pw_err *e)
 {
 	_cleanup_free_ char *cache = pw_path_join(home, "registry/cache");
 	_cleanup_close_ int cfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -878,7 +880,8 @@ static int link_farm(const char *projdir, const char *subdir, const char *top, c
 
 			if (!last && !strcmp(names[i], comp))
 				continue;
-			if (last && (!strcmp(names[i], "target") || !strcmp(names[i], "Cargo.lock")))
+			if (last &&
+			    (!strcmp(names[i], "target") || !strcmp(names[i], "Cargo.lock")))
 				continue;
 			link = pw_path_join(fdir, names[i]);
 			to = pw_path_join(idir, names[i]);
@@ -951,8 +954,9 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 				 : pw_xasprintf("%s/project/Cargo.lock", cs.tmp);
 		r = pw_read_file(made, &b);
 		if (r < 0)
-			pw_err_sys(e, -r, "generating Cargo.lock in the root of %s: cargo wrote no "
-					  "'%s'",
+			pw_err_sys(e, -r,
+				   "generating Cargo.lock in the root of %s: cargo wrote no "
+				   "'%s'",
 				   t->id, spec->cargo_lock);
 	}
 	if (r == 0) {

@@ -84,8 +84,8 @@ bool pw_lockstep_is_file(const char *path)
 int pw_lockstep_net(struct pw_sandbox_spec *s, struct pw_err *e)
 {
 	static const char *const pass[] = {
-	    "http_proxy", "https_proxy", "no_proxy",  "HTTP_PROXY",
-	    "HTTPS_PROXY", "NO_PROXY",	 "ALL_PROXY", "all_proxy",
+	    "http_proxy",  "https_proxy", "no_proxy",  "HTTP_PROXY",
+	    "HTTPS_PROXY", "NO_PROXY",	  "ALL_PROXY", "all_proxy",
 	};
 	int r = 0;
 
