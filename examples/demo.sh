@@ -1,26 +1,38 @@
 #!/bin/sh
-# make demo: pinwheel's main job on the bundled example, as far as it is
-# built today.  It copies examples/hybrid to $BUILD/demo (so the source tree
-# stays clean), then:
+# make demo: pinwheel's main job on the bundled example.  It copies
+# examples/hybrid to $BUILD/demo (so the source tree stays clean), then:
 #   1. plan   - the target matrix (cp311, cp313, cp314 on x86_64)
-#   2. lock   - every input pinned by sha256: Debian roots resolved from the
-#               machine's apt mirror (bookworm, trixie, sid), and the build
-#               requirements resolved by each root's own pip in the sandbox
+#   2. lock   - only when needed (no lock from an earlier demo, or a stale
+#               one): every input pinned by sha256: Debian roots resolved
+#               from the machine's apt mirror (bookworm, trixie, sid), the
+#               build requirements resolved by each root's own pip, the
+#               crates of Cargo.lock located by each root's own cargo
 #   3. fetch  - download, verify, unpack and compose each target's root
-#   4. run    - inside each root, offline and sandboxed, with a PATH that has
-#               no host Python or Rust: the interpreter, its headers, gcc,
-#               rustc and cargo, and the pinned build requirements
-#   5. fetch again: warm, no network
-# The wheel build itself (`pinwheel build`) is not built yet.
+#   4. build  - offline, sandboxed, from a cleared environment: the sdist
+#               once, then per target the wheel from the unpacked sdist,
+#               audit, manylinux tag, repair, deterministic repack, smoke
+#               test in a fresh sandbox; the summary table at the end
+# With DEMO_TWICE=1 it builds a second time into another clean directory
+# and compares the wheels byte for byte.  JOBS (default 2) targets at once.
 set -eu
-: "${BUILD:=build}"
+: "${BUILD:=build}" "${JOBS:=2}" "${DEMO_TWICE:=0}"
 PW="$(pwd)/$BUILD/pinwheel"
 DEMO="$(pwd)/$BUILD/demo"
 step() { printf '\n== %s\n' "$*"; }
 
+# Keep the lock of an earlier demo: it is checked, not redone, when fresh.
+OLDLOCK=""
+if [ -f "$DEMO/hybrid/pinwheel.lock" ]; then
+	OLDLOCK=$(mktemp)
+	cp "$DEMO/hybrid/pinwheel.lock" "$OLDLOCK"
+fi
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 cp -R examples/hybrid "$DEMO/hybrid"
 rm -f "$DEMO/hybrid/pinwheel.lock"
+if [ -n "$OLDLOCK" ]; then
+	cp "$OLDLOCK" "$DEMO/hybrid/pinwheel.lock"
+	rm -f "$OLDLOCK"
+fi
 cd "$DEMO"
 STORE="${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}"
 echo "pinwheel demo ($("$PW" --version)), store: $STORE"
@@ -29,28 +41,42 @@ step "pinwheel plan hybrid"
 "$PW" plan hybrid
 
 step "pinwheel lock hybrid"
-"$PW" lock hybrid
+if [ -f hybrid/pinwheel.lock ] && "$PW" lock --check hybrid >/dev/null 2>&1; then
+	echo "pinwheel.lock is fresh (kept from the last demo)"
+else
+	rm -f hybrid/pinwheel.lock
+	"$PW" lock hybrid
+fi
 printf 'pinwheel.lock: %s artifacts, sha256 %s\n' \
 	"$(grep -c '"sha256"' hybrid/pinwheel.lock)" "$(sha256sum hybrid/pinwheel.lock | cut -c1-16)..."
 
 step "pinwheel fetch hybrid"
 t0=$(date +%s)
 "$PW" fetch hybrid
-echo "cold fetch: $(( $(date +%s) - t0 )) s"
+echo "fetch: $(( $(date +%s) - t0 )) s"
 
-for t in $("$PW" plan hybrid); do
-	py="python3.$(echo "$t" | sed 's/^cp3\([0-9]*\)-.*/\1/')"
-	step "pinwheel run --target $t hybrid -- ..."
-	env -i PATH=/usr/bin:/bin "$PW" --store "$STORE" run --target "$t" hybrid -- sh -c "
-		$py -c 'import sys, sysconfig; print(\"python\", sys.version.split()[0], \"headers\", sysconfig.get_paths()[\"include\"])'
-		gcc --version | head -1; rustc -V; cargo -V
-		$py -c 'import numpy, Cython, setuptools; print(\"numpy\", numpy.__version__, \"Cython\", Cython.__version__, \"setuptools\", setuptools.__version__)' 2>/dev/null ||
-			echo 'build requirements: missing from this root'"
-done
+build() { # OUT
+	env -i PATH=/usr/bin:/bin TERM="${TERM:-dumb}" "$PW" --store "$STORE" build hybrid \
+		--jobs "$JOBS" --out "$1"
+}
+step "pinwheel build hybrid --jobs $JOBS --out wheelhouse"
+t0=$(date +%s)
+build "$DEMO/wheelhouse"
+echo "build: $(( $(date +%s) - t0 )) s; wheels, sdist, manifest and logs in $DEMO/wheelhouse"
 
-step "pinwheel fetch hybrid (warm: nothing downloaded)"
-t0=$(date +%s%N)
-"$PW" fetch hybrid >/dev/null
-echo "warm fetch: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+if [ "$DEMO_TWICE" = 1 ]; then
+	step "pinwheel build again into a clean directory, and compare"
+	build "$DEMO/wheelhouse2" >/dev/null
+	same=0 differ=0
+	for w in "$DEMO"/wheelhouse/*.whl "$DEMO"/wheelhouse/*.tar.gz; do
+		if cmp -s "$w" "$DEMO/wheelhouse2/$(basename "$w")"; then
+			same=$((same + 1)); echo "identical: $(basename "$w")"
+		else
+			differ=$((differ + 1)); echo "DIFFERENT: $(basename "$w")"
+		fi
+	done
+	echo "$same identical, $differ different"
+	[ "$differ" -eq 0 ]
+fi
 echo
-echo "demo done: three pinned, reproducible roots; 'pinwheel build' comes next."
+echo "demo done: $(ls "$DEMO"/wheelhouse/*.whl | wc -l) wheels built offline from pinned, reproducible roots."

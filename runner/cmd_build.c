@@ -1,21 +1,103 @@
-/* cmd_build.c - `pinwheel build` (not built yet: true help text, exit 2). */
+/* cmd_build.c - `pinwheel build`: parse the options and hand over to
+ * runner/build.c (include/pinwheel/build.h). */
+#include <string.h>
+
+#include "pinwheel/build.h"
 #include "pinwheel/cli.h"
 
-#define NOT_YET "\nnot built yet in this version: the command exits with status 2.\n"
-
 const char pw_help_build[] =
-	"usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-	"                      [--shard K/N] [--out DIR]\n\n"
-	"Build the wheels of every target offline in its sandboxed root, audit,\n"
-	"tag, repair, repack and smoke-test them, and write a provenance manifest.\n" NOT_YET;
+    "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
+    "                      [--out DIR]\n\n"
+    "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
+    "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
+    "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
+    "and normalise it, then per target build the wheel from the unpacked sdist\n"
+    "(PEP 517 build_wheel), audit it, repair it when it needs libraries outside\n"
+    "its manylinux policy, retag and repack it deterministically, and smoke-test\n"
+    "it in a fresh sandbox (install, import every extension, the config's test\n"
+    "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
+    "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network.\n"
+    "\noptions:\n"
+    "  --only ID      build only target ID (repeatable)\n"
+    "  --skip GLOB    leave out targets matching GLOB (repeatable)\n"
+    "  --jobs N       build N targets at once (default 1)\n"
+    "  --out DIR      output directory (default DIR/wheelhouse)\n"
+    "  --json         print one JSON document instead of the table\n"
+    "\nexit status: 0 every target built and passed its smoke test; 1 a target\n"
+    "failed (the others are still built) or a root is not fetched; 2 usage or\n"
+    "configuration error, no or a stale pinwheel.lock.\n";
 
 int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	for (int i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
+	struct pw_build_opts o;
+	const char **only = pw_xcalloc((size_t)argc + 1, sizeof(char *));
+	const char **skip = pw_xcalloc((size_t)argc + 1, sizeof(char *));
+	char *store = NULL;
+	int st = PW_EXIT_USAGE, i, r;
+
+	memset(&o, 0, sizeof(o));
+	o.only = only;
+	o.skip = skip;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		bool missing = false;
+		uint64_t n;
+
+		if (pw_is_help(a)) {
 			fputs(pw_help_build, stdout);
-			return PW_EXIT_OK;
+			st = PW_EXIT_OK;
+			goto out;
 		}
-	return pw_not_built("build");
+		r = pw_global_opt(ctx, argc, argv, &i);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if ((v = pw_opt_arg("--only", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("build", "option '--only' needs a target id");
+				goto out;
+			}
+			only[o.nonly++] = v;
+		} else if ((v = pw_opt_arg("--skip", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("build", "option '--skip' needs a glob");
+				goto out;
+			}
+			skip[o.nskip++] = v;
+		} else if ((v = pw_opt_arg("--jobs", argc, argv, &i, &missing)) || missing) {
+			if (missing || pw_parse_u64(v, &n) < 0 || n == 0 || n > 64) {
+				st = pw_usage_error("build",
+						    "--jobs '%s': expected a number from 1 to 64",
+						    v ? v : "");
+				goto out;
+			}
+			o.jobs = (unsigned)n;
+		} else if ((v = pw_opt_arg("--out", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("build", "option '--out' needs a directory");
+				goto out;
+			}
+			o.out = v;
+		} else if (a[0] == '-' && a[1]) {
+			st = pw_usage_error("build", "unknown option '%s'", a);
+			goto out;
+		} else if (o.dir) {
+			st = pw_usage_error("build", "one project DIR only, got '%s' and '%s'", o.dir,
+					    a);
+			goto out;
+		} else {
+			o.dir = a;
+		}
+	}
+	if (!o.dir)
+		o.dir = ".";
+	store = pw_ctx_store_dir(ctx);
+	o.store_dir = store;
+	st = pw_build_run(&o);
+out:
+	free(store);
+	free(only);
+	free(skip);
+	return st;
 }

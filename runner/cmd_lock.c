@@ -2,6 +2,7 @@
  * into DIR/pinwheel.lock through the providers (include/pinwheel/
  * artifact.h), or check that the lock is fresh. */
 #include <string.h>
+#include <unistd.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
@@ -9,18 +10,22 @@
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
 #include "pinwheel/fetch.h"
+#include "pinwheel/fetch_ui.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
 
 const char pw_help_lock[] =
-    "usage: pinwheel lock [DIR] [--check]\n\n"
+    "usage: pinwheel lock [DIR] [--check | --upgrade]\n\n"
     "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
     "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
     "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
     "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
     "changed).  Pins already in the lock are kept while the config still asks for\n"
-    "the same thing, so relocking gives identical bytes.  An archive given\n"
+    "the same thing, so relocking gives identical bytes: a Debian base or a list\n"
+    "of Python pins whose part of pinwheel.json is unchanged keeps its layer as\n"
+    "it is, even when the mirror or the index has moved on; changing one relocks\n"
+    "only that part (and what is resolved in it).  An archive given\n"
     "without sha256 or size is downloaded once through the store.  Build\n"
     "requirements are resolved by the target root's own pip in the sandbox, so\n"
     "the root's base is fetched into the store and built first; pip's own\n"
@@ -29,10 +34,15 @@ const char pw_help_lock[] =
     "  --check     write nothing: recompute the lock without the network where\n"
     "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
     "              naming what changed\n"
+    "  --upgrade   ignore the pins of the existing lock: resolve every Debian\n"
+    "              base, Python requirement, crate and archive again\n"
     "  --json      print a summary object on stdout\n\n"
     "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
     "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
     "stale with --check), 2 usage error or a bad pinwheel.json\n";
+
+/* The command's context, for the progress display of compose_root(). */
+static const struct pw_ctx *lock_ctx;
 
 /* pw_provider_ctx.compose_root: the layers of @target locked so far in
  * @ls are fetched (no output: lock prints nothing per artifact), built
@@ -83,13 +93,21 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 		k++;
 	}
 	pw_fetch_opts_init(&o);
-	r = pw_fetch_run(s, items, k, &o, e);
+	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
+		/* the base's .debs can be hundreds of MiB: show the progress */
+		pw_info("lock: fetching the root of %s to run its tools", target);
+		r = pw_fetch_ui_run(lock_ctx, s, items, k, &o) == PW_EXIT_OK ? 0 : -EIO;
+	} else {
+		r = pw_fetch_run(s, items, k, &o, e);
+	}
 	for (i = 0; r == -EIO && i < k; i++)
 		if (items[i].state != PW_FETCH_DONE) {
 			pw_err_set(e, EIO, "target '%s': could not fetch '%s' for the root: %s",
 				   target, items[i].name, items[i].err.msg);
 			break;
 		}
+	if (r < 0 && !e->msg[0])
+		pw_err_set(e, -r, "target '%s': could not fetch the artifacts of the root", target);
 	if (r == 0)
 		r = pw_roots_plan(s, &lf, root, PW_ROOTS_BUILD, &p, e);
 	if (r == 0) {
@@ -104,6 +122,13 @@ out:
 	free(items);
 	pw_lockfile_release(&lf);
 	return r;
+}
+
+/* pw_provider_ctx.note: one line on stderr. */
+static void note(struct pw_provider_ctx *pc, const char *msg)
+{
+	(void)pc;
+	pw_info("%s", msg);
 }
 
 /* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
@@ -216,6 +241,7 @@ static void summary(const char *status, const char *path, const struct pw_config
 struct args {
 	const char *dir;
 	bool check;
+	bool upgrade;
 };
 
 static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
@@ -228,6 +254,8 @@ static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
 			continue;
 		if (!strcmp(argv[i], "--check"))
 			a->check = true;
+		else if (!strcmp(argv[i], "--upgrade"))
+			a->upgrade = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return pw_usage_error("lock", "unknown option '%s'", argv[i]);
 		else if (a->dir)
@@ -243,7 +271,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL};
+	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL, NULL};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL;
@@ -309,11 +337,11 @@ out:
 	return st;
 }
 
-static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
+static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root};
+	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root, note};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -323,7 +351,9 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 
 	r = pw_read_file(lockpath, &b);
 	if (r == 0) {
-		if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
+		if (upgrade) {
+			pw_debug("lock: --upgrade: not reusing the pins of '%s'", lockpath);
+		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
 			pw_lockfile_to_lockset(&lf, &old);
 			pc.prior = &old;
 		} else {
@@ -373,7 +403,7 @@ out:
 
 int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct args a = {NULL, false};
+	struct args a = {NULL, false, false};
 	struct pw_config c;
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *lockpath = NULL;
@@ -387,13 +417,17 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	st = parse_args(ctx, argc, argv, &a);
 	if (st >= 0)
 		return st;
+	if (a.check && a.upgrade)
+		return pw_usage_error("lock", "--check and --upgrade exclude each other");
 	if (pw_config_load(a.dir ? a.dir : ".", &c, &e) < 0) {
 		pw_error("lock: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
-	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath);
+	lock_ctx = ctx;
+	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath, a.upgrade);
+	lock_ctx = NULL;
 	pw_config_release(&c);
 	return st;
 }

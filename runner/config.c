@@ -777,6 +777,8 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		return r;
 	if (!py->narchives)
 		return fail(l, p, false, field, "'archives' must not be empty");
+	for (size_t i = 0; i < py->narchives; i++)
+		py->archives[i].python_base = true;
 	return 0;
 }
 

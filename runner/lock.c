@@ -231,6 +231,7 @@ static void layer_release(struct pw_layer *l)
 	free(l->name);
 	free(l->how);
 	free(l->dest);
+	free(l->input);
 	strv_free(l->artifacts, l->n);
 }
 
@@ -290,11 +291,17 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
 			if (r < 0)
 				return r;
+		} else if (!strcmp(k, "input")) {
+			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
+				return fail(w, kp, true,
+					    "%s: 'input' must be 64 lowercase hex digits", where);
+			free(l->input);
+			l->input = pw_xstrdup(json_string_value(v));
 		} else {
-			return fail(
-			    w, kp, true,
-			    "%s: unknown key '%s' (expected name, how, dest, artifacts or unpack)",
-			    where, k);
+			return fail(w, kp, true,
+				    "%s: unknown key '%s' (expected name, how, dest, artifacts, "
+				    "unpack or input)",
+				    where, k);
 		}
 	}
 	if (!l->name || !l->how || !l->dest || !l->artifacts)
@@ -531,6 +538,7 @@ void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls)
 			pw_lockset_add_layer(ls, lf->roots[i].target, l->name, l->how, l->dest,
 					     (const char *const *)l->artifacts, l->n,
 					     l->has_unpack ? &l->unpack : NULL);
+			pw_lockset_set_layer_input(ls, lf->roots[i].target, l->input);
 		}
 	}
 }
@@ -597,6 +605,8 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 			json_object_set_new(lo, "artifacts", strv_json(l->artifacts, l->n));
 			if (l->has_unpack)
 				json_object_set_new(lo, "unpack", unpack_json(&l->unpack));
+			if (l->input)
+				json_object_set_new(lo, "input", json_string(l->input));
 			json_array_append_new(layers, lo);
 		}
 		json_object_set_new(r, "layers", layers);

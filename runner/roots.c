@@ -5,6 +5,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/layout.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
@@ -131,15 +132,19 @@ static void trees_root_id(const struct trees *t, char id[PW_SHA256_HEX])
 }
 
 /* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
- * "python3.13t"): the interpreter of a Debian base. */
-static char *target_python(const char *target)
+ * "python3.13t"): the interpreter of a Debian base, or under
+ * PW_PYTHON_MOUNT when the trees so far have a standalone Python there. */
+static char *target_python(const struct trees *t)
 {
-	const char *p = target, *end;
+	const char *p = t->target, *end, *dir = "/usr/bin";
 
 	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
 		return NULL;
 	p += 3;
-	return pw_xasprintf("/usr/bin/python3.%.*s", (int)(end - p), p);
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].dest, PW_PYTHON_MOUNT))
+			dir = PW_PYTHON_MOUNT "/bin";
+	return pw_xasprintf("%s/python3.%.*s", dir, (int)(end - p), p);
 }
 
 /* "pypi-install": the layer's wheels installed by the root's own pip into
@@ -148,7 +153,7 @@ static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *
 			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
-	_cleanup_free_ char *python = target_python(t->target);
+	_cleanup_free_ char *python = target_python(t);
 	char rid[PW_SHA256_HEX], *id = NULL;
 	size_t i;
 	int r = 0;
@@ -239,6 +244,18 @@ static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *
 		t->nbuilt += !cached;
 	}
 	trees_add(t, pw_xstrdup(key), l);
+	/* and the cargo configuration that points cargo at them, at "/" */
+	{
+		struct pw_layer cfg = {.name = l->name, .dest = (char *)"/"};
+		bool cached = true;
+		char *id = NULL;
+
+		r = pw_crates_config_tree(store, &id, &cached, e);
+		if (r < 0)
+			goto out;
+		t->nbuilt += !cached;
+		trees_add(t, id, &cfg);
+	}
 out:
 	free(pkgs); /* the strings are borrowed from the lock */
 	free(ap);
@@ -363,4 +380,29 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 	free(s->binds);
 	s->binds = binds;
 	s->n_binds += nb;
+	if (pw_roots_has_python_mount(p)) {
+		/* A standalone Python at /install (layout.h): its recorded
+		 * CC=clang is not the root's compiler; its bin goes first on
+		 * PATH.  Before the caller's variables, which win. */
+		static const char *const env[] = {"PATH=" PW_PYTHON_MOUNT "/bin:" PW_SANDBOX_PATH,
+						  "CC=cc", "CXX=c++"};
+		size_t ne = PW_ARRAY_SIZE(env);
+		char **v = pw_xcalloc(ne + s->n_env + 1, sizeof(*v));
+
+		for (i = 0; i < ne; i++)
+			v[i] = pw_xstrdup(env[i]);
+		if (s->n_env)
+			memcpy(v + ne, s->env, s->n_env * sizeof(*v));
+		free(s->env);
+		s->env = v;
+		s->n_env += ne;
+	}
+}
+
+bool pw_roots_has_python_mount(const struct pw_root_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->trees[i].dest, PW_PYTHON_MOUNT))
+			return true;
+	return false;
 }

@@ -28,7 +28,7 @@ for c in build verify audit repair inspect; do
 	"$PINWHEEL" $c >/dev/null 2>"$T/err.$c"; echo $? >"$T/st.$c"
 done
 is "$(cat "$T"/st.* | sort -u)" 2 "commands not built yet exit 2"
-like "$(cat "$T/err.build")" "^pinwheel: build: not built yet" "an unbuilt command says so"
+like "$(cat "$T/err.verify")" "^pinwheel: verify: not built yet" "an unbuilt command says so"
 run_pw 0 "global options may precede the command" -q --json --color=never lock --help
 run_pw 0 "--help lists every command" --help
 for c in lock fetch build verify plan audit repair inspect run store; do

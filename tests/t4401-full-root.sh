@@ -5,11 +5,13 @@
 # layer in the lock), fetch builds the layer, run --target imports the
 # package and sees the vendored crates (a cargo-vendor layer from a loopback
 # sparse registry), a warm fetch makes no requests, lock --check is fresh offline,
-# relocking gives the same bytes, and a pip failure at lock is one line.
+# relocking gives the same bytes, a pip failure at lock is one line, the wheels
+# are downloaded once at lock (pip's own download is kept), a relock keeps
+# the PyPI pins while the index moves and --upgrade takes the newer wheel.
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
-plan 23
+plan 29
 
 # The base: python3.11, its stdlib, pip and the libraries they load.
 LIBS=$( (ldd /usr/bin/python3.11; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
@@ -33,7 +35,7 @@ bg sh -c 'exec python3 "$0" serve "$1" "$2" >"$3"' "$SRCDIR/tests/helpers/pypi_i
 	"$T/www" "$T/server.log" "$T/port.fifo"
 read -r PORT <"$T/port.fifo"
 [ -n "$PORT" ] || skip_all "loopback index did not start"
-export PIP_INDEX_URL="http://127.0.0.1:$PORT/simple"
+export PIP_INDEX_URL="http://127.0.0.1:$PORT/simple" PIP_TRUSTED_HOST=127.0.0.1
 
 # A crate from a loopback sparse registry (its config.json names the files).
 unset CARGO_HOME
@@ -83,6 +85,8 @@ is "$(sed -n 2p "$T/shape")" \
 grep -q "\"sha256\": \"$(sha256sum "$T/www/files/foo-1.0-py3-none-any.whl" | cut -d' ' -f1)\"" \
 	"$P/pinwheel.lock"
 ok $? "the wheel's sha256 is the index's"
+is "$(grep -c 'GET /files/foo-1.0-py3-none-any.whl' "$T/server.log")" 1 \
+	"the wheel was downloaded once: what pip downloaded is kept in the store"
 cp "$P/pinwheel.lock" "$T/lock1"
 
 run_pw 0 "lock --check is fresh (offline: the prior pins)" --store "$S" lock --check "$P"
@@ -114,3 +118,22 @@ run_pw 1 "a pin the index lacks fails the lock" --store "$S" lock "$P"
 like "$ERR" "build_requires.*$TGT" "one line naming the field and the target"
 cmp -s "$P/pinwheel.lock" "$T/lock1"
 ok $? "the lock is untouched"
+
+# The PyPI pins are kept while build_requires (and the base) are unchanged:
+# a newer bar on the index does not move a relock; --upgrade takes it.
+config '"foo==1.0"'
+python3 - "$T/spec.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s.append({"name": "bar", "version": "1.2", "modules": {"bar.py": "VALUE = '-bar1.2'\n"}})
+json.dump(s, open(sys.argv[1], "w"))
+PY
+python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json"
+N2=$(wc -l <"$T/server.log")
+run_pw 0 "relock with a newer bar on the index" --store "$S" lock "$P"
+cmp -s "$P/pinwheel.lock" "$T/lock1"
+ok $? "keeps the pins (same bytes)"
+is "$(wc -l <"$T/server.log")" "$N2" "without asking the index"
+run_pw 0 "lock --upgrade" --store "$S" lock --upgrade "$P"
+grep -q '"version": "1.2"' "$P/pinwheel.lock"
+ok $? "resolves again and takes bar 1.2"

@@ -16,6 +16,7 @@
 #include "pinwheel/artifact.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/layout.h"
 #include "pinwheel/store.h"
 
 #define ARCHIVE_MAX (8ull << 30) /* cap for a download of unknown size */
@@ -189,11 +190,73 @@ static bool prior_fits(const struct pw_artifact *a, const struct pw_archive_spec
 	       (spec->size == PW_SIZE_UNKNOWN || a->size == spec->size);
 }
 
+/* A Python base archive holding a standalone Python build (layout.h):
+ * the layer is its tree's subdir ("python/install" or "python") at
+ * PW_PYTHON_MOUNT, where every path the build recorded is true.  Other
+ * archives keep @dest and no options.  Offline, the previous lock's layer
+ * decides (a tree is not made offline). */
+static int python_layer(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
+			const struct pw_target_info *t, const struct pw_artifact *a, char **dest,
+			char **subdir, struct pw_err *e)
+{
+	static const struct pw_unpack_opts none;
+	_cleanup_free_ char *tree = NULL;
+	struct pw_python_desc d;
+	bool cached;
+	int r;
+
+	*dest = NULL;
+	*subdir = NULL;
+	if (!spec->python_base || spec->has_unpack || strcmp(spec->dest, "/") != 0)
+		return 0;
+	if (pc->offline) {
+		const struct pw_layer *l = pw_lockset_find_layer(pc->prior, t->id, spec->name);
+		if (l && l->has_unpack && l->unpack.subdir && !strcmp(l->dest, PW_PYTHON_MOUNT)) {
+			*dest = pw_xstrdup(l->dest);
+			*subdir = pw_xstrdup(l->unpack.subdir);
+		}
+		return 0;
+	}
+	if (!pw_provider_store(pc, spec->field, e))
+		return -errno;
+	if (!pw_store_has_blob(pc->store, a->sha256)) {
+		struct pw_fetch_item it = {0};
+		struct pw_fetch_opts fo;
+
+		it.name = a->name;
+		it.urls = (const char *const *)a->urls;
+		it.nurls = a->nurls;
+		it.sha256 = a->sha256;
+		it.size = a->size;
+		pw_fetch_opts_init(&fo);
+		r = pw_fetch_run(pc->store, &it, 1, &fo, e);
+		if (r == -EIO && it.state == PW_FETCH_FAILED)
+			r = pw_err_set(e, it.err.code, "%s", it.err.msg);
+		pw_fetch_item_release(&it);
+		if (r < 0)
+			return pw_err_prefix(e, "%s", spec->field);
+	}
+	r = pw_store_make_tree(pc->store, a->sha256, &none, &tree, &cached, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	memset(&d, 0, sizeof(d));
+	r = pw_python_describe_at(AT_FDCWD, tree, &d, e);
+	if (r == -ENOENT)
+		return 0; /* not a standalone Python: used as it is */
+	if (r < 0)
+		return pw_err_prefix(e, "%s: '%s'", spec->field, spec->name);
+	*dest = pw_xstrdup(d.mount);
+	*subdir = pw_xstrdup(d.subdir);
+	pw_python_desc_release(&d);
+	return 0;
+}
+
 int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
 		       const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
 	struct pw_artifact a;
 	const struct pw_artifact *known;
+	_cleanup_free_ char *pdest = NULL, *psub = NULL;
 	const char *sha;
 	bool mine = spec->nplatforms == 0;
 	int r;
@@ -240,9 +303,18 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 		if (r < 0)
 			return r;
 	}
+	r = python_layer(pc, spec, t, &a, &pdest, &psub, e);
+	if (r < 0)
+		return r;
 	pw_lockset_add(out, &a, t->id);
 	sha = a.sha256;
-	pw_lockset_add_layer(out, t->id, spec->name, "unpack", spec->dest, &sha, 1,
-			     spec->has_unpack ? &spec->unpack : NULL);
+	if (pdest) {
+		struct pw_unpack_opts po = {0};
+		po.subdir = psub;
+		pw_lockset_add_layer(out, t->id, spec->name, "unpack", pdest, &sha, 1, &po);
+	} else {
+		pw_lockset_add_layer(out, t->id, spec->name, "unpack", spec->dest, &sha, 1,
+				     spec->has_unpack ? &spec->unpack : NULL);
+	}
 	return 0;
 }

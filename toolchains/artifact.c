@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pinwheel/artifact.h"
+#include "pinwheel/buf.h"
 #include "pinwheel/store.h"
 
 static char **strv_dup(char *const *v, size_t n)
@@ -68,6 +69,7 @@ static void layer_release(struct pw_layer *l)
 	free(l->name);
 	free(l->how);
 	free(l->dest);
+	free(l->input);
 	strv_free(l->artifacts, l->n);
 }
 
@@ -245,6 +247,59 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 		l->unpack.strip = unpack->strip;
 		l->unpack.subdir = xstrdup_or_null(unpack->subdir);
 	}
+	l->input = NULL;
+}
+
+void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+
+	if (!r->n)
+		return;
+	free(r->layers[r->n - 1].input);
+	r->layers[r->n - 1].input = xstrdup_or_null(input);
+}
+
+const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
+					     const char *name)
+{
+	for (size_t i = 0; ls && i < ls->nroots; i++) {
+		if (strcmp(ls->roots[i].target, target))
+			continue;
+		for (size_t j = 0; j < ls->roots[i].n; j++)
+			if (!strcmp(ls->roots[i].layers[j].name, name))
+				return &ls->roots[i].layers[j];
+	}
+	return NULL;
+}
+
+bool pw_lockset_layer_unchanged(const struct pw_lockset *prior, const char *target,
+				const char *name, const char *input)
+{
+	const struct pw_layer *l = pw_lockset_find_layer(prior, target, name);
+
+	return l && l->input && input && !strcmp(l->input, input);
+}
+
+void pw_lockset_layers_digest(const struct pw_lockset *ls, const char *target,
+			      char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_adds(&b, "pinwheel-layers;v1\n");
+	for (size_t i = 0; i < ls->nroots; i++) {
+		if (strcmp(ls->roots[i].target, target))
+			continue;
+		for (size_t j = 0; j < ls->roots[i].n; j++) {
+			const struct pw_layer *l = &ls->roots[i].layers[j];
+			pw_buf_addf(&b, "%s %s %s", l->name, l->how, l->dest);
+			for (size_t k = 0; k < l->n; k++)
+				pw_buf_addf(&b, " %s", l->artifacts[k]);
+			pw_buf_adds(&b, "\n");
+		}
+	}
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
 }
 
 static int cmp_artifact(const void *pa, const void *pb)
@@ -319,6 +374,7 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	pw_lockset_add_layer(out, target, l->name, l->how, l->dest,
 			     (const char *const *)l->artifacts, l->n,
 			     l->has_unpack ? &l->unpack : NULL);
+	pw_lockset_set_layer_input(out, target, l->input);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/lockstep.h"
+#include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
 #include "pinwheel/toml.h"
 #include "pinwheel/unpack.h"
@@ -492,23 +494,548 @@ static uint64_t blob_size(struct pw_store *s, const char *hex)
 	return stat(p, &st) == 0 ? (uint64_t)st.st_size : PW_SIZE_UNKNOWN;
 }
 
+/* ---- the root's own cargo at lock time ----
+ *
+ * Where crates-io is (its index and its download location) is known only
+ * to cargo itself, and to the user's cargo configuration.  So the lock
+ * runs the target root's cargo with the network and an empty CARGO_HOME
+ * and reads what it leaves there: registry/cache/DIR/NAME-VERSION.crate
+ * (verified against Cargo.lock's checksum and kept in the store) and
+ * registry/index/DIR/config.json (the sparse index's cached configuration,
+ * whose "dl" gives each crate's URL).  docs/archives.md. */
+
+#define CARGO_OUT "/tmp/pinwheel-out"
+#define CARGO_HOME_IN CARGO_OUT "/home"
+#define CARGO_PROJECT "/tmp/pinwheel-project"
+#define CARGO_SRC "/tmp/pinwheel-src"
+#define CARGO_CA "/tmp/pinwheel-cargo-ca.pem"
+
+struct cargo_step {
+	char *tmp;  /* host temp dir, bound at CARGO_OUT */
+	char *home; /* tmp/home: the step's CARGO_HOME */
+	char *log;  /* tmp/cargo.log */
+	struct pw_sandbox_spec s;
+	bool have_spec;
+};
+
+static void cargo_step_release(struct cargo_step *cs)
+{
+	if (cs->have_spec)
+		pw_sandbox_spec_release(&cs->s);
+	if (cs->tmp)
+		pw_rm_rf(cs->tmp);
+	free(cs->tmp);
+	free(cs->home);
+	free(cs->log);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* The caller's cargo configuration file ($CARGO_HOME/config.toml, else
+ * ~/.cargo/config.toml; the old name "config" too), or NULL. */
+static char *user_cargo_config(void)
+{
+	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");
+	_cleanup_free_ char *dir = NULL;
+	static const char *const names[] = {"config.toml", "config"};
+
+	if (ch && ch[0] == '/')
+		dir = pw_xstrdup(ch);
+	else if (home && home[0] == '/')
+		dir = pw_path_join(home, ".cargo");
+	else
+		return NULL;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(names); i++) {
+		char *f = pw_path_join(dir, names[i]);
+		if (pw_lockstep_is_file(f))
+			return f;
+		free(f);
+	}
+	return NULL;
+}
+
+/* Variables of ours that configure cargo's registries and network. */
+static bool cargo_env_passes(const char *kv)
+{
+	static const char *const prefixes[] = {"CARGO_REGISTRIES_", "CARGO_REGISTRY_",
+					       "CARGO_SOURCE_",	    "CARGO_HTTP_",
+					       "CARGO_NET_",	    "CARGO_UNSTABLE_"};
+
+	if (!strncmp(kv, "CARGO_HTTP_CAINFO=", 18))
+		return false; /* bound below */
+	for (size_t i = 0; i < PW_ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(kv, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+extern char **environ;
+
+/* Set up a lock step in @root: CARGO_HOME empty but for the caller's
+ * configuration, @projdir bound read-only at CARGO_PROJECT and the
+ * working directory CARGO_PROJECT/@subdir; with @gen (to write a
+ * Cargo.lock) the project is bound at CARGO_SRC instead and the working
+ * directory is @subdir of a writable stand-in, CARGO_OUT/project
+ * (link_farm()). */
+static int link_farm(const char *projdir, const char *subdir, const char *top, const char *src_in,
+		     struct pw_err *e);
+
+static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *root,
+			   const char *projdir, bool gen, const char *subdir, struct pw_err *e)
+{
+	_cleanup_free_ char *ucfg = NULL, *cwd = NULL;
+	const char *ca = getenv("CARGO_HTTP_CAINFO");
+	int r;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->tmp = pw_lockstep_tmpdir("cargo-lock", e);
+	if (!cs->tmp)
+		return -errno;
+	cs->home = pw_path_join(cs->tmp, "home");
+	cs->log = pw_path_join(cs->tmp, "cargo.log");
+	if (mkdir(cs->home, 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '%s'", cs->home);
+	ucfg = user_cargo_config();
+	if (ucfg) {
+		struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+		_cleanup_free_ char *dst = pw_path_join(cs->home, "config.toml");
+
+		r = pw_read_file(ucfg, &b);
+		if (r < 0) {
+			pw_buf_release(&b);
+			return pw_err_sys(e, -r, "could not read '%s'", ucfg);
+		}
+		r = pw_write_file_atomic(dst, b.buf ? b.buf : "", b.len, 0644);
+		pw_buf_release(&b);
+		if (r < 0)
+			return pw_err_sys(e, -r, "could not write '%s'", dst);
+	}
+	pw_lockstep_spec_copy(&cs->s, root);
+	cs->have_spec = true;
+	r = pw_lockstep_net(&cs->s, e);
+	if (r == 0)
+		r = pw_lockstep_bind(&cs->s, true, cs->tmp, CARGO_OUT, e);
+	if (r == 0)
+		r = pw_lockstep_bind(&cs->s, false, projdir, gen ? CARGO_SRC : CARGO_PROJECT, e);
+	if (r == 0 && gen) {
+		_cleanup_free_ char *farm = pw_path_join(cs->tmp, "project");
+		r = link_farm(projdir, subdir ? subdir : "", farm, CARGO_SRC, e);
+	}
+	/* Our defaults first: the caller's variables below win.  The sparse
+	 * protocol for crates-io is the default from cargo 1.70; 1.68 and
+	 * 1.69 take the variable; older cargo (Debian 12's 0.66) has it as
+	 * the unstable -Z sparse-registry, which RUSTC_BOOTSTRAP opens. */
+	static const char *const fixed[] = {
+	    "CARGO_HOME=" CARGO_HOME_IN,
+	    "CARGO_TERM_COLOR=never",
+	    "CARGO_TERM_PROGRESS_WHEN=never",
+	    "CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse",
+	    "RUSTC_BOOTSTRAP=1",
+	};
+	for (size_t i = 0; r == 0 && i < PW_ARRAY_SIZE(fixed); i++)
+		r = pw_sandbox_spec_add_env(&cs->s, fixed[i], false, e);
+	for (char **ep = environ; r == 0 && ep && *ep; ep++)
+		if (cargo_env_passes(*ep))
+			r = pw_sandbox_spec_add_env(&cs->s, *ep, false, e);
+	/* The CA bundle the caller's tools trust (the root's may lack the one
+	 * the caller's network needs). */
+	if (!ca || ca[0] != '/')
+		ca = getenv("SSL_CERT_FILE");
+	if (r == 0 && pw_lockstep_is_file(ca)) {
+		r = pw_lockstep_bind(&cs->s, false, ca, CARGO_CA, e);
+		if (r == 0)
+			r = pw_sandbox_spec_add_env(&cs->s, "CARGO_HTTP_CAINFO=" CARGO_CA, false,
+						    e);
+	}
+	if (r < 0)
+		return r;
+	{
+		const char *top = gen ? CARGO_OUT "/project" : CARGO_PROJECT;
+		cwd = subdir && subdir[0] ? pw_path_join(top, subdir) : pw_xstrdup(top);
+	}
+	free(cs->s.cwd);
+	cs->s.cwd = pw_xstrdup(cwd);
+	return 0;
+}
+
+/* Run the root's cargo with @args (after "cargo -Z sparse-registry"). */
+static int cargo_step_run(struct cargo_step *cs, const char *target, const char *what,
+			  const char *const *args, size_t nargs, struct pw_err *e)
+{
+	static const char *const markers[] = {"error:", "error[", NULL};
+	char **argv = pw_xcalloc(nargs + 4, sizeof(*argv));
+	struct pw_sandbox_result res;
+	_cleanup_free_ char *first = NULL, *last = NULL;
+	int r;
+
+	argv[0] = (char *)"cargo";
+	argv[1] = (char *)"-Z";
+	argv[2] = (char *)"sparse-registry";
+	for (size_t i = 0; i < nargs; i++)
+		argv[3 + i] = (char *)args[i];
+	r = pw_lockstep_run(&cs->s, argv, cs->log, &res, e);
+	free(argv);
+	if (res.exited &&
+	    (res.exit_code == PW_SANDBOX_EXIT_NOTFOUND || res.exit_code == PW_SANDBOX_EXIT_NOEXEC))
+		return pw_err_set(e, ENOENT,
+				  "the root of %s has no cargo (add cargo to its base packages) "
+				  "to %s",
+				  target, what);
+	if (r < 0)
+		return pw_err_prefix(e, "%s in the root of %s", what, target);
+	if (res.exited && res.exit_code == 0)
+		return 0;
+	first = pw_lockstep_log_line(cs->log, markers);
+	last = pw_lockstep_log_line(cs->log, NULL);
+	if (!res.exited)
+		return pw_err_set(e, EIO, "%s in the root of %s: cargo killed by signal %d: %s",
+				  what, target, res.signal, last);
+	return pw_err_set(e, EIO, "%s in the root of %s: cargo exited with status %d: %s%s%s", what,
+			  target, res.exit_code, first, strcmp(first, last) ? " ... " : "",
+			  strcmp(first, last) ? last : "");
+}
+
+/* registry/index/@dir/config.json's "dl" in the step's CARGO_HOME, or
+ * NULL (e->msg) when cargo left none: a git index keeps it in git. */
+static char *cached_dl(const char *home, const char *dir, struct pw_err *e)
+{
+	_cleanup_free_ char *rel = pw_xasprintf("registry/index/%s/config.json", dir);
+	_cleanup_free_ char *path = pw_path_join(home, rel);
+	struct pw_buf b = PW_BUF_INIT(CONFIG_JSON_MAX);
+	json_t *j, *dl;
+	char *ret = NULL;
+	int r;
+
+	r = pw_read_file(path, &b);
+	if (r == -ENOENT) {
+		pw_buf_release(&b);
+		pw_err_set(e, ENOTSUP,
+			   "cargo fetched it through the git index 'registry/index/%s', whose "
+			   "download location pinwheel cannot read: use the sparse protocol "
+			   "(CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse, or a sparse+ registry)",
+			   dir);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	if (r < 0) {
+		pw_buf_release(&b);
+		pw_err_sys(e, -r, "could not read cargo's '%s'", rel);
+		errno = -r;
+		return NULL;
+	}
+	j = pw_json_load_mem(rel, b.buf, b.len, e);
+	pw_buf_release(&b);
+	if (!j) {
+		errno = EBADMSG;
+		return NULL;
+	}
+	dl = json_object_get(j, "dl");
+	if (json_is_string(dl) && json_string_length(dl))
+		ret = pw_xstrdup(json_string_value(dl));
+	else
+		pw_err_set(e, EBADMSG, "cargo's '%s': no \"dl\" string", rel);
+	json_decref(j);
+	if (!ret)
+		errno = EBADMSG;
+	return ret;
+}
+
+/* The .crate of @p among the step's registry caches (the one whose sha256
+ * is the lock's checksum).  *dir gets the cache's name.  NULL when cargo
+ * did not download it. */
+static char *find_cached_crate(const char *home, char **dirs, size_t ndirs,
+			       const struct pw_cargo_pkg *p, const char **dir)
+{
+	for (size_t k = 0; k < ndirs; k++) {
+		_cleanup_free_ char *rel =
+		    pw_xasprintf("registry/cache/%s/%s-%s.crate", dirs[k], p->name, p->version);
+		char *path = pw_path_join(home, rel);
+		char hex[PW_SHA256_HEX];
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd >= 0 && pw_sha256_fd(fd, hex, NULL) == 0 && !strcmp(hex, p->checksum)) {
+			close(fd);
+			*dir = dirs[k];
+			return path;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	return NULL;
+}
+
+/* Pin urls[i] and sizes[i] of every crate of @v with need[i] from what
+ * the step's cargo downloaded: each .crate goes into the store (verified
+ * against the lock's checksum), its URL is its registry's "dl" expanded. */
+static int harvest(struct pw_store *store, const char *home, const char *field, struct vendor *v,
+		   const bool *need, char **urls, uint64_t *sizes, struct pw_err *e)
+{
+	_cleanup_free_ char *cache = pw_path_join(home, "registry/cache");
+	_cleanup_close_ int cfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **dirs = NULL, **dls = NULL;
+	size_t ndirs = 0, i;
+	int r = 0;
+
+	if (cfd >= 0 && pw_list_dir_sorted(cfd, &dirs, &ndirs) < 0) {
+		dirs = NULL;
+		ndirs = 0;
+	}
+	dls = pw_xcalloc(ndirs + 1, sizeof(*dls));
+	for (i = 0; i < v->n && r == 0; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+		const char *dir = NULL;
+		_cleanup_free_ char *path = NULL;
+		size_t k;
+		bool cached;
+
+		if (!need[i])
+			continue;
+		path = find_cached_crate(home, dirs, ndirs, p, &dir);
+		if (!path) {
+			r = pw_err_set(e, ENOENT,
+				       "%s: crate '%s' %s: the root's cargo did not download it "
+				       "(with the checksum of Cargo.lock)",
+				       field, p->name, p->version);
+			break;
+		}
+		for (k = 0; k < ndirs && strcmp(dirs[k], dir); k++)
+			;
+		if (!dls[k] && !(dls[k] = cached_dl(home, dir, e))) {
+			r = -errno;
+			pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		urls[i] = pw_crates_dl_url(dls[k], p->name, p->version, p->checksum, e);
+		if (!urls[i]) {
+			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		r = pw_store_add_file(store, path, p->checksum, PW_STORE_SIZE_UNKNOWN, &cached, e);
+		if (r < 0) {
+			pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
+			break;
+		}
+		sizes[i] = blob_size(store, p->checksum);
+	}
+	for (i = 0; i < ndirs; i++)
+		free(dls[i]);
+	free(dls);
+	if (dirs)
+		pw_free_names(dirs, ndirs);
+	return r;
+}
+
+/* Where the Cargo.lock @rel (relative to @project) lives: the project's
+ * real path and the lock's directory inside it. */
+static int split_lock_path(const char *project, const char *rel, char **projdir, char **subdir,
+			   struct pw_err *e)
+{
+	const char *slash = strrchr(rel, '/');
+
+	*subdir = slash ? pw_xasprintf("%.*s", (int)(slash - rel), rel) : pw_xstrdup("");
+	*projdir = realpath(project ? project : ".", NULL);
+	if (!*projdir) {
+		int r = pw_err_sys(e, errno, "could not resolve the project directory '%s'",
+				   project ? project : ".");
+		free(*subdir);
+		*subdir = NULL;
+		return r;
+	}
+	return 0;
+}
+
+/* A writable stand-in for the manifest directory @subdir of the project
+ * (bound read-only at @src_in): real directories from @top (the
+ * project's stand-in) down to it, every other entry on the way a symlink
+ * into @src_in, so cargo finds the manifests and path dependencies of the
+ * project and writes Cargo.lock into the stand-in.  Without "target" and
+ * "Cargo.lock" of the manifest directory. */
+static int link_farm(const char *projdir, const char *subdir, const char *top, const char *src_in,
+		     struct pw_err *e)
+{
+	_cleanup_free_ char *rest = pw_xstrdup(subdir);
+	_cleanup_free_ char *hdir = pw_xstrdup(projdir), *fdir = pw_xstrdup(top);
+	_cleanup_free_ char *idir = pw_xstrdup(src_in);
+	char *comp = rest, *next;
+	int r = 0;
+
+	if (mkdir(fdir, 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '%s'", fdir);
+	for (;;) {
+		_cleanup_close_ int dfd = open(hdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char **names = NULL;
+		size_t n = 0, i;
+		bool last;
+
+		while (*comp == '/')
+			comp++;
+		next = strchr(comp, '/');
+		if (next)
+			*next = '\0';
+		last = !*comp;
+		if (dfd < 0 || pw_list_dir_sorted(dfd, &names, &n) < 0)
+			return pw_err_sys(e, errno, "could not list '%s'", hdir);
+		for (i = 0; i < n && r == 0; i++) {
+			_cleanup_free_ char *link = NULL, *to = NULL;
+
+			if (!last && !strcmp(names[i], comp))
+				continue;
+			if (last &&
+			    (!strcmp(names[i], "target") || !strcmp(names[i], "Cargo.lock")))
+				continue;
+			link = pw_path_join(fdir, names[i]);
+			to = pw_path_join(idir, names[i]);
+			if (symlink(to, link) < 0)
+				r = pw_err_sys(e, errno, "could not create '%s'", link);
+		}
+		pw_free_names(names, n);
+		if (r < 0 || last)
+			return r;
+		{
+			char *h = pw_path_join(hdir, comp), *f = pw_path_join(fdir, comp);
+			char *in = pw_path_join(idir, comp);
+
+			free(hdir);
+			free(fdir);
+			free(idir);
+			hdir = h;
+			fdir = f;
+			idir = in;
+		}
+		if (mkdir(fdir, 0755) < 0)
+			return pw_err_sys(e, errno, "could not create '%s'", fdir);
+		comp = next ? next + 1 : comp + strlen(comp);
+	}
+}
+
+/* Cargo.lock is missing: the root's cargo generates it (`cargo
+ * generate-lockfile`, with the network) in a stand-in of the project, and
+ * it is written next to Cargo.toml atomically. */
+static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+			 const struct pw_target_info *t, struct pw_lockset *out, const char *path,
+			 struct pw_err *e)
+{
+	static const char *const args[] = {"generate-lockfile"};
+	_cleanup_free_ char *projdir = NULL, *subdir = NULL, *made = NULL;
+	_cleanup_free_ char *srcdir = NULL, *note = NULL;
+	struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+	struct pw_cargo_lock check;
+	struct pw_sandbox_spec root;
+	struct cargo_step cs = {0};
+	int r;
+
+	if (pc->offline)
+		return pw_err_set(e, ENOENT, "%s: '%s' does not exist: 'pinwheel lock' creates it",
+				  spec->field, spec->cargo_lock);
+	if (!pc->compose_root)
+		return pw_err_set(e, ENOSYS,
+				  "%s: '%s' does not exist, and there is no way to compose the "
+				  "root of %s to run its cargo",
+				  spec->field, spec->cargo_lock, t->id);
+	r = split_lock_path(pc->project_dir, spec->cargo_lock, &projdir, &subdir, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	srcdir = pw_path_join(projdir, subdir);
+	{
+		_cleanup_free_ char *toml = pw_path_join(srcdir, "Cargo.toml");
+		if (access(toml, F_OK) < 0)
+			return pw_err_sys(e, errno, "%s: '%s' does not exist and neither does '%s'",
+					  spec->field, spec->cargo_lock, toml);
+	}
+	pw_sandbox_spec_init(&root);
+	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0)
+		r = cargo_step_init(&cs, &root, projdir, true, subdir, e);
+	if (r == 0)
+		r = cargo_step_run(&cs, t->id, "generating Cargo.lock", args, PW_ARRAY_SIZE(args),
+				   e);
+	if (r == 0) {
+		made = subdir[0] ? pw_xasprintf("%s/project/%s/Cargo.lock", cs.tmp, subdir)
+				 : pw_xasprintf("%s/project/Cargo.lock", cs.tmp);
+		r = pw_read_file(made, &b);
+		if (r < 0)
+			pw_err_sys(e, -r,
+				   "generating Cargo.lock in the root of %s: cargo wrote no "
+				   "'%s'",
+				   t->id, spec->cargo_lock);
+	}
+	if (r == 0) {
+		r = pw_cargo_lock_parse("the generated Cargo.lock", b.buf, b.len, &check, e);
+		if (r == 0)
+			pw_cargo_lock_release(&check);
+	}
+	if (r == 0) {
+		r = pw_write_file_atomic(path, b.buf, b.len, 0644);
+		if (r < 0)
+			pw_err_sys(e, -r, "could not write '%s'", path);
+	}
+	if (r == 0 && pc->note) {
+		note = pw_xasprintf("%s: '%s' did not exist: wrote it with the cargo of %s's root",
+				    spec->field, spec->cargo_lock, t->id);
+		pc->note(pc, note);
+	}
+	if (r < 0)
+		pw_err_prefix(e, "%s", spec->field);
+	pw_buf_release(&b);
+	cargo_step_release(&cs);
+	pw_sandbox_spec_release(&root);
+	return r;
+}
+
+/* Pin the crates of @v with need[i] through the root's cargo. */
+static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+		     const struct pw_target_info *t, struct pw_lockset *out, struct vendor *v,
+		     const bool *need, char **urls, uint64_t *sizes, struct pw_err *e)
+{
+	static const char *const args[] = {"fetch", "--locked"};
+	_cleanup_free_ char *projdir = NULL, *subdir = NULL;
+	struct pw_sandbox_spec root;
+	struct cargo_step cs = {0};
+	int r;
+
+	if (!pc->compose_root)
+		return pw_err_set(e, ENOSYS,
+				  "%s: no way to compose the root of %s to run its cargo",
+				  spec->field, t->id);
+	r = split_lock_path(pc->project_dir, spec->cargo_lock, &projdir, &subdir, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s", spec->field);
+	pw_sandbox_spec_init(&root);
+	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0)
+		r = cargo_step_init(&cs, &root, projdir, false, subdir, e);
+	if (r == 0)
+		r = cargo_step_run(&cs, t->id, "downloading the crates of Cargo.lock", args,
+				   PW_ARRAY_SIZE(args), e);
+	if (r < 0)
+		pw_err_prefix(e, "%s", spec->field);
+	else
+		r = harvest(pc->store, cs.home, spec->field, v, need, urls, sizes, e);
+	cargo_step_release(&cs);
+	pw_sandbox_spec_release(&root);
+	return r;
+}
+
 /* Pin urls[i] and sizes[i] of every crate of @v. */
-static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_lockset *out,
+static int pin_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+		      const struct pw_target_info *t, struct pw_lockset *out,
 		      const struct pw_crates_opts *o, struct vendor *v, char **urls,
 		      uint64_t *sizes, struct pw_err *e)
 {
 	struct pw_fetch_item *items = pw_xcalloc(v->n ? v->n : 1, sizeof(*items));
 	char **names = pw_xcalloc(v->n ? v->n : 1, sizeof(*names));
 	size_t *which = pw_xcalloc(v->n ? v->n : 1, sizeof(*which));
+	bool *need = pw_xcalloc(v->n ? v->n : 1, sizeof(*need));
+	const char *field = spec->field;
 	struct dlcache dc = {0};
 	struct pw_fetch_opts fo;
-	size_t i, m = 0;
+	size_t i, m = 0, nneed = 0, ncargo = 0;
 	int r = 0;
 
+	/* Pins this run or the previous lock already has. */
 	for (i = 0; i < v->n && r == 0; i++) {
 		const struct pw_cargo_pkg *p = v->pkgs[i];
 		const struct pw_artifact *known = find_crate(out, p);
-		const char *dl;
 
 		if (!known)
 			known = find_crate(pc->prior, p);
@@ -517,13 +1044,31 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 			sizes[i] = known->size;
 			continue;
 		}
-		if (pc->offline || !pc->store) {
+		if (pc->offline) {
 			r = pw_err_set(e, ENOENT,
 				       "%s: crate '%s' %s is not in pinwheel.lock: "
 				       "'pinwheel lock' must download it",
 				       field, p->name, p->version);
 			break;
 		}
+		if (!pw_provider_store(pc, field, e)) {
+			r = -errno;
+			break;
+		}
+		need[i] = true;
+		nneed++;
+		ncargo += !strncmp(p->source, "registry+", 9);
+	}
+	/* A registry+ source (crates-io's line) is located by the root's
+	 * cargo, which then downloads every crate still to pin. */
+	if (r == 0 && ncargo > 0)
+		r = cargo_pin(pc, spec, t, out, v, need, urls, sizes, e);
+	for (i = 0; i < v->n && r == 0 && ncargo == 0 && nneed > 0; i++) {
+		const struct pw_cargo_pkg *p = v->pkgs[i];
+		const char *dl;
+
+		if (!need[i])
+			continue;
 		dl = dlcache_get(&dc, o, p->source, e);
 		if (!dl) {
 			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
@@ -562,6 +1107,7 @@ static int pin_crates(struct pw_provider_ctx *pc, const char *field, struct pw_l
 	free(items);
 	free(names);
 	free(which);
+	free(need);
 	dlcache_release(&dc);
 	return r;
 }
@@ -572,7 +1118,6 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	_cleanup_free_ char *path =
 	    pw_path_join(pc->project_dir ? pc->project_dir : ".", spec->cargo_lock);
 	struct pw_cargo_lock l;
-	struct pw_crates_index_map map = {0};
 	struct pw_crates_opts o = {0};
 	struct vendor v = {.s = pc->store};
 	const char **shas = NULL;
@@ -581,11 +1126,13 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	size_t i;
 	int r;
 
-	if (access(path, F_OK) < 0)
-		return pw_err_sys(e, errno,
-				  "%s: '%s' (run 'cargo generate-lockfile' in the project; "
-				  "pinwheel does not create it yet)",
-				  spec->field, spec->cargo_lock);
+	if (access(path, F_OK) < 0) {
+		if (errno != ENOENT)
+			return pw_err_sys(e, errno, "%s: '%s'", spec->field, spec->cargo_lock);
+		r = generate_lock(pc, spec, t, out, path, e);
+		if (r < 0)
+			return r;
+	}
 	r = pw_cargo_lock_load(path, &l, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
@@ -598,15 +1145,7 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	urls = pw_xcalloc(v.n ? v.n : 1, sizeof(*urls));
 	sizes = pw_xcalloc(v.n ? v.n : 1, sizeof(*sizes));
 	shas = pw_xcalloc(v.n ? v.n : 1, sizeof(*shas));
-	r = pw_crates_index_map_load(&map, pc->project_dir, &l, e);
-	if (r < 0) {
-		pw_err_prefix(e, "%s: cargo configuration", spec->field);
-		goto out;
-	}
-	o.sources = (const char *const *)map.sources;
-	o.indexes = (const char *const *)map.indexes;
-	o.noverrides = map.n;
-	r = pin_crates(pc, spec->field, out, &o, &v, urls, sizes, e);
+	r = pin_crates(pc, spec, t, out, &o, &v, urls, sizes, e);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < v.n; i++) {
@@ -632,7 +1171,6 @@ out:
 	free(sizes);
 	free(shas);
 	free(v.pkgs);
-	pw_crates_index_map_release(&map);
 	pw_cargo_lock_release(&l);
 	return r;
 }
@@ -792,5 +1330,49 @@ int pw_crates_index_map_load(struct pw_crates_index_map *m, const char *project_
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* ---- the cargo configuration tree ---- */
+
+static int build_config(void *ud, int dfd, json_t *rec, struct pw_err *e)
+{
+	const char *text = ud;
+	_cleanup_close_ int cfd = -1, fd = -1;
+	int r;
+
+	if (mkdirat(dfd, ".cargo", 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '.cargo'");
+	cfd = openat(dfd, ".cargo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return pw_err_sys(e, errno, "could not open '.cargo'");
+	fd = openat(cfd, "config.toml", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create '.cargo/config.toml'");
+	r = pw_write_all(fd, text, strlen(text));
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write '.cargo/config.toml'");
+	json_object_set_new(rec, "cargo_config", json_string(PW_CRATES_DEST));
+	return 0;
+}
+
+int pw_crates_config_tree(struct pw_store *s, char **id, bool *cached, struct pw_err *e)
+{
+	struct pw_cargo_lock none = {.version = 4};
+	_cleanup_free_ char *text = pw_crates_cargo_config(&none, PW_CRATES_DEST);
+	_cleanup_free_ char *key = pw_xasprintf("cargo-config;v1;%s", text);
+	char hex[PW_SHA256_HEX];
+	int r;
+
+	*id = NULL;
+	*cached = true;
+	pw_sha256_mem(key, strlen(key), hex);
+	if (s) {
+		r = pw_derived_tree_make(s, hex, "cargo-config", build_config, text, NULL, cached,
+					 e);
+		if (r < 0)
+			return r;
+	}
+	*id = pw_xstrdup(hex);
 	return 0;
 }

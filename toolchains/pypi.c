@@ -17,6 +17,8 @@
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/layout.h"
+#include "pinwheel/lockstep.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
 
@@ -259,46 +261,6 @@ int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struc
 
 /* ---- the sandbox ---- */
 
-static void spec_copy(struct pw_sandbox_spec *d, const struct pw_sandbox_spec *s)
-{
-	size_t i;
-
-	pw_sandbox_spec_init(d);
-	for (i = 0; i < s->n_layers; i++)
-		pw_sandbox_spec_add_layer(d, s->layers[i]);
-	d->binds = pw_xcalloc(s->n_binds + 1, sizeof(*d->binds));
-	for (i = 0; i < s->n_binds; i++) {
-		d->binds[i].kind = s->binds[i].kind;
-		d->binds[i].src = s->binds[i].src ? pw_xstrdup(s->binds[i].src) : NULL;
-		d->binds[i].dst = pw_xstrdup(s->binds[i].dst);
-		d->binds[i].size = s->binds[i].size;
-	}
-	d->n_binds = s->n_binds;
-	d->env = pw_xcalloc(s->n_env + 1, sizeof(*d->env));
-	for (i = 0; i < s->n_env; i++)
-		d->env[i] = pw_xstrdup(s->env[i]);
-	d->n_env = s->n_env;
-	d->cwd = s->cwd ? pw_xstrdup(s->cwd) : NULL;
-	d->hostname = s->hostname ? pw_xstrdup(s->hostname) : NULL;
-	d->source_date_epoch = s->source_date_epoch ? pw_xstrdup(s->source_date_epoch) : NULL;
-	d->uid = s->uid;
-	d->gid = s->gid;
-	d->net = s->net;
-	d->ro_root = s->ro_root;
-	d->tmp_size = s->tmp_size;
-	d->timeout_ms = s->timeout_ms;
-	d->grace_ms = s->grace_ms;
-	d->memory = s->memory;
-	d->pids = s->pids;
-	d->pids_required = s->pids_required;
-	d->fsize = s->fsize;
-	d->cpu_s = s->cpu_s;
-	d->nofile = s->nofile;
-	d->seccomp = s->seccomp;
-	d->emulate_arch = s->emulate_arch ? pw_xstrdup(s->emulate_arch) : NULL;
-	d->emulate_qemu = s->emulate_qemu ? pw_xstrdup(s->emulate_qemu) : NULL;
-}
-
 static int add_bind(struct pw_sandbox_spec *s, bool rw, const char *src, const char *dst,
 		    struct pw_err *e)
 {
@@ -518,6 +480,54 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 	return r;
 }
 
+/* Keep the wheels pip chose in the store without downloading them a
+ * second time: the same pip downloads them by URL into the bound temp dir,
+ * and its HTTP cache from the resolution answers (pip caches what an
+ * https or trusted index marks cacheable, as package indexes do for their
+ * files; when the resolution read only the metadata, this is the one
+ * download).  Each file goes into the store verified against the report's
+ * sha256.  Best effort: a wheel not kept here is downloaded by
+ * fetch_sizes(), which reports any error. */
+static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec *s,
+			   const char *target, const char *python, const char *tmp,
+			   const struct pw_artifact *w, size_t n)
+{
+	static const char *const fixed[] = {"download",	  "--no-deps",
+					    "--only-binary", ":all:",
+					    "--dest",	  "/tmp/pinwheel-out/wheels",
+					    "--no-color",	  "--progress-bar",
+					    "off"};
+	char **args = pw_xcalloc(PW_ARRAY_SIZE(fixed) + n + 1, sizeof(*args));
+	_cleanup_free_ char *logp = pw_path_join(tmp, "pip-download.log");
+	struct pw_err e = PW_ERR_INIT;
+	size_t i, na = 0, todo = 0;
+
+	for (i = 0; i < PW_ARRAY_SIZE(fixed); i++)
+		args[na++] = (char *)fixed[i];
+	for (i = 0; i < n; i++)
+		if (!pw_store_has_blob(store, w[i].sha256) && w[i].nurls > 0) {
+			args[na++] = w[i].urls[0];
+			todo++;
+		}
+	if (todo && run_pip(s, target, python, "/tmp/pinwheel-out/pip-download.log", logp, args,
+			    na, "downloading the wheels", &e) == 0) {
+		for (i = 0; i < n; i++) {
+			_cleanup_free_ char *fname = pw_pypi_wheel_filename(w[i].urls[0]);
+			_cleanup_free_ char *rel = NULL, *path = NULL;
+			bool cached;
+
+			if (!fname || pw_store_has_blob(store, w[i].sha256))
+				continue;
+			rel = pw_xasprintf("wheels/%s", fname);
+			path = pw_path_join(tmp, rel);
+			/* a missing or different file is left to fetch_sizes() */
+			(void)pw_store_add_file(store, path, w[i].sha256, PW_STORE_SIZE_UNKNOWN,
+						&cached, &e);
+		}
+	}
+	free(args);
+}
+
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
@@ -546,7 +556,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	tmp = host_tmpdir("pypi-lock", e);
 	if (!tmp)
 		return -errno;
-	spec_copy(&s, root);
+	pw_lockstep_spec_copy(&s, root);
 	s.net = true;
 	r = add_bind(&s, true, tmp, "/tmp/pinwheel-out", e);
 	if (r == 0)
@@ -554,7 +564,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	if (r == 0)
 		r = add_env(&s, "PIP_DISABLE_PIP_VERSION_CHECK=1", e);
 	if (r == 0)
-		r = add_env(&s, "PIP_NO_CACHE_DIR=1", e);
+		r = add_env(&s, "PIP_CACHE_DIR=/tmp/pinwheel-out/cache", e);
 	if (r == 0)
 		r = add_env(&s, "PIP_NO_INPUT=1", e);
 	if (r < 0)
@@ -588,6 +598,8 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	r = pw_pypi_parse_report(b.buf, b.len, origin, out, nout, e);
 	if (r < 0)
 		goto out;
+	if (store)
+		keep_downloads(store, &s, target, python, tmp, *out, *nout);
 	if (store) {
 		r = fetch_sizes(store, *out, *nout, e);
 		if (r < 0) {
@@ -816,7 +828,7 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		r = pw_err_sys(e, errno, "could not create '%s'", tree);
 		goto out;
 	}
-	spec_copy(&s, lb->root);
+	pw_lockstep_spec_copy(&s, lb->root);
 	have_spec = true;
 	s.net = false;
 	if (!s.source_date_epoch)
@@ -901,6 +913,34 @@ static char *layer_name(const char *field)
 	return s;
 }
 
+/* The layer's input digest (artifact.h, struct pw_layer): the field, the
+ * pins (normalised, sorted) and the layers below it in the target's root
+ * (another base may resolve to other wheels). */
+static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset *ls,
+		       const char *target, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	char **p = pw_xcalloc(spec->n + 1, sizeof(*p));
+	char below[PW_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < spec->n; i++) {
+		_cleanup_free_ char *norm = pw_pypi_normalize(spec->pins[i].name);
+		p[i] = pw_xasprintf("%s==%s", norm, spec->pins[i].version);
+	}
+	if (spec->n > 1)
+		pw_sort_strings(p, spec->n);
+	pw_lockset_layers_digest(ls, target, below);
+	pw_buf_addf(&b, "pypi-layer;v1\nfield %s\nbelow %s\n", spec->field, below);
+	for (i = 0; i < spec->n; i++) {
+		pw_buf_addf(&b, "pin %s\n", p[i]);
+		free(p[i]);
+	}
+	free(p);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
 int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
@@ -908,25 +948,44 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 	struct pw_sandbox_spec root;
 	struct pw_artifact *w = NULL;
 	struct pw_store *store;
+	char input[PW_SHA256_HEX];
 	size_t nw = 0;
 	int r;
 
-	if (pc->offline)
-		return pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+	pypi_input(spec, out, t->id, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
 	if (!pc->compose_root)
 		return pw_err_set(e, ENOSYS, "%s: no way to compose the root of %s to run its pip",
 				  spec->field, t->id);
 	store = pw_provider_store(pc, spec->field, e);
 	if (!store)
 		return -errno;
-	python = pw_xasprintf("/usr/bin/python%s", t->python);
+	/* a standalone Python base is at /install (layout.h), Debian's in /usr */
+	{
+		bool standalone = false;
+		const struct pw_root *rt = NULL;
+
+		for (size_t i = 0; i < out->nroots && !rt; i++)
+			if (!strcmp(out->roots[i].target, t->id))
+				rt = &out->roots[i];
+		for (size_t i = 0; rt && i < rt->n; i++)
+			standalone |= !strcmp(rt->layers[i].dest, PW_PYTHON_MOUNT);
+		python = pw_xasprintf("%s/python%s", standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin",
+				      t->python);
+	}
 	pw_sandbox_spec_init(&root);
 	r = pc->compose_root(pc, out, t->id, &root, e);
 	if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
-	if (r == 0)
+	if (r == 0) {
 		pw_pypi_lockset_add(out, t->id, layer, w, nw);
-	else
+		pw_lockset_set_layer_input(out, t->id, input);
+	} else
 		pw_err_prefix(e, "%s", spec->field);
 	pw_pypi_artifacts_free(w, nw);
 	pw_sandbox_spec_release(&root);

@@ -43,6 +43,8 @@ struct pw_archive_spec {
 	char *dest;          /* absolute path in the root, default "/" */
 	char **platforms;    /* only for these platforms; none = all */
 	size_t nplatforms;
+	bool python_base;    /* a Python base: a standalone Python build in it
+			      * (layout.h) is laid at PW_PYTHON_MOUNT */
 };
 
 /* A Debian base: suite + packages (plus their dependencies, resolved by
@@ -105,6 +107,10 @@ struct pw_layer {
 	size_t n;
 	bool has_unpack;     /* how "unpack": the options for every artifact */
 	struct pw_unpack_opts unpack; /* subdir owned */
+	char *input;         /* sha256 of what the provider resolved the layer
+			      * from (its part of the config, the layers below),
+			      * or NULL: a relock keeps the layer while it is
+			      * the same (docs/lock.md, "Relocking") */
 };
 
 struct pw_root {
@@ -140,6 +146,19 @@ struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target);
 void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
 			  const char *how, const char *dest, const char *const *shas, size_t n,
 			  const struct pw_unpack_opts *unpack);
+/* Set the input digest of @target's last layer (see struct pw_layer). */
+void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input);
+/* The layer @name of @target's root in @ls, or NULL. */
+const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
+					     const char *name);
+/* A relock keeps a layer: does @prior have layer @name for @target with
+ * input digest @input (and can it be copied: pw_lockset_reuse_layer())? */
+bool pw_lockset_layer_unchanged(const struct pw_lockset *prior, const char *target,
+				const char *name, const char *input);
+/* sha256 over "name how dest artifacts..." of every layer of @target's
+ * root in @ls so far: what a tool run in that root depends on. */
+void pw_lockset_layers_digest(const struct pw_lockset *ls, const char *target,
+			      char hex[PW_SHA256_HEX]);
 /* Do two artifacts unpack the same way (both without options, or equal)? */
 bool pw_artifact_same_unpack(bool ha, const struct pw_unpack_opts *a, bool hb,
 			     const struct pw_unpack_opts *b);
@@ -190,6 +209,9 @@ struct pw_provider_ctx {
 	 * provider then fails with -ENOSYS). */
 	int (*compose_root)(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
 			    struct pw_sandbox_spec *spec, struct pw_err *e);
+	/* Set by the runner: tell the user about something a provider did
+	 * besides pinning (e.g. "wrote rust/Cargo.lock").  May be NULL. */
+	void (*note)(struct pw_provider_ctx *pc, const char *msg);
 };
 
 /* The store for downloads, opened on first use (so a fully pinned config

@@ -146,4 +146,13 @@ char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir);
 int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const *a, size_t n,
 			    char **path, bool *cached, struct pw_err *e);
 
+/* The cargo configuration of a root with vendored crates: a small
+ * derived store tree (kind "cargo-config") holding only
+ * ".cargo/config.toml" = pw_crates_cargo_config() for PW_CRATES_DEST, laid
+ * over the root at "/" (cargo reads /.cargo/config.toml from any working
+ * directory).  It replaces crates-io (every registry+ source) with the
+ * vendored directory and sets net.offline.  The id depends on the text
+ * only; with @s NULL only *id is computed.  *id: caller frees. */
+int pw_crates_config_tree(struct pw_store *s, char **id, bool *cached, struct pw_err *e);
+
 #endif

@@ -7,8 +7,10 @@
  * root with the network, parses pip's JSON report (pw_pypi_parse_report())
  * and returns one "wheel" artifact per distribution pip chose (transitive
  * dependencies included), sorted by normalised name then version.  With a
- * store, every wheel is downloaded through it (verifying its sha256 and
- * giving the artifact's size); without one the size is PW_SIZE_UNKNOWN.
+ * store, every wheel is put into it (verifying its sha256 and giving the
+ * artifact's size): what the same pip downloads again by URL from its
+ * HTTP cache of the resolution (`pip download --no-deps`), else through
+ * the fetcher; without one the size is PW_SIZE_UNKNOWN.
  *
  * Install: pw_pypi_build_layer() installs wheels already in the store
  * into a derived store tree (how PW_PYPI_LAYER_HOW) without network: pip

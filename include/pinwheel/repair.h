@@ -34,7 +34,8 @@ struct pw_repair_opts {
 };
 
 struct pw_repair_result {
-	char **vendored; /* "hybrid.libs/libfoo-1234abcd.so.1" */
+	char **vendored;  /* "hybrid.libs/libfoo-1234abcd.so.1" */
+	char **libraries; /* the DT_NEEDED name each replaces: "libfoo.so.1" */
 	size_t nvendored;
 };
 
@@ -43,5 +44,10 @@ struct pw_repair_result {
 int pw_repair_dir(const struct pw_repair_opts *o, const char *dir,
 		  const struct pw_audit_result *a, struct pw_repair_result *r, struct pw_err *e);
 void pw_repair_result_release(struct pw_repair_result *r);
+
+/* Check the first line of `patchelf --version` ("patchelf 0.18.0"): 0, or
+ * -EPERM for a known-bad version (<= 0.14.3: bad RPATHs, auditwheel#722;
+ * 0.17.0: broken binaries, manylinux#1421), -EINVAL when unreadable. */
+int pw_repair_patchelf_check(const char *version_line, struct pw_err *e);
 
 #endif

@@ -66,6 +66,11 @@ void pw_root_plan_release(struct pw_root_plan *p);
  * them).  Paths are the store's trees. */
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
 		      struct pw_sandbox_spec *s);
+/* Does @p lay a tree at PW_PYTHON_MOUNT (a standalone Python, layout.h)?
+ * pw_roots_to_spec() then also sets CC=cc, CXX=c++ and puts
+ * PW_PYTHON_MOUNT/bin first on PATH (before the variables already in the
+ * spec, so a caller's --env wins). */
+bool pw_roots_has_python_mount(const struct pw_root_plan *p);
 /* Is @how a layer kind this pinwheel can build? */
 bool pw_roots_known_how(const char *how);
 

@@ -101,6 +101,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             f.write("GET %s\n" % self.path)
         super().do_GET()
 
+    def end_headers(self):
+        # Files never change once published: say so, as package indexes do
+        # (pip's HTTP cache keeps such responses from https or trusted hosts).
+        if self.path.startswith("/files/"):
+            self.send_header("Cache-Control", "max-age=365000000, immutable, public")
+        super().end_headers()
+
 
 def serve(root, log):
     os.chdir(root)

@@ -242,6 +242,56 @@ static void test_reader_errors(void **state)
 	assert_int_equal(mismatches, 0);
 }
 
+/* A layer's input digest survives render and parse, is copied by
+ * reuse_layer, and decides pw_lockset_layer_unchanged(). */
+static void test_layer_input(void **state)
+{
+	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset ls = PW_LOCKSET_INIT, prior = PW_LOCKSET_INIT, out = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	char d1[PW_SHA256_HEX], d2[PW_SHA256_HEX];
+	size_t len, len2;
+	char *s, *t;
+
+	(void)state;
+	pw_lockset_root(&ls, "cp311-manylinux_x86_64");
+	pw_lockset_root(&ls, "cp313-manylinux_x86_64");
+	for (size_t i = 0; i < PW_ARRAY_SIZE(specs); i++)
+		add(&ls, &specs[p1[i]]);
+	pw_lockset_layers_digest(&ls, "cp313-manylinux_x86_64", d1);
+	pw_lockset_set_layer_input(&ls, "cp313-manylinux_x86_64", SHA_C);
+	s = pw_lock_render(&ls, DIGEST, &len);
+	assert_non_null(strstr(s, "\"input\": \"" SHA_C "\""));
+	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
+	pw_lockfile_to_lockset(&lf, &prior);
+	t = pw_lock_render(&prior, lf.config_digest, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(s, t, len);
+	assert_true(pw_lockset_layer_unchanged(&prior, "cp313-manylinux_x86_64", "cpython", SHA_C));
+	assert_false(pw_lockset_layer_unchanged(&prior, "cp313-manylinux_x86_64", "cpython", SHA_B));
+	assert_false(pw_lockset_layer_unchanged(&prior, "cp313-manylinux_x86_64", "libc6", SHA_C));
+	assert_false(pw_lockset_layer_unchanged(NULL, "cp313-manylinux_x86_64", "cpython", SHA_C));
+	assert_int_equal(pw_lockset_reuse_layer(&prior, "cp313-manylinux_x86_64", "cpython", "f", &out, &e), 0);
+	assert_string_equal(out.roots[0].layers[0].input, SHA_C);
+	/* the digest of the layers covers their artifacts */
+	pw_lockset_layers_digest(&prior, "cp313-manylinux_x86_64", d2);
+	assert_string_equal(d1, d2);
+	pw_lockset_layers_digest(&prior, "cp311-manylinux_x86_64", d2);
+	assert_string_not_equal(d1, d2);
+	expect(parse_err("{\"version\": 1, \"artifacts\": [" ART "}],\n \"roots\": {\"cp313-manylinux_x86_64\": {\"layers\": "
+			 "[{\"name\": \"a\", \"how\": \"unpack\", \"dest\": \"/\", \"artifacts\": [\"" SHA_A
+			 "\"], \"input\": \"x\"}]}}}"),
+	       "x.lock:2:177: roots.cp313-manylinux_x86_64.layers[0]: 'input' must be 64 lowercase hex digits");
+	assert_int_equal(mismatches, 0);
+	pw_lockset_release(&ls);
+	pw_lockset_release(&prior);
+	pw_lockset_release(&out);
+	pw_lockfile_release(&lf);
+	free(s);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_reuse_layer),
 		cmocka_unit_test(test_reader_errors),
+		cmocka_unit_test(test_layer_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,147 @@
+/* build.h - the pieces of `pinwheel build` (runner/source.c,
+ * runner/pep517.c, runner/smoke.c, runner/manifest.c; runner/build.c
+ * orchestrates them and runner/cmd_build.c is the command).
+ * docs/build.md is the reference for users, docs/manifest.md for the
+ * manifest.
+ *
+ * Ownership: the structs are plain data filled by the callee and released
+ * with their _release(); strings returned as char * and NULL-ended arrays
+ * returned as char ** are the caller's (pw_strv_free()).
+ * Errors: 0 or -errno with one line in struct pw_err naming the file, the
+ * field or the command and what was expected; pointer functions NULL +
+ * errno.  Nothing here prints: the build steps that run commands write
+ * their output to the log fd they are given.
+ */
+#ifndef PINWHEEL_BUILD_H
+#define PINWHEEL_BUILD_H
+
+#include "pinwheel/common.h"
+#include "pinwheel/hash.h"
+
+/* ---- source export (runner/source.c) ---- */
+
+/* SOURCE_DATE_EPOCH when there is no git history and no config value:
+ * 1980-01-01, the earliest time a zip can hold. */
+#define PW_SDE_DEFAULT 315532800
+
+struct pw_source {
+	bool is_git;		    /* exported with `git ls-files` */
+	char *commit;		    /* HEAD's full hash, NULL outside git */
+	char *version;		    /* setuptools_scm-like version, NULL without a tag */
+	int64_t sde;		    /* HEAD's commit time, -1 outside git */
+	char tree[PW_SHA256_HEX];   /* tree hash of the exported copy */
+	uint64_t files;		    /* regular files exported */
+};
+
+/* Export the project @dir into the empty directory @dest (created by the
+ * caller): the files `git ls-files -z` lists when @dir is in a git
+ * work tree and tracking files under @dir (git runs with a cleared
+ * environment and only reads), else
+ * every file except build artefacts (build/, dist/, target/, .git,
+ * __pycache__, *.egg-info, wheelhouse, and the absolute directory
+ * @skip_abs when it lies inside @dir).  Regular files get 0644/0755,
+ * symlinks are kept as they are, nothing else is copied.  Fills @s
+ * (version and commit time from git when available).  A project without
+ * any file is -ENOENT. */
+int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
+		     struct pw_source *s, struct pw_err *e);
+void pw_source_release(struct pw_source *s);
+
+/* setuptools_scm's default scheme from `git describe --tags --long`
+ * output "TAG-N-gHASH": N == 0 gives the tag ("v1.2.3" -> "1.2.3"),
+ * N > 0 the next patch release's dev version ("1.2.4.devN+gHASH").  A tag
+ * that is not a release version (digits and dots after an optional 'v')
+ * is -EINVAL.  Caller frees *out. */
+int pw_scm_version(const char *describe, char **out, struct pw_err *e);
+
+/* ---- PEP 517 (runner/pep517.c) ---- */
+
+struct pw_pep517 {
+	char *backend;	   /* "setuptools.build_meta" */
+	char **path;	   /* backend-path entries, NULL-ended (may be empty) */
+	bool from_default; /* no [build-system] table: PEP 517's fallback */
+};
+
+/* Read [build-system] build-backend and backend-path from
+ * @srcdir/pyproject.toml (parsed in C).  A missing file or table gives
+ * "setuptools.build_meta:__legacy__".  Bad values (a backend-path that is
+ * absolute or leaves the project, a backend that is not
+ * "module[:object]") are -EINVAL naming the file and key. */
+int pw_pep517_read(const char *srcdir, struct pw_pep517 *p, struct pw_err *e);
+void pw_pep517_release(struct pw_pep517 *p);
+/* The argv running hook @hook ("build_wheel" or "build_sdist") with
+ * @python in a project at /src, writing into @outdir (inside the
+ * sandbox): python -c FRONTEND HOOK OUTDIR BACKEND PATH...  The
+ * frontend imports the backend (backend-path first on sys.path), calls
+ * the hook with empty config settings and exits 0 only when it
+ * returned.  Caller frees with pw_strv_free(). */
+char **pw_pep517_argv(const char *python, const char *hook, const char *outdir,
+		      const struct pw_pep517 *p);
+
+/* ---- smoke test (runner/smoke.c) ---- */
+
+/* Module names of extension members: "hybrid/_core.cpython-311-x86_64-
+ * linux-gnu.so" exporting PyInit__core gives "hybrid._core".  NULL when
+ * the member's directory is not a package path. Caller frees. */
+char *pw_smoke_module_name(const char *member, const char *pyinit);
+/* The argv of the smoke test, run in a fresh sandbox of the target root
+ * with the wheel at @wheel (a path inside the sandbox): a venv with the
+ * root's site packages, the wheel installed by the root's pip offline
+ * without dependencies, each of @mods (NULL-ended) imported from another
+ * directory, then @test_command (may be NULL) with the venv first on
+ * PATH.  Caller frees with pw_strv_free(). */
+char **pw_smoke_argv(const char *python, const char *wheel, char *const *mods,
+		     const char *test_command);
+
+/* ---- manifest (runner/manifest.c) ---- */
+
+struct pw_manifest_subject {
+	const char *name; /* file name in OUT */
+	char sha256[PW_SHA256_HEX];
+};
+struct pw_manifest_dep {
+	const char *uri;
+	const char *name; /* may be NULL */
+	char sha256[PW_SHA256_HEX];
+};
+struct pw_manifest {
+	struct pw_manifest_subject *subjects;
+	size_t nsubjects;
+	struct pw_manifest_dep *deps;
+	size_t ndeps;
+	const char *source_uri;	   /* "git+file:...@commit" or "file:..." (may be NULL) */
+	const char *source_tree;   /* tree hash of the export */
+	const char *version;	   /* the version built */
+	const char *config_digest; /* sha256 of the canonical config */
+	const char *lock_sha256;   /* sha256 of pinwheel.lock's bytes */
+	const char *const *targets;
+	size_t ntargets;
+	int64_t sde;
+	const char *deflate_id; /* pw_wheel_deflate_id() */
+};
+/* Write @m as an in-toto Statement v1 with a SLSA Provenance v1 predicate
+ * to @path atomically (subjects and dependencies sorted by name/uri; no
+ * wall-clock times, so the same build gives the same manifest). */
+int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_err *e);
+
+/* ---- the command (runner/build.c) ---- */
+
+struct pw_build_opts {
+	const char *dir;	/* project directory (holds pinwheel.json) */
+	const char *const *only; /* target ids */
+	size_t nonly;
+	const char *const *skip; /* target-id globs */
+	size_t nskip;
+	unsigned jobs;		/* targets built at once (0: 1) */
+	const char *out;	/* NULL: DIR/wheelhouse */
+	const char *store_dir;
+};
+/* Run `pinwheel build`: prints progress, the summary (or --json) and
+ * errors; returns the exit status (0, 1 when a target failed, 2 for a
+ * configuration or lock problem). */
+int pw_build_run(const struct pw_build_opts *o);
+
+/* ---- helpers ---- */
+void pw_strv_free(char **v);
+
+#endif

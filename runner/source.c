@@ -1,0 +1,412 @@
+/* source.c - export a project for a build: the files git tracks (or the
+ * directory minus build artefacts), its tree hash, the version as
+ * setuptools_scm's default scheme would give it, and SOURCE_DATE_EPOCH
+ * from the last commit (include/pinwheel/build.h). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "pinwheel/build.h"
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/treehash.h"
+
+#define GIT_OUT_MAX (64u << 20)
+
+void pw_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* Run git with a cleared environment in @dir; its stdout into @out
+ * (capped), stderr discarded.  Returns git's exit status (>= 0) or
+ * -errno when it could not be run. */
+static int run_git(const char *dir, const char *const *args, struct pw_buf *out)
+{
+	char *env[] = {(char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C",
+		       (char *)"GIT_CONFIG_NOSYSTEM=1", (char *)"GIT_CONFIG_GLOBAL=/dev/null",
+		       (char *)"GIT_OPTIONAL_LOCKS=0", (char *)"HOME=/nonexistent", NULL};
+	char *argv[24];
+	size_t n = 0;
+	int p[2], st, r;
+	pid_t pid;
+
+	argv[n++] = (char *)"git";
+	argv[n++] = (char *)"-c";
+	argv[n++] = (char *)"safe.directory=*";
+	argv[n++] = (char *)"-C";
+	argv[n++] = (char *)dir;
+	for (; *args && n < PW_ARRAY_SIZE(argv) - 1; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(nul, 2) < 0)
+			_exit(127);
+		execvpe("git", argv, env);
+		_exit(127);
+	}
+	close(p[1]);
+	r = pw_read_fd(p[0], out);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (r < 0)
+		return r;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void chomp(struct pw_buf *b)
+{
+	while (b->len && (b->buf[b->len - 1] == '\n' || b->buf[b->len - 1] == '\r'))
+		b->buf[--b->len] = '\0';
+}
+
+/* A release version: digits separated by single dots. */
+static bool release_version(const char *v)
+{
+	bool digit = false;
+
+	for (; *v; v++) {
+		if (*v >= '0' && *v <= '9')
+			digit = true;
+		else if (*v == '.' && digit)
+			digit = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
+int pw_scm_version(const char *describe, char **out, struct pw_err *e)
+{
+	const char *g, *d;
+	_cleanup_free_ char *tag = NULL;
+	char *last, *end;
+	uint64_t dist;
+	unsigned long long patch;
+
+	g = strrchr(describe, '-');
+	if (!g || g == describe || g[1] != 'g' || !g[2])
+		return pw_err_set(e, EINVAL, "git describe '%s': expected TAG-N-gHASH", describe);
+	for (d = g - 1; d > describe && *d != '-'; d--)
+		;
+	if (d == describe)
+		return pw_err_set(e, EINVAL, "git describe '%s': expected TAG-N-gHASH", describe);
+	{
+		char num[24];
+		size_t len = (size_t)(g - d - 1);
+
+		if (len == 0 || len >= sizeof(num))
+			return pw_err_set(e, EINVAL, "git describe '%s': bad distance", describe);
+		memcpy(num, d + 1, len);
+		num[len] = '\0';
+		if (pw_parse_u64(num, &dist) < 0)
+			return pw_err_set(e, EINVAL, "git describe '%s': bad distance", describe);
+	}
+	tag = pw_xasprintf("%.*s", (int)(d - describe), describe);
+	if (tag[0] == 'v' || tag[0] == 'V')
+		memmove(tag, tag + 1, strlen(tag));
+	if (!release_version(tag))
+		return pw_err_set(e, EINVAL,
+				  "git tag '%.*s': expected a release version like 'v1.2.3'",
+				  (int)(d - describe), describe);
+	if (dist == 0) {
+		*out = steal_pointer(&tag);
+		return 0;
+	}
+	last = strrchr(tag, '.');
+	last = last ? last + 1 : tag;
+	errno = 0;
+	patch = strtoull(last, &end, 10);
+	if (errno || *end || patch == ULLONG_MAX)
+		return pw_err_set(e, EINVAL, "git tag '%s': version part too large", tag);
+	*last = '\0';
+	*out = pw_xasprintf("%s%llu.dev%llu+%s", tag, patch + 1, (unsigned long long)dist, g + 1);
+	return 0;
+}
+
+/* mkdir -p of the parents of @rel under @dfd. */
+static int mkparents_at(int dfd, const char *rel)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(rel);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, rel, len + 1);
+	for (char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(dfd, path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(in, buf, sizeof(buf)));
+		int r;
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		r = pw_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Copy @rel (a file or symlink) from @sfd to @dfd.  A missing file (git
+ * knows of it, the work tree lost it) and other types are skipped:
+ * returns 1.  0 when copied, -errno with e filled. */
+static int copy_one(int sfd, int dfd, const char *rel, uint64_t *files, struct pw_err *e)
+{
+	struct stat st;
+	_cleanup_close_ int in = -1, out = -1;
+	int r;
+
+	if (fstatat(sfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return pw_err_sys(e, errno, "source '%s': stat", rel);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return 1;
+	r = mkparents_at(dfd, rel);
+	if (r < 0)
+		return pw_err_sys(e, -r, "export '%s': mkdir", rel);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(sfd, rel, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return pw_err_sys(e, errno, "source '%s': readlink", rel);
+		target[n] = '\0';
+		if (symlinkat(target, dfd, rel) < 0)
+			return pw_err_sys(e, errno, "export '%s': symlink", rel);
+		return 0;
+	}
+	in = openat(sfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return pw_err_sys(e, errno, "source '%s': open", rel);
+	out = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     (st.st_mode & 0111) ? 0755 : 0644);
+	if (out < 0)
+		return pw_err_sys(e, errno, "export '%s': create", rel);
+	if (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0)
+		return pw_err_sys(e, errno, "export '%s': chmod", rel);
+	r = copy_fd(in, out);
+	if (r < 0)
+		return pw_err_sys(e, -r, "export '%s': copy", rel);
+	(*files)++;
+	return 0;
+}
+
+static const char *const artefacts[] = {"build", "dist", "target", ".git", "__pycache__",
+					"wheelhouse", "*.egg-info", ".eggs", ".tox", ".nox",
+					".pytest_cache", ".mypy_cache", "*.pyc"};
+
+static bool is_artefact(const char *name)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(artefacts); i++)
+		if (!fnmatch(artefacts[i], name, 0))
+			return true;
+	return false;
+}
+
+/* Walk @rel (a directory, "" for the top) of @sfd, copying what is not a
+ * build artefact. */
+static int walk(int sfd, int dfd, const char *rel, const char *skip_rel, uint64_t *files,
+		int depth, struct pw_err *e)
+{
+	_cleanup_close_ int fd = -1;
+	char **names = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (depth > 256)
+		return pw_err_set(e, ELOOP, "source '%s': too deep", rel);
+	fd = openat(sfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "source '%s': open", *rel ? rel : ".");
+	r = pw_list_dir_sorted(fd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "source '%s': read directory", *rel ? rel : ".");
+	for (i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *sub = *rel ? pw_xasprintf("%s/%s", rel, names[i])
+						: pw_xstrdup(names[i]);
+		struct stat st;
+
+		if (is_artefact(names[i]) || (skip_rel && !strcmp(sub, skip_rel)))
+			continue;
+		if (fstatat(sfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "source '%s': stat", sub);
+			break;
+		}
+		if (S_ISDIR(st.st_mode))
+			r = walk(sfd, dfd, sub, skip_rel, files, depth + 1, e);
+		else
+			r = copy_one(sfd, dfd, sub, files, e);
+	}
+	pw_free_names(names, n);
+	return r < 0 ? r : 0;
+}
+
+/* The export through git: `ls-files -z`. */
+static int export_git(const char *dir, int sfd, int dfd, uint64_t *files, struct pw_err *e)
+{
+	const char *args[] = {"ls-files", "-z", "--cached", NULL};
+	struct pw_buf out = PW_BUF_INIT(GIT_OUT_MAX);
+	size_t off;
+	int r;
+
+	r = run_git(dir, args, &out);
+	if (r != 0) {
+		pw_buf_release(&out);
+		return r < 0 ? pw_err_sys(e, -r, "'%s': git ls-files", dir)
+			     : pw_err_set(e, EIO, "'%s': git ls-files exited with %d", dir, r);
+	}
+	r = 0;
+	for (off = 0; off < out.len && r >= 0;) {
+		const char *rel = out.buf + off;
+		size_t len = strlen(rel);
+
+		off += len + 1;
+		if (!len || rel[0] == '/' || strstr(rel, "../") || !strcmp(rel, ".."))
+			continue;
+		r = copy_one(sfd, dfd, rel, files, e);
+	}
+	pw_buf_release(&out);
+	return r < 0 ? r : 0;
+}
+
+/* Version and commit time of HEAD. */
+static void git_facts(const char *dir, struct pw_source *s)
+{
+	const char *head[] = {"rev-parse", "HEAD", NULL};
+	const char *ct[] = {"log", "-1", "--format=%ct", NULL};
+	const char *desc[] = {"describe", "--tags", "--long", "--match", "*[0-9]*", NULL};
+	const char *count[] = {"rev-list", "--count", "HEAD", NULL};
+	const char *abbrev[] = {"rev-parse", "--short", "HEAD", NULL};
+	struct pw_buf b = PW_BUF_INIT(4096), c = PW_BUF_INIT(4096);
+	struct pw_err e = PW_ERR_INIT;
+	uint64_t n;
+
+	if (run_git(dir, head, &b) == 0) {
+		chomp(&b);
+		s->commit = pw_xstrdup(b.buf);
+	}
+	pw_buf_reset(&b);
+	if (run_git(dir, ct, &b) == 0) {
+		chomp(&b);
+		if (pw_parse_u64(b.buf, &n) == 0 && n < INT64_MAX)
+			s->sde = (int64_t)n;
+	}
+	pw_buf_reset(&b);
+	if (run_git(dir, desc, &b) == 0) {
+		chomp(&b);
+		if (pw_scm_version(b.buf, &s->version, &e) < 0)
+			s->version = NULL;
+	} else {
+		pw_buf_reset(&b);
+		if (run_git(dir, count, &b) == 0 && run_git(dir, abbrev, &c) == 0) {
+			chomp(&b);
+			chomp(&c);
+			s->version = pw_xasprintf("0.1.dev%s+g%s", b.buf, c.buf);
+		}
+	}
+	pw_buf_release(&b);
+	pw_buf_release(&c);
+}
+
+void pw_source_release(struct pw_source *s)
+{
+	free(s->commit);
+	free(s->version);
+	memset(s, 0, sizeof(*s));
+}
+
+int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
+		     struct pw_source *s, struct pw_err *e)
+{
+	const char *inside[] = {"rev-parse", "--is-inside-work-tree", NULL};
+	struct pw_buf b = PW_BUF_INIT(4096);
+	_cleanup_close_ int sfd = -1, dfd = -1;
+	_cleanup_free_ char *rdir = NULL, *rskip = NULL;
+	const char *skip_rel = NULL;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->sde = -1;
+	sfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return pw_err_sys(e, errno, "project '%s'", dir);
+	dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "export directory '%s'", dest);
+	r = run_git(dir, inside, &b);
+	chomp(&b);
+	s->is_git = r == 0 && !strcmp(b.buf, "true");
+	pw_buf_release(&b);
+	if (s->is_git) {
+		r = export_git(dir, sfd, dfd, &s->files, e);
+		if (r < 0)
+			goto fail;
+		/* A directory git does not track (an ignored copy inside some
+		 * work tree) is exported as a plain directory. */
+		s->is_git = s->files > 0;
+		if (s->is_git)
+			git_facts(dir, s);
+	}
+	if (!s->is_git) {
+		rdir = realpath(dir, NULL);
+		rskip = skip_abs ? realpath(skip_abs, NULL) : NULL;
+		if (rdir && rskip) {
+			size_t l = strlen(rdir);
+
+			if (!strncmp(rskip, rdir, l) && rskip[l] == '/')
+				skip_rel = rskip + l + 1;
+		}
+		r = walk(sfd, dfd, "", skip_rel, &s->files, 0, e);
+		if (r < 0)
+			goto fail;
+	}
+	if (s->files == 0) {
+		r = pw_err_set(e, ENOENT, "project '%s': no files to build", dir);
+		goto fail;
+	}
+	r = pw_tree_hash_at(dfd, ".", s->tree, NULL, e);
+	if (r < 0) {
+		pw_err_prefix(e, "export '%s'", dest);
+		goto fail;
+	}
+	return 0;
+fail:
+	pw_source_release(s);
+	return r;
+}
