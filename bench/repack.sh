@@ -33,7 +33,7 @@ pkg = os.path.join(dst, "big")
 os.makedirs(os.path.join(dst, "big-1.0.dist-info"))
 stdlib = sysconfig.get_paths()["stdlib"]
 shutil.copytree(stdlib, os.path.join(pkg, "stdlib"), symlinks=False,
-                ignore=shutil.ignore_patterns("__pycache__", "site-packages", "dist-packages", "*.pyc"),
+                ignore=shutil.ignore_patterns("__pycache__", "site-packages", "dist-packages", "*.pyc", "test", "tests"),
                 ignore_dangling_symlinks=True)
 libs, total = [], 0
 for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
@@ -45,7 +45,7 @@ for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib")
 libs.sort(reverse=True)
 os.makedirs(os.path.join(pkg, "libs"))
 for size, p in libs:
-    if size > 40 << 20 or total > 110 << 20:
+    if size > 30 << 20 or total + size > 100 << 20:
         continue
     shutil.copyfile(p, os.path.join(pkg, "libs", os.path.basename(p)))
     total += size

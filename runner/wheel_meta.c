@@ -498,7 +498,7 @@ int pw_wheel_record_check(const struct pw_wheel *w, struct pw_buf *problems, str
 {
 	struct pw_buf rec = PW_BUF_INIT(RECORD_MAX), f = PW_BUF_INIT(8192);
 	struct rec_entry *ents = NULL;
-	size_t nent = 0, i, pos = 0, n;
+	size_t nent = 0, cap = 0, i, pos = 0, n;
 	ssize_t ri = -1;
 	const char *line;
 	char *dslash = NULL;
@@ -527,7 +527,10 @@ int pw_wheel_record_check(const struct pw_wheel *w, struct pw_buf *problems, str
 
 		if (n == 0)
 			continue;
-		ents = pw_xrealloc(ents, (nent + 1) * sizeof(*ents));
+		if (nent == cap) {
+			cap = cap ? 2 * cap : 64;
+			ents = pw_xrealloc(ents, cap * sizeof(*ents));
+		}
 		en = &ents[nent];
 		memset(en, 0, sizeof(*en));
 		if (!csv_field(&p, end, &f) || f.len == 0) {

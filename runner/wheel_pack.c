@@ -18,9 +18,10 @@
  * data descriptors are needed.  The output is a temp file beside
  * @out_path, fsync'ed and renamed over it; on error it is unlinked.
  *
- * Limits: no member of 4 GiB - 1 or more, no archive whose central
- * directory would start past 4 GiB and at most 65535 members (zip64 is
- * read but not written yet): -EFBIG naming the member.
+ * zip64 records are written only where a value does not fit (see
+ * central()), so ordinary wheels are plain zip.  Limits: no member of
+ * 4 GiB - 1 or more (the reader's cap is 4 GiB anyway), at most
+ * PW_WHEEL_MAX_MEMBERS members: -EFBIG / -E2BIG naming the member.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -47,7 +48,8 @@ struct pent {
 	char *path;
 	bool exec;
 	bool meta; /* inside a top-level *.dist-info directory */
-	uint32_t crc, size, offset;
+	uint32_t crc, size;
+	uint64_t offset;
 	uint64_t csize;
 	uint16_t flags;
 };
@@ -224,7 +226,7 @@ static int walk(struct packer *p, int fd, const char *rel, const char *distinfo,
 				     !strcmp(path + dl + 1, "RECORD.jws") ||
 				     !strcmp(path + dl + 1, "RECORD.p7s"));
 			if ((uint64_t)st.st_size >= ZIP32_MAX) {
-				r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)",
+				r = pw_err_set(e, EFBIG, "'%s': 4 GiB or more, over the member size limit",
 					       path);
 			} else if (!skip) {
 				add_entry(p, path, (st.st_mode & 0111) != 0, meta);
@@ -262,10 +264,8 @@ static int local_header(struct packer *p, struct pent *en, struct pw_err *e)
 	unsigned char h[30];
 	size_t nl = strlen(en->path);
 
-	if (out_pos(p) > ZIP32_MAX)
-		return pw_err_set(e, EFBIG, "'%s': the wheel passes 4 GiB (zip64 not written)",
-				  en->path);
-	en->offset = (uint32_t)out_pos(p);
+	(void)e;
+	en->offset = out_pos(p);
 	en->flags = needs_utf8(en->path) ? 0x800 : 0;
 	le32(h, 0x04034b50);
 	le16(h + 4, 20);
@@ -489,7 +489,7 @@ static int drain_one(struct packer *p, struct pw_err *e)
 		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
 	if (t->last) {
 		if (en->csize >= ZIP32_MAX)
-			return pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)",
+			return pw_err_set(e, EFBIG, "'%s': 4 GiB or more, over the member size limit",
 					  en->path);
 		r = patch_header(p, en);
 		if (r < 0)
@@ -566,7 +566,7 @@ static int pack_source(struct packer *p, size_t idx, int fd, const char *mem, ui
 	int r = 0;
 
 	if (size >= ZIP32_MAX)
-		return pw_err_set(e, EFBIG, "'%s': 4 GiB or more (zip64 not written)", en->path);
+		return pw_err_set(e, EFBIG, "'%s': 4 GiB or more, over the member size limit", en->path);
 	if (pw_sha256_init(&h) < 0)
 		return pw_err_set(e, EIO, "sha256 unavailable");
 	do {
@@ -668,18 +668,31 @@ static int pack_file(struct packer *p, int dirfd, size_t idx, struct pw_err *e)
 	return r;
 }
 
+static void le64(unsigned char *b, uint64_t v)
+{
+	le32(b, (uint32_t)v);
+	le32(b + 4, (uint32_t)(v >> 32));
+}
+
+/* The central directory and end records.  zip64 only where a value does
+ * not fit: a member whose local header starts at 4 GiB - 1 or later gets a
+ * zip64 extra field with its offset (version needed 4.5), and the zip64
+ * end record and locator are written when there are 65535 members or more
+ * or the central directory starts or spans past 4 GiB - 1. */
 static int central(struct packer *p, struct pw_err *e)
 {
 	uint64_t cd_off = out_pos(p), cd_size;
-	unsigned char h[46], eocd[22];
+	unsigned char h[46], x[12], eocd[22], rec[56 + 20];
+	bool z64;
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
 		const struct pent *en = &p->v[i];
 		size_t nl = strlen(en->path);
+		bool big = en->offset >= ZIP32_MAX;
 		le32(h, 0x02014b50);
-		le16(h + 4, 3 << 8 | 20);
-		le16(h + 6, 20);
+		le16(h + 4, 3 << 8 | (big ? 45 : 20));
+		le16(h + 6, big ? 45 : 20);
 		le16(h + 8, en->flags);
 		le16(h + 10, 8);
 		le16(h + 12, p->dos_time);
@@ -688,32 +701,55 @@ static int central(struct packer *p, struct pw_err *e)
 		le32(h + 20, (uint32_t)en->csize);
 		le32(h + 24, en->size);
 		le16(h + 28, (unsigned)nl);
-		le16(h + 30, 0);
+		le16(h + 30, big ? sizeof(x) : 0);
 		le16(h + 32, 0);
 		le16(h + 34, 0);
 		le16(h + 36, 0);
 		le32(h + 38, (uint32_t)(en->exec ? 0100755 : 0100644) << 16);
-		le32(h + 42, en->offset);
-		if (emit(p, h, sizeof(h)) < 0 || emit(p, en->path, nl) < 0)
+		le32(h + 42, big ? ZIP32_MAX : (uint32_t)en->offset);
+		le16(x, 1);
+		le16(x + 2, 8);
+		le64(x + 4, en->offset);
+		if (emit(p, h, sizeof(h)) < 0 || emit(p, en->path, nl) < 0 ||
+		    (big && emit(p, x, sizeof(x)) < 0))
 			return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'",
 					  p->out_path);
 	}
 	cd_size = out_pos(p) - cd_off;
-	if (cd_off >= ZIP32_MAX || cd_size >= ZIP32_MAX)
-		return pw_err_set(e, EFBIG, "'%s': the wheel passes 4 GiB (zip64 not written)",
-				  p->out_path);
+	z64 = p->n >= 0xffff || cd_off >= ZIP32_MAX || cd_size >= ZIP32_MAX;
+	if (z64) {
+		uint64_t at = out_pos(p);
+		le32(rec, 0x06064b50);
+		le64(rec + 4, 44);
+		le16(rec + 12, 3 << 8 | 45);
+		le16(rec + 14, 45);
+		le32(rec + 16, 0);
+		le32(rec + 20, 0);
+		le64(rec + 24, p->n);
+		le64(rec + 32, p->n);
+		le64(rec + 40, cd_size);
+		le64(rec + 48, cd_off);
+		le32(rec + 56, 0x07064b50);
+		le32(rec + 60, 0);
+		le64(rec + 64, at);
+		le32(rec + 72, 1);
+		if (emit(p, rec, sizeof(rec)) < 0)
+			return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'",
+					  p->out_path);
+	}
 	le32(eocd, 0x06054b50);
 	le16(eocd + 4, 0);
 	le16(eocd + 6, 0);
-	le16(eocd + 8, (unsigned)p->n);
-	le16(eocd + 10, (unsigned)p->n);
-	le32(eocd + 12, (uint32_t)cd_size);
-	le32(eocd + 16, (uint32_t)cd_off);
+	le16(eocd + 8, p->n >= 0xffff ? 0xffff : (unsigned)p->n);
+	le16(eocd + 10, p->n >= 0xffff ? 0xffff : (unsigned)p->n);
+	le32(eocd + 12, cd_size >= ZIP32_MAX ? ZIP32_MAX : (uint32_t)cd_size);
+	le32(eocd + 16, cd_off >= ZIP32_MAX ? ZIP32_MAX : (uint32_t)cd_off);
 	le16(eocd + 20, 0);
 	if (emit(p, eocd, sizeof(eocd)) < 0 || flush_out(p) < 0)
 		return pw_err_sys(e, errno ? errno : EIO, "could not write '%s'", p->out_path);
 	return 0;
 }
+
 int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		  const struct pw_wheel_pack_opts *o, struct pw_err *e)
 {
@@ -740,8 +776,8 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 	r = walk(&p, dirfd, "", distinfo, 0, e);
 	if (r < 0)
 		goto out;
-	if (p.n + 1 > 0xffff) {
-		r = pw_err_set(e, EFBIG, "%zu members: more than 65535 (zip64 not written)", p.n + 1);
+	if (p.n + 1 > PW_WHEEL_MAX_MEMBERS) {
+		r = pw_err_set(e, E2BIG, "%zu members: more than %d", p.n + 1, PW_WHEEL_MAX_MEMBERS);
 		goto out;
 	}
 	qsort(p.v, p.n, sizeof(*p.v), cmp_pent);

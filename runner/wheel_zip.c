@@ -243,44 +243,54 @@ static int zip64_extra(const unsigned char *x, size_t xlen, struct pw_wheel_memb
 	return need_size || need_csize || need_off ? -EBADMSG : 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+struct dname {
+	char *name; /* without a trailing '/' */
+	bool dir;
+};
+
+static int cmp_dname(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct dname *)a)->name, ((const struct dname *)b)->name);
 }
 
 /* No two members may name the same path ("a" and "a/" included), and no
- * file may be the parent of another member. */
+ * file may be the parent of another member.  Sorted names, then a binary
+ * search for each parent of each member: O(n log n) in the members (times
+ * the path depth), whatever the names. */
 static int check_dups(struct pw_wheel *w, struct pw_err *e)
 {
-	char **v = pw_xcalloc(w->n ? w->n : 1, sizeof(*v));
+	struct dname *v = pw_xcalloc(w->n ? w->n : 1, sizeof(*v));
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < w->n; i++) {
 		size_t l = strlen(w->m[i].name);
-		v[i] = pw_xstrdup(w->m[i].name);
-		if (l && v[i][l - 1] == '/')
-			v[i][l - 1] = '\0';
+		v[i].name = pw_xstrdup(w->m[i].name);
+		v[i].dir = w->m[i].is_dir;
+		if (l && v[i].name[l - 1] == '/')
+			v[i].name[l - 1] = '\0';
 	}
-	qsort(v, w->n, sizeof(*v), cmp_str);
+	qsort(v, w->n, sizeof(*v), cmp_dname);
 	for (i = 1; i < w->n && r == 0; i++)
-		if (strcmp(v[i - 1], v[i]) == 0)
-			r = pw_err_set(e, EPERM, "%s: member '%s': duplicate name", w->path, v[i]);
+		if (strcmp(v[i - 1].name, v[i].name) == 0)
+			r = pw_err_set(e, EPERM, "%s: member '%s': duplicate name", w->path,
+				       v[i].name);
 	for (i = 0; i < w->n && r == 0; i++) {
-		/* a file "a" followed (in sorted order) by "a/..." */
-		size_t l = strlen(v[i]);
-		ssize_t k = pw_wheel_find(w, v[i]);
-		if (k < 0 || w->m[k].is_dir)
-			continue;
-		for (size_t j = i + 1; j < w->n && strncmp(v[j], v[i], l) == 0; j++)
-			if (v[j][l] == '/') {
+		/* a copy: truncating v[i] itself would break the order */
+		char *copy = pw_xstrdup(v[i].name), *s;
+		for (s = strchr(copy, '/'); s && r == 0; s = strchr(s + 1, '/')) {
+			struct dname key = { copy, false }, *hit;
+			*s = '\0';
+			hit = bsearch(&key, v, w->n, sizeof(*v), cmp_dname);
+			if (hit && !hit->dir)
 				r = pw_err_set(e, EPERM, "%s: member '%s': parent '%s' is a file",
-					       w->path, v[j], v[i]);
-				break;
-			}
+					       w->path, v[i].name, copy);
+			*s = '/';
+		}
+		free(copy);
 	}
 	for (i = 0; i < w->n; i++)
-		free(v[i]);
+		free(v[i].name);
 	free(v);
 	return r;
 }
@@ -414,6 +424,7 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 	const struct pw_wheel_member *m = &w->m[i];
 	unsigned char hdr[LOCAL_LEN], *in = NULL, *outb = NULL;
 	const size_t chunk = 1 << 16;
+	size_t inlen, outlen; /* buffer sizes: small members get small buffers */
 	uint64_t data_off, left, got = 0;
 	uLong crc = crc32(0, Z_NULL, 0);
 	z_stream z;
@@ -445,8 +456,10 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 			       w->path, m->name);
 		goto out;
 	}
-	in = pw_xmalloc(chunk);
-	outb = pw_xmalloc(chunk);
+	inlen = m->csize < chunk ? (size_t)m->csize + 1 : chunk;
+	outlen = m->size < chunk ? (size_t)m->size + 1 : chunk;
+	in = pw_xmalloc(inlen);
+	outb = pw_xmalloc(outlen);
 	if (m->method == 8) {
 		memset(&z, 0, sizeof(z));
 		if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
@@ -458,7 +471,7 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 	}
 	left = m->csize;
 	while (left > 0 || (zinit && zr != Z_STREAM_END)) {
-		size_t n = left < chunk ? (size_t)left : chunk;
+		size_t n = left < inlen ? (size_t)left : inlen;
 		if (n == 0) {
 			r = pw_err_set(e, EBADMSG, "%s: member '%s': truncated deflate data",
 				       w->path, m->name);
@@ -484,14 +497,14 @@ int pw_wheel_stream(const struct pw_wheel *w, size_t i, pw_wheel_sink_fn *sink, 
 		do {
 			size_t produced;
 			z.next_out = outb;
-			z.avail_out = (uInt)chunk;
+			z.avail_out = (uInt)outlen;
 			zr = inflate(&z, Z_NO_FLUSH);
 			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
 				r = pw_err_set(e, EBADMSG, "%s: member '%s': corrupt deflate data",
 					       w->path, m->name);
 				goto out;
 			}
-			produced = chunk - z.avail_out;
+			produced = outlen - z.avail_out;
 			got += produced;
 			if (got > m->size) {
 				r = pw_err_set(e, EBADMSG,

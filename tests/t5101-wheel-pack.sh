@@ -8,7 +8,7 @@
 # extensions, tags and the RECORD check, and a tampered member exits 1
 # naming it; a hostile wheel is refused naming the member.
 . "$SRCDIR/tests/lib.sh"
-plan 29
+plan 31
 H="$SRCDIR/${BUILD:-build}/tests/helpers/pw-wheel"
 export SOURCE_DATE_EPOCH=1700000000 PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
 	PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
@@ -95,6 +95,23 @@ run_cmd 0 "host pip installs the packed wheel offline into a venv" \
 run_cmd 0 "the installed package imports and works" \
 	sh -c 'cd "$1" && "$1/venv/bin/python" -c "import demo_pkg; assert demo_pkg.answer() == 42; print(demo_pkg.__file__)"' sh "$T"
 like "$OUT" "venv/lib/python3[.0-9]*/site-packages/demo_pkg/__init__.py" "imported from the venv"
+
+# 65536 members and more: the zip64 end records, read by python's zipfile
+python3 -c '
+import os, sys
+d = sys.argv[1]
+os.makedirs(d + "/many-1.dist-info")
+open(d + "/many-1.dist-info/WHEEL", "w").write("Wheel-Version: 1.0\nTag: py3-none-any\n")
+open(d + "/many-1.dist-info/METADATA", "w").write("Name: many\n")
+for i in range(256):
+    os.makedirs("%s/d%02x" % (d, i))
+    for j in range(256):
+        # hard links (ext4 allows 65000 per inode): no new inodes
+        os.link(d + "/many-1.dist-info/" + ("WHEEL" if i < 128 else "METADATA"), "%s/d%02x/f%02x" % (d, i, j))
+' "$T/many"
+run_cmd 0 "pack 65539 members (zip64 end records)" "$H" pack "$T/many" "$T/many-1-py3-none-any.whl"
+is "$(python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())' "$T/many-1-py3-none-any.whl")" \
+	"65539 None" "python's zipfile reads every member of the zip64 wheel"
 
 # retag
 run_cmd 0 "retag to manylinux" "$H" retag "$O1" "$T/out1" manylinux_2_17_x86_64 manylinux2014_x86_64

@@ -7,12 +7,12 @@
 # long and non-ASCII names survive; hostile archives are refused naming the
 # entry and leave no output.
 . "$SRCDIR/tests/lib.sh"
-plan 18
+plan 21
 H="$SRCDIR/${BUILD:-build}/tests/helpers/pw-wheel"
 export SOURCE_DATE_EPOCH=1700000000
 
 LONG=$(printf 'd%.0s' $(seq 1 110))
-mk_tree() { # mk_tree DIR MTIME UMASK
+mk_tree() { # mk_tree DIR MTIME UMASK LINK(ln|cp)
 	(
 		umask "$3"
 		mkdir -p "$1/demo-1.0/src/demo/$LONG" &&
@@ -22,16 +22,19 @@ mk_tree() { # mk_tree DIR MTIME UMASK
 		printf 'deep\n' >"$1/demo-1.0/src/demo/$LONG/file.pxd" &&
 		printf '#!/bin/sh\necho hi\n' >"$1/demo-1.0/build.sh" && chmod 0750 "$1/demo-1.0/build.sh" &&
 		ln -s src/demo/__init__.py "$1/demo-1.0/alias.py" &&
+		$4 "$1/demo-1.0/PKG-INFO" "$1/demo-1.0/src/PKG-INFO.copy" &&
 		find "$1" -exec touch -h -d "@$2" {} +
 	)
 }
-mk_tree "$T/a" 12345 022
-mk_tree "$T/b" 1234567890 077
+# a holds a hard link where b holds a copy: the output has a regular file
+mk_tree "$T/a" 12345 022 ln
+mk_tree "$T/b" 1234567890 077 cp
 # A: default order, gnu format, a made-up owner
 (cd "$T/a" && tar --format=gnu --owner=joe:1234 --group=staff:99 -czf "$T/a.tar.gz" demo-1.0)
 # B: reverse order, pax format, numeric root owner, no directory recursion
 (cd "$T/b" && find demo-1.0 | sort -r | tar --format=pax --owner=0 --group=0 --no-recursion -T - -czf "$T/b.tar.gz")
 run_cmd 0 "inputs differ" sh -c '! cmp -s "$1" "$2"' sh "$T/a.tar.gz" "$T/b.tar.gz"
+like "$(tar -tvzf "$T/a.tar.gz")" "PKG-INFO(.copy)? link to" "input a carries a hard link"
 
 run_cmd 0 "normalise the gnu-format sdist" "$H" sdist "$T/a.tar.gz" "$T/a.out.tar.gz"
 run_cmd 0 "normalise the pax-format sdist (from another directory, TZ and umask)" \
@@ -59,7 +62,7 @@ EOF
 python3 "$T/check.py" "$T/a.out.tar.gz" >"$T/chk" 2>&1
 is "$(sed -n 1p "$T/chk")" "True" "members sorted bytewise"
 is "$(sed -n 2p "$T/chk")" "[1700000000] [(0, 0, '', '')]" "mtime = SOURCE_DATE_EPOCH, uid/gid 0, empty names"
-is "$(sed -n 3p "$T/chk")" "demo-1.0:755 PKG-INFO:644 alias.py:777 build.sh:755 src:755 demo:755 __init__:644 $(printf 'd%.0s' $(seq 1 8)):755 file.pxd:644 naïve.tx:644" \
+is "$(sed -n 3p "$T/chk")" "demo-1.0:755 PKG-INFO:644 alias.py:777 build.sh:755 src:755 PKG-INFO:644 demo:755 __init__:644 $(printf 'd%.0s' $(seq 1 8)):755 file.pxd:644 naïve.tx:644" \
 	"modes normalised (dirs and executables 0755, files 0644)"
 is "$(sed -n 4p "$T/chk")" "['path']" "pax records only for long or non-ASCII names (no times)"
 is "$(sed -n '5,6p' "$T/chk")" "naïve
@@ -79,13 +82,18 @@ with tarfile.open(out, "w:gz") as t:
     add("demo-1.0/PKG-INFO")
     if kind == "dotdot":
         add("demo-1.0/../../evil.py")
+    elif kind == "abs":
+        add("/etc/cron.d/evil")
     elif kind == "link":
         add("demo-1.0/etc", type=tarfile.SYMTYPE, linkname="../../etc")
 EOF
 python3 "$T/evil.py" dotdot "$T/dotdot.tar.gz"
 python3 "$T/evil.py" link "$T/link.tar.gz"
+python3 "$T/evil.py" abs "$T/abs.tar.gz"
 run_cmd 1 "an entry with '..' is refused" "$H" sdist "$T/dotdot.tar.gz" "$T/x.tar.gz"
 like "$ERR" "entry 'demo-1.0/../../evil.py'" "the entry is named"
+run_cmd 1 "an absolute entry is refused" "$H" sdist "$T/abs.tar.gz" "$T/x.tar.gz"
+like "$ERR" "entry '/etc/cron.d/evil': absolute path" "the absolute entry is named"
 run_cmd 1 "a symlink out of the tree is refused, no output left" \
 	sh -c '"$1" sdist "$2" "$3"; st=$?; ls -A "$4" | grep -c "x\.tar\.gz"; exit $st' sh "$H" "$T/link.tar.gz" "$T/x.tar.gz" "$T"
 like "$ERR" "entry 'demo-1.0/etc': symlink leaves the tree" "the symlink is named"

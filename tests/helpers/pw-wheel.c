@@ -65,7 +65,9 @@ static int retag(const char *whl, const char *outdir, const char *const *plats, 
 		 struct pw_err *e)
 {
 	struct pw_wheel_name nm;
-	char tmpl[] = "/tmp/pw-wheel.XXXXXX", *dir = NULL, *di = NULL, *name = NULL, *out = NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	char *tmpl = pw_xasprintf("%s/pw-wheel.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	char *dir = NULL, *di = NULL, *name = NULL, *out = NULL;
 	int r, dfd = -1;
 	size_t i;
 
@@ -108,8 +110,9 @@ static int retag(const char *whl, const char *outdir, const char *const *plats, 
 out:
 	if (dfd >= 0)
 		close(dfd);
-	if (tmpl[0] && dir)
+	if (dir)
 		pw_rm_rf(tmpl);
+	free(tmpl);
 	free(dir);
 	free(di);
 	free(name);

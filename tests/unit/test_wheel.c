@@ -638,6 +638,52 @@ static void test_pack_threads(void **state)
 	pw_buf_release(&b);
 }
 
+/* 65536 members and more need the zip64 end records: written, and read
+ * back by our reader (tests/t5101 has python's zipfile read one too). */
+static void test_pack_zip64_count(void **state)
+{
+	struct pw_wheel_pack_opts o = { .source_date_epoch = 0 };
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_buf probs = PW_BUF_INIT(4096);
+	char *d = pw_path_join(tmpdir, "many"), *out = pw_path_join(tmpdir, "many.whl");
+	char name[32];
+	struct pw_wheel w;
+	int dfd, i, j;
+
+	(void)state;
+	assert_int_equal(mkdir(d, 0755), 0);
+	dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	mkfile(dfd, "m-1.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n", 0644);
+	mkfile(dfd, "m-1.dist-info/METADATA", "Name: m\n", 0644);
+	for (i = 0; i < 256; i++) {
+		snprintf(name, sizeof(name), "d%02x", i);
+		assert_int_equal(mkdirat(dfd, name, 0755), 0);
+		for (j = 0; j < 256; j++) {
+			/* hard links (ext4 allows 65000 per inode): no inode to
+			 * allocate per member */
+			snprintf(name, sizeof(name), "d%02x/f%02x", i, j);
+			assert_int_equal(linkat(dfd, i < 128 ? "m-1.dist-info/WHEEL" : "m-1.dist-info/METADATA",
+						dfd, name, 0),
+					 0);
+		}
+	}
+	if (pw_wheel_pack(dfd, "m-1.dist-info", out, &o, &e) < 0)
+		fail_msg("pack: %s", e.msg);
+	if (pw_wheel_open(out, &w, &e) < 0)
+		fail_msg("open: %s", e.msg);
+	assert_int_equal(w.n, 65536 + 3);
+	assert_string_equal(w.m[0].name, "d00/f00");
+	assert_string_equal(w.m[w.n - 1].name, "m-1.dist-info/RECORD");
+	assert_int_equal(w.m[0].size, strlen("Wheel-Version: 1.0\nTag: py3-none-any\n"));
+	assert_int_equal(pw_wheel_record_check(&w, &probs, &e), 0);
+	pw_wheel_close(&w);
+	close(dfd);
+	free(d);
+	free(out);
+	pw_buf_release(&probs);
+}
+
 static void test_pack_refuses(void **state)
 {
 	struct pw_wheel_pack_opts o = { .source_date_epoch = 0 };
@@ -743,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_pack_deterministic),
 		cmocka_unit_test(test_pack_layout),
 		cmocka_unit_test(test_pack_threads),
+		cmocka_unit_test(test_pack_zip64_count),
 		cmocka_unit_test(test_pack_refuses),
 		cmocka_unit_test(test_record_tampered),
 		cmocka_unit_test(test_retag),
