@@ -1,0 +1,78 @@
+/* oci.h - OCI images as base roots (DESIGN.md §6, docs/oci.md).
+ *
+ * Two halves:
+ *   toolchains/oci_ref.c, oci_registry.c, oci_source.c, provider_oci.c:
+ *     references, the distribution-API client (libcurl; anonymous bearer
+ *     tokens, docker config credentials), local OCI layouts and `docker
+ *     save` archives, the lock provider and the fetch of image blobs.
+ *   toolchains/oci_apply.c: an image's layers applied in order into one
+ *     store tree (whiteouts, opaque whiteouts, diff_ids).
+ *
+ * In pinwheel.lock an image root is ONE layer:
+ *   {"name": "oci-<repository>", "how": "oci-image", "dest": "/",
+ *    "artifacts": ["<config sha256>", "<layer 1 sha256>", ...]}
+ * the first artifact is the image config (kind "oci-config"), the others
+ * the layer blobs bottom first (kind "oci-layer"); the index and manifest
+ * digests and the platform are recorded with the layer (docs/lock.md).
+ * The tree id of the applied image is pw_oci_tree_id() (computed from the
+ * lock alone).
+ *
+ * Ownership: filled structs own their strings (their _release()); char *
+ * results are the caller's.  Errors: 0 or -errno with one line in struct
+ * pw_err naming the reference, URL, blob digest or archive member and what
+ * was expected; pointer functions NULL + errno.  Nothing here prints.
+ */
+#ifndef PINWHEEL_OCI_H
+#define PINWHEEL_OCI_H
+
+#include "pinwheel/common.h"
+#include "pinwheel/hash.h"
+
+/* ---- references (oci_ref.c) ---- */
+
+/* "REGISTRY/NAMESPACE/NAME[:TAG][@sha256:HEX]", also
+ * "oci-layout:DIR[:TAG|@sha256:HEX]" and "docker-archive:FILE[:NAME:TAG]"
+ * for local sources. */
+enum pw_oci_source { PW_OCI_REGISTRY, PW_OCI_LAYOUT, PW_OCI_ARCHIVE };
+struct pw_oci_ref {
+	enum pw_oci_source source;
+	char *registry; /* "registry.example:5000" (registry only) */
+	char *repo;	/* "pypa/manylinux_2_28_x86_64" */
+	char *path;	/* layout directory or archive file (local only) */
+	char *tag;	/* or NULL */
+	char *digest;	/* "sha256:<64 hex>" or NULL */
+};
+int pw_oci_ref_parse(const char *s, struct pw_oci_ref *r, struct pw_err *e);
+void pw_oci_ref_release(struct pw_oci_ref *r);
+
+/* ---- the image config (oci_apply.c) ---- */
+
+struct pw_oci_config {
+	char *os, *arch, *variant; /* "linux", "arm64", "v8" or NULL */
+	char **env;		   /* "K=V", NULL-ended */
+	char *workdir;		   /* or NULL */
+	char *user;		   /* or NULL */
+	char **diff_ids;	   /* "sha256:<hex>" of each uncompressed layer, NULL-ended */
+	size_t ndiff;
+};
+/* Parse an image config blob (application/vnd.oci.image.config.v1+json or
+ * Docker's); @name names it in messages. */
+int pw_oci_config_parse(const char *name, const char *data, size_t n, struct pw_oci_config *c,
+			struct pw_err *e);
+void pw_oci_config_release(struct pw_oci_config *c);
+
+/* ---- layers (oci_apply.c) ---- */
+
+/* Apply the @n layer blobs at @paths (gzip, zstd or plain tar, detected
+ * from the bytes) in order into the empty directory @dirfd: each blob's
+ * decompressed stream must hash to c->diff_ids[i]; whiteouts delete from
+ * the layers below and are never written; the same hostile-archive rules
+ * as pw_unpack_fd(); hard links kept; ownership the caller's; device nodes
+ * skipped. */
+int pw_oci_apply(int dirfd, const struct pw_oci_config *c, const char *const *paths, size_t n,
+		 struct pw_err *e);
+/* sha256 of "pinwheel-oci-tree;v1\n" + config digest + "\n" + each layer
+ * digest + "\n".  Caller frees. */
+char *pw_oci_tree_id(const char *config_sha, const char *const *layer_shas, size_t n);
+
+#endif
