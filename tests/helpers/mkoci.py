@@ -9,7 +9,9 @@
                                    "link A B ..." line per set of hard links
   mkoci.py tamper FILE             flip one byte in the middle of FILE
 
-Scenarios: "layers" (three layers: gzip, zstd, plain; whiteouts, an opaque
+Scenarios: "root" (mkoci.py build OUTDIR root BUSYBOX: a small runnable
+image, busybox and a manylinux-style /opt/python, an Env to replay),
+"layers" (three layers: gzip, zstd, plain; whiteouts, an opaque
 whiteout after its siblings, hard links in and across layers, replacements
 of files by directories and back, a device node, a fifo, setuid bits) and
 hostile ones, each the lower layer "base" (gzip) then one bad layer:
@@ -130,27 +132,58 @@ HOSTILE = {
 }
 
 
-def build(out, scenario):
+def root_layers(busybox):
+    with open(busybox, "rb") as f:
+        bb = f.read()
+    base = [(d, "d") for d in ("proc", "dev", "sys", "tmp", "etc", "usr/bin", "opt", "run")]
+    base += [("usr/bin/busybox", "f", {"data": bb, "mode": 0o755}),
+             ("bin", "l", {"target": "usr/bin"}),
+             ("etc/gone", "f", {"data": b"removed by layer 2\n"}),
+             ("opt/_internal/cpython-3.13/bin/python3.13", "f", {"data": bb, "mode": 0o755}),
+             ("opt/python/cp313-cp313", "l", {"target": "../_internal/cpython-3.13"}),
+             ("opt/_internal/cpython-3.13/bin/python", "l", {"target": "python3.13"})]
+    top = [("etc/.wh.gone", "f"),
+           ("etc/image-release", "f", {"data": b"pinwheel test image\n"})]
+    return [(base, "gzip"), (top, "zstd")]
+
+
+ROOT_ENV = ["PATH=/opt/tool/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/root", "TZ=Europe/Paris",
+            "LC_ALL=en_US.UTF-8", "LANG=en_US.UTF-8",
+            "LD_LIBRARY_PATH=/opt/lib", "PKG_CONFIG_PATH=/opt/lib/pkgconfig",
+            "AUDITWHEEL_PLAT=manylinux_2_28_x86_64", "SSL_CERT_FILE=/etc/ssl/cert.pem",
+            "SOURCE_DATE_EPOCH=1"]
+
+
+def build(out, scenario, arg=None):
     os.makedirs(out, exist_ok=True)
-    if scenario == "layers":
+    env = ["PATH=/opt/bin:/usr/bin:/bin", "AUDITWHEEL_PLAT=manylinux_2_28_x86_64"]
+    if scenario == "root":
+        layers, env = root_layers(arg), ROOT_ENV
+    elif scenario == "layers":
         layers = [(BASE, "gzip"), (LAYER2, "zstd"), (LAYER3, "plain")]
     elif scenario in HOSTILE:
         layers = [(BASE, "gzip"), (HOSTILE[scenario], "plain")]
     else:
         sys.exit("unknown scenario " + scenario)
-    diff_ids = []
+    diff_ids, blobs = [], []
     for i, (entries, how) in enumerate(layers, 1):
         raw = tar_bytes(entries)
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+        blob = compress(raw, how)
+        blobs.append(("layer%d" % i, blob))
         with open(os.path.join(out, "layer%d" % i), "wb") as f:
-            f.write(compress(raw, how))
+            f.write(blob)
     cfg = {"architecture": "amd64", "os": "linux",
-           "config": {"Env": ["PATH=/opt/bin:/usr/bin:/bin", "AUDITWHEEL_PLAT=manylinux_2_28_x86_64"],
-                      "WorkingDir": "/work", "User": "1000"},
+           "config": {"Env": env, "WorkingDir": "/work", "User": "1000"},
            "rootfs": {"type": "layers", "diff_ids": diff_ids},
            "history": [{"created_by": "mkoci.py"}]}
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(cfg, f)
+    data = json.dumps(cfg).encode()
+    with open(os.path.join(out, "config.json"), "wb") as f:
+        f.write(data)
+    # "NAME SHA256 SIZE" of the config and each layer blob, in order
+    with open(os.path.join(out, "digests"), "w") as f:
+        for name, blob in [("config.json", data)] + blobs:
+            f.write("%s %s %d\n" % (name, hashlib.sha256(blob).hexdigest(), len(blob)))
 
 
 def list_tree(top):
@@ -187,7 +220,7 @@ def tamper(path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "build":
-        build(sys.argv[2], sys.argv[3])
+        build(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     elif sys.argv[1] == "list":
         list_tree(sys.argv[2])
     elif sys.argv[1] == "tamper":
