@@ -380,7 +380,7 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 {
 	const struct pw_lock_artifact *la = l->n ? find_art(lf, l->artifacts[0]) : NULL;
 	struct pw_oci_config c;
-	char **paths = NULL;
+	char **paths = NULL, *id;
 	bool cached = true;
 	size_t i;
 	int r;
@@ -389,15 +389,16 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 		return pw_err_set(e, EINVAL,
 				  "expected the image config (kind \"oci-config\") as the first "
 				  "artifact of how \"oci-image\"");
-	if (t->rstore) {
+	id = pw_oci_tree_id(l->artifacts[0], (const char *const *)l->artifacts + 1, l->n - 1);
+	/* CHECK without the tree: pw_roots_plan() says "run 'pinwheel fetch'" */
+	if (t->rstore && (store || pw_store_has_tree(t->rstore, id))) {
 		r = oci_config_load(t->rstore, l->artifacts[0], &c, e);
-		if (r < 0)
+		if (r < 0) {
+			free(id);
 			return r;
+		}
 		if (store) {
 			struct oci_build ob = {&c, NULL, l};
-			_cleanup_free_ char *id =
-			    pw_oci_tree_id(l->artifacts[0], (const char *const *)l->artifacts + 1,
-					   l->n - 1);
 
 			paths = pw_xcalloc(l->n, sizeof(*paths));
 			for (i = 1; i < l->n; i++)
@@ -408,6 +409,7 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 			strv_free(paths);
 			if (r < 0) {
 				pw_oci_config_release(&c);
+				free(id);
 				return r;
 			}
 			t->nbuilt += !cached;
@@ -417,9 +419,7 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 		c.env = NULL;
 		pw_oci_config_release(&c);
 	}
-	trees_add(t,
-		  pw_oci_tree_id(l->artifacts[0], (const char *const *)l->artifacts + 1, l->n - 1),
-		  l);
+	trees_add(t, id, l); /* taken */
 	return 0;
 }
 
