@@ -4,3 +4,4 @@ PW_TOOLCHAIN_SRCS += toolchains/oci_config.c toolchains/oci_apply.c
 UNIT_TESTS += tests/unit/test_oci_apply.c
 TEST_HELPERS += tests/helpers/pw-oci-apply.c
 FUZZ_TARGETS += tests/fuzz/fuzz_oci_config.c
+FUZZ_TARGETS += tests/fuzz/fuzz_oci_apply.c
