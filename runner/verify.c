@@ -514,7 +514,7 @@ static int setup(struct vctx *x, struct pw_err *e)
 {
 	const struct pw_verify_opts *o = x->o;
 	const char *tmpdir = getenv("TMPDIR");
-	_cleanup_free_ char *rel = NULL, *copyparent = NULL, *rs = NULL;
+	_cleanup_free_ char *rel = NULL, *copyparent = NULL;
 	struct utsname u;
 	char r[17];
 	int ncpu;
@@ -581,12 +581,18 @@ static int setup(struct vctx *x, struct pw_err *e)
 	x->v.cpu = first_cpu(&ncpu);
 	if (ncpu < 2)
 		x->v.cpu = -1;
-	rs = realpath(x->a.store, NULL);
+	return 0;
+}
+
+/* After build A: the store exists; B binds its real path. */
+static int resolve_store(struct vctx *x, struct pw_err *e)
+{
+	char *rs = realpath(x->a.store, NULL);
+
 	if (!rs)
 		return pw_err_sys(e, errno, "store '%s'", x->a.store);
 	free(x->a.store);
 	x->a.store = rs;
-	rs = NULL;
 	return 0;
 }
 
@@ -854,7 +860,7 @@ static void print_entry(const char *label, json_t *r)
 			print_indented(json_string_value(json_object_get(d, "diff")), "    ");
 	}
 	json_array_foreach(json_object_get(r, "leaks"), i, l)
-	    printf("  leak (build %s): %s: %s '%s' at offset %lld (%lld times)\n",
+	    printf("  leak (build %s): %s: %s '%s' at offset %lld (found %lld)\n",
 		   json_string_value(json_object_get(l, "build")),
 		   json_string_value(json_object_get(l, "member")),
 		   json_string_value(json_object_get(l, "what")),
@@ -897,23 +903,35 @@ static void show_errors(const char *file, const char *which)
 
 static json_t *byproducts(json_t *doc, const char *vhex)
 {
-	json_t *res = json_array(), *t;
+	json_t *res = json_array(), *t, *all_out = json_array();
 	size_t i;
-	bool all = json_is_true(json_object_get(doc, "ok"));
+	bool all = true;
 
+	/* The sdist first (as a pseudo-target "sdist"), then the wheels. */
+	json_array_append_new(all_out, json_pack("{s:s,s:O}", "target", "sdist", "r",
+						 json_object_get(doc, "sdist")));
 	json_array_foreach(json_object_get(doc, "targets"), i, t)
+	    json_array_append_new(all_out, json_pack("{s:O,s:O}", "target",
+						     json_object_get(t, "target"), "r", t));
+	json_array_foreach(all_out, i, t)
 	{
-		const char *st = json_string_value(json_object_get(t, "status"));
+		json_t *tt = t;
+		const char *st;
 
+		t = json_object_get(tt, "r");
+		st = json_string_value(json_object_get(t, "status"));
+		all = all && (!strcmp(st, "reproducible") || !strcmp(st, "leaks"));
 		json_array_append_new(
-		    res, json_pack("{s:O,s:O?,s:O?,s:O?,s:s}", "target", json_object_get(t, "target"),
+		    res, json_pack("{s:O,s:O?,s:O?,s:O?,s:s}", "target", json_object_get(tt, "target"),
 				   "file", json_object_get(t, "file_a"), "sha256_a",
 				   json_object_get(t, "sha256_a"), "sha256_b",
 				   json_object_get(t, "sha256_b"), "statement",
 				   !strcmp(st, "reproducible") || !strcmp(st, "leaks")
 				       ? "rebuilt and matched"
 				       : "rebuilt and did not match"));
+		t = tt;
 	}
+	json_decref(all_out);
 	return json_pack("[{s:s,s:s,s:{s:s}},{s:s,s:{s:O}},{s:s,s:{s:s,s:o}}]", "name",
 			 "verify.json", "mediaType", "application/json", "digest", "sha256", vhex,
 			 "name", "pinwheel-verify-variations", "annotations", "variations",
@@ -981,6 +999,10 @@ int pw_verify_run(const struct pw_verify_opts *o)
 	pw_info("verify: build A: done in %.1f s", x.ca.secs);
 
 	/* Build B. */
+	if (resolve_store(&x, &e) < 0) {
+		pw_error("verify: %s", e.msg);
+		goto out;
+	}
 	{
 		struct copy_ctx cc = {{x.a.out, x.tmp}, x.a.dir, x.a.root};
 		int sfd = open(x.a.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd;
