@@ -534,7 +534,15 @@ static int setup(struct vctx *x, struct pw_err *e)
 	} else {
 		x->a.out = pw_path_join(x->a.dir, "wheelhouse");
 	}
-	x->a.store = pw_xstrdup(o->store_dir);
+	if (o->store_dir[0] == '/') {
+		x->a.store = pw_xstrdup(o->store_dir);
+	} else { /* build A runs in the project directory */
+		char cwd[4096];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return pw_err_sys(e, errno, "could not get the current directory");
+		x->a.store = pw_path_join(cwd, o->store_dir);
+	}
 	x->a.home = pw_xstrdup(getenv("HOME") ? getenv("HOME") : "");
 	x->a.hostname = pw_xstrdup(uname(&u) == 0 ? u.nodename : "");
 	rand_hex(x->canary, 12);
