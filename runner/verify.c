@@ -37,6 +37,7 @@
 #define B_UMASK_ALT 077
 #define B_TZ "Asia/Kathmandu"
 #define B_LANG "tr_TR.UTF-8"
+#define B_DOMAIN "pwverify.invalid"
 #define B_CLOCK_SHIFT (10 * 86400) /* seconds added to B's monotonic and boot clocks */
 #define CHILD_OUT_MAX (64u << 20)
 
@@ -260,6 +261,8 @@ static void enter_variation(const struct child *c, int sfd)
 		child_fail(sfd, "bind the store at its second path");
 	if (sethostname(v->hostname, strlen(v->hostname)) < 0)
 		child_fail(sfd, "set the host name");
+	if (setdomainname(B_DOMAIN, strlen(B_DOMAIN)) < 0)
+		child_fail(sfd, "set the domain name");
 	if (unshare(CLONE_NEWTIME) == 0) {
 		char off[96];
 
@@ -644,8 +647,12 @@ static json_t *variation_matrix(struct vctx *x)
 		 (unsigned)geteuid());
 	add_var(v, "user/group", a, b, "a user namespace mapping one uid and gid");
 	add_var(v, "host name", x->a.hostname, x->b.hostname, "a uts namespace");
-	add_var(v, "domain name", "as the host", "as the host (not varied)",
-		"not varied: the sandbox fixes it for build steps");
+	{
+		struct utsname un;
+
+		add_var(v, "domain name", uname(&un) == 0 ? un.domainname : "?", B_DOMAIN,
+			"setdomainname() in build B's uts namespace");
+	}
 	add_var(v, "time", "the wall clock",
 		x->cb.timens ? "the wall clock, started later; CLOCK_MONOTONIC and CLOCK_BOOTTIME "
 			       "shifted by 10 days (time namespace)"
