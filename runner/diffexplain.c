@@ -62,16 +62,17 @@ static int read_zip(const char *path, struct pw_archive *a, struct pw_err *e)
 		got = pread(w.fd, lh, sizeof(lh), (off_t)wm->offset);
 		if (got != (ssize_t)sizeof(lh) || lh[0] != 'P' || lh[1] != 'K' || lh[2] != 3 ||
 		    lh[3] != 4) {
-			r = pw_err_set(e, EINVAL, "'%s': member '%s': no local header at offset %llu",
-				       path, wm->name, (unsigned long long)wm->offset);
+			r = pw_err_set(e, EINVAL,
+				       "'%s': member '%s': no local header at offset %llu", path,
+				       wm->name, (unsigned long long)wm->offset);
 			goto out;
 		}
 		/* DOS time and date, as stored (bytes 10..13 of the local header). */
 		m->mtime = (int64_t)((uint32_t)lh[10] | (uint32_t)lh[11] << 8 |
 				     (uint32_t)lh[12] << 16 | (uint32_t)lh[13] << 24);
 		m->meta = pw_xasprintf("method=%u flags=0x%x extra=%u dir=%d", wm->method,
-				       (unsigned)(lh[6] | lh[7] << 8), (unsigned)(lh[28] | lh[29] << 8),
-				       wm->is_dir);
+				       (unsigned)(lh[6] | lh[7] << 8),
+				       (unsigned)(lh[28] | lh[29] << 8), wm->is_dir);
 		if (!wm->is_dir) {
 			r = pw_wheel_read(&w, i, &b, e);
 			if (r < 0) {
@@ -112,8 +113,8 @@ static int gunzip(const char *path, const struct pw_buf *in, struct pw_buf *out,
 		}
 		if (pw_buf_add(out, chunk, sizeof(chunk) - z.avail_out) < 0) {
 			inflateEnd(&z);
-			return pw_err_set(e, E2BIG, "'%s': more than %llu bytes once inflated", path,
-					  (unsigned long long)out->max);
+			return pw_err_set(e, E2BIG, "'%s': more than %llu bytes once inflated",
+					  path, (unsigned long long)out->max);
 		}
 	} while (zr != Z_STREAM_END);
 	inflateEnd(&z);
@@ -216,24 +217,25 @@ static int read_targz(const char *path, const struct pw_buf *gz, struct pw_archi
 		if (h[0] == 0 && sum == 8 * ' ')
 			break; /* end of archive */
 		if (sum != want) {
-			r = pw_err_set(e, EINVAL, "'%s': bad tar header checksum at offset %zu", path,
-				       off);
+			r = pw_err_set(e, EINVAL, "'%s': bad tar header checksum at offset %zu",
+				       path, off);
 			goto out;
 		}
 		if (xsize != UINT64_MAX)
 			size = xsize;
 		off += 512;
 		if (size > t.len - off) {
-			r = pw_err_set(e, EINVAL, "'%s': tar member at offset %zu is truncated", path,
-				       off - 512);
+			r = pw_err_set(e, EINVAL, "'%s': tar member at offset %zu is truncated",
+				       path, off - 512);
 			goto out;
 		}
 		if (type == 'x' || type == 'L' || type == 'K') {
 			if (type == 'x') {
-				if (pax_parse(h + 512, (size_t)size, &xpath, &xlink, &xsize, &xmtime) <
-				    0) {
-					r = pw_err_set(e, EINVAL, "'%s': bad pax header at offset %zu",
-						       path, off - 512);
+				if (pax_parse(h + 512, (size_t)size, &xpath, &xlink, &xsize,
+					      &xmtime) < 0) {
+					r = pw_err_set(e, EINVAL,
+						       "'%s': bad pax header at offset %zu", path,
+						       off - 512);
 					goto out;
 				}
 			} else {
@@ -268,15 +270,17 @@ static int read_targz(const char *path, const struct pw_buf *gz, struct pw_archi
 				}
 			}
 			m->mode = (uint32_t)tar_num(h + 100, 8) & 07777;
-			m->mode |= type == '5' ? S_IFDIR : (type == '2' || type == '1') ? S_IFLNK : S_IFREG;
+			m->mode |= type == '5'			  ? S_IFDIR
+				   : (type == '2' || type == '1') ? S_IFLNK
+								  : S_IFREG;
 			m->mtime = xmtime >= 0 ? xmtime : (int64_t)tar_num(h + 136, 12);
 			{
 				char *un = tar_str(h + 265, 32), *gn = tar_str(h + 297, 32);
 
-				m->meta = pw_xasprintf("type=%c uid=%llu gid=%llu uname=%s gname=%s",
-						       type ? type : '0',
-						       (unsigned long long)tar_num(h + 108, 8),
-						       (unsigned long long)tar_num(h + 116, 8), un, gn);
+				m->meta = pw_xasprintf(
+				    "type=%c uid=%llu gid=%llu uname=%s gname=%s",
+				    type ? type : '0', (unsigned long long)tar_num(h + 108, 8),
+				    (unsigned long long)tar_num(h + 116, 8), un, gn);
 				free(un);
 				free(gn);
 			}
@@ -432,7 +436,7 @@ static char *edit_script(const struct line *a, size_t na, const struct line *b, 
 				AT(i, j) = line_eq(&a[pre + i], &b[pre + j])
 					       ? AT(i + 1, j + 1) + 1
 					       : (AT(i + 1, j) >= AT(i, j + 1) ? AT(i + 1, j)
-									 : AT(i, j + 1));
+									       : AT(i, j + 1));
 		i = j = 0;
 		while (i < ma || j < mb) {
 			if (i < ma && j < mb && line_eq(&a[pre + i], &b[pre + j])) {
@@ -626,20 +630,20 @@ json_t *pw_elf_diff(const char *a, size_t na, const char *b, size_t nb)
 						     (json_int_t)ehb, "offset", (json_int_t)d));
 	d = first_diff(a, na, pha, psa, b, nb, phb, psb);
 	if (d >= 0)
-		json_array_append_new(out, json_pack("{s:s,s:I,s:I,s:I}", "name",
-						     "(program headers)", "size_a", (json_int_t)psa,
-						     "size_b", (json_int_t)psb, "offset",
-						     (json_int_t)d));
+		json_array_append_new(out,
+				      json_pack("{s:s,s:I,s:I,s:I}", "name", "(program headers)",
+						"size_a", (json_int_t)psa, "size_b",
+						(json_int_t)psb, "offset", (json_int_t)d));
 	used = pw_xcalloc(kb + 1, sizeof(bool));
 	for (i = 0; i < ka; i++) {
 		for (j = 0; j < kb; j++)
 			if (!used[j] && !strcmp(A[i].name, B[j].name))
 				break;
 		if (j == kb) {
-			json_array_append_new(out, json_pack("{s:s,s:I,s:I,s:I}", "name", A[i].name,
-							     "size_a", (json_int_t)A[i].size,
-							     "size_b", (json_int_t)-1, "offset",
-							     (json_int_t)-1));
+			json_array_append_new(out,
+					      json_pack("{s:s,s:I,s:I,s:I}", "name", A[i].name,
+							"size_a", (json_int_t)A[i].size, "size_b",
+							(json_int_t)-1, "offset", (json_int_t)-1));
 			continue;
 		}
 		used[j] = true;
@@ -728,8 +732,8 @@ static json_t *diff_entry(const char *member, const char *kind, const char *fmt,
 static void content_diff(const struct pw_archive_member *x, const struct pw_archive_member *y,
 			 json_t *out)
 {
-	json_t *j = diff_entry(x->name, "changed", "content differs (%zu vs %zu bytes)", x->len,
-			       y->len);
+	json_t *j =
+	    diff_entry(x->name, "changed", "content differs (%zu vs %zu bytes)", x->len, y->len);
 
 	if (is_elf(x) && is_elf(y)) {
 		json_t *s = pw_elf_diff(x->data, x->len, y->data, y->len);
@@ -757,12 +761,12 @@ json_t *pw_archive_diff(const struct pw_archive *a, const struct pw_archive *b)
 
 	for (i = 0; i < a->n; i++)
 		if (find_member(b, ib, a->m[i].name) < 0)
-			json_array_append_new(out, diff_entry(a->m[i].name, "removed",
-							      "only in build A"));
+			json_array_append_new(
+			    out, diff_entry(a->m[i].name, "removed", "only in build A"));
 	for (i = 0; i < b->n; i++)
 		if (find_member(a, ia, b->m[i].name) < 0)
-			json_array_append_new(out, diff_entry(b->m[i].name, "added",
-							      "only in build B"));
+			json_array_append_new(out,
+					      diff_entry(b->m[i].name, "added", "only in build B"));
 	/* Order: walk the members both have, in each archive's order. */
 	while (!order_told && pa < a->n && pb < b->n) {
 		if (find_member(b, ib, a->m[pa].name) < 0) {
@@ -796,11 +800,10 @@ json_t *pw_archive_diff(const struct pw_archive *a, const struct pw_archive *b)
 			json_array_append_new(out, diff_entry(x->name, "metadata",
 							      "mode 0%o vs 0%o", x->mode, y->mode));
 		if (x->mtime != y->mtime)
-			json_array_append_new(out, diff_entry(x->name, "metadata",
-							      "%s %lld vs %lld",
-							      a->is_zip ? "DOS date/time" : "mtime",
-							      (long long)x->mtime,
-							      (long long)y->mtime));
+			json_array_append_new(out,
+					      diff_entry(x->name, "metadata", "%s %lld vs %lld",
+							 a->is_zip ? "DOS date/time" : "mtime",
+							 (long long)x->mtime, (long long)y->mtime));
 		if (strcmp(x->meta ? x->meta : "", y->meta ? y->meta : ""))
 			json_array_append_new(out, diff_entry(x->name, "metadata", "%s vs %s",
 							      x->meta ? x->meta : "",
@@ -840,10 +843,9 @@ void pw_leak_scan(const char *member, const char *data, size_t n,
 			p = hit + 1;
 		}
 		if (count)
-			json_array_append_new(leaks, json_pack("{s:s,s:s,s:s,s:I,s:I}", "member",
-							       member, "what", needles[k].what,
-							       "value", v, "offset",
-							       (json_int_t)first, "count",
-							       (json_int_t)count));
+			json_array_append_new(
+			    leaks, json_pack("{s:s,s:s,s:s,s:I,s:I}", "member", member, "what",
+					     needles[k].what, "value", v, "offset",
+					     (json_int_t)first, "count", (json_int_t)count));
 	}
 }

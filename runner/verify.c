@@ -88,8 +88,8 @@ struct copy_ctx {
 
 static bool artefact(const char *name)
 {
-	static const char *const names[] = {"build", "dist", "target", "wheelhouse", ".tox",
-					    ".nox",  ".venv"};
+	static const char *const names[] = {"build", "dist", "target", "wheelhouse",
+					    ".tox",  ".nox", ".venv"};
 
 	for (size_t i = 0; i < PW_ARRAY_SIZE(names); i++)
 		if (!strcmp(name, names[i]))
@@ -138,8 +138,8 @@ static int copy_tree(const struct copy_ctx *c, int sfd, const char *spath, int d
 			else
 				r = copy_tree(c, s2, sp, d2, e);
 			if (r == 0 && fchmod(d2, st.st_mode & 07777) < 0)
-				r = pw_err_sys(e, errno, "could not set the mode of the copy of '%s'",
-					       sp);
+				r = pw_err_sys(e, errno,
+					       "could not set the mode of the copy of '%s'", sp);
 			if (s2 >= 0)
 				close(s2);
 			if (d2 >= 0)
@@ -179,13 +179,14 @@ static int copy_tree(const struct copy_ctx *c, int sfd, const char *spath, int d
 					break;
 				}
 				if (pw_write_all(out, buf, (size_t)got) < 0) {
-					r = pw_err_sys(e, errno, "could not write the copy of '%s'", sp);
+					r = pw_err_sys(e, errno, "could not write the copy of '%s'",
+						       sp);
 					break;
 				}
 			}
 			if (r == 0 && fchmod(out, st.st_mode & 07777) < 0)
-				r = pw_err_sys(e, errno, "could not set the mode of the copy of '%s'",
-					       sp);
+				r = pw_err_sys(e, errno,
+					       "could not set the mode of the copy of '%s'", sp);
 			close(in);
 			close(out);
 		}
@@ -350,8 +351,8 @@ static int run_child(struct child *c, struct pw_err *e)
 		const char *E = strstr(st.buf, "E ");
 
 		if (E) {
-			r = pw_err_set(e, EPERM, "build B: could not %.*s", (int)strcspn(E + 2, "\n"),
-				       E + 2);
+			r = pw_err_set(e, EPERM, "build B: could not %.*s",
+				       (int)strcspn(E + 2, "\n"), E + 2);
 			goto out;
 		}
 	}
@@ -405,11 +406,10 @@ static char *git_root(const char *dir)
 	return NULL;
 }
 
-static void add_var(json_t *vars, const char *name, const char *a, const char *b,
-		    const char *how)
+static void add_var(json_t *vars, const char *name, const char *a, const char *b, const char *how)
 {
-	json_array_append_new(vars, json_pack("{s:s,s:s,s:s,s:s}", "name", name, "a", a, "b", b,
-					      "how", how));
+	json_array_append_new(
+	    vars, json_pack("{s:s,s:s,s:s,s:s}", "name", name, "a", a, "b", b, "how", how));
 }
 
 static char **argv_build(struct vctx *x, bool is_b)
@@ -685,20 +685,20 @@ static int hex_file(const char *path, char hex[PW_SHA256_HEX])
 
 static size_t needles_of(struct vctx *x, struct pw_leak_needle *n)
 {
-	static const char *const fixed[] = {"/", "/tmp", "/tmp/home", "/src", "/out",
-					    "/nonexistent", "/cargo"};
+	static const char *const fixed[] = {"/",    "/tmp",	    "/tmp/home", "/src",
+					    "/out", "/nonexistent", "/cargo"};
 	size_t k = 0;
 
-#define NEEDLE(w, val)                                                                     \
-	do {                                                                               \
-		bool skip_ = !(val) || strlen(val) < 4;                                    \
-		for (size_t f_ = 0; !skip_ && f_ < PW_ARRAY_SIZE(fixed); f_++)            \
-			skip_ = !strcmp((val), fixed[f_]);                                 \
-		if (!skip_) {                                                              \
-			n[k].what = (w);                                                   \
-			n[k].value = (val);                                                \
-			k++;                                                               \
-		}                                                                          \
+#define NEEDLE(w, val)                                                                             \
+	do {                                                                                       \
+		bool skip_ = !(val) || strlen(val) < 4;                                            \
+		for (size_t f_ = 0; !skip_ && f_ < PW_ARRAY_SIZE(fixed); f_++)                     \
+			skip_ = !strcmp((val), fixed[f_]);                                         \
+		if (!skip_) {                                                                      \
+			n[k].what = (w);                                                           \
+			n[k].value = (val);                                                        \
+			k++;                                                                       \
+		}                                                                                  \
 	} while (0)
 	NEEDLE("checkout path (A)", x->a.dir);
 	if (strcmp(x->a.root, x->a.dir))
@@ -758,9 +758,10 @@ static json_t *compare(struct vctx *x, const char *fa, const char *fb)
 	json_object_set_new(j, "file_b", fb ? json_string(fb) : json_null());
 	if (!pa || !pb || hex_file(pa, ha) < 0 || hex_file(pb, hb) < 0) {
 		status = "failed";
-		json_object_set_new(j, "error", json_string(!pa   ? "build A did not produce it"
-							    : !pb ? "build B did not produce it"
-								  : "an output could not be read"));
+		json_object_set_new(j, "error",
+				    json_string(!pa   ? "build A did not produce it"
+						: !pb ? "build B did not produce it"
+						      : "an output could not be read"));
 		goto out;
 	}
 	json_object_set_new(j, "sha256_a", json_string(ha));
@@ -785,14 +786,13 @@ static json_t *compare(struct vctx *x, const char *fa, const char *fb)
 		json_decref(d);
 	}
 	if (strcmp(ha, hb) && !json_array_size(diffs))
-		json_array_append_new(diffs,
-				      json_pack("{s:n,s:s,s:s}", "member", "kind", "archive",
-						"detail",
-						"the members are the same: the archives differ in "
-						"compression or headers outside the members"));
+		json_array_append_new(
+		    diffs, json_pack("{s:n,s:s,s:s}", "member", "kind", "archive", "detail",
+				     "the members are the same: the archives differ in "
+				     "compression or headers outside the members"));
 	status = strcmp(ha, hb) || strcmp(fa, fb) ? "differs"
-		 : json_array_size(leaks)	 ? "leaks"
-						 : "reproducible";
+		 : json_array_size(leaks)	  ? "leaks"
+						  : "reproducible";
 out:
 	json_object_set_new(j, "status", json_string(status));
 	json_object_set_new(j, "differences", diffs);
@@ -808,7 +808,12 @@ static json_t *find_target(json_t *res, const char *id)
 	size_t i;
 
 	json_array_foreach(json_object_get(res, "targets"), i, t)
-	    if (!strcmp(json_string_value(json_object_get(t, "target")) ?: "", id)) return t;
+	{
+		const char *tid = json_string_value(json_object_get(t, "target"));
+
+		if (tid && !strcmp(tid, id))
+			return t;
+	}
 	return NULL;
 }
 
@@ -864,11 +869,13 @@ static void print_entry(const char *label, json_t *r)
 		{
 			json_int_t off = json_integer_value(json_object_get(s, "offset"));
 
-			printf("    ELF section %s: size %lld vs %lld", json_string_value(json_object_get(s, "name")),
+			printf("    ELF section %s: size %lld vs %lld",
+			       json_string_value(json_object_get(s, "name")),
 			       (long long)json_integer_value(json_object_get(s, "size_a")),
 			       (long long)json_integer_value(json_object_get(s, "size_b")));
 			if (off >= 0)
-				printf(", first difference at offset 0x%llx", (unsigned long long)off);
+				printf(", first difference at offset 0x%llx",
+				       (unsigned long long)off);
 			printf("\n");
 		}
 		if (json_object_get(d, "diff"))
@@ -897,6 +904,7 @@ static json_t *parse_build_json(const struct child *c, const char *which)
 	return j;
 }
 
+/* Repeat the error lines build @which wrote to @file. */
 static void show_errors(const char *file, const char *which)
 {
 	struct pw_buf b = PW_BUF_INIT(1 << 20);
@@ -907,9 +915,9 @@ static void show_errors(const char *file, const char *which)
 		while (*p) {
 			size_t l = strcspn(p, "\n");
 
-			pw_error("build %s: %.*s", which,
-				 (int)(l > 9 && !strncmp(p, "pinwheel: ", 10) ? l - 10 : l),
-				 l > 9 && !strncmp(p, "pinwheel: ", 10) ? p + 10 : p);
+			/* Only build's error and warning lines, not its progress. */
+			if (l > 10 && !strncmp(p, "pinwheel: ", 10))
+				pw_error("build %s: %.*s", which, (int)(l - 10), p + 10);
 			p += l + (p[l] == '\n');
 		}
 	}
@@ -923,11 +931,10 @@ static json_t *byproducts(json_t *doc, const char *vhex)
 	bool all = true;
 
 	/* The sdist first (as a pseudo-target "sdist"), then the wheels. */
-	json_array_append_new(all_out, json_pack("{s:s,s:O}", "target", "sdist", "r",
-						 json_object_get(doc, "sdist")));
-	json_array_foreach(json_object_get(doc, "targets"), i, t)
-	    json_array_append_new(all_out, json_pack("{s:O,s:O}", "target",
-						     json_object_get(t, "target"), "r", t));
+	json_array_append_new(
+	    all_out, json_pack("{s:s,s:O}", "target", "sdist", "r", json_object_get(doc, "sdist")));
+	json_array_foreach(json_object_get(doc, "targets"), i, t) json_array_append_new(
+	    all_out, json_pack("{s:O,s:O}", "target", json_object_get(t, "target"), "r", t));
 	json_array_foreach(all_out, i, t)
 	{
 		json_t *tt = t;
@@ -936,14 +943,15 @@ static json_t *byproducts(json_t *doc, const char *vhex)
 		t = json_object_get(tt, "r");
 		st = json_string_value(json_object_get(t, "status"));
 		all = all && (!strcmp(st, "reproducible") || !strcmp(st, "leaks"));
-		json_array_append_new(
-		    res, json_pack("{s:O,s:O?,s:O?,s:O?,s:s}", "target", json_object_get(tt, "target"),
-				   "file", json_object_get(t, "file_a"), "sha256_a",
-				   json_object_get(t, "sha256_a"), "sha256_b",
-				   json_object_get(t, "sha256_b"), "statement",
-				   !strcmp(st, "reproducible") || !strcmp(st, "leaks")
-				       ? "rebuilt and matched"
-				       : "rebuilt and did not match"));
+		json_array_append_new(res,
+				      json_pack("{s:O,s:O?,s:O?,s:O?,s:s}", "target",
+						json_object_get(tt, "target"), "file",
+						json_object_get(t, "file_a"), "sha256_a",
+						json_object_get(t, "sha256_a"), "sha256_b",
+						json_object_get(t, "sha256_b"), "statement",
+						!strcmp(st, "reproducible") || !strcmp(st, "leaks")
+						    ? "rebuilt and matched"
+						    : "rebuilt and did not match"));
 		t = tt;
 	}
 	json_decref(all_out);
@@ -1008,9 +1016,12 @@ int pw_verify_run(const struct pw_verify_opts *o)
 	x.a.res = parse_build_json(&x.ca, "A");
 	if (!x.a.res) {
 		show_errors(x.ca.errfile, "A");
-		pw_error("verify: build A failed (%s)", WIFEXITED(x.ca.status) ? "no result" : "killed");
+		pw_error("verify: build A failed (%s)",
+			 WIFEXITED(x.ca.status) ? "no result" : "killed");
 		goto out;
 	}
+	if (!WIFEXITED(x.ca.status) || WEXITSTATUS(x.ca.status) != 0)
+		show_errors(x.ca.errfile, "A");
 	pw_info("verify: build A: done in %.1f s", x.ca.secs);
 
 	/* Build B. */
@@ -1022,8 +1033,7 @@ int pw_verify_run(const struct pw_verify_opts *o)
 		struct copy_ctx cc = {{x.a.out, x.tmp}, x.a.dir, x.a.root};
 		int sfd = open(x.a.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd;
 
-		pw_info("verify: build B: copying the checkout to '%s' in reverse order",
-			x.b.root);
+		pw_info("verify: build B: copying the checkout to '%s' in reverse order", x.b.root);
 		if (sfd < 0 || mkdir(x.b.root, 0755) < 0) {
 			pw_error("verify: could not copy '%s': %s", x.a.root, strerror(errno));
 			if (sfd >= 0)
@@ -1059,9 +1069,9 @@ int pw_verify_run(const struct pw_verify_opts *o)
 		goto out;
 	}
 	x.b.res = parse_build_json(&x.cb, "B");
-	if (!x.b.res)
+	if (!x.b.res || !WIFEXITED(x.cb.status) || WEXITSTATUS(x.cb.status) != 0)
 		show_errors(x.cb.errfile, "B");
-	else
+	if (x.b.res)
 		pw_info("verify: build B: done in %.1f s", x.cb.secs);
 
 	/* Compare and scan. */
@@ -1070,7 +1080,7 @@ int pw_verify_run(const struct pw_verify_opts *o)
 	targets = json_array();
 	{
 		const char *fa = json_string_value(
-			     json_object_get(json_object_get(x.a.res, "sdist"), "file")),
+			       json_object_get(json_object_get(x.a.res, "sdist"), "file")),
 			   *fb = x.b.res ? json_string_value(json_object_get(
 					       json_object_get(x.b.res, "sdist"), "file"))
 					 : NULL;
@@ -1145,7 +1155,8 @@ int pw_verify_run(const struct pw_verify_opts *o)
 		       "build B %.1f s; %s/verify.json\n",
 		       nrep, ndiff, nleak, nfail, x.ca.secs, x.cb.secs, x.a.out);
 		if (o->keep)
-			printf("build B's tree is kept in '%s' (its output: '%s')\n", x.tmp, x.b.out);
+			printf("build B's tree is kept in '%s' (its output: '%s')\n", x.tmp,
+			       x.b.out);
 	}
 	fflush(stdout);
 	st = ndiff || nleak || nfail ? PW_EXIT_FAIL : PW_EXIT_OK;

@@ -28,16 +28,16 @@
 
 struct pw_archive_member {
 	char *name;
-	uint32_t mode;	 /* permission and type bits */
-	int64_t mtime;	 /* zip: the DOS date/time as found (raw 32 bits); tar: seconds */
-	char *meta;	 /* other metadata, as "key=value key=value" (owner, method, ...) */
-	char *data;	 /* content (decompressed); symlink target for links */
+	uint32_t mode; /* permission and type bits */
+	int64_t mtime; /* zip: the DOS date/time as found (raw 32 bits); tar: seconds */
+	char *meta;    /* other metadata, as "key=value key=value" (owner, method, ...) */
+	char *data;    /* content (decompressed); symlink target for links */
 	size_t len;
 };
 
 struct pw_archive {
 	char *path;
-	bool is_zip; /* else gzip'd tar */
+	bool is_zip;		     /* else gzip'd tar */
 	struct pw_archive_member *m; /* archive order */
 	size_t n;
 };
@@ -95,16 +95,16 @@ void pw_leak_scan(const char *member, const char *data, size_t n,
 /* ---- the command (runner/verify.c) ---- */
 
 struct pw_verify_opts {
-	const char *dir;	   /* project directory */
+	const char *dir;	 /* project directory */
 	const char *const *only; /* target ids */
 	size_t nonly;
 	const char *const *skip; /* target-id globs */
 	size_t nskip;
-	unsigned jobs;		   /* build A's --jobs (0: 1); B gets another count */
-	const char *out;	   /* NULL: DIR/wheelhouse */
-	const char *store_dir;	   /* the store of build A */
-	bool keep;		   /* keep build B's tree and say where */
-	bool no_cache;		   /* build A without the action cache too */
+	unsigned jobs;	       /* build A's --jobs (0: 1); B gets another count */
+	const char *out;       /* NULL: DIR/wheelhouse */
+	const char *store_dir; /* the store of build A */
+	bool keep;	       /* keep build B's tree and say where */
+	bool no_cache;	       /* build A without the action cache too */
 	int verbosity;
 };
 

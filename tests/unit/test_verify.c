@@ -17,18 +17,21 @@
 static void test_udiff(void **state)
 {
 	struct pw_buf b = PW_BUF_INIT(1 << 16);
-	const char *x = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", *y = "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n11\n";
+	const char *x = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n",
+		   *y = "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n11\n";
 
 	(void)state;
 	assert_int_equal(pw_unified_diff(x, strlen(x), x, strlen(x), "f", 50, &b), 0);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(pw_unified_diff(x, strlen(x), y, strlen(y), "f", 50, &b), 0);
-	assert_string_equal(b.buf, "--- a/f\n+++ b/f\n"
-				   "@@ -2,9 +2,10 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n 9\n 10\n+11\n");
+	assert_string_equal(b.buf,
+			    "--- a/f\n+++ b/f\n"
+			    "@@ -2,9 +2,10 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n 9\n 10\n+11\n");
 	pw_buf_reset(&b);
 	/* Two far-apart changes are two hunks. */
 	{
-		const char *p = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n", *q = "A\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nL\n";
+		const char *p = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n",
+			   *q = "A\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nL\n";
 
 		assert_int_equal(pw_unified_diff(p, strlen(p), q, strlen(q), "g", 50, &b), 0);
 		assert_string_equal(b.buf, "--- a/g\n+++ b/g\n@@ -1,4 +1,4 @@\n-a\n+A\n b\n c\n d\n"
@@ -49,7 +52,9 @@ static void test_text(void **state)
 	assert_false(pw_is_text("a\0b", 3));
 	assert_false(pw_is_text("\xc3", 1));
 	assert_false(pw_is_text("\xff\xfe", 2));
-	assert_false(pw_is_text("\x7f" "ELF\x02\x01\x01\x00", 8));
+	assert_false(pw_is_text("\x7f"
+				"ELF\x02\x01\x01\x00",
+				8));
 }
 
 static void test_leaks(void **state)
@@ -106,21 +111,24 @@ static void test_archives(void **state)
 	zb = pw_path_join(dir, "b.whl");
 	ta = pw_path_join(dir, "a.tar.gz");
 	tb = pw_path_join(dir, "b.tar.gz");
-	snprintf(cmd, sizeof(cmd),
-		 "import zipfile, tarfile, io\n"
-		 "def z(p, items):\n"
-		 "  with zipfile.ZipFile(p, 'w') as f:\n"
-		 "    for n, d, t in items:\n"
-		 "      i = zipfile.ZipInfo(n, t); i.external_attr = 0o100644 << 16; f.writestr(i, d)\n"
-		 "T = (2020, 1, 1, 0, 0, 0)\n"
-		 "z('%s', [('p/a.txt', 'one\\ntwo\\n', T), ('p/gone', 'x', T), ('p/t', 'same', T), ('p/s', 's', T)])\n"
-		 "z('%s', [('p/a.txt', 'one\\n2\\n', T), ('p/new', 'y', T), ('p/s', 's', T), ('p/t', 'same', (2021, 1, 1, 0, 0, 0))])\n"
-		 "def t(p, name, data):\n"
-		 "  with tarfile.open(p, 'w:gz', format=tarfile.PAX_FORMAT) as f:\n"
-		 "    i = tarfile.TarInfo(name); i.size = len(data); f.addfile(i, io.BytesIO(data))\n"
-		 "t('%s', 'q-1/' + 'L' * 150, b'abc\\n')\n"
-		 "t('%s', 'q-1/' + 'L' * 150, b'abd\\n')\n",
-		 za, zb, ta, tb);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "import zipfile, tarfile, io\n"
+	    "def z(p, items):\n"
+	    "  with zipfile.ZipFile(p, 'w') as f:\n"
+	    "    for n, d, t in items:\n"
+	    "      i = zipfile.ZipInfo(n, t); i.external_attr = 0o100644 << 16; f.writestr(i, d)\n"
+	    "T = (2020, 1, 1, 0, 0, 0)\n"
+	    "z('%s', [('p/a.txt', 'one\\ntwo\\n', T), ('p/gone', 'x', T), ('p/t', 'same', T), "
+	    "('p/s', 's', T)])\n"
+	    "z('%s', [('p/a.txt', 'one\\n2\\n', T), ('p/new', 'y', T), ('p/s', 's', T), ('p/t', "
+	    "'same', (2021, 1, 1, 0, 0, 0))])\n"
+	    "def t(p, name, data):\n"
+	    "  with tarfile.open(p, 'w:gz', format=tarfile.PAX_FORMAT) as f:\n"
+	    "    i = tarfile.TarInfo(name); i.size = len(data); f.addfile(i, io.BytesIO(data))\n"
+	    "t('%s', 'q-1/' + 'L' * 150, b'abc\\n')\n"
+	    "t('%s', 'q-1/' + 'L' * 150, b'abd\\n')\n",
+	    za, zb, ta, tb);
 	py(cmd);
 
 	assert_int_equal(pw_archive_read(za, &a, &e), 0);
@@ -212,8 +220,8 @@ static void test_elf(void **state)
 		off = p - b.buf;
 	}
 	d = pw_elf_diff(a.buf, a.len, b.buf, b.len);
-	json_array_foreach(d, i, s)
-	    if (!strcmp(json_string_value(json_object_get(s, "name")), ".rodata")) found = true;
+	json_array_foreach(d, i, s) if (!strcmp(json_string_value(json_object_get(s, "name")),
+						".rodata")) found = true;
 	assert_true(found);
 	assert_int_equal(json_array_size(d), 1);
 	assert_true(off > 0);
@@ -227,8 +235,8 @@ static void test_elf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_udiff),	cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_leaks),	cmocka_unit_test(test_archives),
+	    cmocka_unit_test(test_udiff), cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_leaks), cmocka_unit_test(test_archives),
 	    cmocka_unit_test(test_elf),
 	};
 
