@@ -419,7 +419,7 @@ static char **argv_build(struct vctx *x, bool is_b)
 	size_t k = 0;
 	char jobs[16];
 
-	snprintf(jobs, sizeof(jobs), "%u", is_b ? x->v.jobs : (o->jobs ? o->jobs : 1));
+	snprintf(jobs, sizeof(jobs), "%u", is_b ? x->v.jobs : o->jobs);
 	v[k++] = pw_xstrdup("pinwheel");
 	v[k++] = pw_xstrdup("--store");
 	v[k++] = pw_xstrdup(is_b ? x->b.store : x->a.store);
@@ -429,10 +429,14 @@ static char **argv_build(struct vctx *x, bool is_b)
 	v[k++] = pw_xstrdup(is_b ? x->b.dir : x->a.dir);
 	v[k++] = pw_xstrdup("--out");
 	v[k++] = pw_xstrdup(is_b ? x->b.out : x->a.out);
-	v[k++] = pw_xstrdup("--jobs");
-	v[k++] = pw_xstrdup(jobs);
-	/* Build B never uses the action cache (once build has one). */
-	if ((is_b || o->no_cache) && strstr(pw_help_build, "--no-cache"))
+	if (is_b || o->jobs) { /* A without --jobs: build's default */
+		v[k++] = pw_xstrdup("--jobs");
+		v[k++] = pw_xstrdup(jobs);
+	}
+	/* Build B neither uses nor writes the action cache. */
+	if (is_b)
+		v[k++] = pw_xstrdup("--no-cache-write");
+	else if (o->no_cache)
 		v[k++] = pw_xstrdup("--no-cache");
 	for (size_t i = 0; i < o->nonly; i++) {
 		v[k++] = pw_xstrdup("--only");
@@ -579,7 +583,10 @@ static int setup(struct vctx *x, struct pw_err *e)
 	if (pw_mkdir_p(copyparent, 0755) < 0 || pw_mkdir_p(x->b.home, 0755) < 0 ||
 	    pw_mkdir_p(x->b.store, 0755) < 0)
 		return pw_err_sys(e, errno, "could not create directories under '%s'", x->tmp);
-	x->v.jobs = (o->jobs ? o->jobs : 1) + 1;
+	/* Another count than A's: N+1, or more than build's default (at
+	 * most the CPUs). */
+	x->v.cpu = first_cpu(&ncpu);
+	x->v.jobs = o->jobs ? o->jobs + 1 : (unsigned)(ncpu > 0 ? ncpu : 1) + 1;
 	if (x->v.jobs > 64)
 		x->v.jobs = 1;
 	{
@@ -589,7 +596,6 @@ static int setup(struct vctx *x, struct pw_err *e)
 		x->v.umask = m == B_UMASK_ALT ? 022 : B_UMASK_ALT;
 	}
 	x->v.path_env = path_b(getenv("PATH"), x->tmp);
-	x->v.cpu = first_cpu(&ncpu);
 	if (ncpu < 2)
 		x->v.cpu = -1;
 	return 0;
@@ -637,7 +643,10 @@ static json_t *variation_matrix(struct vctx *x)
 	add_var(v, "exec path", getenv("PATH") ? getenv("PATH") : "(unset)", x->v.path_env,
 		"PATH reversed, a missing directory first");
 	add_var(v, "home", x->a.home, x->b.home, "HOME, USER, LOGNAME");
-	snprintf(a, sizeof(a), "%u", x->o->jobs ? x->o->jobs : 1);
+	if (x->o->jobs)
+		snprintf(a, sizeof(a), "%u", x->o->jobs);
+	else
+		snprintf(a, sizeof(a), "build's default (the CPUs, at most the targets)");
 	snprintf(b, sizeof(b), "%u", x->v.jobs);
 	add_var(v, "jobs", a, b, "build --jobs");
 	add_var(v, "store path", x->a.store, x->b.store,
