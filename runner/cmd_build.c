@@ -2,12 +2,13 @@
  * runner/build.c (include/pinwheel/build.h). */
 #include <string.h>
 
+#include "pinwheel/actions.h"
 #include "pinwheel/build.h"
 #include "pinwheel/cli.h"
 
 const char pw_help_build[] =
     "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-    "                      [--out DIR]\n\n"
+    "                      [--out DIR] [--cache-url URL]\n\n"
     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
     "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
     "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
@@ -22,6 +23,8 @@ const char pw_help_build[] =
     "  --skip GLOB    leave out targets matching GLOB (repeatable)\n"
     "  --jobs N       build N targets at once (default 1)\n"
     "  --out DIR      output directory (default DIR/wheelhouse)\n"
+    "  --cache-url URL  share the action cache through an HTTP cache (bazel-remote's\n"
+    "                 protocol; default $PINWHEEL_CACHE_URL, '' for none)\n"
     "  --json         print one JSON document instead of the table\n"
     "\nexit status: 0 every target built and passed its smoke test; 1 a target\n"
     "failed (the others are still built) or a root is not fetched; 2 usage or\n"
@@ -33,6 +36,7 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 	const char **only = pw_xcalloc((size_t)argc + 1, sizeof(char *));
 	const char **skip = pw_xcalloc((size_t)argc + 1, sizeof(char *));
 	char *store = NULL;
+	bool cache_url_set = false;
 	int st = PW_EXIT_USAGE, i, r;
 
 	memset(&o, 0, sizeof(o));
@@ -73,6 +77,13 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			o.jobs = (unsigned)n;
+		} else if ((v = pw_opt_arg("--cache-url", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("build", "option '--cache-url' needs a URL");
+				goto out;
+			}
+			o.cache_url = v;
+			cache_url_set = true;
 		} else if ((v = pw_opt_arg("--out", argc, argv, &i, &missing)) || missing) {
 			if (missing) {
 				st = pw_usage_error("build", "option '--out' needs a directory");
@@ -92,6 +103,17 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	if (!o.dir)
 		o.dir = ".";
+	o.cache_url = pw_remote_pick_url(cache_url_set ? o.cache_url : NULL);
+	if (o.cache_url) { /* a malformed URL is a usage error, before any work */
+		struct pw_err e = PW_ERR_INIT;
+		struct pw_remote *rm = pw_remote_open(o.cache_url, &e);
+
+		if (!rm) {
+			st = pw_usage_error("build", "%s", e.msg);
+			goto out;
+		}
+		pw_remote_close(rm);
+	}
 	store = pw_ctx_store_dir(ctx);
 	o.store_dir = store;
 	st = pw_build_run(&o);

@@ -599,3 +599,15 @@ int pw_remote_put_ac(struct pw_remote *r, const char *key, const char *data, siz
 	free(url);
 	return rc;
 }
+
+const char *pw_remote_url(const struct pw_remote *r)
+{
+	return r->base;
+}
+
+const char *pw_remote_pick_url(const char *opt)
+{
+	const char *url = opt ? opt : getenv("PINWHEEL_CACHE_URL");
+
+	return url && *url ? url : NULL;
+}

@@ -135,6 +135,8 @@ struct pw_build_opts {
 	unsigned jobs;		/* targets built at once (0: 1) */
 	const char *out;	/* NULL: DIR/wheelhouse */
 	const char *store_dir;
+	const char *cache_url;	/* the remote action cache (--cache-url or
+				 * $PINWHEEL_CACHE_URL), NULL for none */
 };
 /* Run `pinwheel build`: prints progress, the summary (or --json) and
  * errors; returns the exit status (0, 1 when a target failed, 2 for a
