@@ -4,11 +4,14 @@
  * and the manifest.  docs/build.md describes the flow for users. */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "pinwheel/actions.h"
 #include "pinwheel/build.h"
 #include "pinwheel/buf.h"
 #include "pinwheel/cli.h"
@@ -44,6 +47,8 @@ struct target_result {
 	char smoke[16]; /* "passed", "failed", "-" */
 	double secs;
 	char error[512];
+	bool cached;			 /* materialised from the action cache */
+	char key[PW_SHA256_HEX];	 /* its action key */
 };
 
 struct build {
@@ -63,8 +68,13 @@ struct build {
 	int64_t sde;
 	struct pw_source src;
 	struct pw_pep517 pep;
-	char sdist[256]; /* file name in OUT */
+	char sdist[256]; /* file name in sdist_dir */
 	char sdist_sha[PW_SHA256_HEX];
+	char *sdist_dir;     /* OUT, or WORK/sdist for shards after the first */
+	size_t sdist_ti;     /* the target whose root builds the sdist */
+	bool sdist_cached;
+	struct pw_ac *ac;
+	size_t nsel; /* selected targets (after --shard) */
 };
 
 /* In a worker: where step names go for the parent's live display. */
@@ -243,18 +253,14 @@ static int open_log(struct build *b, const char *name, struct pw_err *e)
 
 /* ---- the sdist ---- */
 
-static int build_sdist(struct build *b, size_t ti, struct pw_err *e)
+static int build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *outdir = pw_path_join(b->work, "sdist-out"), *name = NULL,
 			    *in = NULL, *outp = NULL;
 	char **argv = NULL;
-	_cleanup_close_ int logfd = -1;
 	int r;
 
-	logfd = open_log(b, "sdist", e);
-	if (logfd < 0)
-		return logfd;
 	if (mkdir(outdir, 0755) < 0)
 		return pw_err_sys(e, errno, "'%s'", outdir);
 	dprintf(logfd, "pinwheel %s: sdist of '%s' in the root of %s\nsource tree %s\n",
@@ -280,7 +286,7 @@ static int build_sdist(struct build *b, size_t ti, struct pw_err *e)
 	if (strlen(name) >= sizeof(b->sdist))
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
 	in = pw_path_join(outdir, name);
-	outp = pw_path_join(b->out, name);
+	outp = pw_path_join(b->sdist_dir, name);
 #ifdef PW_HAVE_SDIST
 	r = pw_sdist_normalize(in, outp, b->sde, e);
 #else
@@ -539,7 +545,7 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 		PW_VERSION, t->id, b->sdist, b->plans[ti].id, b->version ? b->version : "(backend's)",
 		(long long)b->sde);
 	/* Wheels are built from the unpacked sdist, as pip does. */
-	sdist = pw_path_join(b->out, b->sdist);
+	sdist = pw_path_join(b->sdist_dir, b->sdist);
 	sfd = open(sdist, O_RDONLY | O_CLOEXEC);
 	dfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0 || dfd < 0)
@@ -593,8 +599,25 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	return 0;
 }
 
-/* The worker: build target @ti, write its result record to @fd. */
-static void worker(struct build *b, size_t ti, int fd)
+/* ---- workers ---- */
+
+/* A job is a target index, or SDIST_JOB(b) for the sdist. */
+#define SDIST_JOB(b) ((b)->c.ntargets)
+
+static const char *job_name(const struct build *b, size_t job)
+{
+	return job == SDIST_JOB(b) ? "sdist" : b->c.targets[job].id;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* The worker: build job @job, write its result record to @fd. */
+static void worker(struct build *b, size_t job, int fd)
 {
 	struct target_result res;
 	struct pw_err e = PW_ERR_INIT;
@@ -603,13 +626,23 @@ static void worker(struct build *b, size_t ti, int fd)
 	double t0 = now_s();
 	int logfd, r;
 
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	memset(&res, 0, sizeof(res));
 	snprintf(res.smoke, sizeof(res.smoke), "-");
 	progress_fd = fd;
-	logfd = open_log(b, b->c.targets[ti].id, &e);
-	r = logfd < 0 ? logfd : build_target(b, ti, &res, logfd, &e);
+	logfd = open_log(b, job_name(b, job), &e);
+	if (logfd < 0) {
+		r = logfd;
+	} else if (job == SDIST_JOB(b)) {
+		r = build_sdist(b, b->sdist_ti, logfd, &e);
+		snprintf(res.wheel, sizeof(res.wheel), "%s", b->sdist);
+		memcpy(res.sha256, b->sdist_sha, PW_SHA256_HEX);
+	} else {
+		r = build_target(b, job, &res, logfd, &e);
+	}
 	if (logfd >= 0 && r < 0)
-		dprintf(logfd, "\npinwheel: %s: %s\n", b->c.targets[ti].id, e.msg);
+		dprintf(logfd, "\npinwheel: %s: %s\n", job_name(b, job), e.msg);
 	j = json_pack("{s:b,s:s,s:s,s:I,s:s,s:s,s:f,s:s}", "ok", r == 0, "wheel", res.wheel,
 		      "tag", res.tag, "size", (json_int_t)res.size, "sha256", res.sha256,
 		      "smoke", res.smoke, "secs", now_s() - t0, "error", r < 0 ? e.msg : "");
@@ -663,123 +696,457 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 	json_decref(j);
 }
 
-/* On a TTY, a line per step as workers report them (complete "S STEP"
- * lines that arrived after byte @from of @buf). */
-static void show_steps(struct build *b, size_t ti, const struct pw_buf *buf, size_t from)
-{
-	size_t i = from;
+struct slot {
+	pid_t pid;
+	int fd;
+	size_t job;
+	double t0;
+	char step[80];
+	struct pw_buf buf;
+};
 
-	if (!pw_log_progress_enabled())
+/* The live display on a TTY: one redrawn line per running job (name,
+ * step, elapsed) below the lines already printed. */
+struct live {
+	bool on;
+	unsigned drawn;
+};
+
+static void live_clear(struct live *lv)
+{
+	if (!lv->on || !lv->drawn)
 		return;
-	while (i > 0 && buf->buf[i - 1] != '\n')
-		i--;
-	while (i < buf->len) {
-		const char *nl = memchr(buf->buf + i, '\n', buf->len - i);
+	fprintf(stderr, "\033[%uA\033[J", lv->drawn);
+	lv->drawn = 0;
+}
+
+static void live_draw(struct live *lv, const struct build *b, const struct slot *slots,
+		      size_t nslots)
+{
+	double now = now_s();
+
+	if (!lv->on)
+		return;
+	live_clear(lv);
+	for (size_t k = 0; k < nslots; k++) {
+		if (slots[k].pid < 0)
+			continue;
+		fprintf(stderr, "\033[K  %-28s %-22.22s %5.0fs\n", job_name(b, slots[k].job),
+			slots[k].step[0] ? slots[k].step : "starting", now - slots[k].t0);
+		lv->drawn++;
+	}
+	fflush(stderr);
+}
+
+/* The last "S STEP" of @s's buffer becomes its step. */
+static void take_step(struct slot *s)
+{
+	const char *buf = s->buf.buf, *last = NULL;
+	size_t i = 0;
+
+	while (i < s->buf.len) {
+		const char *nl = memchr(buf + i, '\n', s->buf.len - i);
 
 		if (!nl)
 			break;
-		if (!strncmp(buf->buf + i, "S ", 2) && (size_t)(nl - buf->buf) >= from)
-			pw_info("  %s: %.*s", b->c.targets[ti].id, (int)(nl - buf->buf - i - 2),
-				buf->buf + i + 2);
-		i = (size_t)(nl - buf->buf) + 1;
+		if (!strncmp(buf + i, "S ", 2))
+			last = buf + i + 2;
+		i = (size_t)(nl - buf) + 1;
+	}
+	if (last) {
+		const char *nl = strchr(last, '\n');
+
+		snprintf(s->step, sizeof(s->step), "%.*s", (int)(nl - last), last);
 	}
 }
 
-/* Fork a worker per selected target, at most o->jobs at a time. */
-static void run_workers(struct build *b, struct target_result *res)
+static void kill_workers(struct slot *slots, size_t n)
 {
-	struct slot {
-		pid_t pid;
-		int fd;
-		size_t ti;
-		struct pw_buf buf;
-	} *slots;
-	size_t next = 0, running = 0, nsel = 0, ndone = 0, jobs = b->o->jobs ? b->o->jobs : 1;
+	for (size_t k = 0; k < n; k++)
+		if (slots[k].pid > 0)
+			kill(slots[k].pid, SIGKILL);
+	for (size_t k = 0; k < n; k++) {
+		if (slots[k].pid <= 0)
+			continue;
+		while (waitpid(slots[k].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(slots[k].fd);
+		pw_buf_release(&slots[k].buf);
+		slots[k].pid = -1;
+	}
+}
 
-	for (size_t i = 0; i < b->c.ntargets; i++)
-		nsel += b->sel[i];
-	slots = pw_xcalloc(jobs, sizeof(*slots));
-	for (size_t k = 0; k < jobs; k++)
+/* Run @jobs, @width at a time, each in a forked worker; results into
+ * res[job].  -EINTR when a signal stopped them (the workers are dead). */
+static int run_jobs(struct build *b, const size_t *jobs, size_t njobs, size_t width,
+		    struct target_result *res)
+{
+	struct slot *slots;
+	struct live lv = {.on = pw_log_progress_enabled()};
+	size_t next = 0, running = 0, ndone = 0;
+	int ret = 0;
+
+	if (width > njobs)
+		width = njobs;
+	if (width == 0)
+		return 0;
+	if (width > 64)
+		width = 64;
+	slots = pw_xcalloc(width, sizeof(*slots));
+	for (size_t k = 0; k < width; k++)
 		slots[k].pid = -1;
 	fflush(stdout);
 	fflush(stderr);
 	for (;;) {
 		struct pollfd pfd[64];
 		size_t np = 0;
+		bool redraw = false;
 
-		for (size_t k = 0; k < jobs && k < 64; k++) {
+		for (size_t k = 0; k < width && next < njobs && !got_signal; k++) {
+			size_t job = jobs[next];
 			int p[2];
 			pid_t pid;
 
 			if (slots[k].pid >= 0)
 				continue;
-			while (next < b->c.ntargets && !b->sel[next])
-				next++;
-			if (next >= b->c.ntargets)
-				break;
 			if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-				snprintf(res[next].error, sizeof(res[next].error),
+				snprintf(res[job].error, sizeof(res[job].error),
 					 "could not start a worker: %s", strerror(errno));
-				res[next].done = true;
+				res[job].done = true;
 				next++;
 				continue;
 			}
 			if (pid == 0) {
 				close(p[0]);
-				worker(b, next, p[1]);
+				worker(b, job, p[1]);
 				_exit(0);
 			}
 			close(p[1]);
-			pw_info("building %s (log: %s/%s.log)", b->c.targets[next].id, b->logs,
-				b->c.targets[next].id);
-			slots[k] = (struct slot){pid, p[0], next, PW_BUF_INIT(RESULT_MAX)};
+			if (!lv.on)
+				pw_info("building %s (log: %s/%s.log)", job_name(b, job), b->logs,
+					job_name(b, job));
+			slots[k] = (struct slot){pid, p[0], job, now_s(), "", PW_BUF_INIT(RESULT_MAX)};
 			running++;
 			next++;
+			redraw = true;
+		}
+		if (got_signal) {
+			live_clear(&lv);
+			kill_workers(slots, width);
+			ret = -EINTR;
+			break;
 		}
 		if (!running)
 			break;
-		for (size_t k = 0; k < jobs && k < 64; k++)
+		if (redraw)
+			live_draw(&lv, b, slots, width);
+		for (size_t k = 0; k < width; k++)
 			if (slots[k].pid >= 0)
 				pfd[np++] = (struct pollfd){.fd = slots[k].fd, .events = POLLIN};
-		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+		if (poll(pfd, np, lv.on ? 1000 : -1) < 0 && errno != EINTR)
 			break;
-		for (size_t k = 0; k < jobs && k < 64; k++) {
+		if (got_signal)
+			continue;
+		redraw = lv.on;
+		for (size_t k = 0, q = 0; k < width; k++) {
+			struct slot *s = &slots[k];
+			struct target_result *rs;
 			char tmp[1024];
 			ssize_t n;
 
-			if (slots[k].pid < 0)
+			if (s->pid < 0)
 				continue;
-			n = read(slots[k].fd, tmp, sizeof(tmp));
+			if (!(pfd[q++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(s->fd, tmp, sizeof(tmp));
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n > 0) {
-				size_t before = slots[k].buf.len;
+				size_t before = s->buf.len;
 
-				pw_buf_add(&slots[k].buf, tmp, (size_t)n);
-				show_steps(b, slots[k].ti, &slots[k].buf, before);
+				pw_buf_add(&s->buf, tmp, (size_t)n);
+				take_step(s);
+				if (!lv.on && pw_log_verbosity() > 0 && s->step[0] &&
+				    memmem(s->buf.buf + before, s->buf.len - before, "S ", 2))
+					pw_info("  %s: %s", job_name(b, s->job), s->step);
 				continue;
 			}
 			/* EOF: the worker is done. */
-			while (waitpid(slots[k].pid, NULL, 0) < 0 && errno == EINTR)
+			while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
 				;
-			close(slots[k].fd);
-			read_result(&res[slots[k].ti], slots[k].buf.buf, slots[k].buf.len);
-			pw_buf_release(&slots[k].buf);
+			close(s->fd);
+			rs = &res[s->job];
+			read_result(rs, s->buf.buf, s->buf.len);
+			pw_buf_release(&s->buf);
 			ndone++;
-			if (res[slots[k].ti].ok)
-				pw_info("[%zu/%zu] %s: ok", ndone, nsel, b->c.targets[slots[k].ti].id);
+			live_clear(&lv);
+			if (rs->ok)
+				pw_info("[%zu/%zu] %s: ok (%.0f s)", ndone, njobs, job_name(b, s->job),
+					rs->secs);
 			else
-				pw_error("build: %s: %s (log: %s/%s.log)",
-					 b->c.targets[slots[k].ti].id, res[slots[k].ti].error,
-					 b->logs, b->c.targets[slots[k].ti].id);
-			slots[k].pid = -1;
+				pw_error("build: %s: %s (log: %s/%s.log)", job_name(b, s->job),
+					 rs->error, b->logs, job_name(b, s->job));
+			s->pid = -1;
 			running--;
 		}
+		if (redraw)
+			live_draw(&lv, b, slots, width);
 	}
+	live_clear(&lv);
 	free(slots);
+	return ret;
+}
+
+/* ---- the action cache ---- */
+
+/* The parts every action's key shares: the root that runs it, the source,
+ * the config, the version and SOURCE_DATE_EPOCH, every variable the steps
+ * see, pinwheel and its deflate. */
+static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
+{
+	struct pw_sandbox_spec s;
+	char sde[32];
+
+	pw_ac_key_add(k, "pinwheel", PW_VERSION);
+#ifdef PW_HAVE_PIPELINE
+	pw_ac_key_add(k, "deflate", pw_wheel_deflate_id());
+#endif
+	pw_ac_key_add(k, "root", b->plans[ti].id);
+	pw_ac_key_add(k, "source", b->src.tree);
+	pw_ac_key_add(k, "config", b->c.digest);
+	pw_ac_key_add(k, "version", b->version ? b->version : "");
+	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
+	pw_ac_key_add(k, "SOURCE_DATE_EPOCH", sde);
+	base_spec(b, ti, &s);
+	for (size_t i = 0; i < s.n_env; i++)
+		pw_ac_key_add(k, "env", s.env[i]);
+	pw_sandbox_spec_release(&s);
+}
+
+static void sdist_key(struct build *b, char hex[PW_SHA256_HEX])
+{
+	struct pw_ac_key k;
+
+	pw_ac_key_init(&k);
+	pw_ac_key_add(&k, "action", "sdist");
+	key_common(b, b->sdist_ti, &k);
+	pw_ac_key_final(&k, hex);
+}
+
+static void target_key(struct build *b, size_t ti, char hex[PW_SHA256_HEX])
+{
+	struct pw_ac_key k;
+
+	pw_ac_key_init(&k);
+	pw_ac_key_add(&k, "action", "wheel");
+	pw_ac_key_add(&k, "target", b->c.targets[ti].id);
+	key_common(b, ti, &k);
+	pw_ac_key_add(&k, "sdist", b->sdist_sha);
+	pw_ac_key_final(&k, hex);
+}
+
+/* Materialise output @i of @rec as @dest (through WORK, then one rename,
+ * so OUT never holds half a file). */
+static int take_output(struct build *b, const struct pw_ac_record *rec, size_t i,
+		       const char *dest, struct pw_err *e)
+{
+	_cleanup_free_ char *tmp = pw_xasprintf("%s/cached-%s", b->work, rec->outputs[i].name);
+	int r = pw_ac_materialize(b->ac, rec, i, tmp, e);
+
+	if (r == 0 && rename(tmp, dest) < 0)
+		r = pw_err_sys(e, errno, "could not rename '%s' to '%s'", tmp, dest);
+	return r;
+}
+
+/* The log of a hit: a first line saying where it came from, then the
+ * original build's log. */
+static int take_log(struct build *b, const struct pw_ac_record *rec, size_t i,
+		    const char *name, struct pw_err *e)
+{
+	_cleanup_free_ char *orig = pw_xasprintf("%s/cached-%s", b->work, rec->outputs[i].name),
+			    *tmp = pw_xasprintf("%s/log-%s.log", b->work, name),
+			    *dest = pw_xasprintf("%s/%s.log", b->logs, name);
+	struct pw_buf in = PW_BUF_INIT(1u << 30);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = pw_ac_materialize(b->ac, rec, i, orig, e);
+	if (r < 0)
+		return r;
+	r = pw_read_file(orig, &in);
+	if (r < 0) {
+		pw_buf_release(&in);
+		return pw_err_sys(e, -r, "could not read '%s'", orig);
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pw_buf_release(&in);
+		return pw_err_sys(e, errno, "could not create '%s'", tmp);
+	}
+	dprintf(fd, "pinwheel %s: %s taken from the action cache (key %s); the log of the "
+		"build that made it follows\n", PW_VERSION, name, rec->key);
+	r = pw_write_all(fd, in.buf, in.len);
+	pw_buf_release(&in);
+	unlink(orig);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write '%s'", tmp);
+	if (rename(tmp, dest) < 0)
+		return pw_err_sys(e, errno, "could not rename '%s' to '%s'", tmp, dest);
+	return 0;
+}
+
+/* Look the sdist up: true on a hit (materialised into sdist_dir). */
+static bool sdist_from_cache(struct build *b, char key[PW_SHA256_HEX])
+{
+	struct pw_ac_record rec;
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *dest = NULL;
+	int r;
+
+	sdist_key(b, key);
+	if (b->o->no_cache)
+		return false;
+	r = pw_ac_get(b->ac, key, &rec, NULL, &e);
+	if (r < 0) {
+		if (e.msg[0])
+			pw_warn("%s", e.msg);
+		return false;
+	}
+	if (rec.n != 2 || strlen(rec.outputs[0].name) >= sizeof(b->sdist)) {
+		pw_ac_record_release(&rec);
+		return false;
+	}
+	dest = pw_path_join(b->sdist_dir, rec.outputs[0].name);
+	r = take_output(b, &rec, 0, dest, &e);
+	if (r == 0)
+		r = take_log(b, &rec, 1, "sdist", &e);
+	if (r == 0) {
+		snprintf(b->sdist, sizeof(b->sdist), "%s", rec.outputs[0].name);
+		memcpy(b->sdist_sha, rec.outputs[0].sha256, PW_SHA256_HEX);
+	} else {
+		pw_warn("action cache: %s: rebuilding", e.msg);
+		unlink(dest);
+	}
+	pw_ac_record_release(&rec);
+	return r == 0;
+}
+
+/* Look target @ti up: true on a hit (wheel in OUT, its log in logs/). */
+static bool target_from_cache(struct build *b, size_t ti, struct target_result *res)
+{
+	struct pw_ac_record rec;
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *dest = NULL;
+	const char *s;
+	double t0 = now_s();
+	int r;
+
+	target_key(b, ti, res->key);
+	if (b->o->no_cache)
+		return false;
+	r = pw_ac_get(b->ac, res->key, &rec, NULL, &e);
+	if (r < 0) {
+		if (e.msg[0])
+			pw_warn("%s", e.msg);
+		return false;
+	}
+	if (rec.n != 2 || strlen(rec.outputs[0].name) >= sizeof(res->wheel)) {
+		pw_ac_record_release(&rec);
+		return false;
+	}
+	dest = pw_path_join(b->out, rec.outputs[0].name);
+	r = take_output(b, &rec, 0, dest, &e);
+	if (r == 0)
+		r = take_log(b, &rec, 1, b->c.targets[ti].id, &e);
+	if (r < 0) {
+		pw_warn("action cache: %s: rebuilding %s", e.msg, b->c.targets[ti].id);
+		unlink(dest);
+		pw_ac_record_release(&rec);
+		return false;
+	}
+	res->done = res->ok = res->cached = true;
+	snprintf(res->wheel, sizeof(res->wheel), "%s", rec.outputs[0].name);
+	memcpy(res->sha256, rec.outputs[0].sha256, PW_SHA256_HEX);
+	res->size = rec.outputs[0].size;
+	s = json_string_value(json_object_get(rec.meta, "tag"));
+	snprintf(res->tag, sizeof(res->tag), "%s", s ? s : "?");
+	s = json_string_value(json_object_get(rec.meta, "smoke"));
+	snprintf(res->smoke, sizeof(res->smoke), "%s", s ? s : "passed");
+	res->secs = now_s() - t0;
+	pw_ac_record_release(&rec);
+	return true;
+}
+
+/* Record a fresh result: @files (the output and its log) under @key. */
+static void cache_put(struct build *b, const char *key, const char *target, const char *file,
+		      const char *logname, json_t *meta)
+{
+	char *names[2];
+	struct pw_ac_output outs[2];
+	struct pw_ac_record rec;
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *fpath = NULL, *lpath = NULL;
+	const char *paths[2];
+	int r;
+
+	memset(outs, 0, sizeof(outs));
+	memset(&rec, 0, sizeof(rec));
+	names[0] = pw_xstrdup(file);
+	names[1] = pw_xasprintf("%s.log", logname);
+	fpath = pw_path_join(file == b->sdist ? b->sdist_dir : b->out, file);
+	lpath = pw_xasprintf("%s/%s.log", b->logs, logname);
+	paths[0] = fpath;
+	paths[1] = lpath;
+	outs[0].name = names[0];
+	outs[1].name = names[1];
+	memcpy(rec.key, key, PW_SHA256_HEX);
+	rec.target = pw_xstrdup(target);
+	rec.outputs = outs;
+	rec.n = 2;
+	rec.meta = meta;
+	r = pw_ac_put(b->ac, &rec, paths, &e);
+	if (r < 0)
+		pw_warn("action cache: could not record %s: %s", target, e.msg);
+	else if (e.msg[0])
+		pw_warn("%s", e.msg);
+	free(names[0]);
+	free(names[1]);
+	free(rec.target);
+	json_decref(rec.meta);
 }
 
 /* ---- set-up, summary, manifest ---- */
+
+int pw_shard_parse(const char *s, unsigned *k, unsigned *n)
+{
+	uint64_t a, c;
+	const char *slash = strchr(s, '/');
+	_cleanup_free_ char *head = NULL;
+
+	if (!slash)
+		return -EINVAL;
+	head = pw_xasprintf("%.*s", (int)(slash - s), s);
+	if (pw_parse_u64(head, &a) < 0 || pw_parse_u64(slash + 1, &c) < 0 || a < 1 || c < 1 ||
+	    a > c || c > 4096)
+		return -EINVAL;
+	*k = (unsigned)a;
+	*n = (unsigned)c;
+	return 0;
+}
+
+size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards)
+{
+	size_t pos = 0, kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!sel[i])
+			continue;
+		sel[i] = pos % nshards == k - 1;
+		kept += sel[i];
+		pos++;
+	}
+	return kept;
+}
 
 static int prepare(struct build *b, struct pw_err *e, int *status)
 {
@@ -809,6 +1176,18 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		return nsel;
 	if (nsel == 0)
 		return pw_err_set(e, ENOENT, "no target selected");
+	/* The sdist comes from the first selected target's root in every
+	 * shard, so all shards build wheels from the same sdist. */
+	while (!b->sel[b->sdist_ti])
+		b->sdist_ti++;
+	b->nsel = (size_t)nsel;
+	if (o->shard_n) {
+		b->nsel = pw_shard_select(b->sel, b->c.ntargets, o->shard_k, o->shard_n);
+		if (!b->nsel) {
+			*status = PW_EXIT_OK;
+			return 0;
+		}
+	}
 	storedir = o->store_dir ? pw_xstrdup(o->store_dir) : NULL;
 	if (!storedir)
 		return pw_err_set(e, EINVAL, "no store directory: use --store or $PINWHEEL_STORE");
@@ -820,7 +1199,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		const struct pw_root *root;
 
-		if (!b->sel[i])
+		if (!b->sel[i] && i != b->sdist_ti)
 			continue;
 		root = pw_roots_find(&b->lf, b->c.targets[i].id);
 		if (!root) {
@@ -835,6 +1214,9 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		if (r < 0)
 			return r;
 	}
+	b->ac = pw_ac_open(b->store, o->cache_url, e);
+	if (!b->ac)
+		return -errno;
 	cache = pw_path_join(storedir, "cache/seccomp");
 	so.cache_dir = cache;
 	b->prog = pw_seccomp_compile("build", &so, e);
@@ -842,6 +1224,11 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		return -errno;
 	*status = 0;
 	return 0;
+}
+
+static bool sdist_in_out(const struct build *b)
+{
+	return !strcmp(b->sdist_dir, b->out);
 }
 
 static void print_table(struct build *b, struct target_result *res)
@@ -856,14 +1243,15 @@ static void print_table(struct build *b, struct target_result *res)
 		if (res[i].ok)
 			pw_format_bytes(res[i].size, sz, sizeof(sz));
 		printf("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
-		       res[i].ok ? "ok" : "FAILED", res[i].smoke, sz,
+		       res[i].cached ? "cached" : res[i].ok ? "ok" : "FAILED", res[i].smoke, sz,
 		       res[i].ok ? res[i].sha256 : "-", res[i].secs,
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
 		       res[i].ok ? res[i].tag : "", res[i].ok ? ")" : "");
 	}
 	if (b->sdist[0])
-		printf("%-26s %-8s %-9s %-10s %-12.12s %7s  %s\n", "sdist", "ok", "-", "",
-		       b->sdist_sha, "", b->sdist);
+		printf("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
+		       b->sdist_cached ? "cached" : "ok", "-", "", b->sdist_sha, "", b->sdist,
+		       sdist_in_out(b) ? "" : " (not in OUT: shard 1 writes it)");
 }
 
 static void print_json(struct build *b, struct target_result *res, bool ok)
@@ -877,8 +1265,8 @@ static void print_json(struct build *b, struct target_result *res, bool ok)
 			continue;
 		log = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[i].id);
 		json_array_append_new(
-		    ts, json_pack("{s:s,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s}", "target",
-				  b->c.targets[i].id, "ok", res[i].ok,
+		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s}", "target",
+				  b->c.targets[i].id, "ok", res[i].ok, "cached", res[i].cached,
 				  "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
 				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
 				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
@@ -889,8 +1277,13 @@ static void print_json(struct build *b, struct target_result *res, bool ok)
 	json_object_set_new(j, "out", json_string(b->out));
 	json_object_set_new(j, "targets", ts);
 	if (b->sdist[0])
-		json_object_set_new(j, "sdist", json_pack("{s:s,s:s}", "file", b->sdist,
-							  "sha256", b->sdist_sha));
+		json_object_set_new(j, "sdist",
+				    json_pack("{s:s,s:s,s:b,s:b}", "file", b->sdist, "sha256",
+					      b->sdist_sha, "cached", b->sdist_cached, "in_out",
+					      sdist_in_out(b)));
+	if (b->o->shard_n)
+		json_object_set_new(j, "shard", json_pack("{s:i,s:i}", "k", (int)b->o->shard_k,
+							  "n", (int)b->o->shard_n));
 	if (b->version)
 		json_object_set_new(j, "version", json_string(b->version));
 	json_object_set_new(j, "source_tree", json_string(b->src.tree));
@@ -925,7 +1318,7 @@ static int write_manifest(struct build *b, struct target_result *res, struct pw_
 		m.subjects[m.nsubjects].name = res[i].wheel;
 		memcpy(m.subjects[m.nsubjects++].sha256, res[i].sha256, PW_SHA256_HEX);
 	}
-	if (b->sdist[0]) {
+	if (b->sdist[0] && sdist_in_out(b)) {
 		m.subjects[m.nsubjects].name = b->sdist;
 		memcpy(m.subjects[m.nsubjects++].sha256, b->sdist_sha, PW_SHA256_HEX);
 	}
@@ -963,6 +1356,7 @@ static void build_release(struct build *b)
 	free(b->plans);
 	free(b->sel);
 	pw_seccomp_prog_free(b->prog);
+	pw_ac_close(b->ac);
 	if (b->store)
 		pw_store_close(b->store);
 	pw_source_release(&b->src);
@@ -972,9 +1366,71 @@ static void build_release(struct build *b)
 	free(b->out);
 	free(b->logs);
 	free(b->work);
+	free(b->sdist_dir);
 	free(b->version);
 	pw_lockfile_release(&b->lf);
 	pw_config_release(&b->c);
+}
+
+static unsigned cpu_count(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Export the source and settle version and SOURCE_DATE_EPOCH. */
+static int export_source(struct build *b, struct pw_err *e)
+{
+	const char *cv;
+	uint64_t v;
+
+	b->src_dir = pw_path_join(b->work, "source");
+	if (mkdir(b->src_dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", b->src_dir);
+	if (pw_source_export(b->projdir, b->src_dir, b->out, &b->src, e) < 0)
+		return e->code ? -e->code : pw_err_sys(e, errno, "export '%s'", b->projdir);
+	cv = config_env(&b->c, "SETUPTOOLS_SCM_PRETEND_VERSION");
+	b->version = pw_xstrdup(cv ? cv : b->src.version ? b->src.version : "");
+	if (!*b->version) {
+		free(b->version);
+		b->version = NULL;
+	}
+	cv = config_env(&b->c, "SOURCE_DATE_EPOCH");
+	b->sde = b->src.sde >= 0 ? b->src.sde : PW_SDE_DEFAULT;
+	if (cv && pw_parse_u64(cv, &v) == 0 && v < INT64_MAX)
+		b->sde = (int64_t)v;
+	return 0;
+}
+
+/* The sdist: from the cache or built by a worker (then recorded). */
+static int make_sdist(struct build *b, struct target_result *res, struct pw_err *e)
+{
+	char key[PW_SHA256_HEX];
+	size_t job = SDIST_JOB(b);
+	json_t *meta;
+
+	if (sdist_from_cache(b, key)) {
+		b->sdist_cached = true;
+		pw_info("sdist: %s (cached)", b->sdist);
+		return 0;
+	}
+	pw_info("sdist: build_sdist of %s in the root of %s", b->pep.backend,
+		b->c.targets[b->sdist_ti].id);
+	if (run_jobs(b, &job, 1, 1, res) < 0)
+		return -EINTR;
+	if (!res[job].ok)
+		return pw_err_set(e, EIO, "sdist: %s (log: %s/sdist.log)", res[job].error, b->logs);
+	snprintf(b->sdist, sizeof(b->sdist), "%s", res[job].wheel);
+	memcpy(b->sdist_sha, res[job].sha256, PW_SHA256_HEX);
+	meta = json_pack("{s:s,s:f}", "root_target", b->c.targets[b->sdist_ti].id, "seconds",
+			 res[job].secs);
+	cache_put(b, key, "sdist", b->sdist, "sdist", meta);
+	return 0;
 }
 
 int pw_build_run(const struct pw_build_opts *o)
@@ -982,16 +1438,27 @@ int pw_build_run(const struct pw_build_opts *o)
 	struct build b;
 	struct pw_err e = PW_ERR_INIT;
 	struct target_result *res = NULL;
-	const char *cv;
-	size_t first = 0;
+	struct sigaction sa, old_int, old_term;
+	size_t *jobs = NULL, njobs = 0, width;
+	unsigned ncpu = cpu_count();
 	bool ok = true;
 	int status, r;
 
 	memset(&b, 0, sizeof(b));
 	b.o = o;
+	got_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	r = prepare(&b, &e, &status);
 	if (r < 0) {
 		pw_error("build: %s", e.msg);
+		goto out;
+	}
+	if (!b.nsel) {
+		pw_info("shard %u/%u has no targets: nothing to build", o->shard_k, o->shard_n);
 		goto out;
 	}
 	status = PW_EXIT_FAIL;
@@ -1020,45 +1487,72 @@ int pw_build_run(const struct pw_build_opts *o)
 		b.work = NULL;
 		goto out;
 	}
-	b.src_dir = pw_path_join(b.work, "source");
-	if (mkdir(b.src_dir, 0755) < 0 ||
-	    pw_source_export(b.projdir, b.src_dir, b.out, &b.src, &e) < 0) {
-		pw_error("build: %s", e.code ? e.msg : strerror(errno));
+	/* Shards after the first build the sdist for their wheels but leave
+	 * it out of OUT (shard 1 writes it). */
+	if (o->shard_n && o->shard_k > 1) {
+		b.sdist_dir = pw_path_join(b.work, "sdist");
+		if (mkdir(b.sdist_dir, 0755) < 0) {
+			pw_error("build: '%s': %s", b.sdist_dir, strerror(errno));
+			goto out;
+		}
+	} else {
+		b.sdist_dir = pw_xstrdup(b.out);
+	}
+	if (export_source(&b, &e) < 0) {
+		pw_error("build: %s", e.msg);
 		goto out;
-	}
-	cv = config_env(&b.c, "SETUPTOOLS_SCM_PRETEND_VERSION");
-	b.version = pw_xstrdup(cv ? cv : b.src.version ? b.src.version : "");
-	if (!*b.version) {
-		free(b.version);
-		b.version = NULL;
-	}
-	cv = config_env(&b.c, "SOURCE_DATE_EPOCH");
-	{
-		uint64_t v;
-
-		b.sde = b.src.sde >= 0 ? b.src.sde : PW_SDE_DEFAULT;
-		if (cv && pw_parse_u64(cv, &v) == 0 && v < INT64_MAX)
-			b.sde = (int64_t)v;
 	}
 	pw_info("source: %s (%llu files, tree %.16s), version %s, SOURCE_DATE_EPOCH %lld",
 		b.src.is_git ? "git ls-files" : "directory", (unsigned long long)b.src.files,
 		b.src.tree, b.version ? b.version : "from the backend", (long long)b.sde);
+	if (o->shard_n)
+		pw_info("shard %u/%u: %zu of the selected targets", o->shard_k, o->shard_n, b.nsel);
 	r = pw_pep517_read(b.src_dir, &b.pep, &e);
 	if (r < 0) {
 		pw_error("build: %s", e.msg);
 		status = PW_EXIT_USAGE;
 		goto out;
 	}
-	while (!b.sel[first])
-		first++;
-	pw_info("sdist: build_sdist of %s in the root of %s", b.pep.backend, b.c.targets[first].id);
-	r = build_sdist(&b, first, &e);
-	if (r < 0) {
-		pw_error("build: sdist: %s (log: %s/sdist.log)", e.msg, b.logs);
+	res = pw_xcalloc(b.c.ntargets + 2, sizeof(*res));
+	if (make_sdist(&b, res, &e) < 0) {
+		if (!got_signal)
+			pw_error("build: %s", e.msg);
 		goto out;
 	}
-	res = pw_xcalloc(b.c.ntargets + 1, sizeof(*res));
-	run_workers(&b, res);
+	jobs = pw_xcalloc(b.c.ntargets + 1, sizeof(*jobs));
+	for (size_t i = 0; i < b.c.ntargets && !got_signal; i++) {
+		if (!b.sel[i])
+			continue;
+		snprintf(res[i].smoke, sizeof(res[i].smoke), "-");
+		if (target_from_cache(&b, i, &res[i]))
+			pw_info("%s: cached (%s)", b.c.targets[i].id, res[i].wheel);
+		else
+			jobs[njobs++] = i;
+	}
+	width = o->jobs ? o->jobs : ncpu;
+	if (o->jobs > ncpu && njobs > ncpu)
+		pw_warn("--jobs %u is more than the %u CPUs here: targets will compete for them",
+			o->jobs, ncpu);
+	if (width > njobs)
+		width = njobs;
+	if (njobs && !got_signal)
+		pw_info("building %zu target%s, %zu at a time (each step sees %s jobs)", njobs,
+			njobs == 1 ? "" : "s", width, BUILD_JOBS);
+	if (!got_signal && run_jobs(&b, jobs, njobs, width, res) < 0)
+		goto out;
+	for (size_t k = 0; k < njobs && !got_signal; k++) {
+		size_t i = jobs[k];
+		json_t *meta;
+
+		if (!res[i].ok)
+			continue;
+		meta = json_pack("{s:s,s:s,s:f}", "tag", res[i].tag, "smoke", res[i].smoke,
+				 "seconds", res[i].secs);
+		cache_put(&b, res[i].key, b.c.targets[i].id, res[i].wheel, b.c.targets[i].id,
+			  meta);
+	}
+	if (got_signal)
+		goto out;
 	for (size_t i = 0; i < b.c.ntargets; i++)
 		if (b.sel[i] && !res[i].ok)
 			ok = false;
@@ -1072,7 +1566,15 @@ int pw_build_run(const struct pw_build_opts *o)
 		print_table(&b, res);
 	status = ok ? PW_EXIT_OK : PW_EXIT_FAIL;
 out:
+	free(jobs);
 	free(res);
 	build_release(&b);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (got_signal) {
+		pw_error("build: stopped by %s: workers killed, their temp files removed",
+			 got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		status = 128 + got_signal;
+	}
 	return status;
 }

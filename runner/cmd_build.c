@@ -8,7 +8,8 @@
 
 const char pw_help_build[] =
     "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-    "                      [--out DIR] [--cache-url URL]\n\n"
+    "                      [--out DIR] [--no-cache] [--shard K/N]\n"
+    "                      [--cache-url URL]\n\n"
     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
     "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
     "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
@@ -18,17 +19,28 @@ const char pw_help_build[] =
     "it in a fresh sandbox (install, import every extension, the config's test\n"
     "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
     "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network.\n"
+    "A target (and the sdist) whose action key is in the store's action cache\n"
+    "is not rebuilt: its wheel and log come from the store and the summary says\n"
+    "\"cached\" (docs/cache.md).\n"
     "\noptions:\n"
     "  --only ID      build only target ID (repeatable)\n"
     "  --skip GLOB    leave out targets matching GLOB (repeatable)\n"
-    "  --jobs N       build N targets at once (default 1)\n"
+    "  --jobs N       build N targets at once (default: the CPUs, at most the\n"
+    "                 targets to build); every build step sees the same job\n"
+    "                 count whatever N is\n"
     "  --out DIR      output directory (default DIR/wheelhouse)\n"
+    "  --no-cache     build every target even when cached (the results are\n"
+    "                 still recorded)\n"
+    "  --shard K/N    build only shard K of N (1 <= K <= N): the selected targets\n"
+    "                 in matrix order dealt round-robin; shard 1 also writes the\n"
+    "                 sdist ('pinwheel plan --shard K/N' shows the slice)\n"
     "  --cache-url URL  share the action cache through an HTTP cache (bazel-remote's\n"
     "                 protocol; default $PINWHEEL_CACHE_URL, '' for none)\n"
     "  --json         print one JSON document instead of the table\n"
     "\nexit status: 0 every target built and passed its smoke test; 1 a target\n"
     "failed (the others are still built) or a root is not fetched; 2 usage or\n"
-    "configuration error, no or a stale pinwheel.lock.\n";
+    "configuration error, no or a stale pinwheel.lock; 130/143 stopped by\n"
+    "SIGINT/SIGTERM (workers killed, no temp files left in OUT).\n";
 
 int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 {
@@ -90,6 +102,15 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			o.out = v;
+		} else if (!strcmp(a, "--no-cache")) {
+			o.no_cache = true;
+		} else if ((v = pw_opt_arg("--shard", argc, argv, &i, &missing)) || missing) {
+			if (missing || pw_shard_parse(v, &o.shard_k, &o.shard_n) < 0) {
+				st = pw_usage_error("build",
+						    "--shard '%s': expected K/N with 1 <= K <= N",
+						    v ? v : "");
+				goto out;
+			}
 		} else if (a[0] == '-' && a[1]) {
 			st = pw_usage_error("build", "unknown option '%s'", a);
 			goto out;

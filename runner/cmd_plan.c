@@ -2,6 +2,7 @@
  * target matrix of DIR/pinwheel.json, for people and for CI fan-out. */
 #include <string.h>
 
+#include "pinwheel/build.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
 #include "pinwheel/fsutil.h"
@@ -9,20 +10,25 @@
 #include "pinwheel/lock.h"
 
 const char pw_help_plan[] =
-    "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n\n"
+    "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n"
+    "                     [--shard K/N]\n\n"
     "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
     "Python version then platform, for CI fan-out.\n\n"
     "options:\n"
     "  --format text    one target id a line, nothing else (the default)\n"
     "  --format json    an array of target objects (id, python, python_tag,\n"
-    "                   platform, arch, base, optional)\n"
+    "                   platform, arch, base, optional, lock: the sha256 of\n"
+    "                   pinwheel.lock or null when it is missing or stale)\n"
     "  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
-    "                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}\n"
+    "                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}; needs a\n"
+    "                   current pinwheel.lock\n"
     "  --only ID        only this target (repeatable)\n"
     "  --skip GLOB      leave out targets matching the glob (repeatable)\n"
+    "  --shard K/N      only the targets 'pinwheel build --shard K/N' builds\n"
     "  --json           same as --format json\n\n"
-    "exit status: 0 printed, 1 no target selected, 2 usage error or a bad\n"
-    "pinwheel.json\n";
+    "exit status: 0 printed (also an empty shard), 1 no target selected, 2 usage\n"
+    "error, a bad pinwheel.json, or (--format github) a missing or stale\n"
+    "pinwheel.lock\n";
 
 static const char *base_name(const struct pw_python *py)
 {
@@ -50,8 +56,7 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 	if (t->py->base == PW_BASE_DEBIAN)
 		json_object_set_new(o, "suite", json_string(t->py->debian.suite));
 	json_object_set_new(o, "optional", json_boolean(t->optional));
-	if (github)
-		json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
+	json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
 	return o;
 }
 
@@ -62,6 +67,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_config c;
 	bool missing, *sel = NULL;
+	unsigned shard_k = 0, shard_n = 0;
 	int r, st = PW_EXIT_USAGE;
 
 	for (int a = 1; a < argc; a++)
@@ -98,6 +104,13 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 				goto out_args;
 			}
 			skip[nskip++] = v;
+		} else if ((v = pw_opt_arg("--shard", argc, argv, &a, &missing)) || missing) {
+			if (missing || pw_shard_parse(v, &shard_k, &shard_n) < 0) {
+				st = pw_usage_error("plan",
+						    "--shard '%s': expected K/N with 1 <= K <= N",
+						    v ? v : "");
+				goto out_args;
+			}
 		} else if (argv[a][0] == '-' && argv[a][1]) {
 			st = pw_usage_error("plan", "unknown option '%s'", argv[a]);
 			goto out_args;
@@ -126,6 +139,8 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
+	if (shard_n && pw_shard_select(sel, c.ntargets, shard_k, shard_n) == 0)
+		pw_info("shard %u/%u has no targets", shard_k, shard_n);
 	if (!strcmp(format, "text")) {
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
@@ -134,26 +149,40 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
 		struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
-		char sha[PW_SHA256_HEX], *s;
+		char sha[PW_SHA256_HEX], why[600] = "", *s;
 		json_t *arr = json_array(), *top;
 		bool have_lock = false;
 
-		if (github) {
-			r = pw_read_file(lockpath, &b);
-			if (r == 0) {
-				pw_sha256_mem(b.buf, b.len, sha);
+		r = pw_read_file(lockpath, &b);
+		if (r == 0) {
+			struct pw_lockfile lf = PW_LOCKFILE_INIT;
+			struct pw_err le = PW_ERR_INIT;
+
+			pw_sha256_mem(b.buf, b.len, sha);
+			if (pw_lockfile_load(lockpath, &lf, &le) < 0)
+				snprintf(why, sizeof(why), "%s", le.msg);
+			else if (strcmp(lf.config_digest, c.digest))
+				snprintf(why, sizeof(why),
+					 "'%s' is stale: pinwheel.json changed since it was "
+					 "written; run 'pinwheel lock'",
+					 lockpath);
+			else
 				have_lock = true;
-			} else if (r != -ENOENT) {
-				pw_error("plan: could not read '%s': %s", lockpath, strerror(-r));
-				pw_buf_release(&b);
-				json_decref(arr);
-				st = PW_EXIT_FAIL;
-				goto out;
-			} else {
-				pw_warn("no '%s' yet: \"lock\" is null (run 'pinwheel lock')",
-					lockpath);
-			}
-			pw_buf_release(&b);
+			pw_lockfile_release(&lf);
+		} else if (r == -ENOENT) {
+			snprintf(why, sizeof(why), "no '%s': run 'pinwheel lock' first", lockpath);
+		} else {
+			snprintf(why, sizeof(why), "could not read '%s': %s", lockpath,
+				 strerror(-r));
+		}
+		pw_buf_release(&b);
+		if (!have_lock && !github)
+			pw_warn("plan: %s (\"lock\" is null)", why);
+		if (!have_lock && github) {
+			pw_error("plan: %s", why);
+			json_decref(arr);
+			st = PW_EXIT_USAGE;
+			goto out;
 		}
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])

@@ -2,7 +2,7 @@
 # `pinwheel plan`: the sorted target matrix as text, JSON and a GitHub
 # Actions strategy.matrix carrying the lock's sha256; --only and --skip.
 . "$SRCDIR/tests/lib.sh"
-plan 18
+plan 21
 
 mkdir -p "$T/p"
 printf 'x\n' >"$T/a.tgz"
@@ -28,17 +28,19 @@ cp314-manylinux_aarch64" "sorted by Python version, then platform; excluded left
 
 run_pw 0 "--format json" plan "$T/p" --format json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d), d[1])' "$OUT" >"$T/j"
-is "$(cat "$T/j")" "5 {'id': 'cp313-manylinux_x86_64', 'python': '3.13', 'python_tag': 'cp313', 'platform': 'manylinux_x86_64', 'arch': 'x86_64', 'base': 'debian', 'suite': 'trixie', 'optional': False}" \
-	"each target as an object"
+is "$(cat "$T/j")" "5 {'id': 'cp313-manylinux_x86_64', 'python': '3.13', 'python_tag': 'cp313', 'platform': 'manylinux_x86_64', 'arch': 'x86_64', 'base': 'debian', 'suite': 'trixie', 'optional': False, 'lock': None}" \
+	"each target as an object (lock null: there is none)"
 
-run_pw 0 "--format github without a lock" plan "$T/p" --format github
-like "$ERR" "no '.*pinwheel.lock' yet" "it warns that there is no lock"
-like "$OUT" '^\{"include":\[\{"target":"cp39-manylinux_x86_64",.*"lock":null\}' "lock is null"
-printf '{"version": 1, "artifacts": []}\n' >"$T/p/pinwheel.lock"
-LSHA=$(sha256sum "$T/p/pinwheel.lock" | cut -d' ' -f1)
-run_pw 0 "--format github with a lock" plan "$T/p" --format=github
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d["include"]), sorted({e["lock"] for e in d["include"]}), d["include"][0]["target"])' "$OUT" >"$T/g"
-is "$(cat "$T/g")" "5 ['$LSHA'] cp39-manylinux_x86_64" "every entry carries the lock's sha256"
+like "$ERR" "no '.*pinwheel.lock': run 'pinwheel lock' first \(\"lock\" is null\)" "json: warns that there is no lock"
+run_pw 2 "--format github without a lock: exit 2" plan "$T/p" --format github
+like "$ERR" "^pinwheel: plan: no '.*pinwheel.lock': run 'pinwheel lock' first" "it says to lock"
+is "$OUT" "" "nothing printed"
+printf '{"version": 1, "config_digest": "%064d", "artifacts": []}\n' 0 >"$T/p/pinwheel.lock"
+run_pw 2 "--format github with a stale lock: exit 2" plan "$T/p" --format=github
+like "$ERR" "pinwheel.lock' is stale: .*run 'pinwheel lock'" "it says the lock is stale"
+run_pw 0 "--format json with a stale lock: still printed" plan "$T/p" --format json
+like "$OUT" '"lock":null' "json: lock null when stale"
+# (t5502-shard.sh covers --format github with a current lock.)
 
 run_pw 0 "--only picks targets" plan "$T/p" --only cp314-manylinux_x86_64 --only cp39-manylinux_x86_64
 is "$OUT" "cp39-manylinux_x86_64

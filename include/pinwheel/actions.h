@@ -103,6 +103,12 @@ int pw_ac_materialize(struct pw_ac *ac, const struct pw_ac_record *rec, size_t i
 int pw_ac_record_parse(const char *name, const char *data, size_t n, struct pw_ac_record *rec,
 		       struct pw_err *e);
 char *pw_ac_record_render(const struct pw_ac_record *rec, size_t *len);
+/* Call @fn for every well-formed local record of @store (sorted by key;
+ * `store ls`, `store gc` keeps the blobs they name); stops at the first
+ * non-zero return and returns it.  *damaged (may be NULL) counts records
+ * that do not parse or whose file name is not their key. */
+int pw_ac_foreach(struct pw_store *store, int (*fn)(void *ud, const struct pw_ac_record *rec),
+		  void *ud, unsigned *damaged, struct pw_err *e);
 
 /* ---- the HTTP remote (toolchains/remote_cache.c; libcurl) ---- */
 

@@ -132,16 +132,25 @@ struct pw_build_opts {
 	size_t nonly;
 	const char *const *skip; /* target-id globs */
 	size_t nskip;
-	unsigned jobs;		/* targets built at once (0: 1) */
+	unsigned jobs;		/* targets built at once (0: the CPUs, at most the targets) */
 	const char *out;	/* NULL: DIR/wheelhouse */
 	const char *store_dir;
-	const char *cache_url;	/* the remote action cache (--cache-url or
-				 * $PINWHEEL_CACHE_URL), NULL for none */
+	bool no_cache;		/* --no-cache: build even on a hit (still records) */
+	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
+	const char *cache_url;	/* the remote action cache (--cache-url, else
+				 * $PINWHEEL_CACHE_URL; NULL: the local cache only) */
 };
 /* Run `pinwheel build`: prints progress, the summary (or --json) and
  * errors; returns the exit status (0, 1 when a target failed, 2 for a
  * configuration or lock problem). */
 int pw_build_run(const struct pw_build_opts *o);
+
+/* --shard "K/N" with 1 <= K <= N: 0 or -EINVAL. */
+int pw_shard_parse(const char *s, unsigned *k, unsigned *n);
+/* Keep in @sel (n entries) only shard @k of @nshards: the selected
+ * targets in matrix order dealt round-robin, the i-th (from 0) going to
+ * shard i % N + 1.  Returns how many stay selected. */
+size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards);
 
 /* ---- helpers ---- */
 void pw_strv_free(char **v);
