@@ -82,7 +82,8 @@ R="$T/roots"
 run_pw 0 "lock" --store "$R" lock "$P"
 run_pw 0 "fetch the root into R" --store "$R" fetch "$P"
 warnings() { printf '%s\n' "$ERR" | grep '^pinwheel: warning'; }
-machine() { cp -a "$R" "$T/$1" && echo "$T/$1"; }
+# (hard links: the store renames new files into place, never changes one)
+machine() { cp -al "$R" "$T/$1" && echo "$T/$1"; }
 
 start_nginx
 U="$NURL/team/pinwheel"
