@@ -11,9 +11,12 @@
 #   4. build  - offline, sandboxed, from a cleared environment: the sdist
 #               once, then per target the wheel from the unpacked sdist,
 #               audit, manylinux tag, repair, deterministic repack, smoke
-#               test in a fresh sandbox; the summary table at the end
+#               test in a fresh sandbox; the summary table at the end.
+#               Targets whose action key is unchanged come from the action
+#               cache (status "cached"): a second `make demo` builds nothing
 # With DEMO_TWICE=1 it builds a second time into another clean directory
-# and compares the wheels byte for byte.  JOBS (default 2) targets at once.
+# with --no-cache and compares the wheels byte for byte.  JOBS (default 2)
+# targets at once.
 set -eu
 : "${BUILD:=build}" "${JOBS:=2}" "${DEMO_TWICE:=0}"
 PW="$(pwd)/$BUILD/pinwheel"
@@ -55,18 +58,28 @@ t0=$(date +%s)
 "$PW" fetch hybrid
 echo "fetch: $(( $(date +%s) - t0 )) s"
 
-build() { # OUT
+build() { # OUT [OPTION...]
+	_out=$1
+	shift
 	env -i PATH=/usr/bin:/bin TERM="${TERM:-dumb}" "$PW" --store "$STORE" build hybrid \
-		--jobs "$JOBS" --out "$1"
+		--jobs "$JOBS" --out "$_out" "$@"
 }
 step "pinwheel build hybrid --jobs $JOBS --out wheelhouse"
 t0=$(date +%s)
-build "$DEMO/wheelhouse"
+build "$DEMO/wheelhouse" >"$DEMO/build.txt" || { cat "$DEMO/build.txt"; exit 1; }
+cat "$DEMO/build.txt"
 echo "build: $(( $(date +%s) - t0 )) s; wheels, sdist, manifest and logs in $DEMO/wheelhouse"
+NCACHED=$(grep -c '^cp[0-9a-z_-]* *cached ' "$DEMO/build.txt" || true)
+NTARGETS=$(grep -c '^cp[0-9a-z_-]* *\(ok\|cached\|FAILED\) ' "$DEMO/build.txt" || true)
+if [ "$NCACHED" -eq "$NTARGETS" ]; then
+	echo "all $NTARGETS targets cached (nothing ran in a sandbox)"
+else
+	echo "$NCACHED of $NTARGETS targets cached"
+fi
 
 if [ "$DEMO_TWICE" = 1 ]; then
-	step "pinwheel build again into a clean directory, and compare"
-	build "$DEMO/wheelhouse2" >/dev/null
+	step "pinwheel build --no-cache again into a clean directory, and compare"
+	build "$DEMO/wheelhouse2" --no-cache >/dev/null
 	same=0 differ=0
 	for w in "$DEMO"/wheelhouse/*.whl "$DEMO"/wheelhouse/*.tar.gz; do
 		if cmp -s "$w" "$DEMO/wheelhouse2/$(basename "$w")"; then

@@ -1,6 +1,7 @@
 /* cmd_store.c - `pinwheel store add|ls|verify|gc`. */
 #include <string.h>
 
+#include "pinwheel/actions.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/json.h"
@@ -23,11 +24,13 @@ const char pw_help_store[] =
     "           read or fetched.  --unpack also makes the unpacked tree (dropping\n"
     "           --strip leading path components, keeping only --subdir) and prints\n"
     "           the tree's path instead.\n"
-    "  ls       list entries: kind, size in bytes, id (and for trees, blob and options)\n"
+    "  ls       list entries: kind, size in bytes, id (and for trees, blob and options);\n"
+    "           then the action records: ac KEY TARGET N outputs\n"
     "  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
     "           stale temp files of killed processes\n"
     "  gc       remove every blob and tree no given lock file references (its\n"
-    "           artifacts, their trees, its targets' root trees), and stale\n"
+    "           artifacts, their trees, its targets' root trees) and no action\n"
+    "           record in ac/ names (cached wheels, sdists, logs), and stale\n"
     "           temp files; entries in use by another process are kept\n\n"
     "options:\n"
     "  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
@@ -207,6 +210,24 @@ static int ls_one(void *ud, const struct pw_store_entry *en)
 	return 0;
 }
 
+/* An action record (docs/cache.md): "ac KEY TARGET N outputs". */
+static int ls_ac_one(void *ud, const struct pw_ac_record *rec)
+{
+	const struct pw_ctx *ctx = ud;
+
+	if (ctx->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "kind", "ac", "id", rec->key,
+				      "target", rec->target, "outputs", (json_int_t)rec->n);
+		if (j) {
+			pw_json_print_line(j);
+			json_decref(j);
+		}
+	} else {
+		printf("ac %s %s %zu outputs\n", rec->key, rec->target, rec->n);
+	}
+	return 0;
+}
+
 /* Parse only global options; anything else is a usage error. */
 static int only_globals(struct pw_ctx *ctx, const char *cmd, int argc, char **argv)
 {
@@ -233,6 +254,8 @@ static int cmd_ls(struct pw_ctx *ctx, int argc, char **argv)
 	if (!s)
 		return PW_EXIT_FAIL;
 	r = pw_store_foreach(s, ls_one, ctx, &e);
+	if (r == 0)
+		r = pw_ac_foreach(s, ls_ac_one, ctx, NULL, &e);
 	pw_store_close(s);
 	if (r < 0) {
 		pw_error("store ls: %s", e.msg);
@@ -272,6 +295,20 @@ static int verify_one(void *ud, const struct pw_store_entry *en)
 	return 0;
 }
 
+/* A record is fine when it parses (pw_ac_foreach); one whose blobs are
+ * gone is only a cache miss, said at debug level. */
+static int verify_ac_one(void *ud, const struct pw_ac_record *rec)
+{
+	struct verify_state *vs = ud;
+
+	vs->checked++;
+	for (size_t i = 0; i < rec->n; i++)
+		if (!pw_store_has_blob(vs->s, rec->outputs[i].sha256))
+			pw_debug("action %s: blob %s is gone (a cache miss)", rec->key,
+				 rec->outputs[i].sha256);
+	return 0;
+}
+
 static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct verify_state vs = {.ctx = ctx};
@@ -288,6 +325,14 @@ static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 	r = pw_store_clean(vs.s, &removed, &e);
 	if (r == 0)
 		r = pw_store_foreach(vs.s, verify_one, &vs, &e);
+	if (r == 0) {
+		unsigned bad = 0;
+
+		r = pw_ac_foreach(vs.s, verify_ac_one, &vs, &bad, &e);
+		if (bad)
+			pw_error("damaged: %u action records in 'ac/' do not parse", bad);
+		vs.damaged += bad;
+	}
 	pw_store_close(vs.s);
 	if (r < 0) {
 		pw_error("store verify: %s", e.msg);
@@ -378,6 +423,28 @@ static void keep_root_trees(struct gc_state *g, const struct pw_lockfile *lf, si
 	}
 }
 
+/* Keep the blobs an action record names (the action cache's outputs). */
+struct gc_ac {
+	struct gc_state *g;
+	size_t *cap;
+};
+
+static int keep_ac_blobs(void *ud, const struct pw_ac_record *rec)
+{
+	struct gc_ac *ga = ud;
+	struct gc_state *g = ga->g;
+
+	for (size_t i = 0; i < rec->n; i++) {
+		if (g->nblobs + g->ntrees + 2 > *ga->cap) {
+			*ga->cap = *ga->cap ? *ga->cap * 2 : 64;
+			g->keep_blobs = pw_xrealloc(g->keep_blobs, *ga->cap * sizeof(char *));
+			g->keep_trees = pw_xrealloc(g->keep_trees, *ga->cap * sizeof(char *));
+		}
+		g->keep_blobs[g->nblobs++] = pw_xstrdup(rec->outputs[i].sha256);
+	}
+	return 0;
+}
+
 static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct gc_state g = {.ctx = ctx};
@@ -440,6 +507,11 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	if (!g.s)
 		goto out;
 	r = pw_store_clean(g.s, &removed_tmp, &e);
+	if (r == 0) {
+		struct gc_ac ga = {&g, &cap};
+
+		r = pw_ac_foreach(g.s, keep_ac_blobs, &ga, NULL, &e);
+	}
 	if (r == 0)
 		r = pw_store_foreach(g.s, gc_one, &g, &e);
 	pw_store_close(g.s);

@@ -1,0 +1,95 @@
+# tests/tiny-lib.sh - a tiny project for the build tests (sourced after
+# tests/lib.sh): a small root from the host's python3.11 (test only; also
+# answering as python3.12 for a second target), a PEP 517 backend in the
+# project (backend-path), a git checkout at tag v1.2.0 plus one commit.
+# Knobs in the project, tracked by git: FAIL_BUILD makes build_wheel fail,
+# SLOW makes it print "BUILD_WHEEL_STARTED" and then wait 60 s.
+# tiny_setup PYVERSIONS...   e.g. tiny_setup 3.11 3.12 ; sets $P and G().
+[ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
+/usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
+command -v git >/dev/null || skip_all "git missing"
+
+G() { git -C "$P" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null 2>&1; }
+
+tiny_setup() {
+	LIBS=$( (ldd /usr/bin/python3.11 /usr/bin/dash; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
+		awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u)
+	mkdir -p "$T/extra/bin" "$T/extra/usr/bin"
+	cp /usr/bin/dash "$T/extra/bin/sh"
+	ln -s python3.11 "$T/extra/usr/bin/python3.12"
+	# shellcheck disable=SC2086
+	tar -chf "$T/py.tar" --exclude=__pycache__ --exclude=test --exclude=tests --exclude=idlelib \
+		--exclude=tkinter --exclude=lib2to3 --exclude=pydoc_data \
+		/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $LIBS 2>/dev/null &&
+		tar -C "$T/extra" -rf "$T/py.tar" bin/sh usr/bin/python3.12 || return 1
+	P="$T/proj"
+	mkdir -p "$P/_backend" "$P/tiny"
+	_py=""
+	for v in "$@"; do
+		_py="$_py${_py:+, }\"$v\": {\"base\": {\"archives\": [{\"url\": \"file://$T/py.tar\"}]}}"
+	done
+	cat >"$P/pinwheel.json" <<JSON
+{"version": 1,
+ "python": {$_py},
+ "platforms": ["manylinux_x86_64"],
+ "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
+JSON
+	cat >"$P/pyproject.toml" <<'TOML'
+[project]
+name = "tiny"
+
+[build-system]
+requires = []
+build-backend = "minibackend"
+backend-path = ["_backend"]
+TOML
+	echo 'VALUE = 42' >"$P/tiny/__init__.py"
+	cat >"$P/_backend/minibackend.py" <<'PY'
+import base64, hashlib, io, os, tarfile, time, zipfile
+
+VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
+FILES = ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py"]
+
+
+def build_sdist(outdir, config_settings=None):
+    name = f"tiny-{VERSION}"
+    with tarfile.open(os.path.join(outdir, name + ".tar.gz"), "w:gz") as t:
+        for f in FILES + [k for k in ("FAIL_BUILD", "SLOW") if os.path.exists(k)]:
+            t.add(f, arcname=f"{name}/{f}")
+        pkg = f"Metadata-Version: 2.1\nName: tiny\nVersion: {VERSION}\n".encode()
+        ti = tarfile.TarInfo(f"{name}/PKG-INFO")
+        ti.size = len(pkg)
+        t.addfile(ti, io.BytesIO(pkg))
+    return name + ".tar.gz"
+
+
+def build_wheel(outdir, config_settings=None, metadata_directory=None):
+    if os.path.exists("FAIL_BUILD"):
+        raise RuntimeError("minibackend: deliberate failure")
+    print("minibackend: TINY_FLAVOUR=" + os.environ.get("TINY_FLAVOUR", "-"), flush=True)
+    if os.path.exists("SLOW"):
+        print("BUILD_WHEEL_STARTED", flush=True)
+        time.sleep(60)
+    di = f"tiny-{VERSION}.dist-info"
+    files = {"tiny/__init__.py": open("tiny/__init__.py", "rb").read(),
+             f"{di}/METADATA": f"Metadata-Version: 2.1\nName: tiny\nVersion: {VERSION}\n".encode(),
+             f"{di}/WHEEL": b"Wheel-Version: 1.0\nGenerator: minibackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    rec = ""
+    for n, data in files.items():
+        h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rec += f"{n},sha256={h},{len(data)}\n"
+    files[f"{di}/RECORD"] = (rec + f"{di}/RECORD,,\n").encode()
+    name = f"tiny-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(outdir, name), "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    return name
+PY
+	printf 'wheelhouse/\n' >"$P/.gitignore"
+	G init -q && G add -A && GIT_COMMITTER_DATE="1700000000 +0000" G commit -q -m one && G tag v1.2.0 &&
+		echo '# two' >>"$P/tiny/__init__.py" && G add -A &&
+		GIT_COMMITTER_DATE="1700000100 +0000" G commit -q -m two
+}
+
+# tiny_commit MSG: commit what is staged (a new source tree)
+tiny_commit() { G add -A && GIT_COMMITTER_DATE="1700000200 +0000" G commit -q -m "$1"; }
