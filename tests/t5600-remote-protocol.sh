@@ -15,7 +15,7 @@
 . "$SRCDIR/tests/helpers/remotelib.sh"
 [ -x "$NGINX" ] || skip_all "nginx missing (Debian package nginx)"
 command -v openssl >/dev/null || skip_all "openssl(1) is needed to make a test certificate"
-plan 42
+plan 46
 export PINWHEEL_RETRY_BASE_MS=5
 
 A="$T/A" B="$T/B"
@@ -52,6 +52,12 @@ run_cmd 0 "put-ac" "$PWREMOTE" "$U" "$A" put-ac "$KEY" "$T/rec"
 run_cmd 0 "get-ac" "$PWREMOTE" "$U" "$B" get-ac "$KEY"
 is "$OUT" '{"version": 1}' "the record comes back byte for byte"
 run_cmd 1 "get-ac of an unknown key: a miss" "$PWREMOTE" "$U" "$B" get-ac "$MISSING"
+command rm -rf "$T/C"
+printf 'get-cas %s 1000\nget-ac %s\n' "$SHA" "$KEY" >"$T/batch0"
+run_cmd 1 "a blob larger than its pinned size: an error" "$PWREMOTE" "$U" "$T/C" batch "$T/batch0"
+like "$ERR" "^pw-remote: GET $U/cas/$SHA: .*([Mm]aximum file size|larger)" "the error names the URL"
+is "$OUT" '{"version": 1}' "the remote stays on: the next request is made"
+is "$(blobs "$T/C"):$(temps "$T/C")" "0:0" "nothing stored"
 
 # Credentials: basic auth from the URL, redacted in messages.
 start_faults --auth "ci:s3cr%t"

@@ -375,7 +375,11 @@ static int perform(struct pw_remote *r, struct req *q, long *code, bool *down, s
 		}
 	}
 	if (cc != CURLE_OK) {
-		*down = true;
+		/* a body larger than its pinned size or a local read failure
+		 * says nothing about the remote; anything else (refused, DNS,
+		 * TLS, timeouts after the retries) will not get better */
+		*down = cc != CURLE_FILESIZE_EXCEEDED && cc != CURLE_READ_ERROR &&
+			cc != CURLE_ABORTED_BY_CALLBACK;
 		return pw_err_set(e, EIO, "%s %s: %s", q->method, q->url,
 				  q->errbuf[0] ? q->errbuf : curl_easy_strerror(cc));
 	}
