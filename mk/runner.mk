@@ -1,1 +1,1 @@
-PW_RUNNER_SRCS += runner/cli.c runner/cmd_later.c runner/cmd_build.c runner/cmd_audit.c runner/cmd_repair.c runner/cmd_inspect.c runner/cmd_run.c runner/cmd_store.c runner/cmd_fetch.c
+PW_RUNNER_SRCS += runner/cli.c runner/cmd_build.c runner/cmd_audit.c runner/cmd_repair.c runner/cmd_inspect.c runner/cmd_run.c runner/cmd_store.c runner/cmd_fetch.c

@@ -1089,6 +1089,10 @@ static void cache_put(struct build *b, const char *key, const char *target, cons
 	const char *paths[2];
 	int r;
 
+	if (b->o->no_cache_write) {
+		json_decref(meta);
+		return;
+	}
 	memset(outs, 0, sizeof(outs));
 	memset(&rec, 0, sizeof(rec));
 	names[0] = pw_xstrdup(file);

@@ -31,6 +31,8 @@ const char pw_help_build[] =
     "  --out DIR      output directory (default DIR/wheelhouse)\n"
     "  --no-cache     build every target even when cached (the results are\n"
     "                 still recorded)\n"
+    "  --no-cache-write  neither use nor record the action cache (what\n"
+    "                 'pinwheel verify' runs its second build with)\n"
     "  --shard K/N    build only shard K of N (1 <= K <= N): the selected targets\n"
     "                 in matrix order dealt round-robin; shard 1 also writes the\n"
     "                 sdist ('pinwheel plan --shard K/N' shows the slice)\n"
@@ -104,6 +106,8 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 			o.out = v;
 		} else if (!strcmp(a, "--no-cache")) {
 			o.no_cache = true;
+		} else if (!strcmp(a, "--no-cache-write")) {
+			o.no_cache = o.no_cache_write = true;
 		} else if ((v = pw_opt_arg("--shard", argc, argv, &i, &missing)) || missing) {
 			if (missing || pw_shard_parse(v, &o.shard_k, &o.shard_n) < 0) {
 				st = pw_usage_error("build",

@@ -92,3 +92,21 @@ int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_e
 	json_decref(root);
 	return r;
 }
+
+int pw_manifest_add_byproducts(const char *path, struct json_t *byproducts, struct pw_err *e)
+{
+	json_t *root = pw_json_load_file(path, e), *run;
+	int r;
+
+	if (!root)
+		return -(e->code ? e->code : EINVAL);
+	run = json_object_get(json_object_get(root, "predicate"), "runDetails");
+	if (!json_is_object(run)) {
+		json_decref(root);
+		return pw_err_set(e, EINVAL, "'%s': no predicate.runDetails object", path);
+	}
+	json_object_set(run, "byproducts", byproducts);
+	r = pw_json_dump_file(path, root, e);
+	json_decref(root);
+	return r;
+}

@@ -123,6 +123,11 @@ struct pw_manifest {
  * to @path atomically (subjects and dependencies sorted by name/uri; no
  * wall-clock times, so the same build gives the same manifest). */
 int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_err *e);
+/* Set predicate.runDetails.byproducts of the manifest at @path to
+ * @byproducts (a JSON array of SLSA ResourceDescriptors, not consumed),
+ * rewriting the file atomically (pinwheel verify's evidence). */
+struct json_t;
+int pw_manifest_add_byproducts(const char *path, struct json_t *byproducts, struct pw_err *e);
 
 /* ---- the command (runner/build.c) ---- */
 
@@ -136,6 +141,7 @@ struct pw_build_opts {
 	const char *out;	/* NULL: DIR/wheelhouse */
 	const char *store_dir;
 	bool no_cache;		/* --no-cache: build even on a hit (still records) */
+	bool no_cache_write;	/* --no-cache-write: and record nothing (verify's build B) */
 	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
 	const char *cache_url;	/* the remote action cache (--cache-url, else
 				 * $PINWHEEL_CACHE_URL; NULL: the local cache only) */
