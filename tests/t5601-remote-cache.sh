@@ -10,12 +10,13 @@
 #     wrong digest, a closed port each give one warning line and a miss,
 #     and the build succeeds
 #   - a malformed URL is a usage error (exit 2) before any work
+#   - verify --cache-url: build A comes from the remote, build B never asks
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/remotelib.sh"
 [ -x "$NGINX" ] || skip_all "nginx missing (Debian package nginx)"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
-plan 39
+plan 43
 export PINWHEEL_RETRY_BASE_MS=5
 unset PINWHEEL_CACHE_URL
 TGT=cp311-manylinux_x86_64
@@ -144,3 +145,13 @@ run_pw 0 "a closed port: the build succeeds" --store "$G" build "$P" --out "$T/o
 like "$OUT" "^$TGT +ok +passed" "the target was built"
 is "$(warnings | wc -l | tr -d ' ')" 1 "one warning line"
 like "$(warnings)" "^pinwheel: warning: remote cache: GET http://127.0.0.1:$CLOSED/ac/.*([Cc]onnect|refused)" "it names the URL without the credentials"
+
+# verify: build A may use the remote, build B never does.
+: >"$NLOG"
+H=$(machine H)
+mkdir -p "$T/tmp"
+TMPDIR="$T/tmp" run_pw 0 "verify --cache-url: exit 0" --store "$H" verify "$P" --out "$T/outH" --cache-url "$U"
+like "$OUT" "^$TGT +reproducible " "the target is reproducible"
+is "$(nreq "$NLOG" '"GET /team/pinwheel/ac/')" 2 "only build A asked the remote (the sdist, the target)"
+is "$(awk '{print $6}' "$NLOG" | sort -u | tr -d '"')" "GET" "nothing was pushed"
+
