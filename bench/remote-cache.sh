@@ -55,7 +55,7 @@ cmp -s "$T/blob" "$T/sB/blobs/sha256/$SHA" || die "the blob came back different"
 
 # 2. the tiny project
 tiny_setup 3.11 3.12 || die "tiny project setup failed"
-"$PINWHEEL" --store "$T/roots" lock "$P" >/dev/null && "$PINWHEEL" --store "$T/roots" fetch "$P" >/dev/null ||
+"$PINWHEEL" --store "$T/roots" lock "$P" >/dev/null 2>&1 && "$PINWHEEL" --store "$T/roots" fetch "$P" >/dev/null 2>&1 ||
 	die "lock/fetch failed"
 cp -al "$T/roots" "$T/mA" && cp -al "$T/roots" "$T/mB" || die "copy failed"
 build() { # NAME STORE ARGS...

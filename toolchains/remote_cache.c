@@ -28,7 +28,7 @@
 #include "pinwheel/libload.h"
 #include "pinwheel/store.h"
 
-#define AC_MAX (16u << 20)     /* an action record is a few KiB */
+#define AC_MAX (16u << 20) /* an action record is a few KiB */
 #define BACKOFF_CAP_MS 30000u
 
 struct pw_remote {
@@ -44,8 +44,8 @@ struct pw_remote {
 
 /* One request's sink (GET) or source (PUT) and what happened to it. */
 struct req {
-	const char *method; /* "GET", "HEAD", "PUT" */
-	const char *url;    /* with the credentials left out: for messages too */
+	const char *method;	  /* "GET", "HEAD", "PUT" */
+	const char *url;	  /* with the credentials left out: for messages too */
 	struct pw_store_ins *ins; /* GET into the store */
 	struct pw_buf *body;	  /* GET into memory */
 	int fd;			  /* PUT from a file (-1: from @mem) */
@@ -121,9 +121,10 @@ static int parse_url(struct pw_remote *r, const char *url, struct pw_err *e)
 	else {
 		/* quote at most the scheme: the rest may hold a password */
 		n = strcspn(url, ":/@");
-		return pw_err_set(e, EINVAL,
-				  "cache URL '%.*s...': expected http://HOST[:PORT][/PATH] or https://...",
-				  (int)(n > 32 ? 32 : n), url);
+		return pw_err_set(
+		    e, EINVAL,
+		    "cache URL '%.*s...': expected http://HOST[:PORT][/PATH] or https://...",
+		    (int)(n > 32 ? 32 : n), url);
 	}
 	rest = url + scheme_len;
 	slash = rest + strcspn(rest, "/?#");
@@ -136,9 +137,10 @@ static int parse_url(struct pw_remote *r, const char *url, struct pw_err *e)
 		r->user = pct_decode(rest, (size_t)((colon ? colon : at) - rest));
 		r->pass = colon ? pct_decode(colon + 1, (size_t)(at - colon - 1)) : pw_xstrdup("");
 		if (!r->user || !r->pass)
-			return pw_err_set(e, EINVAL,
-					  "cache URL '%.*s***@%s': bad percent escape in the credentials",
-					  (int)scheme_len, url, at + 1);
+			return pw_err_set(
+			    e, EINVAL,
+			    "cache URL '%.*s***@%s': bad percent escape in the credentials",
+			    (int)scheme_len, url, at + 1);
 		rest = at + 1;
 	}
 	if (rest == slash)
@@ -266,7 +268,7 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -393,10 +395,10 @@ static int bad_status(struct pw_remote *r, const struct req *q, long code, struc
 	if (code >= 500 || code == 401 || code == 403 || code == 405 || code == 408 || code == 429)
 		r->down = true;
 	return pw_err_set(e, EIO, "%s %s: HTTP %ld%s", q->method, q->url, code,
-			  code == 401 || code == 403	? " (check the credentials in the cache URL)"
+			  code == 401 || code == 403   ? " (check the credentials in the cache URL)"
 			  : code == 405 || code == 501 ? " (does the server accept PUT?)"
-			  : code == 413		       ? " (the server's body size limit is too low)"
-							       : "");
+			  : code == 413 ? " (the server's body size limit is too low)"
+					: "");
 }
 
 static bool is_hex64(const char *s)
@@ -505,8 +507,7 @@ static int put(struct pw_remote *r, struct req *q, struct pw_err *e)
 	return 0;
 }
 
-int pw_remote_put_cas(struct pw_remote *r, struct pw_store *s, const char *hex,
-		      struct pw_err *e)
+int pw_remote_put_cas(struct pw_remote *r, struct pw_store *s, const char *hex, struct pw_err *e)
 {
 	_cleanup_free_ char *path = NULL, *url = NULL;
 	_cleanup_close_ int fd = -1;
@@ -539,8 +540,7 @@ out:
 	return rc;
 }
 
-int pw_remote_get_ac(struct pw_remote *r, const char *key, char **data, size_t *n,
-		     struct pw_err *e)
+int pw_remote_get_ac(struct pw_remote *r, const char *key, char **data, size_t *n, struct pw_err *e)
 {
 	struct pw_buf body = PW_BUF_INIT(AC_MAX);
 	struct req q;

@@ -24,12 +24,12 @@
 static void test_url_ok(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "http://h:1/x//", "http://h:1/x" },
-		{ "https://h", "https://h" },
-		{ "HTTP://h/", "HTTP://h" },
-		{ "https://ci:s3cr%40t@h:8443/team/c", "https://h:8443/team/c" },
-		{ "http://only-user@h/p", "http://h/p" },
-		{ "http://a@b:c@h/p", "http://h/p" }, /* the last '@' ends the userinfo */
+	    {"http://h:1/x//", "http://h:1/x"},
+	    {"https://h", "https://h"},
+	    {"HTTP://h/", "HTTP://h"},
+	    {"https://ci:s3cr%40t@h:8443/team/c", "https://h:8443/team/c"},
+	    {"http://only-user@h/p", "http://h/p"},
+	    {"http://a@b:c@h/p", "http://h/p"}, /* the last '@' ends the userinfo */
 	};
 	size_t i;
 
@@ -47,14 +47,14 @@ static void test_url_ok(void **state)
 static void test_url_bad(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "ftp://u:hunter2@h/x", "cache URL 'ftp...': expected http://" },
-		{ "file:///tmp/cache", "cache URL 'file...': expected http://" },
-		{ "mirror.example/cache", "cache URL 'mirror.example...': expected http://" },
-		{ "http://", "cache URL 'http://': no host" },
-		{ "http://u:hunter2@/x", "cache URL 'http:///x': no host" },
-		{ "http://h/x?hunter2", "expected no query or fragment" },
-		{ "http://u:hunter2%zz@h/x", "cache URL 'http://***@h/x': bad percent escape" },
-		{ "http://u:%00hunter2@h/x", "bad percent escape" },
+	    {"ftp://u:hunter2@h/x", "cache URL 'ftp...': expected http://"},
+	    {"file:///tmp/cache", "cache URL 'file...': expected http://"},
+	    {"mirror.example/cache", "cache URL 'mirror.example...': expected http://"},
+	    {"http://", "cache URL 'http://': no host"},
+	    {"http://u:hunter2@/x", "cache URL 'http:///x': no host"},
+	    {"http://h/x?hunter2", "expected no query or fragment"},
+	    {"http://u:hunter2%zz@h/x", "cache URL 'http://***@h/x': bad percent escape"},
+	    {"http://u:%00hunter2@h/x", "bad percent escape"},
 	};
 	size_t i;
 
@@ -160,10 +160,10 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url_ok),
-		cmocka_unit_test(test_url_bad),
-		cmocka_unit_test(test_pick),
-		cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_url_ok),
+	    cmocka_unit_test(test_url_bad),
+	    cmocka_unit_test(test_pick),
+	    cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
