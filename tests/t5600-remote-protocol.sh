@@ -15,7 +15,7 @@
 . "$SRCDIR/tests/helpers/remotelib.sh"
 [ -x "$NGINX" ] || skip_all "nginx missing (Debian package nginx)"
 command -v openssl >/dev/null || skip_all "openssl(1) is needed to make a test certificate"
-plan 46
+plan 49
 export PINWHEEL_RETRY_BASE_MS=5
 
 A="$T/A" B="$T/B"
@@ -104,6 +104,10 @@ is "$(nreq "$FLOG" .)" 3 "the first request tried 1 + 2 times, the later ones no
 : >"$FLOG"
 PINWHEEL_CACHE_RETRIES=0 run_cmd 1 "PINWHEEL_CACHE_RETRIES=0" "$PWREMOTE" "$FURL/e500" "$B" get-ac "$KEY"
 is "$(nreq "$FLOG" .)" 1 "no retry"
+: >"$FLOG"
+run_cmd 1 "put-cas when HEAD answers 500: an error" "$PWREMOTE" "$FURL/e500" "$A" put-cas "$SHA"
+is "$ERR" "pw-remote: HEAD $FURL/e500/cas/$SHA: HTTP 500" "the HEAD's status is the error"
+is "$(cut -d' ' -f1 "$FLOG" | tr '\n' ' ')" "HEAD HEAD HEAD " "retried, then no PUT is tried"
 run_cmd 1 "a closed port: an error" "$PWREMOTE" "http://127.0.0.1:$CLOSED/x" "$B" batch "$T/batch"
 like "$ERR" "^pw-remote: GET http://127.0.0.1:$CLOSED/x/cas/$SHA: .*([Cc]onnect|refused)" "one connection error, naming the URL"
 run_cmd 1 "PUT refused with 405" "$PWREMOTE" "$FURL/ro" "$B" put-ac "$KEY" "$T/rec"

@@ -162,6 +162,7 @@ struct pw_remote *pw_remote_open(const char *url, struct pw_err *e)
 	struct pw_remote *r = pw_xcalloc(1, sizeof(*r));
 	int rc;
 
+	pthread_mutex_init(&r->mu, NULL);
 	rc = parse_url(r, url, e);
 	if (rc == 0)
 		rc = pw_libcurl_load(e);
@@ -174,7 +175,6 @@ struct pw_remote *pw_remote_open(const char *url, struct pw_err *e)
 	}
 	pw_fetch_opts_init(&r->fo);
 	r->retries = (unsigned)env_long("PINWHEEL_CACHE_RETRIES", 2, 0, 100);
-	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
 
@@ -184,8 +184,7 @@ void pw_remote_close(struct pw_remote *r)
 		return;
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
-	if (r->base) /* the mutex exists once open got this far */
-		pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->mu);
 	free(r->base);
 	if (r->pass)
 		explicit_bzero(r->pass, strlen(r->pass));
@@ -471,21 +470,33 @@ int pw_remote_get_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 	return rc;
 }
 
-/* HEAD URL/cas/@hex: true when the remote has @size bytes there. */
-static bool remote_has(struct pw_remote *r, const char *url, uint64_t size)
+/* HEAD URL/cas/@hex: 1 when the remote has @size bytes there, 0 when
+ * not (or when it cannot say: the PUT will tell), -EIO when the remote
+ * is unreachable, broken or refuses us (e filled, the remote switched
+ * off). */
+static int remote_has(struct pw_remote *r, const char *url, uint64_t size, struct pw_err *e)
 {
-	struct pw_err e = PW_ERR_INIT;
 	curl_off_t len = -1;
 	struct req q;
 	long code;
 	bool down;
+	int rc;
 
 	memset(&q, 0, sizeof(q));
 	q.method = "HEAD";
 	q.url = url;
 	q.fd = -1;
-	if (perform(r, &q, &code, &down, &e) < 0 || code != 200)
-		return false; /* the PUT will tell */
+	rc = perform(r, &q, &code, &down, e);
+	if (rc < 0 && down) {
+		set_down(r);
+		return rc;
+	}
+	if (rc < 0)
+		return 0;
+	if (code >= 500 || code == 401 || code == 403)
+		return bad_status(r, &q, code, e); /* a PUT would fail alike */
+	if (code != 200)
+		return 0;
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 	return len < 0 || (uint64_t)len == size;
 }
@@ -525,8 +536,9 @@ int pw_remote_put_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 		return pw_err_sys(e, errno, "could not open the blob '%s'", path);
 	url = pw_xasprintf("%s/cas/%s", r->base, hex);
 	pthread_mutex_lock(&r->mu);
-	if (remote_has(r, url, (uint64_t)st.st_size)) {
-		rc = 0;
+	rc = remote_has(r, url, (uint64_t)st.st_size, e);
+	if (rc != 0) {
+		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
 	memset(&q, 0, sizeof(q));
