@@ -2,12 +2,14 @@
  * runner/build.c (include/pinwheel/build.h). */
 #include <string.h>
 
+#include "pinwheel/actions.h"
 #include "pinwheel/build.h"
 #include "pinwheel/cli.h"
 
 const char pw_help_build[] =
     "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-    "                      [--out DIR] [--no-cache] [--shard K/N]\n\n"
+    "                      [--out DIR] [--no-cache] [--shard K/N]\n"
+    "                      [--cache-url URL]\n\n"
     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
     "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
     "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
@@ -16,7 +18,8 @@ const char pw_help_build[] =
     "its manylinux policy, retag and repack it deterministically, and smoke-test\n"
     "it in a fresh sandbox (install, import every extension, the config's test\n"
     "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
-    "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network.\n"
+    "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network but\n"
+    "for the shared cache of --cache-url.\n"
     "A target (and the sdist) whose action key is in the store's action cache\n"
     "is not rebuilt: its wheel and log come from the store and the summary says\n"
     "\"cached\" (docs/cache.md).\n"
@@ -34,6 +37,8 @@ const char pw_help_build[] =
     "  --shard K/N    build only shard K of N (1 <= K <= N): the selected targets\n"
     "                 in matrix order dealt round-robin; shard 1 also writes the\n"
     "                 sdist ('pinwheel plan --shard K/N' shows the slice)\n"
+    "  --cache-url URL  share the action cache through an HTTP cache (bazel-remote's\n"
+    "                 protocol; default $PINWHEEL_CACHE_URL, '' for none)\n"
     "  --json         print one JSON document instead of the table\n"
     "\nexit status: 0 every target built and passed its smoke test; 1 a target\n"
     "failed (the others are still built) or a root is not fetched; 2 usage or\n"
@@ -46,6 +51,7 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 	const char **only = pw_xcalloc((size_t)argc + 1, sizeof(char *));
 	const char **skip = pw_xcalloc((size_t)argc + 1, sizeof(char *));
 	char *store = NULL;
+	bool cache_url_set = false;
 	int st = PW_EXIT_USAGE, i, r;
 
 	memset(&o, 0, sizeof(o));
@@ -86,6 +92,13 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			o.jobs = (unsigned)n;
+		} else if ((v = pw_opt_arg("--cache-url", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("build", "option '--cache-url' needs a URL");
+				goto out;
+			}
+			o.cache_url = v;
+			cache_url_set = true;
 		} else if ((v = pw_opt_arg("--out", argc, argv, &i, &missing)) || missing) {
 			if (missing) {
 				st = pw_usage_error("build", "option '--out' needs a directory");
@@ -116,6 +129,17 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	if (!o.dir)
 		o.dir = ".";
+	o.cache_url = pw_remote_pick_url(cache_url_set ? o.cache_url : NULL);
+	if (o.cache_url) { /* a malformed URL is a usage error, before any work */
+		struct pw_err e = PW_ERR_INIT;
+		struct pw_remote *rm = pw_remote_open(o.cache_url, &e);
+
+		if (!rm) {
+			st = pw_usage_error("build", "%s", e.msg);
+			goto out;
+		}
+		pw_remote_close(rm);
+	}
 	store = pw_ctx_store_dir(ctx);
 	o.store_dir = store;
 	st = pw_build_run(&o);

@@ -7,7 +7,7 @@
 
 const char pw_help_verify[] =
     "usage: pinwheel verify [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-    "                       [--out DIR] [--keep] [--no-cache]\n\n"
+    "                       [--out DIR] [--keep] [--no-cache] [--cache-url URL]\n\n"
     "Build each target twice and compare the wheels and the sdist byte for byte.\n"
     "Build A is `pinwheel build` as usual (writing OUT); build B is a fresh build\n"
     "of a copy of the project under varied outer conditions: another checkout\n"
@@ -30,6 +30,8 @@ const char pw_help_verify[] =
     "  --keep         keep build B's tree (copy and output) and say where\n"
     "  --no-cache     build A even when cached (B never reads nor writes the\n"
     "                 action cache)\n"
+    "  --cache-url URL  build A's remote action cache (as for build: default\n"
+    "                 $PINWHEEL_CACHE_URL); B never reads nor writes one\n"
     "  --json         print verify.json instead of the table\n"
     "\nexit status: 0 every target reproducible and free of leaks; 1 a target\n"
     "differs, leaks or failed to build; 2 usage or configuration error.\n";
@@ -90,6 +92,12 @@ int pw_cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 			o.keep = true;
 		} else if (!strcmp(a, "--no-cache")) {
 			o.no_cache = true;
+		} else if ((v = pw_opt_arg("--cache-url", argc, argv, &i, &missing)) || missing) {
+			if (missing) {
+				st = pw_usage_error("verify", "option '--cache-url' needs a URL");
+				goto out;
+			}
+			o.cache_url = v;
 		} else if (a[0] == '-' && a[1]) {
 			st = pw_usage_error("verify", "unknown option '%s'", a);
 			goto out;

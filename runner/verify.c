@@ -438,6 +438,11 @@ static char **argv_build(struct vctx *x, bool is_b)
 		v[k++] = pw_xstrdup("--no-cache-write");
 	else if (o->no_cache)
 		v[k++] = pw_xstrdup("--no-cache");
+	/* nor a remote one, whatever the environment says; A's as given */
+	if (is_b || o->cache_url) {
+		v[k++] = pw_xstrdup("--cache-url");
+		v[k++] = pw_xstrdup(is_b ? "" : o->cache_url);
+	}
 	for (size_t i = 0; i < o->nonly; i++) {
 		v[k++] = pw_xstrdup("--only");
 		v[k++] = pw_xstrdup(o->only[i]);

@@ -4,7 +4,7 @@
 set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libjansson-dev
 libseccomp-dev libelf-dev zlib1g-dev libssl-dev libcmocka-dev clang libclang-rt-14-dev libdeflate-dev
-python3 python3-pip util-linux passwd iproute2 xz-utils zstd bzip2 gzip git python3-jsonschema openssl
+python3 python3-pip python3-yaml nginx util-linux passwd iproute2 xz-utils zstd bzip2 gzip git python3-jsonschema openssl
 gpg gpg-agent gpgv debian-archive-keyring busybox-static patchelf
 cargo
 "

@@ -284,7 +284,7 @@ static int get_remote(struct pw_ac *ac, const char *key, struct pw_ac_record *re
 		      struct pw_err *e)
 {
 	struct pw_err re = PW_ERR_INIT;
-	_cleanup_free_ char *data = NULL, *name = pw_xasprintf("%s/ac/%s", ac->url, key);
+	_cleanup_free_ char *data = NULL, *name = pw_xasprintf("%s/ac/%s", pw_remote_url(ac->remote), key);
 	size_t n = 0;
 	int r;
 

@@ -112,11 +112,31 @@ int pw_ac_foreach(struct pw_store *store, int (*fn)(void *ud, const struct pw_ac
 
 /* ---- the HTTP remote (toolchains/remote_cache.c; libcurl) ---- */
 
-/* @url: "http://host:port/prefix" or https; no trailing '/' needed. */
+/* The URL a command uses: @opt (its --cache-url, NULL when not given),
+ * else $PINWHEEL_CACHE_URL; NULL when that is unset or empty (so
+ * `--cache-url ''` turns the environment's off).  Points into @opt or the
+ * environment. */
+const char *pw_remote_pick_url(const char *opt);
+/* @url: "http://host:port/prefix" or https; no trailing '/' needed.
+ * Credentials in it (user:pass@, percent-escaped) are sent as basic auth
+ * and never appear in a message.  A URL that is not http(s) is -EINVAL.
+ * Transfers follow the fetcher's knobs (fetch.h: PINWHEEL_RETRY_BASE_MS,
+ * PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_LOW_SPEED_*, PINWHEEL_CA_BUNDLE);
+ * connection errors, timeouts and HTTP 5xx/408/429 are retried
+ * PINWHEEL_CACHE_RETRIES times (default 2).  After a failure that will
+ * not go away (those, once retried, and 401/403/405) the handle is
+ * switched off: the failing call reports it, later gets are silent misses
+ * (-ENOENT, e untouched) and later puts silent no-ops (0), so a dead
+ * remote costs one warning per process.  A handle may be used from
+ * several threads (one request at a time). */
 struct pw_remote *pw_remote_open(const char *url, struct pw_err *e);
 void pw_remote_close(struct pw_remote *r);
+/* The URL without its credentials, for messages (owned by @r). */
+const char *pw_remote_url(const struct pw_remote *r);
 /* GET URL/cas/@hex into the store (verified against @hex; @size or
- * PW_STORE_SIZE_UNKNOWN).  -ENOENT on 404. */
+ * PW_STORE_SIZE_UNKNOWN: a wrong body is -EBADMSG or -EFBIG naming the
+ * URL, nothing stored).  0 at once when the store has it.  -ENOENT on
+ * 404. */
 int pw_remote_get_cas(struct pw_remote *r, struct pw_store *s, const char *hex, uint64_t size,
 		      struct pw_err *e);
 /* PUT the store's blob @hex to URL/cas/@hex (skipped when a HEAD says

@@ -143,7 +143,8 @@ struct pw_build_opts {
 	bool no_cache;		/* --no-cache: build even on a hit (still records) */
 	bool no_cache_write;	/* --no-cache-write: and record nothing (verify's build B) */
 	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
-	const char *cache_url;	/* --cache-url (NULL: the local cache only) */
+	const char *cache_url;	/* the remote action cache (--cache-url, else
+				 * $PINWHEEL_CACHE_URL; NULL: the local cache only) */
 };
 /* Run `pinwheel build`: prints progress, the summary (or --json) and
  * errors; returns the exit status (0, 1 when a target failed, 2 for a

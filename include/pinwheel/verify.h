@@ -105,6 +105,8 @@ struct pw_verify_opts {
 	const char *store_dir; /* the store of build A */
 	bool keep;	       /* keep build B's tree and say where */
 	bool no_cache;	       /* build A without the action cache too */
+	const char *cache_url; /* build A's --cache-url (NULL: build's default,
+				* $PINWHEEL_CACHE_URL); build B never has one */
 	int verbosity;
 };
 
