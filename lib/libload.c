@@ -123,6 +123,9 @@ FWD(curl, CURLM_INTERNAL_ERROR, CURLMcode, curl_multi_poll,
     (CURLM *m, struct curl_waitfd extra[], unsigned n, int timeout_ms, int *numfds),
     (m, extra, n, timeout_ms, numfds))
 FWD(curl, NULL, CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left))
+FWD(curl, NULL, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s),
+    (l, s))
+FWD_VOID(curl, curl_slist_free_all, (struct curl_slist *l), (l))
 
 /* curl_easy_setopt takes one argument whose type the option's number
  * range gives (curl.h: CURLOPTTYPE_*): long, a pointer (object or
