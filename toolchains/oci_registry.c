@@ -21,6 +21,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/libload.h"
+#include "pinwheel/store.h"
 #include "oci_priv.h"
 
 #define ACCEPT_MANIFESTS                                                                   \
@@ -462,5 +463,57 @@ int pw_oci_pull_auth(const char *origin, const char *repo, char **header, struct
 out:
 	pw_buf_release(&body);
 	reg_free(&s->g);
+	return r;
+}
+
+void pw_oci_fetch_auth_release(char **hdrs)
+{
+	for (size_t i = 0; hdrs && hdrs[i]; i++)
+		free(hdrs[i]);
+	free(hdrs);
+}
+
+int pw_oci_fetch_auth(struct pw_store *s, struct pw_fetch_item *items, size_t n, char ***hdrs,
+		      struct pw_err *e)
+{
+	/* (origin, repo) -> header, in parallel arrays; few repositories */
+	char **keys = pw_xcalloc(n + 1, sizeof(*keys));
+	char **vals = pw_xcalloc(n + 1, sizeof(*vals));
+	size_t nk = 0, i, j;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *origin = NULL, *repo = NULL, *key = NULL;
+		struct pw_fetch_item *it = &items[i];
+
+		if (it->nurls != 1 || !pw_oci_blob_url_parse(it->urls[0], &origin, &repo) ||
+		    pw_store_has_blob(s, it->sha256))
+			continue;
+		key = pw_xasprintf("%s %s", origin, repo);
+		for (j = 0; j < nk && strcmp(keys[j], key); j++)
+			;
+		if (j == nk) {
+			r = pw_oci_pull_auth(origin, repo, &vals[nk], e);
+			if (r < 0)
+				break;
+			keys[nk++] = steal_pointer(&key);
+		}
+		it->header = vals[j];
+	}
+	for (i = 0; i < nk; i++)
+		free(keys[i]);
+	free(keys);
+	/* keep the non-NULL headers, NULL-ended */
+	for (i = j = 0; i < nk; i++)
+		if (vals[i])
+			vals[j++] = vals[i];
+	vals[j] = NULL;
+	if (r < 0) {
+		for (i = 0; i < n; i++)
+			items[i].header = NULL;
+		pw_oci_fetch_auth_release(vals);
+		vals = NULL;
+	}
+	*hdrs = vals;
 	return r;
 }

@@ -49,6 +49,11 @@ struct pw_fetch_item {
 	const char *sha256;
 	uint64_t size;                  /* PW_STORE_SIZE_UNKNOWN when not pinned */
 	const struct pw_unpack_opts *unpack; /* NULL: blob only */
+	const char *header;             /* one extra request header line (e.g.
+					 * "Authorization: Bearer ..." for a
+					 * registry), or NULL; libcurl never sends
+					 * it on after a redirect to another host
+					 * or port (blob storage) */
 
 	/* result */
 	enum pw_fetch_state state;

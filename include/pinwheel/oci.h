@@ -88,6 +88,8 @@ int pw_oci_resolve(const struct pw_oci_ref *r, const char *platform, struct pw_o
 
 /* ---- fetching registry blobs (oci_registry.c) ---- */
 
+struct pw_store;
+
 /* Is @url a registry blob url (.../v2/REPO/blobs/sha256:HEX)?  Then
  * *@origin gets "SCHEME://HOST[:PORT]" and *@repo the repository (caller
  * frees both). */
@@ -99,11 +101,21 @@ bool pw_oci_blob_url_parse(const char *url, char **origin, char **repo);
  * there are some for that registry).  0 or -errno (-EACCES: refused). */
 int pw_oci_pull_auth(const char *origin, const char *repo, char **header, struct pw_err *e);
 
+/* Set item->header for each of the @n fetch items that is a registry blob
+ * (one url, pw_oci_blob_url_parse()) and not yet in @s: the pull
+ * authorization of its repository, asked once per registry and
+ * repository.  The header strings are kept in @hdrs (a NULL-ended array
+ * the caller frees with pw_oci_fetch_auth_release()).  0 or -errno with
+ * e->msg naming the registry (nothing is fetched then). */
+struct pw_fetch_item;
+int pw_oci_fetch_auth(struct pw_store *s, struct pw_fetch_item *items, size_t n, char ***hdrs,
+		      struct pw_err *e);
+void pw_oci_fetch_auth_release(char **hdrs);
+
 /* ---- docker save archives (oci_source.c) ---- */
 
 /* Copy the member @member of the docker-save / OCI tar @archive into the
  * store as the blob @sha256 (@size bytes), verified.  0 or -errno. */
-struct pw_store;
 int pw_oci_archive_import(struct pw_store *s, const char *archive, const char *member,
 			  const char *sha256, uint64_t size, struct pw_err *e);
 
