@@ -198,6 +198,7 @@ AFWD(int, archive_read_set_read_callback, (struct archive *a, archive_read_callb
 AFWD(int, archive_read_set_seek_callback, (struct archive *a, archive_seek_callback *cb),
      (a, cb))
 AFWD(int, archive_read_open1, (struct archive *a), (a))
+AFWD(int, archive_read_open_fd, (struct archive *a, int fd, size_t block), (a, fd, block))
 AFWD(int, archive_read_open_memory, (struct archive *a, const void *buf, size_t n), (a, buf, n))
 AFWD(int, archive_read_next_header, (struct archive *a, struct archive_entry **en), (a, en))
 AFWD(la_ssize_t, archive_read_data, (struct archive *a, void *buf, size_t n), (a, buf, n))

@@ -152,7 +152,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = (unsigned)jobs;
 	o.offline = offline;
-	if (!offline && pw_oci_fetch_auth(s, items, lf.n, &auth, &e) < 0) {
+	if (!offline && pw_oci_fetch_prepare(s, items, lf.n, &auth, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;

@@ -95,7 +95,7 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 		k++;
 	}
 	pw_fetch_opts_init(&o);
-	r = pw_oci_fetch_auth(s, items, k, &auth, e);
+	r = pw_oci_fetch_prepare(s, items, k, &auth, e);
 	if (r < 0)
 		goto out;
 	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {

@@ -34,7 +34,8 @@ static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt
 static bool url_ok(const char *u)
 {
 	return (!strncmp(u, "http://", 7) && u[7]) || (!strncmp(u, "https://", 8) && u[8]) ||
-	       (!strncmp(u, "file://", 7) && u[7]);
+	       (!strncmp(u, "file://", 7) && u[7]) ||
+	       (!strncmp(u, "docker-archive:/", 16) && strchr(u, '#')); /* docs/oci.md */
 }
 
 static bool relpath_ok(const char *p)

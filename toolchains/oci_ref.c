@@ -323,5 +323,8 @@ void pw_oci_image_release(struct pw_oci_image *img)
 		free(img->layers[i]);
 	free(img->layers);
 	free(img->layer_sizes);
+	for (size_t i = 0; img->members && img->members[i]; i++)
+		free(img->members[i]);
+	free(img->members);
 	memset(img, 0, sizeof(*img));
 }

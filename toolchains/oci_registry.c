@@ -473,8 +473,26 @@ void pw_oci_fetch_auth_release(char **hdrs)
 	free(hdrs);
 }
 
-int pw_oci_fetch_auth(struct pw_store *s, struct pw_fetch_item *items, size_t n, char ***hdrs,
-		      struct pw_err *e)
+/* "docker-archive:FILE#MEMBER" into the store. */
+static int import_archive_blob(struct pw_store *s, const struct pw_fetch_item *it,
+			       struct pw_err *e)
+{
+	_cleanup_free_ char *u = pw_xstrdup(it->urls[0] + 15);
+	char *hash = strrchr(u, '#');
+	int r;
+
+	if (!hash)
+		return pw_err_set(e, EINVAL, "'%s': expected docker-archive:FILE#MEMBER",
+				  it->urls[0]);
+	*hash = '\0';
+	r = pw_oci_archive_import(s, u, hash + 1, it->sha256, it->size, e);
+	if (r < 0)
+		return pw_err_prefix(e, "could not fetch '%s'", it->name);
+	return 0;
+}
+
+int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t n,
+			 char ***hdrs, struct pw_err *e)
 {
 	/* (origin, repo) -> header, in parallel arrays; few repositories */
 	char **keys = pw_xcalloc(n + 1, sizeof(*keys));
@@ -486,8 +504,13 @@ int pw_oci_fetch_auth(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 		_cleanup_free_ char *origin = NULL, *repo = NULL, *key = NULL;
 		struct pw_fetch_item *it = &items[i];
 
-		if (it->nurls != 1 || !pw_oci_blob_url_parse(it->urls[0], &origin, &repo) ||
-		    pw_store_has_blob(s, it->sha256))
+		if (it->nurls != 1 || pw_store_has_blob(s, it->sha256))
+			continue;
+		if (!strncmp(it->urls[0], "docker-archive:", 15)) {
+			r = import_archive_blob(s, it, e);
+			continue;
+		}
+		if (!pw_oci_blob_url_parse(it->urls[0], &origin, &repo))
 			continue;
 		key = pw_xasprintf("%s %s", origin, repo);
 		for (j = 0; j < nk && strcmp(keys[j], key); j++)

@@ -10,10 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <jansson.h>
 
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/libload.h"
+#include "pinwheel/store.h"
 #include "oci_priv.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -455,6 +459,368 @@ fail:
 	return NULL;
 }
 
+
+/* ---- docker save archives ----
+ *
+ * manifest.json lists the images: [{"Config": MEMBER, "RepoTags":
+ * ["name:tag"], "Layers": [MEMBER...]}] (Docker >= 25 adds an OCI layout
+ * in the same tar; its manifest.json names blobs/sha256/... members).  The
+ * archive holds no manifest blob of the legacy kind, so the manifest
+ * pinned is a synthesized OCI manifest (compact JSON with sorted keys)
+ * over the config and the layer members' digests: the same archive always
+ * gives the same digests.  Blob urls are "docker-archive:ABSFILE#MEMBER";
+ * `fetch` copies the member into the store (pw_oci_archive_import()). */
+
+struct member {
+	const char *name;	    /* borrowed from the manifest JSON */
+	char sha[PW_SHA256_HEX]; /* "" until seen */
+	uint64_t size;
+	struct pw_buf *keep;	    /* the content, for the config */
+};
+
+static struct archive *archive_open_file(const char *path, int *fdp, struct pw_err *e)
+{
+	struct archive *a;
+	int fd;
+
+	if (pw_libarchive_load(e) < 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pw_err_sys(e, errno, "could not open '%s'", path);
+		return NULL;
+	}
+	a = archive_read_new();
+	if (!a || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+		pw_err_set(e, EPROTO, "'%s': not a tar archive%s%s", path, a ? ": " : "",
+			   a && archive_error_string(a) ? archive_error_string(a) : "");
+		if (a)
+			archive_read_free(a);
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return a;
+}
+
+/* Visit the archive's regular members: @fn gets each name and a reader;
+ * it returns 1 to stop, 0 to go on, -errno to fail. */
+static int archive_walk(const char *path, int (*fn)(void *ud, const char *name,
+						     struct archive *a, struct pw_err *e),
+			void *ud, struct pw_err *e)
+{
+	struct archive_entry *en;
+	struct archive *a;
+	int fd = -1, r = 0, ar;
+
+	a = archive_open_file(path, &fd, e);
+	if (!a)
+		return -(e->code ? e->code : EIO);
+	while ((ar = archive_read_next_header(a, &en)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(en);
+		if (!name || archive_entry_filetype(en) != AE_IFREG)
+			continue;
+		if (!strncmp(name, "./", 2))
+			name += 2;
+		r = fn(ud, name, a, e);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && ar != ARCHIVE_EOF)
+		r = pw_err_set(e, EPROTO, "'%s': %s", path,
+			       archive_error_string(a) ? archive_error_string(a) : "bad tar");
+	archive_read_free(a);
+	close(fd);
+	return r < 0 ? r : 0;
+}
+
+struct want_one {
+	const char *name;
+	struct pw_buf *out;
+	bool found;
+	const char *path;
+};
+
+static int read_member(struct archive *a, const char *path, const char *name, struct pw_buf *out,
+		       struct pw_sha256 *h, uint64_t *size, struct pw_err *e)
+{
+	char buf[64 * 1024];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		if (out && pw_buf_add(out, buf, (size_t)n) < 0)
+			return pw_err_set(e, E2BIG, "'%s': member '%s' is larger than %zu bytes",
+					  path, name, out->max);
+		if (h)
+			pw_sha256_update(h, buf, (size_t)n);
+		if (size)
+			*size += (uint64_t)n;
+	}
+	if (n < 0)
+		return pw_err_set(e, EPROTO, "'%s': member '%s': %s", path, name,
+				  archive_error_string(a) ? archive_error_string(a) : "read error");
+	return 0;
+}
+
+static int take_one(void *ud, const char *name, struct archive *a, struct pw_err *e)
+{
+	struct want_one *w = ud;
+	int r;
+
+	if (strcmp(name, w->name))
+		return 0;
+	r = read_member(a, w->path, name, w->out, NULL, NULL, e);
+	if (r < 0)
+		return r;
+	w->found = true;
+	return 1;
+}
+
+struct hash_all {
+	struct member *m;
+	size_t n;
+	const char *path;
+};
+
+static int hash_members(void *ud, const char *name, struct archive *a, struct pw_err *e)
+{
+	struct hash_all *w = ud;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct member *m = &w->m[i];
+		struct pw_sha256 h;
+		int r;
+
+		if (strcmp(m->name, name) || m->sha[0])
+			continue;
+		if (pw_sha256_init(&h) < 0)
+			return pw_err_set(e, EIO, "sha256 is not available");
+		m->size = 0;
+		r = read_member(a, w->path, name, m->keep, &h, &m->size, e);
+		if (r < 0) {
+			pw_sha256_release(&h);
+			return r;
+		}
+		r = pw_sha256_final(&h, NULL, m->sha);
+		pw_sha256_release(&h);
+		if (r < 0)
+			return pw_err_set(e, EIO, "sha256 failed");
+		for (size_t j = i + 1; j < w->n; j++) /* the same member twice */
+			if (!strcmp(w->m[j].name, name)) {
+				memcpy(w->m[j].sha, m->sha, sizeof(m->sha));
+				w->m[j].size = m->size;
+			}
+		return 0;
+	}
+	return 0;
+}
+
+/* The manifest.json entry for @r (its tag, or the only one). */
+static json_t *archive_entry_for(const struct pw_oci_ref *r, json_t *list, const char *name,
+				 struct pw_err *e)
+{
+	_cleanup_free_ char *want = r->tag ? pw_xasprintf("%s:%s", r->repo, r->tag) : NULL;
+	struct pw_buf seen = PW_BUF_INIT(2048);
+	json_t *m, *t, *found = NULL;
+	size_t i, j;
+
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		pw_err_set(e, EPROTO, "%s: manifest.json lists no image", name);
+		return NULL;
+	}
+	if (!want && json_array_size(list) == 1)
+		return json_array_get(list, 0);
+	json_array_foreach(list, i, m)
+	{
+		json_array_foreach(json_object_get(m, "RepoTags"), j, t)
+		{
+			const char *s = json_string_value(t);
+			if (!s)
+				continue;
+			if (want && !strcmp(s, want))
+				found = m;
+			pw_buf_addf(&seen, "%s%s", seen.len ? ", " : "", s);
+		}
+	}
+	if (!found)
+		pw_err_set(e, ENOENT, "%s: %s (it has: %s)", name,
+			   want ? "no image tagged so in the archive"
+				: "the archive holds several images: name one as FILE:NAME:TAG",
+			   seen.len ? seen.buf : "no tags");
+	pw_buf_release(&seen);
+	return found;
+}
+
+static int archive_resolve(const struct pw_oci_ref *r, const char *platform,
+			   struct pw_oci_image *img, struct pw_err *e)
+{
+	_cleanup_free_ char *name = pw_oci_ref_format(r);
+	struct pw_buf mj = PW_BUF_INIT(OCI_MANIFEST_MAX), cfg = PW_BUF_INIT(OCI_CONFIG_MAX);
+	struct want_one w1 = {"manifest.json", &mj, false, r->path};
+	struct member *m = NULL;
+	struct hash_all ha;
+	json_t *list = NULL, *ent, *layers, *man = NULL, *cj = NULL, *ls;
+	_cleanup_free_ char *have = NULL, *mbytes = NULL;
+	char hex[PW_SHA256_HEX];
+	size_t n, i;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	ret = archive_walk(r->path, take_one, &w1, e);
+	if (ret < 0)
+		goto out;
+	if (!w1.found) {
+		ret = pw_err_set(e, EPROTO, "%s: the archive has no manifest.json (not a docker "
+					    "save archive)",
+				 name);
+		goto out;
+	}
+	list = pw_json_load_mem("manifest.json", mj.buf, mj.len, e);
+	if (!list) {
+		ret = pw_err_prefix(e, "%s", name);
+		goto out;
+	}
+	ent = archive_entry_for(r, list, name, e);
+	if (!ent) {
+		ret = -e->code;
+		goto out;
+	}
+	layers = json_object_get(ent, "Layers");
+	if (!json_is_string(json_object_get(ent, "Config")) || !json_is_array(layers) ||
+	    json_array_size(layers) == 0 || json_array_size(layers) > 1024) {
+		ret = pw_err_set(e, EPROTO, "%s: manifest.json: an image needs 'Config' and "
+					    "'Layers'",
+				 name);
+		goto out;
+	}
+	n = json_array_size(layers) + 1;
+	m = pw_xcalloc(n, sizeof(*m));
+	m[0].name = json_string_value(json_object_get(ent, "Config"));
+	m[0].keep = &cfg;
+	for (i = 1; i < n; i++) {
+		m[i].name = json_string_value(json_array_get(layers, i - 1));
+		if (!m[i].name || strchr(m[i].name, '#')) {
+			ret = pw_err_set(e, EPROTO, "%s: manifest.json: Layers[%zu] is not a member "
+						    "name",
+					 name, i - 1);
+			goto out;
+		}
+	}
+	ha.m = m;
+	ha.n = n;
+	ha.path = r->path;
+	ret = archive_walk(r->path, hash_members, &ha, e);
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!m[i].sha[0]) {
+			ret = pw_err_set(e, EPROTO, "%s: the archive has no member '%s'", name,
+					 m[i].name);
+			goto out;
+		}
+	cj = pw_json_load_mem(m[0].name, cfg.buf, cfg.len, e);
+	have = cj ? platform_of(cj) : NULL;
+	if (!have || !platform_match(have, platform)) {
+		ret = pw_err_set(e, ENOENT, "%s: the image is for %s, not %s", name,
+				 have ? have : "an unnamed platform", platform);
+		goto out;
+	}
+	man = json_object();
+	ls = json_array();
+	json_object_set_new(man, "schemaVersion", json_integer(2));
+	json_object_set_new(man, "mediaType", json_string(MT_OCI_MANIFEST));
+	json_object_set_new(man, "config",
+			    json_pack("{s:s, s:s+, s:I}", "mediaType",
+				      "application/vnd.oci.image.config.v1+json", "digest", "sha256:",
+				      m[0].sha, "size", (json_int_t)m[0].size));
+	img->members = pw_xcalloc(n + 1, sizeof(*img->members));
+	for (i = 0; i < n; i++)
+		img->members[i] = pw_xstrdup(m[i].name);
+	img->config_digest = pw_xasprintf("sha256:%s", m[0].sha);
+	img->config_size = m[0].size;
+	img->layers = pw_xcalloc(n, sizeof(*img->layers));
+	img->layer_sizes = pw_xcalloc(n, sizeof(*img->layer_sizes));
+	for (i = 1; i < n; i++) {
+		json_array_append_new(ls, json_pack("{s:s, s:s+, s:I}", "mediaType",
+						    "application/vnd.oci.image.layer.v1.tar",
+						    "digest", "sha256:", m[i].sha, "size",
+						    (json_int_t)m[i].size));
+		img->layers[img->nlayers] = pw_xasprintf("sha256:%s", m[i].sha);
+		img->layer_sizes[img->nlayers++] = m[i].size;
+	}
+	json_object_set_new(man, "layers", ls);
+	mbytes = json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS);
+	pw_sha256_mem(mbytes, strlen(mbytes), hex);
+	img->manifest_digest = pw_xasprintf("sha256:%s", hex);
+	img->platform = steal_pointer(&have);
+	ret = 0;
+out:
+	json_decref(man);
+	json_decref(cj);
+	json_decref(list);
+	free(m);
+	pw_buf_release(&mj);
+	pw_buf_release(&cfg);
+	if (ret < 0)
+		pw_oci_image_release(img);
+	return ret;
+}
+
+
+struct import {
+	const char *member;
+	struct pw_store_ins *ins;
+	bool found;
+	const char *path;
+};
+
+static int import_member(void *ud, const char *name, struct archive *a, struct pw_err *e)
+{
+	struct import *im = ud;
+	char buf[64 * 1024];
+	la_ssize_t n;
+	int r;
+
+	if (strcmp(name, im->member))
+		return 0;
+	im->found = true;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		r = pw_store_ins_write(im->ins, buf, (size_t)n, e);
+		if (r < 0)
+			return r;
+	}
+	if (n < 0)
+		return pw_err_set(e, EPROTO, "member '%s': %s", name,
+				  archive_error_string(a) ? archive_error_string(a) : "read error");
+	return 1;
+}
+
+int pw_oci_archive_import(struct pw_store *s, const char *archive, const char *member,
+			  const char *sha256, uint64_t size, struct pw_err *e)
+{
+	struct pw_store_ins ins;
+	struct import im = {member, &ins, false, archive};
+	int r;
+
+	r = pw_store_ins_begin(s, sha256, size, true, false, &ins, e);
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return r;
+	r = archive_walk(archive, import_member, &im, e);
+	if (r == 0 && !im.found)
+		r = pw_err_set(e, ENOENT, "'%s' has no member '%s'", archive, member);
+	if (r < 0) {
+		pw_store_ins_abort(&ins, false);
+		return r;
+	}
+	r = pw_store_ins_commit(&ins, e);
+	if (r < 0)
+		return pw_err_prefix(e, "docker-archive:%s#%s", archive, member);
+	return 0;
+}
+
 int pw_oci_resolve(const struct pw_oci_ref *r, const char *platform, struct pw_oci_image *img,
 		   struct pw_err *e)
 {
@@ -470,8 +836,7 @@ int pw_oci_resolve(const struct pw_oci_ref *r, const char *platform, struct pw_o
 		g = layout_getter(r, e);
 		break;
 	default:
-		return pw_err_set(e, ENOSYS, "'%s': docker-archive sources are not supported yet",
-				  r->path);
+		return archive_resolve(r, platform, img, e);
 	}
 	if (!g)
 		return -(e->code ? e->code : EIO);

@@ -39,10 +39,11 @@ static const char *short_name(const struct pw_oci_ref *r)
 	return s && s[1] ? s + 1 : r->path;
 }
 
-static void add_blob(struct pw_lockset *out, const struct pw_oci_ref *r, const char *kind,
-		     const char *digest, uint64_t size, const char *target)
+static void add_blob(struct pw_lockset *out, const struct pw_oci_ref *r, const char *member,
+		     const char *kind, const char *digest, uint64_t size, const char *target)
 {
-	_cleanup_free_ char *url = pw_oci_blob_url(r, digest);
+	_cleanup_free_ char *url = member ? pw_xasprintf("docker-archive:%s#%s", r->path, member)
+					  : pw_oci_blob_url(r, digest);
 	_cleanup_free_ char *name = pw_xasprintf("%s@%.19s", short_name(r), digest);
 	char *urls[1] = {url};
 	struct pw_artifact a;
@@ -100,10 +101,11 @@ int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 		return pw_err_prefix(e, "%s (%s)", spec->field, t->id);
 	}
 	shas = pw_xcalloc(img.nlayers + 1, sizeof(*shas));
-	add_blob(out, &ref, "oci-config", img.config_digest, img.config_size, t->id);
+	add_blob(out, &ref, img.members ? img.members[0] : NULL, "oci-config", img.config_digest, img.config_size, t->id);
 	shas[0] = img.config_digest + 7;
 	for (size_t i = 0; i < img.nlayers; i++) {
-		add_blob(out, &ref, "oci-layer", img.layers[i], img.layer_sizes[i], t->id);
+		add_blob(out, &ref, img.members ? img.members[i + 1] : NULL, "oci-layer",
+			 img.layers[i], img.layer_sizes[i], t->id);
 		shas[i + 1] = img.layers[i] + 7;
 	}
 	pw_lockset_add_layer(out, t->id, layer, "oci-image", "/", shas, img.nlayers + 1, NULL);

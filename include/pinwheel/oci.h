@@ -65,6 +65,8 @@ struct pw_oci_image {
 	char **layers;	       /* "sha256:<hex>" of each layer blob, bottom first */
 	uint64_t *layer_sizes;
 	size_t nlayers;
+	char **members;	       /* docker-archive: the config's member, then each
+				* layer's, NULL-ended; else NULL */
 };
 void pw_oci_image_release(struct pw_oci_image *img);
 
@@ -101,15 +103,17 @@ bool pw_oci_blob_url_parse(const char *url, char **origin, char **repo);
  * there are some for that registry).  0 or -errno (-EACCES: refused). */
 int pw_oci_pull_auth(const char *origin, const char *repo, char **header, struct pw_err *e);
 
-/* Set item->header for each of the @n fetch items that is a registry blob
- * (one url, pw_oci_blob_url_parse()) and not yet in @s: the pull
- * authorization of its repository, asked once per registry and
- * repository.  The header strings are kept in @hdrs (a NULL-ended array
- * the caller frees with pw_oci_fetch_auth_release()).  0 or -errno with
- * e->msg naming the registry (nothing is fetched then). */
+/* Before pw_fetch_run() of @n items into @s, for those not yet in @s:
+ * copy the blobs whose url is "docker-archive:FILE#MEMBER" into the store
+ * (pw_oci_archive_import()), and set item->header for each registry blob
+ * (one url, pw_oci_blob_url_parse()) to the pull authorization of its
+ * repository, asked once per registry and repository.  The header strings
+ * are kept in @hdrs (a NULL-ended array the caller frees with
+ * pw_oci_fetch_auth_release()).  0 or -errno with e->msg naming the
+ * registry or archive member (nothing more should be fetched then). */
 struct pw_fetch_item;
-int pw_oci_fetch_auth(struct pw_store *s, struct pw_fetch_item *items, size_t n, char ***hdrs,
-		      struct pw_err *e);
+int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t n,
+			 char ***hdrs, struct pw_err *e);
 void pw_oci_fetch_auth_release(char **hdrs);
 
 /* ---- docker save archives (oci_source.c) ---- */

@@ -13,6 +13,9 @@ Each --platform (default linux/amd64) gets a manifest over the same layers
 with a config naming that platform; the image index lists them and is
 tagged TAG in OUT/index.json.  --single tags the first manifest itself
 (no index).  Prints "INDEX MANIFEST1 CONFIG1 LAYER..." digests.
+--docker-save TAR also writes a legacy `docker save` archive of the first
+platform's image (uncompressed layers HEX/layer.tar, config HEX.json,
+manifest.json with RepoTags [--repotag]).
 """
 import argparse
 import gzip
@@ -98,11 +101,13 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--workdir")
     ap.add_argument("--single", action="store_true")
+    ap.add_argument("--docker-save")
+    ap.add_argument("--repotag", action="append", default=[])
     a = ap.parse_args()
     os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
     with open(os.path.join(a.out, "oci-layout"), "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
-    layers, diff_ids = [], []
+    layers, diff_ids, raws = [], [], []
     for spec in a.layer:
         if spec.startswith("hostile:"):
             raw, how = tar_hostile(spec[8:]), "gz"
@@ -111,6 +116,7 @@ def main():
             raw = tar_dir(d)
         blob, mt = compress(raw, how or "gz")
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+        raws.append(raw)
         layers.append({"mediaType": mt, "digest": put(a.out, blob), "size": len(blob)})
     manifests = []
     first = None
@@ -132,6 +138,7 @@ def main():
         md = put(a.out, mb)
         if first is None:
             first = (md, len(mb), man["config"]["digest"])
+            first_cfg = cb
         manifests.append({"mediaType": MT_MANIFEST, "digest": md, "size": len(mb), "platform": pl})
     ib = json.dumps({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": manifests},
                     sort_keys=True).encode()
@@ -143,6 +150,27 @@ def main():
     top["annotations"] = {"org.opencontainers.image.ref.name": a.tag}
     with open(os.path.join(a.out, "index.json"), "w") as f:
         json.dump({"schemaVersion": 2, "manifests": [top]}, f)
+    if a.docker_save:
+        bio = io.BytesIO()
+        with tarfile.open(fileobj=bio, mode="w", format=tarfile.USTAR_FORMAT) as t:
+            def add(name, data):
+                ti = tarfile.TarInfo(name)
+                ti.size, ti.mode = len(data), 0o644
+                t.addfile(ti, io.BytesIO(data))
+            cname = first[2][7:] + ".json"
+            names = []
+            for i, raw in enumerate(raws):
+                d = hashlib.sha256(b"legacy-id %d" % i).hexdigest()
+                ti = tarfile.TarInfo(d)
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(ti)
+                add(d + "/layer.tar", raw)
+                names.append(d + "/layer.tar")
+            add(cname, first_cfg)
+            add("manifest.json", json.dumps([{"Config": cname, "RepoTags": a.repotag,
+                                              "Layers": names}]).encode())
+        with open(a.docker_save, "wb") as f:
+            f.write(bio.getvalue())
     print(" ".join([idx, first[0], first[2]] + [l["digest"] for l in layers]))
 
 
