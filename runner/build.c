@@ -86,8 +86,17 @@ static const char *config_env(const struct pw_config *c, const char *name)
 	return NULL;
 }
 
-static char *python_of(const struct pw_target *t)
+static char *python_of(const struct build *b, size_t ti)
 {
+	const struct pw_target *t = &b->c.targets[ti];
+	char version[16];
+	char *py;
+
+	/* an image with the manylinux layout: /opt/python/cp3X-cp3X/bin/python */
+	snprintf(version, sizeof(version), "3.%u", t->py->minor);
+	py = pw_roots_python(b->store, &b->plans[ti], version, t->py->freethreaded);
+	if (py)
+		return py;
 	return pw_xasprintf("python3.%u%s", t->py->minor, t->py->freethreaded ? "t" : "");
 }
 
@@ -265,7 +274,7 @@ static int build_sdist(struct build *b, size_t ti, struct pw_err *e)
 	if (r == 0)
 		r = add_bind(&s, PW_BIND_RW, outdir, "/out", e);
 	if (r == 0) {
-		_cleanup_free_ char *py = python_of(&b->c.targets[ti]);
+		_cleanup_free_ char *py = python_of(b, ti);
 
 		argv = pw_pep517_argv(py, "build_sdist", "/out", &b->pep);
 		r = run_step(&s, argv, logfd, "build_sdist", e);
@@ -499,7 +508,7 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 		 char **mods, int logfd, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
-	_cleanup_free_ char *py = python_of(&b->c.targets[ti]),
+	_cleanup_free_ char *py = python_of(b, ti),
 			    *inwhl = pw_xasprintf("/wheelhouse/%s", wheel);
 	char **argv = NULL;
 	int r;
@@ -558,7 +567,7 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	if (r == 0)
 		r = add_bind(&s, PW_BIND_RW, cargo, "/cargo", e);
 	if (r == 0) {
-		py = python_of(t);
+		py = python_of(b, ti);
 		argv = pw_pep517_argv(py, "build_wheel", "/out", &b->pep);
 		r = run_step(&s, argv, logfd, "build_wheel", e);
 	}

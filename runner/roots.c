@@ -1,11 +1,15 @@
 /* roots.c - target roots: lock layers -> store trees -> root id -> sandbox
  * spec (include/pinwheel/roots.h). */
+#include <fcntl.h>
 #include <string.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/derived.h"
+#include "pinwheel/fsutil.h"
 #include "pinwheel/layout.h"
+#include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
@@ -16,7 +20,9 @@ struct trees {
 	struct pw_root_tree *v;
 	size_t n, alloc;
 	size_t nbuilt;
-	const char *target; /* the root's target id (borrowed) */
+	const char *target;	   /* the root's target id (borrowed) */
+	struct pw_store *rstore;   /* the store to read blobs from (CHECK, BUILD) or NULL */
+	char **env;		   /* the image's Env (an "oci-image" layer), or NULL */
 };
 
 static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
@@ -31,6 +37,13 @@ static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
 	t->n++;
 }
 
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void trees_release(struct trees *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -38,6 +51,7 @@ static void trees_release(struct trees *t)
 		free(t->v[i].dest);
 	}
 	free(t->v);
+	strv_free(t->env);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -131,16 +145,55 @@ static void trees_root_id(const struct trees *t, char id[PW_SHA256_HEX])
 	pw_buf_release(&b);
 }
 
+/* The image interpreter (pw_oci_python()) in the trees at "/" of @v[0..n),
+ * topmost first, or NULL. */
+static char *image_python(const struct pw_store *store, const struct pw_root_tree *v, size_t n,
+			  const char *version, bool ft)
+{
+	for (size_t i = n; store && i-- > 0;) {
+		_cleanup_free_ char *path = NULL;
+		char *py;
+		int fd;
+
+		if (strcmp(v[i].dest, "/"))
+			continue;
+		path = pw_store_tree_path(store, v[i].id);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		py = pw_oci_python(fd, version, ft);
+		close(fd);
+		if (py)
+			return py;
+	}
+	return NULL;
+}
+
+char *pw_roots_python(const struct pw_store *store, const struct pw_root_plan *p,
+		      const char *version, bool ft)
+{
+	return image_python(store, p->trees, p->n, version, ft);
+}
+
 /* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
  * "python3.13t"): the interpreter of a Debian base, or under
- * PW_PYTHON_MOUNT when the trees so far have a standalone Python there. */
+ * PW_PYTHON_MOUNT when the trees so far have a standalone Python there,
+ * or the image's /opt/python/cp311-cp311/bin/python (manylinux). */
 static char *target_python(const struct trees *t)
 {
 	const char *p = t->target, *end, *dir = "/usr/bin";
+	char version[16];
+	char *py;
+	bool ft;
 
 	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
 		return NULL;
 	p += 3;
+	ft = end[-1] == 't';
+	snprintf(version, sizeof(version), "3.%.*s", (int)(end - p - ft), p);
+	py = image_python(t->rstore, t->v, t->n, version, ft);
+	if (py)
+		return py;
 	for (size_t i = 0; i < t->n; i++)
 		if (!strcmp(t->v[i].dest, PW_PYTHON_MOUNT))
 			dir = PW_PYTHON_MOUNT "/bin";
@@ -180,7 +233,7 @@ static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *
 	}
 	trees_root_id(t, rid);
 	if (store) {
-		struct pw_root_plan below = {t->target, {0}, t->v, t->n, 0};
+		struct pw_root_plan below = {t->target, {0}, t->v, t->n, 0, t->env};
 		struct pw_sandbox_spec s;
 
 		memcpy(below.id, rid, sizeof(rid));
@@ -263,6 +316,113 @@ out:
 	return r;
 }
 
+/* ---- "oci-image": an image's layers applied into one tree (oci.h) ---- */
+
+#define OCI_CONFIG_MAX (4u << 20) /* bytes of an image config blob */
+
+struct oci_build {
+	const struct pw_oci_config *c;
+	const char *const *paths; /* layer blobs */
+	const struct pw_layer *l;
+};
+
+/* pw_derived_tree_make() callback: apply, and say what was done in the
+ * tree record. */
+static int oci_fill(void *ud, int dirfd, json_t *rec, struct pw_err *e)
+{
+	const struct oci_build *ob = ud;
+	struct pw_oci_apply_stats st;
+	json_t *layers = json_array();
+	int r;
+
+	r = pw_oci_apply_counted(dirfd, ob->c, ob->paths, ob->l->n - 1, &st, e);
+	if (r < 0) {
+		json_decref(layers);
+		return r;
+	}
+	for (size_t i = 1; i < ob->l->n; i++)
+		json_array_append_new(layers, json_string(ob->l->artifacts[i]));
+	json_object_set_new(rec, "oci",
+			    json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:I, s:I}", "config",
+				      ob->l->artifacts[0], "layers", layers, "os", ob->c->os,
+				      "architecture", ob->c->arch, "entries", (json_int_t)st.entries,
+				      "bytes", (json_int_t)st.bytes, "whiteouts",
+				      (json_int_t)st.whiteouts, "skipped_nodes",
+				      (json_int_t)st.skipped_nodes));
+	return 0;
+}
+
+/* Read and parse the config blob @sha of an image from @store. */
+static int oci_config_load(struct pw_store *store, const char *sha, struct pw_oci_config *c,
+			   struct pw_err *e)
+{
+	_cleanup_free_ char *path = pw_store_blob_path(store, sha);
+	_cleanup_free_ char *name = pw_xasprintf("sha256:%s", sha);
+	struct pw_buf b = PW_BUF_INIT(OCI_CONFIG_MAX);
+	int r = pw_read_file(path, &b);
+
+	if (r == -ENOENT)
+		r = pw_err_set(e, ENOENT, "image config %s is not in the store; run 'pinwheel fetch'",
+			       name);
+	else if (r < 0)
+		r = pw_err_sys(e, -r, "cannot read the image config %s", name);
+	else
+		r = pw_oci_config_parse(name, b.buf, b.len, c, e);
+	pw_buf_release(&b);
+	return r;
+}
+
+/* The layer's artifacts are the config, then the layer blobs bottom
+ * first.  The tree id comes from the lock alone; with a store, the config
+ * gives the image's Env, and in BUILD mode the tree is made. */
+static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
+			   const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	const struct pw_lock_artifact *la = l->n ? find_art(lf, l->artifacts[0]) : NULL;
+	struct pw_oci_config c;
+	char **paths = NULL, *id;
+	bool cached = true;
+	size_t i;
+	int r;
+
+	if (!l->n || !la || (la->kind[0] && strcmp(la->kind, "oci-config")))
+		return pw_err_set(e, EINVAL,
+				  "expected the image config (kind \"oci-config\") as the first "
+				  "artifact of how \"oci-image\"");
+	id = pw_oci_tree_id(l->artifacts[0], (const char *const *)l->artifacts + 1, l->n - 1);
+	/* CHECK without the tree: pw_roots_plan() says "run 'pinwheel fetch'" */
+	if (t->rstore && (store || pw_store_has_tree(t->rstore, id))) {
+		r = oci_config_load(t->rstore, l->artifacts[0], &c, e);
+		if (r < 0) {
+			free(id);
+			return r;
+		}
+		if (store) {
+			struct oci_build ob = {&c, NULL, l};
+
+			paths = pw_xcalloc(l->n, sizeof(*paths));
+			for (i = 1; i < l->n; i++)
+				paths[i - 1] = pw_store_blob_path(store, l->artifacts[i]);
+			ob.paths = (const char *const *)paths;
+			r = pw_derived_tree_make(store, id, "oci-image", oci_fill, &ob, NULL,
+						 &cached, e);
+			strv_free(paths);
+			if (r < 0) {
+				pw_oci_config_release(&c);
+				free(id);
+				return r;
+			}
+			t->nbuilt += !cached;
+		}
+		strv_free(t->env);
+		t->env = c.env; /* taken */
+		c.env = NULL;
+		pw_oci_config_release(&c);
+	}
+	trees_add(t, id, l); /* taken */
+	return 0;
+}
+
 /* "how" -> builder.  Derived layers of other providers go here: a builder
  * must compute the same tree ids with and without a store. */
 static const struct {
@@ -273,6 +433,7 @@ static const struct {
     {"debian-root", build_debian_root},
     {PW_PYPI_LAYER_HOW, build_pypi_install},
     {"cargo-vendor", build_cargo_vendor},
+    {"oci-image", build_oci_image},
 };
 
 static layer_builder find_builder(const char *how)
@@ -305,6 +466,7 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 
 	memset(out, 0, sizeof(*out));
 	t.target = root->target;
+	t.rstore = mode == PW_ROOTS_IDS ? NULL : store;
 	if (root->n == 0)
 		return pw_err_set(e, ENOENT, "target '%s': the lock gives it no layers",
 				  root->target);
@@ -338,6 +500,7 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 	out->trees = t.v;
 	out->n = t.n;
 	out->nbuilt = t.nbuilt;
+	out->env = t.env;
 	return 0;
 }
 
@@ -348,7 +511,47 @@ void pw_root_plan_release(struct pw_root_plan *p)
 		free(p->trees[i].dest);
 	}
 	free(p->trees);
+	strv_free(p->env);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Variables that describe the sandbox, not the image: pinwheel's values
+ * stay (sandbox.h baseline, DESIGN.md invariant 4). */
+static bool pinwheel_owns(const char *kv)
+{
+	static const char *const own[] = {"HOME", "TZ", "LC_ALL", "LANG", "LANGUAGE",
+					  "SOURCE_DATE_EPOCH", "PWD", "HOSTNAME"};
+	size_t k = strcspn(kv, "=");
+
+	if (!strncmp(kv, "LC_", 3))
+		return true;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(own); i++)
+		if (strlen(own[i]) == k && !strncmp(kv, own[i], k))
+			return true;
+	return false;
+}
+
+/* The image's Env (PATH, LD_LIBRARY_PATH, PKG_CONFIG_PATH, AUDITWHEEL_PLAT,
+ * SSL_CERT_FILE, ...) before the variables already in @s, so that the
+ * caller's and pinwheel's later ones win; minus pinwheel_owns(). */
+static void replay_image_env(const struct pw_root_plan *p, struct pw_sandbox_spec *s)
+{
+	size_t i, n = 0, k = 0;
+	char **v;
+
+	for (i = 0; p->env && p->env[i]; i++)
+		n += !pinwheel_owns(p->env[i]);
+	if (!n)
+		return;
+	v = pw_xcalloc(n + s->n_env + 1, sizeof(*v));
+	for (i = 0; p->env[i]; i++)
+		if (!pinwheel_owns(p->env[i]))
+			v[k++] = pw_xstrdup(p->env[i]);
+	if (s->n_env)
+		memcpy(v + k, s->env, s->n_env * sizeof(*v));
+	free(s->env);
+	s->env = v;
+	s->n_env += n;
 }
 
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
@@ -365,6 +568,7 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 		} else {
 			nb++;
 		}
+	replay_image_env(p, s);
 	if (!nb)
 		return;
 	binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));

@@ -19,6 +19,7 @@
 #include "pinwheel/json.h"
 #include "pinwheel/layout.h"
 #include "pinwheel/lockstep.h"
+#include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
 
@@ -941,6 +942,30 @@ static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset 
 	pw_buf_release(&b);
 }
 
+/* pw_oci_python() in the layers of @s, topmost first; @version "3.13" or
+ * "3.13t". */
+static char *image_python(const struct pw_sandbox_spec *s, const char *version)
+{
+	size_t n = strlen(version);
+	bool ft = n && version[n - 1] == 't';
+	_cleanup_free_ char *v = pw_xstrdup(version);
+
+	if (ft)
+		v[n - 1] = '\0';
+	for (size_t i = 0; i < s->n_layers; i++) {
+		int fd = open(s->layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *py;
+
+		if (fd < 0)
+			continue;
+		py = pw_oci_python(fd, v, ft);
+		close(fd);
+		if (py)
+			return py;
+	}
+	return NULL;
+}
+
 int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
@@ -980,6 +1005,15 @@ int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 	}
 	pw_sandbox_spec_init(&root);
 	r = pc->compose_root(pc, out, t->id, &root, e);
+	if (r == 0) {
+		/* an image with the manylinux layout has its own (oci.h) */
+		char *img = image_python(&root, t->python);
+
+		if (img) {
+			free(python);
+			python = img;
+		}
+	}
 	if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
 	if (r == 0) {

@@ -123,7 +123,7 @@ void pw_oci_fetch_auth_release(char **hdrs);
 int pw_oci_archive_import(struct pw_store *s, const char *archive, const char *member,
 			  const char *sha256, uint64_t size, struct pw_err *e);
 
-/* ---- the image config (oci_apply.c) ---- */
+/* ---- the image config (oci_config.c) ---- */
 
 struct pw_oci_config {
 	char *os, *arch, *variant; /* "linux", "arm64", "v8" or NULL */
@@ -149,8 +149,24 @@ void pw_oci_config_release(struct pw_oci_config *c);
  * skipped. */
 int pw_oci_apply(int dirfd, const struct pw_oci_config *c, const char *const *paths, size_t n,
 		 struct pw_err *e);
+/* The same, counting what was done into @st (may be NULL): entries
+ * written, bytes of file data, whiteouts applied, device nodes, fifos and
+ * sockets skipped (a rootless tree cannot hold them; a skipped node still
+ * hides what the layers below had at its path).  On error the directory
+ * is emptied again (nothing half-applied is left). */
+struct pw_oci_apply_stats {
+	uint64_t entries, bytes, whiteouts, skipped_nodes;
+};
+int pw_oci_apply_counted(int dirfd, const struct pw_oci_config *c, const char *const *paths,
+			 size_t n, struct pw_oci_apply_stats *st, struct pw_err *e);
 /* sha256 of "pinwheel-oci-tree;v1\n" + config digest + "\n" + each layer
  * digest + "\n".  Caller frees. */
 char *pw_oci_tree_id(const char *config_sha, const char *const *layer_shas, size_t n);
+
+/* The interpreter of CPython @version ("3.13"; @ft: free-threaded) in an
+ * image laid out like the manylinux images, "/opt/python/cp313-cp313/bin/python"
+ * ("cp313-cp313t" for @ft), when the tree at @rootfd has it as an executable
+ * file (symlinks resolved inside the tree); else NULL.  Caller frees. */
+char *pw_oci_python(int rootfd, const char *version, bool ft);
 
 #endif

@@ -9,6 +9,9 @@
  *   "debian-root"  one tree: the merged Debian root of its .debs
  *                  (pw_debian_make_root()); the architecture is the last
  *                  '-' part of the layer name "debian-SUITE-ARCH"
+ *   "oci-image"    one tree: an OCI image's layers applied in order
+ *                  (pw_oci_apply(); artifacts: the config, then the layer
+ *                  blobs bottom first); its config's Env is kept in the plan
  *   others         derived trees registered in the builder table of
  *                  runner/roots.c (the pypi and crates providers add
  *                  "pypi-install" and "cargo-vendor" there); unknown ones
@@ -44,6 +47,8 @@ struct pw_root_plan {
 	struct pw_root_tree *trees; /* bottom first */
 	size_t n;
 	size_t nbuilt; /* PW_ROOTS_BUILD: trees made now (not cached) */
+	char **env;    /* an "oci-image" layer's config Env ("K=V", NULL-ended),
+			* read in CHECK and BUILD modes; NULL otherwise */
 };
 
 enum pw_roots_mode {
@@ -63,9 +68,18 @@ void pw_root_plan_release(struct pw_root_plan *p);
  * after the layers already in @s, topmost first, so the lock's last layer
  * is on top of the base), each other tree a read-only bind at its dest
  * (put before the binds already in @s, so the caller's binds can go over
- * them).  Paths are the store's trees. */
+ * them).  Paths are the store's trees.  The image Env of @p (p->env) goes
+ * before the variables already in @s, so that they win, without HOME, TZ,
+ * LANG, LANGUAGE, LC_*, SOURCE_DATE_EPOCH, PWD and HOSTNAME, which stay
+ * pinwheel's (docs/oci.md). */
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
 		      struct pw_sandbox_spec *s);
+/* The image's interpreter for CPython @version ("3.13", @ft free-threaded)
+ * when a tree of @p at "/" has the manylinux layout
+ * (/opt/python/cp313-cp313/bin/python, pw_oci_python()); else NULL.
+ * Caller frees. */
+char *pw_roots_python(const struct pw_store *store, const struct pw_root_plan *p,
+		      const char *version, bool ft);
 /* Does @p lay a tree at PW_PYTHON_MOUNT (a standalone Python, layout.h)?
  * pw_roots_to_spec() then also sets CC=cc, CXX=c++ and puts
  * PW_PYTHON_MOUNT/bin first on PATH (before the variables already in the
