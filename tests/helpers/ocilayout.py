@@ -89,7 +89,7 @@ def compress(raw, how):
         z = subprocess.run(["zstd", "-q", "-c", "--no-check"], input=raw, stdout=subprocess.PIPE,
                            check=True).stdout
         return z, "application/vnd.oci.image.layer.v1.tar+zstd"
-    return gzip.compress(raw, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip"
+    return gzip.compress(raw, compresslevel=1, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip"
 
 
 def main():
