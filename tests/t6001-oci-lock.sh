@@ -6,7 +6,7 @@
 # token (which a redirect to blob storage on another port never receives).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/ocilib.sh"
-plan 33
+plan 36
 
 mkdir -p "$T/l1/etc" "$T/l2/usr" "$T/l3"
 echo one >"$T/l1/etc/one"
@@ -84,3 +84,13 @@ run_pw 0 "fetch through redirects to blob storage" fetch "$T/d"
 is "$(reqs '^blob GET /blob/sha256:[0-9a-f]+ -$')" 4 "blob storage got every blob, without Authorization"
 is "$(reqs '^blob .* bearer$')" 0 "the bearer token never went to the other port"
 is "$(blobs_in_store)" 4 "all stored"
+
+# Docker's media types (manifest list, v2 manifest) work the same way
+mkimage "$T/dimg" --tag v1 --platform linux/amd64 --platform linux/arm64 --layer "$T/l1" --docker-types
+kill "$BG_PID" 2>/dev/null
+start_registry "$T/dimg"
+oci_project "$T/dk" "$REG/test/dimg:v1" manylinux_aarch64
+run_pw 0 "lock an image with Docker media types" lock "$T/dk"
+is "$("$PY" -c "import json; o=json.load(open('$T/dk/pinwheel.lock'))['roots']['cp313-manylinux_aarch64']['layers'][0]['oci']; print(o['index'], o['platform'])")" \
+	"$INDEX linux/arm64" "the manifest list is narrowed to arm64 (no variant in the list)"
+is "$(reqs '^reg GET /v2/test/dimg/manifests/sha256:[0-9a-f]{64} bearer$')" 1 "the arm64 manifest is asked by digest"

@@ -102,8 +102,15 @@ def main():
     ap.add_argument("--workdir")
     ap.add_argument("--single", action="store_true")
     ap.add_argument("--docker-save")
+    ap.add_argument("--docker-types", action="store_true",
+                    help="Docker v2 manifest list / manifest media types, gzip layers")
     ap.add_argument("--repotag", action="append", default=[])
     a = ap.parse_args()
+    global MT_INDEX, MT_MANIFEST, MT_CONFIG
+    if a.docker_types:
+        MT_INDEX = "application/vnd.docker.distribution.manifest.list.v2+json"
+        MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+        MT_CONFIG = "application/vnd.docker.container.image.v1+json"
     os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
     with open(os.path.join(a.out, "oci-layout"), "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
@@ -115,6 +122,8 @@ def main():
             d, _, how = spec.partition(":")
             raw = tar_dir(d)
         blob, mt = compress(raw, how or "gz")
+        if a.docker_types:
+            mt = "application/vnd.docker.image.rootfs.diff.tar.gzip"
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
         raws.append(raw)
         layers.append({"mediaType": mt, "digest": put(a.out, blob), "size": len(blob)})
