@@ -27,4 +27,11 @@ struct oci_getter {
 /* A getter for a registry reference, or NULL + errno with e->msg. */
 struct oci_getter *oci_registry_getter(const struct pw_oci_ref *r, struct pw_err *e);
 
+/* pw_oci_resolve() over @g (tests and fuzzing use an in-memory getter). */
+int oci_resolve_with(struct oci_getter *g, const struct pw_oci_ref *r, const char *platform,
+		     struct pw_oci_image *img, struct pw_err *e);
+/* Parse a WWW-Authenticate auth-param list: the value of @key or NULL
+ * (caller frees). */
+char *oci_challenge_param(const char *params, const char *key);
+
 #endif

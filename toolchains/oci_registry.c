@@ -210,7 +210,7 @@ static void add_escaped(struct pw_buf *b, const char *s)
 
 /* The value of @key in a challenge's auth-params (key="value" or
  * key=token, comma-separated; commas inside quotes kept), or NULL. */
-static char *challenge_param(const char *params, const char *key)
+char *oci_challenge_param(const char *params, const char *key)
 {
 	const char *p = params;
 	size_t k = strlen(key);
@@ -280,9 +280,9 @@ static int answer(const char *name, const char *host, const char *chal, const ch
 	if (strncasecmp(chal, "bearer ", 7))
 		return pw_err_set(e, EPROTO, "%s: registry '%s' asks for authentication '%.40s'",
 				  name, host, chal);
-	realm = challenge_param(chal + 7, "realm");
-	service = challenge_param(chal + 7, "service");
-	cscope = challenge_param(chal + 7, "scope");
+	realm = oci_challenge_param(chal + 7, "realm");
+	service = oci_challenge_param(chal + 7, "service");
+	cscope = oci_challenge_param(chal + 7, "scope");
 	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7)))
 		return pw_err_set(e, EPROTO, "%s: registry '%s' sent a bearer challenge without an "
 					     "http(s) realm",

@@ -274,8 +274,8 @@ out:
 	return r;
 }
 
-static int resolve_with(struct oci_getter *g, const struct pw_oci_ref *r, const char *platform,
-			struct pw_oci_image *img, struct pw_err *e)
+int oci_resolve_with(struct oci_getter *g, const struct pw_oci_ref *r, const char *platform,
+		     struct pw_oci_image *img, struct pw_err *e)
 {
 	const char *ref = r->digest ? r->digest : r->tag;
 	_cleanup_free_ char *digest = NULL, *ctype = NULL;
@@ -840,7 +840,7 @@ int pw_oci_resolve(const struct pw_oci_ref *r, const char *platform, struct pw_o
 	}
 	if (!g)
 		return -(e->code ? e->code : EIO);
-	ret = resolve_with(g, r, platform, img, e);
+	ret = oci_resolve_with(g, r, platform, img, e);
 	g->free(g);
 	return ret;
 }

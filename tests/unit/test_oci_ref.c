@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/oci.h"
+#include "../../toolchains/oci_priv.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -135,6 +136,29 @@ static void test_blob_url_parse(void **state)
 	assert_null(pw_oci_platform("mips"));
 }
 
+static void test_challenge(void **state)
+{
+	const char *c = "realm=\"https://auth.example/token\",service=\"registry.example\","
+			"scope=\"repository:a/b:pull,push\", error=insufficient_scope";
+	char *v;
+
+	(void)state;
+	v = oci_challenge_param(c, "realm");
+	assert_string_equal(v, "https://auth.example/token");
+	free(v);
+	v = oci_challenge_param(c, "SCOPE");
+	assert_string_equal(v, "repository:a/b:pull,push");
+	free(v);
+	v = oci_challenge_param(c, "error");
+	assert_string_equal(v, "insufficient_scope");
+	free(v);
+	assert_null(oci_challenge_param(c, "service2"));
+	assert_null(oci_challenge_param("realm", "realm"));
+	v = oci_challenge_param("a=\"x\\\"y\"", "a");
+	assert_string_equal(v, "x\"y");
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +166,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_refs),
 	    cmocka_unit_test(test_local_refs),
 	    cmocka_unit_test(test_blob_url_parse),
+	    cmocka_unit_test(test_challenge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
