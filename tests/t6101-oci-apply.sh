@@ -16,7 +16,7 @@ plan 42
 python3 "$MK" build "$T/img" layers || skip_all "could not assemble the test image"
 I="$T/img"
 run_cmd 0 "three layers apply" "$A" "$I/config.json" "$T/out" "$I/layer1" "$I/layer2" "$I/layer3"
-is "$OUT" "ok 30 99 6 3" "30 entries written, 99 bytes, 6 whiteouts, 3 nodes skipped"
+is "$OUT" "ok 34 104 7 3" "34 entries written, 104 bytes, 7 whiteouts, 3 nodes skipped"
 python3 "$MK" list "$T/out" >"$T/list"
 cat >"$T/want" <<'LIST'
 bin d 755

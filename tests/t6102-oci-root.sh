@@ -14,7 +14,7 @@ BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || skip_all "busybox-static is not installed ($BUSYBOX)"
 [ -x "$A" ] || skip_all "pw-oci-apply helper not built"
 command -v zstd >/dev/null || skip_all "zstd is not installed"
-plan 24
+plan 23
 
 python3 "$MK" build "$T/img" root "$BUSYBOX" || skip_all "could not assemble the test image"
 TGT=cp313-manylinux_x86_64

@@ -675,6 +675,12 @@ static int apply_fixes(struct applier *w)
 			continue;
 		pw_unpack_quote(f->path, strlen(f->path), w->qname, sizeof(w->qname));
 		r = open_parent(w, f->path, false, &pfd, &name);
+		if (r == -ENOENT || r == -EPERM) {
+			/* a parent was removed or replaced by a later layer */
+			pw_err_clear(w->e);
+			r = 0;
+			continue;
+		}
 		if (r < 0)
 			break;
 		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -91,6 +91,10 @@ BASE = [
     ("sym", "l", {"target": "/etc"}),
     ("ro", "d", {"mode": 0o555}),
     ("ro/file", "f", {"data": b"ro\n", "mode": 0o444}),
+    ("deep", "d"),
+    ("deep/a", "d", {"mode": 0o700}),
+    ("deep/a/b", "d"),
+    ("deep/a/b/f", "f", {"data": b"deep\n"}),
 ]
 
 LAYER2 = [
@@ -107,6 +111,7 @@ LAYER2 = [
     ("sym/inside", "f", {"data": b"inside\n"}),
     ("dev/null", "c", {"devmajor": 1}),
     (".wh..wh.plnk", "d"),
+    (".wh.deep", "f"),  # directories listed below it are gone too
 ]
 
 LAYER3 = [

@@ -38,7 +38,7 @@ static const char lock_text[] =
     "  {\"name\": \"debian-bookworm-amd64\", \"how\": \"debian-root\", \"dest\": \"/\",\n"
     "   \"artifacts\": [\"" SHA_B "\", \"" SHA_A "\"]}]},\n"
     " \"t3\": {\"layers\": [\n"
-    "  {\"name\": \"w\", \"how\": \"oci-image\", \"dest\": \"/\", \"artifacts\": [\"" SHA_C "\"]}]}}}\n";
+    "  {\"name\": \"w\", \"how\": \"nix-closure\", \"dest\": \"/\", \"artifacts\": [\"" SHA_C "\"]}]}}}\n";
 
 /* clang-format on */
 
@@ -99,12 +99,13 @@ static void test_plan_ids(void **state)
 	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t3"), PW_ROOTS_IDS, &p, &e),
 			 -ENOSYS);
 	assert_string_equal(e.msg, "target 't3': layer 'w': this pinwheel cannot build layers of "
-				   "kind \"oci-image\"");
+				   "kind \"nix-closure\"");
 	assert_int_equal(p.n, 0);
 	assert_true(pw_roots_known_how("debian-root"));
 	assert_true(pw_roots_known_how("cargo-vendor"));
 	assert_true(pw_roots_known_how("pypi-install"));
-	assert_false(pw_roots_known_how("oci-image"));
+	assert_false(pw_roots_known_how("nix-closure"));
+	assert_true(pw_roots_known_how("oci-image"));
 	pw_lockfile_release(&lf);
 }
 
