@@ -6,7 +6,7 @@
 # token (which a redirect to blob storage on another port never receives).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/ocilib.sh"
-plan 36
+plan 38
 
 mkdir -p "$T/l1/etc" "$T/l2/usr" "$T/l3"
 echo one >"$T/l1/etc/one"
@@ -94,3 +94,14 @@ run_pw 0 "lock an image with Docker media types" lock "$T/dk"
 is "$("$PY" -c "import json; o=json.load(open('$T/dk/pinwheel.lock'))['roots']['cp313-manylinux_aarch64']['layers'][0]['oci']; print(o['index'], o['platform'])")" \
 	"$INDEX linux/arm64" "the manifest list is narrowed to arm64 (no variant in the list)"
 is "$(reqs '^reg GET /v2/test/dimg/manifests/sha256:[0-9a-f]{64} bearer$')" 1 "the arm64 manifest is asked by digest"
+
+# An attestation entry (unknown/unknown) is skipped; a lying
+# Docker-Content-Digest header changes nothing (the body is hashed)
+mkimage "$T/aimg" --tag v1 --platform linux/amd64 --layer "$T/l1" --attestation
+kill "$BG_PID" 2>/dev/null
+start_registry "$T/aimg"
+touch "$CTL/wrong-dcd"
+oci_project "$T/at" "$REG/test/aimg:v1" manylinux_x86_64
+run_pw 0 "lock past an attestation entry, with a wrong Docker-Content-Digest" lock "$T/at"
+is "$("$PY" -c "import json; o=json.load(open('$T/at/pinwheel.lock'))['roots']['cp313-manylinux_x86_64']['layers'][0]['oci']; print(o['index'], o['manifest'])")" \
+	"$INDEX $MANIFEST" "the digests of the bodies are pinned"

@@ -101,6 +101,8 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--workdir")
     ap.add_argument("--single", action="store_true")
+    ap.add_argument("--attestation", action="store_true",
+                    help="add an unknown/unknown entry to the index, as buildkit does")
     ap.add_argument("--docker-save")
     ap.add_argument("--docker-types", action="store_true",
                     help="Docker v2 manifest list / manifest media types, gzip layers")
@@ -149,6 +151,10 @@ def main():
             first = (md, len(mb), man["config"]["digest"])
             first_cfg = cb
         manifests.append({"mediaType": MT_MANIFEST, "digest": md, "size": len(mb), "platform": pl})
+    if a.attestation:
+        att = json.dumps({"schemaVersion": 2, "mediaType": MT_MANIFEST, "layers": []}).encode()
+        manifests.insert(0, {"mediaType": MT_MANIFEST, "digest": put(a.out, att), "size": len(att),
+                             "platform": {"architecture": "unknown", "os": "unknown"}})
     ib = json.dumps({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": manifests},
                     sort_keys=True).encode()
     idx = put(a.out, ib)

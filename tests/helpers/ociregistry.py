@@ -25,6 +25,8 @@ Fault switches are files in the --ctl directory, read at every request:
                    the first byte flipped
   missing          digests answered 404
   redirect         blobs are answered 307 to BLOBPORT/blob/DIGEST
+  wrong-dcd        manifests carry a Docker-Content-Digest that is not
+                   theirs (it is advisory: the body's digest must win)
 
 Every request is logged as "PORTNAME METHOD PATH AUTH" where PORTNAME is
 "reg" or "blob" and AUTH "bearer", "basic" or "-".
@@ -153,7 +155,10 @@ def make_handler(args, log_lock, ports):
                     mt = json.loads(data).get("mediaType", "application/json")
                 except ValueError:
                     mt = "application/json"
-                return self._send(200, data, mt, [("Docker-Content-Digest", ref)])
+                dcd = ref
+                if read_ctl(args.ctl, "wrong-dcd") is not None:
+                    dcd = "sha256:" + "0" * 64
+                return self._send(200, data, mt, [("Docker-Content-Digest", dcd)])
             if "/blobs/" in rest:
                 _, digest = rest.rsplit("/blobs/", 1)
                 if read_ctl(args.ctl, "redirect") is not None:
