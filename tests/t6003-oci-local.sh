@@ -5,7 +5,7 @@
 # from the archive into the store (docker-archive: urls).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/ocilib.sh"
-plan 31
+plan 33
 
 P="$T/p"
 mkdir -p "$T/l1/etc" "$T/l2"
@@ -26,6 +26,12 @@ is "$(q "$FACT['index']")" "$INDEX" "the tagged index is pinned"
 is "$(q "$FACT['manifest']")" "$MANIFEST" "and the amd64 manifest"
 is "$(q "[a['urls'][0] for a in l['artifacts'] if a['sha256'] == '${L1#sha256:}'][0]")" \
 	"file://$P/img/blobs/sha256/${L1#sha256:}" "blob urls point into the layout"
+cp "$P/pinwheel.lock" "$T/lock.rel"
+rm "$P/pinwheel.lock"
+cd "$P" || exit 1
+run_pw 0 "lock in the project directory (DIR defaults to .)" lock --upgrade
+cd "$T" || exit 1
+run_cmd 0 "the same lock: the layout path made absolute" cmp "$T/lock.rel" "$P/pinwheel.lock"
 run_pw 0 "fetch from the layout" fetch "$P"
 like "$ERR" "^4 artifacts present \(0 already in the store" "a config per platform and the two layers"
 run_cmd 0 "the layer blob is the layout's" cmp "$P/img/blobs/sha256/${L1#sha256:}" \

@@ -95,6 +95,17 @@ static bool platform_match(const char *have, const char *want)
 	return false;
 }
 
+/* Is @p one of the ", "-separated items of @list? */
+static bool listed(const char *list, const char *p)
+{
+	size_t n = strlen(p);
+
+	for (const char *s = list; (s = strstr(s, p)) != NULL; s++)
+		if ((s == list || s[-1] == ' ') && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	return false;
+}
+
 /* Pick the entry for @platform from the index @j. */
 static int pick(const char *name, const char *idx_digest, json_t *j, const char *platform,
 		char **digest, uint64_t *size, struct pw_err *e)
@@ -127,7 +138,7 @@ static int pick(const char *name, const char *idx_digest, json_t *j, const char 
 			pw_buf_release(&seen);
 			return 0;
 		}
-		if (!strstr(seen.buf, p))
+		if (!listed(seen.buf, p))
 			pw_buf_addf(&seen, "%s%s", seen.len ? ", " : "", p);
 	}
 	pw_err_set(e, ENOENT, "%s: the image index%s%s has no manifest for %s (it has: %s)", name,

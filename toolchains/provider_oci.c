@@ -12,6 +12,7 @@
  * kept (a tag that moved on the registry does not move the lock); offline
  * (`lock --check`) they are always reused; `lock --upgrade` resolves the
  * tag again. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pinwheel/artifact.h"
@@ -85,15 +86,18 @@ int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 		pw_oci_ref_release(&ref);
 		return r;
 	}
-	if (ref.source != PW_OCI_REGISTRY && ref.path[0] != '/' && pc->project_dir) {
-		char *abs = pw_path_join(pc->project_dir, ref.path);
+	if (ref.source != PW_OCI_REGISTRY && ref.path[0] != '/') {
+		/* relative to the project; absolute in the lock's file: urls */
+		_cleanup_free_ char *rel = pw_path_join(pc->project_dir ? pc->project_dir : ".",
+							ref.path);
+		char *abs = realpath(rel, NULL);
+		if (!abs) {
+			r = pw_err_sys(e, errno, "%s: could not find '%s'", spec->field, rel);
+			pw_oci_ref_release(&ref);
+			return r;
+		}
 		free(ref.path);
 		ref.path = abs;
-	}
-	if (ref.source != PW_OCI_REGISTRY && ref.path[0] != '/') {
-		pw_oci_ref_release(&ref);
-		return pw_err_set(e, EINVAL, "%s: '%s' must be an absolute path", spec->field,
-				  spec->image);
 	}
 	r = pw_oci_resolve(&ref, platform, &img, e);
 	if (r < 0) {
