@@ -157,6 +157,8 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
+	o.reauth = pw_oci_fetch_reauth;
+	o.reauth_ud = &auth;
 	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
 	for (i = 0; i < lf.n; i++) {
 		if (items[i].state != PW_FETCH_DONE)

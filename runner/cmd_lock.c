@@ -98,6 +98,8 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 	r = pw_oci_fetch_prepare(s, items, k, &auth, e);
 	if (r < 0)
 		goto out;
+	o.reauth = pw_oci_fetch_reauth;
+	o.reauth_ud = &auth;
 	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
 		/* the base's .debs can be hundreds of MiB: show the progress */
 		pw_info("lock: fetching the root of %s to run its tools", target);

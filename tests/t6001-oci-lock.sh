@@ -6,7 +6,7 @@
 # token (which a redirect to blob storage on another port never receives).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/ocilib.sh"
-plan 38
+plan 42
 
 mkdir -p "$T/l1/etc" "$T/l2/usr" "$T/l3"
 echo one >"$T/l1/etc/one"
@@ -84,6 +84,18 @@ run_pw 0 "fetch through redirects to blob storage" fetch "$T/d"
 is "$(reqs '^blob GET /blob/sha256:[0-9a-f]+ -$')" 4 "blob storage got every blob, without Authorization"
 is "$(reqs '^blob .* bearer$')" 0 "the bearer token never went to the other port"
 is "$(blobs_in_store)" 4 "all stored"
+
+# A token that expires during the fetch is renewed (once per refused blob)
+rm -rf "$PINWHEEL_STORE" "$CTL/redirect"
+echo 2 >"$CTL/expire-after"
+: >"$RLOG"
+run_pw 0 "fetch with tokens that expire after two blobs" fetch --jobs 1 "$T/d"
+# (blobs 1-2 on the first token; 3 is refused, renewed, retried; 4 still
+# carries the first token: refused, renewed, retried)
+is "$(reqs '^reg GET /token')" 3 "a fresh token for each blob refused"
+is "$(reqs '^reg GET /v2/test/img/blobs/.* bearer$')" 6 "each refused blob asked again, once"
+is "$(blobs_in_store)" 4 "all stored"
+rm "$CTL/expire-after"
 
 # Docker's media types (manifest list, v2 manifest) work the same way
 mkimage "$T/dimg" --tag v1 --platform linux/amd64 --platform linux/arm64 --layer "$T/l1" --docker-types

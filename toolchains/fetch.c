@@ -22,6 +22,7 @@ struct xfer {
 	bool have_ins;
 	bool blob_ready;  /* blob present; tree (if any) still to make */
 	bool fresh_tried; /* after a mismatch on resumed data, retried from zero */
+	bool reauthed;	  /* a 401 was answered with a new header once */
 	CURL *easy;
 	struct curl_slist *hdrs; /* it->header for the running transfer */
 	size_t url_idx;
@@ -432,6 +433,14 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		}
 		it->state = PW_FETCH_QUEUED;
 		return;
+	}
+	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 401 && it->header && f->o->reauth &&
+	    !x->reauthed) {
+		x->reauthed = true;
+		if (f->o->reauth(f->o->reauth_ud, it) == 0) {
+			it->state = PW_FETCH_QUEUED;
+			return;
+		}
 	}
 	if (x->werr < 0) { /* the store failed (disk full, ...): not the URL's fault */
 		item_fail(f, x, -x->werr, "could not fetch '%s': %s", it->name, x->wmsg.msg);

@@ -540,3 +540,26 @@ int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t
 	*hdrs = vals;
 	return r;
 }
+
+int pw_oci_fetch_reauth(void *ud, struct pw_fetch_item *it)
+{
+	char ***hdrs = ud;
+	_cleanup_free_ char *origin = NULL, *repo = NULL;
+	struct pw_err e = PW_ERR_INIT;
+	char *h = NULL;
+	size_t n = 0;
+	int r;
+
+	if (it->nurls != 1 || !pw_oci_blob_url_parse(it->urls[0], &origin, &repo))
+		return -EINVAL;
+	r = pw_oci_pull_auth(origin, repo, &h, &e);
+	if (r < 0 || !h)
+		return r < 0 ? r : -EACCES;
+	while (*hdrs && (*hdrs)[n])
+		n++;
+	*hdrs = pw_xrealloc(*hdrs, (n + 2) * sizeof(**hdrs));
+	(*hdrs)[n] = h;
+	(*hdrs)[n + 1] = NULL;
+	it->header = h;
+	return 0;
+}

@@ -84,6 +84,12 @@ struct pw_fetch_opts {
 	/* Called once per item when it reaches DONE or FAILED; may be NULL. */
 	void (*done)(void *ud, const struct pw_fetch_item *item);
 	void *ud;
+	/* Called when a transfer of an item with a header was answered HTTP
+	 * 401 (e.g. a registry token that expired during a long fetch): may
+	 * replace item->header and return 0 to retry the item once, else
+	 * -errno (the 401 then fails the url as usual).  May be NULL. */
+	int (*reauth)(void *ud, struct pw_fetch_item *item);
+	void *reauth_ud;
 };
 
 /* Defaults plus the environment knobs above. */

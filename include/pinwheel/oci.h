@@ -115,6 +115,10 @@ struct pw_fetch_item;
 int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 			 char ***hdrs, struct pw_err *e);
 void pw_oci_fetch_auth_release(char **hdrs);
+/* For pw_fetch_opts.reauth with reauth_ud = &hdrs (the array of
+ * pw_oci_fetch_prepare()): a fresh pull token for the item's registry and
+ * repository, kept in hdrs.  0 or -errno. */
+int pw_oci_fetch_reauth(void *hdrs, struct pw_fetch_item *it);
 
 /* ---- docker save archives (oci_source.c) ---- */
 

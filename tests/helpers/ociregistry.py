@@ -25,6 +25,8 @@ Fault switches are files in the --ctl directory, read at every request:
                    the first byte flipped
   missing          digests answered 404
   redirect         blobs are answered 307 to BLOBPORT/blob/DIGEST
+  expire-after     N: each token issued from now on serves N blob requests,
+                   then is answered 401 (an expired token)
   wrong-dcd        manifests carry a Docker-Content-Digest that is not
                    theirs (it is advisory: the body's digest must win)
 
@@ -41,6 +43,8 @@ import threading
 import time
 
 TOKEN = "pinwheel-test-token"
+TOKENS = {}  # token -> blob requests left (None: unlimited)
+TOKENS_LOCK = threading.Lock()
 
 
 def read_ctl(ctl, name):
@@ -127,10 +131,21 @@ def make_handler(args, log_lock, ports):
                 want = read_ctl(args.ctl, "basic")
                 if want is not None and self.headers.get("Authorization", "") != "Basic " + want.strip():
                     return self._send(401, b'{"details":"bad credentials"}', "application/json")
-                return self._send(200, json.dumps({"token": TOKEN}).encode(), "application/json")
+                exp = read_ctl(args.ctl, "expire-after")
+                with TOKENS_LOCK:
+                    tok = "%s-%d" % (TOKEN, len(TOKENS) + 1)
+                    TOKENS[tok] = int(exp) if exp else None
+                return self._send(200, json.dumps({"token": tok}).encode(), "application/json")
             if not self.path.startswith("/v2/"):
                 return self._send(404)
-            if self.headers.get("Authorization", "") != "Bearer " + TOKEN:
+            auth = self.headers.get("Authorization", "")
+            tok = auth[7:] if auth.startswith("Bearer ") else None
+            with TOKENS_LOCK:
+                left = TOKENS.get(tok, 0)
+                ok = tok in TOKENS and (left is None or left > 0)
+                if ok and left is not None and "/blobs/" in self.path:
+                    TOKENS[tok] = left - 1
+            if not ok:
                 return self._challenge()
             if self.path == "/v2/":
                 return self._send(200, b"{}", "application/json")
