@@ -516,12 +516,17 @@ int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t
 		for (j = 0; j < nk && strcmp(keys[j], key); j++)
 			;
 		if (j == nk) {
-			r = pw_oci_pull_auth(origin, repo, &vals[nk], e);
+			char *h = NULL;
+			r = pw_oci_pull_auth(origin, repo, &h, e);
 			if (r < 0)
 				break;
+			/* kept as "KEY\nHEADER": pw_oci_fetch_reauth() finds a
+			 * repository's newest token by its key */
+			vals[nk] = h ? pw_xasprintf("%s\n%s", key, h) : NULL;
+			free(h);
 			keys[nk++] = steal_pointer(&key);
 		}
-		it->header = vals[j];
+		it->header = vals[j] ? strchr(vals[j], '\n') + 1 : NULL;
 	}
 	for (i = 0; i < nk; i++)
 		free(keys[i]);
@@ -544,22 +549,36 @@ int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t
 int pw_oci_fetch_reauth(void *ud, struct pw_fetch_item *it)
 {
 	char ***hdrs = ud;
-	_cleanup_free_ char *origin = NULL, *repo = NULL;
+	_cleanup_free_ char *origin = NULL, *repo = NULL, *key = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	char *h = NULL;
-	size_t n = 0;
+	size_t n = 0, klen;
 	int r;
 
 	if (it->nurls != 1 || !pw_oci_blob_url_parse(it->urls[0], &origin, &repo))
 		return -EINVAL;
+	key = pw_xasprintf("%s %s", origin, repo);
+	klen = strlen(key);
+	while (*hdrs && (*hdrs)[n])
+		n++;
+	/* A newer token than the item's for this repository (renewed for
+	 * another blob): take it. */
+	for (size_t i = n; i-- > 0;) {
+		const char *ent = (*hdrs)[i];
+		if (strncmp(ent, key, klen) || ent[klen] != '\n')
+			continue;
+		if (ent + klen + 1 == it->header)
+			break;
+		it->header = ent + klen + 1;
+		return 0;
+	}
 	r = pw_oci_pull_auth(origin, repo, &h, &e);
 	if (r < 0 || !h)
 		return r < 0 ? r : -EACCES;
-	while (*hdrs && (*hdrs)[n])
-		n++;
 	*hdrs = pw_xrealloc(*hdrs, (n + 2) * sizeof(**hdrs));
-	(*hdrs)[n] = h;
+	(*hdrs)[n] = pw_xasprintf("%s\n%s", key, h);
 	(*hdrs)[n + 1] = NULL;
-	it->header = h;
+	free(h);
+	it->header = (*hdrs)[n] + klen + 1;
 	return 0;
 }

@@ -116,8 +116,9 @@ int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t
 			 char ***hdrs, struct pw_err *e);
 void pw_oci_fetch_auth_release(char **hdrs);
 /* For pw_fetch_opts.reauth with reauth_ud = &hdrs (the array of
- * pw_oci_fetch_prepare()): a fresh pull token for the item's registry and
- * repository, kept in hdrs.  0 or -errno. */
+ * pw_oci_fetch_prepare()): the newest pull token of the item's registry
+ * and repository when another blob already renewed it, else a fresh one
+ * (kept in hdrs).  0 or -errno. */
 int pw_oci_fetch_reauth(void *hdrs, struct pw_fetch_item *it);
 
 /* ---- docker save archives (oci_source.c) ---- */
