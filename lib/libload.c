@@ -124,6 +124,9 @@ FWD(curl, CURLM_INTERNAL_ERROR, CURLMcode, curl_multi_poll,
     (CURLM *m, struct curl_waitfd extra[], unsigned n, int timeout_ms, int *numfds),
     (m, extra, n, timeout_ms, numfds))
 FWD(curl, NULL, CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left))
+FWD(curl, NULL, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s),
+    (l, s))
+FWD_VOID(curl, curl_slist_free_all, (struct curl_slist *l), (l))
 
 /* curl_easy_setopt takes one argument whose type the option's number
  * range gives (curl.h: CURLOPTTYPE_*): long, a pointer (object or
@@ -196,6 +199,7 @@ AFWD(int, archive_read_set_read_callback, (struct archive *a, archive_read_callb
 AFWD(int, archive_read_set_seek_callback, (struct archive *a, archive_seek_callback *cb),
      (a, cb))
 AFWD(int, archive_read_open1, (struct archive *a), (a))
+AFWD(int, archive_read_open_fd, (struct archive *a, int fd, size_t block), (a, fd, block))
 AFWD(int, archive_read_open_memory, (struct archive *a, const void *buf, size_t n), (a, buf, n))
 AFWD(int, archive_read_next_header, (struct archive *a, struct archive_entry **en), (a, en))
 AFWD(la_ssize_t, archive_read_data, (struct archive *a, void *buf, size_t n), (a, buf, n))

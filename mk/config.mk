@@ -1,7 +1,7 @@
 # pinwheel.json, pinwheel.lock, `pinwheel lock` and `pinwheel plan`, the
 # provider interface and the archive provider (issue 4, config part).
 PW_LIB_SRCS += lib/jpos.c
-PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/archive.c toolchains/provider_later.c
+PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/archive.c
 PW_RUNNER_SRCS += runner/config.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c

@@ -8,6 +8,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/oci.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 
@@ -81,6 +82,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	const char *dir = NULL, *jobs_s = NULL, *v;
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_fetch_item *items = NULL;
+	char **auth = NULL;
 	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
@@ -150,6 +152,13 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = (unsigned)jobs;
 	o.offline = offline;
+	if (!offline && pw_oci_fetch_prepare(s, items, lf.n, &auth, &e) < 0) {
+		pw_error("fetch: %s", e.msg);
+		st = PW_EXIT_FAIL;
+		goto out;
+	}
+	o.reauth = pw_oci_fetch_reauth;
+	o.reauth_ud = &auth;
 	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
 	for (i = 0; i < lf.n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
@@ -170,6 +179,8 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, &lf);
+out:
+	pw_oci_fetch_auth_release(auth);
 	for (i = 0; i < lf.n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);

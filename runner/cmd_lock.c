@@ -9,6 +9,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/oci.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/roots.h"
@@ -59,6 +60,7 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 	static const char zero[] = "00000000000000000000000000000000"
 				   "00000000000000000000000000000000";
 	_cleanup_free_ char *bytes = NULL;
+	char **auth = NULL;
 	size_t i, k = 0, len;
 	int r;
 
@@ -93,6 +95,11 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 		k++;
 	}
 	pw_fetch_opts_init(&o);
+	r = pw_oci_fetch_prepare(s, items, k, &auth, e);
+	if (r < 0)
+		goto out;
+	o.reauth = pw_oci_fetch_reauth;
+	o.reauth_ud = &auth;
 	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
 		/* the base's .debs can be hundreds of MiB: show the progress */
 		pw_info("lock: fetching the root of %s to run its tools", target);
@@ -117,6 +124,7 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 		pw_root_plan_release(&p);
 	}
 out:
+	pw_oci_fetch_auth_release(auth);
 	for (i = 0; i < k; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);

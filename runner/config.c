@@ -14,6 +14,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
+#include "pinwheel/oci.h"
 
 #define PW_CONFIG_MAX_GLOBS 1000 /* each is matched against every target */
 
@@ -763,10 +764,15 @@ static int parse_base(struct ld *l, json_t *o, const struct pw_jpos *p, const ch
 		_cleanup_free_ char *of = subfield(field, "oci");
 		py->base = PW_BASE_OCI;
 		py->oci.field = pw_xstrdup(of);
-		if (!json_is_string(v) || !strstr(json_string_value(v), "@sha256:"))
+		struct pw_oci_ref ref;
+		struct pw_err re = PW_ERR_INIT;
+		if (!json_is_string(v))
 			return fail(l, kp, true, of,
-				    "expected an image pinned by digest, like "
-				    "\"registry.example/pypa/manylinux_2_28_x86_64@sha256:<64 hex>\"");
+				    "expected an image reference, like "
+				    "\"registry.example/pypa/manylinux_2_28_x86_64:latest\"");
+		if (pw_oci_ref_parse(json_string_value(v), &ref, &re) < 0)
+			return fail(l, kp, true, of, "%s", re.msg);
+		pw_oci_ref_release(&ref);
 		py->oci.image = pw_xstrdup(json_string_value(v));
 		return 0;
 	}

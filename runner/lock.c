@@ -34,7 +34,8 @@ static int fail(struct rd *w, const struct pw_jpos *p, bool key, const char *fmt
 static bool url_ok(const char *u)
 {
 	return (!strncmp(u, "http://", 7) && u[7]) || (!strncmp(u, "https://", 8) && u[8]) ||
-	       (!strncmp(u, "file://", 7) && u[7]);
+	       (!strncmp(u, "file://", 7) && u[7]) ||
+	       (!strncmp(u, "docker-archive:/", 16) && strchr(u, '#')); /* docs/oci.md */
 }
 
 static bool relpath_ok(const char *p)
@@ -233,6 +234,62 @@ static void layer_release(struct pw_layer *l)
 	free(l->dest);
 	free(l->input);
 	strv_free(l->artifacts, l->n);
+	if (l->oci)
+		pw_layer_oci_release(l->oci);
+	free(l->oci);
+}
+
+static bool oci_digest_ok(const char *s)
+{
+	return !strncmp(s, "sha256:", 7) && pw_sha256_hex_valid(s + 7);
+}
+
+/* A layer's "oci": {"reference", "index" (optional), "manifest",
+ * "platform"}. */
+static int parse_layer_oci(struct rd *w, const char *where, json_t *o, const struct pw_jpos *p,
+			   struct pw_layer *l)
+{
+	struct pw_layer_oci *oc;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	void *it;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "%s: 'oci' must be an object", where);
+	oc = l->oci = pw_xcalloc(1, sizeof(*l->oci));
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
+		char **dst;
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (!strcmp(k, "reference"))
+			dst = &oc->reference;
+		else if (!strcmp(k, "index"))
+			dst = &oc->index;
+		else if (!strcmp(k, "manifest"))
+			dst = &oc->manifest;
+		else if (!strcmp(k, "platform"))
+			dst = &oc->platform;
+		else
+			return fail(w, kp, true,
+				    "%s.oci: unknown key '%s' (expected reference, index, "
+				    "manifest or platform)",
+				    where, k);
+		if (!json_is_string(v) || !*json_string_value(v))
+			return fail(w, kp, true, "%s.oci: '%s' must be a non-empty string", where,
+				    k);
+		if ((dst == &oc->index || dst == &oc->manifest) &&
+		    !oci_digest_ok(json_string_value(v)))
+			return fail(w, kp, true,
+				    "%s.oci: '%s' must be 'sha256:' and 64 lowercase hex digits",
+				    where, k);
+		free(*dst);
+		*dst = pw_xstrdup(json_string_value(v));
+	}
+	if (!oc->reference || !oc->manifest || !oc->platform)
+		return fail(w, p, false, "%s.oci: needs reference, manifest and platform", where);
+	return 0;
 }
 
 static int cmp_strp(const void *a, const void *b)
@@ -297,10 +354,14 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 					    "%s: 'input' must be 64 lowercase hex digits", where);
 			free(l->input);
 			l->input = pw_xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "oci") && !l->oci) {
+			r = parse_layer_oci(w, where, v, kp, l);
+			if (r < 0)
+				return r;
 		} else {
 			return fail(w, kp, true,
 				    "%s: unknown key '%s' (expected name, how, dest, artifacts, "
-				    "unpack or input)",
+				    "unpack, input or oci)",
 				    where, k);
 		}
 	}
@@ -539,6 +600,7 @@ void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls)
 					     (const char *const *)l->artifacts, l->n,
 					     l->has_unpack ? &l->unpack : NULL);
 			pw_lockset_set_layer_input(ls, lf->roots[i].target, l->input);
+			pw_lockset_set_layer_oci(ls, lf->roots[i].target, l->oci);
 		}
 	}
 }
@@ -607,6 +669,17 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 				json_object_set_new(lo, "unpack", unpack_json(&l->unpack));
 			if (l->input)
 				json_object_set_new(lo, "input", json_string(l->input));
+			if (l->oci) {
+				json_t *oc = json_object();
+				json_object_set_new(oc, "reference",
+						    json_string(l->oci->reference));
+				if (l->oci->index)
+					json_object_set_new(oc, "index",
+							    json_string(l->oci->index));
+				json_object_set_new(oc, "manifest", json_string(l->oci->manifest));
+				json_object_set_new(oc, "platform", json_string(l->oci->platform));
+				json_object_set_new(lo, "oci", oc);
+			}
 			json_array_append_new(layers, lo);
 		}
 		json_object_set_new(r, "layers", layers);

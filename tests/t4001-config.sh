@@ -34,13 +34,13 @@ cfg '{"version": 1, "version": 1}'
 run_pw 2 "duplicate keys are a configuration error" plan "$T/p"
 like "$ERR" "pinwheel.json:1:.*duplicate object key" "jansson's position is kept"
 
-cfg '{"version": 1,' ' "python": {"3.13": {"base": {"oci": "registry.example/py@sha256:'"$(printf '%064d' 0)"'"}}},' \
+cfg '{"version": 1,' ' "python": {"3.13": {"base": {"oci": "127.0.0.1:1/py@sha256:'"$(printf '%064d' 0)"'"}}},' \
     ' "platforms": ["manylinux_x86_64"], "build_requires": ["numpy==2.4.6"]}'
-run_pw 1 "lock reaches a provider that is not built yet" lock "$T/p"
-like "$ERR" "python\\.3\\.13\\.base\\.oci: the OCI image provider is not built yet" "the hook names the config field"
+run_pw 1 "lock fails in a provider (a registry that refuses connections)" lock "$T/p"
+like "$ERR" "python\\.3\\.13\\.base\\.oci \\(cp313-manylinux_x86_64\\): .*http://127\\.0\\.0\\.1:1/v2/py/manifests/" "the error names the config field and the url"
 run_cmd 1 "nothing is written" test -e "$T/p/pinwheel.lock"
 run_pw 1 "lock --json on failure" --json lock "$T/p"
-like "$OUT" '"reason": ?"python\.3\.13\.base\.oci: the OCI image provider is not built yet.*"status": ?"failed"' \
+like "$OUT" '"reason": ?"python\.3\.13\.base\.oci \(cp313-manylinux_x86_64\): .*"status": ?"failed"' \
 	"the summary says failed and why"
 
 run_pw 0 "the bundled example config is valid" plan "$SRCDIR/examples/hybrid"

@@ -71,6 +71,18 @@ static void layer_release(struct pw_layer *l)
 	free(l->dest);
 	free(l->input);
 	strv_free(l->artifacts, l->n);
+	if (l->oci)
+		pw_layer_oci_release(l->oci);
+	free(l->oci);
+}
+
+void pw_layer_oci_release(struct pw_layer_oci *o)
+{
+	free(o->reference);
+	free(o->index);
+	free(o->manifest);
+	free(o->platform);
+	memset(o, 0, sizeof(*o));
 }
 
 void pw_lockset_release(struct pw_lockset *ls)
@@ -248,6 +260,7 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 		l->unpack.subdir = xstrdup_or_null(unpack->subdir);
 	}
 	l->input = NULL;
+	l->oci = NULL;
 }
 
 void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input)
@@ -258,6 +271,28 @@ void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const
 		return;
 	free(r->layers[r->n - 1].input);
 	r->layers[r->n - 1].input = xstrdup_or_null(input);
+}
+
+void pw_lockset_set_layer_oci(struct pw_lockset *ls, const char *target,
+			      const struct pw_layer_oci *oci)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	if (!r->n)
+		return;
+	l = &r->layers[r->n - 1];
+	if (l->oci)
+		pw_layer_oci_release(l->oci);
+	free(l->oci);
+	l->oci = NULL;
+	if (!oci)
+		return;
+	l->oci = pw_xcalloc(1, sizeof(*l->oci));
+	l->oci->reference = xstrdup_or_null(oci->reference);
+	l->oci->index = xstrdup_or_null(oci->index);
+	l->oci->manifest = xstrdup_or_null(oci->manifest);
+	l->oci->platform = xstrdup_or_null(oci->platform);
 }
 
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
@@ -375,6 +410,7 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 			     (const char *const *)l->artifacts, l->n,
 			     l->has_unpack ? &l->unpack : NULL);
 	pw_lockset_set_layer_input(out, target, l->input);
+	pw_lockset_set_layer_oci(out, target, l->oci);
 	return 0;
 }
 

@@ -22,7 +22,9 @@ struct xfer {
 	bool have_ins;
 	bool blob_ready;  /* blob present; tree (if any) still to make */
 	bool fresh_tried; /* after a mismatch on resumed data, retried from zero */
+	bool reauthed;	  /* a 401 was answered with a new header once */
 	CURL *easy;
+	struct curl_slist *hdrs; /* it->header for the running transfer */
 	size_t url_idx;
 	unsigned attempt;    /* retries used on the current URL */
 	uint64_t not_before; /* monotonic ms */
@@ -260,6 +262,11 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger writes */
+	if (it->header && is_http(url)) {
+		x->hdrs = curl_slist_append(NULL, it->header);
+		if (x->hdrs)
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
+	}
 	if (it->size != PW_STORE_SIZE_UNKNOWN)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->size);
 	if (x->ins.have > 0) {
@@ -271,6 +278,8 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	if (curl_multi_add_handle(f->multi, c) != CURLM_OK) {
 		curl_easy_cleanup(c);
 		x->easy = NULL;
+		curl_slist_free_all(x->hdrs);
+		x->hdrs = NULL;
 		return pw_err_set(e, EIO, "could not start a transfer of '%s'", url);
 	}
 	it->attempts++;
@@ -361,6 +370,8 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 	curl_multi_remove_handle(f->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	x->easy = NULL;
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
 	f->active--;
 
 	if (rc == CURLE_OK && x->werr == 0 && is_http(url) && code != 200 && code != 206) {
@@ -422,6 +433,14 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		}
 		it->state = PW_FETCH_QUEUED;
 		return;
+	}
+	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 401 && it->header && f->o->reauth &&
+	    !x->reauthed) {
+		x->reauthed = true;
+		if (f->o->reauth(f->o->reauth_ud, it) == 0) {
+			it->state = PW_FETCH_QUEUED;
+			return;
+		}
 	}
 	if (x->werr < 0) { /* the store failed (disk full, ...): not the URL's fault */
 		item_fail(f, x, -x->werr, "could not fetch '%s': %s", it->name, x->wmsg.msg);
@@ -608,6 +627,8 @@ int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 					curl_easy_cleanup(x->easy);
 					x->easy = NULL;
 				}
+				curl_slist_free_all(x->hdrs);
+				x->hdrs = NULL;
 				if (pending(x))
 					item_fail(&f, x, EIO, "'%s': %s", items[i].name,
 						  r < 0 ? e->msg : "not fetched");

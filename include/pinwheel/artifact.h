@@ -59,7 +59,9 @@ struct pw_debian_spec {
 			      * keyring; relative to the project directory */
 };
 
-/* An OCI image as a base root, pinned by digest ("name@sha256:..."). */
+/* An OCI image as a base root (oci.h: a registry reference by tag or
+ * digest, "oci-layout:DIR..." or "docker-archive:FILE..."); the lock pins
+ * the digests. */
 struct pw_oci_spec {
 	const char *field;   /* e.g. "python.3.12.base.oci" */
 	char *image;
@@ -99,6 +101,14 @@ struct pw_artifact {
 	size_t nneeded;
 };
 
+/* The image an "oci-image" layer was resolved from (oci.h). */
+struct pw_layer_oci {
+	char *reference;     /* as the config gives it */
+	char *index;         /* "sha256:<hex>" of the image index, or NULL */
+	char *manifest;      /* "sha256:<hex>" of the platform's manifest */
+	char *platform;      /* "linux/amd64", "linux/arm64/v8" */
+};
+
 struct pw_layer {
 	char *name;          /* for people: "debian-bookworm-amd64", "cpython" */
 	char *how;           /* "unpack" or a provider-defined derived tree */
@@ -111,6 +121,7 @@ struct pw_layer {
 			      * from (its part of the config, the layers below),
 			      * or NULL: a relock keeps the layer while it is
 			      * the same (docs/lock.md, "Relocking") */
+	struct pw_layer_oci *oci; /* how "oci-image": the image, or NULL */
 };
 
 struct pw_root {
@@ -148,6 +159,11 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 			  const struct pw_unpack_opts *unpack);
 /* Set the input digest of @target's last layer (see struct pw_layer). */
 void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input);
+/* Set (a copy of) the image facts of @target's last layer (NULL: none). */
+void pw_lockset_set_layer_oci(struct pw_lockset *ls, const char *target,
+			      const struct pw_layer_oci *oci);
+/* Free what @o owns (not @o). */
+void pw_layer_oci_release(struct pw_layer_oci *o);
 /* The layer @name of @target's root in @ls, or NULL. */
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
 					     const char *name);

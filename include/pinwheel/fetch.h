@@ -49,6 +49,11 @@ struct pw_fetch_item {
 	const char *sha256;
 	uint64_t size;                  /* PW_STORE_SIZE_UNKNOWN when not pinned */
 	const struct pw_unpack_opts *unpack; /* NULL: blob only */
+	const char *header;             /* one extra request header line (e.g.
+					 * "Authorization: Bearer ..." for a
+					 * registry), or NULL; libcurl never sends
+					 * it on after a redirect to another host
+					 * or port (blob storage) */
 
 	/* result */
 	enum pw_fetch_state state;
@@ -79,6 +84,12 @@ struct pw_fetch_opts {
 	/* Called once per item when it reaches DONE or FAILED; may be NULL. */
 	void (*done)(void *ud, const struct pw_fetch_item *item);
 	void *ud;
+	/* Called when a transfer of an item with a header was answered HTTP
+	 * 401 (e.g. a registry token that expired during a long fetch): may
+	 * replace item->header and return 0 to retry the item once, else
+	 * -errno (the 401 then fails the url as usual).  May be NULL. */
+	int (*reauth)(void *ud, struct pw_fetch_item *item);
+	void *reauth_ud;
 };
 
 /* Defaults plus the environment knobs above. */

@@ -45,6 +45,89 @@ struct pw_oci_ref {
 int pw_oci_ref_parse(const char *s, struct pw_oci_ref *r, struct pw_err *e);
 void pw_oci_ref_release(struct pw_oci_ref *r);
 
+/* "https://REGISTRY/v2/REPO/blobs/DIGEST" ("http://" for a loopback
+ * registry: localhost, 127.0.0.0/8, [::1]), or for a layout
+ * "file://ABSDIR/blobs/sha256/HEX".  Caller frees. */
+char *pw_oci_blob_url(const struct pw_oci_ref *r, const char *digest);
+/* The reference written back in its canonical form.  Caller frees. */
+char *pw_oci_ref_format(const struct pw_oci_ref *r);
+
+/* ---- resolving an image for one platform (oci_registry.c, oci_source.c) ---- */
+
+/* What a reference resolves to for one platform. */
+struct pw_oci_image {
+	char *index_digest;    /* "sha256:<hex>" of the image index, or NULL when
+				* the reference names a manifest */
+	char *manifest_digest; /* "sha256:<hex>" */
+	char *platform;	       /* "linux/amd64", "linux/arm64/v8" */
+	char *config_digest;   /* "sha256:<hex>" */
+	uint64_t config_size;
+	char **layers;	       /* "sha256:<hex>" of each layer blob, bottom first */
+	uint64_t *layer_sizes;
+	size_t nlayers;
+	char **members;	       /* docker-archive: the config's member, then each
+				* layer's, NULL-ended; else NULL */
+};
+void pw_oci_image_release(struct pw_oci_image *img);
+
+/* The OCI platform for a pinwheel target architecture ("x86_64" ->
+ * "linux/amd64", "aarch64" -> "linux/arm64/v8", "i686" -> "linux/386"),
+ * or NULL for an architecture OCI has no name for.  Static string. */
+const char *pw_oci_platform(const char *arch);
+
+/* Resolve @r for @platform (pw_oci_platform()): the manifest (through the
+ * image index when the reference names one) and its config and layers.
+ * Registry references go over the network (anonymous or docker-config
+ * bearer tokens); every manifest body is checked against the digest asked
+ * for (when asked by tag, the digest of the body received is the pin), the
+ * config against the manifest's.  Layouts read DIR/index.json and
+ * DIR/blobs (r->path should be absolute: it goes into file: urls).
+ * 0 or -errno: -ENOENT for a platform
+ * the index lacks (e->msg lists those it has), -EACCES for refused
+ * credentials, -EBADMSG for a digest mismatch, -EPROTO for a bad body. */
+int pw_oci_resolve(const struct pw_oci_ref *r, const char *platform, struct pw_oci_image *img,
+		   struct pw_err *e);
+
+/* ---- fetching registry blobs (oci_registry.c) ---- */
+
+struct pw_store;
+
+/* Is @url a registry blob url (.../v2/REPO/blobs/sha256:HEX)?  Then
+ * *@origin gets "SCHEME://HOST[:PORT]" and *@repo the repository (caller
+ * frees both). */
+bool pw_oci_blob_url_parse(const char *url, char **origin, char **repo);
+/* The Authorization header line ("Authorization: Bearer ...") a pull of
+ * @repo from @origin needs, or *@header = NULL when the registry needs
+ * none: the /v2/ endpoint is asked, and its bearer challenge answered with
+ * a token for "repository:REPO:pull" (with docker-config credentials when
+ * there are some for that registry).  0 or -errno (-EACCES: refused). */
+int pw_oci_pull_auth(const char *origin, const char *repo, char **header, struct pw_err *e);
+
+/* Before pw_fetch_run() of @n items into @s, for those not yet in @s:
+ * copy the blobs whose url is "docker-archive:FILE#MEMBER" into the store
+ * (pw_oci_archive_import()), and set item->header for each registry blob
+ * (one url, pw_oci_blob_url_parse()) to the pull authorization of its
+ * repository, asked once per registry and repository.  The header strings
+ * are kept in @hdrs (a NULL-ended array the caller frees with
+ * pw_oci_fetch_auth_release()).  0 or -errno with e->msg naming the
+ * registry or archive member (nothing more should be fetched then). */
+struct pw_fetch_item;
+int pw_oci_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t n,
+			 char ***hdrs, struct pw_err *e);
+void pw_oci_fetch_auth_release(char **hdrs);
+/* For pw_fetch_opts.reauth with reauth_ud = &hdrs (the array of
+ * pw_oci_fetch_prepare()): the newest pull token of the item's registry
+ * and repository when another blob already renewed it, else a fresh one
+ * (kept in hdrs).  0 or -errno. */
+int pw_oci_fetch_reauth(void *hdrs, struct pw_fetch_item *it);
+
+/* ---- docker save archives (oci_source.c) ---- */
+
+/* Copy the member @member of the docker-save / OCI tar @archive into the
+ * store as the blob @sha256 (@size bytes), verified.  0 or -errno. */
+int pw_oci_archive_import(struct pw_store *s, const char *archive, const char *member,
+			  const char *sha256, uint64_t size, struct pw_err *e);
+
 /* ---- the image config (oci_config.c) ---- */
 
 struct pw_oci_config {
