@@ -1459,6 +1459,16 @@ int pw_build_run(const struct pw_build_opts *o)
 	}
 	if (!b.nsel) {
 		pw_info("shard %u/%u has no targets: nothing to build", o->shard_k, o->shard_n);
+		if (pw_log_json()) {
+			json_t *j = json_pack("{s:b,s:[],s:{s:i,s:i}}", "ok", true, "targets",
+					      "shard", "k", (int)o->shard_k, "n", (int)o->shard_n);
+			char *txt = j ? pw_json_dumps(j, true) : NULL;
+
+			if (txt)
+				fputs(txt, stdout);
+			free(txt);
+			json_decref(j);
+		}
 		goto out;
 	}
 	status = PW_EXIT_FAIL;
