@@ -5,8 +5,7 @@
 
 __attribute__((weak)) struct pw_remote *pw_remote_open(const char *url, struct pw_err *e)
 {
-	pw_err_set(e, ENOSYS, "--cache-url '%s': the remote cache is not part of this build",
-		   url);
+	pw_err_set(e, ENOSYS, "--cache-url '%s': the remote cache is not part of this build", url);
 	errno = ENOSYS;
 	return NULL;
 }

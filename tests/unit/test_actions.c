@@ -182,8 +182,7 @@ static void test_put_get(void **state)
 	struct pw_ac_output outs[2] = {{.name = n0}, {.name = n1}};
 	struct pw_ac_record rec = {.target = tn, .outputs = outs, .n = 2}, got;
 	_cleanup_free_ char *pa = file_with(f, "a", "wheel bytes"), *pb = file_with(f, "b", "log"),
-			    *dest = pw_path_join(f->dir, "out.whl"), *blob = NULL,
-			    *content = NULL;
+			    *dest = pw_path_join(f->dir, "out.whl"), *blob = NULL, *content = NULL;
 	const char *paths[2] = {pa, pb};
 	bool remote = true;
 	unsigned damaged = 9;
@@ -304,13 +303,13 @@ static void test_shard(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key),
-		cmocka_unit_test(test_parse_render),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_shard),
-		cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remote_stub, setup, teardown),
+	    cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_parse_render),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_shard),
+	    cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remote_stub, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
