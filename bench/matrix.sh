@@ -25,7 +25,7 @@ run() { # NAME ARGS...: time one build; its table goes to $W/NAME.txt
 	_name=$1
 	shift
 	_t0=$(now)
-	"$PW" -q build "$W/hybrid" --out "$W/$_name" "$@" >"$W/$_name.txt" 2>"$W/$_name.err" ||
+	"$PW" build "$W/hybrid" --out "$W/$_name" "$@" >"$W/$_name.txt" 2>"$W/$_name.err" ||
 		{ cat "$W/$_name.err" >&2; echo "bench/matrix.sh: build $_name failed" >&2; exit 1; }
 	echo "$(now) $_t0" | awk '{printf "%.2f\n", $1 - $2}'
 }

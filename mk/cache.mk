@@ -1,5 +1,5 @@
 # The action cache (toolchains/actions.c), `build --shard`/`--no-cache`,
-# `plan --format github|json` (issue 6).  remote_stub.c holds weak
-# stand-ins for toolchains/remote_cache.c (branch `remote`) until it lands.
-PW_TOOLCHAIN_SRCS += toolchains/actions.c $(if $(wildcard toolchains/remote_cache.c),,toolchains/remote_stub.c)
+# `plan --format github|json` (issue 6).  The HTTP remote it calls is
+# toolchains/remote_cache.c (mk/remote.mk).
+PW_TOOLCHAIN_SRCS += toolchains/actions.c
 UNIT_TESTS += tests/unit/test_actions.c

@@ -1421,7 +1421,7 @@ static int export_source(struct build *b, struct pw_err *e)
 }
 
 /* The sdist: from the cache or built by a worker (then recorded). */
-static int make_sdist(struct build *b, struct target_result *res, struct pw_err *e)
+static int make_sdist(struct build *b, struct target_result *res)
 {
 	char key[PW_SHA256_HEX];
 	size_t job = SDIST_JOB(b);
@@ -1437,7 +1437,7 @@ static int make_sdist(struct build *b, struct target_result *res, struct pw_err 
 	if (run_jobs(b, &job, 1, 1, res) < 0)
 		return -EINTR;
 	if (!res[job].ok)
-		return pw_err_set(e, EIO, "sdist: %s (log: %s/sdist.log)", res[job].error, b->logs);
+		return -EIO; /* run_jobs() said why */
 	snprintf(b->sdist, sizeof(b->sdist), "%s", res[job].wheel);
 	memcpy(b->sdist_sha, res[job].sha256, PW_SHA256_HEX);
 	meta = json_pack("{s:s,s:f}", "root_target", b->c.targets[b->sdist_ti].id, "seconds",
@@ -1472,6 +1472,16 @@ int pw_build_run(const struct pw_build_opts *o)
 	}
 	if (!b.nsel) {
 		pw_info("shard %u/%u has no targets: nothing to build", o->shard_k, o->shard_n);
+		if (pw_log_json()) {
+			json_t *j = json_pack("{s:b,s:[],s:{s:i,s:i}}", "ok", true, "targets",
+					      "shard", "k", (int)o->shard_k, "n", (int)o->shard_n);
+			char *txt = j ? pw_json_dumps(j, true) : NULL;
+
+			if (txt)
+				fputs(txt, stdout);
+			free(txt);
+			json_decref(j);
+		}
 		goto out;
 	}
 	status = PW_EXIT_FAIL;
@@ -1527,11 +1537,8 @@ int pw_build_run(const struct pw_build_opts *o)
 		goto out;
 	}
 	res = pw_xcalloc(b.c.ntargets + 2, sizeof(*res));
-	if (make_sdist(&b, res, &e) < 0) {
-		if (!got_signal)
-			pw_error("build: %s", e.msg);
+	if (make_sdist(&b, res) < 0)
 		goto out;
-	}
 	jobs = pw_xcalloc(b.c.ntargets + 1, sizeof(*jobs));
 	for (size_t i = 0; i < b.c.ntargets && !got_signal; i++) {
 		if (!b.sel[i])

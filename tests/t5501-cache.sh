@@ -8,11 +8,12 @@
 #   - a source edit and a config env change are misses
 #   - a damaged blob in the store: a warning, a rebuild, the good wheel
 #   - store ls lists action records, store gc keeps the blobs they name
+#   - the live display on a TTY
 #   - SIGINT and SIGTERM during a build: exit 130/143, no temp directory
 #     and no wheel left in OUT
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 48
+plan 51
 TGT=cp311-manylinux_x86_64
 
 tiny_setup 3.11
@@ -90,6 +91,14 @@ run_pw 0 "after a config env change" build "$P" --out "$T/out8"
 like "$OUT" "^$TGT +ok +passed " "a config env change is a miss"
 grep -q "TINY_FLAVOUR=b" "$T/out8/logs/$TGT.log"
 ok $? "the build step saw the new variable"
+
+# On a TTY (script(1) gives one): the live display redraws a line per
+# running target with its step; the finished target prints once.
+script -qec "\"$PINWHEEL\" build \"$P\" --no-cache --out \"$T/out-tty\"" /dev/null >"$T/tty" 2>&1
+ok $? "a build on a TTY exits 0"
+grep -q "$(printf '\033')\[K  $TGT .*build_wheel" "$T/tty"
+ok $? "the TTY shows a redrawn line with the target and its step"
+is "$(grep -c "\[1/1\] $TGT: ok" "$T/tty")" 1 "the finished target is printed once"
 
 # Interrupted builds: the backend waits inside its sandbox.
 touch "$P/SLOW" && tiny_commit slow

@@ -7,7 +7,7 @@
 # lock is a valid strategy.matrix carrying the lock's sha256.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 32
+plan 35
 
 mkdir -p "$T/p"
 printf 'x\n' >"$T/a.tgz"
@@ -71,3 +71,7 @@ is "$(cd "$T/o1" && ls *.whl *.tar.gz 2>/dev/null | sed 's/^tiny-[^-]*-py3/W-py3
 SDIST" "shard 1/2: its wheel and the sdist (from the cache: the same root as 2/2's)"
 run_pw 0 "build --shard 3/3: no targets, exit 0" build "$P" --shard 3/3 --out "$T/o3"
 like "$ERR" "shard 3/3 has no targets: nothing to build" "an empty shard says so"
+is "$(ls -A "$T/o3" 2>/dev/null)" "" "an empty shard writes nothing"
+run_pw 0 "build --shard 3/3 --json" --json build "$P" --shard 3/3 --out "$T/o3"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["ok"], d["targets"], d["shard"])' "$OUT" >"$T/e"
+is "$(cat "$T/e")" "True [] {'k': 3, 'n': 3}" "--json: an empty shard is an ok document without targets"

@@ -128,14 +128,15 @@ int pw_ac_record_parse(const char *name, const char *data, size_t n, struct pw_a
 			goto out;
 		}
 		if (!json_is_string(os) || !pw_sha256_hex_valid(json_string_value(os))) {
-			pw_err_set(e, EBADMSG,
-				   "'%s': \"outputs[%zu].sha256\": expected 64 lowercase hex digits",
-				   name, i);
+			pw_err_set(
+			    e, EBADMSG,
+			    "'%s': \"outputs[%zu].sha256\": expected 64 lowercase hex digits", name,
+			    i);
 			goto out;
 		}
 		if (!json_is_integer(oz) || json_integer_value(oz) < 0) {
-			pw_err_set(e, EBADMSG,
-				   "'%s': \"outputs[%zu].size\": expected a byte count", name, i);
+			pw_err_set(e, EBADMSG, "'%s': \"outputs[%zu].size\": expected a byte count",
+				   name, i);
 			goto out;
 		}
 		o->name = pw_xstrdup(json_string_value(on));
@@ -237,8 +238,7 @@ static char *record_path(const struct pw_ac *ac, const char *key)
 }
 
 /* Load and check the local record of @key: -ENOENT when absent. */
-static int load_local(struct pw_ac *ac, const char *key, struct pw_ac_record *rec,
-		      struct pw_err *e)
+static int load_local(struct pw_ac *ac, const char *key, struct pw_ac_record *rec, struct pw_err *e)
 {
 	_cleanup_free_ char *path = record_path(ac, key);
 	struct pw_buf b = PW_BUF_INIT(AC_RECORD_MAX);
@@ -280,8 +280,7 @@ static int write_record(struct pw_ac *ac, const struct pw_ac_record *rec, const 
 }
 
 /* A local miss: the remote's record and its blobs. */
-static int get_remote(struct pw_ac *ac, const char *key, struct pw_ac_record *rec,
-		      struct pw_err *e)
+static int get_remote(struct pw_ac *ac, const char *key, struct pw_ac_record *rec, struct pw_err *e)
 {
 	struct pw_err re = PW_ERR_INIT;
 	_cleanup_free_ char *data = NULL, *name = pw_xasprintf("%s/ac/%s", pw_remote_url(ac->remote), key);
@@ -307,8 +306,8 @@ static int get_remote(struct pw_ac *ac, const char *key, struct pw_ac_record *re
 				      rec->outputs[i].size, &re);
 		if (r < 0) {
 			if (r == -ENOENT)
-				pw_err_set(&re, ENOENT, "'%s' names blob %s, which is missing", name,
-					   rec->outputs[i].sha256);
+				pw_err_set(&re, ENOENT, "'%s' names blob %s, which is missing",
+					   name, rec->outputs[i].sha256);
 			pw_ac_record_release(rec);
 			goto warn;
 		}
@@ -417,8 +416,8 @@ static void drop_bad_blob(struct pw_ac *ac, const char *hex)
 	pw_store_remove_entry(ac->store, &en, &e);
 }
 
-int pw_ac_materialize(struct pw_ac *ac, const struct pw_ac_record *rec, size_t i,
-		      const char *dest, struct pw_err *e)
+int pw_ac_materialize(struct pw_ac *ac, const struct pw_ac_record *rec, size_t i, const char *dest,
+		      struct pw_err *e)
 {
 	const struct pw_ac_output *o;
 	_cleanup_free_ char *blob = NULL, *tmp = NULL;

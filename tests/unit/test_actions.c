@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/actions.h"
+#include "pinwheel/build.h"
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/store.h"
@@ -181,8 +182,7 @@ static void test_put_get(void **state)
 	struct pw_ac_output outs[2] = {{.name = n0}, {.name = n1}};
 	struct pw_ac_record rec = {.target = tn, .outputs = outs, .n = 2}, got;
 	_cleanup_free_ char *pa = file_with(f, "a", "wheel bytes"), *pb = file_with(f, "b", "log"),
-			    *dest = pw_path_join(f->dir, "out.whl"), *blob = NULL,
-			    *content = NULL;
+			    *dest = pw_path_join(f->dir, "out.whl"), *blob = NULL, *content = NULL;
 	const char *paths[2] = {pa, pb};
 	bool remote = true;
 	unsigned damaged = 9;
@@ -260,15 +260,56 @@ static void test_remote_stub(void **state)
 		assert_true(e.msg[0] != '\0');
 }
 
+static void test_shard(void **state)
+{
+	unsigned k = 0, n = 0;
+	bool sel[7] = {true, false, true, true, true, true, true}, orig[7];
+	int seen[7] = {0};
+
+	(void)state;
+	assert_int_equal(pw_shard_parse("2/3", &k, &n), 0);
+	assert_int_equal(k, 2);
+	assert_int_equal(n, 3);
+	assert_int_equal(pw_shard_parse("1/1", &k, &n), 0);
+	assert_int_equal(pw_shard_parse("0/3", &k, &n), -EINVAL);
+	assert_int_equal(pw_shard_parse("4/3", &k, &n), -EINVAL);
+	assert_int_equal(pw_shard_parse("3", &k, &n), -EINVAL);
+	assert_int_equal(pw_shard_parse("1/", &k, &n), -EINVAL);
+	assert_int_equal(pw_shard_parse("/2", &k, &n), -EINVAL);
+	assert_int_equal(pw_shard_parse("1/2x", &k, &n), -EINVAL);
+	memcpy(orig, sel, sizeof(sel));
+	/* 6 selected, 3 shards: positions 0..5 dealt round-robin */
+	for (unsigned s = 1; s <= 3; s++) {
+		bool v[7];
+
+		memcpy(v, orig, sizeof(v));
+		assert_int_equal(pw_shard_select(v, 7, s, 3), 2);
+		assert_false(v[1]); /* unselected stays out */
+		for (size_t i = 0; i < 7; i++)
+			seen[i] += v[i];
+	}
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(seen[i], orig[i] ? 1 : 0);
+	assert_true(sel[0]);
+	assert_int_equal(pw_shard_select(sel, 7, 1, 3), 2);
+	assert_true(sel[0] && sel[4] && !sel[2]); /* 1st and 4th selected */
+	{
+		bool one[2] = {true, false};
+
+		assert_int_equal(pw_shard_select(one, 2, 2, 2), 0); /* an empty shard */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key),
-		cmocka_unit_test(test_parse_render),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remote_stub, setup, teardown),
+	    cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_parse_render),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_shard),
+	    cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remote_stub, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
