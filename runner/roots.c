@@ -4,7 +4,9 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
+#include "pinwheel/config.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/layout.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
@@ -28,6 +30,7 @@ static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
 	t->v[t->n].id = id; /* taken */
 	t->v[t->n].dest = pw_xstrdup(l->dest);
 	t->v[t->n].layer = l->name;
+	t->v[t->n].emulate = NULL;
 	t->n++;
 }
 
@@ -263,6 +266,38 @@ out:
 	return r;
 }
 
+/* "emulator": the qemu-user .deb unpacked as one tree, mounted nowhere
+ * (pw_roots_to_spec() passes the binary at dest inside it to the sandbox). */
+static int build_emulator(struct pw_store *store, const struct pw_lockfile *lf,
+			  const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	const size_t np = strlen(PW_EMULATOR_LAYER_PREFIX);
+	const char *arch = l->name + np;
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; pw_emulate_arches[i] && !strncmp(l->name, PW_EMULATOR_LAYER_PREFIX, np);
+	     i++)
+		known = known || !strcmp(pw_emulate_arches[i], arch);
+	if (!known)
+		return pw_err_set(e, EINVAL,
+				  "expected a name like \"emulator-ARCH\" (ARCH one of aarch64, "
+				  "arm, ppc64le, s390x, riscv64, i386, x86_64) for how \"emulator\"");
+	if (l->n != 1)
+		return pw_err_set(e, EINVAL,
+				  "expected one artifact (the qemu-user .deb) for how \"emulator\", "
+				  "got %zu",
+				  l->n);
+	if (!strcmp(l->dest, "/"))
+		return pw_err_set(e, EINVAL,
+				  "expected the interpreter's path in the .deb as 'dest' for how "
+				  "\"emulator\"");
+	r = build_unpack(store, lf, l, t, e);
+	if (r == 0)
+		t->v[t->n - 1].emulate = arch;
+	return r;
+}
+
 /* "how" -> builder.  Derived layers of other providers go here: a builder
  * must compute the same tree ids with and without a store. */
 static const struct {
@@ -273,6 +308,7 @@ static const struct {
     {"debian-root", build_debian_root},
     {PW_PYPI_LAYER_HOW, build_pypi_install},
     {"cargo-vendor", build_cargo_vendor},
+    {PW_EMULATOR_HOW, build_emulator},
 };
 
 static layer_builder find_builder(const char *how)
@@ -358,7 +394,15 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 	struct pw_bind *binds;
 
 	for (i = p->n; i-- > 0;)
-		if (!strcmp(p->trees[i].dest, "/")) {
+		if (p->trees[i].emulate) {
+			char *path = pw_store_tree_path(store, p->trees[i].id);
+
+			free(s->emulate_arch);
+			free(s->emulate_qemu);
+			s->emulate_arch = pw_xstrdup(p->trees[i].emulate);
+			s->emulate_qemu = pw_xasprintf("%s%s", path, p->trees[i].dest);
+			free(path);
+		} else if (!strcmp(p->trees[i].dest, "/")) {
 			char *path = pw_store_tree_path(store, p->trees[i].id);
 			pw_sandbox_spec_add_layer(s, path);
 			free(path);
@@ -369,7 +413,7 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 		return;
 	binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));
 	for (i = 0; i < p->n; i++)
-		if (strcmp(p->trees[i].dest, "/")) {
+		if (strcmp(p->trees[i].dest, "/") && !p->trees[i].emulate) {
 			binds[k].kind = PW_BIND_RO;
 			binds[k].src = pw_store_tree_path(store, p->trees[i].id);
 			binds[k].dst = pw_xstrdup(p->trees[i].dest);
@@ -397,6 +441,21 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 		s->env = v;
 		s->n_env += ne;
 	}
+}
+
+int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e)
+{
+	const char *plat = strchr(p->target, '-'), *arch = NULL;
+
+	if (!plat || !pw_platform_info(plat + 1, &arch, NULL) || !pw_emulator_needed(arch))
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->trees[i].emulate)
+			return 0;
+	return pw_err_set(e, ENOEXEC,
+			  "target %s: this machine runs %s binaries, not %s, and the root has no "
+			  "emulator layer (qemu-user: a Debian base pins one); run 'pinwheel lock'",
+			  p->target, pw_host_arch(), arch);
 }
 
 bool pw_roots_has_python_mount(const struct pw_root_plan *p)

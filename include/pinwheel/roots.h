@@ -9,6 +9,10 @@
  *   "debian-root"  one tree: the merged Debian root of its .debs
  *                  (pw_debian_make_root()); the architecture is the last
  *                  '-' part of the layer name "debian-SUITE-ARCH"
+ *   "emulator"     one tree: the host-architecture qemu-user .deb
+ *                  unpacked (include/pinwheel/emulator.h), mounted nowhere:
+ *                  its dest is the interpreter's path inside the tree, the
+ *                  ARCH to emulate the last part of the name "emulator-ARCH"
  *   others         derived trees registered in the builder table of
  *                  runner/roots.c (the pypi and crates providers add
  *                  "pypi-install" and "cargo-vendor" there); unknown ones
@@ -36,6 +40,9 @@ struct pw_root_tree {
 	char *id;	   /* store tree id */
 	char *dest;	   /* absolute path in the root */
 	const char *layer; /* the layer's name (borrowed from the lock) */
+	const char *emulate; /* an "emulator" layer's tree: the --emulate ARCH
+			      * (borrowed from the lock); its dest is the qemu
+			      * binary inside the tree; else NULL */
 };
 
 struct pw_root_plan {
@@ -63,7 +70,8 @@ void pw_root_plan_release(struct pw_root_plan *p);
  * after the layers already in @s, topmost first, so the lock's last layer
  * is on top of the base), each other tree a read-only bind at its dest
  * (put before the binds already in @s, so the caller's binds can go over
- * them).  Paths are the store's trees. */
+ * them).  Paths are the store's trees.  An emulator tree sets the spec's
+ * emulate_arch and emulate_qemu (the binary's store path) instead. */
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
 		      struct pw_sandbox_spec *s);
 /* Does @p lay a tree at PW_PYTHON_MOUNT (a standalone Python, layout.h)?
@@ -71,6 +79,9 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
  * PW_PYTHON_MOUNT/bin first on PATH (before the variables already in the
  * spec, so a caller's --env wins). */
 bool pw_roots_has_python_mount(const struct pw_root_plan *p);
+/* A target of a foreign architecture (pw_emulator_needed()) must have an
+ * emulator tree in @p: -ENOEXEC naming the target when it has none. */
+int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e);
 /* Is @how a layer kind this pinwheel can build? */
 bool pw_roots_known_how(const char *how);
 
