@@ -154,3 +154,184 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 	pw_debian_lock_release(&lk);
 	return 0;
 }
+
+/* ---- the cross layer ---- */
+
+static const struct {
+	const char *arch, *gnu, *rust;
+} cross_arches[] = {
+    {"aarch64", "aarch64-linux-gnu", "aarch64-unknown-linux-gnu"},
+};
+
+const char *pw_cross_gnu_triplet(const char *arch)
+{
+	for (size_t i = 0; arch && i < PW_ARRAY_SIZE(cross_arches); i++)
+		if (!strcmp(cross_arches[i].arch, arch))
+			return cross_arches[i].gnu;
+	return NULL;
+}
+
+const char *pw_cross_rust_target(const char *arch)
+{
+	for (size_t i = 0; arch && i < PW_ARRAY_SIZE(cross_arches); i++)
+		if (!strcmp(cross_arches[i].arch, arch))
+			return cross_arches[i].rust;
+	return NULL;
+}
+
+size_t pw_cross_env(const char *arch, const char *pyver, char ***out)
+{
+	const char *gnu = pw_cross_gnu_triplet(arch), *rust = pw_cross_rust_target(arch);
+	char **v, *up;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!gnu)
+		return 0;
+	v = pw_xcalloc(8, sizeof(*v));
+	/* The target's sysconfig already names TRIPLET-gcc (Debian builds
+	 * its Python so), and LDSHARED follows CC; set both anyway so tools
+	 * that do not read sysconfig (cc-rs, meson) take the cross ones. */
+	v[n++] = pw_xasprintf("CC=%s-gcc", gnu);
+	v[n++] = pw_xasprintf("CXX=%s-g++", gnu);
+	v[n++] = pw_xasprintf("CARGO_BUILD_TARGET=%s", rust);
+	up = pw_xasprintf("CARGO_TARGET_%s_LINKER=%s-gcc", rust, gnu);
+	for (char *p = up + strlen("CARGO_TARGET_"); *p != '='; p++)
+		*p = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	v[n++] = up;
+	/* PyO3's build script reads the target's _sysconfigdata from here */
+	if (pyver)
+		v[n++] = pw_xasprintf("PYO3_CROSS_LIB_DIR=/usr/lib/python%s", pyver);
+	*out = v;
+	return n;
+}
+
+static bool has_name(char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* The version of package @name in @t's Debian base layer of @ls, or NULL. */
+static const char *base_version(const struct pw_lockset *ls, const char *target,
+				const char *layer, const char *name)
+{
+	const struct pw_layer *l = pw_lockset_find_layer(ls, target, layer);
+
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t j = 0; j < ls->n; j++)
+			if (!strcmp(ls->artifacts[j].sha256, l->artifacts[i]) &&
+			    !strcmp(ls->artifacts[j].name, name))
+				return ls->artifacts[j].version;
+	return NULL;
+}
+
+static void cross_input(const struct pw_debian_spec *spec, const char *host, const char *arch,
+			char *const *pkgs, size_t n, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "cross-layer;v1\nsuite %s\nhost %s\ntarget %s\nmirror %s\nkeyring %s\n",
+		    spec->suite, host, arch, spec->mirror ? spec->mirror : "",
+		    spec->keyring ? spec->keyring : "");
+	for (size_t i = 0; i < n; i++)
+		pw_buf_addf(&b, "package %s\n", pkgs[i]);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
+int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
+		     const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	const char *host = pw_host_debian_arch(), *gnu = pw_cross_gnu_triplet(t->arch);
+	_cleanup_free_ char *layer = NULL, *base = NULL, *keyring = NULL;
+	struct pw_debian_lock lk = {0};
+	struct pw_debian_opts o;
+	char *pkgs[4], input[PW_SHA256_HEX];
+	const char **shas = NULL;
+	size_t i, np = 0;
+	int r;
+
+	if (!pw_emulator_needed(t->arch) || !gnu || !host)
+		return 0;
+	pkgs[np++] = pw_xasprintf("g++-%s", gnu);
+	pkgs[np++] = pw_xasprintf("gcc-%s", gnu);
+	if (has_name(spec->packages, spec->npackages, "rustc") ||
+	    has_name(spec->packages, spec->npackages, "cargo")) {
+		pkgs[np++] = pw_xstrdup("cargo");
+		pkgs[np++] = pw_xstrdup("rustc");
+	}
+	layer = pw_xasprintf("debian-%s-cross-%s", spec->suite, host);
+	base = pw_xasprintf("debian-%s-%s", spec->suite, t->debian_arch);
+	cross_input(spec, host, t->arch, pkgs, np, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		goto out;
+	}
+	if (spec->keyring)
+		keyring = spec->keyring[0] == '/' || !pc->project_dir
+			      ? pw_xstrdup(spec->keyring)
+			      : pw_path_join(pc->project_dir, spec->keyring);
+	memset(&o, 0, sizeof(o));
+	o.suite = spec->suite;
+	o.arch = host;
+	o.mirror = spec->mirror;
+	o.packages = (const char *const *)pkgs;
+	o.npackages = np;
+	o.keyring = keyring;
+	o.no_required = true;
+	r = pw_debian_lock(NULL, &o, &lk, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s (%s): the cross compilers (\"foreign\": \"emulate\" does "
+				 "without)",
+			      spec->field, t->id);
+		goto out;
+	}
+	/* rustc of the host must be the version of the target's std */
+	for (i = 0; i < lk.n; i++) {
+		const char *want;
+
+		if (strcmp(lk.v[i].package, "rustc"))
+			continue;
+		want = base_version(out, t->id, base, "libstd-rust-dev");
+		if (want && strcmp(want, lk.v[i].version)) {
+			r = pw_err_set(e, EINVAL,
+				       "%s (%s): the %s rustc is %s but the %s libstd-rust-dev is "
+				       "%s: no cross Rust (set \"foreign\": \"emulate\")",
+				       spec->field, t->id, host, lk.v[i].version, t->debian_arch,
+				       want);
+			goto out;
+		}
+	}
+	shas = pw_xcalloc(lk.n + 1, sizeof(*shas));
+	for (i = 0; i < lk.n; i++) {
+		const struct pw_deb_artifact *d = &lk.v[i];
+		char *urls[1] = {d->url};
+		struct pw_artifact a;
+
+		memset(&a, 0, sizeof(a));
+		a.kind = (char *)"deb";
+		a.name = d->package;
+		a.package = d->package;
+		a.version = d->version;
+		a.urls = urls;
+		a.nurls = 1;
+		memcpy(a.sha256, d->sha256, sizeof(a.sha256));
+		a.size = d->size;
+		pw_lockset_add(out, &a, t->id);
+		shas[i] = d->sha256;
+	}
+	pw_lockset_add_layer(out, t->id, layer, PW_CROSS_HOW, "/", shas, lk.n, NULL);
+	pw_lockset_set_layer_input(out, t->id, input);
+	r = 0;
+out:
+	free(shas);
+	pw_debian_lock_release(&lk);
+	for (i = 0; i < np; i++)
+		free(pkgs[i]);
+	return r;
+}

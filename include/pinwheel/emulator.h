@@ -45,4 +45,31 @@ const char *pw_emulator_arch(const char *arch);
 int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
 			const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
 
+/* ---- the cross fast path ("foreign": "cross", docs/foreign.md) ----
+ *
+ * A foreign target with a Debian base also gets a layer
+ * "debian-SUITE-cross-HOSTARCH" (how "debian-cross", dest "/"): the
+ * host-architecture cross compilers gcc-TRIPLET and g++-TRIPLET and, when
+ * the base has rustc or cargo, the host's rustc and cargo (the root keeps
+ * the target's libstd-rust-dev, which must be of the same version), laid
+ * over the base (multiarch: the host's libraries go to their own
+ * directories; the cross tools replace the target's same-named ones, and
+ * plain cc/gcc become the host's compiler, for build scripts).
+ * pw_roots_to_spec() then sets the variables of pw_cross_env(). */
+#define PW_CROSS_HOW "debian-cross"
+
+/* The GNU triplet ("aarch64-linux-gnu") and Rust target
+ * ("aarch64-unknown-linux-gnu") of platform architecture @arch, or NULL
+ * when there is no cross path for it. */
+const char *pw_cross_gnu_triplet(const char *arch);
+const char *pw_cross_rust_target(const char *arch);
+/* The environment of the cross steps for @arch and Python @pyver ("3.11"):
+ * "NAME=value" strings, NULL ended, in *out (caller frees each and the
+ * array).  Returns the count; 0 (and *out NULL) when @arch has none. */
+size_t pw_cross_env(const char *arch, const char *pyver, char ***out);
+/* The provider: the cross layer for a foreign target @t of the Debian
+ * base @spec (nothing for a native target or an arch without a triplet). */
+int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
+		     const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
+
 #endif

@@ -13,6 +13,9 @@
  *                  unpacked (include/pinwheel/emulator.h), mounted nowhere:
  *                  its dest is the interpreter's path inside the tree, the
  *                  ARCH to emulate the last part of the name "emulator-ARCH"
+ *   "debian-cross" as "debian-root" (the host architecture's cross
+ *                  compilers over a foreign base, emulator.h);
+ *                  pw_roots_to_spec() then also sets pw_cross_env()
  *   others         derived trees registered in the builder table of
  *                  runner/roots.c (the pypi and crates providers add
  *                  "pypi-install" and "cargo-vendor" there); unknown ones
@@ -43,6 +46,7 @@ struct pw_root_tree {
 	const char *emulate; /* an "emulator" layer's tree: the --emulate ARCH
 			      * (borrowed from the lock); its dest is the qemu
 			      * binary inside the tree; else NULL */
+	bool cross;	     /* a "debian-cross" layer's tree (emulator.h) */
 };
 
 struct pw_root_plan {
