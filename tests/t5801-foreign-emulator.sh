@@ -45,7 +45,7 @@ if [ ! -x "$QEMU" ] || [ ! -x "$ABUSYBOX" ]; then
 	fetch || skip_all "could not fetch qemu-user-static and busybox-static:arm64"
 fi
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 27
+plan 39
 
 # repo SUITEDIR QEMUPKGS: busybox for both architectures, qemu for amd64.
 repo() {
@@ -63,24 +63,50 @@ JSON
 	python3 "$SRCDIR/tests/helpers/debrepo.py" build "$T/www/$1" "$T/$1.json" &&
 		sign "$T/www/$1" test@mirror.example
 }
+# cross STDVER: the amd64 cross tools and an arm64 Rust whose std is STDVER
+cross() {
+	cat <<JSON
+{"Package": "gcc-aarch64-linux-gnu", "Version": "4:12.2.0-3", "Architecture": "amd64",
+  "Depends": "libc6", "files": {"usr/bin/aarch64-linux-gnu-gcc": "cross gcc"}},
+ {"Package": "g++-aarch64-linux-gnu", "Version": "4:12.2.0-3", "Architecture": "amd64",
+  "files": {"usr/bin/aarch64-linux-gnu-g++": "cross g++"}},
+ {"Package": "libc6", "Version": "2.36-9", "Architecture": "amd64", "Multi-Arch": "same",
+  "files": {"lib/x86_64-linux-gnu/libc.so.6": "libc"}},
+ {"Package": "rustc", "Version": "1.63.0+dfsg1-2", "Architecture": "amd64",
+  "files": {"usr/bin/rustc": "amd64 rustc"}},
+ {"Package": "cargo", "Version": "0.66.0+ds1-1", "Architecture": "amd64", "Depends": "rustc",
+  "files": {"usr/bin/cargo": "amd64 cargo"}},
+ {"Package": "rustc", "Version": "$1", "Architecture": "arm64",
+  "Depends": "libstd-rust-dev (= $1)", "files": {"usr/bin/rustc": "arm64 rustc"}},
+ {"Package": "cargo", "Version": "0.66.0+ds1-1", "Architecture": "arm64", "Depends": "rustc",
+  "files": {"usr/bin/cargo": "arm64 cargo"}},
+ {"Package": "libstd-rust-dev", "Version": "$1", "Architecture": "arm64",
+  "files": {"usr/lib/rustlib/aarch64-unknown-linux-gnu/lib/libstd.rlib": "std"}},
+JSON
+}
 repo old '{"Package": "qemu-user-static", "Version": "1:7.2+dfsg-7", "Architecture": "amd64",
   "copy": {"usr/bin/qemu-aarch64-static": "'"$QEMU"'"}},
+ '"$(cross 1.63.0+dfsg1-2)"'
  {"Package": "qemu-user-static", "Version": "1:7.2+dfsg-7", "Architecture": "arm64",
   "files": {"usr/bin/qemu-x86_64-static": "wrong arch"}}' || skip_all "could not build the repository"
 repo new '{"Package": "qemu-user-static", "Version": "1:10.0-1", "Architecture": "amd64",
   "Depends": "qemu-user (>= 1:10.0-1)"},
  {"Package": "qemu-user", "Version": "1:10.0-1", "Architecture": "amd64",
   "copy": {"usr/bin/qemu-aarch64": "'"$QEMU"'"}}' || skip_all "could not build the repository"
+repo skew "$(cross 1.63.0+dfsg1-1)"'{"Package": "qemu-user-static", "Version": "1:7.2+dfsg-7",
+  "Architecture": "amd64", "copy": {"usr/bin/qemu-aarch64-static": "'"$QEMU"'"}}' ||
+	skip_all "could not build the repository"
 
 P="$T/proj" S="$T/store"
 mkdir -p "$P"
 cp "$KEYRING" "$P/keyring.gpg"
-config() { # config MIRROR
+config() { # config MIRROR [FOREIGN [PACKAGES]]
+	pk=${3:-'"base-files"'}
 	cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
- "python": {"3.11": {"base": {"debian": {"suite": "pwtest", "packages": ["base-files"], "mirror": "$1",
-                                        "keyring": "keyring.gpg"}}}},
- "platforms": ["manylinux_x86_64", "manylinux_aarch64"]}
+ "python": {"3.11": {"base": {"debian": {"suite": "pwtest", "packages": [$pk],
+                                        "mirror": "$1", "keyring": "keyring.gpg"}}}},
+ "platforms": ["manylinux_x86_64", "manylinux_aarch64"], "foreign": "${2:-emulate}"}
 JSON
 }
 shape() {
@@ -156,3 +182,42 @@ run_pw 0 "fetch" -q --store "$S" fetch "$P"
 run_pw 0 "runs under qemu-user's binary" --store "$S" run --target cp311-manylinux_aarch64 "$P" \
 	-- /usr/bin/busybox uname -m
 is "$OUT" "aarch64" "aarch64 again"
+
+# "foreign": "cross" (the default): the amd64 cross tools as a layer over
+# the arm64 base, and their variables in the steps.
+rm -f "$P/pinwheel.lock"
+config "http://127.0.0.1:$PORT/old" cross '"base-files", "rustc", "cargo"'
+run_pw 0 "lock with the cross fast path" --store "$S" lock "$P"
+shape >"$T/shape"
+is "$(sed -n 1p "$T/shape")" "cp311-manylinux_x86_64 [('debian-pwtest-amd64', 'debian-root', '/', 4)]" \
+	"nothing more for the native target"
+is "$(sed -n 2p "$T/shape")" "cp311-manylinux_aarch64 [('debian-pwtest-arm64', 'debian-root', '/', 5), ('emulator-aarch64', 'emulator', '/usr/bin/qemu-aarch64-static', 1), ('debian-pwtest-cross-amd64', 'debian-cross', '/', 5)]" \
+	"aarch64: base, emulator, then the amd64 cross layer"
+python3 - "$P/pinwheel.lock" >"$T/cross" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+arts = {a["sha256"]: a for a in d["artifacts"]}
+l = d["roots"]["cp311-manylinux_aarch64"]["layers"][2]
+print(" ".join("%s=%s" % (arts[s]["name"], arts[s]["urls"][0].rsplit("_", 1)[-1]) for s in l["artifacts"]))
+PY
+is "$(cat "$T/cross")" "cargo=amd64.deb g++-aarch64-linux-gnu=amd64.deb gcc-aarch64-linux-gnu=amd64.deb libc6=amd64.deb rustc=amd64.deb" \
+	"the cross layer: the host's compilers, rustc and cargo"
+run_pw 0 "fetch" -q --store "$S" fetch "$P"
+run_pw 0 "the steps see the cross variables" --store "$S" run --target cp311-manylinux_aarch64 "$P" \
+	-- /usr/bin/busybox sh -c 'env | /usr/bin/busybox grep -E "^(CC|CXX|CARGO|PYO3)" | /usr/bin/busybox sort; /usr/bin/busybox cat /usr/bin/rustc /usr/bin/aarch64-linux-gnu-gcc /usr/lib/rustlib/aarch64-unknown-linux-gnu/lib/libstd.rlib'
+is "$OUT" "CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu
+CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+CC=aarch64-linux-gnu-gcc
+CXX=aarch64-linux-gnu-g++
+PYO3_CROSS_LIB_DIR=/usr/lib/python3.11
+amd64 rustccross gccstd" "CC, CXX, cargo's target and linker, PyO3's lib dir; amd64 rustc over the arm64 one, the arm64 std kept"
+run_pw 0 "the native target has none of them" --store "$S" run --target cp311-manylinux_x86_64 "$P" \
+	-- /usr/bin/busybox sh -c 'env | /usr/bin/busybox grep -cE "^(CC|CARGO|PYO3)"; true'
+is "$OUT" "0" "no cross variables natively"
+rm -f "$P/pinwheel.lock"
+config "http://127.0.0.1:$PORT/skew" cross '"base-files", "rustc"'
+run_pw 1 "an amd64 rustc that is not the arm64 std's version" --store "$S" lock "$P"
+is "$ERR" "pinwheel: lock: python.3.11.base.debian (cp311-manylinux_aarch64): the amd64 rustc is 1.63.0+dfsg1-2 but the arm64 libstd-rust-dev is 1.63.0+dfsg1-1: no cross Rust (set \"foreign\": \"emulate\")" \
+	"one line naming both versions"
+config "http://127.0.0.1:$PORT/skew" emulate '"base-files", "rustc"'
+run_pw 0 "\"foreign\": \"emulate\" needs no cross layer" --store "$S" lock "$P"
