@@ -273,22 +273,23 @@ static int build_emulator(struct pw_store *store, const struct pw_lockfile *lf,
 			  const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	const size_t np = strlen(PW_EMULATOR_LAYER_PREFIX);
-	const char *arch = l->name + np;
+	const char *arch = strncmp(l->name, PW_EMULATOR_LAYER_PREFIX, np) ? "" : l->name + np;
 	bool known = false;
 	int r;
 
-	for (size_t i = 0; pw_emulate_arches[i] && !strncmp(l->name, PW_EMULATOR_LAYER_PREFIX, np);
-	     i++)
+	for (size_t i = 0; pw_emulate_arches[i]; i++)
 		known = known || !strcmp(pw_emulate_arches[i], arch);
 	if (!known)
-		return pw_err_set(e, EINVAL,
-				  "expected a name like \"emulator-ARCH\" (ARCH one of aarch64, "
-				  "arm, ppc64le, s390x, riscv64, i386, x86_64) for how \"emulator\"");
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected a name like \"emulator-ARCH\" (ARCH one of aarch64, "
+		    "arm, ppc64le, s390x, riscv64, i386, x86_64) for how \"emulator\"");
 	if (l->n != 1)
-		return pw_err_set(e, EINVAL,
-				  "expected one artifact (the qemu-user .deb) for how \"emulator\", "
-				  "got %zu",
-				  l->n);
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected one artifact (the qemu-user .deb) for how \"emulator\", "
+		    "got %zu",
+		    l->n);
 	if (!strcmp(l->dest, "/"))
 		return pw_err_set(e, EINVAL,
 				  "expected the interpreter's path in the .deb as 'dest' for how "

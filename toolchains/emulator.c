@@ -11,8 +11,8 @@
 static const struct {
 	const char *machine, *debian;
 } host_arches[] = {
-    {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "i386"},
-    {"ppc64le", "ppc64el"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
+    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
+    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"},
 };
 
 const char *pw_host_arch(void)
@@ -107,7 +107,8 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 		return 0;
 	arch = pw_emulator_arch(t->arch);
 	if (!host)
-		return pw_err_set(e, ENOTSUP, "%s (%s): no Debian architecture for this machine ('%s')",
+		return pw_err_set(e, ENOTSUP,
+				  "%s (%s): no Debian architecture for this machine ('%s')",
 				  spec->field, t->id, pw_host_arch());
 	layer = pw_xasprintf(PW_EMULATOR_LAYER_PREFIX "%s", arch);
 	emulator_input(spec, host, arch, input);
@@ -215,8 +216,8 @@ static bool has_name(char *const *v, size_t n, const char *name)
 }
 
 /* The version of package @name in @t's Debian base layer of @ls, or NULL. */
-static const char *base_version(const struct pw_lockset *ls, const char *target,
-				const char *layer, const char *name)
+static const char *base_version(const struct pw_lockset *ls, const char *target, const char *layer,
+				const char *name)
 {
 	const struct pw_layer *l = pw_lockset_find_layer(ls, target, layer);
 
@@ -286,8 +287,9 @@ int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 	o.no_required = true;
 	r = pw_debian_lock(NULL, &o, &lk, e);
 	if (r < 0) {
-		pw_err_prefix(e, "%s (%s): the cross compilers (\"foreign\": \"emulate\" does "
-				 "without)",
+		pw_err_prefix(e,
+			      "%s (%s): the cross compilers (\"foreign\": \"emulate\" does "
+			      "without)",
 			      spec->field, t->id);
 		goto out;
 	}

@@ -40,7 +40,8 @@ static void test_cross_env(void **state)
 	assert_string_equal(v[0], "CC=aarch64-linux-gnu-gcc");
 	assert_string_equal(v[1], "CXX=aarch64-linux-gnu-g++");
 	assert_string_equal(v[2], "CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu");
-	assert_string_equal(v[3], "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc");
+	assert_string_equal(v[3],
+			    "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc");
 	assert_string_equal(v[4], "PYO3_CROSS_LIB_DIR=/usr/lib/python3.13t");
 	assert_null(v[5]);
 	for (size_t i = 0; i < n; i++)
@@ -56,8 +57,8 @@ static void test_cross_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_needed),
-		cmocka_unit_test(test_cross_env),
+	    cmocka_unit_test(test_needed),
+	    cmocka_unit_test(test_cross_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
