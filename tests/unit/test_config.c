@@ -179,6 +179,8 @@ static void test_values(void **state)
 	     "p.json:1:152: rust.from: expected \"base\" (rustc and cargo come with the base root)");
 	CASE("\"rust\": {}", "p.json:1:143: rust: give exactly one of 'from' or 'archives'");
 	CASE("\"test\": {\"requires\": [\"pytest\"]}", "p.json:1:143: test: missing 'command'");
+	CASE("\"foreign\": \"native\"",
+	     "p.json:1:143: foreign: expected \"cross\" or \"emulate\", got \"native\"");
 #undef CASE
 	assert_int_equal(mismatches, 0);
 }
