@@ -1,10 +1,14 @@
 #!/bin/sh
 # make demo: pinwheel's main job on the bundled example.  It copies
 # examples/hybrid to $BUILD/demo (so the source tree stays clean), then:
-#   1. plan   - the target matrix (cp311, cp313, cp314 on x86_64)
+#   1. plan   - the target matrix: cp311, cp313, cp314 on x86_64 and on
+#               aarch64 (six targets; aarch64 runs under the roots' own
+#               pinned qemu-user, with native cross compilers: see
+#               docs/foreign.md)
 #   2. lock   - only when needed (no lock from an earlier demo, or a stale
 #               one): every input pinned by sha256: Debian roots resolved
-#               from the machine's apt mirror (bookworm, trixie, sid), the
+#               from the machine's apt mirror (bookworm, trixie, sid; amd64
+#               and arm64, plus each aarch64 root's qemu and cross tools), the
 #               build requirements resolved by each root's own pip, the
 #               crates of Cargo.lock located by each root's own cargo
 #   3. fetch  - download, verify, unpack and compose each target's root

@@ -1224,6 +1224,8 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		r = pw_roots_plan(b->store, &b->lf, root, PW_ROOTS_CHECK, &b->plans[i], e);
 		if (r == -ENOENT)
 			return pw_err_prefix(e, "run 'pinwheel fetch' first");
+		if (r == 0) /* a foreign target: every step under its own qemu */
+			r = pw_roots_check_emulation(&b->plans[i], e);
 		if (r < 0)
 			return r;
 	}

@@ -6,6 +6,7 @@
 
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
@@ -154,6 +155,10 @@ static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct
 		pw_lockset_root(ls, t->id);
 		if (py->base == PW_BASE_DEBIAN)
 			r = pw_provide_debian(pc, &py->debian, &ti, ls, e);
+		if (r == 0 && py->base == PW_BASE_DEBIAN) /* qemu for a foreign target */
+			r = pw_provide_emulator(pc, &py->debian, &ti, ls, e);
+		if (r == 0 && py->base == PW_BASE_DEBIAN && !c->foreign_emulate)
+			r = pw_provide_cross(pc, &py->debian, &ti, ls, e);
 		else if (py->base == PW_BASE_OCI)
 			r = pw_provide_oci(pc, &py->oci, &ti, ls, e);
 		for (j = 0; r == 0 && py->base == PW_BASE_ARCHIVE && j < py->narchives; j++)

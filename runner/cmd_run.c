@@ -309,8 +309,16 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
+	if (pw_roots_check_emulation(&p, &e) < 0) { /* a foreign root runs under its qemu */
+		pw_error("run: %s", e.msg);
+		pw_root_plan_release(&p);
+		goto out;
+	}
 	pw_debug("target %s: root %s (%zu trees)", p.target, p.id, p.n);
 	pw_roots_to_spec(s, &p, &o->spec);
+	if (o->spec.emulate_qemu)
+		pw_debug("target %s: --emulate %s '%s'", p.target, o->spec.emulate_arch,
+			 o->spec.emulate_qemu);
 	pw_root_plan_release(&p);
 	st = 0;
 out:

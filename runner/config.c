@@ -1124,7 +1124,8 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
 	static const char *const keys[] = {
 	    "$schema",	      "version", "project",  "python", "platforms", "exclude", "optional",
-	    "build_requires", "rust",	 "archives", "crates", "env",	    "test",    "limits"};
+	    "build_requires", "rust",	 "archives", "crates", "env",	    "test",    "limits",
+	    "foreign"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	json_t *v;
@@ -1191,6 +1192,15 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		r = parse_test(l, root, rp);
 	if (!r)
 		r = parse_limits(l, root, rp);
+	if (!r) {
+		_cleanup_free_ char *f = NULL;
+
+		r = get_str(l, root, rp, "", "foreign", false, &f);
+		if (!r && f && strcmp(f, "cross") && strcmp(f, "emulate"))
+			return fail(l, pw_jpos_member(root, rp, "foreign", &v), true, "foreign",
+				    "expected \"cross\" or \"emulate\", got \"%s\"", f);
+		c->foreign_emulate = f && !strcmp(f, "emulate");
+	}
 	if (r < 0)
 		return r;
 	if (!c->test_requires.field)

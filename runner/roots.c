@@ -5,9 +5,11 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
+#include "pinwheel/config.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/derived.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/layout.h"
 #include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
@@ -34,6 +36,8 @@ static void trees_add(struct trees *t, char *id, const struct pw_layer *l)
 	t->v[t->n].id = id; /* taken */
 	t->v[t->n].dest = pw_xstrdup(l->dest);
 	t->v[t->n].layer = l->name;
+	t->v[t->n].emulate = NULL;
+	t->v[t->n].cross = false;
 	t->n++;
 }
 
@@ -423,6 +427,50 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 	return 0;
 }
 
+/* "emulator": the qemu-user .deb unpacked as one tree, mounted nowhere
+ * (pw_roots_to_spec() passes the binary at dest inside it to the sandbox). */
+static int build_emulator(struct pw_store *store, const struct pw_lockfile *lf,
+			  const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	const size_t np = strlen(PW_EMULATOR_LAYER_PREFIX);
+	const char *arch = strncmp(l->name, PW_EMULATOR_LAYER_PREFIX, np) ? "" : l->name + np;
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; pw_emulate_arches[i]; i++)
+		known = known || !strcmp(pw_emulate_arches[i], arch);
+	if (!known)
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected a name like \"emulator-ARCH\" (ARCH one of aarch64, "
+		    "arm, ppc64le, s390x, riscv64, i386, x86_64) for how \"emulator\"");
+	if (l->n != 1)
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected one artifact (the qemu-user .deb) for how \"emulator\", "
+		    "got %zu",
+		    l->n);
+	if (!strcmp(l->dest, "/"))
+		return pw_err_set(e, EINVAL,
+				  "expected the interpreter's path in the .deb as 'dest' for how "
+				  "\"emulator\"");
+	r = build_unpack(store, lf, l, t, e);
+	if (r == 0)
+		t->v[t->n - 1].emulate = arch;
+	return r;
+}
+
+/* "debian-cross": a Debian root of the host's cross tools (emulator.h). */
+static int build_debian_cross(struct pw_store *store, const struct pw_lockfile *lf,
+			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
+{
+	int r = build_debian_root(store, lf, l, t, e);
+
+	if (r == 0)
+		t->v[t->n - 1].cross = true;
+	return r;
+}
+
 /* "how" -> builder.  Derived layers of other providers go here: a builder
  * must compute the same tree ids with and without a store. */
 static const struct {
@@ -434,6 +482,8 @@ static const struct {
     {PW_PYPI_LAYER_HOW, build_pypi_install},
     {"cargo-vendor", build_cargo_vendor},
     {"oci-image", build_oci_image},
+    {PW_EMULATOR_HOW, build_emulator},
+    {PW_CROSS_HOW, build_debian_cross},
 };
 
 static layer_builder find_builder(const char *how)
@@ -515,6 +565,19 @@ void pw_root_plan_release(struct pw_root_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Put the @n strings of @v (taken, with the array) before @s's variables,
+ * so the caller's win. */
+static void prepend_env(struct pw_sandbox_spec *s, char **v, size_t n)
+{
+	v = pw_xrealloc(v, (n + s->n_env + 1) * sizeof(*v));
+	if (s->n_env)
+		memcpy(v + n, s->env, s->n_env * sizeof(*v));
+	v[n + s->n_env] = NULL;
+	free(s->env);
+	s->env = v;
+	s->n_env += n;
+}
+
 /* Variables that describe the sandbox, not the image: pinwheel's values
  * stay (sandbox.h baseline, DESIGN.md invariant 4). */
 static bool pinwheel_owns(const char *kv)
@@ -543,15 +606,21 @@ static void replay_image_env(const struct pw_root_plan *p, struct pw_sandbox_spe
 		n += !pinwheel_owns(p->env[i]);
 	if (!n)
 		return;
-	v = pw_xcalloc(n + s->n_env + 1, sizeof(*v));
+	v = pw_xcalloc(n + 1, sizeof(*v));
 	for (i = 0; p->env[i]; i++)
 		if (!pinwheel_owns(p->env[i]))
 			v[k++] = pw_xstrdup(p->env[i]);
-	if (s->n_env)
-		memcpy(v + k, s->env, s->n_env * sizeof(*v));
-	free(s->env);
-	s->env = v;
-	s->n_env += n;
+	prepend_env(s, v, n);
+}
+
+/* "cp311-..." -> "3.11" ("cp313t" -> "3.13t"), or NULL. */
+static char *target_pyver(const char *target)
+{
+	const char *end = strchr(target, '-');
+
+	if (strncmp(target, "cp3", 3) || !end || end - target < 4)
+		return NULL;
+	return pw_xasprintf("3.%.*s", (int)(end - target - 3), target + 3);
 }
 
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
@@ -561,7 +630,15 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 	struct pw_bind *binds;
 
 	for (i = p->n; i-- > 0;)
-		if (!strcmp(p->trees[i].dest, "/")) {
+		if (p->trees[i].emulate) {
+			char *path = pw_store_tree_path(store, p->trees[i].id);
+
+			free(s->emulate_arch);
+			free(s->emulate_qemu);
+			s->emulate_arch = pw_xstrdup(p->trees[i].emulate);
+			s->emulate_qemu = pw_xasprintf("%s%s", path, p->trees[i].dest);
+			free(path);
+		} else if (!strcmp(p->trees[i].dest, "/")) {
 			char *path = pw_store_tree_path(store, p->trees[i].id);
 			pw_sandbox_spec_add_layer(s, path);
 			free(path);
@@ -569,38 +646,62 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 			nb++;
 		}
 	replay_image_env(p, s);
-	if (!nb)
-		return;
-	binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));
-	for (i = 0; i < p->n; i++)
-		if (strcmp(p->trees[i].dest, "/")) {
-			binds[k].kind = PW_BIND_RO;
-			binds[k].src = pw_store_tree_path(store, p->trees[i].id);
-			binds[k].dst = pw_xstrdup(p->trees[i].dest);
-			k++;
-		}
-	if (s->n_binds)
-		memcpy(binds + k, s->binds, s->n_binds * sizeof(*binds));
-	free(s->binds);
-	s->binds = binds;
-	s->n_binds += nb;
+	if (nb) {
+		binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));
+		for (i = 0; i < p->n; i++)
+			if (strcmp(p->trees[i].dest, "/") && !p->trees[i].emulate) {
+				binds[k].kind = PW_BIND_RO;
+				binds[k].src = pw_store_tree_path(store, p->trees[i].id);
+				binds[k].dst = pw_xstrdup(p->trees[i].dest);
+				k++;
+			}
+		if (s->n_binds)
+			memcpy(binds + k, s->binds, s->n_binds * sizeof(*binds));
+		free(s->binds);
+		s->binds = binds;
+		s->n_binds += nb;
+	}
 	if (pw_roots_has_python_mount(p)) {
 		/* A standalone Python at /install (layout.h): its recorded
 		 * CC=clang is not the root's compiler; its bin goes first on
 		 * PATH.  Before the caller's variables, which win. */
 		static const char *const env[] = {"PATH=" PW_PYTHON_MOUNT "/bin:" PW_SANDBOX_PATH,
 						  "CC=cc", "CXX=c++"};
-		size_t ne = PW_ARRAY_SIZE(env);
-		char **v = pw_xcalloc(ne + s->n_env + 1, sizeof(*v));
+		char **v = pw_xcalloc(PW_ARRAY_SIZE(env) + 1, sizeof(*v));
 
-		for (i = 0; i < ne; i++)
+		for (i = 0; i < PW_ARRAY_SIZE(env); i++)
 			v[i] = pw_xstrdup(env[i]);
-		if (s->n_env)
-			memcpy(v + ne, s->env, s->n_env * sizeof(*v));
-		free(s->env);
-		s->env = v;
-		s->n_env += ne;
+		prepend_env(s, v, PW_ARRAY_SIZE(env));
 	}
+	for (i = 0; i < p->n; i++)
+		if (p->trees[i].cross) {
+			_cleanup_free_ char *pyver = target_pyver(p->target);
+			const char *plat = strchr(p->target, '-'), *arch = NULL;
+			char **v = NULL;
+			size_t n;
+
+			if (plat && pw_platform_info(plat + 1, &arch, NULL) &&
+			    (n = pw_cross_env(arch, pyver, &v)) > 0)
+				prepend_env(s, v, n);
+			else
+				free(v);
+			break;
+		}
+}
+
+int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e)
+{
+	const char *plat = strchr(p->target, '-'), *arch = NULL;
+
+	if (!plat || !pw_platform_info(plat + 1, &arch, NULL) || !pw_emulator_needed(arch))
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->trees[i].emulate)
+			return 0;
+	return pw_err_set(e, ENOEXEC,
+			  "target %s: this machine runs %s binaries, not %s, and the root has no "
+			  "emulator layer (qemu-user: a Debian base pins one); run 'pinwheel lock'",
+			  p->target, pw_host_arch(), arch);
 }
 
 bool pw_roots_has_python_mount(const struct pw_root_plan *p)

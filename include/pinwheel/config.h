@@ -95,6 +95,9 @@ struct pw_config {
 	char *test_command;   /* NULL when none */
 	struct pw_pypi_spec test_requires;
 	struct pw_limits limits;
+	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools
+			       * all run under qemu (default "cross": native
+			       * cross compilers in a Debian base, docs/foreign.md) */
 	char digest[PW_SHA256_HEX]; /* sha256 of the canonical config */
 	struct pw_target *targets;  /* the expanded matrix, sorted */
 	size_t ntargets;

@@ -12,6 +12,13 @@
  *   "oci-image"    one tree: an OCI image's layers applied in order
  *                  (pw_oci_apply(); artifacts: the config, then the layer
  *                  blobs bottom first); its config's Env is kept in the plan
+ *   "emulator"     one tree: the host-architecture qemu-user .deb
+ *                  unpacked (include/pinwheel/emulator.h), mounted nowhere:
+ *                  its dest is the interpreter's path inside the tree, the
+ *                  ARCH to emulate the last part of the name "emulator-ARCH"
+ *   "debian-cross" as "debian-root" (the host architecture's cross
+ *                  compilers over a foreign base, emulator.h);
+ *                  pw_roots_to_spec() then also sets pw_cross_env()
  *   others         derived trees registered in the builder table of
  *                  runner/roots.c (the pypi and crates providers add
  *                  "pypi-install" and "cargo-vendor" there); unknown ones
@@ -39,6 +46,10 @@ struct pw_root_tree {
 	char *id;	   /* store tree id */
 	char *dest;	   /* absolute path in the root */
 	const char *layer; /* the layer's name (borrowed from the lock) */
+	const char *emulate; /* an "emulator" layer's tree: the --emulate ARCH
+			      * (borrowed from the lock); its dest is the qemu
+			      * binary inside the tree; else NULL */
+	bool cross;	     /* a "debian-cross" layer's tree (emulator.h) */
 };
 
 struct pw_root_plan {
@@ -71,7 +82,8 @@ void pw_root_plan_release(struct pw_root_plan *p);
  * them).  Paths are the store's trees.  The image Env of @p (p->env) goes
  * before the variables already in @s, so that they win, without HOME, TZ,
  * LANG, LANGUAGE, LC_*, SOURCE_DATE_EPOCH, PWD and HOSTNAME, which stay
- * pinwheel's (docs/oci.md). */
+ * pinwheel's (docs/oci.md).  An emulator tree sets the spec's
+ * emulate_arch and emulate_qemu (the binary's store path) instead. */
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
 		      struct pw_sandbox_spec *s);
 /* The image's interpreter for CPython @version ("3.13", @ft free-threaded)
@@ -85,6 +97,9 @@ char *pw_roots_python(const struct pw_store *store, const struct pw_root_plan *p
  * PW_PYTHON_MOUNT/bin first on PATH (before the variables already in the
  * spec, so a caller's --env wins). */
 bool pw_roots_has_python_mount(const struct pw_root_plan *p);
+/* A target of a foreign architecture (pw_emulator_needed()) must have an
+ * emulator tree in @p: -ENOEXEC naming the target when it has none. */
+int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e);
 /* Is @how a layer kind this pinwheel can build? */
 bool pw_roots_known_how(const char *how);
 

@@ -7,7 +7,7 @@
   debrepo.py serve DIR                serve DIR on 127.0.0.1 (a free port),
                                       print the port on stdout, then serve
 
-SPEC: {"suite": "s", "arch": "amd64", "packages": [{"Package": ..., "Version":
+SPEC: {"suite": "s", "arch": "amd64" (or "arches": ["amd64", "arm64"]), "packages": [{"Package": ..., "Version":
 ..., "Architecture": ..., other control fields ..., "files": {"path": "text"},
 "links": {"path": "target"}, "copy": {"path": "host file (binary, mode 0755)"}}]}.
 With DEBREPO_LOG set, `serve` appends "METHOD PATH" of each request to that
@@ -82,7 +82,9 @@ def make_deb(pkg):
 
 
 def build(outdir, spec):
-    suite, arch = spec["suite"], spec.get("arch", "amd64")
+    """With "arches": [...] (instead of "arch") one index per architecture,
+    each with that architecture's and the "all" packages."""
+    suite, arches = spec["suite"], spec.get("arches") or [spec.get("arch", "amd64")]
     stanzas = []
     for pkg in spec["packages"]:
         deb = make_deb(pkg)
@@ -94,21 +96,23 @@ def build(outdir, spec):
         st = "".join("%s: %s\n" % (k, v) for k, v in pkg.items()
                      if k not in ("files", "links", "copy"))
         st += "Filename: %s\nSize: %d\nSHA256: %s\n" % (fn, len(deb), hashlib.sha256(deb).hexdigest())
-        stanzas.append(st)
-    text = "\n".join(stanzas).encode()
-    rel = "main/binary-%s/" % arch
+        stanzas.append((a, st))
     d = os.path.join(outdir, "dists", suite)
-    os.makedirs(os.path.join(d, rel), exist_ok=True)
-    variants = {"Packages": text, "Packages.gz": gzip.compress(text, mtime=0),
-                "Packages.xz": lzma.compress(text)}
     lines = []
-    for name, data in sorted(variants.items()):
-        with open(os.path.join(d, rel, name), "wb") as f:
-            f.write(data)
-        lines.append(" %s %d %s%s" % (hashlib.sha256(data).hexdigest(), len(data), rel, name))
+    for arch in arches:
+        mine = [st for a, st in stanzas if "arches" not in spec or a in (arch, "all")]
+        text = "\n".join(mine).encode()
+        rel = "main/binary-%s/" % arch
+        os.makedirs(os.path.join(d, rel), exist_ok=True)
+        variants = {"Packages": text, "Packages.gz": gzip.compress(text, mtime=0),
+                    "Packages.xz": lzma.compress(text)}
+        for name, data in sorted(variants.items()):
+            with open(os.path.join(d, rel, name), "wb") as f:
+                f.write(data)
+            lines.append(" %s %d %s%s" % (hashlib.sha256(data).hexdigest(), len(data), rel, name))
     release = ("Origin: Test\nSuite: %s\nCodename: %s\nArchitectures: %s\nComponents: main\n"
                "Date: Tue, 14 Nov 2023 22:13:20 UTC\nSHA256:\n%s\n"
-               % (suite, suite, arch, "\n".join(lines)))
+               % (suite, suite, " ".join(arches), "\n".join(lines)))
     with open(os.path.join(d, "Release"), "w") as f:
         f.write(release)
 

@@ -74,7 +74,7 @@ static void test_unknown_keys(void **state)
 		   "p.json:3:32: python.3.13.base: unknown key 'debain' (did you mean 'debian'?)");
 	expect_err("{\"version\": 1, \"zzzzzzzz\": 1}",
 		   "p.json:1:16: unknown key 'zzzzzzzz' (expected one of: $schema, version, project, python, "
-		   "platforms, exclude, optional, build_requires, rust, archives, crates, env, test, limits)");
+		   "platforms, exclude, optional, build_requires, rust, archives, crates, env, test, limits, foreign)");
 	expect_err("{\"version\": 1,\n\"python\": {\"3.13\": {\"base\": {\"debian\": {\"suite\": \"trixie\","
 		   " \"packages\": [\"a\"], \"mirorr\": \"x\"}}}}}",
 		   "p.json:2:79: python.3.13.base.debian: unknown key 'mirorr' (did you mean 'mirror'?)");
@@ -179,6 +179,8 @@ static void test_values(void **state)
 	     "p.json:1:152: rust.from: expected \"base\" (rustc and cargo come with the base root)");
 	CASE("\"rust\": {}", "p.json:1:143: rust: give exactly one of 'from' or 'archives'");
 	CASE("\"test\": {\"requires\": [\"pytest\"]}", "p.json:1:143: test: missing 'command'");
+	CASE("\"foreign\": \"native\"",
+	     "p.json:1:143: foreign: expected \"cross\" or \"emulate\", got \"native\"");
 #undef CASE
 	assert_int_equal(mismatches, 0);
 }

@@ -1,0 +1,339 @@
+/* emulator.c - the qemu-user layer of a foreign target's root (see
+ * include/pinwheel/emulator.h). */
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/emulator.h"
+#include "pinwheel/fsutil.h"
+
+static const struct {
+	const char *machine, *debian;
+} host_arches[] = {
+    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
+    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"},
+};
+
+const char *pw_host_arch(void)
+{
+	static char machine[sizeof(((struct utsname *)0)->machine)];
+	struct utsname u;
+
+	if (!machine[0]) {
+		if (uname(&u) < 0) /* cannot fail with a valid buffer */
+			return "unknown";
+		snprintf(machine, sizeof(machine), "%s", u.machine);
+	}
+	return machine;
+}
+
+const char *pw_host_debian_arch(void)
+{
+	const char *m = pw_host_arch();
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(host_arches); i++)
+		if (!strcmp(host_arches[i].machine, m))
+			return host_arches[i].debian;
+	return NULL;
+}
+
+bool pw_emulator_needed(const char *arch)
+{
+	const char *h = pw_host_arch();
+
+	if (!arch || !strcmp(arch, h))
+		return false;
+	return !(!strcmp(h, "x86_64") && (!strcmp(arch, "i686") || !strcmp(arch, "i386")));
+}
+
+const char *pw_emulator_arch(const char *arch)
+{
+	return !strcmp(arch, "i686") ? "i386" : arch;
+}
+
+/* The layer's input digest: what the pin depends on. */
+static void emulator_input(const struct pw_debian_spec *spec, const char *host, const char *arch,
+			   char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "emulator-layer;v1\nsuite %s\nhost %s\nemulate %s\nmirror %s\nkeyring %s\n",
+		    spec->suite, host, arch, spec->mirror ? spec->mirror : "",
+		    spec->keyring ? spec->keyring : "");
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
+static const struct pw_deb_artifact *find_pkg(const struct pw_debian_lock *lk, const char *name)
+{
+	for (size_t i = 0; i < lk->n; i++)
+		if (!strcmp(lk->v[i].package, name))
+			return &lk->v[i];
+	return NULL;
+}
+
+/* Lock @package alone (no required set) for the host's architecture. */
+static int lock_one(const struct pw_debian_spec *spec, const char *keyring, const char *host,
+		    const char *package, struct pw_debian_lock *lk, struct pw_err *e)
+{
+	const char *pkgs[] = {package};
+	struct pw_debian_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.suite = spec->suite;
+	o.arch = host;
+	o.mirror = spec->mirror;
+	o.packages = pkgs;
+	o.npackages = 1;
+	o.keyring = keyring;
+	o.no_required = true;
+	return pw_debian_lock(NULL, &o, lk, e);
+}
+
+int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
+			const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	const char *host = pw_host_debian_arch(), *arch;
+	_cleanup_free_ char *layer = NULL, *keyring = NULL, *dest = NULL;
+	struct pw_debian_lock lk = {0};
+	const struct pw_deb_artifact *d;
+	struct pw_artifact a;
+	char input[PW_SHA256_HEX], *urls[1];
+	const char *shas[1];
+	int r;
+
+	if (!pw_emulator_needed(t->arch))
+		return 0;
+	arch = pw_emulator_arch(t->arch);
+	if (!host)
+		return pw_err_set(e, ENOTSUP,
+				  "%s (%s): no Debian architecture for this machine ('%s')",
+				  spec->field, t->id, pw_host_arch());
+	layer = pw_xasprintf(PW_EMULATOR_LAYER_PREFIX "%s", arch);
+	emulator_input(spec, host, arch, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
+	if (spec->keyring)
+		keyring = spec->keyring[0] == '/' || !pc->project_dir
+			      ? pw_xstrdup(spec->keyring)
+			      : pw_path_join(pc->project_dir, spec->keyring);
+	/* Up to bookworm the static build is qemu-user-static; from trixie on
+	 * it is qemu-user (qemu-user-static depends on it, or is gone). */
+	r = lock_one(spec, keyring, host, "qemu-user-static", &lk, e);
+	if (r == -ENOENT)
+		r = lock_one(spec, keyring, host, "qemu-user", &lk, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s (%s): the emulator", spec->field, t->id);
+	if ((d = find_pkg(&lk, "qemu-user")) != NULL) {
+		dest = pw_xasprintf("/usr/bin/qemu-%s", arch);
+	} else if ((d = find_pkg(&lk, "qemu-user-static")) != NULL) {
+		dest = pw_xasprintf("/usr/bin/qemu-%s-static", arch);
+	} else { /* pw_debian_lock() gives what was asked for */
+		pw_debian_lock_release(&lk);
+		return pw_err_set(e, ENOENT, "%s (%s): no qemu-user package in '%s'", spec->field,
+				  t->id, spec->suite);
+	}
+	memset(&a, 0, sizeof(a));
+	urls[0] = d->url;
+	a.kind = (char *)"deb";
+	a.name = d->package;
+	a.package = d->package;
+	a.version = d->version;
+	a.urls = urls;
+	a.nurls = 1;
+	memcpy(a.sha256, d->sha256, sizeof(a.sha256));
+	a.size = d->size;
+	pw_lockset_add(out, &a, t->id);
+	shas[0] = d->sha256;
+	pw_lockset_add_layer(out, t->id, layer, PW_EMULATOR_HOW, dest, shas, 1, NULL);
+	pw_lockset_set_layer_input(out, t->id, input);
+	pw_debian_lock_release(&lk);
+	return 0;
+}
+
+/* ---- the cross layer ---- */
+
+static const struct {
+	const char *arch, *gnu, *rust;
+} cross_arches[] = {
+    {"aarch64", "aarch64-linux-gnu", "aarch64-unknown-linux-gnu"},
+};
+
+const char *pw_cross_gnu_triplet(const char *arch)
+{
+	for (size_t i = 0; arch && i < PW_ARRAY_SIZE(cross_arches); i++)
+		if (!strcmp(cross_arches[i].arch, arch))
+			return cross_arches[i].gnu;
+	return NULL;
+}
+
+const char *pw_cross_rust_target(const char *arch)
+{
+	for (size_t i = 0; arch && i < PW_ARRAY_SIZE(cross_arches); i++)
+		if (!strcmp(cross_arches[i].arch, arch))
+			return cross_arches[i].rust;
+	return NULL;
+}
+
+size_t pw_cross_env(const char *arch, const char *pyver, char ***out)
+{
+	const char *gnu = pw_cross_gnu_triplet(arch), *rust = pw_cross_rust_target(arch);
+	char **v, *up;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!gnu)
+		return 0;
+	v = pw_xcalloc(8, sizeof(*v));
+	/* The target's sysconfig already names TRIPLET-gcc (Debian builds
+	 * its Python so), and LDSHARED follows CC; set both anyway so tools
+	 * that do not read sysconfig (cc-rs, meson) take the cross ones. */
+	v[n++] = pw_xasprintf("CC=%s-gcc", gnu);
+	v[n++] = pw_xasprintf("CXX=%s-g++", gnu);
+	v[n++] = pw_xasprintf("CARGO_BUILD_TARGET=%s", rust);
+	up = pw_xasprintf("CARGO_TARGET_%s_LINKER=%s-gcc", rust, gnu);
+	for (char *p = up + strlen("CARGO_TARGET_"); *p != '='; p++)
+		*p = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	v[n++] = up;
+	/* PyO3's build script reads the target's _sysconfigdata from here */
+	if (pyver)
+		v[n++] = pw_xasprintf("PYO3_CROSS_LIB_DIR=/usr/lib/python%s", pyver);
+	*out = v;
+	return n;
+}
+
+static bool has_name(char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* The version of package @name in @t's Debian base layer of @ls, or NULL. */
+static const char *base_version(const struct pw_lockset *ls, const char *target, const char *layer,
+				const char *name)
+{
+	const struct pw_layer *l = pw_lockset_find_layer(ls, target, layer);
+
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t j = 0; j < ls->n; j++)
+			if (!strcmp(ls->artifacts[j].sha256, l->artifacts[i]) &&
+			    !strcmp(ls->artifacts[j].name, name))
+				return ls->artifacts[j].version;
+	return NULL;
+}
+
+static void cross_input(const struct pw_debian_spec *spec, const char *host, const char *arch,
+			char *const *pkgs, size_t n, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "cross-layer;v1\nsuite %s\nhost %s\ntarget %s\nmirror %s\nkeyring %s\n",
+		    spec->suite, host, arch, spec->mirror ? spec->mirror : "",
+		    spec->keyring ? spec->keyring : "");
+	for (size_t i = 0; i < n; i++)
+		pw_buf_addf(&b, "package %s\n", pkgs[i]);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
+int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
+		     const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
+{
+	const char *host = pw_host_debian_arch(), *gnu = pw_cross_gnu_triplet(t->arch);
+	_cleanup_free_ char *layer = NULL, *base = NULL, *keyring = NULL;
+	struct pw_debian_lock lk = {0};
+	struct pw_debian_opts o;
+	char *pkgs[4], input[PW_SHA256_HEX];
+	const char **shas = NULL;
+	size_t i, np = 0;
+	int r;
+
+	if (!pw_emulator_needed(t->arch) || !gnu || !host)
+		return 0;
+	pkgs[np++] = pw_xasprintf("g++-%s", gnu);
+	pkgs[np++] = pw_xasprintf("gcc-%s", gnu);
+	if (has_name(spec->packages, spec->npackages, "rustc") ||
+	    has_name(spec->packages, spec->npackages, "cargo")) {
+		pkgs[np++] = pw_xstrdup("cargo");
+		pkgs[np++] = pw_xstrdup("rustc");
+	}
+	layer = pw_xasprintf("debian-%s-cross-%s", spec->suite, host);
+	base = pw_xasprintf("debian-%s-%s", spec->suite, t->debian_arch);
+	cross_input(spec, host, t->arch, pkgs, np, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		goto out;
+	}
+	if (spec->keyring)
+		keyring = spec->keyring[0] == '/' || !pc->project_dir
+			      ? pw_xstrdup(spec->keyring)
+			      : pw_path_join(pc->project_dir, spec->keyring);
+	memset(&o, 0, sizeof(o));
+	o.suite = spec->suite;
+	o.arch = host;
+	o.mirror = spec->mirror;
+	o.packages = (const char *const *)pkgs;
+	o.npackages = np;
+	o.keyring = keyring;
+	o.no_required = true;
+	r = pw_debian_lock(NULL, &o, &lk, e);
+	if (r < 0) {
+		pw_err_prefix(e,
+			      "%s (%s): the cross compilers (\"foreign\": \"emulate\" does "
+			      "without)",
+			      spec->field, t->id);
+		goto out;
+	}
+	/* rustc of the host must be the version of the target's std */
+	for (i = 0; i < lk.n; i++) {
+		const char *want;
+
+		if (strcmp(lk.v[i].package, "rustc"))
+			continue;
+		want = base_version(out, t->id, base, "libstd-rust-dev");
+		if (want && strcmp(want, lk.v[i].version)) {
+			r = pw_err_set(e, EINVAL,
+				       "%s (%s): the %s rustc is %s but the %s libstd-rust-dev is "
+				       "%s: no cross Rust (set \"foreign\": \"emulate\")",
+				       spec->field, t->id, host, lk.v[i].version, t->debian_arch,
+				       want);
+			goto out;
+		}
+	}
+	shas = pw_xcalloc(lk.n + 1, sizeof(*shas));
+	for (i = 0; i < lk.n; i++) {
+		const struct pw_deb_artifact *d = &lk.v[i];
+		char *urls[1] = {d->url};
+		struct pw_artifact a;
+
+		memset(&a, 0, sizeof(a));
+		a.kind = (char *)"deb";
+		a.name = d->package;
+		a.package = d->package;
+		a.version = d->version;
+		a.urls = urls;
+		a.nurls = 1;
+		memcpy(a.sha256, d->sha256, sizeof(a.sha256));
+		a.size = d->size;
+		pw_lockset_add(out, &a, t->id);
+		shas[i] = d->sha256;
+	}
+	pw_lockset_add_layer(out, t->id, layer, PW_CROSS_HOW, "/", shas, lk.n, NULL);
+	pw_lockset_set_layer_input(out, t->id, input);
+	r = 0;
+out:
+	free(shas);
+	pw_debian_lock_release(&lk);
+	for (i = 0; i < np; i++)
+		free(pkgs[i]);
+	return r;
+}
