@@ -19,10 +19,12 @@
 #               Targets whose action key is unchanged come from the action
 #               cache (status "cached"): a second `make demo` builds nothing
 # With DEMO_TWICE=1 it builds a second time into another clean directory
-# with --no-cache and compares the wheels byte for byte.  JOBS (default 2)
-# targets at once.
+# with --no-cache and compares the wheels byte for byte.  With DEMO_VERIFY=1
+# it then runs `pinwheel verify`: build A from the cache, build B fresh under
+# varied outer conditions (docs/verify.md), every target compared and
+# scanned for leaks.  JOBS (default 2) targets at once.
 set -eu
-: "${BUILD:=build}" "${JOBS:=2}" "${DEMO_TWICE:=0}"
+: "${BUILD:=build}" "${JOBS:=2}" "${DEMO_TWICE:=0}" "${DEMO_VERIFY:=0}"
 PW="$(pwd)/$BUILD/pinwheel"
 DEMO="$(pwd)/$BUILD/demo"
 step() { printf '\n== %s\n' "$*"; }
@@ -94,6 +96,11 @@ if [ "$DEMO_TWICE" = 1 ]; then
 	done
 	echo "$same identical, $differ different"
 	[ "$differ" -eq 0 ]
+fi
+if [ "$DEMO_VERIFY" = 1 ]; then
+	step "pinwheel verify hybrid: every target rebuilt under varied outer conditions"
+	env -i PATH=/usr/bin:/bin TERM="${TERM:-dumb}" "$PW" --store "$STORE" verify hybrid \
+		--jobs "$JOBS" --out "$DEMO/wheelhouse"
 fi
 echo
 echo "demo done: $(ls "$DEMO"/wheelhouse/*.whl | wc -l) wheels built offline from pinned, reproducible roots."
