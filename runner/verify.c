@@ -535,6 +535,18 @@ static int setup(struct vctx *x, struct pw_err *e)
 	if (!x->a.dir)
 		return pw_err_sys(e, errno, "project directory '%s'", o->dir);
 	x->a.root = git_root(x->a.dir);
+	if (x->a.root && strcmp(x->a.root, x->a.dir)) {
+		/* A project inside the work tree's build artefacts (e.g.
+		 * build/demo/hybrid, which git does not track and the copy
+		 * skips) is copied by itself, as build exports it. */
+		const char *under = x->a.dir + strlen(x->a.root) + 1;
+		_cleanup_free_ char *first = pw_xasprintf("%.*s", (int)strcspn(under, "/"), under);
+
+		if (artefact(first)) {
+			free(x->a.root);
+			x->a.root = NULL;
+		}
+	}
 	if (!x->a.root)
 		x->a.root = pw_xstrdup(x->a.dir);
 	if (o->out) {
