@@ -6,10 +6,12 @@
 #     B values that differ), the manifest's byproducts say "rebuilt and
 #     matched" with verify.json's digest, the temp directory is gone
 #   - --keep --json: verify.json on stdout, B's tree kept where it says
+#   - a project under a git work tree's build/ (untracked, like make demo's
+#     copy): copied by itself for build B, reproducible
 #   - usage and configuration errors: exit 2 naming the problem
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
-plan 20
+plan 22
 TGT=cp311-manylinux_x86_64
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
@@ -67,6 +69,14 @@ k = d["kept"]
 print(d["ok"], k.startswith(os.environ["TMPDIR"] + "/pinwheel-verify."),
       any(f.endswith(".whl") for _, _, fs in os.walk(k) for f in fs))' >"$T/k" 2>&1
 is "$(cat "$T/k")" "True True True" "--json prints verify.json; --keep keeps B's tree (with its wheel) where it says"
+
+# A project in the build artefacts of another git work tree.
+O="$T/outer"
+mkdir -p "$O/build" && git -C "$O" init -q && echo outer >"$O/README" && git -C "$O" add README &&
+	git -C "$O" -c user.name=pinwheel -c user.email=test@mirror.example commit -qm outer &&
+	cp -R "$P" "$O/build/proj" && rm -rf "$O/build/proj/.git" "$O/build/proj/wheelhouse"
+run_pw 0 "a project under a git work tree's build/: exit 0" verify "$O/build/proj"
+like "$OUT" "^$TGT +reproducible " "the project was copied by itself and is reproducible"
 
 run_pw 2 "an unknown option: exit 2" verify "$P" --frob
 like "$ERR" "unknown option '--frob'" "the option is named"
