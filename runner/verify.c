@@ -15,6 +15,7 @@
  */
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -285,18 +286,45 @@ static void enter_variation(const struct child *c, int sfd)
 	umask(v->umask);
 }
 
+/* @n bytes of build's stderr: all of it to @errfd (the error file),
+ * complete lines that report a finished target or the sdist ("[k/N] ...")
+ * to our progress, naming the build. */
+static void forward_messages(const struct child *c, int errfd, struct pw_buf *line,
+			     const char *buf, size_t n)
+{
+	size_t from = 0;
+
+	(void)!pw_write_all(errfd, buf, n);
+	pw_buf_add(line, buf, n);
+	for (;;) {
+		const char *nl = memchr(line->buf + from, '\n', line->len - from);
+		const char *l = line->buf + from;
+
+		if (!nl)
+			break;
+		if (*l == '[' || !strncmp(l, "pinwheel: [", 11))
+			pw_info("verify: build %s: %.*s", c->v ? "B" : "A", (int)(nl - l), l);
+		from = (size_t)(nl - line->buf) + 1;
+	}
+	if (from) {
+		memmove(line->buf, line->buf + from, line->len - from);
+		line->len -= from;
+	}
+}
+
 static int run_child(struct child *c, struct pw_err *e)
 {
-	int opipe[2] = {-1, -1}, spipe[2] = {-1, -1}, errfd, r = 0;
+	int opipe[2] = {-1, -1}, spipe[2] = {-1, -1}, epipe[2] = {-1, -1}, errfd, r = 0;
 	double t0 = now_s();
-	struct pw_buf st = PW_BUF_INIT(4096);
+	struct pw_buf st = PW_BUF_INIT(4096), line = PW_BUF_INIT(4096);
 	pid_t pid;
 
 	pw_buf_init(&c->out, CHILD_OUT_MAX);
 	errfd = open(c->errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (errfd < 0)
 		return pw_err_sys(e, errno, "could not create '%s'", c->errfile);
-	if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(spipe, O_CLOEXEC) < 0) {
+	if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(spipe, O_CLOEXEC) < 0 ||
+	    pipe2(epipe, O_CLOEXEC) < 0) {
 		r = pw_err_sys(e, errno, "could not create a pipe");
 		goto out;
 	}
@@ -309,7 +337,7 @@ static int run_child(struct child *c, struct pw_err *e)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		if (dup2(opipe[1], 1) < 0 || dup2(errfd, 2) < 0)
+		if (dup2(opipe[1], 1) < 0 || dup2(epipe[1], 2) < 0)
 			child_fail(spipe[1], "redirect the output");
 		if (c->v)
 			enter_variation(c, spipe[1]);
@@ -323,22 +351,51 @@ static int run_child(struct child *c, struct pw_err *e)
 	}
 	close(opipe[1]);
 	close(spipe[1]);
-	opipe[1] = spipe[1] = -1;
-	/* The status lines end at exec (close-on-exec), the output at exit. */
-	for (int *fd = &spipe[0]; fd;) {
+	close(epipe[1]);
+	opipe[1] = spipe[1] = epipe[1] = -1;
+	/* The status lines end at exec (close-on-exec), the output and the
+	 * messages at exit.  The messages go to the error file; build's
+	 * per-target lines ("[k/N] ID: ok") are shown as they come. */
+	for (;;) {
+		struct pollfd pfd[3] = {{spipe[0], POLLIN, 0}, {opipe[0], POLLIN, 0},
+					{epipe[0], POLLIN, 0}};
 		char buf[65536];
-		ssize_t n = read(*fd, buf, sizeof(buf));
+		int open_fds = 0;
 
-		if (n < 0 && errno == EINTR) {
+		for (int i = 0; i < 3; i++)
+			open_fds += pfd[i].fd >= 0;
+		if (!open_fds)
+			break;
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno != EINTR) {
+				r = pw_err_sys(e, errno, "could not wait for pinwheel build");
+				break;
+			}
 			if (got_signal)
 				kill(pid, SIGTERM);
 			continue;
 		}
-		if (n > 0) {
-			pw_buf_add(fd == &spipe[0] ? &st : &c->out, buf, (size_t)n);
-			continue;
+		for (int i = 0; i < 3; i++) {
+			int *fd = i == 0 ? &spipe[0] : i == 1 ? &opipe[0] : &epipe[0];
+			ssize_t n;
+
+			if (*fd < 0 || !pfd[i].revents)
+				continue;
+			n = read(*fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				close(*fd);
+				*fd = -1;
+				continue;
+			}
+			if (i == 0)
+				pw_buf_add(&st, buf, (size_t)n);
+			else if (i == 1)
+				pw_buf_add(&c->out, buf, (size_t)n);
+			else
+				forward_messages(c, errfd, &line, buf, (size_t)n);
 		}
-		fd = fd == &spipe[0] ? &opipe[0] : NULL;
 	}
 	while (waitpid(pid, &c->status, 0) < 0) {
 		if (errno != EINTR) {
@@ -359,11 +416,14 @@ static int run_child(struct child *c, struct pw_err *e)
 out:
 	c->secs = now_s() - t0;
 	pw_buf_release(&st);
+	pw_buf_release(&line);
 	for (int i = 0; i < 2; i++) {
 		if (opipe[i] >= 0)
 			close(opipe[i]);
 		if (spipe[i] >= 0)
 			close(spipe[i]);
+		if (epipe[i] >= 0)
+			close(epipe[i]);
 	}
 	close(errfd);
 	return r;

@@ -11,7 +11,7 @@
 #   - usage and configuration errors: exit 2 naming the problem
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
-plan 22
+plan 23
 TGT=cp311-manylinux_x86_64
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
@@ -26,6 +26,7 @@ run_pw 0 "a reproducible project: exit 0" verify "$P"
 like "$OUT" "^sdist +reproducible +[0-9a-f]{12} +[0-9a-f]{12}" "the table: the sdist is reproducible"
 like "$OUT" "^$TGT +reproducible " "the table: the target is reproducible"
 like "$ERR" "verify: build B: varied conditions" "progress names the phases"
+like "$ERR" "verify: build B: \\[1/1\\] $TGT: ok" "build B's finished targets are shown as they come"
 is "$(cd "$P/wheelhouse" && ls | tr '\n' ' ')" \
 	"logs pinwheel-manifest.json tiny-1.0.0-py3-none-any.whl tiny-1.0.0.tar.gz verify.json " \
 	"OUT: build A's wheel, sdist, logs and manifest, and verify.json"
