@@ -432,78 +432,6 @@ static int make_room(struct applier *w, int pfd, const char *name, bool dir, boo
 	return 0;
 }
 
-static struct timespec ent_mtime(struct archive_entry *ent)
-{
-	struct timespec ts = {0, 0};
-
-	if (archive_entry_mtime_is_set(ent)) {
-		ts.tv_sec = archive_entry_mtime(ent);
-		ts.tv_nsec = archive_entry_mtime_nsec(ent);
-		if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-			ts.tv_nsec = 0;
-	}
-	return ts;
-}
-
-static int add_bytes(struct applier *w, uint64_t n)
-{
-	if (n > w->max_bytes - w->nbytes) {
-		w->nbytes = w->max_bytes;
-		return ent_err(w, EFBIG, "unpacked size exceeds the limit of %llu bytes",
-			       (unsigned long long)w->max_bytes);
-	}
-	w->nbytes += n;
-	return 0;
-}
-
-static int write_data(struct applier *w, struct archive *a, int fd)
-{
-	uint64_t size = 0;
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	int r;
-
-	for (;;) {
-		r = archive_read_data_block(a, &buf, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK)
-			return ent_err(w, EBADMSG, "corrupt data: %s", pw_unpack_la_msg(a));
-		if (off < 0 || (uint64_t)off + len < (uint64_t)off)
-			return ent_err(w, EBADMSG, "corrupt data: bad block offset");
-		if ((uint64_t)off + len > size) {
-			r = add_bytes(w, (uint64_t)off + len - size);
-			if (r < 0)
-				return r;
-			size = (uint64_t)off + len;
-		}
-		while (len > 0) {
-			ssize_t n = pwrite(fd, buf, len, off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return ent_sys(w, errno, "write", w->path);
-			buf = (const char *)buf + n;
-			len -= (size_t)n;
-			off += n;
-		}
-	}
-	if (archive_entry_size_is_set(w->ent) && archive_entry_size(w->ent) > 0 &&
-	    (uint64_t)archive_entry_size(w->ent) > size) {
-		uint64_t full = (uint64_t)archive_entry_size(w->ent);
-
-		r = add_bytes(w, full - size);
-		if (r < 0)
-			return r;
-		if (ftruncate(fd, (off_t)full) < 0)
-			return ent_sys(w, errno, "truncate", w->path);
-		size = full;
-	}
-	w->st.bytes += size;
-	return 0;
-}
-
 static int put_file(struct applier *w, struct archive *a, int pfd, const char *name)
 {
 	mode_t mode = archive_entry_perm(w->ent) & 0777;
@@ -513,10 +441,11 @@ static int put_file(struct applier *w, struct archive *a, int pfd, const char *n
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return ent_sys(w, errno, "create", w->path);
-	r = write_data(w, a, fd);
+	r = pw_unpack_write_data(a, w->ent, fd, w->qname, w->path, &w->nbytes, w->max_bytes,
+				 &w->st.bytes, w->e);
 	if (r == 0 && (mode & w->umask) && fchmod(fd, mode) < 0)
 		r = ent_sys(w, errno, "chmod", w->path);
-	ts[0] = ts[1] = ent_mtime(w->ent);
+	ts[0] = ts[1] = pw_unpack_entry_mtime(w->ent);
 	if (r == 0 && futimens(fd, ts) < 0)
 		r = ent_sys(w, errno, "set the mtime of", w->path);
 	if (close(fd) < 0 && r == 0)
@@ -538,7 +467,7 @@ static int put_symlink(struct applier *w, int pfd, const char *name)
 		return ent_err(w, -r, "%s", why.msg);
 	if (symlinkat(target, pfd, name) < 0)
 		return ent_sys(w, errno, "create symlink", w->path);
-	ts[0] = ts[1] = ent_mtime(w->ent);
+	ts[0] = ts[1] = pw_unpack_entry_mtime(w->ent);
 	if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return ent_sys(w, errno, "set the mtime of", w->path);
 	return 0;
@@ -632,7 +561,7 @@ static int put_entry(struct applier *w, struct archive *a)
 			r = ent_sys(w, errno, "create directory", w->path);
 		else
 			add_fix(w, w->path, plen, archive_entry_perm(w->ent) & 0777,
-				ent_mtime(w->ent));
+				pw_unpack_entry_mtime(w->ent));
 	} else if (type == AE_IFLNK) {
 		r = put_symlink(w, pfd, name);
 	} else {

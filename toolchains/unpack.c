@@ -237,7 +237,7 @@ static int exists_err(struct writer *w, int pfd, const char *name)
 	return ent_err(w, EPERM, "duplicate entry: '%s' was already extracted", q);
 }
 
-static struct timespec ent_mtime(struct archive_entry *ent)
+struct timespec pw_unpack_entry_mtime(struct archive_entry *ent)
 {
 	struct timespec ts = {0, 0};
 
@@ -250,18 +250,38 @@ static struct timespec ent_mtime(struct archive_entry *ent)
 	return ts;
 }
 
-static int add_bytes(struct writer *w, uint64_t n)
+/* Charge @n more bytes to *@nbytes (pw_unpack_write_data()). */
+static int data_charge(uint64_t *nbytes, uint64_t max_bytes, uint64_t n, const char *qname,
+		       struct pw_err *e)
 {
-	if (n > w->max_bytes - w->nbytes) {
-		w->nbytes = w->max_bytes;
-		return ent_err(w, EFBIG, "unpacked size exceeds the limit of %llu bytes",
-			       (unsigned long long)w->max_bytes);
+	if (n > max_bytes - *nbytes) {
+		*nbytes = max_bytes;
+		return pw_err_set(e, EFBIG,
+				  "entry '%s': unpacked size exceeds the limit of %llu bytes", qname,
+				  (unsigned long long)max_bytes);
 	}
-	w->nbytes += n;
+	*nbytes += n;
 	return 0;
 }
 
-static int write_data(struct writer *w, struct archive *a, int fd)
+static int add_bytes(struct writer *w, uint64_t n)
+{
+	return data_charge(&w->nbytes, w->max_bytes, n, w->qname, w->e);
+}
+
+static int data_sys(int code, const char *what, const char *path, const char *qname,
+		    struct pw_err *e)
+{
+	char q[QNAME];
+
+	pw_unpack_quote(path, strlen(path), q, sizeof(q));
+	return pw_err_set(e, code, "entry '%s': cannot %s '%s': %s", qname, what, q,
+			  strerror(code));
+}
+
+int pw_unpack_write_data(struct archive *a, struct archive_entry *ent, int fd, const char *qname,
+			 const char *path, uint64_t *nbytes, uint64_t max_bytes, uint64_t *written,
+			 struct pw_err *e)
 {
 	uint64_t size = 0; /* logical size so far (blocks may leave holes) */
 	const void *buf;
@@ -274,11 +294,13 @@ static int write_data(struct writer *w, struct archive *a, int fd)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK)
-			return ent_err(w, EBADMSG, "corrupt data: %s", pw_unpack_la_msg(a));
+			return pw_err_set(e, EBADMSG, "entry '%s': corrupt data: %s", qname,
+					  pw_unpack_la_msg(a));
 		if (off < 0 || (uint64_t)off + len < (uint64_t)off)
-			return ent_err(w, EBADMSG, "corrupt data: bad block offset");
+			return pw_err_set(e, EBADMSG, "entry '%s': corrupt data: bad block offset",
+					  qname);
 		if ((uint64_t)off + len > size) {
-			r = add_bytes(w, (uint64_t)off + len - size);
+			r = data_charge(nbytes, max_bytes, (uint64_t)off + len - size, qname, e);
 			if (r < 0)
 				return r;
 			size = (uint64_t)off + len;
@@ -288,24 +310,24 @@ static int write_data(struct writer *w, struct archive *a, int fd)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
-				return ent_sys(w, errno, "write", w->path);
+				return data_sys(errno, "write", path, qname, e);
 			buf = (const char *)buf + n;
 			len -= (size_t)n;
 			off += n;
 		}
 	}
 	/* A sparse file may end in a hole. */
-	if (archive_entry_size_is_set(w->ent) && archive_entry_size(w->ent) > 0 &&
-	    (uint64_t)archive_entry_size(w->ent) > size) {
-		uint64_t full = (uint64_t)archive_entry_size(w->ent);
-		r = add_bytes(w, full - size);
+	if (archive_entry_size_is_set(ent) && archive_entry_size(ent) > 0 &&
+	    (uint64_t)archive_entry_size(ent) > size) {
+		uint64_t full = (uint64_t)archive_entry_size(ent);
+		r = data_charge(nbytes, max_bytes, full - size, qname, e);
 		if (r < 0)
 			return r;
 		if (ftruncate(fd, (off_t)full) < 0)
-			return ent_sys(w, errno, "truncate", w->path);
+			return data_sys(errno, "truncate", path, qname, e);
 		size = full;
 	}
-	w->written += size;
+	*written += size;
 	return 0;
 }
 
@@ -319,10 +341,11 @@ static int put_file(struct writer *w, struct archive *a, int pfd, const char *na
 	if (fd < 0)
 		return errno == EEXIST ? exists_err(w, pfd, name)
 				       : ent_sys(w, errno, "create", w->path);
-	r = write_data(w, a, fd);
+	r = pw_unpack_write_data(a, w->ent, fd, w->qname, w->path, &w->nbytes, w->max_bytes,
+				 &w->written, w->e);
 	if (r == 0 && (mode & w->umask) && fchmod(fd, mode) < 0)
 		r = ent_sys(w, errno, "chmod", w->path);
-	ts[0] = ts[1] = ent_mtime(w->ent);
+	ts[0] = ts[1] = pw_unpack_entry_mtime(w->ent);
 	if (r == 0 && futimens(fd, ts) < 0)
 		r = ent_sys(w, errno, "set the mtime of", w->path);
 	if (close(fd) < 0 && r == 0)
@@ -344,7 +367,7 @@ static int put_dir(struct writer *w, int pfd, const char *name)
 		if (!S_ISDIR(st.st_mode))
 			return exists_err(w, pfd, name);
 	}
-	add_fix(w, w->path, strlen(w->path), mode, ent_mtime(w->ent));
+	add_fix(w, w->path, strlen(w->path), mode, pw_unpack_entry_mtime(w->ent));
 	return 0;
 }
 
@@ -363,7 +386,7 @@ static int put_symlink(struct writer *w, int pfd, const char *name)
 	if (symlinkat(target, pfd, name) < 0)
 		return errno == EEXIST ? exists_err(w, pfd, name)
 				       : ent_sys(w, errno, "create symlink", w->path);
-	ts[0] = ts[1] = ent_mtime(w->ent);
+	ts[0] = ts[1] = pw_unpack_entry_mtime(w->ent);
 	if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return ent_sys(w, errno, "set the mtime of", w->path);
 	return 0;

@@ -1,7 +1,8 @@
-/* unpack_input.h - private to the unpacker (toolchains/unpack*.c): the
- * archive's bytes from an fd, and the decompression thread that feeds the
- * tar reader through a bounded queue.  Not a module of its own, so not in
- * include/pinwheel/; the conventions are those of common.h.
+/* unpack_input.h - private to the unpacker (toolchains/unpack*.c) and the
+ * OCI layer applier (toolchains/oci_apply.c): the archive's bytes from an
+ * fd, the decompression thread that feeds the tar reader through a bounded
+ * queue, and the writing of an entry's data.  Not a module of its own, so
+ * not in include/pinwheel/; the conventions are those of common.h.
  */
 #ifndef PINWHEEL_UNPACK_INPUT_H
 #define PINWHEEL_UNPACK_INPUT_H
@@ -72,5 +73,21 @@ la_ssize_t pw_unpack_pipe_read(struct archive *a, void *p, const void **buf);
 void pw_unpack_pipe_stop(struct pw_unpack_pipe *q);
 /* Free the slots (after the producer is joined). */
 void pw_unpack_pipe_release(struct pw_unpack_pipe *q);
+
+/* ---- entry data (toolchains/unpack.c) ---- */
+
+struct archive_entry;
+
+/* The mtime of @ent ({0, 0} when it has none; bad nanoseconds dropped). */
+struct timespec pw_unpack_entry_mtime(struct archive_entry *ent);
+/* Write the data of @ent, the entry @a is at, into @fd: blocks at their
+ * offsets (holes stay holes), a trailing hole by ftruncate.  The logical
+ * size is charged to *@nbytes, at most @max_bytes (-EFBIG, *nbytes set to
+ * @max_bytes), and added to *@written.  Errors in @e read "entry 'QNAME':
+ * ...", naming @path for a failed write or truncate; -EBADMSG for corrupt
+ * data or a bad block offset. */
+int pw_unpack_write_data(struct archive *a, struct archive_entry *ent, int fd, const char *qname,
+			 const char *path, uint64_t *nbytes, uint64_t max_bytes, uint64_t *written,
+			 struct pw_err *e);
 
 #endif
