@@ -98,8 +98,7 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 	_cleanup_free_ char *layer = NULL, *keyring = NULL, *dest = NULL;
 	struct pw_debian_lock lk = {0};
 	const struct pw_deb_artifact *d;
-	struct pw_artifact a;
-	char input[PW_SHA256_HEX], *urls[1];
+	char input[PW_SHA256_HEX];
 	const char *shas[1];
 	int r;
 
@@ -118,10 +117,7 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 			pw_lockset_set_layer_input(out, t->id, input);
 		return r;
 	}
-	if (spec->keyring)
-		keyring = spec->keyring[0] == '/' || !pc->project_dir
-			      ? pw_xstrdup(spec->keyring)
-			      : pw_path_join(pc->project_dir, spec->keyring);
+	keyring = pw_debian_spec_keyring(pc, spec);
 	/* Up to bookworm the static build is qemu-user-static; from trixie on
 	 * it is qemu-user (qemu-user-static depends on it, or is gone). */
 	r = lock_one(spec, keyring, host, "qemu-user-static", &lk, e);
@@ -138,17 +134,7 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 		return pw_err_set(e, ENOENT, "%s (%s): no qemu-user package in '%s'", spec->field,
 				  t->id, spec->suite);
 	}
-	memset(&a, 0, sizeof(a));
-	urls[0] = d->url;
-	a.kind = (char *)"deb";
-	a.name = d->package;
-	a.package = d->package;
-	a.version = d->version;
-	a.urls = urls;
-	a.nurls = 1;
-	memcpy(a.sha256, d->sha256, sizeof(a.sha256));
-	a.size = d->size;
-	pw_lockset_add(out, &a, t->id);
+	pw_lockset_add_deb(out, d, t->id);
 	shas[0] = d->sha256;
 	pw_lockset_add_layer(out, t->id, layer, PW_EMULATOR_HOW, dest, shas, 1, NULL);
 	pw_lockset_set_layer_input(out, t->id, input);
@@ -273,10 +259,7 @@ int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 			pw_lockset_set_layer_input(out, t->id, input);
 		goto out;
 	}
-	if (spec->keyring)
-		keyring = spec->keyring[0] == '/' || !pc->project_dir
-			      ? pw_xstrdup(spec->keyring)
-			      : pw_path_join(pc->project_dir, spec->keyring);
+	keyring = pw_debian_spec_keyring(pc, spec);
 	memset(&o, 0, sizeof(o));
 	o.suite = spec->suite;
 	o.arch = host;
@@ -311,21 +294,8 @@ int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 	}
 	shas = pw_xcalloc(lk.n + 1, sizeof(*shas));
 	for (i = 0; i < lk.n; i++) {
-		const struct pw_deb_artifact *d = &lk.v[i];
-		char *urls[1] = {d->url};
-		struct pw_artifact a;
-
-		memset(&a, 0, sizeof(a));
-		a.kind = (char *)"deb";
-		a.name = d->package;
-		a.package = d->package;
-		a.version = d->version;
-		a.urls = urls;
-		a.nurls = 1;
-		memcpy(a.sha256, d->sha256, sizeof(a.sha256));
-		a.size = d->size;
-		pw_lockset_add(out, &a, t->id);
-		shas[i] = d->sha256;
+		pw_lockset_add_deb(out, &lk.v[i], t->id);
+		shas[i] = lk.v[i].sha256;
 	}
 	pw_lockset_add_layer(out, t->id, layer, PW_CROSS_HOW, "/", shas, lk.n, NULL);
 	pw_lockset_set_layer_input(out, t->id, input);

@@ -45,6 +45,32 @@ static void debian_input(const struct pw_debian_spec *spec, const struct pw_targ
 	free(p);
 }
 
+char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec)
+{
+	if (!spec->keyring)
+		return NULL;
+	return spec->keyring[0] == '/' || !pc->project_dir
+		   ? pw_xstrdup(spec->keyring)
+		   : pw_path_join(pc->project_dir, spec->keyring);
+}
+
+void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d, const char *target)
+{
+	struct pw_artifact a;
+	char *urls[1] = {d->url};
+
+	memset(&a, 0, sizeof(a));
+	a.kind = (char *)"deb";
+	a.name = d->package;
+	a.package = d->package;
+	a.version = d->version;
+	a.urls = urls;
+	a.nurls = 1;
+	memcpy(a.sha256, d->sha256, sizeof(a.sha256));
+	a.size = d->size;
+	pw_lockset_add(out, &a, target);
+}
+
 int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
 		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
@@ -64,10 +90,7 @@ int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *s
 			pw_lockset_set_layer_input(out, t->id, input);
 		return r;
 	}
-	if (spec->keyring)
-		keyring = spec->keyring[0] == '/' || !pc->project_dir
-			      ? pw_xstrdup(spec->keyring)
-			      : pw_path_join(pc->project_dir, spec->keyring);
+	keyring = pw_debian_spec_keyring(pc, spec);
 	memset(&o, 0, sizeof(o));
 	o.suite = spec->suite;
 	o.arch = t->debian_arch;
@@ -80,21 +103,8 @@ int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *s
 		return pw_err_prefix(e, "%s (%s)", spec->field, t->id);
 	shas = pw_xcalloc(lk.n + 1, sizeof(*shas));
 	for (i = 0; i < lk.n; i++) {
-		const struct pw_deb_artifact *d = &lk.v[i];
-		struct pw_artifact a;
-		char *urls[1] = {d->url};
-
-		memset(&a, 0, sizeof(a));
-		a.kind = (char *)"deb";
-		a.name = d->package;
-		a.package = d->package;
-		a.version = d->version;
-		a.urls = urls;
-		a.nurls = 1;
-		memcpy(a.sha256, d->sha256, sizeof(a.sha256));
-		a.size = d->size;
-		pw_lockset_add(out, &a, t->id);
-		shas[i] = d->sha256;
+		pw_lockset_add_deb(out, &lk.v[i], t->id);
+		shas[i] = lk.v[i].sha256;
 	}
 	pw_lockset_add_layer(out, t->id, layer, "debian-root", "/", shas, lk.n, NULL);
 	pw_lockset_set_layer_input(out, t->id, input);

@@ -244,6 +244,13 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 		       const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
 int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
 		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
+/* Helpers of the Debian-based providers (toolchains/provider_debian.c,
+ * emulator.c): the spec's keyring as a path (relative ones from the
+ * project directory; NULL when none; caller frees), and one .deb of a
+ * Debian lock added to @out as a kind "deb" artifact needed by @target. */
+struct pw_deb_artifact;
+char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec);
+void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d, const char *target);
 int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
 		   const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
 int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
