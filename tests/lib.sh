@@ -65,3 +65,26 @@ run_cmd() {
 bg() { "$@" & BG_PID=$!; _bg_pids="$_bg_pids $BG_PID"; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# py_base_tar OUT [ALIAS...]: a small root tarball (test only) from the
+# host's python3.11: the interpreter, its stdlib without tests, idlelib,
+# tkinter, lib2to3, pydoc_data and ensurepip, pip, dash as /bin/sh and the
+# libraries they load; each ALIAS (e.g. python3.12) a link to python3.11
+# in /usr/bin.
+py_base_tar() {
+	_pb_out=$1
+	shift
+	_pb_libs=$( (ldd /usr/bin/python3.11 /usr/bin/dash; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
+		awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u)
+	_pb_x=$(mktemp -d "$T/pybase.XXXXXX") && mkdir -p "$_pb_x/bin" "$_pb_x/usr/bin" &&
+		cp /usr/bin/dash "$_pb_x/bin/sh" || return 1
+	_pb_add=bin/sh
+	for _pb_a in "$@"; do
+		ln -s python3.11 "$_pb_x/usr/bin/$_pb_a" && _pb_add="$_pb_add usr/bin/$_pb_a" || return 1
+	done
+	# shellcheck disable=SC2086
+	tar -chf "$_pb_out" --exclude=__pycache__ --exclude=test --exclude=tests --exclude=idlelib \
+		--exclude=tkinter --exclude=lib2to3 --exclude=pydoc_data --exclude=ensurepip \
+		/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $_pb_libs 2>/dev/null &&
+		tar -C "$_pb_x" -rf "$_pb_out" $_pb_add
+}

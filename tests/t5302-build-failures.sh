@@ -18,15 +18,7 @@ TGT=cp311-manylinux_x86_64
 
 # The base: python3.11, its stdlib (with venv), pip, a shell, and the
 # libraries they load.
-LIBS=$( (ldd /usr/bin/python3.11 /usr/bin/dash; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
-	awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u)
-mkdir -p "$T/extra/bin"
-cp /usr/bin/dash "$T/extra/bin/sh"
-# shellcheck disable=SC2086
-tar -chf "$T/py.tar" --exclude=__pycache__ --exclude=test --exclude=tests --exclude=idlelib \
-	--exclude=tkinter --exclude=lib2to3 --exclude=pydoc_data \
-	/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $LIBS 2>/dev/null &&
-	tar -C "$T/extra" -rf "$T/py.tar" bin/sh
+py_base_tar "$T/py.tar"
 ok $? "packed the test base"
 
 P="$T/proj"

@@ -31,17 +31,7 @@ unlike "$(cat "$DOC")" "https?://[^ ]*\.(com|org|io|net)/" "example URLs are all
 
 # The base (as in t5302): python3.11 with its stdlib and pip; a second
 # base calls the same interpreter python3.12, so the matrix has two targets.
-LIBS=$( (ldd /usr/bin/python3.11 /usr/bin/dash; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
-	awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u)
-mkdir -p "$T/extra/bin" "$T/extra/usr/bin"
-cp /usr/bin/dash "$T/extra/bin/sh"
-ln -s python3.11 "$T/extra/usr/bin/python3.12"
-# shellcheck disable=SC2086
-tar -chf "$T/py.tar" --exclude=__pycache__ --exclude=test --exclude=tests --exclude=idlelib \
-	--exclude=tkinter --exclude=lib2to3 --exclude=pydoc_data --exclude=ensurepip \
-	/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $LIBS 2>/dev/null &&
-	tar -C "$T/extra" -rf "$T/py.tar" bin/sh && cp "$T/py.tar" "$T/py12.tar" &&
-	tar -C "$T/extra" -rf "$T/py12.tar" usr/bin/python3.12
+py_base_tar "$T/py.tar" && py_base_tar "$T/py12.tar" python3.12
 ok $? "packed the test bases"
 
 P="$T/proj"

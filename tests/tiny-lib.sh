@@ -12,16 +12,7 @@ command -v git >/dev/null || skip_all "git missing"
 G() { git -C "$P" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null 2>&1; }
 
 tiny_setup() {
-	LIBS=$( (ldd /usr/bin/python3.11 /usr/bin/dash; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
-		awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u)
-	mkdir -p "$T/extra/bin" "$T/extra/usr/bin"
-	cp /usr/bin/dash "$T/extra/bin/sh"
-	ln -s python3.11 "$T/extra/usr/bin/python3.12"
-	# shellcheck disable=SC2086
-	tar -chf "$T/py.tar" --exclude=__pycache__ --exclude=test --exclude=tests --exclude=idlelib \
-		--exclude=tkinter --exclude=lib2to3 --exclude=pydoc_data \
-		/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $LIBS 2>/dev/null &&
-		tar -C "$T/extra" -rf "$T/py.tar" bin/sh usr/bin/python3.12 || return 1
+	py_base_tar "$T/py.tar" python3.12 || return 1
 	P="$T/proj"
 	mkdir -p "$P/_backend" "$P/tiny"
 	_py=""
