@@ -378,6 +378,9 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 		}
 		o.spec.seccomp = prog;
 	}
+	/* pinwheel exits right after: the kernel's teardown of the
+	 * namespaces need not be waited for (see sandbox.h). */
+	o.spec.no_teardown_wait = true;
 	r = pw_sandbox_run(&o.spec, argv + cmd, &res, &e);
 	if (r < 0)
 		pw_error("run: %s", e.msg);

@@ -423,6 +423,11 @@ static void wait_loop(struct waiter *w, const struct pw_sandbox_spec *s)
 		}
 		if (pf[0].revents)
 			drain_report(w);
+		/* The status is init's last message, written after it reaped
+		 * everything else (an earlier failure report is read first:
+		 * one pipe, in order). */
+		if (s->no_teardown_wait && w->got_status && !w->got_fail)
+			break;
 		if (pf[2].revents & POLLIN) {
 			uint64_t ticks;
 

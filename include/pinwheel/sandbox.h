@@ -96,6 +96,14 @@ struct pw_sandbox_spec {
 	const struct pw_seccomp_prog *seccomp; /* borrowed; NULL: no filter */
 	char *emulate_arch;		       /* --emulate ARCH QEMU, or NULL */
 	char *emulate_qemu;		       /* host path of the static qemu-user binary */
+	/* Return as soon as init has reported the command's status (by then
+	 * init has killed and reaped every other process of the sandbox), not
+	 * after init itself has exited: its exit is where the kernel unmounts
+	 * the root and frees the namespaces (0.2-2 ms here, most of it an
+	 * expedited RCU grace period), and init is left an unreaped child
+	 * whose stacks stay mapped.  For a caller that exits right after
+	 * (`pinwheel run`); a setup failure is waited for as usual. */
+	bool no_teardown_wait;
 };
 
 struct pw_sandbox_result {
@@ -127,7 +135,8 @@ int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e);
 
 /* Run argv[0] (searched in the sandbox PATH when it has no '/') in a new
  * sandbox and wait for it.  See the contract at the top.  When it returns,
- * every process of the sandbox is gone and reaped.
+ * every process of the sandbox is gone and reaped (but init, still
+ * exiting, with spec->no_teardown_wait).
  *
  * Signals.  SIGINT, SIGTERM, SIGHUP, SIGQUIT received meanwhile are
  * forwarded to every process of the sandbox.  It blocks those and SIGCHLD
