@@ -235,8 +235,9 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 }
 
 /* The early start: pid 2, started by init before the mounts, makes the
- * network namespace and locks itself down while init builds the root,
- * then waits for init's go (the root is ready) and execs. */
+ * network namespace and locks itself down while init builds the root (and
+ * then joins the namespace and brings lo up), then waits for init's go
+ * (the root is ready) and execs. */
 static int early_entry(void *arg)
 {
 	struct sb_early *x = arg;
@@ -251,8 +252,11 @@ static int early_entry(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(x->ready_rd);
 	close(x->go_wr);
-	if (!c->spec->net && (r = sb_net_setup(c)) < 0)
+	if (!c->spec->net && (r = sb_net_new(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	/* "n": init may join the namespace (and bring lo up) meanwhile */
+	if (write(x->ready_wr, "n", 1) != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
 	command_lockdown(c);
 	if (write(x->ready_wr, "r", 1) != 1)
 		_exit(PW_SANDBOX_EXIT_SETUP);
@@ -326,24 +330,27 @@ int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
 	ssize_t n;
 	int fd, r = 0;
 
-	/* Ready: its namespace is made, its filter installed.  EOF: it failed
-	 * (and reported why) or died. */
+	/* "n": its network namespace is made; "r": its filter is installed.
+	 * EOF: it failed (and reported why) or died. */
 	n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
-	close(x->ready_rd);
-	if (n != 1) {
-		close(x->go_wr);
-		return -ECHILD;
-	}
-	if (!c->spec->net) {
-		/* init joins the command's network namespace: no process of the
-		 * sandbox stays in the host's. */
+	if (n == 1 && !c->spec->net) {
+		/* init joins the command's network namespace (no process of the
+		 * sandbox stays in the host's) and brings lo up there, while the
+		 * command locks itself down. */
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cmd);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 			r = sb_step(c, errno, "join the network namespace");
 		if (fd >= 0)
 			close(fd);
+		if (r == 0)
+			r = sb_net_lo_up(c);
 	}
+	if (n == 1 && r == 0)
+		n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
+	close(x->ready_rd);
+	if (r == 0 && n != 1)
+		r = -ECHILD;
 	if (r == 0 && write(x->go_wr, "g", 1) != 1)
 		r = sb_step(c, errno, "release the command");
 	close(x->go_wr);

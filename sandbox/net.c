@@ -1,11 +1,11 @@
 /* net.c - the sandbox's network namespace: created by the command's
- * process (pid 2) while init builds the mounts (exec.c; init joins it
- * before the command execs), or by init itself under --emulate, and its
- * loopback interface brought up with one rtnetlink RTM_NEWLINK message (no
- * `ip` binary; a new namespace has only "lo", down, at index 1).  Creating
- * a network namespace is the costliest step of the start (~0.3 ms, most of
- * it registering "lo" and its sysctls) and shares nothing with the mount
- * work, so on two CPUs the two overlap. */
+ * process (pid 2) while init builds the mounts (exec.c; init joins it and
+ * brings "lo" up while the command installs its filter), or by init itself
+ * under --emulate; the loopback interface is brought up with one rtnetlink
+ * RTM_NEWLINK message (no `ip` binary; a new namespace has only "lo",
+ * down, at index 1).  Creating a network namespace is the costliest step
+ * of the start (~0.3 ms, most of it registering "lo" and its sysctls) and
+ * shares nothing with the mount work, so on two CPUs the two overlap. */
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -64,14 +64,26 @@ out:
 	return r;
 }
 
-int sb_net_setup(struct sb_ctx *c)
+int sb_net_new(struct sb_ctx *c)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return sb_step(c, errno, "create the network namespace");
+	return 0;
+}
+
+int sb_net_lo_up(struct sb_ctx *c)
 {
 	int sock = -1, r;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return sb_step(c, errno, "create the network namespace");
 	r = lo_up(c, &sock);
 	if (r == 0)
 		close(sock);
 	return r;
+}
+
+int sb_net_setup(struct sb_ctx *c)
+{
+	int r = sb_net_new(c);
+
+	return r < 0 ? r : sb_net_lo_up(c);
 }

@@ -164,8 +164,10 @@ const char *sb_explain_step(const char *step, int err)
 	/* Where user namespaces are restricted (AppArmor) they are created
 	 * without capabilities: the first privileged steps fail with EPERM.
 	 * Later EPERMs have other causes. */
-	static const char *const first[] = {"sethostname", "create the network namespace",
-					    "bring up lo", "make mounts private"};
+	static const char *const first[] = {"sethostname",	   "write uid_map",
+					    "write setgroups",	   "write gid_map",
+					    "create the network namespace", "bring up lo",
+					    "make mounts private"};
 
 	if (err != EPERM)
 		return NULL;
@@ -175,12 +177,12 @@ const char *sb_explain_step(const char *step, int err)
 	return NULL;
 }
 
-static int write_proc(pid_t pid, const char *name, const char *data)
+static int write_self(const char *name, const char *data)
 {
 	char path[64];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -190,8 +192,13 @@ static int write_proc(pid_t pid, const char *name, const char *data)
 	return r;
 }
 
-static int write_id_maps(pid_t pid, const struct pw_sandbox_spec *s, struct pw_err *e)
+/* init maps its own ids: one line mapping our host euid (and egid, after
+ * setgroups "deny"), which the creator of a user namespace may write from
+ * inside it without privileges in the parent namespace, as `unshare -r`
+ * does.  No wait for the parent, which may not even be on a CPU yet. */
+static int write_id_maps(struct sb_ctx *c)
 {
+	const struct pw_sandbox_spec *s = c->spec;
 	char map[64];
 	int r;
 
@@ -199,17 +206,15 @@ static int write_id_maps(pid_t pid, const struct pw_sandbox_spec *s, struct pw_e
 	uid_t in_uid = s->emulate_arch ? 0 : s->uid;
 	gid_t in_gid = s->emulate_arch ? 0 : s->gid;
 
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_uid, (unsigned)geteuid());
-	r = write_proc(pid, "uid_map", map);
-	if (r < 0)
-		return pw_err_sys(e, -r, "write uid_map");
-	r = write_proc(pid, "setgroups", "deny");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_uid, (unsigned)c->host_uid);
+	if ((r = write_self("uid_map", map)) < 0)
+		return sb_step(c, -r, "write uid_map");
+	r = write_self("setgroups", "deny");
 	if (r < 0 && r != -ENOENT)
-		return pw_err_sys(e, -r, "write setgroups");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_gid, (unsigned)getegid());
-	r = write_proc(pid, "gid_map", map);
-	if (r < 0)
-		return pw_err_sys(e, -r, "write gid_map");
+		return sb_step(c, -r, "write setgroups");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_gid, (unsigned)c->host_gid);
+	if ((r = write_self("gid_map", map)) < 0)
+		return sb_step(c, -r, "write gid_map");
 	return 0;
 }
 
@@ -225,7 +230,21 @@ static void close_other_fds(int a, int b)
 	syscall(SYS_close_range, (unsigned)hi + 1, ~0u, 0u);
 }
 
-/* In the clone: wait for the parent, then build the sandbox. */
+/* The parent's go: a byte, or EOF when it died before it could send it
+ * (PDEATHSIG, set before this read, covers every later death). */
+static void read_go(struct sb_ctx *c)
+{
+	ssize_t n;
+	char go;
+
+	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
+	if (n != 1)
+		_exit(PW_SANDBOX_EXIT_SETUP);
+	close(c->sync_rd);
+}
+
+/* In the clone: build the sandbox; before the command may exec, make sure
+ * the parent is there to watch it. */
 __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, int report_rd,
 						 const sigset_t *oldmask)
 {
@@ -236,8 +255,6 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	bool late_cmd = !c->spec->emulate_arch && c->spec->pids_required && c->host_uid == 0;
 	const char *hn;
 	int r;
-	char go;
-	ssize_t n;
 
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
@@ -247,32 +264,28 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	close(sync_wr);
 	close(report_rd);
 	close_other_fds(c->sync_rd, c->report_wr);
-	/* What needs no id map is done before the parent has written them:
-	 * the hostname, and the start of the command (pid 2), which makes the
-	 * network namespace and installs its filter while we build the root
-	 * (exec.c); capabilities in the new user namespace are ours from the
-	 * start.  --emulate keeps the old order: its command needs the
-	 * finished /proc first. */
-	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
-	if (sethostname(hn, strlen(hn)) < 0) {
-		r = sb_step(c, errno, "sethostname");
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	}
+	/* The parent does not wait for anything of ours before its go, nor
+	 * we for its go before the last step: the command (pid 2) starts
+	 * first, and makes the network namespace and installs its filter
+	 * while we map our ids and build the root (exec.c); capabilities in
+	 * the new user namespace are ours from the start.  --emulate keeps
+	 * the old order: its command needs the finished /proc first. */
 	if (!c->spec->emulate_arch && !late_cmd) {
 		cmd = sb_early_start(c, &early);
 		if (cmd < 0)
 			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
 	}
+	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
+	if (sethostname(hn, strlen(hn)) < 0) {
+		r = sb_step(c, errno, "sethostname");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
+	if ((r = write_id_maps(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	SB_PROBE_AT(SBP_C_NET);
-	/* PDEATHSIG is set: from now on pinwheel's death kills us (and the
-	 * command with the pid namespace).  If it died before, its end of the
-	 * pipe is closed and we read EOF. */
-	n = PW_TEMP_FAILURE_RETRY(read(c->sync_rd, &go, 1));
-	if (n != 1)
-		_exit(PW_SANDBOX_EXIT_SETUP);
-	close(c->sync_rd);
-	SB_PROBE_AT(SBP_C_GO);
 	if (late_cmd) {
+		read_go(c);
+		SB_PROBE_AT(SBP_C_GO);
 		cmd = sb_early_start(c, &early);
 		if (cmd < 0)
 			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
@@ -281,6 +294,13 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	if ((r = sb_child_mounts(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	/* PDEATHSIG is set: from now on pinwheel's death kills us (and the
+	 * command with the pid namespace).  If it died before, its end of the
+	 * pipe is closed and we read EOF: nothing of the sandbox has run. */
+	if (!late_cmd) {
+		read_go(c);
+		SB_PROBE_AT(SBP_C_GO);
+	}
 	if (cmd > 0 && (r = sb_early_go(c, &early, cmd)) < 0) {
 		if (r == -ECHILD) /* the command said why, or died */
 			_exit(PW_SANDBOX_EXIT_SETUP);
@@ -550,6 +570,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	c.spec = s;
 	c.argv = argv;
 	c.host_uid = geteuid();
+	c.host_gid = getegid();
 	c.envp = sb_build_env(s);
 	if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
 		r = pw_err_sys(e, errno, "pipe");
@@ -617,14 +638,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	close(rep_p[1]);
 	rep_p[1] = -1;
 
-	r = write_id_maps(w.pid, s, e);
-	if (r == -EPERM && sb_userns_cause() && e) {
-		char msg[sizeof(e->msg)];
-
-		memcpy(msg, e->msg, sizeof(msg));
-		r = pw_err_set(e, EPERM, "%s: %s", msg, sb_userns_cause());
-	}
-	if (r == 0 && s->pids_required && geteuid() == 0)
+	r = 0;
+	if (s->pids_required && geteuid() == 0)
 		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
 	if (r < 0) {
 		send_init(&w, SIGKILL);
@@ -632,15 +647,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		sync_p[1] = -1;
 		if (wait4(w.pid, NULL, 0, NULL) == w.pid)
 			init_alive = false;
-		/* init starts before the maps are written and may have failed
-		 * first (its step explains more, e.g. AppArmor): prefer it.
-		 * Every writer of the pipe is gone with init's pid namespace. */
-		if (!init_alive) {
-			fcntl(w.report_rd, F_SETFL, 0);
-			drain_report(&w);
-		}
-		if (w.got_fail)
-			r = report_fail(&w, res, e);
 		goto out_mask;
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */

@@ -44,9 +44,10 @@ struct sb_ctx {
 	const struct pw_sandbox_spec *spec;
 	char *const *argv;
 	char **envp;   /* NULL-terminated, owned by the parent */
-	int sync_rd;   /* parent -> child: "maps written, go" */
+	int sync_rd;   /* parent -> child: "go" (EOF: the parent died) */
 	int report_wr; /* child -> parent: struct sb_msg */
-	uid_t host_uid;
+	uid_t host_uid; /* our euid and egid outside, for init's id maps */
+	gid_t host_gid;
 	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
 	 * (NULL: plain fork), mapped by the parent (ns.c). */
 	void *cmd_stack;
@@ -75,12 +76,15 @@ const char *sb_explain_clone(int err);
 const char *sb_explain_step(const char *step, int err);
 
 /* mounts.c: compose the root, /proc, /dev, /tmp, binds; pivot_root.  Must
- * run as pid 1 of the new pid namespace, after the id maps are written. */
+ * run as pid 1 of the new pid namespace, after it has written the id maps. */
 int sb_child_mounts(struct sb_ctx *c);
 
 /* net.c: a new network namespace for the calling process, with "lo" up
  * (one rtnetlink message).  0 or -errno with c->step. */
 int sb_net_setup(struct sb_ctx *c);
+/* Its two halves: unshare(CLONE_NEWNET); bring "lo" up in ours. */
+int sb_net_new(struct sb_ctx *c);
+int sb_net_lo_up(struct sb_ctx *c);
 
 /* emulate.c: register qemu for c->spec->emulate_arch in a binfmt_misc
  * instance mounted at @procfd's sys/fs/binfmt_misc.  @qemu_fd is an O_PATH

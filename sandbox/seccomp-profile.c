@@ -585,6 +585,44 @@ static int check_overlap(struct pw_sc_profile *pr, struct pw_err *e)
 	return r;
 }
 
+/* "filter", "kill", or an object naming what each other ABI gets
+ * ({"x86": "filter", "x32": "kill"}; an ABI not named is filtered). */
+static int parse_compat(struct pw_sc_profile *pr, json_t *v, struct pw_err *e)
+{
+	const char *s = json_string_value(v), *abi;
+	json_t *it;
+
+	if (s) {
+		if (strcmp(s, "filter") && strcmp(s, "kill"))
+			return pw_sc_bad(pr, e, "compat_arches", "expected \"filter\" or \"kill\"");
+		pr->compat_kill = !strcmp(s, "kill");
+		return 0;
+	}
+	if (!json_is_object(v))
+		return pw_sc_bad(pr, e, "compat_arches",
+				 "expected \"filter\", \"kill\" or an object such as "
+				 "{\"x32\": \"kill\"}");
+	json_object_foreach(v, abi, it)
+	{
+		const struct pw_sc_arch *a = NULL;
+		char where[64];
+
+		snprintf(where, sizeof(where), "compat_arches.%s", abi);
+		for (size_t i = 0; i < PW_ARRAY_SIZE(arches); i++)
+			if (arches[i].narrow && !strcmp(arches[i].name, abi))
+				a = &arches[i];
+		if (!a)
+			return pw_sc_bad(pr, e, where,
+					 "expected a compat ABI: x86, x32, arm, s390 or ppc");
+		s = json_string_value(it);
+		if (!s || (strcmp(s, "filter") && strcmp(s, "kill")))
+			return pw_sc_bad(pr, e, where, "expected \"filter\" or \"kill\"");
+		if (!strcmp(s, "kill") && pr->n_compat_killed < PW_ARRAY_SIZE(pr->compat_killed))
+			pr->compat_killed[pr->n_compat_killed++] = a->token;
+	}
+	return 0;
+}
+
 /* Parse @data into @pr; @pr owns everything after, even on failure. */
 int pw_sc_profile_parse(struct pw_sc_profile *pr, const char *name, const char *data, size_t n,
 			struct pw_err *e)
@@ -621,12 +659,8 @@ int pw_sc_profile_parse(struct pw_sc_profile *pr, const char *name, const char *
 	if (parse_action(pr, pr->root, "", "default_action", "default_errno", &pr->def_action, e) <
 	    0)
 		return -EINVAL;
-	if ((v = json_object_get(pr->root, "compat_arches"))) {
-		const char *s = json_string_value(v);
-		if (!s || (strcmp(s, "filter") && strcmp(s, "kill")))
-			return pw_sc_bad(pr, e, "compat_arches", "expected \"filter\" or \"kill\"");
-		pr->compat_kill = !strcmp(s, "kill");
-	}
+	if ((v = json_object_get(pr->root, "compat_arches")) && parse_compat(pr, v, e) < 0)
+		return -EINVAL;
 	v = json_object_get(pr->root, "syscalls");
 	if (!v || !json_is_array(v))
 		return pw_sc_bad(pr, e, "syscalls", "expected an array of rules");

@@ -320,8 +320,19 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 	int r = 0, fd;
 
 	list[0] = native;
-	if (!pr->compat_kill)
-		n += compat_arches(native, list + 1);
+	if (!pr->compat_kill) {
+		size_t k = compat_arches(native, list + 1);
+
+		/* ABIs the profile kills stay out of the filter (BADARCH) */
+		for (size_t i = 1; i <= k; i++) {
+			bool killed = false;
+
+			for (size_t j = 0; j < pr->n_compat_killed; j++)
+				killed |= pr->compat_killed[j] == list[i];
+			if (!killed)
+				list[n++] = list[i];
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		scmp_filter_ctx ctx = seccomp_init(pr->def_action);
 		if (!ctx) {

@@ -213,7 +213,39 @@ static void test_build_profile_verdicts(void **state)
 	assert_int_equal(verdict(p, I386, 15 /* chmod */, 0, 04755, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, I386, 136 /* personality */, 8, 0, 0), ALLOW);
 	assert_int_equal(verdict(p, I386, 136 /* personality */, 6, 0, 0), ERRNO(EPERM));
-	/* x32: x86_64 audit arch, numbers with the x32 bit */
+	/* x32 (x86_64 audit arch, numbers with the x32 bit): killed */
+	assert_int_equal(verdict(p, X64, X32_BIT | 39 /* getpid */, 0, 0, 0),
+			 SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(verdict(p, X64, X32_BIT | 250 /* keyctl */, 0, 0, 0),
+			 SECCOMP_RET_KILL_PROCESS);
+	/* any other ABI is killed */
+	assert_int_equal(verdict(p, AUDIT_ARCH_AARCH64, 20, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	pw_seccomp_prog_free(p);
+}
+
+/* The build profile's rules with x32 filtered too ("compat_arches":
+ * "filter"): names resolved with the x32 bit, int arguments truncated. */
+static void test_x32_filtered(void **state)
+{
+	char path[4096], *text, *at;
+	size_t n;
+	struct pw_buf b = PW_BUF_INIT(1 << 20);
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_seccomp_prog *p;
+	const char *old = "{ \"x86\": \"filter\", \"x32\": \"kill\" }";
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/profiles/seccomp/build.json", PW_SRCDIR);
+	assert_int_equal(pw_read_file(path, &b), 0);
+	text = b.buf;
+	n = b.len;
+	at = strstr(text, old);
+	assert_non_null(at);
+	memcpy(at, "\"filter\"", 8);
+	memset(at + 8, ' ', strlen(old) - 8);
+	p = pw_seccomp_compile_mem("build-x32.json", text, n, NULL, &e);
+	if (!p)
+		fail_msg("%s", e.msg);
 	assert_int_equal(verdict(p, X64, X32_BIT | 39 /* getpid */, 0, 0, 0), ALLOW);
 	assert_int_equal(verdict(p, X64, X32_BIT | 250 /* keyctl */, 0, 0, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, X32_BIT | 521 /* ptrace */, 0, 0, 0), ERRNO(EPERM));
@@ -225,9 +257,10 @@ static void test_build_profile_verdicts(void **state)
 			 ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, X32_BIT | 135 /* personality */, 0x100000006ULL, 0, 0),
 			 ERRNO(EPERM));
-	/* any other ABI is killed */
-	assert_int_equal(verdict(p, AUDIT_ARCH_AARCH64, 20, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	/* i386 stays filtered as in the build profile */
+	assert_int_equal(verdict(p, I386, 288 /* keyctl */, 0, 0, 0), ERRNO(EPERM));
 	pw_seccomp_prog_free(p);
+	pw_buf_release(&b);
 }
 
 static void test_net_and_lock(void **state)
@@ -418,6 +451,15 @@ static void test_profile_errors(void **state)
 	     "t.json: syscalls[0].unless: expected \"net\""},
 	    {"{\"default_action\":\"allow\",\"compat_arches\":\"ignore\",\"syscalls\":[]}",
 	     "t.json: compat_arches: expected \"filter\" or \"kill\""},
+	    {"{\"default_action\":\"allow\",\"compat_arches\":[\"x32\"],\"syscalls\":[]}",
+	     "t.json: compat_arches: expected \"filter\", \"kill\" or an object such as "
+	     "{\"x32\": \"kill\"}"},
+	    {"{\"default_action\":\"allow\",\"compat_arches\":{\"x86_64\":\"kill\"},"
+	     "\"syscalls\":[]}",
+	     "t.json: compat_arches.x86_64: expected a compat ABI: x86, x32, arm, s390 or ppc"},
+	    {"{\"default_action\":\"allow\",\"compat_arches\":{\"x32\":\"drop\"},"
+	     "\"syscalls\":[]}",
+	     "t.json: compat_arches.x32: expected \"filter\" or \"kill\""},
 	    {"[]", "t.json: (top level): expected an object"},
 	    {"{\"default_action\":\"allow\",\n \"syscalls\": [,]}",
 	     "t.json:2:15: unexpected token near ','"},
@@ -688,6 +730,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_build_profile_verdicts),
+	    cmocka_unit_test(test_x32_filtered),
 	    cmocka_unit_test(test_net_and_lock),
 	    cmocka_unit_test(test_not_in_expansion),
 	    cmocka_unit_test(test_actions_and_compat_kill),
