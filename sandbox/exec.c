@@ -254,6 +254,7 @@ static int early_entry(void *arg)
 	close(x->go_wr);
 	if (!c->spec->net && (r = sb_net_new(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	SB_PROBE_AT(SBP_CMD_NET);
 	/* "n": init may join the namespace (and bring lo up) meanwhile */
 	if (write(x->ready_wr, "n", 1) != 1)
 		_exit(PW_SANDBOX_EXIT_SETUP);
@@ -345,6 +346,7 @@ int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
 			close(fd);
 		if (r == 0)
 			r = sb_net_lo_up(c);
+		SB_PROBE_AT(SBP_C_NETJOIN);
 	}
 	if (n == 1 && r == 0)
 		n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
@@ -407,5 +409,16 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 	m.wstatus = cmd_status;
 	getrusage(RUSAGE_CHILDREN, &m.ru);
 	(void)!write(c->report_wr, &m, sizeof(m));
+	if (c->spec->no_teardown_wait) {
+		/* Nobody waits for the rest of our exit (the kernel unmounting
+		 * the root, freeing the namespaces and, with CLONE_VM, the
+		 * parent's address space): at the lowest priority, so that it
+		 * does not hold up the next sandbox's start.  Lowering needs no
+		 * privilege. */
+		struct sched_param sp = {.sched_priority = 0};
+
+		(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+		(void)setpriority(PRIO_PROCESS, 0, 19);
+	}
 	_exit(0);
 }

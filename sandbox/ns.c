@@ -44,9 +44,9 @@
 #include <stdio.h>
 uint64_t *sb_probe_t;
 static const char *const probe_names[SBP_N] = {
-    "start",	"clone",       "cloned",   "go",     "c_go",	"c_net",     "c_capture",
-    "c_root",	"c_proc",      "c_dev",	   "c_tmp",  "c_pivot", "c_netjoin", "cmd_forked",
-    "cmd_caps", "cmd_seccomp", "i_reaped", "status", "done"};
+    "start",   "clone",	 "cloned",   "go",	   "c_start",	"c_cmd",    "c_maps",	"c_capture",
+    "c_root",  "c_proc",	 "c_dev",    "c_tmp",	   "c_pivot",	"c_go",	    "c_netjoin", "c_release",
+    "cmd_forked", "cmd_net", "cmd_caps", "cmd_seccomp", "i_reaped", "status", "done"};
 
 static void probe_report(void)
 {
@@ -256,6 +256,7 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	const char *hn;
 	int r;
 
+	SB_PROBE_AT(SBP_C_START);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		r = sb_step(c, errno, "set the parent-death signal");
@@ -274,6 +275,7 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 		cmd = sb_early_start(c, &early);
 		if (cmd < 0)
 			sb_child_fail(c, -cmd, PW_SANDBOX_EXIT_SETUP);
+		SB_PROBE_AT(SBP_C_CMD);
 	}
 	hn = c->spec->hostname ? c->spec->hostname : "pinwheel";
 	if (sethostname(hn, strlen(hn)) < 0) {
@@ -282,7 +284,7 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	}
 	if ((r = write_id_maps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
-	SB_PROBE_AT(SBP_C_NET);
+	SB_PROBE_AT(SBP_C_MAPS);
 	if (late_cmd) {
 		read_go(c);
 		SB_PROBE_AT(SBP_C_GO);
@@ -306,7 +308,7 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 			_exit(PW_SANDBOX_EXIT_SETUP);
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
-	SB_PROBE_AT(SBP_C_NETJOIN);
+	SB_PROBE_AT(SBP_C_RELEASE);
 	sb_child_init(c, cmd);
 }
 

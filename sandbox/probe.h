@@ -15,18 +15,22 @@ enum sb_probe_point {
 	SBP_START,	 /* parent: pw_sandbox_run entered */
 	SBP_CLONE,	 /* parent: before the clone */
 	SBP_CLONED,	 /* parent: the clone returned */
-	SBP_GO,		 /* parent: id maps written, child released */
-	SBP_C_GO,	 /* child: released by the parent (id maps written) */
-	SBP_C_NET,	 /* child: hostname set, command started */
-	SBP_C_CAPTURE,	 /* child: mounts private, host fds captured */
-	SBP_C_ROOT,	 /* child: root composed */
-	SBP_C_PROC,	 /* child: /proc */
-	SBP_C_DEV,	 /* child: /dev */
-	SBP_C_TMP,	 /* child: /tmp, binds, /etc */
-	SBP_C_PIVOT,	 /* child: pivot_root, old root detached */
-	SBP_C_NETJOIN,	 /* child: command ready, its network namespace joined, go sent */
-	SBP_CMD_FORKED,	 /* command: started */
-	SBP_CMD_CAPS,	 /* command: network namespace, rlimits, caps dropped */
+	SBP_GO,		 /* parent: child released */
+	SBP_C_START,	 /* init: running */
+	SBP_C_CMD,	 /* init: the command's process started */
+	SBP_C_MAPS,	 /* init: hostname set, id maps written */
+	SBP_C_CAPTURE,	 /* init: mounts private, host fds captured */
+	SBP_C_ROOT,	 /* init: root composed */
+	SBP_C_PROC,	 /* init: /proc */
+	SBP_C_DEV,	 /* init: /dev */
+	SBP_C_TMP,	 /* init: /tmp, binds, /etc */
+	SBP_C_PIVOT,	 /* init: pivot_root, old root detached */
+	SBP_C_GO,	 /* init: the parent's go read */
+	SBP_C_NETJOIN,	 /* init: the command's network namespace joined, lo up */
+	SBP_C_RELEASE,	 /* init: the command ready and released */
+	SBP_CMD_FORKED,	 /* command: running */
+	SBP_CMD_NET,	 /* command: network namespace made */
+	SBP_CMD_CAPS,	 /* command: rlimits, caps dropped */
 	SBP_CMD_SECCOMP, /* command: filter installed (then waits for the go) */
 	SBP_I_REAPED,	 /* init: command reaped */
 	SBP_STATUS,	 /* parent: status received */
