@@ -1,6 +1,6 @@
-/* ns.c - pw_sandbox_run(): clone into new namespaces, write the id maps,
- * release the child through the sync pipe, then wait, enforce --timeout
- * and forward signals.
+/* ns.c - pw_sandbox_run(): clone into new namespaces, release the child
+ * through the sync pipe (it writes its own id maps), then wait, enforce
+ * --timeout and forward signals.
  *
  * Process structure.  pinwheel (the parent) clones one child with the
  * namespace flags at once (user, mount, pid, ipc, uts, cgroup; the network
@@ -11,12 +11,13 @@
  *  - the sandbox dies with everything in it when its init dies (the kernel
  *    kills the rest of a pid namespace), so daemonized grandchildren cannot
  *    escape --timeout or the death of pinwheel;
- *  - init sets PR_SET_PDEATHSIG(SIGKILL) and only then reads the sync pipe:
- *    if pinwheel died before (or while) the child started, the read sees
- *    EOF and the child exits, closing the start-up race of PDEATHSIG
- *    (bubblewrap#633); the "parent thread" caveat of PDEATHSIG
- *    (bubblewrap#692) does not apply: the thread that cloned init waits
- *    here until init is reaped;
+ *  - init sets PR_SET_PDEATHSIG(SIGKILL) first and reads the sync pipe
+ *    before it lets the command exec: if pinwheel died before (or while)
+ *    the child started, the read sees EOF and the child exits, closing the
+ *    start-up race of PDEATHSIG (bubblewrap#633); the "parent thread"
+ *    caveat of PDEATHSIG (bubblewrap#692) does not apply: the thread that
+ *    cloned init waits here until init has reported (and, unless
+ *    no_teardown_wait, until it is reaped);
  *  - the parent keeps the timeout: it is the process that must survive to
  *    report, and SIGKILL of init from outside cannot be ignored or delayed
  *    by anything inside.
