@@ -364,7 +364,7 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 	struct sb_msg m;
 	sigset_t set;
 	int cmd_status = 0;
-	bool cmd_done = false;
+	bool cmd_done = false, lowest;
 
 	init_sigset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -408,8 +408,12 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 	m.type = SB_MSG_STATUS;
 	m.wstatus = cmd_status;
 	getrusage(RUSAGE_CHILDREN, &m.ru);
+	/* Read before the report: once it is written, a parent that does not
+	 * wait for us may free the spec and reuse the stack frame that holds
+	 * *c (we share its memory); from then on only our own stack. */
+	lowest = c->spec->no_teardown_wait;
 	(void)!write(c->report_wr, &m, sizeof(m));
-	if (c->spec->no_teardown_wait) {
+	if (lowest) {
 		/* Nobody waits for the rest of our exit (the kernel unmounting
 		 * the root, freeing the namespaces and, with CLONE_VM, the
 		 * parent's address space): at the lowest priority, so that it
