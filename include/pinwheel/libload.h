@@ -9,7 +9,10 @@
  * pinwheel calls, under their own names, and forwards them to the library
  * opened with dlopen() on first use (libcurl.so.4, libarchive.so.13, libcrypto.so.3:
  * the sonames the Debian -dev packages build against).  Callers use the
- * libraries' ordinary APIs; nothing else changes.
+ * libraries' ordinary APIs; nothing else changes.  The small libraries
+ * (jansson, libseccomp, libelf, zlib, libdeflate, liblzma) are linked
+ * statically instead, from the .a files of the same -dev packages (the
+ * Makefile's BIN_LIBS): loading them as shared objects cost another 0.3 ms.
  *
  * pw_libcurl_load() and pw_libarchive_load() open the library now and
  * report a clear error when it is missing; entry points (fetch, unpack)
