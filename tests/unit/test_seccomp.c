@@ -201,6 +201,32 @@ static void test_build_profile_verdicts(void **state)
 	assert_int_equal(verdict(p, X64, SYS_personality, 6, 0, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, SYS_personality, 0x0040000, 0, 0), ERRNO(EPERM));
 	assert_int_equal(verdict(p, X64, SYS_personality, 0xfffffffe, 0, 0), ERRNO(EPERM));
+	/* the kernel reads 32 bits of it: high bits neither help nor hurt */
+	assert_int_equal(verdict(p, X64, SYS_personality, 0x100000006ULL, 0, 0), ERRNO(EPERM));
+	assert_int_equal(verdict(p, X64, SYS_personality, 0xffffffff00000000ULL, 0, 0), ALLOW);
+	assert_int_equal(verdict(p, X64, SYS_personality, 0x100000008ULL, 0, 0), ALLOW);
+	/* every value with one or two bits set, or clear, and every cyclic run
+	 * of ones: denied unless 0, PER_LINUX32 (8) or the query */
+	for (unsigned a = 0; a < 32; a++)
+		for (unsigned b = 0; b < 32; b++) {
+			uint32_t run = 0, v[4];
+
+			for (unsigned k = 0; k <= b; k++)
+				run |= 1u << ((a + k) % 32);
+			v[0] = (1u << a) | (1u << b);
+			v[1] = ~v[0];
+			v[2] = run;
+			v[3] = run | 8u;
+			for (unsigned k = 0; k < 4; k++) {
+				bool ok = v[k] == 0 || v[k] == 8 || v[k] == 0xffffffffu;
+
+				if (verdict(p, X64, SYS_personality, v[k], 0, 0) !=
+				    (ok ? ALLOW : ERRNO(EPERM)))
+					fail_msg("personality(0x%08x) on x86_64", v[k]);
+				if (verdict(p, I386, 136, v[k], 0, 0) != (ok ? ALLOW : ERRNO(EPERM)))
+					fail_msg("personality(0x%08x) on i386", v[k]);
+			}
+		}
 	/* i386 through int 0x80: i386 numbers */
 	assert_int_equal(verdict(p, I386, 20 /* getpid */, 0, 0, 0), ALLOW);
 	assert_int_equal(verdict(p, I386, 288 /* keyctl */, 0, 0, 0), ERRNO(EPERM));
