@@ -258,10 +258,10 @@ static int early_entry(void *arg)
 	/* "n": init may join the namespace (and bring lo up) meanwhile */
 	if (write(x->ready_wr, "n", 1) != 1)
 		_exit(PW_SANDBOX_EXIT_SETUP);
-	command_lockdown(c);
-	if (write(x->ready_wr, "r", 1) != 1)
-		_exit(PW_SANDBOX_EXIT_SETUP);
 	close(x->ready_wr);
+	/* init does not wait for the rest: its go (usually in the pipe by
+	 * the time the filter is installed) only says the root is ready. */
+	command_lockdown(c);
 	n = PW_TEMP_FAILURE_RETRY(read(x->go_rd, &g, 1));
 	if (n != 1)
 		_exit(PW_SANDBOX_EXIT_SETUP); /* init is gone */
@@ -327,12 +327,13 @@ pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x)
 
 int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
 {
+	sigset_t pipe_set;
 	char path[64], b;
 	ssize_t n;
 	int fd, r = 0;
 
-	/* "n": its network namespace is made; "r": its filter is installed.
-	 * EOF: it failed (and reported why) or died. */
+	/* "n": its network namespace is made.  EOF: it failed (and reported
+	 * why) or died. */
 	n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
 	if (n == 1 && !c->spec->net) {
 		/* init joins the command's network namespace (no process of the
@@ -348,13 +349,17 @@ int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
 			r = sb_net_lo_up(c);
 		SB_PROBE_AT(SBP_C_NETJOIN);
 	}
-	if (n == 1 && r == 0)
-		n = PW_TEMP_FAILURE_RETRY(read(x->ready_rd, &b, 1));
 	close(x->ready_rd);
 	if (r == 0 && n != 1)
 		r = -ECHILD;
+	/* The go: the root is ready.  The command execs once its own filter
+	 * is installed, without another round trip; if it is gone, the write
+	 * fails (EPIPE, SIGPIPE blocked) and its report says why. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, NULL);
 	if (r == 0 && write(x->go_wr, "g", 1) != 1)
-		r = sb_step(c, errno, "release the command");
+		r = errno == EPIPE ? -ECHILD : sb_step(c, errno, "release the command");
 	close(x->go_wr);
 	return r;
 }

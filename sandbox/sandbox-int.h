@@ -107,9 +107,11 @@ char **sb_build_env(const struct pw_sandbox_spec *s); /* caller frees with sb_fr
 void sb_free_env(char **env);
 /* The early start of the command (every run but --emulate's): init starts
  * it (pid 2) before it builds the mounts; meanwhile the command makes the
- * network namespace (unless --net) and locks itself down (rlimits, caps,
- * no_new_privs, seccomp), then waits.  sb_early_go() waits for it to be
- * ready, moves init into its network namespace and lets it chdir and exec.
+ * network namespace (unless --net), says so ("n" on ready), locks itself
+ * down (rlimits, caps, no_new_privs, seccomp) and waits for the go.
+ * sb_early_go() waits for the "n", moves init into that network namespace,
+ * brings lo up and sends the go (the root is ready): the command chdirs
+ * and execs as soon as its own filter is installed.
  * sb_early_start() returns the pid or -errno; sb_early_go() 0, -ECHILD when
  * the command failed (it reported why) or -errno with c->step. */
 struct sb_early {
