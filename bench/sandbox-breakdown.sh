@@ -27,10 +27,8 @@ make -C "$SRCDIR" -s BUILD=build-probe CFLAGS="-O2 -g -DSB_PROBE" build-probe/pi
 PROBE_PW=$SRCDIR/build-probe/pinwheel
 W=$(mktemp -d "${TMPDIR:-/tmp}/pwbreak.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-chmod 755 "$W"
-mkdir -p "$W/R/bin" "$W/R/proc" "$W/R/dev" "$W/R/tmp" "$W/store"
-printf 'int main(void) { return 0; }\n' >"$W/true.c"
-cc -static -O2 -o "$W/R/bin/true" "$W/true.c"
+. "$SRCDIR/bench/tiny-root.sh"
+tiny_root "$W"
 cat >"$W/cpuid.c" <<'EOF'
 #include <cpuid.h>
 #include <stdio.h>

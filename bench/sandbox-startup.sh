@@ -29,10 +29,8 @@ done
 [ -x "$PW" ] || { echo "bench: build pinwheel first (make)" >&2; exit 2; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/pwbench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-chmod 755 "$W"
-mkdir -p "$W/R/bin" "$W/R/proc" "$W/R/dev" "$W/R/tmp" "$W/store"
-printf 'int main(void) { return 0; }\n' >"$W/true.c"
-cc -static -O2 -o "$W/R/bin/true" "$W/true.c"
+. "$SRCDIR/bench/tiny-root.sh"
+tiny_root "$W"
 chmod -R a+rX "$W/R"
 chmod 1777 "$W/store"
 
