@@ -12,11 +12,10 @@
 #   - every `pinwheel ...` line of the examples ran in some job
 #   - ci/merge-wheels.py refuses a file that does not match its manifest
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/tiny-lib.sh"
 . "$SRCDIR/tests/helpers/remotelib.sh"
 [ -x "$NGINX" ] || skip_all "nginx missing (Debian package nginx)"
-[ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 "$PY" -c 'import yaml' 2>/dev/null || skip_all "python3-yaml missing"
-command -v git >/dev/null || skip_all "git missing"
 plan 23
 export PINWHEEL_RETRY_BASE_MS=5
 unset PINWHEEL_CACHE_URL
@@ -35,7 +34,7 @@ py_base_tar "$T/py.tar" && py_base_tar "$T/py12.tar" python3.12
 ok $? "packed the test bases"
 
 P="$T/proj"
-mkdir -p "$P/_backend" "$P/tiny" "$P/ci"
+mkdir -p "$P/ci"
 cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}},
@@ -43,42 +42,7 @@ cat >"$P/pinwheel.json" <<JSON
  "platforms": ["manylinux_x86_64"],
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
 JSON
-printf '[project]\nname = "tiny"\n\n[build-system]\nrequires = []\nbuild-backend = "minibackend"\nbackend-path = ["_backend"]\n' >"$P/pyproject.toml"
-echo 'VALUE = 42' >"$P/tiny/__init__.py"
-cat >"$P/_backend/minibackend.py" <<'PY'
-import base64, hashlib, io, os, tarfile, zipfile
-
-VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
-
-
-def build_sdist(outdir, config_settings=None):
-    name = f"tiny-{VERSION}"
-    with tarfile.open(os.path.join(outdir, name + ".tar.gz"), "w:gz") as t:
-        for f in ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py"]:
-            t.add(f, arcname=f"{name}/{f}")
-        pkg = f"Metadata-Version: 2.1\nName: tiny\nVersion: {VERSION}\n".encode()
-        ti = tarfile.TarInfo(f"{name}/PKG-INFO")
-        ti.size = len(pkg)
-        t.addfile(ti, io.BytesIO(pkg))
-    return name + ".tar.gz"
-
-
-def build_wheel(outdir, config_settings=None, metadata_directory=None):
-    di = f"tiny-{VERSION}.dist-info"
-    files = {"tiny/__init__.py": open("tiny/__init__.py", "rb").read(),
-             f"{di}/METADATA": f"Metadata-Version: 2.1\nName: tiny\nVersion: {VERSION}\n".encode(),
-             f"{di}/WHEEL": b"Wheel-Version: 1.0\nGenerator: minibackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-    rec = ""
-    for n, data in files.items():
-        h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        rec += f"{n},sha256={h},{len(data)}\n"
-    files[f"{di}/RECORD"] = (rec + f"{di}/RECORD,,\n").encode()
-    name = f"tiny-{VERSION}-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(outdir, name), "w") as z:
-        for n, data in files.items():
-            z.writestr(n, data)
-    return name
-PY
+tiny_files "$P"
 cp "$T/ci/ci/merge-wheels.py" "$P/ci/"
 R="$T/roots"
 run_pw 0 "lock" --store "$R" lock "$P"

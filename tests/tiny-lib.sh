@@ -5,27 +5,18 @@
 # Knobs in the project, tracked by git: FAIL_BUILD makes build_wheel fail,
 # SLOW makes it print "BUILD_WHEEL_STARTED" and then wait 60 s.
 # tiny_setup PYVERSIONS...   e.g. tiny_setup 3.11 3.12 ; sets $P and G().
+# tiny_files DIR: only the project's sources (pyproject.toml, the backend,
+# the tiny package; version "0"), for tests that write their own
+# pinwheel.json and need no git checkout.
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
 
 G() { git -C "$P" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null 2>&1; }
 
-tiny_setup() {
-	py_base_tar "$T/py.tar" python3.12 || return 1
-	P="$T/proj"
-	mkdir -p "$P/_backend" "$P/tiny"
-	_py=""
-	for v in "$@"; do
-		_py="$_py${_py:+, }\"$v\": {\"base\": {\"archives\": [{\"url\": \"file://$T/py.tar\"}]}}"
-	done
-	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
- "python": {$_py},
- "platforms": ["manylinux_x86_64"],
- "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
-JSON
-	cat >"$P/pyproject.toml" <<'TOML'
+tiny_files() {
+	mkdir -p "$1/_backend" "$1/tiny"
+	cat >"$1/pyproject.toml" <<'TOML'
 [project]
 name = "tiny"
 
@@ -34,8 +25,8 @@ requires = []
 build-backend = "minibackend"
 backend-path = ["_backend"]
 TOML
-	echo 'VALUE = 42' >"$P/tiny/__init__.py"
-	cat >"$P/_backend/minibackend.py" <<'PY'
+	echo 'VALUE = 42' >"$1/tiny/__init__.py"
+	cat >"$1/_backend/minibackend.py" <<'PY'
 import base64, hashlib, io, os, tarfile, time, zipfile
 
 VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
@@ -76,6 +67,23 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
             z.writestr(n, data)
     return name
 PY
+}
+
+tiny_setup() {
+	py_base_tar "$T/py.tar" python3.12 || return 1
+	P="$T/proj"
+	mkdir -p "$P/_backend" "$P/tiny"
+	_py=""
+	for v in "$@"; do
+		_py="$_py${_py:+, }\"$v\": {\"base\": {\"archives\": [{\"url\": \"file://$T/py.tar\"}]}}"
+	done
+	cat >"$P/pinwheel.json" <<JSON
+{"version": 1,
+ "python": {$_py},
+ "platforms": ["manylinux_x86_64"],
+ "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
+JSON
+	tiny_files "$P"
 	printf 'wheelhouse/\n' >"$P/.gitignore"
 	G init -q && G add -A && GIT_COMMITTER_DATE="1700000000 +0000" G commit -q -m one && G tag v1.2.0 &&
 		echo '# two' >>"$P/tiny/__init__.py" && G add -A &&
