@@ -33,7 +33,7 @@ U="$NURL/team/cache"
 run_cmd 0 "put-cas to nginx" "$PWREMOTE" "$U" "$A" put-cas "$SHA"
 is "$(awk '{print $6, $7, $9}' "$NLOG" | tr -d '"')" "HEAD /team/cache/cas/$SHA 404
 PUT /team/cache/cas/$SHA 201" "a HEAD finds it missing, then one PUT"
-run_cmd 0 "the stored object is the blob" cmp "$T/blob" "$T/nginx/root/team/cache/cas/$SHA"
+run_cmd 0 "the stored object is the blob" cmp "$T/blob" "$T/nginx/docroot/team/cache/cas/$SHA"
 : >"$NLOG"
 run_cmd 0 "a second put-cas" "$PWREMOTE" "$U/" "$A" put-cas "$SHA"
 is "$(awk '{print $6, $9}' "$NLOG" | tr -d '"')" "HEAD 200" "the second push is a HEAD only (a trailing '/' in the URL is fine)"
@@ -89,8 +89,8 @@ run_cmd 0 "https: the same bytes" cmp "$T/blob" "$B/blobs/sha256/$SHA"
 # Faults (a server without auth).
 start_faults
 command rm -rf "$B"
-mkdir -p "$T/faults/root/cas"
-cp "$T/blob" "$T/faults/root/cas/$SHA"
+mkdir -p "$T/faults/docroot/cas"
+cp "$T/blob" "$T/faults/docroot/cas/$SHA"
 run_cmd 1 "a body with a wrong digest: an error" "$PWREMOTE" "$FURL/wrong" "$B" get-cas "$SHA"
 is "$ERR" "pw-remote: GET $FURL/wrong/cas/$SHA: sha256 mismatch: expected $SHA, got $(
 	"$PY" -c 'import hashlib, sys; d = bytearray(open(sys.argv[1], "rb").read()); d[0] ^= 0xFF; print(hashlib.sha256(d).hexdigest())' "$T/blob")" \

@@ -56,7 +56,7 @@ like "$OUT" "^$TGT +ok +passed" "A built the target"
 is "$(warnings)" "" "no warning"
 W=$(cd "$T/outA" && ls ./*.whl | sed 's|^\./||')
 is "$(nreq "$NLOG" '"PUT /team/pinwheel/ac/')" 2 "A pushed two records (sdist, target)"
-is "$(nreq "$NLOG" '"PUT /team/pinwheel/cas/')" "$(find "$T/nginx/root/team/pinwheel/cas" -type f | wc -l | tr -d ' ')" \
+is "$(nreq "$NLOG" '"PUT /team/pinwheel/cas/')" "$(find "$T/nginx/docroot/team/pinwheel/cas" -type f | wc -l | tr -d ' ')" \
 	"one PUT per blob the remote holds"
 is "$(nreq "$NLOG" '"GET ')" "$(nreq "$NLOG" '"GET /team/pinwheel/ac/.* 404 ')" "A's GETs were misses of records only"
 
@@ -83,7 +83,7 @@ is "$(wc -l <"$NLOG" | tr -d ' ')" 0 "no request was made"
 
 # Faults: the remote's content served wrong, or not at all.
 start_faults
-cp -a "$T/nginx/root/team/pinwheel/." "$T/faults/root/"
+cp -a "$T/nginx/docroot/team/pinwheel/." "$T/faults/docroot/"
 E=$(machine E)
 run_pw 0 "HTTP 500: the build succeeds" --store "$E" build "$P" --out "$T/outE" --cache-url "$FURL/e500"
 like "$OUT" "^$TGT +ok +passed" "the target was built"

@@ -19,11 +19,11 @@ sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))))' "$1"
 }
 
 # start_nginx: nginx in the foreground as the current user (one process,
-# every path under $T/nginx), serving $T/nginx/root with PUT enabled; sets
+# every path under $T/nginx), serving $T/nginx/docroot with PUT enabled; sets
 # NPORT, NURL and NLOG (its access log).  Polls the port for at most 10 s.
 start_nginx() {
 	_nd="$T/nginx"
-	mkdir -p "$_nd/root" || return 1
+	mkdir -p "$_nd/docroot" || return 1
 	NLOG="$_nd/access.log"
 	for _try in 1 2 3; do
 		NPORT=$(free_port)
@@ -42,7 +42,7 @@ http {
 	scgi_temp_path $_nd/scgi;
 	server {
 		listen 127.0.0.1:$NPORT;
-		root $_nd/root;
+		root $_nd/docroot;
 		client_max_body_size 1g;
 		location / {
 			dav_methods PUT DELETE;
@@ -70,14 +70,14 @@ CONF
 	exit 1
 }
 
-# start_faults [ARGS...]: the fault server over $T/faults/root; sets FPORT,
+# start_faults [ARGS...]: the fault server over $T/faults/docroot; sets FPORT,
 # FURL and FLOG.  The port comes through a pipe: nothing to poll.
 start_faults() {
-	mkdir -p "$T/faults/root" || return 1
+	mkdir -p "$T/faults/docroot" || return 1
 	FLOG="$T/faults/requests.log"
 	mkfifo "$T/faults/port.fifo" || return 1
 	bg sh -c 'exec "$@" >"$0"' "$T/faults/port.fifo" "$PY" \
-		"$SRCDIR/tests/helpers/remote_faults.py" --dir "$T/faults/root" --log "$FLOG" "$@"
+		"$SRCDIR/tests/helpers/remote_faults.py" --dir "$T/faults/docroot" --log "$FLOG" "$@"
 	read -r FPORT <"$T/faults/port.fifo"
 	rm -f "$T/faults/port.fifo"
 	[ -n "$FPORT" ] || { echo "Bail out! the fault server did not start"; exit 1; }

@@ -33,7 +33,7 @@ static void test_config_oci(void **state)
 	(void)state;
 	assert_int_equal(
 	    parse("{\"architecture\": \"arm64\", \"variant\": \"v8\", \"os\": \"linux\","
-		  " \"config\": {\"Env\": [\"PATH=/opt/rh/gcc-toolset-14/root/usr/bin:/usr/bin\","
+		  " \"config\": {\"Env\": [\"PATH=/opt/toolset/bin:/usr/bin\","
 		  " \"AUDITWHEEL_PLAT=manylinux_2_28_aarch64\", \"EMPTY=\"],"
 		  " \"WorkingDir\": \"/\", \"User\": \"0:0\", \"Cmd\": [\"/bin/bash\"]},"
 		  " \"rootfs\": {\"type\": \"layers\", \"diff_ids\": [\"sha256:" H64 "\","
@@ -45,7 +45,7 @@ static void test_config_oci(void **state)
 	assert_string_equal(c.variant, "v8");
 	assert_string_equal(c.workdir, "/");
 	assert_string_equal(c.user, "0:0");
-	assert_string_equal(c.env[0], "PATH=/opt/rh/gcc-toolset-14/root/usr/bin:/usr/bin");
+	assert_string_equal(c.env[0], "PATH=/opt/toolset/bin:/usr/bin");
 	assert_string_equal(c.env[2], "EMPTY=");
 	assert_null(c.env[3]);
 	assert_int_equal(c.ndiff, 2);
