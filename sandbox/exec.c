@@ -140,20 +140,6 @@ static int exec_command(struct sb_ctx *c)
 	return seen_eacces ? EACCES : ENOENT;
 }
 
-static int write_self(const char *name, const char *data)
-{
-	char path[64];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = pw_write_all(fd, data, strlen(data));
-	close(fd);
-	return r;
-}
-
 /* With --emulate the outer namespace maps uid 0 (binfmt_misc's files belong
  * to the namespace's root, so init must be that root to register); the
  * command then gets its own uid in a nested user namespace that maps it
@@ -161,20 +147,9 @@ static int write_self(const char *name, const char *data)
  * this one. */
 static int enter_inner_userns(struct sb_ctx *c)
 {
-	char map[64];
-	int r;
-
 	if (unshare(CLONE_NEWUSER) < 0)
 		return sb_step(c, errno, "create the command's user namespace");
-	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->uid);
-	if ((r = write_self("uid_map", map)) < 0)
-		return sb_step(c, -r, "write the command's uid_map");
-	if ((r = write_self("setgroups", "deny")) < 0)
-		return sb_step(c, -r, "write the command's setgroups");
-	snprintf(map, sizeof(map), "%u 0 1\n", (unsigned)c->spec->gid);
-	if ((r = write_self("gid_map", map)) < 0)
-		return sb_step(c, -r, "write the command's gid_map");
-	return 0;
+	return sb_map_self(c, "the command's ", (unsigned)c->spec->uid, 0, (unsigned)c->spec->gid, 0);
 }
 
 /* The command's own set-up up to the filter: rlimits, umask, no

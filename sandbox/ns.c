@@ -193,30 +193,35 @@ static int write_self(const char *name, const char *data)
 	return r;
 }
 
-/* init maps its own ids: one line mapping our host euid (and egid, after
- * setgroups "deny"), which the creator of a user namespace may write from
- * inside it without privileges in the parent namespace, as `unshare -r`
- * does.  No wait for the parent, which may not even be on a CPU yet. */
-static int write_id_maps(struct sb_ctx *c)
+int sb_map_self(struct sb_ctx *c, const char *whose, unsigned in_uid, unsigned out_uid,
+		unsigned in_gid, unsigned out_gid)
 {
-	const struct pw_sandbox_spec *s = c->spec;
 	char map[64];
 	int r;
 
-	/* --emulate: init is the namespace's root, see exec.c. */
-	uid_t in_uid = s->emulate_arch ? 0 : s->uid;
-	gid_t in_gid = s->emulate_arch ? 0 : s->gid;
-
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_uid, (unsigned)c->host_uid);
+	snprintf(map, sizeof(map), "%u %u 1\n", in_uid, out_uid);
 	if ((r = write_self("uid_map", map)) < 0)
-		return sb_step(c, -r, "write uid_map");
+		return sb_step(c, -r, "write %suid_map", whose);
 	r = write_self("setgroups", "deny");
 	if (r < 0 && r != -ENOENT)
-		return sb_step(c, -r, "write setgroups");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)in_gid, (unsigned)c->host_gid);
+		return sb_step(c, -r, "write %ssetgroups", whose);
+	snprintf(map, sizeof(map), "%u %u 1\n", in_gid, out_gid);
 	if ((r = write_self("gid_map", map)) < 0)
-		return sb_step(c, -r, "write gid_map");
+		return sb_step(c, -r, "write %sgid_map", whose);
 	return 0;
+}
+
+/* init maps its own ids: one line mapping our host euid (and egid, after
+ * setgroups "deny"), which the creator of a user namespace may write from
+ * inside it without privileges in the parent namespace, as `unshare -r`
+ * does.  No wait for the parent, which may not even be on a CPU yet.
+ * --emulate: init is the namespace's root, see exec.c. */
+static int write_id_maps(struct sb_ctx *c)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+
+	return sb_map_self(c, "", s->emulate_arch ? 0 : (unsigned)s->uid, (unsigned)c->host_uid,
+			   s->emulate_arch ? 0 : (unsigned)s->gid, (unsigned)c->host_gid);
 }
 
 /* Close every fd >= 3 but the two the child keeps. */

@@ -54,6 +54,11 @@ struct sb_ctx {
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
+/* Map ids in our own (new) user namespace: "IN OUT 1" in uid_map, then
+ * setgroups "deny", then "IN OUT 1" in gid_map; a failure names the step
+ * as "write <whose>uid_map" (ns.c). */
+int sb_map_self(struct sb_ctx *c, const char *whose, unsigned in_uid, unsigned out_uid,
+		unsigned in_gid, unsigned out_gid);
 /* Record the failing step (printf-style) and return -err. */
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...) PW_PRINTF(3, 4);
 /* Send FAIL for c->step and _exit(code). */

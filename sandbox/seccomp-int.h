@@ -62,7 +62,7 @@ struct pw_sc_profile {
 	json_t *root;
 	uint32_t def_action;
 	bool compat_kill;	     /* "kill": every other ABI kills */
-	uint32_t compat_killed[4]; /* {"x32": "kill", ...}: these ABIs kill */
+	uint32_t compat_killed[8]; /* {"x32": "kill", ...}: these ABIs kill */
 	size_t n_compat_killed;
 	struct pw_sc_rule *rules;
 	size_t nrules;
