@@ -48,7 +48,7 @@
 #include "pinwheel/unpack.h"
 #include "unpack_input.h"
 
-#define QNAME 200 /* bytes of an entry name in a message */
+#define QNAME PW_UNPACK_QNAME
 #define WH ".wh."
 #define WH_OPQ ".wh..wh..opq"
 
@@ -118,21 +118,13 @@ static void pset_release(struct pset *s)
 
 /* ------------------------------------------------------------- applier */
 
-struct dirfix {
-	char *path;
-	mode_t mode;
-	struct timespec mtime;
-	size_t seq;
-};
-
 struct applier {
 	int root;
 	int cfd;		/* cached directory (path cpath), or -1 */
 	size_t clen;
 	char cpath[PW_UNPACK_PATH_MAX + 1];
 	struct pset layer; /* what the current layer wrote */
-	struct dirfix *fix;
-	size_t nfix, afix;
+	struct pw_unpack_dirfixes fix;
 	uint64_t nentries, nbytes, max_entries, max_bytes;
 	struct pw_oci_apply_stats st;
 	mode_t umask;
@@ -143,49 +135,14 @@ struct applier {
 	struct pw_err *e;
 };
 
-static int ent_err(struct applier *w, int code, const char *fmt, ...) PW_PRINTF(3, 4);
-static int ent_err(struct applier *w, int code, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return pw_err_set(w->e, code, "entry '%s': %s", w->qname, msg);
-}
-
-static int ent_sys(struct applier *w, int code, const char *what, const char *path)
-{
-	char q[QNAME];
-
-	pw_unpack_quote(path, strlen(path), q, sizeof(q));
-	return ent_err(w, code, "cannot %s '%s': %s", what, q, strerror(code));
-}
+#define ent_err(w, code, ...) pw_unpack_ent_err((w)->e, (w)->qname, (code), __VA_ARGS__)
+#define ent_sys(w, code, what, path) pw_unpack_ent_sys((w)->e, (w)->qname, (code), (what), (path))
 
 static void uncache(struct applier *w)
 {
 	if (w->cfd >= 0)
 		close(w->cfd);
 	w->cfd = -1;
-}
-
-static void add_fix(struct applier *w, const char *path, size_t len, mode_t mode,
-		    struct timespec mtime)
-{
-	struct dirfix *f;
-
-	if (w->nfix == w->afix) {
-		w->afix = w->afix ? 2 * w->afix : 64;
-		w->fix = pw_xrealloc(w->fix, w->afix * sizeof(*w->fix));
-	}
-	f = &w->fix[w->nfix];
-	f->path = pw_xmalloc(len + 1);
-	memcpy(f->path, path, len);
-	f->path[len] = '\0';
-	f->mode = mode;
-	f->mtime = mtime;
-	f->seq = w->nfix++;
 }
 
 /* Record that this layer wrote path[0..n), and so its parents. */
@@ -195,23 +152,6 @@ static void mark(struct applier *w, const char *path, size_t n)
 		const char *slash = memrchr(path, '/', n);
 		n = slash ? (size_t)(slash - path) : 0;
 	}
-}
-
-static int walk_fail(struct applier *w, int pfd, const char *name, const char *path, size_t len,
-		     int err)
-{
-	char q[QNAME];
-	struct stat st;
-
-	pw_unpack_quote(path, len, q, sizeof(q));
-	if (err == ELOOP || err == ENOTDIR) {
-		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-			return ent_err(w, EPERM, "parent '%s' is a symlink", q);
-		return ent_err(w, EPERM, "parent '%s' is not a directory", q);
-	}
-	if (err == ENOENT)
-		return ent_err(w, ENOENT, "parent '%s' does not exist", q);
-	return ent_err(w, err, "cannot open directory '%s': %s", q, strerror(err));
 }
 
 /* Open the directory path[0..plen) one component at a time, never
@@ -249,12 +189,12 @@ static int open_dir(struct applier *w, const char *path, size_t plen, bool creat
 					close(cur);
 				return ent_sys(w, err, "create directory", name);
 			}
-			add_fix(w, path, end, 0755, (struct timespec){0, 0});
+			pw_unpack_dirfix_add(&w->fix, path, end, 0755, (struct timespec){0, 0});
 			mark(w, path, end);
 			fd2 = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (fd2 < 0) {
-			int r = walk_fail(w, cur, name, path, end, errno);
+			int r = pw_unpack_walk_fail(w->e, w->qname, cur, name, path, end, errno);
 			if (cur != w->root)
 				close(cur);
 			return r;
@@ -560,7 +500,7 @@ static int put_entry(struct applier *w, struct archive *a)
 		if (!merge && mkdirat(pfd, name, 0700) < 0)
 			r = ent_sys(w, errno, "create directory", w->path);
 		else
-			add_fix(w, w->path, plen, archive_entry_perm(w->ent) & 0777,
+			pw_unpack_dirfix_add(&w->fix, w->path, plen, archive_entry_perm(w->ent) & 0777,
 				pw_unpack_entry_mtime(w->ent));
 	} else if (type == AE_IFLNK) {
 		r = put_symlink(w, pfd, name);
@@ -575,16 +515,6 @@ out:
 	return r;
 }
 
-static int fix_cmp(const void *pa, const void *pb)
-{
-	const struct dirfix *a = pa, *b = pb;
-	int c = strcmp(b->path, a->path); /* descending: children first */
-
-	if (c)
-		return c;
-	return a->seq > b->seq ? -1 : a->seq < b->seq; /* the last word first */
-}
-
 /* Directory modes and mtimes, deepest first, the last layer's word for a
  * path; a path that is no longer a directory is left alone. */
 static int apply_fixes(struct applier *w)
@@ -592,15 +522,14 @@ static int apply_fixes(struct applier *w)
 	size_t i;
 	int r = 0;
 
-	if (w->nfix > 1)
-		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
-	for (i = 0; i < w->nfix && r == 0; i++) {
-		struct dirfix *f = &w->fix[i];
+	pw_unpack_dirfix_sort(&w->fix, true);
+	for (i = 0; i < w->fix.n && r == 0; i++) {
+		struct pw_unpack_dirfix *f = &w->fix.v[i];
 		struct timespec ts[2] = {f->mtime, f->mtime};
 		const char *name;
 		int pfd, fd;
 
-		if (i > 0 && !strcmp(f->path, w->fix[i - 1].path))
+		if (i > 0 && !strcmp(f->path, w->fix.v[i - 1].path))
 			continue;
 		pw_unpack_quote(f->path, strlen(f->path), w->qname, sizeof(w->qname));
 		r = open_parent(w, f->path, false, &pfd, &name);
@@ -828,9 +757,7 @@ int pw_oci_apply_counted(int dirfd, const struct pw_oci_config *c, const char *c
 			pw_err_prefix(e, "applying the image");
 	}
 	uncache(&w);
-	for (i = 0; i < w.nfix; i++)
-		free(w.fix[i].path);
-	free(w.fix);
+	pw_unpack_dirfix_release(&w.fix);
 	if (r < 0)
 		empty_dir(dirfd);
 	else if (st)

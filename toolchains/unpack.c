@@ -44,16 +44,9 @@
 #include "unpack_input.h"
 
 #define WALK_CACHE 64 /* cached directory fds (depth) */
-#define QNAME 200     /* bytes of an entry name in a message */
+#define QNAME PW_UNPACK_QNAME
 
 /* --------------------------------------------------------------- writer */
-
-struct dirfix {
-	char *path;
-	mode_t mode;
-	struct timespec mtime;
-	size_t seq;
-};
 
 struct walk {
 	int root;
@@ -70,8 +63,7 @@ struct writer {
 	uint64_t max_entries, max_bytes;
 	uint64_t nentries, nbytes, extracted, written, matched;
 	mode_t umask;
-	struct dirfix *fix;
-	size_t nfix, afix;
+	struct pw_unpack_dirfixes fix;
 	struct archive_entry *ent;
 	char qname[QNAME];		    /* the current entry's name, quoted */
 	char path[PW_UNPACK_PATH_MAX + 1];  /* its normalised path */
@@ -79,8 +71,7 @@ struct writer {
 	struct pw_err *e;
 };
 
-static int ent_err(struct writer *w, int code, const char *fmt, ...) PW_PRINTF(3, 4);
-static int ent_err(struct writer *w, int code, const char *fmt, ...)
+int pw_unpack_ent_err(struct pw_err *e, const char *qname, int code, const char *fmt, ...)
 {
 	char msg[384];
 	va_list ap;
@@ -88,44 +79,20 @@ static int ent_err(struct writer *w, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return pw_err_set(w->e, code, "entry '%s': %s", w->qname, msg);
+	return pw_err_set(e, code, "entry '%s': %s", qname, msg);
 }
 
-static int ent_sys(struct writer *w, int code, const char *what, const char *path)
+int pw_unpack_ent_sys(struct pw_err *e, const char *qname, int code, const char *what,
+		      const char *path)
 {
 	char q[QNAME];
 
 	pw_unpack_quote(path, strlen(path), q, sizeof(q));
-	return ent_err(w, code, "cannot %s '%s': %s", what, q, strerror(code));
+	return pw_unpack_ent_err(e, qname, code, "cannot %s '%s': %s", what, q, strerror(code));
 }
 
-static void add_fix(struct writer *w, const char *path, size_t len, mode_t mode,
-		    struct timespec mtime)
-{
-	struct dirfix *f;
-
-	if (w->nfix == w->afix) {
-		w->afix = w->afix ? 2 * w->afix : 64;
-		w->fix = pw_xrealloc(w->fix, w->afix * sizeof(*w->fix));
-	}
-	f = &w->fix[w->nfix];
-	f->path = pw_xmalloc(len + 1);
-	memcpy(f->path, path, len);
-	f->path[len] = '\0';
-	f->mode = mode;
-	f->mtime = mtime;
-	f->seq = w->nfix++;
-}
-
-static void walk_trim(struct walk *k, unsigned keep)
-{
-	while (k->depth > keep)
-		close(k->fd[--k->depth]);
-}
-
-/* Explain why component path[0..len) could not be entered. */
-static int walk_fail(struct writer *w, int pfd, const char *name, const char *path, size_t len,
-		     int err)
+int pw_unpack_walk_fail(struct pw_err *e, const char *qname, int pfd, const char *name,
+			const char *path, size_t len, int err)
 {
 	char q[QNAME];
 	struct stat st;
@@ -133,12 +100,73 @@ static int walk_fail(struct writer *w, int pfd, const char *name, const char *pa
 	pw_unpack_quote(path, len, q, sizeof(q));
 	if (err == ELOOP || err == ENOTDIR) {
 		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-			return ent_err(w, EPERM, "parent '%s' is a symlink", q);
-		return ent_err(w, EPERM, "parent '%s' is not a directory", q);
+			return pw_unpack_ent_err(e, qname, EPERM, "parent '%s' is a symlink", q);
+		return pw_unpack_ent_err(e, qname, EPERM, "parent '%s' is not a directory", q);
 	}
 	if (err == ENOENT)
-		return ent_err(w, ENOENT, "parent '%s' does not exist", q);
-	return ent_err(w, err, "cannot open directory '%s': %s", q, strerror(err));
+		return pw_unpack_ent_err(e, qname, ENOENT, "parent '%s' does not exist", q);
+	return pw_unpack_ent_err(e, qname, err, "cannot open directory '%s': %s", q, strerror(err));
+}
+
+void pw_unpack_dirfix_add(struct pw_unpack_dirfixes *l, const char *path, size_t len, mode_t mode,
+			  struct timespec mtime)
+{
+	struct pw_unpack_dirfix *f;
+
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 64;
+		l->v = pw_xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	f = &l->v[l->n];
+	f->path = pw_xmalloc(len + 1);
+	memcpy(f->path, path, len);
+	f->path[len] = '\0';
+	f->mode = mode;
+	f->mtime = mtime;
+	f->seq = l->n++;
+}
+
+static int fix_cmp_first(const void *pa, const void *pb)
+{
+	const struct pw_unpack_dirfix *a = pa, *b = pb;
+	int c = strcmp(b->path, a->path); /* descending: children first */
+
+	if (c)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int fix_cmp_last(const void *pa, const void *pb)
+{
+	const struct pw_unpack_dirfix *a = pa, *b = pb;
+	int c = strcmp(b->path, a->path);
+
+	if (c)
+		return c;
+	return a->seq > b->seq ? -1 : a->seq < b->seq;
+}
+
+void pw_unpack_dirfix_sort(struct pw_unpack_dirfixes *l, bool last_first)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), last_first ? fix_cmp_last : fix_cmp_first);
+}
+
+void pw_unpack_dirfix_release(struct pw_unpack_dirfixes *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+#define ent_err(w, code, ...) pw_unpack_ent_err((w)->e, (w)->qname, (code), __VA_ARGS__)
+#define ent_sys(w, code, what, path) pw_unpack_ent_sys((w)->e, (w)->qname, (code), (what), (path))
+
+static void walk_trim(struct walk *k, unsigned keep)
+{
+	while (k->depth > keep)
+		close(k->fd[--k->depth]);
 }
 
 /* Open the directory named by path[0..plen) under the root, one component
@@ -181,11 +209,11 @@ static int walk_to(struct writer *w, const char *path, size_t plen, bool create,
 					close(transient);
 				return ent_sys(w, err, "create directory", name);
 			}
-			add_fix(w, path, end, 0755, (struct timespec){0, 0});
+			pw_unpack_dirfix_add(&w->fix, path, end, 0755, (struct timespec){0, 0});
 			fd2 = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (fd2 < 0) {
-			int r = walk_fail(w, cur, name, path, end, errno);
+			int r = pw_unpack_walk_fail(w->e, w->qname, cur, name, path, end, errno);
 			if (transient >= 0)
 				close(transient);
 			return r;
@@ -367,7 +395,7 @@ static int put_dir(struct writer *w, int pfd, const char *name)
 		if (!S_ISDIR(st.st_mode))
 			return exists_err(w, pfd, name);
 	}
-	add_fix(w, w->path, strlen(w->path), mode, pw_unpack_entry_mtime(w->ent));
+	pw_unpack_dirfix_add(&w->fix, w->path, strlen(w->path), mode, pw_unpack_entry_mtime(w->ent));
 	return 0;
 }
 
@@ -514,16 +542,6 @@ done:
 	return r;
 }
 
-static int fix_cmp(const void *pa, const void *pb)
-{
-	const struct dirfix *a = pa, *b = pb;
-	int c = strcmp(b->path, a->path); /* descending: children first */
-
-	if (c)
-		return c;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
 /* Directory modes and mtimes, applied last (deepest first) so that filling
  * a directory neither needs its final mode nor changes its final mtime. */
 static int apply_fixes(struct writer *w)
@@ -531,10 +549,9 @@ static int apply_fixes(struct writer *w)
 	size_t i;
 	int r = 0;
 
-	if (w->nfix > 1)
-		qsort(w->fix, w->nfix, sizeof(*w->fix), fix_cmp);
-	for (i = 0; i < w->nfix && r == 0; i++) {
-		struct dirfix *f = &w->fix[i];
+	pw_unpack_dirfix_sort(&w->fix, false);
+	for (i = 0; i < w->fix.n && r == 0; i++) {
+		struct pw_unpack_dirfix *f = &w->fix.v[i];
 		struct timespec ts[2] = {f->mtime, f->mtime};
 		const char *name;
 		int pfd, fd;
@@ -587,9 +604,7 @@ static int extract_all(struct writer *w, struct archive *a)
 static void writer_release(struct writer *w)
 {
 	walk_trim(&w->walk, 0);
-	for (size_t i = 0; i < w->nfix; i++)
-		free(w->fix[i].path);
-	free(w->fix);
+	pw_unpack_dirfix_release(&w->fix);
 }
 
 enum kind { KIND_TAR, KIND_ZIP, KIND_DEB };

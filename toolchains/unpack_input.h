@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <pthread.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "pinwheel/common.h"
 
@@ -73,6 +74,43 @@ la_ssize_t pw_unpack_pipe_read(struct archive *a, void *p, const void **buf);
 void pw_unpack_pipe_stop(struct pw_unpack_pipe *q);
 /* Free the slots (after the producer is joined). */
 void pw_unpack_pipe_release(struct pw_unpack_pipe *q);
+
+/* ---- entry messages and directory fix-ups (toolchains/unpack.c), shared
+ * by the archive writer and the OCI layer applier ---- */
+
+#define PW_UNPACK_QNAME 200 /* bytes of an entry name in a message */
+
+/* "entry 'QNAME': <fmt>" into @e; returns -code. */
+int pw_unpack_ent_err(struct pw_err *e, const char *qname, int code, const char *fmt, ...)
+    PW_PRINTF(4, 5);
+/* "entry 'QNAME': cannot WHAT 'PATH': strerror(code)"; returns -code. */
+int pw_unpack_ent_sys(struct pw_err *e, const char *qname, int code, const char *what,
+		      const char *path);
+/* Why component path[0..len) (@name in directory @pfd) could not be
+ * entered after openat failed with @err: a symlink or non-directory parent
+ * (EPERM), a missing one (ENOENT), else @err. */
+int pw_unpack_walk_fail(struct pw_err *e, const char *qname, int pfd, const char *name,
+			const char *path, size_t len, int err);
+
+/* Directory modes and mtimes, recorded while a tree is written and applied
+ * last, deepest first, so that filling a directory neither needs its final
+ * mode nor changes its final mtime. */
+struct pw_unpack_dirfix {
+	char *path;
+	mode_t mode;
+	struct timespec mtime;
+	size_t seq; /* order of recording */
+};
+struct pw_unpack_dirfixes {
+	struct pw_unpack_dirfix *v;
+	size_t n, alloc;
+};
+void pw_unpack_dirfix_add(struct pw_unpack_dirfixes *l, const char *path, size_t len, mode_t mode,
+			  struct timespec mtime);
+/* Descending by path (children before their parents); one path's records
+ * in the order recorded, or with @last_first the latest first. */
+void pw_unpack_dirfix_sort(struct pw_unpack_dirfixes *l, bool last_first);
+void pw_unpack_dirfix_release(struct pw_unpack_dirfixes *l);
 
 /* ---- entry data (toolchains/unpack.c) ---- */
 
