@@ -1,5 +1,6 @@
 # sandbox/: knows nothing else of pinwheel (only lib/).
-PW_SANDBOX_SRCS += sandbox/seccomp.c sandbox/seccomp-profile.c
+PW_SANDBOX_SRCS += sandbox/seccomp.c sandbox/seccomp-profile.c sandbox/seccomp-demux.c \
+	sandbox/seccomp-notify.c
 
 # seccomp: the built-in profiles are embedded into a generated C file, so an
 # installed pinwheel needs no data directory.

@@ -7,8 +7,9 @@
  * namespace), and the signals the parent forwards (sent on to every process
  * of the sandbox with kill(-1, sig)).
  *
- * The command's process: rlimits, umask 022, chdir, no capabilities (unless
- * --uid 0), no_new_privs, the seccomp filter last, then execve with the
+ * The command's process: rlimits, a new session, umask 022, chdir, no
+ * capabilities (unless --uid 0), no_new_privs, the seccomp filter last,
+ * then execve with the
  * fixed environment.  A failure before execve is reported through the
  * pipe (step + errno) with exit status 125, 126 (not executable) or 127
  * (not found).
@@ -16,10 +17,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,8 +94,28 @@ static int drop_caps(struct sb_ctx *c)
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return sb_step(c, errno, "clear ambient capabilities");
-	if (c->spec->uid == 0)
-		return 0; /* root-in-namespace keeps its namespace capabilities */
+	if (c->spec->uid == 0) {
+		/* root-in-namespace keeps its namespace capabilities but two:
+		 * CAP_SETFCAP (file capabilities written in a namespace whose
+		 * root is the host's root hold on the host: a --bind of host
+		 * root's would carry them out) and CAP_FSETID (setgid files
+		 * of a foreign group; setuid kept across writes). */
+		static const int keep_out[] = {CAP_SETFCAP, CAP_FSETID};
+
+		if (syscall(SYS_capget, &h, d) < 0)
+			return sb_step(c, errno, "read capabilities");
+		for (size_t i = 0; i < PW_ARRAY_SIZE(keep_out); i++) {
+			cap = keep_out[i];
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				return sb_step(c, errno, "drop capability %d", cap);
+			d[cap / 32].effective &= ~(1u << (cap % 32));
+			d[cap / 32].permitted &= ~(1u << (cap % 32));
+			d[cap / 32].inheritable &= ~(1u << (cap % 32));
+		}
+		if (syscall(SYS_capset, &h, d) < 0)
+			return sb_step(c, errno, "drop capabilities");
+		return 0;
+	}
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return sb_step(c, errno, "drop capability %d", cap);
@@ -99,6 +123,90 @@ static int drop_caps(struct sb_ctx *c)
 	if (syscall(SYS_capset, &h, d) < 0)
 		return sb_step(c, errno, "drop capabilities");
 	return 0;
+}
+
+int sb_listener_pair(struct sb_ctx *c)
+{
+	int sv[2];
+
+	if (!c->spec->seccomp || !pw_seccomp_prog_supervised(c->spec->seccomp))
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return sb_step(c, errno, "socket pair for the seccomp listener");
+	c->lst_rd = sv[0];
+	c->lst_wr = sv[1];
+	return 0;
+}
+
+/* The command: hand init the listener @fd (-1: none, a message without a
+ * descriptor), then close our ends. */
+static int send_listener(struct sb_ctx *c, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {(void *)"l", 1};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
+		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
+	}
+	n = PW_TEMP_FAILURE_RETRY(sendmsg(c->lst_wr, &m, MSG_NOSIGNAL));
+	if (fd >= 0)
+		close(fd);
+	close(c->lst_wr);
+	close(c->lst_rd);
+	return n == 1 ? 0 : sb_step(c, n < 0 ? errno : EPIPE, "hand the seccomp listener to init");
+}
+
+/* init: the listener the command sent, or -1 (none, or the command died
+ * before it could send one). */
+static int recv_listener(struct sb_ctx *c)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = {&byte, 1};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			   .msg_controllen = sizeof(u.b)};
+	struct cmsghdr *h;
+	int fd = -1;
+
+	if (c->lst_rd < 0)
+		return -1;
+	if (PW_TEMP_FAILURE_RETRY(recvmsg(c->lst_rd, &m, MSG_CMSG_CLOEXEC)) == 1 &&
+	    (h = CMSG_FIRSTHDR(&m)) && h->cmsg_level == SOL_SOCKET &&
+	    h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	close(c->lst_rd);
+	c->lst_rd = -1;
+	return fd;
+}
+
+/* init, once the command runs: no effective capabilities any more (it
+ * needs none to reap and forward signals), so that what it makes for the
+ * command (the supervised sockets) carries no more privilege than the
+ * command's own.  The permitted set stays: reading a --uid 0 command's
+ * memory needs it. */
+static void init_drop_effective(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) == 0) {
+		d[0].effective = d[1].effective = 0;
+		(void)syscall(SYS_capset, &h, d);
+	}
 }
 
 /* execve, searching PATH of the sandbox environment for a bare name.
@@ -162,6 +270,15 @@ static void command_lockdown(struct sb_ctx *c)
 
 	if ((r = sb_child_rlimits(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	/* A session of its own, without a controlling terminal: the caller's
+	 * terminal (which stdin, stdout or stderr may still be) is then not
+	 * ours, so TIOCSTI on it fails in the kernel too (EPERM), and the
+	 * terminal's signals go to pinwheel, which forwards them. */
+	if (setsid() < 0) {
+		err = errno;
+		sb_step(c, err, "start a new session");
+		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
+	}
 	umask(022);
 	if ((r = drop_caps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
@@ -171,9 +288,15 @@ static void command_lockdown(struct sb_ctx *c)
 		sb_step(c, err, "set no_new_privs");
 		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
 	}
-	if (s->seccomp && (r = pw_seccomp_install(s->seccomp)) < 0) {
-		sb_step(c, -r, "install the seccomp filter");
-		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	if (s->seccomp) {
+		int lst = -1;
+
+		if ((r = pw_seccomp_install_listen(s->seccomp, &lst)) < 0) {
+			sb_step(c, -r, "install the seccomp filter");
+			sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+		}
+		if (c->lst_wr >= 0 && (r = send_listener(c, lst)) < 0)
+			sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
 	SB_PROBE_AT(SBP_CMD_SECCOMP);
 }
@@ -203,6 +326,13 @@ __attribute__((noreturn)) static void command_main(struct sb_ctx *c)
 	SB_PROBE_AT(SBP_CMD_FORKED);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Our copy of init's memory inherited its non-dumpable mark, which
+	 * would make our own /proc/self/uid_map the host root's; nothing else
+	 * of the sandbox runs before we exec. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+		r = sb_step(c, errno, "make the command dumpable");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
 	if (c->spec->uid != 0 && (r = enter_inner_userns(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	command_lockdown(c);
@@ -293,6 +423,10 @@ pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x)
 	/* Our copies of its ends (x is shared with it: left unchanged). */
 	close(x->ready_wr);
 	close(x->go_rd);
+	if (c->lst_wr >= 0) {
+		close(c->lst_wr);
+		c->lst_wr = -1;
+	}
 	if (pid < 0) {
 		close(x->ready_rd);
 		close(x->go_wr);
@@ -333,6 +467,8 @@ int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd)
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, NULL);
+	if (r == 0)
+		r = sb_seal_init(c);
 	if (r == 0 && write(x->go_wr, "g", 1) != 1)
 		r = errno == EPIPE ? -ECHILD : sb_step(c, errno, "release the command");
 	close(x->go_wr);
@@ -343,7 +479,7 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 {
 	struct sb_msg m;
 	sigset_t set;
-	int cmd_status = 0;
+	int cmd_status = 0, listener, sigfd = -1;
 	bool cmd_done = false, lowest;
 
 	init_sigset(&set);
@@ -351,15 +487,26 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 	/* The late start (--emulate): the command makes a user namespace
 	 * first, a plain fork. */
 	if (cmd == 0) {
+		int r = sb_seal_init(c);
+
+		if (r < 0)
+			sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 		cmd = fork();
 		if (cmd < 0) {
-			int r = sb_step(c, errno, "fork the command");
-
+			r = sb_step(c, errno, "fork the command");
 			sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 		}
 		if (cmd == 0)
 			command_main(c);
+		if (c->lst_wr >= 0) {
+			close(c->lst_wr);
+			c->lst_wr = -1;
+		}
 	}
+	init_drop_effective();
+	listener = recv_listener(c);
+	if (listener >= 0)
+		sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
 		siginfo_t si;
 		int sig, st;
@@ -373,9 +520,30 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 			}
 		if (cmd_done)
 			break;
-		sig = sigwaitinfo(&set, &si);
-		if (sig > 0 && sig != SIGCHLD)
-			kill(-1, sig);
+		if (sigfd < 0) {
+			sig = sigwaitinfo(&set, &si);
+			if (sig > 0 && sig != SIGCHLD)
+				kill(-1, sig);
+			continue;
+		}
+		/* Supervising: signals through a signalfd beside the listener. */
+		{
+			struct pollfd pf[2] = {{sigfd, POLLIN, 0}, {listener, POLLIN, 0}};
+			struct signalfd_siginfo ssi;
+
+			if (poll(pf, listener >= 0 ? 2 : 1, -1) < 0)
+				continue;
+			if (listener >= 0 && (pf[1].revents & POLLIN) &&
+			    pw_seccomp_supervise(c->spec->seccomp, listener) < 0)
+				pf[1].revents |= POLLERR;
+			if (listener >= 0 && (pf[1].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+				close(listener); /* its callers now get ENOSYS */
+				listener = -1;
+			}
+			while (read(sigfd, &ssi, sizeof(ssi)) == sizeof(ssi))
+				if (ssi.ssi_signo != SIGCHLD)
+					kill(-1, (int)ssi.ssi_signo);
+		}
 	}
 	SB_PROBE_AT(SBP_I_REAPED);
 	/* The command is gone: end what it left behind and reap all of it
@@ -388,14 +556,11 @@ void sb_child_init(struct sb_ctx *c, pid_t cmd)
 	m.type = SB_MSG_STATUS;
 	m.wstatus = cmd_status;
 	getrusage(RUSAGE_CHILDREN, &m.ru);
-	/* Read before the report: once it is written, a parent that does not
-	 * wait for us may free the spec and reuse the stack frame that holds
-	 * *c (we share its memory); from then on only our own stack. */
 	lowest = c->spec->no_teardown_wait;
 	(void)!write(c->report_wr, &m, sizeof(m));
 	if (lowest) {
 		/* Nobody waits for the rest of our exit (the kernel unmounting
-		 * the root, freeing the namespaces and, with CLONE_VM, the
+		 * the root, freeing the namespaces and our copy of the
 		 * parent's address space): at the lowest priority, so that it
 		 * does not hold up the next sandbox's start.  Lowering needs no
 		 * privilege. */

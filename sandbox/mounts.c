@@ -338,9 +338,86 @@ static int compose_root(struct sb_ctx *c, struct captured *k)
 	return rootfd;
 }
 
-static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
+/* What of /proc a sandbox must not see or change: the paths OCI runtimes
+ * mask or make read-only by default (their maskedPaths and readonlyPaths
+ * under /proc).  Masked directories get an empty read-only tmpfs, masked
+ * files a read-only bind of /dev/null; the read-only ones a read-only
+ * bind of themselves.  Entries this kernel does not have are skipped.
+ * The sandbox has no /sys at all. */
+static const char *const proc_masked[] = {
+    "acpi",	     "asound",	   "kcore",	 "keys",     "latency_stats",
+    "timer_list", "timer_stats", "sched_debug", "scsi",
+};
+static const char *const proc_readonly[] = {"bus", "fs", "irq", "sys", "sysrq-trigger"};
+
+/* A read-only (recursive) bind of @name under the proc mount @m, on top of
+ * itself. */
+static int proc_readonly_at(struct sb_ctx *c, int m, const char *name)
 {
 	struct mount_attr attr;
+	int fd, r = 0;
+
+	fd = open_tree(m, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : sb_step(c, errno, "bind /proc/%s", name);
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set =
+	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
+	    move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = sb_step(c, errno, "make /proc/%s read-only", name);
+	close(fd);
+	return r;
+}
+
+/* Cover @name under @m: an empty read-only tmpfs on a directory, a
+ * read-only bind of the host's /dev/null (still reachable: we have not
+ * pivoted yet) on a file. */
+static int proc_mask_at(struct sb_ctx *c, int m, const char *name)
+{
+	struct mount_attr attr;
+	struct stat st;
+	int fd, r = 0;
+
+	if (fstatat(m, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : sb_step(c, errno, "stat /proc/%s", name);
+	if (S_ISDIR(st.st_mode)) {
+		fd = new_tmpfs(c, name, 4096, "0555",
+			       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				   MOUNT_ATTR_NOEXEC);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (fd < 0)
+			return sb_step(c, errno, "mask /proc/%s", name);
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+		if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+			r = sb_step(c, errno, "mask /proc/%s", name);
+			close(fd);
+			return r;
+		}
+	}
+	if (move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = sb_step(c, errno, "mask /proc/%s", name);
+	close(fd);
+	return r;
+}
+
+static int proc_masks(struct sb_ctx *c, int m)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < PW_ARRAY_SIZE(proc_masked); i++)
+		r = proc_mask_at(c, m, proc_masked[i]);
+	for (size_t i = 0; r == 0 && i < PW_ARRAY_SIZE(proc_readonly); i++)
+		r = proc_readonly_at(c, m, proc_readonly[i]);
+	return r;
+}
+
+static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
+{
 	int fs, m, fd, r = 0;
 
 	fs = fsopen("proc", FSOPEN_CLOEXEC);
@@ -374,18 +451,7 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 		if (r < 0)
 			goto out;
 	}
-	fd = open_tree(m, "sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (fd < 0) {
-		r = sb_step(c, errno, "bind /proc/sys");
-		goto out;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_set =
-	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
-	    move_mount(fd, "", m, "sys", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		r = sb_step(c, errno, "make /proc/sys read-only");
-	close(fd);
+	r = proc_masks(c, m);
 out:
 	close(m);
 	return r;

@@ -66,19 +66,20 @@ static void probe_report(void)
 #define SB_CLONE_FLAGS                                                                             \
 	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
-/* init shares our address space (CLONE_VM, see sandbox-int.h) except under
- * AddressSanitizer, which cannot follow instrumented code onto a stack it
- * did not make: there init is a plain copy (clone3 without CLONE_VM) and
- * the command a plain fork. */
+/* init is a copy of us (clone3 without CLONE_VM: see sandbox-int.h for
+ * why it must not share our memory).  The command is cloned from init with
+ * CLONE_VM onto a stack of its own and runs beside it until it execs (it
+ * only makes system calls), except under AddressSanitizer, which cannot
+ * follow instrumented code onto a stack it did not make: there the
+ * command is a plain fork of init. */
 #if defined(__SANITIZE_ADDRESS__)
-#define SB_CLONE_VM 0
+#define SB_CMD_CLONE_VM 0
 #else
-#define SB_CLONE_VM 1
+#define SB_CMD_CLONE_VM 1
 #endif
-/* Each of init and the command gets this much stack (untouched pages cost
- * nothing), with a guard page below. */
+/* The command's stack (untouched pages cost nothing), with a guard page
+ * below; mapped here, so that init's copy has it too. */
 #define SB_STACK_SIZE (256u << 10)
-#define SB_STACKS 2 /* init, the command */
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
 {
@@ -236,6 +237,32 @@ static void close_other_fds(int a, int b)
 	syscall(SYS_close_range, (unsigned)hi + 1, ~0u, 0u);
 }
 
+/* The command's stack for a CLONE_VM start from init (NULL: the command
+ * is a plain fork).  Mapped in init's own copy of our memory. */
+static void *map_cmd_stack(void)
+{
+	char *p;
+
+	if (!SB_CMD_CLONE_VM)
+		return NULL;
+	p = mmap(NULL, SB_STACK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p, 4096, PROT_NONE) < 0) {
+		munmap(p, SB_STACK_SIZE);
+		return NULL;
+	}
+	return p + SB_STACK_SIZE;
+}
+
+int sb_seal_init(struct sb_ctx *c)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sb_step(c, errno, "make init non-dumpable");
+	return 0;
+}
+
 /* The parent's go: a byte, or EOF when it died before it could send it
  * (PDEATHSIG, set before this read, covers every later death). */
 static void read_go(struct sb_ctx *c)
@@ -271,6 +298,9 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	close(sync_wr);
 	close(report_rd);
 	close_other_fds(c->sync_rd, c->report_wr);
+	c->cmd_stack = map_cmd_stack();
+	if ((r = sb_listener_pair(c)) < 0)
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	/* The parent does not wait for anything of ours before its go, nor
 	 * we for its go before the last step: the command (pid 2) starts
 	 * first, and makes the network namespace and installs its filter
@@ -318,29 +348,6 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 	sb_child_init(c, cmd);
 }
 
-struct start {
-	struct sb_ctx *c;
-	int sync_wr, report_rd;
-	sigset_t oldmask;
-};
-
-#if SB_CLONE_VM
-static int init_entry(void *arg)
-{
-	struct start *st = arg;
-
-	child_main(st->c, st->sync_wr, st->report_rd, &st->oldmask);
-}
-
-/* init on @stack_top, sharing our memory; the pidfd lands in *pidfd. */
-static pid_t clone_vm(unsigned long flags, void *stack_top, struct start *st, int *pidfd)
-{
-	return clone(init_entry, stack_top, (int)(flags | CLONE_VM | CLONE_PIDFD | SIGCHLD), st,
-		     pidfd);
-}
-#endif
-
-#if !SB_CLONE_VM
 static pid_t do_clone(unsigned long flags, int *pidfd)
 {
 	struct clone_args ca;
@@ -360,7 +367,6 @@ static pid_t do_clone(unsigned long flags, int *pidfd)
 	}
 	return (pid_t)r;
 }
-#endif
 
 struct waiter {
 	pid_t pid;
@@ -546,9 +552,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	sigset_t set, oldmask;
 	int sync_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
 	char *cgroup = NULL;
-	struct start st;
-	char *stacks = MAP_FAILED;
-	bool init_alive = false;
 	uint64_t t0 = now_us();
 	unsigned long flags = SB_CLONE_FLAGS; /* CLONE_NEWNET: see net.c */
 	int r;
@@ -580,6 +583,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	c.host_uid = geteuid();
 	c.host_gid = getegid();
 	c.envp = sb_build_env(s);
+	c.lst_rd = c.lst_wr = -1;
 	if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
 		r = pw_err_sys(e, errno, "pipe");
 		goto out;
@@ -602,30 +606,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "signalfd");
 		goto out_mask;
 	}
-	stacks = mmap(NULL, SB_STACKS * SB_STACK_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-	for (int i = 0; stacks != MAP_FAILED && i < SB_STACKS; i++)
-		if (mprotect(stacks + i * SB_STACK_SIZE, 4096, PROT_NONE) < 0) {
-			munmap(stacks, SB_STACKS * SB_STACK_SIZE);
-			stacks = MAP_FAILED;
-		}
-	if (stacks == MAP_FAILED) {
-		r = pw_err_sys(e, errno, "map the sandbox stacks");
-		goto out_mask;
-	}
-	if (SB_CLONE_VM)
-		c.cmd_stack = stacks + 2 * SB_STACK_SIZE;
-	st.c = &c;
-	st.sync_wr = sync_p[1];
-	st.report_rd = rep_p[0];
-	st.oldmask = oldmask;
-
 	SB_PROBE_AT(SBP_CLONE);
-#if SB_CLONE_VM
-	w.pid = clone_vm(flags, stacks + SB_STACK_SIZE, &st, &w.pidfd);
-#else
 	w.pid = do_clone(flags, &w.pidfd);
-#endif
 	if (w.pid < 0) {
 		int err = errno;
 		const char *why = sb_explain_clone(err);
@@ -634,12 +616,8 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 			: pw_err_sys(e, err, "create namespaces");
 		goto out_mask;
 	}
-	if (w.pid == 0) { /* without CLONE_VM: clone3 returns here */
-		close(w.sigfd);
-		close(w.timerfd);
-		child_main(st.c, st.sync_wr, st.report_rd, &st.oldmask);
-	}
-	init_alive = true;
+	if (w.pid == 0) /* init */
+		child_main(&c, sync_p[1], rep_p[0], &oldmask);
 	SB_PROBE_AT(SBP_CLONED);
 	close(sync_p[0]);
 	sync_p[0] = -1;
@@ -653,8 +631,7 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		send_init(&w, SIGKILL);
 		close(sync_p[1]);
 		sync_p[1] = -1;
-		if (wait4(w.pid, NULL, 0, NULL) == w.pid)
-			init_alive = false;
+		(void)wait4(w.pid, NULL, 0, NULL);
 		goto out_mask;
 	}
 	/* Release the child (which may have died: no SIGPIPE for us). */
@@ -674,8 +651,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	SB_PROBE_AT(SBP_GO);
 
 	wait_loop(&w, s);
-	if (w.reaped)
-		init_alive = false;
 	SB_PROBE_AT(SBP_DONE);
 	res->wall_us = now_us() - t0;
 	fill_result(&w, s, res);
@@ -687,9 +662,6 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	}
 
 out_mask:
-	/* The stacks go once init is gone (it may still run on them, else). */
-	if (stacks != MAP_FAILED && !init_alive)
-		munmap(stacks, SB_STACKS * SB_STACK_SIZE);
 	if (cgroup)
 		sb_cgroup_remove(cgroup);
 	if (w.sigfd >= 0) {

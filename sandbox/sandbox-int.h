@@ -4,16 +4,17 @@
  * exec) never prints: it returns -errno and leaves a step name in
  * struct sb_ctx, and the caller reports it through the pipe and _exit()s.
  *
- * Memory.  Outside ASan builds, pid 1 (init) is cloned with CLONE_VM: it
- * shares pinwheel's address space (no page tables to copy at the clone, no
- * copy to tear down when it exits), on its own stack, the way posix_spawn
- * runs its child.  The command is cloned from init with CLONE_VM too, on
- * a stack of its own, and runs beside init until it execs: it makes only
- * system calls and writes only its own context (struct sb_early).  That is
- * safe because, while init runs, the parent only waits (poll, read, wait4:
- * no allocation, no stdio) until init is reaped.  errno is shared with the parent
- * thread (same TLS): the parent reads it only right after its own failed
- * calls, which happen before init is released or after it is gone.
+ * Memory.  pid 1 (init) is a copy of pinwheel (clone3 without CLONE_VM),
+ * never a sharer of its memory: the command may hold capabilities in the
+ * sandbox's user namespace (--uid 0), which owns init, and a process that
+ * shared pinwheel's address space would let it write code into the host
+ * side through /proc/1/mem.  init makes itself non-dumpable (sb_seal_init)
+ * before the command can exec: its /proc/1/{mem,fd,root,environ,...} then
+ * need CAP_SYS_PTRACE in the user namespace pinwheel runs in, which nothing
+ * in the sandbox has, whatever its uid.  The command is cloned from init
+ * with CLONE_VM, on a stack of its own that init maps, and runs beside init
+ * until it execs: it makes only system calls and writes only its own
+ * context (struct sb_early).
  */
 #ifndef PINWHEEL_SANDBOX_INT_H
 #define PINWHEEL_SANDBOX_INT_H
@@ -48,9 +49,13 @@ struct sb_ctx {
 	int report_wr; /* child -> parent: struct sb_msg */
 	uid_t host_uid; /* our euid and egid outside, for init's id maps */
 	gid_t host_gid;
-	/* Top of the stack the command is cloned onto with CLONE_VM|CLONE_VFORK
-	 * (NULL: plain fork), mapped by the parent (ns.c). */
+	/* Top of the stack the command is cloned onto with CLONE_VM (NULL:
+	 * plain fork), mapped by init (ns.c). */
 	void *cmd_stack;
+	/* A socket pair (-1: none) on which the command hands init the
+	 * listener of a supervised seccomp program: init's end, the
+	 * command's end (exec.c). */
+	int lst_rd, lst_wr;
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
@@ -59,6 +64,11 @@ struct sb_ctx {
  * as "write <whose>uid_map" (ns.c). */
 int sb_map_self(struct sb_ctx *c, const char *whose, unsigned in_uid, unsigned out_uid,
 		unsigned in_gid, unsigned out_gid);
+/* init: PR_SET_DUMPABLE 0, so that nothing in the sandbox can reach it
+ * through /proc or ptrace (see Memory above).  Called before the command
+ * may exec (and after init's last use of /proc/PID of the command, which
+ * a non-dumpable init could no longer open).  0 or -errno with c->step. */
+int sb_seal_init(struct sb_ctx *c);
 /* Record the failing step (printf-style) and return -err. */
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...) PW_PRINTF(3, 4);
 /* Send FAIL for c->step and _exit(code). */
@@ -125,8 +135,11 @@ struct sb_early {
 };
 pid_t sb_early_start(struct sb_ctx *c, struct sb_early *x);
 int sb_early_go(struct sb_ctx *c, struct sb_early *x, pid_t cmd);
+/* init: the socket pair of c->lst_rd/lst_wr when the seccomp program is
+ * supervised (else both stay -1); 0 or -errno with c->step. */
+int sb_listener_pair(struct sb_ctx *c);
 /* pid 1: start the command (unless @cmd already runs), forward signals,
- * reap; never returns. */
+ * supervise its seccomp notifications, reap; never returns. */
 __attribute__((noreturn)) void sb_child_init(struct sb_ctx *c, pid_t cmd);
 
 #endif

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <seccomp.h>
 
+#include "pinwheel/buf.h"
 #include "pinwheel/common.h"
 
 #define PW_SC_PROFILE_MAX (1u << 20) /* bytes of JSON we accept */
@@ -84,6 +85,41 @@ void pw_sc_profile_release(struct pw_sc_profile *pr);
 int pw_sc_bad_at(struct pw_sc_profile *pr, struct pw_err *e, const char *field, const char *loc,
 		 const char *fmt, ...) PW_PRINTF(5, 6);
 #define pw_sc_bad(pr, e, field, ...) pw_sc_bad_at(pr, e, field, field, __VA_ARGS__)
+
+/* seccomp-demux.c: ABIs where libseccomp multiplexes socket(2) and
+ * socketpair(2) through socketcall(2), whose arguments are in memory. */
+struct pw_sc_demux {
+	uint32_t token;	     /* SCMP_ARCH_* (the AUDIT_ARCH_* value) */
+	uint32_t socketcall; /* its number on that ABI */
+	uint32_t nr_socket, nr_socketpair; /* the direct calls (kernel 4.3+) */
+	unsigned word;	     /* bytes per argument in socketcall's block */
+};
+/* NULL when @token does not multiplex socket calls (or is unknown). */
+const struct pw_sc_demux *pw_sc_demux_find(uint32_t token);
+
+/* A profile rule with conditions on socket (which 0) or socketpair
+ * (which 1) on a multiplexing ABI, after expansion and narrowing. */
+struct pw_sc_demux_rule {
+	int which;
+	uint32_t action;
+	struct scmp_arg_cmp c[PW_SC_MAX_ARGS];
+	unsigned n;
+};
+struct pw_sc_demux_plan {
+	const struct pw_sc_demux *abi;
+	struct pw_sc_demux_rule *rules; /* owned, free() */
+	size_t n;
+};
+/* Append to @out the section that goes before libseccomp's program:
+ * the direct calls' rules in BPF, SECCOMP_RET_USER_NOTIF for socketcall's
+ * SYS_SOCKET and SYS_SOCKETPAIR; it falls through to the next
+ * instruction (libseccomp's first) otherwise.  0 or -E2BIG. */
+int pw_sc_demux_gen(const struct pw_sc_demux_plan *plans, size_t nplans, struct pw_buf *out);
+/* Run the classic BPF program @f on @d as the kernel would; the action
+ * (SECCOMP_RET_KILL_PROCESS for a malformed program). */
+struct sock_filter;
+struct seccomp_data;
+uint32_t pw_sc_bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d);
 
 /* For tests/unit/test_seccomp.c: the cache key's own SHA-256 of @data as
  * 64 lowercase hex digits (seccomp.c says why it is not lib/hash.c). */

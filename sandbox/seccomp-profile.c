@@ -4,6 +4,7 @@
  * Syscall names are resolved with libseccomp on the native architecture;
  * numbers may be written as constant names from the table below.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -41,7 +42,7 @@ static const struct named constants[] = {
     N(CLONE_NEWPID),  N(CLONE_NEWNET),	  N(CLONE_VM),	   N(CLONE_FS),	    N(CLONE_FILES),
     N(CLONE_SIGHAND), N(CLONE_THREAD),	  N(S_ISUID),	   N(S_ISGID),	    N(S_ISVTX),
     N(TIOCSTI),	      N(TIOCLINUX),	  N(PER_LINUX),	   N(PER_LINUX32),  N(ADDR_NO_RANDOMIZE),
-    N(SOCK_STREAM),   N(SOCK_DGRAM),	  N(SOCK_RAW),
+    N(SOCK_STREAM),   N(SOCK_DGRAM),	  N(SOCK_RAW),	   N(O_CREAT),	    N(O_TMPFILE),
 };
 
 static const struct named errnos[] = {

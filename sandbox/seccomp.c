@@ -27,7 +27,7 @@
 #include "seccomp-int.h"
 
 #define MAX_EXPANDED 512 /* plain rules one profile rule may become */
-#define CACHE_FORMAT "pinwheel-seccomp-v1"
+#define CACHE_FORMAT "pinwheel-seccomp-v2" /* v2: the socket demux section */
 
 /* The embedded profiles, generated from profiles/seccomp/NAME.json by the rule
  * in mk/sandbox.mk (the definition repeats there). */
@@ -46,6 +46,7 @@ struct pw_seccomp_prog {
 	struct sock_filter *insns;
 	size_t n;
 	enum pw_seccomp_source source;
+	bool supervised; /* returns SECCOMP_RET_USER_NOTIF somewhere */
 };
 
 /* The ABIs the kernel runs for a process of the native architecture,
@@ -246,9 +247,36 @@ static bool narrow_rule(struct plain *p)
 	return true;
 }
 
+/* A rule with conditions on a multiplexed call: socket and socketpair go
+ * to @plan (seccomp-demux.c), anything else cannot be checked there and is
+ * an error (it would be silently weaker on that ABI).  0 or -EINVAL. */
+static int demux_add(struct pw_sc_profile *pr, const struct pw_sc_arch *ai,
+		     struct pw_sc_demux_plan *plan, size_t ri, size_t ni, const char *name,
+		     uint32_t action, const struct plain *p, struct pw_err *e)
+{
+	int which = !strcmp(name, "socket") ? 0 : !strcmp(name, "socketpair") ? 1 : -1;
+	struct pw_sc_demux_rule *dr;
+	char f[96];
+
+	if (which < 0 || !plan->abi) {
+		snprintf(f, sizeof(f), "syscalls[%zu].names[%zu]", ri, ni);
+		return pw_sc_bad(pr, e, f,
+				 "conditions on '%s' cannot be checked on %s, where it goes "
+				 "through a multiplexer (only socket and socketpair can)",
+				 name, ai->name);
+	}
+	plan->rules = pw_xrealloc(plan->rules, (plan->n + 1) * sizeof(*plan->rules));
+	dr = &plan->rules[plan->n++];
+	dr->which = which;
+	dr->action = action;
+	dr->n = p->n;
+	memcpy(dr->c, p->c, sizeof(dr->c));
+	return 0;
+}
+
 static int add_rules_for_arch(struct pw_sc_profile *pr, scmp_filter_ctx ctx,
 			      const struct pw_sc_arch *ai, const struct pw_seccomp_opts *opts,
-			      struct pw_err *e)
+			      struct pw_sc_demux_plan *plan, struct pw_err *e)
 {
 	for (size_t ri = 0; ri < pr->nrules; ri++) {
 		const struct pw_sc_rule *ru = &pr->rules[ri];
@@ -274,10 +302,12 @@ static int add_rules_for_arch(struct pw_sc_profile *pr, scmp_filter_ctx ctx,
 				if (ai->narrow && !narrow_rule(&p))
 					continue;
 				/* A multiplexed call (i386 socketcall) keeps its
-				 * arguments in memory: conditions cannot be
-				 * checked there (docs/seccomp.md, limits). */
-				if (anr < 0 && p.n > 0)
+				 * arguments in memory, where libseccomp cannot
+				 * compare them: seccomp-demux.c does. */
+				if (anr < 0 && p.n > 0) {
+					r = demux_add(pr, ai, plan, ri, ni, name, ru->action, &p, e);
 					continue;
+				}
 				r = seccomp_rule_add_array(ctx, ru->action, nr, p.n, p.c);
 				if (r < 0) {
 					char f[96];
@@ -315,7 +345,8 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 			   struct pw_buf *out, struct pw_err *e)
 {
 	uint32_t native = seccomp_arch_native(), list[3];
-	size_t n = 1;
+	struct pw_sc_demux_plan plans[3];
+	size_t n = 1, nplans = 0;
 	scmp_filter_ctx main_ctx = NULL;
 	int r = 0, fd;
 
@@ -357,7 +388,9 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 			lib_err(e, r, "could not set a filter attribute");
 			goto out;
 		}
-		r = add_rules_for_arch(pr, ctx, pw_sc_arch_find(list[i]), opts, e);
+		plans[nplans] = (struct pw_sc_demux_plan){pw_sc_demux_find(list[i]), NULL, 0};
+		r = add_rules_for_arch(pr, ctx, pw_sc_arch_find(list[i]), opts, &plans[nplans], e);
+		nplans++;
 		if (r < 0) {
 			seccomp_release(ctx);
 			goto out;
@@ -369,6 +402,12 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 			lib_err(e, r, "could not merge the per-architecture filters");
 			goto out;
 		}
+	}
+	/* The demux section first (the ABIs with rules there), then
+	 * libseccomp's program. */
+	if ((r = pw_sc_demux_gen(plans, nplans, out)) < 0) {
+		pw_err_set(e, -r, "%s: the socket rules do not fit a BPF program", pr->name);
+		goto out;
 	}
 	fd = memfd_create("pinwheel-seccomp", MFD_CLOEXEC);
 	if (fd < 0) {
@@ -390,6 +429,8 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 out:
 	if (main_ctx)
 		seccomp_release(main_ctx);
+	for (size_t i = 0; i < nplans; i++)
+		free(plans[i].rules);
 	if (r < 0)
 		errno = -r;
 	return r < 0 ? r : 0;
@@ -440,6 +481,10 @@ static struct pw_seccomp_prog *prog_new(const void *insns, size_t n, enum pw_sec
 	p->fprog.len = (unsigned short)n;
 	p->fprog.filter = p->insns;
 	p->source = src;
+	for (size_t i = 0; i < n; i++)
+		if (BPF_CLASS(p->insns[i].code) == BPF_RET && BPF_RVAL(p->insns[i].code) == BPF_K &&
+		    (p->insns[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
+			p->supervised = true;
 	return p;
 }
 
@@ -654,6 +699,37 @@ const char *pw_seccomp_builtin(const char *name, size_t *len)
 		}
 	errno = ENOENT;
 	return NULL;
+}
+
+bool pw_seccomp_prog_supervised(const struct pw_seccomp_prog *p)
+{
+	return p->supervised;
+}
+
+uint32_t pw_seccomp_prog_eval(const struct pw_seccomp_prog *p, const void *data)
+{
+	return pw_sc_bpf_run(p->insns, p->n, data);
+}
+
+int pw_seccomp_install_listen(const struct pw_seccomp_prog *p, int *listener)
+{
+	long fd;
+
+	*listener = -1;
+	if (!p->supervised)
+		return pw_seccomp_install(p);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		     &p->fprog);
+	if (fd >= 0) {
+		*listener = (int)fd;
+		return 0;
+	}
+	/* EBUSY: a filter above ours has a listener (one per chain) */
+	if (errno != EBUSY && errno != EINVAL)
+		return -errno;
+	return pw_seccomp_install(p);
 }
 
 /* Only raw syscalls: this runs in the child between fork and exec. */

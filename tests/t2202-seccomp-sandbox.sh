@@ -94,13 +94,18 @@ sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 sys.exit(os.waitstatus_to_exitcode(st))
 PY
 # shellcheck disable=SC2086
-run_cmd 0 "TIOCSTI under a pty, in the sandbox" python3 "$T/inpty.py" "$PINWHEEL" run $base -- /probe tty-tiocsti
-is "$OUT" "tty-tiocsti errno=EPERM" "TIOCSTI on the controlling tty is denied (EPERM)"
+run_cmd 0 "TIOCSTI under a pty, in the sandbox" python3 "$T/inpty.py" "$PINWHEEL" run $base -- /probe fd0-tiocsti tty-tiocsti own-session
+is "$OUT" "fd0-tiocsti errno=EPERM
+tty-tiocsti errno=ENXIO
+own-session errno=0" "TIOCSTI on the caller's terminal (stdin) is denied (EPERM); the command has a session of its own, without a controlling tty (ENXIO)"
 # shellcheck disable=SC2086
-run_cmd 0 "TIOCSTI under a pty, --seccomp none" python3 "$T/inpty.py" "$PINWHEEL" run $base --seccomp none -- /probe tty-tiocsti
-# the kernel's own answer depends on dev.tty.legacy_tiocsti (0: EIO)
-if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 0 ]; then kernel=EIO; else kernel=0; fi
-like "$OUT" "tty-tiocsti errno=$kernel\$" "without the filter TIOCSTI gets the kernel's answer ($kernel): the filter is what stops it"
+run_cmd 0 "TIOCSTI under a pty, --seccomp none" python3 "$T/inpty.py" "$PINWHEEL" run $base --seccomp none -- /probe fd0-tiocsti tty-tiocsti own-session
+# without the filter the kernel answers: EPERM, the terminal is not the
+# command's controlling tty any more (EIO first with dev.tty.legacy_tiocsti=0)
+if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 0 ]; then kernel=EIO; else kernel=EPERM; fi
+is "$OUT" "fd0-tiocsti errno=$kernel
+tty-tiocsti errno=ENXIO
+own-session errno=0" "without the filter TIOCSTI still fails ($kernel): the new session is a second wall"
 
 # profile errors reach the user as one line naming file, field, expectation
 printf '{"default_action":"allow","syscalls":[{"names":["read","frobnicate"],"action":"kill"}]}' >"$T/bad.json"

@@ -15,7 +15,7 @@ C="$PINWHEEL_STORE/cache/seccomp"
 run_pw 0 "a first run compiles the build profile" run $base -- /probe keyctl
 is "$OUT" "keyctl errno=EPERM" "the filter is in place"
 files=$(ls "$C" 2>/dev/null)
-like "$files" '^[0-9a-f]{64}-pinwheel-seccomp-v1-libseccomp[0-9.]+-arch[0-9a-f]+-net0\.bpf$' "one cache file named by the profile's sha256, the format, libseccomp, arch and net"
+like "$files" '^[0-9a-f]{64}-pinwheel-seccomp-v2-libseccomp[0-9.]+-arch[0-9a-f]+-net0\.bpf$' "one cache file named by the profile's sha256, the format, libseccomp, arch and net"
 f="$C/$files"
 size=$(stat -c %s "$f")
 is "$((size % 8)):$(stat -c %a "$f")" "0:644" "the file holds whole 8-byte instructions and is not writable by others"

@@ -55,6 +55,31 @@ void pw_seccomp_prog_free(struct pw_seccomp_prog *p);
  * Async-signal-safe: no allocation, no locks. */
 int pw_seccomp_install(const struct pw_seccomp_prog *p);
 
+/* Supervised programs.  On ABIs where socket(2) and socketpair(2) also go
+ * through a multiplexer with its arguments in memory (i386's socketcall),
+ * a profile's conditions on them cannot be compared by the filter; the
+ * program then hands those calls to a supervisor (SECCOMP_RET_USER_NOTIF),
+ * which reads the arguments, decides with this same program what the
+ * direct call would get, and makes the socket itself for the caller
+ * (docs/seccomp.md, "Multiplexed socket calls").
+ *
+ * pw_seccomp_prog_supervised(): whether @p has such a part.
+ * pw_seccomp_install_listen(): pw_seccomp_install() that, for a supervised
+ * program, asks the kernel for a listener; its fd (close-on-exec) lands in
+ * *listener, else -1 (not supervised, or the kernel gives none: another
+ * filter of ours has one; the supervised calls then fail with ENOSYS).
+ * Async-signal-safe.
+ * pw_seccomp_supervise(): answer one notification read from @listener by
+ * a process running under @p.  0 when answered (or the caller is gone),
+ * -errno when the listener is unusable (stop supervising).  Allocates
+ * nothing; single-threaded use.
+ * pw_seccomp_prog_eval(): what @p returns for @data (a struct
+ * seccomp_data), as the kernel would run it: SECCOMP_RET_* action | data. */
+bool pw_seccomp_prog_supervised(const struct pw_seccomp_prog *p);
+int pw_seccomp_install_listen(const struct pw_seccomp_prog *p, int *listener);
+int pw_seccomp_supervise(const struct pw_seccomp_prog *p, int listener);
+uint32_t pw_seccomp_prog_eval(const struct pw_seccomp_prog *p, const void *data);
+
 /* Parse and check a profile without compiling it (every syscall name is
  * resolved on the native architecture).  0 or -EINVAL with @e filled. */
 int pw_seccomp_profile_check(const char *name, const char *data, size_t n, struct pw_err *e);

@@ -11,6 +11,15 @@
  *   sbprobe euid                   print the effective uid
  *   sbprobe forkbomb MAX           fork until it fails (children wait)
  *   sbprobe fill PATH              write to PATH until it fails
+ *   sbprobe open-rw PATH           open read-write (no O_CREAT)
+ *   sbprobe readlink PATH | opendir PATH
+ *   sbprobe poke-mem PID           the shape of an exploit of a process that
+ *                                  shares the host side's memory: its maps,
+ *                                  then one byte of /proc/PID/mem read and
+ *                                  written back unchanged
+ *   sbprobe create-suid PATH | mknod-suid PATH | tmpfile-suid DIR
+ *   sbprobe setfcap PATH           set a security.capability xattr
+ *   sbprobe rewrite PATH           read PATH and write the same bytes back
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +167,98 @@ int main(int argc, char **argv)
 		for (;;)
 			if (write(fd, block, sizeof(block)) < 0)
 				return fail(errno);
+	}
+	if (!strcmp(op, "open-rw") && argc == 3) {
+		int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return fail(errno);
+		close(fd);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(op, "readlink") && argc == 3) {
+		char b[4096];
+		ssize_t n = readlink(argv[2], b, sizeof(b) - 1);
+
+		if (n < 0)
+			return fail(errno);
+		printf("ok %.*s\n", (int)n, b);
+		return 0;
+	}
+	if (!strcmp(op, "opendir") && argc == 3) {
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return fail(errno);
+		close(fd);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(op, "poke-mem") && argc == 3) {
+		char path[64], line[512];
+		unsigned long lo = 0, hi = 0;
+		unsigned char byte;
+		FILE *f;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%s/maps", argv[2]);
+		f = fopen(path, "re");
+		if (!f)
+			return fail(errno);
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, " r") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+				break;
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%s/mem", argv[2]);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return fail(errno);
+		if (pread(fd, &byte, 1, (off_t)lo) != 1 || pwrite(fd, &byte, 1, (off_t)lo) != 1)
+			return fail(errno);
+		close(fd);
+		printf("ok wrote %s at %lx\n", path, lo);
+		return 0;
+	}
+	if ((!strcmp(op, "create-suid") || !strcmp(op, "tmpfile-suid")) && argc == 3) {
+		int t = op[0] == 't';
+		int fd = open(argv[2], t ? O_TMPFILE | O_WRONLY | O_CLOEXEC
+					 : O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 04755);
+
+		if (fd < 0)
+			return fail(errno);
+		close(fd);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(op, "mknod-suid") && argc == 3) {
+		if (mknod(argv[2], S_IFREG | 04755, 0) < 0)
+			return fail(errno);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(op, "setfcap") && argc == 3) {
+		/* VFS_CAP_REVISION_2, effective, CAP_NET_RAW permitted */
+		static const unsigned char v[20] = {0, 0, 0, 2, 0, 0x20, 0, 0};
+
+		if (setxattr(argv[2], "security.capability", v, sizeof(v), 0) < 0)
+			return fail(errno);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(op, "rewrite") && argc == 3) {
+		char b[4096];
+		ssize_t n;
+		int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return fail(errno);
+		n = read(fd, b, sizeof(b));
+		if (n < 0 || pwrite(fd, b, (size_t)n, 0) < 0)
+			return fail(errno);
+		close(fd);
+		printf("ok\n");
+		return 0;
 	}
 	fprintf(stderr, "usage: sbprobe OP ARGS (see the source)\n");
 	return 2;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -79,6 +80,68 @@ static long p_socket_real(long family)
 	if (fd >= 0)
 		close((int)fd);
 	return fd < 0 ? -1 : 0;
+}
+
+/* socketcall(2) through int $0x80, its argument block below 4 GiB (an
+ * i386 pointer): the way a 32-bit glibc makes every socket. */
+static long *low_block(void)
+{
+	static long *blk;
+
+	if (!blk) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		blk = p == MAP_FAILED ? NULL : p;
+	}
+	return blk;
+}
+
+static long p_i386_socketcall(int call, unsigned family, unsigned type, bool real)
+{
+	unsigned *b = (unsigned *)low_block();
+	long r;
+
+	if (!b)
+		return -1;
+	b[0] = family;
+	b[1] = type;
+	b[2] = 0;
+	b[3] = (unsigned)(uintptr_t)(b + 8);
+	b[8] = b[9] = (unsigned)-1;
+	r = i386_syscall(102, call, (long)(uintptr_t)b, 0);
+	if (r < 0 || !real)
+		return r < 0 ? -1 : 0;
+	if (call == 1) {
+		/* a real socket of the family asked for */
+		int dom = -1;
+		socklen_t l = sizeof(dom);
+		int ok = getsockopt((int)r, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0 &&
+			 dom == (int)family;
+
+		close((int)r);
+		if (!ok) {
+			errno = EBADF;
+			return -1;
+		}
+		return 0;
+	}
+	/* a working pair, its numbers written where the caller asked */
+	{
+		int a = (int)b[8], z = (int)b[9];
+		char c = 0;
+		bool ok = a >= 0 && z >= 0 && write(a, "x", 1) == 1 && read(z, &c, 1) == 1 &&
+			  c == 'x';
+
+		if (a >= 0)
+			close(a);
+		if (z >= 0)
+			close(z);
+		if (!ok) {
+			errno = EBADF;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static long p_tty(unsigned long req)
@@ -267,6 +330,17 @@ static long probe(const char *c)
 		return syscall(SYS_ioctl, -1, 0x541C, BADPTR);
 	if (!strcmp(c, "tty-tiocsti"))
 		return p_tty(TIOCSTI);
+	if (!strcmp(c, "fd0-tiocsti")) {
+		char ch = ' ';
+
+		return syscall(SYS_ioctl, 0, TIOCSTI, &ch);
+	}
+	if (!strcmp(c, "own-session")) {
+		if (getsid(0) == getpid())
+			return 0;
+		errno = EPERM;
+		return -1;
+	}
 	/* for real, inside the sandbox */
 	if (!strcmp(c, "ptrace-child"))
 		return p_ptrace(false);
@@ -384,6 +458,16 @@ static long probe(const char *c)
 		return p_socket_real(AF_INET);
 	if (!strcmp(c, "socket-unix-real"))
 		return p_socket_real(AF_UNIX);
+	if (!strcmp(c, "socketpair-inet")) {
+		int sv[2];
+
+		return syscall(SYS_socketpair, AF_INET, 0xfff, 0, sv);
+	}
+	if (!strcmp(c, "socketpair-vsock")) {
+		int sv[2];
+
+		return syscall(SYS_socketpair, AF_VSOCK, 0xfff, 0, sv);
+	}
 	/* everyday calls that must keep working */
 	if (!strcmp(c, "getpid"))
 		return syscall(SYS_getpid) > 0 ? 0 : -1;
@@ -410,6 +494,28 @@ static long probe(const char *c)
 		return i386_syscall(435, 0, 0, 0);
 	if (!strcmp(c, "i386-chmod-suid"))
 		return i386_syscall(15, 0x10, 04755, 0);
+	/* i386 sockets: the direct calls (bad type: an allowed family gets
+	 * EINVAL from the kernel) and socketcall(SYS_SOCKET / SYS_SOCKETPAIR) */
+	if (!strcmp(c, "i386-socket-vsock"))
+		return i386_syscall(359, AF_VSOCK, 0xfff, 0);
+	if (!strcmp(c, "i386-socket-unix"))
+		return i386_syscall(359, AF_UNIX, 0xfff, 0);
+	if (!strcmp(c, "i386-socketpair-inet"))
+		return i386_syscall(360, AF_INET, 0xfff, 0);
+	if (!strcmp(c, "i386-socketcall-vsock"))
+		return p_i386_socketcall(1, AF_VSOCK, 0xfff, false);
+	if (!strcmp(c, "i386-socketcall-inet"))
+		return p_i386_socketcall(1, AF_INET, 0xfff, false);
+	if (!strcmp(c, "i386-socketcall-unix"))
+		return p_i386_socketcall(1, AF_UNIX, 0xfff, false);
+	if (!strcmp(c, "i386-socketcall-vsock-real"))
+		return p_i386_socketcall(1, AF_VSOCK, SOCK_STREAM, true);
+	if (!strcmp(c, "i386-socketcall-unix-real"))
+		return p_i386_socketcall(1, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, true);
+	if (!strcmp(c, "i386-socketcall-pair-inet"))
+		return p_i386_socketcall(8, AF_INET, SOCK_STREAM, false);
+	if (!strcmp(c, "i386-socketcall-pair-unix-real"))
+		return p_i386_socketcall(8, AF_UNIX, SOCK_STREAM, true);
 	/* the x32 ABI: x86_64 instruction, number | __X32_SYSCALL_BIT */
 	if (!strcmp(c, "x32-getpid"))
 		return syscall(X32_BIT | 39) > 0 ? 0 : -1;
@@ -465,6 +571,8 @@ static const char *const all_cases[] = {
     "ioctl-tiocsti-hi",
     "ioctl-tioclinux",
     "tty-tiocsti",
+    "fd0-tiocsti",
+    "own-session",
     "acct",
     "swapon",
     "swapoff",
@@ -512,10 +620,22 @@ static const char *const all_cases[] = {
     "socket-hi-unix",
     "socket-inet-real",
     "socket-unix-real",
+    "socketpair-inet",
+    "socketpair-vsock",
     "getpid",
     "read-badfd",
     "euid-root",
     "i386-getpid",
+    "i386-socket-vsock",
+    "i386-socket-unix",
+    "i386-socketpair-inet",
+    "i386-socketcall-vsock",
+    "i386-socketcall-inet",
+    "i386-socketcall-unix",
+    "i386-socketcall-vsock-real",
+    "i386-socketcall-unix-real",
+    "i386-socketcall-pair-inet",
+    "i386-socketcall-pair-unix-real",
     "i386-keyctl",
     "i386-ptrace",
     "i386-reboot",
