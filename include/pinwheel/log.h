@@ -18,6 +18,22 @@ bool pw_log_json(void);
 bool pw_log_progress_enabled(void);
 bool pw_log_color(void);
 
+/* Terminal safety.  Strings that come from outside (archive member names,
+ * package fields, logs, lock files, registries, wheel contents) may carry
+ * terminal control sequences.  Everything printed through this module has
+ * them escaped: C0 bytes and DEL, C1 controls (U+0080-U+009F), the bidi
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069), and bytes that
+ * are not UTF-8, each byte as \xNN.  Messages (pw_error() ...) are one
+ * line: tab and newline are escaped too; pw_out() keeps them.  JSON
+ * output is escaped by jansson. */
+#define PW_ESC_KEEP_NL 1u  /* keep '\n' and '\t' */
+/* Append the escaped form of @s (@n bytes) to @b. */
+struct pw_buf;
+void pw_buf_add_escaped(struct pw_buf *b, const char *s, size_t n, unsigned flags);
+/* printf to stdout, escaped as above (newlines and tabs kept): tables,
+ * reports, diffs. */
+void pw_out(const char *fmt, ...) PW_PRINTF(1, 2);
+
 void pw_error(const char *fmt, ...) PW_PRINTF(1, 2);
 void pw_warn(const char *fmt, ...) PW_PRINTF(1, 2);
 void pw_info(const char *fmt, ...) PW_PRINTF(1, 2);  /* hidden by -q */

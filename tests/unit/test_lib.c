@@ -13,6 +13,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/json.h"
+#include "pinwheel/log.h"
 
 static void test_buf_cap(void **state)
 {
@@ -147,6 +148,45 @@ static void test_json_errors(void **state)
 	assert_string_equal(e.msg, "could not read '/nonexistent/z.json': No such file or directory");
 }
 
+/* Terminal escapes in strings from outside come out as \xNN. */
+static void check_esc(const char *in, size_t n, unsigned flags, const char *want)
+{
+	struct pw_buf b = PW_BUF_INIT(4096);
+
+	pw_buf_add_escaped(&b, in, n, flags);
+	assert_string_equal(b.buf, want);
+	pw_buf_release(&b);
+}
+
+#define E(lit, flags, want) check_esc(lit, sizeof(lit) - 1, flags, want)
+
+static void test_escape_terminal(void **state)
+{
+	(void)state;
+	E("plain name-1.0.whl", 0, "plain name-1.0.whl");
+	/* CSI and OSC sequences, BEL, DEL, NUL */
+	E("a\033[2Jb", 0, "a\\x1b[2Jb");
+	E("\033]0;title\007x", 0, "\\x1b]0;title\\x07x");
+	E("d\177e", 0, "d\\x7fe");
+	E("n\0n", 0, "n\\x00n");
+	/* one-line messages escape newline and tab; pw_out keeps them */
+	E("a\nb\tc\r", 0, "a\\x0ab\\x09c\\x0d");
+	E("a\nb\tc\r", PW_ESC_KEEP_NL, "a\nb\tc\\x0d");
+	/* C1 CSI, raw and as UTF-8; valid UTF-8 kept */
+	E("x\x9b" "31m", 0, "x\\x9b31m");
+	E("x\xc2\x9b" "31m", 0, "x\\xc2\\x9b31m");
+	E("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d", 0,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d");
+	/* bidi override (U+202E) and isolate (U+2066) */
+	E("a\xe2\x80\xae" "b", 0, "a\\xe2\\x80\\xaeb");
+	E("\xe2\x81\xa6", 0, "\\xe2\\x81\\xa6");
+	/* not UTF-8: overlong, surrogate, truncated, stray continuation */
+	E("\xc0\xaf", 0, "\\xc0\\xaf");
+	E("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");
+	E("\xe2\x82", 0, "\\xe2\\x82");
+	E("\x80z", 0, "\\x80z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_fs_atomic_and_rm),
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_escape_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
