@@ -7,6 +7,7 @@
 #include "pinwheel/cli.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/log.h"
 #include "pinwheel/wheel.h"
 
 const char pw_help_inspect[] =
@@ -250,48 +251,48 @@ static void report_text(const struct pw_wheel *w, const struct pw_wheel_name *nm
 	uint64_t total = 0, ctotal = 0;
 	size_t i, next = 0;
 
-	printf("wheel: %s\n", w->path);
-	printf("name: %s %s%s%s\n", nm->dist, nm->version, nm->build ? " build " : "",
+	pw_out("wheel: %s\n", w->path);
+	pw_out("name: %s %s%s%s\n", nm->dist, nm->version, nm->build ? " build " : "",
 	       nm->build ? nm->build : "");
-	printf("tags (file name):");
+	pw_out("tags (file name):");
 	for (i = 0; i < nft; i++)
-		printf(" %s", ft[i]);
-	printf("\ntags (WHEEL):");
+		pw_out(" %s", ft[i]);
+	pw_out("\ntags (WHEEL):");
 	for (i = 0; i < nwt; i++)
-		printf(" %s", wt[i]);
-	printf("%s\n", same_sets(ft, nft, wt, nwt) ? "" : "  (differ from the file name)");
-	printf("root-is-purelib: %s\n", purelib < 0 ? "missing" : purelib ? "true" : "false");
+		pw_out(" %s", wt[i]);
+	pw_out("%s\n", same_sets(ft, nft, wt, nwt) ? "" : "  (differ from the file name)");
+	pw_out("root-is-purelib: %s\n", purelib < 0 ? "missing" : purelib ? "true" : "false");
 	for (i = 0; i < w->n; i++) {
 		total += w->m[i].size;
 		ctotal += w->m[i].csize;
 	}
-	printf("members: %zu, %llu bytes (%llu compressed)\n", w->n, (unsigned long long)total,
+	pw_out("members: %zu, %llu bytes (%llu compressed)\n", w->n, (unsigned long long)total,
 	       (unsigned long long)ctotal);
 	for (i = 0; i < w->n; i++)
-		printf("  %12llu %12llu %-4s %s\n", (unsigned long long)w->m[i].size,
+		pw_out("  %12llu %12llu %-4s %s\n", (unsigned long long)w->m[i].size,
 		       (unsigned long long)w->m[i].csize, mode_str(&w->m[i]), w->m[i].name);
 	for (i = 0; i < w->n; i++) {
 		char *mod = extension_module(w->m[i].name);
 		if (mod) {
 			next++;
 			if (next == 1)
-				printf("extensions:\n");
-			printf("  %s  (%s)\n", mod, w->m[i].name);
+				pw_out("extensions:\n");
+			pw_out("  %s  (%s)\n", mod, w->m[i].name);
 		}
 		free(mod);
 	}
 	if (next == 0)
-		printf("extensions: none\n");
+		pw_out("extensions: none\n");
 	if (record_err)
-		printf("record: FAILED: %s\n", record_err);
+		pw_out("record: FAILED: %s\n", record_err);
 	else if (nprob == 0)
-		printf("record: ok\n");
+		pw_out("record: ok\n");
 	else
-		printf("record: %d problem%s\n", nprob, nprob == 1 ? "" : "s");
+		pw_out("record: %d problem%s\n", nprob, nprob == 1 ? "" : "s");
 	if (nprob) {
 		const char *p = problems, *nl;
 		while ((nl = strchr(p, '\n'))) {
-			printf("  %.*s\n", (int)(nl - p), p);
+			pw_out("  %.*s\n", (int)(nl - p), p);
 			p = nl + 1;
 		}
 	}

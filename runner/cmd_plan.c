@@ -144,7 +144,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	if (!strcmp(format, "text")) {
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				printf("%s\n", c.targets[i].id);
+				pw_out("%s\n", c.targets[i].id);
 	} else {
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);

@@ -78,7 +78,7 @@ static void probe_report(void)
 #define SB_CMD_CLONE_VM 1
 #endif
 /* The command's stack (untouched pages cost nothing), with a guard page
- * below; mapped here, so that init's copy has it too. */
+ * below; init maps it in its own copy of our memory. */
 #define SB_STACK_SIZE (256u << 10)
 
 int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
