@@ -1207,6 +1207,9 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	b->store = pw_store_open(storedir, e);
 	if (!b->store)
 		return -errno;
+	r = pw_lockfile_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
+	if (r < 0)
+		return r;
 	*status = PW_EXIT_FAIL;
 	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
 	for (size_t i = 0; i < b->c.ntargets; i++) {

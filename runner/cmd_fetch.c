@@ -139,6 +139,12 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		pw_lockfile_release(&lf);
 		return PW_EXIT_FAIL;
 	}
+	if (pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
+		pw_error("fetch: %s", e.msg);
+		pw_store_close(s);
+		pw_lockfile_release(&lf);
+		return PW_EXIT_USAGE;
+	}
 	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
 	for (i = 0; i < lf.n; i++) {
 		struct pw_lock_artifact *a = &lf.artifacts[i];

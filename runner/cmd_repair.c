@@ -128,7 +128,8 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 		goto out;
 	}
 	s = pw_store_open(storedir, &e);
-	if (!s || pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+	if (!s || pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
+	    pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		goto out;
 	}

@@ -450,6 +450,7 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	struct gc_state g = {.ctx = ctx};
 	struct pw_err e = PW_ERR_INIT;
 	const char **locks = pw_xcalloc((size_t)argc, sizeof(*locks));
+	_cleanup_free_ char *storedir = NULL;
 	size_t nlocks = 0, i, j, cap = 0;
 	unsigned removed_tmp = 0;
 	bool missing;
@@ -482,10 +483,13 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 		st = pw_usage_error("store gc", "give at least one --keep LOCKFILE (what to keep)");
 		goto out;
 	}
+	storedir = pw_ctx_store_dir(ctx);
 	for (i = 0; i < nlocks; i++) {
 		struct pw_lockfile lf = PW_LOCKFILE_INIT;
-		if (pw_lockfile_load(locks[i], &lf, &e) < 0) {
+		if (pw_lockfile_load(locks[i], &lf, &e) < 0 ||
+		    pw_lockfile_check_blobs(locks[i], &lf, storedir, &e) < 0) {
 			pw_error("store gc: %s", e.msg);
+			pw_lockfile_release(&lf);
 			st = PW_EXIT_USAGE;
 			goto out;
 		}
