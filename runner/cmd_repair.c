@@ -157,6 +157,28 @@ out:
 	return st;
 }
 
+/* The input's RECORD must vouch for every member: the repaired wheel gets
+ * a new RECORD, which must never launder content the old one did not
+ * vouch for.  0, or -EBADMSG with the first problem and how many more. */
+static int check_record(const struct pw_wheel *w, struct pw_err *e)
+{
+	struct pw_buf probs = PW_BUF_INIT(1u << 20);
+	int n = pw_wheel_record_check(w, &probs, e);
+
+	if (n == 1)
+		pw_err_set(e, EBADMSG,
+			   "%s: RECORD does not vouch for '%.*s': refusing to repair a wheel whose "
+			   "content does not match its RECORD",
+			   w->path, (int)strcspn(probs.buf, "\n"), probs.buf);
+	else if (n > 1)
+		pw_err_set(e, EBADMSG,
+			   "%s: RECORD does not vouch for '%.*s' (+%d more): refusing to repair a "
+			   "wheel whose content does not match its RECORD",
+			   w->path, (int)strcspn(probs.buf, "\n"), probs.buf, n - 1);
+	pw_buf_release(&probs);
+	return n > 0 ? -EBADMSG : n;
+}
+
 static int64_t sde_env(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
@@ -255,6 +277,10 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_w = true;
+	if (check_record(&w, &e) < 0) {
+		pw_error("repair: %s", e.msg);
+		goto out;
+	}
 	snprintf(tmpl, sizeof(tmpl), "%s/pinwheel-repair.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
 		pw_error("repair: could not create a directory in '%s': %s", tmp ? tmp : "/tmp",
