@@ -89,7 +89,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_store *s = NULL;
 	bool offline = false, missing;
 	uint64_t jobs = 8;
-	size_t i, nok = 0, ncached = 0;
+	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
 	int r, st;
 
@@ -170,18 +170,25 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
 		nok++;
-		if (items[i].cached)
-			ncached++;
-		else
+		if (items[i].downloaded)
 			bytes += items[i].received - items[i].resumed_from;
+		else if (items[i].unpacked)
+			nunpacked++;
+		else
+			ncached++;
 		pw_debug("%s: %s", items[i].name, items[i].path);
 		pw_fetch_item_release(&items[i]);
 	}
 	if (!ctx->json && st == PW_EXIT_OK) {
 		char b[16];
 		pw_format_bytes(bytes, b, sizeof(b));
-		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok,
-			ncached, b);
+		if (nunpacked)
+			pw_info("%zu artifacts present (%zu already in the store, %zu unpacked from "
+				"blobs already there, %s downloaded)",
+				nok, ncached, nunpacked, b);
+		else
+			pw_info("%zu artifacts present (%zu already in the store, %s downloaded)",
+				nok, ncached, b);
 	}
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, &lf);
