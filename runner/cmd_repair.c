@@ -21,6 +21,7 @@
 #include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/wheel.h"
+#include "pinwheel/workdir.h"
 
 const char pw_help_repair[] =
     "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [DIR] [--json]\n\n"
@@ -241,7 +242,8 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_repair_result rr;
 	struct pw_sandbox_spec spec;
 	struct pw_seccomp_prog *prog = NULL;
-	char tmpl[PATH_MAX] = "", *tags[2] = {NULL, NULL};
+	struct pw_workdir wd = PW_WORKDIR_INIT;
+	char *tags[2] = {NULL, NULL};
 	_cleanup_free_ char *dir = NULL, *di = NULL, *outdir = NULL, *outpath = NULL, *name = NULL,
 			    *want = NULL;
 	const char *tmp = getenv("TMPDIR");
@@ -281,14 +283,14 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		pw_error("repair: %s", e.msg);
 		goto out;
 	}
-	snprintf(tmpl, sizeof(tmpl), "%s/pinwheel-repair.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		pw_error("repair: could not create a directory in '%s': %s", tmp ? tmp : "/tmp",
-			 strerror(errno));
-		tmpl[0] = 0;
+	/* locked while we run: a later repair removes it if we are killed */
+	n = pw_workdir_make(&wd, tmp && *tmp ? tmp : "/tmp", "pinwheel-repair.", true);
+	if (n < 0) {
+		pw_error("repair: could not create a directory in '%s': %s",
+			 tmp && *tmp ? tmp : "/tmp", strerror(-n));
 		goto out;
 	}
-	dir = pw_path_join(tmpl, "wheel");
+	dir = pw_path_join(wd.path, "wheel");
 	if (mkdir(dir, 0755) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		pw_error("repair: could not create '%s': %s", dir, strerror(errno));
 		goto out;
@@ -388,8 +390,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 out:
 	if (dfd >= 0)
 		close(dfd);
-	if (tmpl[0])
-		(void)pw_rm_rf(tmpl);
+	(void)pw_workdir_release(&wd, true);
 	free(tags[0]);
 	free(tags[1]);
 	if (have_ar)
