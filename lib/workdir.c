@@ -17,7 +17,8 @@ static bool is_ours(const char *name, const char *prefix)
 	if (strncmp(name, prefix, pl) || strlen(name) != pl + SUFFIX_LEN)
 		return false;
 	for (const char *c = name + pl; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9')))
 			return false;
 	return true;
 }
@@ -106,8 +107,8 @@ int pw_workdir_make(struct pw_workdir *w, const char *parent, const char *prefix
 			continue; /* swept already */
 		if (fd < 0)
 			return -errno;
-		mfd = openat(fd, PW_WORKDIR_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			     0644);
+		mfd = openat(fd, PW_WORKDIR_MARK,
+			     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (mfd < 0 && errno != ENOENT) {
 			r = -errno;
 			(void)pw_rm_rf_at(pfd, base);

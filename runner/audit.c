@@ -692,10 +692,12 @@ static int check_zip_shape(const struct pw_wheel *w, struct pw_err *e)
 	}
 	if (!dist)
 		return pw_err_set(e, EINVAL,
-				  "%s: no '*.dist-info' directory: a zip file, not a wheel", w->path);
+				  "%s: no '*.dist-info' directory: a zip file, not a wheel",
+				  w->path);
 	if (!wheel)
-		return pw_err_set(e, EINVAL, "%s: no '%.*s/WHEEL' member, expected one (not a wheel)",
-				  w->path, (int)dlen, dist);
+		return pw_err_set(e, EINVAL,
+				  "%s: no '%.*s/WHEEL' member, expected one (not a wheel)", w->path,
+				  (int)dlen, dist);
 	return 0;
 }
 

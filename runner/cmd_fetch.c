@@ -183,8 +183,8 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		char b[16];
 		pw_format_bytes(bytes, b, sizeof(b));
 		if (nunpacked)
-			pw_info("%zu artifacts present (%zu already in the store, %zu unpacked from "
-				"blobs already there, %s downloaded)",
+			pw_info("%zu artifacts present (%zu already in the store, %zu unpacked "
+				"from blobs already there, %s downloaded)",
 				nok, ncached, nunpacked, b);
 		else
 			pw_info("%zu artifacts present (%zu already in the store, %s downloaded)",

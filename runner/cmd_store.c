@@ -526,7 +526,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 		g.s = pw_store_open_exclusive(storedir, true, &e);
 	}
 	if (!g.s) {
-		pw_error("store gc: %s%s", e.msg, errno == EBUSY ? " (--no-wait: not waiting)" : "");
+		pw_error("store gc: %s%s", e.msg,
+			 errno == EBUSY ? " (--no-wait: not waiting)" : "");
 		goto out;
 	}
 	r = pw_store_clean(g.s, &removed_tmp, &e);

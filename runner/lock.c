@@ -360,8 +360,8 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 				char hows[256];
 
 				pw_roots_list_hows(hows, sizeof(hows));
-				return fail(w, kp, true, "%s: unknown how '%s' (expected %s)", where,
-					    json_string_value(v), hows);
+				return fail(w, kp, true, "%s: unknown how '%s' (expected %s)",
+					    where, json_string_value(v), hows);
 			}
 			*dst = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
@@ -727,9 +727,9 @@ int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, cons
 			continue;
 		if ((uint64_t)st.st_size != a->size)
 			return pw_err_set(e, EINVAL,
-					  "%s:%d:%d: artifacts[%zu] '%s': size %llu, but its blob in "
-					  "the store (sha256 %.12s...) has %llu bytes: expected the "
-					  "size of the content the sha256 names",
+					  "%s:%d:%d: artifacts[%zu] '%s': size %llu, but its blob "
+					  "in the store (sha256 %.12s...) has %llu bytes: expected "
+					  "the size of the content the sha256 names",
 					  path, a->line, a->col, i, a->name,
 					  (unsigned long long)a->size, a->sha256,
 					  (unsigned long long)st.st_size);

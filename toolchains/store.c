@@ -70,11 +70,14 @@ static void lock_holders(int fd, char *out, size_t outsz)
 			close(cfd);
 			if (n > 0) {
 				/* the program's base name and its first argument */
-				const char *argv0 = raw, *base, *arg1;
+				const char *argv0 = raw, *base, *arg1 = "";
+				size_t l0;
 
 				raw[n] = '\0';
+				l0 = strlen(argv0);
 				base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
-				arg1 = (ssize_t)strlen(argv0) + 1 < n ? argv0 + strlen(argv0) + 1 : "";
+				if ((ssize_t)l0 + 1 < n)
+					arg1 = argv0 + l0 + 1;
 				snprintf(cmd, sizeof(cmd), "%s%s%s", base, *arg1 ? " " : "", arg1);
 			}
 		}
