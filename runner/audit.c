@@ -493,6 +493,54 @@ static int walk_dir(struct walk *w, int dirfd, int depth)
 	return r;
 }
 
+/* An unpacked wheel has one top-level X.dist-info directory holding a
+ * WHEEL file.  Anything else (an empty directory, a directory of .whl
+ * files, a source tree) is refused with a line saying what it looks like. */
+static int check_dir_shape(int dirfd, const char *name, struct pw_err *e)
+{
+	char **names = NULL;
+	size_t n = 0, ndist = 0, nwhl = 0;
+	const char *dist = NULL;
+	struct stat st;
+	int r;
+
+	r = pw_list_dir_sorted(dirfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not list '%s'", name);
+	for (size_t i = 0; i < n; i++) {
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && ends_with(names[i], ".dist-info") && !ndist++)
+			dist = names[i];
+		else if (S_ISREG(st.st_mode) && ends_with(names[i], ".whl"))
+			nwhl++;
+	}
+	if (n == 0)
+		r = pw_err_set(e, EINVAL,
+			       "'%s': an empty directory, not a wheel (expected a .whl file or an "
+			       "unpacked wheel with one '*.dist-info' directory)",
+			       name);
+	else if (ndist == 0 && nwhl > 0)
+		r = pw_err_set(e, EINVAL,
+			       "'%s': a directory of %zu wheel%s, not an unpacked wheel: name the "
+			       ".whl files ('%s/*.whl')",
+			       name, nwhl, nwhl == 1 ? "" : "s", name);
+	else if (ndist != 1)
+		r = pw_err_set(e, EINVAL,
+			       "'%s': %zu '*.dist-info' directories, expected one (not an unpacked "
+			       "wheel)",
+			       name, ndist);
+	else {
+		_cleanup_free_ char *wheel = pw_path_join(dist, "WHEEL");
+
+		if (fstatat(dirfd, wheel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			r = pw_err_set(e, EINVAL, "'%s': no '%s' file, expected one (not a wheel)",
+				       name, wheel);
+	}
+	pw_free_names(names, n);
+	return r;
+}
+
 int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
 		 struct pw_audit_result *r, struct pw_err *e)
 {
@@ -500,7 +548,9 @@ int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
 	int rc;
 
 	result_init(r, name);
-	rc = walk_dir(&w, dirfd, 0);
+	rc = check_dir_shape(dirfd, name, e);
+	if (rc == 0)
+		rc = walk_dir(&w, dirfd, 0);
 	pw_buf_release(&w.path);
 	if (rc < 0) {
 		pw_audit_result_release(r);
@@ -618,6 +668,66 @@ static int read_member(struct fastread *f, const struct pw_wheel *w, size_t i, s
 	return 0;
 }
 
+/* A .whl has one top-level X.dist-info directory with a WHEEL member. */
+static int check_zip_shape(const struct pw_wheel *w, struct pw_err *e)
+{
+	const char *dist = NULL;
+	size_t dlen = 0;
+	bool wheel = false;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const char *nm = w->m[i].name, *s = strchr(nm, '/');
+		size_t len = s ? (size_t)(s - nm) : 0;
+
+		if (!s || len <= 10 || strncmp(s - 10, ".dist-info", 10))
+			continue;
+		if (dist && (len != dlen || strncmp(nm, dist, len)))
+			return pw_err_set(e, EINVAL,
+					  "%s: two '*.dist-info' directories ('%.*s' and '%.*s'), "
+					  "expected one",
+					  w->path, (int)dlen, dist, (int)len, nm);
+		dist = nm;
+		dlen = len;
+		wheel = wheel || !strcmp(s, "/WHEEL");
+	}
+	if (!dist)
+		return pw_err_set(e, EINVAL,
+				  "%s: no '*.dist-info' directory: a zip file, not a wheel",
+				  w->path);
+	if (!wheel)
+		return pw_err_set(e, EINVAL,
+				  "%s: no '%.*s/WHEEL' member, expected one (not a wheel)", w->path,
+				  (int)dlen, dist);
+	return 0;
+}
+
+/* RECORD must vouch for every member (docs/audit.md): each problem is a
+ * fatal one, so a tampered wheel gets no manylinux tag and repair refuses
+ * it rather than regenerate RECORD over content nobody vouched for. */
+#define RECORD_ERRORS_MAX 10
+static void check_record(struct pw_audit_result *r, const struct pw_wheel *w)
+{
+	struct pw_buf probs = PW_BUF_INIT(1u << 20);
+	struct pw_err re = PW_ERR_INIT;
+	int n = pw_wheel_record_check(w, &probs, &re);
+	size_t shown = 0;
+
+	if (n < 0) {
+		add_error(r, "RECORD: %s", re.msg);
+		pw_buf_release(&probs);
+		return;
+	}
+	for (const char *l = probs.buf; *l && shown < RECORD_ERRORS_MAX; shown++) {
+		size_t len = strcspn(l, "\n");
+
+		add_error(r, "RECORD does not vouch for '%.*s'", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+	if ((size_t)n > shown)
+		add_error(r, "RECORD: %zu more problems", (size_t)n - shown);
+	pw_buf_release(&probs);
+}
+
 int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
 		   struct pw_err *e)
 {
@@ -632,6 +742,9 @@ int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_au
 		pw_audit_result_release(r);
 		return rc;
 	}
+	rc = check_zip_shape(&w, e);
+	if (rc == 0)
+		check_record(r, &w);
 	for (size_t i = 0; i < w.n && rc >= 0; i++) {
 		const struct pw_wheel_member *m = &w.m[i];
 		bool wf = is_wheel_file(m->name);

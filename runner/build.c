@@ -14,6 +14,7 @@
 #include "pinwheel/actions.h"
 #include "pinwheel/build.h"
 #include "pinwheel/buf.h"
+#include "pinwheel/child.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
 #include "pinwheel/crates.h"
@@ -25,6 +26,7 @@
 #include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/unpack.h"
+#include "pinwheel/workdir.h"
 #ifdef PW_HAVE_PIPELINE
 #include "pinwheel/audit.h"
 #include "pinwheel/wheel.h"
@@ -793,6 +795,7 @@ static int run_jobs(struct build *b, const size_t *jobs, size_t njobs, size_t wi
 	struct slot *slots;
 	struct live lv = {.on = pw_log_progress_enabled()};
 	size_t next = 0, running = 0, ndone = 0;
+	pid_t parent = getpid();
 	int ret = 0;
 
 	if (width > njobs)
@@ -826,6 +829,10 @@ static int run_jobs(struct build *b, const size_t *jobs, size_t njobs, size_t wi
 				continue;
 			}
 			if (pid == 0) {
+				/* a kill -9 of pinwheel kills the worker, whose
+				 * death kills its sandbox (child.h) */
+				if (pw_child_die_with_parent(parent) < 0)
+					_exit(127);
 				close(p[0]);
 				worker(b, job, p[1]);
 				_exit(0);
@@ -1207,6 +1214,9 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	b->store = pw_store_open(storedir, e);
 	if (!b->store)
 		return -errno;
+	r = pw_lockfile_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
+	if (r < 0)
+		return r;
 	*status = PW_EXIT_FAIL;
 	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
@@ -1454,6 +1464,7 @@ int pw_build_run(const struct pw_build_opts *o)
 	struct pw_err e = PW_ERR_INIT;
 	struct target_result *res = NULL;
 	struct sigaction sa, old_int, old_term;
+	struct pw_workdir wd = PW_WORKDIR_INIT;
 	size_t *jobs = NULL, njobs = 0, width;
 	unsigned ncpu = cpu_count();
 	bool ok = true;
@@ -1505,13 +1516,14 @@ int pw_build_run(const struct pw_build_opts *o)
 			b.logs = pw_path_join(b.out, "logs");
 		}
 	}
-	b.work = pw_path_join(b.out, ".pinwheel-build.XXXXXX");
-	if (!mkdtemp(b.work)) {
-		pw_error("build: '%s': %s", b.work, strerror(errno));
-		free(b.work);
-		b.work = NULL;
+	/* Locked while this run lives (workers share the lock), so the next
+	 * run into OUT removes it if we are killed, and never while we run. */
+	r = pw_workdir_make(&wd, b.out, ".pinwheel-build.", false);
+	if (r < 0) {
+		pw_error("build: could not make a work directory in '%s': %s", b.out, strerror(-r));
 		goto out;
 	}
+	b.work = steal_pointer(&wd.path);
 	/* Shards after the first build the sdist for their wheels but leave
 	 * it out of OUT (shard 1 writes it). */
 	if (o->shard_n && o->shard_k > 1) {
@@ -1590,7 +1602,8 @@ int pw_build_run(const struct pw_build_opts *o)
 out:
 	free(jobs);
 	free(res);
-	build_release(&b);
+	build_release(&b); /* removes the work directory, then: */
+	pw_workdir_release(&wd, false);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (got_signal) {

@@ -12,7 +12,8 @@
 const char pw_help_audit[] =
     "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
     "Report the best manylinux tag each wheel can carry and why.\n\n"
-    "For every WHEEL (a .whl file, or the directory of an unpacked wheel) print\n"
+    "For every WHEEL (a .whl file, or the directory of an unpacked wheel: one\n"
+    "*.dist-info directory with a WHEEL file) print\n"
     "the platform tag of the most compatible manylinux policy it fits, with the\n"
     "legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
     "or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
@@ -25,8 +26,10 @@ const char pw_help_audit[] =
     "  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
     "  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
     "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
-    "cannot be read or has fatal problems (libpython linkage, a shared object in\n"
-    "a purelib wheel, mixed or foreign machines); 2 usage error\n";
+    "cannot be read, is not a wheel (an empty directory, a directory of wheels,\n"
+    "a zip without .dist-info) or has fatal problems (RECORD does not vouch for\n"
+    "a member, libpython linkage, a shared object in a purelib wheel, mixed or\n"
+    "foreign machines); 2 usage error\n";
 
 #define LIST_MAX 6 /* items shown per cause list before "+N more" */
 

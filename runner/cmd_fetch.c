@@ -89,7 +89,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_store *s = NULL;
 	bool offline = false, missing;
 	uint64_t jobs = 8;
-	size_t i, nok = 0, ncached = 0;
+	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
 	int r, st;
 
@@ -139,6 +139,12 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		pw_lockfile_release(&lf);
 		return PW_EXIT_FAIL;
 	}
+	if (pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
+		pw_error("fetch: %s", e.msg);
+		pw_store_close(s);
+		pw_lockfile_release(&lf);
+		return PW_EXIT_USAGE;
+	}
 	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
 	for (i = 0; i < lf.n; i++) {
 		struct pw_lock_artifact *a = &lf.artifacts[i];
@@ -164,18 +170,25 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
 		nok++;
-		if (items[i].cached)
-			ncached++;
-		else
+		if (items[i].downloaded)
 			bytes += items[i].received - items[i].resumed_from;
+		else if (items[i].unpacked)
+			nunpacked++;
+		else
+			ncached++;
 		pw_debug("%s: %s", items[i].name, items[i].path);
 		pw_fetch_item_release(&items[i]);
 	}
 	if (!ctx->json && st == PW_EXIT_OK) {
 		char b[16];
 		pw_format_bytes(bytes, b, sizeof(b));
-		pw_info("%zu artifacts present (%zu already in the store, %s downloaded)", nok,
-			ncached, b);
+		if (nunpacked)
+			pw_info("%zu artifacts present (%zu already in the store, %zu unpacked "
+				"from blobs already there, %s downloaded)",
+				nok, ncached, nunpacked, b);
+		else
+			pw_info("%zu artifacts present (%zu already in the store, %s downloaded)",
+				nok, ncached, b);
 	}
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, &lf);

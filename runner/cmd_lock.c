@@ -287,22 +287,26 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL, NULL};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
-	_cleanup_free_ char *bytes = NULL;
+	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
 	char sha[PW_SHA256_HEX];
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
-	r = pw_read_file(lockpath, &b);
+	r = pw_lockfile_read(lockpath, &b, &e);
 	if (r < 0) {
-		pw_error("lock: '%s' is stale: %s", lockpath,
-			 r == -ENOENT ? "it does not exist" : strerror(-r));
+		if (r == -ENOENT)
+			pw_error("lock: '%s' is stale: it does not exist", lockpath);
+		else
+			pw_error("lock: '%s' is stale: %s", lockpath, e.msg);
 		if (ctx->json)
-			summary("stale", lockpath, c, NULL, NULL, "missing");
+			summary("stale", lockpath, c, NULL, NULL, r == -ENOENT ? "missing" : e.msg);
 		goto out;
 	}
 	pw_sha256_mem(b.buf, b.len, sha);
-	if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) < 0) {
-		pw_error("lock: '%s' is stale: it does not parse: %s", lockpath, e.msg);
+	storedir = pw_ctx_store_dir(ctx);
+	if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) < 0 ||
+	    pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) < 0) {
+		pw_error("lock: '%s' is stale: it is not a valid lock: %s", lockpath, e.msg);
 		if (ctx->json)
 			summary("stale", lockpath, c, NULL, sha, "invalid");
 		goto out;
@@ -362,21 +366,22 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
-	r = pw_read_file(lockpath, &b);
+	storedir = pw_ctx_store_dir(ctx);
+	r = pw_lockfile_read(lockpath, &b, &e);
 	if (r == 0) {
 		if (upgrade) {
 			pw_debug("lock: --upgrade: not reusing the pins of '%s'", lockpath);
-		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0) {
+		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0 &&
+			   pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) == 0) {
 			pw_lockfile_to_lockset(&lf, &old);
 			pc.prior = &old;
 		} else {
 			pw_warn("ignoring the pins of the existing lock: %s", e.msg);
 		}
 	} else if (r != -ENOENT) {
-		pw_error("lock: could not read '%s': %s", lockpath, strerror(-r));
+		pw_error("lock: %s", e.msg);
 		goto out;
 	}
-	storedir = pw_ctx_store_dir(ctx);
 	pc.store_dir = storedir;
 	r = resolve(c, &pc, &new, &e);
 	if (r < 0) {

@@ -150,16 +150,18 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
 		struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 		char sha[PW_SHA256_HEX], why[600] = "", *s;
+		struct pw_err le = PW_ERR_INIT;
 		json_t *arr = json_array(), *top;
 		bool have_lock = false;
 
-		r = pw_read_file(lockpath, &b);
+		r = pw_lockfile_read(lockpath, &b, &le);
 		if (r == 0) {
 			struct pw_lockfile lf = PW_LOCKFILE_INIT;
-			struct pw_err le = PW_ERR_INIT;
+			_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx);
 
 			pw_sha256_mem(b.buf, b.len, sha);
-			if (pw_lockfile_load(lockpath, &lf, &le) < 0)
+			if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &le) < 0 ||
+			    pw_lockfile_check_blobs(lockpath, &lf, storedir, &le) < 0)
 				snprintf(why, sizeof(why), "%s", le.msg);
 			else if (strcmp(lf.config_digest, c.digest))
 				snprintf(why, sizeof(why),
@@ -172,8 +174,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		} else if (r == -ENOENT) {
 			snprintf(why, sizeof(why), "no '%s': run 'pinwheel lock' first", lockpath);
 		} else {
-			snprintf(why, sizeof(why), "could not read '%s': %s", lockpath,
-				 strerror(-r));
+			snprintf(why, sizeof(why), "%s", le.msg);
 		}
 		pw_buf_release(&b);
 		if (!have_lock && !github)

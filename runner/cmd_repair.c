@@ -21,6 +21,7 @@
 #include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/wheel.h"
+#include "pinwheel/workdir.h"
 
 const char pw_help_repair[] =
     "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [DIR] [--json]\n\n"
@@ -128,7 +129,8 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 		goto out;
 	}
 	s = pw_store_open(storedir, &e);
-	if (!s || pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+	if (!s || pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
+	    pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		goto out;
 	}
@@ -154,6 +156,28 @@ out:
 		pw_store_close(s);
 	pw_lockfile_release(&lf);
 	return st;
+}
+
+/* The input's RECORD must vouch for every member: the repaired wheel gets
+ * a new RECORD, which must never launder content the old one did not
+ * vouch for.  0, or -EBADMSG with the first problem and how many more. */
+static int check_record(const struct pw_wheel *w, struct pw_err *e)
+{
+	struct pw_buf probs = PW_BUF_INIT(1u << 20);
+	int n = pw_wheel_record_check(w, &probs, e);
+
+	if (n == 1)
+		pw_err_set(e, EBADMSG,
+			   "%s: RECORD does not vouch for '%.*s': refusing to repair a wheel whose "
+			   "content does not match its RECORD",
+			   w->path, (int)strcspn(probs.buf, "\n"), probs.buf);
+	else if (n > 1)
+		pw_err_set(e, EBADMSG,
+			   "%s: RECORD does not vouch for '%.*s' (+%d more): refusing to repair a "
+			   "wheel whose content does not match its RECORD",
+			   w->path, (int)strcspn(probs.buf, "\n"), probs.buf, n - 1);
+	pw_buf_release(&probs);
+	return n > 0 ? -EBADMSG : n;
 }
 
 static int64_t sde_env(void)
@@ -218,7 +242,8 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_repair_result rr;
 	struct pw_sandbox_spec spec;
 	struct pw_seccomp_prog *prog = NULL;
-	char tmpl[PATH_MAX] = "", *tags[2] = {NULL, NULL};
+	struct pw_workdir wd = PW_WORKDIR_INIT;
+	char *tags[2] = {NULL, NULL};
 	_cleanup_free_ char *dir = NULL, *di = NULL, *outdir = NULL, *outpath = NULL, *name = NULL,
 			    *want = NULL;
 	const char *tmp = getenv("TMPDIR");
@@ -254,14 +279,18 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_w = true;
-	snprintf(tmpl, sizeof(tmpl), "%s/pinwheel-repair.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		pw_error("repair: could not create a directory in '%s': %s", tmp ? tmp : "/tmp",
-			 strerror(errno));
-		tmpl[0] = 0;
+	if (check_record(&w, &e) < 0) {
+		pw_error("repair: %s", e.msg);
 		goto out;
 	}
-	dir = pw_path_join(tmpl, "wheel");
+	/* locked while we run: a later repair removes it if we are killed */
+	n = pw_workdir_make(&wd, tmp && *tmp ? tmp : "/tmp", "pinwheel-repair.", true);
+	if (n < 0) {
+		pw_error("repair: could not create a directory in '%s': %s",
+			 tmp && *tmp ? tmp : "/tmp", strerror(-n));
+		goto out;
+	}
+	dir = pw_path_join(wd.path, "wheel");
 	if (mkdir(dir, 0755) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		pw_error("repair: could not create '%s': %s", dir, strerror(errno));
 		goto out;
@@ -361,8 +390,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 out:
 	if (dfd >= 0)
 		close(dfd);
-	if (tmpl[0])
-		(void)pw_rm_rf(tmpl);
+	(void)pw_workdir_release(&wd, true);
 	free(tags[0]);
 	free(tags[1]);
 	if (have_ar)

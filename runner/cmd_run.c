@@ -305,6 +305,10 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
+	if (pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
+		pw_error("run: %s", e.msg);
+		goto out;
+	}
 	if (pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("run: %s", e.msg);
 		goto out;

@@ -14,7 +14,7 @@ const char pw_help_store[] =
     "                          [--unpack [--strip N] [--subdir P]]\n"
     "       pinwheel store ls\n"
     "       pinwheel store verify\n"
-    "       pinwheel store gc --keep LOCKFILE...\n\n"
+    "       pinwheel store gc --keep LOCKFILE... [--no-wait]\n\n"
     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
@@ -31,7 +31,9 @@ const char pw_help_store[] =
     "  gc       remove every blob and tree no given lock file references (its\n"
     "           artifacts, their trees, its targets' root trees) and no action\n"
     "           record in ac/ names (cached wheels, sdists, logs), and stale\n"
-    "           temp files; entries in use by another process are kept\n\n"
+    "           temp files.  gc takes the store for itself: it waits until no\n"
+    "           other pinwheel process uses the store (fetch, build, lock, run)\n"
+    "           and commands started meanwhile wait for it\n\n"
     "options:\n"
     "  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
     "  --size N         expected size in bytes (also caps a download)\n"
@@ -40,6 +42,8 @@ const char pw_help_store[] =
     "  --subdir P       with --unpack: only entries under P (after --strip)\n"
     "  --keep LOCKFILE...  with gc: pinwheel.lock files whose artifacts are kept\n"
     "                   (--keep A B and --keep A --keep B both work)\n"
+    "  --no-wait        with gc: when another process uses the store, name it\n"
+    "                   and exit 1 instead of waiting\n"
     "  --json           one JSON object per line on stdout\n\n"
     "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n";
 
@@ -450,9 +454,10 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	struct gc_state g = {.ctx = ctx};
 	struct pw_err e = PW_ERR_INIT;
 	const char **locks = pw_xcalloc((size_t)argc, sizeof(*locks));
+	_cleanup_free_ char *storedir = NULL;
 	size_t nlocks = 0, i, j, cap = 0;
 	unsigned removed_tmp = 0;
-	bool missing;
+	bool missing, no_wait = false;
 	const char *v;
 	int r, st = PW_EXIT_FAIL;
 
@@ -471,6 +476,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			locks[nlocks++] = v;
+		} else if (!strcmp(argv[a], "--no-wait")) {
+			no_wait = true;
 		} else if (nlocks > 0 && argv[a][0] != '-') {
 			locks[nlocks++] = argv[a]; /* --keep A B ... */
 		} else {
@@ -482,10 +489,13 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 		st = pw_usage_error("store gc", "give at least one --keep LOCKFILE (what to keep)");
 		goto out;
 	}
+	storedir = pw_ctx_store_dir(ctx);
 	for (i = 0; i < nlocks; i++) {
 		struct pw_lockfile lf = PW_LOCKFILE_INIT;
-		if (pw_lockfile_load(locks[i], &lf, &e) < 0) {
+		if (pw_lockfile_load(locks[i], &lf, &e) < 0 ||
+		    pw_lockfile_check_blobs(locks[i], &lf, storedir, &e) < 0) {
 			pw_error("store gc: %s", e.msg);
+			pw_lockfile_release(&lf);
 			st = PW_EXIT_USAGE;
 			goto out;
 		}
@@ -503,9 +513,23 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 		keep_root_trees(&g, &lf, &cap);
 		pw_lockfile_release(&lf);
 	}
-	g.s = open_store(ctx);
-	if (!g.s)
+	if (!storedir) {
+		pw_error("store gc: no store directory: use --store, $PINWHEEL_STORE or set HOME");
 		goto out;
+	}
+	/* The store for ourselves: nobody else creates or uses entries while
+	 * we decide what is unused (docs/store.md, "The store-wide lock"). */
+	g.s = pw_store_open_exclusive(storedir, false, &e);
+	if (!g.s && errno == EBUSY && !no_wait) {
+		pw_info("store gc: waiting: %s", e.msg);
+		pw_err_clear(&e);
+		g.s = pw_store_open_exclusive(storedir, true, &e);
+	}
+	if (!g.s) {
+		pw_error("store gc: %s%s", e.msg,
+			 errno == EBUSY ? " (--no-wait: not waiting)" : "");
+		goto out;
+	}
 	r = pw_store_clean(g.s, &removed_tmp, &e);
 	if (r == 0) {
 		struct gc_ac ga = {&g, &cap};

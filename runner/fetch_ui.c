@@ -25,8 +25,9 @@ static void on_done(void *ud, const struct pw_fetch_item *it)
 		return;
 	json_object_set_new(j, "status",
 			    json_string(it->state == PW_FETCH_FAILED ? "failed"
-					: it->cached		     ? "cached"
-								     : "fetched"));
+					: it->downloaded	     ? "fetched"
+					: it->unpacked		     ? "unpacked"
+								     : "cached"));
 	if (it->resumed_from)
 		json_object_set_new(j, "resumed_from", json_integer((json_int_t)it->resumed_from));
 	if (it->state == PW_FETCH_FAILED)

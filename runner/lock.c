@@ -4,13 +4,21 @@
  * key its line:column, walked in parallel with the DOM.
  * Writer: builds a jansson DOM in the documented key order (jansson keeps
  * insertion order) and dumps it with a 2-space indent. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/roots.h"
+
+/* The artifact kinds the providers write (docs/lock.md), and "file" for a
+ * plain file a minimal lock lists only to have it fetched. */
+static const char *const known_kinds[] = {"archive",	"deb",	     "wheel", "crate",
+					  "oci-config", "oci-layer", "file"};
 
 struct rd {
 	const char *name;
@@ -140,6 +148,7 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 					   "sha256", "size", "unpack",	"needed_by"};
 	char where[64];
 	const char *k, *dym;
+	const struct pw_jpos *kind_p = NULL;
 	json_t *v;
 	size_t i = 0;
 	void *it;
@@ -147,6 +156,8 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 
 	snprintf(where, sizeof(where), "artifacts[%zu]", idx);
 	a->kind = pw_xstrdup("");
+	a->line = p ? p->line : 1;
+	a->col = p ? p->col : 1;
 	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
 		const struct pw_jpos *kp = pw_jpos_elem(p, i);
 		k = json_object_iter_key(it);
@@ -159,6 +170,7 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		} else if (!strcmp(k, "kind")) {
 			if (!json_is_string(v))
 				return fail(w, kp, true, "%s: 'kind' must be a string", where);
+			kind_p = kp;
 			free(a->kind);
 			a->kind = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "version") || !strcmp(k, "package")) {
@@ -223,6 +235,17 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		return fail(w, p, false, "%s: missing 'sha256'", where);
 	if (!json_is_integer(json_object_get(o, "size")))
 		return fail(w, p, false, "%s: missing 'size'", where);
+	if (kind_p) { /* after the shape: a value is judged once the keys are right */
+		bool known = false;
+
+		for (size_t j = 0; j < PW_ARRAY_SIZE(known_kinds) && !known; j++)
+			known = !strcmp(a->kind, known_kinds[j]);
+		if (!known)
+			return fail(w, kind_p, true,
+				    "%s: unknown kind '%s' (expected archive, deb, wheel, crate, "
+				    "oci-config, oci-layer or file)",
+				    where, a->kind);
+	}
 	return 0;
 }
 
@@ -333,6 +356,13 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 				    w, kp, true,
 				    "%s: 'dest' must be an absolute path without '.' or '..'",
 				    where);
+			if (k[0] == 'h' && !pw_roots_known_how(json_string_value(v))) {
+				char hows[256];
+
+				pw_roots_list_hows(hows, sizeof(hows));
+				return fail(w, kp, true, "%s: unknown how '%s' (expected %s)",
+					    where, json_string_value(v), hows);
+			}
 			*dst = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
 			r = read_strv(w, kp, v, where, "artifacts", pw_sha256_hex_valid,
@@ -524,6 +554,96 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 	return roots ? parse_roots(w, lf, roots, roots_p) : 0;
 }
 
+static int cmp_unpack(const struct pw_lock_artifact *x, const struct pw_lock_artifact *y)
+{
+	if (x->has_unpack != y->has_unpack)
+		return x->has_unpack ? 1 : -1;
+	if (x->unpack.strip != y->unpack.strip)
+		return x->unpack.strip < y->unpack.strip ? -1 : 1;
+	return strcmp(x->unpack.subdir ? x->unpack.subdir : "",
+		      y->unpack.subdir ? y->unpack.subdir : "");
+}
+
+/* The writer's merge key: kind, name, sha256 and unpack options. */
+static int cmp_key(const struct pw_lock_artifact *x, const struct pw_lock_artifact *y)
+{
+	int c = strcmp(x->sha256, y->sha256);
+
+	if (!c)
+		c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = cmp_unpack(x, y);
+	return c;
+}
+
+/* Order of artifact indices for check_pins(): by key, then by place in
+ * the file. */
+static int cmp_pin(const void *a, const void *b, void *ud)
+{
+	const struct pw_lockfile *lf = ud;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = cmp_key(&lf->artifacts[i], &lf->artifacts[j]);
+
+	return c ? c : i < j ? -1 : i > j;
+}
+
+/* What no writer produces: one artifact listed twice (the writer merges
+ * equal kind, name, sha256 and unpack options into one entry) or one
+ * sha256 pinned with two sizes.  Of several problems, the one whose
+ * offending artifact comes first in the file is reported. */
+static int check_pins(struct rd *w, const struct pw_lockfile *lf)
+{
+	const struct pw_lock_artifact *A = lf->artifacts;
+	size_t *ord, bad = SIZE_MAX, other = 0, first = 0;
+	bool dup = false;
+	struct pw_jpos at = {0};
+
+	if (lf->n < 2)
+		return 0;
+	ord = pw_xcalloc(lf->n, sizeof(*ord));
+	for (size_t i = 0; i < lf->n; i++)
+		ord[i] = i;
+	qsort_r(ord, lf->n, sizeof(*ord), cmp_pin, (void *)lf);
+	for (size_t k = 0; k < lf->n; k++) {
+		size_t i = ord[k];
+
+		if (k == 0 || strcmp(A[i].sha256, A[ord[k - 1]].sha256)) {
+			/* a new sha256: its earliest artifact in the file */
+			first = i;
+			for (size_t m = k + 1; m < lf->n && !strcmp(A[ord[m]].sha256, A[i].sha256);
+			     m++)
+				if (ord[m] < first)
+					first = ord[m];
+		}
+		if (A[i].size != A[first].size && i < bad) {
+			bad = i;
+			other = first;
+			dup = false;
+		} else if (k > 0 && !cmp_key(&A[ord[k - 1]], &A[i]) && i < bad) {
+			bad = i;
+			other = ord[k - 1];
+			dup = true;
+		}
+	}
+	free(ord);
+	if (bad == SIZE_MAX)
+		return 0;
+	at.line = at.kline = A[bad].line;
+	at.col = at.kcol = A[bad].col;
+	if (dup)
+		return fail(w, &at, false,
+			    "artifacts[%zu]: '%s' is listed again (artifacts[%zu] has the same "
+			    "kind, sha256 and unpack options): expected each artifact once",
+			    bad, A[bad].name, other);
+	return fail(w, &at, false,
+		    "artifacts[%zu] '%s': size %llu, but artifacts[%zu] '%s' pins the same sha256 "
+		    "with size %llu: expected one size per sha256",
+		    bad, A[bad].name, (unsigned long long)A[bad].size, other, A[other].name,
+		    (unsigned long long)A[other].size);
+}
+
 int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
 		      struct pw_err *e)
 {
@@ -543,11 +663,35 @@ int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lo
 		r = pw_err_set(e, EINVAL, "%s:1:1: could not scan the document", name);
 	else
 		r = parse_top(&w, lf, root, pos);
+	if (r == 0)
+		r = check_pins(&w, lf);
 	pw_jpos_free(pos);
 	json_decref(root);
 	if (r < 0)
 		pw_lockfile_release(lf);
 	return r;
+}
+
+int pw_lockfile_read(const char *path, struct pw_buf *b, struct pw_err *e)
+{
+	struct stat st;
+	int r;
+
+	r = pw_read_file(path, b);
+	if (r == -E2BIG) {
+		/* say how large: the reader stopped at the limit */
+		if (stat(path, &st) == 0)
+			return pw_err_set(e, E2BIG,
+					  "'%s': %llu bytes, more than the %u MiB a lock file may "
+					  "have",
+					  path, (unsigned long long)st.st_size,
+					  PW_JSON_MAX_FILE >> 20);
+		return pw_err_set(e, E2BIG, "'%s': more than the %u MiB a lock file may have",
+				  path, PW_JSON_MAX_FILE >> 20);
+	}
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not read '%s'", path);
+	return 0;
 }
 
 int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e)
@@ -556,18 +700,41 @@ int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e)
 	int r;
 
 	memset(lf, 0, sizeof(*lf));
-	r = pw_read_file(path, &b);
-	if (r < 0) {
-		if (r == -E2BIG)
-			pw_err_set(e, E2BIG, "'%s': larger than %u bytes", path, PW_JSON_MAX_FILE);
-		else
-			pw_err_sys(e, -r, "could not read '%s'", path);
-		pw_buf_release(&b);
-		return r;
-	}
-	r = pw_lockfile_parse(path, b.buf, b.len, lf, e);
+	r = pw_lockfile_read(path, &b, e);
+	if (r == 0)
+		r = pw_lockfile_parse(path, b.buf, b.len, lf, e);
 	pw_buf_release(&b);
 	return r;
+}
+
+int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, const char *store_dir,
+			    struct pw_err *e)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *blobs = NULL;
+
+	if (!store_dir)
+		return 0;
+	blobs = pw_path_join(store_dir, "blobs/sha256");
+	dfd = open(blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0; /* no store (yet): nothing to compare with */
+	for (size_t i = 0; i < lf->n; i++) {
+		const struct pw_lock_artifact *a = &lf->artifacts[i];
+		struct stat st;
+
+		if (fstatat(dfd, a->sha256, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((uint64_t)st.st_size != a->size)
+			return pw_err_set(e, EINVAL,
+					  "%s:%d:%d: artifacts[%zu] '%s': size %llu, but its blob "
+					  "in the store (sha256 %.12s...) has %llu bytes: expected "
+					  "the size of the content the sha256 names",
+					  path, a->line, a->col, i, a->name,
+					  (unsigned long long)a->size, a->sha256,
+					  (unsigned long long)st.st_size);
+	}
+	return 0;
 }
 
 void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls)

@@ -499,6 +499,25 @@ bool pw_roots_known_how(const char *how)
 	return find_builder(how) != NULL;
 }
 
+void pw_roots_list_hows(char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (n)
+		buf[0] = '\0';
+	for (size_t i = 0; i < PW_ARRAY_SIZE(builders) && len < n; i++) {
+		int k = snprintf(buf + len, n - len, "%s%s",
+				 i == 0				   ? ""
+				 : i + 1 == PW_ARRAY_SIZE(builders) ? " or "
+								     : ", ",
+				 builders[i].how);
+
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
+}
+
 const struct pw_root *pw_roots_find(const struct pw_lockfile *lf, const char *target)
 {
 	for (size_t i = 0; i < lf->nroots; i++)

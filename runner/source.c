@@ -12,6 +12,7 @@
 
 #include "pinwheel/build.h"
 #include "pinwheel/buf.h"
+#include "pinwheel/child.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/treehash.h"
 
@@ -37,7 +38,7 @@ static int run_git(const char *dir, const char *const *args, struct pw_buf *out)
 	char *argv[24];
 	size_t n = 0;
 	int p[2], st, r;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	argv[n++] = (char *)"git";
 	argv[n++] = (char *)"-c";
@@ -59,7 +60,8 @@ static int run_git(const char *dir, const char *const *args, struct pw_buf *out)
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
 
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(nul, 2) < 0)
+		if (pw_child_die_with_parent(parent) < 0 || nul < 0 || dup2(nul, 0) < 0 ||
+		    dup2(p[1], 1) < 0 || dup2(nul, 2) < 0)
 			_exit(127);
 		execvpe("git", argv, env);
 		_exit(127);

@@ -28,11 +28,13 @@
 #include <time.h>
 
 #include "pinwheel/build.h"
+#include "pinwheel/child.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/json.h"
 #include "pinwheel/verify.h"
+#include "pinwheel/workdir.h"
 
 #define B_UID 4242 /* build B's uid inside its user namespace */
 #define B_UMASK_ALT 077
@@ -317,7 +319,7 @@ static int run_child(struct child *c, struct pw_err *e)
 	int opipe[2] = {-1, -1}, spipe[2] = {-1, -1}, epipe[2] = {-1, -1}, errfd, r = 0;
 	double t0 = now_s();
 	struct pw_buf st = PW_BUF_INIT(4096), line = PW_BUF_INIT(4096);
-	pid_t pid;
+	pid_t pid, parent;
 
 	pw_buf_init(&c->out, CHILD_OUT_MAX);
 	errfd = open(c->errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -328,12 +330,17 @@ static int run_child(struct child *c, struct pw_err *e)
 		r = pw_err_sys(e, errno, "could not create a pipe");
 		goto out;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		r = pw_err_sys(e, errno, "could not fork");
 		goto out;
 	}
 	if (pid == 0) {
+		/* a kill -9 of verify ends the build (and, through its own
+		 * workers' death signal, everything the build started) */
+		if (pw_child_die_with_parent(parent) < 0)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -341,6 +348,9 @@ static int run_child(struct child *c, struct pw_err *e)
 			child_fail(spipe[1], "redirect the output");
 		if (c->v)
 			enter_variation(c, spipe[1]);
+		/* again: set-up may have changed our credentials, which clears it */
+		if (pw_child_die_with_parent(parent) < 0)
+			_exit(127);
 		if (chdir(c->cwd) < 0)
 			child_fail(spipe[1], "enter the project directory");
 		if (c->envp)
@@ -440,6 +450,7 @@ struct side {
 struct vctx {
 	const struct pw_verify_opts *o;
 	char *tmp;
+	int tmp_lock; /* the flock of tmp while we run (workdir.h), or -1 */
 	char canary[40];
 	struct side a, b;
 	struct varied v;
@@ -636,13 +647,15 @@ static int setup(struct vctx *x, struct pw_err *e)
 
 	if (!tmpdir || tmpdir[0] != '/')
 		tmpdir = "/tmp";
-	x->tmp = pw_path_join(tmpdir, "pinwheel-verify.XXXXXX");
-	if (!mkdtemp(x->tmp)) {
-		int err = errno;
+	{ /* locked while we run: a later verify removes it if we are killed */
+		struct pw_workdir wd;
+		int err = pw_workdir_make(&wd, tmpdir, "pinwheel-verify.", true);
 
-		free(x->tmp);
-		x->tmp = NULL;
-		return pw_err_sys(e, err, "could not create a temp directory in '%s'", tmpdir);
+		if (err < 0)
+			return pw_err_sys(e, -err, "could not create a temp directory in '%s'",
+					  tmpdir);
+		x->tmp = steal_pointer(&wd.path);
+		x->tmp_lock = wd.fd;
 	}
 	rand_hex(r, 4);
 	/* The copy sits deeper than A's and under another name. */
@@ -1061,6 +1074,7 @@ int pw_verify_run(const struct pw_verify_opts *o)
 	size_t i, nrep = 0, ndiff = 0, nleak = 0, nfail = 0;
 
 	memset(&x, 0, sizeof(x));
+	x.tmp_lock = -1;
 	x.o = o;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -1249,6 +1263,13 @@ int pw_verify_run(const struct pw_verify_opts *o)
 out:
 	if (x.tmp && (!o->keep || st == PW_EXIT_USAGE) && pw_rm_rf(x.tmp) < 0)
 		pw_warn("could not remove '%s'", x.tmp);
+	else if (x.tmp && o->keep) { /* kept for the user: no later run may sweep it */
+		_cleanup_free_ char *mark = pw_path_join(x.tmp, PW_WORKDIR_MARK);
+
+		if (unlink(mark) < 0 && errno != ENOENT)
+			pw_warn("could not remove '%s': %s", mark, strerror(errno));
+	}
+	pw_closep(&x.tmp_lock);
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (got_signal)

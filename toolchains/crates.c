@@ -512,6 +512,7 @@ static uint64_t blob_size(struct pw_store *s, const char *hex)
 
 struct cargo_step {
 	char *tmp;  /* host temp dir, bound at CARGO_OUT */
+	int tmp_lock; /* tmp's flock (lockstep.h), valid while tmp is set */
 	char *home; /* tmp/home: the step's CARGO_HOME */
 	char *log;  /* tmp/cargo.log */
 	struct pw_sandbox_spec s;
@@ -522,8 +523,10 @@ static void cargo_step_release(struct cargo_step *cs)
 {
 	if (cs->have_spec)
 		pw_sandbox_spec_release(&cs->s);
-	if (cs->tmp)
+	if (cs->tmp) {
 		pw_rm_rf(cs->tmp);
+		close(cs->tmp_lock);
+	}
 	free(cs->tmp);
 	free(cs->home);
 	free(cs->log);
@@ -587,7 +590,7 @@ static int cargo_step_init(struct cargo_step *cs, const struct pw_sandbox_spec *
 	int r;
 
 	memset(cs, 0, sizeof(*cs));
-	cs->tmp = pw_lockstep_tmpdir("cargo-lock", e);
+	cs->tmp = pw_lockstep_tmpdir("cargo-lock", &cs->tmp_lock, e);
 	if (!cs->tmp)
 		return -errno;
 	cs->home = pw_path_join(cs->tmp, "home");

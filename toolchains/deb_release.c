@@ -9,7 +9,6 @@
  * file's own text, so nothing outside the signed part can be parsed.
  */
 #include <fcntl.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,11 +17,10 @@
 #include <archive.h>
 #include <curl/curl.h>
 
+#include "pinwheel/child.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
-
-extern char **environ;
 
 /* Read all of memfd @fd from the start into @b. */
 static int read_memfd(int fd, struct pw_buf *b)
@@ -52,7 +50,7 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
 	_cleanup_close_ int ofd = -1, efd = -1, nullfd = -1;
 	_cleanup_free_ char *kr = NULL;
 	struct pw_buf msg = PW_BUF_INIT(1u << 16);
-	posix_spawn_file_actions_t fa;
+	pid_t parent = getpid();
 	char *argv[12];
 	struct stat st;
 	char line[256];
@@ -79,19 +77,26 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
 	argv[i++] = (char *)"-";
 	argv[i++] = (char *)path;
 	argv[i] = NULL;
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
-		return pw_err_sys(e, r, "could not run gpgv");
-	posix_spawn_file_actions_adddup2(&fa, nullfd, 0);
-	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-	posix_spawn_file_actions_adddup2(&fa, efd, 2);
-	r = posix_spawnp(&pid, "gpgv", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return pw_err_sys(e, r, "could not run 'gpgv' to verify '%s' (install gpgv)", name);
+	/* fork rather than posix_spawn: gpgv must die with us (child.h) */
+	pid = fork();
+	if (pid < 0)
+		return pw_err_sys(e, errno, "could not run gpgv");
+	if (pid == 0) {
+		if (pw_child_die_with_parent(parent) < 0 || dup2(nullfd, 0) < 0 ||
+		    dup2(ofd, 1) < 0 || dup2(efd, 2) < 0)
+			_exit(126);
+		execvp("gpgv", argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return pw_err_sys(e, errno, "waitpid gpgv");
 	read_memfd(efd, &msg);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && msg.len == 0) {
+		pw_buf_release(&msg);
+		return pw_err_set(e, ENOENT, "could not run 'gpgv' to verify '%s' (install gpgv)",
+				  name);
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		const char *s = msg.buf, *p;
 

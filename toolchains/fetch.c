@@ -122,6 +122,7 @@ static void item_fail(struct fetch *f, struct xfer *x, int code, const char *fmt
 /* The blob is in the store: done, or on to the tree. */
 static void blob_ready(struct fetch *f, struct xfer *x)
 {
+	x->it->downloaded = x->it->downloaded || x->it->attempts > 0;
 	x->it->received = x->it->size != PW_STORE_SIZE_UNKNOWN ? x->it->size : x->it->received;
 	if (x->it->unpack) {
 		x->blob_ready = true;
@@ -320,6 +321,8 @@ static void try_start(struct fetch *f, struct xfer *x, uint64_t now)
 			x->have_ins = false;
 			r = pw_store_ins_commit(&x->ins, &e);
 			if (r == 0) {
+				it->downloaded = true; /* by the killed run */
+				it->resumed_from = it->size;
 				blob_ready(f, x);
 				return;
 			}
@@ -483,6 +486,7 @@ static void make_trees(struct fetch *f)
 			continue;
 		}
 		x->it->cached = x->it->cached && cached;
+		x->it->unpacked = !cached;
 		item_finish(f, x, 0);
 	}
 }
@@ -574,7 +578,7 @@ int pw_fetch_run(struct pw_store *s, struct pw_fetch_item *items, size_t n,
 		x->it = it;
 		it->state = PW_FETCH_QUEUED;
 		it->status = 0;
-		it->cached = false;
+		it->cached = it->downloaded = it->unpacked = false;
 		it->path = NULL;
 		it->url = NULL;
 		it->received = it->resumed_from = 0;

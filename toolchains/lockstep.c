@@ -9,6 +9,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/lockstep.h"
+#include "pinwheel/workdir.h"
 
 #define LOG_MAX (4u << 20)
 #define LINE_MAX_BYTES 300
@@ -53,17 +54,21 @@ void pw_lockstep_spec_copy(struct pw_sandbox_spec *d, const struct pw_sandbox_sp
 	d->emulate_qemu = s->emulate_qemu ? pw_xstrdup(s->emulate_qemu) : NULL;
 }
 
-char *pw_lockstep_tmpdir(const char *tag, struct pw_err *e)
+char *pw_lockstep_tmpdir(const char *tag, int *lockfd, struct pw_err *e)
 {
 	const char *t = getenv("TMPDIR");
-	char *p = pw_xasprintf("%s/pinwheel-%s.XXXXXX", t && *t == '/' ? t : "/tmp", tag);
+	const char *parent = t && *t == '/' ? t : "/tmp";
+	_cleanup_free_ char *prefix = pw_xasprintf("pinwheel-%s.", tag);
+	struct pw_workdir wd;
+	int r = pw_workdir_make(&wd, parent, prefix, true);
 
-	if (!mkdtemp(p)) {
-		pw_err_sys(e, errno, "could not create a temp dir '%s'", p);
-		free(p);
+	if (r < 0) {
+		pw_err_sys(e, -r, "could not create a temp dir '%s/%sXXXXXX'", parent, prefix);
+		errno = -r;
 		return NULL;
 	}
-	return p;
+	*lockfd = wd.fd;
+	return wd.path;
 }
 
 int pw_lockstep_bind(struct pw_sandbox_spec *s, bool rw, const char *src, const char *dst,

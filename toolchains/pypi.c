@@ -412,19 +412,6 @@ static int run_pip(const struct pw_sandbox_spec *s, const char *target, const ch
 	}
 }
 
-static char *host_tmpdir(const char *tag, struct pw_err *e)
-{
-	const char *t = getenv("TMPDIR");
-	char *p = pw_xasprintf("%s/pinwheel-%s.XXXXXX", t && *t == '/' ? t : "/tmp", tag);
-
-	if (!mkdtemp(p)) {
-		pw_err_sys(e, errno, "could not create a temp dir '%s'", p);
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
 static bool pin_ok(const char *s, bool version)
 {
 	if (!s || !*s)
@@ -535,6 +522,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *tmp = NULL, *report = NULL, *logp = NULL, *origin = NULL;
+	int tmp_lock = -1;
 	struct pw_buf b = PW_BUF_INIT(REPORT_MAX);
 	char **args = NULL;
 	size_t na = 0, i;
@@ -554,7 +542,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 					  pins[i].version ? pins[i].version : "", target);
 	if (npins == 0)
 		return 0;
-	tmp = host_tmpdir("pypi-lock", e);
+	tmp = pw_lockstep_tmpdir("pypi-lock", &tmp_lock, e);
 	if (!tmp)
 		return -errno;
 	pw_lockstep_spec_copy(&s, root);
@@ -616,6 +604,7 @@ out:
 	pw_buf_release(&b);
 	pw_sandbox_spec_release(&s);
 	pw_rm_rf(tmp);
+	close(tmp_lock);
 	return r;
 }
 

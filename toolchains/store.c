@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "pinwheel/fsutil.h"
 #include "store_priv.h"
@@ -23,13 +26,112 @@ static int open_subdir(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-struct pw_store *pw_store_open(const char *dir, struct pw_err *e)
+/* The processes holding the flock on @fd, from /proc/locks, as "pid N
+ * (CMD ARG)" joined by ", " into @out (empty when none can be named: the
+ * file system shows other device numbers there, or /proc is not ours). */
+static void lock_holders(int fd, char *out, size_t outsz)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[256], want[64];
+	struct stat st;
+	size_t len = 0;
+	unsigned named = 0;
+
+	out[0] = '\0';
+	if (fstat(fd, &st) < 0)
+		return;
+	snprintf(want, sizeof(want), " %02x:%02x:%llu ", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+	f = fopen("/proc/locks", "re");
+	while (f && fgets(line, sizeof(line), f) && len + 1 < outsz) {
+		char path[64], cmd[300] = "";
+		long pid;
+		const char *p;
+		int cfd, k;
+
+		/* "1: FLOCK  ADVISORY  READ  1234 08:01:5678 0 EOF"; waiters
+		 * ("1: -> FLOCK ...") do not hold it */
+		if (strstr(line, "->") || !strstr(line, "FLOCK") || !strstr(line, want))
+			continue;
+		p = strstr(line, want);
+		while (p > line && p[-1] == ' ')
+			p--;
+		while (p > line && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		pid = strtol(p, NULL, 10);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+		cfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cfd >= 0) {
+			char raw[256];
+			ssize_t n = PW_TEMP_FAILURE_RETRY(read(cfd, raw, sizeof(raw) - 1));
+
+			close(cfd);
+			if (n > 0) {
+				/* the program's base name and its first argument */
+				const char *argv0 = raw, *base, *arg1 = "";
+				size_t l0;
+
+				raw[n] = '\0';
+				l0 = strlen(argv0);
+				base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+				if ((ssize_t)l0 + 1 < n)
+					arg1 = argv0 + l0 + 1;
+				snprintf(cmd, sizeof(cmd), "%s%s%s", base, *arg1 ? " " : "", arg1);
+			}
+		}
+		k = snprintf(out + len, outsz - len, "%spid %ld%s%s%s", named ? ", " : "", pid,
+			     cmd[0] ? " (" : "", cmd, cmd[0] ? ")" : "");
+		if (k < 0 || (size_t)k >= outsz - len) {
+			out[len] = '\0';
+			break;
+		}
+		len += (size_t)k;
+		named++;
+	}
+}
+
+/* Take the store-wide lock: shared for every use, exclusive for gc.  A
+ * store we may not write to (another user's, read-only media) has its
+ * lock file opened read-only; when even that is impossible we go on
+ * without it (we cannot change such a store, and its owner's gc is not
+ * ours to hold off). */
+static int take_use_lock(struct pw_store *s, bool exclusive, bool wait, struct pw_err *e)
+{
+	char who[512];
+	int r;
+
+	s->usefd = openat(s->rootfd, STORE_USE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+	if (s->usefd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		s->usefd = openat(s->rootfd, STORE_USE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->usefd < 0) {
+		if (!exclusive && (errno == EACCES || errno == EROFS || errno == ENOENT))
+			return 0;
+		return pw_err_sys(e, errno, "could not open '%s' in the store '%s'",
+				  STORE_USE_LOCK, s->dir);
+	}
+	r = (int)PW_TEMP_FAILURE_RETRY(
+	    flock(s->usefd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)));
+	if (r == 0)
+		return 0;
+	r = errno;
+	if (r != EWOULDBLOCK)
+		return pw_err_sys(e, r, "could not lock '%s' in the store '%s'", STORE_USE_LOCK,
+				  s->dir);
+	lock_holders(s->usefd, who, sizeof(who));
+	return pw_err_set(e, EBUSY, "the store '%s' is in use by %s", s->dir,
+			  who[0] ? who : "another process");
+}
+
+static struct pw_store *store_open(const char *dir, bool exclusive, bool wait, struct pw_err *e)
 {
 	struct pw_store *s = pw_xcalloc(1, sizeof(*s));
 	const char *what = dir;
 	int blobs = -1, r;
 
-	s->rootfd = s->blobsfd = s->treesfd = s->tmpfd = s->locksfd = -1;
+	s->rootfd = s->blobsfd = s->treesfd = s->tmpfd = s->locksfd = s->usefd = -1;
 	s->dir = pw_xstrdup(dir);
 	s->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0 && errno == ENOENT) {
@@ -48,6 +150,12 @@ struct pw_store *pw_store_open(const char *dir, struct pw_err *e)
 			free(s->dir);
 			s->dir = abs;
 		}
+	}
+	r = take_use_lock(s, exclusive, wait, e);
+	if (r < 0) {
+		pw_store_close(s);
+		errno = -r;
+		return NULL;
 	}
 	what = "blobs";
 	blobs = open_subdir(s->rootfd, "blobs");
@@ -85,10 +193,21 @@ fail:
 	return NULL;
 }
 
+struct pw_store *pw_store_open(const char *dir, struct pw_err *e)
+{
+	return store_open(dir, false, true, e);
+}
+
+struct pw_store *pw_store_open_exclusive(const char *dir, bool wait, struct pw_err *e)
+{
+	return store_open(dir, true, wait, e);
+}
+
 void pw_store_close(struct pw_store *s)
 {
 	if (!s)
 		return;
+	pw_closep(&s->usefd);
 	pw_closep(&s->rootfd);
 	pw_closep(&s->blobsfd);
 	pw_closep(&s->treesfd);

@@ -14,7 +14,10 @@ struct pw_store {
 	int treesfd;
 	int tmpfd;
 	int locksfd;
+	int usefd; /* STORE/lock, flock()ed shared (or exclusive for gc) while open */
 };
+
+#define STORE_USE_LOCK "lock"
 
 #define PART_SUFFIX ".part"
 #define TREE_PREFIX "tree-"

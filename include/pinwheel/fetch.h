@@ -60,7 +60,11 @@ struct pw_fetch_item {
 	int status;           /* 0 or -errno once DONE/FAILED */
 	struct pw_err err;    /* detail when FAILED: names the artifact and URL */
 	char *path;           /* blob path, or tree path with unpack (caller frees) */
-	bool cached;          /* already present: nothing was transferred */
+	bool cached;          /* already present: nothing was transferred or made */
+	bool downloaded;      /* its blob was fetched by this run (from a URL,
+			       * or completed from a partial file) */
+	bool unpacked;        /* its tree was made by this run (from a blob
+			       * already present, or just downloaded) */
 	const char *url;      /* the URL that delivered it (points into urls) */
 	uint64_t received;    /* bytes in hand so far (progress) */
 	uint64_t resumed_from; /* > 0 when a partial download was resumed */

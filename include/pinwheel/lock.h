@@ -20,6 +20,14 @@
  * Unknown keys, wrong types and bad values are errors; e->msg reads
  * "FILE:LINE:COL: what" (the position of the offending key, or of the
  * object missing a key).  A layer must name artifacts of the same lock.
+ * The reader also refuses what no writer produces, so a hand-edited lock
+ * fails before any command acts on it: an artifact "kind" or a layer "how"
+ * this pinwheel does not know, an artifact listed twice (same kind, name,
+ * sha256 and unpack options: the writer merges those), and one sha256
+ * pinned with two sizes.  Every command that reads a lock goes through
+ * pw_lockfile_parse() (or _load()), and those that use a store call
+ * pw_lockfile_check_blobs() too: the lock as a whole is checked before
+ * anything is fetched, built or run.
  *
  * Writer: keys in a fixed order, 2-space indent, artifacts sorted by
  * (kind, name, sha256), roots in the order given (the matrix order); the
@@ -33,6 +41,7 @@
 #define PINWHEEL_LOCK_H
 
 #include "pinwheel/artifact.h"
+#include "pinwheel/buf.h"
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/unpack.h"
@@ -52,6 +61,7 @@ struct pw_lock_artifact {
 	char *package;     /* NULL when absent */
 	char **needed_by;  /* target ids */
 	size_t nneeded;
+	int line, col;     /* where its object starts in the file (messages) */
 };
 
 struct pw_lockfile {
@@ -69,8 +79,21 @@ struct pw_lockfile {
  * (-E2BIG past PW_JSON_MAX_FILE). */
 int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
 		      struct pw_err *e);
-/* Read and parse the file @path.  0 or -errno. */
+/* Read and parse the file @path.  0 or -errno (-E2BIG for a file past
+ * PW_JSON_MAX_FILE, e->msg naming the file, its size and the limit). */
 int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e);
+/* Read the bytes of the lock @path into @b (which the caller initialised
+ * and releases), with the same limit and messages as pw_lockfile_load();
+ * for callers that also need the bytes (lock --check compares them). */
+int pw_lockfile_read(const char *path, struct pw_buf *b, struct pw_err *e);
+/* The pins of @lf (read from @path) against the store at @store_dir
+ * (NULL: nothing to check): every artifact whose blob is already in the
+ * store must pin the blob's size, since the store verified that blob when
+ * it was inserted.  -EINVAL with "PATH:LINE:COL: artifacts[N] 'NAME': size
+ * S, but its blob in the store (sha256 HEX) has B bytes".  Reads only
+ * (one stat per artifact); a missing store is not an error. */
+int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, const char *store_dir,
+			    struct pw_err *e);
 void pw_lockfile_release(struct pw_lockfile *lf);
 
 /* Copy a lock's artifacts and roots into @ls (which should be empty). */

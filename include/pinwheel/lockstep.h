@@ -21,9 +21,11 @@
 /* A deep copy of @src into @dst (not initialised before). */
 void pw_lockstep_spec_copy(struct pw_sandbox_spec *dst, const struct pw_sandbox_spec *src);
 
-/* mkdtemp() of $TMPDIR (or /tmp) "/pinwheel-TAG.XXXXXX".  Caller frees
- * (and removes the directory). */
-char *pw_lockstep_tmpdir(const char *tag, struct pw_err *e);
+/* A temp directory $TMPDIR (or /tmp) "/pinwheel-TAG.XXXXXX", locked while
+ * *lockfd is open (workdir.h: a later step of the same TAG removes it if
+ * this process is killed).  Caller removes the directory, then closes
+ * *lockfd, then frees the path.  NULL + errno on error. */
+char *pw_lockstep_tmpdir(const char *tag, int *lockfd, struct pw_err *e);
 
 /* Add a read-only (or with @rw writable) bind of @src at @dst. */
 int pw_lockstep_bind(struct pw_sandbox_spec *s, bool rw, const char *src, const char *dst,

@@ -102,5 +102,8 @@ bool pw_roots_has_python_mount(const struct pw_root_plan *p);
 int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e);
 /* Is @how a layer kind this pinwheel can build? */
 bool pw_roots_known_how(const char *how);
+/* "unpack, debian-root, ... or debian-cross": every how this pinwheel
+ * builds, into @buf of @n bytes (truncated to fit). */
+void pw_roots_list_hows(char *buf, size_t n);
 
 #endif

@@ -33,8 +33,25 @@
 struct pw_store;
 
 /* Open (creating when missing) the store at @dir.  NULL + errno on error,
- * with e->msg naming the directory. */
+ * with e->msg naming the directory.
+ *
+ * The store-wide lock: every handle holds a shared flock() on STORE/lock
+ * from open to close (forked children share it), so a process that uses
+ * the store -- fetch, build and its workers, lock, run --target, repair,
+ * store add/ls/verify -- keeps gc from deleting what it is creating or is
+ * about to use.  pw_store_open() waits while gc holds the lock
+ * exclusively.  A store whose lock file we can neither create nor open is
+ * used without it (only its owner can change it).  One process must not
+ * hold a shared handle while it opens an exclusive one: flock() locks
+ * belong to open files, so it would wait for itself. */
 struct pw_store *pw_store_open(const char *dir, struct pw_err *e);
+/* Open the store for removing entries (gc): the lock is taken exclusively,
+ * so no other process uses the store meanwhile.  With !@wait, a store in
+ * use is NULL + errno EBUSY and e->msg "the store 'DIR' is in use by pid N
+ * (pinwheel fetch), ..." (the holders /proc/locks names; "another
+ * process" when it names none); with @wait it blocks until the users are
+ * gone. */
+struct pw_store *pw_store_open_exclusive(const char *dir, bool wait, struct pw_err *e);
 void pw_store_close(struct pw_store *s);
 /* The store's directory as given to pw_store_open (owned by the store). */
 const char *pw_store_dir(const struct pw_store *s);

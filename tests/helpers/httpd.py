@@ -25,6 +25,9 @@ files of DIR through these routes (NAME is a file in DIR):
   /hold/N/NAME           N bytes, then the connection stays open, idle, until
                          the server exits (for kill -9 tests)
   /slow/NAME             the file in 64 KiB pieces, 20 ms apart
+  /gate/N/NAME           N bytes, then the file DIR/NAME.held is created and
+                         the rest waits until the test creates DIR/NAME.go
+                         (a download the test holds mid-way and releases)
 
 Every request is appended to the log file as "GET PATH RANGE" (RANGE is "-"
 when the request had none).  The server exits by itself when its parent
@@ -188,6 +191,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(200, body[:num], length=len(body))
             STOP.wait(ARGS.lifetime)
             return self.cut()
+        if route == "gate" and num is not None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not self.write(body[:num]):
+                return
+            base = os.path.join(ARGS.dir, os.path.basename(name))
+            open(base + ".held", "w").close()
+            while not os.path.exists(base + ".go"):
+                if STOP.wait(0.02):
+                    return self.cut()
+            self.write(body[num:])
+            return
         if route == "slow":
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))

@@ -14,6 +14,7 @@
 #include "pinwheel/hash.h"
 #include "pinwheel/json.h"
 #include "pinwheel/log.h"
+#include "pinwheel/workdir.h"
 
 static void test_buf_cap(void **state)
 {
@@ -118,6 +119,56 @@ static void test_fs_atomic_and_rm(void **state)
 	pw_buf_release(&b);
 }
 
+/* A run's work directory is kept while its lock is held and swept once it
+ * is free; marked_only spares directories without the mark; names that
+ * are not PREFIX + six characters are never touched. */
+static void test_workdir(void **state)
+{
+	char parent[] = "/tmp/pwunit.XXXXXX";
+	struct pw_workdir w = PW_WORKDIR_INIT, w2 = PW_WORKDIR_INIT;
+	unsigned n = 99;
+	char *p, *q;
+
+	(void)state;
+	assert_non_null(mkdtemp(parent));
+	assert_int_equal(pw_workdir_make(&w, parent, ".run.", false), 0);
+	assert_true(strncmp(w.path, parent, strlen(parent)) == 0);
+	p = pw_path_join(w.path, PW_WORKDIR_MARK);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	/* live: the lock is held (by another open file of this process) */
+	assert_int_equal(pw_workdir_sweep(parent, ".run.", false, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(access(w.path, F_OK), 0);
+	/* a second run beside it: the first is kept */
+	assert_int_equal(pw_workdir_make(&w2, parent, ".run.", false), 0);
+	assert_int_equal(access(w.path, F_OK), 0);
+	assert_int_equal(pw_workdir_release(&w2, true), 0);
+	/* dead (its lock released, the directory left as by a kill -9) */
+	p = pw_xstrdup(w.path);
+	assert_int_equal(pw_workdir_release(&w, false), 0);
+	assert_null(w.path);
+	assert_int_equal(pw_workdir_sweep(parent, ".run.", true, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	/* without the mark: only an unmarked sweep removes it */
+	p = pw_path_join(parent, ".run.abc123");
+	q = pw_path_join(parent, ".run.abc1234");
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(mkdir(q, 0755), 0);
+	assert_int_equal(pw_workdir_sweep(parent, ".run.", true, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(pw_workdir_sweep(parent, ".run.", false, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(access(q, F_OK), 0); /* not a name of ours */
+	assert_int_equal(pw_workdir_sweep("/nonexistent/pwunit", ".run.", false, &n), 0);
+	free(p);
+	free(q);
+	assert_int_equal(pw_rm_rf(parent), 0);
+}
+
 static void test_path_join(void **state)
 {
 	char *p;
@@ -197,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_err),
 		cmocka_unit_test(test_fs_atomic_and_rm),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_workdir),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_escape_terminal),
 	};

@@ -10,6 +10,7 @@
 #include "pinwheel/lock.h"
 
 #define H "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H2 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static int parse(const char *text, struct pw_lockfile *lf, struct pw_err *e)
 {
@@ -25,7 +26,7 @@ static void test_valid(void **state)
 		" {\"name\": \"a\", \"kind\": \"deb\", \"urls\": [\"https://mirror.example/a.deb\",\n"
 		"   \"http://mirror.example/a.deb\", \"file:///srv/a.deb\"], \"sha256\": \"" H "\",\n"
 		"  \"size\": 1234, \"unpack\": {\"strip\": 2, \"subdir\": \"usr/lib\"}},\n"
-		" {\"size\": 0, \"sha256\": \"" H "\", \"urls\": [\"https://mirror.example/b\"], \"name\": \"b\"}\n"
+		" {\"size\": 0, \"sha256\": \"" H2 "\", \"urls\": [\"https://mirror.example/b\"], \"name\": \"b\"}\n"
 		"], \"version\": 1}\n";
 
 	(void)state;
@@ -123,12 +124,62 @@ static void test_json_errors(void **state)
 	assert_string_equal(e.msg, "could not read '/nonexistent/pinwheel.lock': No such file or directory");
 }
 
+/* One artifact object on a line of its own: "A(name, kind, sha, size)". */
+#define A(n, k, sha, size)                                                                         \
+	"  {\"name\": \"" n "\", \"kind\": \"" k "\", \"urls\": [\"https://mirror.example/" n   \
+	"\"], \"sha256\": \"" sha "\", \"size\": " #size "}"
+
+/* What no writer produces: refused with the position of the later entry. */
+static void test_consistency(void **state)
+{
+	static const struct bad cases[] = {
+		{ "{\"version\": 1, \"artifacts\": [\n" A("a", "archive", H, 10) ",\n"
+		  A("b", "archive", H2, 5) ",\n" A("a", "archive", H, 10) "]}",
+		  "x.lock:4:3: artifacts[2]: 'a' is listed again (artifacts[0] has the same kind, "
+		  "sha256 and unpack options): expected each artifact once" },
+		{ "{\"version\": 1, \"artifacts\": [\n" A("a", "archive", H, 10) ",\n"
+		  A("b", "deb", H, 11) "]}",
+		  "x.lock:3:3: artifacts[1] 'b': size 11, but artifacts[0] 'a' pins the same sha256 "
+		  "with size 10: expected one size per sha256" },
+		/* the earliest problem in the file wins */
+		{ "{\"version\": 1, \"artifacts\": [\n" A("z", "archive", H2, 1) ",\n"
+		  A("a", "archive", H, 10) ",\n" A("z", "archive", H2, 2) ",\n"
+		  A("a", "archive", H, 10) "]}",
+		  "x.lock:4:3: artifacts[2] 'z': size 2, but artifacts[0] 'z' pins the same sha256 "
+		  "with size 1: expected one size per sha256" },
+		{ "{\"version\": 1, \"artifacts\": [\n" A("a", "tarball", H, 10) "]}",
+		  "x.lock:2:17: artifacts[0]: unknown kind 'tarball' (expected archive, deb, wheel, "
+		  "crate, oci-config, oci-layer or file)" },
+		{ "{\"version\": 1, \"artifacts\": [" A("a", "archive", H, 10) "],\n"
+		  "\"roots\": {\"t\": {\"layers\": [{\"name\": \"x\", \"how\": \"nix\", \"dest\": \"/\", "
+		  "\"artifacts\": [\"" H "\"]}]}}}",
+		  "x.lock:2:42: roots.t.layers[0]: unknown how 'nix' (expected unpack, debian-root, "
+		  "pypi-install, cargo-vendor, oci-image, emulator or debian-cross)" },
+	};
+	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_err e = PW_ERR_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
+		if (parse(cases[i].text, &lf, &e) != -EINVAL || strcmp(e.msg, cases[i].msg) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, e.msg, cases[i].msg);
+		assert_null(lf.artifacts);
+	}
+	/* the same content under two names (or with other unpack options) is fine */
+	assert_int_equal(parse("{\"version\": 1, \"artifacts\": [\n" A("a", "archive", H, 10)
+			       ",\n" A("b", "file", H, 10) "]}",
+			       &lf, &e),
+			 0);
+	pw_lockfile_release(&lf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_consistency),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
