@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pinwheel/buf.h"
 #include "pinwheel/log.h"
 #include "pinwheel/progress.h"
 
@@ -79,7 +80,11 @@ static double row_rate(struct pw_progress *p, const struct pw_progress_row *row,
 static void line(const char *label, uint64_t done, uint64_t total, double rate, int width)
 {
 	char d[16], t[16], eta[48], pct[8] = "";
+	struct pw_buf esc = PW_BUF_INIT(4096);
 
+	/* labels name artifacts, from a lock or a registry */
+	pw_buf_add_escaped(&esc, label, strlen(label), 0);
+	label = esc.buf;
 	pw_format_bytes(done, d, sizeof(d));
 	pw_format_bytes(total, t, sizeof(t));
 	pw_progress_format_eta(done, total, rate, eta, sizeof(eta));
@@ -87,6 +92,7 @@ static void line(const char *label, uint64_t done, uint64_t total, double rate, 
 		snprintf(pct, sizeof(pct), "%3u%%", (unsigned)(done * 100 / total));
 	fprintf(stderr, "\r\033[K%-*.*s %4s %10s / %-10s %s\n", width, width, label, pct, d,
 		total ? t : "?", eta);
+	pw_buf_release(&esc);
 }
 
 void pw_progress_update(struct pw_progress *p, const struct pw_progress_row *rows, size_t nrows,

@@ -8,6 +8,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/json.h"
+#include "pinwheel/log.h"
 
 const char pw_help_audit[] =
     "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
@@ -168,16 +169,16 @@ static void print_text(const struct pw_audit_result *r)
 	size_t count = 0;
 
 	if (!r->has_elf)
-		printf("%s: any (pure: no ELF members)\n", r->wheel);
+		pw_out("%s: any (pure: no ELF members)\n", r->wheel);
 	else if (r->best_policy)
-		printf("%s: %s%s%s%s\n", r->wheel, r->platform, r->best_tags[1] ? " (alias " : "",
+		pw_out("%s: %s%s%s%s\n", r->wheel, r->platform, r->best_tags[1] ? " (alias " : "",
 		       r->best_tags[1] ? r->best_tags[1] : "", r->best_tags[1] ? ")" : "");
 	else if (r->platform)
-		printf("%s: %s (no manylinux policy fits)\n", r->wheel, r->platform);
+		pw_out("%s: %s (no manylinux policy fits)\n", r->wheel, r->platform);
 	else
-		printf("%s: no platform tag\n", r->wheel);
+		pw_out("%s: no platform tag\n", r->wheel);
 	for (size_t i = 0; i < r->nerrors; i++)
-		printf("  error: %s\n", r->errors[i]);
+		pw_out("  error: %s\n", r->errors[i]);
 	/* one line per run of policies with the same causes: "A", "A, B" or
 	 * "A .. C" */
 	for (size_t i = 0; i <= r->nreasons; i++) {
@@ -191,9 +192,9 @@ static void print_text(const struct pw_audit_result *r)
 		}
 		if (last && (!pol || strcmp(cur.buf, prev.buf))) {
 			if (count == 1)
-				printf("  not %s: %s\n", first, prev.buf);
+				pw_out("  not %s: %s\n", first, prev.buf);
 			else
-				printf("  not %s%s%s: %s\n", first, count == 2 ? ", " : " .. ",
+				pw_out("  not %s%s%s: %s\n", first, count == 2 ? ", " : " .. ",
 				       last, prev.buf);
 			count = 0;
 		}
@@ -206,10 +207,10 @@ static void print_text(const struct pw_audit_result *r)
 		last = pol;
 	}
 	if (r->nexternals) {
-		printf("  external libraries (repair vendors them):");
+		pw_out("  external libraries (repair vendors them):");
 		for (size_t i = 0; i < r->nexternals; i++)
-			printf(" %s", r->externals[i]);
-		printf("\n");
+			pw_out(" %s", r->externals[i]);
+		pw_out("\n");
 	}
 	pw_buf_release(&prev);
 	pw_buf_release(&cur);

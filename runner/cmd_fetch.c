@@ -11,6 +11,7 @@
 #include "pinwheel/oci.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/store.h"
+#include "pinwheel/log.h"
 
 const char pw_help_fetch[] =
     "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
@@ -69,7 +70,7 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 			pw_json_print_line(j);
 			json_decref(j);
 		} else {
-			printf("%s  root %s\n", p.target, p.id);
+			pw_out("%s  root %s\n", p.target, p.id);
 		}
 		pw_root_plan_release(&p);
 	}

@@ -225,10 +225,10 @@ static void print_result(const struct repair_args *a, const struct pw_repair_res
 		return;
 	}
 	for (size_t i = 0; i < rr->nvendored; i++)
-		printf("vendored %s as %s\n", rr->libraries[i], rr->vendored[i]);
+		pw_out("vendored %s as %s\n", rr->libraries[i], rr->vendored[i]);
 	if (!rr->nvendored)
-		printf("nothing to vendor\n");
-	printf("wrote %s (%s)\n", out, plat);
+		pw_out("nothing to vendor\n");
+	pw_out("wrote %s (%s)\n", out, plat);
 }
 
 int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "pinwheel/lock.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/store.h"
+#include "pinwheel/log.h"
 
 const char pw_help_store[] =
     "usage: pinwheel store add URL|FILE --sha256 HEX [--size N]\n"
@@ -79,7 +80,7 @@ static int print_added(const struct pw_ctx *ctx, const char *kind, const char *s
 			json_decref(j);
 		}
 	} else {
-		printf("%s\n", path);
+		pw_out("%s\n", path);
 	}
 	return PW_EXIT_OK;
 }
@@ -206,9 +207,9 @@ static int ls_one(void *ud, const struct pw_store_entry *en)
 			json_decref(j);
 		}
 	} else if (en->kind == PW_STORE_BLOB) {
-		printf("blob %12llu %s\n", (unsigned long long)en->size, en->id);
+		pw_out("blob %12llu %s\n", (unsigned long long)en->size, en->id);
 	} else {
-		printf("tree %12llu %s blob=%s %s\n", (unsigned long long)en->size, en->id,
+		pw_out("tree %12llu %s blob=%s %s\n", (unsigned long long)en->size, en->id,
 		       en->blob[0] ? en->blob : "?", en->opts_key);
 	}
 	return 0;
@@ -227,7 +228,7 @@ static int ls_ac_one(void *ud, const struct pw_ac_record *rec)
 			json_decref(j);
 		}
 	} else {
-		printf("ac %s %s %zu outputs\n", rec->key, rec->target, rec->n);
+		pw_out("ac %s %s %zu outputs\n", rec->key, rec->target, rec->n);
 	}
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "pinwheel/json.h"
 #include "pinwheel/verify.h"
 #include "pinwheel/workdir.h"
+#include "pinwheel/log.h"
 
 #define B_UID 4242 /* build B's uid inside its user namespace */
 #define B_UMASK_ALT 077
@@ -930,7 +931,7 @@ static void print_indented(const char *text, const char *pre)
 	while (*text) {
 		size_t l = strcspn(text, "\n");
 
-		printf("%s%.*s\n", pre, (int)l, text);
+		pw_out("%s%.*s\n", pre, (int)l, text);
 		text += l + (text[l] == '\n');
 	}
 }
@@ -943,14 +944,14 @@ static void print_entry(const char *label, json_t *r)
 	const char *sb = json_string_value(json_object_get(r, "sha256_b"));
 	const char *st = json_string_value(json_object_get(r, "status"));
 
-	printf("%-26s %-13s %-12.12s %-12.12s\n", label,
+	pw_out("%-26s %-13s %-12.12s %-12.12s\n", label,
 	       !strcmp(st, "reproducible") ? st
 	       : !strcmp(st, "differs")	   ? "DIFFERS"
 	       : !strcmp(st, "leaks")	   ? "LEAKS"
 					   : "FAILED",
 	       sa ? sa : "-", sb ? sb : "-");
 	if (json_object_get(r, "error"))
-		printf("  %s\n", json_string_value(json_object_get(r, "error")));
+		pw_out("  %s\n", json_string_value(json_object_get(r, "error")));
 	json_array_foreach(json_object_get(r, "differences"), i, d)
 	{
 		const char *m = json_string_value(json_object_get(d, "member"));
@@ -958,30 +959,30 @@ static void print_entry(const char *label, json_t *r)
 		size_t k;
 
 		if (shown++ == 20) {
-			printf("  ... %zu more differences in verify.json\n",
+			pw_out("  ... %zu more differences in verify.json\n",
 			       json_array_size(json_object_get(r, "differences")) - 20);
 			break;
 		}
-		printf("  %s %s: %s\n", json_string_value(json_object_get(d, "kind")),
+		pw_out("  %s %s: %s\n", json_string_value(json_object_get(d, "kind")),
 		       m ? m : "(archive)", json_string_value(json_object_get(d, "detail")));
 		json_array_foreach(secs, k, s)
 		{
 			json_int_t off = json_integer_value(json_object_get(s, "offset"));
 
-			printf("    ELF section %s: size %lld vs %lld",
+			pw_out("    ELF section %s: size %lld vs %lld",
 			       json_string_value(json_object_get(s, "name")),
 			       (long long)json_integer_value(json_object_get(s, "size_a")),
 			       (long long)json_integer_value(json_object_get(s, "size_b")));
 			if (off >= 0)
-				printf(", first difference at offset 0x%llx",
+				pw_out(", first difference at offset 0x%llx",
 				       (unsigned long long)off);
-			printf("\n");
+			pw_out("\n");
 		}
 		if (json_object_get(d, "diff"))
 			print_indented(json_string_value(json_object_get(d, "diff")), "    ");
 	}
 	json_array_foreach(json_object_get(r, "leaks"), i, l)
-	    printf("  leak (build %s): %s: %s '%s' at offset %lld (found %lld)\n",
+	    pw_out("  leak (build %s): %s: %s '%s' at offset %lld (found %lld)\n",
 		   json_string_value(json_object_get(l, "build")),
 		   json_string_value(json_object_get(l, "member")),
 		   json_string_value(json_object_get(l, "what")),
@@ -1247,15 +1248,15 @@ int pw_verify_run(const struct pw_verify_opts *o)
 		fputs(s, stdout);
 		free(s);
 	} else {
-		printf("%-26s %-13s %-12s %-12s\n", "target", "result", "sha256 (A)", "sha256 (B)");
+		pw_out("%-26s %-13s %-12s %-12s\n", "target", "result", "sha256 (A)", "sha256 (B)");
 		print_entry("sdist", sd);
 		json_array_foreach(targets, i, t)
 		    print_entry(json_string_value(json_object_get(t, "target")), t);
-		printf("\n%zu reproducible, %zu differ, %zu leak, %zu failed; build A %.1f s, "
+		pw_out("\n%zu reproducible, %zu differ, %zu leak, %zu failed; build A %.1f s, "
 		       "build B %.1f s; %s/verify.json\n",
 		       nrep, ndiff, nleak, nfail, x.ca.secs, x.cb.secs, x.a.out);
 		if (o->keep)
-			printf("build B's tree is kept in '%s' (its output: '%s')\n", x.tmp,
+			pw_out("build B's tree is kept in '%s' (its output: '%s')\n", x.tmp,
 			       x.b.out);
 	}
 	fflush(stdout);
