@@ -3,6 +3,7 @@
 
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
+#include "pinwheel/log.h"
 
 json_t *pw_json_load_mem(const char *name, const char *data, size_t n, struct pw_err *e)
 {
@@ -60,11 +61,27 @@ int pw_json_dump_file(const char *path, json_t *j, struct pw_err *e)
 	return 0;
 }
 
+void pw_json_print_text(const char *s)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_add_escaped(&b, s, strlen(s), PW_ESC_JSON);
+	if (!b.len || b.buf[b.len - 1] != '\n')
+		pw_buf_adds(&b, "\n");
+	fwrite(b.buf, 1, b.len, stdout);
+	fflush(stdout);
+	pw_buf_release(&b);
+}
+
+void pw_json_print(json_t *j, bool pretty)
+{
+	char *s = pw_json_dumps(j, pretty);
+
+	pw_json_print_text(s);
+	free(s);
+}
+
 void pw_json_print_line(json_t *j)
 {
-	char *s = pw_json_dumps(j, false);
-
-	printf("%s\n", s);
-	fflush(stdout);
-	free(s);
+	pw_json_print(j, false);
 }

@@ -82,7 +82,7 @@ void pw_buf_add_escaped(struct pw_buf *b, const char *str, size_t n, unsigned fl
 		if (i == n)
 			break;
 		if (s[i] < 0x80) {
-			if ((flags & PW_ESC_KEEP_NL) && (s[i] == '\n' || s[i] == '\t'))
+			if ((flags & (PW_ESC_KEEP_NL | PW_ESC_JSON)) && (s[i] == '\n' || s[i] == '\t'))
 				pw_buf_add(b, s + i, 1);
 			else
 				pw_buf_addf(b, "\\x%02x", s[i]);
@@ -92,6 +92,11 @@ void pw_buf_add_escaped(struct pw_buf *b, const char *str, size_t n, unsigned fl
 		len = utf8_seq(s + i, n - i, &cp);
 		if (len && !cp_unsafe(cp)) {
 			pw_buf_add(b, s + i, len);
+			i += len;
+			continue;
+		}
+		if (len && (flags & PW_ESC_JSON)) {
+			pw_buf_addf(b, "\\u%04x", (unsigned)cp);
 			i += len;
 			continue;
 		}

@@ -309,11 +309,8 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	if (jw) {
 		json_t *doc = json_pack("{s:i, s:o}", "version", 1, "wheels", jw);
-		char *s = pw_json_dumps(doc, true);
 
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		free(s);
+		pw_json_print(doc, true);
 		json_decref(doc);
 	}
 	fflush(stdout);

@@ -195,7 +195,7 @@ static int report_json(const struct pw_wheel *w, const struct pw_wheel_name *nm,
 		       int nprob, const char *record_err)
 {
 	json_t *j = json_object(), *mem = json_array(), *ext = json_array(), *pr = json_array();
-	char *s, *line, *save = NULL, *copy;
+	char *line, *save = NULL, *copy;
 	uint64_t total = 0, ctotal = 0;
 	size_t i;
 
@@ -235,11 +235,7 @@ static int report_json(const struct pw_wheel *w, const struct pw_wheel_name *nm,
 			    json_pack("{s:b, s:o, s:o}", "ok", nprob == 0 && !record_err,
 				      "problems", pr, "error",
 				      record_err ? json_string(record_err) : json_null()));
-	s = pw_json_dumps(j, true);
-	fputs(s, stdout);
-	if (!ends_with(s, "\n"))
-		putchar('\n');
-	free(s);
+	pw_json_print(j, true);
 	json_decref(j);
 	return 0;
 }

@@ -202,7 +202,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 			st = PW_EXIT_FAIL;
 			goto out;
 		}
-		printf("%s\n", s);
+		pw_json_print_text(s);
 		free(s);
 	}
 	fflush(stdout);

@@ -1243,10 +1243,7 @@ int pw_verify_run(const struct pw_verify_opts *o)
 		}
 	}
 	if (pw_log_json()) {
-		char *s = pw_json_dumps(doc, true);
-
-		fputs(s, stdout);
-		free(s);
+		pw_json_print(doc, true);
 	} else {
 		pw_out("%-26s %-13s %-12s %-12s\n", "target", "result", "sha256 (A)", "sha256 (B)");
 		print_entry("sdist", sd);

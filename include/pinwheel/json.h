@@ -21,5 +21,11 @@ int pw_json_dump_file(const char *path, json_t *j, struct pw_err *e);
 char *pw_json_dumps(json_t *j, bool pretty);
 /* Print one compact JSON line to stdout (for --json events). Steals nothing. */
 void pw_json_print_line(json_t *j);
+/* Print @j to stdout (pretty or compact) with a final newline, the C1
+ * controls and bidi overrides in its strings as \uXXXX (log.h): what the
+ * CLI's --json prints. */
+void pw_json_print(json_t *j, bool pretty);
+/* The same for JSON text already dumped (@s, with its own key order). */
+void pw_json_print_text(const char *s);
 
 #endif

@@ -27,6 +27,9 @@ bool pw_log_color(void);
  * line: tab and newline are escaped too; pw_out() keeps them.  JSON
  * output is escaped by jansson. */
 #define PW_ESC_KEEP_NL 1u  /* keep '\n' and '\t' */
+/* JSON text (jansson's output, valid UTF-8, C0 already escaped): only the
+ * unsafe code points change, to \uXXXX, so it stays the same JSON value. */
+#define PW_ESC_JSON 2u
 /* Append the escaped form of @s (@n bytes) to @b. */
 struct pw_buf;
 void pw_buf_add_escaped(struct pw_buf *b, const char *s, size_t n, unsigned flags);
