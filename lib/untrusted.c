@@ -133,6 +133,21 @@ int pw_untrusted_opendir(int dirfd, const char *name, const char *shown, struct 
 	return open_checked(dirfd, name, shown, S_IFDIR, 0, NULL, e);
 }
 
+int pw_untrusted_read(int dirfd, const char *name, const char *shown, struct pw_buf *b,
+		      struct pw_err *e)
+{
+	_cleanup_close_ int fd = pw_untrusted_open(dirfd, name, shown, b->max - b->len, NULL, e);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = pw_read_fd(fd, b);
+	if (r == -E2BIG)
+		return pw_err_set(e, EFBIG, "'%s' grew past %zu bytes", shown ? shown : name,
+				  b->max);
+	return r < 0 ? pw_err_sys(e, -r, "could not read '%s'", shown ? shown : name) : 0;
+}
+
 int pw_untrusted_copy(int fd, const char *dest, struct pw_err *e)
 {
 	_cleanup_free_ char *tmp = NULL;

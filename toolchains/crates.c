@@ -14,6 +14,7 @@
 #include "pinwheel/json.h"
 #include "pinwheel/lockstep.h"
 #include "pinwheel/sandbox.h"
+#include "pinwheel/untrusted.h"
 #include "pinwheel/store.h"
 #include "pinwheel/toml.h"
 #include "pinwheel/unpack.h"
@@ -950,14 +951,17 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 		r = cargo_step_run(&cs, t->id, "generating Cargo.lock", args, PW_ARRAY_SIZE(args),
 				   e);
 	if (r == 0) {
-		made = subdir[0] ? pw_xasprintf("%s/project/%s/Cargo.lock", cs.tmp, subdir)
-				 : pw_xasprintf("%s/project/Cargo.lock", cs.tmp);
-		r = pw_read_file(made, &b);
+		/* cs.tmp was bound into cargo's sandbox: the lock is taken as
+		 * untrusted.h says */
+		_cleanup_close_ int dfd = open(cs.tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		made = subdir[0] ? pw_xasprintf("project/%s/Cargo.lock", subdir)
+				 : pw_xstrdup("project/Cargo.lock");
+		r = dfd < 0 ? pw_err_sys(e, errno, "could not open '%s'", cs.tmp)
+			    : pw_untrusted_read(dfd, made, spec->cargo_lock, &b, e);
 		if (r < 0)
-			pw_err_sys(e, -r,
-				   "generating Cargo.lock in the root of %s: cargo wrote no "
-				   "'%s'",
-				   t->id, spec->cargo_lock);
+			pw_err_prefix(e, "generating Cargo.lock in the root of %s: cargo's lock file",
+				      t->id);
 	}
 	if (r == 0) {
 		r = pw_cargo_lock_parse("the generated Cargo.lock", b.buf, b.len, &check, e);

@@ -52,6 +52,7 @@
 
 #include <sys/stat.h>
 
+#include "pinwheel/buf.h"
 #include "pinwheel/common.h"
 
 /* "a regular file", "a directory", "a symbolic link", "a FIFO", "a socket",
@@ -69,6 +70,12 @@ int pw_untrusted_open(int dirfd, const char *name, const char *shown, uint64_t m
 /* The same for the directory @name ("." for @dirfd itself): an
  * O_RDONLY | O_DIRECTORY fd, or -errno with @e filled. */
 int pw_untrusted_opendir(int dirfd, const char *name, const char *shown, struct pw_err *e);
+
+/* Read all of the regular file @name under @dirfd, opened as
+ * pw_untrusted_open() says, into @b (appended; more than b->max bytes is
+ * -EFBIG).  0 or -errno with @e filled. */
+int pw_untrusted_read(int dirfd, const char *name, const char *shown, struct pw_buf *b,
+		      struct pw_err *e);
 
 /* Copy everything of @fd (from offset 0) into @dest: a temp file beside
  * it, mode 0644, fsync, rename.  Nothing is left at @dest or beside it on
