@@ -3,7 +3,7 @@
  * (without blocking), a socket, a character device, a directory, a file
  * too large and a file of another user are refused with the errno and the
  * words of untrusted.h; directories alike; the copy gets mode 0644 whatever
- * the source's setuid bits. */
+ * the source's setuid bits; a read is capped by its buffer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,6 +196,25 @@ static void test_copy(void **state)
 	}
 }
 
+static void test_read(void **state)
+{
+	struct fx *f = *state;
+	struct pw_buf b = PW_BUF_INIT(8), big = PW_BUF_INIT(4);
+	struct pw_err e = PW_ERR_INIT;
+
+	put(f, "report.json", "{\"a\":1}", 0644);
+	assert_int_equal(mkfifoat(f->dfd, "pip.log", 0644), 0);
+	assert_int_equal(pw_untrusted_read(f->dfd, "report.json", NULL, &b, &e), 0);
+	assert_string_equal(b.buf, "{\"a\":1}");
+	assert_int_equal(pw_untrusted_read(f->dfd, "report.json", "/out/report.json", &big, &e),
+			 -EFBIG);
+	assert_string_equal(e.msg, "'/out/report.json' is 7 bytes, more than the 4 allowed");
+	assert_int_equal(pw_untrusted_read(f->dfd, "pip.log", "/out/pip.log", &big, &e), -EINVAL);
+	assert_string_equal(e.msg, "'/out/pip.log' is a FIFO, expected a regular file");
+	pw_buf_release(&b);
+	pw_buf_release(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +223,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_size_and_owner, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
