@@ -546,25 +546,17 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 	return r;
 }
 
-/* Every wheel enters OUT here, built or from the action cache: @path, a
- * file of ours in WORK, must be what `pinwheel inspect` calls a
- * consistent wheel (its name parses; RECORD lists every member with its
- * sha256 and size, and nothing that is missing); its sha256 and size go to
- * @res, then it is renamed to OUT/@name.  A wheel that fails stays where
- * it is: -EBADMSG (or the reader's error) naming it and the first
- * problem. */
-static int publish_wheel(struct build *b, const char *path, const char *name,
-			 struct target_result *res, struct pw_err *e)
+/* Is the wheel open at @fd, named @name, what `pinwheel inspect` calls
+ * consistent: its name parses, and RECORD lists every member with its
+ * sha256 and size and nothing that is missing?  0, or -errno with e naming
+ * it and the first problem (-EBADMSG for a RECORD problem). */
+static int check_wheel(int fd, const char *name, struct pw_err *e)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_free_ char *dst = NULL;
 	struct pw_buf probs = PW_BUF_INIT(1 << 16);
 	struct pw_wheel_name wn = {0};
 	struct pw_wheel w;
 	int r;
 
-	if (fd < 0)
-		return pw_err_sys(e, errno, "'%s'", path);
 	r = pw_wheel_name_parse(name, &wn, e);
 	pw_wheel_name_release(&wn);
 	if (r == 0)
@@ -577,8 +569,28 @@ static int publish_wheel(struct build *b, const char *path, const char *name,
 		r = pw_err_set(e, EBADMSG, "wheel '%s': RECORD: %.*s", name,
 			       (int)strcspn(probs.buf, "\n"), probs.buf);
 	pw_buf_release(&probs);
-	if (r < 0)
+	return r;
+}
+
+/* Every wheel enters OUT here, built or from the action cache: @path, a
+ * file of ours in WORK, must pass check_wheel() (*bad set when it does
+ * not: the wheel stays where it is); its sha256 and size go to @res, then
+ * it is renamed to OUT/@name. */
+static int publish_wheel(struct build *b, const char *path, const char *name,
+			 struct target_result *res, bool *bad, struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *dst = NULL;
+	int r;
+
+	*bad = false;
+	if (fd < 0)
+		return pw_err_sys(e, errno, "'%s'", path);
+	r = check_wheel(fd, name, e);
+	if (r < 0) {
+		*bad = true;
 		return r;
+	}
 	r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : pw_sha256_fd(fd, res->sha256, &res->size);
 	if (r < 0)
 		return pw_err_sys(e, -r, "'%s'", path);
@@ -599,6 +611,7 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	struct pw_sandbox_spec s;
 	char **argv = NULL, **mods = NULL;
 	_cleanup_close_ int sfd = -1, dfd = -1, wfd = -1;
+	bool bad;
 	int r;
 
 	src = pw_path_join(tdir, "src");
@@ -658,7 +671,7 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	}
 	snprintf(res->smoke, sizeof(res->smoke), "passed");
 	whlp = pw_path_join(final, res->wheel);
-	return publish_wheel(b, whlp, res->wheel, res, e);
+	return publish_wheel(b, whlp, res->wheel, res, &bad, e);
 }
 
 /* ---- workers ---- */
@@ -1124,8 +1137,10 @@ static bool target_from_cache(struct build *b, size_t ti, struct target_result *
 	if (r == 0)
 		r = take_log(b, &rec, 1, b->c.targets[ti].id, &e);
 	if (r == 0) {
-		r = publish_wheel(b, tmp, rec.outputs[0].name, res, &e);
-		if (r < 0) {
+		bool bad;
+
+		r = publish_wheel(b, tmp, rec.outputs[0].name, res, &bad, &e);
+		if (bad) {
 			struct pw_err de = PW_ERR_INIT;
 
 			snprintf(res->rejected, sizeof(res->rejected), "%s", e.msg);
