@@ -42,6 +42,8 @@
  *   -EPERM   "'S' belongs to uid U, expected uid V (this process)"
  *   -EFBIG   "'S' is N bytes, more than the M allowed"
  *   -ESTALE  "'S' changed while it was being opened"
+ *   -EXDEV   "'S' leaves its directory" (an absolute name, "..", another
+ *            mount)
  *   -ENOENT and other errnos from the system, as "could not open 'S': ..."
  *
  * Ownership: the returned descriptor is the caller's (O_CLOEXEC).
