@@ -20,17 +20,9 @@ export PINWHEEL_RETRY_BASE_MS=5
 unset PINWHEEL_CACHE_URL
 TGT=cp311-manylinux_x86_64
 
-py_base_tar "$T/py.tar"
-ok $? "packed the test base"
 P="$T/proj"
-mkdir -p "$P"
-cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
- "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
- "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
-JSON
-tiny_files "$P"
+tiny_plain "$P"
+ok $? "the tiny project on the test base"
 R="$T/roots"
 run_pw 0 "lock" --store "$R" lock "$P"
 run_pw 0 "fetch the root into R" --store "$R" fetch "$P"
