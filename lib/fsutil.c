@@ -187,7 +187,7 @@ static int ro_fd(int pfd, const char *name, int depth)
 	if (S_ISLNK(st.st_mode))
 		return 0;
 	if (!S_ISDIR(st.st_mode)) {
-		if (fchmodat(pfd, name, st.st_mode & 07555, 0) < 0)
+		if (fchmodat(pfd, name, st.st_mode & 0555, 0) < 0)
 			return -errno;
 		return 0;
 	}

@@ -26,10 +26,11 @@
 #include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/unpack.h"
+#include "pinwheel/untrusted.h"
+#include "pinwheel/wheel.h"
 #include "pinwheel/workdir.h"
 #ifdef PW_HAVE_PIPELINE
 #include "pinwheel/audit.h"
-#include "pinwheel/wheel.h"
 #endif
 #ifdef PW_HAVE_REPAIR
 #include "pinwheel/repair.h"
@@ -51,6 +52,7 @@ struct target_result {
 	char error[512];
 	bool cached;			 /* materialised from the action cache */
 	char key[PW_SHA256_HEX];	 /* its action key */
+	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
 };
 
 struct build {
@@ -213,17 +215,25 @@ out:
 	return r;
 }
 
-/* The one file in @dir ending with @suffix.  Caller frees the name. */
-static char *single_output(const char *dir, const char *suffix, struct pw_err *e)
+/* The one file of the step's output directory @dir (@shown inside the
+ * sandbox, "/out") ending with @suffix, opened as untrusted.h says (never
+ * through a symlink, only a regular file of ours of at most @max bytes,
+ * nothing that could block): its fd, and its name in *name (caller
+ * frees).  -errno with e naming what was found. */
+static int step_output(const char *dir, const char *shown, const char *suffix, uint64_t max,
+		       char **name, struct pw_err *e)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **names = NULL, *found = NULL;
+	/* @dir itself is ours: the sandbox sees it as a mount point, which
+	 * it can neither remove nor replace */
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *found = NULL, *where = NULL;
+	char **names = NULL;
 	size_t n = 0, i, k = 0, sl = strlen(suffix);
+	int r;
 
-	if (fd < 0 || pw_list_dir_sorted(fd, &names, &n) < 0) {
-		pw_err_sys(e, errno, "'%s'", dir);
-		return NULL;
-	}
+	*name = NULL;
+	if (fd < 0 || (r = pw_list_dir_sorted(fd, &names, &n)) < 0)
+		return pw_err_sys(e, fd < 0 ? errno : -r, "'%s'", dir);
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(names[i]);
 
@@ -234,13 +244,14 @@ static char *single_output(const char *dir, const char *suffix, struct pw_err *e
 		}
 	}
 	pw_free_names(names, n);
-	if (k != 1) {
-		pw_err_set(e, ENOENT, "the backend left %zu '*%s' files, expected one", k, suffix);
-		free(found);
-		errno = ENOENT;
-		return NULL;
-	}
-	return found;
+	if (k != 1)
+		return pw_err_set(e, ENOENT, "the backend left %zu '*%s' files, expected one", k,
+				  suffix);
+	where = pw_path_join(shown, found);
+	r = pw_untrusted_open(fd, found, where, max, NULL, e);
+	if (r >= 0)
+		*name = steal_pointer(&found);
+	return r;
 }
 
 static int sha256_file(const char *path, char hex[PW_SHA256_HEX], uint64_t *size)
@@ -268,7 +279,8 @@ static int build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *outdir = pw_path_join(b->work, "sdist-out"), *name = NULL,
-			    *in = NULL, *outp = NULL;
+			    *shown = NULL, *outp = NULL;
+	_cleanup_close_ int fd = -1;
 	char **argv = NULL;
 	int r;
 
@@ -291,17 +303,19 @@ static int build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 	pw_strv_free(argv);
 	if (r < 0)
 		return r;
-	name = single_output(outdir, ".tar.gz", e);
-	if (!name)
-		return -ENOENT;
+	/* Read only through the checked fd; what reaches sdist_dir is a file
+	 * of ours written from it. */
+	fd = step_output(outdir, "/out", ".tar.gz", PW_SDIST_MAX_SIZE, &name, e);
+	if (fd < 0)
+		return fd;
 	if (strlen(name) >= sizeof(b->sdist))
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
-	in = pw_path_join(outdir, name);
+	shown = pw_path_join("/out", name);
 	outp = pw_path_join(b->sdist_dir, name);
 #ifdef PW_HAVE_SDIST
-	r = pw_sdist_normalize(in, outp, b->sde, e);
+	r = pw_sdist_normalize_fd(fd, shown, outp, b->sde, e);
 #else
-	r = rename(in, outp) < 0 ? pw_err_sys(e, errno, "'%s'", outp) : 0;
+	r = pw_untrusted_copy(fd, outp, e);
 #endif
 	if (r < 0)
 		return r;
@@ -382,10 +396,10 @@ static int repair(struct build *b, size_t ti, const struct pw_policy_set *pol, c
 #endif
 }
 
-/* Unpack, audit, repair, retag and pack the backend's wheel @in into
- * @outdir; the packed name goes to r->wheel and the extension modules to
- * *mods (NULL-ended). */
-static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir,
+/* Unpack, audit, repair, retag and pack the backend's wheel, open at
+ * @fd and named @in, into @outdir; the packed name goes to r->wheel and the
+ * extension modules to *mods (NULL-ended). */
+static int pipeline(struct build *b, size_t ti, int fd, const char *in, const char *tdir,
 		    const char *outdir, struct target_result *res, char ***mods, int logfd,
 		    struct pw_err *e)
 {
@@ -411,7 +425,7 @@ static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir
 		r = pw_err_sys(e, errno, "'%s'", udir);
 		goto out;
 	}
-	r = pw_wheel_open(in, &w, e);
+	r = pw_wheel_open_fd(fd, in, &w, e);
 	if (r == 0)
 		r = pw_wheel_unpack(&w, ufd, e);
 	pw_wheel_close(&w);
@@ -490,21 +504,23 @@ out:
 	return r;
 }
 #else
-/* Without the wheel pipeline (branches wheel, audit, repair): the wheel as
- * the backend made it. */
-static int pipeline(struct build *b, size_t ti, const char *in, const char *tdir,
+/* Without the wheel pipeline (branches wheel, audit, repair): a copy of
+ * the wheel as the backend made it. */
+static int pipeline(struct build *b, size_t ti, int fd, const char *in, const char *tdir,
 		    const char *outdir, struct target_result *res, char ***mods, int logfd,
 		    struct pw_err *e)
 {
 	const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
 	_cleanup_free_ char *outp = pw_path_join(outdir, base);
+	int r;
 
 	(void)b;
 	(void)ti;
 	(void)tdir;
 	dprintf(logfd, "==== pinwheel: the wheel pipeline is not part of this build\n");
-	if (rename(in, outp) < 0)
-		return pw_err_sys(e, errno, "'%s'", outp);
+	r = pw_untrusted_copy(fd, outp, e);
+	if (r < 0)
+		return r;
 	snprintf(res->wheel, sizeof(res->wheel), "%s", base);
 	snprintf(res->tag, sizeof(res->tag), "unaudited");
 	*mods = pw_xcalloc(1, sizeof(char *));
@@ -532,17 +548,72 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 	return r;
 }
 
+/* Is the wheel open at @fd, named @name, what `pinwheel inspect` calls
+ * consistent: its name parses, and RECORD lists every member with its
+ * sha256 and size and nothing that is missing?  0, or -errno with e naming
+ * it and the first problem (-EBADMSG for a RECORD problem). */
+static int check_wheel(int fd, const char *name, struct pw_err *e)
+{
+	struct pw_buf probs = PW_BUF_INIT(1 << 16);
+	struct pw_wheel_name wn = {0};
+	struct pw_wheel w;
+	int r;
+
+	r = pw_wheel_name_parse(name, &wn, e);
+	pw_wheel_name_release(&wn);
+	if (r == 0)
+		r = pw_wheel_open_fd(fd, name, &w, e);
+	if (r == 0) {
+		r = pw_wheel_record_check(&w, &probs, e);
+		pw_wheel_close(&w);
+	}
+	if (r > 0)
+		r = pw_err_set(e, EBADMSG, "wheel '%s': RECORD: %.*s", name,
+			       (int)strcspn(probs.buf, "\n"), probs.buf);
+	pw_buf_release(&probs);
+	return r;
+}
+
+/* Every wheel enters OUT here, built or from the action cache: @path, a
+ * file of ours in WORK, must pass check_wheel() (*bad set when it does
+ * not: the wheel stays where it is); its sha256 and size go to @res, then
+ * it is renamed to OUT/@name. */
+static int publish_wheel(struct build *b, const char *path, const char *name,
+			 struct target_result *res, bool *bad, struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *dst = NULL;
+	int r;
+
+	*bad = false;
+	if (fd < 0)
+		return pw_err_sys(e, errno, "'%s'", path);
+	r = check_wheel(fd, name, e);
+	if (r < 0) {
+		*bad = true;
+		return r;
+	}
+	r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : pw_sha256_fd(fd, res->sha256, &res->size);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", path);
+	dst = pw_path_join(b->out, name);
+	if (rename(path, dst) < 0)
+		return pw_err_sys(e, errno, "could not rename '%s' to '%s'", path, dst);
+	return 0;
+}
+
 static int build_target(struct build *b, size_t ti, struct target_result *res, int logfd,
 			struct pw_err *e)
 {
 	const struct pw_target *t = &b->c.targets[ti];
 	_cleanup_free_ char *tdir = pw_path_join(b->work, t->id), *src = NULL, *out = NULL,
 			    *cargo = NULL, *final = NULL, *sdist = NULL, *py = NULL,
-			    *whl = NULL, *whlp = NULL, *dst = NULL;
+			    *whl = NULL, *shown = NULL, *whlp = NULL;
 	struct pw_unpack_opts uo = {.strip = 1};
 	struct pw_sandbox_spec s;
 	char **argv = NULL, **mods = NULL;
-	_cleanup_close_ int sfd = -1, dfd = -1;
+	_cleanup_close_ int sfd = -1, dfd = -1, wfd = -1;
+	bool bad;
 	int r;
 
 	src = pw_path_join(tdir, "src");
@@ -583,13 +654,15 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	pw_sandbox_spec_release(&s);
 	if (r < 0)
 		return r;
-	whl = single_output(out, ".whl", e);
-	if (!whl)
-		return -ENOENT;
-	whlp = pw_path_join(out, whl);
+	/* The backend's wheel is read only through the checked fd; what goes
+	 * on is the pipeline's own repacked file. */
+	wfd = step_output(out, "/out", ".whl", PW_WHEEL_MAX_FILE, &whl, e);
+	if (wfd < 0)
+		return wfd;
+	shown = pw_path_join("/out", whl);
 	if (progress_fd >= 0)
 		dprintf(progress_fd, "S audit, tag, repack\n");
-	r = pipeline(b, ti, whlp, tdir, final, res, &mods, logfd, e);
+	r = pipeline(b, ti, wfd, shown, tdir, final, res, &mods, logfd, e);
 	if (r < 0)
 		return r;
 	r = smoke(b, ti, final, res->wheel, mods, logfd, e);
@@ -599,15 +672,8 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 		return r;
 	}
 	snprintf(res->smoke, sizeof(res->smoke), "passed");
-	free(whlp);
 	whlp = pw_path_join(final, res->wheel);
-	r = sha256_file(whlp, res->sha256, &res->size);
-	if (r < 0)
-		return pw_err_sys(e, -r, "'%s'", whlp);
-	dst = pw_path_join(b->out, res->wheel);
-	if (rename(whlp, dst) < 0)
-		return pw_err_sys(e, errno, "'%s'", dst);
-	return 0;
+	return publish_wheel(b, whlp, res->wheel, res, &bad, e);
 }
 
 /* ---- workers ---- */
@@ -1052,7 +1118,7 @@ static bool target_from_cache(struct build *b, size_t ti, struct target_result *
 {
 	struct pw_ac_record rec;
 	struct pw_err e = PW_ERR_INIT;
-	_cleanup_free_ char *dest = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	const char *s;
 	double t0 = now_s();
 	int r;
@@ -1070,20 +1136,34 @@ static bool target_from_cache(struct build *b, size_t ti, struct target_result *
 		pw_ac_record_release(&rec);
 		return false;
 	}
-	dest = pw_path_join(b->out, rec.outputs[0].name);
-	r = take_output(b, &rec, 0, dest, &e);
+	/* The wheel goes to OUT through the same check as a built one: its
+	 * bytes match the record's digest (pw_ac_materialize) and its RECORD
+	 * its members (publish_wheel).  A wheel that fails costs the record. */
+	tmp = pw_xasprintf("%s/cached-%s", b->work, rec.outputs[0].name);
+	r = pw_ac_materialize(b->ac, &rec, 0, tmp, &e);
 	if (r == 0)
 		r = take_log(b, &rec, 1, b->c.targets[ti].id, &e);
+	if (r == 0) {
+		bool bad;
+
+		r = publish_wheel(b, tmp, rec.outputs[0].name, res, &bad, &e);
+		if (bad) {
+			struct pw_err de = PW_ERR_INIT;
+
+			snprintf(res->rejected, sizeof(res->rejected), "%s", e.msg);
+			if (pw_ac_drop(b->ac, res->key, &de) < 0)
+				pw_warn("action cache: %s", de.msg);
+			pw_err_prefix(&e, "the cached wheel of %s is rejected", b->c.targets[ti].id);
+		}
+	}
 	if (r < 0) {
 		pw_warn("action cache: %s: rebuilding %s", e.msg, b->c.targets[ti].id);
-		unlink(dest);
+		unlink(tmp);
 		pw_ac_record_release(&rec);
 		return false;
 	}
 	res->done = res->ok = res->cached = true;
 	snprintf(res->wheel, sizeof(res->wheel), "%s", rec.outputs[0].name);
-	memcpy(res->sha256, rec.outputs[0].sha256, PW_SHA256_HEX);
-	res->size = rec.outputs[0].size;
 	s = json_string_value(json_object_get(rec.meta, "tag"));
 	snprintf(res->tag, sizeof(res->tag), "%s", s ? s : "?");
 	s = json_string_value(json_object_get(rec.meta, "smoke"));
@@ -1091,6 +1171,18 @@ static bool target_from_cache(struct build *b, size_t ti, struct target_result *
 	res->secs = now_s() - t0;
 	pw_ac_record_release(&rec);
 	return true;
+}
+
+/* The log of a target whose cached wheel was rejected says so (after
+ * what its rebuild wrote). */
+static void note_rejected(struct build *b, size_t ti, const struct target_result *res)
+{
+	_cleanup_free_ char *p = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[ti].id);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		dprintf(fd, "\n==== pinwheel: this build replaced the action cache's wheel, which "
+			"was rejected: %s\n", res->rejected);
 }
 
 /* Record a fresh result: @files (the output and its log) under @key. */
@@ -1273,6 +1365,10 @@ static void print_table(struct build *b, struct target_result *res)
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
 		       res[i].ok ? res[i].tag : "", res[i].ok ? ")" : "");
 	}
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].rejected[0])
+			printf("%-26s the action cache's wheel was rejected (%s)\n",
+			       b->c.targets[i].id, res[i].rejected);
 	if (b->sdist[0])
 		printf("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
 		       b->sdist_cached ? "cached" : "ok", "-", "", b->sdist_sha, "", b->sdist,
@@ -1290,13 +1386,14 @@ static void print_json(struct build *b, struct target_result *res, bool ok)
 			continue;
 		log = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[i].id);
 		json_array_append_new(
-		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s}", "target",
-				  b->c.targets[i].id, "ok", res[i].ok, "cached", res[i].cached,
-				  "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
+		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s,s:s?}",
+				  "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
+				  res[i].cached, "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
 				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
 				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
 				  res[i].smoke, "seconds", res[i].secs, "error",
-				  res[i].ok ? NULL : res[i].error, "log", log));
+				  res[i].ok ? NULL : res[i].error, "log", log, "cache_rejected",
+				  res[i].rejected[0] ? res[i].rejected : NULL));
 	}
 	json_object_set_new(j, "ok", json_boolean(ok));
 	json_object_set_new(j, "out", json_string(b->out));
@@ -1578,6 +1675,8 @@ int pw_build_run(const struct pw_build_opts *o)
 		size_t i = jobs[k];
 		json_t *meta;
 
+		if (res[i].rejected[0])
+			note_rejected(&b, i, &res[i]);
 		if (!res[i].ok)
 			continue;
 		meta = json_pack("{s:s,s:s,s:f}", "tag", res[i].tag, "smoke", res[i].smoke,

@@ -27,7 +27,7 @@
 #include "pinwheel/unpack.h"
 #include "pinwheel/wheel.h"
 
-#define SDIST_MAX_IN (1ull << 30)      /* compressed input */
+#define SDIST_MAX_IN PW_SDIST_MAX_SIZE /* compressed input */
 #define SDIST_MAX_DATA (2ull << 30)    /* all member data */
 #define SDIST_MAX_ENTRIES 200000
 
@@ -356,21 +356,22 @@ out:
 	return r;
 }
 
-static int normalize(const char *in, const char *out, int64_t sde, struct pw_err *e);
+static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e);
 
 /* Names are bytes, in practice UTF-8.  libarchive converts them through
  * the locale: in the C locale a non-ASCII name cannot be converted, the pax
  * writer then marks it hdrcharset=BINARY (which GNU tar warns about) and
  * some paths even hand it a NULL name.  So the work runs under a
  * thread-local C.UTF-8 locale where bytes pass through unchanged. */
-int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_err *e)
+int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
+			  struct pw_err *e)
 {
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
 	int r;
 
 	if (utf8)
 		old = uselocale(utf8);
-	r = normalize(in, out, sde, e);
+	r = normalize(fd, in, out, sde, e);
 	if (utf8) {
 		uselocale(old);
 		freelocale(utf8);
@@ -378,7 +379,16 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
 	return r;
 }
 
-static int normalize(const char *in, const char *out, int64_t sde, struct pw_err *e)
+int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_err *e)
+{
+	_cleanup_close_ int fd = PW_TEMP_FAILURE_RETRY(open(in, O_RDONLY | O_CLOEXEC));
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not read '%s'", in);
+	return pw_sdist_normalize_fd(fd, in, out, sde, e);
+}
+
+static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e)
 {
 	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
 	struct pw_buf raw = PW_BUF_INIT(SDIST_MAX_IN);
@@ -394,7 +404,7 @@ static int normalize(const char *in, const char *out, int64_t sde, struct pw_err
 	r = pw_libarchive_load(e);
 	if (r < 0)
 		return r;
-	r = pw_read_file(in, &raw);
+	r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : pw_read_fd(fd, &raw);
 	if (r < 0) {
 		r = r == -E2BIG ? pw_err_set(e, EFBIG, "'%s': larger than %llu bytes", in,
 					     (unsigned long long)SDIST_MAX_IN)

@@ -34,6 +34,7 @@
 
 #include "pinwheel/fsutil.h"
 #include "pinwheel/hash.h"
+#include "pinwheel/untrusted.h"
 #include "pinwheel/wheel.h"
 #include "wheel_int.h"
 
@@ -633,37 +634,19 @@ out:
 	return r;
 }
 
-/* One member: open its path component by component (never following a
- * symlink) and queue it. */
+/* One member, queued: the directory may be one a sandbox wrote (repair's
+ * patchelf), so the member is opened as untrusted.h says (no symlink on
+ * the way or at the end, a regular file of ours, nothing that blocks). */
 static int pack_file(struct packer *p, int dirfd, size_t idx, struct pw_err *e)
 {
 	const struct pent *en = &p->v[idx];
-	const char *s = en->path, *slash;
-	char comp[256];
 	struct stat st;
-	int fd, cur = dirfd, r;
+	int fd, r;
 
-	while ((slash = strchr(s, '/'))) {
-		int nfd;
-		memcpy(comp, s, (size_t)(slash - s));
-		comp[slash - s] = '\0';
-		nfd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cur != dirfd)
-			close(cur);
-		if (nfd < 0)
-			return pw_err_sys(e, errno, "could not open '%s'", en->path);
-		cur = nfd;
-		s = slash + 1;
-	}
-	fd = openat(cur, s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (cur != dirfd)
-		close(cur);
+	fd = pw_untrusted_open(dirfd, en->path, en->path, ZIP32_MAX - 1, &st, e);
 	if (fd < 0)
-		return pw_err_sys(e, errno, "could not open '%s'", en->path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		r = pw_err_sys(e, errno ? errno : EPERM, "'%s': not a regular file", en->path);
-	else
-		r = pack_source(p, idx, fd, NULL, (uint64_t)st.st_size, true, e);
+		return fd;
+	r = pack_source(p, idx, fd, NULL, (uint64_t)st.st_size, true, e);
 	close(fd);
 	return r;
 }

@@ -367,7 +367,9 @@ static int parse_central(struct pw_wheel *w, const unsigned char *cd, uint64_t c
 	return check_dups(w, e);
 }
 
-int pw_wheel_open(const char *path, struct pw_wheel *w, struct pw_err *e)
+/* Read the central directory of the wheel open at @fd, which @w owns from
+ * here on (closed by pw_wheel_close(), on error too). */
+static int open_fd_owned(int fd, const char *name, struct pw_wheel *w, struct pw_err *e)
 {
 	uint64_t cd_off = 0, cd_size = 0, count = 0;
 	unsigned char *cd = NULL;
@@ -375,19 +377,14 @@ int pw_wheel_open(const char *path, struct pw_wheel *w, struct pw_err *e)
 	int r;
 
 	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	w->path = pw_xstrdup(path);
-	w->fd = PW_TEMP_FAILURE_RETRY(open(path, O_RDONLY | O_CLOEXEC));
-	if (w->fd < 0) {
-		r = pw_err_sys(e, errno, "could not open '%s'", path);
-		goto out;
-	}
+	w->fd = fd;
+	w->path = pw_xstrdup(name);
 	if (fstat(w->fd, &st) < 0) {
-		r = pw_err_sys(e, errno, "could not stat '%s'", path);
+		r = pw_err_sys(e, errno, "could not stat '%s'", name);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = pw_err_set(e, EINVAL, "%s: not a regular file", path);
+		r = pw_err_set(e, EINVAL, "%s: not a regular file", name);
 		goto out;
 	}
 	w->file_size = (uint64_t)st.st_size;
@@ -397,7 +394,7 @@ int pw_wheel_open(const char *path, struct pw_wheel *w, struct pw_err *e)
 	cd = pw_xmalloc(cd_size ? cd_size : 1);
 	r = pread_all(w->fd, cd, cd_size, cd_off);
 	if (r < 0) {
-		r = pw_err_sys(e, -r, "%s: read", path);
+		r = pw_err_sys(e, -r, "%s: read", name);
 		goto out;
 	}
 	r = parse_central(w, cd, cd_size, count, e);
@@ -406,6 +403,30 @@ out:
 	if (r < 0)
 		pw_wheel_close(w);
 	return r;
+}
+
+int pw_wheel_open(const char *path, struct pw_wheel *w, struct pw_err *e)
+{
+	int fd = PW_TEMP_FAILURE_RETRY(open(path, O_RDONLY | O_CLOEXEC));
+
+	if (fd < 0) {
+		memset(w, 0, sizeof(*w));
+		w->fd = -1;
+		return pw_err_sys(e, errno, "could not open '%s'", path);
+	}
+	return open_fd_owned(fd, path, w, e);
+}
+
+int pw_wheel_open_fd(int fd, const char *name, struct pw_wheel *w, struct pw_err *e)
+{
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (dup < 0) {
+		memset(w, 0, sizeof(*w));
+		w->fd = -1;
+		return pw_err_sys(e, errno, "could not open '%s'", name);
+	}
+	return open_fd_owned(dup, name, w, e);
 }
 
 ssize_t pw_wheel_find(const struct pw_wheel *w, const char *name)

@@ -20,19 +20,10 @@ export PINWHEEL_RETRY_BASE_MS=5
 unset PINWHEEL_CACHE_URL
 TGT=cp311-manylinux_x86_64
 
-# The base (as in t5302): python3.11, its stdlib, pip, a shell.
-py_base_tar "$T/py.tar"
-ok $? "packed the test base"
-
+# The tiny project on the base of t5302 (python3.11, its stdlib, pip, a shell).
 P="$T/proj"
-mkdir -p "$P"
-cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
- "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
- "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
-JSON
-tiny_files "$P"
+tiny_plain "$P"
+ok $? "the tiny project on the test base"
 
 # R: a store holding only the root, copied for every "machine".
 R="$T/roots"

@@ -8,6 +8,9 @@
 # tiny_files DIR: only the project's sources (pyproject.toml, the backend,
 # the tiny package; version "0"), for tests that write their own
 # pinwheel.json and need no git checkout.
+# tiny_plain DIR: tiny_files plus a pinwheel.json with one target (3.11)
+# on the test base $T/py.tar (packed here) and a smoke test importing tiny;
+# no git checkout.
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
@@ -67,6 +70,17 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
             z.writestr(n, data)
     return name
 PY
+}
+
+tiny_plain() {
+	py_base_tar "$T/py.tar" && mkdir -p "$1" || return 1
+	cat >"$1/pinwheel.json" <<JSON
+{"version": 1,
+ "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
+ "platforms": ["manylinux_x86_64"],
+ "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
+JSON
+	tiny_files "$1"
 }
 
 tiny_setup() {

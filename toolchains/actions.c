@@ -405,6 +405,19 @@ int pw_ac_put(struct pw_ac *ac, struct pw_ac_record *rec, const char *const *pat
 	return 0;
 }
 
+int pw_ac_drop(struct pw_ac *ac, const char *key, struct pw_err *e)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!pw_sha256_hex_valid(key))
+		return pw_err_set(e, EINVAL, "action key '%s': expected 64 lowercase hex digits",
+				  key);
+	path = record_path(ac, key);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return pw_err_sys(e, errno, "could not remove '%s'", path);
+	return 0;
+}
+
 /* A blob that does not hash to its name: take it out of the store so the
  * rebuild's put stores good bytes (the store trusts names). */
 static void drop_bad_blob(struct pw_ac *ac, const char *hex)

@@ -14,6 +14,7 @@
 #include "pinwheel/json.h"
 #include "pinwheel/lockstep.h"
 #include "pinwheel/sandbox.h"
+#include "pinwheel/untrusted.h"
 #include "pinwheel/store.h"
 #include "pinwheel/toml.h"
 #include "pinwheel/unpack.h"
@@ -697,18 +698,18 @@ static int cargo_step_run(struct cargo_step *cs, const char *target, const char 
 			  strcmp(first, last) ? last : "");
 }
 
-/* registry/index/@dir/config.json's "dl" in the step's CARGO_HOME, or
- * NULL (e->msg) when cargo left none: a git index keeps it in git. */
-static char *cached_dl(const char *home, const char *dir, struct pw_err *e)
+/* registry/index/@dir/config.json's "dl" in the step's CARGO_HOME (open
+ * at @hfd), or NULL (e->msg) when cargo left none: a git index keeps it in
+ * git. */
+static char *cached_dl(int hfd, const char *dir, struct pw_err *e)
 {
 	_cleanup_free_ char *rel = pw_xasprintf("registry/index/%s/config.json", dir);
-	_cleanup_free_ char *path = pw_path_join(home, rel);
 	struct pw_buf b = PW_BUF_INIT(CONFIG_JSON_MAX);
 	json_t *j, *dl;
 	char *ret = NULL;
 	int r;
 
-	r = pw_read_file(path, &b);
+	r = pw_untrusted_read(hfd, rel, rel, &b, e);
 	if (r == -ENOENT) {
 		pw_buf_release(&b);
 		pw_err_set(e, ENOTSUP,
@@ -721,7 +722,7 @@ static char *cached_dl(const char *home, const char *dir, struct pw_err *e)
 	}
 	if (r < 0) {
 		pw_buf_release(&b);
-		pw_err_sys(e, -r, "could not read cargo's '%s'", rel);
+		pw_err_prefix(e, "cargo's '%s'", rel);
 		errno = -r;
 		return NULL;
 	}
@@ -742,27 +743,27 @@ static char *cached_dl(const char *home, const char *dir, struct pw_err *e)
 	return ret;
 }
 
-/* The .crate of @p among the step's registry caches (the one whose sha256
- * is the lock's checksum).  *dir gets the cache's name.  NULL when cargo
- * did not download it. */
-static char *find_cached_crate(const char *home, char **dirs, size_t ndirs,
+/* The .crate of @p among the step's registry caches in its CARGO_HOME
+ * @home, open at @hfd (the one whose sha256 is the lock's checksum), taken
+ * as untrusted.h says: its path, and *dir the cache's name.  NULL when
+ * cargo did not download it. */
+static char *find_cached_crate(const char *home, int hfd, char **dirs, size_t ndirs,
 			       const struct pw_cargo_pkg *p, const char **dir)
 {
 	for (size_t k = 0; k < ndirs; k++) {
 		_cleanup_free_ char *rel =
 		    pw_xasprintf("registry/cache/%s/%s-%s.crate", dirs[k], p->name, p->version);
-		char *path = pw_path_join(home, rel);
+		struct pw_err ie = PW_ERR_INIT;
 		char hex[PW_SHA256_HEX];
-		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = pw_untrusted_open(hfd, rel, rel, CRATE_MAX_BYTES, NULL, &ie);
 
 		if (fd >= 0 && pw_sha256_fd(fd, hex, NULL) == 0 && !strcmp(hex, p->checksum)) {
 			close(fd);
 			*dir = dirs[k];
-			return path;
+			return pw_path_join(home, rel);
 		}
 		if (fd >= 0)
 			close(fd);
-		free(path);
 	}
 	return NULL;
 }
@@ -773,12 +774,23 @@ static char *find_cached_crate(const char *home, char **dirs, size_t ndirs,
 static int harvest(struct pw_store *store, const char *home, const char *field, struct vendor *v,
 		   const bool *need, char **urls, uint64_t *sizes, struct pw_err *e)
 {
-	_cleanup_free_ char *cache = pw_path_join(home, "registry/cache");
-	_cleanup_close_ int cfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* CARGO_HOME is in the directory bound into cargo's sandbox: it and
+	 * everything in it are taken as untrusted.h says */
+	const char *slash = strrchr(home, '/');
+	_cleanup_free_ char *parent = pw_xasprintf("%.*s", (int)(slash ? slash - home : 0), home);
+	_cleanup_close_ int pfd = -1, hfd = -1, cfd = -1;
+	struct pw_err ie = PW_ERR_INIT;
 	char **dirs = NULL, **dls = NULL;
 	size_t ndirs = 0, i;
 	int r = 0;
 
+	pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return pw_err_sys(e, errno, "%s: could not open '%s'", field, parent);
+	hfd = pw_untrusted_opendir(pfd, slash ? slash + 1 : home, home, e);
+	if (hfd < 0)
+		return pw_err_prefix(e, "%s: cargo's home", field);
+	cfd = pw_untrusted_opendir(hfd, "registry/cache", NULL, &ie);
 	if (cfd >= 0 && pw_list_dir_sorted(cfd, &dirs, &ndirs) < 0) {
 		dirs = NULL;
 		ndirs = 0;
@@ -793,7 +805,7 @@ static int harvest(struct pw_store *store, const char *home, const char *field, 
 
 		if (!need[i])
 			continue;
-		path = find_cached_crate(home, dirs, ndirs, p, &dir);
+		path = find_cached_crate(home, hfd, dirs, ndirs, p, &dir);
 		if (!path) {
 			r = pw_err_set(e, ENOENT,
 				       "%s: crate '%s' %s: the root's cargo did not download it "
@@ -803,7 +815,7 @@ static int harvest(struct pw_store *store, const char *home, const char *field, 
 		}
 		for (k = 0; k < ndirs && strcmp(dirs[k], dir); k++)
 			;
-		if (!dls[k] && !(dls[k] = cached_dl(home, dir, e))) {
+		if (!dls[k] && !(dls[k] = cached_dl(hfd, dir, e))) {
 			r = -errno;
 			pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
 			break;
@@ -813,6 +825,8 @@ static int harvest(struct pw_store *store, const char *home, const char *field, 
 			r = pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
 			break;
 		}
+		/* the path find_cached_crate() checked (the sandbox is over:
+		 * nothing changes it since) */
 		r = pw_store_add_file(store, path, p->checksum, PW_STORE_SIZE_UNKNOWN, &cached, e);
 		if (r < 0) {
 			pw_err_prefix(e, "%s: crate '%s' %s", field, p->name, p->version);
@@ -953,14 +967,17 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 		r = cargo_step_run(&cs, t->id, "generating Cargo.lock", args, PW_ARRAY_SIZE(args),
 				   e);
 	if (r == 0) {
-		made = subdir[0] ? pw_xasprintf("%s/project/%s/Cargo.lock", cs.tmp, subdir)
-				 : pw_xasprintf("%s/project/Cargo.lock", cs.tmp);
-		r = pw_read_file(made, &b);
+		/* cs.tmp was bound into cargo's sandbox: the lock is taken as
+		 * untrusted.h says */
+		_cleanup_close_ int dfd = open(cs.tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		made = subdir[0] ? pw_xasprintf("project/%s/Cargo.lock", subdir)
+				 : pw_xstrdup("project/Cargo.lock");
+		r = dfd < 0 ? pw_err_sys(e, errno, "could not open '%s'", cs.tmp)
+			    : pw_untrusted_read(dfd, made, spec->cargo_lock, &b, e);
 		if (r < 0)
-			pw_err_sys(e, -r,
-				   "generating Cargo.lock in the root of %s: cargo wrote no "
-				   "'%s'",
-				   t->id, spec->cargo_lock);
+			pw_err_prefix(e, "generating Cargo.lock in the root of %s: cargo's lock file",
+				      t->id);
 	}
 	if (r == 0) {
 		r = pw_cargo_lock_parse("the generated Cargo.lock", b.buf, b.len, &check, e);

@@ -9,6 +9,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/lockstep.h"
+#include "pinwheel/untrusted.h"
 #include "pinwheel/workdir.h"
 
 #define LOG_MAX (4u << 20)
@@ -147,14 +148,39 @@ int pw_lockstep_run(const struct pw_sandbox_spec *s, char *const argv[], const c
 	return r;
 }
 
+/* The last LOG_MAX bytes of @log, whose directory is ours but bound into
+ * the step's sandbox (so the name may now be a symlink or a FIFO): taken as
+ * untrusted.h says.  0, or -errno with e saying what was found. */
+static int log_tail(const char *log, struct pw_buf *b, struct pw_err *e)
+{
+	const char *slash = strrchr(log, '/');
+	_cleanup_free_ char *dir = slash ? pw_xasprintf("%.*s", (int)(slash - log), log) : NULL;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct stat st;
+	int r;
+
+	dfd = open(dir ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", log);
+	fd = pw_untrusted_open(dfd, slash ? slash + 1 : log, log, UINT64_MAX, &st, e);
+	if (fd < 0)
+		return fd;
+	if (st.st_size > (off_t)LOG_MAX && lseek(fd, st.st_size - (off_t)LOG_MAX, SEEK_SET) < 0)
+		return pw_err_sys(e, errno, "could not read '%s'", log);
+	r = pw_read_fd(fd, b);
+	return r < 0 && r != -E2BIG ? pw_err_sys(e, -r, "could not read '%s'", log) : 0;
+}
+
 char *pw_lockstep_log_line(const char *log, const char *const *markers)
 {
 	struct pw_buf b = PW_BUF_INIT(LOG_MAX);
+	struct pw_err e = PW_ERR_INIT;
 	char *line, *p, *save = NULL, *last = NULL, *hit = NULL;
+	int r = log_tail(log, &b, &e);
 
-	if (pw_read_file(log, &b) < 0 || b.len == 0) {
+	if (r < 0 || b.len == 0) {
 		pw_buf_release(&b);
-		return pw_xstrdup("");
+		return pw_xstrdup(r < 0 && r != -ENOENT ? e.msg : "");
 	}
 	pw_buf_add(&b, "", 1);
 	for (p = strtok_r(b.buf, "\n", &save); p && !hit; p = strtok_r(NULL, "\n", &save)) {

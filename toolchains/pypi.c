@@ -22,6 +22,7 @@
 #include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
+#include "pinwheel/untrusted.h"
 
 #define REPORT_MAX (64u << 20)
 #define LOG_MAX (4u << 20)
@@ -341,33 +342,13 @@ static int add_pip_config(struct pw_sandbox_spec *s, struct pw_err *e)
 	return r;
 }
 
-/* The last line of pip's log that says what went wrong ("ERROR: ..."),
+/* The first line of pip's log that says what went wrong ("ERROR: ..."),
  * else its last non-empty line, or "" (caller frees). */
 static char *log_tail(const char *logpath)
 {
-	struct pw_buf b = PW_BUF_INIT(LOG_MAX);
-	char *line = NULL, *p, *save = NULL, *last = NULL, *err = NULL;
+	static const char *const markers[] = {"ERROR:", NULL};
 
-	if (pw_read_file(logpath, &b) < 0 || b.len == 0) {
-		pw_buf_release(&b);
-		return pw_xstrdup("");
-	}
-	pw_buf_add(&b, "", 1);
-	for (p = strtok_r(b.buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			continue;
-		last = p;
-		if (!strncmp(p, "ERROR:", 6) && !err)
-			err = p;
-	}
-	line = pw_xstrdup(err ? err : last ? last : "");
-	pw_buf_release(&b);
-	for (p = line; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	return line;
+	return pw_lockstep_log_line(logpath, markers);
 }
 
 /* Run `python -I -c WRAPPER LOG ARGS...` in @s.  Maps the outcomes to
@@ -521,7 +502,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
-	_cleanup_free_ char *tmp = NULL, *report = NULL, *logp = NULL, *origin = NULL;
+	_cleanup_free_ char *tmp = NULL, *logp = NULL, *origin = NULL;
 	int tmp_lock = -1;
 	struct pw_buf b = PW_BUF_INIT(REPORT_MAX);
 	char **args = NULL;
@@ -576,11 +557,17 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		    "resolving the Python requirements", e);
 	if (r < 0)
 		goto out;
-	report = pw_path_join(tmp, "report.json");
-	r = pw_read_file(report, &b);
+	/* tmp was bound into pip's sandbox: the report is taken as untrusted.h
+	 * says */
+	{
+		_cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		r = dfd < 0 ? pw_err_sys(e, errno, "could not open '%s'", tmp)
+			    : pw_untrusted_read(dfd, "report.json", "/tmp/pinwheel-out/report.json",
+						&b, e);
+	}
 	if (r < 0) {
-		pw_err_sys(e, -r, "resolving the Python requirements of %s: pip wrote no report",
-			   target);
+		pw_err_prefix(e, "resolving the Python requirements of %s: pip's report", target);
 		goto out;
 	}
 	origin = pw_xasprintf("pip report for %s", target);

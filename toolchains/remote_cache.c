@@ -40,6 +40,10 @@ struct pw_remote {
 	pthread_mutex_t mu;
 	CURL *easy; /* created on first use */
 	bool down;  /* switched off after a failure that will not go away */
+	/* blobs whose GET brought bytes that failed verification: the
+	 * remote's copy is bad, so a put sends ours without asking HEAD */
+	char (*bad)[PW_SHA256_HEX];
+	size_t nbad;
 };
 
 /* One request's sink (GET) or source (PUT) and what happened to it. */
@@ -185,6 +189,7 @@ void pw_remote_close(struct pw_remote *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	pthread_mutex_destroy(&r->mu);
+	free(r->bad);
 	free(r->base);
 	if (r->pass)
 		explicit_bzero(r->pass, strlen(r->pass));
@@ -423,6 +428,28 @@ static void set_down(struct pw_remote *r)
 	__atomic_store_n(&r->down, true, __ATOMIC_RELAXED);
 }
 
+/* The set of bad remote blobs (the caller holds r->mu). */
+static ssize_t bad_find(const struct pw_remote *r, const char *hex)
+{
+	for (size_t i = 0; i < r->nbad; i++)
+		if (!strcmp(r->bad[i], hex))
+			return (ssize_t)i;
+	return -1;
+}
+
+static void bad_set(struct pw_remote *r, const char *hex, bool bad)
+{
+	ssize_t i = bad_find(r, hex);
+
+	if (bad && i < 0) {
+		r->bad = pw_xrealloc(r->bad, (r->nbad + 1) * sizeof(*r->bad));
+		memcpy(r->bad[r->nbad++], hex, PW_SHA256_HEX);
+	} else if (!bad && i >= 0) {
+		memmove(r->bad[i], r->bad[i + 1], (r->nbad - (size_t)i - 1) * sizeof(*r->bad));
+		r->nbad--;
+	}
+}
+
 int pw_remote_get_cas(struct pw_remote *r, struct pw_store *s, const char *hex, uint64_t size,
 		      struct pw_err *e)
 {
@@ -450,6 +477,8 @@ int pw_remote_get_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 	q.fd = -1;
 	pthread_mutex_lock(&r->mu);
 	rc = perform(r, &q, &code, &down, e);
+	if (rc < 0 && !down && code == 200) /* too many bytes, or the store refused them */
+		bad_set(r, hex, true);
 	pthread_mutex_unlock(&r->mu);
 	if (rc < 0) {
 		if (down)
@@ -465,6 +494,11 @@ int pw_remote_get_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 		rc = pw_store_ins_commit(&ins, e); /* always ends the insertion */
 		if (rc < 0)
 			pw_err_prefix(e, "GET %s", url);
+		if (rc == -EBADMSG || rc == -EFBIG) { /* the remote's bytes are bad */
+			pthread_mutex_lock(&r->mu);
+			bad_set(r, hex, true);
+			pthread_mutex_unlock(&r->mu);
+		}
 	}
 	free(url);
 	return rc;
@@ -536,7 +570,9 @@ int pw_remote_put_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 		return pw_err_sys(e, errno, "could not open the blob '%s'", path);
 	url = pw_xasprintf("%s/cas/%s", r->base, hex);
 	pthread_mutex_lock(&r->mu);
-	rc = remote_has(r, url, (uint64_t)st.st_size, e);
+	/* A blob whose bytes we saw fail verification is sent whatever a
+	 * HEAD says: the remote has the name, not the content. */
+	rc = bad_find(r, hex) >= 0 ? 0 : remote_has(r, url, (uint64_t)st.st_size, e);
 	if (rc != 0) {
 		rc = rc < 0 ? rc : 0;
 		goto out;
@@ -547,6 +583,8 @@ int pw_remote_put_cas(struct pw_remote *r, struct pw_store *s, const char *hex, 
 	q.fd = fd;
 	q.len = (uint64_t)st.st_size;
 	rc = put(r, &q, e);
+	if (rc == 0)
+		bad_set(r, hex, false);
 out:
 	pthread_mutex_unlock(&r->mu);
 	return rc;

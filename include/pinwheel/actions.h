@@ -95,6 +95,11 @@ int pw_ac_get(struct pw_ac *ac, const char *key, struct pw_ac_record *rec, bool 
  * e->msg set). */
 int pw_ac_put(struct pw_ac *ac, struct pw_ac_record *rec, const char *const *paths,
 	      struct pw_err *e);
+/* Forget the local record of @key, for a hit whose output the runner
+ * found bad (a wheel whose RECORD does not match): the next lookup is a
+ * local miss, and the rebuild's put replaces the record here and on the
+ * remote.  0 (also when there was none) or -errno. */
+int pw_ac_drop(struct pw_ac *ac, const char *key, struct pw_err *e);
 /* Copy output @i of @rec to @dest (temp file in the same directory, then
  * rename; mode 0644). */
 int pw_ac_materialize(struct pw_ac *ac, const struct pw_ac_record *rec, size_t i,

@@ -28,7 +28,9 @@ int pw_write_file_atomic(const char *path, const void *data, size_t n, mode_t mo
 int pw_rm_rf_at(int dirfd, const char *name);
 int pw_rm_rf(const char *path);
 /* Recursively chmod a tree read-only (dirs 0555, files a-w), never following
- * symlinks. */
+ * symlinks.  Setuid, setgid and sticky bits are cleared too: a store tree
+ * may hold what a sandboxed step wrote (a pip-installed layer), and no
+ * such bit of its ever reaches the host. */
 int pw_make_readonly_at(int dirfd, const char *name);
 /* The names in the directory @fd, without "." and "..", sorted bytewise
  * (strcmp).  Does not consume @fd.  On success the caller frees with

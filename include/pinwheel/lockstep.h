@@ -48,7 +48,10 @@ int pw_lockstep_run(const struct pw_sandbox_spec *s, char *const argv[], const c
 /* The telling line of a tool's log: the first line starting with one of
  * @markers (e.g. "error:", "ERROR:"; NULL-terminated), else the last
  * non-empty line, else "".  Control characters become spaces; at most 300
- * bytes.  Caller frees. */
+ * bytes.  Caller frees.  The log's directory may be one the step could
+ * write: the log is taken as untrusted.h says (only its last 4 MiB are
+ * read), and what was found instead of it ("'LOG' is a FIFO, expected a
+ * regular file") is the line then. */
 char *pw_lockstep_log_line(const char *log, const char *const *markers);
 
 #endif

@@ -42,6 +42,9 @@
 #define PW_WHEEL_DEFLATE_LEVEL 6
 #define PW_WHEEL_MAX_MEMBERS 200000
 #define PW_WHEEL_MAX_MEMBER_SIZE (4ULL << 30)
+/* The largest wheel and sdist files taken from a build step. */
+#define PW_WHEEL_MAX_FILE (32ULL << 30)
+#define PW_SDIST_MAX_SIZE (1ULL << 30)
 
 /* The parts of a wheel file name (PEP 427):
  * {dist}-{version}(-{build})?-{python}-{abi}-{platform}.whl.  Each tag
@@ -85,6 +88,10 @@ struct pw_wheel {
  * every name (no absolute path, no "..", no NUL or backslash, no
  * duplicates) and the counts/size caps above. */
 int pw_wheel_open(const char *path, struct pw_wheel *w, struct pw_err *e);
+/* The same for the wheel open for reading at @fd (e.g. from
+ * pw_untrusted_open()), named @name in messages and w->path.  @fd stays
+ * the caller's: @w reads through a duplicate of it. */
+int pw_wheel_open_fd(int fd, const char *name, struct pw_wheel *w, struct pw_err *e);
 void pw_wheel_close(struct pw_wheel *w);
 /* Index of member @name, or -1. */
 ssize_t pw_wheel_find(const struct pw_wheel *w, const char *name);
@@ -136,5 +143,9 @@ const char *pw_wheel_deflate_id(void);
  * input members => same bytes.  Hostile archives (absolute names, "..",
  * links out of the tree) are refused as by the unpacker. */
 int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_err *e);
+/* The same for the sdist open for reading at @fd (read from its start; it
+ * stays the caller's), named @in in messages. */
+int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
+			  struct pw_err *e);
 
 #endif
