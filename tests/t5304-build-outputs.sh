@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5303-build-outputs: a hostile PEP 517 backend leaves something other
+# t5304-build-outputs: a hostile PEP 517 backend leaves something other
 # than a regular file where `pinwheel build` takes its outputs from:
 #   - the wheel replaced by a symlink to a private wheel of the user's, the
 #     sdist by a symlink to a tarball of the user's ~/.ssh: exit 1, one line
