@@ -1350,7 +1350,7 @@ static bool sdist_in_out(const struct build *b)
 
 static void print_table(struct build *b, struct target_result *res)
 {
-	printf("\n%-26s %-8s %-9s %-10s %-12s %-7s %s\n", "target", "status", "smoke", "size",
+	pw_out("\n%-26s %-8s %-9s %-10s %-12s %-7s %s\n", "target", "status", "smoke", "size",
 	       "sha256", "time", "wheel (tag)");
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		char sz[24] = "-";
@@ -1359,7 +1359,7 @@ static void print_table(struct build *b, struct target_result *res)
 			continue;
 		if (res[i].ok)
 			pw_format_bytes(res[i].size, sz, sizeof(sz));
-		printf("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
+		pw_out("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
 		       res[i].cached ? "cached" : res[i].ok ? "ok" : "FAILED", res[i].smoke, sz,
 		       res[i].ok ? res[i].sha256 : "-", res[i].secs,
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
@@ -1367,10 +1367,10 @@ static void print_table(struct build *b, struct target_result *res)
 	}
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].rejected[0])
-			printf("%-26s the action cache's wheel was rejected (%s)\n",
+			pw_out("%-26s the action cache's wheel was rejected (%s)\n",
 			       b->c.targets[i].id, res[i].rejected);
 	if (b->sdist[0])
-		printf("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
+		pw_out("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
 		       b->sdist_cached ? "cached" : "ok", "-", "", b->sdist_sha, "", b->sdist,
 		       sdist_in_out(b) ? "" : " (not in OUT: shard 1 writes it)");
 }
@@ -1410,12 +1410,7 @@ static void print_json(struct build *b, struct target_result *res, bool ok)
 		json_object_set_new(j, "version", json_string(b->version));
 	json_object_set_new(j, "source_tree", json_string(b->src.tree));
 	json_object_set_new(j, "manifest", json_string("pinwheel-manifest.json"));
-	{
-		char *s = pw_json_dumps(j, true);
-
-		fputs(s, stdout);
-		free(s);
-	}
+	pw_json_print(j, true);
 	json_decref(j);
 }
 
@@ -1585,11 +1580,8 @@ int pw_build_run(const struct pw_build_opts *o)
 		if (pw_log_json()) {
 			json_t *j = json_pack("{s:b,s:[],s:{s:i,s:i}}", "ok", true, "targets",
 					      "shard", "k", (int)o->shard_k, "n", (int)o->shard_n);
-			char *txt = j ? pw_json_dumps(j, true) : NULL;
-
-			if (txt)
-				fputs(txt, stdout);
-			free(txt);
+			if (j)
+				pw_json_print(j, true);
 			json_decref(j);
 		}
 		goto out;
