@@ -15,7 +15,7 @@
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 command -v timeout >/dev/null || skip_all "timeout(1) missing"
-plan 44
+plan 47
 TGT=cp311-manylinux_x86_64
 
 P="$T/proj"
@@ -52,6 +52,10 @@ def hostile(outdir, what, name):
             raise
     elif how == "dir":
         os.mkdir(path)
+    elif how == "escapes":
+        # a wheel whose name is full of terminal escapes
+        with open(os.path.join(outdir, "tiny\x1b]0;pwned\x07\x1b[2J-0-py3-none-any.whl"), "wb") as f:
+            f.write(b"PK")
     print("HOSTILE: replaced", path, "by", how, flush=True)
 
 
@@ -214,3 +218,11 @@ is "$(grep -l "\"target\": \"$TGT\"" "$PINWHEEL_STORE"/ac/*.json | wc -l | tr -d
 is "$(grep -l '"target": "sdist"' "$PINWHEEL_STORE"/ac/*.json | wc -l | tr -d ' ')" 6 \
 	"six sdist records: the normal build's and those of the five wheel cases, none of a hostile sdist"
 run_pw 0 "the store is consistent" store verify
+
+# A wheel named with terminal escapes: the error line and the summary
+# table name it escaped, never with the raw bytes.
+_want=1 _desc="a wheel named with terminal escapes: exit 1" hostile 20 wheel escapes
+like "$ERR" "build: $TGT: .*tiny\\\\x1b\\]0;pwned\\\\x07\\\\x1b\\[2J-0-py3-none-any\\.whl" \
+	"the error line names the wheel with \\xNN escapes"
+is "$(printf '%s%s' "$OUT" "$ERR" | LC_ALL=C grep -c "$(printf '\033')")" "0" \
+	"no raw ESC on stdout (the table) or stderr"
