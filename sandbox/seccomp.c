@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
@@ -436,6 +438,75 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* libseccomp 2.5 never finishes some profiles (two rules of one syscall
+ * whose conditions compare a value above 32 bits on one argument and
+ * share a range comparison on a lower one, for instance), so a profile is
+ * compiled in a child with a CPU-time limit: a legitimate one takes a few
+ * milliseconds, and a profile that trips the library is one error line
+ * instead of a pinwheel that never starts.  The fork costs ~1 ms, once
+ * per profile and machine (the program is cached). */
+#ifdef PW_FUZZING
+#define COMPILE_CPU_S 2 /* under the fuzzer's own 10 s timeout */
+#else
+#define COMPILE_CPU_S 5
+#endif
+
+static int compile_bounded(struct pw_sc_profile *pr, const struct pw_seccomp_opts *opts,
+			   struct pw_buf *out, struct pw_err *e)
+{
+	int p[2], st, r;
+	struct pw_err ce = PW_ERR_INIT;
+	struct pw_buf in;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pw_err_sys(e, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		r = pw_err_sys(e, errno, "fork the seccomp compiler");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		struct rlimit rl = {COMPILE_CPU_S, COMPILE_CPU_S + 1};
+
+		close(p[0]);
+		(void)setrlimit(RLIMIT_CPU, &rl);
+		r = profile_compile(pr, opts, out, &ce);
+		ce.code = r;
+		if (pw_write_all(p[1], &ce, sizeof(ce)) < 0 ||
+		    (r == 0 && pw_write_all(p[1], out->buf, out->len) < 0))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	pw_buf_init(&in, sizeof(ce) + out->max);
+	r = pw_read_fd(p[0], &in);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st))
+		r = pw_err_set(e, ETIME,
+			       "%s: libseccomp did not finish compiling it within %d s of CPU "
+			       "time (libseccomp 2.5 loops on some comparisons of values above 32 "
+			       "bits): simplify its argument conditions",
+			       pr->name, COMPILE_CPU_S);
+	else if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st) || in.len < sizeof(ce))
+		r = pw_err_set(e, EIO, "%s: the seccomp compiler failed", pr->name);
+	else {
+		memcpy(&ce, in.buf, sizeof(ce));
+		if ((r = ce.code) < 0)
+			*e = ce;
+		else
+			r = pw_buf_add(out, in.buf + sizeof(ce), in.len - sizeof(ce));
+	}
+	pw_buf_release(&in);
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
 /* ---- cache ---- */
 
 struct cache_ent {
@@ -597,7 +668,7 @@ static struct pw_seccomp_prog *compile_keyed(const char *name, const char *data,
 	}
 	r = pw_sc_profile_parse(&pr, name, data, n, e);
 	if (r == 0)
-		r = profile_compile(&pr, opts, &out, e);
+		r = compile_bounded(&pr, opts, &out, e);
 	pw_sc_profile_release(&pr);
 	if (r < 0) {
 		pw_buf_release(&out);

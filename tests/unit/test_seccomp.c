@@ -875,6 +875,30 @@ static void test_demux_refuses_others(void **state)
 				   "(only socket and socketpair can)");
 }
 
+/* A profile libseccomp 2.5 never finishes compiling (two rules comparing
+ * values above 32 bits on one argument and sharing a range comparison on a
+ * lower one): one error line after the compiler's CPU limit, not a hang
+ * (the fuzzer found it). */
+static void test_compile_bounded(void **state)
+{
+	static const char prof[] =
+	    "{\"default_action\":\"allow\",\"compat_arches\":\"kill\",\"syscalls\":["
+	    "{\"names\":[\"personality\"],\"action\":\"errno\",\"errno\":\"EPERM\",\"args\":["
+	    "{\"index\":1,\"op\":\"eq\",\"value\":\"0x100000000\"},{\"index\":0,\"op\":\"le\","
+	    "\"value\":1}]},"
+	    "{\"names\":[\"personality\"],\"action\":\"errno\",\"errno\":\"EPERM\",\"args\":["
+	    "{\"index\":1,\"op\":\"eq\",\"value\":\"0x200000000\"},{\"index\":0,\"op\":\"le\","
+	    "\"value\":1}]}]}";
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_seccomp_prog *p =
+	    pw_seccomp_compile_mem("loop.json", prof, sizeof(prof) - 1, NULL, &e);
+
+	(void)state;
+	assert_null(p);
+	assert_int_equal(errno, ETIME);
+	assert_non_null(strstr(e.msg, "loop.json: libseccomp did not finish compiling it within"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -884,6 +908,7 @@ int main(void)
 	    cmocka_unit_test(test_setuid_creation),
 	    cmocka_unit_test(test_demux_wide),
 	    cmocka_unit_test(test_demux_refuses_others),
+	    cmocka_unit_test(test_compile_bounded),
 	    cmocka_unit_test(test_x32_filtered),
 	    cmocka_unit_test(test_net_and_lock),
 	    cmocka_unit_test(test_not_in_expansion),
