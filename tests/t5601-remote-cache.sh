@@ -29,9 +29,6 @@ ok $? "the tiny project on the test base"
 R="$T/roots"
 run_pw 0 "lock" --store "$R" lock "$P"
 run_pw 0 "fetch the root into R" --store "$R" fetch "$P"
-warnings() { printf '%s\n' "$ERR" | grep '^pinwheel: warning'; }
-# (hard links: the store renames new files into place, never changes one)
-machine() { cp -al "$R" "$T/$1" && echo "$T/$1"; }
 
 start_nginx
 U="$NURL/team/pinwheel"

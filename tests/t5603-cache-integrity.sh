@@ -26,8 +26,6 @@ ok $? "the tiny project on the test base"
 R="$T/roots"
 run_pw 0 "lock" --store "$R" lock "$P"
 run_pw 0 "fetch the root into R" --store "$R" fetch "$P"
-warnings() { printf '%s\n' "$ERR" | grep '^pinwheel: warning'; }
-machine() { cp -al "$R" "$T/$1" && echo "$T/$1"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 start_nginx

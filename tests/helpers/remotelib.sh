@@ -86,3 +86,10 @@ start_faults() {
 
 # nreq FILE PATTERN: how many lines of FILE match the grep -E pattern
 nreq() { grep -cE -- "$2" "$1" | tr -d ' '; }
+
+# The "machines" of the remote-cache tests: R (a store holding only the
+# project's root) is copied for each, with hard links (the store renames
+# new files into place, never changes one).  machine NAME prints its store.
+machine() { cp -al "$R" "$T/$1" && echo "$T/$1"; }
+# warnings: the warning lines of the last run_pw
+warnings() { printf '%s\n' "$ERR" | grep '^pinwheel: warning'; }
