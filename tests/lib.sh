@@ -88,3 +88,19 @@ py_base_tar() {
 		/usr/bin/python3.11 /usr/lib/python3.11 /usr/lib/python3/dist-packages/pip $_pb_libs 2>/dev/null &&
 		tar -C "$_pb_x" -rf "$_pb_out" $_pb_add
 }
+
+# pypi_index: build the fixture index of $T/spec.json (see
+# tests/helpers/pypi_index.py) into $T/www and serve it on loopback; sets
+# PORT, SERVER (its pid) and INDEX (its simple/ URL).  Skips the script
+# when either fails.  The port comes through a FIFO: nothing to poll.
+pypi_index() {
+	python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json" ||
+		skip_all "could not build the fixture index"
+	mkfifo "$T/port.fifo"
+	bg sh -c 'exec python3 "$0" serve "$1" "$2" >"$3"' "$SRCDIR/tests/helpers/pypi_index.py" \
+		"$T/www" "$T/server.log" "$T/port.fifo"
+	SERVER=$BG_PID
+	read -r PORT <"$T/port.fifo"
+	[ -n "$PORT" ] || skip_all "loopback index did not start"
+	INDEX="http://127.0.0.1:$PORT/simple"
+}

@@ -30,15 +30,7 @@ cat >"$T/spec.json" <<'JSON'
  {"name": "Baz_Qux", "version": "2.0", "modules": {"baz_qux.py": "X = 2\n"}},
  {"name": "sdonly", "version": "0.1", "sdist_only": true}]
 JSON
-python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json" ||
-	skip_all "could not build the fixture index"
-mkfifo "$T/port.fifo"
-bg sh -c 'exec python3 "$0" serve "$1" "$2" >"$3"' "$SRCDIR/tests/helpers/pypi_index.py" \
-	"$T/www" "$T/server.log" "$T/port.fifo"
-SERVER=$BG_PID
-read -r PORT <"$T/port.fifo"
-[ -n "$PORT" ] || skip_all "loopback index did not start"
-INDEX="http://127.0.0.1:$PORT/simple"
+pypi_index
 
 sha() { sha256sum "$T/www/files/$1" | cut -d' ' -f1; }
 size() { wc -c <"$T/www/files/$1" | tr -d ' '; }

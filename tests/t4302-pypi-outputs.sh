@@ -49,14 +49,8 @@ cat >"$T/spec.json" <<'JSON'
 [{"name": "bar", "version": "1.0", "modules": {"bar.py": "VALUE = 1\n"},
   "scripts": {"bar-cli": "bar:main"}}]
 JSON
-python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json" ||
-	skip_all "could not build the fixture index"
-mkfifo "$T/port.fifo"
-bg sh -c 'exec python3 "$0" serve "$1" "$2" >"$3"' "$SRCDIR/tests/helpers/pypi_index.py" \
-	"$T/www" "$T/server.log" "$T/port.fifo"
-read -r PORT <"$T/port.fifo"
-[ -n "$PORT" ] || skip_all "loopback index did not start"
-export PIP_INDEX_URL="http://127.0.0.1:$PORT/simple"
+pypi_index
+export PIP_INDEX_URL="$INDEX"
 
 # The user's private files: a key, and a JSON file shaped like pip's report.
 mkdir -p "$HOME/.ssh"

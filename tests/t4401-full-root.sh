@@ -28,14 +28,8 @@ cat >"$T/spec.json" <<'JSON'
  {"name": "bar", "version": "1.0", "modules": {"bar.py": "VALUE = '-bar1.0'\n"}},
  {"name": "bar", "version": "1.1", "modules": {"bar.py": "VALUE = '-bar1.1'\n"}}]
 JSON
-python3 "$SRCDIR/tests/helpers/pypi_index.py" build "$T/www" "$T/spec.json" ||
-	skip_all "could not build the fixture index"
-mkfifo "$T/port.fifo"
-bg sh -c 'exec python3 "$0" serve "$1" "$2" >"$3"' "$SRCDIR/tests/helpers/pypi_index.py" \
-	"$T/www" "$T/server.log" "$T/port.fifo"
-read -r PORT <"$T/port.fifo"
-[ -n "$PORT" ] || skip_all "loopback index did not start"
-export PIP_INDEX_URL="http://127.0.0.1:$PORT/simple" PIP_TRUSTED_HOST=127.0.0.1
+pypi_index
+export PIP_INDEX_URL="$INDEX" PIP_TRUSTED_HOST=127.0.0.1
 
 # A crate from a loopback sparse registry (its config.json names the files).
 unset CARGO_HOME
