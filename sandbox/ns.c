@@ -81,135 +81,12 @@ static void probe_report(void)
  * below; init maps it in its own copy of our memory. */
 #define SB_STACK_SIZE (256u << 10)
 
-int sb_step(struct sb_ctx *c, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->step, sizeof(c->step), fmt, ap);
-	va_end(ap);
-	return -err;
-}
-
-void sb_child_fail(struct sb_ctx *c, int err, int code)
-{
-	struct sb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SB_MSG_FAIL;
-	m.err = err;
-	m.code = code;
-	memcpy(m.step, c->step, sizeof(m.step));
-	m.step[sizeof(m.step) - 1] = '\0';
-	(void)!write(c->report_wr, &m, sizeof(m));
-	_exit(code);
-}
-
 static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int host_sysctl(const char *name, long *v)
-{
-	char path[128], b[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = PW_TEMP_FAILURE_RETRY(read(fd, b, sizeof(b) - 1));
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	b[n] = '\0';
-	*v = strtol(b, NULL, 10);
-	return 0;
-}
-
-static const struct sb_host real_host = {host_sysctl, uname};
-const struct sb_host *sb_host = &real_host;
-
-const char *sb_userns_cause(void)
-{
-	long v;
-
-	if (sb_host->sysctl("kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0)
-		return "unprivileged user namespaces are restricted by AppArmor "
-		       "(kernel.apparmor_restrict_unprivileged_userns=1); allow them with "
-		       "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor "
-		       "profile that grants 'userns' to pinwheel";
-	if (sb_host->sysctl("user/max_user_namespaces", &v) == 0 && v == 0)
-		return "user namespaces are disabled (user.max_user_namespaces=0); enable them "
-		       "with 'sysctl -w user.max_user_namespaces=15000'";
-	if (sb_host->sysctl("kernel/unprivileged_userns_clone", &v) == 0 && v == 0)
-		return "unprivileged user namespaces are disabled "
-		       "(kernel.unprivileged_userns_clone=0); enable them with "
-		       "'sysctl -w kernel.unprivileged_userns_clone=1'";
-	return NULL;
-}
-
-const char *sb_explain_clone(int err)
-{
-	if (err == EPERM || err == ENOSPC || err == EACCES || err == EUSERS || err == EINVAL)
-		return sb_userns_cause();
-	return NULL;
-}
-
-const char *sb_explain_step(const char *step, int err)
-{
-	/* Where user namespaces are restricted (AppArmor) they are created
-	 * without capabilities: the first privileged steps fail with EPERM.
-	 * Later EPERMs have other causes. */
-	static const char *const first[] = {"sethostname",	   "write uid_map",
-					    "write setgroups",	   "write gid_map",
-					    "create the network namespace", "bring up lo",
-					    "make mounts private"};
-
-	if (err != EPERM)
-		return NULL;
-	for (size_t i = 0; i < PW_ARRAY_SIZE(first); i++)
-		if (!strcmp(step, first[i]))
-			return sb_userns_cause();
-	return NULL;
-}
-
-static int write_self(const char *name, const char *data)
-{
-	char path[64];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = pw_write_all(fd, data, strlen(data));
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
-int sb_map_self(struct sb_ctx *c, const char *whose, unsigned in_uid, unsigned out_uid,
-		unsigned in_gid, unsigned out_gid)
-{
-	char map[64];
-	int r;
-
-	snprintf(map, sizeof(map), "%u %u 1\n", in_uid, out_uid);
-	if ((r = write_self("uid_map", map)) < 0)
-		return sb_step(c, -r, "write %suid_map", whose);
-	r = write_self("setgroups", "deny");
-	if (r < 0 && r != -ENOENT)
-		return sb_step(c, -r, "write %ssetgroups", whose);
-	snprintf(map, sizeof(map), "%u %u 1\n", in_gid, out_gid);
-	if ((r = write_self("gid_map", map)) < 0)
-		return sb_step(c, -r, "write %sgid_map", whose);
-	return 0;
 }
 
 /* init maps its own ids: one line mapping our host euid (and egid, after
@@ -254,13 +131,6 @@ static void *map_cmd_stack(void)
 		return NULL;
 	}
 	return p + SB_STACK_SIZE;
-}
-
-int sb_seal_init(struct sb_ctx *c)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return sb_step(c, errno, "make init non-dumpable");
-	return 0;
 }
 
 /* The parent's go: a byte, or EOF when it died before it could send it

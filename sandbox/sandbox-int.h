@@ -59,9 +59,10 @@ struct sb_ctx {
 	char step[SB_STEP_MAX]; /* the failing step, set by child helpers */
 };
 
+/* child.c, the leaf every other file of the child side uses. */
 /* Map ids in our own (new) user namespace: "IN OUT 1" in uid_map, then
  * setgroups "deny", then "IN OUT 1" in gid_map; a failure names the step
- * as "write <whose>uid_map" (ns.c). */
+ * as "write <whose>uid_map". */
 int sb_map_self(struct sb_ctx *c, const char *whose, unsigned in_uid, unsigned out_uid,
 		unsigned in_gid, unsigned out_gid);
 /* init: PR_SET_DUMPABLE 0, so that nothing in the sandbox can reach it
@@ -74,8 +75,8 @@ int sb_step(struct sb_ctx *c, int err, const char *fmt, ...) PW_PRINTF(3, 4);
 /* Send FAIL for c->step and _exit(code). */
 __attribute__((noreturn)) void sb_child_fail(struct sb_ctx *c, int err, int code);
 
-/* What the sandbox reads of the host to explain a refusal (ns.c,
- * emulate.c): a sysctl under /proc/sys by name ("user/max_user_namespaces";
+/* host.c: what the sandbox reads of the host to explain a refusal (used
+ * by ns.c and emulate.c): a sysctl under /proc/sys by name ("user/max_user_namespaces";
  * 0 or -errno) and uname(2).  A pointer, so that unit tests can play
  * another host (tests/unit/test_sandbox_host.c). */
 struct sb_host {
