@@ -49,6 +49,17 @@ static const char *const probe_names[SBP_N] = {
     "c_root",  "c_proc",	 "c_dev",    "c_tmp",	   "c_pivot",	"c_go",	    "c_netjoin", "c_release",
     "cmd_forked", "cmd_net", "cmd_caps", "cmd_seccomp", "i_reaped", "status", "done"};
 
+static void probe_start(void)
+{
+	if (getenv("PINWHEEL_SB_PROBE")) {
+		sb_probe_t =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (sb_probe_t == MAP_FAILED)
+			sb_probe_t = NULL;
+	}
+	SB_PROBE_AT(SBP_START);
+}
+
 static void probe_report(void)
 {
 	if (!sb_probe_t)
@@ -414,6 +425,57 @@ static int report_fail(const struct waiter *w, struct pw_sandbox_result *res, st
 		   : pw_err_sys(e, err, "%s", w->fail.step);
 }
 
+/* Clone init into the new namespaces (it never returns here).  0, or
+ * -errno with the cause and its fix when the kernel refuses. */
+static int start_init(struct sb_ctx *c, struct waiter *w, int sync_wr, int report_rd,
+		      const sigset_t *oldmask, struct pw_err *e)
+{
+	SB_PROBE_AT(SBP_CLONE);
+	w->pid = do_clone(SB_CLONE_FLAGS, &w->pidfd); /* CLONE_NEWNET: see net.c */
+	if (w->pid < 0) {
+		int err = errno;
+		const char *why = sb_explain_clone(err);
+
+		return why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
+			   : pw_err_sys(e, err, "create namespaces");
+	}
+	if (w->pid == 0) /* init */
+		child_main(c, sync_wr, report_rd, oldmask);
+	SB_PROBE_AT(SBP_CLONED);
+	return 0;
+}
+
+/* The parent's part before its go (as host root, the pids cgroup), then
+ * the go on @sync_wr (which it closes).  0 or -errno; init is killed and
+ * reaped on a cgroup failure, killed on a failed go. */
+static int release_init(const struct pw_sandbox_spec *s, struct waiter *w, int sync_wr,
+			char **cgroup, struct pw_err *e)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+	int r = 0;
+
+	if (s->pids_required && geteuid() == 0)
+		r = sb_cgroup_setup(w->pid, s->pids, s->pids_required, cgroup, e);
+	if (r < 0) {
+		send_init(w, SIGKILL);
+		close(sync_wr);
+		(void)wait4(w->pid, NULL, 0, NULL);
+		w->reaped = true;
+		return r;
+	}
+	/* the child may have died: no SIGPIPE for us */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	r = pw_write_all(sync_wr, "g", 1);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	close(sync_wr);
+	if (r < 0) {
+		r = pw_err_sys(e, -r, "release the sandbox");
+		send_init(w, SIGKILL);
+	}
+	SB_PROBE_AT(SBP_GO);
+	return r;
+}
+
 int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		   struct pw_sandbox_result *res, struct pw_err *e)
 {
@@ -423,17 +485,10 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 	int sync_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
 	char *cgroup = NULL;
 	uint64_t t0 = now_us();
-	unsigned long flags = SB_CLONE_FLAGS; /* CLONE_NEWNET: see net.c */
 	int r;
 
 #ifdef SB_PROBE
-	if (getenv("PINWHEEL_SB_PROBE")) {
-		sb_probe_t =
-		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (sb_probe_t == MAP_FAILED)
-			sb_probe_t = NULL;
-	}
-	SB_PROBE_AT(SBP_START);
+	probe_start();
 #endif
 	memset(res, 0, sizeof(*res));
 	memset(&w, 0, sizeof(w));
@@ -476,49 +531,16 @@ int pw_sandbox_run(const struct pw_sandbox_spec *s, char *const argv[],
 		r = pw_err_sys(e, errno, "signalfd");
 		goto out_mask;
 	}
-	SB_PROBE_AT(SBP_CLONE);
-	w.pid = do_clone(flags, &w.pidfd);
-	if (w.pid < 0) {
-		int err = errno;
-		const char *why = sb_explain_clone(err);
-
-		r = why ? pw_err_set(e, err, "create namespaces: %s: %s", strerror(err), why)
-			: pw_err_sys(e, err, "create namespaces");
+	r = start_init(&c, &w, sync_p[1], rep_p[0], &oldmask, e);
+	if (r < 0)
 		goto out_mask;
-	}
-	if (w.pid == 0) /* init */
-		child_main(&c, sync_p[1], rep_p[0], &oldmask);
-	SB_PROBE_AT(SBP_CLONED);
 	close(sync_p[0]);
-	sync_p[0] = -1;
 	close(rep_p[1]);
-	rep_p[1] = -1;
-
-	r = 0;
-	if (s->pids_required && geteuid() == 0)
-		r = sb_cgroup_setup(w.pid, s->pids, s->pids_required, &cgroup, e);
-	if (r < 0) {
-		send_init(&w, SIGKILL);
-		close(sync_p[1]);
-		sync_p[1] = -1;
-		(void)wait4(w.pid, NULL, 0, NULL);
-		goto out_mask;
-	}
-	/* Release the child (which may have died: no SIGPIPE for us). */
-	{
-		struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
-
-		sigaction(SIGPIPE, &ign, &old_pipe);
-		r = pw_write_all(sync_p[1], "g", 1);
-		sigaction(SIGPIPE, &old_pipe, NULL);
-		if (r < 0) {
-			r = pw_err_sys(e, -r, "release the sandbox");
-			send_init(&w, SIGKILL);
-		}
-	}
-	close(sync_p[1]);
+	sync_p[0] = rep_p[1] = -1;
+	r = release_init(s, &w, sync_p[1], &cgroup, e);
 	sync_p[1] = -1;
-	SB_PROBE_AT(SBP_GO);
+	if (r < 0 && w.reaped)
+		goto out_mask;
 
 	wait_loop(&w, s);
 	SB_PROBE_AT(SBP_DONE);
