@@ -1063,16 +1063,240 @@ static json_t *byproducts(json_t *doc, const char *vhex)
 			 all ? "rebuilt and matched" : "rebuilt and did not match", "targets", res);
 }
 
+/* Build A: `pinwheel build` as the user runs it (it may come from the
+ * action cache), our environment plus the canary.  PW_EXIT_OK, or the
+ * status verify ends with. */
+static int build_a(struct vctx *x, struct pw_err *e)
+{
+	size_t n = 0;
+
+	pw_info("verify: build A: pinwheel build as usual into '%s'", x->a.out);
+	x->ca.argv = argv_build(x, false);
+	x->ca.cwd = x->a.dir;
+	x->ca.errfile = pw_path_join(x->tmp, "a.err");
+	while (environ[n])
+		n++;
+	x->ca.envp = pw_xcalloc(n + 2, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		x->ca.envp[i] = pw_xstrdup(environ[i]);
+	x->ca.envp[n] = pw_xasprintf("PINWHEEL_VERIFY_CANARY=%s", x->canary);
+	if (run_child(&x->ca, e) < 0 || got_signal) {
+		pw_error("verify: build A: %s", got_signal ? "interrupted" : e->msg);
+		return PW_EXIT_FAIL;
+	}
+	if (WIFEXITED(x->ca.status) && WEXITSTATUS(x->ca.status) == PW_EXIT_USAGE) {
+		show_errors(x->ca.errfile, "A");
+		return PW_EXIT_USAGE;
+	}
+	x->a.res = parse_build_json(&x->ca, "A");
+	if (!x->a.res) {
+		show_errors(x->ca.errfile, "A");
+		pw_error("verify: build A failed (%s)",
+			 WIFEXITED(x->ca.status) ? "no result" : "killed");
+		return PW_EXIT_FAIL;
+	}
+	if (!WIFEXITED(x->ca.status) || WEXITSTATUS(x->ca.status) != 0)
+		show_errors(x->ca.errfile, "A");
+	pw_info("verify: build A: done in %.1f s", x->ca.secs);
+	return PW_EXIT_OK;
+}
+
+/* B's copy of the checkout, at another path, made in reverse order. */
+static int copy_checkout(struct vctx *x, struct pw_err *e)
+{
+	struct copy_ctx cc = {{x->a.out, x->tmp}, x->a.dir, x->a.root};
+	int sfd = open(x->a.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd, r;
+
+	pw_info("verify: build B: copying the checkout to '%s' in reverse order", x->b.root);
+	if (sfd < 0 || mkdir(x->b.root, 0755) < 0) {
+		r = pw_err_sys(e, errno, "could not copy '%s'", x->a.root);
+		if (sfd >= 0)
+			close(sfd);
+		return r;
+	}
+	dfd = open(x->b.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd < 0 ? pw_err_sys(e, errno, "could not open '%s'", x->b.root)
+		    : copy_tree(&cc, sfd, x->a.root, dfd, e);
+	close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* Build B: always fresh, in its own namespaces under varied conditions.
+ * PW_EXIT_OK when it ran (its result may still be missing: compared as
+ * failed), else PW_EXIT_FAIL. */
+static int build_b(struct vctx *x, char ***envb, struct pw_err *e)
+{
+	if (resolve_store(x, e) < 0 || copy_checkout(x, e) < 0) {
+		pw_error("verify: %s", e->msg);
+		return PW_EXIT_FAIL;
+	}
+	pw_info("verify: build B: varied conditions (user, mount, uts and time namespaces; "
+		"umask %03o, TZ, locale, environment, --jobs %u, store path, host name)",
+		(unsigned)x->v.umask, x->v.jobs);
+	x->cb.argv = argv_build(x, true);
+	x->cb.envp = *envb = env_b(x);
+	x->cb.cwd = x->b.dir;
+	x->cb.errfile = pw_path_join(x->tmp, "b.err");
+	x->cb.v = &x->v;
+	x->cb.real_store = x->a.store;
+	x->v.home = x->b.home;
+	x->v.store = x->b.store;
+	x->v.hostname = x->b.hostname;
+	if (run_child(&x->cb, e) < 0 || got_signal) {
+		pw_error("verify: %s", got_signal ? "build B: interrupted" : e->msg);
+		return PW_EXIT_FAIL;
+	}
+	x->b.res = parse_build_json(&x->cb, "B");
+	if (!x->b.res || !WIFEXITED(x->cb.status) || WEXITSTATUS(x->cb.status) != 0)
+		show_errors(x->cb.errfile, "B");
+	if (x->b.res)
+		pw_info("verify: build B: done in %.1f s", x->cb.secs);
+	return PW_EXIT_OK;
+}
+
+struct tally {
+	size_t rep, diff, leak, fail;
+};
+
+static void count(struct tally *n, const json_t *c)
+{
+	const char *s = json_string_value(json_object_get(c, "status"));
+
+	if (!strcmp(s, "reproducible"))
+		n->rep++;
+	else if (!strcmp(s, "differs"))
+		n->diff++;
+	else if (!strcmp(s, "leaks"))
+		n->leak++;
+	else
+		n->fail++;
+}
+
+/* Compare the sdist and every target of A with B's and scan both for
+ * leaks: verify.json's document (new reference), *n the counts. */
+static json_t *compare_all(struct vctx *x, struct tally *n)
+{
+	json_t *doc = json_object(), *targets = json_array(), *sd, *t;
+	const char *fa = json_string_value(json_object_get(json_object_get(x->a.res, "sdist"), "file")),
+		   *fb = x->b.res ? json_string_value(json_object_get(
+				       json_object_get(x->b.res, "sdist"), "file"))
+				 : NULL;
+	size_t i;
+
+	pw_info("verify: comparing the outputs and scanning them for leaks");
+	sd = compare(x, fa, fb);
+	count(n, sd);
+	json_array_foreach(json_object_get(x->a.res, "targets"), i, t)
+	{
+		const char *id = json_string_value(json_object_get(t, "target"));
+		json_t *c = compare(x, wheel_of(x->a.res, id), wheel_of(x->b.res, id));
+
+		json_object_set_new(c, "target", json_string(id));
+		json_array_append_new(targets, c);
+		count(n, c);
+	}
+	x->variations = variation_matrix(x);
+	json_object_set_new(doc, "ok", json_boolean(!n->diff && !n->leak && !n->fail));
+	json_object_set_new(doc, "project", json_string(x->a.dir));
+	json_object_set_new(doc, "out", json_string(x->a.out));
+	json_object_set_new(doc, "sdist", sd);
+	json_object_set_new(doc, "targets", targets);
+	json_object_set_new(doc, "variations", x->variations);
+	json_object_set_new(doc, "seconds",
+			    json_pack("{s:f,s:f}", "a", x->ca.secs, "b", x->cb.secs));
+	json_object_set_new(doc, "kept", x->o->keep ? json_string(x->tmp) : json_null());
+	return doc;
+}
+
+/* OUT/verify.json, and its digest among the manifest's byproducts. */
+static int write_results(struct vctx *x, json_t *doc, struct pw_err *e)
+{
+	_cleanup_free_ char *vp = pw_path_join(x->a.out, "verify.json");
+	_cleanup_free_ char *mp = pw_path_join(x->a.out, "pinwheel-manifest.json");
+	char vh[PW_SHA256_HEX];
+	json_t *bp;
+	int r;
+
+	if ((r = pw_json_dump_file(vp, doc, e)) < 0)
+		return r;
+	if (hex_file(vp, vh) < 0 || access(mp, F_OK) < 0)
+		return 0;
+	bp = byproducts(doc, vh);
+	r = pw_manifest_add_byproducts(mp, bp, e);
+	json_decref(bp);
+	return r;
+}
+
+static void print_results(struct vctx *x, json_t *doc, const struct tally *n)
+{
+	json_t *t;
+	size_t i;
+
+	if (pw_log_json()) {
+		pw_json_print(doc, true);
+		return;
+	}
+	pw_out("%-26s %-13s %-12s %-12s\n", "target", "result", "sha256 (A)", "sha256 (B)");
+	print_entry("sdist", json_object_get(doc, "sdist"));
+	json_array_foreach(json_object_get(doc, "targets"), i, t)
+	    print_entry(json_string_value(json_object_get(t, "target")), t);
+	pw_out("\n%zu reproducible, %zu differ, %zu leak, %zu failed; build A %.1f s, "
+	       "build B %.1f s; %s/verify.json\n",
+	       n->rep, n->diff, n->leak, n->fail, x->ca.secs, x->cb.secs, x->a.out);
+	if (x->o->keep)
+		pw_out("build B's tree is kept in '%s' (its output: '%s')\n", x->tmp, x->b.out);
+}
+
+/* The temp tree: removed, or kept for the user (then no later run may
+ * sweep it), and everything the context owns. */
+static void vctx_release(struct vctx *x, int st)
+{
+	if (x->tmp && (!x->o->keep || st == PW_EXIT_USAGE) && pw_rm_rf(x->tmp) < 0)
+		pw_warn("could not remove '%s'", x->tmp);
+	else if (x->tmp && x->o->keep) {
+		_cleanup_free_ char *mark = pw_path_join(x->tmp, PW_WORKDIR_MARK);
+
+		if (unlink(mark) < 0 && errno != ENOENT)
+			pw_warn("could not remove '%s': %s", mark, strerror(errno));
+	}
+	pw_closep(&x->tmp_lock);
+	json_decref(x->a.res);
+	json_decref(x->b.res);
+	strv_free(x->ca.argv);
+	strv_free(x->cb.argv);
+	strv_free(x->ca.envp);
+	free((char *)x->ca.errfile);
+	free((char *)x->cb.errfile);
+	pw_buf_release(&x->ca.out);
+	pw_buf_release(&x->cb.out);
+	free(x->a.dir);
+	free(x->a.root);
+	free(x->a.out);
+	free(x->a.home);
+	free(x->a.store);
+	free(x->a.hostname);
+	free(x->b.dir);
+	free(x->b.root);
+	free(x->b.out);
+	free(x->b.home);
+	free(x->b.store);
+	free(x->b.hostname);
+	free(x->v.path_env);
+	free(x->tmp);
+}
+
 int pw_verify_run(const struct pw_verify_opts *o)
 {
 	struct vctx x;
 	struct pw_err e = PW_ERR_INIT;
 	struct sigaction sa, old[3];
 	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-	json_t *doc = NULL, *targets = NULL, *sd = NULL, *t;
+	struct tally n = {0, 0, 0, 0};
+	json_t *doc = NULL;
 	char **envb = NULL;
-	int st = PW_EXIT_FAIL, r;
-	size_t i, nrep = 0, ndiff = 0, nleak = 0, nfail = 0;
+	int st;
 
 	memset(&x, 0, sizeof(x));
 	x.tmp_lock = -1;
@@ -1080,222 +1304,34 @@ int pw_verify_run(const struct pw_verify_opts *o)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
-	r = setup(&x, &e);
-	if (r < 0) {
+	if (setup(&x, &e) < 0) {
 		pw_error("verify: %s", e.msg);
+		st = PW_EXIT_FAIL;
 		goto out;
 	}
-
-	/* Build A. */
-	pw_info("verify: build A: pinwheel build as usual into '%s'", x.a.out);
-	x.ca.argv = argv_build(&x, false);
-	x.ca.cwd = x.a.dir;
-	x.ca.errfile = pw_path_join(x.tmp, "a.err");
-	{
-		/* A's environment: ours plus the canary. */
-		size_t n = 0;
-
-		while (environ[n])
-			n++;
-		x.ca.envp = pw_xcalloc(n + 2, sizeof(char *));
-		for (i = 0; i < n; i++)
-			x.ca.envp[i] = pw_xstrdup(environ[i]);
-		x.ca.envp[n] = pw_xasprintf("PINWHEEL_VERIFY_CANARY=%s", x.canary);
-	}
-	r = run_child(&x.ca, &e);
-	if (r < 0 || got_signal) {
-		pw_error("verify: build A: %s", got_signal ? "interrupted" : e.msg);
+	st = build_a(&x, &e);
+	if (st == PW_EXIT_OK)
+		st = build_b(&x, &envb, &e);
+	if (st != PW_EXIT_OK)
 		goto out;
-	}
-	if (WIFEXITED(x.ca.status) && WEXITSTATUS(x.ca.status) == PW_EXIT_USAGE) {
-		show_errors(x.ca.errfile, "A");
-		st = PW_EXIT_USAGE;
-		goto out;
-	}
-	x.a.res = parse_build_json(&x.ca, "A");
-	if (!x.a.res) {
-		show_errors(x.ca.errfile, "A");
-		pw_error("verify: build A failed (%s)",
-			 WIFEXITED(x.ca.status) ? "no result" : "killed");
-		goto out;
-	}
-	if (!WIFEXITED(x.ca.status) || WEXITSTATUS(x.ca.status) != 0)
-		show_errors(x.ca.errfile, "A");
-	pw_info("verify: build A: done in %.1f s", x.ca.secs);
-
-	/* Build B. */
-	if (resolve_store(&x, &e) < 0) {
+	doc = compare_all(&x, &n);
+	if (write_results(&x, doc, &e) < 0) {
 		pw_error("verify: %s", e.msg);
+		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	{
-		struct copy_ctx cc = {{x.a.out, x.tmp}, x.a.dir, x.a.root};
-		int sfd = open(x.a.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd;
-
-		pw_info("verify: build B: copying the checkout to '%s' in reverse order", x.b.root);
-		if (sfd < 0 || mkdir(x.b.root, 0755) < 0) {
-			pw_error("verify: could not copy '%s': %s", x.a.root, strerror(errno));
-			if (sfd >= 0)
-				close(sfd);
-			goto out;
-		}
-		dfd = open(x.b.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = dfd < 0 ? pw_err_sys(&e, errno, "could not open '%s'", x.b.root)
-			    : copy_tree(&cc, sfd, x.a.root, dfd, &e);
-		close(sfd);
-		if (dfd >= 0)
-			close(dfd);
-		if (r < 0) {
-			pw_error("verify: %s", e.msg);
-			goto out;
-		}
-	}
-	pw_info("verify: build B: varied conditions (user, mount, uts and time namespaces; "
-		"umask %03o, TZ, locale, environment, --jobs %u, store path, host name)",
-		(unsigned)x.v.umask, x.v.jobs);
-	x.cb.argv = argv_build(&x, true);
-	x.cb.envp = envb = env_b(&x);
-	x.cb.cwd = x.b.dir;
-	x.cb.errfile = pw_path_join(x.tmp, "b.err");
-	x.cb.v = &x.v;
-	x.cb.real_store = x.a.store;
-	x.v.home = x.b.home;
-	x.v.store = x.b.store;
-	x.v.hostname = x.b.hostname;
-	r = run_child(&x.cb, &e);
-	if (r < 0 || got_signal) {
-		pw_error("verify: %s", got_signal ? "build B: interrupted" : e.msg);
-		goto out;
-	}
-	x.b.res = parse_build_json(&x.cb, "B");
-	if (!x.b.res || !WIFEXITED(x.cb.status) || WEXITSTATUS(x.cb.status) != 0)
-		show_errors(x.cb.errfile, "B");
-	if (x.b.res)
-		pw_info("verify: build B: done in %.1f s", x.cb.secs);
-
-	/* Compare and scan. */
-	pw_info("verify: comparing the outputs and scanning them for leaks");
-	doc = json_object();
-	targets = json_array();
-	{
-		const char *fa = json_string_value(
-			       json_object_get(json_object_get(x.a.res, "sdist"), "file")),
-			   *fb = x.b.res ? json_string_value(json_object_get(
-					       json_object_get(x.b.res, "sdist"), "file"))
-					 : NULL;
-
-		sd = compare(&x, fa, fb);
-	}
-	json_array_foreach(json_object_get(x.a.res, "targets"), i, t)
-	{
-		const char *id = json_string_value(json_object_get(t, "target"));
-		json_t *c = compare(&x, wheel_of(x.a.res, id), wheel_of(x.b.res, id));
-
-		json_object_set_new(c, "target", json_string(id));
-		json_array_append_new(targets, c);
-	}
-	{
-		json_t *all[2] = {sd, NULL};
-
-		for (size_t k = 0; k < json_array_size(targets) + 1; k++) {
-			json_t *c = k ? json_array_get(targets, k - 1) : all[0];
-			const char *s = json_string_value(json_object_get(c, "status"));
-
-			if (!strcmp(s, "reproducible"))
-				nrep++;
-			else if (!strcmp(s, "differs"))
-				ndiff++;
-			else if (!strcmp(s, "leaks"))
-				nleak++;
-			else
-				nfail++;
-		}
-	}
-	x.variations = variation_matrix(&x);
-	json_object_set_new(doc, "ok", json_boolean(!ndiff && !nleak && !nfail));
-	json_object_set_new(doc, "project", json_string(x.a.dir));
-	json_object_set_new(doc, "out", json_string(x.a.out));
-	json_object_set_new(doc, "sdist", sd);
-	json_object_set_new(doc, "targets", targets);
-	json_object_set_new(doc, "variations", x.variations);
-	json_object_set_new(doc, "seconds", json_pack("{s:f,s:f}", "a", x.ca.secs, "b", x.cb.secs));
-	json_object_set_new(doc, "kept", o->keep ? json_string(x.tmp) : json_null());
-	{
-		_cleanup_free_ char *vp = pw_path_join(x.a.out, "verify.json");
-		_cleanup_free_ char *mp = pw_path_join(x.a.out, "pinwheel-manifest.json");
-		char vh[PW_SHA256_HEX];
-
-		if (pw_json_dump_file(vp, doc, &e) < 0) {
-			pw_error("verify: %s", e.msg);
-			goto out;
-		}
-		if (hex_file(vp, vh) == 0 && access(mp, F_OK) == 0) {
-			json_t *bp = byproducts(doc, vh);
-
-			r = pw_manifest_add_byproducts(mp, bp, &e);
-			json_decref(bp);
-			if (r < 0) {
-				pw_error("verify: %s", e.msg);
-				goto out;
-			}
-		}
-	}
-	if (pw_log_json()) {
-		pw_json_print(doc, true);
-	} else {
-		pw_out("%-26s %-13s %-12s %-12s\n", "target", "result", "sha256 (A)", "sha256 (B)");
-		print_entry("sdist", sd);
-		json_array_foreach(targets, i, t)
-		    print_entry(json_string_value(json_object_get(t, "target")), t);
-		pw_out("\n%zu reproducible, %zu differ, %zu leak, %zu failed; build A %.1f s, "
-		       "build B %.1f s; %s/verify.json\n",
-		       nrep, ndiff, nleak, nfail, x.ca.secs, x.cb.secs, x.a.out);
-		if (o->keep)
-			pw_out("build B's tree is kept in '%s' (its output: '%s')\n", x.tmp,
-			       x.b.out);
-	}
+	print_results(&x, doc, &n);
 	fflush(stdout);
-	st = ndiff || nleak || nfail ? PW_EXIT_FAIL : PW_EXIT_OK;
+	st = n.diff || n.leak || n.fail ? PW_EXIT_FAIL : PW_EXIT_OK;
 out:
-	if (x.tmp && (!o->keep || st == PW_EXIT_USAGE) && pw_rm_rf(x.tmp) < 0)
-		pw_warn("could not remove '%s'", x.tmp);
-	else if (x.tmp && o->keep) { /* kept for the user: no later run may sweep it */
-		_cleanup_free_ char *mark = pw_path_join(x.tmp, PW_WORKDIR_MARK);
-
-		if (unlink(mark) < 0 && errno != ENOENT)
-			pw_warn("could not remove '%s': %s", mark, strerror(errno));
-	}
-	pw_closep(&x.tmp_lock);
-	for (i = 0; i < 3; i++)
+	vctx_release(&x, st);
+	strv_free(envb);
+	json_decref(doc);
+	for (size_t i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (got_signal)
 		st = 128 + got_signal;
-	json_decref(doc);
-	json_decref(x.a.res);
-	json_decref(x.b.res);
-	strv_free(x.ca.argv);
-	strv_free(x.cb.argv);
-	strv_free(x.ca.envp);
-	strv_free(envb);
-	free((char *)x.ca.errfile);
-	free((char *)x.cb.errfile);
-	pw_buf_release(&x.ca.out);
-	pw_buf_release(&x.cb.out);
-	free(x.a.dir);
-	free(x.a.root);
-	free(x.a.out);
-	free(x.a.home);
-	free(x.a.store);
-	free(x.a.hostname);
-	free(x.b.dir);
-	free(x.b.root);
-	free(x.b.out);
-	free(x.b.home);
-	free(x.b.store);
-	free(x.b.hostname);
-	free(x.v.path_env);
-	free(x.tmp);
 	return st;
 }
