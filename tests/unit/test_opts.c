@@ -1,6 +1,7 @@
 /* test_opts.c - unit tests of the declarative option parser (opts.h):
  * every kind of argument, the usage errors word for word, "--", operands,
- * the --help layout. */
+ * the --help layout, and every command's table: well formed, and options
+ * several commands take agree (one --jobs range everywhere). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/buf.h"
+#include "pinwheel/cli.h"
 #include "pinwheel/opts.h"
 
 struct args {
@@ -376,13 +378,76 @@ static void test_check(void **state)
 	assert_int_equal(pw_opts_check(twice, 2, &e), -EINVAL);
 }
 
+/* Every command's table, its subcommands' and the global one. */
+static const struct pw_cli_cmd *const cmds[] = {
+#define X(name) &pw_cli_##name,
+    PW_COMMANDS(X)
+#undef X
+};
+
+static void check_table(const char *name, const struct pw_opt *t, size_t n)
+{
+	struct pw_err e = PW_ERR_INIT;
+
+	if (pw_opts_check(t, n, &e) < 0)
+		fail_msg("%s: %s", name, e.msg);
+	/* a global option may only be described (PW_OPT_DOC) */
+	for (size_t i = 0; t != pw_global_opts && i < n; i++)
+		for (size_t g = 0; t[i].name && g < pw_nglobal_opts; g++)
+			if (!strcmp(t[i].name, pw_global_opts[g].name) &&
+			    !(t[i].flags & PW_OPT_DOC))
+				fail_msg("%s: %s shadows the global option", name, t[i].name);
+}
+
+static void test_command_tables(void **state)
+{
+	(void)state;
+	check_table("global", pw_global_opts, pw_nglobal_opts);
+	for (size_t c = 0; c < PW_ARRAY_SIZE(cmds); c++) {
+		check_table(cmds[c]->name, cmds[c]->opts, cmds[c]->nopts);
+		assert_non_null(strstr(cmds[c]->usage, "usage: pinwheel "));
+		for (size_t s = 0; s < cmds[c]->nsubs; s++)
+			check_table(cmds[c]->subs[s]->name, cmds[c]->subs[s]->opts,
+				    cmds[c]->subs[s]->nopts);
+	}
+}
+
+/* An option two commands take is the same option: kind, value, range. */
+static void test_shared_options(void **state)
+{
+	const struct pw_opt *all[256];
+	size_t n = 0;
+
+	(void)state;
+	for (size_t c = 0; c < PW_ARRAY_SIZE(cmds); c++)
+		for (size_t i = 0; i < cmds[c]->nopts && n < 256; i++)
+			if (cmds[c]->opts[i].name && !(cmds[c]->opts[i].flags & PW_OPT_DOC))
+				all[n++] = &cmds[c]->opts[i];
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(all[i]->name, "--jobs"))
+			assert_true(all[i]->min == 1 && all[i]->max == PW_JOBS_MAX);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(all[i]->name, all[j]->name))
+				continue;
+			if (all[i]->kind != all[j]->kind || all[i]->min != all[j]->min ||
+			    all[i]->max != all[j]->max || all[i]->call != all[j]->call ||
+			    strcmp(all[i]->meta ? all[i]->meta : "",
+				   all[j]->meta ? all[j]->meta : "") ||
+			    strcmp(all[i]->what ? all[i]->what : "",
+				   all[j]->what ? all[j]->what : ""))
+				fail_msg("%s differs between two commands", all[i]->name);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),	   cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_dashdash),	   cmocka_unit_test(test_operands),
 	    cmocka_unit_test(test_wants_help),	   cmocka_unit_test(test_help),
-	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_check),	   cmocka_unit_test(test_command_tables),
+	    cmocka_unit_test(test_shared_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
