@@ -65,16 +65,16 @@ void pw_cli_help(const struct pw_cli_cmd *cmd);
  * (@cmd NULL: "pinwheel: MSG" and a hint to 'pinwheel --help'). */
 int pw_usage_error(const char *cmd, const char *fmt, ...) PW_PRINTF(2, 3);
 
-#define PW_COMMANDS(X)                                                                             \
-	X(lock)                                                                                    \
-	X(fetch)                                                                                   \
-	X(build)                                                                                   \
-	X(verify)                                                                                  \
-	X(plan)                                                                                    \
-	X(audit)                                                                                   \
-	X(repair)                                                                                  \
-	X(inspect)                                                                                 \
-	X(run)                                                                                     \
+#define PW_COMMANDS(X)                                                         \
+	X(lock)                                                                \
+	X(fetch)                                                               \
+	X(build)                                                               \
+	X(verify)                                                              \
+	X(plan)                                                                \
+	X(audit)                                                               \
+	X(repair)                                                              \
+	X(inspect)                                                             \
+	X(run)                                                                 \
 	X(store)
 
 #define PW_DECLARE_CMD(name) int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv);

@@ -46,10 +46,7 @@ struct pw_strv {
 	const char **v;
 	size_t n;
 };
-#define PW_STRV_INIT                                                                               \
-	{                                                                                          \
-		NULL, 0                                                                            \
-	}
+#define PW_STRV_INIT { NULL, 0 }
 void pw_strv_push(struct pw_strv *l, const char *s);
 void pw_strv_release(struct pw_strv *l); /* frees the array, back to empty */
 
@@ -92,9 +89,9 @@ struct pw_opt {
 	const char *const *words;     /* PW_ARG_ENUM, NULL-terminated */
 	bool (*check)(const char *v); /* PW_ARG_STR and PW_ARG_LIST: valid? */
 	/* PW_ARG_CALL: @field is the entry's field (the args struct itself
-	 * for an entry without PW_OPT_AT()), @v its .nargs values.  Returns 0, or -EINVAL with
-	 * @e filled, or -EINVAL with @e empty for the usual "--x expects
-	 * WHAT, got 'V'". */
+	 * for an entry without PW_OPT_AT()), @v its .nargs values.  Returns
+	 * 0, or -EINVAL with @e filled, or -EINVAL with @e empty for the
+	 * usual "--x expects WHAT, got 'V'". */
 	int (*call)(const struct pw_opt *o, void *field, const char *const *v, struct pw_err *e);
 	unsigned nargs;
 	const char *help; /* one paragraph, wrapped by pw_opts_help(); "\n"
@@ -109,69 +106,42 @@ struct pw_opt {
 #define PW_JOBS_MAX 64
 
 /* Shared definitions: T is the args struct, f the field, h the help. */
-#define PW_OPT_JOBS(T, f, h)                                                                       \
-	{                                                                                          \
-		.name = "--jobs", .kind = PW_ARG_UINT, PW_OPT_AT(T, f), .meta = "N", .min = 1,     \
-		.max = PW_JOBS_MAX, .help = (h)                                                    \
-	}
-#define PW_OPT_ONLY(T, f, h) /* struct pw_strv */                                                  \
-	{                                                                                          \
-		.name = "--only", .kind = PW_ARG_LIST, PW_OPT_AT(T, f), .meta = "ID",              \
-		.what = "a target id", .help = (h)                                                 \
-	}
-#define PW_OPT_SKIP(T, f, h) /* struct pw_strv */                                                  \
-	{                                                                                          \
-		.name = "--skip", .kind = PW_ARG_LIST, PW_OPT_AT(T, f), .meta = "GLOB",            \
-		.what = "a glob", .help = (h)                                                      \
-	}
-#define PW_OPT_SHARD(T, f, h) /* struct pw_opt_shard */                                            \
-	{                                                                                          \
-		.name = "--shard", .kind = PW_ARG_CALL, PW_OPT_AT(T, f), .meta = "K/N",            \
-		.nargs = 1, .what = "K/N with 1 <= K <= N", .call = pw_opt_shard_call, .help = (h) \
-	}
-#define PW_OPT_OUT(T, f, h)                                                                        \
-	{                                                                                          \
-		.name = "--out", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR",               \
-		.what = "a directory", .help = (h)                                                 \
-	}
-#define PW_OPT_NO_CACHE(T, f, h)                                                                   \
-	{                                                                                          \
-		.name = "--no-cache", .kind = PW_ARG_NONE, PW_OPT_AT(T, f), .help = (h)            \
-	}
-#define PW_OPT_CACHE_URL(T, f, h)                                                                  \
-	{                                                                                          \
-		.name = "--cache-url", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "URL",         \
-		.what = "a URL", .help = (h)                                                       \
-	}
-#define PW_OPT_OFFLINE(T, f, h)                                                                    \
-	{                                                                                          \
-		.name = "--offline", .kind = PW_ARG_NONE, PW_OPT_AT(T, f), .help = (h)             \
-	}
-#define PW_OPT_TARGET(T, f, h)                                                                     \
-	{                                                                                          \
-		.name = "--target", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "ID",             \
-		.what = "a target id", .help = (h)                                                 \
-	}
-#define PW_OPT_POLICIES(T, f, h)                                                                   \
-	{                                                                                          \
-		.name = "--policies", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR",          \
-		.what = "a directory", .help = (h)                                                 \
-	}
+#define PW_OPT_JOBS(T, f, h) /* unsigned */ \
+	{ .name = "--jobs", .kind = PW_ARG_UINT, PW_OPT_AT(T, f), .meta = "N", \
+	  .min = 1, .max = PW_JOBS_MAX, .help = (h) }
+#define PW_OPT_ONLY(T, f, h) /* struct pw_strv */ \
+	{ .name = "--only", .kind = PW_ARG_LIST, PW_OPT_AT(T, f), .meta = "ID", \
+	  .what = "a target id", .help = (h) }
+#define PW_OPT_SKIP(T, f, h) /* struct pw_strv */ \
+	{ .name = "--skip", .kind = PW_ARG_LIST, PW_OPT_AT(T, f), .meta = "GLOB", \
+	  .what = "a glob", .help = (h) }
+#define PW_OPT_SHARD(T, f, h) /* struct pw_opt_shard */ \
+	{ .name = "--shard", .kind = PW_ARG_CALL, PW_OPT_AT(T, f), .meta = "K/N", \
+	  .nargs = 1, .what = "K/N with 1 <= K <= N", .call = pw_opt_shard_call, .help = (h) }
+#define PW_OPT_OUT(T, f, h) /* const char * */ \
+	{ .name = "--out", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR", \
+	  .what = "a directory", .help = (h) }
+#define PW_OPT_NO_CACHE(T, f, h) /* bool */ \
+	{ .name = "--no-cache", .kind = PW_ARG_NONE, PW_OPT_AT(T, f), .help = (h) }
+#define PW_OPT_CACHE_URL(T, f, h) /* const char * */ \
+	{ .name = "--cache-url", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "URL", \
+	  .what = "a URL", .help = (h) }
+#define PW_OPT_OFFLINE(T, f, h) /* bool */ \
+	{ .name = "--offline", .kind = PW_ARG_NONE, PW_OPT_AT(T, f), .help = (h) }
+#define PW_OPT_TARGET(T, f, h) /* const char * */ \
+	{ .name = "--target", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "ID", \
+	  .what = "a target id", .help = (h) }
+#define PW_OPT_POLICIES(T, f, h) /* const char * */ \
+	{ .name = "--policies", .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR", \
+	  .what = "a directory", .help = (h) }
 /* The operand [DIR] of the commands that work on a project. */
-#define PW_OPT_PROJECT_DIR(T, f)                                                                   \
-	{                                                                                          \
-		.name = NULL, .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR"                   \
-	}
-/* A global option (cli.h), described in a command's help in its words. */
-#define PW_OPT_DOC(n, h)                                                                           \
-	{                                                                                          \
-		.name = (n), .kind = PW_ARG_NONE, .flags = PW_OPT_DOC, .help = (h)                 \
-	}
+#define PW_OPT_PROJECT_DIR(T, f) /* const char * */ \
+	{ .name = NULL, .kind = PW_ARG_STR, PW_OPT_AT(T, f), .meta = "DIR" }
+/* A global option (cli.h) described in a command's --help in its words. */
+#define PW_OPT_DOC(n, h) \
+	{ .name = (n), .kind = PW_ARG_NONE, .flags = PW_OPT_DOC, .help = (h) }
 /* A heading in the --help list. */
-#define PW_OPT_HEADING(h)                                                                          \
-	{                                                                                          \
-		.name = NULL, .kind = PW_ARG_SECTION, .help = (h)                                  \
-	}
+#define PW_OPT_HEADING(h) { .name = NULL, .kind = PW_ARG_SECTION, .help = (h) }
 
 /* PW_OPT_SHARD's .call (runner/cli.c): pw_shard_parse() into a struct
  * pw_opt_shard. */
