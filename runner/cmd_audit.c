@@ -10,27 +10,44 @@
 #include "pinwheel/json.h"
 #include "pinwheel/log.h"
 
-const char pw_help_audit[] =
-    "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
-    "Report the best manylinux tag each wheel can carry and why.\n\n"
-    "For every WHEEL (a .whl file, or the directory of an unpacked wheel: one\n"
-    "*.dist-info directory with a WHEEL file) print\n"
-    "the platform tag of the most compatible manylinux policy it fits, with the\n"
-    "legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
-    "or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
-    "the architecture, each more compatible policy is listed with what keeps the\n"
-    "wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
-    "the policy does not allow, symbols it refuses to let a wheel import from an\n"
-    "allowed library.  Policies with the same causes share a line.\n"
-    "A wheel without ELF members is pure: its tag is 'any'.\n\n"
-    "options:\n"
-    "  --json           one JSON document: {\"wheels\": [...]} (docs/audit.md)\n"
-    "  --policies DIR   the policies *.json of DIR instead of the built-in ones\n\n"
-    "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
-    "cannot be read, is not a wheel (an empty directory, a directory of wheels,\n"
-    "a zip without .dist-info) or has fatal problems (RECORD does not vouch for\n"
-    "a member, libpython linkage, a shared object in a purelib wheel, mixed or\n"
-    "foreign machines); 2 usage error\n";
+struct audit_args {
+	struct pw_strv wheels;
+	const char *policies;
+};
+
+static const struct pw_opt audit_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_LIST,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct audit_args, wheels),
+     .meta = "WHEEL"},
+    PW_OPT_DOC("--json", "one JSON document: {\"wheels\": [...]} (docs/audit.md)"),
+    PW_OPT_POLICIES(struct audit_args, policies,
+		    "the policies *.json of DIR instead of the built-in ones"),
+};
+
+const struct pw_cli_cmd pw_cli_audit = {
+    .name = "audit",
+    .opts = audit_opts,
+    .nopts = PW_ARRAY_SIZE(audit_opts),
+    .usage = "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
+	     "Report the best manylinux tag each wheel can carry and why.\n\n"
+	     "For every WHEEL (a .whl file, or the directory of an unpacked wheel: one\n"
+	     "*.dist-info directory with a WHEEL file) print\n"
+	     "the platform tag of the most compatible manylinux policy it fits, with the\n"
+	     "legacy alias when there is one (manylinux_2_17_x86_64 = manylinux2014_x86_64),\n"
+	     "or linux_ARCH when none fits.  When the tag is worse than the best policy of\n"
+	     "the architecture, each more compatible policy is listed with what keeps the\n"
+	     "wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
+	     "the policy does not allow, symbols it refuses to let a wheel import from an\n"
+	     "allowed library.  Policies with the same causes share a line.\n"
+	     "A wheel without ELF members is pure: its tag is 'any'.\n",
+    .epilogue = "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
+		"cannot be read, is not a wheel (an empty directory, a directory of wheels,\n"
+		"a zip without .dist-info) or has fatal problems (RECORD does not vouch for\n"
+		"a member, libpython linkage, a shared object in a purelib wheel, mixed or\n"
+		"foreign machines); 2 usage error\n",
+};
 
 #define LIST_MAX 6 /* items shown per cause list before "+N more" */
 
@@ -235,67 +252,33 @@ static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_
 
 int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 {
+	struct audit_args a = {PW_STRV_INIT, NULL};
 	struct pw_policy_set *pol = NULL;
 	struct pw_err e = PW_ERR_INIT;
-	const char *dir = NULL, *v;
 	json_t *jw = NULL;
-	int status = PW_EXIT_OK, nwheels = 0, r;
-	bool missing = false, rest = false;
+	int status;
 
-	for (int i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_audit, stdout);
-			return PW_EXIT_OK;
-		}
-	for (int a = 1; a < argc; a++) {
-		r = pw_global_opt(ctx, argc, argv, &a);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--policies", argc, argv, &a, &missing)) || missing) {
-			if (missing)
-				return pw_usage_error("audit",
-						      "option '--policies' needs a directory");
-			dir = v;
-		} else if (!strcmp(argv[a], "--")) {
-			nwheels += argc - a - 1;
-			break;
-		} else if (argv[a][0] == '-' && argv[a][1]) {
-			return pw_usage_error("audit", "unknown option '%s'", argv[a]);
-		} else {
-			nwheels++;
-		}
-	}
-	if (!nwheels)
-		return pw_usage_error("audit", "no wheel given");
-	if (pw_policies_load(dir, &pol, &e) < 0) {
+	status = pw_cli_parse(ctx, &pw_cli_audit, &a, argc, argv, NULL);
+	if (status != PW_CLI_GO)
+		goto out;
+	if (pw_policies_load(a.policies, &pol, &e) < 0) {
 		pw_error("audit: %s", e.msg);
-		return PW_EXIT_USAGE;
+		status = PW_EXIT_USAGE;
+		goto out;
 	}
+	status = PW_EXIT_OK;
 	if (ctx->json)
 		jw = json_array();
-	for (int a = 1; a < argc; a++) {
+	for (size_t i = 0; i < a.wheels.n; i++) {
+		const char *path = a.wheels.v[i];
 		struct pw_audit_result res;
 
-		if (!rest) {
-			if (!strcmp(argv[a], "--")) {
-				rest = true;
-				continue;
-			}
-			if (!strcmp(argv[a], "--policies") || !strcmp(argv[a], "--store")) {
-				a++;
-				continue;
-			}
-			if (argv[a][0] == '-' && argv[a][1])
-				continue;
-		}
 		pw_err_clear(&e);
-		if (audit_one(pol, argv[a], &res, &e) < 0) {
+		if (audit_one(pol, path, &res, &e) < 0) {
 			pw_error("audit: %s", e.msg);
 			if (jw)
 				json_array_append_new(
-				    jw, json_pack("{s:s, s:s}", "wheel", argv[a], "error", e.msg));
+				    jw, json_pack("{s:s, s:s}", "wheel", path, "error", e.msg));
 			status = PW_EXIT_FAIL;
 			continue;
 		}
@@ -315,5 +298,7 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	fflush(stdout);
 	pw_policies_free(pol);
+out:
+	pw_strv_release(&a.wheels);
 	return status;
 }

@@ -6,146 +6,113 @@
 #include "pinwheel/build.h"
 #include "pinwheel/cli.h"
 
-const char pw_help_build[] =
-    "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-    "                      [--out DIR] [--no-cache] [--shard K/N]\n"
-    "                      [--cache-url URL]\n\n"
-    "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
-    "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
-    "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
-    "and normalise it, then per target build the wheel from the unpacked sdist\n"
-    "(PEP 517 build_wheel), audit it, repair it when it needs libraries outside\n"
-    "its manylinux policy, retag and repack it deterministically, and smoke-test\n"
-    "it in a fresh sandbox (install, import every extension, the config's test\n"
-    "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
-    "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network but\n"
-    "for the shared cache of --cache-url.\n"
-    "A target (and the sdist) whose action key is in the store's action cache\n"
-    "is not rebuilt: its wheel and log come from the store and the summary says\n"
-    "\"cached\" (docs/cache.md).\n"
-    "\noptions:\n"
-    "  --only ID      build only target ID (repeatable)\n"
-    "  --skip GLOB    leave out targets matching GLOB (repeatable)\n"
-    "  --jobs N       build N targets at once (default: the CPUs, at most the\n"
-    "                 targets to build); every build step sees the same job\n"
-    "                 count whatever N is\n"
-    "  --out DIR      output directory (default DIR/wheelhouse)\n"
-    "  --no-cache     build every target even when cached (the results are\n"
-    "                 still recorded)\n"
-    "  --no-cache-write  neither use nor record the action cache (what\n"
-    "                 'pinwheel verify' runs its second build with)\n"
-    "  --shard K/N    build only shard K of N (1 <= K <= N): the selected targets\n"
-    "                 in matrix order dealt round-robin; shard 1 also writes the\n"
-    "                 sdist ('pinwheel plan --shard K/N' shows the slice)\n"
-    "  --cache-url URL  share the action cache through an HTTP cache (bazel-remote's\n"
-    "                 protocol; default $PINWHEEL_CACHE_URL, '' for none)\n"
-    "  --json         print one JSON document instead of the table\n"
-    "\nexit status: 0 every target built and passed its smoke test; 1 a target\n"
-    "failed (the others are still built) or a root is not fetched; 2 usage or\n"
-    "configuration error, no or a stale pinwheel.lock; 130/143 stopped by\n"
-    "SIGINT/SIGTERM (workers killed, no temp files left in OUT).\n";
+struct build_args {
+	const char *dir, *out, *cache_url;
+	struct pw_strv only, skip;
+	unsigned jobs;
+	bool no_cache, no_cache_write;
+	struct pw_opt_shard shard;
+};
+
+static const struct pw_opt build_opts[] = {
+    PW_OPT_PROJECT_DIR(struct build_args, dir),
+    PW_OPT_ONLY(struct build_args, only, "build only target ID (repeatable)"),
+    PW_OPT_SKIP(struct build_args, skip, "leave out targets matching GLOB (repeatable)"),
+    PW_OPT_JOBS(struct build_args, jobs,
+		"build N targets at once (default: the CPUs, at most the targets to build); every "
+		"build step sees the same job count whatever N is"),
+    PW_OPT_OUT(struct build_args, out, "output directory (default DIR/wheelhouse)"),
+    PW_OPT_NO_CACHE(struct build_args, no_cache,
+		    "build every target even when cached (the results are still recorded)"),
+    {.name = "--no-cache-write",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct build_args, no_cache_write),
+     .help = "neither use nor record the action cache (what 'pinwheel verify' runs its second "
+	     "build with)"},
+    PW_OPT_SHARD(struct build_args, shard,
+		 "build only shard K of N (1 <= K <= N): the selected targets in matrix order "
+		 "dealt round-robin; shard 1 also writes the sdist ('pinwheel plan --shard K/N' "
+		 "shows the slice)"),
+    PW_OPT_CACHE_URL(struct build_args, cache_url,
+		     "share the action cache through an HTTP cache (bazel-remote's protocol; "
+		     "default $PINWHEEL_CACHE_URL, '' for none)"),
+    PW_OPT_DOC("--json", "print one JSON document instead of the table"),
+};
+
+const struct pw_cli_cmd pw_cli_build = {
+    .name = "build",
+    .opts = build_opts,
+    .nopts = PW_ARRAY_SIZE(build_opts),
+    .usage = "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
+	     "                      [--out DIR] [--no-cache] [--shard K/N]\n"
+	     "                      [--cache-url URL]\n\n"
+	     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
+	     "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
+	     "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
+	     "and normalise it, then per target build the wheel from the unpacked sdist\n"
+	     "(PEP 517 build_wheel), audit it, repair it when it needs libraries outside\n"
+	     "its manylinux policy, retag and repack it deterministically, and smoke-test\n"
+	     "it in a fresh sandbox (install, import every extension, the config's test\n"
+	     "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
+	     "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network but\n"
+	     "for the shared cache of --cache-url.\n"
+	     "A target (and the sdist) whose action key is in the store's action cache\n"
+	     "is not rebuilt: its wheel and log come from the store and the summary says\n"
+	     "\"cached\" (docs/cache.md).\n",
+    .epilogue = "exit status: 0 every target built and passed its smoke test; 1 a target\n"
+		"failed (the others are still built) or a root is not fetched; 2 usage or\n"
+		"configuration error, no or a stale pinwheel.lock; 130/143 stopped by\n"
+		"SIGINT/SIGTERM (workers killed, no temp files left in OUT).\n",
+};
+
+/* The build options from the parsed arguments; 0 or the usage error's
+ * exit status. */
+static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir = a->dir ? a->dir : ".";
+	o->only = a->only.v;
+	o->nonly = a->only.n;
+	o->skip = a->skip.v;
+	o->nskip = a->skip.n;
+	o->jobs = a->jobs;
+	o->out = a->out;
+	o->no_cache = a->no_cache || a->no_cache_write;
+	o->no_cache_write = a->no_cache_write;
+	o->shard_k = a->shard.k;
+	o->shard_n = a->shard.n;
+	o->cache_url = pw_remote_pick_url(a->cache_url);
+	if (o->cache_url) { /* a malformed URL is a usage error, before any work */
+		struct pw_err e = PW_ERR_INIT;
+		struct pw_remote *rm = pw_remote_open(o->cache_url, &e);
+
+		if (!rm)
+			return pw_usage_error("build", "%s", e.msg);
+		pw_remote_close(rm);
+	}
+	return 0;
+}
 
 int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 {
+	struct build_args a;
 	struct pw_build_opts o;
-	const char **only = pw_xcalloc((size_t)argc + 1, sizeof(char *));
-	const char **skip = pw_xcalloc((size_t)argc + 1, sizeof(char *));
-	char *store = NULL;
-	bool cache_url_set = false;
-	int st = PW_EXIT_USAGE, i, r;
+	char *store;
+	int st;
 
-	memset(&o, 0, sizeof(o));
-	o.only = only;
-	o.skip = skip;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		bool missing = false;
-		uint64_t n;
-
-		if (pw_is_help(a)) {
-			fputs(pw_help_build, stdout);
-			st = PW_EXIT_OK;
-			goto out;
-		}
-		r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--only", argc, argv, &i, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("build", "option '--only' needs a target id");
-				goto out;
-			}
-			only[o.nonly++] = v;
-		} else if ((v = pw_opt_arg("--skip", argc, argv, &i, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("build", "option '--skip' needs a glob");
-				goto out;
-			}
-			skip[o.nskip++] = v;
-		} else if ((v = pw_opt_arg("--jobs", argc, argv, &i, &missing)) || missing) {
-			if (missing || pw_parse_u64(v, &n) < 0 || n == 0 || n > 64) {
-				st = pw_usage_error("build",
-						    "--jobs '%s': expected a number from 1 to 64",
-						    v ? v : "");
-				goto out;
-			}
-			o.jobs = (unsigned)n;
-		} else if ((v = pw_opt_arg("--cache-url", argc, argv, &i, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("build", "option '--cache-url' needs a URL");
-				goto out;
-			}
-			o.cache_url = v;
-			cache_url_set = true;
-		} else if ((v = pw_opt_arg("--out", argc, argv, &i, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("build", "option '--out' needs a directory");
-				goto out;
-			}
-			o.out = v;
-		} else if (!strcmp(a, "--no-cache")) {
-			o.no_cache = true;
-		} else if (!strcmp(a, "--no-cache-write")) {
-			o.no_cache = o.no_cache_write = true;
-		} else if ((v = pw_opt_arg("--shard", argc, argv, &i, &missing)) || missing) {
-			if (missing || pw_shard_parse(v, &o.shard_k, &o.shard_n) < 0) {
-				st = pw_usage_error("build",
-						    "--shard '%s': expected K/N with 1 <= K <= N",
-						    v ? v : "");
-				goto out;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			st = pw_usage_error("build", "unknown option '%s'", a);
-			goto out;
-		} else if (o.dir) {
-			st = pw_usage_error("build", "one project DIR only, got '%s' and '%s'", o.dir,
-					    a);
-			goto out;
-		} else {
-			o.dir = a;
-		}
-	}
-	if (!o.dir)
-		o.dir = ".";
-	o.cache_url = pw_remote_pick_url(cache_url_set ? o.cache_url : NULL);
-	if (o.cache_url) { /* a malformed URL is a usage error, before any work */
-		struct pw_err e = PW_ERR_INIT;
-		struct pw_remote *rm = pw_remote_open(o.cache_url, &e);
-
-		if (!rm) {
-			st = pw_usage_error("build", "%s", e.msg);
-			goto out;
-		}
-		pw_remote_close(rm);
-	}
+	memset(&a, 0, sizeof(a));
+	st = pw_cli_parse(ctx, &pw_cli_build, &a, argc, argv, NULL);
+	if (st != PW_CLI_GO)
+		goto out;
+	st = build_opts_from(&a, &o);
+	if (st)
+		goto out;
 	store = pw_ctx_store_dir(ctx);
 	o.store_dir = store;
 	st = pw_build_run(&o);
-out:
 	free(store);
-	free(only);
-	free(skip);
+out:
+	pw_strv_release(&a.only);
+	pw_strv_release(&a.skip);
 	return st;
 }

@@ -13,32 +13,46 @@
 #include "pinwheel/store.h"
 #include "pinwheel/log.h"
 
-const char pw_help_fetch[] =
-    "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
-    "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
-    "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
-    "is tried from its urls in order (mirrors), retried with backoff on connection\n"
-    "errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
-    "sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
-    "Several pinwheel processes may fetch into one store at once.  Then each\n"
-    "target's root is built from its layers (unpacked trees, the merged Debian\n"
-    "root, ...; each made once and kept in the store) and its root id printed:\n"
-    "  TARGET  root ROOTID\n"
-    "'pinwheel run --target TARGET' runs commands in that root.  When everything\n"
-    "is already present nothing touches the network.\n\n"
-    "options:\n"
-    "  --offline   never touch the network: list every artifact missing from the\n"
-    "              store and exit 1 if there is any\n"
-    "  --jobs N    parallel transfers (default 8)\n"
-    "  --json      one JSON object per completed artifact on stdout, then one\n"
-    "              per target: {\"event\": \"root\", \"target\", \"root\", \"trees\",\n"
-    "              \"built\"}\n"
-    "  -q          no progress display, only errors\n\n"
-    "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
-    "PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
-    "(see docs/store.md)\n\n"
-    "exit status: 0 all present, 1 some artifact or root failed (each is named),\n"
-    "2 usage error or a bad pinwheel.lock\n";
+struct fetch_args {
+	const char *dir;
+	bool offline;
+	unsigned jobs;
+};
+
+static const struct pw_opt fetch_opts[] = {
+    PW_OPT_PROJECT_DIR(struct fetch_args, dir),
+    PW_OPT_OFFLINE(struct fetch_args, offline,
+		   "never touch the network: list every artifact missing from the store and exit 1 "
+		   "if there is any"),
+    PW_OPT_JOBS(struct fetch_args, jobs, "parallel transfers (default 8)"),
+    PW_OPT_DOC("--json",
+	       "one JSON object per completed artifact on stdout, then one per "
+	       "target: {\"event\": \"root\", \"target\", \"root\", \"trees\", \"built\"}"),
+    PW_OPT_DOC("-q", "no progress display, only errors"),
+};
+
+const struct pw_cli_cmd pw_cli_fetch = {
+    .name = "fetch",
+    .opts = fetch_opts,
+    .nopts = PW_ARRAY_SIZE(fetch_opts),
+    .usage = "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
+	     "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
+	     "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
+	     "is tried from its urls in order (mirrors), retried with backoff on connection\n"
+	     "errors, timeouts and HTTP 5xx, capped at its pinned size, checked against its\n"
+	     "sha256 and stored atomically; interrupted downloads resume with HTTP Range.\n"
+	     "Several pinwheel processes may fetch into one store at once.  Then each\n"
+	     "target's root is built from its layers (unpacked trees, the merged Debian\n"
+	     "root, ...; each made once and kept in the store) and its root id printed:\n"
+	     "  TARGET  root ROOTID\n"
+	     "'pinwheel run --target TARGET' runs commands in that root.  When everything\n"
+	     "is already present nothing touches the network.\n",
+    .epilogue = "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
+		"PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
+		"(see docs/store.md)\n\n"
+		"exit status: 0 all present, 1 some artifact or root failed (each is named),\n"
+		"2 usage error or a bad pinwheel.lock\n",
+};
 
 /* Build every target's layers; print "TARGET  root ROOTID" (or a JSON
  * event) for each.  A failing target is named and the others still built. */
@@ -80,7 +94,7 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
-	const char *dir = NULL, *jobs_s = NULL, *v;
+	struct fetch_args fa = {.dir = NULL, .offline = false, .jobs = 8};
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_fetch_item *items = NULL;
 	char **auth = NULL;
@@ -88,42 +102,14 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
 	struct pw_store *s = NULL;
-	bool offline = false, missing;
-	uint64_t jobs = 8;
 	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
-	int r, st;
+	int st;
 
-	for (int a = 1; a < argc; a++)
-		if (pw_is_help(argv[a])) {
-			fputs(pw_help_fetch, stdout);
-			return PW_EXIT_OK;
-		}
-	for (int a = 1; a < argc; a++) {
-		r = pw_global_opt(ctx, argc, argv, &a);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--jobs", argc, argv, &a, &missing)) || missing) {
-			if (missing)
-				return pw_usage_error("fetch", "option '--jobs' needs a number");
-			jobs_s = v;
-		} else if (!strcmp(argv[a], "--offline")) {
-			offline = true;
-		} else if (argv[a][0] == '-' && argv[a][1]) {
-			return pw_usage_error("fetch", "unknown option '%s'", argv[a]);
-		} else if (dir) {
-			return pw_usage_error("fetch", "one DIR only, got '%s' and '%s'", dir,
-					      argv[a]);
-		} else {
-			dir = argv[a];
-		}
-	}
-	if (jobs_s && (pw_parse_u64(jobs_s, &jobs) < 0 || jobs < 1 || jobs > 256))
-		return pw_usage_error("fetch", "--jobs expects a number from 1 to 256, got '%s'",
-				      jobs_s);
-	lockpath = pw_path_join(dir ? dir : ".", "pinwheel.lock");
+	st = pw_cli_parse(ctx, &pw_cli_fetch, &fa, argc, argv, NULL);
+	if (st != PW_CLI_GO)
+		return st;
+	lockpath = pw_path_join(fa.dir ? fa.dir : ".", "pinwheel.lock");
 	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		return PW_EXIT_USAGE;
@@ -157,9 +143,9 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		items[i].unpack = a->has_unpack ? &a->unpack : NULL;
 	}
 	pw_fetch_opts_init(&o);
-	o.jobs = (unsigned)jobs;
-	o.offline = offline;
-	if (!offline && pw_oci_fetch_prepare(s, items, lf.n, &auth, &e) < 0) {
+	o.jobs = fa.jobs;
+	o.offline = fa.offline;
+	if (!fa.offline && pw_oci_fetch_prepare(s, items, lf.n, &auth, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;

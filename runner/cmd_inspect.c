@@ -10,19 +10,34 @@
 #include "pinwheel/log.h"
 #include "pinwheel/wheel.h"
 
-const char pw_help_inspect[] =
-	"usage: pinwheel inspect WHEEL [--json]\n\n"
-	"Show a wheel's contents, extensions and tags, and check its RECORD.\n\n"
-	"Prints the parts of the file name, the tags it expands to and the Tag lines\n"
-	"of .dist-info/WHEEL (and whether they agree), every member with its size,\n"
-	"compressed size and mode, the extension modules (members ending in .so that\n"
-	"are not libraries under a '*.libs/' directory or named 'lib*.so'), and the\n"
-	"RECORD check: every member listed with the right sha256 and size, every\n"
-	"listed file present.\n\n"
-	"options:\n"
-	"  --json    one JSON object on stdout (see docs/wheels.md for the fields)\n\n"
-	"exit status: 0 the wheel is consistent, 1 RECORD problems or an unreadable\n"
-	"wheel (the problems are named), 2 usage error\n";
+struct inspect_args {
+	const char *wheel;
+};
+
+static const struct pw_opt inspect_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_STR,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct inspect_args, wheel),
+     .meta = "WHEEL"},
+    PW_OPT_DOC("--json", "one JSON object on stdout (see docs/wheels.md for the fields)"),
+};
+
+const struct pw_cli_cmd pw_cli_inspect = {
+    .name = "inspect",
+    .opts = inspect_opts,
+    .nopts = PW_ARRAY_SIZE(inspect_opts),
+    .usage = "usage: pinwheel inspect WHEEL [--json]\n\n"
+	     "Show a wheel's contents, extensions and tags, and check its RECORD.\n\n"
+	     "Prints the parts of the file name, the tags it expands to and the Tag lines\n"
+	     "of .dist-info/WHEEL (and whether they agree), every member with its size,\n"
+	     "compressed size and mode, the extension modules (members ending in .so that\n"
+	     "are not libraries under a '*.libs/' directory or named 'lib*.so'), and the\n"
+	     "RECORD check: every member listed with the right sha256 and size, every\n"
+	     "listed file present.\n",
+    .epilogue = "exit status: 0 the wheel is consistent, 1 RECORD problems or an unreadable\n"
+		"wheel (the problems are named), 2 usage error\n",
+};
 
 #define WHEEL_META_MAX (1u << 20)
 
@@ -300,30 +315,16 @@ int pw_cmd_inspect(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_buf problems = PW_BUF_INIT(4u << 20);
 	struct pw_wheel_name nm;
 	struct pw_wheel w;
-	const char *path = NULL;
+	struct inspect_args a = {NULL};
+	const char *path;
 	char **ft = NULL, **wt = NULL, *di = NULL;
 	size_t nft = 0, nwt = 0;
-	int i, r, nprob, purelib = -1, status;
+	int r, nprob, purelib = -1, status;
 
-	for (i = 1; i < argc; i++) {
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_inspect, stdout);
-			return PW_EXIT_OK;
-		}
-		r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			return pw_usage_error("inspect", "unknown option '%s'", argv[i]);
-		if (path)
-			return pw_usage_error("inspect", "one WHEEL at a time ('%s' and '%s')", path,
-					      argv[i]);
-		path = argv[i];
-	}
-	if (!path)
-		return pw_usage_error("inspect", "no WHEEL given");
+	r = pw_cli_parse(ctx, &pw_cli_inspect, &a, argc, argv, NULL);
+	if (r != PW_CLI_GO)
+		return r;
+	path = a.wheel;
 	if (pw_wheel_name_parse(path, &nm, &e) < 0) {
 		pw_error("inspect: %s", e.msg);
 		return PW_EXIT_FAIL;

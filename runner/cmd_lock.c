@@ -17,31 +17,49 @@
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
 
-const char pw_help_lock[] =
-    "usage: pinwheel lock [DIR] [--check | --upgrade]\n\n"
-    "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
-    "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
-    "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
-    "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
-    "changed).  Pins already in the lock are kept while the config still asks for\n"
-    "the same thing, so relocking gives identical bytes: a Debian base or a list\n"
-    "of Python pins whose part of pinwheel.json is unchanged keeps its layer as\n"
-    "it is, even when the mirror or the index has moved on; changing one relocks\n"
-    "only that part (and what is resolved in it).  An archive given\n"
-    "without sha256 or size is downloaded once through the store.  Build\n"
-    "requirements are resolved by the target root's own pip in the sandbox, so\n"
-    "the root's base is fetched into the store and built first; pip's own\n"
-    "configuration (PIP_INDEX_URL, pip.conf) picks the index.\n\n"
-    "options:\n"
-    "  --check     write nothing: recompute the lock without the network where\n"
-    "              possible and exit 1 when pinwheel.lock is missing or stale,\n"
-    "              naming what changed\n"
-    "  --upgrade   ignore the pins of the existing lock: resolve every Debian\n"
-    "              base, Python requirement, crate and archive again\n"
-    "  --json      print a summary object on stdout\n\n"
-    "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
-    "exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
-    "stale with --check), 2 usage error or a bad pinwheel.json\n";
+struct args {
+	const char *dir;
+	bool check;
+	bool upgrade;
+};
+
+static const struct pw_opt lock_opts[] = {
+    PW_OPT_PROJECT_DIR(struct args, dir),
+    {.name = "--check",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct args, check),
+     .help = "write nothing: recompute the lock without the network where possible and exit 1 "
+	     "when pinwheel.lock is missing or stale, naming what changed"},
+    {.name = "--upgrade",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct args, upgrade),
+     .help = "ignore the pins of the existing lock: resolve every Debian base, Python "
+	     "requirement, crate and archive again"},
+    PW_OPT_DOC("--json", "print a summary object on stdout"),
+};
+
+const struct pw_cli_cmd pw_cli_lock = {
+    .name = "lock",
+    .opts = lock_opts,
+    .nopts = PW_ARRAY_SIZE(lock_opts),
+    .usage = "usage: pinwheel lock [DIR] [--check | --upgrade]\n\n"
+	     "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
+	     "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
+	     "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
+	     "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
+	     "changed).  Pins already in the lock are kept while the config still asks for\n"
+	     "the same thing, so relocking gives identical bytes: a Debian base or a list\n"
+	     "of Python pins whose part of pinwheel.json is unchanged keeps its layer as\n"
+	     "it is, even when the mirror or the index has moved on; changing one relocks\n"
+	     "only that part (and what is resolved in it).  An archive given\n"
+	     "without sha256 or size is downloaded once through the store.  Build\n"
+	     "requirements are resolved by the target root's own pip in the sandbox, so\n"
+	     "the root's base is fetched into the store and built first; pip's own\n"
+	     "configuration (PIP_INDEX_URL, pip.conf) picks the index.\n",
+    .epilogue = "docs/config.md describes pinwheel.json, docs/lock.md the lock.\n\n"
+		"exit status: 0 written (or fresh with --check), 1 resolution failed (or\n"
+		"stale with --check), 2 usage error or a bad pinwheel.json\n",
+};
 
 /* The command's context, for the progress display of compose_root(). */
 static const struct pw_ctx *lock_ctx;
@@ -251,35 +269,6 @@ static void summary(const char *status, const char *path, const struct pw_config
 	json_decref(o);
 }
 
-struct args {
-	const char *dir;
-	bool check;
-	bool upgrade;
-};
-
-static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
-{
-	for (int i = 1; i < argc; i++) {
-		int r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (!strcmp(argv[i], "--check"))
-			a->check = true;
-		else if (!strcmp(argv[i], "--upgrade"))
-			a->upgrade = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return pw_usage_error("lock", "unknown option '%s'", argv[i]);
-		else if (a->dir)
-			return pw_usage_error("lock", "one DIR only, got '%s' and '%s'", a->dir,
-					      argv[i]);
-		else
-			a->dir = argv[i];
-	}
-	return -1;
-}
-
 static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
 {
 	struct pw_lockfile lf = PW_LOCKFILE_INIT;
@@ -427,13 +416,8 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	_cleanup_free_ char *lockpath = NULL;
 	int st;
 
-	for (int i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_lock, stdout);
-			return PW_EXIT_OK;
-		}
-	st = parse_args(ctx, argc, argv, &a);
-	if (st >= 0)
+	st = pw_cli_parse(ctx, &pw_cli_lock, &a, argc, argv, NULL);
+	if (st != PW_CLI_GO)
 		return st;
 	if (a.check && a.upgrade)
 		return pw_usage_error("lock", "--check and --upgrade exclude each other");

@@ -9,26 +9,46 @@
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
 
-const char pw_help_plan[] =
-    "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip GLOB]...\n"
-    "                     [--shard K/N]\n\n"
-    "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
-    "Python version then platform, for CI fan-out.\n\n"
-    "options:\n"
-    "  --format text    one target id a line, nothing else (the default)\n"
-    "  --format json    an array of target objects (id, python, python_tag,\n"
-    "                   platform, arch, base, optional, lock: the sha256 of\n"
-    "                   pinwheel.lock or null when it is missing or stale)\n"
-    "  --format github  a GitHub Actions strategy.matrix: {\"include\": [{\"target\":\n"
-    "                   ID, ..., \"lock\": sha256 of pinwheel.lock}]}; needs a\n"
-    "                   current pinwheel.lock\n"
-    "  --only ID        only this target (repeatable)\n"
-    "  --skip GLOB      leave out targets matching the glob (repeatable)\n"
-    "  --shard K/N      only the targets 'pinwheel build --shard K/N' builds\n"
-    "  --json           same as --format json\n\n"
-    "exit status: 0 printed (also an empty shard), 1 no target selected, 2 usage\n"
-    "error, a bad pinwheel.json, or (--format github) a missing or stale\n"
-    "pinwheel.lock\n";
+static const char *const plan_formats[] = {"text", "json", "github", NULL};
+
+struct plan_args {
+	const char *dir;
+	int format; /* index in plan_formats, -1: --json's or text */
+	struct pw_strv only, skip;
+	struct pw_opt_shard shard;
+};
+
+static const struct pw_opt plan_opts[] = {
+    PW_OPT_PROJECT_DIR(struct plan_args, dir),
+    {.name = "--format",
+     .kind = PW_ARG_ENUM,
+     PW_OPT_AT(struct plan_args, format),
+     .meta = "FORMAT",
+     .words = plan_formats,
+     .help = "text: one target id a line, nothing else (the default)\n"
+	     "json: an array of target objects (id, python, python_tag, platform, arch, base, "
+	     "optional, lock: the sha256 of pinwheel.lock or null when it is missing or stale)\n"
+	     "github: a GitHub Actions strategy.matrix: {\"include\": [{\"target\": ID, ..., "
+	     "\"lock\": sha256 of pinwheel.lock}]}; needs a current pinwheel.lock"},
+    PW_OPT_ONLY(struct plan_args, only, "only this target (repeatable)"),
+    PW_OPT_SKIP(struct plan_args, skip, "leave out targets matching the glob (repeatable)"),
+    PW_OPT_SHARD(struct plan_args, shard, "only the targets 'pinwheel build --shard K/N' builds"),
+    PW_OPT_DOC("--json", "same as --format json"),
+};
+
+const struct pw_cli_cmd pw_cli_plan = {
+    .name = "plan",
+    .opts = plan_opts,
+    .nopts = PW_ARRAY_SIZE(plan_opts),
+    .usage = "usage: pinwheel plan [DIR] [--format text|json|github] [--only ID]... [--skip "
+	     "GLOB]...\n"
+	     "                     [--shard K/N]\n\n"
+	     "Print the target matrix of DIR/pinwheel.json (DIR defaults to .), sorted by\n"
+	     "Python version then platform, for CI fan-out.\n",
+    .epilogue = "exit status: 0 printed (also an empty shard), 1 no target selected, 2 usage\n"
+		"error, a bad pinwheel.json, or (--format github) a missing or stale\n"
+		"pinwheel.lock\n",
+};
 
 static const char *base_name(const struct pw_python *py)
 {
@@ -62,74 +82,25 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 
 int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 {
-	const char *dir = NULL, *format = NULL, *v, **only, **skip;
-	size_t nonly = 0, nskip = 0, i;
+	struct plan_args a = {.dir = NULL, .format = -1};
+	const char *format;
+	size_t i;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_config c;
-	bool missing, *sel = NULL;
-	unsigned shard_k = 0, shard_n = 0;
-	int r, st = PW_EXIT_USAGE;
+	bool *sel = NULL;
+	int r, st;
 
-	for (int a = 1; a < argc; a++)
-		if (pw_is_help(argv[a])) {
-			fputs(pw_help_plan, stdout);
-			return PW_EXIT_OK;
-		}
-	only = pw_xcalloc((size_t)argc, sizeof(*only));
-	skip = pw_xcalloc((size_t)argc, sizeof(*skip));
-	for (int a = 1; a < argc; a++) {
-		r = pw_global_opt(ctx, argc, argv, &a);
-		if (r < 0)
-			goto out_args;
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--format", argc, argv, &a, &missing)) || missing) {
-			if (missing ||
-			    (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "github"))) {
-				st = pw_usage_error(
-				    "plan", "--format expects text, json or github%s%s%s",
-				    missing ? "" : ", got '", missing ? "" : v, missing ? "" : "'");
-				goto out_args;
-			}
-			format = v;
-		} else if ((v = pw_opt_arg("--only", argc, argv, &a, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("plan", "option '--only' needs a target id");
-				goto out_args;
-			}
-			only[nonly++] = v;
-		} else if ((v = pw_opt_arg("--skip", argc, argv, &a, &missing)) || missing) {
-			if (missing) {
-				st = pw_usage_error("plan", "option '--skip' needs a glob");
-				goto out_args;
-			}
-			skip[nskip++] = v;
-		} else if ((v = pw_opt_arg("--shard", argc, argv, &a, &missing)) || missing) {
-			if (missing || pw_shard_parse(v, &shard_k, &shard_n) < 0) {
-				st = pw_usage_error("plan",
-						    "--shard '%s': expected K/N with 1 <= K <= N",
-						    v ? v : "");
-				goto out_args;
-			}
-		} else if (argv[a][0] == '-' && argv[a][1]) {
-			st = pw_usage_error("plan", "unknown option '%s'", argv[a]);
-			goto out_args;
-		} else if (dir) {
-			st =
-			    pw_usage_error("plan", "one DIR only, got '%s' and '%s'", dir, argv[a]);
-			goto out_args;
-		} else {
-			dir = argv[a];
-		}
-	}
-	if (!format)
-		format = ctx->json ? "json" : "text";
-	if (pw_config_load(dir ? dir : ".", &c, &e) < 0) {
+	st = pw_cli_parse(ctx, &pw_cli_plan, &a, argc, argv, NULL);
+	if (st != PW_CLI_GO)
+		goto out_args;
+	st = PW_EXIT_USAGE;
+	format = a.format >= 0 ? plan_formats[a.format] : ctx->json ? "json" : "text";
+	if (pw_config_load(a.dir ? a.dir : ".", &c, &e) < 0) {
 		pw_error("plan: %s", e.msg);
 		goto out_args;
 	}
 	sel = pw_xcalloc(c.ntargets + 1, sizeof(*sel));
-	r = pw_config_select(&c, only, nonly, skip, nskip, sel, &e);
+	r = pw_config_select(&c, a.only.v, a.only.n, a.skip.v, a.skip.n, sel, &e);
 	if (r < 0) {
 		pw_error("plan: %s", e.msg);
 		goto out;
@@ -139,8 +110,8 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	if (shard_n && pw_shard_select(sel, c.ntargets, shard_k, shard_n) == 0)
-		pw_info("shard %u/%u has no targets", shard_k, shard_n);
+	if (a.shard.n && pw_shard_select(sel, c.ntargets, a.shard.k, a.shard.n) == 0)
+		pw_info("shard %u/%u has no targets", a.shard.k, a.shard.n);
 	if (!strcmp(format, "text")) {
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
@@ -211,7 +182,7 @@ out:
 	free(sel);
 	pw_config_release(&c);
 out_args:
-	free(only);
-	free(skip);
+	pw_strv_release(&a.only);
+	pw_strv_release(&a.skip);
 	return st;
 }

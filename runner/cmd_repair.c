@@ -23,71 +23,57 @@
 #include "pinwheel/wheel.h"
 #include "pinwheel/workdir.h"
 
-const char pw_help_repair[] =
-    "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [DIR] [--json]\n\n"
-    "Vendor the libraries a wheel links outside its manylinux policy and retag it.\n\n"
-    "The libraries and the ELF tool come from the root of target ID in\n"
-    "DIR/pinwheel.lock (DIR defaults to '.'; ID defaults to PYTAG-manylinux_ARCH\n"
-    "from the wheel's name, or the lock's only target).  Each external library\n"
-    "(and, recursively, its own externals) found in the root's library path\n"
-    "(its ld.so.conf, then /lib/TRIPLET, /usr/lib/TRIPLET, /lib, /usr/lib) is\n"
-    "copied to DIST.libs/libfoo-HASH8.so.N, its SONAME set, DT_NEEDED replaced\n"
-    "in every user and their RUNPATH set to $ORIGIN/<relative path>.  The edits\n"
-    "are made by the root's patchelf in a sandbox; versions up to 0.14.3 and\n"
-    "0.17.0 are refused (docs/repair.md).  The wheel is then re-audited,\n"
-    "retagged and packed deterministically (SOURCE_DATE_EPOCH honoured).\n\n"
-    "options:\n"
-    "  --plat TAG        the policy to tag (manylinux_2_17_x86_64, manylinux2014,\n"
-    "                    ...); default: the best the repaired wheel fits\n"
-    "  -w, --wheel-dir DIR  where to write the repaired wheel (default ./wheelhouse)\n"
-    "  --target ID       the target whose root gives the libraries\n"
-    "  --policies DIR    the policies *.json of DIR instead of the built-in ones\n"
-    "  --json            print {\"wheel\", \"platform\", \"vendored\": [...]}\n\n"
-    "exit status: 0 repaired (or nothing to vendor); 1 the repair failed (a\n"
-    "library not in the root, a refused patchelf, the policy asked not met);\n"
-    "2 usage or configuration error\n";
-
 struct repair_args {
 	const char *wheel, *plat, *outdir, *target, *project, *policies;
 };
 
-static int parse(struct pw_ctx *ctx, struct repair_args *a, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		bool missing = false;
-		int r = pw_global_opt(ctx, argc, argv, &i);
+static const struct pw_opt repair_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_STR,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct repair_args, wheel),
+     .meta = "WHEEL"},
+    PW_OPT_PROJECT_DIR(struct repair_args, project),
+    {.name = "--plat",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct repair_args, plat),
+     .meta = "TAG",
+     .what = "a platform tag",
+     .help = "the policy to tag (manylinux_2_17_x86_64, manylinux2014, ...); default: the best "
+	     "the repaired wheel fits"},
+    {.name = "--wheel-dir",
+     .alias = "-w",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct repair_args, outdir),
+     .meta = "DIR",
+     .what = "a directory",
+     .help = "where to write the repaired wheel (default ./wheelhouse)"},
+    PW_OPT_TARGET(struct repair_args, target, "the target whose root gives the libraries"),
+    PW_OPT_POLICIES(struct repair_args, policies,
+		    "the policies *.json of DIR instead of the built-in ones"),
+    PW_OPT_DOC("--json", "print {\"wheel\", \"platform\", \"vendored\": [...]}"),
+};
 
-		if (r < 0)
-			return -PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-#define OPT(name, field)                                                                           \
-	if ((v = pw_opt_arg(name, argc, argv, &i, &missing)) || missing) {                         \
-		if (missing)                                                                       \
-			return -pw_usage_error("repair", "%s needs a value", name);                \
-		a->field = v;                                                                      \
-		continue;                                                                          \
-	}
-		OPT("--plat", plat)
-		OPT("-w", outdir)
-		OPT("--wheel-dir", outdir)
-		OPT("--target", target)
-		OPT("--policies", policies)
-#undef OPT
-		if (argv[i][0] == '-' && argv[i][1])
-			return -pw_usage_error("repair", "unknown option '%s'", argv[i]);
-		if (!a->wheel)
-			a->wheel = argv[i];
-		else if (!a->project)
-			a->project = argv[i];
-		else
-			return -pw_usage_error("repair", "unexpected argument '%s'", argv[i]);
-	}
-	if (!a->wheel)
-		return -pw_usage_error("repair", "no wheel given");
-	return 0;
-}
+const struct pw_cli_cmd pw_cli_repair = {
+    .name = "repair",
+    .opts = repair_opts,
+    .nopts = PW_ARRAY_SIZE(repair_opts),
+    .usage = "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [DIR] [--json]\n\n"
+	     "Vendor the libraries a wheel links outside its manylinux policy and retag it.\n\n"
+	     "The libraries and the ELF tool come from the root of target ID in\n"
+	     "DIR/pinwheel.lock (DIR defaults to '.'; ID defaults to PYTAG-manylinux_ARCH\n"
+	     "from the wheel's name, or the lock's only target).  Each external library\n"
+	     "(and, recursively, its own externals) found in the root's library path\n"
+	     "(its ld.so.conf, then /lib/TRIPLET, /usr/lib/TRIPLET, /lib, /usr/lib) is\n"
+	     "copied to DIST.libs/libfoo-HASH8.so.N, its SONAME set, DT_NEEDED replaced\n"
+	     "in every user and their RUNPATH set to $ORIGIN/<relative path>.  The edits\n"
+	     "are made by the root's patchelf in a sandbox; versions up to 0.14.3 and\n"
+	     "0.17.0 are refused (docs/repair.md).  The wheel is then re-audited,\n"
+	     "retagged and packed deterministically (SOURCE_DATE_EPOCH honoured).\n",
+    .epilogue = "exit status: 0 repaired (or nothing to vendor); 1 the repair failed (a\n"
+		"library not in the root, a refused patchelf, the policy asked not met);\n"
+		"2 usage or configuration error\n",
+};
 
 /* The target's root as a sandbox spec (and its seccomp program). */
 static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct pw_wheel_name *nm,
@@ -250,19 +236,12 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	bool have_w = false, have_ar = false, have_ar2 = false, have_nm = false;
 	int st = PW_EXIT_FAIL, dfd = -1, n;
 
-	for (int i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_repair, stdout);
-			return PW_EXIT_OK;
-		}
 	memset(&a, 0, sizeof(a));
+	n = pw_cli_parse(ctx, &pw_cli_repair, &a, argc, argv, NULL);
+	if (n != PW_CLI_GO)
+		return n;
 	memset(&rr, 0, sizeof(rr));
 	pw_sandbox_spec_init(&spec);
-	n = parse(ctx, &a, argc, argv);
-	if (n < 0) {
-		st = -n;
-		goto out;
-	}
 	if (pw_wheel_name_parse(a.wheel, &nm, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		st = PW_EXIT_USAGE;

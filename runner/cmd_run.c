@@ -12,71 +12,6 @@
 #include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 
-const char pw_help_run[] =
-    "usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n"
-    "       pinwheel run --target ID [DIR] [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
-    "Run one command in a rootless sandbox: new user, mount, pid, network, ipc,\n"
-    "uts and cgroup namespaces, a fresh root (pivot_root), a seccomp filter,\n"
-    "no_new_privs, resource limits, a cleared environment.  Nothing of the host\n"
-    "is visible unless bound.  CMD without a '/' is searched in the sandbox PATH.\n"
-    "\nroot file system:\n"
-    "  --target ID            the root of target ID of DIR/pinwheel.lock (DIR\n"
-    "                         defaults to .), as 'pinwheel fetch' built it in the\n"
-    "                         store: its layers (the lock's last on top) and binds\n"
-    "                         for layers with another dest; --layer and binds given\n"
-    "                         here go over them\n"
-    "  --project DIR          the same as giving DIR\n"
-    "  --layer DIR            a read-only layer (repeatable; the first is on top),\n"
-    "                         composed with overlayfs over a tmpfs upper that\n"
-    "                         vanishes at exit; without layers the root is a tmpfs\n"
-    "  --ro-root              make the root read-only instead: one layer is bound\n"
-    "                         as it is, several form an overlay without upper (the\n"
-    "                         fastest start); the mount points (/proc, /dev, /tmp,\n"
-    "                         bind destinations) must then exist in the layers\n"
-    "  --ro-bind SRC:DST      bind SRC read-only at DST (recursive, nosuid, nodev)\n"
-    "  --bind SRC:DST         bind SRC writable at DST (recursive, nosuid, nodev)\n"
-    "  --tmpfs DST[:SIZE]     a tmpfs at DST (default size: --tmp-size)\n"
-    "  --symlink TARGET:LINK  create the symlink LINK -> TARGET (e.g. usr/bin:/bin)\n"
-    "  --cwd DIR              working directory (default /tmp/home)\n"
-    "  --tmp-size SIZE        size of the /tmp tmpfs and of the root's upper layer\n"
-    "                         (default 4G; K, M, G suffixes)\n"
-    "                         always present: /proc (this sandbox's pids), /dev (null,\n"
-    "                         zero, full, random, urandom, tty, shm, ptmx, pts), /tmp\n"
-    "\nidentity and environment:\n"
-    "  --uid N                the uid (and gid) inside, default 1000, mapped to the\n"
-    "                         invoking user; 0 is root of the namespace (keeps its\n"
-    "                         capabilities there, none over the host)\n"
-    "  --env K=V              set a variable (repeatable)\n"
-    "  --env-pass K           pass K from pinwheel's environment when set\n"
-    "  --source-date-epoch N  set SOURCE_DATE_EPOCH\n"
-    "                         baseline: PATH, HOME=/tmp/home, TZ=UTC, LC_ALL=C.UTF-8,\n"
-    "                         hostname 'pinwheel', umask 022\n"
-    "  --net                  share the host network (lock steps only); the default\n"
-    "                         is a new network namespace with only 'lo' up\n"
-    "  --seccomp NAME|PATH|none  the seccomp profile (default 'build')\n"
-    "\nlimits (0 means none):\n"
-    "  --timeout SECONDS      wall clock; then SIGTERM to every process of the\n"
-    "                         sandbox, --grace later SIGKILL of all of it\n"
-    "  --grace SECONDS        between SIGTERM and SIGKILL on timeout (default 2)\n"
-    "  --memory BYTES         RLIMIT_AS and RLIMIT_DATA (default none)\n"
-    "  --pids N               processes of the sandbox (default 4096; RLIMIT_NPROC,\n"
-    "                         a pids cgroup when run as root)\n"
-    "  --fsize BYTES          largest file written (default 64G)\n"
-    "  --cpu SECONDS          CPU time of each process (default none)\n"
-    "  --nofile N             open files (default 65536)\n"
-    "\nother:\n"
-    "  --emulate ARCH QEMU    run ARCH binaries with the static qemu-user binary QEMU\n"
-    "                         (host path), registered in a binfmt_misc instance of\n"
-    "                         the sandbox only (Linux >= 6.7); ARCH is aarch64, arm,\n"
-    "                         ppc64le, s390x, riscv64, i386 or x86_64\n"
-    "  --status-json FILE     write exit code or signal, wall/user/sys time, max RSS\n"
-    "                         and the limit that fired (timeout, cpu, fsize)\n"
-    "\nexit status: the command's, or 128+N when it was killed by signal N;\n"
-    "125 the sandbox could not be set up (the error names the step), 126 the\n"
-    "command is not executable, 127 the command was not found, 2 usage error\n"
-    "(with --target also: no or a bad pinwheel.lock, an unknown target, a root\n"
-    "not fetched yet).\n";
-
 /* SECONDS with up to 3 decimals, to milliseconds. */
 static int parse_seconds(const char *s, uint64_t *ms)
 {
@@ -116,160 +51,287 @@ struct run_opts {
 	const char *project; /* --project or DIR */
 };
 
-/* Parse argv[1..] up to "--".  Returns the index of the command or a
- * negative value after printing a usage error. */
-static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
+/* The .call of the options that are more than a value in a field: each
+ * gets its field (the spec for most), returns 0 or -EINVAL (opts.h). */
+static int add_layer(const struct pw_opt *o, void *spec, const char *const *v, struct pw_err *e)
 {
-	struct pw_sandbox_spec *s = &o->spec;
-	struct pw_err e = PW_ERR_INIT;
-	int i, r;
+	(void)o, (void)e;
+	pw_sandbox_spec_add_layer(spec, v[0]);
+	return 0;
+}
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		bool missing = false;
+static int add_bind(const struct pw_opt *o, void *spec, const char *const *v, struct pw_err *e)
+{
+	enum pw_bind_kind k = !strcmp(o->name, "--ro-bind") ? PW_BIND_RO
+			      : !strcmp(o->name, "--bind")  ? PW_BIND_RW
+			      : !strcmp(o->name, "--tmpfs") ? PW_BIND_TMPFS
+							    : PW_BIND_SYMLINK;
+
+	return pw_sandbox_spec_add_bind(spec, k, v[0], e);
+}
+
+static int add_env(const struct pw_opt *o, void *spec, const char *const *v, struct pw_err *e)
+{
+	return pw_sandbox_spec_add_env(spec, v[0], !strcmp(o->name, "--env-pass"), e);
+}
+
+static int set_string(const struct pw_opt *o, void *field, const char *const *v, struct pw_err *e)
+{
+	char **s = field;
+
+	(void)e;
+	if (!strcmp(o->name, "--source-date-epoch")) {
 		uint64_t n;
 
-#define OPT(name) ((v = pw_opt_arg(name, argc, argv, &i, &missing)) || missing)
-#define NEED(name)                                                                                 \
-	do {                                                                                       \
-		if (missing)                                                                       \
-			return -pw_usage_error("run", "option '%s' needs a value", name);          \
-	} while (0)
-		if (!strcmp(a, "--"))
-			return i + 1 < argc ? i + 1
-					    : -pw_usage_error("run", "no command after '--'");
-		r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return -PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (!strcmp(a, "--net")) {
-			s->net = true;
-		} else if (!strcmp(a, "--ro-root")) {
-			s->ro_root = true;
-		} else if (OPT("--layer")) {
-			NEED("--layer");
-			pw_sandbox_spec_add_layer(s, v);
-		} else if (OPT("--ro-bind") || OPT("--bind") || OPT("--tmpfs") ||
-			   OPT("--symlink")) {
-			enum pw_bind_kind k = !strncmp(a, "--ro-bind", 9) ? PW_BIND_RO
-					      : !strncmp(a, "--bind", 6)  ? PW_BIND_RW
-					      : !strncmp(a, "--tmpfs", 7) ? PW_BIND_TMPFS
-									  : PW_BIND_SYMLINK;
-
-			if (missing)
-				return -pw_usage_error("run", "option '%s' needs a value", a);
-			if (pw_sandbox_spec_add_bind(s, k, v, &e) < 0)
-				return -pw_usage_error("run", "%s", e.msg);
-		} else if (OPT("--target")) {
-			NEED("--target");
-			o->target = v;
-		} else if (OPT("--project")) {
-			NEED("--project");
-			if (o->project)
-				return -pw_usage_error("run",
-						       "one project DIR only, got '%s' and '%s'",
-						       o->project, v);
-			o->project = v;
-		} else if (OPT("--cwd")) {
-			NEED("--cwd");
-			free(s->cwd);
-			s->cwd = pw_xstrdup(v);
-		} else if (OPT("--env")) {
-			NEED("--env");
-			if (pw_sandbox_spec_add_env(s, v, false, &e) < 0)
-				return -pw_usage_error("run", "%s", e.msg);
-		} else if (OPT("--env-pass")) {
-			NEED("--env-pass");
-			if (pw_sandbox_spec_add_env(s, v, true, &e) < 0)
-				return -pw_usage_error("run", "%s", e.msg);
-		} else if (OPT("--source-date-epoch")) {
-			NEED("--source-date-epoch");
-			if (pw_parse_u64(v, &n) < 0)
-				return -pw_usage_error("run",
-						       "--source-date-epoch '%s': expected a "
-						       "decimal Unix time",
-						       v);
-			free(s->source_date_epoch);
-			s->source_date_epoch = pw_xstrdup(v);
-		} else if (OPT("--uid")) {
-			NEED("--uid");
-			if (pw_parse_u64(v, &n) < 0 || n > 65534)
-				return -pw_usage_error("run",
-						       "--uid '%s': expected a number from 0 "
-						       "to 65534",
-						       v);
-			s->uid = (uid_t)n;
-			s->gid = (gid_t)n;
-		} else if (OPT("--seccomp")) {
-			NEED("--seccomp");
-			o->seccomp = v;
-		} else if (OPT("--status-json")) {
-			NEED("--status-json");
-			o->status_json = v;
-		} else if (OPT("--timeout") || OPT("--grace") || OPT("--cpu")) {
-			uint64_t ms;
-			bool is_cpu = !strncmp(a, "--cpu", 5);
-
-			if (missing)
-				return -pw_usage_error("run", "option '%s' needs a value", a);
-			if (parse_seconds(v, &ms) < 0 || (is_cpu && ms % 1000))
-				return -pw_usage_error("run", "%.9s '%s': expected %s", a, v,
-						       is_cpu ? "whole seconds"
-							      : "seconds (up to 3 decimals)");
-			if (is_cpu)
-				s->cpu_s = ms / 1000;
-			else if (!strncmp(a, "--timeout", 9))
-				s->timeout_ms = ms;
-			else
-				s->grace_ms = ms;
-		} else if (OPT("--memory") || OPT("--fsize") || OPT("--tmp-size")) {
-			if (missing)
-				return -pw_usage_error("run", "option '%s' needs a value", a);
-			if (pw_parse_size(v, &n) < 0)
-				return -pw_usage_error("run",
-						       "'%s': expected a size in bytes "
-						       "(K, M, G suffixes allowed), got '%s'",
-						       a, v);
-			if (!strncmp(a, "--memory", 8))
-				s->memory = n;
-			else if (!strncmp(a, "--fsize", 7))
-				s->fsize = n;
-			else
-				s->tmp_size = n;
-		} else if (OPT("--pids") || OPT("--nofile")) {
-			bool pids = !strncmp(a, "--pids", 6);
-
-			if (missing)
-				return -pw_usage_error("run", "option '%s' needs a value", a);
-			if (pw_parse_u64(v, &n) < 0)
-				return -pw_usage_error("run", "%s '%s': expected a number",
-						       pids ? "--pids" : "--nofile", v);
-			if (pids) {
-				s->pids = n;
-				s->pids_required = n > 0;
-			} else {
-				s->nofile = n;
-			}
-		} else if (!strcmp(a, "--emulate")) {
-			if (i + 2 >= argc)
-				return -pw_usage_error(
-				    "run", "option '--emulate' needs ARCH and QEMU_PATH");
-			free(s->emulate_arch);
-			free(s->emulate_qemu);
-			s->emulate_arch = pw_xstrdup(argv[++i]);
-			s->emulate_qemu = pw_xstrdup(argv[++i]);
-		} else if (a[0] == '-') {
-			return -pw_usage_error("run", "unknown option '%s'", a);
-		} else if (o->target && !o->project) {
-			o->project = a;
-		} else {
-			return -pw_usage_error("run", "expected '--' before the command '%s'", a);
-		}
-#undef OPT
-#undef NEED
+		if (pw_parse_u64(v[0], &n) < 0)
+			return -EINVAL;
 	}
-	return -pw_usage_error("run", "no command given (expected '-- CMD [ARGS]...')");
+	free(*s);
+	*s = pw_xstrdup(v[0]);
+	return 0;
+}
+
+static int set_seconds(const struct pw_opt *o, void *field, const char *const *v, struct pw_err *e)
+{
+	bool cpu = !strcmp(o->name, "--cpu");
+	uint64_t ms;
+
+	(void)e;
+	if (parse_seconds(v[0], &ms) < 0 || (cpu && ms % 1000))
+		return -EINVAL;
+	*(uint64_t *)field = cpu ? ms / 1000 : ms;
+	return 0;
+}
+
+static int set_pids(const struct pw_opt *o, void *spec, const char *const *v, struct pw_err *e)
+{
+	struct pw_sandbox_spec *s = spec;
+
+	(void)o, (void)e;
+	if (pw_parse_u64(v[0], &s->pids) < 0)
+		return -EINVAL;
+	s->pids_required = s->pids > 0;
+	return 0;
+}
+
+static int set_emulate(const struct pw_opt *o, void *spec, const char *const *v, struct pw_err *e)
+{
+	struct pw_sandbox_spec *s = spec;
+
+	(void)o, (void)e;
+	free(s->emulate_arch);
+	free(s->emulate_qemu);
+	s->emulate_arch = pw_xstrdup(v[0]);
+	s->emulate_qemu = pw_xstrdup(v[1]);
+	return 0;
+}
+
+/* --project DIR, or DIR after --target. */
+static int set_project(const struct pw_opt *o, void *opts, const char *const *v, struct pw_err *e)
+{
+	struct run_opts *r = opts;
+
+	if (!o->name && (!r->target || r->project))
+		return pw_err_set(e, EINVAL, "expected '--' before the command '%s'", v[0]);
+	if (r->project)
+		return pw_err_set(e, EINVAL, "one project DIR only, got '%s' and '%s'", r->project,
+				  v[0]);
+	r->project = v[0];
+	return 0;
+}
+
+#define SPEC(f) PW_OPT_AT(struct run_opts, spec.f)
+#define SPEC_ALL PW_OPT_AT(struct run_opts, spec)
+#define CALL1(fn, w) .kind = PW_ARG_CALL, .call = (fn), .nargs = 1, .what = (w)
+
+static const struct pw_opt run_sandbox_opts[] = {
+    PW_OPT_HEADING("root file system:"),
+    {.name = NULL, .kind = PW_ARG_CALL, .call = set_project, .nargs = 1, .meta = "DIR"},
+    PW_OPT_TARGET(struct run_opts, target,
+		  "the root of target ID of DIR/pinwheel.lock (DIR defaults to .), as 'pinwheel "
+		  "fetch' built it in the store: its layers (the lock's last on top) and binds for "
+		  "layers with another dest; --layer and binds given here go over them"),
+    {.name = "--project",
+     .meta = "DIR",
+     CALL1(set_project, "a directory"),
+     .help = "the same as giving DIR"},
+    {.name = "--layer",
+     .meta = "DIR",
+     SPEC_ALL,
+     CALL1(add_layer, "a directory"),
+     .help = "a read-only layer (repeatable; the first is on top), composed with overlayfs over "
+	     "a tmpfs upper that vanishes at exit; without layers the root is a tmpfs"},
+    {.name = "--ro-root",
+     .kind = PW_ARG_NONE,
+     SPEC(ro_root),
+     .help = "make the root read-only instead: one layer is bound as it is, several form an "
+	     "overlay without upper (the fastest start); the mount points (/proc, /dev, /tmp, "
+	     "bind destinations) must then exist in the layers"},
+    {.name = "--ro-bind",
+     .meta = "SRC:DST",
+     SPEC_ALL,
+     CALL1(add_bind, "SRC:DST"),
+     .help = "bind SRC read-only at DST (recursive, nosuid, nodev)"},
+    {.name = "--bind",
+     .meta = "SRC:DST",
+     SPEC_ALL,
+     CALL1(add_bind, "SRC:DST"),
+     .help = "bind SRC writable at DST (recursive, nosuid, nodev)"},
+    {.name = "--tmpfs",
+     .meta = "DST[:SIZE]",
+     SPEC_ALL,
+     CALL1(add_bind, "DST[:SIZE]"),
+     .help = "a tmpfs at DST (default size: --tmp-size)"},
+    {.name = "--symlink",
+     .meta = "TARGET:LINK",
+     SPEC_ALL,
+     CALL1(add_bind, "TARGET:LINK"),
+     .help = "create the symlink LINK -> TARGET (e.g. usr/bin:/bin)"},
+    {.name = "--cwd",
+     .meta = "DIR",
+     SPEC(cwd),
+     CALL1(set_string, "a directory"),
+     .help = "working directory (default /tmp/home)"},
+    {.name = "--tmp-size",
+     .kind = PW_ARG_SIZE,
+     .meta = "SIZE",
+     SPEC(tmp_size),
+     .help = "size of the /tmp tmpfs and of the root's upper layer (default 4G; K, M, G "
+	     "suffixes)\nalways present: /proc (this sandbox's pids), /dev (null, zero, full, "
+	     "random, urandom, tty, shm, ptmx, pts), /tmp"},
+    PW_OPT_HEADING("identity and environment:"),
+    {.name = "--uid",
+     .kind = PW_ARG_UINT,
+     .meta = "N",
+     SPEC(uid),
+     .min = 0,
+     .max = 65534,
+     .help = "the uid (and gid) inside, default 1000, mapped to the invoking user; 0 is root of "
+	     "the namespace (keeps its capabilities there, none over the host)"},
+    {.name = "--env",
+     .meta = "K=V",
+     SPEC_ALL,
+     CALL1(add_env, "K=V"),
+     .help = "set a variable (repeatable)"},
+    {.name = "--env-pass",
+     .meta = "K",
+     SPEC_ALL,
+     CALL1(add_env, "a variable name"),
+     .help = "pass K from pinwheel's environment when set"},
+    {.name = "--source-date-epoch",
+     .meta = "N",
+     SPEC(source_date_epoch),
+     CALL1(set_string, "a decimal Unix time"),
+     .help = "set SOURCE_DATE_EPOCH\nbaseline: PATH, HOME=/tmp/home, TZ=UTC, LC_ALL=C.UTF-8, "
+	     "hostname 'pinwheel', umask 022"},
+    {.name = "--net",
+     .kind = PW_ARG_NONE,
+     SPEC(net),
+     .help = "share the host network (lock steps only); the default is a new network namespace "
+	     "with only 'lo' up"},
+    {.name = "--seccomp",
+     .kind = PW_ARG_STR,
+     .meta = "NAME|PATH|none",
+     PW_OPT_AT(struct run_opts, seccomp),
+     .what = "a profile name, a path or none",
+     .help = "the seccomp profile (default 'build')"},
+    PW_OPT_HEADING("limits (0 means none):"),
+    {.name = "--timeout",
+     .meta = "SECONDS",
+     SPEC(timeout_ms),
+     CALL1(set_seconds, "seconds (up to 3 decimals)"),
+     .help = "wall clock; then SIGTERM to every process of the sandbox, --grace later SIGKILL "
+	     "of all of it"},
+    {.name = "--grace",
+     .meta = "SECONDS",
+     SPEC(grace_ms),
+     CALL1(set_seconds, "seconds (up to 3 decimals)"),
+     .help = "between SIGTERM and SIGKILL on timeout (default 2)"},
+    {.name = "--memory",
+     .kind = PW_ARG_SIZE,
+     .meta = "BYTES",
+     SPEC(memory),
+     .help = "RLIMIT_AS and RLIMIT_DATA (default none)"},
+    {.name = "--pids",
+     .meta = "N",
+     SPEC_ALL,
+     CALL1(set_pids, "a number"),
+     .help = "processes of the sandbox (default 4096; RLIMIT_NPROC, a pids cgroup when run as "
+	     "root)"},
+    {.name = "--fsize",
+     .kind = PW_ARG_SIZE,
+     .meta = "BYTES",
+     SPEC(fsize),
+     .help = "largest file written (default 64G)"},
+    {.name = "--cpu",
+     .meta = "SECONDS",
+     SPEC(cpu_s),
+     CALL1(set_seconds, "whole seconds"),
+     .help = "CPU time of each process (default none)"},
+    {.name = "--nofile",
+     .kind = PW_ARG_UINT,
+     .meta = "N",
+     SPEC(nofile),
+     .what = "a number",
+     .help = "open files (default 65536)"},
+    PW_OPT_HEADING("other:"),
+    {.name = "--emulate",
+     SPEC_ALL,
+     .kind = PW_ARG_CALL,
+     .call = set_emulate,
+     .nargs = 2,
+     .meta = "ARCH QEMU",
+     .what = "ARCH and QEMU_PATH",
+     .help = "run ARCH binaries with the static qemu-user binary QEMU (host path), registered in "
+	     "a binfmt_misc instance of the sandbox only (Linux >= 6.7); ARCH is aarch64, arm, "
+	     "ppc64le, s390x, riscv64, i386 or x86_64"},
+    {.name = "--status-json",
+     .kind = PW_ARG_STR,
+     .meta = "FILE",
+     PW_OPT_AT(struct run_opts, status_json),
+     .what = "a file",
+     .help = "write exit code or signal, wall/user/sys time, max RSS and the limit that fired "
+	     "(timeout, cpu, fsize)"},
+};
+
+#undef SPEC
+#undef SPEC_ALL
+#undef CALL1
+
+const struct pw_cli_cmd pw_cli_run = {
+    .name = "run",
+    .opts = run_sandbox_opts,
+    .nopts = PW_ARRAY_SIZE(run_sandbox_opts),
+    .flags = PW_OPTS_STOP_DASHDASH,
+    .usage = "usage: pinwheel run [SANDBOX OPTIONS] -- CMD [ARGS]...\n"
+	     "       pinwheel run --target ID [DIR] [SANDBOX OPTIONS] -- CMD [ARGS]...\n\n"
+	     "Run one command in a rootless sandbox: new user, mount, pid, network, ipc,\n"
+	     "uts and cgroup namespaces, a fresh root (pivot_root), a seccomp filter,\n"
+	     "no_new_privs, resource limits, a cleared environment.  Nothing of the host\n"
+	     "is visible unless bound.  CMD without a '/' is searched in the sandbox PATH.\n",
+    .epilogue = "exit status: the command's, or 128+N when it was killed by signal N;\n"
+		"125 the sandbox could not be set up (the error names the step), 126 the\n"
+		"command is not executable, 127 the command was not found, 2 usage error\n"
+		"(with --target also: no or a bad pinwheel.lock, an unknown target, a root\n"
+		"not fetched yet).\n",
+};
+
+/* Parse argv[1..] up to "--" into @o.  Returns PW_CLI_GO with *cmd the
+ * index of the command, or the status to exit with. */
+static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv, int *cmd)
+{
+	int st = pw_cli_parse(ctx, &pw_cli_run, o, argc, argv, cmd);
+
+	if (st != PW_CLI_GO)
+		return st;
+	if (*cmd < 0)
+		return pw_usage_error("run", "no command given (expected '-- CMD [ARGS]...')");
+	if (*cmd >= argc)
+		return pw_usage_error("run", "no command after '--'");
+	if (o->project && !o->target)
+		return pw_usage_error("run", "a project DIR needs --target");
+	o->spec.gid = o->spec.uid; /* --uid N sets both */
+	return PW_CLI_GO;
 }
 
 /* --target: check that the target's root is in the store and compose it
@@ -341,23 +403,12 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 	char *store = NULL, *cache = NULL;
 	int cmd, r, status;
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_run, stdout);
-			return PW_EXIT_OK;
-		}
 	memset(&o, 0, sizeof(o));
 	pw_sandbox_spec_init(&o.spec);
 	o.seccomp = "build";
-	cmd = parse(ctx, &o, argc, argv);
-	if (cmd < 0) {
-		status = -cmd;
+	status = parse(ctx, &o, argc, argv, &cmd);
+	if (status != PW_CLI_GO)
 		goto out;
-	}
-	if (o.project && !o.target) {
-		status = pw_usage_error("run", "a project DIR needs --target");
-		goto out;
-	}
 	if (o.target) {
 		status = compose_target(ctx, &o);
 		if (status)

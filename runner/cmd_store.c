@@ -1,4 +1,5 @@
 /* cmd_store.c - `pinwheel store add|ls|verify|gc`. */
+#include <limits.h>
 #include <string.h>
 
 #include "pinwheel/actions.h"
@@ -10,43 +11,146 @@
 #include "pinwheel/store.h"
 #include "pinwheel/log.h"
 
-const char pw_help_store[] =
-    "usage: pinwheel store add URL|FILE --sha256 HEX [--size N]\n"
-    "                          [--unpack [--strip N] [--subdir P]]\n"
-    "       pinwheel store ls\n"
-    "       pinwheel store verify\n"
-    "       pinwheel store gc --keep LOCKFILE... [--no-wait]\n\n"
-    "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
-    "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
-    "  add      put a blob in the store and print its path.  URL is http://, https://\n"
-    "           or file://; anything else is a local FILE (copied, then hashed).  The\n"
-    "           content must hash to --sha256 (and be --size bytes when given); a\n"
-    "           mismatch stores nothing.  When the blob is already present nothing is\n"
-    "           read or fetched.  --unpack also makes the unpacked tree (dropping\n"
-    "           --strip leading path components, keeping only --subdir) and prints\n"
-    "           the tree's path instead.\n"
-    "  ls       list entries: kind, size in bytes, id (and for trees, blob and options);\n"
-    "           then the action records: ac KEY TARGET N outputs\n"
-    "  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
-    "           stale temp files of killed processes\n"
-    "  gc       remove every blob and tree no given lock file references (its\n"
-    "           artifacts, their trees, its targets' root trees) and no action\n"
-    "           record in ac/ names (cached wheels, sdists, logs), and stale\n"
-    "           temp files.  gc takes the store for itself: it waits until no\n"
-    "           other pinwheel process uses the store (fetch, build, lock, run)\n"
-    "           and commands started meanwhile wait for it\n\n"
-    "options:\n"
-    "  --sha256 HEX     expected sha256 (64 lowercase hex digits)\n"
-    "  --size N         expected size in bytes (also caps a download)\n"
-    "  --unpack         make the unpacked tree too\n"
-    "  --strip N        with --unpack: leading path components to drop\n"
-    "  --subdir P       with --unpack: only entries under P (after --strip)\n"
-    "  --keep LOCKFILE...  with gc: pinwheel.lock files whose artifacts are kept\n"
-    "                   (--keep A B and --keep A --keep B both work)\n"
-    "  --no-wait        with gc: when another process uses the store, name it\n"
-    "                   and exit 1 instead of waiting\n"
-    "  --json           one JSON object per line on stdout\n\n"
-    "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n";
+static bool sha256_ok(const char *s)
+{
+	return pw_sha256_hex_valid(s);
+}
+
+static bool subdir_ok(const char *s)
+{
+	return *s && s[0] != '/' && !strstr(s, "..");
+}
+
+#define STRIP_UNSET UINT_MAX
+
+struct add_args {
+	const char *src, *sha256, *subdir;
+	uint64_t size;
+	unsigned strip; /* STRIP_UNSET: not given */
+	bool unpack;
+};
+
+static const struct pw_opt add_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_STR,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct add_args, src),
+     .meta = "URL or FILE"},
+    {.name = "--sha256",
+     .kind = PW_ARG_STR,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct add_args, sha256),
+     .meta = "HEX",
+     .what = "64 lowercase hex digits",
+     .check = sha256_ok,
+     .help = "expected sha256 (64 lowercase hex digits)"},
+    {.name = "--size",
+     .kind = PW_ARG_UINT,
+     PW_OPT_AT(struct add_args, size),
+     .meta = "N",
+     .what = "a number of bytes",
+     .help = "expected size in bytes (also caps a download)"},
+    {.name = "--unpack",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct add_args, unpack),
+     .help = "make the unpacked tree too"},
+    {.name = "--strip",
+     .kind = PW_ARG_UINT,
+     PW_OPT_AT(struct add_args, strip),
+     .meta = "N",
+     .max = 64,
+     .help = "with --unpack: leading path components to drop"},
+    {.name = "--subdir",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct add_args, subdir),
+     .meta = "P",
+     .what = "a relative path without '..'",
+     .check = subdir_ok,
+     .help = "with --unpack: only entries under P (after --strip)"},
+};
+
+static const struct pw_cli_cmd cli_add = {
+    .name = "store add", .opts = add_opts, .nopts = PW_ARRAY_SIZE(add_opts)};
+static const struct pw_cli_cmd cli_ls = {.name = "store ls"};
+static const struct pw_cli_cmd cli_verify = {.name = "store verify"};
+
+/* gc's operands: more lock files after a --keep ("--keep A B"). */
+static int more_keep(const struct pw_opt *o, void *keep, const char *const *v, struct pw_err *e)
+{
+	(void)o;
+	if (!((struct pw_strv *)keep)->n)
+		return pw_err_set(e, EINVAL, "unexpected argument '%s'", v[0]);
+	pw_strv_push(keep, v[0]);
+	return 0;
+}
+
+struct gc_args {
+	struct pw_strv keep;
+	bool no_wait;
+};
+
+static const struct pw_opt gc_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_CALL,
+     PW_OPT_AT(struct gc_args, keep),
+     .call = more_keep,
+     .nargs = 1,
+     .meta = "LOCKFILE"},
+    {.name = "--keep",
+     .kind = PW_ARG_LIST,
+     PW_OPT_AT(struct gc_args, keep),
+     .meta = "LOCKFILE...",
+     .what = "a lock file",
+     .help = "pinwheel.lock files whose artifacts are kept (--keep A B and --keep A --keep B "
+	     "both work)"},
+    {.name = "--no-wait",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct gc_args, no_wait),
+     .help = "when another process uses the store, name it and exit 1 instead of waiting"},
+};
+
+static const struct pw_cli_cmd cli_gc = {
+    .name = "store gc", .opts = gc_opts, .nopts = PW_ARRAY_SIZE(gc_opts)};
+
+static const struct pw_cli_cmd *const store_subs[] = {&cli_add, &cli_ls, &cli_verify, &cli_gc};
+
+static const struct pw_opt store_opts[] = {
+    PW_OPT_DOC("--json", "one JSON object per line on stdout"),
+};
+
+const struct pw_cli_cmd pw_cli_store = {
+    .name = "store",
+    .opts = store_opts,
+    .nopts = PW_ARRAY_SIZE(store_opts),
+    .subs = store_subs,
+    .nsubs = PW_ARRAY_SIZE(store_subs),
+    .flags = PW_OPTS_STOP_OPERAND,
+    .usage = "usage: pinwheel store add URL|FILE --sha256 HEX [--size N]\n"
+	     "                          [--unpack [--strip N] [--subdir P]]\n"
+	     "       pinwheel store ls\n"
+	     "       pinwheel store verify\n"
+	     "       pinwheel store gc --keep LOCKFILE... [--no-wait]\n\n"
+	     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
+	     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
+	     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
+	     "           or file://; anything else is a local FILE (copied, then hashed).  The\n"
+	     "           content must hash to --sha256 (and be --size bytes when given); a\n"
+	     "           mismatch stores nothing.  When the blob is already present nothing is\n"
+	     "           read or fetched.  --unpack also makes the unpacked tree (dropping\n"
+	     "           --strip leading path components, keeping only --subdir) and prints\n"
+	     "           the tree's path instead.\n"
+	     "  ls       list entries: kind, size in bytes, id (and for trees, blob and options);\n"
+	     "           then the action records: ac KEY TARGET N outputs\n"
+	     "  verify   rehash every blob and tree; name damaged entries (exit 1); remove\n"
+	     "           stale temp files of killed processes\n"
+	     "  gc       remove every blob and tree no given lock file references (its\n"
+	     "           artifacts, their trees, its targets' root trees) and no action\n"
+	     "           record in ac/ names (cached wheels, sdists, logs), and stale\n"
+	     "           temp files.  gc takes the store for itself: it waits until no\n"
+	     "           other pinwheel process uses the store (fetch, build, lock, run)\n"
+	     "           and commands started meanwhile wait for it\n",
+    .epilogue = "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n",
+};
 
 static struct pw_store *open_store(const struct pw_ctx *ctx)
 {
@@ -87,60 +191,23 @@ static int print_added(const struct pw_ctx *ctx, const char *kind, const char *s
 
 static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 {
-	const char *src = NULL, *sha = NULL, *size_s = NULL, *strip_s = NULL, *subdir = NULL, *v;
+	struct add_args a = {.size = PW_STORE_SIZE_UNKNOWN, .strip = STRIP_UNSET};
 	struct pw_unpack_opts uo = {0, NULL, 0, 0};
-	uint64_t size = PW_STORE_SIZE_UNKNOWN, strip = 0;
 	struct pw_err e = PW_ERR_INIT;
-	bool unpack = false, cached = false, missing;
+	bool cached = false;
+	const char *src, *sha;
 	struct pw_store *s;
-	int i, r, st = PW_EXIT_FAIL;
+	int r, st = PW_EXIT_FAIL;
 
-	for (i = 1; i < argc; i++) {
-		r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--sha256", argc, argv, &i, &missing)) || missing)
-			sha = v;
-		else if ((v = pw_opt_arg("--size", argc, argv, &i, &missing)) || missing)
-			size_s = v;
-		else if ((v = pw_opt_arg("--strip", argc, argv, &i, &missing)) || missing)
-			strip_s = v;
-		else if ((v = pw_opt_arg("--subdir", argc, argv, &i, &missing)) || missing)
-			subdir = v;
-		else if (!strcmp(argv[i], "--unpack"))
-			unpack = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return pw_usage_error("store add", "unknown option '%s'", argv[i]);
-		else if (src)
-			return pw_usage_error(
-			    "store add", "one URL or FILE only, got '%s' and '%s'", src, argv[i]);
-		else
-			src = argv[i];
-		if (missing)
-			return pw_usage_error("store add", "option '%s' needs a value", argv[i]);
-	}
-	if (!src)
-		return pw_usage_error("store add", "missing URL or FILE");
-	if (!sha)
-		return pw_usage_error("store add", "missing --sha256");
-	if (!pw_sha256_hex_valid(sha))
-		return pw_usage_error("store add",
-				      "--sha256 expects 64 lowercase hex digits, got '%s'", sha);
-	if (size_s && pw_parse_u64(size_s, &size) < 0)
-		return pw_usage_error("store add", "--size expects a number of bytes, got '%s'",
-				      size_s);
-	if (strip_s && (pw_parse_u64(strip_s, &strip) < 0 || strip > 64))
-		return pw_usage_error("store add",
-				      "--strip expects a number from 0 to 64, got '%s'", strip_s);
-	if ((strip_s || subdir) && !unpack)
+	r = pw_cli_parse(ctx, &cli_add, &a, argc, argv, NULL);
+	if (r != PW_CLI_GO)
+		return r;
+	if ((a.strip != STRIP_UNSET || a.subdir) && !a.unpack)
 		return pw_usage_error("store add", "--strip and --subdir need --unpack");
-	if (subdir && (!*subdir || subdir[0] == '/' || strstr(subdir, "..")))
-		return pw_usage_error(
-		    "store add", "--subdir expects a relative path without '..', got '%s'", subdir);
-	uo.strip = (unsigned)strip;
-	uo.subdir = subdir;
+	src = a.src;
+	sha = a.sha256;
+	uo.strip = a.strip == STRIP_UNSET ? 0 : a.strip;
+	uo.subdir = a.subdir;
 
 	s = open_store(ctx);
 	if (!s)
@@ -152,8 +219,8 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 					   .urls = urls,
 					   .nurls = 1,
 					   .sha256 = sha,
-					   .size = size,
-					   .unpack = unpack ? &uo : NULL};
+					   .size = a.size,
+					   .unpack = a.unpack ? &uo : NULL};
 		struct pw_fetch_opts o;
 		bool json = ctx->json;
 
@@ -163,16 +230,16 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 		st = pw_fetch_ui_run(ctx, s, &it, 1, &o);
 		ctx->json = json;
 		if (st == PW_EXIT_OK)
-			print_added(ctx, unpack ? "tree" : "blob", sha, it.path, it.cached);
+			print_added(ctx, a.unpack ? "tree" : "blob", sha, it.path, it.cached);
 		pw_fetch_item_release(&it);
 		goto out;
 	}
-	r = pw_store_add_file(s, src, sha, size, &cached, &e);
+	r = pw_store_add_file(s, src, sha, a.size, &cached, &e);
 	if (r < 0) {
 		pw_error("store add: %s", e.msg);
 		goto out;
 	}
-	if (unpack) {
+	if (a.unpack) {
 		_cleanup_free_ char *path = NULL;
 		bool tcached = false;
 		r = pw_store_make_tree(s, sha, &uo, &path, &tcached, &e);
@@ -233,27 +300,14 @@ static int ls_ac_one(void *ud, const struct pw_ac_record *rec)
 	return 0;
 }
 
-/* Parse only global options; anything else is a usage error. */
-static int only_globals(struct pw_ctx *ctx, const char *cmd, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		int r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r == 0)
-			return pw_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-	}
-	return PW_EXIT_OK;
-}
-
 static int cmd_ls(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_store *s;
 	int r;
 
-	r = only_globals(ctx, "store ls", argc, argv);
-	if (r != PW_EXIT_OK)
+	r = pw_cli_parse(ctx, &cli_ls, NULL, argc, argv, NULL);
+	if (r != PW_CLI_GO)
 		return r;
 	s = open_store(ctx);
 	if (!s)
@@ -321,8 +375,8 @@ static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 	unsigned removed = 0;
 	int r;
 
-	r = only_globals(ctx, "store verify", argc, argv);
-	if (r != PW_EXIT_OK)
+	r = pw_cli_parse(ctx, &cli_verify, NULL, argc, argv, NULL);
+	if (r != PW_CLI_GO)
 		return r;
 	vs.s = open_store(ctx);
 	if (!vs.s)
@@ -453,48 +507,26 @@ static int keep_ac_blobs(void *ud, const struct pw_ac_record *rec)
 static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct gc_state g = {.ctx = ctx};
+	struct gc_args args = {PW_STRV_INIT, false};
 	struct pw_err e = PW_ERR_INIT;
-	const char **locks = pw_xcalloc((size_t)argc, sizeof(*locks));
 	_cleanup_free_ char *storedir = NULL;
-	size_t nlocks = 0, i, j, cap = 0;
+	size_t i, j, cap = 0;
 	unsigned removed_tmp = 0;
-	bool missing, no_wait = false;
-	const char *v;
-	int r, st = PW_EXIT_FAIL;
+	int r, st;
 
-	for (int a = 1; a < argc; a++) {
-		r = pw_global_opt(ctx, argc, argv, &a);
-		if (r < 0) {
-			st = PW_EXIT_USAGE;
-			goto out;
-		}
-		if (r > 0)
-			continue;
-		if ((v = pw_opt_arg("--keep", argc, argv, &a, &missing)) || missing) {
-			if (missing) {
-				st =
-				    pw_usage_error("store gc", "option '--keep' needs a lock file");
-				goto out;
-			}
-			locks[nlocks++] = v;
-		} else if (!strcmp(argv[a], "--no-wait")) {
-			no_wait = true;
-		} else if (nlocks > 0 && argv[a][0] != '-') {
-			locks[nlocks++] = argv[a]; /* --keep A B ... */
-		} else {
-			st = pw_usage_error("store gc", "unexpected argument '%s'", argv[a]);
-			goto out;
-		}
-	}
-	if (nlocks == 0) {
+	st = pw_cli_parse(ctx, &cli_gc, &args, argc, argv, NULL);
+	if (st != PW_CLI_GO)
+		goto out;
+	st = PW_EXIT_FAIL;
+	if (args.keep.n == 0) {
 		st = pw_usage_error("store gc", "give at least one --keep LOCKFILE (what to keep)");
 		goto out;
 	}
 	storedir = pw_ctx_store_dir(ctx);
-	for (i = 0; i < nlocks; i++) {
+	for (i = 0; i < args.keep.n; i++) {
 		struct pw_lockfile lf = PW_LOCKFILE_INIT;
-		if (pw_lockfile_load(locks[i], &lf, &e) < 0 ||
-		    pw_lockfile_check_blobs(locks[i], &lf, storedir, &e) < 0) {
+		if (pw_lockfile_load(args.keep.v[i], &lf, &e) < 0 ||
+		    pw_lockfile_check_blobs(args.keep.v[i], &lf, storedir, &e) < 0) {
 			pw_error("store gc: %s", e.msg);
 			pw_lockfile_release(&lf);
 			st = PW_EXIT_USAGE;
@@ -521,7 +553,7 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	/* The store for ourselves: nobody else creates or uses entries while
 	 * we decide what is unused (docs/store.md, "The store-wide lock"). */
 	g.s = pw_store_open_exclusive(storedir, false, &e);
-	if (!g.s && errno == EBUSY && !no_wait) {
+	if (!g.s && errno == EBUSY && !args.no_wait) {
 		pw_info("store gc: waiting: %s", e.msg);
 		pw_err_clear(&e);
 		g.s = pw_store_open_exclusive(storedir, true, &e);
@@ -558,28 +590,19 @@ out:
 		free(g.keep_trees[i]);
 	free(g.keep_blobs);
 	free(g.keep_trees);
-	free(locks);
+	pw_strv_release(&args.keep);
 	return st;
 }
 
 int pw_cmd_store(struct pw_ctx *ctx, int argc, char **argv)
 {
-	int i;
+	int i, r;
 
-	for (i = 1; i < argc; i++)
-		if (pw_is_help(argv[i])) {
-			fputs(pw_help_store, stdout);
-			return PW_EXIT_OK;
-		}
 	/* Global options may come before the subcommand too. */
-	for (i = 1; i < argc; i++) {
-		int r = pw_global_opt(ctx, argc, argv, &i);
-		if (r < 0)
-			return PW_EXIT_USAGE;
-		if (r == 0)
-			break;
-	}
-	if (i >= argc)
+	r = pw_cli_parse(ctx, &pw_cli_store, NULL, argc, argv, &i);
+	if (r != PW_CLI_GO)
+		return r;
+	if (i < 0)
 		return pw_usage_error("store", "missing subcommand (add, ls, verify or gc)");
 	if (!strcmp(argv[i], "add"))
 		return cmd_add(ctx, argc - i, argv + i);

@@ -49,7 +49,7 @@ like "$ERR" "shard 9/9 has no targets" "and says so"
 for bad in 0/2 3/2 2 x/y; do
 	run_pw 2 "--shard $bad: exit 2" plan "$T/p" --shard "$bad"
 done
-like "$ERR" "--shard 'x/y': expected K/N with 1 <= K <= N" "the bad value is named"
+like "$ERR" "--shard expects K/N with 1 <= K <= N, got 'x/y'" "the bad value is named"
 
 # Builds: two targets (the test root answers as python3.12 too).
 tiny_setup 3.11 3.12
