@@ -36,6 +36,7 @@
 #include "pinwheel/verify.h"
 #include "pinwheel/workdir.h"
 #include "pinwheel/log.h"
+#include "pinwheel/opts.h"
 
 #define B_UID 4242 /* build B's uid inside its user namespace */
 #define B_UMASK_ALT 077
@@ -678,7 +679,7 @@ static int setup(struct vctx *x, struct pw_err *e)
 	 * most the CPUs). */
 	x->v.cpu = first_cpu(&ncpu);
 	x->v.jobs = o->jobs ? o->jobs + 1 : (unsigned)(ncpu > 0 ? ncpu : 1) + 1;
-	if (x->v.jobs > 64)
+	if (x->v.jobs > PW_JOBS_MAX)
 		x->v.jobs = 1;
 	{
 		mode_t m = umask(022);
