@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "pinwheel/actions.h"
+#include "pinwheel/audit.h"
 #include "pinwheel/build.h"
 #include "pinwheel/buf.h"
 #include "pinwheel/child.h"
@@ -21,6 +22,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/repair.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
@@ -29,12 +31,6 @@
 #include "pinwheel/untrusted.h"
 #include "pinwheel/wheel.h"
 #include "pinwheel/workdir.h"
-#ifdef PW_HAVE_PIPELINE
-#include "pinwheel/audit.h"
-#endif
-#ifdef PW_HAVE_REPAIR
-#include "pinwheel/repair.h"
-#endif
 
 #define BUILD_JOBS "2" /* the job count every build step sees, whatever the host */
 #define RESULT_MAX 65536
@@ -312,11 +308,7 @@ static int build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
 	shown = pw_path_join("/out", name);
 	outp = pw_path_join(b->sdist_dir, name);
-#ifdef PW_HAVE_SDIST
 	r = pw_sdist_normalize_fd(fd, shown, outp, b->sde, e);
-#else
-	r = pw_untrusted_copy(fd, outp, e);
-#endif
 	if (r < 0)
 		return r;
 	snprintf(b->sdist, sizeof(b->sdist), "%s", name);
@@ -357,14 +349,12 @@ static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char
 	return r < 0 ? pw_err_sys(e, -r, "'%s'", path) : 0;
 }
 
-#ifdef PW_HAVE_PIPELINE
 /* Vendor the external libraries of the unpacked wheel at @udir (audit @a,
  * redone afterwards). */
 static int repair(struct build *b, size_t ti, const struct pw_policy_set *pol, const char *udir,
 		  int ufd, const char *name, struct pw_audit_result *a, int logfd,
 		  struct pw_err *e)
 {
-#ifdef PW_HAVE_REPAIR
 	struct pw_repair_opts ro = {.policies = pol, .arch = b->c.targets[ti].arch};
 	struct pw_repair_result rr = {0};
 	struct pw_sandbox_spec s;
@@ -382,18 +372,6 @@ static int repair(struct build *b, size_t ti, const struct pw_policy_set *pol, c
 		return r;
 	pw_audit_result_release(a);
 	return pw_audit_dir(pol, ufd, name, a, e);
-#else
-	(void)b;
-	(void)ti;
-	(void)pol;
-	(void)udir;
-	(void)ufd;
-	(void)name;
-	(void)logfd;
-	return pw_err_set(e, ENOTSUP, "audit: '%s' needs '%s', which repair would vendor, "
-			  "and repair is not part of this build", a->wheel ? a->wheel : "wheel",
-			  a->externals[0]);
-#endif
 }
 
 /* Unpack, audit, repair, retag and pack the backend's wheel, open at
@@ -503,30 +481,6 @@ out:
 	pw_policies_free(pol);
 	return r;
 }
-#else
-/* Without the wheel pipeline (branches wheel, audit, repair): a copy of
- * the wheel as the backend made it. */
-static int pipeline(struct build *b, size_t ti, int fd, const char *in, const char *tdir,
-		    const char *outdir, struct target_result *res, char ***mods, int logfd,
-		    struct pw_err *e)
-{
-	const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
-	_cleanup_free_ char *outp = pw_path_join(outdir, base);
-	int r;
-
-	(void)b;
-	(void)ti;
-	(void)tdir;
-	dprintf(logfd, "==== pinwheel: the wheel pipeline is not part of this build\n");
-	r = pw_untrusted_copy(fd, outp, e);
-	if (r < 0)
-		return r;
-	snprintf(res->wheel, sizeof(res->wheel), "%s", base);
-	snprintf(res->tag, sizeof(res->tag), "unaudited");
-	*mods = pw_xcalloc(1, sizeof(char *));
-	return 0;
-}
-#endif
 
 static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *wheel,
 		 char **mods, int logfd, struct pw_err *e)
@@ -990,9 +944,7 @@ static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
 	char sde[32];
 
 	pw_ac_key_add(k, "pinwheel", PW_VERSION);
-#ifdef PW_HAVE_PIPELINE
 	pw_ac_key_add(k, "deflate", pw_wheel_deflate_id());
-#endif
 	pw_ac_key_add(k, "root", b->plans[ti].id);
 	pw_ac_key_add(k, "source", b->src.tree);
 	pw_ac_key_add(k, "config", b->c.digest);
@@ -1454,9 +1406,7 @@ static int write_manifest(struct build *b, struct target_result *res, struct pw_
 		m.lock_sha256 = locksha;
 	m.targets = targets;
 	m.sde = b->sde;
-#ifdef PW_HAVE_PIPELINE
 	m.deflate_id = pw_wheel_deflate_id();
-#endif
 	r = pw_manifest_write(&m, path, e);
 	free(m.subjects);
 	free(m.deps);
