@@ -372,8 +372,9 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	nm.platform = tags[1] ? pw_xasprintf("%s.%s", tags[0], tags[1]) : pw_xstrdup(tags[0]);
 	name = pw_wheel_name_format(&nm);
 	outdir = pw_xstrdup(a.outdir ? a.outdir : "wheelhouse");
-	if (pw_mkdir_p(outdir, 0755) < 0) {
-		pw_error("repair: could not create '%s': %s", outdir, strerror(errno));
+	n = pw_mkdir_p(outdir, 0755);
+	if (n < 0) {
+		pw_error("repair: could not create '%s': %s", outdir, strerror(-n));
 		goto out;
 	}
 	outpath = pw_path_join(outdir, name);
