@@ -22,7 +22,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
-#include "pinwheel/repair.h"
+#include "pinwheel/pipeline.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
@@ -349,137 +349,61 @@ static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char
 	return r < 0 ? pw_err_sys(e, -r, "'%s'", path) : 0;
 }
 
-/* Vendor the external libraries of the unpacked wheel at @udir (audit @a,
- * redone afterwards). */
-static int repair(struct build *b, size_t ti, const struct pw_policy_set *pol, const char *udir,
-		  int ufd, const char *name, struct pw_audit_result *a, int logfd,
-		  struct pw_err *e)
-{
-	struct pw_repair_opts ro = {.policies = pol, .arch = b->c.targets[ti].arch};
-	struct pw_repair_result rr = {0};
-	struct pw_sandbox_spec s;
-	int r;
+/* The target root the repair vendors from: the sandbox of a build step. */
+struct target_root {
+	struct build *b;
+	size_t ti;
+};
 
-	dprintf(logfd, "==== pinwheel: repair: %zu external libraries\n", a->nexternals);
-	base_spec(b, ti, &s);
-	ro.root = &s;
-	r = pw_repair_dir(&ro, udir, a, &rr, e);
-	pw_sandbox_spec_release(&s);
-	for (size_t i = 0; r == 0 && i < rr.nvendored; i++)
-		dprintf(logfd, "vendored %s\n", rr.vendored[i]);
-	pw_repair_result_release(&rr);
-	if (r < 0)
-		return r;
-	pw_audit_result_release(a);
-	return pw_audit_dir(pol, ufd, name, a, e);
+static int target_root(void *arg, const char *arch, struct pw_sandbox_spec *s, struct pw_err *e)
+{
+	struct target_root *tr = arg;
+
+	(void)arch;
+	(void)e;
+	base_spec(tr->b, tr->ti, s);
+	return 0;
 }
 
-/* Unpack, audit, repair, retag and pack the backend's wheel, open at
- * @fd and named @in, into @outdir; the packed name goes to r->wheel and the
- * extension modules to *mods (NULL-ended). */
+/* The wheel pipeline (pipeline.h) on the backend's wheel, open at @fd and
+ * named @in: the packed wheel into @outdir, its name and tag into @res,
+ * the extension modules into *mods (NULL-ended). */
 static int pipeline(struct build *b, size_t ti, int fd, const char *in, const char *tdir,
 		    const char *outdir, struct target_result *res, char ***mods, int logfd,
 		    struct pw_err *e)
 {
+	struct target_root tr = {b, ti};
+	_cleanup_free_ char *udir = pw_path_join(tdir, "unpacked");
+	struct pw_pipeline_opts po = {.dir = udir,
+				      .out_dir = outdir,
+				      .source_date_epoch = b->sde,
+				      .name_by_dist = true,
+				      .arch = b->c.targets[ti].arch,
+				      .root = target_root,
+				      .root_arg = &tr,
+				      .logfd = logfd};
+	struct pw_pipeline_result pr = {0};
 	struct pw_policy_set *pol = NULL;
-	struct pw_wheel w = {0};
-	struct pw_wheel_name wn = {0};
-	struct pw_audit_result a = {0}, a2 = {0};
-	_cleanup_free_ char *udir = pw_path_join(tdir, "unpacked"), *distinfo = NULL,
-			    *name = NULL, *outp = NULL, *plat = NULL;
-	_cleanup_close_ int ufd = -1;
-	size_t i, nm = 0;
+	struct pw_wheel w;
 	int r;
 
 	r = pw_policies_load(NULL, &pol, e);
 	if (r < 0)
 		return r;
-	if (mkdir(udir, 0755) < 0) {
-		r = pw_err_sys(e, errno, "'%s'", udir);
-		goto out;
-	}
-	ufd = open(udir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ufd < 0) {
-		r = pw_err_sys(e, errno, "'%s'", udir);
-		goto out;
-	}
+	po.policies = pol;
 	r = pw_wheel_open_fd(fd, in, &w, e);
-	if (r == 0)
-		r = pw_wheel_unpack(&w, ufd, e);
-	pw_wheel_close(&w);
-	if (r == 0)
-		r = pw_wheel_name_parse(in, &wn, e);
-	if (r < 0)
-		goto out;
-	distinfo = pw_wheel_dir_distinfo(ufd, e);
-	if (!distinfo) {
-		r = -errno;
-		goto out;
+	if (r == 0) {
+		r = pw_pipeline_run(&po, &w, &pr, e);
+		pw_wheel_close(&w);
 	}
-	r = pw_audit_dir(pol, ufd, wn.dist, &a, e);
-	if (r < 0)
-		goto out;
-	if (a.nerrors) {
-		r = pw_err_set(e, EINVAL, "audit: %s", a.errors[0]);
-		goto out;
-	}
-	if (a.nexternals) {
-		r = repair(b, ti, pol, udir, ufd, wn.dist, &a, logfd, e);
-		if (r < 0)
-			goto out;
-	}
-	if (a.has_elf) {
-		const char *plats[2] = {a.best_tags[0] ? a.best_tags[0] : a.platform,
-					a.best_tags[0] ? a.best_tags[1] : NULL};
-		size_t np = plats[1] ? 2 : 1;
-
-		r = pw_wheel_dir_retag(ufd, distinfo, plats, np, e);
-		if (r < 0)
-			goto out;
-		plat = np == 2 ? pw_xasprintf("%s.%s", plats[0], plats[1]) : pw_xstrdup(plats[0]);
-		free(wn.platform);
-		wn.platform = pw_xstrdup(plat);
-	}
-	name = pw_wheel_name_format(&wn);
-	outp = pw_path_join(outdir, name);
-	{
-		struct pw_wheel_pack_opts po = {.source_date_epoch = b->sde};
-
-		r = pw_wheel_pack(ufd, distinfo, outp, &po, e);
-		if (r < 0)
-			goto out;
-	}
-	r = pw_audit_wheel(pol, outp, &a2, e);
-	if (r < 0)
-		goto out;
-	if (a.has_elf && (!a2.platform || !a.platform || strcmp(a2.platform, a.platform))) {
-		r = pw_err_set(e, EPROTO, "re-audit of '%s' gives '%s', expected '%s'", name,
-			       a2.platform ? a2.platform : "none", a.platform);
-		goto out;
-	}
-	snprintf(res->wheel, sizeof(res->wheel), "%s", name);
-	snprintf(res->tag, sizeof(res->tag), "%s", a.has_elf ? a.platform : "any");
-	*mods = pw_xcalloc(a2.nelfs + 1, sizeof(char *));
-	for (i = 0; i < a2.nelfs; i++) {
-		const struct pw_audit_ext *x = &a2.elfs[i];
-
-		for (size_t k = 0; x->is_extension && k < x->elf.npyinit; k++) {
-			char *m = pw_smoke_module_name(x->member, x->elf.pyinit[k]);
-
-			if (m) {
-				(*mods)[nm++] = m;
-				break;
-			}
-		}
-	}
-	dprintf(logfd, "==== pinwheel: audit: %s, %zu extension modules\n", res->tag, nm);
-	r = 0;
-out:
-	pw_audit_result_release(&a);
-	pw_audit_result_release(&a2);
-	pw_wheel_name_release(&wn);
 	pw_policies_free(pol);
-	return r;
+	if (r < 0)
+		return pr.failed == PW_PIPELINE_REFUSED ? pw_err_prefix(e, "audit") : r;
+	snprintf(res->wheel, sizeof(res->wheel), "%s", pr.wheel);
+	snprintf(res->tag, sizeof(res->tag), "%s", pr.tag);
+	*mods = steal_pointer(&pr.modules);
+	pw_pipeline_result_release(&pr);
+	return 0;
 }
 
 static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *wheel,
