@@ -1,7 +1,8 @@
 /* cmd_repair.c - `pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID]
  * [DIR]`: vendor the wheel's disallowed libraries from the target root
- * (runner/repair.c), retag, re-audit and pack deterministically: the wheel
- * pipeline (include/pinwheel/pipeline.h) with the root composed here. */
+ * (runner/wheel/repair.c), retag, re-audit and pack deterministically:
+ * the wheel pipeline (include/pinwheel/pipeline.h) with the root composed
+ * here. */
 #include <errno.h>
 #include <string.h>
 

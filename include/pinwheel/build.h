@@ -1,6 +1,7 @@
 /* build.h - the pieces of `pinwheel build` (runner/source.c,
- * runner/pep517.c, runner/smoke.c, runner/manifest.c; runner/build.c
- * orchestrates them and runner/cmd_build.c is the command).
+ * runner/pep517.c, runner/manifest.c; runner/build.c
+ * orchestrates them with the wheel pipeline of pipeline.h, and
+ * runner/cmd_build.c is the command).
  * docs/build.md is the reference for users, docs/manifest.md for the
  * manifest.
  *
@@ -77,21 +78,6 @@ void pw_pep517_release(struct pw_pep517 *p);
  * returned.  Caller frees with pw_strv_free(). */
 char **pw_pep517_argv(const char *python, const char *hook, const char *outdir,
 		      const struct pw_pep517 *p);
-
-/* ---- smoke test (runner/smoke.c) ---- */
-
-/* Module names of extension members: "hybrid/_core.cpython-311-x86_64-
- * linux-gnu.so" exporting PyInit__core gives "hybrid._core".  NULL when
- * the member's directory is not a package path. Caller frees. */
-char *pw_smoke_module_name(const char *member, const char *pyinit);
-/* The argv of the smoke test, run in a fresh sandbox of the target root
- * with the wheel at @wheel (a path inside the sandbox): a venv with the
- * root's site packages, the wheel installed by the root's pip offline
- * without dependencies, each of @mods (NULL-ended) imported from another
- * directory, then @test_command (may be NULL) with the venv first on
- * PATH.  Caller frees with pw_strv_free(). */
-char **pw_smoke_argv(const char *python, const char *wheel, char *const *mods,
-		     const char *test_command);
 
 /* ---- manifest (runner/manifest.c) ---- */
 

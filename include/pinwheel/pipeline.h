@@ -1,13 +1,15 @@
-/* pipeline.h - the wheel pipeline (runner/pipeline.c): what `pinwheel
- * build` does to the backend's wheel and `pinwheel repair` to the wheel it
- * is given, in one place:
+/* pipeline.h - the wheel pipeline (runner/wheel/pipeline.c): what
+ * `pinwheel build` does to the backend's wheel and `pinwheel repair` to the
+ * wheel it is given, in one place:
  *
  *   unpack -> audit -> [repair in the target root's sandbox -> audit]
  *          -> retag -> deterministic pack -> audit of the packed file
  *
- * and the extension modules the smoke test imports.  docs/build.md and
- * docs/repair.md describe the steps for users; audit.h, repair.h and
- * wheel.h the modules each step calls.
+ * and the smoke test of its result (runner/wheel/smoke.c: what is
+ * imported, and the command that runs in the caller's sandbox of the
+ * target root).  runner/wheel/ also holds the modules each step calls
+ * (wheel.h, audit.h, repair.h).  docs/build.md and docs/repair.md describe
+ * the steps for users.
  *
  * Ownership: the caller owns the opened input wheel, the policies and
  * everything the options point to; the result's strings and arrays are
@@ -102,5 +104,20 @@ struct pw_pipeline_result {
 int pw_pipeline_run(const struct pw_pipeline_opts *o, const struct pw_wheel *w,
 		    struct pw_pipeline_result *r, struct pw_err *e);
 void pw_pipeline_result_release(struct pw_pipeline_result *r);
+
+/* ---- the smoke test (runner/wheel/smoke.c) ---- */
+
+/* Module names of extension members: "hybrid/_core.cpython-311-x86_64-
+ * linux-gnu.so" exporting PyInit__core gives "hybrid._core".  NULL when
+ * the member's directory is not a package path. Caller frees. */
+char *pw_smoke_module_name(const char *member, const char *pyinit);
+/* The argv of the smoke test, run in a fresh sandbox of the target root
+ * with the wheel at @wheel (a path inside the sandbox): a venv with the
+ * root's site packages, the wheel installed by the root's pip offline
+ * without dependencies, each of @mods (NULL-ended) imported from another
+ * directory, then @test_command (may be NULL) with the venv first on
+ * PATH.  Caller frees with pw_strv_free() (build.h). */
+char **pw_smoke_argv(const char *python, const char *wheel, char *const *mods,
+		     const char *test_command);
 
 #endif

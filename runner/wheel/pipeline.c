@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include "pinwheel/audit.h"
-#include "pinwheel/build.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/pipeline.h"
 #include "pinwheel/sandbox.h"
@@ -273,7 +272,9 @@ void pw_pipeline_result_release(struct pw_pipeline_result *r)
 	free(r->wheel);
 	free(r->platform);
 	free(r->tag);
-	pw_strv_free(r->modules);
+	for (size_t i = 0; r->modules && r->modules[i]; i++)
+		free(r->modules[i]);
+	free(r->modules);
 	pw_repair_result_release(&r->repair);
 	memset(r, 0, sizeof(*r));
 }
