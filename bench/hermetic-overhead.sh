@@ -41,7 +41,7 @@ fi
 "$PW" --store "$STORE" lock --check "$W/hybrid" >/dev/null 2>&1 || "$PW" --store "$STORE" lock "$W/hybrid"
 "$PW" --store "$STORE" fetch "$W/hybrid" >/dev/null
 
-# The frontend of runner/pep517.c, and the environment of runner/build.c.
+# The frontend of runner/build/pep517.c, and the environment of runner/build/step.c.
 FRONTEND='import importlib, os, sys
 hook, outdir, backend = sys.argv[1:4]
 sys.path[:0] = [os.path.join(os.getcwd(), p) for p in sys.argv[4:]]

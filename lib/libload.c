@@ -218,7 +218,7 @@ FWD(archive, 0, long, archive_entry_mtime_nsec, (struct archive_entry *en), (en)
 FWD(archive, 0, int, archive_entry_mtime_is_set, (struct archive_entry *en), (en))
 FWD(archive, 0, la_int64_t, archive_entry_size, (struct archive_entry *en), (en))
 FWD(archive, 0, int, archive_entry_size_is_set, (struct archive_entry *en), (en))
-/* writing (runner/sdist.c: normalised sdists) */
+/* writing (runner/wheel/sdist.c: normalised sdists) */
 AFWD_PTR(struct archive *, archive_write_new, (void), ())
 AFWD(int, archive_write_free, (struct archive *a), (a))
 AFWD(int, archive_write_set_format_pax_restricted, (struct archive *a), (a))

@@ -1,5 +1,5 @@
 /* cmd_build.c - `pinwheel build`: parse the options and hand over to
- * runner/build.c (include/pinwheel/build.h). */
+ * runner/build/build.c (include/pinwheel/build.h). */
 #include <string.h>
 
 #include "pinwheel/actions.h"

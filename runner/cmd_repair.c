@@ -1,11 +1,10 @@
 /* cmd_repair.c - `pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID]
  * [DIR]`: vendor the wheel's disallowed libraries from the target root
- * (runner/repair.c), retag, re-audit and pack deterministically. */
+ * (runner/wheel/repair.c), retag, re-audit and pack deterministically:
+ * the wheel pipeline (include/pinwheel/pipeline.h) with the root composed
+ * here. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "pinwheel/audit.h"
 #include "pinwheel/buf.h"
@@ -15,6 +14,7 @@
 #include "pinwheel/layout.h"
 #include "pinwheel/lock.h"
 #include "pinwheel/log.h"
+#include "pinwheel/pipeline.h"
 #include "pinwheel/repair.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
@@ -176,18 +176,6 @@ static int64_t sde_env(void)
 	return (int64_t)v;
 }
 
-/* Does the policy of the tag @want fit @r?  It fits when it is no more
- * compatible than the best, i.e. not among the reasons' policies. */
-static bool fits(const struct pw_audit_result *r, const char *policy)
-{
-	if (!r->best_policy)
-		return false;
-	for (size_t i = 0; i < r->nreasons; i++)
-		if (!strcmp(r->reasons[i].policy, policy))
-			return false;
-	return true;
-}
-
 static void print_result(const struct repair_args *a, const struct pw_repair_result *rr,
 			 const char *out, const char *plat)
 {
@@ -217,6 +205,49 @@ static void print_result(const struct repair_args *a, const struct pw_repair_res
 	pw_out("wrote %s (%s)\n", out, plat);
 }
 
+/* The target root for the pipeline's repair, composed when it needs one:
+ * compose() says why it could not and gives the exit status. */
+struct root_arg {
+	struct pw_ctx *ctx;
+	const struct repair_args *a;
+	const struct pw_wheel_name *nm;
+	struct pw_seccomp_prog *prog;
+	int status;
+};
+
+static int root_of(void *arg, const char *arch, struct pw_sandbox_spec *spec, struct pw_err *e)
+{
+	struct root_arg *ra = arg;
+
+	ra->status = compose(ra->ctx, ra->a, ra->nm, arch, spec, &ra->prog);
+	return ra->status ? pw_err_set(e, EINVAL, "no target root") : 0;
+}
+
+/* Say why the pipeline failed; the exit status. */
+static int report(const struct repair_args *a, const struct pw_pipeline_result *r,
+		  const struct root_arg *ra, const struct pw_err *e)
+{
+	switch (r->failed) {
+	case PW_PIPELINE_ROOT:
+		if (ra->status) /* compose() said why */
+			return ra->status;
+		break;
+	case PW_PIPELINE_REFUSED:
+		pw_error("repair: %s: %s", a->wheel, e->msg);
+		return PW_EXIT_FAIL;
+	case PW_PIPELINE_PLAT:
+		pw_error("repair: --plat %s", e->msg);
+		return PW_EXIT_USAGE;
+	case PW_PIPELINE_REAUDIT:
+		pw_error("repair: re-audit: %s", e->msg);
+		return PW_EXIT_FAIL;
+	default:
+		break;
+	}
+	pw_error("repair: %s", e->msg);
+	return PW_EXIT_FAIL;
+}
+
 int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct repair_args a;
@@ -224,24 +255,19 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_policy_set *pol = NULL;
 	struct pw_wheel_name nm;
 	struct pw_wheel w;
-	struct pw_audit_result ar, ar2;
-	struct pw_repair_result rr;
-	struct pw_sandbox_spec spec;
-	struct pw_seccomp_prog *prog = NULL;
+	struct pw_pipeline_opts po = {.manylinux = true, .logfd = -1};
+	struct pw_pipeline_result pr = {0};
+	struct root_arg ra = {.ctx = ctx, .a = &a, .nm = &nm};
 	struct pw_workdir wd = PW_WORKDIR_INIT;
-	char *tags[2] = {NULL, NULL};
-	_cleanup_free_ char *dir = NULL, *di = NULL, *outdir = NULL, *outpath = NULL, *name = NULL,
-			    *want = NULL;
+	_cleanup_free_ char *dir = NULL, *outpath = NULL;
 	const char *tmp = getenv("TMPDIR");
-	bool have_w = false, have_ar = false, have_ar2 = false, have_nm = false;
-	int st = PW_EXIT_FAIL, dfd = -1, n;
+	bool have_w = false, have_nm = false;
+	int st = PW_EXIT_FAIL, n;
 
 	memset(&a, 0, sizeof(a));
 	n = pw_cli_parse(ctx, &pw_cli_repair, &a, argc, argv, NULL);
 	if (n != PW_CLI_GO)
 		return n;
-	memset(&rr, 0, sizeof(rr));
-	pw_sandbox_spec_init(&spec);
 	if (pw_wheel_name_parse(a.wheel, &nm, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		st = PW_EXIT_USAGE;
@@ -270,120 +296,28 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	dir = pw_path_join(wd.path, "wheel");
-	if (mkdir(dir, 0755) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		pw_error("repair: could not create '%s': %s", dir, strerror(errno));
+	po.policies = pol;
+	po.dir = dir;
+	po.out_dir = a.outdir ? a.outdir : "wheelhouse";
+	po.source_date_epoch = sde_env();
+	po.plat = a.plat;
+	po.root = root_of;
+	po.root_arg = &ra;
+	if (pw_pipeline_run(&po, &w, &pr, &e) < 0) {
+		st = report(&a, &pr, &ra, &e);
 		goto out;
 	}
-	if (pw_wheel_unpack(&w, dfd, &e) < 0 || !(di = pw_wheel_dir_distinfo(dfd, &e))) {
-		pw_error("repair: %s", e.msg);
-		goto out;
-	}
-	if (pw_audit_dir(pol, dfd, a.wheel, &ar, &e) < 0) {
-		pw_error("repair: %s", e.msg);
-		goto out;
-	}
-	have_ar = true;
-	if (ar.nerrors) {
-		pw_error("repair: %s: %s", a.wheel, ar.errors[0]);
-		goto out;
-	}
-	if (!ar.has_elf || !ar.arch) {
-		pw_error("repair: %s: no ELF members: a pure wheel needs no repair", a.wheel);
-		goto out;
-	}
-	if (a.plat) {
-		n = pw_policy_tags(pol, a.plat, ar.arch, tags);
-		if (n < 0) {
-			pw_error("repair: --plat '%s': not a manylinux policy for %s", a.plat,
-				 ar.arch);
-			st = PW_EXIT_USAGE;
-			goto out;
-		}
-		{
-			size_t l = strlen(tags[0]), al = strlen(ar.arch);
-
-			want = l > al + 1 ? pw_xasprintf("%.*s", (int)(l - al - 1), tags[0])
-					  : pw_xstrdup(tags[0]);
-		}
-	}
-	if (ar.nexternals) {
-		struct pw_repair_opts o = {
-		    .policies = pol, .root = &spec, .arch = ar.arch, .plat = want};
-
-		st = compose(ctx, &a, &nm, ar.arch, &spec, &prog);
-		if (st)
-			goto out;
-		st = PW_EXIT_FAIL;
-		if (pw_repair_dir(&o, dir, &ar, &rr, &e) < 0) {
-			pw_error("repair: %s", e.msg);
-			goto out;
-		}
-	}
-	if (pw_audit_dir(pol, dfd, a.wheel, &ar2, &e) < 0) {
-		pw_error("repair: re-audit: %s", e.msg);
-		goto out;
-	}
-	have_ar2 = true;
-	if (ar2.nexternals || !ar2.best_policy) {
-		pw_error("repair: %s: still fits no manylinux policy after the repair%s%s", a.wheel,
-			 ar2.nexternals ? ": external " : "",
-			 ar2.nexternals ? ar2.externals[0] : "");
-		goto out;
-	}
-	if (want && !fits(&ar2, want)) {
-		pw_error("repair: %s: the repaired wheel does not fit %s (best: %s); see "
-			 "'pinwheel audit' for why",
-			 a.wheel, want, ar2.platform);
-		goto out;
-	}
-	if (!a.plat) {
-		n = pw_policy_tags(pol, ar2.best_policy, ar2.arch, tags);
-		if (n < 0) {
-			pw_error("repair: no tags for policy '%s'", ar2.best_policy);
-			goto out;
-		}
-	}
-	if (pw_wheel_dir_retag(dfd, di, (const char *const *)tags, tags[1] ? 2 : 1, &e) < 0) {
-		pw_error("repair: %s", e.msg);
-		goto out;
-	}
-	free(nm.platform);
-	nm.platform = tags[1] ? pw_xasprintf("%s.%s", tags[0], tags[1]) : pw_xstrdup(tags[0]);
-	name = pw_wheel_name_format(&nm);
-	outdir = pw_xstrdup(a.outdir ? a.outdir : "wheelhouse");
-	if (pw_mkdir_p(outdir, 0755) < 0) {
-		pw_error("repair: could not create '%s': %s", outdir, strerror(errno));
-		goto out;
-	}
-	outpath = pw_path_join(outdir, name);
-	{
-		struct pw_wheel_pack_opts po = {.source_date_epoch = sde_env()};
-
-		if (pw_wheel_pack(dfd, di, outpath, &po, &e) < 0) {
-			pw_error("repair: %s", e.msg);
-			goto out;
-		}
-	}
-	print_result(&a, &rr, outpath, nm.platform);
+	outpath = pw_path_join(po.out_dir, pr.wheel);
+	print_result(&a, &pr.repair, outpath, pr.platform);
 	st = PW_EXIT_OK;
 out:
-	if (dfd >= 0)
-		close(dfd);
 	(void)pw_workdir_release(&wd, true);
-	free(tags[0]);
-	free(tags[1]);
-	if (have_ar)
-		pw_audit_result_release(&ar);
-	if (have_ar2)
-		pw_audit_result_release(&ar2);
-	pw_repair_result_release(&rr);
+	pw_pipeline_result_release(&pr);
 	if (have_w)
 		pw_wheel_close(&w);
 	if (have_nm)
 		pw_wheel_name_release(&nm);
 	pw_policies_free(pol);
-	spec.seccomp = NULL;
-	pw_sandbox_spec_release(&spec);
-	pw_seccomp_prog_free(prog);
+	pw_seccomp_prog_free(ra.prog);
 	return st;
 }

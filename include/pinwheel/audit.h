@@ -1,5 +1,5 @@
-/* audit.h - ELF facts (libelf) and manylinux policies (runner/elf.c,
- * runner/policy.c, runner/audit.c).  docs/audit.md is the reference.
+/* audit.h - ELF facts (libelf) and manylinux policies (runner/wheel/elf.c,
+ * policy.c, audit.c).  docs/audit.md is the reference.
  *
  * Policies are our own JSON files under profiles/manylinux/ (schema:
  * profiles/schema/manylinux-policy.schema.json), embedded at build time as

@@ -1,6 +1,8 @@
-/* build.h - the pieces of `pinwheel build` (runner/source.c,
- * runner/pep517.c, runner/smoke.c, runner/manifest.c; runner/build.c
- * orchestrates them and runner/cmd_build.c is the command).
+/* build.h - `pinwheel build` (runner/build/) and its pieces: the source
+ * export (source.c), PEP 517 (pep517.c), the manifest (manifest.c); the
+ * command itself, pw_build_run(), is build.c with the parts that
+ * runner/build/build_int.h lists, around the wheel pipeline of
+ * pipeline.h.  runner/cmd_build.c parses the command line.
  * docs/build.md is the reference for users, docs/manifest.md for the
  * manifest.
  *
@@ -9,8 +11,8 @@
  * returned as char ** are the caller's (pw_strv_free()).
  * Errors: 0 or -errno with one line in struct pw_err naming the file, the
  * field or the command and what was expected; pointer functions NULL +
- * errno.  Nothing here prints: the build steps that run commands write
- * their output to the log fd they are given.
+ * errno.  Nothing here prints but pw_build_run(): the build steps that
+ * run commands write their output to the log fd they are given.
  */
 #ifndef PINWHEEL_BUILD_H
 #define PINWHEEL_BUILD_H
@@ -18,7 +20,7 @@
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 
-/* ---- source export (runner/source.c) ---- */
+/* ---- source export (runner/build/source.c) ---- */
 
 /* SOURCE_DATE_EPOCH when there is no git history and no config value:
  * 1980-01-01, the earliest time a zip can hold. */
@@ -54,7 +56,7 @@ void pw_source_release(struct pw_source *s);
  * is -EINVAL.  Caller frees *out. */
 int pw_scm_version(const char *describe, char **out, struct pw_err *e);
 
-/* ---- PEP 517 (runner/pep517.c) ---- */
+/* ---- PEP 517 (runner/build/pep517.c) ---- */
 
 struct pw_pep517 {
 	char *backend;	   /* "setuptools.build_meta" */
@@ -78,22 +80,7 @@ void pw_pep517_release(struct pw_pep517 *p);
 char **pw_pep517_argv(const char *python, const char *hook, const char *outdir,
 		      const struct pw_pep517 *p);
 
-/* ---- smoke test (runner/smoke.c) ---- */
-
-/* Module names of extension members: "hybrid/_core.cpython-311-x86_64-
- * linux-gnu.so" exporting PyInit__core gives "hybrid._core".  NULL when
- * the member's directory is not a package path. Caller frees. */
-char *pw_smoke_module_name(const char *member, const char *pyinit);
-/* The argv of the smoke test, run in a fresh sandbox of the target root
- * with the wheel at @wheel (a path inside the sandbox): a venv with the
- * root's site packages, the wheel installed by the root's pip offline
- * without dependencies, each of @mods (NULL-ended) imported from another
- * directory, then @test_command (may be NULL) with the venv first on
- * PATH.  Caller frees with pw_strv_free(). */
-char **pw_smoke_argv(const char *python, const char *wheel, char *const *mods,
-		     const char *test_command);
-
-/* ---- manifest (runner/manifest.c) ---- */
+/* ---- manifest (runner/build/manifest.c) ---- */
 
 struct pw_manifest_subject {
 	const char *name; /* file name in OUT */
@@ -129,7 +116,7 @@ int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_e
 struct json_t;
 int pw_manifest_add_byproducts(const char *path, struct json_t *byproducts, struct pw_err *e);
 
-/* ---- the command (runner/build.c) ---- */
+/* ---- the command (runner/build/build.c) ---- */
 
 struct pw_build_opts {
 	const char *dir;	/* project directory (holds pinwheel.json) */

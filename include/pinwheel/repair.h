@@ -1,4 +1,4 @@
-/* repair.h - vendor disallowed libraries into a wheel (runner/repair.c).
+/* repair.h - vendor disallowed libraries into a wheel (runner/wheel/repair.c).
  *
  * Given an unpacked wheel whose audit lists externals, for each external
  * library (and, recursively, its own externals) found in the target root:

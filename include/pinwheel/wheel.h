@@ -1,6 +1,6 @@
 /* wheel.h - wheel files: read, unpack, name, retag and repack
- * deterministically (runner/wheel_zip.c, runner/wheel_pack.c,
- * runner/wheel_meta.c).  docs/wheels.md is the reference for users.
+ * deterministically (runner/wheel/wheel_zip.c, wheel_pack.c,
+ * wheel_meta.c).  docs/wheels.md is the reference for users.
  *
  * A wheel is handled in two shapes:
  *   - struct pw_wheel: an opened .whl, its central directory read and
@@ -135,7 +135,7 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
  * storage). */
 const char *pw_wheel_deflate_id(void);
 
-/* sdists (runner/sdist.c): rewrite the .tar.gz at @in as @out: members
+/* sdists (runner/wheel/sdist.c): rewrite the .tar.gz at @in as @out: members
  * sorted by path, directories kept, mtimes = @sde (clamped at >= 0), uid
  * and gid 0 with empty user and group names, modes 0644/0755 (dirs 0755),
  * pax or ustar as the names require, no pax time records, gzip with zlib

@@ -8,6 +8,7 @@
 
 #include "pinwheel/build.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/pipeline.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* test_audit.c - unit tests of runner/elf.c, policy.c and audit.c.  The
+/* test_audit.c - unit tests of runner/wheel/elf.c, policy.c and audit.c.  The
  * ELF fixtures are built here with the host's cc in a temp directory
  * (nothing binary is checked in): an "extension" exporting PyInit_x that
  * calls versioned glibc functions, needs libpwdep.so.1 and carries a

@@ -12,6 +12,7 @@
 
 #include "pinwheel/build.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/pipeline.h"
 
 static void version_is(const char *desc, const char *want)
 {

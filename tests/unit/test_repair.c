@@ -1,4 +1,4 @@
-/* test_repair.c - unit tests of runner/repair.c: which patchelf versions
+/* test_repair.c - unit tests of runner/wheel/repair.c: which patchelf versions
  * are refused. */
 #include <errno.h>
 #include <setjmp.h>

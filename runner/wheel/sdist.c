@@ -136,15 +136,154 @@ static bool link_inside(const char *path, const char *target)
 }
 
 /* Read every entry of the archive in @data into *v (sorted). */
+/* The entries read so far. */
+struct sents {
+	struct sent *v;
+	size_t n, cap;
+	uint64_t total; /* bytes of data */
+};
+
+/* Entry @s (quoted @q in messages) is a hard link to @hl: a regular file
+ * with the content of the file before it that @hl names. */
+static int take_hardlink(struct sents *l, struct sent *s, const char *hl, const char *in,
+			 const char *q, struct pw_err *e)
+{
+	char tpath[PW_UNPACK_PATH_MAX + 1];
+	struct pw_err pe = PW_ERR_INIT;
+	struct sent *t;
+	int k;
+
+	k = pw_unpack_path(hl, strlen(hl), 0, NULL, tpath, &pe);
+	t = k > 0 ? find_sent(l->v, l->n - 1, tpath) : NULL;
+	if (!t || t->kind != SK_FILE)
+		return pw_err_set(e, EPERM, "'%s': entry '%s': hard link to '%s' outside "
+					    "the files before it", in, q, hl);
+	s->kind = SK_FILE;
+	s->exec = t->exec;
+	s->len = t->len;
+	l->total += t->len;
+	if (l->total > SDIST_MAX_DATA)
+		return pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data", in,
+				  (unsigned long long)SDIST_MAX_DATA);
+	s->data = pw_xmalloc(t->len ? t->len : 1);
+	memcpy(s->data, t->data, t->len);
+	return 0;
+}
+
+/* Entry @s (quoted @q in messages) is a regular file: read its content. */
+static int take_file(struct archive *a, struct archive_entry *en, struct sents *l,
+		     struct sent *s, const char *in, const char *q, struct pw_err *e)
+{
+	la_int64_t sz = archive_entry_size(en);
+	struct pw_buf b = PW_BUF_INIT(SDIST_MAX_DATA - l->total);
+	char chunk[1 << 16];
+	la_ssize_t got;
+
+	s->kind = SK_FILE;
+	if (sz < 0 || (uint64_t)sz > SDIST_MAX_DATA - l->total)
+		return pw_err_set(e, EFBIG, "'%s': entry '%s': too large", in, q);
+	while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+		if (pw_buf_add(&b, chunk, (size_t)got) < 0) {
+			pw_buf_release(&b);
+			return pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data", in,
+					  (unsigned long long)SDIST_MAX_DATA);
+		}
+	if (got < 0) {
+		pw_buf_release(&b);
+		return pw_err_set(e, EBADMSG, "'%s': entry '%s': %s", in, q,
+				  archive_error_string(a));
+	}
+	l->total += b.len;
+	s->data = pw_buf_detach(&b, &s->len);
+	return 0;
+}
+
+/* Add the entry whose header is @en (its path checked as the unpacker
+ * does, duplicates refused) to @l. */
+static int add_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+		     const char *in, struct pw_err *e)
+{
+	const char *raw = archive_entry_pathname(en), *hl = archive_entry_hardlink(en);
+	mode_t type = archive_entry_filetype(en);
+	char path[PW_UNPACK_PATH_MAX + 1];
+	struct pw_err pe = PW_ERR_INIT;
+	struct sent *s;
+	char q[128];
+	int k;
+
+	if (!raw)
+		raw = "";
+	pw_unpack_quote(raw, strlen(raw), q, sizeof(q));
+	k = pw_unpack_path(raw, strlen(raw), 0, NULL, path, &pe);
+	if (k < 0)
+		return pw_err_set(e, -k, "'%s': entry '%s': %s", in, q, pe.msg);
+	if (path[0] == '\0')
+		return 0; /* "./" itself */
+	if (l->n == SDIST_MAX_ENTRIES)
+		return pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
+	if (find_sent(l->v, l->n, path))
+		return pw_err_set(e, EPERM, "'%s': entry '%s': duplicate", in, q);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = pw_xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	s = &l->v[l->n];
+	memset(s, 0, sizeof(*s));
+	s->path = pw_xstrdup(path);
+	l->n++;
+	s->exec = (archive_entry_perm(en) & 0111) != 0;
+	if (hl)
+		return take_hardlink(l, s, hl, in, q, e);
+	if (type == AE_IFDIR) {
+		s->kind = SK_DIR;
+	} else if (type == AE_IFLNK) {
+		const char *tg = archive_entry_symlink(en);
+
+		if (!tg || pw_unpack_link_target_check(tg, strlen(tg), &pe) < 0 ||
+		    !link_inside(path, tg))
+			return pw_err_set(e, EPERM, "'%s': entry '%s': symlink leaves the tree", in,
+					  q);
+		s->kind = SK_SYMLINK;
+		s->data = pw_xstrdup(tg);
+		s->len = strlen(tg);
+	} else if (type == AE_IFREG) {
+		return take_file(a, en, l, s, in, q, e);
+	} else {
+		return pw_err_set(e, EPERM, "'%s': entry '%s': not a file, directory or link", in,
+				  q);
+	}
+	return 0;
+}
+
+/* A member below a non-directory would not extract. */
+static int check_parents(struct sent *v, size_t n, const char *in, struct pw_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(v[i].path, '/');
+		struct sent *p;
+		char *parent;
+
+		if (!slash)
+			continue;
+		parent = strndup(v[i].path, (size_t)(slash - v[i].path));
+		if (!parent)
+			abort();
+		p = find_sent(v, n, parent);
+		free(parent);
+		if (p && p->kind != SK_DIR)
+			return pw_err_set(e, EPERM, "'%s': entry '%s': parent is not a directory",
+					  in, v[i].path);
+	}
+	return 0;
+}
+
+/* Read every entry of the archive in @data into *out (sorted). */
 static int read_entries(const char *in, const void *data, size_t size, struct sent **out,
 			size_t *nout, struct pw_err *e)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *en;
-	struct sent *v = NULL;
-	size_t n = 0, cap = 0, i;
-	uint64_t total = 0;
-	char path[PW_UNPACK_PATH_MAX + 1];
+	struct sents l = {0};
 	int r = 0, ar;
 
 	*out = NULL;
@@ -159,136 +298,24 @@ static int read_entries(const char *in, const void *data, size_t size, struct se
 		goto out;
 	}
 	while ((ar = archive_read_next_header(a, &en)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
-		const char *raw = archive_entry_pathname(en), *hl = archive_entry_hardlink(en);
-		mode_t type = archive_entry_filetype(en);
-		struct pw_err pe = PW_ERR_INIT;
-		struct sent *s;
-		char q[128];
-		int k;
-
-		if (!raw)
-			raw = "";
-		pw_unpack_quote(raw, strlen(raw), q, sizeof(q));
-		k = pw_unpack_path(raw, strlen(raw), 0, NULL, path, &pe);
-		if (k < 0) {
-			r = pw_err_set(e, -k, "'%s': entry '%s': %s", in, q, pe.msg);
+		r = add_entry(a, en, &l, in, e);
+		if (r < 0)
 			goto out;
-		}
-		if (path[0] == '\0')
-			continue; /* "./" itself */
-		if (n == SDIST_MAX_ENTRIES) {
-			r = pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
-			goto out;
-		}
-		if (find_sent(v, n, path)) {
-			r = pw_err_set(e, EPERM, "'%s': entry '%s': duplicate", in, q);
-			goto out;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = pw_xrealloc(v, cap * sizeof(*v));
-		}
-		s = &v[n];
-		memset(s, 0, sizeof(*s));
-		s->path = pw_xstrdup(path);
-		n++;
-		s->exec = (archive_entry_perm(en) & 0111) != 0;
-		if (hl) {
-			char tpath[PW_UNPACK_PATH_MAX + 1];
-			struct sent *t;
-			k = pw_unpack_path(hl, strlen(hl), 0, NULL, tpath, &pe);
-			t = k > 0 ? find_sent(v, n - 1, tpath) : NULL;
-			if (!t || t->kind != SK_FILE) {
-				r = pw_err_set(e, EPERM, "'%s': entry '%s': hard link to '%s' outside "
-							 "the files before it", in, q, hl);
-				goto out;
-			}
-			s->kind = SK_FILE;
-			s->exec = t->exec;
-			s->len = t->len;
-			total += t->len;
-			if (total > SDIST_MAX_DATA) {
-				r = pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data", in,
-					       (unsigned long long)SDIST_MAX_DATA);
-				goto out;
-			}
-			s->data = pw_xmalloc(t->len ? t->len : 1);
-			memcpy(s->data, t->data, t->len);
-		} else if (type == AE_IFDIR) {
-			s->kind = SK_DIR;
-		} else if (type == AE_IFLNK) {
-			const char *tg = archive_entry_symlink(en);
-			if (!tg || pw_unpack_link_target_check(tg, strlen(tg), &pe) < 0 ||
-			    !link_inside(path, tg)) {
-				r = pw_err_set(e, EPERM, "'%s': entry '%s': symlink leaves the tree",
-					       in, q);
-				goto out;
-			}
-			s->kind = SK_SYMLINK;
-			s->data = pw_xstrdup(tg);
-			s->len = strlen(tg);
-		} else if (type == AE_IFREG) {
-			la_int64_t sz = archive_entry_size(en);
-			struct pw_buf b = PW_BUF_INIT(SDIST_MAX_DATA - total);
-			char chunk[1 << 16];
-			la_ssize_t got;
-
-			s->kind = SK_FILE;
-			if (sz < 0 || (uint64_t)sz > SDIST_MAX_DATA - total) {
-				r = pw_err_set(e, EFBIG, "'%s': entry '%s': too large", in, q);
-				goto out;
-			}
-			while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0)
-				if (pw_buf_add(&b, chunk, (size_t)got) < 0) {
-					pw_buf_release(&b);
-					r = pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data",
-						       in, (unsigned long long)SDIST_MAX_DATA);
-					goto out;
-				}
-			if (got < 0) {
-				pw_buf_release(&b);
-				r = pw_err_set(e, EBADMSG, "'%s': entry '%s': %s", in, q,
-					       archive_error_string(a));
-				goto out;
-			}
-			total += b.len;
-			s->data = pw_buf_detach(&b, &s->len);
-		} else {
-			r = pw_err_set(e, EPERM, "'%s': entry '%s': not a file, directory or link",
-				       in, q);
-			goto out;
-		}
 	}
 	if (ar != ARCHIVE_EOF) {
 		r = pw_err_set(e, EBADMSG, "'%s': corrupt archive: %s", in, archive_error_string(a));
 		goto out;
 	}
-	/* a member below a non-directory would not extract */
-	for (i = 0; i < n; i++) {
-		const char *slash = strrchr(v[i].path, '/');
-		struct sent *p;
-		char *parent;
-		if (!slash)
-			continue;
-		parent = strndup(v[i].path, (size_t)(slash - v[i].path));
-		if (!parent)
-			abort();
-		p = find_sent(v, n, parent);
-		free(parent);
-		if (p && p->kind != SK_DIR) {
-			r = pw_err_set(e, EPERM, "'%s': entry '%s': parent is not a directory", in,
-				       v[i].path);
-			goto out;
-		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_sent);
-	*out = v;
-	*nout = n;
-	v = NULL;
-	n = 0;
+	r = check_parents(l.v, l.n, in, e);
+	if (r < 0)
+		goto out;
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_sent);
+	*out = steal_pointer(&l.v);
+	*nout = l.n;
+	l.n = 0;
 out:
-	sents_free(v, n);
+	sents_free(l.v, l.n);
 	archive_read_free(a);
 	return r;
 }

@@ -1,9 +1,9 @@
 /* smoke.c - the smoke test of a finished wheel: what is imported and the
  * command that installs and imports it in a fresh sandbox of the target
- * root (include/pinwheel/build.h). */
+ * root (include/pinwheel/pipeline.h). */
 #include <string.h>
 
-#include "pinwheel/build.h"
+#include "pinwheel/pipeline.h"
 
 /* Runs as `sh -c SCRIPT smoke PYTHON WHEEL TEST MODULE...` in /tmp/home.
  * The venv sees the root's site packages (numpy and the like, already in

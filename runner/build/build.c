@@ -1,0 +1,409 @@
+/* build.c - `pinwheel build` (include/pinwheel/build.h): config and lock,
+ * the output and work directories, the source export, the sdist, the
+ * targets (from the action cache or built by workers), the summary and
+ * the manifest.  The parts are in runner/build/ (build_int.h lists them);
+ * docs/build.md describes the flow for users. */
+#include <sched.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build_int.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/log.h"
+#include "pinwheel/workdir.h"
+
+static const char *config_env(const struct pw_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nenv; i++)
+		if (!strcmp(c->env[i].name, name))
+			return c->env[i].value;
+	return NULL;
+}
+
+int pw_shard_parse(const char *s, unsigned *k, unsigned *n)
+{
+	uint64_t a, c;
+	const char *slash = strchr(s, '/');
+	_cleanup_free_ char *head = NULL;
+
+	if (!slash)
+		return -EINVAL;
+	head = pw_xasprintf("%.*s", (int)(slash - s), s);
+	if (pw_parse_u64(head, &a) < 0 || pw_parse_u64(slash + 1, &c) < 0 || a < 1 || c < 1 ||
+	    a > c || c > 4096)
+		return -EINVAL;
+	*k = (unsigned)a;
+	*n = (unsigned)c;
+	return 0;
+}
+
+size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards)
+{
+	size_t pos = 0, kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!sel[i])
+			continue;
+		sel[i] = pos % nshards == k - 1;
+		kept += sel[i];
+		pos++;
+	}
+	return kept;
+}
+
+/* Load the config and the lock, select the targets (and the shard), check
+ * their roots are fetched, open the store and the action cache, compile
+ * the seccomp profile.  0, or -errno with e saying why and *status the
+ * exit status; b->nsel 0 for a shard without targets. */
+static int prepare(struct build *b, struct pw_err *e, int *status)
+{
+	const struct pw_build_opts *o = b->o;
+	_cleanup_free_ char *lockpath = NULL, *storedir = NULL, *cache = NULL;
+	struct pw_seccomp_opts so = {0};
+	int r, nsel;
+
+	*status = PW_EXIT_USAGE;
+	r = pw_config_load(o->dir, &b->c, e);
+	if (r < 0)
+		return r;
+	lockpath = pw_path_join(b->c.dir, PW_LOCK_FILE);
+	r = pw_lockfile_load(lockpath, &b->lf, e);
+	if (r == -ENOENT)
+		return pw_err_set(e, ENOENT, "no '%s': run 'pinwheel lock' first", lockpath);
+	if (r < 0)
+		return r;
+	if (strcmp(b->lf.config_digest, b->c.digest))
+		return pw_err_set(e, ESTALE,
+				  "'%s' is stale: pinwheel.json changed since it was written; run "
+				  "'pinwheel lock'",
+				  lockpath);
+	b->sel = pw_xcalloc(b->c.ntargets + 1, sizeof(bool));
+	nsel = pw_config_select(&b->c, o->only, o->nonly, o->skip, o->nskip, b->sel, e);
+	if (nsel < 0)
+		return nsel;
+	if (nsel == 0)
+		return pw_err_set(e, ENOENT, "no target selected");
+	/* The sdist comes from the first selected target's root in every
+	 * shard, so all shards build wheels from the same sdist. */
+	while (!b->sel[b->sdist_ti])
+		b->sdist_ti++;
+	b->nsel = (size_t)nsel;
+	if (o->shard_n) {
+		b->nsel = pw_shard_select(b->sel, b->c.ntargets, o->shard_k, o->shard_n);
+		if (!b->nsel) {
+			*status = PW_EXIT_OK;
+			return 0;
+		}
+	}
+	storedir = o->store_dir ? pw_xstrdup(o->store_dir) : NULL;
+	if (!storedir)
+		return pw_err_set(e, EINVAL, "no store directory: use --store or $PINWHEEL_STORE");
+	b->store = pw_store_open(storedir, e);
+	if (!b->store)
+		return -errno;
+	r = pw_lockfile_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
+	if (r < 0)
+		return r;
+	*status = PW_EXIT_FAIL;
+	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
+	for (size_t i = 0; i < b->c.ntargets; i++) {
+		const struct pw_root *root;
+
+		if (!b->sel[i] && i != b->sdist_ti)
+			continue;
+		root = pw_roots_find(&b->lf, b->c.targets[i].id);
+		if (!root) {
+			*status = PW_EXIT_USAGE;
+			return pw_err_set(e, ENOENT,
+					  "target '%s' is not in '%s': run 'pinwheel lock'",
+					  b->c.targets[i].id, lockpath);
+		}
+		r = pw_roots_plan(b->store, &b->lf, root, PW_ROOTS_CHECK, &b->plans[i], e);
+		if (r == -ENOENT)
+			return pw_err_prefix(e, "run 'pinwheel fetch' first");
+		if (r == 0) /* a foreign target: every step under its own qemu */
+			r = pw_roots_check_emulation(&b->plans[i], e);
+		if (r < 0)
+			return r;
+	}
+	b->ac = pw_ac_open(b->store, o->cache_url, e);
+	if (!b->ac)
+		return -errno;
+	cache = pw_path_join(storedir, "cache/seccomp");
+	so.cache_dir = cache;
+	b->prog = pw_seccomp_compile("build", &so, e);
+	if (!b->prog)
+		return -errno;
+	*status = 0;
+	return 0;
+}
+
+static void build_release(struct build *b)
+{
+	if (b->work)
+		pw_rm_rf(b->work);
+	for (size_t i = 0; b->plans && i < b->c.ntargets; i++)
+		pw_root_plan_release(&b->plans[i]);
+	free(b->plans);
+	free(b->sel);
+	pw_seccomp_prog_free(b->prog);
+	pw_ac_close(b->ac);
+	if (b->store)
+		pw_store_close(b->store);
+	pw_source_release(&b->src);
+	free(b->src_dir);
+	pw_pep517_release(&b->pep);
+	free(b->projdir);
+	free(b->out);
+	free(b->logs);
+	free(b->work);
+	free(b->sdist_dir);
+	free(b->version);
+	pw_lockfile_release(&b->lf);
+	pw_config_release(&b->c);
+}
+
+static unsigned cpu_count(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Export the source and settle version and SOURCE_DATE_EPOCH. */
+static int export_source(struct build *b, struct pw_err *e)
+{
+	const char *cv;
+	uint64_t v;
+
+	b->src_dir = pw_path_join(b->work, "source");
+	if (mkdir(b->src_dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", b->src_dir);
+	if (pw_source_export(b->projdir, b->src_dir, b->out, &b->src, e) < 0)
+		return e->code ? -e->code : pw_err_sys(e, errno, "export '%s'", b->projdir);
+	cv = config_env(&b->c, "SETUPTOOLS_SCM_PRETEND_VERSION");
+	b->version = pw_xstrdup(cv ? cv : b->src.version ? b->src.version : "");
+	if (!*b->version) {
+		free(b->version);
+		b->version = NULL;
+	}
+	cv = config_env(&b->c, "SOURCE_DATE_EPOCH");
+	b->sde = b->src.sde >= 0 ? b->src.sde : PW_SDE_DEFAULT;
+	if (cv && pw_parse_u64(cv, &v) == 0 && v < INT64_MAX)
+		b->sde = (int64_t)v;
+	return 0;
+}
+
+/* The sdist: from the cache or built by a worker (then recorded). */
+static int make_sdist(struct build *b, struct target_result *res)
+{
+	char key[PW_SHA256_HEX];
+	size_t job = SDIST_JOB(b);
+	json_t *meta;
+
+	if (pw_build_sdist_cached(b, key)) {
+		b->sdist_cached = true;
+		pw_info("sdist: %s (cached)", b->sdist);
+		return 0;
+	}
+	pw_info("sdist: build_sdist of %s in the root of %s", b->pep.backend,
+		b->c.targets[b->sdist_ti].id);
+	if (pw_build_run_jobs(b, &job, 1, 1, res) < 0)
+		return -EINTR;
+	if (!res[job].ok)
+		return -EIO; /* pw_build_run_jobs() said why */
+	snprintf(b->sdist, sizeof(b->sdist), "%s", res[job].wheel);
+	memcpy(b->sdist_sha, res[job].sha256, PW_SHA256_HEX);
+	meta = json_pack("{s:s,s:f}", "root_target", b->c.targets[b->sdist_ti].id, "seconds",
+			 res[job].secs);
+	pw_build_cache_put(b, key, "sdist", b->sdist, "sdist", meta);
+	return 0;
+}
+
+/* A shard without targets says so (and --json prints its document). */
+static void empty_shard(const struct pw_build_opts *o)
+{
+	pw_info("shard %u/%u has no targets: nothing to build", o->shard_k, o->shard_n);
+	if (pw_log_json()) {
+		json_t *j = json_pack("{s:b,s:[],s:{s:i,s:i}}", "ok", true, "targets", "shard",
+				      "k", (int)o->shard_k, "n", (int)o->shard_n);
+		if (j)
+			pw_json_print(j, true);
+		json_decref(j);
+	}
+}
+
+/* OUT (absolute), OUT/logs, the work directory in OUT (@wd, locked while
+ * this run lives: workers share the lock, so the next run into OUT removes
+ * it if we are killed, and never while we run) and where the sdist goes.
+ * Prints why it could not. */
+static int open_out(struct build *b, struct pw_workdir *wd)
+{
+	const struct pw_build_opts *o = b->o;
+	char *abs;
+	int r;
+
+	b->projdir = pw_path_join(b->c.dir, b->c.project);
+	b->out = o->out ? pw_xstrdup(o->out) : pw_path_join(b->projdir, "wheelhouse");
+	b->logs = pw_path_join(b->out, "logs");
+	r = pw_mkdir_p(b->logs, 0755);
+	if (r < 0) {
+		pw_error("build: '%s': %s", b->logs, strerror(-r));
+		return r;
+	}
+	abs = realpath(b->out, NULL);
+	if (abs) {
+		free(b->out);
+		b->out = abs;
+		free(b->logs);
+		b->logs = pw_path_join(b->out, "logs");
+	}
+	r = pw_workdir_make(wd, b->out, ".pinwheel-build.", false);
+	if (r < 0) {
+		pw_error("build: could not make a work directory in '%s': %s", b->out, strerror(-r));
+		return r;
+	}
+	b->work = steal_pointer(&wd->path);
+	/* Shards after the first build the sdist for their wheels but leave
+	 * it out of OUT (shard 1 writes it). */
+	if (o->shard_n && o->shard_k > 1) {
+		b->sdist_dir = pw_path_join(b->work, "sdist");
+		if (mkdir(b->sdist_dir, 0755) < 0) {
+			r = -errno;
+			pw_error("build: '%s': %s", b->sdist_dir, strerror(errno));
+			return r;
+		}
+	} else {
+		b->sdist_dir = pw_xstrdup(b->out);
+	}
+	return 0;
+}
+
+/* Every selected target: a hit of the action cache, or built by the
+ * workers and then recorded.  -EINTR when a signal stopped it. */
+static int build_targets(struct build *b, struct target_result *res)
+{
+	const struct pw_build_opts *o = b->o;
+	size_t *jobs = pw_xcalloc(b->c.ntargets + 1, sizeof(*jobs)), njobs = 0, width;
+	unsigned ncpu = cpu_count();
+
+	for (size_t i = 0; i < b->c.ntargets && !pw_build_stopped(); i++) {
+		if (!b->sel[i])
+			continue;
+		snprintf(res[i].smoke, sizeof(res[i].smoke), "-");
+		if (pw_build_target_cached(b, i, &res[i]))
+			pw_info("%s: cached (%s)", b->c.targets[i].id, res[i].wheel);
+		else
+			jobs[njobs++] = i;
+	}
+	width = o->jobs ? o->jobs : ncpu;
+	if (o->jobs > ncpu && njobs > ncpu)
+		pw_warn("--jobs %u is more than the %u CPUs here: targets will compete for them",
+			o->jobs, ncpu);
+	if (width > njobs)
+		width = njobs;
+	if (njobs && !pw_build_stopped())
+		pw_info("building %zu target%s, %zu at a time (each step sees %s jobs)", njobs,
+			njobs == 1 ? "" : "s", width, BUILD_JOBS);
+	if (!pw_build_stopped() && pw_build_run_jobs(b, jobs, njobs, width, res) < 0) {
+		free(jobs);
+		return -EINTR;
+	}
+	for (size_t k = 0; k < njobs && !pw_build_stopped(); k++) {
+		size_t i = jobs[k];
+		json_t *meta;
+
+		if (res[i].rejected[0])
+			pw_build_note_rejected(b, i, &res[i]);
+		if (!res[i].ok)
+			continue;
+		meta = json_pack("{s:s,s:s,s:f}", "tag", res[i].tag, "smoke", res[i].smoke,
+				 "seconds", res[i].secs);
+		pw_build_cache_put(b, res[i].key, b->c.targets[i].id, res[i].wheel,
+				   b->c.targets[i].id, meta);
+	}
+	free(jobs);
+	return pw_build_stopped() ? -EINTR : 0;
+}
+
+/* The manifest and the summary: the exit status. */
+static int finish(struct build *b, struct target_result *res)
+{
+	struct pw_err e = PW_ERR_INIT;
+	bool ok = true;
+
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && !res[i].ok)
+			ok = false;
+	if (pw_build_write_manifest(b, res, &e) < 0) {
+		pw_error("build: %s", e.msg);
+		ok = false;
+	}
+	if (pw_log_json())
+		pw_build_print_json(b, res, ok);
+	else if (pw_log_verbosity() >= 0)
+		pw_build_print_table(b, res);
+	return ok ? PW_EXIT_OK : PW_EXIT_FAIL;
+}
+
+int pw_build_run(const struct pw_build_opts *o)
+{
+	struct build b;
+	struct pw_err e = PW_ERR_INIT;
+	struct target_result *res = NULL;
+	struct sigaction old[2];
+	struct pw_workdir wd = PW_WORKDIR_INIT;
+	int status, r, sig;
+
+	memset(&b, 0, sizeof(b));
+	b.o = o;
+	pw_build_trap_signals(old);
+	r = prepare(&b, &e, &status);
+	if (r < 0) {
+		pw_error("build: %s", e.msg);
+		goto out;
+	}
+	if (!b.nsel) {
+		empty_shard(o);
+		goto out;
+	}
+	status = PW_EXIT_FAIL;
+	if (open_out(&b, &wd) < 0)
+		goto out;
+	if (export_source(&b, &e) < 0) {
+		pw_error("build: %s", e.msg);
+		goto out;
+	}
+	pw_info("source: %s (%llu files, tree %.16s), version %s, SOURCE_DATE_EPOCH %lld",
+		b.src.is_git ? "git ls-files" : "directory", (unsigned long long)b.src.files,
+		b.src.tree, b.version ? b.version : "from the backend", (long long)b.sde);
+	if (o->shard_n)
+		pw_info("shard %u/%u: %zu of the selected targets", o->shard_k, o->shard_n, b.nsel);
+	r = pw_pep517_read(b.src_dir, &b.pep, &e);
+	if (r < 0) {
+		pw_error("build: %s", e.msg);
+		status = PW_EXIT_USAGE;
+		goto out;
+	}
+	res = pw_xcalloc(b.c.ntargets + 2, sizeof(*res));
+	if (make_sdist(&b, res) < 0 || build_targets(&b, res) < 0)
+		goto out;
+	status = finish(&b, res);
+out:
+	free(res);
+	build_release(&b); /* removes the work directory, then: */
+	pw_workdir_release(&wd, false);
+	pw_build_untrap_signals(old);
+	sig = pw_build_stopped();
+	if (sig) {
+		pw_error("build: stopped by %s: workers killed, their temp files removed",
+			 sig == SIGINT ? "SIGINT" : "SIGTERM");
+		status = 128 + sig;
+	}
+	return status;
+}

@@ -1,0 +1,159 @@
+/* build_int.h - what the parts of `pinwheel build` in runner/build/ share;
+ * not part of the public contract in build.h.
+ *
+ *   build.c         pw_build_run(): set-up, the sdist, the targets, the end
+ *   step.c          a build step in the target root's sandbox; the sdist step
+ *   target.c        the target step: build_wheel, the wheel pipeline, the
+ *                   smoke test, into OUT
+ *   workers.c       one forked worker per job, the live display, signals
+ *   action_cache.c  keys, hits materialised into OUT, results recorded
+ *   report.c        the summary (table or JSON) and the manifest
+ *
+ * Ownership: struct build is pw_build_run()'s; the others borrow it.  A
+ * worker fills its own copy of a struct target_result and sends it to the
+ * parent (workers.c).  Errors as in build.h; only pw_build_run(), the
+ * workers' parent side and the action-cache look-ups print (warnings).
+ */
+#ifndef PINWHEEL_BUILD_INT_H
+#define PINWHEEL_BUILD_INT_H
+
+#include <signal.h>
+
+#include "pinwheel/actions.h"
+#include "pinwheel/build.h"
+#include "pinwheel/config.h"
+#include "pinwheel/lock.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
+#include "pinwheel/seccomp.h"
+#include "pinwheel/store.h"
+
+#define BUILD_JOBS "2" /* the job count every build step sees, whatever the host */
+
+/* What one target produced (filled by its worker, sent to the parent). */
+struct target_result {
+	const struct pw_target *t;
+	bool done, ok;
+	char wheel[256];
+	char tag[160];
+	uint64_t size;
+	char sha256[PW_SHA256_HEX];
+	char smoke[16]; /* "passed", "failed", "-" */
+	double secs;
+	char error[512];
+	bool cached;			 /* materialised from the action cache */
+	char key[PW_SHA256_HEX];	 /* its action key */
+	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
+};
+
+struct build {
+	const struct pw_build_opts *o;
+	struct pw_config c;
+	struct pw_lockfile lf;
+	struct pw_store *store;
+	struct pw_seccomp_prog *prog;
+	struct pw_root_plan *plans; /* per target (NULL entries: not selected) */
+	bool *sel;
+	char *projdir; /* the project's sources */
+	char *out;     /* OUT (absolute) */
+	char *logs;    /* OUT/logs */
+	char *work;    /* OUT/.pinwheel-build.XXXXXX */
+	char *src_dir; /* WORK/source: the exported source */
+	char *version; /* what SETUPTOOLS_SCM_PRETEND_VERSION gets (or NULL) */
+	int64_t sde;
+	struct pw_source src;
+	struct pw_pep517 pep;
+	char sdist[256]; /* file name in sdist_dir */
+	char sdist_sha[PW_SHA256_HEX];
+	char *sdist_dir;     /* OUT, or WORK/sdist for shards after the first */
+	size_t sdist_ti;     /* the target whose root builds the sdist */
+	bool sdist_cached;
+	struct pw_ac *ac;
+	size_t nsel; /* selected targets (after --shard) */
+};
+
+/* ---- a build step (step.c) ---- */
+
+double pw_build_now(void); /* CLOCK_MONOTONIC, in seconds */
+/* The python of target @ti's root: the manylinux image layout's when the
+ * root has it, else "python3.X[t]" on PATH.  Caller frees. */
+char *pw_build_python(const struct build *b, size_t ti);
+/* The sandbox of @ti's root for a build step (initialises @s): layers and
+ * read-only binds of the root, the fixed environment, the limits of the
+ * config.  The caller releases it. */
+void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+int pw_build_bind(struct pw_sandbox_spec *s, enum pw_bind_kind k, const char *src,
+		  const char *dst, struct pw_err *e);
+/* Run @argv in @s with stdout and stderr on @logfd (the log gets a line
+ * before and after, the live display the step's name @what).  0 when it
+ * exited 0, else -EIO (or the set-up error) with e saying how it ended. */
+int pw_build_step(const struct pw_sandbox_spec *s, char *const *argv, int logfd,
+		  const char *what, struct pw_err *e);
+/* The one file of the step's output directory @dir (@shown inside the
+ * sandbox, "/out") ending with @suffix, opened as untrusted.h says (never
+ * through a symlink, only a regular file of ours of at most @max bytes,
+ * nothing that could block): its fd, and its name in *name (caller
+ * frees).  -errno with e naming what was found. */
+int pw_build_step_output(const char *dir, const char *shown, const char *suffix, uint64_t max,
+			 char **name, struct pw_err *e);
+int pw_build_sha256_file(const char *path, char hex[PW_SHA256_HEX], uint64_t *size);
+/* OUT/logs/NAME.log, created or truncated: its fd. */
+int pw_build_open_log(struct build *b, const char *name, struct pw_err *e);
+/* The sdist step, in the root of target @ti: build_sdist, then the sdist
+ * normalised into sdist_dir (b->sdist and b->sdist_sha set). */
+int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e);
+
+/* ---- the target step (target.c) ---- */
+
+/* Build target @ti from the sdist into OUT: build_wheel, the wheel
+ * pipeline, the smoke test, pw_build_publish().  Fills @res. */
+int pw_build_target(struct build *b, size_t ti, struct target_result *res, int logfd,
+		    struct pw_err *e);
+/* Every wheel enters OUT here, built or from the action cache: @path, a
+ * file of ours in WORK, must be consistent as `pinwheel inspect` checks
+ * (*bad set when it is not: the wheel stays where it is); its sha256 and
+ * size go to @res, then it is renamed to OUT/@name. */
+int pw_build_publish(struct build *b, const char *path, const char *name,
+		     struct target_result *res, bool *bad, struct pw_err *e);
+
+/* ---- workers (workers.c) ---- */
+
+/* A job is a target index, or SDIST_JOB(b) for the sdist. */
+#define SDIST_JOB(b) ((b)->c.ntargets)
+
+/* SIGINT and SIGTERM stop the build (the previous actions into @old). */
+void pw_build_trap_signals(struct sigaction old[2]);
+void pw_build_untrap_signals(const struct sigaction old[2]);
+/* The signal that stopped the build, or 0. */
+int pw_build_stopped(void);
+/* In a worker: tell the parent's live display the step now running. */
+void pw_build_progress(const char *step);
+/* Run @jobs, @width at a time, each in a forked worker; results into
+ * res[job].  Prints each job's start (or the live display on a TTY) and
+ * end.  -EINTR when a signal stopped them (the workers are dead). */
+int pw_build_run_jobs(struct build *b, const size_t *jobs, size_t njobs, size_t width,
+		      struct target_result *res);
+
+/* ---- the action cache (action_cache.c) ---- */
+
+/* Look the sdist up (its key into @key): true on a hit, materialised into
+ * sdist_dir with its log. */
+bool pw_build_sdist_cached(struct build *b, char key[PW_SHA256_HEX]);
+/* Look target @ti up (its key into res->key): true on a hit (the wheel
+ * published into OUT, its log in logs/, @res filled). */
+bool pw_build_target_cached(struct build *b, size_t ti, struct target_result *res);
+/* The log of a target whose cached wheel was rejected says so (after
+ * what its rebuild wrote). */
+void pw_build_note_rejected(struct build *b, size_t ti, const struct target_result *res);
+/* Record a fresh result: @file (in sdist_dir for the sdist, else OUT) and
+ * the log LOGNAME.log under @key, with @meta (consumed). */
+void pw_build_cache_put(struct build *b, const char *key, const char *target, const char *file,
+			const char *logname, json_t *meta);
+
+/* ---- the summary and the manifest (report.c) ---- */
+
+void pw_build_print_table(struct build *b, struct target_result *res);
+void pw_build_print_json(struct build *b, struct target_result *res, bool ok);
+int pw_build_write_manifest(struct build *b, struct target_result *res, struct pw_err *e);
+
+#endif

@@ -1,0 +1,257 @@
+/* target.c - the target step of `pinwheel build`, in the target's worker
+ * (runner/build/build_int.h): the sdist unpacked, PEP 517 build_wheel in
+ * the target root's sandbox, the wheel pipeline (pipeline.h), the smoke
+ * test in a fresh sandbox, and the one way into OUT. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build_int.h"
+#include "pinwheel/audit.h"
+#include "pinwheel/crates.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/pipeline.h"
+#include "pinwheel/unpack.h"
+#include "pinwheel/wheel.h"
+
+/* The cargo configuration: crates-io replaced by the vendored crates of
+ * the root, when it has them. */
+static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char *home,
+		      struct pw_err *e)
+{
+	const struct pw_root_plan *p = &b->plans[ti];
+	struct pw_cargo_lock l = {0};
+	_cleanup_free_ char *lock = pw_path_join(srcdir, "Cargo.lock"), *cfg = NULL,
+			    *path = NULL;
+	bool vendored = false;
+	int r;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->trees[i].dest, PW_CRATES_DEST))
+			vendored = true;
+	if (!vendored)
+		return 0;
+	if (access(lock, F_OK) == 0) {
+		r = pw_cargo_lock_load(lock, &l, e);
+		if (r < 0)
+			return r;
+	}
+	cfg = pw_crates_cargo_config(&l, PW_CRATES_DEST);
+	pw_cargo_lock_release(&l);
+	path = pw_path_join(home, "config.toml");
+	r = pw_write_file_atomic(path, cfg, strlen(cfg), 0644);
+	return r < 0 ? pw_err_sys(e, -r, "'%s'", path) : 0;
+}
+
+/* The target root the repair vendors from: the sandbox of a build step. */
+struct target_root {
+	struct build *b;
+	size_t ti;
+};
+
+static int target_root(void *arg, const char *arch, struct pw_sandbox_spec *s, struct pw_err *e)
+{
+	struct target_root *tr = arg;
+
+	(void)arch;
+	(void)e;
+	pw_build_spec(tr->b, tr->ti, s);
+	return 0;
+}
+
+/* The wheel pipeline (pipeline.h) on the backend's wheel, open at @fd and
+ * named @in: the packed wheel into @outdir, its name and tag into @res,
+ * the extension modules into *mods (NULL-ended). */
+static int pipeline(struct build *b, size_t ti, int fd, const char *in, const char *tdir,
+		    const char *outdir, struct target_result *res, char ***mods, int logfd,
+		    struct pw_err *e)
+{
+	struct target_root tr = {b, ti};
+	_cleanup_free_ char *udir = pw_path_join(tdir, "unpacked");
+	struct pw_pipeline_opts po = {.dir = udir,
+				      .out_dir = outdir,
+				      .source_date_epoch = b->sde,
+				      .name_by_dist = true,
+				      .arch = b->c.targets[ti].arch,
+				      .root = target_root,
+				      .root_arg = &tr,
+				      .logfd = logfd};
+	struct pw_pipeline_result pr = {0};
+	struct pw_policy_set *pol = NULL;
+	struct pw_wheel w;
+	int r;
+
+	r = pw_policies_load(NULL, &pol, e);
+	if (r < 0)
+		return r;
+	po.policies = pol;
+	r = pw_wheel_open_fd(fd, in, &w, e);
+	if (r == 0) {
+		r = pw_pipeline_run(&po, &w, &pr, e);
+		pw_wheel_close(&w);
+	}
+	pw_policies_free(pol);
+	if (r < 0)
+		return pr.failed == PW_PIPELINE_REFUSED ? pw_err_prefix(e, "audit") : r;
+	snprintf(res->wheel, sizeof(res->wheel), "%s", pr.wheel);
+	snprintf(res->tag, sizeof(res->tag), "%s", pr.tag);
+	*mods = steal_pointer(&pr.modules);
+	pw_pipeline_result_release(&pr);
+	return 0;
+}
+
+static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *wheel,
+		 char **mods, int logfd, struct pw_err *e)
+{
+	struct pw_sandbox_spec s;
+	_cleanup_free_ char *py = pw_build_python(b, ti),
+			    *inwhl = pw_xasprintf("/wheelhouse/%s", wheel);
+	char **argv = NULL;
+	int r;
+
+	pw_build_spec(b, ti, &s);
+	r = pw_build_bind(&s, PW_BIND_RO, wheeldir, "/wheelhouse", e);
+	if (r == 0) {
+		argv = pw_smoke_argv(py, inwhl, mods, b->c.test_command);
+		r = pw_build_step(&s, argv, logfd, "smoke test", e);
+	}
+	pw_strv_free(argv);
+	pw_sandbox_spec_release(&s);
+	return r;
+}
+
+/* Is the wheel open at @fd, named @name, what `pinwheel inspect` calls
+ * consistent: its name parses, and RECORD lists every member with its
+ * sha256 and size and nothing that is missing?  0, or -errno with e naming
+ * it and the first problem (-EBADMSG for a RECORD problem). */
+static int check_wheel(int fd, const char *name, struct pw_err *e)
+{
+	struct pw_buf probs = PW_BUF_INIT(1 << 16);
+	struct pw_wheel_name wn = {0};
+	struct pw_wheel w;
+	int r;
+
+	r = pw_wheel_name_parse(name, &wn, e);
+	pw_wheel_name_release(&wn);
+	if (r == 0)
+		r = pw_wheel_open_fd(fd, name, &w, e);
+	if (r == 0) {
+		r = pw_wheel_record_check(&w, &probs, e);
+		pw_wheel_close(&w);
+	}
+	if (r > 0)
+		r = pw_err_set(e, EBADMSG, "wheel '%s': RECORD: %.*s", name,
+			       (int)strcspn(probs.buf, "\n"), probs.buf);
+	pw_buf_release(&probs);
+	return r;
+}
+
+int pw_build_publish(struct build *b, const char *path, const char *name,
+		     struct target_result *res, bool *bad, struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *dst = NULL;
+	int r;
+
+	*bad = false;
+	if (fd < 0)
+		return pw_err_sys(e, errno, "'%s'", path);
+	r = check_wheel(fd, name, e);
+	if (r < 0) {
+		*bad = true;
+		return r;
+	}
+	r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : pw_sha256_fd(fd, res->sha256, &res->size);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", path);
+	dst = pw_path_join(b->out, name);
+	if (rename(path, dst) < 0)
+		return pw_err_sys(e, errno, "could not rename '%s' to '%s'", path, dst);
+	return 0;
+}
+
+/* PEP 517 build_wheel in the root of @ti: the unpacked sdist at /src, the
+ * wheel into /out, CARGO_HOME at /cargo. */
+static int build_wheel(struct build *b, size_t ti, const char *src, const char *out,
+		       const char *cargo, int logfd, struct pw_err *e)
+{
+	struct pw_sandbox_spec s;
+	_cleanup_free_ char *py = NULL;
+	char **argv = NULL;
+	int r;
+
+	pw_build_spec(b, ti, &s);
+	s.cwd = pw_xstrdup("/src");
+	r = pw_build_bind(&s, PW_BIND_RW, src, "/src", e);
+	if (r == 0)
+		r = pw_build_bind(&s, PW_BIND_RW, out, "/out", e);
+	if (r == 0)
+		r = pw_build_bind(&s, PW_BIND_RW, cargo, "/cargo", e);
+	if (r == 0) {
+		py = pw_build_python(b, ti);
+		argv = pw_pep517_argv(py, "build_wheel", "/out", &b->pep);
+		r = pw_build_step(&s, argv, logfd, "build_wheel", e);
+	}
+	pw_strv_free(argv);
+	pw_sandbox_spec_release(&s);
+	return r;
+}
+
+int pw_build_target(struct build *b, size_t ti, struct target_result *res, int logfd,
+		    struct pw_err *e)
+{
+	const struct pw_target *t = &b->c.targets[ti];
+	_cleanup_free_ char *tdir = pw_path_join(b->work, t->id), *src = NULL, *out = NULL,
+			    *cargo = NULL, *final = NULL, *sdist = NULL, *whl = NULL,
+			    *shown = NULL, *whlp = NULL;
+	struct pw_unpack_opts uo = {.strip = 1};
+	char **mods = NULL;
+	_cleanup_close_ int sfd = -1, dfd = -1, wfd = -1;
+	bool bad;
+	int r;
+
+	src = pw_path_join(tdir, "src");
+	out = pw_path_join(tdir, "out");
+	cargo = pw_path_join(tdir, "cargo");
+	final = pw_path_join(tdir, "final");
+	if (mkdir(tdir, 0755) < 0 || mkdir(src, 0755) < 0 || mkdir(out, 0755) < 0 ||
+	    mkdir(cargo, 0755) < 0 || mkdir(final, 0755) < 0)
+		return pw_err_sys(e, errno, "work directory '%s'", tdir);
+	dprintf(logfd, "pinwheel %s: %s from %s\nroot %s\nversion %s, SOURCE_DATE_EPOCH %lld\n",
+		PW_VERSION, t->id, b->sdist, b->plans[ti].id, b->version ? b->version : "(backend's)",
+		(long long)b->sde);
+	/* Wheels are built from the unpacked sdist, as pip does. */
+	sdist = pw_path_join(b->sdist_dir, b->sdist);
+	sfd = open(sdist, O_RDONLY | O_CLOEXEC);
+	dfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || dfd < 0)
+		return pw_err_sys(e, errno, "'%s'", sfd < 0 ? sdist : src);
+	r = pw_unpack_fd(sfd, dfd, &uo, NULL, e);
+	if (r < 0)
+		return pw_err_prefix(e, "unpack '%s'", b->sdist);
+	r = cargo_home(b, ti, src, cargo, e);
+	if (r < 0)
+		return r;
+	r = build_wheel(b, ti, src, out, cargo, logfd, e);
+	if (r < 0)
+		return r;
+	/* The backend's wheel is read only through the checked fd; what goes
+	 * on is the pipeline's own repacked file. */
+	wfd = pw_build_step_output(out, "/out", ".whl", PW_WHEEL_MAX_FILE, &whl, e);
+	if (wfd < 0)
+		return wfd;
+	shown = pw_path_join("/out", whl);
+	pw_build_progress("audit, tag, repack");
+	r = pipeline(b, ti, wfd, shown, tdir, final, res, &mods, logfd, e);
+	if (r < 0)
+		return r;
+	r = smoke(b, ti, final, res->wheel, mods, logfd, e);
+	pw_strv_free(mods);
+	if (r < 0) {
+		snprintf(res->smoke, sizeof(res->smoke), "failed");
+		return r;
+	}
+	snprintf(res->smoke, sizeof(res->smoke), "passed");
+	whlp = pw_path_join(final, res->wheel);
+	return pw_build_publish(b, whlp, res->wheel, res, &bad, e);
+}
