@@ -147,39 +147,3 @@ int pw_untrusted_read(int dirfd, const char *name, const char *shown, struct pw_
 				  b->max);
 	return r < 0 ? pw_err_sys(e, -r, "could not read '%s'", shown ? shown : name) : 0;
 }
-
-int pw_untrusted_copy(int fd, const char *dest, struct pw_err *e)
-{
-	_cleanup_free_ char *tmp = NULL;
-	const char *slash = strrchr(dest, '/');
-	char buf[65536];
-	int out, r = 0;
-
-	tmp = slash ? pw_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - dest), dest, slash + 1)
-		    : pw_xasprintf(".%s.XXXXXX", dest);
-	out = mkostemp(tmp, O_CLOEXEC);
-	if (out < 0)
-		return pw_err_sys(e, errno, "could not create a temp file beside '%s'", dest);
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		r = pw_err_sys(e, errno, "could not read the source of '%s'", dest);
-	while (r == 0) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(fd, buf, sizeof(buf)));
-
-		if (n < 0)
-			r = pw_err_sys(e, errno, "could not read the source of '%s'", dest);
-		if (n <= 0)
-			break;
-		r = pw_write_all(out, buf, (size_t)n);
-		if (r < 0)
-			r = pw_err_sys(e, -r, "could not write '%s'", tmp);
-	}
-	if (r == 0 && (fchmod(out, 0644) < 0 || fsync(out) < 0))
-		r = pw_err_sys(e, errno, "could not write '%s'", tmp);
-	if (close(out) < 0 && r == 0)
-		r = pw_err_sys(e, errno, "could not write '%s'", tmp);
-	if (r == 0 && rename(tmp, dest) < 0)
-		r = pw_err_sys(e, errno, "could not rename '%s' to '%s'", tmp, dest);
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}

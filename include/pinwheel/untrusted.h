@@ -25,7 +25,7 @@
  * The caller reads only through the descriptor it gets, and never renames
  * or links the untrusted name into OUT or the store: what it publishes is
  * a file of its own, written from the checked descriptor (a repacked
- * wheel, a normalised sdist, pw_untrusted_copy()), so what is published is
+ * wheel, a normalised sdist), so what is published is
  * exactly what was checked and has modes we chose (never S_ISUID, S_ISGID
  * or the sticky bit).
  *
@@ -78,10 +78,5 @@ int pw_untrusted_opendir(int dirfd, const char *name, const char *shown, struct 
  * -EFBIG).  0 or -errno with @e filled. */
 int pw_untrusted_read(int dirfd, const char *name, const char *shown, struct pw_buf *b,
 		      struct pw_err *e);
-
-/* Copy everything of @fd (from offset 0) into @dest: a temp file beside
- * it, mode 0644, fsync, rename.  Nothing is left at @dest or beside it on
- * error.  0 or -errno with @e naming @dest. */
-int pw_untrusted_copy(int fd, const char *dest, struct pw_err *e);
 
 #endif

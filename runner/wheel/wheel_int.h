@@ -1,5 +1,5 @@
-/* wheel_int.h - helpers shared by the wheel modules (runner/wheel/wheel_*.c,
- * runner/cmd_inspect.c); not part of the public contract in wheel.h. */
+/* wheel_int.h - helpers shared by the wheel modules (runner/wheel/wheel_*.c);
+ * not part of the public contract in wheel.h. */
 #ifndef PINWHEEL_WHEEL_INT_H
 #define PINWHEEL_WHEEL_INT_H
 

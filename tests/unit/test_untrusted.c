@@ -164,38 +164,6 @@ static void test_dirs(void **state)
 	assert_string_equal(e.msg, "'/out/file' is a regular file, expected a directory");
 }
 
-static void test_copy(void **state)
-{
-	struct fx *f = *state;
-	struct pw_buf b = PW_BUF_INIT(1024);
-	struct pw_err e = PW_ERR_INIT;
-	_cleanup_free_ char *dest = pw_path_join(f->dir, "copy");
-	struct stat st;
-	int fd;
-
-	put(f, "suid", "setuid bytes", 04755);
-	fd = pw_untrusted_open(f->dfd, "suid", NULL, 100, NULL, &e);
-	assert_true(fd >= 0);
-	assert_int_equal(pw_untrusted_copy(fd, dest, &e), 0);
-	close(fd);
-	assert_int_equal(stat(dest, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0644);
-	assert_int_equal(pw_read_file(dest, &b), 0);
-	assert_string_equal(b.buf, "setuid bytes");
-	pw_buf_release(&b);
-	/* a failing copy leaves nothing beside the destination */
-	assert_int_equal(pw_untrusted_copy(-1, dest, &e), -EBADF);
-	{
-		char **names;
-		size_t n;
-
-		assert_int_equal(pw_list_dir_sorted(f->dfd, &names, &n), 0);
-		for (size_t i = 0; i < n; i++)
-			assert_true(names[i][0] != '.');
-		pw_free_names(names, n);
-	}
-}
-
 static void test_read(void **state)
 {
 	struct fx *f = *state;
@@ -222,7 +190,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_size_and_owner, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read, setup, teardown),
 	};
 
