@@ -1,5 +1,3 @@
-# Target roots (issue 4): the Debian provider wired into `lock`, layers and
-# root ids at `fetch`, `run --target`.
-PW_TOOLCHAIN_SRCS += toolchains/provider_debian.c
+# Target roots: lock layers -> store trees -> root id -> sandbox spec.
 PW_RUNNER_SRCS += runner/roots.c
 UNIT_TESTS += tests/unit/test_roots.c

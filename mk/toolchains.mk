@@ -1,2 +1,4 @@
-# toolchains/: store, fetch, unpack, providers.  May use sandbox/ and lib/.
-PW_TOOLCHAIN_SRCS += toolchains/unpack.c
+# toolchains/: the provider framework (the lockset, the tools a provider runs
+# in a target's root at lock time).  May use sandbox/ and lib/.  The store
+# is mk/store.mk, each provider folder has its own mk/PROVIDER.mk.
+PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/lockstep.c

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/oci.h"
-#include "../../toolchains/oci_priv.h"
+#include "../../toolchains/oci/oci_priv.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
