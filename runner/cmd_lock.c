@@ -48,39 +48,33 @@ static const struct pw_ctx *lock_ctx;
 
 /* pw_provider_ctx.compose_root: the layers of @target locked so far in
  * @ls are fetched (no output: lock prints nothing per artifact), built
- * with the roots table and composed into @spec. */
+ * with the roots table and composed into @spec.  @ls is sorted first, as
+ * the writer sorts it, so that an artifact is found in the order a lock
+ * file would list it. */
 static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
 			struct pw_sandbox_spec *spec, struct pw_err *e)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_opts o;
 	struct pw_root_plan p;
 	const struct pw_root *root;
 	struct pw_store *s;
-	static const char zero[] = "00000000000000000000000000000000"
-				   "00000000000000000000000000000000";
-	_cleanup_free_ char *bytes = NULL;
 	char **auth = NULL;
-	size_t i, k = 0, len;
+	size_t i, k = 0;
 	int r;
 
 	s = pw_provider_store(pc, target, e);
 	if (!s)
 		return -errno;
-	/* any 64 hex digits: the digest does not matter here */
-	bytes = pw_lock_render(ls, zero, &len);
-	r = pw_lockfile_parse("(the lock so far)", bytes, len, &lf, e);
-	if (r < 0)
-		return r;
-	root = pw_roots_find(&lf, target);
+	pw_lockset_sort(ls);
+	root = pw_lockset_find_root(ls, target);
 	if (!root) {
 		r = pw_err_set(e, ENOENT, "target '%s' has no base layers to run in", target);
 		goto out;
 	}
-	items = pw_xcalloc(lf.n + 1, sizeof(*items));
-	for (i = 0; i < lf.n; i++) {
-		struct pw_lock_artifact *a = &lf.artifacts[i];
+	items = pw_xcalloc(ls->n + 1, sizeof(*items));
+	for (i = 0; i < ls->n; i++) {
+		struct pw_artifact *a = &ls->artifacts[i];
 		bool mine = false;
 
 		for (size_t j = 0; j < a->nneeded && !mine; j++)
@@ -117,7 +111,7 @@ static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const
 	if (r < 0 && !e->msg[0])
 		pw_err_set(e, -r, "target '%s': could not fetch the artifacts of the root", target);
 	if (r == 0)
-		r = pw_roots_plan(s, &lf, root, PW_ROOTS_BUILD, &p, e);
+		r = pw_roots_plan(s, ls, root, PW_ROOTS_BUILD, &p, e);
 	if (r == 0) {
 		pw_debug("lock: target %s: composed root %s (%zu trees, %zu built)", target, p.id,
 			 p.n, p.nbuilt);
@@ -129,7 +123,6 @@ out:
 	for (i = 0; i < k; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);
-	pw_lockfile_release(&lf);
 	return r;
 }
 
@@ -196,18 +189,18 @@ static bool has_root(const struct pw_lockset *ls, const char *target)
 }
 
 /* Tell what differs between the lock on disk and the one we would write. */
-static size_t explain(const struct pw_lockfile *lf, const struct pw_lockset *old,
-		      const struct pw_lockset *new, const char *digest)
+static size_t explain(const struct pw_lockset *old, const struct pw_lockset *new,
+		      const char *digest)
 {
 	size_t i, n = 0;
 
-	if (strcmp(lf->config_digest, digest)) {
+	if (strcmp(old->config_digest, digest)) {
 		pw_error("lock: pinwheel.json changed since pinwheel.lock was written");
 		n++;
 	}
-	if (!lf->pinwheel || strcmp(lf->pinwheel, PW_VERSION)) {
+	if (!old->pinwheel || strcmp(old->pinwheel, PW_VERSION)) {
 		pw_error("lock: pinwheel.lock was written by pinwheel %s, this is %s",
-			 lf->pinwheel ? lf->pinwheel : "(unknown)", PW_VERSION);
+			 old->pinwheel ? old->pinwheel : "(unknown)", PW_VERSION);
 		n++;
 	}
 	for (i = 0; i < new->nroots; i++)
@@ -282,7 +275,6 @@ static int parse_args(struct pw_ctx *ctx, int argc, char **argv, struct args *a)
 
 static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
 	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL, NULL};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
@@ -292,7 +284,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
-	r = pw_lockfile_read(lockpath, &b, &e);
+	r = pw_lock_read(lockpath, &b, &e);
 	if (r < 0) {
 		if (r == -ENOENT)
 			pw_error("lock: '%s' is stale: it does not exist", lockpath);
@@ -304,17 +296,16 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	}
 	pw_sha256_mem(b.buf, b.len, sha);
 	storedir = pw_ctx_store_dir(ctx);
-	if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) < 0 ||
-	    pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) < 0) {
+	if (pw_lock_parse(lockpath, b.buf, b.len, &old, &e) < 0 ||
+	    pw_lock_check_blobs(lockpath, &old, storedir, &e) < 0) {
 		pw_error("lock: '%s' is stale: it is not a valid lock: %s", lockpath, e.msg);
 		if (ctx->json)
 			summary("stale", lockpath, c, NULL, sha, "invalid");
 		goto out;
 	}
-	pw_lockfile_to_lockset(&lf, &old);
 	pc.prior = &old;
 	r = resolve(c, &pc, &new, &e);
-	if (r == -ENOSYS && !strcmp(lf.config_digest, c->digest)) {
+	if (r == -ENOSYS && !strcmp(old.config_digest, c->digest)) {
 		/* A provider cannot recompute offline yet: the digest decides. */
 		pw_debug("lock: %s", e.msg);
 		pw_info("'%s' is fresh (the config digest matches)", lockpath);
@@ -324,7 +315,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	if (r < 0) {
-		if (strcmp(lf.config_digest, c->digest))
+		if (strcmp(old.config_digest, c->digest))
 			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written",
 				 lockpath);
 		else
@@ -343,20 +334,18 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	pw_error("lock: '%s' is stale:", lockpath);
-	explain(&lf, &old, &new, c->digest);
+	explain(&old, &new, c->digest);
 	if (ctx->json)
 		summary("stale", lockpath, c, &new, sha, "changed");
 out:
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);
-	pw_lockfile_release(&lf);
 	return st;
 }
 
 static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
 	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root, note};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
@@ -367,15 +356,15 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 	int r, st = PW_EXIT_FAIL;
 
 	storedir = pw_ctx_store_dir(ctx);
-	r = pw_lockfile_read(lockpath, &b, &e);
+	r = pw_lock_read(lockpath, &b, &e);
 	if (r == 0) {
 		if (upgrade) {
 			pw_debug("lock: --upgrade: not reusing the pins of '%s'", lockpath);
-		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0 &&
-			   pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) == 0) {
-			pw_lockfile_to_lockset(&lf, &old);
+		} else if (pw_lock_parse(lockpath, b.buf, b.len, &old, &e) == 0 &&
+			   pw_lock_check_blobs(lockpath, &old, storedir, &e) == 0) {
 			pc.prior = &old;
 		} else {
+			pw_lockset_release(&old);
 			pw_warn("ignoring the pins of the existing lock: %s", e.msg);
 		}
 	} else if (r != -ENOENT) {
@@ -415,7 +404,6 @@ out:
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);
-	pw_lockfile_release(&lf);
 	return st;
 }
 

@@ -59,26 +59,18 @@ static void trees_release(struct trees *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static const struct pw_lock_artifact *find_art(const struct pw_lockfile *lf, const char *sha)
-{
-	for (size_t i = 0; i < lf->n; i++)
-		if (!strcmp(lf->artifacts[i].sha256, sha))
-			return &lf->artifacts[i];
-	return NULL;
-}
-
 /* A builder adds the tree ids of layer @l to @t, making the trees first
  * when @store is non-NULL.  The blobs are present (fetch made them so). */
-typedef int (*layer_builder)(struct pw_store *store, const struct pw_lockfile *lf,
+typedef int (*layer_builder)(struct pw_store *store, const struct pw_lockset *ls,
 			     const struct pw_layer *l, struct trees *t, struct pw_err *e);
 
-static int build_unpack(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_unpack(struct pw_store *store, const struct pw_lockset *ls,
 			const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	static const struct pw_unpack_opts none;
 	const struct pw_unpack_opts *o = l->has_unpack ? &l->unpack : &none;
 
-	(void)lf;
+	(void)ls;
 	for (size_t i = 0; i < l->n; i++) {
 		bool cached = true;
 
@@ -93,7 +85,7 @@ static int build_unpack(struct pw_store *store, const struct pw_lockfile *lf,
 	return 0;
 }
 
-static int build_debian_root(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_debian_root(struct pw_store *store, const struct pw_lockset *ls,
 			     const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	const char *arch = strrchr(l->name, '-');
@@ -111,7 +103,7 @@ static int build_debian_root(struct pw_store *store, const struct pw_lockfile *l
 	arch++;
 	a = pw_xcalloc(l->n + 1, sizeof(*a));
 	for (i = 0; i < l->n; i++) {
-		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+		const struct pw_artifact *la = pw_lockset_find_sha(ls, l->artifacts[i]);
 
 		if (!la) { /* the lock reader checks this; be safe */
 			r = pw_err_set(e, EINVAL, "layer '%s': no artifact %s in the lock", l->name,
@@ -206,7 +198,7 @@ static char *target_python(const struct trees *t)
 
 /* "pypi-install": the layer's wheels installed by the root's own pip into
  * a derived tree over the trees below it (pw_pypi_build_layer()). */
-static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_pypi_install(struct pw_store *store, const struct pw_lockset *ls,
 			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
@@ -221,7 +213,7 @@ static int build_pypi_install(struct pw_store *store, const struct pw_lockfile *
 					     "how \"pypi-install\"");
 	}
 	for (i = 0; i < l->n; i++) {
-		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+		const struct pw_artifact *la = pw_lockset_find_sha(ls, l->artifacts[i]);
 
 		if (!la) {
 			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
@@ -259,7 +251,7 @@ out:
 
 /* "cargo-vendor": the layer's crates vendored into one tree
  * (pw_crates_vendor_locked()); its id is the vendor key of the set. */
-static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_cargo_vendor(struct pw_store *store, const struct pw_lockset *ls,
 			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	struct pw_artifact *a = pw_xcalloc(l->n + 1, sizeof(*a));
@@ -271,7 +263,7 @@ static int build_cargo_vendor(struct pw_store *store, const struct pw_lockfile *
 	int r = 0;
 
 	for (i = 0; i < l->n; i++) {
-		const struct pw_lock_artifact *la = find_art(lf, l->artifacts[i]);
+		const struct pw_artifact *la = pw_lockset_find_sha(ls, l->artifacts[i]);
 
 		if (!la) {
 			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
@@ -379,10 +371,10 @@ static int oci_config_load(struct pw_store *store, const char *sha, struct pw_oc
 /* The layer's artifacts are the config, then the layer blobs bottom
  * first.  The tree id comes from the lock alone; with a store, the config
  * gives the image's Env, and in BUILD mode the tree is made. */
-static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_oci_image(struct pw_store *store, const struct pw_lockset *ls,
 			   const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
-	const struct pw_lock_artifact *la = l->n ? find_art(lf, l->artifacts[0]) : NULL;
+	const struct pw_artifact *la = l->n ? pw_lockset_find_sha(ls, l->artifacts[0]) : NULL;
 	struct pw_oci_config c;
 	char **paths = NULL, *id;
 	bool cached = true;
@@ -429,7 +421,7 @@ static int build_oci_image(struct pw_store *store, const struct pw_lockfile *lf,
 
 /* "emulator": the qemu-user .deb unpacked as one tree, mounted nowhere
  * (pw_roots_to_spec() passes the binary at dest inside it to the sandbox). */
-static int build_emulator(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_emulator(struct pw_store *store, const struct pw_lockset *ls,
 			  const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
 	const size_t np = strlen(PW_EMULATOR_LAYER_PREFIX);
@@ -454,17 +446,17 @@ static int build_emulator(struct pw_store *store, const struct pw_lockfile *lf,
 		return pw_err_set(e, EINVAL,
 				  "expected the interpreter's path in the .deb as 'dest' for how "
 				  "\"emulator\"");
-	r = build_unpack(store, lf, l, t, e);
+	r = build_unpack(store, ls, l, t, e);
 	if (r == 0)
 		t->v[t->n - 1].emulate = arch;
 	return r;
 }
 
 /* "debian-cross": a Debian root of the host's cross tools (emulator.h). */
-static int build_debian_cross(struct pw_store *store, const struct pw_lockfile *lf,
+static int build_debian_cross(struct pw_store *store, const struct pw_lockset *ls,
 			      const struct pw_layer *l, struct trees *t, struct pw_err *e)
 {
-	int r = build_debian_root(store, lf, l, t, e);
+	int r = build_debian_root(store, ls, l, t, e);
 
 	if (r == 0)
 		t->v[t->n - 1].cross = true;
@@ -518,15 +510,7 @@ void pw_roots_list_hows(char *buf, size_t n)
 	}
 }
 
-const struct pw_root *pw_roots_find(const struct pw_lockfile *lf, const char *target)
-{
-	for (size_t i = 0; i < lf->nroots; i++)
-		if (!strcmp(lf->roots[i].target, target))
-			return &lf->roots[i];
-	return NULL;
-}
-
-int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const struct pw_root *root,
+int pw_roots_plan(struct pw_store *store, const struct pw_lockset *ls, const struct pw_root *root,
 		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e)
 {
 	struct trees t = {0};
@@ -550,7 +534,7 @@ int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const st
 				       root->target, l->name, l->how);
 			break;
 		}
-		r = fn(mode == PW_ROOTS_BUILD ? store : NULL, lf, l, &t, e);
+		r = fn(mode == PW_ROOTS_BUILD ? store : NULL, ls, l, &t, e);
 		if (r < 0)
 			pw_err_prefix(e, "target '%s': layer '%s'", root->target, l->name);
 	}

@@ -1,5 +1,8 @@
-/* artifact.h - what `pinwheel lock` resolves: pinned artifacts, the layers
- * of each target's root, and the provider interface (toolchains/).
+/* artifact.h - the lockset: pinned artifacts and the layers of each
+ * target's root (toolchains/artifact.c).  It is the one model of
+ * pinwheel.lock in memory: `pinwheel lock` fills one through the providers
+ * and writes it (lock.h), every command that reads a lock gets one from the
+ * reader (lock.h), and target roots are composed from one (roots.h).
  *
  * A provider turns one part of pinwheel.json (a spec below, filled by the
  * config loader) into artifacts pinned by sha256 and size, and appends the
@@ -99,6 +102,8 @@ struct pw_artifact {
 	struct pw_unpack_opts unpack; /* subdir owned */
 	char **needed_by;    /* target ids, kept sorted and unique */
 	size_t nneeded;
+	int line, col;       /* where the lock reader found its object (for
+			      * messages); 0 when it was not read from a file */
 };
 
 /* The image an "oci-image" layer was resolved from (oci.h). */
@@ -131,15 +136,19 @@ struct pw_root {
 };
 
 struct pw_lockset {
-	struct pw_artifact *artifacts;
+	struct pw_artifact *artifacts; /* in the order added (read: the file's) */
 	size_t n, alloc;
 	struct pw_root *roots; /* in target order as added */
 	size_t nroots;
 	size_t *index;         /* private: open addressing on (kind, name) */
 	size_t index_cap;      /* 0 or a power of two */
+	/* Read from a file only (lock.h): its "pinwheel" (the version that
+	 * wrote it, or NULL) and "config_digest" ("" when absent). */
+	char *pinwheel;
+	char config_digest[PW_SHA256_HEX];
 };
 
-#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0 }
+#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0, NULL, "" }
 
 void pw_lockset_release(struct pw_lockset *ls);
 
@@ -150,8 +159,18 @@ void pw_lockset_release(struct pw_lockset *ls);
  * artifact. */
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target);
+/* Append @a as it is, taking what it owns (@a is left zeroed): no merge,
+ * for the lock reader, which refuses an artifact listed twice itself.
+ * a->kind and a->name must be set; a->needed_by is sorted and made unique
+ * and a->urls made unique (first seen first), as pw_lockset_add() keeps
+ * them. */
+void pw_lockset_append(struct pw_lockset *ls, struct pw_artifact *a);
 /* The root of @target, created empty when missing. */
 struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target);
+/* The root of @target, or NULL when @ls has none. */
+const struct pw_root *pw_lockset_find_root(const struct pw_lockset *ls, const char *target);
+/* The first artifact (in @ls's order) pinned to @sha, or NULL. */
+const struct pw_artifact *pw_lockset_find_sha(const struct pw_lockset *ls, const char *sha);
 /* Append a layer (copied) to @target's root.  @shas: @n artifact digests;
  * @unpack may be NULL. */
 void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,

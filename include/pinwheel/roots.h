@@ -37,7 +37,7 @@
 
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
-#include "pinwheel/lock.h"
+#include "pinwheel/artifact.h"
 
 struct pw_store;
 struct pw_sandbox_spec;
@@ -68,11 +68,10 @@ enum pw_roots_mode {
 	PW_ROOTS_BUILD, /* ... and make missing trees (their blobs must be present) */
 };
 
-/* Find @target's root in @lf; NULL when the lock has none. */
-const struct pw_root *pw_roots_find(const struct pw_lockfile *lf, const char *target);
-/* Plan (and, per @mode, check or build) @root of @lf.  @out is filled on
- * success and left empty on error. */
-int pw_roots_plan(struct pw_store *store, const struct pw_lockfile *lf, const struct pw_root *root,
+/* Plan (and, per @mode, check or build) @root of @ls (a root of @ls:
+ * pw_lockset_find_root()).  @out is filled on success and left empty on
+ * error. */
+int pw_roots_plan(struct pw_store *store, const struct pw_lockset *ls, const struct pw_root *root,
 		  enum pw_roots_mode mode, struct pw_root_plan *out, struct pw_err *e);
 void pw_root_plan_release(struct pw_root_plan *p);
 /* Compose @p into @s: each tree with dest "/" becomes a layer (appended
