@@ -1,6 +1,6 @@
 # pinwheel.json and pinwheel.lock: the readers and the writer (runner/config.c,
 # runner/lock.c), `pinwheel lock` and `pinwheel plan`.
-PW_LIB_SRCS += lib/jpos.c
+PW_LIB_SRCS += lib/jpos.c lib/jcheck.c
 PW_RUNNER_SRCS += runner/config.c runner/lock.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c

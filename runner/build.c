@@ -17,10 +17,10 @@
 #include "pinwheel/child.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
-#include "pinwheel/crates.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
@@ -328,35 +328,6 @@ static int build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 
 /* ---- one target (in its worker process) ---- */
 
-/* The cargo configuration: crates-io replaced by the vendored crates of
- * the root, when it has them. */
-static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char *home,
-		      struct pw_err *e)
-{
-	const struct pw_root_plan *p = &b->plans[ti];
-	struct pw_cargo_lock l = {0};
-	_cleanup_free_ char *lock = pw_path_join(srcdir, "Cargo.lock"), *cfg = NULL,
-			    *path = NULL;
-	bool vendored = false;
-	int r;
-
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->trees[i].dest, PW_CRATES_DEST))
-			vendored = true;
-	if (!vendored)
-		return 0;
-	if (access(lock, F_OK) == 0) {
-		r = pw_cargo_lock_load(lock, &l, e);
-		if (r < 0)
-			return r;
-	}
-	cfg = pw_crates_cargo_config(&l, PW_CRATES_DEST);
-	pw_cargo_lock_release(&l);
-	path = pw_path_join(home, "config.toml");
-	r = pw_write_file_atomic(path, cfg, strlen(cfg), 0644);
-	return r < 0 ? pw_err_sys(e, -r, "'%s'", path) : 0;
-}
-
 #ifdef PW_HAVE_PIPELINE
 /* Vendor the external libraries of the unpacked wheel at @udir (audit @a,
  * redone afterwards). */
@@ -635,7 +606,7 @@ static int build_target(struct build *b, size_t ti, struct target_result *res, i
 	r = pw_unpack_fd(sfd, dfd, &uo, NULL, e);
 	if (r < 0)
 		return pw_err_prefix(e, "unpack '%s'", b->sdist);
-	r = cargo_home(b, ti, src, cargo, e);
+	r = pw_providers_step_prepare(&b->plans[ti], src, cargo, e);
 	if (r < 0)
 		return r;
 	base_spec(b, ti, &s);

@@ -1,6 +1,6 @@
 /* cmd_fetch.c - `pinwheel fetch`: make every artifact of DIR/pinwheel.lock
  * present in the store (and its tree, for artifacts with "unpack"), then
- * build each target's layers and print its root id (runner/roots.c). */
+ * build each target's layers and print its root id (toolchains/roots.c). */
 #include <string.h>
 
 #include "pinwheel/cli.h"
@@ -8,7 +8,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
-#include "pinwheel/oci.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 #include "pinwheel/log.h"
@@ -83,7 +83,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	const char *dir = NULL, *jobs_s = NULL, *v;
 	struct pw_lockset ls = PW_LOCKSET_INIT;
 	struct pw_fetch_item *items = NULL;
-	char **auth = NULL;
+	struct pw_fetch_prep *prep = NULL;
 	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
@@ -159,13 +159,11 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = (unsigned)jobs;
 	o.offline = offline;
-	if (!offline && pw_oci_fetch_prepare(s, items, ls.n, &auth, &e) < 0) {
+	if (!offline && pw_providers_fetch_prepare(s, items, ls.n, &o, &prep, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	o.reauth = pw_oci_fetch_reauth;
-	o.reauth_ud = &auth;
 	st = pw_fetch_ui_run(ctx, s, items, ls.n, &o);
 	for (i = 0; i < ls.n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
@@ -194,7 +192,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, &ls);
 out:
-	pw_oci_fetch_auth_release(auth);
+	pw_providers_fetch_release(prep);
 	for (i = 0; i < ls.n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);

@@ -30,19 +30,6 @@ const char pw_help_plan[] =
     "error, a bad pinwheel.json, or (--format github) a missing or stale\n"
     "pinwheel.lock\n";
 
-static const char *base_name(const struct pw_python *py)
-{
-	switch (py->base) {
-	case PW_BASE_DEBIAN:
-		return "debian";
-	case PW_BASE_ARCHIVE:
-		return "archive";
-	case PW_BASE_OCI:
-		return "oci";
-	}
-	return "?";
-}
-
 static json_t *target_json(const struct pw_target *t, bool github, const char *lock_sha)
 {
 	json_t *o = json_object();
@@ -52,9 +39,9 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 	json_object_set_new(o, "python_tag", json_string(t->py->tag));
 	json_object_set_new(o, "platform", json_string(t->platform));
 	json_object_set_new(o, "arch", json_string(t->arch));
-	json_object_set_new(o, "base", json_string(base_name(t->py)));
-	if (t->py->base == PW_BASE_DEBIAN)
-		json_object_set_new(o, "suite", json_string(t->py->debian.suite));
+	json_object_set_new(o, "base", json_string(t->py->base.provider->name));
+	if (t->py->base.provider->describe)
+		t->py->base.provider->describe(t->py->base.spec, o);
 	json_object_set_new(o, "optional", json_boolean(t->optional));
 	json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
 	return o;

@@ -1,6 +1,6 @@
 /* cmd_run.c - `pinwheel run [OPTIONS] -- CMD ARGS...`: one command in the
  * sandbox.  Parses the options into a struct pw_sandbox_spec (with
- * --target, the target's root from pinwheel.lock: runner/roots.c), compiles
+ * --target, the target's root from pinwheel.lock: toolchains/roots.c), compiles
  * the seccomp profile, runs, and exits with the command's status. */
 #include <string.h>
 

@@ -403,7 +403,7 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 	return 0;
 }
 
-/* Keep the trees of each target's root too (runner/roots.c: the merged
+/* Keep the trees of each target's root too (toolchains/roots.c: the merged
  * Debian root, the trees of "unpack" layers).  A root whose layers this
  * pinwheel cannot build keeps only what its artifacts keep. */
 static void keep_root_trees(struct gc_state *g, const struct pw_lockset *ls, size_t *cap)

@@ -14,12 +14,8 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
-
-/* The artifact kinds the providers write (docs/lock.md), and "file" for a
- * plain file a minimal lock lists only to have it fetched. */
-static const char *const known_kinds[] = {"archive",	"deb",	     "wheel", "crate",
-					  "oci-config", "oci-layer", "file"};
 
 struct rd {
 	const char *name;
@@ -230,16 +226,13 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		return fail(w, p, false, "%s: missing 'sha256'", where);
 	if (!json_is_integer(json_object_get(o, "size")))
 		return fail(w, p, false, "%s: missing 'size'", where);
-	if (kind_p) { /* after the shape: a value is judged once the keys are right */
-		bool known = false;
+	if (kind_p && !pw_artifact_kind_known(a->kind)) {
+		/* after the shape: a value is judged once the keys are right */
+		char kinds[256];
 
-		for (size_t j = 0; j < PW_ARRAY_SIZE(known_kinds) && !known; j++)
-			known = !strcmp(a->kind, known_kinds[j]);
-		if (!known)
-			return fail(w, kind_p, true,
-				    "%s: unknown kind '%s' (expected archive, deb, wheel, crate, "
-				    "oci-config, oci-layer or file)",
-				    where, a->kind);
+		pw_artifact_kinds_list(kinds, sizeof(kinds));
+		return fail(w, kind_p, true, "%s: unknown kind '%s' (expected %s)", where, a->kind,
+			    kinds);
 	}
 	return 0;
 }

@@ -4,7 +4,6 @@
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
-#include "pinwheel/store.h"
 
 static char **strv_dup(char *const *v, size_t n)
 {
@@ -485,23 +484,4 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	pw_lockset_set_layer_input(out, target, l->input);
 	pw_lockset_set_layer_oci(out, target, l->oci);
 	return 0;
-}
-
-struct pw_store *pw_provider_store(struct pw_provider_ctx *pc, const char *field, struct pw_err *e)
-{
-	if (pc->store)
-		return pc->store;
-	if (pc->offline || !pc->store_dir) {
-		pw_err_set(
-		    e, ENOENT, "%s: a download is needed but %s", field,
-		    pc->offline
-			? "this is offline"
-			: "there is no store directory (use --store, $PINWHEEL_STORE or set HOME)");
-		errno = ENOENT;
-		return NULL;
-	}
-	pc->store = pw_store_open(pc->store_dir, e);
-	if (!pc->store)
-		pw_err_prefix(e, "%s", field);
-	return pc->store;
 }

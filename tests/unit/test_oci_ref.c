@@ -1,4 +1,4 @@
-/* test_oci_ref.c - unit tests of toolchains/oci_ref.c: image references,
+/* test_oci_ref.c - unit tests of toolchains/oci/oci_ref.c: image references,
  * blob urls, platforms. */
 #include <setjmp.h>
 #include <stdarg.h>
