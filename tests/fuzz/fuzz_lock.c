@@ -1,5 +1,5 @@
-/* fuzz_lock.c - the pinwheel.lock reader must never crash or leak, and
- * every error must carry a message. */
+/* fuzz_lock.c - the pinwheel.lock reader must never crash or leak, every
+ * error must carry a message, and a lockset read keeps its invariants. */
 #include <string.h>
 
 #include "pinwheel/lock.h"
@@ -18,10 +18,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
-	for (size_t i = 0; i < ls.n; i++)
-		if (!ls.artifacts[i].name || !ls.artifacts[i].nurls || strlen(ls.artifacts[i].sha256) != 64 ||
-		    ls.artifacts[i].line < 1)
+	for (size_t i = 0; i < ls.n; i++) {
+		const struct pw_artifact *a = &ls.artifacts[i];
+
+		if (!a->name || !a->kind || !a->nurls || strlen(a->sha256) != 64 || a->line < 1)
 			__builtin_trap();
+		for (size_t j = 1; j < a->nneeded; j++) /* sorted and unique, as a lockset keeps them */
+			if (strcmp(a->needed_by[j - 1], a->needed_by[j]) >= 0)
+				__builtin_trap();
+	}
 	pw_lockset_release(&ls);
 	return 0;
 }

@@ -58,6 +58,31 @@ static void test_valid(void **state)
 	assert_int_equal(lf.n, 0);
 }
 
+/* The lockset keeps urls and needed_by as pw_lockset_add() does: urls
+ * unique (first seen first), needed_by sorted and unique. */
+static void test_lists(void **state)
+{
+	struct pw_lockset lf = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	const char *text =
+		"{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": [\"https://m.example/2\",\n"
+		" \"https://m.example/1\", \"https://m.example/2\"], \"sha256\": \"" H "\", \"size\": 1,\n"
+		" \"needed_by\": [\"t2\", \"t1\", \"t2\"]}]}";
+
+	(void)state;
+	assert_int_equal(parse(text, &lf, &e), 0);
+	assert_int_equal(lf.artifacts[0].nurls, 2);
+	assert_string_equal(lf.artifacts[0].urls[0], "https://m.example/2");
+	assert_string_equal(lf.artifacts[0].urls[1], "https://m.example/1");
+	assert_int_equal(lf.artifacts[0].nneeded, 2);
+	assert_string_equal(lf.artifacts[0].needed_by[0], "t1");
+	assert_string_equal(lf.artifacts[0].needed_by[1], "t2");
+	/* the index finds what the reader appended */
+	assert_non_null(pw_lockset_find_url(&lf, "", "a", "https://m.example/1"));
+	assert_ptr_equal(pw_lockset_find_sha(&lf, H), &lf.artifacts[0]);
+	pw_lockset_release(&lf);
+}
+
 struct bad {
 	const char *text;
 	const char *msg;
@@ -185,6 +210,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_consistency),

@@ -1,7 +1,7 @@
 /* test_roots.c - root plans from a lock without a store: tree ids per
  * layer kind, the root id (order and dest matter, the store does not),
- * unknown layer kinds, and the sandbox composition (layer order, binds
- * before the caller's). */
+ * unknown layer kinds (the hows and kinds the provider table lists), and
+ * the sandbox composition (layer order, binds before the caller's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include "pinwheel/debian.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
@@ -114,6 +115,20 @@ static void test_plan_ids(void **state)
 	assert_true(pw_roots_known_how("pypi-install"));
 	assert_false(pw_roots_known_how("nix-closure"));
 	assert_true(pw_roots_known_how("oci-image"));
+	assert_true(pw_roots_known_how("unpack"));
+	{
+		char buf[256];
+
+		pw_roots_list_hows(buf, sizeof(buf));
+		assert_string_equal(buf, "unpack, debian-root, pypi-install, cargo-vendor, "
+					 "oci-image, emulator or debian-cross");
+		pw_artifact_kinds_list(buf, sizeof(buf));
+		assert_string_equal(buf, "archive, deb, wheel, crate, oci-config, oci-layer or file");
+		pw_roots_list_hows(buf, 12); /* truncated to fit */
+		assert_string_equal(buf, "unpack, deb");
+	}
+	assert_true(pw_artifact_kind_known("file"));
+	assert_false(pw_artifact_kind_known("tarball"));
 	pw_lockset_release(&lf);
 }
 
