@@ -246,7 +246,7 @@ int pw_providers_step_prepare(const struct pw_root_plan *p, const char *srcdir, 
 /* ---- fetch ---- */
 
 struct pw_fetch_prep {
-	void *state[16]; /* per provider, in table order */
+	void **state; /* per provider, in table order */
 };
 
 int pw_providers_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, size_t n,
@@ -254,9 +254,13 @@ int pw_providers_fetch_prepare(struct pw_store *s, struct pw_fetch_item *items, 
 			       struct pw_err *e)
 {
 	struct pw_fetch_prep *fp = pw_xcalloc(1, sizeof(*fp));
+	size_t np = 0;
 
+	while (pw_providers[np])
+		np++;
+	fp->state = pw_xcalloc(np + 1, sizeof(*fp->state));
 	*prep = fp;
-	for (size_t i = 0; pw_providers[i] && i < PW_ARRAY_SIZE(fp->state); i++) {
+	for (size_t i = 0; i < np; i++) {
 		int r;
 
 		if (!pw_providers[i]->fetch_prepare)
@@ -272,8 +276,9 @@ void pw_providers_fetch_release(struct pw_fetch_prep *prep)
 {
 	if (!prep)
 		return;
-	for (size_t i = 0; pw_providers[i] && i < PW_ARRAY_SIZE(prep->state); i++)
+	for (size_t i = 0; pw_providers[i]; i++)
 		if (prep->state[i] && pw_providers[i]->fetch_release)
 			pw_providers[i]->fetch_release(prep->state[i]);
+	free(prep->state);
 	free(prep);
 }
