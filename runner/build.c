@@ -58,7 +58,7 @@ struct target_result {
 struct build {
 	const struct pw_build_opts *o;
 	struct pw_config c;
-	struct pw_lockset ls;
+	struct pw_lockset lf;
 	struct pw_store *store;
 	struct pw_seccomp_prog *prog;
 	struct pw_root_plan *plans; /* per target (NULL entries: not selected) */
@@ -1243,12 +1243,12 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	if (r < 0)
 		return r;
 	lockpath = pw_path_join(b->c.dir, PW_LOCK_FILE);
-	r = pw_lock_load(lockpath, &b->ls, e);
+	r = pw_lock_load(lockpath, &b->lf, e);
 	if (r == -ENOENT)
 		return pw_err_set(e, ENOENT, "no '%s': run 'pinwheel lock' first", lockpath);
 	if (r < 0)
 		return r;
-	if (strcmp(b->ls.config_digest, b->c.digest))
+	if (strcmp(b->lf.config_digest, b->c.digest))
 		return pw_err_set(e, ESTALE,
 				  "'%s' is stale: pinwheel.json changed since it was written; run "
 				  "'pinwheel lock'",
@@ -1277,7 +1277,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	b->store = pw_store_open(storedir, e);
 	if (!b->store)
 		return -errno;
-	r = pw_lock_check_blobs(lockpath, &b->ls, pw_store_dir(b->store), e);
+	r = pw_lock_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
 	if (r < 0)
 		return r;
 	*status = PW_EXIT_FAIL;
@@ -1287,14 +1287,14 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 
 		if (!b->sel[i] && i != b->sdist_ti)
 			continue;
-		root = pw_lockset_find_root(&b->ls, b->c.targets[i].id);
+		root = pw_lockset_find_root(&b->lf, b->c.targets[i].id);
 		if (!root) {
 			*status = PW_EXIT_USAGE;
 			return pw_err_set(e, ENOENT,
 					  "target '%s' is not in '%s': run 'pinwheel lock'",
 					  b->c.targets[i].id, lockpath);
 		}
-		r = pw_roots_plan(b->store, &b->ls, root, PW_ROOTS_CHECK, &b->plans[i], e);
+		r = pw_roots_plan(b->store, &b->lf, root, PW_ROOTS_CHECK, &b->plans[i], e);
 		if (r == -ENOENT)
 			return pw_err_prefix(e, "run 'pinwheel fetch' first");
 		if (r == 0) /* a foreign target: every step under its own qemu */
@@ -1395,7 +1395,7 @@ static int write_manifest(struct build *b, struct target_result *res, struct pw_
 	int r;
 
 	m.subjects = pw_xcalloc(b->c.ntargets + 2, sizeof(*m.subjects));
-	m.deps = pw_xcalloc(b->ls.n + 1, sizeof(*m.deps));
+	m.deps = pw_xcalloc(b->lf.n + 1, sizeof(*m.deps));
 	targets = pw_xcalloc(b->c.ntargets + 1, sizeof(*targets));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		if (!b->sel[i])
@@ -1410,10 +1410,10 @@ static int write_manifest(struct build *b, struct target_result *res, struct pw_
 		m.subjects[m.nsubjects].name = b->sdist;
 		memcpy(m.subjects[m.nsubjects++].sha256, b->sdist_sha, PW_SHA256_HEX);
 	}
-	for (size_t i = 0; i < b->ls.n; i++) {
-		m.deps[m.ndeps].uri = b->ls.artifacts[i].nurls ? b->ls.artifacts[i].urls[0] : "";
-		m.deps[m.ndeps].name = b->ls.artifacts[i].name;
-		memcpy(m.deps[m.ndeps++].sha256, b->ls.artifacts[i].sha256, PW_SHA256_HEX);
+	for (size_t i = 0; i < b->lf.n; i++) {
+		m.deps[m.ndeps].uri = b->lf.artifacts[i].nurls ? b->lf.artifacts[i].urls[0] : "";
+		m.deps[m.ndeps].name = b->lf.artifacts[i].name;
+		memcpy(m.deps[m.ndeps++].sha256, b->lf.artifacts[i].sha256, PW_SHA256_HEX);
 	}
 	if (b->src.commit)
 		uri = pw_xasprintf("git+commit:%s", b->src.commit);
@@ -1456,7 +1456,7 @@ static void build_release(struct build *b)
 	free(b->work);
 	free(b->sdist_dir);
 	free(b->version);
-	pw_lockset_release(&b->ls);
+	pw_lockset_release(&b->lf);
 	pw_config_release(&b->c);
 }
 

@@ -42,19 +42,19 @@ const char pw_help_fetch[] =
 
 /* Build every target's layers; print "TARGET  root ROOTID" (or a JSON
  * event) for each.  A failing target is named and the others still built. */
-static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockset *ls)
+static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockset *lf)
 {
 	int st = PW_EXIT_OK;
 
-	for (size_t i = 0; i < ls->nroots; i++) {
+	for (size_t i = 0; i < lf->nroots; i++) {
 		struct pw_root_plan p;
 		struct pw_err e = PW_ERR_INIT;
 
-		if (pw_roots_plan(s, ls, &ls->roots[i], PW_ROOTS_BUILD, &p, &e) < 0) {
+		if (pw_roots_plan(s, lf, &lf->roots[i], PW_ROOTS_BUILD, &p, &e) < 0) {
 			pw_error("fetch: %s", e.msg);
 			if (ctx->json) {
 				json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "event", "root",
-						      "target", ls->roots[i].target, "status",
+						      "target", lf->roots[i].target, "status",
 						      "failed", "error", e.msg);
 				pw_json_print_line(j);
 				json_decref(j);
@@ -81,7 +81,7 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
 	const char *dir = NULL, *jobs_s = NULL, *v;
-	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
 	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
@@ -124,31 +124,31 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		return pw_usage_error("fetch", "--jobs expects a number from 1 to 256, got '%s'",
 				      jobs_s);
 	lockpath = pw_path_join(dir ? dir : ".", "pinwheel.lock");
-	if (pw_lock_load(lockpath, &ls, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	storedir = pw_ctx_store_dir(ctx);
 	if (!storedir) {
 		pw_error("fetch: no store directory: use --store, $PINWHEEL_STORE or set HOME");
-		pw_lockset_release(&ls);
+		pw_lockset_release(&lf);
 		return PW_EXIT_FAIL;
 	}
 	s = pw_store_open(storedir, &e);
 	if (!s) {
 		pw_error("fetch: %s", e.msg);
-		pw_lockset_release(&ls);
+		pw_lockset_release(&lf);
 		return PW_EXIT_FAIL;
 	}
-	if (pw_lock_check_blobs(lockpath, &ls, pw_store_dir(s), &e) < 0) {
+	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		pw_store_close(s);
-		pw_lockset_release(&ls);
+		pw_lockset_release(&lf);
 		return PW_EXIT_USAGE;
 	}
-	items = pw_xcalloc(ls.n ? ls.n : 1, sizeof(*items));
-	for (i = 0; i < ls.n; i++) {
-		struct pw_artifact *a = &ls.artifacts[i];
+	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
+	for (i = 0; i < lf.n; i++) {
+		struct pw_artifact *a = &lf.artifacts[i];
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
@@ -159,13 +159,13 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = (unsigned)jobs;
 	o.offline = offline;
-	if (!offline && pw_providers_fetch_prepare(s, items, ls.n, &o, &prep, &e) < 0) {
+	if (!offline && pw_providers_fetch_prepare(s, items, lf.n, &o, &prep, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	st = pw_fetch_ui_run(ctx, s, items, ls.n, &o);
-	for (i = 0; i < ls.n; i++) {
+	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
+	for (i = 0; i < lf.n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
 		nok++;
@@ -190,13 +190,13 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 				nok, ncached, b);
 	}
 	if (st == PW_EXIT_OK)
-		st = build_roots(ctx, s, &ls);
+		st = build_roots(ctx, s, &lf);
 out:
 	pw_providers_fetch_release(prep);
-	for (i = 0; i < ls.n; i++)
+	for (i = 0; i < lf.n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);
 	pw_store_close(s);
-	pw_lockset_release(&ls);
+	pw_lockset_release(&lf);
 	return st;
 }

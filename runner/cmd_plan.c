@@ -143,21 +143,21 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 
 		r = pw_lock_read(lockpath, &b, &le);
 		if (r == 0) {
-			struct pw_lockset ls = PW_LOCKSET_INIT;
+			struct pw_lockset lf = PW_LOCKSET_INIT;
 			_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx);
 
 			pw_sha256_mem(b.buf, b.len, sha);
-			if (pw_lock_parse(lockpath, b.buf, b.len, &ls, &le) < 0 ||
-			    pw_lock_check_blobs(lockpath, &ls, storedir, &le) < 0)
+			if (pw_lock_parse(lockpath, b.buf, b.len, &lf, &le) < 0 ||
+			    pw_lock_check_blobs(lockpath, &lf, storedir, &le) < 0)
 				snprintf(why, sizeof(why), "%s", le.msg);
-			else if (strcmp(ls.config_digest, c.digest))
+			else if (strcmp(lf.config_digest, c.digest))
 				snprintf(why, sizeof(why),
 					 "'%s' is stale: pinwheel.json changed since it was "
 					 "written; run 'pinwheel lock'",
 					 lockpath);
 			else
 				have_lock = true;
-			pw_lockset_release(&ls);
+			pw_lockset_release(&lf);
 		} else if (r == -ENOENT) {
 			snprintf(why, sizeof(why), "no '%s': run 'pinwheel lock' first", lockpath);
 		} else {

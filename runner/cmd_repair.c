@@ -93,7 +93,7 @@ static int parse(struct pw_ctx *ctx, struct repair_args *a, int argc, char **arg
 static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct pw_wheel_name *nm,
 		   const char *arch, struct pw_sandbox_spec *spec, struct pw_seccomp_prog **prog)
 {
-	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
 	const struct pw_root *root = NULL;
@@ -102,25 +102,25 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 	int st = PW_EXIT_USAGE;
 
 	lockpath = pw_path_join(a->project ? a->project : ".", PW_LOCK_FILE);
-	if (pw_lock_load(lockpath, &ls, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	if (a->target) {
-		root = pw_lockset_find_root(&ls, a->target);
+		root = pw_lockset_find_root(&lf, a->target);
 	} else {
 		char *dot = strchr(nm->python, '.');
 
 		guess = pw_xasprintf("%.*s-manylinux_%s",
 				     (int)(dot ? dot - nm->python : (long)strlen(nm->python)),
 				     nm->python, arch ? arch : "x86_64");
-		root = pw_lockset_find_root(&ls, guess);
-		if (!root && ls.nroots == 1)
-			root = &ls.roots[0];
+		root = pw_lockset_find_root(&lf, guess);
+		if (!root && lf.nroots == 1)
+			root = &lf.roots[0];
 	}
 	if (!root) {
 		pw_error("repair: target '%s' is not in '%s' (%zu targets there; use --target)",
-			 a->target ? a->target : guess, lockpath, ls.nroots);
+			 a->target ? a->target : guess, lockpath, lf.nroots);
 		goto out;
 	}
 	storedir = pw_ctx_store_dir(ctx);
@@ -129,8 +129,8 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 		goto out;
 	}
 	s = pw_store_open(storedir, &e);
-	if (!s || pw_lock_check_blobs(lockpath, &ls, pw_store_dir(s), &e) < 0 ||
-	    pw_roots_plan(s, &ls, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+	if (!s || pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
+	    pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		goto out;
 	}
@@ -154,7 +154,7 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 out:
 	if (s)
 		pw_store_close(s);
-	pw_lockset_release(&ls);
+	pw_lockset_release(&lf);
 	return st;
 }
 

@@ -276,7 +276,7 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv)
  * into @o->spec.  Returns 0 or an exit status after printing one line. */
 static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 {
-	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
 	const struct pw_root *root;
@@ -285,14 +285,14 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 	int st = PW_EXIT_USAGE;
 
 	lockpath = pw_path_join(o->project ? o->project : ".", PW_LOCK_FILE);
-	if (pw_lock_load(lockpath, &ls, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("run: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
-	root = pw_lockset_find_root(&ls, o->target);
+	root = pw_lockset_find_root(&lf, o->target);
 	if (!root) {
 		pw_error("run: target '%s' is not in '%s' (%zu targets there)", o->target, lockpath,
-			 ls.nroots);
+			 lf.nroots);
 		goto out;
 	}
 	storedir = pw_ctx_store_dir(ctx);
@@ -305,11 +305,11 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
-	if (pw_lock_check_blobs(lockpath, &ls, pw_store_dir(s), &e) < 0) {
+	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
-	if (pw_roots_plan(s, &ls, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+	if (pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
@@ -328,7 +328,7 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 out:
 	if (s)
 		pw_store_close(s);
-	pw_lockset_release(&ls);
+	pw_lockset_release(&lf);
 	return st;
 }
 

@@ -406,13 +406,13 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 /* Keep the trees of each target's root too (toolchains/roots.c: the merged
  * Debian root, the trees of "unpack" layers).  A root whose layers this
  * pinwheel cannot build keeps only what its artifacts keep. */
-static void keep_root_trees(struct gc_state *g, const struct pw_lockset *ls, size_t *cap)
+static void keep_root_trees(struct gc_state *g, const struct pw_lockset *lf, size_t *cap)
 {
-	for (size_t k = 0; k < ls->nroots; k++) {
+	for (size_t k = 0; k < lf->nroots; k++) {
 		struct pw_root_plan p;
 		struct pw_err e = PW_ERR_INIT;
 
-		if (pw_roots_plan(NULL, ls, &ls->roots[k], PW_ROOTS_IDS, &p, &e) < 0) {
+		if (pw_roots_plan(NULL, lf, &lf->roots[k], PW_ROOTS_IDS, &p, &e) < 0) {
 			pw_debug("store gc: %s", e.msg);
 			continue;
 		}
@@ -492,16 +492,16 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	storedir = pw_ctx_store_dir(ctx);
 	for (i = 0; i < nlocks; i++) {
-		struct pw_lockset ls = PW_LOCKSET_INIT;
-		if (pw_lock_load(locks[i], &ls, &e) < 0 ||
-		    pw_lock_check_blobs(locks[i], &ls, storedir, &e) < 0) {
+		struct pw_lockset lf = PW_LOCKSET_INIT;
+		if (pw_lock_load(locks[i], &lf, &e) < 0 ||
+		    pw_lock_check_blobs(locks[i], &lf, storedir, &e) < 0) {
 			pw_error("store gc: %s", e.msg);
-			pw_lockset_release(&ls);
+			pw_lockset_release(&lf);
 			st = PW_EXIT_USAGE;
 			goto out;
 		}
-		for (j = 0; j < ls.n; j++) {
-			struct pw_artifact *a = &ls.artifacts[j];
+		for (j = 0; j < lf.n; j++) {
+			struct pw_artifact *a = &lf.artifacts[j];
 			if (g.nblobs + g.ntrees + 2 > cap) {
 				cap = cap ? cap * 2 : 64;
 				g.keep_blobs = pw_xrealloc(g.keep_blobs, cap * sizeof(char *));
@@ -511,8 +511,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 			if (a->has_unpack)
 				g.keep_trees[g.ntrees++] = pw_store_tree_id(a->sha256, &a->unpack);
 		}
-		keep_root_trees(&g, &ls, &cap);
-		pw_lockset_release(&ls);
+		keep_root_trees(&g, &lf, &cap);
+		pw_lockset_release(&lf);
 	}
 	if (!storedir) {
 		pw_error("store gc: no store directory: use --store, $PINWHEEL_STORE or set HOME");
