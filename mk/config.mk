@@ -1,9 +1,8 @@
-# pinwheel.json, pinwheel.lock, `pinwheel lock` and `pinwheel plan`, the
-# provider interface and the archive provider (issue 4, config part).
-PW_LIB_SRCS += lib/jpos.c
-PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/archive.c
-PW_RUNNER_SRCS += runner/config.c
+# pinwheel.json and pinwheel.lock: the readers and the writer (runner/config.c,
+# runner/lock.c), `pinwheel lock` and `pinwheel plan`.
+PW_LIB_SRCS += lib/jpos.c lib/jcheck.c
+PW_RUNNER_SRCS += runner/config.c runner/lock.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c
-UNIT_TESTS += tests/unit/test_lockfile.c
-FUZZ_TARGETS += tests/fuzz/fuzz_config.c
+UNIT_TESTS += tests/unit/test_lock.c tests/unit/test_lockfile.c
+FUZZ_TARGETS += tests/fuzz/fuzz_config.c tests/fuzz/fuzz_lock.c

@@ -1,6 +1,6 @@
 /* cmd_fetch.c - `pinwheel fetch`: make every artifact of DIR/pinwheel.lock
  * present in the store (and its tree, for artifacts with "unpack"), then
- * build each target's layers and print its root id (runner/roots.c). */
+ * build each target's layers and print its root id (toolchains/roots.c). */
 #include <string.h>
 
 #include "pinwheel/cli.h"
@@ -8,7 +8,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
-#include "pinwheel/oci.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 #include "pinwheel/log.h"
@@ -56,7 +56,7 @@ const struct pw_cli_cmd pw_cli_fetch = {
 
 /* Build every target's layers; print "TARGET  root ROOTID" (or a JSON
  * event) for each.  A failing target is named and the others still built. */
-static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockfile *lf)
+static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockset *lf)
 {
 	int st = PW_EXIT_OK;
 
@@ -95,9 +95,9 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct fetch_args fa = {.dir = NULL, .offline = false, .jobs = 8};
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_fetch_item *items = NULL;
-	char **auth = NULL;
+	struct pw_fetch_prep *prep = NULL;
 	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
@@ -110,31 +110,31 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	if (st != PW_CLI_GO)
 		return st;
 	lockpath = pw_path_join(fa.dir ? fa.dir : ".", "pinwheel.lock");
-	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	storedir = pw_ctx_store_dir(ctx);
 	if (!storedir) {
 		pw_error("fetch: no store directory: use --store, $PINWHEEL_STORE or set HOME");
-		pw_lockfile_release(&lf);
+		pw_lockset_release(&lf);
 		return PW_EXIT_FAIL;
 	}
 	s = pw_store_open(storedir, &e);
 	if (!s) {
 		pw_error("fetch: %s", e.msg);
-		pw_lockfile_release(&lf);
+		pw_lockset_release(&lf);
 		return PW_EXIT_FAIL;
 	}
-	if (pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
+	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		pw_store_close(s);
-		pw_lockfile_release(&lf);
+		pw_lockset_release(&lf);
 		return PW_EXIT_USAGE;
 	}
 	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
 	for (i = 0; i < lf.n; i++) {
-		struct pw_lock_artifact *a = &lf.artifacts[i];
+		struct pw_artifact *a = &lf.artifacts[i];
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
@@ -145,13 +145,11 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = fa.jobs;
 	o.offline = fa.offline;
-	if (!fa.offline && pw_oci_fetch_prepare(s, items, lf.n, &auth, &e) < 0) {
+	if (!fa.offline && pw_providers_fetch_prepare(s, items, lf.n, &o, &prep, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	o.reauth = pw_oci_fetch_reauth;
-	o.reauth_ud = &auth;
 	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
 	for (i = 0; i < lf.n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
@@ -180,11 +178,11 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, &lf);
 out:
-	pw_oci_fetch_auth_release(auth);
+	pw_providers_fetch_release(prep);
 	for (i = 0; i < lf.n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);
 	pw_store_close(s);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 	return st;
 }

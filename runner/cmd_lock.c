@@ -1,20 +1,17 @@
 /* cmd_lock.c - `pinwheel lock [DIR] [--check]`: resolve DIR/pinwheel.json
  * into DIR/pinwheel.lock through the providers (include/pinwheel/
- * artifact.h), or check that the lock is fresh. */
+ * provider.h), or check that the lock is fresh. */
 #include <string.h>
 #include <unistd.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
-#include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
-#include "pinwheel/oci.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fetch_ui.h"
-#include "pinwheel/roots.h"
-#include "pinwheel/sandbox.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/store.h"
 
 struct args {
@@ -61,94 +58,20 @@ const struct pw_cli_cmd pw_cli_lock = {
 		"stale with --check), 2 usage error or a bad pinwheel.json\n",
 };
 
-/* The command's context, for the progress display of compose_root(). */
-static const struct pw_ctx *lock_ctx;
-
-/* pw_provider_ctx.compose_root: the layers of @target locked so far in
- * @ls are fetched (no output: lock prints nothing per artifact), built
- * with the roots table and composed into @spec. */
-static int compose_root(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
-			struct pw_sandbox_spec *spec, struct pw_err *e)
+/* pw_provider_ctx.fetch: the artifacts of a root a provider runs a tool
+ * in (the base's .debs can be hundreds of MiB): with the progress display
+ * on a terminal, else quietly (lock prints nothing per artifact). */
+static int fetch_root(struct pw_provider_ctx *pc, const char *target, struct pw_store *s,
+		      struct pw_fetch_item *items, size_t n, struct pw_fetch_opts *o,
+		      struct pw_err *e)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
-	struct pw_fetch_item *items = NULL;
-	struct pw_fetch_opts o;
-	struct pw_root_plan p;
-	const struct pw_root *root;
-	struct pw_store *s;
-	static const char zero[] = "00000000000000000000000000000000"
-				   "00000000000000000000000000000000";
-	_cleanup_free_ char *bytes = NULL;
-	char **auth = NULL;
-	size_t i, k = 0, len;
-	int r;
+	const struct pw_ctx *ctx = pc->ui;
 
-	s = pw_provider_store(pc, target, e);
-	if (!s)
-		return -errno;
-	/* any 64 hex digits: the digest does not matter here */
-	bytes = pw_lock_render(ls, zero, &len);
-	r = pw_lockfile_parse("(the lock so far)", bytes, len, &lf, e);
-	if (r < 0)
-		return r;
-	root = pw_roots_find(&lf, target);
-	if (!root) {
-		r = pw_err_set(e, ENOENT, "target '%s' has no base layers to run in", target);
-		goto out;
-	}
-	items = pw_xcalloc(lf.n + 1, sizeof(*items));
-	for (i = 0; i < lf.n; i++) {
-		struct pw_lock_artifact *a = &lf.artifacts[i];
-		bool mine = false;
-
-		for (size_t j = 0; j < a->nneeded && !mine; j++)
-			mine = !strcmp(a->needed_by[j], target);
-		if (!mine)
-			continue;
-		items[k].name = a->name;
-		items[k].urls = (const char *const *)a->urls;
-		items[k].nurls = a->nurls;
-		items[k].sha256 = a->sha256;
-		items[k].size = a->size;
-		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
-		k++;
-	}
-	pw_fetch_opts_init(&o);
-	r = pw_oci_fetch_prepare(s, items, k, &auth, e);
-	if (r < 0)
-		goto out;
-	o.reauth = pw_oci_fetch_reauth;
-	o.reauth_ud = &auth;
-	if (lock_ctx && !lock_ctx->json && lock_ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
-		/* the base's .debs can be hundreds of MiB: show the progress */
+	if (ctx && !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
 		pw_info("lock: fetching the root of %s to run its tools", target);
-		r = pw_fetch_ui_run(lock_ctx, s, items, k, &o) == PW_EXIT_OK ? 0 : -EIO;
-	} else {
-		r = pw_fetch_run(s, items, k, &o, e);
+		return pw_fetch_ui_run(ctx, s, items, n, o) == PW_EXIT_OK ? 0 : -EIO;
 	}
-	for (i = 0; r == -EIO && i < k; i++)
-		if (items[i].state != PW_FETCH_DONE) {
-			pw_err_set(e, EIO, "target '%s': could not fetch '%s' for the root: %s",
-				   target, items[i].name, items[i].err.msg);
-			break;
-		}
-	if (r < 0 && !e->msg[0])
-		pw_err_set(e, -r, "target '%s': could not fetch the artifacts of the root", target);
-	if (r == 0)
-		r = pw_roots_plan(s, &lf, root, PW_ROOTS_BUILD, &p, e);
-	if (r == 0) {
-		pw_debug("lock: target %s: composed root %s (%zu trees, %zu built)", target, p.id,
-			 p.n, p.nbuilt);
-		pw_roots_to_spec(s, &p, spec);
-		pw_root_plan_release(&p);
-	}
-out:
-	pw_oci_fetch_auth_release(auth);
-	for (i = 0; i < k; i++)
-		pw_fetch_item_release(&items[i]);
-	free(items);
-	pw_lockfile_release(&lf);
-	return r;
+	return pw_fetch_run(s, items, n, o, e);
 }
 
 /* pw_provider_ctx.note: one line on stderr. */
@@ -158,39 +81,27 @@ static void note(struct pw_provider_ctx *pc, const char *msg)
 	pw_info("%s", msg);
 }
 
-/* Resolve every target of @c into @ls.  0 or -errno with e->msg. */
+/* Resolve every target of @c into @ls: for each target, the provider of
+ * each block of the config, in root order (enum pw_stage: the base first;
+ * blocks of one stage in the config's order).  0 or -errno with e->msg. */
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
 		   struct pw_err *e)
 {
 	struct pw_target_info ti;
-	size_t i, j;
 	int r = 0;
 
-	for (i = 0; i < c->ntargets && r == 0; i++) {
+	for (size_t i = 0; i < c->ntargets && r == 0; i++) {
 		const struct pw_target *t = &c->targets[i];
-		const struct pw_python *py = t->py;
-		pw_target_info(t, &ti);
+
+		pw_target_info(c, t, &ti);
 		pw_lockset_root(ls, t->id);
-		if (py->base == PW_BASE_DEBIAN)
-			r = pw_provide_debian(pc, &py->debian, &ti, ls, e);
-		if (r == 0 && py->base == PW_BASE_DEBIAN) /* qemu for a foreign target */
-			r = pw_provide_emulator(pc, &py->debian, &ti, ls, e);
-		if (r == 0 && py->base == PW_BASE_DEBIAN && !c->foreign_emulate)
-			r = pw_provide_cross(pc, &py->debian, &ti, ls, e);
-		else if (py->base == PW_BASE_OCI)
-			r = pw_provide_oci(pc, &py->oci, &ti, ls, e);
-		for (j = 0; r == 0 && py->base == PW_BASE_ARCHIVE && j < py->narchives; j++)
-			r = pw_provide_archive(pc, &py->archives[j], &ti, ls, e);
-		for (j = 0; r == 0 && j < c->nrust_archives; j++)
-			r = pw_provide_archive(pc, &c->rust_archives[j], &ti, ls, e);
-		if (r == 0 && c->build_requires.n)
-			r = pw_provide_pypi(pc, &c->build_requires, &ti, ls, e);
-		if (r == 0 && c->has_crates)
-			r = pw_provide_crates(pc, &c->crates, &ti, ls, e);
-		for (j = 0; r == 0 && j < c->narchives; j++)
-			r = pw_provide_archive(pc, &c->archives[j], &ti, ls, e);
-		if (r == 0 && c->test_requires.n)
-			r = pw_provide_pypi(pc, &c->test_requires, &ti, ls, e);
+		for (int stage = 0; stage < PW_STAGE_N && r == 0; stage++) {
+			if (t->py->base.key->stage == (enum pw_stage)stage)
+				r = pw_block_lock(pc, &t->py->base, &ti, ls, e);
+			for (size_t j = 0; j < c->nblocks && r == 0; j++)
+				if (c->blocks[j].key->stage == (enum pw_stage)stage)
+					r = pw_block_lock(pc, &c->blocks[j], &ti, ls, e);
+		}
 	}
 	return r;
 }
@@ -214,18 +125,18 @@ static bool has_root(const struct pw_lockset *ls, const char *target)
 }
 
 /* Tell what differs between the lock on disk and the one we would write. */
-static size_t explain(const struct pw_lockfile *lf, const struct pw_lockset *old,
-		      const struct pw_lockset *new, const char *digest)
+static size_t explain(const struct pw_lockset *old, const struct pw_lockset *new,
+		      const char *digest)
 {
 	size_t i, n = 0;
 
-	if (strcmp(lf->config_digest, digest)) {
+	if (strcmp(old->config_digest, digest)) {
 		pw_error("lock: pinwheel.json changed since pinwheel.lock was written");
 		n++;
 	}
-	if (!lf->pinwheel || strcmp(lf->pinwheel, PW_VERSION)) {
+	if (!old->pinwheel || strcmp(old->pinwheel, PW_VERSION)) {
 		pw_error("lock: pinwheel.lock was written by pinwheel %s, this is %s",
-			 lf->pinwheel ? lf->pinwheel : "(unknown)", PW_VERSION);
+			 old->pinwheel ? old->pinwheel : "(unknown)", PW_VERSION);
 		n++;
 	}
 	for (i = 0; i < new->nroots; i++)
@@ -271,9 +182,8 @@ static void summary(const char *status, const char *path, const struct pw_config
 
 static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, true, NULL, c->dir, NULL, NULL};
+	struct pw_provider_ctx pc = {.offline = true, .project_dir = c->dir, .ui = ctx};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -281,7 +191,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
-	r = pw_lockfile_read(lockpath, &b, &e);
+	r = pw_lock_read(lockpath, &b, &e);
 	if (r < 0) {
 		if (r == -ENOENT)
 			pw_error("lock: '%s' is stale: it does not exist", lockpath);
@@ -293,17 +203,16 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	}
 	pw_sha256_mem(b.buf, b.len, sha);
 	storedir = pw_ctx_store_dir(ctx);
-	if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) < 0 ||
-	    pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) < 0) {
+	if (pw_lock_parse(lockpath, b.buf, b.len, &old, &e) < 0 ||
+	    pw_lock_check_blobs(lockpath, &old, storedir, &e) < 0) {
 		pw_error("lock: '%s' is stale: it is not a valid lock: %s", lockpath, e.msg);
 		if (ctx->json)
 			summary("stale", lockpath, c, NULL, sha, "invalid");
 		goto out;
 	}
-	pw_lockfile_to_lockset(&lf, &old);
 	pc.prior = &old;
 	r = resolve(c, &pc, &new, &e);
-	if (r == -ENOSYS && !strcmp(lf.config_digest, c->digest)) {
+	if (r == -ENOSYS && !strcmp(old.config_digest, c->digest)) {
 		/* A provider cannot recompute offline yet: the digest decides. */
 		pw_debug("lock: %s", e.msg);
 		pw_info("'%s' is fresh (the config digest matches)", lockpath);
@@ -313,7 +222,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	if (r < 0) {
-		if (strcmp(lf.config_digest, c->digest))
+		if (strcmp(old.config_digest, c->digest))
 			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written",
 				 lockpath);
 		else
@@ -332,22 +241,21 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	pw_error("lock: '%s' is stale:", lockpath);
-	explain(&lf, &old, &new, c->digest);
+	explain(&old, &new, c->digest);
 	if (ctx->json)
 		summary("stale", lockpath, c, &new, sha, "changed");
 out:
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);
-	pw_lockfile_release(&lf);
 	return st;
 }
 
 static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {NULL, NULL, false, NULL, c->dir, compose_root, note};
+	struct pw_provider_ctx pc = {
+	    .project_dir = c->dir, .ui = ctx, .note = note, .fetch = fetch_root};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -356,15 +264,15 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 	int r, st = PW_EXIT_FAIL;
 
 	storedir = pw_ctx_store_dir(ctx);
-	r = pw_lockfile_read(lockpath, &b, &e);
+	r = pw_lock_read(lockpath, &b, &e);
 	if (r == 0) {
 		if (upgrade) {
 			pw_debug("lock: --upgrade: not reusing the pins of '%s'", lockpath);
-		} else if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &e) == 0 &&
-			   pw_lockfile_check_blobs(lockpath, &lf, storedir, &e) == 0) {
-			pw_lockfile_to_lockset(&lf, &old);
+		} else if (pw_lock_parse(lockpath, b.buf, b.len, &old, &e) == 0 &&
+			   pw_lock_check_blobs(lockpath, &old, storedir, &e) == 0) {
 			pc.prior = &old;
 		} else {
+			pw_lockset_release(&old);
 			pw_warn("ignoring the pins of the existing lock: %s", e.msg);
 		}
 	} else if (r != -ENOENT) {
@@ -404,7 +312,6 @@ out:
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);
-	pw_lockfile_release(&lf);
 	return st;
 }
 
@@ -427,9 +334,7 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
-	lock_ctx = ctx;
 	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath, a.upgrade);
-	lock_ctx = NULL;
 	pw_config_release(&c);
 	return st;
 }

@@ -50,19 +50,6 @@ const struct pw_cli_cmd pw_cli_plan = {
 		"pinwheel.lock\n",
 };
 
-static const char *base_name(const struct pw_python *py)
-{
-	switch (py->base) {
-	case PW_BASE_DEBIAN:
-		return "debian";
-	case PW_BASE_ARCHIVE:
-		return "archive";
-	case PW_BASE_OCI:
-		return "oci";
-	}
-	return "?";
-}
-
 static json_t *target_json(const struct pw_target *t, bool github, const char *lock_sha)
 {
 	json_t *o = json_object();
@@ -72,9 +59,9 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 	json_object_set_new(o, "python_tag", json_string(t->py->tag));
 	json_object_set_new(o, "platform", json_string(t->platform));
 	json_object_set_new(o, "arch", json_string(t->arch));
-	json_object_set_new(o, "base", json_string(base_name(t->py)));
-	if (t->py->base == PW_BASE_DEBIAN)
-		json_object_set_new(o, "suite", json_string(t->py->debian.suite));
+	json_object_set_new(o, "base", json_string(t->py->base.provider->name));
+	if (t->py->base.provider->describe)
+		t->py->base.provider->describe(t->py->base.spec, o);
 	json_object_set_new(o, "optional", json_boolean(t->optional));
 	json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
 	return o;
@@ -125,14 +112,14 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		json_t *arr = json_array(), *top;
 		bool have_lock = false;
 
-		r = pw_lockfile_read(lockpath, &b, &le);
+		r = pw_lock_read(lockpath, &b, &le);
 		if (r == 0) {
-			struct pw_lockfile lf = PW_LOCKFILE_INIT;
+			struct pw_lockset lf = PW_LOCKSET_INIT;
 			_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx);
 
 			pw_sha256_mem(b.buf, b.len, sha);
-			if (pw_lockfile_parse(lockpath, b.buf, b.len, &lf, &le) < 0 ||
-			    pw_lockfile_check_blobs(lockpath, &lf, storedir, &le) < 0)
+			if (pw_lock_parse(lockpath, b.buf, b.len, &lf, &le) < 0 ||
+			    pw_lock_check_blobs(lockpath, &lf, storedir, &le) < 0)
 				snprintf(why, sizeof(why), "%s", le.msg);
 			else if (strcmp(lf.config_digest, c.digest))
 				snprintf(why, sizeof(why),
@@ -141,7 +128,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 					 lockpath);
 			else
 				have_lock = true;
-			pw_lockfile_release(&lf);
+			pw_lockset_release(&lf);
 		} else if (r == -ENOENT) {
 			snprintf(why, sizeof(why), "no '%s': run 'pinwheel lock' first", lockpath);
 		} else {

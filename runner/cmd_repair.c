@@ -79,7 +79,7 @@ const struct pw_cli_cmd pw_cli_repair = {
 static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct pw_wheel_name *nm,
 		   const char *arch, struct pw_sandbox_spec *spec, struct pw_seccomp_prog **prog)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
 	const struct pw_root *root = NULL;
@@ -88,19 +88,19 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 	int st = PW_EXIT_USAGE;
 
 	lockpath = pw_path_join(a->project ? a->project : ".", PW_LOCK_FILE);
-	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
 	if (a->target) {
-		root = pw_roots_find(&lf, a->target);
+		root = pw_lockset_find_root(&lf, a->target);
 	} else {
 		char *dot = strchr(nm->python, '.');
 
 		guess = pw_xasprintf("%.*s-manylinux_%s",
 				     (int)(dot ? dot - nm->python : (long)strlen(nm->python)),
 				     nm->python, arch ? arch : "x86_64");
-		root = pw_roots_find(&lf, guess);
+		root = pw_lockset_find_root(&lf, guess);
 		if (!root && lf.nroots == 1)
 			root = &lf.roots[0];
 	}
@@ -115,7 +115,7 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 		goto out;
 	}
 	s = pw_store_open(storedir, &e);
-	if (!s || pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
+	if (!s || pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
 	    pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		goto out;
@@ -140,7 +140,7 @@ static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct
 out:
 	if (s)
 		pw_store_close(s);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 	return st;
 }
 

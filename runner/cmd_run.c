@@ -1,6 +1,6 @@
 /* cmd_run.c - `pinwheel run [OPTIONS] -- CMD ARGS...`: one command in the
  * sandbox.  Parses the options into a struct pw_sandbox_spec (with
- * --target, the target's root from pinwheel.lock: runner/roots.c), compiles
+ * --target, the target's root from pinwheel.lock: toolchains/roots.c), compiles
  * the seccomp profile, runs, and exits with the command's status. */
 #include <string.h>
 
@@ -338,7 +338,7 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv, 
  * into @o->spec.  Returns 0 or an exit status after printing one line. */
 static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
 	const struct pw_root *root;
@@ -347,11 +347,11 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 	int st = PW_EXIT_USAGE;
 
 	lockpath = pw_path_join(o->project ? o->project : ".", PW_LOCK_FILE);
-	if (pw_lockfile_load(lockpath, &lf, &e) < 0) {
+	if (pw_lock_load(lockpath, &lf, &e) < 0) {
 		pw_error("run: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
-	root = pw_roots_find(&lf, o->target);
+	root = pw_lockset_find_root(&lf, o->target);
 	if (!root) {
 		pw_error("run: target '%s' is not in '%s' (%zu targets there)", o->target, lockpath,
 			 lf.nroots);
@@ -367,7 +367,7 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
-	if (pw_lockfile_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
+	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
 		pw_error("run: %s", e.msg);
 		goto out;
 	}
@@ -390,7 +390,7 @@ static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
 out:
 	if (s)
 		pw_store_close(s);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 	return st;
 }
 

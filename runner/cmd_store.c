@@ -457,10 +457,10 @@ static int gc_one(void *ud, const struct pw_store_entry *en)
 	return 0;
 }
 
-/* Keep the trees of each target's root too (runner/roots.c: the merged
+/* Keep the trees of each target's root too (toolchains/roots.c: the merged
  * Debian root, the trees of "unpack" layers).  A root whose layers this
  * pinwheel cannot build keeps only what its artifacts keep. */
-static void keep_root_trees(struct gc_state *g, const struct pw_lockfile *lf, size_t *cap)
+static void keep_root_trees(struct gc_state *g, const struct pw_lockset *lf, size_t *cap)
 {
 	for (size_t k = 0; k < lf->nroots; k++) {
 		struct pw_root_plan p;
@@ -524,16 +524,16 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	storedir = pw_ctx_store_dir(ctx);
 	for (i = 0; i < args.keep.n; i++) {
-		struct pw_lockfile lf = PW_LOCKFILE_INIT;
-		if (pw_lockfile_load(args.keep.v[i], &lf, &e) < 0 ||
-		    pw_lockfile_check_blobs(args.keep.v[i], &lf, storedir, &e) < 0) {
+		struct pw_lockset lf = PW_LOCKSET_INIT;
+		if (pw_lock_load(args.keep.v[i], &lf, &e) < 0 ||
+		    pw_lock_check_blobs(args.keep.v[i], &lf, storedir, &e) < 0) {
 			pw_error("store gc: %s", e.msg);
-			pw_lockfile_release(&lf);
+			pw_lockset_release(&lf);
 			st = PW_EXIT_USAGE;
 			goto out;
 		}
 		for (j = 0; j < lf.n; j++) {
-			struct pw_lock_artifact *a = &lf.artifacts[j];
+			struct pw_artifact *a = &lf.artifacts[j];
 			if (g.nblobs + g.ntrees + 2 > cap) {
 				cap = cap ? cap * 2 : 64;
 				g.keep_blobs = pw_xrealloc(g.keep_blobs, cap * sizeof(char *));
@@ -544,7 +544,7 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 				g.keep_trees[g.ntrees++] = pw_store_tree_id(a->sha256, &a->unpack);
 		}
 		keep_root_trees(&g, &lf, &cap);
-		pw_lockfile_release(&lf);
+		pw_lockset_release(&lf);
 	}
 	if (!storedir) {
 		pw_error("store gc: no store directory: use --store, $PINWHEEL_STORE or set HOME");

@@ -1,7 +1,8 @@
 /* lock.c - pinwheel.lock reader and writer (see include/pinwheel/lock.h).
  *
  * Reader: jansson parses (rejecting duplicate keys), lib/jpos.c gives each
- * key its line:column, walked in parallel with the DOM.
+ * key its line:column, walked in parallel with the DOM, into a lockset
+ * (artifact.h), which owns whatever the walk has filled when it stops.
  * Writer: builds a jansson DOM in the documented key order (jansson keeps
  * insertion order) and dumps it with a 2-space indent. */
 #include <fcntl.h>
@@ -13,12 +14,8 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
-
-/* The artifact kinds the providers write (docs/lock.md), and "file" for a
- * plain file a minimal lock lists only to have it fetched. */
-static const char *const known_kinds[] = {"archive",	"deb",	     "wheel", "crate",
-					  "oci-config", "oci-layer", "file"};
 
 struct rd {
 	const char *name;
@@ -73,13 +70,6 @@ static bool target_id_ok(const char *s)
 		      *s == '-'))
 			return false;
 	return true;
-}
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The array @v of member @key, each string accepted by @ok (described by
@@ -141,8 +131,9 @@ static int parse_unpack(struct rd *w, const char *where, json_t *o, const struct
 	return 0;
 }
 
+/* Fill @a (zeroed by the caller, released by it on error). */
 static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_jpos *p,
-			  struct pw_lock_artifact *a)
+			  struct pw_artifact *a)
 {
 	static const char *const keys[] = {"name",   "kind", "version", "package",  "urls",
 					   "sha256", "size", "unpack",	"needed_by"};
@@ -235,31 +226,15 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 		return fail(w, p, false, "%s: missing 'sha256'", where);
 	if (!json_is_integer(json_object_get(o, "size")))
 		return fail(w, p, false, "%s: missing 'size'", where);
-	if (kind_p) { /* after the shape: a value is judged once the keys are right */
-		bool known = false;
+	if (kind_p && !pw_artifact_kind_known(a->kind)) {
+		/* after the shape: a value is judged once the keys are right */
+		char kinds[256];
 
-		for (size_t j = 0; j < PW_ARRAY_SIZE(known_kinds) && !known; j++)
-			known = !strcmp(a->kind, known_kinds[j]);
-		if (!known)
-			return fail(w, kind_p, true,
-				    "%s: unknown kind '%s' (expected archive, deb, wheel, crate, "
-				    "oci-config, oci-layer or file)",
-				    where, a->kind);
+		pw_artifact_kinds_list(kinds, sizeof(kinds));
+		return fail(w, kind_p, true, "%s: unknown kind '%s' (expected %s)", where, a->kind,
+			    kinds);
 	}
 	return 0;
-}
-
-static void layer_release(struct pw_layer *l)
-{
-	free((char *)l->unpack.subdir);
-	free(l->name);
-	free(l->how);
-	free(l->dest);
-	free(l->input);
-	strv_free(l->artifacts, l->n);
-	if (l->oci)
-		pw_layer_oci_release(l->oci);
-	free(l->oci);
 }
 
 static bool oci_digest_ok(const char *s)
@@ -400,7 +375,7 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 	return 0;
 }
 
-static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *const *shas, json_t *o,
+static int parse_roots_in(struct rd *w, struct pw_lockset *ls, const char *const *shas, json_t *o,
 			  const struct pw_jpos *p)
 {
 	const char *k;
@@ -409,10 +384,10 @@ static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *cons
 	void *it;
 	int r;
 
-	lf->roots = pw_xcalloc(json_object_size(o) + 1, sizeof(*lf->roots));
+	ls->roots = pw_xcalloc(json_object_size(o) + 1, sizeof(*ls->roots));
 	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
 		const struct pw_jpos *rp = pw_jpos_elem(p, i), *lp;
-		struct pw_root *root = &lf->roots[lf->nroots++];
+		struct pw_root *root = &ls->roots[ls->nroots++];
 		k = json_object_iter_key(it);
 		v = json_object_iter_value(it);
 		root->target = pw_xstrdup(k);
@@ -428,7 +403,7 @@ static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *cons
 		for (size_t j = 0; j < json_array_size(layers); j++) {
 			_cleanup_free_ char *where = pw_xasprintf("roots.%s.layers[%zu]", k, j);
 			root->n++;
-			r = parse_layer(w, shas, lf->n, where, json_array_get(layers, j),
+			r = parse_layer(w, shas, ls->n, where, json_array_get(layers, j),
 					pw_jpos_elem(lp, j), &root->layers[j]);
 			if (r < 0)
 				return r;
@@ -439,54 +414,24 @@ static int parse_roots_in(struct rd *w, struct pw_lockfile *lf, const char *cons
 
 /* Roots come after the artifacts, which their layers name: the digests
  * are sorted once so each reference is a binary search. */
-static int parse_roots(struct rd *w, struct pw_lockfile *lf, json_t *o, const struct pw_jpos *p)
+static int parse_roots(struct rd *w, struct pw_lockset *ls, json_t *o, const struct pw_jpos *p)
 {
 	const char **shas;
 	int r;
 
 	if (!json_is_object(o))
 		return fail(w, p, true, "'roots' must be an object keyed by target id");
-	shas = pw_xcalloc(lf->n + 1, sizeof(*shas));
-	for (size_t i = 0; i < lf->n; i++)
-		shas[i] = lf->artifacts[i].sha256;
-	if (lf->n)
-		qsort(shas, lf->n, sizeof(*shas), cmp_strp);
-	r = parse_roots_in(w, lf, shas, o, p);
+	shas = pw_xcalloc(ls->n + 1, sizeof(*shas));
+	for (size_t i = 0; i < ls->n; i++)
+		shas[i] = ls->artifacts[i].sha256;
+	if (ls->n)
+		qsort(shas, ls->n, sizeof(*shas), cmp_strp);
+	r = parse_roots_in(w, ls, shas, o, p);
 	free(shas);
 	return r;
 }
 
-static void artifact_release(struct pw_lock_artifact *a)
-{
-	free(a->name);
-	free(a->kind);
-	strv_free(a->urls, a->nurls);
-	free((char *)a->unpack.subdir);
-	free(a->version);
-	free(a->package);
-	strv_free(a->needed_by, a->nneeded);
-	memset(a, 0, sizeof(*a));
-}
-
-void pw_lockfile_release(struct pw_lockfile *lf)
-{
-	size_t i, j;
-
-	for (i = 0; i < lf->n; i++)
-		artifact_release(&lf->artifacts[i]);
-	free(lf->artifacts);
-	for (i = 0; i < lf->nroots; i++) {
-		for (j = 0; j < lf->roots[i].n; j++)
-			layer_release(&lf->roots[i].layers[j]);
-		free(lf->roots[i].layers);
-		free(lf->roots[i].target);
-	}
-	free(lf->roots);
-	free(lf->pinwheel);
-	memset(lf, 0, sizeof(*lf));
-}
-
-static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const struct pw_jpos *p)
+static int parse_top(struct rd *w, struct pw_lockset *ls, json_t *root, const struct pw_jpos *p)
 {
 	static const char *const keys[] = {"version", "pinwheel", "config_digest", "artifacts",
 					   "roots"};
@@ -511,27 +456,32 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 		} else if (!strcmp(k, "pinwheel")) {
 			if (!json_is_string(v) || !*json_string_value(v))
 				return fail(w, kp, true, "'pinwheel' must be a version string");
-			lf->pinwheel = pw_xstrdup(json_string_value(v));
+			free(ls->pinwheel);
+			ls->pinwheel = pw_xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "config_digest")) {
 			if (!json_is_string(v) || !pw_sha256_hex_valid(json_string_value(v)))
 				return fail(w, kp, true,
 					    "'config_digest' must be 64 lowercase hex digits");
-			snprintf(lf->config_digest, sizeof(lf->config_digest), "%s",
+			snprintf(ls->config_digest, sizeof(ls->config_digest), "%s",
 				 json_string_value(v));
 		} else if (!strcmp(k, "artifacts")) {
 			if (!json_is_array(v))
 				return fail(w, kp, true, "'artifacts' must be an array");
 			have_artifacts = true;
-			lf->artifacts = pw_xcalloc(json_array_size(v) + 1, sizeof(*lf->artifacts));
 			for (size_t j = 0; j < json_array_size(v); j++) {
 				json_t *o = json_array_get(v, j);
+				struct pw_artifact a;
+
 				if (!json_is_object(o))
 					return fail(w, kp, true,
 						    "artifacts[%zu]: expected an object", j);
-				lf->n++;
-				r = parse_artifact(w, j, o, pw_jpos_elem(kp, j), &lf->artifacts[j]);
-				if (r < 0)
+				memset(&a, 0, sizeof(a));
+				r = parse_artifact(w, j, o, pw_jpos_elem(kp, j), &a);
+				if (r < 0) {
+					pw_artifact_release(&a);
 					return r;
+				}
+				pw_lockset_append(ls, &a);
 			}
 		} else if (!strcmp(k, "roots")) {
 			roots = v; /* after the artifacts, which layers refer to */
@@ -551,10 +501,10 @@ static int parse_top(struct rd *w, struct pw_lockfile *lf, json_t *root, const s
 		return fail(w, p, false, "missing 'version'");
 	if (!have_artifacts)
 		return fail(w, p, false, "missing 'artifacts'");
-	return roots ? parse_roots(w, lf, roots, roots_p) : 0;
+	return roots ? parse_roots(w, ls, roots, roots_p) : 0;
 }
 
-static int cmp_unpack(const struct pw_lock_artifact *x, const struct pw_lock_artifact *y)
+static int cmp_unpack(const struct pw_artifact *x, const struct pw_artifact *y)
 {
 	if (x->has_unpack != y->has_unpack)
 		return x->has_unpack ? 1 : -1;
@@ -565,7 +515,7 @@ static int cmp_unpack(const struct pw_lock_artifact *x, const struct pw_lock_art
 }
 
 /* The writer's merge key: kind, name, sha256 and unpack options. */
-static int cmp_key(const struct pw_lock_artifact *x, const struct pw_lock_artifact *y)
+static int cmp_key(const struct pw_artifact *x, const struct pw_artifact *y)
 {
 	int c = strcmp(x->sha256, y->sha256);
 
@@ -582,9 +532,9 @@ static int cmp_key(const struct pw_lock_artifact *x, const struct pw_lock_artifa
  * the file. */
 static int cmp_pin(const void *a, const void *b, void *ud)
 {
-	const struct pw_lockfile *lf = ud;
+	const struct pw_lockset *ls = ud;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = cmp_key(&lf->artifacts[i], &lf->artifacts[j]);
+	int c = cmp_key(&ls->artifacts[i], &ls->artifacts[j]);
 
 	return c ? c : i < j ? -1 : i > j;
 }
@@ -593,26 +543,26 @@ static int cmp_pin(const void *a, const void *b, void *ud)
  * equal kind, name, sha256 and unpack options into one entry) or one
  * sha256 pinned with two sizes.  Of several problems, the one whose
  * offending artifact comes first in the file is reported. */
-static int check_pins(struct rd *w, const struct pw_lockfile *lf)
+static int check_pins(struct rd *w, const struct pw_lockset *ls)
 {
-	const struct pw_lock_artifact *A = lf->artifacts;
+	const struct pw_artifact *A = ls->artifacts;
 	size_t *ord, bad = SIZE_MAX, other = 0, first = 0;
 	bool dup = false;
 	struct pw_jpos at = {0};
 
-	if (lf->n < 2)
+	if (ls->n < 2)
 		return 0;
-	ord = pw_xcalloc(lf->n, sizeof(*ord));
-	for (size_t i = 0; i < lf->n; i++)
+	ord = pw_xcalloc(ls->n, sizeof(*ord));
+	for (size_t i = 0; i < ls->n; i++)
 		ord[i] = i;
-	qsort_r(ord, lf->n, sizeof(*ord), cmp_pin, (void *)lf);
-	for (size_t k = 0; k < lf->n; k++) {
+	qsort_r(ord, ls->n, sizeof(*ord), cmp_pin, (void *)ls);
+	for (size_t k = 0; k < ls->n; k++) {
 		size_t i = ord[k];
 
 		if (k == 0 || strcmp(A[i].sha256, A[ord[k - 1]].sha256)) {
 			/* a new sha256: its earliest artifact in the file */
 			first = i;
-			for (size_t m = k + 1; m < lf->n && !strcmp(A[ord[m]].sha256, A[i].sha256);
+			for (size_t m = k + 1; m < ls->n && !strcmp(A[ord[m]].sha256, A[i].sha256);
 			     m++)
 				if (ord[m] < first)
 					first = ord[m];
@@ -644,15 +594,15 @@ static int check_pins(struct rd *w, const struct pw_lockfile *lf)
 		    (unsigned long long)A[other].size);
 }
 
-int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
-		      struct pw_err *e)
+int pw_lock_parse(const char *name, const char *data, size_t n, struct pw_lockset *ls,
+		  struct pw_err *e)
 {
 	struct rd w = {name, e};
 	struct pw_jpos *pos;
 	json_t *root;
 	int r;
 
-	memset(lf, 0, sizeof(*lf));
+	*ls = (struct pw_lockset)PW_LOCKSET_INIT;
 	if (n > PW_JSON_MAX_FILE)
 		return pw_err_set(e, E2BIG, "'%s': larger than %u bytes", name, PW_JSON_MAX_FILE);
 	root = pw_json_load_mem(name, data, n, e);
@@ -662,17 +612,17 @@ int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lo
 	if (!pos)
 		r = pw_err_set(e, EINVAL, "%s:1:1: could not scan the document", name);
 	else
-		r = parse_top(&w, lf, root, pos);
+		r = parse_top(&w, ls, root, pos);
 	if (r == 0)
-		r = check_pins(&w, lf);
+		r = check_pins(&w, ls);
 	pw_jpos_free(pos);
 	json_decref(root);
 	if (r < 0)
-		pw_lockfile_release(lf);
+		pw_lockset_release(ls);
 	return r;
 }
 
-int pw_lockfile_read(const char *path, struct pw_buf *b, struct pw_err *e)
+int pw_lock_read(const char *path, struct pw_buf *b, struct pw_err *e)
 {
 	struct stat st;
 	int r;
@@ -694,21 +644,21 @@ int pw_lockfile_read(const char *path, struct pw_buf *b, struct pw_err *e)
 	return 0;
 }
 
-int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e)
+int pw_lock_load(const char *path, struct pw_lockset *ls, struct pw_err *e)
 {
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	int r;
 
-	memset(lf, 0, sizeof(*lf));
-	r = pw_lockfile_read(path, &b, e);
+	*ls = (struct pw_lockset)PW_LOCKSET_INIT;
+	r = pw_lock_read(path, &b, e);
 	if (r == 0)
-		r = pw_lockfile_parse(path, b.buf, b.len, lf, e);
+		r = pw_lock_parse(path, b.buf, b.len, ls, e);
 	pw_buf_release(&b);
 	return r;
 }
 
-int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, const char *store_dir,
-			    struct pw_err *e)
+int pw_lock_check_blobs(const char *path, const struct pw_lockset *ls, const char *store_dir,
+			struct pw_err *e)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *blobs = NULL;
@@ -719,8 +669,8 @@ int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, cons
 	dfd = open(blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0; /* no store (yet): nothing to compare with */
-	for (size_t i = 0; i < lf->n; i++) {
-		const struct pw_lock_artifact *a = &lf->artifacts[i];
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct pw_artifact *a = &ls->artifacts[i];
 		struct stat st;
 
 		if (fstatat(dfd, a->sha256, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
@@ -735,41 +685,6 @@ int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, cons
 					  (unsigned long long)st.st_size);
 	}
 	return 0;
-}
-
-void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls)
-{
-	size_t i, j;
-
-	for (i = 0; i < lf->n; i++) {
-		const struct pw_lock_artifact *s = &lf->artifacts[i];
-		struct pw_artifact a;
-		memset(&a, 0, sizeof(a));
-		a.kind = s->kind;
-		a.name = s->name;
-		a.version = s->version;
-		a.package = s->package;
-		a.urls = s->urls;
-		a.nurls = s->nurls;
-		memcpy(a.sha256, s->sha256, sizeof(a.sha256));
-		a.size = s->size;
-		a.has_unpack = s->has_unpack;
-		a.unpack = s->unpack;
-		a.needed_by = s->needed_by;
-		a.nneeded = s->nneeded;
-		pw_lockset_add(ls, &a, NULL);
-	}
-	for (i = 0; i < lf->nroots; i++) {
-		pw_lockset_root(ls, lf->roots[i].target);
-		for (j = 0; j < lf->roots[i].n; j++) {
-			const struct pw_layer *l = &lf->roots[i].layers[j];
-			pw_lockset_add_layer(ls, lf->roots[i].target, l->name, l->how, l->dest,
-					     (const char *const *)l->artifacts, l->n,
-					     l->has_unpack ? &l->unpack : NULL);
-			pw_lockset_set_layer_input(ls, lf->roots[i].target, l->input);
-			pw_lockset_set_layer_oci(ls, lf->roots[i].target, l->oci);
-		}
-	}
 }
 
 static json_t *strv_json(char *const *v, size_t n)

@@ -4,7 +4,6 @@
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
-#include "pinwheel/store.h"
 
 static char **strv_dup(char *const *v, size_t n)
 {
@@ -100,6 +99,7 @@ void pw_lockset_release(struct pw_lockset *ls)
 	}
 	free(ls->roots);
 	free(ls->index);
+	free(ls->pinwheel);
 	memset(ls, 0, sizeof(*ls));
 }
 
@@ -211,6 +211,78 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 	if (target)
 		strset_add(&d->needed_by, &d->nneeded, target);
 	return d;
+}
+
+static int cmp_at(const void *a, const void *b, void *ud)
+{
+	char *const *v = ud;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x], v[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Drop the later copies of strings repeated in @v (first seen first); n
+ * log n, as the lists come from files. */
+static void strv_uniq(char **v, size_t *n)
+{
+	size_t *ix, k = 0;
+	bool *drop;
+
+	if (*n < 2)
+		return;
+	ix = pw_xcalloc(*n, sizeof(*ix));
+	drop = pw_xcalloc(*n, sizeof(*drop));
+	for (size_t i = 0; i < *n; i++)
+		ix[i] = i;
+	qsort_r(ix, *n, sizeof(*ix), cmp_at, v);
+	for (size_t i = 1; i < *n; i++)
+		drop[ix[i]] = !strcmp(v[ix[i]], v[ix[i - 1]]);
+	for (size_t i = 0; i < *n; i++) {
+		if (drop[i])
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	*n = k;
+	free(drop);
+	free(ix);
+}
+
+void pw_lockset_append(struct pw_lockset *ls, struct pw_artifact *a)
+{
+	if (ls->index_cap < (ls->n + 1) * 2 + 2)
+		index_rebuild(ls);
+	if (ls->n == ls->alloc) {
+		ls->alloc = ls->alloc ? ls->alloc * 2 : 8;
+		ls->artifacts = pw_xrealloc(ls->artifacts, ls->alloc * sizeof(*ls->artifacts));
+	}
+	if (!a->urls)
+		a->urls = strv_dup(NULL, 0);
+	if (!a->needed_by)
+		a->needed_by = strv_dup(NULL, 0);
+	strv_uniq(a->urls, &a->nurls);
+	strv_uniq(a->needed_by, &a->nneeded);
+	pw_sort_strings(a->needed_by, a->nneeded);
+	ls->artifacts[ls->n++] = *a;
+	memset(a, 0, sizeof(*a));
+	index_put(ls, ls->n - 1);
+}
+
+const struct pw_root *pw_lockset_find_root(const struct pw_lockset *ls, const char *target)
+{
+	for (size_t i = 0; i < ls->nroots; i++)
+		if (!strcmp(ls->roots[i].target, target))
+			return &ls->roots[i];
+	return NULL;
+}
+
+const struct pw_artifact *pw_lockset_find_sha(const struct pw_lockset *ls, const char *sha)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (!strcmp(ls->artifacts[i].sha256, sha))
+			return &ls->artifacts[i];
+	return NULL;
 }
 
 struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target)
@@ -412,23 +484,4 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	pw_lockset_set_layer_input(out, target, l->input);
 	pw_lockset_set_layer_oci(out, target, l->oci);
 	return 0;
-}
-
-struct pw_store *pw_provider_store(struct pw_provider_ctx *pc, const char *field, struct pw_err *e)
-{
-	if (pc->store)
-		return pc->store;
-	if (pc->offline || !pc->store_dir) {
-		pw_err_set(
-		    e, ENOENT, "%s: a download is needed but %s", field,
-		    pc->offline
-			? "this is offline"
-			: "there is no store directory (use --store, $PINWHEEL_STORE or set HOME)");
-		errno = ENOENT;
-		return NULL;
-	}
-	pc->store = pw_store_open(pc->store_dir, e);
-	if (!pc->store)
-		pw_err_prefix(e, "%s", field);
-	return pc->store;
 }

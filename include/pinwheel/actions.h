@@ -1,5 +1,5 @@
-/* actions.h - the action cache (toolchains/actions.c) and its shared HTTP
- * remote (toolchains/remote_cache.c).  docs/cache.md is the reference for
+/* actions.h - the action cache (toolchains/store/actions.c) and its shared HTTP
+ * remote (toolchains/store/remote_cache.c).  docs/cache.md is the reference for
  * users.
  *
  * An ACTION is one unit of build work whose outputs depend only on its
@@ -115,7 +115,7 @@ char *pw_ac_record_render(const struct pw_ac_record *rec, size_t *len);
 int pw_ac_foreach(struct pw_store *store, int (*fn)(void *ud, const struct pw_ac_record *rec),
 		  void *ud, unsigned *damaged, struct pw_err *e);
 
-/* ---- the HTTP remote (toolchains/remote_cache.c; libcurl) ---- */
+/* ---- the HTTP remote (toolchains/store/remote_cache.c; libcurl) ---- */
 
 /* The URL a command uses: @opt (its --cache-url, NULL when not given),
  * else $PINWHEEL_CACHE_URL; NULL when that is unset or empty (so

@@ -1,18 +1,21 @@
-/* artifact.h - what `pinwheel lock` resolves: pinned artifacts, the layers
- * of each target's root, and the provider interface (toolchains/).
+/* artifact.h - the lockset: pinned artifacts and the layers of each
+ * target's root (toolchains/artifact.c).  It is the one model of
+ * pinwheel.lock in memory: `pinwheel lock` fills one through the providers
+ * and writes it (lock.h), every command that reads a lock gets one from the
+ * reader (lock.h), and target roots are composed from one (roots.h).
  *
- * A provider turns one part of pinwheel.json (a spec below, filled by the
- * config loader) into artifacts pinned by sha256 and size, and appends the
- * layer(s) made of them to one target's root.  Providers live in
- * toolchains/ and must not include runner headers: everything they need is
- * here.  Providers never print.
+ * The providers (provider.h) fill a lockset at `pinwheel lock`: each adds
+ * the artifacts one target needs with pw_lockset_add() (merging by kind,
+ * name, sha256 and unpack options) and appends the target's layers with
+ * pw_lockset_add_layer().
  *
- * Kinds of artifact: "archive" (generic url + sha256, toolchains/
- * archive.c), "deb" (Debian package), "wheel" (PyPI), "crate".  Layers:
+ * Kinds of artifact: "archive" (generic url + sha256), "deb" (Debian
+ * package), "wheel" (PyPI), "crate", "oci-config" and "oci-layer" (an OCI
+ * image), "file" (a plain file, hand-written locks).  Layers:
  *   how "unpack":  each artifact's tree (with its unpack options) laid over
- *                  dest in order (archives, Debian packages' data.tar)
- *   other values:  derived trees a provider defines (e.g. "pip-install",
- *                  "cargo-vendor"); the builder dispatches on them.
+ *                  dest in order (archives)
+ *   other values:  derived trees a provider defines (e.g. "debian-root",
+ *                  "pypi-install", "cargo-vendor"); roots.h builds them.
  *
  * Ownership: struct pw_lockset owns every string and array reachable from
  * it; pw_lockset_release() frees them.  Functions adding to a lockset copy
@@ -28,64 +31,6 @@
 
 #define PW_SIZE_UNKNOWN UINT64_MAX
 
-/* ---- specs: parts of pinwheel.json (owned by struct pw_config) ---- */
-
-/* "archives" entries, a base "archive", a Rust "archive". */
-struct pw_archive_spec {
-	const char *field;   /* config location, e.g. "archives[1]" */
-	char *name;          /* defaults to the url's last path component */
-	char **urls;         /* mirrors, tried in order; >= 1 */
-	size_t nurls;
-	char sha256[PW_SHA256_HEX]; /* "" when the config leaves it to lock */
-	uint64_t size;       /* PW_SIZE_UNKNOWN when not given */
-	bool has_unpack;     /* strip or subdir given */
-	struct pw_unpack_opts unpack; /* subdir owned by the spec */
-	char *dest;          /* absolute path in the root, default "/" */
-	char **platforms;    /* only for these platforms; none = all */
-	size_t nplatforms;
-	bool python_base;    /* a Python base: a standalone Python build in it
-			      * (layout.h) is laid at PW_PYTHON_MOUNT */
-};
-
-/* A Debian base: suite + packages (plus their dependencies, resolved by
- * the provider) for the target's Debian architecture. */
-struct pw_debian_spec {
-	const char *field;   /* e.g. "python.3.13.base.debian" */
-	char *suite;         /* "bookworm", "trixie", "sid", ... */
-	char **packages;
-	size_t npackages;
-	char *mirror;        /* NULL: the machine's apt configuration */
-	char *keyring;       /* NULL: the apt source's Signed-By, else Debian's
-			      * keyring; relative to the project directory */
-};
-
-/* An OCI image as a base root (oci.h: a registry reference by tag or
- * digest, "oci-layout:DIR..." or "docker-archive:FILE..."); the lock pins
- * the digests. */
-struct pw_oci_spec {
-	const char *field;   /* e.g. "python.3.12.base.oci" */
-	char *image;
-};
-
-/* Exact PyPI pins, name==version. */
-struct pw_pin {
-	char *name;
-	char *version;
-};
-
-struct pw_pypi_spec {
-	const char *field;   /* "build_requires" or "test.requires" */
-	struct pw_pin *pins;
-	size_t n;
-};
-
-struct pw_crates_spec {
-	const char *field;   /* "crates" */
-	char *cargo_lock;    /* relative to the project directory */
-};
-
-/* ---- results ---- */
-
 struct pw_artifact {
 	char *kind;          /* "archive", "deb", "wheel", "crate" */
 	char *name;
@@ -99,6 +44,8 @@ struct pw_artifact {
 	struct pw_unpack_opts unpack; /* subdir owned */
 	char **needed_by;    /* target ids, kept sorted and unique */
 	size_t nneeded;
+	int line, col;       /* where the lock reader found its object (for
+			      * messages); 0 when it was not read from a file */
 };
 
 /* The image an "oci-image" layer was resolved from (oci.h). */
@@ -131,15 +78,19 @@ struct pw_root {
 };
 
 struct pw_lockset {
-	struct pw_artifact *artifacts;
+	struct pw_artifact *artifacts; /* in the order added (read: the file's) */
 	size_t n, alloc;
 	struct pw_root *roots; /* in target order as added */
 	size_t nroots;
 	size_t *index;         /* private: open addressing on (kind, name) */
 	size_t index_cap;      /* 0 or a power of two */
+	/* Read from a file only (lock.h): its "pinwheel" (the version that
+	 * wrote it, or NULL) and "config_digest" ("" when absent). */
+	char *pinwheel;
+	char config_digest[PW_SHA256_HEX];
 };
 
-#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0 }
+#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0, NULL, "" }
 
 void pw_lockset_release(struct pw_lockset *ls);
 
@@ -150,8 +101,18 @@ void pw_lockset_release(struct pw_lockset *ls);
  * artifact. */
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target);
+/* Append @a as it is, taking what it owns (@a is left zeroed): no merge,
+ * for the lock reader, which refuses an artifact listed twice itself.
+ * a->kind and a->name must be set; a->needed_by is sorted and made unique
+ * and a->urls made unique (first seen first), as pw_lockset_add() keeps
+ * them. */
+void pw_lockset_append(struct pw_lockset *ls, struct pw_artifact *a);
 /* The root of @target, created empty when missing. */
 struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target);
+/* The root of @target, or NULL when @ls has none. */
+const struct pw_root *pw_lockset_find_root(const struct pw_lockset *ls, const char *target);
+/* The first artifact (in @ls's order) pinned to @sha, or NULL. */
+const struct pw_artifact *pw_lockset_find_sha(const struct pw_lockset *ls, const char *sha);
 /* Append a layer (copied) to @target's root.  @shas: @n artifact digests;
  * @unpack may be NULL. */
 void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char *name,
@@ -193,69 +154,5 @@ void pw_artifact_release(struct pw_artifact *a);
  * layer (e->msg names @field, the target and the layer). */
 int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, const char *layer,
 			   const char *field, struct pw_lockset *out, struct pw_err *e);
-
-/* ---- providers ---- */
-
-struct pw_store;
-struct pw_sandbox_spec;
-
-/* What one target is: filled by the runner from its config. */
-struct pw_target_info {
-	const char *id;          /* "cp313-manylinux_x86_64" */
-	const char *python;      /* "3.13" */
-	const char *python_tag;  /* "cp313" */
-	const char *platform;    /* "manylinux_x86_64" */
-	const char *arch;        /* "x86_64", "aarch64", "i686" */
-	const char *debian_arch; /* "amd64", "arm64", "i386" */
-};
-
-struct pw_provider_ctx {
-	struct pw_store *store;        /* opened by pw_provider_store(); the
-					* caller closes it when non-NULL */
-	const char *store_dir;         /* where; NULL when there is none */
-	bool offline;                  /* never touch the network (lock --check) */
-	const struct pw_lockset *prior; /* the existing lock's pins, or NULL */
-	const char *project_dir;       /* where relative config paths start */
-	/* Set by the runner (cmd_lock.c) for providers that run a tool inside
-	 * the target's root (PyPI: the root's own pip).  Makes the layers of
-	 * @target locked so far in @ls present (downloading their artifacts
-	 * through pc->store, building their trees) and adds them to @spec
-	 * (pw_sandbox_spec_init()ed by the caller) as `pinwheel run --target`
-	 * would.  0 or -errno with e->msg; NULL when there is none (the
-	 * provider then fails with -ENOSYS). */
-	int (*compose_root)(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
-			    struct pw_sandbox_spec *spec, struct pw_err *e);
-	/* Set by the runner: tell the user about something a provider did
-	 * besides pinning (e.g. "wrote rust/Cargo.lock").  May be NULL. */
-	void (*note)(struct pw_provider_ctx *pc, const char *msg);
-};
-
-/* The store for downloads, opened on first use (so a fully pinned config
- * never creates one).  NULL + errno with e->msg naming @field when offline,
- * when there is no store directory, or when it cannot be opened. */
-struct pw_store *pw_provider_store(struct pw_provider_ctx *pc, const char *field,
-				   struct pw_err *e);
-
-/* Each adds the artifacts @t needs for @spec to @out and appends the
- * layer(s) to @t's root.  -ENOENT when offline and a pin would need the
- * network (e->msg says what), -ENOSYS when the provider is not built yet
- * (e->msg names the config field), other -errno on failure. */
-int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
-		       const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
-int pw_provide_debian(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
-		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
-/* Helpers of the Debian-based providers (toolchains/provider_debian.c,
- * emulator.c): the spec's keyring as a path (relative ones from the
- * project directory; NULL when none; caller frees), and one .deb of a
- * Debian lock added to @out as a kind "deb" artifact needed by @target. */
-struct pw_deb_artifact;
-char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec);
-void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d, const char *target);
-int pw_provide_oci(struct pw_provider_ctx *pc, const struct pw_oci_spec *spec,
-		   const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
-int pw_provide_pypi(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
-		    const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
-int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
-		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
 
 #endif

@@ -8,36 +8,31 @@
  * a known key is close.  Loading stops at the first error.  A config error
  * returns -EINVAL (-E2BIG for an oversized file, -errno when unreadable).
  *
+ * The keys a provider owns (python.VERSION.base.*, "build_requires",
+ * "rust", "archives", "crates", "test.requires": provider.h) are parsed
+ * by that provider into a struct pw_block; this module knows the matrix,
+ * the environment, the test command, the limits and "foreign".
+ *
  * Ownership: pw_config_load()/pw_config_parse() fill a caller-owned struct
  * pw_config, which owns everything it points to; pw_config_release() frees
- * it.  On error nothing is left allocated.  The specs' `field` strings point
- * into the config.
+ * it.  On error nothing is left allocated.
  */
 #ifndef PINWHEEL_CONFIG_H
 #define PINWHEEL_CONFIG_H
 
-#include "pinwheel/artifact.h"
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/target.h"
 
 #define PW_CONFIG_FILE "pinwheel.json"
-
-enum pw_base_kind {
-	PW_BASE_DEBIAN,
-	PW_BASE_ARCHIVE,
-	PW_BASE_OCI,
-};
 
 struct pw_python {
 	char *version;        /* "3.13" or "3.13t" as written */
 	char *tag;            /* "cp313", "cp313t" */
 	unsigned minor;       /* 13 (for ordering) */
 	bool freethreaded;
-	enum pw_base_kind base;
-	struct pw_debian_spec debian;
-	struct pw_archive_spec *archives; /* PW_BASE_ARCHIVE: >= 1 */
-	size_t narchives;
-	struct pw_oci_spec oci;
+	struct pw_block base; /* its one key of python.VERSION.base */
 	char *field;          /* "python.3.13" (owned) */
 };
 
@@ -48,12 +43,6 @@ struct pw_target {
 	const char *arch;
 	const char *debian_arch;
 	bool optional;        /* matched by "optional": may be left out */
-};
-
-enum pw_rust_source {
-	PW_RUST_NONE,         /* no Rust */
-	PW_RUST_BASE,         /* rustc and cargo come with the base */
-	PW_RUST_ARCHIVE,      /* dist archives */
 };
 
 struct pw_env_var {
@@ -82,18 +71,12 @@ struct pw_config {
 	size_t nexclude;
 	char **optional;      /* target-id globs */
 	size_t noptional;
-	struct pw_pypi_spec build_requires;
-	enum pw_rust_source rust;
-	struct pw_archive_spec *rust_archives;
-	size_t nrust_archives;
-	struct pw_archive_spec *archives; /* extra archives in every root */
-	size_t narchives;
-	bool has_crates;
-	struct pw_crates_spec crates;
+	struct pw_block *blocks; /* the providers' other keys, in the order
+				  * parsed (top-level, then "test"'s) */
+	size_t nblocks;
 	struct pw_env_var *env; /* sorted by name */
 	size_t nenv;
 	char *test_command;   /* NULL when none */
-	struct pw_pypi_spec test_requires;
 	struct pw_limits limits;
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools
 			       * all run under qemu (default "cross": native
@@ -119,11 +102,6 @@ void pw_config_release(struct pw_config *c);
  * 0 or -EINVAL. */
 #define PW_PYTAG_MAX 16
 int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, bool *ft);
-/* Is @name a supported platform?  Fills arch and Debian arch (static). */
-bool pw_platform_info(const char *name, const char **arch, const char **debian_arch);
-/* Split "name==version", checking both parts.  0 or -EINVAL with e->msg
- * saying what is wrong (without position). */
-int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e);
 
 /* Target selection for commands: a target is selected when @only is empty
  * or its id is one of @only, and it matches none of the fnmatch globs in
@@ -132,7 +110,8 @@ int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e);
  * selected (>= 0) or -errno. */
 int pw_config_select(const struct pw_config *c, const char *const *only, size_t nonly,
 		     const char *const *skip, size_t nskip, bool *sel, struct pw_err *e);
-/* Describe a target for providers. */
-void pw_target_info(const struct pw_target *t, struct pw_target_info *out);
+/* Describe a target of @c for providers. */
+void pw_target_info(const struct pw_config *c, const struct pw_target *t,
+		    struct pw_target_info *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* crates.h - Cargo.lock reading and crate vendoring for offline cargo
- * builds (toolchains/cargo_lock.c, toolchains/crates.c).
+ * builds (toolchains/crates/: cargo_lock.c, crates.c; the "crates"
+ * provider, provider_crates.c).
  *
  * Flow (docs/archives.md, "Crates"): read Cargo.lock; for every package
  * from a registry (source "registry+URL" or "sparse+URL") with a checksum,
@@ -26,7 +27,10 @@
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 
+struct pw_provider;
+struct pw_provider_ctx;
 struct pw_store;
+struct pw_target_info;
 
 #define PW_CARGO_LOCK_MAX (16u << 20)
 #define PW_CRATE_NAME_MAX 64
@@ -128,17 +132,34 @@ int pw_crates_vendor(struct pw_store *s, const struct pw_cargo_lock *l,
  * the build.  Caller frees. */
 char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir);
 
-/* ---- the provider side (artifact.h) ----
+/* ---- the provider side (provider.h) ----
  *
- * pw_provide_crates() (declared in artifact.h) reads the project's
+ * The top-level key "crates": {"cargo_lock": PATH} (default "Cargo.lock",
+ * relative to the project).  pw_provide_crates() reads the project's
  * Cargo.lock and adds one artifact per registry crate: kind "crate", name,
  * version, the expanded download URL, sha256 = the lock's checksum and
  * the size (from the previous lock, the store, or by fetching the crate
  * into the store), then one layer "crates", how "cargo-vendor", dest
- * PW_CRATES_DEST, listing their digests.  A missing Cargo.lock is -ENOENT
- * naming the field (creating it needs the lock sandbox: docs/archives.md).
+ * PW_CRATES_DEST, listing their digests.  A missing Cargo.lock is written
+ * by the root's cargo, in the root composed so far (pw_roots_compose();
+ * offline it is -ENOENT naming the field; docs/archives.md).  The layer's
+ * builder vendors the crates (pw_crates_vendor_locked()) and adds the
+ * cargo configuration tree (pw_crates_config_tree()); a build step in a
+ * root with vendored crates gets that configuration in its CARGO_HOME
+ * (the provider's step_prepare()).
  */
 #define PW_CRATES_DEST "/opt/pinwheel/crates"
+
+struct pw_crates_spec {
+	const char *field; /* "crates" (owned) */
+	char *cargo_lock;  /* relative to the project directory */
+};
+
+/* The provider's lock(), above. */
+int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
+		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
+
+extern const struct pw_provider pw_provider_crates;
 
 /* The builder's side of a "cargo-vendor" layer: vendor the @n locked
  * crate artifacts @a (from the store only, never the network) into the

@@ -7,8 +7,13 @@
  *   apt_sources.c  the machine's apt configuration and mirror choice
  *   deb_release.c  InRelease: gpgv verification, SHA256 list, index fetch
  *   deb_resolve.c  dependency closure of a package set in one index
- *   debian.c       the provider: suite+arch+mirror+names -> pinned .debs,
- *                  and the merged root tree with its fix-ups
+ *   debian.c       suite+arch+mirror+names -> pinned .debs (the lock)
+ *   deb_root.c     the merged root tree with its fix-ups
+ *   provider_debian.c  the "debian" provider (provider.h): the key "debian"
+ *                  of python.VERSION.base, one artifact of kind "deb" per
+ *                  package of the closure and one layer "debian-SUITE-ARCH",
+ *                  how "debian-root" (the merged root), then what a foreign
+ *                  target needs (emulator.h)
  *
  * Ownership: structs named *_release()/free() own their strings; every
  * char * field in a struct declared here is owned by that struct unless
@@ -21,10 +26,13 @@
 #ifndef PINWHEEL_DEBIAN_H
 #define PINWHEEL_DEBIAN_H
 
+#include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 
+struct pw_provider;
+struct pw_provider_ctx;
 struct pw_store;
 
 /* ---- dpkg versions (deb_version.c) ---- */
@@ -291,5 +299,36 @@ int pw_deb_fixups_apply(int rootfd, const char *arch, struct pw_err *e);
  * already present in @dstfd is replaced (later packages win).  @srcfd is
  * left with empty directories. */
 int pw_deb_merge_into(int srcfd, int dstfd, struct pw_err *e);
+
+/* ---- the provider (provider_debian.c) ---- */
+
+/* python.VERSION.base.debian: suite + packages (plus their dependencies,
+ * resolved by the provider) for the target's Debian architecture. */
+struct pw_debian_spec {
+	const char *field; /* e.g. "python.3.13.base.debian" (owned) */
+	char *suite;	   /* "bookworm", "trixie", "sid", ... */
+	char **packages;
+	size_t npackages;
+	char *mirror;  /* NULL: the machine's apt configuration */
+	char *keyring; /* NULL: the apt source's Signed-By, else Debian's
+			* keyring; relative to the project directory */
+};
+
+/* Helpers of the Debian-based providers (provider_debian.c, emulator.c):
+ * the spec's keyring as a path (relative ones from the project directory;
+ * NULL when none; caller frees), and one .deb of a Debian lock added to
+ * @out as a kind "deb" artifact needed by @target. */
+char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec);
+void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d, const char *target);
+
+/* The builder of "debian-root" layers (and of emulator.h's
+ * "debian-cross"): the merged root of the layer's .debs, the architecture
+ * the last '-' part of the layer's name "debian-SUITE-ARCH" (roots.h). */
+struct pw_layer;
+struct pw_layer_ctx;
+int pw_debian_build_root_layer(struct pw_layer_ctx *lc, const struct pw_layer *l,
+			       struct pw_err *e);
+
+extern const struct pw_provider pw_provider_debian;
 
 #endif

@@ -1,5 +1,5 @@
 /* derived.h - store trees made by a provider rather than by unpacking one
- * blob: the vendored crates, a merged Rust toolchain (toolchains/derived.c).
+ * blob: the vendored crates, a merged Rust toolchain (toolchains/store/derived.c).
  *
  * pw_derived_tree_make() follows the store's protocol for trees (see
  * store.h): under the tree's lock ("tree-<id>"), build into

@@ -1,5 +1,10 @@
-/* emulator.h - qemu-user from the store for targets of a foreign
- * architecture (toolchains/emulator.c; docs/foreign.md).
+/* emulator.h - what a target of a foreign architecture needs over its
+ * Debian base (toolchains/debian/emulator.c; docs/foreign.md): qemu-user
+ * from the store, and the cross fast path.  The "foreign" provider
+ * (provider.h) builds their layers ("emulator", "debian-cross") and gives
+ * a root with a cross layer its variables (root_env); the "debian"
+ * provider pins the layers after its base (pw_provide_emulator(),
+ * pw_provide_cross()).
  *
  * A target whose architecture this machine cannot run natively (aarch64 on
  * x86_64) gets one more layer after its Debian base: name "emulator-ARCH"
@@ -9,9 +14,9 @@
  * bookworm; "qemu-user" from trixie on, where qemu-user-static is a
  * transitional package or gone).  Its dest is the path of the interpreter
  * INSIDE the unpacked .deb ("/usr/bin/qemu-aarch64-static"): the tree is
- * mounted nowhere in the root; runner/roots.c hands the binary's store
- * path to the sandbox as emulate_qemu.  The host's installed qemu is never
- * used.
+ * mounted nowhere in the root; roots.h hands the binary's store path to
+ * the sandbox as emulate_qemu.  The host's installed qemu is never used.
+ * Whether a target needs one is target.h's pw_emulator_needed().
  *
  * Ownership: returned strings are the caller's.  Errors: 0 or -errno with
  * one line in struct pw_err naming the config field and the target.
@@ -22,21 +27,14 @@
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/common.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/target.h"
+
+struct pw_provider;
+struct pw_provider_ctx;
 
 #define PW_EMULATOR_HOW "emulator"
 #define PW_EMULATOR_LAYER_PREFIX "emulator-"
-
-/* This machine's architecture as the platforms name it ("x86_64",
- * "aarch64", ...; uname's machine), and as Debian does ("amd64",
- * "arm64", ...; NULL when unknown).  Borrowed, static. */
-const char *pw_host_arch(void);
-const char *pw_host_debian_arch(void);
-/* Does a target of architecture @arch ("aarch64", "i686", ...) need an
- * emulator here?  False for the host's own and for i686 on x86_64. */
-bool pw_emulator_needed(const char *arch);
-/* The architecture name of --emulate for a platform architecture
- * ("aarch64" -> "aarch64", "i686" -> "i386"). */
-const char *pw_emulator_arch(const char *arch);
 
 /* The provider: when @t needs emulation, pin the emulator layer for the
  * Debian base @spec of @t into @out (after its base layer).  Nothing for
@@ -55,7 +53,8 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
  * over the base (multiarch: the host's libraries go to their own
  * directories; the cross tools replace the target's same-named ones, and
  * plain cc/gcc become the host's compiler, for build scripts).
- * pw_roots_to_spec() then sets the variables of pw_cross_env(). */
+ * pw_roots_to_spec() then sets the variables of pw_cross_env() (the
+ * "foreign" provider's root_env). */
 #define PW_CROSS_HOW "debian-cross"
 
 /* The GNU triplet ("aarch64-linux-gnu") and Rust target
@@ -71,5 +70,7 @@ size_t pw_cross_env(const char *arch, const char *pyver, char ***out);
  * base @spec (nothing for a native target or an arch without a triplet). */
 int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
 		     const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e);
+
+extern const struct pw_provider pw_provider_foreign;
 
 #endif

@@ -1,5 +1,5 @@
 /* fetch.h - fetch a batch of pinned artifacts into the store with libcurl's
- * multi interface (toolchains/fetch.c): parallel transfers in one thread.
+ * multi interface (toolchains/store/fetch.c): parallel transfers in one thread.
  *
  * Each artifact has one or more URLs (mirrors, tried in order), a sha256
  * and usually a size (the pin); optional unpack options make a tree too.

@@ -1,4 +1,4 @@
-/* layout.h - known layouts of toolchain archives (toolchains/layouts.c):
+/* layout.h - known layouts of toolchain archives (toolchains/archives/layouts.c):
  * standalone Python builds and Rust dist tarballs.
  *
  * Both work on the store tree of the whole archive (unpacked without strip

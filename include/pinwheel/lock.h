@@ -25,17 +25,23 @@
  * this pinwheel does not know, an artifact listed twice (same kind, name,
  * sha256 and unpack options: the writer merges those), and one sha256
  * pinned with two sizes.  Every command that reads a lock goes through
- * pw_lockfile_parse() (or _load()), and those that use a store call
- * pw_lockfile_check_blobs() too: the lock as a whole is checked before
+ * pw_lock_parse() (or _load()), and those that use a store call
+ * pw_lock_check_blobs() too: the lock as a whole is checked before
  * anything is fetched, built or run.
+ *
+ * The reader fills a struct pw_lockset (artifact.h), the one model of a
+ * lock in memory: artifacts in the file's order, each with the line and
+ * column of its object (for messages), an absent "kind" as "", urls and
+ * needed_by made unique as pw_lockset_add() keeps them; the roots as
+ * written; the file's "pinwheel" and "config_digest".
  *
  * Writer: keys in a fixed order, 2-space indent, artifacts sorted by
  * (kind, name, sha256), roots in the order given (the matrix order); the
  * same lockset always gives the same bytes.
  *
- * Ownership: pw_lockfile_load()/pw_lockfile_parse() fill a caller-owned
- * struct pw_lockfile; pw_lockfile_release() frees its contents.  On error
- * nothing is left allocated.
+ * Ownership: pw_lock_load()/pw_lock_parse() fill a caller-owned struct
+ * pw_lockset (pw_lockset_release() frees it).  On error it is left empty.
+ * Nothing here prints.
  */
 #ifndef PINWHEEL_LOCK_H
 #define PINWHEEL_LOCK_H
@@ -48,56 +54,25 @@
 
 #define PW_LOCK_FILE "pinwheel.lock"
 
-struct pw_lock_artifact {
-	char *name;
-	char *kind;  /* "" when absent */
-	char **urls;
-	size_t nurls;
-	char sha256[PW_SHA256_HEX];
-	uint64_t size;
-	bool has_unpack;
-	struct pw_unpack_opts unpack; /* subdir owned here (or NULL) */
-	char *version;     /* NULL when absent */
-	char *package;     /* NULL when absent */
-	char **needed_by;  /* target ids */
-	size_t nneeded;
-	int line, col;     /* where its object starts in the file (messages) */
-};
-
-struct pw_lockfile {
-	struct pw_lock_artifact *artifacts;
-	size_t n;
-	char *pinwheel;    /* writer's version, NULL when absent */
-	char config_digest[PW_SHA256_HEX]; /* "" when absent */
-	struct pw_root *roots; /* see artifact.h */
-	size_t nroots;
-};
-
-#define PW_LOCKFILE_INIT { NULL, 0, NULL, "", NULL, 0 }
-
-/* Parse @n bytes of @data; @name is used in messages.  0 or -EINVAL
- * (-E2BIG past PW_JSON_MAX_FILE). */
-int pw_lockfile_parse(const char *name, const char *data, size_t n, struct pw_lockfile *lf,
-		      struct pw_err *e);
+/* Parse @n bytes of @data into @ls (not initialised before); @name is
+ * used in messages.  0 or -EINVAL (-E2BIG past PW_JSON_MAX_FILE). */
+int pw_lock_parse(const char *name, const char *data, size_t n, struct pw_lockset *ls,
+		  struct pw_err *e);
 /* Read and parse the file @path.  0 or -errno (-E2BIG for a file past
  * PW_JSON_MAX_FILE, e->msg naming the file, its size and the limit). */
-int pw_lockfile_load(const char *path, struct pw_lockfile *lf, struct pw_err *e);
+int pw_lock_load(const char *path, struct pw_lockset *ls, struct pw_err *e);
 /* Read the bytes of the lock @path into @b (which the caller initialised
- * and releases), with the same limit and messages as pw_lockfile_load();
- * for callers that also need the bytes (lock --check compares them). */
-int pw_lockfile_read(const char *path, struct pw_buf *b, struct pw_err *e);
-/* The pins of @lf (read from @path) against the store at @store_dir
+ * and releases), with the same limit and messages as pw_lock_load(); for
+ * callers that also need the bytes (lock --check compares them). */
+int pw_lock_read(const char *path, struct pw_buf *b, struct pw_err *e);
+/* The pins of @ls (read from @path) against the store at @store_dir
  * (NULL: nothing to check): every artifact whose blob is already in the
  * store must pin the blob's size, since the store verified that blob when
  * it was inserted.  -EINVAL with "PATH:LINE:COL: artifacts[N] 'NAME': size
  * S, but its blob in the store (sha256 HEX) has B bytes".  Reads only
  * (one stat per artifact); a missing store is not an error. */
-int pw_lockfile_check_blobs(const char *path, const struct pw_lockfile *lf, const char *store_dir,
-			    struct pw_err *e);
-void pw_lockfile_release(struct pw_lockfile *lf);
-
-/* Copy a lock's artifacts and roots into @ls (which should be empty). */
-void pw_lockfile_to_lockset(const struct pw_lockfile *lf, struct pw_lockset *ls);
+int pw_lock_check_blobs(const char *path, const struct pw_lockset *ls, const char *store_dir,
+			struct pw_err *e);
 
 /* The bytes of pinwheel.lock for @ls (sorted first) and @config_digest.
  * Caller frees; *len gets the length. */

@@ -1,12 +1,14 @@
 /* oci.h - OCI images as base roots (DESIGN.md §6, docs/oci.md).
  *
- * Two halves:
- *   toolchains/oci_ref.c, oci_registry.c, oci_source.c, provider_oci.c:
- *     references, the distribution-API client (libcurl; anonymous bearer
- *     tokens, docker config credentials), local OCI layouts and `docker
- *     save` archives, the lock provider and the fetch of image blobs.
- *   toolchains/oci_apply.c: an image's layers applied in order into one
- *     store tree (whiteouts, opaque whiteouts, diff_ids).
+ * Two halves, in toolchains/oci/:
+ *   oci_ref.c, oci_registry.c, oci_source.c, provider_oci.c: references,
+ *     the distribution-API client (libcurl; anonymous bearer tokens,
+ *     docker config credentials), local OCI layouts and `docker save`
+ *     archives, the "oci" provider (provider.h: the key "oci" of
+ *     python.VERSION.base, the lock, the "oci-image" layers, the
+ *     preparation of a fetch of image blobs).
+ *   oci_apply.c: an image's layers applied in order into one store tree
+ *     (whiteouts, opaque whiteouts, diff_ids).
  *
  * In pinwheel.lock an image root is ONE layer:
  *   {"name": "oci-<repository>", "how": "oci-image", "dest": "/",
@@ -27,6 +29,18 @@
 
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
+
+struct pw_provider;
+
+/* python.VERSION.base.oci: an image reference (a registry reference by
+ * tag or digest, "oci-layout:DIR..." or "docker-archive:FILE..."); the
+ * lock pins the digests. */
+struct pw_oci_spec {
+	const char *field; /* e.g. "python.3.12.base.oci" (owned) */
+	char *image;
+};
+
+extern const struct pw_provider pw_provider_oci;
 
 /* ---- references (oci_ref.c) ---- */
 

@@ -1,4 +1,4 @@
-/* pypi.h - the PyPI build-requirements provider (toolchains/pypi.c): pins
+/* pypi.h - the PyPI build-requirements provider (toolchains/pypi/pypi.c): pins
  * name==version resolved to wheels by the ROOT's own pip in the sandbox,
  * and the per-target layer those wheels install into.  docs/pypi.md.
  *
@@ -40,10 +40,40 @@
 #include "pinwheel/common.h"
 #include "pinwheel/sandbox.h"
 
+struct pw_provider;
 struct pw_store;
 
-/* The layer's "how" for struct pw_layer; its builder is
- * pw_pypi_build_layer() below (for the roots engineer's table). */
+/* ---- the provider (provider_pypi.c) ----
+ *
+ * The keys "build_requires" and "test.requires": exact pins, resolved
+ * for each target by the root's own pip into one layer of how
+ * PW_PYPI_LAYER_HOW ("build-requires", "test-requires") over the layers
+ * below, which the provider composes for it (roots.h).  The layer's input
+ * digest covers the pins and the layers below: a relock keeps it while
+ * both are the same (docs/lock.md). */
+
+/* Exact PyPI pins, name==version. */
+struct pw_pin {
+	char *name;
+	char *version;
+};
+
+struct pw_pypi_spec {
+	const char *field; /* "build_requires" or "test.requires" (owned) */
+	struct pw_pin *pins;
+	size_t n;
+};
+
+/* Split "name==version", checking both parts.  0 or -EINVAL with e->msg
+ * saying what is wrong (without position). */
+int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e);
+
+extern const struct pw_provider pw_provider_pypi;
+
+/* ---- resolving and installing (pypi.c) ---- */
+
+/* The layer's "how" for struct pw_layer; its builder (provider_pypi.c)
+ * calls pw_pypi_build_layer() below. */
 #define PW_PYPI_LAYER_HOW "pypi-install"
 const char *pw_pypi_layer_how(void);
 

@@ -1,4 +1,4 @@
-/* store.h - the content-addressed store (toolchains/store.c).
+/* store.h - the content-addressed store (toolchains/store/store.c).
  *
  * Layout under the store directory (docs/store.md has the full protocol):
  *   blobs/sha256/<hex>     a verified blob, mode 0444, named by its sha256

@@ -1,5 +1,5 @@
 /* toml.h - a small, capped reader for the TOML that Cargo.lock uses
- * (toolchains/toml.c).
+ * (lib/toml.c).
  *
  * Supported: comments, [table] and [[array.of.tables]] headers with bare or
  * quoted dotted keys, key = value lines with a bare or quoted key, values

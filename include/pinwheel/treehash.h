@@ -1,5 +1,5 @@
 /* treehash.h - the canonical content hash of a directory tree
- * (toolchains/treehash.c).
+ * (toolchains/store/treehash.c).
  *
  * The hash says what a tree holds, independent of how it was made: entry
  * names, types, the executable bit of files, file contents and symlink

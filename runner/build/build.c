@@ -68,7 +68,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	if (r < 0)
 		return r;
 	lockpath = pw_path_join(b->c.dir, PW_LOCK_FILE);
-	r = pw_lockfile_load(lockpath, &b->lf, e);
+	r = pw_lock_load(lockpath, &b->lf, e);
 	if (r == -ENOENT)
 		return pw_err_set(e, ENOENT, "no '%s': run 'pinwheel lock' first", lockpath);
 	if (r < 0)
@@ -102,7 +102,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	b->store = pw_store_open(storedir, e);
 	if (!b->store)
 		return -errno;
-	r = pw_lockfile_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
+	r = pw_lock_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
 	if (r < 0)
 		return r;
 	*status = PW_EXIT_FAIL;
@@ -112,7 +112,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 
 		if (!b->sel[i] && i != b->sdist_ti)
 			continue;
-		root = pw_roots_find(&b->lf, b->c.targets[i].id);
+		root = pw_lockset_find_root(&b->lf, b->c.targets[i].id);
 		if (!root) {
 			*status = PW_EXIT_USAGE;
 			return pw_err_set(e, ENOENT,
@@ -160,7 +160,7 @@ static void build_release(struct build *b)
 	free(b->work);
 	free(b->sdist_dir);
 	free(b->version);
-	pw_lockfile_release(&b->lf);
+	pw_lockset_release(&b->lf);
 	pw_config_release(&b->c);
 }
 

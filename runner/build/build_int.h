@@ -49,7 +49,7 @@ struct target_result {
 struct build {
 	const struct pw_build_opts *o;
 	struct pw_config c;
-	struct pw_lockfile lf;
+	struct pw_lockset lf;
 	struct pw_store *store;
 	struct pw_seccomp_prog *prog;
 	struct pw_root_plan *plans; /* per target (NULL entries: not selected) */

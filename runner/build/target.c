@@ -8,40 +8,11 @@
 
 #include "build_int.h"
 #include "pinwheel/audit.h"
-#include "pinwheel/crates.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/pipeline.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/unpack.h"
 #include "pinwheel/wheel.h"
-
-/* The cargo configuration: crates-io replaced by the vendored crates of
- * the root, when it has them. */
-static int cargo_home(struct build *b, size_t ti, const char *srcdir, const char *home,
-		      struct pw_err *e)
-{
-	const struct pw_root_plan *p = &b->plans[ti];
-	struct pw_cargo_lock l = {0};
-	_cleanup_free_ char *lock = pw_path_join(srcdir, "Cargo.lock"), *cfg = NULL,
-			    *path = NULL;
-	bool vendored = false;
-	int r;
-
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->trees[i].dest, PW_CRATES_DEST))
-			vendored = true;
-	if (!vendored)
-		return 0;
-	if (access(lock, F_OK) == 0) {
-		r = pw_cargo_lock_load(lock, &l, e);
-		if (r < 0)
-			return r;
-	}
-	cfg = pw_crates_cargo_config(&l, PW_CRATES_DEST);
-	pw_cargo_lock_release(&l);
-	path = pw_path_join(home, "config.toml");
-	r = pw_write_file_atomic(path, cfg, strlen(cfg), 0644);
-	return r < 0 ? pw_err_sys(e, -r, "'%s'", path) : 0;
-}
 
 /* The target root the repair vendors from: the sandbox of a build step. */
 struct target_root {
@@ -229,7 +200,7 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 	r = pw_unpack_fd(sfd, dfd, &uo, NULL, e);
 	if (r < 0)
 		return pw_err_prefix(e, "unpack '%s'", b->sdist);
-	r = cargo_home(b, ti, src, cargo, e);
+	r = pw_providers_step_prepare(&b->plans[ti], src, cargo, e);
 	if (r < 0)
 		return r;
 	r = build_wheel(b, ti, src, out, cargo, logfd, e);

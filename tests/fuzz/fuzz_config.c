@@ -1,5 +1,7 @@
 /* fuzz_config.c - the pinwheel.json loader must never crash or leak; every
- * error carries a positioned message, and a success expands a sane matrix. */
+ * error carries a positioned message, and a success expands a sane matrix
+ * whose Pythons each have a base parsed by a provider (as every other
+ * provider block). */
 #include <string.h>
 
 #include "pinwheel/config.h"
@@ -23,6 +25,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		__builtin_trap();
 	for (size_t i = 0; i < c.ntargets; i++)
 		if (!c.targets[i].id || !c.targets[i].py || !c.targets[i].arch)
+			__builtin_trap();
+	for (size_t i = 0; i < c.npythons; i++)
+		if (!c.pythons[i].base.provider || !c.pythons[i].base.spec ||
+		    c.pythons[i].base.key->stage != PW_STAGE_BASE)
+			__builtin_trap();
+	for (size_t i = 0; i < c.nblocks; i++)
+		if (!c.blocks[i].provider || !c.blocks[i].key || !c.blocks[i].spec)
 			__builtin_trap();
 	if (c.ntargets <= PW_ARRAY_SIZE(sel)) {
 		const char *skip[] = { "*aarch64" };

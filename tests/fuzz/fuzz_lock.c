@@ -1,5 +1,5 @@
-/* fuzz_lock.c - the pinwheel.lock reader must never crash or leak, and
- * every error must carry a message. */
+/* fuzz_lock.c - the pinwheel.lock reader must never crash or leak, every
+ * error must carry a message, and a lockset read keeps its invariants. */
 #include <string.h>
 
 #include "pinwheel/lock.h"
@@ -8,19 +8,25 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset ls = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 
 	if (size > (1u << 20))
 		return 0;
-	if (pw_lockfile_parse("fuzz.lock", (const char *)data, size, &lf, &e) < 0) {
-		if (!e.msg[0] || lf.artifacts || lf.n)
+	if (pw_lock_parse("fuzz.lock", (const char *)data, size, &ls, &e) < 0) {
+		if (!e.msg[0] || ls.artifacts || ls.n || ls.roots)
 			__builtin_trap();
 		return 0;
 	}
-	for (size_t i = 0; i < lf.n; i++)
-		if (!lf.artifacts[i].name || !lf.artifacts[i].nurls || strlen(lf.artifacts[i].sha256) != 64)
+	for (size_t i = 0; i < ls.n; i++) {
+		const struct pw_artifact *a = &ls.artifacts[i];
+
+		if (!a->name || !a->kind || !a->nurls || strlen(a->sha256) != 64 || a->line < 1)
 			__builtin_trap();
-	pw_lockfile_release(&lf);
+		for (size_t j = 1; j < a->nneeded; j++) /* sorted and unique, as a lockset keeps them */
+			if (strcmp(a->needed_by[j - 1], a->needed_by[j]) >= 0)
+				__builtin_trap();
+	}
+	pw_lockset_release(&ls);
 	return 0;
 }

@@ -6,7 +6,7 @@
  * manifest, a config and sha256 digests everywhere. */
 #include <string.h>
 
-#include "../../toolchains/oci_priv.h"
+#include "../../toolchains/oci/oci_priv.h"
 
 struct mem {
 	struct oci_getter g;

@@ -11,7 +11,7 @@
 
 int main(int argc, char **argv)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset ls = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
 	const struct pw_root *root;
@@ -25,14 +25,14 @@ int main(int argc, char **argv)
 	}
 	lock = pw_path_join(argv[2], PW_LOCK_FILE);
 	s = pw_store_open(argv[1], &e);
-	if (!s || pw_lockfile_load(lock, &lf, &e) < 0)
+	if (!s || pw_lock_load(lock, &ls, &e) < 0)
 		goto out;
-	root = pw_roots_find(&lf, argv[3]);
+	root = pw_lockset_find_root(&ls, argv[3]);
 	if (!root) {
 		snprintf(e.msg, sizeof(e.msg), "no target '%s'", argv[3]);
 		goto out;
 	}
-	if (pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0)
+	if (pw_roots_plan(s, &ls, root, PW_ROOTS_CHECK, &p, &e) < 0)
 		goto out;
 	for (size_t i = 0; i < p.n; i++) {
 		char *path = pw_store_tree_path(s, p.trees[i].id);
@@ -47,7 +47,7 @@ out:
 		fprintf(stderr, "pw-rootplan: %s\n", e.msg);
 	if (s)
 		pw_store_close(s);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&ls);
 	free(lock);
 	return st;
 }

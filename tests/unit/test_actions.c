@@ -254,7 +254,7 @@ static void test_remote_stub(void **state)
 	struct fixture *f = *state;
 	struct pw_err e = PW_ERR_INIT;
 
-	/* Without toolchains/remote_cache.c the stub refuses; with it, an
+	/* Without toolchains/store/remote_cache.c the stub refuses; with it, an
 	 * unsupported scheme must be refused just as clearly. */
 	if (pw_ac_open(f->s, "gopher://mirror.example/x", &e) == NULL)
 		assert_true(e.msg[0] != '\0');

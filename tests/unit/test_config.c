@@ -8,8 +8,11 @@
 
 #include <cmocka.h>
 
+#include "pinwheel/archive.h"
 #include "pinwheel/config.h"
+#include "pinwheel/debian.h"
 #include "pinwheel/jpos.h"
+#include "pinwheel/pypi.h"
 
 #define BASE_DEB "{\"debian\": {\"suite\": \"trixie\", \"packages\": [\"python3-dev\"]}}"
 
@@ -56,10 +59,14 @@ static void test_minimal(void **state)
 	assert_string_equal(c.targets[0].arch, "x86_64");
 	assert_string_equal(c.targets[0].debian_arch, "amd64");
 	assert_string_equal(c.project, ".");
-	assert_int_equal(c.pythons[0].base, PW_BASE_DEBIAN);
-	assert_string_equal(c.pythons[0].debian.suite, "trixie");
-	assert_string_equal(c.pythons[0].debian.field, "python.3.13.base.debian");
-	assert_int_equal(c.rust, PW_RUST_NONE);
+	assert_ptr_equal(c.pythons[0].base.provider, &pw_provider_debian);
+	{
+		const struct pw_debian_spec *d = c.pythons[0].base.spec;
+
+		assert_string_equal(d->suite, "trixie");
+		assert_string_equal(d->field, "python.3.13.base.debian");
+	}
+	assert_int_equal(c.nblocks, 0); /* no "rust", no requirements */
 	assert_true(pw_sha256_hex_valid(c.digest));
 	pw_config_release(&c);
 }
@@ -216,10 +223,15 @@ static void test_matrix(void **state)
 	assert_false(c.targets[0].optional);
 	assert_true(c.targets[2].optional);
 	assert_true(c.targets[3].py->freethreaded);
-	assert_int_equal(c.targets[0].py->base, PW_BASE_ARCHIVE);
-	assert_int_equal(c.targets[0].py->archives[0].unpack.strip, 1);
-	assert_string_equal(c.targets[0].py->archives[0].name, "cpython-3.9.tar.gz");
-	assert_int_equal(c.targets[0].py->archives[0].size, PW_SIZE_UNKNOWN);
+	assert_ptr_equal(c.targets[0].py->base.provider, &pw_provider_archive);
+	{
+		const struct pw_archives_spec *a = c.targets[0].py->base.spec;
+
+		assert_int_equal(a->v[0].unpack.strip, 1);
+		assert_string_equal(a->v[0].name, "cpython-3.9.tar.gz");
+		assert_int_equal(a->v[0].size, PW_SIZE_UNKNOWN);
+		assert_true(a->v[0].python_base);
+	}
 	/* selection */
 	assert_int_equal(pw_config_select(&c, NULL, 0, NULL, 0, sel, &e), 7);
 	assert_int_equal(pw_config_select(&c, only, 2, NULL, 0, sel, &e), 2);

@@ -1,4 +1,4 @@
-/* test_emulator.c - unit tests of toolchains/emulator.c: which targets need
+/* test_emulator.c - unit tests of toolchains/debian/emulator.c: which targets need
  * qemu here, and the variables of the cross fast path. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,6 @@
 /* test_lock.c - unit tests of the minimal pinwheel.lock reader: the shape,
- * every kind of error with its file:line:col, and ownership on failure. */
+ * every kind of error with its file:line:col, and ownership on failure.
+ * The reader fills a lockset (artifact.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,14 +13,14 @@
 #define H "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H2 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-static int parse(const char *text, struct pw_lockfile *lf, struct pw_err *e)
+static int parse(const char *text, struct pw_lockset *lf, struct pw_err *e)
 {
-	return pw_lockfile_parse("x.lock", text, strlen(text), lf, e);
+	return pw_lock_parse("x.lock", text, strlen(text), lf, e);
 }
 
 static void test_valid(void **state)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	const char *text =
 		"{\"artifacts\": [\n"
@@ -45,9 +46,41 @@ static void test_valid(void **state)
 	assert_false(lf.artifacts[1].has_unpack);
 	assert_null(lf.artifacts[1].unpack.subdir);
 	assert_int_equal(lf.artifacts[1].size, 0);
-	pw_lockfile_release(&lf);
+	/* where each object starts, for the messages of later checks */
+	assert_int_equal(lf.artifacts[0].line, 2);
+	assert_int_equal(lf.artifacts[0].col, 2);
+	assert_int_equal(lf.artifacts[1].line, 5);
+	assert_int_equal(lf.artifacts[1].col, 2);
+	assert_null(lf.pinwheel);
+	assert_string_equal(lf.config_digest, "");
+	pw_lockset_release(&lf);
 	assert_null(lf.artifacts);
 	assert_int_equal(lf.n, 0);
+}
+
+/* The lockset keeps urls and needed_by as pw_lockset_add() does: urls
+ * unique (first seen first), needed_by sorted and unique. */
+static void test_lists(void **state)
+{
+	struct pw_lockset lf = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	const char *text =
+		"{\"version\": 1, \"artifacts\": [{\"name\": \"a\", \"urls\": [\"https://m.example/2\",\n"
+		" \"https://m.example/1\", \"https://m.example/2\"], \"sha256\": \"" H "\", \"size\": 1,\n"
+		" \"needed_by\": [\"t2\", \"t1\", \"t2\"]}]}";
+
+	(void)state;
+	assert_int_equal(parse(text, &lf, &e), 0);
+	assert_int_equal(lf.artifacts[0].nurls, 2);
+	assert_string_equal(lf.artifacts[0].urls[0], "https://m.example/2");
+	assert_string_equal(lf.artifacts[0].urls[1], "https://m.example/1");
+	assert_int_equal(lf.artifacts[0].nneeded, 2);
+	assert_string_equal(lf.artifacts[0].needed_by[0], "t1");
+	assert_string_equal(lf.artifacts[0].needed_by[1], "t2");
+	/* the index finds what the reader appended */
+	assert_non_null(pw_lockset_find_url(&lf, "", "a", "https://m.example/1"));
+	assert_ptr_equal(pw_lockset_find_sha(&lf, H), &lf.artifacts[0]);
+	pw_lockset_release(&lf);
 }
 
 struct bad {
@@ -100,7 +133,7 @@ static void test_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
-		struct pw_lockfile lf = PW_LOCKFILE_INIT;
+		struct pw_lockset lf = PW_LOCKSET_INIT;
 		struct pw_err e = PW_ERR_INIT;
 
 		if (parse(cases[i].text, &lf, &e) != -EINVAL || strcmp(e.msg, cases[i].msg) != 0)
@@ -112,7 +145,7 @@ static void test_errors(void **state)
 
 static void test_json_errors(void **state)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 
 	(void)state;
@@ -120,7 +153,7 @@ static void test_json_errors(void **state)
 	assert_true(strncmp(e.msg, "x.lock:2:", 9) == 0);
 	assert_int_equal(parse("{\"version\": 1, \"version\": 1, \"artifacts\": []}", &lf, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "duplicate object key"));
-	assert_int_equal(pw_lockfile_load("/nonexistent/pinwheel.lock", &lf, &e), -ENOENT);
+	assert_int_equal(pw_lock_load("/nonexistent/pinwheel.lock", &lf, &e), -ENOENT);
 	assert_string_equal(e.msg, "could not read '/nonexistent/pinwheel.lock': No such file or directory");
 }
 
@@ -156,7 +189,7 @@ static void test_consistency(void **state)
 		  "x.lock:2:42: roots.t.layers[0]: unknown how 'nix' (expected unpack, debian-root, "
 		  "pypi-install, cargo-vendor, oci-image, emulator or debian-cross)" },
 	};
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 
 	(void)state;
@@ -170,13 +203,14 @@ static void test_consistency(void **state)
 			       ",\n" A("b", "file", H, 10) "]}",
 			       &lf, &e),
 			 0);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_consistency),

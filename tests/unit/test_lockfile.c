@@ -102,13 +102,13 @@ static void test_stable(void **state)
 static void test_merge(void **state)
 {
 	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	size_t len;
 	char *s = render(p1, &len);
 
 	(void)state;
-	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
+	assert_int_equal(pw_lock_parse("x.lock", s, len, &lf, &e), 0);
 	/* specs 1 and 2 merge (same kind, name, sha256, unpack); 3 differs by strip */
 	assert_int_equal(lf.n, 5);
 	assert_string_equal(lf.artifacts[1].name, "cpython");
@@ -130,27 +130,24 @@ static void test_merge(void **state)
 	assert_true(lf.roots[0].layers[0].has_unpack);
 	assert_string_equal(lf.roots[0].layers[0].unpack.subdir, "python");
 	assert_false(lf.roots[0].layers[2].has_unpack);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 	free(s);
 }
 
 static void test_roundtrip(void **state)
 {
 	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset ls = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	size_t len, len2;
 	char *s = render(p1, &len), *t;
 
 	(void)state;
-	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
-	pw_lockfile_to_lockset(&lf, &ls);
-	t = pw_lock_render(&ls, lf.config_digest, &len2);
+	assert_int_equal(pw_lock_parse("x.lock", s, len, &ls, &e), 0);
+	t = pw_lock_render(&ls, ls.config_digest, &len2);
 	assert_int_equal(len, len2);
 	assert_memory_equal(s, t, len);
 	pw_lockset_release(&ls);
-	pw_lockfile_release(&lf);
 	free(s);
 	free(t);
 }
@@ -158,15 +155,13 @@ static void test_roundtrip(void **state)
 static void test_reuse_layer(void **state)
 {
 	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset prior = PW_LOCKSET_INIT, out = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	size_t len;
 	char *s = render(p1, &len);
 
 	(void)state;
-	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
-	pw_lockfile_to_lockset(&lf, &prior);
+	assert_int_equal(pw_lock_parse("x.lock", s, len, &prior, &e), 0);
 	assert_int_equal(pw_lockset_reuse_layer(&prior, "cp313-manylinux_x86_64", "libc6", "f", &out, &e), 0);
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.artifacts[0].package, "libc6");
@@ -179,18 +174,17 @@ static void test_reuse_layer(void **state)
 	assert_string_equal(e.msg, "python.3.13.base.debian: pinwheel.lock has no layer 'nope' for cp313-manylinux_x86_64");
 	pw_lockset_release(&prior);
 	pw_lockset_release(&out);
-	pw_lockfile_release(&lf);
 	free(s);
 }
 
 static const char *parse_err(const char *text)
 {
 	static struct pw_err e;
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 
 	pw_err_clear(&e);
-	if (pw_lockfile_parse("x.lock", text, strlen(text), &lf, &e) == 0) {
-		pw_lockfile_release(&lf);
+	if (pw_lock_parse("x.lock", text, strlen(text), &lf, &e) == 0) {
+		pw_lockset_release(&lf);
 		return "";
 	}
 	assert_null(lf.artifacts);
@@ -247,7 +241,6 @@ static void test_reader_errors(void **state)
 static void test_layer_input(void **state)
 {
 	static const size_t p1[] = { 0, 1, 2, 3, 4, 5 };
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
 	struct pw_lockset ls = PW_LOCKSET_INIT, prior = PW_LOCKSET_INIT, out = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
 	char d1[PW_SHA256_HEX], d2[PW_SHA256_HEX];
@@ -263,9 +256,8 @@ static void test_layer_input(void **state)
 	pw_lockset_set_layer_input(&ls, "cp313-manylinux_x86_64", SHA_C);
 	s = pw_lock_render(&ls, DIGEST, &len);
 	assert_non_null(strstr(s, "\"input\": \"" SHA_C "\""));
-	assert_int_equal(pw_lockfile_parse("x.lock", s, len, &lf, &e), 0);
-	pw_lockfile_to_lockset(&lf, &prior);
-	t = pw_lock_render(&prior, lf.config_digest, &len2);
+	assert_int_equal(pw_lock_parse("x.lock", s, len, &prior, &e), 0);
+	t = pw_lock_render(&prior, prior.config_digest, &len2);
 	assert_int_equal(len, len2);
 	assert_memory_equal(s, t, len);
 	assert_true(pw_lockset_layer_unchanged(&prior, "cp313-manylinux_x86_64", "cpython", SHA_C));
@@ -287,7 +279,6 @@ static void test_layer_input(void **state)
 	pw_lockset_release(&ls);
 	pw_lockset_release(&prior);
 	pw_lockset_release(&out);
-	pw_lockfile_release(&lf);
 	free(s);
 	free(t);
 }

@@ -1,4 +1,4 @@
-/* test_oci_ref.c - unit tests of toolchains/oci_ref.c: image references,
+/* test_oci_ref.c - unit tests of toolchains/oci/oci_ref.c: image references,
  * blob urls, platforms. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "pinwheel/oci.h"
-#include "../../toolchains/oci_priv.h"
+#include "../../toolchains/oci/oci_priv.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

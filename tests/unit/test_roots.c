@@ -1,7 +1,7 @@
 /* test_roots.c - root plans from a lock without a store: tree ids per
  * layer kind, the root id (order and dest matter, the store does not),
- * unknown layer kinds, and the sandbox composition (layer order, binds
- * before the caller's). */
+ * unknown layer kinds (the hows and kinds the provider table lists), and
+ * the sandbox composition (layer order, binds before the caller's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,8 @@
 
 #include "pinwheel/debian.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/lock.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/store.h"
@@ -42,10 +44,10 @@ static const char lock_text[] =
 
 /* clang-format on */
 
-static void load(struct pw_lockfile *lf)
+static void load(struct pw_lockset *lf)
 {
 	struct pw_err e = PW_ERR_INIT;
-	int r = pw_lockfile_parse("t.lock", lock_text, sizeof(lock_text) - 1, lf, &e);
+	int r = pw_lock_parse("t.lock", lock_text, sizeof(lock_text) - 1, lf, &e);
 	if (r < 0)
 		print_error("%s\n", e.msg);
 	assert_int_equal(r, 0);
@@ -53,7 +55,7 @@ static void load(struct pw_lockfile *lf)
 
 static void test_plan_ids(void **state)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_root_plan p, q;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_unpack_opts strip1 = {.strip = 1}, none = {0};
@@ -62,9 +64,9 @@ static void test_plan_ids(void **state)
 
 	(void)state;
 	load(&lf);
-	assert_non_null(pw_roots_find(&lf, "t1"));
-	assert_null(pw_roots_find(&lf, "t9"));
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &p, &e),
+	assert_non_null(pw_lockset_find_root(&lf, "t1"));
+	assert_null(pw_lockset_find_root(&lf, "t9"));
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_lockset_find_root(&lf, "t1"), PW_ROOTS_IDS, &p, &e),
 			 0);
 	assert_int_equal(p.n, 3);
 	memset(debs, 0, sizeof(debs));
@@ -83,13 +85,13 @@ static void test_plan_ids(void **state)
 	assert_int_equal(strlen(p.id), 64);
 
 	/* Same trees in another order: another root. */
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t2"), PW_ROOTS_IDS, &q, &e),
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_lockset_find_root(&lf, "t2"), PW_ROOTS_IDS, &q, &e),
 			 0);
 	assert_int_equal(q.n, 2);
 	assert_string_not_equal(p.id, q.id);
 	pw_root_plan_release(&q);
 	/* Deterministic. */
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &q, &e),
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_lockset_find_root(&lf, "t1"), PW_ROOTS_IDS, &q, &e),
 			 0);
 	assert_string_equal(p.id, q.id);
 	pw_root_plan_release(&q);
@@ -103,7 +105,7 @@ static void test_plan_ids(void **state)
 		free(w->how);
 		w->how = pw_xstrdup("nix-closure");
 	}
-	assert_int_equal(pw_roots_plan(NULL, &lf, pw_roots_find(&lf, "t3"), PW_ROOTS_IDS, &p, &e),
+	assert_int_equal(pw_roots_plan(NULL, &lf, pw_lockset_find_root(&lf, "t3"), PW_ROOTS_IDS, &p, &e),
 			 -ENOSYS);
 	assert_string_equal(e.msg, "target 't3': layer 'w': this pinwheel cannot build layers of "
 				   "kind \"nix-closure\"");
@@ -113,12 +115,26 @@ static void test_plan_ids(void **state)
 	assert_true(pw_roots_known_how("pypi-install"));
 	assert_false(pw_roots_known_how("nix-closure"));
 	assert_true(pw_roots_known_how("oci-image"));
-	pw_lockfile_release(&lf);
+	assert_true(pw_roots_known_how("unpack"));
+	{
+		char buf[256];
+
+		pw_roots_list_hows(buf, sizeof(buf));
+		assert_string_equal(buf, "unpack, debian-root, pypi-install, cargo-vendor, "
+					 "oci-image, emulator or debian-cross");
+		pw_artifact_kinds_list(buf, sizeof(buf));
+		assert_string_equal(buf, "archive, deb, wheel, crate, oci-config, oci-layer or file");
+		pw_roots_list_hows(buf, 12); /* truncated to fit */
+		assert_string_equal(buf, "unpack, deb");
+	}
+	assert_true(pw_artifact_kind_known("file"));
+	assert_false(pw_artifact_kind_known("tarball"));
+	pw_lockset_release(&lf);
 }
 
 static void test_to_spec(void **state)
 {
-	struct pw_lockfile lf = PW_LOCKFILE_INIT;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_root_plan p;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_sandbox_spec s;
@@ -131,12 +147,12 @@ static void test_to_spec(void **state)
 	st = pw_store_open(dir, &e);
 	assert_non_null(st);
 	load(&lf);
-	assert_int_equal(pw_roots_plan(st, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_IDS, &p, &e), 0);
+	assert_int_equal(pw_roots_plan(st, &lf, pw_lockset_find_root(&lf, "t1"), PW_ROOTS_IDS, &p, &e), 0);
 	/* Not fetched: the check names the first missing layer. */
 	{
 		struct pw_root_plan q;
 		assert_int_equal(
-		    pw_roots_plan(st, &lf, pw_roots_find(&lf, "t1"), PW_ROOTS_CHECK, &q, &e),
+		    pw_roots_plan(st, &lf, pw_lockset_find_root(&lf, "t1"), PW_ROOTS_CHECK, &q, &e),
 		    -ENOENT);
 		assert_string_equal(e.msg,
 				    "target t1: root not fetched (layer "
@@ -164,7 +180,7 @@ static void test_to_spec(void **state)
 	assert_int_equal(pw_sandbox_spec_check(&s, &e), 0);
 	pw_sandbox_spec_release(&s);
 	pw_root_plan_release(&p);
-	pw_lockfile_release(&lf);
+	pw_lockset_release(&lf);
 	pw_store_close(st);
 	assert_int_equal(pw_rm_rf(dir), 0);
 }

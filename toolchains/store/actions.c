@@ -1,6 +1,6 @@
 /* actions.c - the action cache: keys, records (STORE/ac/<key>.json), the
  * output blobs in the store, materialisation, and the remote through the
- * pw_remote_*() functions of toolchains/remote_cache.c.  include/pinwheel/
+ * pw_remote_*() functions of toolchains/store/remote_cache.c.  include/pinwheel/
  * actions.h is the contract, docs/cache.md the user's view. */
 #include <fcntl.h>
 #include <string.h>

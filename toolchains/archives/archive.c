@@ -1,6 +1,6 @@
-/* archive.c - the `archive` provider: generic url + sha256 archives
- * (standalone Python builds, Rust dist tarballs, extra trees).  See
- * include/pinwheel/artifact.h.
+/* archive.c - the lock of the `archive` provider: generic url + sha256
+ * archives (standalone Python builds, Rust dist tarballs, extra trees).
+ * See include/pinwheel/archive.h; the provider is provider_archive.c.
  *
  * A spec pinned in the config (sha256 and size) needs nothing.  Otherwise
  * the pin comes from, in order: an artifact already resolved in this run,
@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pinwheel/archive.h"
 #include "pinwheel/artifact.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/layout.h"
+#include "pinwheel/provider.h"
 #include "pinwheel/store.h"
 
 #define ARCHIVE_MAX (8ull << 30) /* cap for a download of unknown size */

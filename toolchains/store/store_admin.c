@@ -60,7 +60,7 @@ int pw_store_foreach(struct pw_store *s, int (*fn)(void *ud, const struct pw_sto
 	return r;
 }
 
-/* ---- tree hash (toolchains/treehash.c; docs/archives.md) ---- */
+/* ---- tree hash (toolchains/store/treehash.c; docs/archives.md) ---- */
 
 /* Check a tree against the "tree_hash" of its record: 0 when they agree
  * or the record has none (made before tree hashes), -EBADMSG otherwise. */

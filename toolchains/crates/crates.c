@@ -13,6 +13,8 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lockstep.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/untrusted.h"
 #include "pinwheel/store.h"
@@ -439,7 +441,7 @@ char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir)
 	return pw_buf_detach(&b, NULL);
 }
 
-/* ---- the provider (artifact.h) ---- */
+/* ---- the lock (pw_provide_crates(), the provider's lock()) ---- */
 
 struct dlcache {
 	const char **srcs;
@@ -944,11 +946,6 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 	if (pc->offline)
 		return pw_err_set(e, ENOENT, "%s: '%s' does not exist: 'pinwheel lock' creates it",
 				  spec->field, spec->cargo_lock);
-	if (!pc->compose_root)
-		return pw_err_set(e, ENOSYS,
-				  "%s: '%s' does not exist, and there is no way to compose the "
-				  "root of %s to run its cargo",
-				  spec->field, spec->cargo_lock, t->id);
 	r = split_lock_path(pc->project_dir, spec->cargo_lock, &projdir, &subdir, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
@@ -960,7 +957,7 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 					  spec->field, spec->cargo_lock, toml);
 	}
 	pw_sandbox_spec_init(&root);
-	r = pc->compose_root(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, e);
 	if (r == 0)
 		r = cargo_step_init(&cs, &root, projdir, true, subdir, e);
 	if (r == 0)
@@ -1013,7 +1010,7 @@ static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *sp
 	struct cargo_step cs = {0};
 	int r;
 
-	if (!pc->compose_root)
+	if (pc->offline) /* no root is composed offline */
 		return pw_err_set(e, ENOSYS,
 				  "%s: no way to compose the root of %s to run its cargo",
 				  spec->field, t->id);
@@ -1021,7 +1018,7 @@ static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *sp
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
 	pw_sandbox_spec_init(&root);
-	r = pc->compose_root(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, e);
 	if (r == 0)
 		r = cargo_step_init(&cs, &root, projdir, false, subdir, e);
 	if (r == 0)

@@ -1,5 +1,5 @@
 /* store_priv.h - internals shared by the store's source files
- * (toolchains/store.c, store_tree.c, store_admin.c); not a public header:
+ * (toolchains/store/store.c, store_tree.c, store_admin.c); not a public header:
  * everything here is an implementation detail of include/pinwheel/store.h.
  */
 #ifndef PINWHEEL_STORE_PRIV_H

@@ -46,7 +46,7 @@
 #include "pinwheel/libload.h"
 #include "pinwheel/oci.h"
 #include "pinwheel/unpack.h"
-#include "unpack_input.h"
+#include "../store/unpack_input.h"
 
 #define QNAME PW_UNPACK_QNAME
 #define WH ".wh."

@@ -75,7 +75,7 @@ void pw_unpack_pipe_stop(struct pw_unpack_pipe *q);
 /* Free the slots (after the producer is joined). */
 void pw_unpack_pipe_release(struct pw_unpack_pipe *q);
 
-/* ---- entry messages and directory fix-ups (toolchains/unpack.c), shared
+/* ---- entry messages and directory fix-ups (toolchains/store/unpack.c), shared
  * by the archive writer and the OCI layer applier ---- */
 
 #define PW_UNPACK_QNAME 200 /* bytes of an entry name in a message */
@@ -112,7 +112,7 @@ void pw_unpack_dirfix_add(struct pw_unpack_dirfixes *l, const char *path, size_t
 void pw_unpack_dirfix_sort(struct pw_unpack_dirfixes *l, bool last_first);
 void pw_unpack_dirfix_release(struct pw_unpack_dirfixes *l);
 
-/* ---- entry data (toolchains/unpack.c) ---- */
+/* ---- entry data (toolchains/store/unpack.c) ---- */
 
 struct archive_entry;
 

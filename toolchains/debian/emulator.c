@@ -1,56 +1,15 @@
-/* emulator.c - the qemu-user layer of a foreign target's root (see
+/* emulator.c - the qemu-user and cross layers of a foreign target's root,
+ * and the "foreign" provider that builds them (see
  * include/pinwheel/emulator.h). */
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
-
-static const struct {
-	const char *machine, *debian;
-} host_arches[] = {
-    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
-    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"},
-};
-
-const char *pw_host_arch(void)
-{
-	static char machine[sizeof(((struct utsname *)0)->machine)];
-	struct utsname u;
-
-	if (!machine[0]) {
-		if (uname(&u) < 0) /* cannot fail with a valid buffer */
-			return "unknown";
-		snprintf(machine, sizeof(machine), "%s", u.machine);
-	}
-	return machine;
-}
-
-const char *pw_host_debian_arch(void)
-{
-	const char *m = pw_host_arch();
-
-	for (size_t i = 0; i < PW_ARRAY_SIZE(host_arches); i++)
-		if (!strcmp(host_arches[i].machine, m))
-			return host_arches[i].debian;
-	return NULL;
-}
-
-bool pw_emulator_needed(const char *arch)
-{
-	const char *h = pw_host_arch();
-
-	if (!arch || !strcmp(arch, h))
-		return false;
-	return !(!strcmp(h, "x86_64") && (!strcmp(arch, "i686") || !strcmp(arch, "i386")));
-}
-
-const char *pw_emulator_arch(const char *arch)
-{
-	return !strcmp(arch, "i686") ? "i386" : arch;
-}
+#include "pinwheel/provider.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
 
 /* The layer's input digest: what the pin depends on. */
 static void emulator_input(const struct pw_debian_spec *spec, const char *host, const char *arch,
@@ -307,3 +266,82 @@ out:
 		free(pkgs[i]);
 	return r;
 }
+
+/* ---- the provider: the layers' builders and the cross variables ---- */
+
+/* "emulator": the qemu-user .deb unpacked as one tree, mounted nowhere
+ * (pw_roots_to_spec() passes the binary at dest inside it to the sandbox). */
+static int build_emulator(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+{
+	const size_t np = strlen(PW_EMULATOR_LAYER_PREFIX);
+	const char *arch = strncmp(l->name, PW_EMULATOR_LAYER_PREFIX, np) ? "" : l->name + np;
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; pw_emulate_arches[i]; i++)
+		known = known || !strcmp(pw_emulate_arches[i], arch);
+	if (!known)
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected a name like \"emulator-ARCH\" (ARCH one of aarch64, "
+		    "arm, ppc64le, s390x, riscv64, i386, x86_64) for how \"emulator\"");
+	if (l->n != 1)
+		return pw_err_set(
+		    e, EINVAL,
+		    "expected one artifact (the qemu-user .deb) for how \"emulator\", "
+		    "got %zu",
+		    l->n);
+	if (!strcmp(l->dest, "/"))
+		return pw_err_set(e, EINVAL,
+				  "expected the interpreter's path in the .deb as 'dest' for how "
+				  "\"emulator\"");
+	r = pw_roots_build_unpack(lc, l, e);
+	if (r == 0)
+		lc->plan->trees[lc->plan->n - 1].emulate = arch;
+	return r;
+}
+
+/* "cp311-..." -> "3.11" ("cp313t" -> "3.13t"), or NULL. */
+static char *target_pyver(const char *target)
+{
+	const char *end = strchr(target, '-');
+
+	if (strncmp(target, "cp3", 3) || !end || end - target < 4)
+		return NULL;
+	return pw_xasprintf("3.%.*s", (int)(end - target - 3), target + 3);
+}
+
+/* A root with a "debian-cross" layer: pw_cross_env() for its target. */
+static void cross_root_env(const struct pw_root_plan *p, struct pw_sandbox_spec *s)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->trees[i].how && !strcmp(p->trees[i].how, PW_CROSS_HOW)) {
+			_cleanup_free_ char *pyver = target_pyver(p->target);
+			const char *plat = strchr(p->target, '-'), *arch = NULL;
+			char **v = NULL;
+			size_t n;
+
+			if (plat && pw_platform_info(plat + 1, &arch, NULL) &&
+			    (n = pw_cross_env(arch, pyver, &v)) > 0)
+				pw_roots_prepend_env(s, v, n);
+			else
+				free(v);
+			break;
+		}
+}
+
+static const struct pw_layer_kind hows[] = {
+    {PW_EMULATOR_HOW, build_emulator},
+    /* a Debian root of the host's cross tools over a foreign base */
+    {PW_CROSS_HOW, pw_debian_build_root_layer},
+};
+
+/* No keys of its own: the "debian" provider pins these layers after its
+ * base, and "foreign" (the runner's) says whether the cross one is wanted
+ * (struct pw_target_info). */
+const struct pw_provider pw_provider_foreign = {
+    .name = "foreign",
+    .hows = hows,
+    .nhows = PW_ARRAY_SIZE(hows),
+    .root_env = cross_root_env,
+};

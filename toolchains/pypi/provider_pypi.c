@@ -1,0 +1,371 @@
+/* provider_pypi.c - the "pypi" provider (include/pinwheel/provider.h,
+ * pypi.h): "build_requires" and "test.requires" pinned for each target by
+ * the root's own pip (pw_pypi_resolve()) in the root composed so far
+ * (pw_roots_compose()), and the "pypi-install" layers built at fetch
+ * (pw_pypi_build_layer()). */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/jcheck.h"
+#include "pinwheel/layout.h"
+#include "pinwheel/oci.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/pypi.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
+
+/* ---- lock ---- */
+
+/* "build_requires" -> "build-requires", "test.requires" -> "test-requires". */
+static char *layer_name(const char *field)
+{
+	char *s = pw_xstrdup(field);
+
+	for (char *p = s; *p; p++)
+		if (*p == '_' || *p == '.')
+			*p = '-';
+	return s;
+}
+
+/* The layer's input digest (artifact.h, struct pw_layer): the field, the
+ * pins (normalised, sorted) and the layers below it in the target's root
+ * (another base may resolve to other wheels). */
+static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset *ls,
+		       const char *target, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	char **p = pw_xcalloc(spec->n + 1, sizeof(*p));
+	char below[PW_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < spec->n; i++) {
+		_cleanup_free_ char *norm = pw_pypi_normalize(spec->pins[i].name);
+		p[i] = pw_xasprintf("%s==%s", norm, spec->pins[i].version);
+	}
+	if (spec->n > 1)
+		pw_sort_strings(p, spec->n);
+	pw_lockset_layers_digest(ls, target, below);
+	pw_buf_addf(&b, "pypi-layer;v1\nfield %s\nbelow %s\n", spec->field, below);
+	for (i = 0; i < spec->n; i++) {
+		pw_buf_addf(&b, "pin %s\n", p[i]);
+		free(p[i]);
+	}
+	free(p);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
+/* pw_oci_python() in the layers of @s, topmost first; @version "3.13" or
+ * "3.13t". */
+static char *image_python(const struct pw_sandbox_spec *s, const char *version)
+{
+	size_t n = strlen(version);
+	bool ft = n && version[n - 1] == 't';
+	_cleanup_free_ char *v = pw_xstrdup(version);
+
+	if (ft)
+		v[n - 1] = '\0';
+	for (size_t i = 0; i < s->n_layers; i++) {
+		int fd = open(s->layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *py;
+
+		if (fd < 0)
+			continue;
+		py = pw_oci_python(fd, v, ft);
+		close(fd);
+		if (py)
+			return py;
+	}
+	return NULL;
+}
+
+static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_target_info *t,
+		     struct pw_lockset *out, struct pw_err *e)
+{
+	const struct pw_pypi_spec *spec = p;
+	_cleanup_free_ char *layer = layer_name(spec->field), *python = NULL;
+	struct pw_sandbox_spec root;
+	struct pw_artifact *w = NULL;
+	struct pw_store *store;
+	char input[PW_SHA256_HEX];
+	size_t nw = 0;
+	int r;
+
+	if (!spec->n)
+		return 0; /* nothing pinned: no layer */
+	pypi_input(spec, out, t->id, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
+	store = pw_provider_store(pc, spec->field, e);
+	if (!store)
+		return -errno;
+	/* a standalone Python base is at /install (layout.h), Debian's in /usr */
+	{
+		bool standalone = false;
+		const struct pw_root *rt = NULL;
+
+		for (size_t i = 0; i < out->nroots && !rt; i++)
+			if (!strcmp(out->roots[i].target, t->id))
+				rt = &out->roots[i];
+		for (size_t i = 0; rt && i < rt->n; i++)
+			standalone |= !strcmp(rt->layers[i].dest, PW_PYTHON_MOUNT);
+		python = pw_xasprintf("%s/python%s",
+				      standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
+	}
+	pw_sandbox_spec_init(&root);
+	r = pw_roots_compose(pc, out, t->id, &root, e);
+	if (r == 0) {
+		/* an image with the manylinux layout has its own (oci.h) */
+		char *img = image_python(&root, t->python);
+
+		if (img) {
+			free(python);
+			python = img;
+		}
+	}
+	if (r == 0)
+		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
+	if (r == 0) {
+		pw_pypi_lockset_add(out, t->id, layer, w, nw);
+		pw_lockset_set_layer_input(out, t->id, input);
+	} else
+		pw_err_prefix(e, "%s", spec->field);
+	pw_pypi_artifacts_free(w, nw);
+	pw_sandbox_spec_release(&root);
+	return r;
+}
+
+/* ---- the layer: "pypi-install" ---- */
+
+/* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
+ * "python3.13t"): the interpreter of a Debian base, or under
+ * PW_PYTHON_MOUNT when the trees so far have a standalone Python there,
+ * or the image's /opt/python/cp311-cp311/bin/python (manylinux). */
+static char *target_python(const struct pw_layer_ctx *lc)
+{
+	const struct pw_root_plan *t = lc->plan;
+	const char *p = t->target, *end, *dir = "/usr/bin";
+	char version[16];
+	char *py;
+	bool ft;
+
+	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
+		return NULL;
+	p += 3;
+	ft = end[-1] == 't';
+	snprintf(version, sizeof(version), "3.%.*s", (int)(end - p - ft), p);
+	py = lc->rstore ? pw_roots_python(lc->rstore, t, version, ft) : NULL;
+	if (py)
+		return py;
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->trees[i].dest, PW_PYTHON_MOUNT))
+			dir = PW_PYTHON_MOUNT "/bin";
+	return pw_xasprintf("%s/python3.%.*s", dir, (int)(end - p), p);
+}
+
+/* The layer's wheels installed by the root's own pip into a derived tree
+ * over the trees below it (pw_pypi_build_layer()). */
+static int build_pypi_install(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+{
+	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
+	_cleanup_free_ char *python = target_python(lc);
+	char rid[PW_SHA256_HEX], *id = NULL;
+	size_t i;
+	int r = 0;
+
+	if (!python) {
+		free(w);
+		return pw_err_set(e, EINVAL,
+				  "expected a CPython target like \"cp311-...\" for "
+				  "how \"pypi-install\"");
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct pw_artifact *la = pw_lockset_find_sha(lc->ls, l->artifacts[i]);
+
+		if (!la) {
+			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
+			goto out;
+		}
+		w[i].kind = (char *)"wheel";
+		w[i].name = la->name;
+		w[i].version = la->version;
+		w[i].urls = la->urls;
+		w[i].nurls = la->nurls;
+		memcpy(w[i].sha256, la->sha256, sizeof(w[i].sha256));
+		w[i].size = la->size;
+	}
+	pw_root_plan_id(lc->plan, rid);
+	if (lc->store) {
+		struct pw_sandbox_spec s;
+
+		pw_sandbox_spec_init(&s);
+		pw_roots_to_spec(lc->store, lc->plan, &s);
+		r = pw_pypi_build_layer(lc->store, &s, rid, python, w, l->n, &id, e);
+		pw_sandbox_spec_release(&s);
+		if (r < 0)
+			goto out;
+		/* pw_pypi_build_layer() does not say whether it was cached */
+	} else {
+		id = pw_pypi_layer_id(rid, w, l->n);
+	}
+	pw_layer_ctx_add(lc, id, l, NULL);
+out:
+	free(w); /* the strings are borrowed from the lock */
+	return r;
+}
+
+/* ---- the config ---- */
+
+/* PEP 508 name: letters, digits, and . _ - inside. */
+static bool pin_name_ok(const char *s, size_t n)
+{
+	if (!n || n > 200)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && !((i > 0 && i + 1 < n) && strchr("._-", c)))
+			return false;
+	}
+	return true;
+}
+
+/* An exact PEP 440 version: starts with a digit, then digits, letters and
+ * . ! + _ - (no wildcard, no range, no spaces). */
+static bool pin_version_ok(const char *s)
+{
+	if (!(*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(".!+_-", *s)))
+			return false;
+	return true;
+}
+
+int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e)
+{
+	const char *eq = strstr(s, "==");
+
+	out->name = out->version = NULL;
+	if (!eq || eq[2] == '=')
+		return pw_err_set(e, EINVAL, "'%s' is not an exact pin: expected name==version", s);
+	if (!pin_name_ok(s, (size_t)(eq - s)))
+		return pw_err_set(e, EINVAL,
+				  "'%s': the name must be a PyPI project name (letters, digits, . "
+				  "_ -), without extras or spaces",
+				  s);
+	if (!pin_version_ok(eq + 2))
+		return pw_err_set(e, EINVAL,
+				  "'%s' is not an exact pin: the version must be exact (like "
+				  "2.1.3), without wildcards, ranges or markers",
+				  s);
+	out->name = pw_xasprintf("%.*s", (int)(eq - s), s);
+	out->version = pw_xstrdup(eq + 2);
+	return 0;
+}
+
+/* PyPI normalised name: lowercase, runs of . _ - become one -. */
+/* @out has room for strlen(@s) + 1 bytes (it may be @s itself). */
+static void norm_name(const char *s, char *out)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		if (strchr("._-", *s)) {
+			if (o && out[o - 1] == '-')
+				continue;
+			out[o++] = '-';
+		} else {
+			out[o++] = (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void spec_free(void *p)
+{
+	struct pw_pypi_spec *s = p;
+
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->pins[i].name);
+		free(s->pins[i].version);
+	}
+	free(s->pins);
+	free((char *)s->field);
+	free(s);
+}
+
+/* "build_requires", "test.requires": an array of exact pins. */
+static int parse_pins(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
+		      const char *field, const char *key, void **spec)
+{
+	struct pw_pypi_spec *out = pw_xcalloc(1, sizeof(*out));
+	_cleanup_free_ char *f = pw_jcheck_field(field, key);
+	const struct pw_jpos *kp;
+	struct pw_err pe = PW_ERR_INIT;
+	json_t *v, *x;
+	char **norm;
+	size_t i, dup;
+
+	*spec = out;
+	out->field = pw_xstrdup(f);
+	kp = pw_jpos_member(obj, p, key, &v);
+	if (!json_is_array(v))
+		return pw_jcheck_type(j, kp, f, "an array of pins like \"numpy==2.3.5\"", v);
+	out->pins = pw_xcalloc(json_array_size(v) + 1, sizeof(*out->pins));
+	for (i = 0; i < json_array_size(v); i++) {
+		_cleanup_free_ char *ef = pw_jcheck_elem(f, i);
+		x = json_array_get(v, i);
+		if (!json_is_string(x))
+			return pw_jcheck_fail(j, pw_jpos_elem(kp, i), false, ef,
+					      "expected a pin like \"numpy==2.3.5\", got %s",
+					      pw_jcheck_type_name(x));
+		if (pw_pin_parse(json_string_value(x), &out->pins[i], &pe) < 0)
+			return pw_jcheck_fail(j, pw_jpos_elem(kp, i), false, ef, "%s", pe.msg);
+		out->n++;
+	}
+	norm = pw_xcalloc(out->n + 1, sizeof(*norm));
+	for (i = 0; i < out->n; i++) {
+		norm[i] = pw_xstrdup(out->pins[i].name);
+		norm_name(out->pins[i].name, norm[i]);
+	}
+	dup = pw_jcheck_first_dup(norm, out->n);
+	for (i = 0; i < out->n; i++)
+		free(norm[i]);
+	free(norm);
+	if (dup != SIZE_MAX) {
+		_cleanup_free_ char *ef = pw_jcheck_elem(f, dup);
+		return pw_jcheck_fail(j, pw_jpos_elem(kp, dup), false, ef, "'%s' is pinned twice",
+				      out->pins[dup].name);
+	}
+	return 0;
+}
+
+static const struct pw_provider_key keys[] = {
+    {PW_PLACE_TOP, "build_requires", PW_STAGE_REQUIRES, parse_pins},
+    {PW_PLACE_TEST, "requires", PW_STAGE_TEST, parse_pins},
+};
+static const char *const kinds[] = {"wheel", NULL};
+static const struct pw_layer_kind hows[] = {
+    {PW_PYPI_LAYER_HOW, build_pypi_install},
+};
+
+const struct pw_provider pw_provider_pypi = {
+    .name = "pypi",
+    .keys = keys,
+    .nkeys = PW_ARRAY_SIZE(keys),
+    .spec_free = spec_free,
+    .lock = lock_pypi,
+    .kinds = kinds,
+    .hows = hows,
+    .nhows = PW_ARRAY_SIZE(hows),
+};

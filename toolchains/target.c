@@ -1,0 +1,101 @@
+/* target.c - platforms and the machine pinwheel runs on (see
+ * include/pinwheel/target.h). */
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "pinwheel/jcheck.h"
+#include "pinwheel/jpos.h"
+#include "pinwheel/target.h"
+
+const struct pw_platform pw_platforms[] = {
+    {"manylinux_x86_64", "x86_64", "amd64"},
+    {"manylinux_aarch64", "aarch64", "arm64"},
+    {"manylinux_i686", "i686", "i386"},
+    {NULL, NULL, NULL},
+};
+
+const struct pw_platform *pw_platform_find(const char *name)
+{
+	for (const struct pw_platform *p = pw_platforms; p->name; p++)
+		if (!strcmp(name, p->name))
+			return p;
+	return NULL;
+}
+
+bool pw_platform_info(const char *name, const char **arch, const char **debian_arch)
+{
+	const struct pw_platform *p = pw_platform_find(name);
+
+	if (!p)
+		return false;
+	if (arch)
+		*arch = p->arch;
+	if (debian_arch)
+		*debian_arch = p->debian_arch;
+	return true;
+}
+
+int pw_platform_check(const struct pw_jcheck *j, const struct pw_jpos *p, const char *field,
+		      const char *s)
+{
+	const char *names[8], *dym;
+	size_t n = 0;
+
+	if (pw_platform_find(s))
+		return 0;
+	for (const struct pw_platform *pl = pw_platforms; pl->name && n < PW_ARRAY_SIZE(names);
+	     pl++)
+		names[n++] = pl->name;
+	dym = pw_did_you_mean(s, names, n);
+	if (dym)
+		return pw_jcheck_fail(j, p, false, field,
+				      "unknown platform '%s' (did you mean '%s'?)", s, dym);
+	return pw_jcheck_fail(j, p, false, field,
+			      "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64 "
+			      "or manylinux_i686)",
+			      s);
+}
+
+static const struct {
+	const char *machine, *debian;
+} host_arches[] = {
+    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
+    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"},
+};
+
+const char *pw_host_arch(void)
+{
+	static char machine[sizeof(((struct utsname *)0)->machine)];
+	struct utsname u;
+
+	if (!machine[0]) {
+		if (uname(&u) < 0) /* cannot fail with a valid buffer */
+			return "unknown";
+		snprintf(machine, sizeof(machine), "%s", u.machine);
+	}
+	return machine;
+}
+
+const char *pw_host_debian_arch(void)
+{
+	const char *m = pw_host_arch();
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(host_arches); i++)
+		if (!strcmp(host_arches[i].machine, m))
+			return host_arches[i].debian;
+	return NULL;
+}
+
+bool pw_emulator_needed(const char *arch)
+{
+	const char *h = pw_host_arch();
+
+	if (!arch || !strcmp(arch, h))
+		return false;
+	return !(!strcmp(h, "x86_64") && (!strcmp(arch, "i686") || !strcmp(arch, "i386")));
+}
+
+const char *pw_emulator_arch(const char *arch)
+{
+	return !strcmp(arch, "i686") ? "i386" : arch;
+}
