@@ -7,11 +7,10 @@
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
-#include "pinwheel/lock.h"
-#include "pinwheel/provider.h"
-#include "pinwheel/roots.h"
-#include "pinwheel/store.h"
 #include "pinwheel/log.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/session.h"
+#include "pinwheel/store.h"
 
 struct fetch_args {
 	const char *dir;
@@ -95,13 +94,14 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct fetch_args fa = {.dir = NULL, .offline = false, .jobs = 8};
-	struct pw_lockset lf = PW_LOCKSET_INIT;
+	struct pw_session ss = PW_SESSION_INIT;
+	struct pw_lockset *lf = &ss.lock;
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
-	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
+	_cleanup_free_ char *storedir = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
-	struct pw_store *s = NULL;
+	struct pw_store *s;
 	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
 	int st;
@@ -109,32 +109,23 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	st = pw_cli_parse(ctx, &pw_cli_fetch, &fa, argc, argv, NULL);
 	if (st != PW_CLI_GO)
 		return st;
-	lockpath = pw_path_join(fa.dir ? fa.dir : ".", "pinwheel.lock");
-	if (pw_lock_load(lockpath, &lf, &e) < 0) {
+	if (pw_session_open(&ss, fa.dir, NULL, PW_SESSION_NO_STORE, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
+		pw_session_close(&ss);
 		return PW_EXIT_USAGE;
 	}
 	storedir = pw_ctx_store_dir(ctx);
-	if (!storedir) {
-		pw_error("fetch: no store directory: use --store, $PINWHEEL_STORE or set HOME");
-		pw_lockset_release(&lf);
-		return PW_EXIT_FAIL;
-	}
-	s = pw_store_open(storedir, &e);
-	if (!s) {
+	if (pw_session_store(&ss, storedir, &e) < 0) {
+		/* no store is the machine's; a blob against its pin, the lock's */
+		st = ss.store ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 		pw_error("fetch: %s", e.msg);
-		pw_lockset_release(&lf);
-		return PW_EXIT_FAIL;
+		pw_session_close(&ss);
+		return st;
 	}
-	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
-		pw_error("fetch: %s", e.msg);
-		pw_store_close(s);
-		pw_lockset_release(&lf);
-		return PW_EXIT_USAGE;
-	}
-	items = pw_xcalloc(lf.n ? lf.n : 1, sizeof(*items));
-	for (i = 0; i < lf.n; i++) {
-		struct pw_artifact *a = &lf.artifacts[i];
+	s = ss.store;
+	items = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*items));
+	for (i = 0; i < lf->n; i++) {
+		struct pw_artifact *a = &lf->artifacts[i];
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
@@ -145,13 +136,13 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	pw_fetch_opts_init(&o);
 	o.jobs = fa.jobs;
 	o.offline = fa.offline;
-	if (!fa.offline && pw_providers_fetch_prepare(s, items, lf.n, &o, &prep, &e) < 0) {
+	if (!fa.offline && pw_providers_fetch_prepare(s, items, lf->n, &o, &prep, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	st = pw_fetch_ui_run(ctx, s, items, lf.n, &o);
-	for (i = 0; i < lf.n; i++) {
+	st = pw_fetch_ui_run(ctx, s, items, lf->n, &o);
+	for (i = 0; i < lf->n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
 		nok++;
@@ -176,13 +167,12 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 				nok, ncached, b);
 	}
 	if (st == PW_EXIT_OK)
-		st = build_roots(ctx, s, &lf);
+		st = build_roots(ctx, s, lf);
 out:
 	pw_providers_fetch_release(prep);
-	for (i = 0; i < lf.n; i++)
+	for (i = 0; i < lf->n; i++)
 		pw_fetch_item_release(&items[i]);
 	free(items);
-	pw_store_close(s);
-	pw_lockset_release(&lf);
+	pw_session_close(&ss);
 	return st;
 }

@@ -6,12 +6,14 @@
 
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
+#include "pinwheel/fetch.h"
+#include "pinwheel/fetch_ui.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
-#include "pinwheel/fetch.h"
-#include "pinwheel/fetch_ui.h"
 #include "pinwheel/provider.h"
+#include "pinwheel/seccomp.h"
+#include "pinwheel/session.h"
 #include "pinwheel/store.h"
 
 struct args {
@@ -58,6 +60,12 @@ const struct pw_cli_cmd pw_cli_lock = {
 		"stale with --check), 2 usage error or a bad pinwheel.json\n",
 };
 
+/* pw_provider_ctx.ui of `pinwheel lock`. */
+struct lock_ui {
+	struct pw_ctx *ctx;
+	struct pw_seccomp_prog *prog;
+};
+
 /* pw_provider_ctx.fetch: the artifacts of a root a provider runs a tool
  * in (the base's .debs can be hundreds of MiB): with the progress display
  * on a terminal, else quietly (lock prints nothing per artifact). */
@@ -65,13 +73,31 @@ static int fetch_root(struct pw_provider_ctx *pc, const char *target, struct pw_
 		      struct pw_fetch_item *items, size_t n, struct pw_fetch_opts *o,
 		      struct pw_err *e)
 {
-	const struct pw_ctx *ctx = pc->ui;
+	const struct lock_ui *ui = pc->ui;
+	const struct pw_ctx *ctx = ui ? ui->ctx : NULL;
 
 	if (ctx && !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
 		pw_info("lock: fetching the root of %s to run its tools", target);
 		return pw_fetch_ui_run(ctx, s, items, n, o) == PW_EXIT_OK ? 0 : -EIO;
 	}
 	return pw_fetch_run(s, items, n, o, e);
+}
+
+/* pw_provider_ctx.seccomp: the "lock" profile (build's, with the network),
+ * compiled once per `pinwheel lock` (session.h caches it in the store). */
+static int lock_seccomp(struct pw_provider_ctx *pc, const struct pw_seccomp_prog **prog,
+			struct pw_err *e)
+{
+	struct lock_ui *ui = pc->ui;
+
+	if (!ui->prog) {
+		int r = pw_seccomp_for_store(pc->store_dir, "lock", true, &ui->prog, e);
+
+		if (r < 0)
+			return pw_err_prefix(e, "seccomp");
+	}
+	*prog = ui->prog;
+	return 0;
 }
 
 /* pw_provider_ctx.note: one line on stderr. */
@@ -183,7 +209,8 @@ static void summary(const char *status, const char *path, const struct pw_config
 static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath)
 {
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {.offline = true, .project_dir = c->dir, .ui = ctx};
+	struct lock_ui ui = {.ctx = ctx};
+	struct pw_provider_ctx pc = {.offline = true, .project_dir = c->dir, .ui = &ui};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -254,8 +281,12 @@ out:
 static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
 {
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
-	struct pw_provider_ctx pc = {
-	    .project_dir = c->dir, .ui = ctx, .note = note, .fetch = fetch_root};
+	struct lock_ui ui = {.ctx = ctx};
+	struct pw_provider_ctx pc = {.project_dir = c->dir,
+				     .ui = &ui,
+				     .note = note,
+				     .fetch = fetch_root,
+				     .seccomp = lock_seccomp};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
@@ -309,6 +340,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 out:
 	if (pc.store)
 		pw_store_close(pc.store);
+	pw_seccomp_prog_free(ui.prog);
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);

@@ -12,14 +12,12 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/layout.h"
-#include "pinwheel/lock.h"
 #include "pinwheel/log.h"
 #include "pinwheel/pipeline.h"
 #include "pinwheel/repair.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
-#include "pinwheel/seccomp.h"
-#include "pinwheel/store.h"
+#include "pinwheel/session.h"
 #include "pinwheel/wheel.h"
 #include "pinwheel/workdir.h"
 
@@ -75,73 +73,49 @@ const struct pw_cli_cmd pw_cli_repair = {
 		"2 usage or configuration error\n",
 };
 
-/* The target's root as a sandbox spec (and its seccomp program). */
+/* The target's root as a sandbox spec (its seccomp program the session's):
+ * target @a->target, or PYTAG-manylinux_ARCH from the wheel's name, or the
+ * lock's only target. */
 static int compose(struct pw_ctx *ctx, const struct repair_args *a, const struct pw_wheel_name *nm,
-		   const char *arch, struct pw_sandbox_spec *spec, struct pw_seccomp_prog **prog)
+		   const char *arch, struct pw_sandbox_spec *spec, struct pw_session *ss)
 {
-	struct pw_lockset lf = PW_LOCKSET_INIT;
+	_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx), *guess = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
-	const struct pw_root *root = NULL;
-	_cleanup_free_ char *lockpath = NULL, *storedir = NULL, *guess = NULL, *cache = NULL;
-	struct pw_store *s = NULL;
-	int st = PW_EXIT_USAGE;
+	const char *id = a->target;
 
-	lockpath = pw_path_join(a->project ? a->project : ".", PW_LOCK_FILE);
-	if (pw_lock_load(lockpath, &lf, &e) < 0) {
+	if (pw_session_open(ss, a->project, storedir, 0, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
-	if (a->target) {
-		root = pw_lockset_find_root(&lf, a->target);
-	} else {
+	if (!id) {
 		char *dot = strchr(nm->python, '.');
 
 		guess = pw_xasprintf("%.*s-manylinux_%s",
 				     (int)(dot ? dot - nm->python : (long)strlen(nm->python)),
 				     nm->python, arch ? arch : "x86_64");
-		root = pw_lockset_find_root(&lf, guess);
-		if (!root && lf.nroots == 1)
-			root = &lf.roots[0];
+		id = guess;
+		if (!pw_session_find(ss, guess) && ss->lock.nroots == 1)
+			id = ss->lock.roots[0].target;
 	}
-	if (!root) {
-		pw_error("repair: target '%s' is not in '%s' (%zu targets there; use --target)",
-			 a->target ? a->target : guess, lockpath, lf.nroots);
-		goto out;
+	if (!pw_session_find(ss, id)) {
+		pw_error("repair: target '%s' is not in '%s' (%zu targets there; use --target)", id,
+			 ss->lockpath, ss->lock.nroots);
+		return PW_EXIT_USAGE;
 	}
-	storedir = pw_ctx_store_dir(ctx);
-	if (!storedir) {
-		pw_error("repair: no store directory: use --store, $PINWHEEL_STORE or set HOME");
-		goto out;
-	}
-	s = pw_store_open(storedir, &e);
-	if (!s || pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0 ||
-	    pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
+	if (pw_session_target(ss, id, &p, &e) < 0) {
 		pw_error("repair: %s", e.msg);
-		goto out;
+		return PW_EXIT_USAGE;
 	}
-	pw_roots_to_spec(s, &p, spec);
 	pw_debug("repair: target %s: root %s", p.target, p.id);
-	pw_root_plan_release(&p);
-	{
-		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = NULL};
-
-		cache = pw_path_join(storedir, "cache/seccomp");
-		so.cache_dir = cache;
-		*prog = pw_seccomp_compile("build", &so, &e);
-		if (!*prog) {
-			pw_error("repair: seccomp: %s", e.msg);
-			st = PW_EXIT_FAIL;
-			goto out;
-		}
-		spec->seccomp = *prog;
+	spec->net = false;
+	if (pw_session_spec(ss, &p, "build", spec, &e) < 0) {
+		pw_error("repair: seccomp: %s", e.msg);
+		pw_root_plan_release(&p);
+		return PW_EXIT_FAIL;
 	}
-	st = 0;
-out:
-	if (s)
-		pw_store_close(s);
-	pw_lockset_release(&lf);
-	return st;
+	pw_root_plan_release(&p);
+	return 0;
 }
 
 /* The input's RECORD must vouch for every member: the repaired wheel gets
@@ -211,7 +185,7 @@ struct root_arg {
 	struct pw_ctx *ctx;
 	const struct repair_args *a;
 	const struct pw_wheel_name *nm;
-	struct pw_seccomp_prog *prog;
+	struct pw_session ss; /* open once the pipeline asks for the root */
 	int status;
 };
 
@@ -219,7 +193,7 @@ static int root_of(void *arg, const char *arch, struct pw_sandbox_spec *spec, st
 {
 	struct root_arg *ra = arg;
 
-	ra->status = compose(ra->ctx, ra->a, ra->nm, arch, spec, &ra->prog);
+	ra->status = compose(ra->ctx, ra->a, ra->nm, arch, spec, &ra->ss);
 	return ra->status ? pw_err_set(e, EINVAL, "no target root") : 0;
 }
 
@@ -257,7 +231,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	struct pw_wheel w;
 	struct pw_pipeline_opts po = {.manylinux = true, .logfd = -1};
 	struct pw_pipeline_result pr = {0};
-	struct root_arg ra = {.ctx = ctx, .a = &a, .nm = &nm};
+	struct root_arg ra = {.ctx = ctx, .a = &a, .nm = &nm, .ss = PW_SESSION_INIT};
 	struct pw_workdir wd = PW_WORKDIR_INIT;
 	_cleanup_free_ char *dir = NULL, *outpath = NULL;
 	const char *tmp = getenv("TMPDIR");
@@ -318,6 +292,6 @@ out:
 	if (have_nm)
 		pw_wheel_name_release(&nm);
 	pw_policies_free(pol);
-	pw_seccomp_prog_free(ra.prog);
+	pw_session_close(&ra.ss);
 	return st;
 }

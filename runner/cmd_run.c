@@ -1,16 +1,14 @@
 /* cmd_run.c - `pinwheel run [OPTIONS] -- CMD ARGS...`: one command in the
  * sandbox.  Parses the options into a struct pw_sandbox_spec (with
- * --target, the target's root from pinwheel.lock: toolchains/roots.c), compiles
- * the seccomp profile, runs, and exits with the command's status. */
+ * --target, the target's root: session.h), compiles the seccomp profile,
+ * runs, and exits with the command's status. */
 #include <string.h>
 
 #include "pinwheel/cli.h"
 #include "pinwheel/fsutil.h"
-#include "pinwheel/lock.h"
-#include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
-#include "pinwheel/store.h"
+#include "pinwheel/session.h"
 
 /* SECONDS with up to 3 decimals, to milliseconds. */
 static int parse_seconds(const char *s, uint64_t *ms)
@@ -334,73 +332,36 @@ static int parse(struct pw_ctx *ctx, struct run_opts *o, int argc, char **argv, 
 	return PW_CLI_GO;
 }
 
-/* --target: check that the target's root is in the store and compose it
- * into @o->spec.  Returns 0 or an exit status after printing one line. */
-static int compose_target(struct pw_ctx *ctx, struct run_opts *o)
+/* --target: open the project's session, check that the target's root is
+ * in the store and compose it into @o->spec.  Returns 0 or an exit status
+ * after printing one line. */
+static int compose_target(struct pw_ctx *ctx, struct run_opts *o, struct pw_session *ss)
 {
-	struct pw_lockset lf = PW_LOCKSET_INIT;
+	_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx);
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_root_plan p;
-	const struct pw_root *root;
-	_cleanup_free_ char *lockpath = NULL, *storedir = NULL;
-	struct pw_store *s = NULL;
-	int st = PW_EXIT_USAGE;
 
-	lockpath = pw_path_join(o->project ? o->project : ".", PW_LOCK_FILE);
-	if (pw_lock_load(lockpath, &lf, &e) < 0) {
+	if (pw_session_open(ss, o->project, storedir, 0, &e) < 0 ||
+	    pw_session_target(ss, o->target, &p, &e) < 0) {
 		pw_error("run: %s", e.msg);
 		return PW_EXIT_USAGE;
 	}
-	root = pw_lockset_find_root(&lf, o->target);
-	if (!root) {
-		pw_error("run: target '%s' is not in '%s' (%zu targets there)", o->target, lockpath,
-			 lf.nroots);
-		goto out;
-	}
-	storedir = pw_ctx_store_dir(ctx);
-	if (!storedir) {
-		pw_error("run: no store directory: use --store, $PINWHEEL_STORE or set HOME");
-		goto out;
-	}
-	s = pw_store_open(storedir, &e);
-	if (!s) {
-		pw_error("run: %s", e.msg);
-		goto out;
-	}
-	if (pw_lock_check_blobs(lockpath, &lf, pw_store_dir(s), &e) < 0) {
-		pw_error("run: %s", e.msg);
-		goto out;
-	}
-	if (pw_roots_plan(s, &lf, root, PW_ROOTS_CHECK, &p, &e) < 0) {
-		pw_error("run: %s", e.msg);
-		goto out;
-	}
-	if (pw_roots_check_emulation(&p, &e) < 0) { /* a foreign root runs under its qemu */
-		pw_error("run: %s", e.msg);
-		pw_root_plan_release(&p);
-		goto out;
-	}
 	pw_debug("target %s: root %s (%zu trees)", p.target, p.id, p.n);
-	pw_roots_to_spec(s, &p, &o->spec);
+	pw_roots_to_spec(ss->store, &p, &o->spec);
 	if (o->spec.emulate_qemu)
 		pw_debug("target %s: --emulate %s '%s'", p.target, o->spec.emulate_arch,
 			 o->spec.emulate_qemu);
 	pw_root_plan_release(&p);
-	st = 0;
-out:
-	if (s)
-		pw_store_close(s);
-	pw_lockset_release(&lf);
-	return st;
+	return 0;
 }
 
 int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 {
+	struct pw_session ss = PW_SESSION_INIT;
 	struct run_opts o;
 	struct pw_sandbox_result res;
 	struct pw_err e = PW_ERR_INIT;
-	struct pw_seccomp_prog *prog = NULL;
-	char *store = NULL, *cache = NULL;
+	struct pw_seccomp_prog *prog = NULL, *own = NULL;
 	int cmd, r, status;
 
 	memset(&o, 0, sizeof(o));
@@ -410,7 +371,7 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 	if (status != PW_CLI_GO)
 		goto out;
 	if (o.target) {
-		status = compose_target(ctx, &o);
+		status = compose_target(ctx, &o, &ss);
 		if (status)
 			goto out;
 	}
@@ -418,21 +379,20 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 		status = pw_usage_error("run", "%s", e.msg);
 		goto out;
 	}
-	if (strcmp(o.seccomp, "none") != 0) {
-		struct pw_seccomp_opts so = {.allow_net = o.spec.net, .cache_dir = NULL};
+	if (o.target) {
+		r = pw_session_seccomp(&ss, o.seccomp, o.spec.net, &prog, &e);
+	} else {
+		_cleanup_free_ char *store = pw_ctx_store_dir(ctx);
 
-		store = pw_ctx_store_dir(ctx);
-		if (store)
-			cache = pw_path_join(store, "cache/seccomp");
-		so.cache_dir = cache;
-		prog = pw_seccomp_compile(o.seccomp, &so, &e);
-		if (!prog) {
-			pw_error("run: seccomp: %s", e.msg);
-			status = PW_SANDBOX_EXIT_SETUP;
-			goto out;
-		}
-		o.spec.seccomp = prog;
+		r = pw_seccomp_for_store(store, o.seccomp, o.spec.net, &own, &e);
+		prog = own;
 	}
+	if (r < 0) {
+		pw_error("run: seccomp: %s", e.msg);
+		status = PW_SANDBOX_EXIT_SETUP;
+		goto out;
+	}
+	o.spec.seccomp = prog;
 	/* pinwheel exits right after: the kernel's teardown of the
 	 * namespaces need not be waited for (see sandbox.h). */
 	o.spec.no_teardown_wait = true;
@@ -446,9 +406,8 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 			status = PW_EXIT_FAIL;
 	}
 out:
-	pw_seccomp_prog_free(prog);
-	free(cache);
-	free(store);
+	pw_seccomp_prog_free(own);
+	pw_session_close(&ss);
 	pw_sandbox_spec_release(&o.spec);
 	return status;
 }

@@ -7,7 +7,7 @@ L="$T/p/pinwheel.lock"
 H=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 
 run_pw 2 "a missing lock file is a configuration error" fetch "$T/p"
-is "$ERR" "pinwheel: fetch: could not read '$L': No such file or directory" "names the file"
+is "$ERR" "pinwheel: fetch: no '$L': run 'pinwheel lock' first" "names the file and what to run"
 
 cat >"$L" <<EOT
 {

@@ -93,7 +93,7 @@ run_pw 2 "no lock: exit 2" build "$P"
 like "$ERR" "no '.*pinwheel.lock': run 'pinwheel lock' first" "no lock: says to lock"
 run_pw 0 "lock" lock "$P"
 run_pw 1 "a root not in the store: exit 1" --store "$T/empty-store" build "$P"
-like "$ERR" "run 'pinwheel fetch' first" "a missing root: says to fetch"
+like "$ERR" "root not fetched .*; run 'pinwheel fetch'$" "a missing root: says to fetch"
 run_pw 0 "fetch" fetch "$P"
 run_pw 2 "an unknown --only: exit 2" build "$P" --only cp399-manylinux_x86_64
 like "$ERR" "cp399-manylinux_x86_64" "the unknown target is named"

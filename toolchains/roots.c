@@ -371,6 +371,8 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	if (r == 0) {
 		pw_roots_to_spec(s, &p, spec);
 		pw_root_plan_release(&p);
+		if (pc->seccomp)
+			r = pc->seccomp(pc, &spec->seccomp, e);
 	}
 out:
 	pw_providers_fetch_release(prep);

@@ -59,6 +59,7 @@ struct pw_jpos;
 struct pw_layer_ctx;
 struct pw_root_plan;
 struct pw_sandbox_spec;
+struct pw_seccomp_prog;
 struct pw_store;
 
 /* ---- the context of `pinwheel lock` ---- */
@@ -82,6 +83,13 @@ struct pw_provider_ctx {
 	int (*fetch)(struct pw_provider_ctx *pc, const char *target, struct pw_store *store,
 		     struct pw_fetch_item *items, size_t n, struct pw_fetch_opts *o,
 		     struct pw_err *e);
+	/* The seccomp program of every tool a provider runs at lock time (in
+	 * a root pw_roots_compose() made, with the network): the runner's
+	 * "lock" profile, compiled on first use and owned by the runner.  0
+	 * with *prog set, or -errno.  NULL: the tools run without a filter
+	 * (tests of a provider alone). */
+	int (*seccomp)(struct pw_provider_ctx *pc, const struct pw_seccomp_prog **prog,
+		       struct pw_err *e);
 };
 
 /* The store for downloads, opened on first use (so a fully pinned config

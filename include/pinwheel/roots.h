@@ -109,7 +109,8 @@ void pw_roots_list_hows(char *buf, size_t n);
  * present (their artifacts fetched into pw_provider_store(@pc) through
  * pc->fetch, their trees built) and add them to @spec
  * (pw_sandbox_spec_init()ed by the caller) as `pinwheel run --target`
- * would.  @ls is sorted first, as the writer sorts it, so an artifact is
+ * would, with pc->seccomp's program.  @ls is sorted first, as the writer
+ * sorts it, so an artifact is
  * found in the order a lock file lists it.  0 or -errno with e->msg (a
  * provider checks pc->offline first: offline there is no store). */
 int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,

@@ -54,30 +54,26 @@ size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards)
 
 /* Load the config and the lock, select the targets (and the shard), check
  * their roots are fetched, open the store and the action cache, compile
- * the seccomp profile.  0, or -errno with e saying why and *status the
- * exit status; b->nsel 0 for a shard without targets. */
+ * the seccomp profile (the target session: session.h).  0, or -errno with
+ * e saying why and *status the exit status; b->nsel 0 for a shard without
+ * targets. */
 static int prepare(struct build *b, struct pw_err *e, int *status)
 {
 	const struct pw_build_opts *o = b->o;
-	_cleanup_free_ char *lockpath = NULL, *storedir = NULL, *cache = NULL;
-	struct pw_seccomp_opts so = {0};
 	int r, nsel;
 
 	*status = PW_EXIT_USAGE;
 	r = pw_config_load(o->dir, &b->c, e);
 	if (r < 0)
 		return r;
-	lockpath = pw_path_join(b->c.dir, PW_LOCK_FILE);
-	r = pw_lock_load(lockpath, &b->lf, e);
-	if (r == -ENOENT)
-		return pw_err_set(e, ENOENT, "no '%s': run 'pinwheel lock' first", lockpath);
+	r = pw_session_open(&b->ss, b->c.dir, NULL, PW_SESSION_NO_STORE, e);
 	if (r < 0)
 		return r;
-	if (strcmp(b->lf.config_digest, b->c.digest))
+	if (strcmp(b->ss.lock.config_digest, b->c.digest))
 		return pw_err_set(e, ESTALE,
 				  "'%s' is stale: pinwheel.json changed since it was written; run "
 				  "'pinwheel lock'",
-				  lockpath);
+				  b->ss.lockpath);
 	b->sel = pw_xcalloc(b->c.ntargets + 1, sizeof(bool));
 	nsel = pw_config_select(&b->c, o->only, o->nonly, o->skip, o->nskip, b->sel, e);
 	if (nsel < 0)
@@ -96,45 +92,31 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 			return 0;
 		}
 	}
-	storedir = o->store_dir ? pw_xstrdup(o->store_dir) : NULL;
-	if (!storedir)
-		return pw_err_set(e, EINVAL, "no store directory: use --store or $PINWHEEL_STORE");
-	b->store = pw_store_open(storedir, e);
-	if (!b->store)
-		return -errno;
-	r = pw_lock_check_blobs(lockpath, &b->lf, pw_store_dir(b->store), e);
+	r = pw_session_store(&b->ss, o->store_dir, e);
 	if (r < 0)
 		return r;
+	b->store = b->ss.store;
 	*status = PW_EXIT_FAIL;
 	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
-		const struct pw_root *root;
-
 		if (!b->sel[i] && i != b->sdist_ti)
 			continue;
-		root = pw_lockset_find_root(&b->lf, b->c.targets[i].id);
-		if (!root) {
+		if (!pw_session_find(&b->ss, b->c.targets[i].id)) {
 			*status = PW_EXIT_USAGE;
 			return pw_err_set(e, ENOENT,
 					  "target '%s' is not in '%s': run 'pinwheel lock'",
-					  b->c.targets[i].id, lockpath);
+					  b->c.targets[i].id, b->ss.lockpath);
 		}
-		r = pw_roots_plan(b->store, &b->lf, root, PW_ROOTS_CHECK, &b->plans[i], e);
-		if (r == -ENOENT)
-			return pw_err_prefix(e, "run 'pinwheel fetch' first");
-		if (r == 0) /* a foreign target: every step under its own qemu */
-			r = pw_roots_check_emulation(&b->plans[i], e);
+		r = pw_session_target(&b->ss, b->c.targets[i].id, &b->plans[i], e);
 		if (r < 0)
 			return r;
 	}
 	b->ac = pw_ac_open(b->store, o->cache_url, e);
 	if (!b->ac)
 		return -errno;
-	cache = pw_path_join(storedir, "cache/seccomp");
-	so.cache_dir = cache;
-	b->prog = pw_seccomp_compile("build", &so, e);
-	if (!b->prog)
-		return -errno;
+	r = pw_session_seccomp(&b->ss, "build", false, &b->prog, e);
+	if (r < 0)
+		return r;
 	*status = 0;
 	return 0;
 }
@@ -147,10 +129,7 @@ static void build_release(struct build *b)
 		pw_root_plan_release(&b->plans[i]);
 	free(b->plans);
 	free(b->sel);
-	pw_seccomp_prog_free(b->prog);
 	pw_ac_close(b->ac);
-	if (b->store)
-		pw_store_close(b->store);
 	pw_source_release(&b->src);
 	free(b->src_dir);
 	pw_pep517_release(&b->pep);
@@ -160,7 +139,7 @@ static void build_release(struct build *b)
 	free(b->work);
 	free(b->sdist_dir);
 	free(b->version);
-	pw_lockset_release(&b->lf);
+	pw_session_close(&b->ss);
 	pw_config_release(&b->c);
 }
 

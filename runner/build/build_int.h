@@ -26,6 +26,7 @@
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
+#include "pinwheel/session.h"
 #include "pinwheel/store.h"
 
 #define BUILD_JOBS "2" /* the job count every build step sees, whatever the host */
@@ -49,9 +50,9 @@ struct target_result {
 struct build {
 	const struct pw_build_opts *o;
 	struct pw_config c;
-	struct pw_lockset lf;
-	struct pw_store *store;
-	struct pw_seccomp_prog *prog;
+	struct pw_session ss;	       /* the lock, the store, seccomp (session.h) */
+	struct pw_store *store;	       /* ss.store */
+	struct pw_seccomp_prog *prog;  /* the session's "build" program */
 	struct pw_root_plan *plans; /* per target (NULL entries: not selected) */
 	bool *sel;
 	char *projdir; /* the project's sources */

@@ -94,7 +94,7 @@ int pw_build_write_manifest(struct build *b, struct target_result *res, struct p
 	int r;
 
 	m.subjects = pw_xcalloc(b->c.ntargets + 2, sizeof(*m.subjects));
-	m.deps = pw_xcalloc(b->lf.n + 1, sizeof(*m.deps));
+	m.deps = pw_xcalloc(b->ss.lock.n + 1, sizeof(*m.deps));
 	targets = pw_xcalloc(b->c.ntargets + 1, sizeof(*targets));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		if (!b->sel[i])
@@ -109,10 +109,10 @@ int pw_build_write_manifest(struct build *b, struct target_result *res, struct p
 		m.subjects[m.nsubjects].name = b->sdist;
 		memcpy(m.subjects[m.nsubjects++].sha256, b->sdist_sha, PW_SHA256_HEX);
 	}
-	for (size_t i = 0; i < b->lf.n; i++) {
-		m.deps[m.ndeps].uri = b->lf.artifacts[i].nurls ? b->lf.artifacts[i].urls[0] : "";
-		m.deps[m.ndeps].name = b->lf.artifacts[i].name;
-		memcpy(m.deps[m.ndeps++].sha256, b->lf.artifacts[i].sha256, PW_SHA256_HEX);
+	for (size_t i = 0; i < b->ss.lock.n; i++) {
+		m.deps[m.ndeps].uri = b->ss.lock.artifacts[i].nurls ? b->ss.lock.artifacts[i].urls[0] : "";
+		m.deps[m.ndeps].name = b->ss.lock.artifacts[i].name;
+		memcpy(m.deps[m.ndeps++].sha256, b->ss.lock.artifacts[i].sha256, PW_SHA256_HEX);
 	}
 	if (b->src.commit)
 		uri = pw_xasprintf("git+commit:%s", b->src.commit);
