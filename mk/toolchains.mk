@@ -6,3 +6,5 @@
 PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/provider.c toolchains/roots.c \
 	toolchains/target.c toolchains/lockstep.c
 UNIT_TESTS += tests/unit/test_roots.c
+# the provider table against the schemas that repeat it
+UNIT_TESTS += tests/unit/test_provider.c
