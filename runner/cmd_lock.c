@@ -197,7 +197,7 @@ static void summary(const char *status, const char *path, const struct pw_config
 	json_object_set_new(o, "lock", json_string(path));
 	json_object_set_new(o, "targets", json_integer((json_int_t)c->ntargets));
 	json_object_set_new(o, "artifacts", json_integer((json_int_t)(ls ? ls->n : 0)));
-	json_object_set_new(o, "config_digest", json_string(c->digest));
+	json_object_set_new(o, "config_digest", json_string(c->lock_digest));
 	if (lock_sha)
 		json_object_set_new(o, "lock_sha256", json_string(lock_sha));
 	if (reason)
@@ -239,7 +239,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	}
 	pc.prior = &old;
 	r = resolve(c, &pc, &new, &e);
-	if (r == -ENOSYS && !strcmp(old.config_digest, c->digest)) {
+	if (r == -ENOSYS && !strcmp(old.config_digest, c->lock_digest)) {
 		/* A provider cannot recompute offline yet: the digest decides. */
 		pw_debug("lock: %s", e.msg);
 		pw_info("'%s' is fresh (the config digest matches)", lockpath);
@@ -249,7 +249,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	if (r < 0) {
-		if (strcmp(old.config_digest, c->digest))
+		if (strcmp(old.config_digest, c->lock_digest))
 			pw_error("lock: '%s' is stale: pinwheel.json changed since it was written",
 				 lockpath);
 		else
@@ -259,7 +259,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 			summary("stale", lockpath, c, NULL, sha, e.msg);
 		goto out;
 	}
-	bytes = pw_lock_render(&new, c->digest, &len);
+	bytes = pw_lock_render(&new, c->lock_digest, &len);
 	if (len == b.len && !memcmp(bytes, b.buf, len)) {
 		pw_info("'%s' is fresh", lockpath);
 		if (ctx->json)
@@ -268,7 +268,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 		goto out;
 	}
 	pw_error("lock: '%s' is stale:", lockpath);
-	explain(&old, &new, c->digest);
+	explain(&old, &new, c->lock_digest);
 	if (ctx->json)
 		summary("stale", lockpath, c, &new, sha, "changed");
 out:
@@ -318,7 +318,7 @@ static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockp
 			summary("failed", lockpath, c, NULL, NULL, e.msg);
 		goto out;
 	}
-	bytes = pw_lock_render(&new, c->digest, &len);
+	bytes = pw_lock_render(&new, c->lock_digest, &len);
 	pw_sha256_mem(bytes, len, sha);
 	if (len == b.len && !memcmp(bytes, b.buf, len)) {
 		pw_info("'%s' is up to date (%zu targets, %zu artifacts)", lockpath, c->ntargets,

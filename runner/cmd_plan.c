@@ -121,7 +121,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 			if (pw_lock_parse(lockpath, b.buf, b.len, &lf, &le) < 0 ||
 			    pw_lock_check_blobs(lockpath, &lf, storedir, &le) < 0)
 				snprintf(why, sizeof(why), "%s", le.msg);
-			else if (strcmp(lf.config_digest, c.digest))
+			else if (strcmp(lf.config_digest, c.lock_digest))
 				snprintf(why, sizeof(why),
 					 "'%s' is stale: pinwheel.json changed since it was "
 					 "written; run 'pinwheel lock'",

@@ -548,13 +548,74 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	return expand(l, root, rp);
 }
 
+/* sha256 of @j's canonical form (sorted keys, no whitespace, ASCII). */
+static void canon_digest(const json_t *j, char hex[PW_SHA256_HEX])
+{
+	char *canon = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	if (!canon) {
+		fprintf(stderr, "pinwheel: out of memory\n");
+		abort();
+	}
+	pw_sha256_mem(canon, strlen(canon), hex);
+	free(canon);
+}
+
+/* The digests of what reaches the lock and each target (config.h): the
+ * canonical config without the keys that cannot reach them.  A key not
+ * named here stays in both, so a new key is covered until it is shown
+ * not to matter. */
+static void part_digests(struct pw_config *c, const json_t *root)
+{
+	json_t *lock = json_deep_copy(root), *test;
+
+	if (!lock) {
+		fprintf(stderr, "pinwheel: out of memory\n");
+		abort();
+	}
+	/* build-only: the steps' environment and limits, the smoke test's
+	 * command (test.requires is locked) */
+	json_object_del(lock, "$schema");
+	json_object_del(lock, "env");
+	json_object_del(lock, "limits");
+	test = json_object_get(lock, "test");
+	if (json_is_object(test)) {
+		json_object_del(test, "command");
+		if (!json_object_size(test))
+			json_object_del(lock, "test");
+	}
+	canon_digest(lock, c->lock_digest);
+	json_decref(lock);
+	for (size_t i = 0; i < c->ntargets; i++) {
+		struct pw_target *t = &c->targets[i];
+		json_t *tj = json_deep_copy(root), *py, *mine;
+
+		if (!tj) {
+			fprintf(stderr, "pinwheel: out of memory\n");
+			abort();
+		}
+		/* what only selects targets, and the other Pythons */
+		json_object_del(tj, "$schema");
+		json_object_del(tj, "platforms");
+		json_object_del(tj, "exclude");
+		json_object_del(tj, "optional");
+		py = json_object_get(tj, "python");
+		mine = json_incref(json_object_get(py, t->py->version));
+		json_object_set_new(tj, "python", json_object());
+		if (mine)
+			json_object_set_new(json_object_get(tj, "python"), t->py->version, mine);
+		json_object_set_new(tj, "target", json_string(t->id));
+		canon_digest(tj, t->digest);
+		json_decref(tj);
+	}
+}
+
 int pw_config_parse(const char *name, const char *dir, const char *data, size_t n,
 		    struct pw_config *c, struct pw_err *e)
 {
 	struct ld l = {{name, e}, c};
 	struct pw_jpos *pos = NULL;
 	json_t *root;
-	char *canon;
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -572,13 +633,8 @@ int pw_config_parse(const char *name, const char *dir, const char *data, size_t 
 	c->dir = pw_xstrdup(dir ? dir : ".");
 	r = parse_root(&l, root, pos);
 	if (r == 0) {
-		canon = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (!canon) {
-			fprintf(stderr, "pinwheel: out of memory\n");
-			abort();
-		}
-		pw_sha256_mem(canon, strlen(canon), c->digest);
-		free(canon);
+		canon_digest(root, c->digest);
+		part_digests(c, root);
 	}
 	pw_jpos_free(pos);
 	json_decref(root);

@@ -7,13 +7,14 @@
 #   - the backend fails: exit 1, the log kept with the backend's error,
 #     nothing else written to OUT (no wheel, no temp directory)
 #   - the smoke test fails: exit 1, the target is failed, no wheel in OUT
-#   - no lock, a stale lock, an unknown --only: exit 2 naming the fix
+#   - no lock, a stale lock, an unknown --only: exit 2 naming the fix; an
+#     edit of env or limits leaves the lock fresh
 #   - a root missing from the store: exit 1, "run 'pinwheel fetch'"
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
-plan 27
+plan 28
 TGT=cp311-manylinux_x86_64
 
 # The base: python3.11, its stdlib (with venv), pip, a shell, and the
@@ -140,7 +141,11 @@ grep -q "AssertionError: 41" "$P/wheelhouse/logs/$TGT.log"
 ok $? "the log has the test command's error"
 is "$(ls "$P/wheelhouse"/*.whl 2>/dev/null)" "" "a wheel that failed its smoke test is not in OUT"
 
-# A stale lock.
-sed 's/"version": 1,/"version": 1, "env": {"X": "1"},/' "$P/pinwheel.json" >"$T/c" && cp "$T/c" "$P/pinwheel.json"
+# What never reaches the lock (the steps' env, limits, the smoke test's
+# command) keeps it fresh; what does (a selection glob) makes it stale.
+cp "$P/pinwheel.json" "$T/c0"
+sed 's/"version": 1,/"version": 1, "env": {"X": "1"}, "limits": {"pids": 512},/' "$T/c0" >"$P/pinwheel.json"
+run_pw 0 "env and limits edited: the lock is still fresh" lock --check "$P"
+sed 's/"version": 1,/"version": 1, "optional": ["cp3*"],/' "$T/c0" >"$P/pinwheel.json"
 run_pw 2 "a stale lock: exit 2" build "$P"
 like "$ERR" "is stale: .*run 'pinwheel lock'" "a stale lock: says to lock again"

@@ -43,6 +43,12 @@ struct pw_target {
 	const char *arch;
 	const char *debian_arch;
 	bool optional;        /* matched by "optional": may be left out */
+	char digest[PW_SHA256_HEX]; /* what of the config reaches this target:
+				     * the canonical config without what only
+				     * selects targets ("platforms", "exclude",
+				     * "optional") and without the other
+				     * Pythons, plus the target's id (the
+				     * action cache's "config") */
 };
 
 struct pw_env_var {
@@ -82,6 +88,10 @@ struct pw_config {
 			       * all run under qemu (default "cross": native
 			       * cross compilers in a Debian base, docs/foreign.md) */
 	char digest[PW_SHA256_HEX]; /* sha256 of the canonical config */
+	char lock_digest[PW_SHA256_HEX]; /* ... without what never reaches the
+					  * lock ("env", "limits",
+					  * "test.command"): the lock's
+					  * config_digest, its staleness */
 	struct pw_target *targets;  /* the expanded matrix, sorted */
 	size_t ntargets;
 };

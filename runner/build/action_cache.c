@@ -11,8 +11,10 @@
 #include "pinwheel/wheel.h"
 
 /* The parts every action's key shares: the root that runs it, the source,
- * the config, the version and SOURCE_DATE_EPOCH, every variable the steps
- * see, pinwheel and its deflate. */
+ * what of the config reaches the target (struct pw_target.digest: adding
+ * a platform or a Python keeps the others' keys), the version and
+ * SOURCE_DATE_EPOCH, every variable the steps see, pinwheel and its
+ * deflate. */
 static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
 {
 	struct pw_sandbox_spec s;
@@ -22,7 +24,7 @@ static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
 	pw_ac_key_add(k, "deflate", pw_wheel_deflate_id());
 	pw_ac_key_add(k, "root", b->plans[ti].id);
 	pw_ac_key_add(k, "source", b->src.tree);
-	pw_ac_key_add(k, "config", b->c.digest);
+	pw_ac_key_add(k, "config", b->c.targets[ti].digest);
 	pw_ac_key_add(k, "version", b->version ? b->version : "");
 	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
 	pw_ac_key_add(k, "SOURCE_DATE_EPOCH", sde);

@@ -69,7 +69,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	r = pw_session_open(&b->ss, b->c.dir, NULL, PW_SESSION_NO_STORE, e);
 	if (r < 0)
 		return r;
-	if (strcmp(b->ss.lock.config_digest, b->c.digest))
+	if (strcmp(b->ss.lock.config_digest, b->c.lock_digest))
 		return pw_err_set(e, ESTALE,
 				  "'%s' is stale: pinwheel.json changed since it was written; run "
 				  "'pinwheel lock'",

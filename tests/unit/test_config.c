@@ -262,6 +262,62 @@ static void test_digest(void **state)
 	pw_config_release(&d);
 }
 
+/* The digests of what reaches the lock and each target: editing the
+ * steps' env, limits or the smoke test's command keeps the lock fresh;
+ * adding a platform or a Python keeps every existing target's digest (its
+ * action keys); anything a target uses changes its digest. */
+#define CFG(py, plat, extra)                                                                    \
+	"{\"version\": 1, \"python\": {" py "}, \"platforms\": [" plat "]" extra "}"
+#define PY13 "\"3.13\": {\"base\": " BASE_DEB "}"
+#define PY14 "\"3.14\": {\"base\": {\"debian\": {\"suite\": \"sid\", \"packages\": [\"x\"]}}}"
+#define X86 "\"manylinux_x86_64\""
+#define ARM "\"manylinux_aarch64\""
+
+static void test_part_digests(void **state)
+{
+	static const char *const texts[] = {
+	    CFG(PY13, X86, ""),
+	    CFG(PY13, X86, ", \"env\": {\"A\": \"1\"}, \"limits\": {\"pids\": 64}"),
+	    CFG(PY13, X86, ", \"test\": {\"command\": \"python -c 1\"}"),
+	    CFG(PY13 ", " PY14, X86 ", " ARM, ""),
+	    CFG(PY13, X86, ", \"build_requires\": [\"setuptools==80.0.0\"]"),
+	    CFG(PY13, X86, ", \"optional\": [\"cp313-*\"]"),
+	};
+	struct pw_config c[PW_ARRAY_SIZE(texts)];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PW_ARRAY_SIZE(texts); i++)
+		assert_string_equal(load(texts[i], &c[i]), "");
+	/* env, limits, test.command: the lock stays fresh, the target's
+	 * actions do not */
+	assert_string_equal(c[0].lock_digest, c[1].lock_digest);
+	assert_string_equal(c[0].lock_digest, c[2].lock_digest);
+	assert_string_not_equal(c[0].digest, c[1].digest);
+	assert_string_not_equal(c[0].targets[0].digest, c[1].targets[0].digest);
+	assert_string_not_equal(c[0].targets[0].digest, c[2].targets[0].digest);
+	/* another Python and another platform: cp313-manylinux_x86_64 keeps
+	 * its digest; the lock does not */
+	assert_int_equal(c[3].ntargets, 4);
+	for (i = 0; i < c[3].ntargets; i++)
+		if (!strcmp(c[3].targets[i].id, "cp313-manylinux_x86_64"))
+			break;
+	assert_true(i < c[3].ntargets);
+	assert_string_equal(c[0].targets[0].digest, c[3].targets[i].digest);
+	assert_string_not_equal(c[0].lock_digest, c[3].lock_digest);
+	for (size_t j = 0; j < c[3].ntargets; j++)
+		if (j != i)
+			assert_string_not_equal(c[3].targets[i].digest, c[3].targets[j].digest);
+	/* what the lock resolves changes both */
+	assert_string_not_equal(c[0].lock_digest, c[4].lock_digest);
+	assert_string_not_equal(c[0].targets[0].digest, c[4].targets[0].digest);
+	/* a selection glob: the lock (what is locked), not the target */
+	assert_string_not_equal(c[0].lock_digest, c[5].lock_digest);
+	assert_string_equal(c[0].targets[0].digest, c[5].targets[0].digest);
+	for (i = 0; i < PW_ARRAY_SIZE(texts); i++)
+		pw_config_release(&c[i]);
+}
+
 static void test_helpers(void **state)
 {
 	struct pw_err e = PW_ERR_INIT;
@@ -334,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_minimal), cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_types),   cmocka_unit_test(test_values),
 		cmocka_unit_test(test_matrix),  cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_part_digests),
 		cmocka_unit_test(test_helpers), cmocka_unit_test(test_jpos),
 	};
 
