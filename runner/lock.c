@@ -290,6 +290,48 @@ static int parse_layer_oci(struct rd *w, const char *where, json_t *o, const str
 	return 0;
 }
 
+/* A layer's "generated": {"path", "text"}: a file the lock made for the
+ * project's sources (a Cargo.lock), at most PW_LAYER_FILE_MAX bytes. */
+#define PW_LAYER_FILE_MAX (8u << 20)
+static int parse_layer_generated(struct rd *w, const char *where, json_t *o,
+				 const struct pw_jpos *p, struct pw_layer *l)
+{
+	json_t *path = json_object_get(o, "path"), *text = json_object_get(o, "text");
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	void *it;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "%s: 'generated' must be an object", where);
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (strcmp(k, "path") && strcmp(k, "text"))
+			return fail(w, pw_jpos_elem(p, i), true,
+				    "%s.generated: unknown key '%s' (expected path and text)",
+				    where, k);
+		if (!json_is_string(v))
+			return fail(w, pw_jpos_elem(p, i), true,
+				    "%s.generated: '%s' must be a string", where, k);
+	}
+	if (!path || !text)
+		return fail(w, p, false, "%s.generated: needs path and text", where);
+	if (!relpath_ok(json_string_value(path)))
+		return fail(w, p, true,
+			    "%s.generated: 'path' must be a relative path inside the project "
+			    "(no '.', '..' or leading '/')",
+			    where);
+	if (json_string_length(text) > PW_LAYER_FILE_MAX ||
+	    strlen(json_string_value(text)) != json_string_length(text))
+		return fail(w, p, true, "%s.generated: 'text' must be text of at most %u MiB",
+			    where, PW_LAYER_FILE_MAX >> 20);
+	l->generated = pw_xcalloc(1, sizeof(*l->generated));
+	l->generated->path = pw_xstrdup(json_string_value(path));
+	l->generated->text = pw_xstrdup(json_string_value(text));
+	return 0;
+}
+
 static int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -363,10 +405,14 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 			r = parse_layer_oci(w, where, v, kp, l);
 			if (r < 0)
 				return r;
+		} else if (!strcmp(k, "generated") && !l->generated) {
+			r = parse_layer_generated(w, where, v, kp, l);
+			if (r < 0)
+				return r;
 		} else {
 			return fail(w, kp, true,
 				    "%s: unknown key '%s' (expected name, how, dest, artifacts, "
-				    "unpack, input or oci)",
+				    "unpack, input, oci or generated)",
 				    where, k);
 		}
 	}
@@ -761,6 +807,12 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 				json_object_set_new(oc, "manifest", json_string(l->oci->manifest));
 				json_object_set_new(oc, "platform", json_string(l->oci->platform));
 				json_object_set_new(lo, "oci", oc);
+			}
+			if (l->generated) {
+				json_t *g = json_object();
+				json_object_set_new(g, "path", json_string(l->generated->path));
+				json_object_set_new(g, "text", json_string(l->generated->text));
+				json_object_set_new(lo, "generated", g);
 			}
 			json_array_append_new(layers, lo);
 		}

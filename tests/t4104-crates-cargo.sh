@@ -5,7 +5,9 @@
 # host's rustc gave to cargo's target probes.  A loopback sparse registry
 # stands in as crates-io through the project's [source.crates-io]
 # replace-with.  `pinwheel lock` generates the missing Cargo.lock with that
-# cargo and writes it next to Cargo.toml; pins the crate with the URL from
+# cargo and keeps it in pinwheel.lock (the crates layer's "generated"),
+# never in the project; the root has it at /opt/pinwheel/generated; pins
+# the crate with the URL from
 # the registry's config.json and Cargo.lock's checksum; keeps the .crate
 # cargo downloaded (fetch downloads nothing); relock and lock --check
 # reuse the pins without running cargo; the root has the vendored crates
@@ -16,7 +18,7 @@
 [ -x /usr/bin/cargo ] || skip_all "/usr/bin/cargo missing (Debian package cargo)"
 [ -x /usr/bin/rustc ] || skip_all "/usr/bin/rustc missing (Debian package rustc)"
 [ -x /bin/busybox ] || skip_all "/bin/busybox missing (Debian package busybox-static)"
-plan 24
+plan 28
 unset CARGO_HOME CARGO_HTTP_CAINFO SSL_CERT_FILE
 export PINWHEEL_RETRY_BASE_MS=5 PINWHEEL_RETRIES=0
 start_httpd
@@ -80,11 +82,22 @@ cat >"$P/pinwheel.json" <<JSON
 JSON
 
 run_pw 0 "lock runs the root's cargo" --store "$S" lock "$P"
-like "$ERR" "crates: 'Cargo\\.lock' did not exist: wrote it with the cargo of $TGT's root" \
-	"and says it wrote Cargo.lock"
-grep -q "^checksum = \"$CK\"" "$P/Cargo.lock"
-ok $? "Cargo.lock has the crate's checksum"
-is "$(grep -c '^name = ' "$P/Cargo.lock")" "2" "and the app and the crate"
+like "$ERR" "crates: 'Cargo\\.lock' did not exist: generated it with the cargo of $TGT's root, kept in pinwheel\\.lock \\(the project is left as it is\\)" \
+	"and says where the generated Cargo.lock went"
+ok $([ ! -e "$P/Cargo.lock" ] && echo 0 || echo 1) "nothing written into the project"
+"$PY" - "$P/pinwheel.lock" >"$T/gen" <<'EOP'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for root in d["roots"].values():
+    for l in root["layers"]:
+        if "generated" in l:
+            print(l["generated"]["path"])
+            sys.stdout.write(l["generated"]["text"])
+EOP
+is "$(sed -n 1p "$T/gen")" "Cargo.lock" "the crates layer keeps the generated Cargo.lock"
+grep -q "^checksum = \"$CK\"" "$T/gen"
+ok $? "it has the crate's checksum"
+is "$(grep -c '^name = ' "$T/gen")" "2" "and the app and the crate"
 "$PY" - "$P/pinwheel.lock" >"$T/shape" <<'EOP'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -112,13 +125,17 @@ run_pw 0 "fetch builds the root" --store "$S" fetch "$P"
 is "$(requests 'GET ')" "$n0" "relock, check and fetch made no request (no cargo run, no download)"
 
 mkdir -p "$T/copy/src"
-cp "$P/Cargo.toml" "$P/Cargo.lock" "$T/copy" && cp "$P/src/lib.rs" "$T/copy/src"
+cp "$P/Cargo.toml" "$T/copy" && cp "$P/src/lib.rs" "$T/copy/src"
 run_pw 0 "the vendored crate is in the root" --store "$S" run --target "$TGT" "$P" -- \
 	/bin/busybox cat /opt/pinwheel/crates/tiny-0.1.0/src/lib.rs
 is "$OUT" "pub fn v() -> u32 { 7 }" "at /opt/pinwheel/crates"
+run_pw 0 "the generated Cargo.lock is in the root" --store "$S" run --target "$TGT" "$P" -- \
+	/bin/busybox cat /opt/pinwheel/generated/Cargo.lock
+is "$OUT" "$(sed 1d "$T/gen")" "at /opt/pinwheel/generated, as pinwheel.lock has it"
 run_pw 0 "the root's cargo resolves the project offline from the vendored crates" \
 	--store "$S" run --target "$TGT" --ro-bind "$T/copy:/tmp/src" "$P" -- \
-	/bin/sh -c 'cp -r /tmp/src /tmp/b && cd /tmp/b && cargo fetch --offline --locked 2>&1 &&
+	/bin/sh -c 'cp -r /tmp/src /tmp/b && cp /opt/pinwheel/generated/Cargo.lock /tmp/b/ &&
+		cd /tmp/b && cargo fetch --offline --locked 2>&1 &&
 		cargo metadata --offline --locked --format-version 1 >/tmp/m && grep -o "/opt/pinwheel/crates/tiny-0.1.0/Cargo.toml" /tmp/m'
 like "$OUT" "/opt/pinwheel/crates/tiny-0\\.1\\.0/Cargo\\.toml" "through the root's /.cargo/config.toml"
 
@@ -127,8 +144,8 @@ rm -f "$P/pinwheel.lock"
 chmod -R u+w "$S" && rm -rf "$S"
 mirror "http://127.0.0.1:1/index"
 run_pw 1 "a registry that is down fails the lock" --store "$S" lock "$P"
-like "$ERR" "crates: downloading the crates of Cargo\\.lock in the root of $TGT: cargo exited with status 101: error: " \
-	"one line naming the step and cargo's error"
+like "$ERR" "crates: generating Cargo\\.lock in the root of $TGT: cargo exited with status 101: error: failed to get .tiny. as a dependency" \
+	"one line naming the step and cargo's error (the lock is generated again: the old pinwheel.lock is gone)"
 ok $([ ! -e "$P/pinwheel.lock" ] && echo 0 || echo 1) "no lock written"
 
 # A root without cargo.

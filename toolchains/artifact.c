@@ -73,6 +73,11 @@ static void layer_release(struct pw_layer *l)
 	if (l->oci)
 		pw_layer_oci_release(l->oci);
 	free(l->oci);
+	if (l->generated) {
+		free(l->generated->path);
+		free(l->generated->text);
+	}
+	free(l->generated);
 }
 
 void pw_layer_oci_release(struct pw_layer_oci *o)
@@ -333,6 +338,7 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 	}
 	l->input = NULL;
 	l->oci = NULL;
+	l->generated = NULL;
 }
 
 void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input)
@@ -365,6 +371,28 @@ void pw_lockset_set_layer_oci(struct pw_lockset *ls, const char *target,
 	l->oci->index = xstrdup_or_null(oci->index);
 	l->oci->manifest = xstrdup_or_null(oci->manifest);
 	l->oci->platform = xstrdup_or_null(oci->platform);
+}
+
+void pw_lockset_set_layer_generated(struct pw_lockset *ls, const char *target,
+				    const struct pw_layer_file *f)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	if (!r->n)
+		return;
+	l = &r->layers[r->n - 1];
+	if (l->generated) {
+		free(l->generated->path);
+		free(l->generated->text);
+	}
+	free(l->generated);
+	l->generated = NULL;
+	if (!f)
+		return;
+	l->generated = pw_xcalloc(1, sizeof(*l->generated));
+	l->generated->path = pw_xstrdup(f->path);
+	l->generated->text = pw_xstrdup(f->text);
 }
 
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
@@ -483,5 +511,6 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 			     l->has_unpack ? &l->unpack : NULL);
 	pw_lockset_set_layer_input(out, target, l->input);
 	pw_lockset_set_layer_oci(out, target, l->oci);
+	pw_lockset_set_layer_generated(out, target, l->generated);
 	return 0;
 }

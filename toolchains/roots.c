@@ -30,6 +30,7 @@ struct pw_root_tree *pw_layer_ctx_add(struct pw_layer_ctx *lc, char *id, const s
 	t->dest = pw_xstrdup(dest ? dest : l->dest);
 	t->layer = l->name;
 	t->how = l->how;
+	t->generated = l->generated;
 	t->emulate = NULL;
 	return t;
 }

@@ -56,6 +56,15 @@ struct pw_layer_oci {
 	char *platform;      /* "linux/amd64", "linux/arm64/v8" */
 };
 
+/* A file the lock made for the project's sources and gives to every build
+ * step in them when they lack it: a Cargo.lock cargo generated at lock
+ * time ("cargo-vendor" layers), kept in pinwheel.lock and never written
+ * into the user's tree (docs/archives.md). */
+struct pw_layer_file {
+	char *path;          /* relative to the project: "rust/Cargo.lock" */
+	char *text;          /* its content */
+};
+
 struct pw_layer {
 	char *name;          /* for people: "debian-bookworm-amd64", "cpython" */
 	char *how;           /* "unpack" or a provider-defined derived tree */
@@ -69,6 +78,8 @@ struct pw_layer {
 			      * or NULL: a relock keeps the layer while it is
 			      * the same (docs/lock.md, "Relocking") */
 	struct pw_layer_oci *oci; /* how "oci-image": the image, or NULL */
+	struct pw_layer_file *generated; /* how "cargo-vendor": the Cargo.lock
+					  * lock generated, or NULL */
 };
 
 struct pw_root {
@@ -125,6 +136,10 @@ void pw_lockset_set_layer_oci(struct pw_lockset *ls, const char *target,
 			      const struct pw_layer_oci *oci);
 /* Free what @o owns (not @o). */
 void pw_layer_oci_release(struct pw_layer_oci *o);
+/* Set (a copy of) the generated file of @target's last layer (NULL:
+ * none). */
+void pw_lockset_set_layer_generated(struct pw_lockset *ls, const char *target,
+				    const struct pw_layer_file *f);
 /* The layer @name of @target's root in @ls, or NULL. */
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
 					     const char *name);

@@ -140,15 +140,21 @@ char *pw_crates_cargo_config(const struct pw_cargo_lock *l, const char *dir);
  * version, the expanded download URL, sha256 = the lock's checksum and
  * the size (from the previous lock, the store, or by fetching the crate
  * into the store), then one layer "crates", how "cargo-vendor", dest
- * PW_CRATES_DEST, listing their digests.  A missing Cargo.lock is written
- * by the root's cargo, in the root composed so far (pw_roots_compose();
- * offline it is -ENOENT naming the field; docs/archives.md).  The layer's
- * builder vendors the crates (pw_crates_vendor_locked()) and adds the
- * cargo configuration tree (pw_crates_config_tree()); a build step in a
- * root with vendored crates gets that configuration in its CARGO_HOME
- * (the provider's step_prepare()).
+ * PW_CRATES_DEST, listing their digests.  A missing Cargo.lock is made
+ * by the root's cargo, in the root composed so far (pw_roots_compose()),
+ * and kept in pinwheel.lock as the layer's "generated" file, never in the
+ * user's tree: a relock reuses it while the Cargo.toml next to it is the
+ * same (the layer's input), offline it must be reused or it is -ENOENT
+ * naming the field (docs/archives.md).  The layer's builder vendors the
+ * crates (pw_crates_vendor_locked()), adds the cargo configuration tree
+ * (pw_crates_config_tree()) and, with a generated Cargo.lock, a tree
+ * holding it at PW_GENERATED_DEST (so the root id covers it); a build
+ * step in a root with vendored crates gets that configuration in its
+ * CARGO_HOME and the generated Cargo.lock in its sources when they lack
+ * one (the provider's step_prepare()).
  */
 #define PW_CRATES_DEST "/opt/pinwheel/crates"
+#define PW_GENERATED_DEST "/opt/pinwheel/generated"
 
 struct pw_crates_spec {
 	const char *field; /* "crates" (owned) */
@@ -175,5 +181,11 @@ int pw_crates_vendor_locked(struct pw_store *s, const struct pw_artifact *const 
  * vendored directory and sets net.offline.  The id depends on the text
  * only; with @s NULL only *id is computed.  *id: caller frees. */
 int pw_crates_config_tree(struct pw_store *s, char **id, bool *cached, struct pw_err *e);
+
+/* The tree of a generated file @f (kind "generated"): @f->text at
+ * @f->path.  The id depends on the path and text only; with @s NULL only
+ * *id is computed.  *id: caller frees. */
+int pw_crates_generated_tree(struct pw_store *s, const struct pw_layer_file *f, char **id,
+			     bool *cached, struct pw_err *e);
 
 #endif

@@ -45,6 +45,9 @@ struct pw_root_tree {
 	char *dest;	     /* absolute path in the root */
 	const char *layer;   /* the layer's name (borrowed from the lock) */
 	const char *how;     /* the layer's how (borrowed from the lock) */
+	const struct pw_layer_file *generated; /* its layer's generated file
+						* (borrowed from the lock), or
+						* NULL */
 	const char *emulate; /* a tree that holds the emulator: the --emulate
 			      * ARCH (borrowed); its dest is the qemu binary
 			      * inside the tree, mounted nowhere; else NULL */

@@ -12,6 +12,8 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/roots.h"
 #include "pinwheel/store.h"
 
 #define CK1 "1111111111111111111111111111111111111111111111111111111111111111"
@@ -340,6 +342,69 @@ static void test_vendor_locked(void **state)
 	pw_rm_rf(tmpl);
 }
 
+/* The generated Cargo.lock of the lock reaches a build step's sources
+ * (pw_providers_step_prepare()): written where they lack one, never over
+ * the sdist's own, never through a symlink; the root's tree of it is its
+ * own id (path and text). */
+static void test_generated(void **state)
+{
+	char tmpl[] = "/tmp/pw-test-gen.XXXXXX";
+	struct pw_layer_file f = {.path = (char *)"rust/Cargo.lock", .text = (char *)lock_v4};
+	struct pw_layer_file g = {.path = (char *)"Cargo.lock", .text = (char *)lock_v4};
+	struct pw_root_tree tree = {.id = (char *)"x", .dest = (char *)PW_GENERATED_DEST,
+				    .layer = "crates", .how = "cargo-vendor", .generated = &f};
+	struct pw_root_plan p = {.target = "t", .trees = &tree, .n = 1};
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_buf b = PW_BUF_INIT(1u << 20);
+	char *src, *home, *path, *rust, *inhome, *id1 = NULL, *id2 = NULL;
+	bool cached;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	src = pw_path_join(tmpl, "src");
+	home = pw_path_join(tmpl, "home");
+	path = pw_path_join(src, "rust/Cargo.lock");
+	rust = pw_path_join(src, "rust");
+	inhome = pw_path_join(home, "Cargo.lock");
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(home, 0755), 0);
+	/* no rust/ in the sources: one line naming both */
+	assert_int_equal(pw_providers_step_prepare(&p, src, home, &e), -ENOENT);
+	assert_string_equal(e.msg, "the generated 'rust/Cargo.lock' of pinwheel.lock: no directory "
+				   "'rust' in the sources: No such file or directory");
+	/* rust/ a symlink out of the sources: refused, nothing written there */
+	pw_err_clear(&e);
+	assert_int_equal(symlink(home, rust), 0);
+	assert_int_equal(pw_providers_step_prepare(&p, src, home, &e), -ELOOP);
+	assert_int_equal(access(inhome, F_OK), -1);
+	assert_int_equal(unlink(rust), 0);
+	/* written where missing, with the lock's text */
+	pw_err_clear(&e);
+	assert_int_equal(mkdir(rust, 0755), 0);
+	assert_int_equal(pw_providers_step_prepare(&p, src, home, &e), 0);
+	assert_int_equal(pw_read_file(path, &b), 0);
+	assert_string_equal(b.buf, lock_v4);
+	/* the sdist's own Cargo.lock is kept */
+	pw_buf_release(&b);
+	assert_int_equal(pw_write_file_atomic(path, "own\n", 4, 0644), 0);
+	assert_int_equal(pw_providers_step_prepare(&p, src, home, &e), 0);
+	assert_int_equal(pw_read_file(path, &b), 0);
+	assert_string_equal(b.buf, "own\n");
+	pw_buf_release(&b);
+	/* the tree id: path and text */
+	assert_int_equal(pw_crates_generated_tree(NULL, &f, &id1, &cached, &e), 0);
+	assert_int_equal(pw_crates_generated_tree(NULL, &g, &id2, &cached, &e), 0);
+	assert_string_not_equal(id1, id2);
+	free(id1);
+	free(id2);
+	free(inhome);
+	free(rust);
+	free(path);
+	free(home);
+	free(src);
+	pw_rm_rf(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(test_index_url),	  cmocka_unit_test(test_dl_template),
 	    cmocka_unit_test(test_checksum_json), cmocka_unit_test(test_cargo_config),
 	    cmocka_unit_test(test_vendor_locked), cmocka_unit_test(test_index_map),
+	    cmocka_unit_test(test_generated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,7 +193,7 @@ static void test_roots_env_python(void **state)
 		    e5[] = "TZ=Europe/Paris", e6[] = "SOURCE_DATE_EPOCH=1",
 		    e7[] = "AUDITWHEEL_PLAT=m";
 	char *env[] = {e0, e1, e2, e3, e4, e5, e6, e7, NULL};
-	struct pw_root_tree trees[] = {{(char *)"0123", (char *)"/", "img", "oci-image", NULL}};
+	struct pw_root_tree trees[] = {{.id = (char *)"0123", .dest = (char *)"/", .layer = "img", .how = "oci-image"}};
 	struct pw_root_plan p = {"cp313-manylinux_x86_64", {0}, trees, 1, 0, env};
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_sandbox_spec s;

@@ -189,6 +189,8 @@ struct vendor {
 	const struct pw_cargo_lock *l;
 	const struct pw_cargo_pkg **pkgs; /* registry packages, unique by name-version */
 	size_t n;
+	const char *generated; /* the Cargo.lock pinwheel.lock keeps, when the
+				* project has none, or NULL */
 };
 
 static int cmp_pkg(const void *a, const void *b)
@@ -928,23 +930,24 @@ static int link_farm(const char *projdir, const char *subdir, const char *top, c
 }
 
 /* Cargo.lock is missing: the root's cargo generates it (`cargo
- * generate-lockfile`, with the network) in a stand-in of the project, and
- * it is written next to Cargo.toml atomically. */
+ * generate-lockfile`, with the network) in a stand-in of the project; its
+ * text goes into @b (checked to parse), never into the project. */
 static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
-			 const struct pw_target_info *t, struct pw_lockset *out, const char *path,
+			 const struct pw_target_info *t, struct pw_lockset *out, struct pw_buf *b,
 			 struct pw_err *e)
 {
 	static const char *const args[] = {"generate-lockfile"};
 	_cleanup_free_ char *projdir = NULL, *subdir = NULL, *made = NULL;
 	_cleanup_free_ char *srcdir = NULL, *note = NULL;
-	struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
 	struct pw_cargo_lock check;
 	struct pw_sandbox_spec root;
 	struct cargo_step cs = {0};
 	int r;
 
 	if (pc->offline)
-		return pw_err_set(e, ENOENT, "%s: '%s' does not exist: 'pinwheel lock' creates it",
+		return pw_err_set(e, ENOENT,
+				  "%s: '%s' does not exist and pinwheel.lock has none generated for "
+				  "this Cargo.toml: 'pinwheel lock' generates it",
 				  spec->field, spec->cargo_lock);
 	r = split_lock_path(pc->project_dir, spec->cargo_lock, &projdir, &subdir, e);
 	if (r < 0)
@@ -971,29 +974,24 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 		made = subdir[0] ? pw_xasprintf("project/%s/Cargo.lock", subdir)
 				 : pw_xstrdup("project/Cargo.lock");
 		r = dfd < 0 ? pw_err_sys(e, errno, "could not open '%s'", cs.tmp)
-			    : pw_untrusted_read(dfd, made, spec->cargo_lock, &b, e);
+			    : pw_untrusted_read(dfd, made, spec->cargo_lock, b, e);
 		if (r < 0)
 			pw_err_prefix(e, "generating Cargo.lock in the root of %s: cargo's lock file",
 				      t->id);
 	}
 	if (r == 0) {
-		r = pw_cargo_lock_parse("the generated Cargo.lock", b.buf, b.len, &check, e);
+		r = pw_cargo_lock_parse("the generated Cargo.lock", b->buf, b->len, &check, e);
 		if (r == 0)
 			pw_cargo_lock_release(&check);
 	}
-	if (r == 0) {
-		r = pw_write_file_atomic(path, b.buf, b.len, 0644);
-		if (r < 0)
-			pw_err_sys(e, -r, "could not write '%s'", path);
-	}
 	if (r == 0 && pc->note) {
-		note = pw_xasprintf("%s: '%s' did not exist: wrote it with the cargo of %s's root",
+		note = pw_xasprintf("%s: '%s' did not exist: generated it with the cargo of %s's "
+				    "root, kept in pinwheel.lock (the project is left as it is)",
 				    spec->field, spec->cargo_lock, t->id);
 		pc->note(pc, note);
 	}
 	if (r < 0)
 		pw_err_prefix(e, "%s", spec->field);
-	pw_buf_release(&b);
 	cargo_step_release(&cs);
 	pw_sandbox_spec_release(&root);
 	return r;
@@ -1019,8 +1017,18 @@ static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *sp
 		return pw_err_prefix(e, "%s", spec->field);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, e);
+	/* a generated Cargo.lock goes into a stand-in of the project */
 	if (r == 0)
-		r = cargo_step_init(&cs, &root, projdir, false, subdir, e);
+		r = cargo_step_init(&cs, &root, projdir, v->generated != NULL, subdir, e);
+	if (r == 0 && v->generated) {
+		_cleanup_free_ char *in = pw_path_join(cs.tmp, "project"),
+				    *dir = pw_path_join(in, subdir),
+				    *lock = pw_path_join(dir, "Cargo.lock");
+
+		r = pw_write_file_atomic(lock, v->generated, strlen(v->generated), 0644);
+		if (r < 0)
+			r = pw_err_sys(e, -r, "could not write '%s'", lock);
+	}
 	if (r == 0)
 		r = cargo_step_run(&cs, t->id, "downloading the crates of Cargo.lock", args,
 				   PW_ARRAY_SIZE(args), e);
@@ -1129,12 +1137,60 @@ static int pin_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	return r;
 }
 
+/* The Cargo.lock generated for @path from the manifest whose digest is
+ * @input, in any root of @ls (this run's other targets, or the previous
+ * lock), or NULL. */
+static const char *find_generated(const struct pw_lockset *ls, const char *path,
+				  const char *input)
+{
+	for (size_t i = 0; ls && i < ls->nroots; i++)
+		for (size_t j = 0; j < ls->roots[i].n; j++) {
+			const struct pw_layer *l = &ls->roots[i].layers[j];
+
+			if (l->generated && l->input && !strcmp(l->how, "cargo-vendor") &&
+			    !strcmp(l->generated->path, path) && !strcmp(l->input, input))
+				return l->generated->text;
+		}
+	return NULL;
+}
+
+/* The digest a generated Cargo.lock is kept by: the lock's path and the
+ * Cargo.toml next to it. */
+static int manifest_input(const char *lockpath, const struct pw_crates_spec *spec,
+			  char hex[PW_SHA256_HEX], struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_xstrdup(lockpath), *toml = NULL;
+	struct pw_buf b = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+	char *slash = strrchr(dir, '/');
+	struct pw_buf k = PW_BUF_INIT(SIZE_MAX / 2);
+	int r;
+
+	if (slash)
+		*slash = '\0';
+	toml = pw_path_join(slash ? dir : ".", "Cargo.toml");
+	r = pw_read_file(toml, &b);
+	if (r < 0) {
+		pw_buf_release(&b);
+		return pw_err_sys(e, -r, "%s: '%s' does not exist and neither does '%s'",
+				  spec->field, spec->cargo_lock, toml);
+	}
+	pw_buf_addf(&k, "cargo-generated;v1\n%s\n", spec->cargo_lock);
+	pw_buf_add(&k, b.buf, b.len);
+	pw_sha256_mem(k.buf, k.len, hex);
+	pw_buf_release(&k);
+	pw_buf_release(&b);
+	return 0;
+}
+
 int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *spec,
 		      const struct pw_target_info *t, struct pw_lockset *out, struct pw_err *e)
 {
 	_cleanup_free_ char *path =
 	    pw_path_join(pc->project_dir ? pc->project_dir : ".", spec->cargo_lock);
 	struct pw_cargo_lock l;
+	struct pw_buf gb = PW_BUF_INIT(PW_CARGO_LOCK_MAX);
+	struct pw_layer_file gen = {0};
+	char input[PW_SHA256_HEX];
 	struct pw_crates_opts o = {0};
 	struct vendor v = {.s = pc->store};
 	const char **shas = NULL;
@@ -1144,15 +1200,40 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 	int r;
 
 	if (access(path, F_OK) < 0) {
+		const char *text;
+
 		if (errno != ENOENT)
 			return pw_err_sys(e, errno, "%s: '%s'", spec->field, spec->cargo_lock);
-		r = generate_lock(pc, spec, t, out, path, e);
+		r = manifest_input(path, spec, input, e);
 		if (r < 0)
 			return r;
+		text = find_generated(out, spec->cargo_lock, input);
+		if (!text)
+			text = find_generated(pc->prior, spec->cargo_lock, input);
+		if (text)
+			r = pw_buf_adds(&gb, text);
+		else
+			r = generate_lock(pc, spec, t, out, &gb, e);
+		if (r == 0 && memchr(gb.buf, '\0', gb.len))
+			r = pw_err_set(e, EINVAL, "%s: the generated Cargo.lock is not text",
+				       spec->field);
+		if (r < 0) {
+			pw_buf_release(&gb);
+			return r == -ENOBUFS ? pw_err_set(e, E2BIG, "%s: the generated Cargo.lock "
+							  "is too large", spec->field)
+					     : r;
+		}
+		gen.path = spec->cargo_lock;
+		gen.text = gb.buf;
+		v.generated = gb.buf;
+		r = pw_cargo_lock_parse("the generated Cargo.lock", gb.buf, gb.len, &l, e);
+	} else {
+		r = pw_cargo_lock_load(path, &l, e);
 	}
-	r = pw_cargo_lock_load(path, &l, e);
-	if (r < 0)
+	if (r < 0) {
+		pw_buf_release(&gb);
 		return pw_err_prefix(e, "%s", spec->field);
+	}
 	v.l = &l;
 	r = collect(&v, e);
 	if (r < 0) {
@@ -1178,9 +1259,14 @@ int pw_provide_crates(struct pw_provider_ctx *pc, const struct pw_crates_spec *s
 		pw_lockset_add(out, &a, t->id);
 		shas[i] = v.pkgs[i]->checksum;
 	}
-	if (v.n)
+	if (v.n) {
 		pw_lockset_add_layer(out, t->id, "crates", "cargo-vendor", PW_CRATES_DEST, shas,
 				     v.n, NULL);
+		if (gen.text) {
+			pw_lockset_set_layer_input(out, t->id, input);
+			pw_lockset_set_layer_generated(out, t->id, &gen);
+		}
+	}
 out:
 	for (i = 0; urls && i < v.n; i++)
 		free(urls[i]);
@@ -1189,6 +1275,7 @@ out:
 	free(shas);
 	free(v.pkgs);
 	pw_cargo_lock_release(&l);
+	pw_buf_release(&gb);
 	return r;
 }
 
@@ -1387,6 +1474,70 @@ int pw_crates_config_tree(struct pw_store *s, char **id, bool *cached, struct pw
 	if (s) {
 		r = pw_derived_tree_make(s, hex, "cargo-config", build_config, text, NULL, cached,
 					 e);
+		if (r < 0)
+			return r;
+	}
+	*id = pw_xstrdup(hex);
+	return 0;
+}
+
+/* The builder of a "generated" tree: the file at its path (the
+ * directories on the way made). */
+static int build_generated(void *ud, int dfd, json_t *rec, struct pw_err *e)
+{
+	const struct pw_layer_file *f = ud;
+	_cleanup_free_ char *dirs = pw_xstrdup(f->path);
+	_cleanup_close_ int fd = -1;
+	int cur = dfd, r;
+	char *comp = dirs, *slash;
+
+	while ((slash = strchr(comp, '/'))) {
+		int next = -1;
+
+		*slash = '\0';
+		if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+			r = pw_err_sys(e, errno, "could not create '%s'", comp);
+		else if ((next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						       O_CLOEXEC)) < 0)
+			r = pw_err_sys(e, errno, "could not open '%s'", comp);
+		else
+			r = 0;
+		if (cur != dfd)
+			close(cur);
+		if (r < 0)
+			return r;
+		cur = next;
+		comp = slash + 1;
+	}
+	fd = openat(cur, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = fd < 0 ? pw_err_sys(e, errno, "could not create '%s'", f->path)
+		   : pw_write_all(fd, f->text, strlen(f->text));
+	if (fd >= 0 && r < 0)
+		pw_err_sys(e, -r, "could not write '%s'", f->path);
+	if (cur != dfd)
+		close(cur);
+	if (r == 0)
+		json_object_set_new(rec, "generated", json_string(f->path));
+	return r < 0 ? r : 0;
+}
+
+int pw_crates_generated_tree(struct pw_store *s, const struct pw_layer_file *f, char **id,
+			     bool *cached, struct pw_err *e)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	char hex[PW_SHA256_HEX];
+	int r;
+
+	*id = NULL;
+	*cached = true;
+	pw_buf_addf(&b, "generated;v1\n%s", f->path);
+	pw_buf_add(&b, "\0", 1);
+	pw_buf_adds(&b, f->text);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+	if (s) {
+		r = pw_derived_tree_make(s, hex, "generated", build_generated, (void *)f, NULL,
+					 cached, e);
 		if (r < 0)
 			return r;
 	}

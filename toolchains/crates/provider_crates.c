@@ -2,7 +2,11 @@
  * crates.h): the key "crates", pinned by pw_provide_crates() (crates.c),
  * the "cargo-vendor" layers built at fetch, and cargo's configuration in
  * the CARGO_HOME of each build step in a root with vendored crates. */
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pinwheel/crates.h"
@@ -69,6 +73,14 @@ static int build_cargo_vendor(struct pw_layer_ctx *lc, const struct pw_layer *l,
 		goto out;
 	lc->plan->nbuilt += !cached;
 	pw_layer_ctx_add(lc, id, l, "/");
+	if (l->generated) {
+		cached = true;
+		r = pw_crates_generated_tree(lc->store, l->generated, &id, &cached, e);
+		if (r < 0)
+			goto out;
+		lc->plan->nbuilt += !cached;
+		pw_layer_ctx_add(lc, id, l, PW_GENERATED_DEST);
+	}
 out:
 	free(pkgs); /* the strings are borrowed from the lock */
 	free(ap);
@@ -78,9 +90,55 @@ out:
 
 /* ---- a build step: cargo's configuration ---- */
 
+/* The Cargo.lock the lock generated (@f), written at its path in the
+ * sources @srcdir when they have none there: pinwheel's copy of the
+ * unpacked sdist, whose names are the sdist's, so the directory is
+ * resolved beneath @srcdir without following a symlink. */
+static int put_generated(const char *srcdir, const struct pw_layer_file *f, struct pw_err *e)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					  RESOLVE_NO_MAGICLINKS};
+	_cleanup_free_ char *dir = pw_xstrdup(f->path), *tmp = NULL;
+	_cleanup_close_ int sfd = -1, dfd = -1, fd = -1;
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : f->path;
+	struct stat st;
+	int r;
+
+	if (slash)
+		*slash = '\0';
+	sfd = open(srcdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return pw_err_sys(e, errno, "'%s'", srcdir);
+	dfd = (int)syscall(SYS_openat2, sfd, slash ? dir : ".", &how, sizeof(how));
+	if (dfd < 0)
+		return pw_err_sys(e, errno,
+				  "the generated '%s' of pinwheel.lock: no directory '%s' in the "
+				  "sources",
+				  f->path, slash ? dir : ".");
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0; /* the sources have their own */
+	if (errno != ENOENT)
+		return pw_err_sys(e, errno, "'%s' in the sources", f->path);
+	tmp = pw_xasprintf(".%s.pinwheel", base);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create '%s' in the sources", tmp);
+	r = pw_write_all(fd, f->text, strlen(f->text));
+	if (r == 0 && renameat(dfd, tmp, dfd, base) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		return pw_err_sys(e, -r, "could not write '%s' in the sources", f->path);
+	}
+	return 0;
+}
+
 /* crates-io replaced by the vendored crates of the root, when it has
- * them: @home/config.toml for the Cargo.lock of the sources (every
- * registry source of it; the root's configuration tree covers
+ * them: the lock's generated Cargo.lock put into the sources when they
+ * lack it, then @home/config.toml for the Cargo.lock of the sources
+ * (every registry source of it; the root's configuration tree covers
  * crates-io). */
 static int step_prepare(const struct pw_root_plan *p, const char *srcdir, const char *home,
 			struct pw_err *e)
@@ -90,9 +148,15 @@ static int step_prepare(const struct pw_root_plan *p, const char *srcdir, const 
 	bool vendored = false;
 	int r;
 
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		if (!strcmp(p->trees[i].dest, PW_CRATES_DEST))
 			vendored = true;
+		if (p->trees[i].generated && !strcmp(p->trees[i].dest, PW_GENERATED_DEST)) {
+			r = put_generated(srcdir, p->trees[i].generated, e);
+			if (r < 0)
+				return r;
+		}
+	}
 	if (!vendored)
 		return 0;
 	if (access(lock, F_OK) == 0) {
