@@ -100,9 +100,19 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	if (a.shard.n && pw_shard_select(sel, c.ntargets, a.shard.k, a.shard.n) == 0)
 		pw_info("shard %u/%u has no targets", a.shard.k, a.shard.n);
 	if (!strcmp(format, "text")) {
-		for (i = 0; i < c.ntargets; i++)
-			if (sel[i])
-				pw_out("%s\n", c.targets[i].id);
+		struct pw_buf opt = PW_BUF_INIT(1u << 20);
+
+		for (i = 0; i < c.ntargets; i++) {
+			if (!sel[i])
+				continue;
+			pw_out("%s\n", c.targets[i].id);
+			if (c.targets[i].optional)
+				pw_buf_addf(&opt, "%s%s", opt.len ? ", " : "", c.targets[i].id);
+		}
+		/* stdout stays one id per line (`pinwheel plan > order.txt`) */
+		if (opt.len)
+			pw_info("optional (may be left out): %s", opt.buf);
+		pw_buf_release(&opt);
 	} else {
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);

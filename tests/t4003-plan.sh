@@ -2,7 +2,7 @@
 # `pinwheel plan`: the sorted target matrix as text, JSON and a GitHub
 # Actions strategy.matrix carrying the lock's sha256; --only and --skip.
 . "$SRCDIR/tests/lib.sh"
-plan 21
+plan 22
 
 mkdir -p "$T/p"
 printf 'x\n' >"$T/a.tgz"
@@ -25,6 +25,8 @@ cp313-manylinux_x86_64
 cp313-manylinux_aarch64
 cp314-manylinux_x86_64
 cp314-manylinux_aarch64" "sorted by Python version, then platform; excluded left out"
+is "$ERR" "optional (may be left out): cp313-manylinux_aarch64, cp314-manylinux_aarch64" \
+	"the optional targets are marked on stderr (stdout stays one id per line)"
 
 run_pw 0 "--format json" plan "$T/p" --format json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d), d[1])' "$OUT" >"$T/j"
