@@ -327,10 +327,10 @@ static int parse_limits(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	return r;
 }
 
-/* "test": {"command", and the providers' keys ("requires")}. */
+/* "test": {"command", "skip", and the providers' keys ("requires")}. */
 static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	const char *keys[32] = {"command"};
+	const char *keys[32] = {"command", "skip"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	size_t n;
@@ -342,11 +342,14 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		return 0;
 	if (!json_is_object(o))
 		return pw_jcheck_type(&l->j, kp, "test", "an object with 'command'", o);
-	n = 1 + pw_providers_keys(PW_PLACE_TEST, keys + 1, PW_ARRAY_SIZE(keys) - 1);
+	n = 2 + pw_providers_keys(PW_PLACE_TEST, keys + 2, PW_ARRAY_SIZE(keys) - 2);
 	r = pw_jcheck_keys(&l->j, o, kp, "test", keys,
 			   n < PW_ARRAY_SIZE(keys) ? n : PW_ARRAY_SIZE(keys));
 	if (!r)
 		r = pw_jcheck_str(&l->j, o, kp, "test", "command", true, &c->test_command);
+	if (!r)
+		r = pw_jcheck_strv(&l->j, o, kp, "test", "skip", false, check_glob, &c->test_skip,
+				   &c->ntest_skip);
 	if (!r)
 		r = pw_providers_parse(&l->j, PW_PLACE_TEST, o, kp, "test", &c->blocks,
 				       &c->nblocks);
@@ -581,6 +584,7 @@ static void part_digests(struct pw_config *c, const json_t *root)
 	test = json_object_get(lock, "test");
 	if (json_is_object(test)) {
 		json_object_del(test, "command");
+		json_object_del(test, "skip");
 		if (!json_object_size(test))
 			json_object_del(lock, "test");
 	}
@@ -708,6 +712,7 @@ void pw_config_release(struct pw_config *c)
 	}
 	free(c->env);
 	free(c->test_command);
+	strv_free(c->test_skip, c->ntest_skip);
 	for (i = 0; i < c->ntargets; i++)
 		free(c->targets[i].id);
 	free(c->targets);

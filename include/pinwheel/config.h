@@ -83,6 +83,9 @@ struct pw_config {
 	struct pw_env_var *env; /* sorted by name */
 	size_t nenv;
 	char *test_command;   /* NULL when none */
+	char **test_skip;     /* "test.skip": module globs the smoke test does
+			       * not import */
+	size_t ntest_skip;
 	struct pw_limits limits;
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools
 			       * all run under qemu (default "cross": native

@@ -111,13 +111,19 @@ void pw_pipeline_result_release(struct pw_pipeline_result *r);
  * linux-gnu.so" exporting PyInit__core gives "hybrid._core".  NULL when
  * the member's directory is not a package path. Caller frees. */
 char *pw_smoke_module_name(const char *member, const char *pyinit);
+/* Where the smoke test sees the project's sources, read-only: what
+ * "{project}" and "{package}" in the test command become. */
+#define PW_SMOKE_PROJECT "/project"
 /* The argv of the smoke test, run in a fresh sandbox of the target root
  * with the wheel at @wheel (a path inside the sandbox): a venv with the
  * root's site packages, the wheel installed by the root's pip offline
- * without dependencies, each of @mods (NULL-ended) imported from another
- * directory, then @test_command (may be NULL) with the venv first on
- * PATH.  Caller frees with pw_strv_free() (build.h). */
+ * without dependencies, each of @mods (NULL-ended) but those matching one
+ * of the @nskip globs @skip imported from another directory (every one
+ * tried, every failure printed, then the step fails), then @test_command
+ * (may be NULL; "{project}" and "{package}" replaced by PW_SMOKE_PROJECT)
+ * with the venv first on PATH.  Caller frees with pw_strv_free()
+ * (build.h). */
 char **pw_smoke_argv(const char *python, const char *wheel, char *const *mods,
-		     const char *test_command);
+		     const char *test_command, char *const *skip, size_t nskip);
 
 #endif

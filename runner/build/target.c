@@ -82,8 +82,12 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 
 	pw_build_spec(b, ti, &s);
 	r = pw_build_bind(&s, PW_BIND_RO, wheeldir, "/wheelhouse", e);
+	/* the project's sources for "{project}" in the test command */
+	if (r == 0 && b->src_dir)
+		r = pw_build_bind(&s, PW_BIND_RO, b->src_dir, PW_SMOKE_PROJECT, e);
 	if (r == 0) {
-		argv = pw_smoke_argv(py, inwhl, mods, b->c.test_command);
+		argv = pw_smoke_argv(py, inwhl, mods, b->c.test_command, b->c.test_skip,
+				     b->c.ntest_skip);
 		r = pw_build_step(&s, argv, logfd, "smoke test", e);
 	}
 	pw_strv_free(argv);
