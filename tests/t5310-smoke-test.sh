@@ -4,12 +4,13 @@
 # the host's python3.11, test only).  Two cannot be imported (they import a
 # module nobody has): the step fails naming both at once, not the first
 # only; one is left out by "test.skip"; "{project}" and "{package}" in the
-# test command are the project's sources, read-only at /project.
+# test command are the project's sources, read-only at /project; the wheel
+# that failed is kept in OUT/failed/, never in OUT.
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 [ -f /usr/include/python3.11/Python.h ] || skip_all "python3.11-dev missing"
 command -v gcc >/dev/null || skip_all "gcc missing"
-plan 15
+plan 18
 
 P="$T/proj" TGT=cp311-manylinux_x86_64
 mkdir -p "$P/_backend" "$P/tinyx" "$P/tests"
@@ -114,6 +115,11 @@ grep -q "^pinwheel: skipped tinyx._c (test.skip)$" "$LOG"
 ok $? "test.skip leaves _c out"
 grep -q "^pinwheel: imported tinyx._d from " "$LOG"
 ok $? "and _d imports"
+like "$ERR" "$TGT: smoke test failed .*; the wheel is kept in failed/tinyx-1\\.0-cp311-cp311-manylinux[^ ]*_x86_64\\.whl \\(log: " \
+	"the error says where the failed wheel is"
+is "$(ls "$P/wheelhouse/failed" | grep -cx 'tinyx-1\.0-cp311-cp311-manylinux.*_x86_64\.whl')" "1" \
+	"it is kept in OUT/failed/ for inspection"
+is "$(ls "$P/wheelhouse"/*.whl 2>/dev/null)" "" "and OUT itself has no wheel"
 
 # {project} and {package}: the sources, read-only.
 rm -rf "$P/wheelhouse"

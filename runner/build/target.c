@@ -145,6 +145,28 @@ int pw_build_publish(struct build *b, const char *path, const char *name,
 	return 0;
 }
 
+/* A wheel that failed its smoke test is kept for inspection in
+ * OUT/failed/ (one rename of pinwheel's own repacked file: never half
+ * there); OUT itself only ever gets wheels that passed.  @e (the smoke
+ * test's failure) is extended with where it is. */
+static void keep_failed(struct build *b, const char *dir, const char *name, int logfd,
+			struct pw_err *e)
+{
+	_cleanup_free_ char *fdir = pw_path_join(b->out, "failed"), *src = pw_path_join(dir, name),
+			    *dst = pw_path_join(fdir, name);
+	char why[sizeof(e->msg)];
+
+	if ((mkdir(fdir, 0755) < 0 && errno != EEXIST) || rename(src, dst) < 0) {
+		dprintf(logfd, "pinwheel: could not keep the failed wheel in '%s': %s\n", fdir,
+			strerror(errno));
+		return;
+	}
+	dprintf(logfd, "pinwheel: the wheel that failed its smoke test is kept as '%s'\n", dst);
+	snprintf(why, sizeof(why), "%s", e->msg);
+	pw_err_set(e, e->code > 0 ? e->code : EIO, "%s; the wheel is kept in failed/%s", why,
+		   name);
+}
+
 /* PEP 517 build_wheel in the root of @ti: the unpacked sdist at /src, the
  * wheel into /out, CARGO_HOME at /cargo. */
 static int build_wheel(struct build *b, size_t ti, const char *src, const char *out,
@@ -224,6 +246,7 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 	pw_strv_free(mods);
 	if (r < 0) {
 		snprintf(res->smoke, sizeof(res->smoke), "failed");
+		keep_failed(b, final, res->wheel, logfd, e);
 		return r;
 	}
 	snprintf(res->smoke, sizeof(res->smoke), "passed");
