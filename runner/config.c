@@ -448,7 +448,7 @@ static void sort_pythons(struct pw_config *c)
 /* The top-level keys: this file's, with the providers' in the middle. */
 static const char *const head_keys[] = {"$schema",   "version", "project", "python",
 					"platforms", "exclude", "optional"};
-static const char *const tail_keys[] = {"env", "test", "limits", "foreign"};
+static const char *const tail_keys[] = {"env", "before_build", "test", "limits", "foreign"};
 #define MAX_KEYS 64
 
 static size_t top_keys(const char **keys)
@@ -530,6 +530,11 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!r)
 		r = parse_env(l, root, rp);
 	if (!r)
+		r = pw_jcheck_str(&l->j, root, rp, "", "before_build", false, &c->before_build);
+	if (!r && c->before_build && !*c->before_build)
+		return pw_jcheck_fail(&l->j, pw_jpos_member(root, rp, "before_build", &v), true,
+				      "before_build", "expected a non-empty shell command");
+	if (!r)
 		r = parse_test(l, root, rp);
 	if (!r)
 		r = parse_limits(l, root, rp);
@@ -581,6 +586,7 @@ static void part_digests(struct pw_config *c, const json_t *root)
 	json_object_del(lock, "$schema");
 	json_object_del(lock, "env");
 	json_object_del(lock, "limits");
+	json_object_del(lock, "before_build");
 	test = json_object_get(lock, "test");
 	if (json_is_object(test)) {
 		json_object_del(test, "command");
@@ -712,6 +718,7 @@ void pw_config_release(struct pw_config *c)
 	}
 	free(c->env);
 	free(c->test_command);
+	free(c->before_build);
 	strv_free(c->test_skip, c->ntest_skip);
 	for (i = 0; i < c->ntargets; i++)
 		free(c->targets[i].id);

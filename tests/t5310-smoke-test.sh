@@ -5,12 +5,13 @@
 # module nobody has): the step fails naming both at once, not the first
 # only; one is left out by "test.skip"; "{project}" and "{package}" in the
 # test command are the project's sources, read-only at /project; the wheel
-# that failed is kept in OUT/failed/, never in OUT.
+# that failed is kept in OUT/failed/, never in OUT; "before_build" runs on
+# the sources before build_wheel.
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 [ -f /usr/include/python3.11/Python.h ] || skip_all "python3.11-dev missing"
 command -v gcc >/dev/null || skip_all "gcc missing"
-plan 18
+plan 22
 
 P="$T/proj" TGT=cp311-manylinux_x86_64
 mkdir -p "$P/_backend" "$P/tinyx" "$P/tests"
@@ -90,11 +91,11 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
             z.writestr(n, data)
     return name
 PY
-config() { # config SKIP COMMAND
+config() { # config SKIP COMMAND [EXTRA]
 	cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"],${3-}
  "test": {"skip": [$1], "command": "$2"}}
 JSON
 }
@@ -133,3 +134,18 @@ rm -rf "$P/wheelhouse"
 config '"tinyx._[abc]"' "$LISTING"
 run_pw 0 "with the imports skipped and a test that passes, the build passes" build "$P"
 like "$OUT" "^$TGT +ok +passed " "the smoke test passed"
+
+# before_build: in each target's build sandbox, on the unpacked sdist,
+# before build_wheel (what it writes is what the wheel gets); its failure
+# is the target's, named.
+rm -rf "$P/wheelhouse"
+config '"tinyx._[abc]"' "python -c 'import tinyx; assert tinyx.VALUE == 7, tinyx.VALUE'" \
+	' "before_build": "echo VALUE = 7 >tinyx/__init__.py",'
+run_pw 0 "before_build edits the sources build_wheel sees" build "$P"
+grep -q "^pinwheel: test command: python -c 'import tinyx; assert tinyx.VALUE == 7" "$P/wheelhouse/logs/$TGT.log"
+ok $? "the wheel has before_build's edit (the smoke test checked it)"
+rm -rf "$P/wheelhouse"
+config '"tinyx._[abc]"' "true" ' "before_build": "exit 3",'
+run_pw 1 "a failing before_build fails the target" build "$P"
+like "$ERR" "$TGT: before_build failed \\(exit status 3\\)" "naming the step and its status"
+

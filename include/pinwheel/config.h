@@ -83,6 +83,9 @@ struct pw_config {
 	struct pw_env_var *env; /* sorted by name */
 	size_t nenv;
 	char *test_command;   /* NULL when none */
+	char *before_build;   /* "before_build": a shell command run in each
+			       * target's build sandbox on the unpacked sdist
+			       * (/src) before build_wheel, or NULL */
 	char **test_skip;     /* "test.skip": module globs the smoke test does
 			       * not import */
 	size_t ntest_skip;

@@ -184,6 +184,12 @@ static int build_wheel(struct build *b, size_t ti, const char *src, const char *
 		r = pw_build_bind(&s, PW_BIND_RW, out, "/out", e);
 	if (r == 0)
 		r = pw_build_bind(&s, PW_BIND_RW, cargo, "/cargo", e);
+	/* the config's before_build, in the same sandbox and sources */
+	if (r == 0 && b->c.before_build) {
+		char *hook[] = {(char *)"/bin/sh", (char *)"-c", b->c.before_build, NULL};
+
+		r = pw_build_step(&s, hook, logfd, "before_build", e);
+	}
 	if (r == 0) {
 		py = pw_build_python(b, ti);
 		argv = pw_pep517_argv(py, "build_wheel", "/out", &b->pep);
