@@ -443,8 +443,8 @@ static void sort_pythons(struct pw_config *c)
 }
 
 /* The top-level keys: this file's, with the providers' in the middle. */
-static const char *const head_keys[] = {"$schema",   "version", "project", "python",
-					"platforms", "exclude", "optional"};
+static const char *const head_keys[] = {"$schema",   "version", "project",  "python",
+					"platforms", "exclude", "optional", "pure"};
 static const char *const tail_keys[] = {"env", "test", "limits", "foreign"};
 #define MAX_KEYS 64
 
@@ -539,6 +539,12 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 					      "foreign",
 					      "expected \"cross\" or \"emulate\", got \"%s\"", f);
 		c->foreign_emulate = f && !strcmp(f, "emulate");
+	}
+	if (!r) {
+		kp = pw_jpos_member(root, rp, "pure", &v);
+		if (v && !json_is_boolean(v))
+			return pw_jcheck_type(&l->j, kp, "pure", "true or false", v);
+		c->pure = v && json_is_true(v);
 	}
 	if (r < 0)
 		return r;
