@@ -221,7 +221,12 @@ static const struct pw_opt run_sandbox_opts[] = {
      SPEC(source_date_epoch),
      CALL1(set_string, "a decimal Unix time"),
      .help = "set SOURCE_DATE_EPOCH\nbaseline: PATH, HOME=/tmp/home, TZ=UTC, LC_ALL=C.UTF-8, "
-	     "hostname 'pinwheel', umask 022"},
+	     "PYTHONHASHSEED=0 (--env PYTHONHASHSEED=... wins), hostname 'pinwheel', umask 022"},
+    {.name = "--no-aslr",
+     .kind = PW_ARG_NONE,
+     SPEC(no_aslr),
+     .help = "turn address space layout randomisation off for the command "
+	     "(personality ADDR_NO_RANDOMIZE, as setarch -R; what build steps always do)"},
     {.name = "--net",
      .kind = PW_ARG_NONE,
      SPEC(net),
@@ -366,6 +371,8 @@ int pw_cmd_run(struct pw_ctx *ctx, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	pw_sandbox_spec_init(&o.spec);
+	/* As in build steps; --env and --env-pass given later replace it. */
+	pw_sandbox_spec_add_env(&o.spec, "PYTHONHASHSEED=0", false, &e);
 	o.seccomp = "build";
 	status = parse(ctx, &o, argc, argv, &cmd);
 	if (status != PW_CLI_GO)

@@ -446,8 +446,8 @@ static void sort_pythons(struct pw_config *c)
 }
 
 /* The top-level keys: this file's, with the providers' in the middle. */
-static const char *const head_keys[] = {"$schema",   "version", "project", "python",
-					"platforms", "exclude", "optional"};
+static const char *const head_keys[] = {"$schema",   "version", "project",  "python",
+					"platforms", "exclude", "optional", "pure"};
 static const char *const tail_keys[] = {"env", "before_build", "test", "limits", "foreign"};
 #define MAX_KEYS 64
 
@@ -548,6 +548,12 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 					      "expected \"cross\" or \"emulate\", got \"%s\"", f);
 		c->foreign_emulate = f && !strcmp(f, "emulate");
 	}
+	if (!r) {
+		kp = pw_jpos_member(root, rp, "pure", &v);
+		if (v && !json_is_boolean(v))
+			return pw_jcheck_type(&l->j, kp, "pure", "true or false", v);
+		c->pure = v && json_is_true(v);
+	}
 	if (r < 0)
 		return r;
 	if (c->nenv)
@@ -581,12 +587,13 @@ static void part_digests(struct pw_config *c, const json_t *root)
 		fprintf(stderr, "pinwheel: out of memory\n");
 		abort();
 	}
-	/* build-only: the steps' environment and limits, the smoke test's
-	 * command (test.requires is locked) */
+	/* build-only: the steps' environment and limits, before_build, "pure",
+	 * the smoke test's command and skips (test.requires is locked) */
 	json_object_del(lock, "$schema");
 	json_object_del(lock, "env");
 	json_object_del(lock, "limits");
 	json_object_del(lock, "before_build");
+	json_object_del(lock, "pure");
 	test = json_object_get(lock, "test");
 	if (json_is_object(test)) {
 		json_object_del(test, "command");

@@ -7,8 +7,9 @@
  * namespace), and the signals the parent forwards (sent on to every process
  * of the sandbox with kill(-1, sig)).
  *
- * The command's process: rlimits, a new session, umask 022, chdir, no
- * capabilities (unless --uid 0), no_new_privs, the seccomp filter last,
+ * The command's process: rlimits, a new session, umask 022, ASLR off when
+ * asked, chdir, no capabilities (unless --uid 0), no_new_privs, the
+ * seccomp filter last,
  * then execve with the
  * fixed environment.  A failure before execve is reported through the
  * pipe (step + errno) with exit status 125, 126 (not executable) or 127
@@ -21,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -260,7 +262,7 @@ static int enter_inner_userns(struct sb_ctx *c)
 	return sb_map_self(c, "the command's ", (unsigned)c->spec->uid, 0, (unsigned)c->spec->gid, 0);
 }
 
-/* The command's own set-up up to the filter: rlimits, umask, no
+/* The command's own set-up up to the filter: rlimits, umask, ASLR, no
  * capabilities (unless --uid 0), no_new_privs, seccomp.  Returns on
  * success only. */
 static void command_lockdown(struct sb_ctx *c)
@@ -280,6 +282,16 @@ static void command_lockdown(struct sb_ctx *c)
 		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
 	}
 	umask(022);
+	/* Before the filter, which denies personality() but the query. */
+	if (s->no_aslr) {
+		int cur = personality(0xffffffff);
+
+		if (cur < 0 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) < 0) {
+			err = errno;
+			sb_step(c, err, "turn address space randomisation off");
+			sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
+		}
+	}
 	if ((r = drop_caps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	SB_PROBE_AT(SBP_CMD_CAPS);

@@ -52,6 +52,22 @@ int sb_child_rlimits(struct sb_ctx *c)
 		if (setrlimit(RLIMIT_CPU, &rl) < 0)
 			return sb_step(c, errno, "setrlimit RLIMIT_CPU");
 	}
+	/* With ASLR off the layout of the address space is a function of
+	 * the stack's soft limit (the mmap base sits below the largest stack
+	 * it allows; unlimited switches to the legacy layout): the usual
+	 * 8 MiB whatever the caller's, which the command may still raise up
+	 * to the hard limit. */
+	if (s->no_aslr) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_STACK, &rl) < 0)
+			return sb_step(c, errno, "getrlimit RLIMIT_STACK");
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (8u << 20)
+				  ? rl.rlim_max
+				  : (rlim_t)(8u << 20);
+		if (setrlimit(RLIMIT_STACK, &rl) < 0)
+			return sb_step(c, errno, "setrlimit RLIMIT_STACK");
+	}
 	/* No core dumps: they leak memory contents into the outputs. */
 	return set_limit(c, RLIMIT_CORE, "RLIMIT_CORE", 0, false);
 }

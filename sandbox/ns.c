@@ -199,6 +199,12 @@ __attribute__((noreturn)) static void child_main(struct sb_ctx *c, int sync_wr, 
 		r = sb_step(c, errno, "sethostname");
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	}
+	/* The new uts namespace starts with the caller's NIS domain name:
+	 * the kernel's default instead ("(none)", what a fresh boot has). */
+	if (setdomainname("(none)", 6) < 0) {
+		r = sb_step(c, errno, "setdomainname");
+		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
+	}
 	if ((r = write_id_maps(c)) < 0)
 		sb_child_fail(c, -r, PW_SANDBOX_EXIT_SETUP);
 	SB_PROBE_AT(SBP_C_MAPS);

@@ -38,8 +38,8 @@ like "$ERR" "chdir '/nonexistent'" "the bad cwd is named"
 
 run_sb 0 "the environment is the baseline" --source-date-epoch 1700000000 -- env
 is "$(printf '%s\n' "$OUT" | grep -v -e '^PWD=' -e '^ASAN_OPTIONS=' | sort | tr '\n' ' ')" \
-	"HOME=/tmp/home LC_ALL=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin SOURCE_DATE_EPOCH=1700000000 TZ=UTC " \
-	"cleared environment plus PATH, HOME, TZ, LC_ALL, SOURCE_DATE_EPOCH"
+	"HOME=/tmp/home LC_ALL=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=1700000000 TZ=UTC " \
+	"cleared environment plus PATH, HOME, TZ, LC_ALL, PYTHONHASHSEED, SOURCE_DATE_EPOCH"
 export PW_T_PASS=passed
 run_sb 0 "--env and --env-pass" --env A=1 --env A=2 --env-pass PW_T_PASS --env-pass PW_T_UNSET -- env
 like "$OUT" "A=2" "--env: the last value wins"

@@ -13,7 +13,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 /usr/bin/python3 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
 DRV="$SRCDIR/${BUILD:-build}/tests/helpers/pw-pypi"
 [ -x "$DRV" ] || skip_all "pw-pypi helper not built"
-plan 58
+plan 60
 
 LAYER="$T/layer"
 mkdir -p "$LAYER/usr"
@@ -28,7 +28,8 @@ cat >"$T/spec.json" <<'JSON'
  {"name": "bar", "version": "1.0", "modules": {"bar.py": "VALUE = '-bar1.0'\n"}},
  {"name": "bar", "version": "1.1", "modules": {"bar.py": "VALUE = '-bar1.1'\n"}},
  {"name": "Baz_Qux", "version": "2.0", "modules": {"baz_qux.py": "X = 2\n"}},
- {"name": "sdonly", "version": "0.1", "sdist_only": true}]
+ {"name": "sdonly", "version": "0.1", "sdist_only": true},
+ {"name": "yanky", "version": "0.5", "yanked": "broken", "modules": {"yanky.py": ""}}]
 JSON
 pypi_index
 
@@ -85,7 +86,12 @@ like "$ERR" "^pw-pypi: resolving the Python requirements of cp311-test: pip exit
 is "$(printf '%s\n' "$ERR" | wc -l | tr -d ' ')" "1" "one line"
 # shellcheck disable=SC2086
 PIP_INDEX_URL=$INDEX run_cmd 1 "a version the index lacks" "$DRV" lock $ROOT bar==9.9
-like "$ERR" "ERROR: .*bar==9.9" "pip's error quoted"
+is "$ERR" "pw-pypi: resolving the Python requirements of test: pip exited with status 1: ERROR: No matching distribution found for bar==9.9" \
+	"pip's reason quoted, not the lines before it"
+# shellcheck disable=SC2086
+PIP_INDEX_URL=$INDEX run_cmd 1 "a version the index lacks, beside a yanked one" "$DRV" lock $ROOT yanky==9.9
+is "$ERR" "pw-pypi: resolving the Python requirements of test: pip exited with status 1: ERROR: No matching distribution found for yanky==9.9" \
+	"pip's reason, not its 'Ignored the following yanked versions' line"
 # shellcheck disable=SC2086
 PIP_INDEX_URL=$INDEX run_cmd 1 "root without pip" "$DRV" lock --target cp311-x $ROOT \
 	--tmpfs /usr/lib/python3/dist-packages foo==1.0

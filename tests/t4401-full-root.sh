@@ -11,7 +11,7 @@
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
-plan 29
+plan 30
 
 # The base: python3.11, its stdlib, pip and the libraries they load.
 LIBS=$( (ldd /usr/bin/python3.11; for f in /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f"; done) |
@@ -110,6 +110,8 @@ run_pw 0 "warm fetch --offline" --store "$S" fetch --offline "$P"
 config '"nosuch==1.0"'
 run_pw 1 "a pin the index lacks fails the lock" --store "$S" lock "$P"
 like "$ERR" "build_requires.*$TGT" "one line naming the field and the target"
+like "$ERR" "pip exited with status 1: ERROR: No matching distribution found for nosuch==1\\.0$" \
+	"pip's reason quoted"
 cmp -s "$P/pinwheel.lock" "$T/lock1"
 ok $? "the lock is untouched"
 

@@ -14,7 +14,7 @@
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
-plan 28
+plan 39
 TGT=cp311-manylinux_x86_64
 
 # The base: python3.11, its stdlib (with venv), pip, a shell, and the
@@ -45,7 +45,7 @@ echo 'junk' >"$P/build/junk/x"
 # A complete PEP 517 backend in 40 lines: the version from the environment
 # (as pinwheel passes it), FAIL_BUILD makes build_wheel fail.
 cat >"$P/_backend/minibackend.py" <<'PY'
-import base64, hashlib, io, os, tarfile, zipfile
+import base64, hashlib, io, os, sys, tarfile, zipfile
 
 VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
 FILES = ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py"]
@@ -64,7 +64,15 @@ def build_sdist(outdir, config_settings=None):
 
 
 def build_wheel(outdir, config_settings=None, metadata_directory=None):
+    print("minibackend env:", *(os.environ.get(k) for k in ("CIBUILDWHEEL", "PINWHEEL", "PYTHONHASHSEED")),
+          open("/proc/self/personality").read().strip(), flush=True)
     if os.path.exists("FAIL_BUILD"):
+        print("compiling x.c", flush=True)
+        print("x.c:1:10: fatal error: Python.h: No such file or directory", file=sys.stderr, flush=True)
+        print("error: command 'gcc' failed: exit status 1", file=sys.stderr, flush=True)
+        for i in range(50):
+            print(f"noise {i}", flush=True)
+        print("\x1b[31mred", flush=True)
         raise RuntimeError("minibackend: deliberate failure")
     di = f"tiny-{VERSION}.dist-info"
     files = {"tiny/__init__.py": open("tiny/__init__.py", "rb").read(),
@@ -99,8 +107,20 @@ run_pw 0 "fetch" fetch "$P"
 run_pw 2 "an unknown --only: exit 2" build "$P" --only cp399-manylinux_x86_64
 like "$ERR" "cp399-manylinux_x86_64" "the unknown target is named"
 
-# The good build: a pure wheel from the in-project backend.
-run_pw 0 "build exits 0" build "$P"
+# A pure wheel for a platform target, without "pure": true, is refused.
+run_pw 1 "a pure wheel for a platform target: exit 1" build "$P"
+like "$ERR" "build: $TGT: the backend built a pure wheel \\(py3-none-any\\) for a platform target: its C extensions were skipped \\(see the log\\); is python3\\.11-dev \\(Python\\.h\\) in the root\\? set \"pure\": true if the project is pure Python \\(log: " \
+	"the refusal names the wheel's tags, the likely cause and the key"
+is "$(ls "$P/wheelhouse"/*.whl 2>/dev/null)" "" "the pure wheel is not in OUT"
+sed 's/"version": 1,/"version": 1, "pure": true,/' "$P/pinwheel.json" >"$T/c" && cp "$T/c" "$P/pinwheel.json"
+rm -rf "$P/wheelhouse"
+run_pw 0 "lock again with \"pure\": true" lock "$P"
+
+# The good build: a pure wheel from the in-project backend, -v streams
+# the steps' output live.
+run_pw 0 "build exits 0" -v build "$P"
+like "$ERR" "^  $TGT \\| minibackend env: 1 1 0 00040000$" \
+	"-v streams build_wheel's output; it sees CIBUILDWHEEL=1 PINWHEEL=1 PYTHONHASHSEED=0 and ASLR off"
 V="1.2.1.dev1+g$HASH"
 is "$(cd "$P/wheelhouse" && ls)" "logs
 pinwheel-manifest.json
@@ -125,9 +145,21 @@ rm -rf "$P/wheelhouse"
 touch "$P/FAIL_BUILD" && G add FAIL_BUILD
 run_pw 1 "a failing backend: exit 1" build "$P"
 like "$ERR" "$TGT: build_wheel failed \\(exit status 1\\)" "the failure names the target and step"
+is "$(printf '%s\n' "$ERR" | grep -A1 ': first error: ')" "pinwheel: build: $TGT: first error: x.c:1:10: fatal error: Python.h: No such file or directory
+pinwheel: build: $TGT: build_wheel failed (exit status 1) (log: $P/wheelhouse/logs/$TGT.log)" \
+	"the first error-looking line of the log, just before the error"
+is "$(printf '%s\n' "$ERR" | grep -c '^  | ')" 40 "the last 40 lines of the step's output"
+is "$(printf '%s\n' "$ERR" | grep -A1 '^  | noise 49$')" "  | noise 49
+  | \\x1b[31mred" "... escaped as untrusted text"
+is "$(printf '%s\n' "$ERR" | grep '^  | ' | tail -n 1)" "  | RuntimeError: minibackend: deliberate failure" \
+	"... the last is the traceback's last line"
 grep -q "RuntimeError: minibackend: deliberate failure" "$P/wheelhouse/logs/$TGT.log"
 ok $? "the log keeps the backend's error"
 like "$OUT" "^$TGT +FAILED " "the table says failed"
+run_pw 1 "--json: a failing backend" --json build "$P"
+python3 -c 'import json, sys; t = json.load(sys.stdin)["targets"][0]; print(t["error_line"])' <"$T/.out" >"$T/j"
+is "$(cat "$T/j")" "x.c:1:10: fatal error: Python.h: No such file or directory" \
+	"--json: the error line in the target's result"
 is "$(cd "$P/wheelhouse" && ls -A | tr '\n' ' ')" "logs pinwheel-manifest.json tiny-$V.tar.gz " \
 	"no wheel and no temp directory left in OUT"
 

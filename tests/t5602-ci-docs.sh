@@ -39,7 +39,7 @@ cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}},
             "3.12": {"base": {"archives": [{"url": "file://$T/py12.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
 JSON
 tiny_files "$P"

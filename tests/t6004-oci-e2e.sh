@@ -44,7 +44,7 @@ mkdir -p "$P/_backend" "$P/tiny"
 cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"oci": "$REG/test/py:2025.1"}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny, os; assert tiny.VALUE == 42; print(os.environ[\"AUDITWHEEL_PLAT\"])'"}}
 JSON
 cat >"$P/pyproject.toml" <<'TOML'

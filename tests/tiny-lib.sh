@@ -77,7 +77,7 @@ tiny_plain() {
 	cat >"$1/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
 JSON
 	tiny_files "$1"
@@ -94,7 +94,7 @@ tiny_setup() {
 	cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {$_py},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
 JSON
 	tiny_files "$P"

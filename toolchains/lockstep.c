@@ -171,11 +171,13 @@ static int log_tail(const char *log, struct pw_buf *b, struct pw_err *e)
 	return r < 0 && r != -E2BIG ? pw_err_sys(e, -r, "could not read '%s'", log) : 0;
 }
 
-char *pw_lockstep_log_line(const char *log, const char *const *markers)
+/* @ordered: markers in order of preference, else any of them. */
+static char *log_line(const char *log, const char *const *markers, bool ordered)
 {
 	struct pw_buf b = PW_BUF_INIT(LOG_MAX);
 	struct pw_err e = PW_ERR_INIT;
 	char *line, *p, *save = NULL, *last = NULL, *hit = NULL;
+	size_t best = SIZE_MAX; /* the index of hit's marker */
 	int r = log_tail(log, &b, &e);
 
 	if (r < 0 || b.len == 0) {
@@ -183,15 +185,17 @@ char *pw_lockstep_log_line(const char *log, const char *const *markers)
 		return pw_xstrdup(r < 0 && r != -ENOENT ? e.msg : "");
 	}
 	pw_buf_add(&b, "", 1);
-	for (p = strtok_r(b.buf, "\n", &save); p && !hit; p = strtok_r(NULL, "\n", &save)) {
+	for (p = strtok_r(b.buf, "\n", &save); p && best; p = strtok_r(NULL, "\n", &save)) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
 			continue;
 		last = p;
-		for (size_t i = 0; markers && markers[i] && !hit; i++)
-			if (!strncmp(p, markers[i], strlen(markers[i])))
+		for (size_t i = 0; markers && markers[i] && i < best; i++)
+			if (!strncmp(p, markers[i], strlen(markers[i]))) {
 				hit = p;
+				best = ordered ? i : 0;
+			}
 	}
 	line = pw_xasprintf("%.*s", LINE_MAX_BYTES, hit ? hit : last ? last : "");
 	pw_buf_release(&b);
@@ -199,4 +203,14 @@ char *pw_lockstep_log_line(const char *log, const char *const *markers)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	return line;
+}
+
+char *pw_lockstep_log_line(const char *log, const char *const *markers)
+{
+	return log_line(log, markers, false);
+}
+
+char *pw_lockstep_log_line_pref(const char *log, const char *const *markers)
+{
+	return log_line(log, markers, true);
 }

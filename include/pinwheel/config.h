@@ -93,6 +93,8 @@ struct pw_config {
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools
 			       * all run under qemu (default "cross": native
 			       * cross compilers in a Debian base, docs/foreign.md) */
+	bool pure;            /* "pure": true: the project is pure Python, a
+			       * py3-none-any wheel is its expected result */
 	char digest[PW_SHA256_HEX]; /* sha256 of the canonical config */
 	char lock_digest[PW_SHA256_HEX]; /* ... without what never reaches the
 					  * lock ("env", "limits",

@@ -53,5 +53,8 @@ int pw_lockstep_run(const struct pw_sandbox_spec *s, char *const argv[], const c
  * read), and what was found instead of it ("'LOG' is a FIFO, expected a
  * regular file") is the line then. */
 char *pw_lockstep_log_line(const char *log, const char *const *markers);
+/* The same with @markers in order of preference: the first line starting
+ * with markers[0], else the first starting with markers[1], ... */
+char *pw_lockstep_log_line_pref(const char *log, const char *const *markers);
 
 #endif

@@ -79,6 +79,13 @@ struct pw_sandbox_spec {
 	uid_t uid;		 /* inside; 0 maps to root-in-namespace */
 	gid_t gid;
 	bool net; /* share the host network (lock steps only) */
+	/* Address-space layout randomisation off for the command and what it
+	 * runs (personality(ADDR_NO_RANDOMIZE), as `setarch -R`): stack, heap
+	 * and mmap addresses are then the same from run to run, which some
+	 * generators leak into their output (Cython's C).  Inherited across
+	 * fork and exec (no_new_privs: no set-id exec clears it); the command
+	 * may turn it back on itself with personality(PER_LINUX). */
+	bool no_aslr;
 	/* Read-only root: one layer is a bind of it, several an overlay without
 	 * upper; the mount points must exist in the layers.  Default: writable
 	 * root (overlay with a tmpfs upper that vanishes at exit). */

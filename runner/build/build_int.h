@@ -42,6 +42,7 @@ struct target_result {
 	char smoke[16]; /* "passed", "failed", "-" */
 	double secs;
 	char error[512];
+	char error_line[512]; /* the failing step's first error-looking line */
 	bool cached;			 /* materialised from the action cache */
 	char key[PW_SHA256_HEX];	 /* its action key */
 	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
@@ -153,6 +154,13 @@ void pw_build_cache_put(struct build *b, const char *key, const char *target, co
 
 /* ---- the summary and the manifest (report.c) ---- */
 
+/* The failure of job @name (a target id or "sdist"), before the summary:
+ * the last PW_BUILD_TAIL_LINES lines of the failing step's output in its
+ * log and the first line that looks like an error (also kept in
+ * res->error_line for --json), escaped as untrusted text; then the error
+ * line itself.  The tail is hidden by -q. */
+#define PW_BUILD_TAIL_LINES 40
+void pw_build_report_failure(struct build *b, const char *name, struct target_result *res);
 void pw_build_print_table(struct build *b, struct target_result *res);
 void pw_build_print_json(struct build *b, struct target_result *res, bool ok);
 int pw_build_write_manifest(struct build *b, struct target_result *res, struct pw_err *e);

@@ -1,7 +1,9 @@
 /* report.c - the end of `pinwheel build`: the summary (a table, or one
  * JSON document with --json) and OUT/pinwheel-manifest.json (docs/build.md,
  * docs/manifest.md; runner/build/build_int.h). */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build_int.h"
 #include "pinwheel/fsutil.h"
@@ -12,6 +14,141 @@
 static bool sdist_in_out(const struct build *b)
 {
 	return !strcmp(b->sdist_dir, b->out);
+}
+
+/* ---- a failure, explained ---- */
+
+#define LOG_READ_MAX (16u << 20) /* of a log's end, the part searched */
+#define LINE_SHOWN_MAX 400	 /* bytes of one line shown */
+
+/* The end of the log at @path (its last LOG_READ_MAX bytes) into @b.
+ * 0 or -errno. */
+static int read_log_end(const char *path, struct pw_buf *b)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char tmp[65536];
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size > (off_t)LOG_READ_MAX && lseek(fd, st.st_size - LOG_READ_MAX, SEEK_SET) < 0)
+		return -errno;
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (pw_buf_add(b, tmp, (size_t)n) < 0)
+			break;
+	}
+	return 0;
+}
+
+static bool starts(const char *p, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+
+	return (size_t)(end - p) >= n && !memcmp(p, w, n);
+}
+
+/* Does the line [p, end) look like an error: a compiler's or Python's
+ * "error:"/"Error:" (any case, so also "ModuleNotFoundError: ..."),
+ * rustc's "error[E0433]", or a "fatal" one? */
+static bool error_like(const char *p, const char *end)
+{
+	if (starts(p, end, "==== pinwheel: "))
+		return false;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (starts(p, end, "error[") || starts(p, end, "fatal:"))
+		return true;
+	for (const char *q = p; q + 6 <= end; q++)
+		if (!strncasecmp(q, "error:", 6))
+			return true;
+	return false;
+}
+
+/* The output of the last step in the log text [s, s+n): what follows the
+ * last "==== pinwheel: STEP" line (a step's start: no ": " in its name)
+ * up to the next "==== pinwheel: " line; the whole text when no step
+ * started. */
+static void last_step(const char *s, size_t n, const char **from, const char **to)
+{
+	const char *end = s + n, *p = s;
+
+	*from = s;
+	*to = end;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+
+		if (starts(p, le, "==== pinwheel: ")) {
+			const char *name = p + 15;
+
+			if (!memmem(name, (size_t)(le - name), ": ", 2)) {
+				*from = nl ? nl + 1 : end;
+				*to = end;
+			} else if (*to == end && *from > s) {
+				*to = p;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+void pw_build_report_failure(struct build *b, const char *name, struct target_result *res)
+{
+	_cleanup_free_ char *path = pw_xasprintf("%s/%s.log", b->logs, name);
+	struct pw_buf log = PW_BUF_INIT(LOG_READ_MAX);
+	const char *from, *to, *p, *first = NULL, *first_end = NULL;
+	size_t nl = 0;
+
+	if (read_log_end(path, &log) == 0 && log.len) {
+		last_step(log.buf, log.len, &from, &to);
+		while (to > from && to[-1] == '\n')
+			to--;
+		for (p = from; p < to && !first;) {
+			const char *e = memchr(p, '\n', (size_t)(to - p));
+
+			if (!e)
+				e = to;
+			if (error_like(p, e)) {
+				first = p;
+				first_end = e;
+			}
+			p = e + 1;
+		}
+		/* the start of the last PW_BUILD_TAIL_LINES lines */
+		for (p = to; p > from; p--)
+			if (p[-1] == '\n' && ++nl == PW_BUILD_TAIL_LINES)
+				break;
+		if (to > from) {
+			pw_info("%s: the last lines of its log (%s):", name, path);
+			while (p < to) {
+				const char *e = memchr(p, '\n', (size_t)(to - p));
+				size_t l;
+
+				if (!e)
+					e = to;
+				l = (size_t)(e - p);
+				pw_info("  | %.*s%s", (int)(l > LINE_SHOWN_MAX ? LINE_SHOWN_MAX : l), p,
+					l > LINE_SHOWN_MAX ? " [...]" : "");
+				p = e + 1;
+			}
+		}
+		if (first) {
+			size_t l = (size_t)(first_end - first);
+
+			while (l && (*first == ' ' || *first == '\t')) {
+				first++;
+				l--;
+			}
+			snprintf(res->error_line, sizeof(res->error_line), "%.*s", (int)l, first);
+			pw_error("build: %s: first error: %s", name, res->error_line);
+		}
+	}
+	pw_buf_release(&log);
+	pw_error("build: %s: %s (log: %s)", name, res->error, path);
 }
 
 /* ---- the summary ---- */
@@ -54,13 +191,14 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 			continue;
 		log = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[i].id);
 		json_array_append_new(
-		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s,s:s?}",
+		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
 				  "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
 				  res[i].cached, "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
 				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
 				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
 				  res[i].smoke, "seconds", res[i].secs, "error",
-				  res[i].ok ? NULL : res[i].error, "log", log, "cache_rejected",
+				  res[i].ok ? NULL : res[i].error, "error_line",
+				  !res[i].ok && res[i].error_line[0] ? res[i].error_line : NULL, "log", log, "cache_rejected",
 				  res[i].rejected[0] ? res[i].rejected : NULL));
 	}
 	json_object_set_new(j, "ok", json_boolean(ok));

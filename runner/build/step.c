@@ -54,6 +54,13 @@ void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
 		s->pids = l->pids;
 	if (l->nofile)
 		s->nofile = l->nofile;
+	/* Reproducible by default: what a build step cannot control itself
+	 * (docs/security.md, "Reproducibility") */
+	s->no_aslr = true;
+	/* What cibuildwheel sets, and what projects test to fail loudly
+	 * instead of falling back to pure Python. */
+	pw_sandbox_spec_add_env(s, "CIBUILDWHEEL=1", false, &e);
+	pw_sandbox_spec_add_env(s, "PINWHEEL=1", false, &e);
 	pw_sandbox_spec_add_env(s, "PYTHONHASHSEED=0", false, &e);
 	pw_sandbox_spec_add_env(s, "PYTHONDONTWRITEBYTECODE=1", false, &e);
 	pw_sandbox_spec_add_env(s, "PIP_NO_INDEX=1", false, &e);

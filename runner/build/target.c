@@ -30,6 +30,27 @@ static int target_root(void *arg, const char *arch, struct pw_sandbox_spec *s, s
 	return 0;
 }
 
+/* Every target is a platform target: a wheel without extension modules
+ * is what a backend gives when its C extensions were skipped (setuptools'
+ * optional extensions, a project falling back to pure Python without
+ * Python.h), unless the config says the project is pure.  -EINVAL with e
+ * naming the wheel's tags and the likely cause. */
+static int pure_refused(const struct build *b, size_t ti, const char *wheel, struct pw_err *e)
+{
+	const struct pw_target *t = &b->c.targets[ti];
+	struct pw_wheel_name wn = {0};
+	_cleanup_free_ char *tags = NULL;
+
+	if (pw_wheel_name_parse(wheel, &wn, e) == 0)
+		tags = pw_xasprintf("%s-%s-%s", wn.python, wn.abi, wn.platform);
+	pw_wheel_name_release(&wn);
+	return pw_err_set(e, EINVAL,
+			  "the backend built a pure wheel (%s) for a platform target: its C "
+			  "extensions were skipped (see the log); is python3.%u-dev (Python.h) in "
+			  "the root? set \"pure\": true if the project is pure Python",
+			  tags ? tags : wheel, t->py->minor);
+}
+
 /* The wheel pipeline (pipeline.h) on the backend's wheel, open at @fd and
  * named @in: the packed wheel into @outdir, its name and tag into @res,
  * the extension modules into *mods (NULL-ended). */
@@ -64,6 +85,11 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 	pw_policies_free(pol);
 	if (r < 0)
 		return pr.failed == PW_PIPELINE_REFUSED ? pw_err_prefix(e, "audit") : r;
+	if (!strcmp(pr.tag, "any") && !b->c.pure) {
+		r = pure_refused(b, ti, pr.wheel, e);
+		pw_pipeline_result_release(&pr);
+		return r;
+	}
 	snprintf(res->wheel, sizeof(res->wheel), "%s", pr.wheel);
 	snprintf(res->tag, sizeof(res->tag), "%s", pr.tag);
 	*mods = steal_pointer(&pr.modules);

@@ -145,7 +145,61 @@ struct slot {
 	double t0;
 	char step[80];
 	struct pw_buf buf;
+	int logfd;	     /* -v: the job's log, read as it grows (-1: not yet open) */
+	struct pw_buf line; /* -v: the log's last line, not yet complete */
 };
+
+/* -v streams each running job's output live: the lines its log gained
+ * since the last look, prefixed with the job's name (escaped as any
+ * untrusted text); with @all the last line even when it has no newline
+ * (the job ended). */
+#define STREAM_LINE_MAX 4096
+
+static void stream_line(const struct build *b, const struct slot *s, const char *l, size_t n)
+{
+	if (n && l[n - 1] == '\r')
+		n--;
+	pw_info("  %s | %.*s", job_name(b, s->job), (int)n, l);
+}
+
+static void stream_log(const struct build *b, struct slot *s, bool all)
+{
+	char tmp[8192];
+	ssize_t n;
+
+	if (pw_log_verbosity() < 1)
+		return;
+	if (s->logfd < 0) {
+		_cleanup_free_ char *p = pw_xasprintf("%s/%s.log", b->logs, job_name(b, s->job));
+
+		s->logfd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->logfd < 0)
+			return;
+	}
+	while ((n = read(s->logfd, tmp, sizeof(tmp))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (tmp[i] == '\n') {
+				stream_line(b, s, s->line.buf, s->line.len);
+				pw_buf_reset(&s->line);
+			} else if (pw_buf_add(&s->line, tmp + i, 1) < 0) {
+				stream_line(b, s, s->line.buf, s->line.len);
+				pw_buf_reset(&s->line);
+			}
+		}
+	}
+	if (all && s->line.len) {
+		stream_line(b, s, s->line.buf, s->line.len);
+		pw_buf_reset(&s->line);
+	}
+}
+
+static void stream_close(struct slot *s)
+{
+	if (s->logfd >= 0)
+		close(s->logfd);
+	s->logfd = -1;
+	pw_buf_release(&s->line);
+}
 
 /* The live display on a TTY: one redrawn line per running job (name,
  * step, elapsed) below the lines already printed. */
@@ -214,6 +268,7 @@ static void kill_workers(struct slot *slots, size_t n)
 			;
 		close(slots[k].fd);
 		pw_buf_release(&slots[k].buf);
+		stream_close(&slots[k]);
 		slots[k].pid = -1;
 	}
 }
@@ -264,8 +319,14 @@ static bool start_workers(struct pool *p)
 		if (!p->lv.on)
 			pw_info("building %s (log: %s/%s.log)", job_name(b, job), b->logs,
 				job_name(b, job));
-		p->slots[k] =
-		    (struct slot){pid, fds[0], job, pw_build_now(), "", PW_BUF_INIT(RESULT_MAX)};
+		p->slots[k] = (struct slot){pid,
+					    fds[0],
+					    job,
+					    pw_build_now(),
+					    "",
+					    PW_BUF_INIT(RESULT_MAX),
+					    -1,
+					    PW_BUF_INIT(STREAM_LINE_MAX)};
 		p->running++;
 		p->next++;
 		started = true;
@@ -298,6 +359,9 @@ static void read_slot(struct pool *p, struct slot *s)
 	/* EOF: the worker is done. */
 	while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	live_clear(&p->lv);
+	stream_log(b, s, true);
+	stream_close(s);
 	close(s->fd);
 	rs = &p->res[s->job];
 	read_result(rs, s->buf.buf, s->buf.len);
@@ -308,8 +372,7 @@ static void read_slot(struct pool *p, struct slot *s)
 		pw_info("[%zu/%zu] %s: ok (%.0f s)", p->ndone, p->njobs, job_name(b, s->job),
 			rs->secs);
 	else
-		pw_error("build: %s: %s (log: %s/%s.log)", job_name(b, s->job), rs->error, b->logs,
-			 job_name(b, s->job));
+		pw_build_report_failure(b, job_name(b, s->job), rs);
 	s->pid = -1;
 	p->running--;
 }
@@ -325,10 +388,18 @@ static bool wait_workers(struct pool *p)
 	for (size_t k = 0; k < p->width; k++)
 		if (p->slots[k].pid >= 0)
 			pfd[np++] = (struct pollfd){.fd = p->slots[k].fd, .events = POLLIN};
-	if (poll(pfd, np, p->lv.on ? 1000 : -1) < 0 && errno != EINTR)
+	/* -v: a look at the logs four times a second */
+	if (poll(pfd, np, pw_log_verbosity() > 0 ? 250 : p->lv.on ? 1000 : -1) < 0 &&
+	    errno != EINTR)
 		return false;
 	if (got_signal)
 		return true;
+	if (pw_log_verbosity() > 0) {
+		live_clear(&p->lv);
+		for (size_t k = 0; k < p->width; k++)
+			if (p->slots[k].pid >= 0)
+				stream_log(p->b, &p->slots[k], false);
+	}
 	for (size_t k = 0, q = 0; k < p->width; k++) {
 		struct slot *s = &p->slots[k];
 

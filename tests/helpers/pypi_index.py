@@ -10,7 +10,8 @@ Usage:
 
 SPEC: [{"name": "foo", "version": "1.0", "requires": ["bar>=1"],
         "modules": {"foo/__init__.py": "..."}, "scripts": {"foo-cli": "foo:main"},
-        "sdist_only": false}, ...]
+        "sdist_only": false, "yanked": "reason"}, ...]
+("yanked": the link carries PEP 592's data-yanked with that reason.)
 The server exits when its parent goes away (the test script) or after 120 s.
 """
 import base64
@@ -75,13 +76,15 @@ def build(root, spec):
             make_wheel(os.path.join(root, "files", fn), p)
         with open(os.path.join(root, "files", fn), "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
-        links.setdefault(norm(p["name"]), []).append((fn, digest))
+        links.setdefault(norm(p["name"]), []).append((fn, digest, p.get("yanked")))
     top = []
     for name, files in sorted(links.items()):
         d = os.path.join(root, "simple", name)
         os.makedirs(d, exist_ok=True)
-        body = "".join('<a href="../../files/%s#sha256=%s">%s</a><br>\n'
-                       % (html.escape(fn), dg, html.escape(fn)) for fn, dg in files)
+        body = "".join('<a href="../../files/%s#sha256=%s"%s>%s</a><br>\n'
+                       % (html.escape(fn), dg,
+                          "" if y is None else ' data-yanked="%s"' % html.escape(y),
+                          html.escape(fn)) for fn, dg, y in files)
         with open(os.path.join(d, "index.html"), "w") as f:
             f.write("<!DOCTYPE html>\n<html><body>\n%s</body></html>\n" % body)
         top.append('<a href="%s/">%s</a><br>\n' % (name, name))

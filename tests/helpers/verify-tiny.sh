@@ -22,7 +22,7 @@ make_tiny() {
 	cat >"$_p/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
 JSON
 	cat >"$_p/pyproject.toml" <<'TOML'

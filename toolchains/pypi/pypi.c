@@ -343,13 +343,17 @@ static int add_pip_config(struct pw_sandbox_spec *s, struct pw_err *e)
 	return r;
 }
 
-/* The first line of pip's log that says what went wrong ("ERROR: ..."),
- * else its last non-empty line, or "" (caller frees). */
+/* The line of pip's log that says what went wrong, else its last
+ * non-empty line, or "" (caller frees).  pip's reason for a pin it cannot
+ * meet comes last, after lines about what it saw ("ERROR: Ignored the
+ * following yanked versions: ...", "ERROR: Could not find a version that
+ * satisfies ... (from versions: ...)"), so it is preferred. */
 static char *log_tail(const char *logpath)
 {
-	static const char *const markers[] = {"ERROR:", NULL};
+	static const char *const markers[] = {"ERROR: No matching distribution",
+					      "ERROR: Could not find a version", "ERROR:", NULL};
 
-	return pw_lockstep_log_line(logpath, markers);
+	return pw_lockstep_log_line_pref(logpath, markers);
 }
 
 /* Run `python -I -c WRAPPER LOG ARGS...` in @s.  Maps the outcomes to
