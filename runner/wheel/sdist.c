@@ -154,8 +154,8 @@ static int take_hardlink(struct sents *l, struct sent *s, const char *hl, const 
 	int k;
 
 	k = pw_unpack_path(hl, strlen(hl), 0, NULL, tpath, &pe);
-	t = k > 0 ? find_sent(l->v, l->n - 1, tpath) : NULL;
-	if (!t || t->kind != SK_FILE)
+	t = k > 0 ? find_sent(l->v, l->n, tpath) : NULL;
+	if (!t || t == s || t->kind != SK_FILE)
 		return pw_err_set(e, EPERM, "'%s': entry '%s': hard link to '%s' outside "
 					    "the files before it", in, q, hl);
 	s->kind = SK_FILE;
@@ -198,16 +198,53 @@ static int take_file(struct archive *a, struct archive_entry *en, struct sents *
 	return 0;
 }
 
+static int fill_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+		      struct sent *s, const char *in, const char *q, struct pw_err *e);
+
+static const char *kind_name(enum skind k)
+{
+	return k == SK_DIR ? "directory" : k == SK_SYMLINK ? "symlink" : "file";
+}
+
+/* A second entry for the path of @prev (quoted @q): the later one wins,
+ * as it does when tar, Python's tarfile or pip extract the archive, so
+ * the normalised sdist unpacks to the same tree as the backend's did
+ * (backends add a PKG-INFO of their own after the project's).  A
+ * directory and a non-directory under one name would not extract to one
+ * tree: refused. */
+static int replace_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+			 struct sent *prev, const char *in, const char *q, struct pw_err *e)
+{
+	struct sent t = {.path = pw_xstrdup(prev->path)};
+	uint64_t total = l->total;
+	int r;
+
+	r = fill_entry(a, en, l, &t, in, q, e);
+	if (r == 0 && (t.kind == SK_DIR) != (prev->kind == SK_DIR))
+		r = pw_err_set(e, EPERM, "'%s': entry '%s' appears twice, as a %s and as a %s",
+			       in, q, kind_name(prev->kind), kind_name(t.kind));
+	if (r < 0) {
+		l->total = total;
+		free(t.path);
+		free(t.data);
+		return r;
+	}
+	l->total -= prev->kind == SK_FILE ? prev->len : 0;
+	free(prev->path);
+	free(prev->data);
+	*prev = t;
+	return 0;
+}
+
 /* Add the entry whose header is @en (its path checked as the unpacker
- * does, duplicates refused) to @l. */
+ * does; a second entry for a path replaces the first) to @l. */
 static int add_entry(struct archive *a, struct archive_entry *en, struct sents *l,
 		     const char *in, struct pw_err *e)
 {
-	const char *raw = archive_entry_pathname(en), *hl = archive_entry_hardlink(en);
-	mode_t type = archive_entry_filetype(en);
+	const char *raw = archive_entry_pathname(en);
 	char path[PW_UNPACK_PATH_MAX + 1];
 	struct pw_err pe = PW_ERR_INIT;
-	struct sent *s;
+	struct sent *s, *prev;
 	char q[128];
 	int k;
 
@@ -221,8 +258,9 @@ static int add_entry(struct archive *a, struct archive_entry *en, struct sents *
 		return 0; /* "./" itself */
 	if (l->n == SDIST_MAX_ENTRIES)
 		return pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
-	if (find_sent(l->v, l->n, path))
-		return pw_err_set(e, EPERM, "'%s': entry '%s': duplicate", in, q);
+	prev = find_sent(l->v, l->n, path);
+	if (prev)
+		return replace_entry(a, en, l, prev, in, q, e);
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = pw_xrealloc(l->v, l->cap * sizeof(*l->v));
@@ -231,6 +269,18 @@ static int add_entry(struct archive *a, struct archive_entry *en, struct sents *
 	memset(s, 0, sizeof(*s));
 	s->path = pw_xstrdup(path);
 	l->n++;
+	return fill_entry(a, en, l, s, in, q, e);
+}
+
+/* Fill @s (its path set, the rest zero) from the header @en and its data. */
+static int fill_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+		      struct sent *s, const char *in, const char *q, struct pw_err *e)
+{
+	const char *hl = archive_entry_hardlink(en);
+	mode_t type = archive_entry_filetype(en);
+	struct pw_err pe = PW_ERR_INIT;
+	const char *path = s->path;
+
 	s->exec = (archive_entry_perm(en) & 0111) != 0;
 	if (hl)
 		return take_hardlink(l, s, hl, in, q, e);
