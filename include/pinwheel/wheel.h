@@ -150,5 +150,11 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
  * stays the caller's), named @in in messages. */
 int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
 			  struct pw_err *e);
+/* The sdist of the directory @dir (an unpacked sdist): its files,
+ * directories and symlinks that stay inside it under the top directory
+ * @prefix ("NAME-VERSION"), written as pw_sdist_normalize() writes; a
+ * symlink leaving the tree or another file type is refused naming it. */
+int pw_sdist_from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		      struct pw_err *e);
 
 #endif

@@ -14,6 +14,7 @@
  * symlinks are kept when their target stays inside the tree.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -434,6 +435,7 @@ out:
 }
 
 static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e);
+static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, struct pw_err *e);
 
 /* Names are bytes, in practice UTF-8.  libarchive converts them through
  * the locale: in the C locale a non-ASCII name cannot be converted, the pax
@@ -467,13 +469,9 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
 
 static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e)
 {
-	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
 	struct pw_buf raw = PW_BUF_INIT(SDIST_MAX_IN);
-	struct gzout *g = NULL;
 	struct sent *v = NULL;
 	size_t n = 0;
-	char *tmp = NULL, *slash;
-	unsigned char trailer[8];
 	int r;
 
 	if (sde < 0)
@@ -490,8 +488,23 @@ static int normalize(int fd, const char *in, const char *out, int64_t sde, struc
 	}
 	r = read_entries(in, raw.buf, raw.len, &v, &n, e);
 	pw_buf_release(&raw);
-	if (r < 0)
-		goto out;
+	if (r == 0)
+		r = write_sdist(v, n, out, sde, e);
+out:
+	sents_free(v, n);
+	pw_buf_release(&raw);
+	return r;
+}
+
+/* Write the sorted entries @v as the sdist @out (temp file beside it,
+ * renamed at the end). */
+static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, struct pw_err *e)
+{
+	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
+	struct gzout *g = NULL;
+	char *tmp = NULL, *slash;
+	unsigned char trailer[8];
+	int r;
 
 	slash = strrchr(out, '/');
 	tmp = slash ? pw_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - out), out, slash + 1)
@@ -553,7 +566,137 @@ out:
 		free(tmp);
 	}
 	free(g);
-	sents_free(v, n);
-	pw_buf_release(&raw);
+	return r;
+}
+
+/* The entries under @rel ("" for the top) of the directory @fd, named
+ * PREFIX/REL in the sdist, into @l. */
+static int dir_entries(int fd, const char *rel, const char *prefix, struct sents *l,
+		       const char *in, int depth, struct pw_err *e)
+{
+	_cleanup_close_ int dfd = -1;
+	char **names = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (depth > 256)
+		return pw_err_set(e, ELOOP, "'%s/%s': too deep", in, rel);
+	dfd = openat(fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "'%s/%s'", in, rel);
+	r = pw_list_dir_sorted(dfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s/%s': read directory", in, rel);
+	for (i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *sub = *rel ? pw_xasprintf("%s/%s", rel, names[i])
+						: pw_xstrdup(names[i]);
+		struct stat st;
+		struct sent *s;
+
+		if (fstatat(fd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "'%s/%s'", in, sub);
+			break;
+		}
+		if (l->n == SDIST_MAX_ENTRIES) {
+			r = pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
+			break;
+		}
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->v = pw_xrealloc(l->v, l->cap * sizeof(*l->v));
+		}
+		s = &l->v[l->n];
+		memset(s, 0, sizeof(*s));
+		s->path = pw_xasprintf("%s/%s", prefix, sub);
+		l->n++;
+		s->exec = (st.st_mode & 0111) != 0;
+		if (S_ISDIR(st.st_mode)) {
+			s->kind = SK_DIR;
+			r = dir_entries(fd, sub, prefix, l, in, depth + 1, e);
+		} else if (S_ISLNK(st.st_mode)) {
+			char tg[PATH_MAX];
+			ssize_t k = readlinkat(fd, sub, tg, sizeof(tg) - 1);
+
+			if (k < 0) {
+				r = pw_err_sys(e, errno, "'%s/%s': readlink", in, sub);
+				break;
+			}
+			tg[k] = '\0';
+			if (!link_inside(sub, tg)) {
+				r = pw_err_set(e, EPERM, "'%s/%s': symlink leaves the tree", in, sub);
+				break;
+			}
+			s->kind = SK_SYMLINK;
+			s->data = pw_xstrdup(tg);
+			s->len = (size_t)k;
+		} else if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int ffd = openat(fd, sub, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			struct pw_buf b = PW_BUF_INIT(SDIST_MAX_DATA - l->total);
+
+			s->kind = SK_FILE;
+			if (ffd < 0 || (r = pw_read_fd(ffd, &b)) < 0) {
+				r = ffd < 0 ? -errno : r;
+				pw_buf_release(&b);
+				r = r == -E2BIG ? pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data",
+							     in, (unsigned long long)SDIST_MAX_DATA)
+						: pw_err_sys(e, -r, "'%s/%s'", in, sub);
+				break;
+			}
+			l->total += b.len;
+			s->data = pw_buf_detach(&b, &s->len);
+		} else {
+			r = pw_err_set(e, EPERM, "'%s/%s': not a file, directory or link", in, sub);
+		}
+	}
+	pw_free_names(names, n);
+	return r < 0 ? r : 0;
+}
+
+static int from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		    struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct sents l = {0};
+	struct sent *top;
+	int r;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not read '%s'", dir);
+	if (sde < 0)
+		sde = 0;
+	if (!*prefix || strchr(prefix, '/') || !strcmp(prefix, ".") || !strcmp(prefix, ".."))
+		return pw_err_set(e, EINVAL, "sdist directory name '%s': expected NAME-VERSION",
+				  prefix);
+	r = pw_libarchive_load(e);
+	if (r < 0)
+		return r;
+	l.v = pw_xcalloc(1, sizeof(*l.v));
+	l.cap = 1;
+	l.n = 1;
+	top = &l.v[0];
+	top->path = pw_xstrdup(prefix);
+	top->kind = SK_DIR;
+	r = dir_entries(fd, "", prefix, &l, dir, 0, e);
+	if (r == 0) {
+		qsort(l.v, l.n, sizeof(*l.v), cmp_sent);
+		r = write_sdist(l.v, l.n, out, sde, e);
+	}
+	sents_free(l.v, l.n);
+	return r;
+}
+
+int pw_sdist_from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		      struct pw_err *e)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+	int r;
+
+	if (utf8)
+		old = uselocale(utf8);
+	r = from_dir(dir, prefix, out, sde, e);
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
 	return r;
 }
