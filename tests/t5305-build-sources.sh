@@ -13,10 +13,12 @@
 #     (its version from `git describe`, a clean status, no remote, no
 #     SETUPTOOLS_SCM_PRETEND_VERSION) and neither the tracked PKG-INFO
 #     (maturin refuses to add one twice) nor the tracked pinwheel.json; the
-#     wheel's version is the backend's
+#     wheel's version is the backend's; a backend that archives the commit
+#     (meson-python's `git archive`) leaves the tracked pinwheel.json out of
+#     the sdist (dropped at normalisation) and its own PKG-INFO wins
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 28
+plan 30
 TGT=cp311-manylinux_x86_64
 
 # ---- an sdist file as the operand
@@ -111,9 +113,13 @@ def build_sdist(outdir, config_settings=None):
     version = f"{tag.lstrip('v')}.post{n}"
     facts = f"status=[{git('status', '--porcelain')}] remotes=[{git('remote')}]\n".encode()
     name = f"tiny-{version}"
+    # as meson-python does: `git archive` of HEAD, then its own PKG-INFO
+    arch = subprocess.run(["git", "archive", "--format=tar", f"--prefix={name}/", "HEAD"],
+                          check=True, capture_output=True).stdout
     with tarfile.open(os.path.join(outdir, name + ".tar.gz"), "w:gz") as t:
-        for f in ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py"]:
-            t.add(f, arcname=f"{name}/{f}")
+        with tarfile.open(fileobj=io.BytesIO(arch)) as a:
+            for m in a.getmembers():
+                t.addfile(m, a.extractfile(m) if m.isfile() else None)
         for f, data in (("PKG-INFO", f"Metadata-Version: 2.1\nName: tiny\nVersion: {version}\n".encode()), ("FACTS", facts)):
             ti = tarfile.TarInfo(f"{name}/{f}")
             ti.size = len(data)
@@ -150,4 +156,9 @@ is "$(cd "$P/wheelhouse" && ls *.whl *.tar.gz | tr '\n' ' ')" "tiny-2.0.0.post1-
 	"the version is the backend's, from git describe (not pinwheel's 2.0.1.dev1)"
 is "$(tar -xOzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" tiny-2.0.0.post1/FACTS)" "status=[] remotes=[]" \
 	"build_sdist saw a clean work tree (PKG-INFO and pinwheel.json hidden, not deleted) and no remote"
+is "$(tar -tzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" | grep -v /$ | tr '\n' ' ')" \
+	"tiny-2.0.0.post1/.gitignore tiny-2.0.0.post1/FACTS tiny-2.0.0.post1/PKG-INFO tiny-2.0.0.post1/_backend/minibackend.py tiny-2.0.0.post1/pyproject.toml tiny-2.0.0.post1/tiny/__init__.py " \
+	"git archive's members but the tracked pinwheel.json, one PKG-INFO"
+is "$(tar -xOzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" tiny-2.0.0.post1/PKG-INFO | sed -n 3p)" "Version: 2.0.0.post1" \
+	"PKG-INFO is the backend's (added after the tracked one), not the project's 0.9"
 is "$(git -C "$P" status --porcelain)" "?? pinwheel.lock" "the user's checkout is untouched (but for lock's file)"

@@ -150,6 +150,12 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
  * stays the caller's), named @in in messages. */
 int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
 			  struct pw_err *e);
+/* The same, leaving out the members TOP/REL (and what is below them) for
+ * each REL of @drop (NULL-ended; NULL: none): pinwheel's own files that a
+ * backend archiving the repository's commit (meson-python's `git
+ * archive`) would otherwise carry into the sdist. */
+int pw_sdist_normalize_drop(int fd, const char *in, const char *out, int64_t sde,
+			    const char *const *drop, struct pw_err *e);
 /* The sdist of the directory @dir (an unpacked sdist): its files,
  * directories and symlinks that stay inside it under the top directory
  * @prefix ("NAME-VERSION"), written as pw_sdist_normalize() writes; a

@@ -191,6 +191,8 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 			    *shown = NULL, *outp = NULL;
 	_cleanup_close_ int fd = -1;
 	char **argv = NULL;
+	const char *drop[8];
+	size_t ndrop = 0;
 	int r;
 
 	if (mkdir(outdir, 0755) < 0)
@@ -231,7 +233,13 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
 	shown = pw_path_join("/out", name);
 	outp = pw_path_join(b->sdist_dir, name);
-	r = pw_sdist_normalize_fd(fd, shown, outp, b->sde, e);
+	/* pinwheel's own files the repository tracks (not PKG-INFO: that one
+	 * is the backend's now) never stay in the sdist */
+	for (char **p = b->src.hidden; p && *p && ndrop < PW_ARRAY_SIZE(drop) - 1; p++)
+		if (strcmp(*p, "PKG-INFO"))
+			drop[ndrop++] = *p;
+	drop[ndrop] = NULL;
+	r = pw_sdist_normalize_drop(fd, shown, outp, b->sde, ndrop ? drop : NULL, e);
 	if (r < 0) {
 		/* the log says why the step that ended "ok" gave no sdist */
 		dprintf(logfd, "==== pinwheel: normalise the sdist: %s\n", e->msg);

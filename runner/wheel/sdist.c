@@ -434,7 +434,8 @@ out:
 	return r;
 }
 
-static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e);
+static int normalize(int fd, const char *in, const char *out, int64_t sde,
+		     const char *const *drop, struct pw_err *e);
 static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, struct pw_err *e);
 
 /* Names are bytes, in practice UTF-8.  libarchive converts them through
@@ -445,12 +446,18 @@ static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, s
 int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
 			  struct pw_err *e)
 {
+	return pw_sdist_normalize_drop(fd, in, out, sde, NULL, e);
+}
+
+int pw_sdist_normalize_drop(int fd, const char *in, const char *out, int64_t sde,
+			    const char *const *drop, struct pw_err *e)
+{
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
 	int r;
 
 	if (utf8)
 		old = uselocale(utf8);
-	r = normalize(fd, in, out, sde, e);
+	r = normalize(fd, in, out, sde, drop, e);
 	if (utf8) {
 		uselocale(old);
 		freelocale(utf8);
@@ -467,7 +474,22 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
 	return pw_sdist_normalize_fd(fd, in, out, sde, e);
 }
 
-static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e)
+/* Is @path ("TOP/REL...") one of @drop (REL) or below one? */
+static bool dropped(const char *path, const char *const *drop)
+{
+	const char *rel = strchr(path, '/');
+
+	for (; rel && drop && *drop; drop++) {
+		size_t l = strlen(*drop);
+
+		if (!strncmp(rel + 1, *drop, l) && (rel[1 + l] == '\0' || rel[1 + l] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static int normalize(int fd, const char *in, const char *out, int64_t sde,
+		     const char *const *drop, struct pw_err *e)
 {
 	struct pw_buf raw = PW_BUF_INIT(SDIST_MAX_IN);
 	struct sent *v = NULL;
@@ -488,6 +510,19 @@ static int normalize(int fd, const char *in, const char *out, int64_t sde, struc
 	}
 	r = read_entries(in, raw.buf, raw.len, &v, &n, e);
 	pw_buf_release(&raw);
+	if (r == 0 && drop) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (dropped(v[i].path, drop)) {
+				free(v[i].path);
+				free(v[i].data);
+			} else {
+				v[k++] = v[i];
+			}
+		}
+		n = k;
+	}
 	if (r == 0)
 		r = write_sdist(v, n, out, sde, e);
 out:
