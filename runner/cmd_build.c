@@ -1,6 +1,7 @@
 /* cmd_build.c - `pinwheel build`: parse the options and hand over to
  * runner/build/build.c (include/pinwheel/build.h). */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pinwheel/actions.h"
 #include "pinwheel/build.h"
@@ -15,7 +16,7 @@ struct build_args {
 };
 
 static const struct pw_opt build_opts[] = {
-    PW_OPT_PROJECT_DIR(struct build_args, dir),
+    { .name = NULL, .kind = PW_ARG_STR, PW_OPT_AT(struct build_args, dir), .meta = "DIR|SDIST" },
     PW_OPT_ONLY(struct build_args, only, "build only target ID (repeatable)"),
     PW_OPT_SKIP(struct build_args, skip, "leave out targets matching GLOB (repeatable)"),
     PW_OPT_JOBS(struct build_args, jobs,
@@ -43,7 +44,7 @@ const struct pw_cli_cmd pw_cli_build = {
     .name = "build",
     .opts = build_opts,
     .nopts = PW_ARRAY_SIZE(build_opts),
-    .usage = "usage: pinwheel build [DIR] [--only ID]... [--skip GLOB]... [--jobs N]\n"
+    .usage = "usage: pinwheel build [DIR|SDIST] [--only ID]... [--skip GLOB]... [--jobs N]\n"
 	     "                      [--out DIR] [--no-cache] [--shard K/N]\n"
 	     "                      [--cache-url URL]\n\n"
 	     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
@@ -56,6 +57,12 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
 	     "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network but\n"
 	     "for the shared cache of --cache-url.\n"
+	     "SDIST, a NAME-VERSION.tar.gz file, is built with the config of the current\n"
+	     "directory: its wheels come from it, copied unchanged to OUT, with no\n"
+	     "build_sdist.  A directory without git holding PKG-INFO (an unpacked sdist)\n"
+	     "is its own sdist: packed as it is, with no build_sdist.  In a git checkout\n"
+	     "whose top is DIR, build_sdist sees a clone of the repository at /src/.git\n"
+	     "when the root has git (docs/build.md).\n"
 	     "A target (and the sdist) whose action key is in the store's action cache\n"
 	     "is not rebuilt: its wheel and log come from the store and the summary says\n"
 	     "\"cached\" (docs/cache.md).\n",
@@ -69,8 +76,22 @@ const struct pw_cli_cmd pw_cli_build = {
  * exit status. */
 static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
 {
+	struct stat st;
+
 	memset(o, 0, sizeof(*o));
 	o->dir = a->dir ? a->dir : ".";
+	/* an sdist file: the config is the current directory's */
+	if (a->dir && stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		size_t l = strlen(a->dir);
+
+		if (!S_ISREG(st.st_mode) || l < 7 || strcmp(a->dir + l - 7, ".tar.gz"))
+			return pw_usage_error("build",
+					      "'%s': expected a project directory or an sdist "
+					      "(NAME-VERSION.tar.gz)",
+					      a->dir);
+		o->sdist = a->dir;
+		o->dir = ".";
+	}
 	o->only = a->only.v;
 	o->nonly = a->only.n;
 	o->skip = a->skip.v;

@@ -5,9 +5,12 @@
 # the output lists uid/gid 0 with empty names, mtime = SOURCE_DATE_EPOCH,
 # modes 0644/0755, sorted members, a gzip header without name or mtime;
 # long and non-ASCII names survive; hostile archives are refused naming the
-# entry and leave no output.
+# entry and leave no output; a path that appears twice (a backend adding
+# its own PKG-INFO after the project's, as scikit-build-core does on an
+# unpacked sdist) keeps its later entry, and a directory and a file under
+# one name are refused naming the entry.
 . "$SRCDIR/tests/lib.sh"
-plan 21
+plan 28
 H="$SRCDIR/${BUILD:-build}/tests/helpers/pw-wheel"
 export SOURCE_DATE_EPOCH=1700000000
 
@@ -86,6 +89,13 @@ with tarfile.open(out, "w:gz") as t:
         add("/etc/cron.d/evil")
     elif kind == "link":
         add("demo-1.0/etc", type=tarfile.SYMTYPE, linkname="../../etc")
+    elif kind == "dup":
+        add("demo-1.0/src.py", b"same")
+        add("demo-1.0/PKG-INFO", b"Metadata-Version: 2.4\nName: demo\n")
+        add("demo-1.0/src.py", b"same")
+    elif kind == "dirfile":
+        add("demo-1.0/sub", type=tarfile.DIRTYPE)
+        add("demo-1.0/sub", b"a file now")
 EOF
 python3 "$T/evil.py" dotdot "$T/dotdot.tar.gz"
 python3 "$T/evil.py" link "$T/link.tar.gz"
@@ -98,3 +108,21 @@ run_cmd 1 "a symlink out of the tree is refused, no output left" \
 	sh -c '"$1" sdist "$2" "$3"; st=$?; ls -A "$4" | grep -c "x\.tar\.gz"; exit $st' sh "$H" "$T/link.tar.gz" "$T/x.tar.gz" "$T"
 like "$ERR" "entry 'demo-1.0/etc': symlink leaves the tree" "the symlink is named"
 is "$OUT" "0" "no output file (nor temp file) left behind"
+
+# duplicates: the later entry wins, the result is one entry per path
+python3 "$T/evil.py" dup "$T/dup.tar.gz"
+python3 "$T/evil.py" dirfile "$T/dirfile.tar.gz"
+run_cmd 0 "an sdist with PKG-INFO twice is normalised" "$H" sdist "$T/dup.tar.gz" "$T/dup.out.tar.gz"
+python3 - "$T/dup.out.tar.gz" >"$T/dupchk" 2>&1 <<'EOF'
+import sys, tarfile
+t = tarfile.open(sys.argv[1])
+print(" ".join(m.name for m in t.getmembers()))
+print(t.extractfile("demo-1.0/PKG-INFO").read().decode().split("\n")[0])
+EOF
+is "$(sed -n 1p "$T/dupchk")" "demo-1.0/PKG-INFO demo-1.0/src.py" "one member per path"
+is "$(sed -n 2p "$T/dupchk")" "Metadata-Version: 2.4" "PKG-INFO is the later entry's (what extracting gives)"
+python3 "$T/evil.py" dup "$T/dup2.tar.gz"
+run_cmd 0 "normalised again from a fresh archive" "$H" sdist "$T/dup2.tar.gz" "$T/dup2.out.tar.gz"
+run_cmd 0 "the same bytes" cmp "$T/dup.out.tar.gz" "$T/dup2.out.tar.gz"
+run_cmd 1 "a directory and a file under one name are refused" "$H" sdist "$T/dirfile.tar.gz" "$T/x.tar.gz"
+like "$ERR" "entry 'demo-1.0/sub' appears twice, as a directory and as a file" "the entry and both kinds are named"

@@ -21,7 +21,7 @@ ok $? "the tiny project and its root"
 run_pw 0 "lock" lock "$P"
 run_pw 0 "fetch" fetch "$P"
 HASH=$(git -C "$P" rev-parse --short HEAD)
-V="1.2.1.dev1+g$HASH"
+V="1.2.1.dev1"
 W="tiny-$V-py3-none-any.whl"
 WRE=$(printf '%s' "$W" | sed 's/[.+]/\\&/g')
 

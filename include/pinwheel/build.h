@@ -26,10 +26,26 @@
  * 1980-01-01, the earliest time a zip can hold. */
 #define PW_SDE_DEFAULT 315532800
 
+enum pw_source_kind {
+	PW_SOURCE_DIR,	  /* a directory: its files minus build artefacts */
+	PW_SOURCE_GIT,	  /* a git work tree: the files `git ls-files` lists */
+	PW_SOURCE_UNPACKED, /* a directory without git holding PKG-INFO: an
+			     * unpacked sdist, which is its own sdist */
+	PW_SOURCE_SDIST,  /* an sdist file, unpacked (pw_source_unpack()) */
+};
+
 struct pw_source {
-	bool is_git;		    /* exported with `git ls-files` */
+	enum pw_source_kind kind;
 	char *commit;		    /* HEAD's full hash, NULL outside git */
-	char *version;		    /* setuptools_scm-like version, NULL without a tag */
+	char *version;		    /* setuptools_scm-like version without a local
+				     * segment (git), PKG-INFO's Version
+				     * (unpacked); else NULL */
+	char *name;		    /* PKG-INFO's Name (unpacked), else NULL */
+	char *describe;		    /* `git describe --tags --long --always` */
+	char *toplevel;		    /* the git work tree's top when it is the
+				     * project directory itself, else NULL */
+	char **hidden;		    /* git: tracked paths left out (PKG-INFO,
+				     * pinwheel.json, ...), NULL-ended; or NULL */
 	int64_t sde;		    /* HEAD's commit time, -1 outside git */
 	char tree[PW_SHA256_HEX];   /* tree hash of the exported copy */
 	uint64_t files;		    /* regular files exported */
@@ -38,20 +54,40 @@ struct pw_source {
 /* Export the project @dir into the empty directory @dest (created by the
  * caller): the files `git ls-files -z` lists when @dir is in a git
  * work tree and tracking files under @dir (git runs with a cleared
- * environment and only reads), else
- * every file except build artefacts (build/, dist/, target/, .git,
- * __pycache__, *.egg-info, wheelhouse, and the absolute directory
- * @skip_abs when it lies inside @dir).  Regular files get 0644/0755,
- * symlinks are kept as they are, nothing else is copied.  Fills @s
+ * environment and only reads) but a top-level PKG-INFO (every backend
+ * writes its own: maturin refuses to overwrite one, scikit-build-core
+ * adds a second), else every file except build artefacts (build/, dist/,
+ * target/, .git, __pycache__, *.egg-info, wheelhouse).  In both cases
+ * the absolute paths @skip_abs (NULL-ended: OUT, pinwheel.json,
+ * pinwheel.lock) are left out when they lie inside @dir.  Regular files
+ * get 0644/0755, symlinks are kept as they are, nothing else is copied.
+ * A directory without git whose top holds PKG-INFO is an unpacked sdist
+ * (kind PW_SOURCE_UNPACKED, name and version from PKG-INFO).  Fills @s
  * (version and commit time from git when available).  A project without
  * any file is -ENOENT. */
-int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
+int pw_source_export(const char *dir, const char *dest, const char *const *skip_abs,
 		     struct pw_source *s, struct pw_err *e);
+/* Unpack the sdist @path (its top directory stripped) into the empty
+ * directory @dest as pw_unpack_fd() does and fill @s (kind
+ * PW_SOURCE_SDIST, the tree hash). */
+int pw_source_unpack(const char *path, const char *dest, struct pw_source *s, struct pw_err *e);
+/* Give the export @dest of a git source whose top is the project
+ * (s->toplevel) its repository, for the backends that ask git for files
+ * or the version (meson-python, setuptools_scm, hatch-vcs): DEST/.git is
+ * a bare clone of the project's repository without hard links (the
+ * sandbox may write to it; the user's objects stay untouched), made a
+ * work tree's, HEAD detached at s->commit, its index read from HEAD, the
+ * tracked paths the export left out (s->hidden) marked skip-worktree so
+ * that `git status` is clean, no remote.  Git runs with a
+ * cleared environment.  -errno with e naming the git command. */
+int pw_source_git_view(const struct pw_source *s, const char *dest, struct pw_err *e);
 void pw_source_release(struct pw_source *s);
 
-/* setuptools_scm's default scheme from `git describe --tags --long`
- * output "TAG-N-gHASH": N == 0 gives the tag ("v1.2.3" -> "1.2.3"),
- * N > 0 the next patch release's dev version ("1.2.4.devN+gHASH").  A tag
+/* setuptools_scm's default version scheme from `git describe --tags
+ * --long` output "TAG-N-gHASH": N == 0 gives the tag ("v1.2.3" ->
+ * "1.2.3"), N > 0 the next patch release's dev version ("1.2.4.devN"),
+ * without the local segment "+gHASH" (PyPI refuses one; only the project
+ * may ask for it).  A tag
  * that is not a release version (digits and dots after an optional 'v')
  * is -EINVAL.  Caller frees *out. */
 int pw_scm_version(const char *describe, char **out, struct pw_err *e);
@@ -120,6 +156,7 @@ int pw_manifest_add_byproducts(const char *path, struct json_t *byproducts, stru
 
 struct pw_build_opts {
 	const char *dir;	/* project directory (holds pinwheel.json) */
+	const char *sdist;	/* an sdist file to build from (no sdist step), or NULL */
 	const char *const *only; /* target ids */
 	size_t nonly;
 	const char *const *skip; /* target-id globs */

@@ -140,12 +140,27 @@ const char *pw_wheel_deflate_id(void);
  * and gid 0 with empty user and group names, modes 0644/0755 (dirs 0755),
  * pax or ustar as the names require, no pax time records, gzip with zlib
  * at level 9, no file name, mtime 0 and OS 3 in the gzip header.  Same
- * input members => same bytes.  Hostile archives (absolute names, "..",
- * links out of the tree) are refused as by the unpacker. */
+ * input members => same bytes.  A path that appears twice keeps its
+ * later entry (what extracting the archive gives: backends add their own
+ * PKG-INFO after the project's); a directory and a non-directory under
+ * one name are refused.  Hostile archives (absolute names, "..", links
+ * out of the tree) are refused as by the unpacker. */
 int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_err *e);
 /* The same for the sdist open for reading at @fd (read from its start; it
  * stays the caller's), named @in in messages. */
 int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
 			  struct pw_err *e);
+/* The same, leaving out the members TOP/REL (and what is below them) for
+ * each REL of @drop (NULL-ended; NULL: none): pinwheel's own files that a
+ * backend archiving the repository's commit (meson-python's `git
+ * archive`) would otherwise carry into the sdist. */
+int pw_sdist_normalize_drop(int fd, const char *in, const char *out, int64_t sde,
+			    const char *const *drop, struct pw_err *e);
+/* The sdist of the directory @dir (an unpacked sdist): its files,
+ * directories and symlinks that stay inside it under the top directory
+ * @prefix ("NAME-VERSION"), written as pw_sdist_normalize() writes; a
+ * symlink leaving the tree or another file type is refused naming it. */
+int pw_sdist_from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		      struct pw_err *e);
 
 #endif

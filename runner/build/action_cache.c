@@ -26,6 +26,9 @@ static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
 	pw_ac_key_add(k, "source", b->src.tree);
 	pw_ac_key_add(k, "config", b->c.targets[ti].digest);
 	pw_ac_key_add(k, "version", b->version ? b->version : "");
+	/* a backend that sees the repository takes its version from there */
+	if (b->git_view)
+		pw_ac_key_add(k, "repository", b->src.describe ? b->src.describe : b->src.commit);
 	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
 	pw_ac_key_add(k, "SOURCE_DATE_EPOCH", sde);
 	pw_build_spec(b, ti, &s);

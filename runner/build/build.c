@@ -11,6 +11,8 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/json.h"
 #include "pinwheel/log.h"
+#include "pinwheel/target.h"
+#include "pinwheel/wheel.h"
 #include "pinwheel/workdir.h"
 
 static const char *config_env(const struct pw_config *c, const char *name)
@@ -52,6 +54,39 @@ size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards)
 	return kept;
 }
 
+/* The root the sdist is built in, the same in every shard (so all shards
+ * build wheels from the same sdist): the first selected target that runs
+ * natively here, else the first native target of the config whose root
+ * is fetched, else the first selected (emulated) one.  Never an emulated
+ * root when a native one is at hand: qemu is slow, and the sdist would
+ * depend on which targets were selected. */
+static void pick_sdist_root(struct build *b, const bool *sel)
+{
+	struct pw_err e = PW_ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < b->c.ntargets; i++)
+		if (sel[i] && !pw_emulator_needed(b->c.targets[i].arch)) {
+			b->sdist_ti = i;
+			return;
+		}
+	for (i = 0; i < b->c.ntargets; i++) {
+		struct pw_root_plan p;
+
+		if (pw_emulator_needed(b->c.targets[i].arch) ||
+		    !pw_session_find(&b->ss, b->c.targets[i].id))
+			continue;
+		memset(&p, 0, sizeof(p));
+		if (b->ss.store && pw_session_target(&b->ss, b->c.targets[i].id, &p, &e) == 0) {
+			pw_root_plan_release(&p);
+			b->sdist_ti = i;
+			return;
+		}
+	}
+	for (b->sdist_ti = 0; !sel[b->sdist_ti]; b->sdist_ti++)
+		;
+}
+
 /* Load the config and the lock, select the targets (and the shard), check
  * their roots are fetched, open the store and the action cache, compile
  * the seccomp profile (the target session: session.h).  0, or -errno with
@@ -60,6 +95,7 @@ size_t pw_shard_select(bool *sel, size_t n, unsigned k, unsigned nshards)
 static int prepare(struct build *b, struct pw_err *e, int *status)
 {
 	const struct pw_build_opts *o = b->o;
+	_cleanup_free_ bool *sel0 = NULL;
 	int r, nsel;
 
 	*status = PW_EXIT_USAGE;
@@ -80,10 +116,8 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		return nsel;
 	if (nsel == 0)
 		return pw_err_set(e, ENOENT, "no target selected");
-	/* The sdist comes from the first selected target's root in every
-	 * shard, so all shards build wheels from the same sdist. */
-	while (!b->sel[b->sdist_ti])
-		b->sdist_ti++;
+	sel0 = pw_xcalloc(b->c.ntargets + 1, sizeof(bool));
+	memcpy(sel0, b->sel, b->c.ntargets * sizeof(bool));
 	b->nsel = (size_t)nsel;
 	if (o->shard_n) {
 		b->nsel = pw_shard_select(b->sel, b->c.ntargets, o->shard_k, o->shard_n);
@@ -96,6 +130,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	if (r < 0)
 		return r;
 	b->store = b->ss.store;
+	pick_sdist_root(b, sel0);
 	*status = PW_EXIT_FAIL;
 	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
@@ -154,27 +189,125 @@ static unsigned cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/* Export the source and settle version and SOURCE_DATE_EPOCH. */
+/* Does the root of target @ti have git (/usr/bin/git in one of its
+ * layers at "/")? */
+static bool root_has_git(const struct build *b, size_t ti)
+{
+	const struct pw_root_plan *p = &b->plans[ti];
+
+	for (size_t i = 0; i < p->n; i++) {
+		_cleanup_free_ char *tree = NULL, *git = NULL;
+		struct stat st;
+
+		if (strcmp(p->trees[i].dest, "/"))
+			continue;
+		tree = pw_store_tree_path(b->store, p->trees[i].id);
+		git = pw_path_join(tree, "usr/bin/git");
+		if (tree && lstat(git, &st) == 0 && S_ISREG(st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* The sdist given as the operand, copied unchanged into sdist_dir (its
+ * sha256 is then the one the index has). */
+static int take_sdist(struct build *b, struct pw_err *e)
+{
+	const char *base = strrchr(b->o->sdist, '/');
+	struct pw_buf data = PW_BUF_INIT(PW_SDIST_MAX_SIZE);
+	_cleanup_free_ char *dest = NULL;
+	int r;
+
+	base = base ? base + 1 : b->o->sdist;
+	if (strlen(base) >= sizeof(b->sdist))
+		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", base);
+	r = pw_read_file(b->o->sdist, &data);
+	if (r < 0) {
+		pw_buf_release(&data);
+		return pw_err_sys(e, r == -E2BIG ? EFBIG : -r, "sdist '%s'", b->o->sdist);
+	}
+	dest = pw_path_join(b->sdist_dir, base);
+	r = pw_write_file_atomic(dest, data.buf, data.len, 0644);
+	if (r == 0)
+		pw_sha256_mem(data.buf, data.len, b->sdist_sha);
+	pw_buf_release(&data);
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not write '%s'", dest);
+	snprintf(b->sdist, sizeof(b->sdist), "%s", base);
+	return 0;
+}
+
+/* The sdist of an unpacked sdist: the directory itself, packed as
+ * NAME-VERSION.tar.gz (PEP 625's name: lower case, runs of "-_." one
+ * "_") the way pw_sdist_normalize() writes. */
+static int pack_unpacked(struct build *b, struct pw_err *e)
+{
+	_cleanup_free_ char *name = pw_xstrdup(b->src.name), *prefix = NULL, *file = NULL,
+			    *dest = NULL;
+	char *w = name;
+	int r;
+
+	for (const char *c = b->src.name; *c; c++) {
+		if (*c == '-' || *c == '_' || *c == '.') {
+			if (w == name || w[-1] != '_')
+				*w++ = '_';
+		} else {
+			*w++ = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+		}
+	}
+	*w = '\0';
+	prefix = pw_xasprintf("%s-%s", name, b->src.version);
+	file = pw_xasprintf("%s.tar.gz", prefix);
+	if (strlen(file) >= sizeof(b->sdist))
+		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", file);
+	dest = pw_path_join(b->sdist_dir, file);
+	r = pw_sdist_from_dir(b->src_dir, prefix, dest, b->sde, e);
+	if (r < 0)
+		return pw_err_prefix(e, "'%s' (an unpacked sdist: PKG-INFO)", b->projdir);
+	r = pw_build_sha256_file(dest, b->sdist_sha, NULL);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", dest);
+	snprintf(b->sdist, sizeof(b->sdist), "%s", file);
+	return 0;
+}
+
+/* Export the source (or unpack the given sdist), settle version and
+ * SOURCE_DATE_EPOCH, and give a git source its repository when the
+ * sdist's root can use it (docs/build.md, "The source"). */
 static int export_source(struct build *b, struct pw_err *e)
 {
+	const char *skip[] = {b->out, b->c.path, b->ss.lockpath, NULL};
 	const char *cv;
 	uint64_t v;
+	int r;
 
 	b->src_dir = pw_path_join(b->work, "source");
 	if (mkdir(b->src_dir, 0755) < 0)
 		return pw_err_sys(e, errno, "'%s'", b->src_dir);
-	if (pw_source_export(b->projdir, b->src_dir, b->out, &b->src, e) < 0)
+	if (b->o->sdist)
+		r = pw_source_unpack(b->o->sdist, b->src_dir, &b->src, e);
+	else
+		r = pw_source_export(b->projdir, b->src_dir, skip, &b->src, e);
+	if (r < 0)
 		return e->code ? -e->code : pw_err_sys(e, errno, "export '%s'", b->projdir);
+	/* The backend computes the version from the repository when it can
+	 * see one; else pinwheel's setuptools_scm-like one (never with a
+	 * local segment); the config's SETUPTOOLS_SCM_PRETEND_VERSION wins. */
+	b->git_view = b->src.kind == PW_SOURCE_GIT && b->src.toplevel && b->src.commit &&
+		      root_has_git(b, b->sdist_ti);
 	cv = config_env(&b->c, "SETUPTOOLS_SCM_PRETEND_VERSION");
-	b->version = pw_xstrdup(cv ? cv : b->src.version ? b->src.version : "");
-	if (!*b->version) {
-		free(b->version);
-		b->version = NULL;
-	}
+	if (cv && *cv)
+		b->version = pw_xstrdup(cv);
+	else if (b->src.kind == PW_SOURCE_GIT && !b->git_view && b->src.version)
+		b->version = pw_xstrdup(b->src.version);
 	cv = config_env(&b->c, "SOURCE_DATE_EPOCH");
 	b->sde = b->src.sde >= 0 ? b->src.sde : PW_SDE_DEFAULT;
 	if (cv && pw_parse_u64(cv, &v) == 0 && v < INT64_MAX)
 		b->sde = (int64_t)v;
+	if (b->src.kind == PW_SOURCE_SDIST)
+		return take_sdist(b, e);
+	if (b->git_view)
+		return pw_source_git_view(&b->src, b->src_dir, e);
 	return 0;
 }
 
@@ -185,6 +318,20 @@ static int make_sdist(struct build *b, struct target_result *res)
 	size_t job = SDIST_JOB(b);
 	json_t *meta;
 
+	if (b->src.kind == PW_SOURCE_SDIST) {
+		pw_info("sdist: %s (given: copied unchanged, no build_sdist)", b->sdist);
+		return 0;
+	}
+	if (b->src.kind == PW_SOURCE_UNPACKED) {
+		struct pw_err e = PW_ERR_INIT;
+
+		if (pack_unpacked(b, &e) < 0) {
+			pw_error("build: %s", e.msg);
+			return -EIO;
+		}
+		pw_info("sdist: %s (the unpacked sdist itself: no build_sdist)", b->sdist);
+		return 0;
+	}
 	if (pw_build_sdist_cached(b, key)) {
 		b->sdist_cached = true;
 		pw_info("sdist: %s (cached)", b->sdist);
@@ -202,6 +349,20 @@ static int make_sdist(struct build *b, struct target_result *res)
 			 res[job].secs);
 	pw_build_cache_put(b, key, "sdist", b->sdist, "sdist", meta);
 	return 0;
+}
+
+static const char *source_what(const struct build *b)
+{
+	switch (b->src.kind) {
+	case PW_SOURCE_GIT:
+		return b->git_view ? "git ls-files, with the repository" : "git ls-files";
+	case PW_SOURCE_UNPACKED:
+		return "unpacked sdist";
+	case PW_SOURCE_SDIST:
+		return "sdist";
+	default:
+		return "directory";
+	}
 }
 
 /* A shard without targets says so (and --json prints its document). */
@@ -359,8 +520,10 @@ int pw_build_run(const struct pw_build_opts *o)
 		goto out;
 	}
 	pw_info("source: %s (%llu files, tree %.16s), version %s, SOURCE_DATE_EPOCH %lld",
-		b.src.is_git ? "git ls-files" : "directory", (unsigned long long)b.src.files,
-		b.src.tree, b.version ? b.version : "from the backend", (long long)b.sde);
+		source_what(&b), (unsigned long long)b.src.files, b.src.tree,
+		b.version ? b.version : b.git_view ? "from the backend (it sees the repository)"
+						   : "from the backend",
+		(long long)b.sde);
 	if (o->shard_n)
 		pw_info("shard %u/%u: %zu of the selected targets", o->shard_k, o->shard_n, b.nsel);
 	r = pw_pep517_read(b.src_dir, &b.pep, &e);

@@ -64,6 +64,7 @@ struct build {
 	char *version; /* what SETUPTOOLS_SCM_PRETEND_VERSION gets (or NULL) */
 	int64_t sde;
 	struct pw_source src;
+	bool git_view;	/* the sdist step sees the repository (src_dir/.git) */
 	struct pw_pep517 pep;
 	char sdist[256]; /* file name in sdist_dir */
 	char sdist_sha[PW_SHA256_HEX];

@@ -15,6 +15,7 @@
 #include "pinwheel/child.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/treehash.h"
+#include "pinwheel/unpack.h"
 
 #define GIT_OUT_MAX (64u << 20)
 
@@ -143,7 +144,9 @@ int pw_scm_version(const char *describe, char **out, struct pw_err *e)
 	if (errno || *end || patch == ULLONG_MAX)
 		return pw_err_set(e, EINVAL, "git tag '%s': version part too large", tag);
 	*last = '\0';
-	*out = pw_xasprintf("%s%llu.dev%llu+%s", tag, patch + 1, (unsigned long long)dist, g + 1);
+	/* no "+gHASH": a local segment is the project's choice (PyPI refuses
+	 * it), never pinwheel's */
+	*out = pw_xasprintf("%s%llu.dev%llu", tag, patch + 1, (unsigned long long)dist);
 	return 0;
 }
 
@@ -241,9 +244,17 @@ static bool is_artefact(const char *name)
 	return false;
 }
 
+static bool skipped(const char *rel, char *const *skip_rel)
+{
+	for (; skip_rel && *skip_rel; skip_rel++)
+		if (!strcmp(rel, *skip_rel))
+			return true;
+	return false;
+}
+
 /* Walk @rel (a directory, "" for the top) of @sfd, copying what is not a
- * build artefact. */
-static int walk(int sfd, int dfd, const char *rel, const char *skip_rel, uint64_t *files,
+ * build artefact nor one of @skip_rel (NULL-ended, relative to the top). */
+static int walk(int sfd, int dfd, const char *rel, char *const *skip_rel, uint64_t *files,
 		int depth, struct pw_err *e)
 {
 	_cleanup_close_ int fd = -1;
@@ -264,7 +275,7 @@ static int walk(int sfd, int dfd, const char *rel, const char *skip_rel, uint64_
 						: pw_xstrdup(names[i]);
 		struct stat st;
 
-		if (is_artefact(names[i]) || (skip_rel && !strcmp(sub, skip_rel)))
+		if (is_artefact(names[i]) || skipped(sub, skip_rel))
 			continue;
 		if (fstatat(sfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = pw_err_sys(e, errno, "source '%s': stat", sub);
@@ -280,7 +291,8 @@ static int walk(int sfd, int dfd, const char *rel, const char *skip_rel, uint64_
 }
 
 /* The export through git: `ls-files -z`. */
-static int export_git(const char *dir, int sfd, int dfd, uint64_t *files, struct pw_err *e)
+static int export_git(const char *dir, int sfd, int dfd, char *const *skip_rel, uint64_t *files,
+		      struct pw_err *e)
 {
 	const char *args[] = {"ls-files", "-z", "--cached", NULL};
 	struct pw_buf out = PW_BUF_INIT(GIT_OUT_MAX);
@@ -299,7 +311,8 @@ static int export_git(const char *dir, int sfd, int dfd, uint64_t *files, struct
 		size_t len = strlen(rel);
 
 		off += len + 1;
-		if (!len || rel[0] == '/' || strstr(rel, "../") || !strcmp(rel, ".."))
+		if (!len || rel[0] == '/' || strstr(rel, "../") || !strcmp(rel, "..") ||
+		    skipped(rel, skip_rel))
 			continue;
 		r = copy_one(sfd, dfd, rel, files, e);
 	}
@@ -314,8 +327,9 @@ static void git_facts(const char *dir, struct pw_source *s)
 	const char *ct[] = {"log", "-1", "--format=%ct", NULL};
 	const char *desc[] = {"describe", "--tags", "--long", "--match", "*[0-9]*", NULL};
 	const char *count[] = {"rev-list", "--count", "HEAD", NULL};
-	const char *abbrev[] = {"rev-parse", "--short", "HEAD", NULL};
-	struct pw_buf b = PW_BUF_INIT(4096), c = PW_BUF_INIT(4096);
+	const char *all[] = {"describe", "--tags", "--long", "--always", NULL};
+	const char *top[] = {"rev-parse", "--show-toplevel", NULL};
+	struct pw_buf b = PW_BUF_INIT(4096);
 	struct pw_err e = PW_ERR_INIT;
 	uint64_t n;
 
@@ -335,32 +349,131 @@ static void git_facts(const char *dir, struct pw_source *s)
 		if (pw_scm_version(b.buf, &s->version, &e) < 0)
 			s->version = NULL;
 	} else {
+		/* no release tag: setuptools_scm's "0.1.devN", without its
+		 * local "+gHASH" */
 		pw_buf_reset(&b);
-		if (run_git(dir, count, &b) == 0 && run_git(dir, abbrev, &c) == 0) {
+		if (run_git(dir, count, &b) == 0) {
 			chomp(&b);
-			chomp(&c);
-			s->version = pw_xasprintf("0.1.dev%s+g%s", b.buf, c.buf);
+			s->version = pw_xasprintf("0.1.dev%s", b.buf);
 		}
 	}
+	pw_buf_reset(&b);
+	if (run_git(dir, all, &b) == 0) {
+		chomp(&b);
+		s->describe = pw_xstrdup(b.buf);
+	}
+	pw_buf_reset(&b);
+	if (run_git(dir, top, &b) == 0) {
+		_cleanup_free_ char *rtop = NULL, *rdir = realpath(dir, NULL);
+
+		chomp(&b);
+		rtop = realpath(b.buf, NULL);
+		if (rtop && rdir && !strcmp(rtop, rdir))
+			s->toplevel = steal_pointer(&rtop);
+	}
 	pw_buf_release(&b);
-	pw_buf_release(&c);
 }
 
 void pw_source_release(struct pw_source *s)
 {
 	free(s->commit);
 	free(s->version);
+	free(s->describe);
+	free(s->toplevel);
+	free(s->name);
+	pw_strv_free(s->hidden);
 	memset(s, 0, sizeof(*s));
 }
 
-int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
+/* Name and Version of the PKG-INFO at the top of @dfd (its header lines
+ * up to the first blank line); 0 when it is a regular file with both. */
+static int read_pkg_info(int dfd, struct pw_source *s)
+{
+	struct pw_buf b = PW_BUF_INIT(1u << 20);
+	_cleanup_close_ int fd = openat(dfd, "PKG-INFO", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char *line, *next;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pw_read_fd(fd, &b) < 0) {
+		pw_buf_release(&b);
+		return -ENOENT;
+	}
+	for (line = b.buf; line && *line && *line != '\n'; line = next) {
+		char **dst = NULL;
+		size_t skip = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "Name:", 5))
+			dst = &s->name, skip = 5;
+		else if (!strncmp(line, "Version:", 8))
+			dst = &s->version, skip = 8;
+		if (dst && !*dst) {
+			char *v = line + skip, *end;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			end = v + strlen(v);
+			while (end > v && (end[-1] == ' ' || end[-1] == '\r' || end[-1] == '\t'))
+				*--end = '\0';
+			if (*v)
+				*dst = pw_xstrdup(v);
+		}
+	}
+	pw_buf_release(&b);
+	if (!s->name || !s->version) {
+		free(s->name);
+	pw_strv_free(s->hidden);
+		free(s->version);
+		s->name = s->version = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* @skip_abs relative to @dir (those inside it), NULL-ended. */
+static char **skip_list(const char *dir, const char *const *skip_abs)
+{
+	_cleanup_free_ char *rdir = realpath(dir, NULL);
+	size_t n = 0, l = rdir ? strlen(rdir) : 0;
+	char **v;
+
+	for (const char *const *p = skip_abs; p && *p; p++)
+		n++;
+	v = pw_xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (const char *const *p = skip_abs; rdir && p && *p; p++) {
+		/* the file may not exist yet (pinwheel.lock): its directory's path */
+		_cleanup_free_ char *r = realpath(*p, NULL), *d = NULL;
+		const char *base;
+
+		if (!r) {
+			base = strrchr(*p, '/');
+			d = base ? pw_xasprintf("%.*s", (int)(base - *p), *p) : pw_xstrdup(".");
+			free(r);
+			r = realpath(d, NULL);
+			if (!r)
+				continue;
+			free(d);
+			d = pw_xasprintf("%s/%s", r, base ? base + 1 : *p);
+			free(r);
+			r = steal_pointer(&d);
+		}
+		if (!strncmp(r, rdir, l) && r[l] == '/')
+			v[n++] = pw_xstrdup(r + l + 1);
+	}
+	return v;
+}
+
+int pw_source_export(const char *dir, const char *dest, const char *const *skip_abs,
 		     struct pw_source *s, struct pw_err *e)
 {
 	const char *inside[] = {"rev-parse", "--is-inside-work-tree", NULL};
 	struct pw_buf b = PW_BUF_INIT(4096);
 	_cleanup_close_ int sfd = -1, dfd = -1;
-	_cleanup_free_ char *rdir = NULL, *rskip = NULL;
-	const char *skip_rel = NULL;
+	char **skip = NULL;
+	bool git;
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -371,32 +484,50 @@ int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
 	dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pw_err_sys(e, errno, "export directory '%s'", dest);
+	skip = skip_list(dir, skip_abs);
 	r = run_git(dir, inside, &b);
 	chomp(&b);
-	s->is_git = r == 0 && !strcmp(b.buf, "true");
-	pw_buf_release(&b);
-	if (s->is_git) {
-		r = export_git(dir, sfd, dfd, &s->files, e);
+	git = r == 0 && !strcmp(b.buf, "true");
+	if (git) {
+		size_t n = 0, k = 0;
+
+		/* a top-level PKG-INFO is left out too: the backend writes its
+		 * own; what git tracks of the left-out paths is recorded, for
+		 * the repository view to mark them skip-worktree */
+		while (skip[n])
+			n++;
+		skip = pw_xrealloc(skip, (n + 2) * sizeof(*skip));
+		skip[n] = pw_xstrdup("PKG-INFO");
+		skip[n + 1] = NULL;
+		s->hidden = pw_xcalloc(n + 2, sizeof(*s->hidden));
+		for (char **p = skip; *p; p++) {
+			const char *tracked[] = {"ls-files", "--error-unmatch", "--", *p, NULL};
+
+			pw_buf_reset(&b);
+			if (run_git(dir, tracked, &b) == 0)
+				s->hidden[k++] = pw_xstrdup(*p);
+		}
+		r = export_git(dir, sfd, dfd, skip, &s->files, e);
 		if (r < 0)
 			goto fail;
 		/* A directory git does not track (an ignored copy inside some
 		 * work tree) is exported as a plain directory. */
-		s->is_git = s->files > 0;
-		if (s->is_git)
+		git = s->files > 0;
+		if (git) {
+			s->kind = PW_SOURCE_GIT;
 			git_facts(dir, s);
-	}
-	if (!s->is_git) {
-		rdir = realpath(dir, NULL);
-		rskip = skip_abs ? realpath(skip_abs, NULL) : NULL;
-		if (rdir && rskip) {
-			size_t l = strlen(rdir);
-
-			if (!strncmp(rskip, rdir, l) && rskip[l] == '/')
-				skip_rel = rskip + l + 1;
+		} else {
+			pw_strv_free(s->hidden);
+			s->hidden = NULL;
 		}
-		r = walk(sfd, dfd, "", skip_rel, &s->files, 0, e);
+	}
+	if (!git) {
+		s->kind = PW_SOURCE_DIR;
+		r = walk(sfd, dfd, "", skip, &s->files, 0, e);
 		if (r < 0)
 			goto fail;
+		if (read_pkg_info(dfd, s) == 0)
+			s->kind = PW_SOURCE_UNPACKED;
 	}
 	if (s->files == 0) {
 		r = pw_err_set(e, ENOENT, "project '%s': no files to build", dir);
@@ -407,8 +538,91 @@ int pw_source_export(const char *dir, const char *dest, const char *skip_abs,
 		pw_err_prefix(e, "export '%s'", dest);
 		goto fail;
 	}
+	pw_buf_release(&b);
+	pw_strv_free(skip);
 	return 0;
 fail:
+	pw_buf_release(&b);
+	pw_strv_free(skip);
 	pw_source_release(s);
 	return r;
+}
+
+int pw_source_unpack(const char *path, const char *dest, struct pw_source *s, struct pw_err *e)
+{
+	struct pw_unpack_opts uo = {.strip = 1};
+	_cleanup_close_ int fd = -1, dfd = -1;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->sde = -1;
+	s->kind = PW_SOURCE_SDIST;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "sdist '%s'", path);
+	dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "'%s'", dest);
+	r = pw_unpack_fd(fd, dfd, &uo, NULL, e);
+	if (r < 0)
+		return pw_err_prefix(e, "sdist '%s'", path);
+	r = pw_tree_hash_at(dfd, ".", s->tree, &s->files, e);
+	if (r < 0)
+		return pw_err_prefix(e, "sdist '%s'", path);
+	if (s->files == 0)
+		return pw_err_set(e, ENOENT, "sdist '%s': no files", path);
+	read_pkg_info(dfd, s);
+	return 0;
+}
+
+int pw_source_git_view(const struct pw_source *s, const char *dest, struct pw_err *e)
+{
+	_cleanup_free_ char *gitdir = pw_path_join(dest, ".git");
+	const char *clone[] = {"clone", "--bare", "--local", "--no-hardlinks", "--quiet", "--",
+			       ".", gitdir, NULL};
+	const char *unbare[] = {"--git-dir=.git", "config", "core.bare", "false", NULL};
+	const char *head[] = {"update-ref", "--no-deref", "HEAD", s->commit, NULL};
+	const char *index[] = {"read-tree", "HEAD", NULL};
+	const char *noremote[] = {"remote", "remove", "origin", NULL};
+	const char *const *steps[] = {unbare, head, index};
+	struct pw_buf out = PW_BUF_INIT(1u << 20);
+	int r;
+
+	if (!s->toplevel || !s->commit)
+		return pw_err_set(e, EINVAL, "'%s': not the top of a git work tree", dest);
+	r = run_git(s->toplevel, clone, &out);
+	if (r != 0) {
+		pw_buf_release(&out);
+		return r < 0 ? pw_err_sys(e, -r, "'%s': git clone", s->toplevel)
+			     : pw_err_set(e, EIO, "'%s': git clone --bare into '%s' exited with %d",
+					  s->toplevel, gitdir, r);
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(steps); i++) {
+		if (!steps[i])
+			continue;
+		pw_buf_reset(&out);
+		r = run_git(dest, steps[i], &out);
+		if (r != 0) {
+			pw_buf_release(&out);
+			return r < 0 ? pw_err_sys(e, -r, "'%s': git %s", dest, steps[i][0])
+				     : pw_err_set(e, EIO, "'%s': git %s exited with %d", dest,
+						  steps[i][0], r);
+		}
+	}
+	for (char **p = s->hidden; p && *p; p++) {
+		const char *hide[] = {"update-index", "--skip-worktree", "--", *p, NULL};
+
+		pw_buf_reset(&out);
+		r = run_git(dest, hide, &out);
+		if (r != 0) {
+			pw_buf_release(&out);
+			return r < 0 ? pw_err_sys(e, -r, "'%s': git update-index", dest)
+				     : pw_err_set(e, EIO, "'%s': git update-index --skip-worktree "
+						  "'%s' exited with %d", dest, *p, r);
+		}
+	}
+	pw_buf_reset(&out);
+	run_git(dest, noremote, &out); /* a bare clone may have none */
+	pw_buf_release(&out);
+	return 0;
 }

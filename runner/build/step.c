@@ -198,17 +198,29 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 			    *shown = NULL, *outp = NULL;
 	_cleanup_close_ int fd = -1;
 	char **argv = NULL;
+	const char *drop[8];
+	size_t ndrop = 0;
 	int r;
 
 	if (mkdir(outdir, 0755) < 0)
 		return pw_err_sys(e, errno, "'%s'", outdir);
 	dprintf(logfd, "pinwheel %s: sdist of '%s' in the root of %s\nsource tree %s\n",
 		PW_VERSION, b->projdir, b->c.targets[ti].id, b->src.tree);
+	if (b->git_view)
+		dprintf(logfd, "the repository: /src/.git (a clone, HEAD at %s)\n", b->src.commit);
 	pw_build_spec(b, ti, &s);
 	s.cwd = pw_xstrdup("/src");
 	r = pw_build_bind(&s, PW_BIND_RW, b->src_dir, "/src", e);
 	if (r == 0)
 		r = pw_build_bind(&s, PW_BIND_RW, outdir, "/out", e);
+	/* The clone belongs to the outer user, which the sandbox may map to
+	 * another uid: git would call it of "dubious ownership". */
+	if (r == 0 && b->git_view)
+		r = pw_sandbox_spec_add_env(&s, "GIT_CONFIG_COUNT=1", false, e) < 0 ||
+			    pw_sandbox_spec_add_env(&s, "GIT_CONFIG_KEY_0=safe.directory", false, e) < 0 ||
+			    pw_sandbox_spec_add_env(&s, "GIT_CONFIG_VALUE_0=/src", false, e) < 0
+			? -EINVAL
+			: 0;
 	if (r == 0) {
 		_cleanup_free_ char *py = pw_build_python(b, ti);
 
@@ -228,9 +240,18 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 		return pw_err_set(e, ENAMETOOLONG, "sdist name '%s' too long", name);
 	shown = pw_path_join("/out", name);
 	outp = pw_path_join(b->sdist_dir, name);
-	r = pw_sdist_normalize_fd(fd, shown, outp, b->sde, e);
-	if (r < 0)
+	/* pinwheel's own files the repository tracks (not PKG-INFO: that one
+	 * is the backend's now) never stay in the sdist */
+	for (char **p = b->src.hidden; p && *p && ndrop < PW_ARRAY_SIZE(drop) - 1; p++)
+		if (strcmp(*p, "PKG-INFO"))
+			drop[ndrop++] = *p;
+	drop[ndrop] = NULL;
+	r = pw_sdist_normalize_drop(fd, shown, outp, b->sde, ndrop ? drop : NULL, e);
+	if (r < 0) {
+		/* the log says why the step that ended "ok" gave no sdist */
+		dprintf(logfd, "==== pinwheel: normalise the sdist: %s\n", e->msg);
 		return r;
+	}
 	snprintf(b->sdist, sizeof(b->sdist), "%s", name);
 	r = pw_build_sha256_file(outp, b->sdist_sha, NULL);
 	if (r < 0)

@@ -14,6 +14,7 @@
  * symlinks are kept when their target stays inside the tree.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -154,8 +155,8 @@ static int take_hardlink(struct sents *l, struct sent *s, const char *hl, const 
 	int k;
 
 	k = pw_unpack_path(hl, strlen(hl), 0, NULL, tpath, &pe);
-	t = k > 0 ? find_sent(l->v, l->n - 1, tpath) : NULL;
-	if (!t || t->kind != SK_FILE)
+	t = k > 0 ? find_sent(l->v, l->n, tpath) : NULL;
+	if (!t || t == s || t->kind != SK_FILE)
 		return pw_err_set(e, EPERM, "'%s': entry '%s': hard link to '%s' outside "
 					    "the files before it", in, q, hl);
 	s->kind = SK_FILE;
@@ -198,16 +199,53 @@ static int take_file(struct archive *a, struct archive_entry *en, struct sents *
 	return 0;
 }
 
+static int fill_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+		      struct sent *s, const char *in, const char *q, struct pw_err *e);
+
+static const char *kind_name(enum skind k)
+{
+	return k == SK_DIR ? "directory" : k == SK_SYMLINK ? "symlink" : "file";
+}
+
+/* A second entry for the path of @prev (quoted @q): the later one wins,
+ * as it does when tar, Python's tarfile or pip extract the archive, so
+ * the normalised sdist unpacks to the same tree as the backend's did
+ * (backends add a PKG-INFO of their own after the project's).  A
+ * directory and a non-directory under one name would not extract to one
+ * tree: refused. */
+static int replace_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+			 struct sent *prev, const char *in, const char *q, struct pw_err *e)
+{
+	struct sent t = {.path = pw_xstrdup(prev->path)};
+	uint64_t total = l->total;
+	int r;
+
+	r = fill_entry(a, en, l, &t, in, q, e);
+	if (r == 0 && (t.kind == SK_DIR) != (prev->kind == SK_DIR))
+		r = pw_err_set(e, EPERM, "'%s': entry '%s' appears twice, as a %s and as a %s",
+			       in, q, kind_name(prev->kind), kind_name(t.kind));
+	if (r < 0) {
+		l->total = total;
+		free(t.path);
+		free(t.data);
+		return r;
+	}
+	l->total -= prev->kind == SK_FILE ? prev->len : 0;
+	free(prev->path);
+	free(prev->data);
+	*prev = t;
+	return 0;
+}
+
 /* Add the entry whose header is @en (its path checked as the unpacker
- * does, duplicates refused) to @l. */
+ * does; a second entry for a path replaces the first) to @l. */
 static int add_entry(struct archive *a, struct archive_entry *en, struct sents *l,
 		     const char *in, struct pw_err *e)
 {
-	const char *raw = archive_entry_pathname(en), *hl = archive_entry_hardlink(en);
-	mode_t type = archive_entry_filetype(en);
+	const char *raw = archive_entry_pathname(en);
 	char path[PW_UNPACK_PATH_MAX + 1];
 	struct pw_err pe = PW_ERR_INIT;
-	struct sent *s;
+	struct sent *s, *prev;
 	char q[128];
 	int k;
 
@@ -221,8 +259,9 @@ static int add_entry(struct archive *a, struct archive_entry *en, struct sents *
 		return 0; /* "./" itself */
 	if (l->n == SDIST_MAX_ENTRIES)
 		return pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
-	if (find_sent(l->v, l->n, path))
-		return pw_err_set(e, EPERM, "'%s': entry '%s': duplicate", in, q);
+	prev = find_sent(l->v, l->n, path);
+	if (prev)
+		return replace_entry(a, en, l, prev, in, q, e);
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = pw_xrealloc(l->v, l->cap * sizeof(*l->v));
@@ -231,6 +270,18 @@ static int add_entry(struct archive *a, struct archive_entry *en, struct sents *
 	memset(s, 0, sizeof(*s));
 	s->path = pw_xstrdup(path);
 	l->n++;
+	return fill_entry(a, en, l, s, in, q, e);
+}
+
+/* Fill @s (its path set, the rest zero) from the header @en and its data. */
+static int fill_entry(struct archive *a, struct archive_entry *en, struct sents *l,
+		      struct sent *s, const char *in, const char *q, struct pw_err *e)
+{
+	const char *hl = archive_entry_hardlink(en);
+	mode_t type = archive_entry_filetype(en);
+	struct pw_err pe = PW_ERR_INIT;
+	const char *path = s->path;
+
 	s->exec = (archive_entry_perm(en) & 0111) != 0;
 	if (hl)
 		return take_hardlink(l, s, hl, in, q, e);
@@ -383,7 +434,9 @@ out:
 	return r;
 }
 
-static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e);
+static int normalize(int fd, const char *in, const char *out, int64_t sde,
+		     const char *const *drop, struct pw_err *e);
+static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, struct pw_err *e);
 
 /* Names are bytes, in practice UTF-8.  libarchive converts them through
  * the locale: in the C locale a non-ASCII name cannot be converted, the pax
@@ -393,12 +446,18 @@ static int normalize(int fd, const char *in, const char *out, int64_t sde, struc
 int pw_sdist_normalize_fd(int fd, const char *in, const char *out, int64_t sde,
 			  struct pw_err *e)
 {
+	return pw_sdist_normalize_drop(fd, in, out, sde, NULL, e);
+}
+
+int pw_sdist_normalize_drop(int fd, const char *in, const char *out, int64_t sde,
+			    const char *const *drop, struct pw_err *e)
+{
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
 	int r;
 
 	if (utf8)
 		old = uselocale(utf8);
-	r = normalize(fd, in, out, sde, e);
+	r = normalize(fd, in, out, sde, drop, e);
 	if (utf8) {
 		uselocale(old);
 		freelocale(utf8);
@@ -415,15 +474,26 @@ int pw_sdist_normalize(const char *in, const char *out, int64_t sde, struct pw_e
 	return pw_sdist_normalize_fd(fd, in, out, sde, e);
 }
 
-static int normalize(int fd, const char *in, const char *out, int64_t sde, struct pw_err *e)
+/* Is @path ("TOP/REL...") one of @drop (REL) or below one? */
+static bool dropped(const char *path, const char *const *drop)
 {
-	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
+	const char *rel = strchr(path, '/');
+
+	for (; rel && drop && *drop; drop++) {
+		size_t l = strlen(*drop);
+
+		if (!strncmp(rel + 1, *drop, l) && (rel[1 + l] == '\0' || rel[1 + l] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static int normalize(int fd, const char *in, const char *out, int64_t sde,
+		     const char *const *drop, struct pw_err *e)
+{
 	struct pw_buf raw = PW_BUF_INIT(SDIST_MAX_IN);
-	struct gzout *g = NULL;
 	struct sent *v = NULL;
 	size_t n = 0;
-	char *tmp = NULL, *slash;
-	unsigned char trailer[8];
 	int r;
 
 	if (sde < 0)
@@ -440,8 +510,36 @@ static int normalize(int fd, const char *in, const char *out, int64_t sde, struc
 	}
 	r = read_entries(in, raw.buf, raw.len, &v, &n, e);
 	pw_buf_release(&raw);
-	if (r < 0)
-		goto out;
+	if (r == 0 && drop) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (dropped(v[i].path, drop)) {
+				free(v[i].path);
+				free(v[i].data);
+			} else {
+				v[k++] = v[i];
+			}
+		}
+		n = k;
+	}
+	if (r == 0)
+		r = write_sdist(v, n, out, sde, e);
+out:
+	sents_free(v, n);
+	pw_buf_release(&raw);
+	return r;
+}
+
+/* Write the sorted entries @v as the sdist @out (temp file beside it,
+ * renamed at the end). */
+static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, struct pw_err *e)
+{
+	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
+	struct gzout *g = NULL;
+	char *tmp = NULL, *slash;
+	unsigned char trailer[8];
+	int r;
 
 	slash = strrchr(out, '/');
 	tmp = slash ? pw_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - out), out, slash + 1)
@@ -503,7 +601,137 @@ out:
 		free(tmp);
 	}
 	free(g);
-	sents_free(v, n);
-	pw_buf_release(&raw);
+	return r;
+}
+
+/* The entries under @rel ("" for the top) of the directory @fd, named
+ * PREFIX/REL in the sdist, into @l. */
+static int dir_entries(int fd, const char *rel, const char *prefix, struct sents *l,
+		       const char *in, int depth, struct pw_err *e)
+{
+	_cleanup_close_ int dfd = -1;
+	char **names = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (depth > 256)
+		return pw_err_set(e, ELOOP, "'%s/%s': too deep", in, rel);
+	dfd = openat(fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "'%s/%s'", in, rel);
+	r = pw_list_dir_sorted(dfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s/%s': read directory", in, rel);
+	for (i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *sub = *rel ? pw_xasprintf("%s/%s", rel, names[i])
+						: pw_xstrdup(names[i]);
+		struct stat st;
+		struct sent *s;
+
+		if (fstatat(fd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "'%s/%s'", in, sub);
+			break;
+		}
+		if (l->n == SDIST_MAX_ENTRIES) {
+			r = pw_err_set(e, E2BIG, "'%s': more than %d entries", in, SDIST_MAX_ENTRIES);
+			break;
+		}
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->v = pw_xrealloc(l->v, l->cap * sizeof(*l->v));
+		}
+		s = &l->v[l->n];
+		memset(s, 0, sizeof(*s));
+		s->path = pw_xasprintf("%s/%s", prefix, sub);
+		l->n++;
+		s->exec = (st.st_mode & 0111) != 0;
+		if (S_ISDIR(st.st_mode)) {
+			s->kind = SK_DIR;
+			r = dir_entries(fd, sub, prefix, l, in, depth + 1, e);
+		} else if (S_ISLNK(st.st_mode)) {
+			char tg[PATH_MAX];
+			ssize_t k = readlinkat(fd, sub, tg, sizeof(tg) - 1);
+
+			if (k < 0) {
+				r = pw_err_sys(e, errno, "'%s/%s': readlink", in, sub);
+				break;
+			}
+			tg[k] = '\0';
+			if (!link_inside(sub, tg)) {
+				r = pw_err_set(e, EPERM, "'%s/%s': symlink leaves the tree", in, sub);
+				break;
+			}
+			s->kind = SK_SYMLINK;
+			s->data = pw_xstrdup(tg);
+			s->len = (size_t)k;
+		} else if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int ffd = openat(fd, sub, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			struct pw_buf b = PW_BUF_INIT(SDIST_MAX_DATA - l->total);
+
+			s->kind = SK_FILE;
+			if (ffd < 0 || (r = pw_read_fd(ffd, &b)) < 0) {
+				r = ffd < 0 ? -errno : r;
+				pw_buf_release(&b);
+				r = r == -E2BIG ? pw_err_set(e, EFBIG, "'%s': more than %llu bytes of data",
+							     in, (unsigned long long)SDIST_MAX_DATA)
+						: pw_err_sys(e, -r, "'%s/%s'", in, sub);
+				break;
+			}
+			l->total += b.len;
+			s->data = pw_buf_detach(&b, &s->len);
+		} else {
+			r = pw_err_set(e, EPERM, "'%s/%s': not a file, directory or link", in, sub);
+		}
+	}
+	pw_free_names(names, n);
+	return r < 0 ? r : 0;
+}
+
+static int from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		    struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct sents l = {0};
+	struct sent *top;
+	int r;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not read '%s'", dir);
+	if (sde < 0)
+		sde = 0;
+	if (!*prefix || strchr(prefix, '/') || !strcmp(prefix, ".") || !strcmp(prefix, ".."))
+		return pw_err_set(e, EINVAL, "sdist directory name '%s': expected NAME-VERSION",
+				  prefix);
+	r = pw_libarchive_load(e);
+	if (r < 0)
+		return r;
+	l.v = pw_xcalloc(1, sizeof(*l.v));
+	l.cap = 1;
+	l.n = 1;
+	top = &l.v[0];
+	top->path = pw_xstrdup(prefix);
+	top->kind = SK_DIR;
+	r = dir_entries(fd, "", prefix, &l, dir, 0, e);
+	if (r == 0) {
+		qsort(l.v, l.n, sizeof(*l.v), cmp_sent);
+		r = write_sdist(l.v, l.n, out, sde, e);
+	}
+	sents_free(l.v, l.n);
+	return r;
+}
+
+int pw_sdist_from_dir(const char *dir, const char *prefix, const char *out, int64_t sde,
+		      struct pw_err *e)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+	int r;
+
+	if (utf8)
+		old = uselocale(utf8);
+	r = from_dir(dir, prefix, out, sde, e);
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
 	return r;
 }
