@@ -75,7 +75,8 @@ int pw_usage_error(const char *cmd, const char *fmt, ...) PW_PRINTF(2, 3);
 	X(repair)                                                              \
 	X(inspect)                                                             \
 	X(run)                                                                 \
-	X(store)
+	X(store)                                                               \
+	X(init)
 
 #define PW_DECLARE_CMD(name) int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv);
 PW_COMMANDS(PW_DECLARE_CMD)
