@@ -8,12 +8,13 @@
 #include "pinwheel/target.h"
 #include "pinwheel/zeroconf.h"
 
-/* Checked with pinwheel's own Debian provider (`pinwheel lock` of a
- * zero-config project, docs/config.md): the suite carries python3.N-dev
- * and python3.N-venv.  3.15 (sid) is a pre-release, left out as
- * cibuildwheel leaves pre-releases out unless asked. */
+/* Checked with pinwheel's own providers (`pinwheel lock` of a zero-config
+ * project, docs/config.md): the suite carries python3.N-dev, python3.N-venv
+ * and a pip that resolves build requirements.  Not here: 3.9 (bullseye's
+ * pip 20.3 has no `install --dry-run --report`, which the lock's PyPI
+ * resolution needs) and 3.15 (sid: a pre-release, left out as cibuildwheel
+ * leaves pre-releases out unless asked). */
 const struct pw_zeroconf_python pw_zeroconf_pythons[] = {
-    {9, "bullseye"},
     {11, "bookworm"},
     {13, "trixie"},
     {14, "sid"},
