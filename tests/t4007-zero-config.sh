@@ -5,7 +5,7 @@
 # one); [tool.pinwheel] beside pinwheel.json is refused; `build --locked`
 # refuses a missing lock.
 . "$SRCDIR/tests/lib.sh"
-plan 33
+plan 32
 
 ARCH=$(uname -m)
 pkgs() { # DIR VERSION: the base packages init wrote, space-separated
