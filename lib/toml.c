@@ -1,6 +1,8 @@
-/* toml.c - the Cargo.lock subset of TOML (see toml.h).  A hand-written
- * recursive-descent reader over a length-bounded buffer: never reads past
- * @len, caps nesting and the number of values. */
+/* toml.c - TOML 1.0 as Cargo.lock and pyproject.toml use it (see toml.h).
+ * A hand-written recursive-descent reader over a length-bounded buffer:
+ * never reads past @len, caps nesting and the number of values. */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pinwheel/buf.h"
@@ -17,6 +19,8 @@ struct parser {
 	struct pw_err *e;
 };
 
+static unsigned col(const struct parser *p);
+
 PW_PRINTF(2, 3)
 static struct pw_toml *fail(struct parser *p, const char *fmt, ...)
 {
@@ -26,7 +30,7 @@ static struct pw_toml *fail(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pw_err_set(p->e, EINVAL, "%s:%u:%zu: %s", p->name, p->line, p->pos - p->bol + 1, msg);
+	pw_err_set(p->e, EINVAL, "%s:%u:%u: %s", p->name, p->line, col(p), msg);
 	p->err = EINVAL;
 	return NULL;
 }
@@ -34,6 +38,18 @@ static struct pw_toml *fail(struct parser *p, const char *fmt, ...)
 static int peek(const struct parser *p)
 {
 	return p->pos < p->len ? (unsigned char)p->s[p->pos] : -1;
+}
+
+/* The column of the current position: characters (UTF-8 lead bytes)
+ * since the line's start, 1-based, as jpos.h counts them. */
+static unsigned col(const struct parser *p)
+{
+	unsigned c = 1;
+
+	for (size_t i = p->bol; i < p->pos && i < p->len; i++)
+		if (((unsigned char)p->s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
 }
 
 static void skip_ws(struct parser *p)
@@ -146,9 +162,10 @@ static int count_value(struct parser *p)
 	return 0;
 }
 
-/* Add @key to table @t with an empty value of @type; the key is taken. */
+/* Add @key to table @t with an empty value of @type; the key is taken.
+ * The key is at @kline:@kcol; the value's position is set by its parser. */
 static struct pw_toml *table_add(struct parser *p, struct pw_toml *t, char *key,
-				 enum pw_toml_type type)
+				 enum pw_toml_type type, unsigned kline, unsigned kcol)
 {
 	struct pw_toml *v;
 
@@ -158,11 +175,14 @@ static struct pw_toml *table_add(struct parser *p, struct pw_toml *t, char *key,
 	}
 	t->kv = pw_xrealloc(t->kv, (t->nkv + 1) * sizeof(*t->kv));
 	t->kv[t->nkv].key = key;
+	t->kv[t->nkv].kline = kline;
+	t->kv[t->nkv].kcol = kcol;
 	v = &t->kv[t->nkv].val;
 	t->nkv++;
 	memset(v, 0, sizeof(*v));
 	v->type = type;
-	v->line = p->line;
+	v->line = kline;
+	v->col = kcol;
 	return v;
 }
 
@@ -193,17 +213,165 @@ static void put_utf8(struct pw_buf *b, uint32_t cp)
 	pw_buf_add(b, u, n);
 }
 
-/* A basic ("...") or literal ('...') string on one line; returns it
- * (caller frees) or NULL after fail(). */
+/* The escape after a backslash at p->pos (which points at the letter);
+ * appends it to @b and leaves p->pos after it.  0 or -1 after fail(). */
+static int parse_escape(struct parser *p, struct pw_buf *b)
+{
+	switch (p->s[p->pos]) {
+	case 'b':
+		pw_buf_adds(b, "\b");
+		break;
+	case 't':
+		pw_buf_adds(b, "\t");
+		break;
+	case 'n':
+		pw_buf_adds(b, "\n");
+		break;
+	case 'f':
+		pw_buf_adds(b, "\f");
+		break;
+	case 'r':
+		pw_buf_adds(b, "\r");
+		break;
+	case 'e':
+		pw_buf_adds(b, "\033");
+		break;
+	case '"':
+		pw_buf_adds(b, "\"");
+		break;
+	case '\\':
+		pw_buf_adds(b, "\\");
+		break;
+	case 'u':
+	case 'U': {
+		size_t nd = p->s[p->pos] == 'u' ? 4 : 8, i;
+		uint32_t cp = 0;
+
+		if (p->pos + nd >= p->len) {
+			fail(p, "short unicode escape");
+			return -1;
+		}
+		for (i = 1; i <= nd; i++) {
+			char h = p->s[p->pos + i];
+			int d = h >= '0' && h <= '9'   ? h - '0'
+				: h >= 'a' && h <= 'f' ? h - 'a' + 10
+				: h >= 'A' && h <= 'F' ? h - 'A' + 10
+						       : -1;
+			if (d < 0) {
+				fail(p, "bad unicode escape");
+				return -1;
+			}
+			cp = cp << 4 | (uint32_t)d;
+		}
+		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			fail(p, "unicode escape is not a valid scalar value (or is NUL)");
+			return -1;
+		}
+		put_utf8(b, cp);
+		p->pos += nd;
+		break;
+	}
+	default:
+		fail(p, "unknown escape '\\%c'", p->s[p->pos] >= 0x20 ? p->s[p->pos] : '?');
+		return -1;
+	}
+	p->pos++;
+	return 0;
+}
+
+/* A multi-line basic ("""...""") or literal ('''...''') string, p->pos at
+ * its opening quotes.  A newline right after them is dropped; in a basic
+ * one a backslash at the end of a line drops it and the whitespace and
+ * newlines after it.  One or two quotes may stand right before the
+ * closing three. */
+static char *parse_ml_string(struct parser *p)
+{
+	struct pw_buf b = PW_BUF_INIT(PW_TOML_MAX_INPUT);
+	char q = p->s[p->pos];
+
+	p->pos += 3;
+	if (peek(p) == '\r' && p->pos + 1 < p->len && p->s[p->pos + 1] == '\n')
+		p->pos++;
+	if (peek(p) == '\n')
+		eol(p);
+	for (;;) {
+		unsigned char c;
+
+		if (p->pos >= p->len) {
+			fail(p, "unterminated multi-line string");
+			goto bad;
+		}
+		c = (unsigned char)p->s[p->pos];
+		if (c == (unsigned char)q && p->pos + 2 < p->len &&
+		    p->s[p->pos + 1] == q && p->s[p->pos + 2] == q) {
+			size_t run = 3;
+
+			while (p->pos + run < p->len && p->s[p->pos + run] == q)
+				run++;
+			if (run > 5) {
+				fail(p, "too many quotes at the end of a multi-line string");
+				goto bad;
+			}
+			pw_buf_add(&b, &p->s[p->pos], run - 3);
+			p->pos += run;
+			return pw_buf_detach(&b, NULL);
+		}
+		if (c == '\n' || (c == '\r' && p->pos + 1 < p->len && p->s[p->pos + 1] == '\n')) {
+			pw_buf_adds(&b, "\n");
+			eol(p);
+			continue;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			fail(p, "control character in a string");
+			goto bad;
+		}
+		if (c != '\\' || q == '\'') {
+			pw_buf_add(&b, &p->s[p->pos], 1);
+			p->pos++;
+			continue;
+		}
+		if (p->pos + 1 >= p->len) {
+			fail(p, "unterminated multi-line string");
+			goto bad;
+		}
+		p->pos++;
+		{
+			/* a line-ending backslash: whitespace to the newline */
+			size_t k = p->pos;
+
+			while (k < p->len && (p->s[k] == ' ' || p->s[k] == '\t'))
+				k++;
+			if (k < p->len && (p->s[k] == '\n' || p->s[k] == '\r')) {
+				p->pos = k;
+				for (;;) {
+					skip_ws(p);
+					if (peek(p) != '\n' && peek(p) != '\r')
+						break;
+					if (eol(p) < 0) {
+						fail(p, "stray carriage return");
+						goto bad;
+					}
+				}
+				continue;
+			}
+		}
+		if (parse_escape(p, &b) < 0)
+			goto bad;
+	}
+bad:
+	pw_buf_release(&b);
+	return NULL;
+}
+
+/* A basic ("...") or literal ('...') string, or a multi-line one; returns
+ * it (caller frees) or NULL after fail(). */
 static char *parse_string(struct parser *p)
 {
 	struct pw_buf b = PW_BUF_INIT(PW_TOML_MAX_INPUT);
 	char q = p->s[p->pos];
 
-	if (p->pos + 2 < p->len && p->s[p->pos + 1] == q && p->s[p->pos + 2] == q) {
-		fail(p, "multi-line strings are not supported");
-		return NULL;
-	}
+	if (p->pos + 2 < p->len && p->s[p->pos + 1] == q && p->s[p->pos + 2] == q)
+		return parse_ml_string(p);
 	p->pos++;
 	for (;;) {
 		unsigned char c;
@@ -231,65 +399,8 @@ static char *parse_string(struct parser *p)
 			goto bad;
 		}
 		p->pos++;
-		switch (p->s[p->pos]) {
-		case 'b':
-			pw_buf_adds(&b, "\b");
-			break;
-		case 't':
-			pw_buf_adds(&b, "\t");
-			break;
-		case 'n':
-			pw_buf_adds(&b, "\n");
-			break;
-		case 'f':
-			pw_buf_adds(&b, "\f");
-			break;
-		case 'r':
-			pw_buf_adds(&b, "\r");
-			break;
-		case 'e':
-			pw_buf_adds(&b, "\033");
-			break;
-		case '"':
-			pw_buf_adds(&b, "\"");
-			break;
-		case '\\':
-			pw_buf_adds(&b, "\\");
-			break;
-		case 'u':
-		case 'U': {
-			size_t nd = p->s[p->pos] == 'u' ? 4 : 8, i;
-			uint32_t cp = 0;
-
-			if (p->pos + nd >= p->len) {
-				fail(p, "short unicode escape");
-				goto bad;
-			}
-			for (i = 1; i <= nd; i++) {
-				char h = p->s[p->pos + i];
-				int d = h >= '0' && h <= '9'   ? h - '0'
-					: h >= 'a' && h <= 'f' ? h - 'a' + 10
-					: h >= 'A' && h <= 'F' ? h - 'A' + 10
-							       : -1;
-				if (d < 0) {
-					fail(p, "bad unicode escape");
-					goto bad;
-				}
-				cp = cp << 4 | (uint32_t)d;
-			}
-			if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-				fail(p, "unicode escape is not a valid scalar value (or is NUL)");
-				goto bad;
-			}
-			put_utf8(&b, cp);
-			p->pos += nd;
-			break;
-		}
-		default:
-			fail(p, "unknown escape '\\%c'", p->s[p->pos] >= 0x20 ? p->s[p->pos] : '?');
+		if (parse_escape(p, &b) < 0)
 			goto bad;
-		}
-		p->pos++;
 	}
 bad:
 	pw_buf_release(&b);
@@ -302,14 +413,20 @@ static bool bare_char(int c)
 	       c == '_' || c == '-';
 }
 
-/* One key: bare or quoted.  Caller frees. */
+/* One key: bare or quoted (a key is never a multi-line string).  Caller
+ * frees. */
 static char *parse_key(struct parser *p)
 {
 	size_t start = p->pos;
 	int c = peek(p);
 
-	if (c == '"' || c == '\'')
+	if (c == '"' || c == '\'') {
+		if (p->pos + 2 < p->len && p->s[p->pos + 1] == c && p->s[p->pos + 2] == c) {
+			fail(p, "a key cannot be a multi-line string");
+			return NULL;
+		}
 		return parse_string(p);
+	}
 	while (bare_char(peek(p)))
 		p->pos++;
 	if (p->pos == start) {
@@ -319,12 +436,41 @@ static char *parse_key(struct parser *p)
 	return pw_xasprintf("%.*s", (int)(p->pos - start), p->s + start);
 }
 
+/* A dotted key "a.b.c" (whitespace allowed around the dots): at most
+ * PW_TOML_MAX_DEPTH parts, each with its column.  Returns the number of
+ * parts (>= 1) or -1 after fail(); the caller frees keys[0..n). */
+static int parse_dotted(struct parser *p, char **keys, unsigned *cols)
+{
+	int n = 0;
+
+	for (;;) {
+		if (n == PW_TOML_MAX_DEPTH) {
+			fail(p, "a key of more than %d parts", PW_TOML_MAX_DEPTH);
+			goto bad;
+		}
+		cols[n] = col(p);
+		keys[n] = parse_key(p);
+		if (!keys[n])
+			goto bad;
+		n++;
+		skip_ws(p);
+		if (peek(p) != '.')
+			return n;
+		p->pos++;
+		skip_ws(p);
+	}
+bad:
+	while (n > 0)
+		free(keys[--n]);
+	return -1;
+}
+
 static int parse_value(struct parser *p, struct pw_toml *v, int depth);
 
 static int parse_array(struct parser *p, struct pw_toml *v, int depth)
 {
 	if (depth >= PW_TOML_MAX_DEPTH) {
-		fail(p, "arrays nested deeper than %d", PW_TOML_MAX_DEPTH);
+		fail(p, "arrays or inline tables nested deeper than %d", PW_TOML_MAX_DEPTH);
 		return -1;
 	}
 	v->type = PW_TOML_ARRAY;
@@ -358,48 +504,259 @@ static int parse_array(struct parser *p, struct pw_toml *v, int depth)
 	}
 }
 
-static int parse_int(struct parser *p, struct pw_toml *v)
+/* "a.b.c = VALUE" into table @t: the tables on the way are made (or
+ * reused when a dotted key made them); a table defined by a header, an
+ * inline table or a value already there is an error. */
+static int parse_keyval(struct parser *p, struct pw_toml *t, int depth)
 {
+	char *keys[PW_TOML_MAX_DEPTH];
+	unsigned cols[PW_TOML_MAX_DEPTH], line = p->line;
 	size_t start = p->pos;
-	bool neg = false, digit = false, last_us = false;
-	uint64_t n = 0;
-	int c = peek(p);
+	struct pw_toml *v;
+	int n = parse_dotted(p, keys, cols), i;
 
-	if (c == '+' || c == '-') {
-		neg = c == '-';
-		p->pos++;
+	if (n < 0)
+		return -1;
+	for (i = 0; i + 1 < n; i++) {
+		v = table_get_mut(t, keys[i]);
+		if (!v) {
+			v = table_add(p, t, keys[i], PW_TOML_TABLE, line, cols[i]);
+			keys[i] = NULL;
+			if (!v)
+				goto bad;
+			v->dotted = true;
+			v->defined = true; /* no [header] may name it again */
+		} else if (v->type != PW_TOML_TABLE || v->frozen || !v->dotted) {
+			p->pos = start;
+			fail(p, "'%s' is already defined: a dotted key cannot extend it", keys[i]);
+			goto bad;
+		}
+		t = v;
 	}
-	if (peek(p) == '0' && p->pos + 1 < p->len && bare_char((unsigned char)p->s[p->pos + 1])) {
-		fail(p, "leading zeros and non-decimal integers are not supported");
+	if (peek(p) != '=') {
+		fail(p, "expected '=' after a key");
+		goto bad;
+	}
+	if (pw_toml_get(t, keys[n - 1])) {
+		p->pos = start;
+		fail(p, "duplicate key '%s'", keys[n - 1]);
+		goto bad;
+	}
+	p->pos++;
+	skip_ws(p);
+	v = table_add(p, t, keys[n - 1], PW_TOML_STRING, line, cols[n - 1]);
+	keys[n - 1] = NULL;
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	if (!v)
+		return -1;
+	return parse_value(p, v, depth);
+bad:
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	return -1;
+}
+
+/* "{ k = v, a.b = w }" on one line; the table is complete (frozen). */
+static int parse_inline_table(struct parser *p, struct pw_toml *v, int depth)
+{
+	if (depth >= PW_TOML_MAX_DEPTH) {
+		fail(p, "arrays or inline tables nested deeper than %d", PW_TOML_MAX_DEPTH);
 		return -1;
 	}
-	while ((c = peek(p)) >= 0 && ((c >= '0' && c <= '9') || c == '_')) {
+	v->type = PW_TOML_TABLE;
+	v->defined = true;
+	p->pos++; /* '{' */
+	skip_ws(p);
+	if (peek(p) == '}') {
+		p->pos++;
+		v->frozen = true;
+		return 0;
+	}
+	for (;;) {
+		skip_ws(p);
+		if (parse_keyval(p, v, depth + 1) < 0)
+			return -1;
+		skip_ws(p);
+		if (peek(p) == ',') {
+			p->pos++;
+			continue;
+		}
+		if (peek(p) == '}') {
+			p->pos++;
+			break;
+		}
+		fail(p, "expected ',' or '}' in an inline table (on one line)");
+		return -1;
+	}
+	/* sub-tables a dotted key made inside are part of it */
+	v->frozen = true;
+	for (size_t i = 0; i < v->nkv; i++)
+		if (v->kv[i].val.type == PW_TOML_TABLE)
+			v->kv[i].val.frozen = true;
+	return 0;
+}
+
+static bool digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Digits of @base with single '_' between them; the value into *out
+ * (saturating flag in *big).  Returns the bytes taken or 0 when the form
+ * is wrong. */
+static size_t digits_us(const char *s, size_t n, unsigned base, uint64_t *out, bool *big)
+{
+	size_t i = 0;
+	bool last_us = true;
+
+	*out = 0;
+	for (; i < n; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
 		if (c == '_') {
-			if (!digit || last_us) {
-				fail(p, "misplaced '_' in an integer");
-				return -1;
-			}
+			if (last_us)
+				return 0;
 			last_us = true;
-		} else {
-			if (n > (UINT64_C(1) << 63) / 10 ||
-			    n * 10 + (uint64_t)(c - '0') > (UINT64_C(1) << 63) - (neg ? 0 : 1)) {
+			continue;
+		}
+		if (d < 0 || (unsigned)d >= base)
+			break;
+		if (*out > (UINT64_MAX - (uint64_t)d) / base)
+			*big = true;
+		else
+			*out = *out * base + (uint64_t)d;
+		last_us = false;
+	}
+	return last_us ? 0 : i;
+}
+
+/* A number or a date/time, p->pos at its first byte: a decimal, hex
+ * (0x), octal (0o) or binary (0b) integer, a float (with '.', an
+ * exponent, inf or nan), or an offset/local date-time, date or time
+ * (kept as its text, type PW_TOML_DATETIME). */
+static int parse_scalar(struct parser *p, struct pw_toml *v)
+{
+	const char *s = p->s + p->pos;
+	size_t n = 0, avail = p->len - p->pos, k;
+	bool neg = false, big = false, sign = false;
+	uint64_t u;
+
+	while (n < avail && (bare_char((unsigned char)s[n]) || s[n] == '.' || s[n] == ':' ||
+			     s[n] == '+'))
+		n++;
+	/* a date-time's space between date and time */
+	if (n == 10 && s[4] == '-' && n + 1 < avail && s[n] == ' ' && digit((unsigned char)s[n + 1])) {
+		n++;
+		while (n < avail && (bare_char((unsigned char)s[n]) || s[n] == '.' ||
+				     s[n] == ':' || s[n] == '+'))
+			n++;
+	}
+	if (n == 0)
+		goto bad;
+	if ((n >= 10 && digit(s[0]) && digit(s[1]) && digit(s[2]) && digit(s[3]) && s[4] == '-') ||
+	    (n >= 8 && digit(s[0]) && digit(s[1]) && s[2] == ':')) {
+		for (k = 0; k < n; k++)
+			if (!(digit((unsigned char)s[k]) || strchr("-:.+TtZz ", s[k])))
+				goto bad;
+		v->type = PW_TOML_DATETIME;
+		v->str = pw_xasprintf("%.*s", (int)n, s);
+		p->pos += n;
+		return 0;
+	}
+	k = 0;
+	if (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-';
+		sign = true;
+		k = 1;
+	}
+	if (n - k == 3 && (!memcmp(s + k, "inf", 3) || !memcmp(s + k, "nan", 3))) {
+		v->type = PW_TOML_FLOAT;
+		v->real = s[k] == 'i' ? (neg ? -INFINITY : INFINITY) : NAN;
+		p->pos += n;
+		return 0;
+	}
+	if (!sign && n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
+		unsigned base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
+
+		if (digits_us(s + 2, n - 2, base, &u, &big) != n - 2)
+			goto bad;
+		if (big || u > (uint64_t)INT64_MAX) {
+			fail(p, "integer out of range");
+			return -1;
+		}
+		v->type = PW_TOML_INT;
+		v->num = (int64_t)u;
+		p->pos += n;
+		return 0;
+	}
+	{
+		/* decimal: int part without leading zeros, then .frac, then e/E exp */
+		size_t i = k, ip = digits_us(s + i, n - i, 10, &u, &big);
+		bool is_float = false;
+		char *num;
+
+		if (ip > 1 && s[i] == '0') {
+			fail(p, "leading zeros are not allowed in a number");
+			return -1;
+		}
+		if (!ip)
+			goto bad;
+		i += ip;
+		if (i < n && s[i] == '.') {
+			uint64_t f;
+			bool fb = false;
+			size_t fp = digits_us(s + i + 1, n - i - 1, 10, &f, &fb);
+
+			if (!fp)
+				goto bad;
+			i += 1 + fp;
+			is_float = true;
+		}
+		if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+			uint64_t x;
+			bool xb = false;
+			size_t ep;
+
+			i++;
+			if (i < n && (s[i] == '+' || s[i] == '-'))
+				i++;
+			ep = digits_us(s + i, n - i, 10, &x, &xb);
+			if (!ep)
+				goto bad;
+			i += ep;
+			is_float = true;
+		}
+		if (i != n)
+			goto bad;
+		if (!is_float) {
+			if (big || u > (uint64_t)INT64_MAX + (neg ? 1 : 0)) {
 				fail(p, "integer out of range");
 				return -1;
 			}
-			n = n * 10 + (uint64_t)(c - '0');
-			digit = true;
-			last_us = false;
+			v->type = PW_TOML_INT;
+			v->num = neg ? (int64_t)(0 - u) : (int64_t)u;
+			p->pos += n;
+			return 0;
 		}
-		p->pos++;
+		num = pw_xcalloc(n + 1, 1);
+		for (size_t j = 0, o = 0; j < n; j++)
+			if (s[j] != '_')
+				num[o++] = s[j];
+		v->type = PW_TOML_FLOAT;
+		v->real = strtod(num, NULL);
+		free(num);
+		p->pos += n;
+		return 0;
 	}
-	if (!digit || last_us || bare_char(peek(p)) || peek(p) == '.' || peek(p) == ':') {
-		p->pos = start;
-		fail(p, "unsupported value (expected a string, integer, boolean or array)");
-		return -1;
-	}
-	v->type = PW_TOML_INT;
-	v->num = neg ? (int64_t)(0 - n) : (int64_t)n;
-	return 0;
+bad:
+	fail(p, "unsupported value (expected a string, number, boolean, date, array or inline "
+		"table)");
+	return -1;
 }
 
 static int parse_value(struct parser *p, struct pw_toml *v, int depth)
@@ -407,6 +764,7 @@ static int parse_value(struct parser *p, struct pw_toml *v, int depth)
 	int c = peek(p);
 
 	v->line = p->line;
+	v->col = col(p);
 	if (c == '"' || c == '\'') {
 		v->type = PW_TOML_STRING;
 		v->str = parse_string(p);
@@ -414,10 +772,8 @@ static int parse_value(struct parser *p, struct pw_toml *v, int depth)
 	}
 	if (c == '[')
 		return parse_array(p, v, depth);
-	if (c == '{') {
-		fail(p, "inline tables are not supported");
-		return -1;
-	}
+	if (c == '{')
+		return parse_inline_table(p, v, depth);
 	if (p->len - p->pos >= 4 && !memcmp(p->s + p->pos, "true", 4) &&
 	    !bare_char(p->pos + 4 < p->len ? (unsigned char)p->s[p->pos + 4] : -1)) {
 		v->type = PW_TOML_BOOL;
@@ -431,9 +787,10 @@ static int parse_value(struct parser *p, struct pw_toml *v, int depth)
 		p->pos += 5;
 		return 0;
 	}
-	if (c == '+' || c == '-' || (c >= '0' && c <= '9'))
-		return parse_int(p, v);
-	fail(p, "unsupported value (expected a string, integer, boolean or array)");
+	if (c == '+' || c == '-' || digit(c) || c == 'i' || c == 'n')
+		return parse_scalar(p, v);
+	fail(p, "unsupported value (expected a string, number, boolean, date, array or inline "
+		"table)");
 	return -1;
 }
 
@@ -455,74 +812,79 @@ static struct pw_toml *parse_header(struct parser *p, struct pw_toml *root)
 {
 	bool aot = p->pos + 1 < p->len && p->s[p->pos + 1] == '[';
 	struct pw_toml *t = root;
-	unsigned line = p->line;
+	unsigned line = p->line, hcol = col(p);
+	char *keys[PW_TOML_MAX_DEPTH];
+	unsigned cols[PW_TOML_MAX_DEPTH];
+	int n, i;
 
 	p->pos += aot ? 2 : 1;
-	for (;;) {
-		struct pw_toml *v;
-		char *key;
-		bool last;
+	skip_ws(p);
+	n = parse_dotted(p, keys, cols);
+	if (n < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct pw_toml *v = table_get_mut(t, keys[i]);
+		bool last = i + 1 == n;
 
-		skip_ws(p);
-		key = parse_key(p);
-		if (!key)
-			return NULL;
-		skip_ws(p);
-		last = peek(p) != '.';
-		if (!last)
-			p->pos++;
-		v = table_get_mut(t, key);
 		if (!last) {
 			if (!v) {
-				v = table_add(p, t, key, PW_TOML_TABLE);
+				v = table_add(p, t, keys[i], PW_TOML_TABLE, line, cols[i]);
+				keys[i] = NULL;
 				if (!v)
-					return NULL;
-			} else {
-				free(key);
+					goto bad;
 			}
 			if (v->type == PW_TOML_ARRAY && v->aot && v->n)
 				v = &v->items[v->n - 1];
-			if (v->type != PW_TOML_TABLE)
-				return fail(p, "a header goes through a key that is not a table");
+			if (v->type != PW_TOML_TABLE) {
+				fail(p, "a header goes through a key that is not a table");
+				goto bad;
+			}
+			if (v->frozen) {
+				fail(p, "a header cannot extend an inline table");
+				goto bad;
+			}
 			t = v;
 			continue;
 		}
 		if (aot) {
 			if (!v) {
-				v = table_add(p, t, key, PW_TOML_ARRAY);
+				v = table_add(p, t, keys[i], PW_TOML_ARRAY, line, cols[i]);
+				keys[i] = NULL;
 				if (!v)
-					return NULL;
+					goto bad;
 				v->aot = true;
-			} else {
-				free(key);
-				if (v->type != PW_TOML_ARRAY || !v->aot)
-					return fail(p, "[[header]] names a key that is not an "
-						       "array of tables");
+			} else if (v->type != PW_TOML_ARRAY || !v->aot) {
+				fail(p, "[[header]] names a key that is not an array of tables");
+				goto bad;
 			}
 			if (count_value(p) < 0)
-				return NULL;
+				goto bad;
 			v->items = pw_xrealloc(v->items, (v->n + 1) * sizeof(*v->items));
 			t = &v->items[v->n++];
 			memset(t, 0, sizeof(*t));
 			t->type = PW_TOML_TABLE;
 			t->defined = true;
 			t->line = line;
+			t->col = hcol;
 		} else {
 			if (!v) {
-				v = table_add(p, t, key, PW_TOML_TABLE);
+				v = table_add(p, t, keys[i], PW_TOML_TABLE, line, cols[i]);
+				keys[i] = NULL;
 				if (!v)
-					return NULL;
-			} else {
-				free(key);
-				if (v->type != PW_TOML_TABLE || v->defined)
-					return fail(p, "duplicate table");
+					goto bad;
+			} else if (v->type != PW_TOML_TABLE || v->defined) {
+				fail(p, "duplicate table");
+				goto bad;
 			}
 			v->defined = true;
 			v->line = line;
+			v->col = hcol;
 			t = v;
 		}
-		break;
 	}
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	skip_ws(p);
 	if (aot) {
 		if (p->len - p->pos < 2 || p->s[p->pos] != ']' || p->s[p->pos + 1] != ']')
 			return fail(p, "expected ']]'");
@@ -533,41 +895,10 @@ static struct pw_toml *parse_header(struct parser *p, struct pw_toml *root)
 		p->pos++;
 	}
 	return end_of_line(p) < 0 ? NULL : t;
-}
-
-static int parse_keyval(struct parser *p, struct pw_toml *t)
-{
-	size_t start = p->pos;
-	struct pw_toml *v;
-	char *key = parse_key(p);
-
-	if (!key)
-		return -1;
-	skip_ws(p);
-	if (peek(p) == '.') {
-		free(key);
-		fail(p, "dotted keys are not supported");
-		return -1;
-	}
-	if (peek(p) != '=') {
-		free(key);
-		fail(p, "expected '=' after a key");
-		return -1;
-	}
-	if (pw_toml_get(t, key)) {
-		p->pos = start;
-		fail(p, "duplicate key '%s'", key);
-		free(key);
-		return -1;
-	}
-	p->pos++;
-	skip_ws(p);
-	v = table_add(p, t, key, PW_TOML_STRING);
-	if (!v)
-		return -1;
-	if (parse_value(p, v, 0) < 0)
-		return -1;
-	return end_of_line(p);
+bad:
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	return NULL;
 }
 
 struct pw_toml *pw_toml_parse(const char *name, const char *text, size_t len, struct pw_err *e)
@@ -588,10 +919,11 @@ struct pw_toml *pw_toml_parse(const char *name, const char *text, size_t len, st
 	root = pw_xcalloc(1, sizeof(*root));
 	root->type = PW_TOML_TABLE;
 	root->defined = true;
+	root->line = root->col = 1;
 	cur = root;
 	/* a UTF-8 byte order mark is allowed at the start */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-		p.pos = 3;
+		p.pos = p.bol = 3;
 	while (p.pos < p.len) {
 		int c;
 
@@ -612,7 +944,7 @@ struct pw_toml *pw_toml_parse(const char *name, const char *text, size_t len, st
 			cur = parse_header(&p, root);
 			if (!cur)
 				goto bad;
-		} else if (parse_keyval(&p, cur) < 0) {
+		} else if (parse_keyval(&p, cur, 0) < 0 || end_of_line(&p) < 0) {
 			goto bad;
 		}
 	}

@@ -6,12 +6,16 @@
 #include "pinwheel/actions.h"
 #include "pinwheel/build.h"
 #include "pinwheel/cli.h"
+#include "pinwheel/config.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/json.h"
+#include "pinwheel/lock.h"
 
 struct build_args {
 	const char *dir, *out, *cache_url;
 	struct pw_strv only, skip;
 	unsigned jobs;
-	bool no_cache, no_cache_write;
+	bool no_cache, no_cache_write, locked;
 	struct pw_opt_shard shard;
 };
 
@@ -37,6 +41,11 @@ static const struct pw_opt build_opts[] = {
     PW_OPT_CACHE_URL(struct build_args, cache_url,
 		     "share the action cache through an HTTP cache (bazel-remote's protocol; "
 		     "default $PINWHEEL_CACHE_URL, '' for none)"),
+    {.name = "--locked",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct build_args, locked),
+     .help = "use pinwheel.lock as it is (for CI): a missing or stale lock is an error (exit 2) "
+	     "instead of being written first"},
     PW_OPT_DOC("--json", "print one JSON document instead of the table"),
 };
 
@@ -46,9 +55,11 @@ const struct pw_cli_cmd pw_cli_build = {
     .nopts = PW_ARRAY_SIZE(build_opts),
     .usage = "usage: pinwheel build [DIR|SDIST] [--only ID]... [--skip GLOB]... [--jobs N]\n"
 	     "                      [--out DIR] [--no-cache] [--shard K/N]\n"
-	     "                      [--cache-url URL]\n\n"
-	     "Build the wheels of every target of DIR/pinwheel.json (DIR defaults to .)\n"
-	     "offline, each in its sandboxed root from pinwheel.lock: export the source\n"
+	     "                      [--cache-url URL] [--locked]\n\n"
+	     "Build the wheels of every target of DIR's config (DIR defaults to .):\n"
+	     "pinwheel.json, or pyproject.toml's [tool.pinwheel] over what zero config\n"
+	     "derives from pyproject.toml (docs/config.md).  Offline, each target in its\n"
+	     "sandboxed root from pinwheel.lock: export the source\n"
 	     "(git ls-files in a git checkout), build the sdist once (PEP 517 build_sdist)\n"
 	     "and normalise it, then per target build the wheel from the unpacked sdist\n"
 	     "(PEP 517 build_wheel), audit it, repair it when it needs libraries outside\n"
@@ -56,7 +67,9 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "it in a fresh sandbox (install, import every extension, the config's test\n"
 	     "command).  Writes OUT/*.whl, the sdist, OUT/pinwheel-manifest.json (in-toto\n"
 	     "+ SLSA provenance) and OUT/logs/ID.log.  Never touches the network but\n"
-	     "for the shared cache of --cache-url.\n"
+	     "for the shared cache of --cache-url, and when pinwheel.lock is missing\n"
+	     "or stale (the config changed): then it is written first, as 'pinwheel lock'\n"
+	     "does, and its artifacts fetched, with a line saying so (--locked refuses).\n"
 	     "SDIST, a NAME-VERSION.tar.gz file, is built with the config of the current\n"
 	     "directory: its wheels come from it, copied unchanged to OUT, with no\n"
 	     "build_sdist.  A directory without git holding PKG-INFO (an unpacked sdist)\n"
@@ -68,7 +81,7 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "\"cached\" (docs/cache.md).\n",
     .epilogue = "exit status: 0 every target built and passed its smoke test; 1 a target\n"
 		"failed (the others are still built) or a root is not fetched; 2 usage or\n"
-		"configuration error, no or a stale pinwheel.lock; 130/143 stopped by\n"
+		"configuration error, no or a stale pinwheel.lock with --locked; 130/143 stopped by\n"
 		"SIGINT/SIGTERM (workers killed, no temp files left in OUT).\n",
 };
 
@@ -114,6 +127,58 @@ static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
 	return 0;
 }
 
+/* A missing or stale pinwheel.lock: written and fetched first (as `uv
+ * run` locks), or refused with --locked.  PW_EXIT_OK to go on building,
+ * else the exit status.  What is not a config or a lock is left for the
+ * build to report. */
+static int ensure_lock(struct pw_ctx *ctx, const char *dir, bool locked)
+{
+	struct pw_lockset ls = PW_LOCKSET_INIT;
+	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_ctx own = *ctx;
+	_cleanup_free_ char *lockpath = NULL;
+	struct pw_config c;
+	bool missing, stale = false;
+	int r, st = PW_EXIT_OK;
+
+	if (pw_config_load(dir, &c, &e) < 0)
+		return PW_EXIT_OK;
+	lockpath =
+	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
+	r = pw_lock_read(lockpath, &b, &e);
+	missing = r == -ENOENT;
+	if (r == 0 && pw_lock_parse(lockpath, b.buf, b.len, &ls, &e) == 0)
+		stale = strcmp(ls.config_digest, c.lock_digest) != 0;
+	if ((missing || stale) && locked) {
+		if (missing)
+			pw_error("build: no '%s' (--locked): run 'pinwheel lock' and keep the lock "
+				 "with the project",
+				 lockpath);
+		else
+			pw_error("build: '%s' is stale: the config changed since it was written "
+				 "(--locked): run 'pinwheel lock'",
+				 lockpath);
+		st = PW_EXIT_USAGE;
+	} else if (missing || stale) {
+		if (missing)
+			pw_info("build: no '%s': writing it first ('pinwheel lock'), then fetching",
+				lockpath);
+		else
+			pw_info("build: '%s' is stale (the config changed): locking again "
+				"('pinwheel lock'), then fetching",
+				lockpath);
+		own.json = false; /* stdout carries the build's own document */
+		st = pw_lock_project(&own, &c, lockpath, false);
+		if (st == PW_EXIT_OK)
+			st = pw_fetch_project(&own, c.dir, false, 8, true);
+	}
+	pw_lockset_release(&ls);
+	pw_buf_release(&b);
+	pw_config_release(&c);
+	return st;
+}
+
 int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct build_args a;
@@ -126,6 +191,9 @@ int pw_cmd_build(struct pw_ctx *ctx, int argc, char **argv)
 	if (st != PW_CLI_GO)
 		goto out;
 	st = build_opts_from(&a, &o);
+	if (st)
+		goto out;
+	st = ensure_lock(ctx, o.dir, a.locked);
 	if (st)
 		goto out;
 	store = pw_ctx_store_dir(ctx);

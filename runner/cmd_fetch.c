@@ -55,7 +55,8 @@ const struct pw_cli_cmd pw_cli_fetch = {
 
 /* Build every target's layers; print "TARGET  root ROOTID" (or a JSON
  * event) for each.  A failing target is named and the others still built. */
-static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockset *lf)
+static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_lockset *lf,
+		       bool embedded)
 {
 	int st = PW_EXIT_OK;
 
@@ -82,6 +83,8 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 				      (json_int_t)p.n, "built", (json_int_t)p.nbuilt);
 			pw_json_print_line(j);
 			json_decref(j);
+		} else if (embedded) {
+			pw_info("%s: root %s", p.target, p.id);
 		} else {
 			pw_out("%s  root %s\n", p.target, p.id);
 		}
@@ -91,9 +94,10 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 	return st;
 }
 
-int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
+int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned jobs,
+		     bool embedded)
 {
-	struct fetch_args fa = {.dir = NULL, .offline = false, .jobs = 8};
+	struct pw_ctx own = *ctx;
 	struct pw_session ss = PW_SESSION_INIT;
 	struct pw_lockset *lf = &ss.lock;
 	struct pw_fetch_item *items = NULL;
@@ -106,10 +110,10 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	uint64_t bytes = 0;
 	int st;
 
-	st = pw_cli_parse(ctx, &pw_cli_fetch, &fa, argc, argv, NULL);
-	if (st != PW_CLI_GO)
-		return st;
-	if (pw_session_open(&ss, fa.dir, NULL, PW_SESSION_NO_STORE, &e) < 0) {
+	if (embedded) /* stdout is the caller's: progress and the summary only */
+		own.json = false;
+	ctx = &own;
+	if (pw_session_open(&ss, dir, NULL, PW_SESSION_NO_STORE, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		pw_session_close(&ss);
 		return PW_EXIT_USAGE;
@@ -134,9 +138,9 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 		items[i].unpack = a->has_unpack ? &a->unpack : NULL;
 	}
 	pw_fetch_opts_init(&o);
-	o.jobs = fa.jobs;
-	o.offline = fa.offline;
-	if (!fa.offline && pw_providers_fetch_prepare(s, items, lf->n, &o, &prep, &e) < 0) {
+	o.jobs = jobs;
+	o.offline = offline;
+	if (!offline && pw_providers_fetch_prepare(s, items, lf->n, &o, &prep, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		st = PW_EXIT_FAIL;
 		goto out;
@@ -167,7 +171,7 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 				nok, ncached, b);
 	}
 	if (st == PW_EXIT_OK)
-		st = build_roots(ctx, s, lf);
+		st = build_roots(ctx, s, lf, embedded);
 out:
 	pw_providers_fetch_release(prep);
 	for (i = 0; i < lf->n; i++)
@@ -175,4 +179,14 @@ out:
 	free(items);
 	pw_session_close(&ss);
 	return st;
+}
+
+int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
+{
+	struct fetch_args fa = {.dir = NULL, .offline = false, .jobs = 8};
+	int st = pw_cli_parse(ctx, &pw_cli_fetch, &fa, argc, argv, NULL);
+
+	if (st != PW_CLI_GO)
+		return st;
+	return pw_fetch_project(ctx, fa.dir, fa.offline, fa.jobs, false);
 }

@@ -278,7 +278,8 @@ out:
 	return st;
 }
 
-static int lock(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath, bool upgrade)
+int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath,
+		    bool upgrade)
 {
 	struct pw_lockset old = PW_LOCKSET_INIT, new = PW_LOCKSET_INIT;
 	struct lock_ui ui = {.ctx = ctx};
@@ -366,7 +367,7 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
-	st = a.check ? check(ctx, &c, lockpath) : lock(ctx, &c, lockpath, a.upgrade);
+	st = a.check ? check(ctx, &c, lockpath) : pw_lock_project(ctx, &c, lockpath, a.upgrade);
 	pw_config_release(&c);
 	return st;
 }

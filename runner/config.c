@@ -1,4 +1,5 @@
-/* config.c - load and validate pinwheel.json, expand the target matrix (see
+/* config.c - load and validate pinwheel.json (or the config a
+ * pyproject.toml gives: runner/zeroconf.c), expand the target matrix (see
  * include/pinwheel/config.h and docs/config.md).
  *
  * jansson parses (and rejects duplicate keys); lib/jpos.c gives each key
@@ -19,6 +20,7 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/provider.h"
+#include "pinwheel/zeroconf.h"
 
 #define PW_CONFIG_MAX_GLOBS 1000 /* each is matched against every target */
 
@@ -627,10 +629,29 @@ static void part_digests(struct pw_config *c, const json_t *root)
 	}
 }
 
+/* The config document @root (positions @pos) -> @c; the digest is the
+ * document's canonical form. */
+static int parse_doc(const char *name, const char *dir, json_t *root, const struct pw_jpos *pos,
+		     struct pw_config *c, struct pw_err *e)
+{
+	struct ld l = {{name, e}, c};
+	int r;
+
+	c->path = pw_xstrdup(name);
+	c->dir = pw_xstrdup(dir ? dir : ".");
+	r = parse_root(&l, root, pos);
+	if (r == 0) {
+		canon_digest(root, c->digest);
+		part_digests(c, root);
+	}
+	if (r < 0)
+		pw_config_release(c);
+	return r;
+}
+
 int pw_config_parse(const char *name, const char *dir, const char *data, size_t n,
 		    struct pw_config *c, struct pw_err *e)
 {
-	struct ld l = {{name, e}, c};
 	struct pw_jpos *pos = NULL;
 	json_t *root;
 	int r;
@@ -646,24 +667,36 @@ int pw_config_parse(const char *name, const char *dir, const char *data, size_t 
 		json_decref(root);
 		return pw_err_set(e, EINVAL, "%s:1:1: could not scan the document", name);
 	}
-	c->path = pw_xstrdup(name);
-	c->dir = pw_xstrdup(dir ? dir : ".");
-	r = parse_root(&l, root, pos);
-	if (r == 0) {
-		canon_digest(root, c->digest);
-		part_digests(c, root);
-	}
+	r = parse_doc(name, dir, root, pos, c, e);
 	pw_jpos_free(pos);
 	json_decref(root);
-	if (r < 0)
-		pw_config_release(c);
+	return r;
+}
+
+/* The config of DIR/pyproject.toml @doc: zero config, [tool.pinwheel]
+ * over it. */
+static int load_pyproject(const char *dir, const struct pw_toml *doc, const char *name,
+			  struct pw_config *c, struct pw_err *e)
+{
+	struct pw_jpos *pos = NULL;
+	json_t *root = pw_zeroconf_config(dir, doc, name, &pos, e);
+	int r;
+
+	if (!root)
+		return -errno;
+	r = parse_doc(name, dir, root, pos, c, e);
+	if (r == 0)
+		c->source = pw_pyproject_has_tool(doc) ? PW_CONFIG_TOOL : PW_CONFIG_ZERO;
+	pw_jpos_free(pos);
+	json_decref(root);
 	return r;
 }
 
 int pw_config_load(const char *path, struct pw_config *c, struct pw_err *e)
 {
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
-	_cleanup_free_ char *file = NULL, *dir = NULL;
+	_cleanup_free_ char *file = NULL, *dir = NULL, *pyname = NULL;
+	struct pw_toml *doc = NULL;
 	const char *slash;
 	struct stat st;
 	int r;
@@ -679,9 +712,54 @@ int pw_config_load(const char *path, struct pw_config *c, struct pw_err *e)
 			dir = pw_xstrdup("/");
 		else
 			dir = pw_xasprintf("%.*s", (int)(slash - path), path);
+		if (!strcmp(slash ? slash + 1 : path, PW_PYPROJECT_FILE)) {
+			doc = pw_pyproject_read(dir, &pyname, e);
+			if (!doc)
+				return -errno;
+			r = load_pyproject(dir, doc, pyname, c, e);
+			pw_toml_free(doc);
+			return r;
+		}
 	} else {
 		file = pw_path_join(path, PW_CONFIG_FILE);
 		dir = pw_xstrdup(path);
+		if (stat(file, &st) < 0 && errno == ENOENT) {
+			/* no pinwheel.json: the project's pyproject.toml */
+			struct pw_err pe = PW_ERR_INIT;
+
+			doc = pw_pyproject_read(dir, &pyname, &pe);
+			if (!doc && errno == ENOENT) {
+				_cleanup_free_ char *py = pw_path_join(dir, PW_PYPROJECT_FILE);
+				return pw_err_set(e, ENOENT,
+						  "no '%s' nor '%s': nothing says what to build "
+						  "(docs/config.md)",
+						  file, py);
+			}
+			if (!doc) {
+				*e = pe;
+				return -EINVAL;
+			}
+			r = load_pyproject(dir, doc, pyname, c, e);
+			pw_toml_free(doc);
+			return r;
+		}
+		/* pinwheel.json and [tool.pinwheel] both: which one is meant? */
+		{
+			struct pw_err pe = PW_ERR_INIT;
+
+			doc = pw_pyproject_read(dir, &pyname, &pe);
+			if (doc && pw_pyproject_has_tool(doc)) {
+				const struct pw_toml *t =
+				    pw_toml_get(pw_toml_get(doc, "tool"), "pinwheel");
+				r = pw_err_set(e, EINVAL,
+					       "%s:%u:%u: [tool.pinwheel] and '%s' both configure "
+					       "pinwheel: keep one of them",
+					       pyname, t->line, t->col, file);
+				pw_toml_free(doc);
+				return r;
+			}
+			pw_toml_free(doc); /* unreadable or without it: not ours to judge */
+		}
 	}
 	r = pw_read_file(file, &b);
 	if (r < 0) {

@@ -10,7 +10,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"lock", pw_cmd_lock, "resolve pinwheel.json into pinwheel.lock"},
+    {"lock", pw_cmd_lock, "resolve the config into pinwheel.lock"},
     {"fetch", pw_cmd_fetch, "make every locked artifact present in the store"},
     {"build", pw_cmd_build, "build the wheels of every target in its sandbox"},
     {"verify", pw_cmd_verify, "rebuild under varied conditions and compare bytes"},
@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"inspect", pw_cmd_inspect, "contents, extensions, tags and RECORD check"},
     {"run", pw_cmd_run, "run one command in a sandbox"},
     {"store", pw_cmd_store, "add, list, verify and collect store entries"},
+    {"init", pw_cmd_init, "write a pinwheel.json of what zero config would do"},
 };
 
 /* What only `pinwheel` itself takes, before the command's name. */

@@ -8,7 +8,7 @@ mkdir -p "$T/p"
 cfg() { printf '%s\n' "$@" >"$T/p/pinwheel.json"; }
 
 run_pw 2 "a missing pinwheel.json is a configuration error" lock "$T/p"
-is "$ERR" "pinwheel: lock: could not read '$T/p/pinwheel.json': No such file or directory" "it names the file"
+is "$ERR" "pinwheel: lock: no '$T/p/pinwheel.json' nor '$T/p/pyproject.toml': nothing says what to build (docs/config.md)" "it names the files"
 
 cfg '{' '  "version": 1,' '  "pyhton": {}' '}'
 run_pw 2 "an unknown key is a configuration error" plan "$T/p"
@@ -17,9 +17,9 @@ is "$ERR" "pinwheel: plan: $T/p/pinwheel.json:3:3: unknown key 'pyhton' (did you
 
 cfg '{"version": 1,' ' "python": {"3.13": {"base": {"debian": {"suite": "trixie",' \
     '   "packages": ["python3-dev"]}}}},' ' "platforms": ["manylinux_x86_64"],' \
-    ' "build_requires": ["numpy==2.4.6", "cython"]}'
-run_pw 2 "a loose pin is a configuration error" lock "$T/p"
-is "$ERR" "pinwheel: lock: $T/p/pinwheel.json:5:37: build_requires[1]: 'cython' is not an exact pin: expected name==version" \
+    ' "build_requires": ["numpy==2.4.6", "cython >> 3"]}'
+run_pw 2 "a malformed requirement is a configuration error" lock "$T/p"
+is "$ERR" "pinwheel: lock: $T/p/pinwheel.json:5:37: build_requires[1]: 'cython >> 3' is not a requirement: expected name[extras], version specifiers like >=1.2,<2 and an optional '; marker'" \
 	"the pin's position and what is expected"
 
 cfg '{"version": 1, "python": {"3.x": {}}}'

@@ -7,14 +7,16 @@
 #   - the backend fails: exit 1, the log kept with the backend's error,
 #     nothing else written to OUT (no wheel, no temp directory)
 #   - the smoke test fails: exit 1, the target is failed, no wheel in OUT
-#   - no lock, a stale lock, an unknown --only: exit 2 naming the fix; an
-#     edit of env or limits leaves the lock fresh
+#   - no lock or a stale lock with --locked, an unknown --only: exit 2
+#     naming the fix; a stale lock without --locked: locked again, fetched
+#     and built, with a line saying so; an edit of env or limits leaves the
+#     lock fresh
 #   - a root missing from the store: exit 1, "run 'pinwheel fetch'"
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
-plan 39
+plan 41
 TGT=cp311-manylinux_x86_64
 
 # The base: python3.11, its stdlib (with venv), pip, a shell, and the
@@ -98,8 +100,8 @@ ok $? "the project is a git checkout: tag v1.2.0 and one commit after it"
 HASH=$(git -C "$P" rev-parse --short HEAD)
 echo untracked >"$P/untracked.txt"
 
-run_pw 2 "no lock: exit 2" build "$P"
-like "$ERR" "no '.*pinwheel.lock': run 'pinwheel lock' first" "no lock: says to lock"
+run_pw 2 "no lock with --locked: exit 2" build --locked "$P"
+like "$ERR" "^pinwheel: build: no '.*pinwheel.lock' \(--locked\): run 'pinwheel lock'" "no lock: says to lock"
 run_pw 0 "lock" lock "$P"
 run_pw 1 "a root not in the store: exit 1" --store "$T/empty-store" build "$P"
 like "$ERR" "root not fetched .*; run 'pinwheel fetch'$" "a missing root: says to fetch"
@@ -179,5 +181,8 @@ cp "$P/pinwheel.json" "$T/c0"
 sed 's/"version": 1,/"version": 1, "env": {"X": "1"}, "limits": {"pids": 512},/' "$T/c0" >"$P/pinwheel.json"
 run_pw 0 "env and limits edited: the lock is still fresh" lock --check "$P"
 sed 's/"version": 1,/"version": 1, "optional": ["cp3*"],/' "$T/c0" >"$P/pinwheel.json"
-run_pw 2 "a stale lock: exit 2" build "$P"
-like "$ERR" "is stale: .*run 'pinwheel lock'" "a stale lock: says to lock again"
+run_pw 2 "a stale lock with --locked: exit 2" build --locked "$P"
+like "$ERR" "is stale: the config changed since it was written \(--locked\): run 'pinwheel lock'" "a stale lock: says to lock again"
+run_pw 1 "a stale lock without --locked: locked again, then built" build "$P"
+like "$ERR" "^build: '.*pinwheel.lock' is stale \(the config changed\): locking again \('pinwheel lock'\), then fetching" \
+	"one line says the lock is written again"

@@ -75,11 +75,24 @@ int pw_usage_error(const char *cmd, const char *fmt, ...) PW_PRINTF(2, 3);
 	X(repair)                                                              \
 	X(inspect)                                                             \
 	X(run)                                                                 \
-	X(store)
+	X(store)                                                               \
+	X(init)
 
 #define PW_DECLARE_CMD(name) int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv);
 PW_COMMANDS(PW_DECLARE_CMD)
 #undef PW_DECLARE_CMD
+
+/* The work of `pinwheel lock` (write @lockpath for @c, keeping the pins of
+ * the lock there unless @upgrade) and of `pinwheel fetch` (every artifact
+ * and root of DIR's lock into the store), for `build`, which makes a
+ * missing lock first.  With @embedded, fetch prints nothing on stdout
+ * (the caller's) and no JSON.  They print their errors; return the exit
+ * status. */
+struct pw_config;
+int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath,
+		    bool upgrade);
+int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned jobs,
+		     bool embedded);
 
 /* Each command's interface (options, operands, --help). */
 #define PW_DECLARE_CLI(name) extern const struct pw_cli_cmd pw_cli_##name;

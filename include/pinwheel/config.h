@@ -2,6 +2,9 @@
  * (runner/config.c).  docs/config.md is the reference for users and
  * profiles/schema/pinwheel.schema.json the machine-readable schema.
  *
+ * The config comes from DIR/pinwheel.json or, without one, from
+ * DIR/pyproject.toml (zeroconf.h): the same reader checks both.
+ *
  * Errors: every problem in the file is reported as one line
  * "FILE:LINE:COL: FIELD: what was expected" where LINE:COL is the key (or
  * the array element) at fault; unknown keys add "(did you mean 'x'?)" when
@@ -65,8 +68,15 @@ struct pw_limits {
 	uint64_t nofile;      /* 0 = default */
 };
 
+enum pw_config_source {
+	PW_CONFIG_JSON,  /* pinwheel.json */
+	PW_CONFIG_ZERO,  /* derived from pyproject.toml alone (zeroconf.h) */
+	PW_CONFIG_TOOL,  /* [tool.pinwheel] over the derived config */
+};
+
 struct pw_config {
-	char *path;           /* the file as opened */
+	char *path;           /* the file as opened (pinwheel.json or pyproject.toml) */
+	enum pw_config_source source;
 	char *dir;            /* its directory */
 	char *project;        /* project directory, relative to dir ("." default) */
 	struct pw_python *pythons; /* in file order */
@@ -109,7 +119,11 @@ struct pw_config {
 int pw_config_parse(const char *name, const char *dir, const char *data, size_t n,
 		    struct pw_config *c, struct pw_err *e);
 /* Load DIR/pinwheel.json, or @path itself when it is not a directory (its
- * directory is then the config's). */
+ * directory is then the config's; a file named pyproject.toml is read as
+ * below).  Without DIR/pinwheel.json, DIR/pyproject.toml gives the config
+ * (zero config and [tool.pinwheel], zeroconf.h); neither is -ENOENT.
+ * pinwheel.json and a [tool.pinwheel] table both is an error naming
+ * both. */
 int pw_config_load(const char *path, struct pw_config *c, struct pw_err *e);
 void pw_config_release(struct pw_config *c);
 

@@ -45,17 +45,21 @@ struct pw_store;
 
 /* ---- the provider (provider_pypi.c) ----
  *
- * The keys "build_requires" and "test.requires": exact pins, resolved
+ * The keys "build_requires" and "test.requires": requirements, resolved
  * for each target by the root's own pip into one layer of how
  * PW_PYPI_LAYER_HOW ("build-requires", "test-requires") over the layers
  * below, which the provider composes for it (roots.h).  The layer's input
  * digest covers the pins and the layers below: a relock keeps it while
  * both are the same (docs/lock.md). */
 
-/* Exact PyPI pins, name==version. */
+/* A requirement: an exact pin name==version (@version set, @req NULL),
+ * or any other PEP 508 requirement without a URL (a range, extras, a
+ * marker: @req the text as written, trimmed; @version NULL), which the
+ * root's pip resolves at lock time and the lock pins. */
 struct pw_pin {
 	char *name;
 	char *version;
+	char *req;
 };
 
 struct pw_pypi_spec {
@@ -67,6 +71,10 @@ struct pw_pypi_spec {
 /* Split "name==version", checking both parts.  0 or -EINVAL with e->msg
  * saying what is wrong (without position). */
 int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e);
+/* A requirement: an exact pin as pw_pin_parse() gives it, else name
+ * [extras] specifiers [; marker] checked (no "name @ url").  0 or -EINVAL
+ * with e->msg. */
+int pw_req_parse(const char *s, struct pw_pin *out, struct pw_err *e);
 
 extern const struct pw_provider pw_provider_pypi;
 

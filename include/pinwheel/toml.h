@@ -1,13 +1,18 @@
-/* toml.h - a small, capped reader for the TOML that Cargo.lock uses
- * (lib/toml.c).
+/* toml.h - a small, capped reader for TOML 1.0 as Cargo.lock, cargo's
+ * config and pyproject.toml use it (lib/toml.c).
  *
- * Supported: comments, [table] and [[array.of.tables]] headers with bare or
- * quoted dotted keys, key = value lines with a bare or quoted key, values
- * that are basic strings ("..." with the TOML escapes), literal strings
- * ('...'), decimal integers, booleans and arrays of these (over several
- * lines, trailing comma allowed).  Anything else (inline tables, multi-line
- * strings, floats, dates, dotted keys on the left of '=') is rejected with
- * an error naming the line, never misread.  Strings may not hold NUL.
+ * Supported: comments, [table] and [[array.of.tables]] headers, bare,
+ * quoted and dotted keys (on either side: "a.b = 1" makes table a),
+ * basic and literal strings, single- and multi-line ("..." '...'
+ * """...""" '''...''', the TOML escapes and line-ending backslash),
+ * integers (decimal, 0x, 0o, 0b, with '_'), floats (inf and nan too),
+ * booleans, date-times, dates and times (kept as their text, unchecked
+ * beyond their characters), arrays (over several lines, trailing comma
+ * allowed) and inline tables (on one line, complete: no header or dotted
+ * key may add to them).  What does not parse is rejected with an error
+ * naming the line and column, never misread.  Strings may not hold NUL.
+ * Every value and key carries its line:column (characters, 1-based, as
+ * jpos.h counts them) for messages about its meaning.
  *
  * Caps against hostile input: PW_TOML_MAX_INPUT bytes of text,
  * PW_TOML_MAX_DEPTH nested arrays, PW_TOML_MAX_VALUES values in all.
@@ -30,6 +35,8 @@
 enum pw_toml_type {
 	PW_TOML_STRING,
 	PW_TOML_INT,
+	PW_TOML_FLOAT,
+	PW_TOML_DATETIME, /* str holds the text as written */
 	PW_TOML_BOOL,
 	PW_TOML_ARRAY, /* values; an array of tables holds PW_TOML_TABLE items */
 	PW_TOML_TABLE,
@@ -39,20 +46,24 @@ struct pw_toml_kv;
 
 struct pw_toml {
 	enum pw_toml_type type;
-	char *str;	       /* STRING, NUL-terminated */
+	char *str;	       /* STRING or DATETIME, NUL-terminated */
 	int64_t num;	       /* INT */
+	double real;	       /* FLOAT */
 	bool boolean;	       /* BOOL */
 	struct pw_toml *items; /* ARRAY */
 	size_t n;
 	struct pw_toml_kv *kv; /* TABLE, in the order of the text */
 	size_t nkv;
-	unsigned line; /* where the value (or table header) starts */
+	unsigned line, col; /* where the value (or table header) starts */
 	bool aot;      /* ARRAY made by [[...]] headers */
 	bool defined;  /* TABLE named by its own [header] or a key */
+	bool dotted;   /* TABLE made by a dotted key */
+	bool frozen;   /* TABLE written inline: complete */
 };
 
 struct pw_toml_kv {
 	char *key;
+	unsigned kline, kcol; /* where the key starts (its first part when dotted) */
 	struct pw_toml val;
 };
 

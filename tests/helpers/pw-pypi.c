@@ -196,6 +196,7 @@ out:
 	for (i = 0; i < npins; i++) {
 		free(pins[i].name);
 		free(pins[i].version);
+		free(pins[i].req);
 	}
 	free(pins);
 	pw_sandbox_spec_release(&spec);

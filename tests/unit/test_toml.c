@@ -1,5 +1,6 @@
-/* test_toml.c - the Cargo.lock subset of TOML: what is read, what is
- * refused (with file:line:col), and the caps. */
+/* test_toml.c - TOML as Cargo.lock and pyproject.toml use it: what is
+ * read (with the positions of keys and values), what is refused (with
+ * file:line:col), and the caps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,11 +81,26 @@ static void test_errors(void **state)
 	    {"a = 1\na = 2\n", "x.toml:2:1: duplicate key 'a'"},
 	    {"[t]\n[t]\n", "x.toml:2:3: duplicate table"},
 	    {"a = \"open\n", "x.toml:1:10: unterminated string"},
-	    {"a = {x = 1}\n", "x.toml:1:5: inline tables are not supported"},
-	    {"a = 1.5\n", "x.toml:1:5: unsupported value"},
-	    {"a = 1979-05-27\n", "x.toml:1:5: unsupported value"},
-	    {"a = \"\"\"x\"\"\"\n", "x.toml:1:5: multi-line strings are not supported"},
-	    {"a.b = 1\n", "x.toml:1:2: dotted keys are not supported"},
+	    {"a = 1.\n", "x.toml:1:5: unsupported value"},
+	    {"a = 1e\n", "x.toml:1:5: unsupported value"},
+	    {"a = 1__0\n", "x.toml:1:5: unsupported value"},
+	    {"a = 0x\n", "x.toml:1:5: unsupported value"},
+	    {"a = 1979-05-27x\n", "x.toml:1:5: unsupported value"},
+	    {"a = yes\n", "x.toml:1:5: unsupported value"},
+	    {"a = \"\"\"x\n", "x.toml:2:1: unterminated multi-line string"},
+	    {"a = \"\"\"x\"\"\"\"\"\"\n", "too many quotes"},
+	    {"\"\"\"k\"\"\" = 1\n", "x.toml:1:1: a key cannot be a multi-line string"},
+	    {"a = {x = 1,\n y = 2}\n", "x.toml:1:12: expected a key"},
+	    {"a = {x = 1\n}\n", "x.toml:1:11: expected ',' or '}' in an inline table"},
+	    {"a = {x = 1}\n[a.b]\n", "x.toml:2:5: a header cannot extend an inline table"},
+	    {"a = {x = 1}\na.y = 2\n", "x.toml:2:1: 'a' is already defined"},
+	    {"a = {b.c = 1, b.d = 2}\n[a.b.e]\n",
+	     "x.toml:2:7: a header cannot extend an inline table"},
+	    {"[a.b]\n[a]\nb.c = 1\n", "x.toml:3:1: 'b' is already defined"},
+	    {"a.b = 1\n[a]\n", "x.toml:2:3: duplicate table"},
+	    {"a.b = 1\na.b.c = 2\n", "x.toml:2:1: 'b' is already defined"},
+	    {"a = 1\na.b = 2\n", "x.toml:2:1: 'a' is already defined"},
+	    {"a = \"\u00e9\" \u00e9\n", "x.toml:1:9: expected the end of the line"},
 	    {"a = 1 b = 2\n", "x.toml:1:7: expected the end of the line"},
 	    {"a = [1, 2\n", "x.toml:2:1: expected ',' or ']' in an array"},
 	    {"a = \"\\q\"\n", "x.toml:1:7: unknown escape '\\q'"},
@@ -95,7 +111,8 @@ static void test_errors(void **state)
 	    {"[a]\n[[a]]\n", "not an array of tables"},
 	    {"= 1\n", "x.toml:1:1: expected a key"},
 	    {"[a\n", "expected ']'"},
-	    {"a = 01\n", "leading zeros"},
+	    {"a = 01\n", "x.toml:1:5: leading zeros are not allowed"},
+	    {"a = 0x1_0000_0000_0000_0000\n", "integer out of range"},
 	    {"a = \"x\x01\"\n", "control character in a string"},
 	};
 	size_t i;
@@ -111,6 +128,97 @@ static void test_errors(void **state)
 		assert_int_equal(errno, EINVAL);
 		assert_non_null(strstr(e.msg, bad[i].msg));
 	}
+}
+
+/* The TOML of pyproject.toml files: inline tables, dotted keys, multi-line
+ * strings, floats, dates; keys and values with their line:column. */
+static void test_pyproject_shape(void **state)
+{
+	static const char text[] =
+	    "[build-system]\n"
+	    "requires = [\"setuptools>=77\", 'wheel']  # PEP 518\n"
+	    "build-backend = \"setuptools.build_meta\"\n"
+	    "\n"
+	    "[project]\n"
+	    "name = \"demo\"\n"
+	    "license = { text = \"MIT\" }\n"
+	    "authors = [{ name = \"A\", email = \"a@mirror.example\" }, {name=\"B\"}]\n"
+	    "description = \"\"\"\n"
+	    "two \\\n"
+	    "    lines \"\"\"\n"
+	    "literal = '''\n"
+	    "C:\\x''''\n"
+	    "urls.home = \"https://mirror.example/\"\n"
+	    "urls . \"bug tracker\" = \"https://mirror.example/b\"\n"
+	    "[project.optional-dependencies]\n"
+	    "test = []\n"
+	    "[tool.x]\n"
+	    "pi = 3.141_5\n"
+	    "e = -1e3\n"
+	    "big = +inf\n"
+	    "hex = 0xff\n"
+	    "oct = 0o17\n"
+	    "bin = 0b101\n"
+	    "day = 1979-05-27\n"
+	    "when = 1979-05-27 07:32:00Z\n"
+	    "t = 07:32:00.5\n"
+	    "deep = {a.b.c = {}}\n"
+	    "[tool.x.sub]\n"
+	    "\"3.13\" = {base = {debian = {suite = \"trixie\"}}}\n";
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_toml *t = parse(text, &e);
+	const struct pw_toml *pr, *x, *v, *a;
+
+	(void)state;
+	if (!t)
+		print_error("%s\n", e.msg);
+	assert_non_null(t);
+	v = pw_toml_get(pw_toml_get(t, "build-system"), "requires");
+	assert_int_equal(v->n, 2);
+	assert_int_equal(v->line, 2);
+	assert_int_equal(v->col, 12);
+	assert_int_equal(v->items[1].col, 31);
+	assert_string_equal(v->items[1].str, "wheel");
+	pr = pw_toml_get(t, "project");
+	assert_int_equal(pr->line, 5);
+	assert_int_equal(pr->col, 1);
+	assert_string_equal(pw_toml_get_str(pw_toml_get(pr, "license"), "text"), "MIT");
+	assert_true(pw_toml_get(pr, "license")->frozen);
+	a = pw_toml_get(pr, "authors");
+	assert_int_equal(a->n, 2);
+	assert_string_equal(pw_toml_get_str(&a->items[1], "name"), "B");
+	assert_string_equal(pw_toml_get_str(pr, "description"), "two lines ");
+	assert_string_equal(pw_toml_get_str(pr, "literal"), "C:\\x'");
+	assert_string_equal(pw_toml_get_str(pw_toml_get(pr, "urls"), "bug tracker"),
+			    "https://mirror.example/b");
+	/* "urls" of lines 14 and 15: the table the first dotted key made */
+	assert_string_equal(pr->kv[5].key, "urls");
+	assert_int_equal(pr->kv[5].kline, 14);
+	assert_int_equal(pr->kv[5].kcol, 1);
+	assert_int_equal(pw_toml_get(pr, "urls")->kv[1].kcol, 8);
+	x = pw_toml_get(pw_toml_get(t, "tool"), "x");
+	assert_int_equal(pw_toml_get(x, "pi")->type, PW_TOML_FLOAT);
+	assert_true(pw_toml_get(x, "pi")->real > 3.1414 && pw_toml_get(x, "pi")->real < 3.1416);
+	assert_true(pw_toml_get(x, "e")->real == -1000.0);
+	assert_true(pw_toml_get(x, "big")->real > 1e308);
+	assert_int_equal(pw_toml_get(x, "hex")->num, 255);
+	assert_int_equal(pw_toml_get(x, "oct")->num, 15);
+	assert_int_equal(pw_toml_get(x, "bin")->num, 5);
+	assert_int_equal(pw_toml_get(x, "day")->type, PW_TOML_DATETIME);
+	assert_string_equal(pw_toml_get(x, "when")->str, "1979-05-27 07:32:00Z");
+	assert_string_equal(pw_toml_get(x, "t")->str, "07:32:00.5");
+	v = pw_toml_get(pw_toml_get(pw_toml_get(pw_toml_get(x, "deep"), "a"), "b"), "c");
+	assert_non_null(v);
+	assert_int_equal(v->type, PW_TOML_TABLE);
+	v = pw_toml_get(pw_toml_get(x, "sub"), "3.13");
+	assert_int_equal(pw_toml_get(x, "sub")->kv[0].kline, 30);
+	assert_int_equal(pw_toml_get(x, "sub")->kv[0].kcol, 1);
+	assert_int_equal(v->col, 10);
+	v = pw_toml_get(pw_toml_get(v, "base"), "debian");
+	assert_string_equal(pw_toml_get_str(v, "suite"), "trixie");
+	assert_int_equal(pw_toml_get(pw_toml_get(pw_toml_get(x, "sub"), "3.13"), "base")->kv[0].kcol,
+			 19);
+	pw_toml_free(t);
 }
 
 static void test_caps(void **state)
@@ -145,6 +253,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cargo_lock_shape),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_pyproject_shape),
 	    cmocka_unit_test(test_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,7 +43,10 @@ static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset 
 
 	for (i = 0; i < spec->n; i++) {
 		_cleanup_free_ char *norm = pw_pypi_normalize(spec->pins[i].name);
-		p[i] = pw_xasprintf("%s==%s", norm, spec->pins[i].version);
+		if (spec->pins[i].req) /* exact pins keep the digest they had */
+			p[i] = pw_xasprintf("req %s", spec->pins[i].req);
+		else
+			p[i] = pw_xasprintf("%s==%s", norm, spec->pins[i].version);
 	}
 	if (spec->n > 1)
 		pw_sort_strings(p, spec->n);
@@ -273,6 +276,120 @@ int pw_pin_parse(const char *s, struct pw_pin *out, struct pw_err *e)
 	return 0;
 }
 
+/* PEP 508 without URLs: name, [extras], specifiers (optionally in
+ * parentheses) and "; marker", which pip judges in the target's root. */
+int pw_req_parse(const char *s, struct pw_pin *out, struct pw_err *e)
+{
+	static const char *const ops[] = {"===", "==", "!=", "<=", ">=", "~=", "<", ">"};
+	const char *p, *name, *semi;
+	size_t n, len;
+	bool paren = false;
+
+	out->name = out->version = out->req = NULL;
+	while (*s == ' ')
+		s++;
+	len = strlen(s);
+	while (len && s[len - 1] == ' ')
+		len--;
+	if (len > 1000)
+		return pw_err_set(e, EINVAL, "a requirement of more than 1000 characters");
+	{
+		_cleanup_free_ char *t = pw_xasprintf("%.*s", (int)len, s);
+
+		if (pw_pin_parse(t, out, e) == 0)
+			return 0;
+	}
+	name = s;
+	for (n = 0; n < len && (strchr("._-", s[n]) || (s[n] >= 'a' && s[n] <= 'z') ||
+				(s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9'));
+	     n++)
+		;
+	if (!pin_name_ok(name, n))
+		return pw_err_set(e, EINVAL,
+				  "'%.*s': expected a PyPI project name (letters, digits, . _ -) "
+				  "first",
+				  (int)len, s);
+	semi = memchr(s, ';', len);
+	p = s + n;
+#define SKIP_WS()                                                                                  \
+	while (p < s + len && *p == ' ')                                                           \
+	p++
+	SKIP_WS();
+	if (p < s + len && *p == '[') {
+		const char *close = memchr(p, ']', (size_t)(s + len - p));
+
+		if (!close || (semi && close > semi))
+			goto bad;
+		for (const char *q = p + 1; q < close; q++)
+			if (!(strchr("._-, ", *q) || (*q >= 'a' && *q <= 'z') ||
+			      (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+				goto bad;
+		p = close + 1;
+		SKIP_WS();
+	}
+	if (p < s + len && *p == '@')
+		return pw_err_set(e, EINVAL,
+				  "'%.*s': a direct reference (name @ url) cannot be pinned from "
+				  "an index: give a version range",
+				  (int)len, s);
+	if (p < s + len && *p == '(') {
+		paren = true;
+		p++;
+	}
+	/* clauses: OP VERSION, separated by ',' */
+	while (p < s + len && (!semi || p < semi) && *p != ')') {
+		size_t i, v = 0;
+
+		SKIP_WS();
+		for (i = 0; i < PW_ARRAY_SIZE(ops); i++)
+			if (!strncmp(p, ops[i], strlen(ops[i])))
+				break;
+		if (i == PW_ARRAY_SIZE(ops))
+			goto bad;
+		p += strlen(ops[i]);
+		SKIP_WS();
+		while (p + v < s + len && ((p[v] >= 'a' && p[v] <= 'z') || (p[v] >= 'A' && p[v] <= 'Z') ||
+					   (p[v] >= '0' && p[v] <= '9') || strchr(".*+!_-", p[v])))
+			v++;
+		if (!v)
+			goto bad;
+		p += v;
+		SKIP_WS();
+		if (p < s + len && *p == ',')
+			p++;
+		else
+			break;
+	}
+	if (paren) {
+		if (p >= s + len || *p != ')')
+			goto bad;
+		p++;
+		SKIP_WS();
+	}
+#undef SKIP_WS
+	if (p < s + len && p != semi)
+		goto bad;
+	if (semi) {
+		const char *m = semi + 1;
+
+		while (m < s + len && *m == ' ')
+			m++;
+		if (m == s + len)
+			goto bad;
+		for (; m < s + len; m++)
+			if ((unsigned char)*m < 0x20 || (unsigned char)*m > 0x7e)
+				goto bad;
+	}
+	out->name = pw_xasprintf("%.*s", (int)n, name);
+	out->req = pw_xasprintf("%.*s", (int)len, s);
+	return 0;
+bad:
+	return pw_err_set(e, EINVAL,
+			  "'%.*s' is not a requirement: expected name[extras], version "
+			  "specifiers like >=1.2,<2 and an optional '; marker'",
+			  (int)len, s);
+}
+
 /* PyPI normalised name: lowercase, runs of . _ - become one -. */
 /* @out has room for strlen(@s) + 1 bytes (it may be @s itself). */
 static void norm_name(const char *s, char *out)
@@ -298,13 +415,15 @@ static void spec_free(void *p)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->pins[i].name);
 		free(s->pins[i].version);
+		free(s->pins[i].req);
 	}
 	free(s->pins);
 	free((char *)s->field);
 	free(s);
 }
 
-/* "build_requires", "test.requires": an array of exact pins. */
+/* "build_requires", "test.requires": an array of requirements (exact
+ * pins or ranges); a project may appear twice only under markers. */
 static int parse_pins(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
 		      const char *field, const char *key, void **spec)
 {
@@ -320,23 +439,31 @@ static int parse_pins(const struct pw_jcheck *j, json_t *obj, const struct pw_jp
 	out->field = pw_xstrdup(f);
 	kp = pw_jpos_member(obj, p, key, &v);
 	if (!json_is_array(v))
-		return pw_jcheck_type(j, kp, f, "an array of pins like \"numpy==2.3.5\"", v);
+		return pw_jcheck_type(j, kp, f,
+				      "an array of requirements like \"numpy==2.3.5\" or "
+				      "\"numpy>=2\"",
+				      v);
 	out->pins = pw_xcalloc(json_array_size(v) + 1, sizeof(*out->pins));
 	for (i = 0; i < json_array_size(v); i++) {
 		_cleanup_free_ char *ef = pw_jcheck_elem(f, i);
 		x = json_array_get(v, i);
 		if (!json_is_string(x))
 			return pw_jcheck_fail(j, pw_jpos_elem(kp, i), false, ef,
-					      "expected a pin like \"numpy==2.3.5\", got %s",
+					      "expected a requirement like \"numpy==2.3.5\", got %s",
 					      pw_jcheck_type_name(x));
-		if (pw_pin_parse(json_string_value(x), &out->pins[i], &pe) < 0)
+		if (pw_req_parse(json_string_value(x), &out->pins[i], &pe) < 0)
 			return pw_jcheck_fail(j, pw_jpos_elem(kp, i), false, ef, "%s", pe.msg);
 		out->n++;
 	}
 	norm = pw_xcalloc(out->n + 1, sizeof(*norm));
 	for (i = 0; i < out->n; i++) {
-		norm[i] = pw_xstrdup(out->pins[i].name);
-		norm_name(out->pins[i].name, norm[i]);
+		/* under a marker a project may be named again (per Python) */
+		if (out->pins[i].req && strchr(out->pins[i].req, ';'))
+			norm[i] = pw_xasprintf("%zu;", i);
+		else {
+			norm[i] = pw_xstrdup(out->pins[i].name);
+			norm_name(out->pins[i].name, norm[i]);
+		}
 	}
 	dup = pw_jcheck_first_dup(norm, out->n);
 	for (i = 0; i < out->n; i++)

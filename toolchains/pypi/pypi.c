@@ -411,6 +411,18 @@ static bool pin_ok(const char *s, bool version)
 	return true;
 }
 
+/* A requirement's text goes to pip as one argument: printable ASCII, not
+ * an option. */
+static bool req_ok(const char *s)
+{
+	if (!s || !*s || *s == '-')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
 /* ---- lock ---- */
 
 static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, struct pw_err *e)
@@ -520,7 +532,8 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		return pw_err_set(e, EINVAL, "python of %s: expected an absolute path in the root",
 				  target);
 	for (i = 0; i < npins; i++)
-		if (!pin_ok(pins[i].name, false) || !pin_ok(pins[i].version, true))
+		if (!pin_ok(pins[i].name, false) ||
+		    (pins[i].req ? !req_ok(pins[i].req) : !pin_ok(pins[i].version, true)))
 			return pw_err_set(e, EINVAL,
 					  "pin '%s==%s' of %s: expected a project name and an "
 					  "exact version",
@@ -556,7 +569,8 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	args[na++] = pw_xstrdup("--progress-bar");
 	args[na++] = pw_xstrdup("off");
 	for (i = 0; i < npins; i++)
-		args[na++] = pw_xasprintf("%s==%s", pins[i].name, pins[i].version);
+		args[na++] = pins[i].req ? pw_xstrdup(pins[i].req)
+					 : pw_xasprintf("%s==%s", pins[i].name, pins[i].version);
 	logp = pw_path_join(tmp, "pip.log");
 	r = run_pip(&s, target, python, "/tmp/pinwheel-out/pip.log", logp, args, na,
 		    "resolving the Python requirements", e);
