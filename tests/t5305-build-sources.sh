@@ -95,7 +95,7 @@ mkdir -p "$P"
 cat >"$P/pinwheel.json" <<JSON
 {"version": 1,
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}, {"url": "file://$T/git.tar"}]}}},
- "platforms": ["manylinux_x86_64"],
+ "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}
 JSON
 printf 'Metadata-Version: 2.1\nName: tiny\nVersion: 0.9\n' >"$P/PKG-INFO"
