@@ -15,9 +15,9 @@
  * resolution needs) and 3.15 (sid: a pre-release, left out as cibuildwheel
  * leaves pre-releases out unless asked). */
 const struct pw_zeroconf_python pw_zeroconf_pythons[] = {
-    {11, "bookworm"},
-    {13, "trixie"},
-    {14, "sid"},
+    {11, "bookworm", false}, /* rustc 1.63, cargo 0.66: no Cargo.lock v4 */
+    {13, "trixie", true},
+    {14, "sid", true},
 };
 const size_t pw_zeroconf_npythons = PW_ARRAY_SIZE(pw_zeroconf_pythons);
 
@@ -344,7 +344,7 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 			json_decref(c);
 			return fail_at(e, name, rp, "project.requires-python: %s", pe.msg);
 		}
-		if (!r)
+		if (!r || (rust && !zp->rust))
 			continue;
 		snprintf(v, sizeof(v), "3.%u", zp->minor);
 		pk = json_array();
@@ -375,8 +375,10 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 		struct pw_buf known = PW_BUF_INIT(1024);
 
 		for (i = 0; i < pw_zeroconf_npythons; i++)
-			pw_buf_addf(&known, "%s3.%u (%s)", i ? ", " : "",
-				    pw_zeroconf_pythons[i].minor, pw_zeroconf_pythons[i].suite);
+			if (!rust || pw_zeroconf_pythons[i].rust)
+				pw_buf_addf(&known, "%s3.%u (%s)", known.len ? ", " : "",
+					    pw_zeroconf_pythons[i].minor,
+					    pw_zeroconf_pythons[i].suite);
 		fail_at(e, name, rp,
 			"project.requires-python: '%s' allows none of the Pythons zero config "
 			"has a source for: %s; name them in [tool.pinwheel] python",

@@ -41,6 +41,9 @@
 struct pw_zeroconf_python {
 	unsigned minor; /* 3.minor */
 	const char *suite;
+	bool rust;      /* the suite's rustc and cargo build today's PyO3
+			 * projects (Cargo.lock version 4, rustc >= 1.74);
+			 * a Rust project's zero config leaves the others out */
 };
 extern const struct pw_zeroconf_python pw_zeroconf_pythons[];
 extern const size_t pw_zeroconf_npythons;

@@ -169,7 +169,17 @@ static void test_derive_backends(void **state)
 	assert_string_equal(pk, BASE_PKGS " rustc cargo");
 	assert_non_null(strstr(s, "\"crates\":{\"cargo_lock\":\"Cargo.lock\"}"));
 	assert_non_null(strstr(s, "\"rust\":{\"from\":\"base\"}"));
+	/* no requires-python, yet no 3.11: bookworm's Rust is too old */
+	assert_null(strstr(s, "bookworm"));
+	assert_non_null(strstr(s, "\"suite\":\"trixie\""));
 	free(pk);
+	free(s);
+	/* a Rust project that allows only 3.11: said, with the Pythons left */
+	s = derive("[project]\nname = \"r\"\nrequires-python = \"<3.12\"\n[build-system]\n"
+		   "requires = [\"maturin\"]\nbuild-backend = \"maturin\"\n",
+		   NULL);
+	assert_non_null(strstr(s, "'<3.12' allows none of the Pythons zero config has a source "
+				  "for: 3.13 (trixie), 3.14 (sid)"));
 	free(s);
 	/* maturin's manifest-path places Cargo.lock */
 	s = derive("[build-system]\nrequires = [\"maturin\"]\nbuild-backend = \"maturin\"\n"
