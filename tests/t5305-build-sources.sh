@@ -18,7 +18,7 @@
 #     the sdist (dropped at normalisation) and its own PKG-INFO wins
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 30
+plan 33
 TGT=cp311-manylinux_x86_64
 
 # ---- an sdist file as the operand
@@ -162,3 +162,23 @@ is "$(tar -tzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" | grep -v /$ | tr '\n' ' 
 is "$(tar -xOzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" tiny-2.0.0.post1/PKG-INFO | sed -n 3p)" "Version: 2.0.0.post1" \
 	"PKG-INFO is the backend's (added after the tracked one), not the project's 0.9"
 is "$(git -C "$P" status --porcelain)" "?? pinwheel.lock" "the user's checkout is untouched (but for lock's file)"
+
+# A project configured by [tool.pinwheel] in its pyproject.toml: that file
+# is the project's, so it stays in the exported source (the backend needs
+# its build-system table); only pinwheel.json would be left out.
+P="$T/toolproj"
+mkdir -p "$P"
+(T_P=$P; tiny_files "$T_P")
+cat >>"$P/pyproject.toml" <<TOML
+
+[tool.pinwheel]
+platforms = ["manylinux_x86_64"]
+pure = true
+
+[tool.pinwheel.python."3.11".base]
+archives = [{url = "file://$T/py.tar"}]
+TOML
+run_pw 0 "a [tool.pinwheel] project builds" build "$P"
+like "$ERR" "sdist: build_sdist of minibackend in the root of" "its own backend, named by pyproject.toml, made the sdist"
+is "$(tar -tzf "$P/wheelhouse/tiny-0.tar.gz" | grep -c '/pyproject.toml$')" "1" \
+	"and the sdist has pyproject.toml"

@@ -276,7 +276,10 @@ static int pack_unpacked(struct build *b, struct pw_err *e)
  * sdist's root can use it (docs/build.md, "The source"). */
 static int export_source(struct build *b, struct pw_err *e)
 {
-	const char *skip[] = {b->out, b->c.path, b->ss.lockpath, NULL};
+	/* pinwheel's own files; pyproject.toml (a config of zero config or
+	 * [tool.pinwheel]) is the project's */
+	const char *skip[] = {b->out, b->ss.lockpath,
+			      b->c.source == PW_CONFIG_JSON ? b->c.path : NULL, NULL};
 	const char *cv;
 	uint64_t v;
 	int r;
