@@ -348,7 +348,7 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	r = pw_jcheck_keys(&l->j, o, kp, "test", keys,
 			   n < PW_ARRAY_SIZE(keys) ? n : PW_ARRAY_SIZE(keys));
 	if (!r)
-		r = pw_jcheck_str(&l->j, o, kp, "test", "command", true, &c->test_command);
+		r = pw_jcheck_str(&l->j, o, kp, "test", "command", false, &c->test_command);
 	if (!r)
 		r = pw_jcheck_strv(&l->j, o, kp, "test", "skip", false, check_glob, &c->test_skip,
 				   &c->ntest_skip);

@@ -402,6 +402,21 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 	for (i = 0; rq && i < rq->n; i++)
 		json_array_append_new(reqs, json_string(rq->items[i].str));
 	json_object_set_new(c, "build_requires", reqs);
+	/* the project's runtime dependencies, for the smoke test's root (the
+	 * wheel is installed offline, without dependencies, as cibuildwheel
+	 * installs it with them) */
+	{
+		const struct pw_toml *deps = pw_toml_get(proj, "dependencies");
+		json_t *tr = json_array();
+
+		for (i = 0; deps && deps->type == PW_TOML_ARRAY && i < deps->n; i++)
+			if (deps->items[i].type == PW_TOML_STRING)
+				json_array_append_new(tr, json_string(deps->items[i].str));
+		if (json_array_size(tr))
+			json_object_set_new(c, "test", json_pack("{s:o}", "requires", tr));
+		else
+			json_decref(tr);
+	}
 	if (rust) {
 		const char *mp = pw_toml_get_str(pw_toml_get(tool, "maturin"), "manifest-path");
 		const char *sl = mp ? strrchr(mp, '/') : NULL;

@@ -185,7 +185,7 @@ static void test_values(void **state)
 	CASE("\"rust\": {\"from\": \"rustup\"}",
 	     "p.json:1:152: rust.from: expected \"base\" (rustc and cargo come with the base root)");
 	CASE("\"rust\": {}", "p.json:1:143: rust: give exactly one of 'from' or 'archives'");
-	CASE("\"test\": {\"requires\": [\"pytest\"]}", "p.json:1:143: test: missing 'command'");
+	CASE("\"test\": {\"requires\": [\"pytest\"], \"command\": 1}", "p.json:1:176: test.command: expected a string, got an integer");
 	CASE("\"foreign\": \"native\"",
 	     "p.json:1:143: foreign: expected \"cross\" or \"emulate\", got \"native\"");
 	CASE("\"pure\": \"yes\"", "p.json:1:143: pure: expected true or false, got a string");
@@ -319,6 +319,20 @@ static void test_part_digests(void **state)
 		pw_config_release(&c[i]);
 }
 
+/* "test" without "command": the smoke test's imports only (zero config
+ * gives test.requires alone, the project's runtime dependencies). */
+static void test_test_requires_only(void **state)
+{
+	struct pw_config c;
+
+	(void)state;
+	assert_string_equal(load("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}},"
+				 " \"platforms\": [\"manylinux_x86_64\"], \"test\": {\"requires\": "
+				 "[\"rapidfuzz>=3.9.0,<4.0.0\"]}}", &c), "");
+	assert_null(c.test_command);
+	pw_config_release(&c);
+}
+
 static void test_helpers(void **state)
 {
 	struct pw_err e = PW_ERR_INIT;
@@ -392,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_types),   cmocka_unit_test(test_values),
 		cmocka_unit_test(test_matrix),  cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_part_digests),
+		cmocka_unit_test(test_test_requires_only),
 		cmocka_unit_test(test_helpers), cmocka_unit_test(test_jpos),
 	};
 

@@ -162,6 +162,16 @@ static void test_derive_backends(void **state)
 	assert_non_null(
 	    strstr(s, "\"build_requires\":[\"setuptools>=77\",\"cython>=3; python_version<'3.14'\"]"));
 	free(s);
+	/* the runtime dependencies: the smoke test's requirements */
+	s = derive("[project]\nname = \"l\"\ndependencies = [\"rapidfuzz>=3.9.0,<4.0.0\", "
+		   "\"numpy; python_version>='3.12'\"]\n",
+		   NULL);
+	assert_non_null(strstr(s, "\"test\":{\"requires\":[\"rapidfuzz>=3.9.0,<4.0.0\","
+				  "\"numpy; python_version>='3.12'\"]}"));
+	free(s);
+	s = derive("[project]\nname = \"l\"\ndependencies = []\n", NULL);
+	assert_null(strstr(s, "\"test\""));
+	free(s);
 	/* maturin: Rust from the base and the crates */
 	s = derive("[build-system]\nrequires = [\"maturin>=1.9,<2.0\"]\nbuild-backend = \"maturin\"\n",
 		   NULL);
