@@ -49,7 +49,7 @@ is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["kind
 
 run_pw 0 "run in the image root" run --target $TGT "$T/p" -- busybox env
 E=$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')
-is "$E" "AUDITWHEEL_PLAT=manylinux_2_28_x86_64 HOME=/tmp/home LC_ALL=C.UTF-8 LD_LIBRARY_PATH=/opt/lib PATH=/opt/tool/bin:/usr/local/bin:/usr/bin:/bin PKG_CONFIG_PATH=/opt/lib/pkgconfig SSL_CERT_FILE=/etc/ssl/cert.pem TZ=UTC " \
+is "$E" "AUDITWHEEL_PLAT=manylinux_2_28_x86_64 HOME=/tmp/home LC_ALL=C.UTF-8 LD_LIBRARY_PATH=/opt/lib PATH=/opt/tool/bin:/usr/local/bin:/usr/bin:/bin PKG_CONFIG_PATH=/opt/lib/pkgconfig PYTHONHASHSEED=0 SSL_CERT_FILE=/etc/ssl/cert.pem TZ=UTC " \
 	"the image's Env replayed; HOME, TZ, LC_ALL, LANG, SOURCE_DATE_EPOCH stay pinwheel's"
 run_pw 0 "--env wins over the image" run --target $TGT --env PATH=/usr/bin:/bin --env AUDITWHEEL_PLAT=x "$T/p" -- busybox env
 like "$(printf '%s\n' "$OUT" | grep -E '^(PATH|AUDITWHEEL_PLAT)=' | sort | tr '\n' ' ')" "^AUDITWHEEL_PLAT=x PATH=/usr/bin:/bin $" "the caller's values"

@@ -1,0 +1,76 @@
+#!/bin/sh
+# t5311-real-sdists: real PyPI sdists of four build backends, pinned by
+# sha256, built with zero config (no pinwheel.json: the config comes from
+# their pyproject.toml) into smoke-tested manylinux wheels for one real
+# target (cp313, trixie):
+#   markupsafe 3.0.3          setuptools, one C extension
+#   rpds-py 2026.9.1          maturin (Rust, PyO3; its Cargo.lock vendored)
+#   levenshtein 0.27.5        scikit-build-core (C++), rapidfuzz at runtime
+#   contourpy 1.3.3           meson-python (C++, pybind11), numpy at runtime
+# markupsafe and rpds-py also run their own test suites (pytest from the
+# lock, {project}/tests read-only) through a [tool.pinwheel.test] table.
+# The project directories get pinwheel.lock and nothing else.
+#
+# The sdists come from the index pip uses (tests/helpers/pypi_sdist.py),
+# cached in $BUILD/test-cache/sdists; the Debian roots from the shared
+# store, as t5301 (`make demo` fills it), which is private to its owner:
+# as-user: no
+SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
+. "$SRCDIR/tests/lib.sh"
+export PINWHEEL_STORE="$SHARED_STORE"
+TGT=cp313-manylinux_x86_64
+[ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
+plan 21
+
+CACHE="$SRCDIR/$BUILD/test-cache/sdists"
+# get NAME VERSION SHA256: unpack the sdist into $T; its directory in $D
+get() {
+	_f=$(python3 "$SRCDIR/tests/helpers/pypi_sdist.py" "$1" "$2" "$3" "$CACHE") &&
+		tar -C "$T" -xzf "$_f" && D="$T/$(tar -tzf "$_f" | head -1 | cut -d/ -f1)"
+}
+# build NAME: zero-config build of $D for $TGT into $T/out-NAME
+build() {
+	run_pw 0 "$1: built with zero config" build "$D" --only "$TGT" --out "$T/out-$1"
+	like "$OUT" "^$TGT +ok +passed .*-cp313-cp313-manylinux_2_[0-9]+_x86_64\\.whl" \
+		"$1: a manylinux wheel that passed its smoke test"
+	is "$(cd "$D" && find . -newer "$T/stamp-$1" -type f | sort | tr '\n' ' ')" "./pinwheel.lock " \
+		"$1: the project got pinwheel.lock and nothing else"
+}
+tests_table() { # the project's own tests, pytest pinned by the lock
+	cat >>"$D/pyproject.toml" <<'TOML'
+
+[tool.pinwheel.test]
+requires = ["pytest"]
+command = "python -m pytest -q -p no:cacheprovider {project}/tests"
+TOML
+}
+
+get markupsafe 3.0.3 722695808f4b6457b320fdc131280796bdceb04ab50fe1795cd540799ebe1698
+ok $? "markupsafe 3.0.3 (pinned sdist)"
+tests_table && touch "$T/stamp-markupsafe"
+build markupsafe
+grep -Eq "^[0-9]+ passed" "$T/out-markupsafe/logs/$TGT.log"
+ok $? "markupsafe: its own tests passed against the wheel"
+
+get rpds-py 2026.9.1 4793ef7f78268b124b73fa933440f01d258bbae01de9fa53e9080c9ab0425a12
+ok $? "rpds-py 2026.9.1 (pinned sdist)"
+tests_table && touch "$T/stamp-rpds"
+build rpds
+grep -Eq "^[0-9]+ passed" "$T/out-rpds/logs/$TGT.log"
+ok $? "rpds-py: its own tests passed against the wheel"
+grep -q "^pinwheel: imported rpds.rpds from " "$T/out-rpds/logs/$TGT.log"
+ok $? "rpds-py: the PyO3 extension imported"
+
+get levenshtein 0.27.5 22021caf5867a46fae5ab927bbdcb430599d7e5ee3898449cbbe430ff07b7d08
+ok $? "levenshtein 0.27.5 (pinned sdist)"
+touch "$T/stamp-levenshtein"
+build levenshtein
+grep -q "^pinwheel: imported Levenshtein.levenshtein_cpp from " "$T/out-levenshtein/logs/$TGT.log"
+ok $? "levenshtein: the C++ extension imported (rapidfuzz from [project].dependencies)"
+
+get contourpy 1.3.3 083e12155b210502d0bca491432bb04d56dc3432f95a979b429f2848c3dbe880
+ok $? "contourpy 1.3.3 (pinned sdist)"
+touch "$T/stamp-contourpy"
+build contourpy
+grep -q "^pinwheel: imported contourpy._contourpy from " "$T/out-contourpy/logs/$TGT.log"
+ok $? "contourpy: the pybind11 extension imported (numpy from [project].dependencies)"
