@@ -2,6 +2,7 @@
  * into DIR/pinwheel.lock through the providers (include/pinwheel/
  * provider.h), or check that the lock is fresh. */
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pinwheel/cli.h"
@@ -110,6 +111,41 @@ static void note(struct pw_provider_ctx *pc, const char *msg)
 /* Resolve every target of @c into @ls: for each target, the provider of
  * each block of the config, in root order (enum pw_stage: the base first;
  * blocks of one stage in the config's order).  0 or -errno with e->msg. */
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One block of one target, said as it starts on a terminal (or with -v):
+ * "lock: [2/3] cp313-manylinux_x86_64: build_requires (pypi)", and with
+ * the seconds it took when it ends; a lock of a cold store is minutes of
+ * resolving and downloading that would otherwise be silent. */
+static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
+		      const struct pw_target_info *ti, size_t i, size_t n, struct pw_lockset *ls,
+		      struct pw_err *e)
+{
+	bool say = pw_log_verbosity() >= 1 || pw_log_progress_enabled();
+	double t0 = 0;
+	int r;
+
+	if (say) {
+		t0 = mono();
+		pw_info("lock: [%zu/%zu] %s: %s%s (%s)", i + 1, n, ti->id,
+			b->key->place == PW_PLACE_BASE	 ? "base."
+			: b->key->place == PW_PLACE_TEST ? "test."
+							 : "",
+			b->key->key, b->provider->name);
+	}
+	r = pw_block_lock(pc, b, ti, ls, e);
+	if (say && r == 0 && mono() - t0 >= 1.0)
+		pw_info("lock: [%zu/%zu] %s: %s done (%.0f s)", i + 1, n, ti->id, b->key->key,
+			mono() - t0);
+	return r;
+}
+
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
 		   struct pw_err *e)
 {
@@ -123,10 +159,11 @@ static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct
 		pw_lockset_root(ls, t->id);
 		for (int stage = 0; stage < PW_STAGE_N && r == 0; stage++) {
 			if (t->py->base.key->stage == (enum pw_stage)stage)
-				r = pw_block_lock(pc, &t->py->base, &ti, ls, e);
+				r = lock_block(pc, &t->py->base, &ti, i, c->ntargets, ls, e);
 			for (size_t j = 0; j < c->nblocks && r == 0; j++)
 				if (c->blocks[j].key->stage == (enum pw_stage)stage)
-					r = pw_block_lock(pc, &c->blocks[j], &ti, ls, e);
+					r = lock_block(pc, &c->blocks[j], &ti, i, c->ntargets, ls,
+						       e);
 		}
 	}
 	return r;

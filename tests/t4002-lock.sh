@@ -5,7 +5,7 @@
 # `--check` says fresh (0) or stale (1, naming what changed), and download
 # failures name the field and the url.
 . "$SRCDIR/tests/lib.sh"
-plan 45
+plan 47
 
 # A loopback HTTP server over $T/www; its request log counts downloads.
 mkdir -p "$T/www" "$T/p"
@@ -74,6 +74,9 @@ like "$OUT" "$EXTRA" "the store has the blob lock downloaded"
 cp "$L" "$T/lock.1"
 kill "$BG_PID"; wait "$BG_PID" 2>/dev/null
 run_pw 0 "relock with nothing changed (server gone)" lock "$T/p"
+run_pw 0 "lock -v says each target's blocks as it locks them" -v lock "$T/p"
+like "$ERR" "^lock: \\[1/[0-9]\\] cp312-manylinux_x86_64: base\\.archive \\(archive\\)$" \
+	"one line per block: target, key, provider"
 like "$ERR" "is up to date" "relock says the lock is up to date"
 run_cmd 0 "relock gives identical bytes" cmp "$T/lock.1" "$L"
 run_pw 0 "--check: fresh without the network" lock --check "$T/p"
