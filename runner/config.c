@@ -332,7 +332,7 @@ static int parse_limits(struct ld *l, json_t *root, const struct pw_jpos *rp)
 /* "test": {"command", "skip", and the providers' keys ("requires")}. */
 static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	const char *keys[32] = {"command", "skip"};
+	const char *keys[32] = {"command", "skip", "extras"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	size_t n;
@@ -344,7 +344,7 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		return 0;
 	if (!json_is_object(o))
 		return pw_jcheck_type(&l->j, kp, "test", "an object with 'command'", o);
-	n = 2 + pw_providers_keys(PW_PLACE_TEST, keys + 2, PW_ARRAY_SIZE(keys) - 2);
+	n = 3 + pw_providers_keys(PW_PLACE_TEST, keys + 3, PW_ARRAY_SIZE(keys) - 3);
 	r = pw_jcheck_keys(&l->j, o, kp, "test", keys,
 			   n < PW_ARRAY_SIZE(keys) ? n : PW_ARRAY_SIZE(keys));
 	if (!r)
@@ -629,6 +629,110 @@ static void part_digests(struct pw_config *c, const json_t *root)
 	}
 }
 
+/* A requirement's distribution name, normalised (PEP 503) into @out. */
+static void req_name(const char *req, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *req && k + 1 < n; req++) {
+		char ch = *req;
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		else if (ch == '_' || ch == '.')
+			ch = '-';
+		else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			break;
+		out[k++] = ch;
+	}
+	out[k] = '\0';
+}
+
+/* Append @s to array @a unless it is there. */
+static void add_unique(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) if (!strcmp(json_string_value(v), s)) return;
+	json_array_append_new(a, json_string(s));
+}
+
+/* "test.extras": the smoke test's root gets what `pip install
+ * WHEEL[EXTRAS]` would: the project's [project].dependencies and the
+ * named [project.optional-dependencies] of its pyproject.toml, added to
+ * test.requires before the providers read it (so the lock pins them and
+ * the digest covers them).  A requirement naming the project itself
+ * ("pkg[other]") is left out. */
+static int expand_extras(struct ld *l, json_t *root, const struct pw_jpos *rp, const char *dir)
+{
+	json_t *test = json_object_get(root, "test"), *ex, *req, *v;
+	const struct pw_jpos *tp, *xp;
+	const char *proj;
+	_cleanup_free_ char *pdir = NULL, *pname = NULL;
+	const struct pw_toml *project, *od, *deps;
+	struct pw_err pe = PW_ERR_INIT;
+	struct pw_toml *doc;
+	char self[128], nm[128];
+	size_t i, k;
+	int r = 0;
+
+	if (!json_is_object(test) || !(ex = json_object_get(test, "extras")))
+		return 0;
+	tp = pw_jpos_member(root, rp, "test", &v);
+	xp = pw_jpos_member(test, tp, "extras", &v);
+	if (!json_is_array(ex) || !json_array_size(ex))
+		return pw_jcheck_type(&l->j, xp, "test.extras", "a non-empty array of extra names",
+				      ex);
+	req = json_object_get(test, "requires");
+	if (req && !json_is_array(req))
+		return 0; /* the provider says what is wrong with it */
+	proj = json_string_value(json_object_get(root, "project"));
+	pdir = proj && strcmp(proj, ".") ? pw_path_join(dir ? dir : ".", proj)
+					  : pw_xstrdup(dir ? dir : ".");
+	doc = pw_pyproject_read(pdir, &pname, &pe);
+	if (!doc)
+		return pw_jcheck_fail(&l->j, xp, true, "test.extras",
+				      "needs the project's pyproject.toml: %s", pe.msg);
+	project = pw_toml_get(doc, "project");
+	od = pw_toml_get(project, "optional-dependencies");
+	req_name(pw_toml_get_str(project, "name") ? pw_toml_get_str(project, "name") : "", self,
+		 sizeof(self));
+	if (!req) {
+		req = json_array();
+		json_object_set_new(test, "requires", req);
+	}
+	deps = pw_toml_get(project, "dependencies");
+	for (k = 0; deps && deps->type == PW_TOML_ARRAY && k < deps->n; k++)
+		if (deps->items[k].type == PW_TOML_STRING)
+			add_unique(req, deps->items[k].str);
+	json_array_foreach(ex, i, v) {
+		_cleanup_free_ char *f = pw_xasprintf("test.extras[%zu]", i);
+		const struct pw_toml *x =
+		    json_is_string(v) ? pw_toml_get(od, json_string_value(v)) : NULL;
+
+		if (!json_is_string(v)) {
+			r = pw_jcheck_type(&l->j, pw_jpos_elem(xp, i), f, "an extra's name", v);
+			break;
+		}
+		if (!x || x->type != PW_TOML_ARRAY) {
+			r = pw_jcheck_fail(&l->j, pw_jpos_elem(xp, i), false, f,
+					   "'%s' is not in [project.optional-dependencies] of '%s'",
+					   json_string_value(v), pname);
+			break;
+		}
+		for (k = 0; k < x->n; k++) {
+			if (x->items[k].type != PW_TOML_STRING)
+				continue;
+			req_name(x->items[k].str, nm, sizeof(nm));
+			if (!*self || strcmp(nm, self))
+				add_unique(req, x->items[k].str);
+		}
+	}
+	pw_toml_free(doc);
+	return r;
+}
+
 /* The config document @root (positions @pos) -> @c; the digest is the
  * document's canonical form. */
 static int parse_doc(const char *name, const char *dir, json_t *root, const struct pw_jpos *pos,
@@ -639,7 +743,9 @@ static int parse_doc(const char *name, const char *dir, json_t *root, const stru
 
 	c->path = pw_xstrdup(name);
 	c->dir = pw_xstrdup(dir ? dir : ".");
-	r = parse_root(&l, root, pos);
+	r = expand_extras(&l, root, pos, dir);
+	if (r == 0)
+		r = parse_root(&l, root, pos);
 	if (r == 0) {
 		canon_digest(root, c->digest);
 		part_digests(c, root);

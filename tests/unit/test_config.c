@@ -9,8 +9,10 @@
 #include <cmocka.h>
 
 #include "pinwheel/archive.h"
+#include "pinwheel/buf.h"
 #include "pinwheel/config.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/fsutil.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/pypi.h"
 
@@ -333,6 +335,51 @@ static void test_test_requires_only(void **state)
 	pw_config_release(&c);
 }
 
+/* "test.extras": the project's dependencies and the named optional ones
+ * join test.requires (not the project itself); an unknown extra is one
+ * positioned line naming the pyproject.toml. */
+static void test_test_extras(void **state)
+{
+	char dir[] = "/tmp/pw-test-extras.XXXXXX";
+	_cleanup_free_ char *pj = NULL, *pp = NULL, *want = NULL;
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_config c;
+	const struct pw_pypi_spec *spec = NULL;
+	struct pw_buf got = PW_BUF_INIT(4096);
+	static const char proj[] =
+	    "[project]\nname = \"My_Pkg\"\ndependencies = [\"numpy>=2\"]\n"
+	    "[project.optional-dependencies]\ntest = [\"pytest>=8\", \"numpy>=2\", "
+	    "\"my-pkg[extra]\"]\nextra = [\"attrs\"]\n";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pj = pw_path_join(dir, "pinwheel.json");
+	pp = pw_path_join(dir, "pyproject.toml");
+	assert_int_equal(pw_write_file_atomic(pp, proj, strlen(proj), 0644), 0);
+#define EXTRAS_CFG(x)                                                                         \
+	"{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}}, "            \
+	"\"platforms\": [\"manylinux_x86_64\"], \"test\": {\"extras\": [" x "]}}"
+	assert_int_equal(pw_write_file_atomic(pj, EXTRAS_CFG("\"test\""),
+					      strlen(EXTRAS_CFG("\"test\"")), 0644), 0);
+	assert_int_equal(pw_config_load(dir, &c, &e), 0);
+	for (size_t i = 0; i < c.nblocks; i++)
+		if (c.blocks[i].key->place == PW_PLACE_TEST)
+			spec = c.blocks[i].spec;
+	assert_non_null(spec);
+	for (size_t i = 0; i < spec->n; i++)
+		pw_buf_addf(&got, "%s;", spec->pins[i].req);
+	assert_string_equal(got.buf, "numpy>=2;pytest>=8;");
+	pw_buf_release(&got);
+	pw_config_release(&c);
+	assert_int_equal(pw_write_file_atomic(pj, EXTRAS_CFG("\"tests\""),
+					      strlen(EXTRAS_CFG("\"tests\"")), 0644), 0);
+	assert_int_equal(pw_config_load(dir, &c, &e), -EINVAL);
+	want = pw_xasprintf("%s:1:163: test.extras[0]: 'tests' is not in "
+			    "[project.optional-dependencies] of '%s'", pj, pp);
+	assert_string_equal(e.msg, want);
+	pw_rm_rf(dir);
+}
+
 static void test_helpers(void **state)
 {
 	struct pw_err e = PW_ERR_INIT;
@@ -407,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_matrix),  cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_part_digests),
 		cmocka_unit_test(test_test_requires_only),
+		cmocka_unit_test(test_test_extras),
 		cmocka_unit_test(test_helpers), cmocka_unit_test(test_jpos),
 	};
 
