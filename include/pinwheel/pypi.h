@@ -62,6 +62,10 @@ struct pw_pin {
 	char *req;
 };
 
+/* The layer test.requires is installed as (the smoke test's only: build
+ * steps leave it out of their root). */
+#define PW_TEST_LAYER "test-requires"
+
 struct pw_pypi_spec {
 	const char *field; /* "build_requires" or "test.requires" (owned) */
 	struct pw_pin *pins;

@@ -85,6 +85,9 @@ char *pw_build_python(const struct build *b, size_t ti);
  * read-only binds of the root, the fixed environment, the limits of the
  * config.  The caller releases it. */
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+/* The same for the smoke test: the whole root, test.requires' layer too
+ * (pw_build_spec() leaves it out: build steps never see it). */
+void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
 int pw_build_bind(struct pw_sandbox_spec *s, enum pw_bind_kind k, const char *src,
 		  const char *dst, struct pw_err *e);
 /* Run @argv in @s with stdout and stderr on @logfd (the log gets a line

@@ -8,6 +8,7 @@
 
 #include "build_int.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/pypi.h"
 #include "pinwheel/untrusted.h"
 #include "pinwheel/wheel.h"
 
@@ -33,14 +34,48 @@ char *pw_build_python(const struct build *b, size_t ti)
 	return pw_xasprintf("python3.%u%s", t->py->minor, t->py->freethreaded ? "t" : "");
 }
 
+/* The root of @ti for a build step: without the layers only the smoke
+ * test needs (test.requires: "test-requires"), so build_wheel never sees
+ * a test dependency; the smoke test gets the whole root. */
+static void root_spec(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s)
+{
+	const struct pw_root_plan *p = &b->plans[ti];
+	struct pw_root_plan q = *p;
+	size_t n = 0;
+
+	if (test) {
+		pw_roots_to_spec(b->store, p, s);
+		return;
+	}
+	q.trees = pw_xcalloc(p->n + 1, sizeof(*q.trees));
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->trees[i].layer, PW_TEST_LAYER))
+			q.trees[n++] = p->trees[i]; /* borrowed: q is never released */
+	q.n = n;
+	pw_roots_to_spec(b->store, &q, s);
+	free(q.trees);
+}
+
+static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s);
+
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
+{
+	spec_of(b, ti, false, s);
+}
+
+void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
+{
+	spec_of(b, ti, true, s);
+}
+
+static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s)
 {
 	const struct pw_limits *l = &b->c.limits;
 	struct pw_err e = PW_ERR_INIT;
 	char sde[32];
 
 	pw_sandbox_spec_init(s);
-	pw_roots_to_spec(b->store, &b->plans[ti], s);
+	root_spec(b, ti, test, s);
 	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
 	s->source_date_epoch = pw_xstrdup(sde);
 	s->seccomp = b->prog;

@@ -106,7 +106,7 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 	char **argv = NULL;
 	int r;
 
-	pw_build_spec(b, ti, &s);
+	pw_build_test_spec(b, ti, &s);
 	r = pw_build_bind(&s, PW_BIND_RO, wheeldir, "/wheelhouse", e);
 	/* the project's sources for "{project}" in the test command */
 	if (r == 0 && b->src_dir)
