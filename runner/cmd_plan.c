@@ -102,6 +102,15 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	if (!strcmp(format, "text")) {
 		struct pw_buf opt = PW_BUF_INIT(1u << 20);
 
+		/* where the matrix comes from, when it is not pinwheel.json */
+		if (c.source == PW_CONFIG_ZERO)
+			pw_info("config: derived from '%s' (zero config; 'pinwheel init' writes "
+				"it out)",
+				c.path);
+		else if (c.source == PW_CONFIG_TOOL)
+			pw_info("config: [tool.pinwheel] of '%s' over what zero config derives",
+				c.path);
+
 		for (i = 0; i < c.ntargets; i++) {
 			if (!sel[i])
 				continue;

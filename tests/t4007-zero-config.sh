@@ -5,7 +5,7 @@
 # one); [tool.pinwheel] beside pinwheel.json is refused; `build --locked`
 # refuses a missing lock.
 . "$SRCDIR/tests/lib.sh"
-plan 32
+plan 34
 
 ARCH=$(uname -m)
 pkgs() { # DIR VERSION: the base packages init wrote, space-separated
@@ -19,6 +19,9 @@ run_pw 0 "plan of a pyproject-only project" plan "$T/st" --format json
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(t["id"]+":"+t["suite"] for t in json.load(sys.stdin)))')" \
 	"cp311-manylinux_$ARCH:bookworm cp313-manylinux_$ARCH:trixie" \
 	"targets: the Pythons >=3.9,<3.14 allows that a Debian suite carries, on the host's architecture"
+run_pw 0 "plan's text says where the matrix comes from" plan "$T/st"
+is "$ERR" "config: derived from '$T/st/pyproject.toml' (zero config; 'pinwheel init' writes it out)" \
+	"on stderr (stdout stays one id per line)"
 run_pw 0 "init" init "$T/st"
 like "$ERR" "^wrote '$T/st/pinwheel.json' \(2 targets, from '$T/st/pyproject.toml'\):" "init says what it wrote"
 is "$OUT" "$(cat "$T/st/pinwheel.json")" "and prints the file"
