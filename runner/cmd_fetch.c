@@ -64,6 +64,11 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 		struct pw_root_plan p;
 		struct pw_err e = PW_ERR_INIT;
 
+		/* making a root's trees (a Debian base unpacked, pip's layer
+		 * installed) can take a while: said first on a terminal or -v */
+		if (pw_log_verbosity() >= 1 || pw_log_progress_enabled())
+			pw_info("fetch: [%zu/%zu] composing the root of %s (%zu layers)", i + 1,
+				lf->nroots, lf->roots[i].target, lf->roots[i].n);
 		if (pw_roots_plan(s, lf, &lf->roots[i], PW_ROOTS_BUILD, &p, &e) < 0) {
 			pw_error("fetch: %s", e.msg);
 			if (ctx->json) {

@@ -9,7 +9,7 @@ BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || skip_all "busybox-static is not installed ($BUSYBOX)"
 export DEBREPO_LOG="$T/requests.log"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 54
+plan 56
 
 cat >"$T/roots.json" <<JSON
 {"suite": "pwtest", "arch": "amd64", "packages": [
@@ -111,6 +111,9 @@ like "$J" "\"built\": ?0" "--json: nothing built"
 run_pw 0 "fetch --offline when everything is present" -q --store "$S" fetch --offline "$P"
 is "$OUT" "cp311-manylinux_x86_64  root $R311
 cp312-manylinux_x86_64  root $R312" "same root ids offline"
+run_pw 0 "fetch -v" -v --store "$S" fetch --offline "$P"
+like "$ERR" "^fetch: \\[2/2\\] composing the root of cp312-manylinux_x86_64 \\([0-9]+ layers\\)$" \
+	"-v says each root as it is composed"
 
 # A second store gives the same root ids (they come from the lock).
 run_pw 0 "fetch into another store" -q --store "$T/store2" fetch "$P"
