@@ -6,7 +6,8 @@
 # and `run --target` runs the arm64 root's binaries under that qemu (not
 # the host's).  From trixie on the static qemu is the package qemu-user.
 # A root whose emulator tree is missing from the store, or whose lock has
-# no emulator layer, fails with one line.  The real qemu-user-static and
+# no emulator layer, fails with one line; the sdist of a build of the
+# aarch64 target alone is made in the native root.  The real qemu-user-static and
 # busybox-static:arm64 .debs are cached under $BUILD/test-cache/emulate
 # (shared with t2005).
 . "$SRCDIR/tests/lib.sh"
@@ -16,7 +17,7 @@ BUSYBOX=/bin/busybox
 # the real qemu-aarch64-static and arm64 busybox (shared with t2005)
 . "$SRCDIR/tests/helpers/emulate-fixture.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 39
+plan 41
 
 # repo SUITEDIR QEMUPKGS: busybox for both architectures, qemu for amd64.
 repo() {
@@ -185,6 +186,11 @@ amd64 rustccross gccstd" "CC, CXX, cargo's target and linker, PyO3's lib dir; am
 run_pw 0 "the native target has none of them" --store "$S" run --target cp311-manylinux_x86_64 "$P" \
 	-- /usr/bin/busybox sh -c 'env | /usr/bin/busybox grep -cE "^(CC|CARGO|PYO3)"; true'
 is "$OUT" "0" "no cross variables natively"
+# The sdist is built in a native root even when only foreign targets are
+# selected (the roots here have no Python: the step itself then fails).
+run_pw 1 "a build of the aarch64 target alone" --store "$S" build --locked "$P" --skip '*_x86_64'
+like "$ERR" "sdist: build_sdist of .* in the root of cp311-manylinux_x86_64" \
+	"its sdist step runs in the native x86_64 root, not under qemu"
 rm -f "$P/pinwheel.lock"
 config "http://127.0.0.1:$PORT/skew" cross '"base-files", "rustc"'
 run_pw 1 "an amd64 rustc that is not the arm64 std's version" --store "$S" lock "$P"
