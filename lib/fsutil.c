@@ -24,6 +24,24 @@ int pw_write_all(int fd, const void *data, size_t n)
 	return 0;
 }
 
+int pw_copy_fd(int in, int out)
+{
+	char buf[1 << 16];
+
+	for (;;) {
+		ssize_t n = PW_TEMP_FAILURE_RETRY(read(in, buf, sizeof(buf)));
+		int r;
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		r = pw_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+}
+
 int pw_read_fd(int fd, struct pw_buf *b)
 {
 	char tmp[65536];

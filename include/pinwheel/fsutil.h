@@ -12,6 +12,8 @@
 #include "pinwheel/common.h"
 
 int pw_write_all(int fd, const void *data, size_t n);
+/* Copy what remains of @in to @out (EINTR retried).  0 or -errno. */
+int pw_copy_fd(int in, int out);
 /* Read the whole of fd into b (bounded by b->max: -E2BIG past it). */
 int pw_read_fd(int fd, struct pw_buf *b);
 int pw_read_file(const char *path, struct pw_buf *b);

@@ -168,24 +168,6 @@ static int mkparents_at(int dfd, const char *rel)
 	return 0;
 }
 
-static int copy_fd(int in, int out)
-{
-	char buf[65536];
-
-	for (;;) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(in, buf, sizeof(buf)));
-		int r;
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		r = pw_write_all(out, buf, (size_t)n);
-		if (r < 0)
-			return r;
-	}
-}
-
 /* Copy @rel (a file or symlink) from @sfd to @dfd.  A missing file (git
  * knows of it, the work tree lost it) and other types are skipped:
  * returns 1.  0 when copied, -errno with e filled. */
@@ -225,7 +207,7 @@ static int copy_one(int sfd, int dfd, const char *rel, uint64_t *files, struct p
 		return pw_err_sys(e, errno, "export '%s': create", rel);
 	if (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0)
 		return pw_err_sys(e, errno, "export '%s': chmod", rel);
-	r = copy_fd(in, out);
+	r = pw_copy_fd(in, out);
 	if (r < 0)
 		return pw_err_sys(e, -r, "export '%s': copy", rel);
 	(*files)++;

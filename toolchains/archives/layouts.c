@@ -342,23 +342,6 @@ static int mkdir_p_beneath(int dfd, const char *rel, struct pw_err *e)
 	}
 }
 
-static int copy_fd(int in, int out)
-{
-	char buf[1 << 16];
-
-	for (;;) {
-		ssize_t n = PW_TEMP_FAILURE_RETRY(read(in, buf, sizeof(buf)));
-		int r;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		r = pw_write_all(out, buf, (size_t)n);
-		if (r < 0)
-			return r;
-	}
-}
-
 /* Copy the entry @rel of the component dir @cfd to the same path in @dfd:
  * files (exec bit kept, 0755/0644), symlinks, and directories whole. */
 static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int depth,
@@ -406,7 +389,7 @@ static int copy_entry(int cfd, int dfd, const char *comp, const char *rel, int d
 			return pw_err_sys(e, errno, "component '%s': could not create '%s'", comp,
 					  rel);
 		if (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0 ||
-		    (r = copy_fd(in, out)) < 0)
+		    (r = pw_copy_fd(in, out)) < 0)
 			return pw_err_sys(e, errno, "component '%s': could not copy '%s'", comp,
 					  rel);
 		return 0;
