@@ -879,7 +879,7 @@ static int stage(struct pw_store *store, struct pw_sandbox_spec *s, const char *
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(fnames[j], fname)) {
-				r = pw_err_set(e, EINVAL, "two artifacts have the file name '%s'",
+				r = pw_err_set(e, EINVAL, "two %ss have the file name '%s'", what,
 					       fname);
 				break;
 			}
