@@ -4,12 +4,13 @@
 # is pinned by sha256 with its build requirement (the layer's
 # "build_requires"), built into a wheel offline when the test-requires
 # layer is made (the index is stopped by then), and imported by the smoke
-# test; the build steps' sandbox still leaves that layer out.  An sdist
+# test; the build steps' sandbox still leaves that layer out; the lock
+# validates against the lock schema.  An sdist
 # whose build fails is one line naming it and its kept log.  The root is
 # the host's python3.11 (test only).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 18
+plan 19
 
 cat >"$T/spec.json" <<'JSON'
 [{"name": "tinyback", "version": "1.0", "backend": true},
@@ -58,6 +59,18 @@ installs bar sdonly
 built with tinyback $(sha tinyback-1.0-py3-none-any.whl)" \
 	"the sdist and its build requirement pinned by sha256; the backend is not installed"
 run_pw 0 "lock --check accepts the lock" lock --check "$P"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	python3 - "$SRCDIR/profiles/schema/pinwheel.lock.schema.json" "$P/pinwheel.lock" <<'PY'
+import json, sys, jsonschema
+errs = list(jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).iter_errors(json.load(open(sys.argv[2]))))
+for e in errs:
+    print("# %s: %s" % (list(e.path), e.message))
+sys.exit(1 if errs else 0)
+PY
+	ok $? "the lock with an sdist and build_requires validates against the lock schema"
+else
+	skip "python3 jsonschema missing (tests/deps.sh installs python3-jsonschema)"
+fi
 
 # project B: an sdist whose build fails (its metadata builds, so lock works)
 B="$T/b"
