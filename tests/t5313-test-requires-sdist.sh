@@ -5,12 +5,13 @@
 # "build_requires"), built into a wheel offline when the test-requires
 # layer is made (the index is stopped by then), and imported by the smoke
 # test; the build steps' sandbox still leaves that layer out; the lock
-# validates against the lock schema.  An sdist
+# validates against the lock schema; the build runs under the "build"
+# seccomp profile (an inet socket is EAFNOSUPPORT, as in build steps).  An sdist
 # whose build fails is one line naming it and its kept log.  The root is
 # the host's python3.11 (test only).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 19
+plan 20
 
 cat >"$T/spec.json" <<'JSON'
 [{"name": "tinyback", "version": "1.0", "backend": true},
@@ -37,7 +38,7 @@ cat >"$P/pinwheel.json" <<JSON
  "platforms": ["manylinux_x86_64"], "pure": true,
  "before_build": "if python3.11 -c 'import sdonly' 2>/dev/null; then echo SDONLY-VISIBLE; else echo SDONLY-HIDDEN; fi",
  "test": {"requires": ["sdonly==0.1", "bar==1.0"],
-          "command": "python -c 'import sdonly, bar; print(\"IMPORTED\", sdonly.VALUE, bar.VALUE)'"}}
+          "command": "python -c 'import sdonly, sdonly_build, bar; print(\"IMPORTED\", sdonly.VALUE, bar.VALUE); print(\"BUILT-WITH-INET\", sdonly_build.INET)'"}}
 JSON
 run_pw 0 "lock pins the sdist" lock "$P"
 python3 - "$P/pinwheel.lock" "$TGT" >"$T/pins" <<'PY'
@@ -93,6 +94,8 @@ grep -qx "SDONLY-HIDDEN" "$P/wheelhouse/logs/$TGT.log"
 ok $? "the build sandbox does not have sdonly (before_build could not import it)"
 grep -qx "IMPORTED from-sdist bar" "$P/wheelhouse/logs/$TGT.log"
 ok $? "the smoke test imports the package built from the sdist"
+grep -qx "BUILT-WITH-INET EAFNOSUPPORT" "$P/wheelhouse/logs/$TGT.log"
+ok $? "the sdist was built under the build profile (an inet socket refused: EAFNOSUPPORT, unfiltered it is allowed)"
 run_pw 0 "fetch again" fetch "$P"
 like "$OUT" "^$TGT  root [0-9a-f]{64}$" "the layer is cached (same root)"
 

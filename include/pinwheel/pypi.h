@@ -13,7 +13,8 @@
  * "build_requires" (struct pw_layer's build): offered to the offline
  * build through --find-links, never installed.  The layer build makes a
  * wheel of each sdist with `pip wheel --no-index` in the layer's own
- * sandbox (no network), then installs it beside the wheels.
+ * sandbox (no network; the "build" seccomp profile when the caller's
+ * spec has no filter), then installs it beside the wheels.
  *
  * Lock: pw_pypi_resolve() runs `python -m pip install --dry-run
  * --ignore-installed --only-binary :all: --report ...` inside the composed

@@ -45,7 +45,9 @@ def record_hash(data):
 
 
 # A PEP 517 backend of a few lines for the fixture's sdists: metadata from
-# PKG-INFO, the wheel is every top-level *.py of the sdist.
+# PKG-INFO, the wheel is every top-level *.py of the sdist, plus NAME_build.py
+# whose INET says what creating an inet socket gave during the build
+# ("allowed" or the errno's name: a seccomp filter's answer).
 TINY_BACKEND = r'''
 import base64, hashlib, os, zipfile
 
@@ -83,6 +85,14 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     for n in sorted(os.listdir(".")):
         if n.endswith(".py"):
             files[n] = open(n, "rb").read()
+    # what the build's sandbox said to an inet socket, for the tests
+    import errno, socket
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        inet = "allowed"
+    except OSError as e:
+        inet = errno.errorcode.get(e.errno, str(e.errno))
+    files["%s_build.py" % _nv()[0]] = ("INET = %r\n" % inet).encode()
     files[di + "/METADATA"] = meta.encode()
     files[di + "/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tinyback\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     rec = ""

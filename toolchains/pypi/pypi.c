@@ -22,6 +22,7 @@
 #include "pinwheel/lockstep.h"
 #include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
+#include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/untrusted.h"
 
@@ -997,13 +998,32 @@ static char *keep_log(const struct layer_build *lb, const char *logp, const stru
  * from /tmp/pinwheel-build (pip's isolated build environment is given the
  * same --no-index and --find-links), the sdist checked against its hash.
  * *@nbuilt: how many.  A failure names the sdist and its kept log. */
-static int build_sdists(const struct layer_build *lb, const struct pw_sandbox_spec *s,
+static int build_sdists(const struct layer_build *lb, struct pw_sandbox_spec *s,
 			const char *work, size_t *nbuilt, struct pw_err *e)
 {
-	struct pw_artifact *sorted = pw_xcalloc(lb->n + 1, sizeof(*sorted));
+	struct pw_artifact *sorted = NULL;
+	const struct pw_seccomp_prog *had = s->seccomp;
+	struct pw_seccomp_prog *prog = NULL;
 	size_t i, k = 0;
 	int r = 0;
 
+	*nbuilt = 0;
+	for (i = 0; i < lb->n && strcmp(lb->wheels[i].kind, "sdist"); i++)
+		;
+	if (i == lb->n)
+		return 0;
+	/* A backend runs code from the index: without a filter from the
+	 * caller (layer builders get none), the build steps' profile. */
+	if (!s->seccomp) {
+		_cleanup_free_ char *cache = pw_path_join(pw_store_dir(lb->store), "cache/seccomp");
+		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = cache};
+
+		prog = pw_seccomp_compile("build", &so, e);
+		if (!prog)
+			return pw_err_prefix(e, "building the sdists");
+		s->seccomp = prog;
+	}
+	sorted = pw_xcalloc(lb->n + 1, sizeof(*sorted));
 	if (lb->n)
 		memcpy(sorted, lb->wheels, lb->n * sizeof(*sorted));
 	qsort(sorted, lb->n, sizeof(*sorted), cmp_wheel);
@@ -1056,6 +1076,8 @@ static int build_sdists(const struct layer_build *lb, const struct pw_sandbox_sp
 		k++;
 	}
 	free(sorted);
+	s->seccomp = had;
+	pw_seccomp_prog_free(prog);
 	*nbuilt = k;
 	return r;
 }
