@@ -391,6 +391,17 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 					return fail(w, kp, true,
 						    "%s: artifact %s is not in 'artifacts'", where,
 						    l->artifacts[j]);
+		} else if (!strcmp(k, "build_requires") && !l->build) {
+			r = read_strv(w, kp, v, where, "build_requires", pw_sha256_hex_valid,
+				      "64 lowercase hex digits", true, &l->build, &l->nbuild);
+			if (r < 0)
+				return r;
+			for (size_t j = 0; j < l->nbuild; j++)
+				if (!has_artifact(shas, nshas, l->build[j]))
+					return fail(w, kp, true,
+						    "%s: build_requires: artifact %s is not in "
+						    "'artifacts'",
+						    where, l->build[j]);
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
 			if (r < 0)
@@ -412,7 +423,7 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 		} else {
 			return fail(w, kp, true,
 				    "%s: unknown key '%s' (expected name, how, dest, artifacts, "
-				    "unpack, input, oci or generated)",
+				    "build_requires, unpack, input, oci or generated)",
 				    where, k);
 		}
 	}
@@ -793,6 +804,9 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 			json_object_set_new(lo, "how", json_string(l->how));
 			json_object_set_new(lo, "dest", json_string(l->dest));
 			json_object_set_new(lo, "artifacts", strv_json(l->artifacts, l->n));
+			if (l->nbuild)
+				json_object_set_new(lo, "build_requires",
+						    strv_json(l->build, l->nbuild));
 			if (l->has_unpack)
 				json_object_set_new(lo, "unpack", unpack_json(&l->unpack));
 			if (l->input)

@@ -85,7 +85,7 @@ for d in size dup key kind how digest; do
 	size) WHAT="artifacts\\[0\\] 'a.tar': size $((SIZE + 1)), but its blob in the store \\(sha256 [0-9a-f]{12}\\.\\.\\.\\) has $SIZE bytes" ;;
 	dup) WHAT="artifacts\\[1\\]: 'a.tar' is listed again \\(artifacts\\[0\\] has the same kind, sha256 and unpack options\\): expected each artifact once" ;;
 	key) WHAT="artifacts\\[0\\]: unknown key 'sha512'" ;;
-	kind) WHAT="artifacts\\[0\\]: unknown kind 'tarball' \\(expected archive, deb, wheel, crate, oci-config, oci-layer or file\\)" ;;
+	kind) WHAT="artifacts\\[0\\]: unknown kind 'tarball' \\(expected archive, deb, wheel, sdist, crate, oci-config, oci-layer or file\\)" ;;
 	how) WHAT="roots\\.$TGT\\.layers\\[0\\]: unknown how 'nix-closure' \\(expected unpack, " ;;
 	digest) WHAT="artifacts\\[0\\]: 'sha256' must be 64 lowercase hex digits" ;;
 	esac

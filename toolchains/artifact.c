@@ -70,6 +70,7 @@ static void layer_release(struct pw_layer *l)
 	free(l->dest);
 	free(l->input);
 	strv_free(l->artifacts, l->n);
+	strv_free(l->build, l->nbuild);
 	if (l->oci)
 		pw_layer_oci_release(l->oci);
 	free(l->oci);
@@ -339,6 +340,22 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 	l->input = NULL;
 	l->oci = NULL;
 	l->generated = NULL;
+	l->build = NULL;
+	l->nbuild = 0;
+}
+
+void pw_lockset_set_layer_build(struct pw_lockset *ls, const char *target, const char *const *shas,
+				size_t n)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	if (!r->n)
+		return;
+	l = &r->layers[r->n - 1];
+	strv_free(l->build, l->nbuild);
+	l->build = n ? strv_dup((char *const *)shas, n) : NULL;
+	l->nbuild = n;
 }
 
 void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input)
@@ -430,6 +447,10 @@ void pw_lockset_layers_digest(const struct pw_lockset *ls, const char *target,
 			pw_buf_addf(&b, "%s %s %s", l->name, l->how, l->dest);
 			for (size_t k = 0; k < l->n; k++)
 				pw_buf_addf(&b, " %s", l->artifacts[k]);
+			if (l->nbuild) /* a layer without keeps its digest */
+				pw_buf_adds(&b, " build");
+			for (size_t k = 0; k < l->nbuild; k++)
+				pw_buf_addf(&b, " %s", l->build[k]);
 			pw_buf_adds(&b, "\n");
 		}
 	}
@@ -470,11 +491,43 @@ const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const
 	return ls ? index_find(ls, kind, name, has_url, url) : NULL;
 }
 
+/* Copy the artifacts of @prior that @l names in @shas (@n) into @out,
+ * needed by @target. */
+static int reuse_artifacts(const struct pw_lockset *prior, const struct pw_layer *l,
+			   char *const *shas, size_t n, const char *target, const char *field,
+			   struct pw_lockset *out, struct pw_err *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		const struct pw_artifact *a = NULL;
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, shas[i]) &&
+			    pw_artifact_same_unpack(prior->artifacts[j].has_unpack,
+						    &prior->artifacts[j].unpack, l->has_unpack,
+						    &l->unpack))
+				a = &prior->artifacts[j];
+		for (j = 0; !a && j < prior->n; j++)
+			if (!strcmp(prior->artifacts[j].sha256, shas[i]))
+				a = &prior->artifacts[j];
+		if (!a)
+			return pw_err_set(e, ENOENT,
+					  "%s: pinwheel.lock names artifact %s but lacks it", field,
+					  shas[i]);
+		struct pw_artifact copy = *a;
+		copy.needed_by = NULL;
+		copy.nneeded = 0;
+		pw_lockset_add(out, &copy, target);
+	}
+	return 0;
+}
+
 int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, const char *layer,
 			   const char *field, struct pw_lockset *out, struct pw_err *e)
 {
 	const struct pw_layer *l = NULL;
 	size_t i, j;
+	int r;
 
 	for (i = 0; prior && !l && i < prior->nroots; i++) {
 		if (strcmp(prior->roots[i].target, target))
@@ -486,31 +539,17 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	if (!l)
 		return pw_err_set(e, ENOENT, "%s: pinwheel.lock has no layer '%s' for %s", field,
 				  layer, target);
-	for (i = 0; i < l->n; i++) {
-		const struct pw_artifact *a = NULL;
-		for (j = 0; !a && j < prior->n; j++)
-			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]) &&
-			    pw_artifact_same_unpack(prior->artifacts[j].has_unpack,
-						    &prior->artifacts[j].unpack, l->has_unpack,
-						    &l->unpack))
-				a = &prior->artifacts[j];
-		for (j = 0; !a && j < prior->n; j++)
-			if (!strcmp(prior->artifacts[j].sha256, l->artifacts[i]))
-				a = &prior->artifacts[j];
-		if (!a)
-			return pw_err_set(e, ENOENT,
-					  "%s: pinwheel.lock names artifact %s but lacks it", field,
-					  l->artifacts[i]);
-		struct pw_artifact copy = *a;
-		copy.needed_by = NULL;
-		copy.nneeded = 0;
-		pw_lockset_add(out, &copy, target);
-	}
+	r = reuse_artifacts(prior, l, l->artifacts, l->n, target, field, out, e);
+	if (r == 0)
+		r = reuse_artifacts(prior, l, l->build, l->nbuild, target, field, out, e);
+	if (r < 0)
+		return r;
 	pw_lockset_add_layer(out, target, l->name, l->how, l->dest,
 			     (const char *const *)l->artifacts, l->n,
 			     l->has_unpack ? &l->unpack : NULL);
 	pw_lockset_set_layer_input(out, target, l->input);
 	pw_lockset_set_layer_oci(out, target, l->oci);
 	pw_lockset_set_layer_generated(out, target, l->generated);
+	pw_lockset_set_layer_build(out, target, (const char *const *)l->build, l->nbuild);
 	return 0;
 }

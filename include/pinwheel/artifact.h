@@ -10,7 +10,7 @@
  * pw_lockset_add_layer().
  *
  * Kinds of artifact: "archive" (generic url + sha256), "deb" (Debian
- * package), "wheel" (PyPI), "crate", "oci-config" and "oci-layer" (an OCI
+ * package), "wheel" and "sdist" (PyPI), "crate", "oci-config" and "oci-layer" (an OCI
  * image), "file" (a plain file, hand-written locks).  Layers:
  *   how "unpack":  each artifact's tree (with its unpack options) laid over
  *                  dest in order (archives)
@@ -80,6 +80,11 @@ struct pw_layer {
 	struct pw_layer_oci *oci; /* how "oci-image": the image, or NULL */
 	struct pw_layer_file *generated; /* how "cargo-vendor": the Cargo.lock
 					  * lock generated, or NULL */
+	char **build;			 /* how "pypi-install": sha256 of each wheel the
+					  * layer's sdists are built with (offered to
+					  * their builds, not installed), in the lock's
+					  * order; NULL when none */
+	size_t nbuild;
 };
 
 struct pw_root {
@@ -140,6 +145,10 @@ void pw_layer_oci_release(struct pw_layer_oci *o);
  * none). */
 void pw_lockset_set_layer_generated(struct pw_lockset *ls, const char *target,
 				    const struct pw_layer_file *f);
+/* Set (a copy of) the @n build digests of @target's last layer (see
+ * struct pw_layer's build; @n 0: none). */
+void pw_lockset_set_layer_build(struct pw_lockset *ls, const char *target, const char *const *shas,
+				size_t n);
 /* The layer @name of @target's root in @ls, or NULL. */
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
 					     const char *name);
@@ -147,7 +156,7 @@ const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const 
  * input digest @input (and can it be copied: pw_lockset_reuse_layer())? */
 bool pw_lockset_layer_unchanged(const struct pw_lockset *prior, const char *target,
 				const char *name, const char *input);
-/* sha256 over "name how dest artifacts..." of every layer of @target's
+/* sha256 over "name how dest artifacts... [build ...]" of every layer of @target's
  * root in @ls so far: what a tool run in that root depends on. */
 void pw_lockset_layers_digest(const struct pw_lockset *ls, const char *target,
 			      char hex[PW_SHA256_HEX]);

@@ -2,6 +2,20 @@
  * name==version resolved to wheels by the ROOT's own pip in the sandbox,
  * and the per-target layer those wheels install into.  docs/pypi.md.
  *
+ * Sdists (test requirements only; docs/pypi.md, "Sdists"): the
+ * resolution passes --prefer-binary instead of --only-binary :all:, so pip
+ * takes a wheel wherever some version that fits has one, and an sdist
+ * (kind "sdist") only for a project that has no usable wheel, per
+ * project, in one resolution (pip's own resolver decides; no second pass
+ * guessing which packages failed).  Each sdist's [build-system].requires
+ * (setuptools>=40.8.0 and wheel when it has none) is then resolved to
+ * wheels only, per sdist, and pinned in the same layer as its
+ * "build_requires" (struct pw_layer's build): offered to the offline
+ * build through --find-links, never installed.  The layer build makes a
+ * wheel of each sdist with `pip wheel --no-index` in the layer's own
+ * sandbox (no network; the "build" seccomp profile when the caller's
+ * spec has no filter), then installs it beside the wheels.
+ *
  * Lock: pw_pypi_resolve() runs `python -m pip install --dry-run
  * --ignore-installed --only-binary :all: --report ...` inside the composed
  * root with the network, parses pip's JSON report (pw_pypi_parse_report())
@@ -100,10 +114,31 @@ int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struc
 			 size_t *n, struct pw_err *e);
 void pw_pypi_artifacts_free(struct pw_artifact *a, size_t n);
 
+/* As pw_pypi_parse_report(); with PW_PYPI_SDISTS in @flags an entry
+ * whose url names an sdist ("*.tar.gz", "*.zip") becomes an artifact of
+ * kind "sdist" instead of an error. */
+#define PW_PYPI_SDISTS 1u
+int pw_pypi_parse_report_ex(const char *text, size_t len, const char *origin, unsigned flags,
+			    struct pw_artifact **out, size_t *n, struct pw_err *e);
+
 /* The wheel's file name: the last path component of @url (without query
  * or fragment, percent-decoded).  NULL + EINVAL when it is not a plain
  * "*.whl" name.  Caller frees. */
 char *pw_pypi_wheel_filename(const char *url);
+/* The same for an sdist: "*.tar.gz" or "*.zip". */
+char *pw_pypi_sdist_filename(const char *url);
+
+/* The build requirements of the sdist at @path (@shown names it in
+ * messages): the strings of [build-system].requires in its top-level
+ * pyproject.toml (TOP/pyproject.toml), or "setuptools>=40.8.0" and
+ * "wheel" when it has no pyproject.toml or no [build-system] (what pip
+ * assumes).  *out (NULL-ended, caller frees each and the array) gets *n
+ * strings, possibly none.  -EBADMSG for an archive libarchive cannot
+ * read, -EINVAL for a [build-system] without a "requires" array of
+ * strings or TOML that does not parse, -EFBIG for a pyproject.toml over
+ * 1 MiB; e->msg names @shown. */
+int pw_pypi_sdist_build_requires(const char *path, const char *shown, char ***out, size_t *n,
+				 struct pw_err *e);
 
 /* PEP 503 normalised name ("Foo_Bar.baz" -> "foo-bar-baz").  Caller frees. */
 char *pw_pypi_normalize(const char *name);
@@ -116,6 +151,17 @@ char *pw_pypi_normalize(const char *name);
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
+/* The same allowing sdists (test requirements): *out may hold artifacts
+ * of kind "sdist", and *build (caller frees with pw_pypi_artifacts_free())
+ * gets the *nbuild wheels their builds need (the union of each sdist's
+ * build requirements resolved to wheels, sorted, each once; none when
+ * there is no sdist).  @store is required (-EINVAL): each sdist is read
+ * from it.  A build requirement without a wheel fails: "sdist 'X' 1.0:
+ * build requirements: ...". */
+int pw_pypi_resolve_sdists(struct pw_store *store, const struct pw_sandbox_spec *root,
+			   const char *target, const char *python, const struct pw_pin *pins,
+			   size_t npins, struct pw_artifact **out, size_t *nout,
+			   struct pw_artifact **build, size_t *nbuild, struct pw_err *e);
 
 /* Record a resolution in a lockset: each wheel is added (needed by
  * @target) and one layer named @layer_name (e.g. "build-requires") with
@@ -123,20 +169,33 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
  * is appended to @target's root. */
 void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
 			 const struct pw_artifact *wheels, size_t n);
+/* The same, with the @nbuild wheels the layer's sdists are built with
+ * (added to @ls, and as the layer's "build_requires"). */
+void pw_pypi_lockset_add_build(struct pw_lockset *ls, const char *target, const char *layer_name,
+			       const struct pw_artifact *wheels, size_t n,
+			       const struct pw_artifact *build, size_t nbuild);
 
 /* The tree id of the layer: sha256 of "pypi-install;v1;" + @root_id + ";"
- * + each wheel sha256 (sorted) + ";".  Caller frees. */
-char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n);
+ * + each artifact sha256 (wheels and sdists, sorted) + ";", then, when
+ * @nbuild > 0, "build;" + each build wheel sha256 (sorted) + ";" (so a
+ * layer of wheels alone keeps the id it had).  Caller frees. */
+char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n,
+		       const struct pw_artifact *build, size_t nbuild);
 
-/* Fetch time: build (or find) the layer of @n wheels (kind "wheel", each
- * blob present in @store) for @root, identified by @root_id (the
- * caller's stable id of the composed root, e.g. its tree ids).  No
- * network in the sandbox.  *treeid_out (caller frees) gets the store tree
- * id.  A blob whose bytes do not match its sha256 makes pip's
- * --require-hashes fail: -EIO with pip's error line in e->msg; nothing is
- * committed.  A wheel whose blob is missing: -ENOENT naming it. */
+/* Fetch time: build (or find) the layer of @n artifacts (kind "wheel" or
+ * "sdist", each blob present in @store) for @root, identified by @root_id
+ * (the caller's stable id of the composed root, e.g. its tree ids), with
+ * the @nbuild wheels @build for the sdists' builds.  No network in the
+ * sandbox.  *treeid_out (caller frees) gets the store tree id.  A blob
+ * whose bytes do not match its sha256 makes pip's --require-hashes fail:
+ * -EIO with pip's error line in e->msg; nothing is committed.  A wheel
+ * whose blob is missing: -ENOENT naming it.  An sdist whose build fails:
+ * -EIO, "building the sdist 'X' 1.0 failed: pip exited with status 1:
+ * LINE (log: PATH)", PATH the build's log kept in the store's tmp/ (as
+ * tree-<id>.sdist-X-1.0.log, removed by the next `store gc`). */
 int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
 			const char *root_id, const char *python, const struct pw_artifact *wheels,
-			size_t n, char **treeid_out, struct pw_err *e);
+			size_t n, const struct pw_artifact *build, size_t nbuild, char **treeid_out,
+			struct pw_err *e);
 
 #endif

@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 
 		r = read_lockfile(file, &w, &nw, &e);
 		if (r == 0)
-			r = pw_pypi_build_layer(store, &spec, root_id, python, w, nw, &id, &e);
+			r = pw_pypi_build_layer(store, &spec, root_id, python, w, nw, NULL, 0, &id,
+						&e);
 		if (r < 0) {
 			st = fail(&e);
 			goto out;

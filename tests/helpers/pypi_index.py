@@ -12,6 +12,13 @@ SPEC: [{"name": "foo", "version": "1.0", "requires": ["bar>=1"],
         "modules": {"foo/__init__.py": "..."}, "scripts": {"foo-cli": "foo:main"},
         "sdist_only": false, "yanked": "reason"}, ...]
 ("yanked": the link carries PEP 592's data-yanked with that reason.)
+"backend": true makes the wheel a tiny PEP 517 backend (module tinyback,
+TINY_BACKEND below) instead of "modules".  "sdist": {"requires": [...],
+"modules": {...}, "broken": false} publishes a real sdist (and no wheel):
+NAME-VERSION.tar.gz with PKG-INFO, the modules and a pyproject.toml whose
+[build-system] is requires + backend "tinyback" ("requires": null leaves
+pyproject.toml out); "broken": true makes its build_wheel fail.  A plain
+"sdist_only": true publishes a file that is not a tarball.
 The server exits when its parent goes away (the test script) or after 120 s.
 """
 import base64
@@ -37,11 +44,98 @@ def record_hash(data):
     return "sha256=" + d.decode()
 
 
+# A PEP 517 backend of a few lines for the fixture's sdists: metadata from
+# PKG-INFO, the wheel is every top-level *.py of the sdist, plus NAME_build.py
+# whose INET says what creating an inet socket gave during the build
+# ("allowed" or the errno's name: a seccomp filter's answer).
+TINY_BACKEND = r'''
+import base64, hashlib, os, zipfile
+
+
+def _nv():
+    nv = {}
+    for line in open("PKG-INFO"):
+        k, _, v = line.partition(":")
+        nv.setdefault(k.strip(), v.strip())
+    return nv["Name"], nv["Version"]
+
+
+def _meta():
+    name, version = _nv()
+    return "%s-%s.dist-info" % (name, version), "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    di, meta = _meta()
+    os.makedirs(os.path.join(metadata_directory, di))
+    with open(os.path.join(metadata_directory, di, "METADATA"), "w") as f:
+        f.write(meta)
+    return di
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    if os.path.exists("BROKEN"):
+        raise RuntimeError("tinyback: this sdist is broken on purpose")
+    di, meta = _meta()
+    files = {}
+    for n in sorted(os.listdir(".")):
+        if n.endswith(".py"):
+            files[n] = open(n, "rb").read()
+    # what the build's sandbox said to an inet socket, for the tests
+    import errno, socket
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        inet = "allowed"
+    except OSError as e:
+        inet = errno.errorcode.get(e.errno, str(e.errno))
+    files["%s_build.py" % _nv()[0]] = ("INET = %r\n" % inet).encode()
+    files[di + "/METADATA"] = meta.encode()
+    files[di + "/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tinyback\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    rec = ""
+    for n, d in files.items():
+        h = base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode()
+        rec += "%s,sha256=%s,%d\n" % (n, h, len(d))
+    files[di + "/RECORD"] = (rec + di + "/RECORD,,\n").encode()
+    fn = "%s-py3-none-any.whl" % di[: -len(".dist-info")]
+    with zipfile.ZipFile(os.path.join(wheel_directory, fn), "w") as z:
+        for n, d in files.items():
+            z.writestr(zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0)), d)
+    return fn
+'''
+
+
+def make_sdist(path, p):
+    import io
+    import tarfile
+    sd = p["sdist"]
+    top = "%s-%s" % (p["name"], p["version"])
+    files = {"PKG-INFO": "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (p["name"], p["version"])}
+    if sd.get("requires", []) is not None:
+        files["pyproject.toml"] = ("[build-system]\nrequires = %s\nbuild-backend = \"tinyback\"\n"
+                                   % json.dumps(sd.get("requires", [])))
+    files.update(sd.get("modules", {}))
+    if sd.get("broken"):
+        files["BROKEN"] = ""
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as t:
+        for n in sorted(files):
+            data = files[n].encode()
+            ti = tarfile.TarInfo("%s/%s" % (top, n))
+            ti.size = len(data)
+            ti.mode = 0o644
+            ti.mtime = 315532800
+            t.addfile(ti, io.BytesIO(data))
+
+
 def make_wheel(path, p):
     dist = p["name"].replace("-", "_")
     info = "%s-%s.dist-info" % (dist, p["version"])
     files = {}
-    for name, text in sorted(p.get("modules", {}).items()):
+    mods = {"tinyback.py": TINY_BACKEND} if p.get("backend") else p.get("modules", {})
+    for name, text in sorted(mods.items()):
         files[name] = text.encode()
     meta = "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (p["name"], p["version"])
     for r in p.get("requires", []):
@@ -67,7 +161,10 @@ def build(root, spec):
     os.makedirs(os.path.join(root, "files"), exist_ok=True)
     links = {}
     for p in spec:
-        if p.get("sdist_only"):
+        if p.get("sdist"):
+            fn = "%s-%s.tar.gz" % (p["name"], p["version"])
+            make_sdist(os.path.join(root, "files", fn), p)
+        elif p.get("sdist_only"):
             fn = "%s-%s.tar.gz" % (p["name"], p["version"])
             with open(os.path.join(root, "files", fn), "wb") as f:
                 f.write(b"not really a tarball")

@@ -182,7 +182,7 @@ static void test_consistency(void **state)
 		  "with size 1: expected one size per sha256" },
 		{ "{\"version\": 1, \"artifacts\": [\n" A("a", "tarball", H, 10) "]}",
 		  "x.lock:2:17: artifacts[0]: unknown kind 'tarball' (expected archive, deb, wheel, "
-		  "crate, oci-config, oci-layer or file)" },
+		  "sdist, crate, oci-config, oci-layer or file)" },
 		{ "{\"version\": 1, \"artifacts\": [" A("a", "archive", H, 10) "],\n"
 		  "\"roots\": {\"t\": {\"layers\": [{\"name\": \"x\", \"how\": \"nix\", \"dest\": \"/\", "
 		  "\"artifacts\": [\"" H "\"]}]}}}",
@@ -206,14 +206,72 @@ static void test_consistency(void **state)
 	pw_lockset_release(&lf);
 }
 
+/* A "pypi-install" layer's build_requires (the wheels its sdists are
+ * built with): read, kept through the writer, copied by a relock's reuse,
+ * part of the layers' digest; a digest the artifacts lack is refused. */
+static void test_build_requires(void **state)
+{
+	static const char *const text =
+	    "{\"version\": 1, \"artifacts\": [\n"
+	    " {\"name\": \"sdonly\", \"kind\": \"sdist\", \"version\": \"0.1\", "
+	    "\"urls\": [\"https://m.example/sdonly-0.1.tar.gz\"], \"sha256\": \"" H "\", "
+	    "\"size\": 10, \"needed_by\": [\"t\"]},\n"
+	    " {\"name\": \"tinyback\", \"kind\": \"wheel\", \"version\": \"1.0\", "
+	    "\"urls\": [\"https://m.example/tinyback-1.0-py3-none-any.whl\"], \"sha256\": \"" H2
+	    "\", "
+	    "\"size\": 20, \"needed_by\": [\"t\"]}],\n"
+	    "\"roots\": {\"t\": {\"layers\": [{\"name\": \"test-requires\", \"how\": "
+	    "\"pypi-install\", "
+	    "\"dest\": \"/\", \"artifacts\": [\"" H "\"], \"build_requires\": [\"" H2 "\"]}]}}}";
+	struct pw_lockset lf = PW_LOCKSET_INIT, again = PW_LOCKSET_INIT, reused = PW_LOCKSET_INIT;
+	struct pw_err e = PW_ERR_INIT;
+	char with[PW_SHA256_HEX], without[PW_SHA256_HEX];
+	const struct pw_layer *l;
+	char *out, *bad;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(parse(text, &lf, &e), 0);
+	l = &lf.roots[0].layers[0];
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->nbuild, 1);
+	assert_string_equal(l->build[0], H2);
+	assert_string_equal(pw_lockset_find_sha(&lf, H)->kind, "sdist");
+	out = pw_lock_render(&lf, H, &len);
+	assert_non_null(strstr(out, "\"build_requires\": [\n            \"" H2 "\"\n          ]"));
+	assert_int_equal(pw_lock_parse("y.lock", out, len, &again, &e), 0);
+	assert_int_equal(again.roots[0].layers[0].nbuild, 1);
+	assert_string_equal(again.roots[0].layers[0].build[0], H2);
+	free(out);
+	assert_int_equal(
+	    pw_lockset_reuse_layer(&lf, "t", "test-requires", "test.requires", &reused, &e), 0);
+	assert_int_equal(reused.n, 2); /* the sdist and its build requirement */
+	assert_int_equal(reused.roots[0].layers[0].nbuild, 1);
+	pw_lockset_layers_digest(&reused, "t", with);
+	pw_lockset_set_layer_build(&reused, "t", NULL, 0);
+	pw_lockset_layers_digest(&reused, "t", without);
+	assert_string_not_equal(with, without);
+	pw_lockset_release(&reused);
+	pw_lockset_release(&again);
+	pw_lockset_release(&lf);
+
+	bad = strdup(text);
+	memcpy(strstr(bad, "\"build_requires\": [\"") + 20, "1", 1); /* H2 -> a digest not pinned */
+	assert_int_equal(parse(bad, &lf, &e), -EINVAL);
+	assert_string_equal(e.msg,
+			    "x.lock:4:173: roots.t.layers[0]: build_requires: artifact "
+			    "13b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 "
+			    "is not in 'artifacts'");
+	free(bad);
+	assert_null(lf.artifacts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_lists),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_consistency),
+	    cmocka_unit_test(test_valid),	cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_consistency), cmocka_unit_test(test_build_requires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

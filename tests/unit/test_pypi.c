@@ -129,6 +129,123 @@ static void test_report_sdist(void **state)
 	assert_int_equal(parse(t, &a, &n, &e), -ENOENT);
 	assert_string_equal(e.msg, "'bar' 2.0 has no wheel for this target (pip chose "
 				   "'https://mirror.example/f/bar-2.0.tar.gz')");
+	/* allowed (test requirements): an artifact of kind "sdist" */
+	assert_int_equal(
+	    pw_pypi_parse_report_ex(t, strlen(t), "report.json", PW_PYPI_SDISTS, &a, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].kind, "sdist");
+	assert_string_equal(a[0].name, "bar");
+	assert_string_equal(a[0].version, "2.0");
+	assert_string_equal(a[0].sha256, SHA_A);
+	assert_string_equal(a[0].urls[0], "https://mirror.example/f/bar-2.0.tar.gz");
+	pw_pypi_artifacts_free(a, n);
+}
+
+static void test_sdist_filename(void **state)
+{
+	char *f;
+
+	(void)state;
+	f = pw_pypi_sdist_filename("https://mirror.example/f/foo_bar-1.0.tar.gz#sha256=00");
+	assert_string_equal(f, "foo_bar-1.0.tar.gz");
+	free(f);
+	f = pw_pypi_sdist_filename("https://mirror.example/f/old%2Done-0.1.zip");
+	assert_string_equal(f, "old-one-0.1.zip");
+	free(f);
+	assert_null(pw_pypi_sdist_filename("https://mirror.example/f/foo-1.0-py3-none-any.whl"));
+	assert_null(pw_pypi_sdist_filename("https://mirror.example/f/foo-1.0.tar.bz2"));
+	assert_null(pw_pypi_sdist_filename("https://mirror.example/f/.tar.gz"));
+	assert_null(pw_pypi_wheel_filename("https://mirror.example/f/foo-1.0.tar.gz"));
+}
+
+/* A ustar archive of one regular file @name with @text, at @path. */
+static void write_tar(const char *path, const char *name, const char *text)
+{
+	char hdr[512], pad[1536];
+	size_t len = strlen(text);
+	unsigned sum = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	memset(hdr, 0, sizeof(hdr));
+	memset(pad, 0, sizeof(pad));
+	snprintf(hdr, 100, "%s", name);
+	snprintf(hdr + 100, 8, "%07o", 0644);
+	snprintf(hdr + 108, 8, "%07o", 0);
+	snprintf(hdr + 116, 8, "%07o", 0);
+	snprintf(hdr + 124, 12, "%011o", (unsigned)len);
+	snprintf(hdr + 136, 12, "%011o", 0);
+	hdr[156] = '0';
+	memcpy(hdr + 257, "ustar", 6);
+	memcpy(hdr + 263, "00", 2);
+	memset(hdr + 148, ' ', 8);
+	for (size_t i = 0; i < sizeof(hdr); i++)
+		sum += (unsigned char)hdr[i];
+	snprintf(hdr + 148, 8, "%06o", sum);
+	assert_int_equal(write(fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(write(fd, pad, 512 - len % 512 + 1024), (ssize_t)(512 - len % 512 + 1024));
+	close(fd);
+}
+
+static void check_reqs(const char *path, const char *shown, int want, const char *const *reqs,
+		       size_t nreqs, const char *msg)
+{
+	struct pw_err e = PW_ERR_INIT;
+	char **v = NULL;
+	size_t n = 99;
+
+	assert_int_equal(pw_pypi_sdist_build_requires(path, shown, &v, &n, &e), want);
+	if (want < 0) {
+		assert_string_equal(e.msg, msg);
+		assert_null(v);
+		return;
+	}
+	assert_int_equal(n, nreqs);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(v[i], reqs[i]);
+		free(v[i]);
+	}
+	free(v);
+}
+
+/* [build-system].requires of an sdist, the legacy default without one,
+ * and the errors. */
+static void test_sdist_build_requires(void **state)
+{
+	static const char *const two[] = {"tinyback==1.0", "setuptools>=61"};
+	static const char *const legacy[] = {"setuptools>=40.8.0", "wheel"};
+	char dir[] = "/tmp/test_pypi.XXXXXX", *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p = pw_path_join(dir, "s.tar");
+	write_tar(p, "x-1.0/pyproject.toml",
+		  "[project]\nname = \"x\"\n[build-system]\nrequires = [\"tinyback==1.0\", "
+		  "\"setuptools>=61\"]\nbuild-backend = \"tinyback\"\n");
+	check_reqs(p, "x-1.0.tar.gz", 0, two, 2, NULL);
+	write_tar(p, "x-1.0/pyproject.toml", "[build-system]\nrequires = []\n");
+	check_reqs(p, "x-1.0.tar.gz", 0, NULL, 0, NULL);
+	write_tar(p, "x-1.0/pyproject.toml", "[tool.black]\nline-length = 99\n");
+	check_reqs(p, "x-1.0.tar.gz", 0, legacy, 2, NULL);
+	write_tar(p, "x-1.0/setup.py", "from setuptools import setup; setup()\n");
+	check_reqs(p, "x-1.0.tar.gz", 0, legacy, 2, NULL);
+	/* a pyproject.toml deeper down is not the sdist's */
+	write_tar(p, "x-1.0/sub/pyproject.toml", "[build-system]\nrequires = [\"a\"]\n");
+	check_reqs(p, "x-1.0.tar.gz", 0, legacy, 2, NULL);
+	write_tar(p, "x-1.0/pyproject.toml", "[build-system]\nbuild-backend = \"b\"\n");
+	check_reqs(p, "x-1.0.tar.gz", -EINVAL, NULL, 0,
+		   "x-1.0.tar.gz: pyproject.toml: [build-system] needs 'requires', an array of "
+		   "requirements (PEP 518)");
+	write_tar(p, "x-1.0/pyproject.toml", "[build-system]\nrequires = [\"a\",\n  3]\n");
+	check_reqs(p, "x-1.0.tar.gz", -EINVAL, NULL, 0,
+		   "x-1.0.tar.gz: pyproject.toml:3:3: build-system.requires[1]: expected a string");
+	assert_int_equal(pw_write_file_atomic(p, "not an archive", 14, 0644), 0);
+	check_reqs(p, "x-1.0.tar.gz", -EBADMSG, NULL, 0,
+		   "'x-1.0.tar.gz': not an sdist archive: Unrecognized archive format");
+	unlink(p);
+	free(p);
+	rmdir(dir);
 }
 
 static void test_report_vcs(void **state)
@@ -229,13 +346,26 @@ static void test_layer_id(void **state)
 	memset(w, 0, sizeof(w));
 	memcpy(w[0].sha256, SHA_A, PW_SHA256_HEX);
 	memcpy(w[1].sha256, SHA_C, PW_SHA256_HEX);
-	a = pw_pypi_layer_id("root1", w, 2);
+	a = pw_pypi_layer_id("root1", w, 2, NULL, 0);
 	memcpy(w[0].sha256, SHA_C, PW_SHA256_HEX);
 	memcpy(w[1].sha256, SHA_A, PW_SHA256_HEX);
-	b = pw_pypi_layer_id("root1", w, 2);
-	c = pw_pypi_layer_id("root2", w, 2);
+	b = pw_pypi_layer_id("root1", w, 2, NULL, 0);
+	c = pw_pypi_layer_id("root2", w, 2, NULL, 0);
 	assert_string_equal(a, b); /* order of the wheels does not matter */
 	assert_string_not_equal(a, c);
+	{
+		/* an sdist's build requirements count (and without any, the
+		 * id a layer of wheels always had) */
+		char *d = pw_pypi_layer_id("root1", w, 1, &w[1], 1);
+		char *f = pw_pypi_layer_id("root1", w, 1, NULL, 0);
+		char *g = pw_pypi_layer_id("root1", w, 2, NULL, 0);
+
+		assert_string_not_equal(d, f);
+		assert_string_not_equal(d, g); /* installed is not built with */
+		free(d);
+		free(f);
+		free(g);
+	}
 	assert_true(pw_sha256_hex_valid(a));
 	assert_string_equal(pw_pypi_layer_how(), "pypi-install");
 	free(a);
@@ -279,6 +409,8 @@ int main(void)
 	    cmocka_unit_test(test_report_missing_hash),
 	    cmocka_unit_test(test_report_md5_only),
 	    cmocka_unit_test(test_report_sdist),
+	    cmocka_unit_test(test_sdist_filename),
+	    cmocka_unit_test(test_sdist_build_requires),
 	    cmocka_unit_test(test_report_vcs),
 	    cmocka_unit_test(test_report_credentials),
 	    cmocka_unit_test(test_report_bad_shape),

@@ -123,7 +123,7 @@ static void test_plan_ids(void **state)
 		assert_string_equal(buf, "unpack, debian-root, pypi-install, cargo-vendor, "
 					 "oci-image, emulator or debian-cross");
 		pw_artifact_kinds_list(buf, sizeof(buf));
-		assert_string_equal(buf, "archive, deb, wheel, crate, oci-config, oci-layer or file");
+		assert_string_equal(buf, "archive, deb, wheel, sdist, crate, oci-config, oci-layer or file");
 		pw_roots_list_hows(buf, 12); /* truncated to fit */
 		assert_string_equal(buf, "unpack, deb");
 	}

@@ -85,16 +85,22 @@ static char *image_python(const struct pw_sandbox_spec *s, const char *version)
 	return NULL;
 }
 
+/* test.requires (PW_TEST_LAYER's field) may pin sdists (pypi.h). */
+static bool sdists_allowed(const struct pw_pypi_spec *spec)
+{
+	return !strcmp(spec->field, "test.requires");
+}
+
 static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_target_info *t,
 		     struct pw_lockset *out, struct pw_err *e)
 {
 	const struct pw_pypi_spec *spec = p;
 	_cleanup_free_ char *layer = layer_name(spec->field), *python = NULL;
 	struct pw_sandbox_spec root;
-	struct pw_artifact *w = NULL;
+	struct pw_artifact *w = NULL, *bw = NULL;
 	struct pw_store *store;
 	char input[PW_SHA256_HEX];
-	size_t nw = 0;
+	size_t nw = 0, nbw = 0;
 	int r;
 
 	if (!spec->n)
@@ -133,14 +139,20 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 			python = img;
 		}
 	}
-	if (r == 0)
+	/* the smoke test's requirements may be sdists, built at fetch in the
+	 * layer's sandbox; build steps' requirements stay wheels */
+	if (r == 0 && sdists_allowed(spec))
+		r = pw_pypi_resolve_sdists(store, &root, t->id, python, spec->pins, spec->n, &w,
+					   &nw, &bw, &nbw, e);
+	else if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
 	if (r == 0) {
-		pw_pypi_lockset_add(out, t->id, layer, w, nw);
+		pw_pypi_lockset_add_build(out, t->id, layer, w, nw, bw, nbw);
 		pw_lockset_set_layer_input(out, t->id, input);
 	} else
 		pw_err_prefix(e, "%s", spec->field);
 	pw_pypi_artifacts_free(w, nw);
+	pw_pypi_artifacts_free(bw, nbw);
 	pw_sandbox_spec_release(&root);
 	return r;
 }
@@ -175,28 +187,17 @@ static char *target_python(const struct pw_layer_ctx *lc)
 
 /* The layer's wheels installed by the root's own pip into a derived tree
  * over the trees below it (pw_pypi_build_layer()). */
-static int build_pypi_install(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+/* @n digests of the lock as artifacts (into @w, borrowing the lock's
+ * strings); 0 or -EINVAL naming a digest the lock lacks. */
+static int lock_artifacts(const struct pw_lockset *ls, char *const *shas, size_t n,
+			  struct pw_artifact *w, struct pw_err *e)
 {
-	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
-	_cleanup_free_ char *python = target_python(lc);
-	char rid[PW_SHA256_HEX], *id = NULL;
-	size_t i;
-	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_artifact *la = pw_lockset_find_sha(ls, shas[i]);
 
-	if (!python) {
-		free(w);
-		return pw_err_set(e, EINVAL,
-				  "expected a CPython target like \"cp311-...\" for "
-				  "how \"pypi-install\"");
-	}
-	for (i = 0; i < l->n; i++) {
-		const struct pw_artifact *la = pw_lockset_find_sha(lc->ls, l->artifacts[i]);
-
-		if (!la) {
-			r = pw_err_set(e, EINVAL, "no artifact %s in the lock", l->artifacts[i]);
-			goto out;
-		}
-		w[i].kind = (char *)"wheel";
+		if (!la)
+			return pw_err_set(e, EINVAL, "no artifact %s in the lock", shas[i]);
+		w[i].kind = la->kind;
 		w[i].name = la->name;
 		w[i].version = la->version;
 		w[i].urls = la->urls;
@@ -204,23 +205,49 @@ static int build_pypi_install(struct pw_layer_ctx *lc, const struct pw_layer *l,
 		memcpy(w[i].sha256, la->sha256, sizeof(w[i].sha256));
 		w[i].size = la->size;
 	}
+	return 0;
+}
+
+/* The layer's wheels installed, and its sdists built and installed, by
+ * the root's own pip into a derived tree over the trees below it
+ * (pw_pypi_build_layer()). */
+static int build_pypi_install(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+{
+	struct pw_artifact *w = pw_xcalloc(l->n + 1, sizeof(*w));
+	struct pw_artifact *b = pw_xcalloc(l->nbuild + 1, sizeof(*b));
+	_cleanup_free_ char *python = target_python(lc);
+	char rid[PW_SHA256_HEX], *id = NULL;
+	int r = 0;
+
+	if (!python) {
+		r = pw_err_set(e, EINVAL,
+			       "expected a CPython target like \"cp311-...\" for "
+			       "how \"pypi-install\"");
+		goto out;
+	}
+	r = lock_artifacts(lc->ls, l->artifacts, l->n, w, e);
+	if (r == 0)
+		r = lock_artifacts(lc->ls, l->build, l->nbuild, b, e);
+	if (r < 0)
+		goto out;
 	pw_root_plan_id(lc->plan, rid);
 	if (lc->store) {
 		struct pw_sandbox_spec s;
 
 		pw_sandbox_spec_init(&s);
 		pw_roots_to_spec(lc->store, lc->plan, &s);
-		r = pw_pypi_build_layer(lc->store, &s, rid, python, w, l->n, &id, e);
+		r = pw_pypi_build_layer(lc->store, &s, rid, python, w, l->n, b, l->nbuild, &id, e);
 		pw_sandbox_spec_release(&s);
 		if (r < 0)
 			goto out;
 		/* pw_pypi_build_layer() does not say whether it was cached */
 	} else {
-		id = pw_pypi_layer_id(rid, w, l->n);
+		id = pw_pypi_layer_id(rid, w, l->n, b, l->nbuild);
 	}
 	pw_layer_ctx_add(lc, id, l, NULL);
 out:
 	free(w); /* the strings are borrowed from the lock */
+	free(b);
 	return r;
 }
 
@@ -481,7 +508,7 @@ static const struct pw_provider_key keys[] = {
     {PW_PLACE_TOP, "build_requires", PW_STAGE_REQUIRES, parse_pins},
     {PW_PLACE_TEST, "requires", PW_STAGE_TEST, parse_pins},
 };
-static const char *const kinds[] = {"wheel", NULL};
+static const char *const kinds[] = {"wheel", "sdist", NULL};
 static const struct pw_layer_kind hows[] = {
     {PW_PYPI_LAYER_HOW, build_pypi_install},
 };

@@ -22,6 +22,7 @@
 #include "pinwheel/lockstep.h"
 #include "pinwheel/oci.h"
 #include "pinwheel/pypi.h"
+#include "pinwheel/seccomp.h"
 #include "pinwheel/store.h"
 #include "pinwheel/untrusted.h"
 
@@ -76,9 +77,13 @@ static int hexval(char c)
 	return -1;
 }
 
-char *pw_pypi_wheel_filename(const char *url)
+/* The last path component of @url (without query or fragment,
+ * percent-decoded) when it ends in one of @suffixes (NULL-ended) and is a
+ * plain file name; else NULL + EINVAL. */
+static char *url_filename(const char *url, const char *const *suffixes)
 {
 	size_t end = strcspn(url, "?#"), start = end, i, o = 0;
+	bool suffix_ok = false;
 	char *s;
 
 	while (start > 0 && url[start - 1] != '/')
@@ -98,12 +103,30 @@ char *pw_pypi_wheel_filename(const char *url)
 		}
 	}
 	s[o] = '\0';
-	if (o < 5 || strcmp(s + o - 4, ".whl") || s[0] == '.' || strchr(s, '/') || strlen(s) != o) {
+	for (; *suffixes && !suffix_ok; suffixes++) {
+		size_t n = strlen(*suffixes);
+		suffix_ok = o > n && !strcmp(s + o - n, *suffixes);
+	}
+	if (!suffix_ok || s[0] == '.' || strchr(s, '/') || strlen(s) != o) {
 		free(s);
 		errno = EINVAL;
 		return NULL;
 	}
 	return s;
+}
+
+char *pw_pypi_wheel_filename(const char *url)
+{
+	static const char *const whl[] = {".whl", NULL};
+
+	return url_filename(url, whl);
+}
+
+char *pw_pypi_sdist_filename(const char *url)
+{
+	static const char *const sdist[] = {".tar.gz", ".zip", NULL};
+
+	return url_filename(url, sdist);
 }
 
 /* ---- the report ---- */
@@ -163,14 +186,14 @@ static bool url_has_userinfo(const char *url)
 	return memchr(p, '@', hostlen) != NULL;
 }
 
-static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_artifact *a,
-		       struct pw_err *e)
+static int parse_entry(json_t *it, size_t idx, const char *origin, unsigned flags,
+		       struct pw_artifact *a, struct pw_err *e)
 {
 	json_t *md = json_object_get(it, "metadata");
 	json_t *di = json_object_get(it, "download_info");
 	json_t *ai = json_object_get(di, "archive_info");
 	const char *name = get_str(md, "name"), *version = get_str(md, "version");
-	const char *url = get_str(di, "url"), *sha;
+	const char *url = get_str(di, "url"), *sha, *kind = "wheel";
 	_cleanup_free_ char *fname = NULL;
 	char lower[PW_SHA256_HEX];
 	size_t i;
@@ -189,6 +212,8 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 				  "will not write them to the lock",
 				  origin, name, version);
 	fname = pw_pypi_wheel_filename(url);
+	if (!fname && (flags & PW_PYPI_SDISTS) && (fname = pw_pypi_sdist_filename(url)))
+		kind = "sdist";
 	if (!fname || !json_is_object(ai))
 		return pw_err_set(e, ENOENT,
 				  "'%s' %s has no wheel for this target (pip chose '%s')", name,
@@ -201,7 +226,7 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 		return pw_err_set(e, EINVAL,
 				  "%s: '%s' %s: expected a sha256 in download_info.archive_info",
 				  origin, name, version);
-	a->kind = pw_xstrdup("wheel");
+	a->kind = pw_xstrdup(kind);
 	a->name = pw_xstrdup(name);
 	a->version = pw_xstrdup(version);
 	a->urls = pw_xcalloc(1, sizeof(*a->urls));
@@ -214,6 +239,12 @@ static int parse_entry(json_t *it, size_t idx, const char *origin, struct pw_art
 
 int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struct pw_artifact **out,
 			 size_t *n, struct pw_err *e)
+{
+	return pw_pypi_parse_report_ex(text, len, origin, 0, out, n, e);
+}
+
+int pw_pypi_parse_report_ex(const char *text, size_t len, const char *origin, unsigned flags,
+			    struct pw_artifact **out, size_t *n, struct pw_err *e)
 {
 	struct pw_artifact *a = NULL;
 	json_t *j, *v, *inst;
@@ -240,7 +271,7 @@ int pw_pypi_parse_report(const char *text, size_t len, const char *origin, struc
 	}
 	a = pw_xcalloc(json_array_size(inst) + 1, sizeof(*a));
 	for (i = 0; i < json_array_size(inst); i++) {
-		r = parse_entry(json_array_get(inst, i), i, origin, &a[cnt], e);
+		r = parse_entry(json_array_get(inst, i), i, origin, flags, &a[cnt], e);
 		if (r < 0)
 			break;
 		cnt++;
@@ -491,7 +522,8 @@ static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec 
 	for (i = 0; i < PW_ARRAY_SIZE(fixed); i++)
 		args[na++] = (char *)fixed[i];
 	for (i = 0; i < n; i++)
-		if (!pw_store_has_blob(store, w[i].sha256) && w[i].nurls > 0) {
+		if (!strcmp(w[i].kind, "wheel") && !pw_store_has_blob(store, w[i].sha256) &&
+		    w[i].nurls > 0) {
 			args[na++] = w[i].urls[0];
 			todo++;
 		}
@@ -514,9 +546,9 @@ static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec 
 	free(args);
 }
 
-int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
-		    const char *python, const struct pw_pin *pins, size_t npins,
-		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
+static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		   const char *python, const struct pw_pin *pins, size_t npins, unsigned flags,
+		   struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *tmp = NULL, *logp = NULL, *origin = NULL;
@@ -561,8 +593,13 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 	args[na++] = pw_xstrdup("install");
 	args[na++] = pw_xstrdup("--dry-run");
 	args[na++] = pw_xstrdup("--ignore-installed");
-	args[na++] = pw_xstrdup("--only-binary");
-	args[na++] = pw_xstrdup(":all:");
+	if (flags & PW_PYPI_SDISTS) {
+		/* a wheel wherever a fitting version has one, else the sdist */
+		args[na++] = pw_xstrdup("--prefer-binary");
+	} else {
+		args[na++] = pw_xstrdup("--only-binary");
+		args[na++] = pw_xstrdup(":all:");
+	}
 	args[na++] = pw_xstrdup("--report");
 	args[na++] = pw_xstrdup("/tmp/pinwheel-out/report.json");
 	args[na++] = pw_xstrdup("--no-color");
@@ -590,7 +627,7 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		goto out;
 	}
 	origin = pw_xasprintf("pip report for %s", target);
-	r = pw_pypi_parse_report(b.buf, b.len, origin, out, nout, e);
+	r = pw_pypi_parse_report_ex(b.buf, b.len, origin, flags, out, nout, e);
 	if (r < 0)
 		goto out;
 	if (store)
@@ -614,6 +651,117 @@ out:
 	return r;
 }
 
+int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
+		    const char *python, const struct pw_pin *pins, size_t npins,
+		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
+{
+	return resolve(store, root, target, python, pins, npins, 0, out, nout, e);
+}
+
+static void pins_free(struct pw_pin *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].version);
+		free(p[i].req);
+	}
+	free(p);
+}
+
+/* The wheels the sdist @sd is built with: its build requirements (read
+ * from its blob in @store) resolved, wheels only, in @root.  Appended to
+ * *@b (*@nb). */
+static int resolve_build(struct pw_store *store, const struct pw_sandbox_spec *root,
+			 const char *target, const char *python, const struct pw_artifact *sd,
+			 struct pw_artifact **b, size_t *nb, struct pw_err *e)
+{
+	_cleanup_free_ char *blob = pw_store_blob_path(store, sd->sha256);
+	_cleanup_free_ char *fname = pw_pypi_sdist_filename(sd->urls[0]);
+	struct pw_artifact *w = NULL;
+	struct pw_pin *pins = NULL;
+	char **reqs = NULL;
+	size_t nreqs = 0, nw = 0, i;
+	int r;
+
+	r = pw_pypi_sdist_build_requires(blob, fname ? fname : sd->name, &reqs, &nreqs, e);
+	if (r < 0)
+		return pw_err_prefix(e, "sdist '%s' %s", sd->name, sd->version);
+	pins = pw_xcalloc(nreqs + 1, sizeof(*pins));
+	for (i = 0; i < nreqs && r == 0; i++) {
+		r = pw_req_parse(reqs[i], &pins[i], e);
+		if (r < 0)
+			pw_err_prefix(e, "sdist '%s' %s: build-system.requires[%zu]", sd->name,
+				      sd->version, i);
+	}
+	if (r == 0 && nreqs) {
+		r = resolve(store, root, target, python, pins, nreqs, 0, &w, &nw, e);
+		if (r < 0)
+			pw_err_prefix(e, "sdist '%s' %s: build requirements", sd->name,
+				      sd->version);
+	}
+	if (r == 0 && nw) {
+		*b = pw_xrealloc(*b, (*nb + nw + 1) * sizeof(**b));
+		memcpy(*b + *nb, w, nw * sizeof(*w));
+		memset(*b + *nb + nw, 0, sizeof(**b));
+		*nb += nw;
+		free(w); /* its contents moved */
+		w = NULL;
+		nw = 0;
+	}
+	pw_pypi_artifacts_free(w, nw);
+	pins_free(pins, nreqs);
+	for (i = 0; i < nreqs; i++)
+		free(reqs[i]);
+	free(reqs);
+	return r;
+}
+
+int pw_pypi_resolve_sdists(struct pw_store *store, const struct pw_sandbox_spec *root,
+			   const char *target, const char *python, const struct pw_pin *pins,
+			   size_t npins, struct pw_artifact **out, size_t *nout,
+			   struct pw_artifact **build, size_t *nbuild, struct pw_err *e)
+{
+	struct pw_artifact *b = NULL;
+	size_t nb = 0, i, k;
+	int r;
+
+	*build = NULL;
+	*nbuild = 0;
+	if (!store) {
+		*out = NULL;
+		*nout = 0;
+		return pw_err_set(e, EINVAL, "resolving sdists of %s needs a store", target);
+	}
+	r = resolve(store, root, target, python, pins, npins, PW_PYPI_SDISTS, out, nout, e);
+	for (i = 0; r == 0 && i < *nout; i++)
+		if (!strcmp((*out)[i].kind, "sdist"))
+			r = resolve_build(store, root, target, python, &(*out)[i], &b, &nb, e);
+	if (r < 0) {
+		pw_pypi_artifacts_free(*out, *nout);
+		pw_pypi_artifacts_free(b, nb);
+		*out = NULL;
+		*nout = 0;
+		return r;
+	}
+	/* the union: sorted, each wheel once */
+	if (nb > 1)
+		qsort(b, nb, sizeof(*b), cmp_wheel);
+	for (i = k = 0; i < nb; i++) {
+		if (k && !strcmp(b[k - 1].sha256, b[i].sha256)) {
+			pw_artifact_release(&b[i]);
+			continue;
+		}
+		if (k != i) {
+			b[k] = b[i];
+			memset(&b[i], 0, sizeof(b[i]));
+		}
+		k++;
+	}
+	*build = b;
+	*nbuild = k;
+	return 0;
+}
+
 /* ---- install ---- */
 
 static int cmp_sha(const void *a, const void *b)
@@ -621,10 +769,11 @@ static int cmp_sha(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
-			 const struct pw_artifact *wheels, size_t n)
+void pw_pypi_lockset_add_build(struct pw_lockset *ls, const char *target, const char *layer_name,
+			       const struct pw_artifact *wheels, size_t n,
+			       const struct pw_artifact *build, size_t nbuild)
 {
-	const char **shas = pw_xcalloc(n + 1, sizeof(*shas));
+	const char **shas = pw_xcalloc(n + nbuild + 1, sizeof(*shas));
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -632,7 +781,18 @@ void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *
 		shas[i] = wheels[i].sha256;
 	}
 	pw_lockset_add_layer(ls, target, layer_name, PW_PYPI_LAYER_HOW, "/", shas, n, NULL);
+	for (i = 0; i < nbuild; i++) {
+		pw_lockset_add(ls, &build[i], target);
+		shas[i] = build[i].sha256;
+	}
+	pw_lockset_set_layer_build(ls, target, shas, nbuild);
 	free(shas);
+}
+
+void pw_pypi_lockset_add(struct pw_lockset *ls, const char *target, const char *layer_name,
+			 const struct pw_artifact *wheels, size_t n)
+{
+	pw_pypi_lockset_add_build(ls, target, layer_name, wheels, n, NULL, 0);
 }
 
 const char *pw_pypi_layer_how(void)
@@ -640,10 +800,11 @@ const char *pw_pypi_layer_how(void)
 	return PW_PYPI_LAYER_HOW;
 }
 
-char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n)
+char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, size_t n,
+		       const struct pw_artifact *build, size_t nbuild)
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
-	const char **shas = pw_xcalloc(n + 1, sizeof(*shas));
+	const char **shas = pw_xcalloc(n + nbuild + 1, sizeof(*shas));
 	char hex[PW_SHA256_HEX];
 	size_t i;
 
@@ -653,16 +814,27 @@ char *pw_pypi_layer_id(const char *root_id, const struct pw_artifact *wheels, si
 	pw_buf_addf(&b, "pypi-install;v1;%s;", root_id);
 	for (i = 0; i < n; i++)
 		pw_buf_addf(&b, "%s;", shas[i]);
+	for (i = 0; i < nbuild; i++)
+		shas[i] = build[i].sha256;
+	qsort(shas, nbuild, sizeof(*shas), cmp_sha);
+	if (nbuild)
+		pw_buf_adds(&b, "build;");
+	for (i = 0; i < nbuild; i++)
+		pw_buf_addf(&b, "%s;", shas[i]);
 	pw_sha256_mem(b.buf, b.len, hex);
 	pw_buf_release(&b);
 	free(shas);
 	return pw_xstrdup(hex);
 }
 
-/* requirements.txt and the /wheels binds.  Wheels sorted by name so the
- * file is the same whatever order the caller used. */
-static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const char *reqpath,
-			const struct pw_artifact *w, size_t n, struct pw_err *e)
+/* The binds of @n artifacts, each under the directory its kind goes to:
+ * a wheel at /tmp/pinwheel-wheels/ (@build: /tmp/pinwheel-build/, the
+ * sdists' build requirements), an sdist at /tmp/pinwheel-sdists/; and
+ * requirements.txt at @reqpath (not with @build) with one hashed line per
+ * wheel.  Sorted by name so the file is the same whatever order the
+ * caller used. */
+static int stage(struct pw_store *store, struct pw_sandbox_spec *s, const char *reqpath, bool build,
+		 const struct pw_artifact *w, size_t n, struct pw_err *e)
 {
 	struct pw_buf req = PW_BUF_INIT(SIZE_MAX / 2);
 	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
@@ -675,49 +847,61 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
 	for (i = 0; i < n && r == 0; i++) {
 		const struct pw_artifact *a = &sorted[i];
+		bool sdist = !build && a->kind && !strcmp(a->kind, "sdist");
+		const char *what = sdist ? "sdist" : "wheel";
 		_cleanup_free_ char *blob = NULL, *dst = NULL;
 		char *fname;
 
 		if (!a->name || !a->version || !pw_sha256_hex_valid(a->sha256) || a->nurls < 1 ||
 		    !pin_ok(a->name, false) || !pin_ok(a->version, true)) {
-			r = pw_err_set(e, EINVAL,
-				       "wheel %zu: expected name, version, sha256 and url", i);
+			r = pw_err_set(e, EINVAL, "%s %zu: expected name, version, sha256 and url",
+				       what, i);
 			break;
 		}
-		fname = fnames[i] = pw_pypi_wheel_filename(a->urls[0]);
+		fname = fnames[i] =
+		    sdist ? pw_pypi_sdist_filename(a->urls[0]) : pw_pypi_wheel_filename(a->urls[0]);
 		if (!fname) {
-			r = pw_err_set(e, EINVAL,
-				       "wheel '%s' %s: url '%s' does not name a .whl file", a->name,
-				       a->version, a->urls[0]);
+			r = pw_err_set(e, EINVAL, "%s '%s' %s: url '%s' does not name a %s file",
+				       what, a->name, a->version, a->urls[0],
+				       sdist ? ".tar.gz or .zip" : ".whl");
 			break;
 		}
 		if (!pw_store_has_blob(store, a->sha256)) {
-			r = pw_err_set(e, ENOENT, "wheel '%s' %s: blob %s is not in the store '%s'",
-				       a->name, a->version, a->sha256, pw_store_dir(store));
+			r = pw_err_set(e, ENOENT, "%s '%s' %s: blob %s is not in the store '%s'",
+				       what, a->name, a->version, a->sha256, pw_store_dir(store));
 			break;
 		}
-		if (strchr(fname, ':')) {
-			r = pw_err_set(e, EINVAL, "wheel file name '%s' contains ':'", fname);
+		/* a bind's "SRC:DST" and an sdist's file: url take it as it is */
+		if (!pin_ok(fname, true)) {
+			r = pw_err_set(e, EINVAL,
+				       "%s file name '%s': expected letters, digits and . _ - + !",
+				       what, fname);
 			break;
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(fnames[j], fname)) {
-				r = pw_err_set(e, EINVAL, "two wheels have the file name '%s'",
+				r = pw_err_set(e, EINVAL, "two %ss have the file name '%s'", what,
 					       fname);
 				break;
 			}
 		if (r < 0)
 			break;
 		blob = pw_store_blob_path(store, a->sha256);
-		dst = pw_xasprintf("/tmp/pinwheel-wheels/%s", fname);
+		dst = pw_xasprintf("/tmp/pinwheel-%s/%s",
+				   build   ? "build"
+				   : sdist ? "sdists"
+					   : "wheels",
+				   fname);
 		r = add_bind(s, false, blob, dst, e);
-		pw_buf_addf(&req, "%s==%s --hash=sha256:%s\n", a->name, a->version, a->sha256);
+		if (!build && !sdist)
+			pw_buf_addf(&req, "%s==%s --hash=sha256:%s\n", a->name, a->version,
+				    a->sha256);
 	}
 	for (i = 0; i < n; i++)
 		free(fnames[i]);
 	free(fnames);
 	free(sorted);
-	if (r == 0) {
+	if (r == 0 && reqpath) {
 		r = pw_write_file_atomic(reqpath, req.buf ? req.buf : "", req.len, 0644);
 		if (r < 0)
 			pw_err_sys(e, -r, "could not write '%s'", reqpath);
@@ -726,10 +910,11 @@ static int stage_wheels(struct pw_store *store, struct pw_sandbox_spec *s, const
 	return r;
 }
 
-static char *layer_options(const char *root_id, const struct pw_artifact *w, size_t n)
+static char *layer_options(const char *root_id, const struct pw_artifact *w, size_t n,
+			   const struct pw_artifact *build, size_t nbuild)
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
-	struct pw_artifact *sorted = pw_xcalloc(n + 1, sizeof(*sorted));
+	struct pw_artifact *sorted = pw_xcalloc(n + nbuild + 1, sizeof(*sorted));
 	size_t i;
 
 	if (n)
@@ -737,8 +922,17 @@ static char *layer_options(const char *root_id, const struct pw_artifact *w, siz
 	qsort(sorted, n, sizeof(*sorted), cmp_wheel);
 	pw_buf_addf(&b, PW_PYPI_LAYER_HOW ";v1;root=%s;wheels=", root_id);
 	for (i = 0; i < n; i++)
-		pw_buf_addf(&b, "%s%s==%s@%s", i ? "," : "", sorted[i].name, sorted[i].version,
-			    sorted[i].sha256);
+		pw_buf_addf(&b, "%s%s%s==%s@%s", i ? "," : "",
+			    strcmp(sorted[i].kind, "sdist") ? "" : "sdist:", sorted[i].name,
+			    sorted[i].version, sorted[i].sha256);
+	if (nbuild) {
+		memcpy(sorted, build, nbuild * sizeof(*build));
+		qsort(sorted, nbuild, sizeof(*sorted), cmp_wheel);
+		pw_buf_adds(&b, ";build=");
+		for (i = 0; i < nbuild; i++)
+			pw_buf_addf(&b, "%s%s==%s@%s", i ? "," : "", sorted[i].name,
+				    sorted[i].version, sorted[i].sha256);
+	}
 	free(sorted);
 	return pw_buf_detach(&b, NULL);
 }
@@ -776,14 +970,124 @@ struct layer_build {
 	struct pw_store *store;
 	const struct pw_sandbox_spec *root;
 	const char *id, *root_id, *python;
-	const struct pw_artifact *wheels;
+	const struct pw_artifact *wheels; /* wheels and sdists */
 	size_t n;
+	const struct pw_artifact *build; /* the sdists' build requirements */
+	size_t nbuild;
 };
+
+/* The build's log @logp (in the work dir, which the sandbox could write)
+ * kept as the store's tmp/tree-<id>.sdist-NAME-VERSION.log when it is a
+ * regular file; the path kept, or NULL. */
+static char *keep_log(const struct layer_build *lb, const char *logp, const struct pw_artifact *a)
+{
+	_cleanup_free_ char *norm = pw_pypi_normalize(a->name);
+	char *kept = pw_xasprintf("%s/tmp/tree-%s.sdist-%s-%s.log", pw_store_dir(lb->store), lb->id,
+				  norm, a->version);
+	struct stat st;
+
+	if (lstat(logp, &st) < 0 || !S_ISREG(st.st_mode) || rename(logp, kept) < 0) {
+		free(kept);
+		return NULL;
+	}
+	return kept;
+}
+
+/* Make a wheel of each sdist of @lb (sorted by name) into
+ * /tmp/pinwheel-out/built: `pip wheel --no-index`, the build requirements
+ * from /tmp/pinwheel-build (pip's isolated build environment is given the
+ * same --no-index and --find-links), the sdist checked against its hash.
+ * *@nbuilt: how many.  A failure names the sdist and its kept log. */
+static int build_sdists(const struct layer_build *lb, struct pw_sandbox_spec *s,
+			const char *work, size_t *nbuilt, struct pw_err *e)
+{
+	struct pw_artifact *sorted = NULL;
+	const struct pw_seccomp_prog *had = s->seccomp;
+	struct pw_seccomp_prog *prog = NULL;
+	size_t i, k = 0;
+	int r = 0;
+
+	*nbuilt = 0;
+	for (i = 0; i < lb->n && strcmp(lb->wheels[i].kind, "sdist"); i++)
+		;
+	if (i == lb->n)
+		return 0;
+	/* A backend runs code from the index: without a filter from the
+	 * caller (layer builders get none), the build steps' profile. */
+	if (!s->seccomp) {
+		_cleanup_free_ char *cache = pw_path_join(pw_store_dir(lb->store), "cache/seccomp");
+		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = cache};
+
+		prog = pw_seccomp_compile("build", &so, e);
+		if (!prog)
+			return pw_err_prefix(e, "building the sdists");
+		s->seccomp = prog;
+	}
+	sorted = pw_xcalloc(lb->n + 1, sizeof(*sorted));
+	if (lb->n)
+		memcpy(sorted, lb->wheels, lb->n * sizeof(*sorted));
+	qsort(sorted, lb->n, sizeof(*sorted), cmp_wheel);
+	for (i = 0; i < lb->n && r == 0; i++) {
+		const struct pw_artifact *a = &sorted[i];
+		_cleanup_free_ char *fname = NULL, *req = NULL, *reqp = NULL, *reqin = NULL;
+		_cleanup_free_ char *logp = NULL, *login = NULL, *what = NULL;
+		char *args[] = {
+		    (char *)"wheel",
+		    (char *)"--no-index",
+		    (char *)"--find-links",
+		    (char *)"/tmp/pinwheel-build",
+		    (char *)"--no-deps",
+		    (char *)"--require-hashes",
+		    (char *)"--no-color",
+		    (char *)"--progress-bar",
+		    (char *)"off",
+		    (char *)"--wheel-dir",
+		    (char *)"/tmp/pinwheel-out/built",
+		    (char *)"-r",
+		    NULL,
+		};
+
+		if (strcmp(a->kind, "sdist"))
+			continue;
+		fname = pw_pypi_sdist_filename(a->urls[0]); /* checked by stage() */
+		req = pw_xasprintf("%s @ file:///tmp/pinwheel-sdists/%s --hash=sha256:%s\n",
+				   a->name, fname, a->sha256);
+		reqp = pw_xasprintf("%s/sdist-%zu.txt", work, k);
+		reqin = pw_xasprintf("/tmp/pinwheel-out/sdist-%zu.txt", k);
+		logp = pw_xasprintf("%s/sdist-%zu.log", work, k);
+		login = pw_xasprintf("/tmp/pinwheel-out/sdist-%zu.log", k);
+		r = pw_write_file_atomic(reqp, req, strlen(req), 0644);
+		if (r < 0) {
+			pw_err_sys(e, -r, "could not write '%s'", reqp);
+			break;
+		}
+		args[PW_ARRAY_SIZE(args) - 1] = reqin;
+		what = pw_xasprintf("building the sdist '%s' %s", a->name, a->version);
+		r = run_pip(s, "the Python requirements layer", lb->python, login, logp, args,
+			    PW_ARRAY_SIZE(args), what, e);
+		if (r == -EIO) {
+			_cleanup_free_ char *kept = keep_log(lb, logp, a);
+			const char *pip = strstr(e->msg, ": pip ");
+			_cleanup_free_ char *why = pw_xstrdup(pip ? pip + 2 : e->msg);
+
+			pw_err_set(e, EIO, "%s failed: %s (log: %s)", what, why,
+				   kept ? kept : "not kept");
+		}
+		k++;
+	}
+	free(sorted);
+	s->seccomp = had;
+	pw_seccomp_prog_free(prog);
+	*nbuilt = k;
+	return r;
+}
 
 /* pw_derived_tree_make() callback: pip installs into "tree" of a work dir
  * beside the store's temp dir of the tree (its name starts with the tree's
  * lock key, so `store gc` sweeps a stale one), whose entries then move
- * into @dirfd; the requirements and pip's log stay in the work dir. */
+ * into @dirfd; the requirements and pip's log stay in the work dir.  The
+ * sdists are built first (build_sdists()), then the wheels installed
+ * with their hashes, then the wheels built from the sdists. */
 static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 {
 	static const char *const fixed[] = {
@@ -805,10 +1109,29 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	    "-r",
 	    "/tmp/pinwheel-out/requirements.txt",
 	};
+	/* the wheels built from the sdists, by name==version: made here from
+	 * sdists checked against their hashes, so none to check again */
+	static const char *const built[] = {
+	    "install",
+	    "--no-index",
+	    "--find-links",
+	    "/tmp/pinwheel-out/built",
+	    "--no-deps",
+	    "--no-compile",
+	    "--ignore-installed",
+	    "--no-warn-script-location",
+	    "--no-color",
+	    "--progress-bar",
+	    "off",
+	    "--root",
+	    "/tmp/pinwheel-tree",
+	    "--no-user",
+	};
 	const struct layer_build *lb = ud;
 	_cleanup_free_ char *work = NULL, *tree = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
 	struct pw_sandbox_spec s;
 	bool have_spec = false;
+	size_t i, nwheels = 0, nsdists = 0;
 	int r;
 
 	work = pw_xasprintf("%s/tmp/tree-%s.work.XXXXXX", pw_store_dir(lb->store), lb->id);
@@ -824,6 +1147,8 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		r = pw_err_sys(e, errno, "could not create '%s'", tree);
 		goto out;
 	}
+	for (i = 0; i < lb->n; i++)
+		nwheels += !strcmp(lb->wheels[i].kind, "wheel");
 	pw_lockstep_spec_copy(&s, lb->root);
 	have_spec = true;
 	s.net = false;
@@ -841,16 +1166,37 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	if (r == 0)
 		r = add_env(&s, "PIP_NO_INPUT=1", e);
 	if (r == 0)
-		r = stage_wheels(lb->store, &s, reqp, lb->wheels, lb->n, e);
-	/* No wheels: an empty layer, no pip run. */
-	if (r == 0 && lb->n > 0)
+		r = stage(lb->store, &s, reqp, false, lb->wheels, lb->n, e);
+	if (r == 0)
+		r = stage(lb->store, &s, NULL, true, lb->build, lb->nbuild, e);
+	if (r == 0)
+		r = build_sdists(lb, &s, work, &nsdists, e);
+	/* No wheels: no pip run for them (an empty layer when no sdists). */
+	if (r == 0 && nwheels > 0)
 		r = run_pip(&s, "the Python requirements layer", lb->python,
 			    "/tmp/pinwheel-out/pip.log", logp, (char **)fixed, PW_ARRAY_SIZE(fixed),
 			    "installing the wheels", e);
+	if (r == 0 && nsdists > 0) {
+		char **args = pw_xcalloc(PW_ARRAY_SIZE(built) + nsdists + 1, sizeof(*args));
+		size_t na = 0;
+
+		for (i = 0; i < PW_ARRAY_SIZE(built); i++)
+			args[na++] = (char *)built[i];
+		for (i = 0; i < lb->n; i++)
+			if (!strcmp(lb->wheels[i].kind, "sdist"))
+				args[na++] = pw_xasprintf("%s==%s", lb->wheels[i].name,
+							  lb->wheels[i].version);
+		r = run_pip(&s, "the Python requirements layer", lb->python,
+			    "/tmp/pinwheel-out/pip-built.log", logp, args, na,
+			    "installing the wheels built from sdists", e);
+		for (i = PW_ARRAY_SIZE(built); i < na; i++)
+			free(args[i]);
+		free(args);
+	}
 	if (r == 0)
 		r = move_entries(tree, dirfd, e);
 	if (r == 0) {
-		opts = layer_options(lb->root_id, lb->wheels, lb->n);
+		opts = layer_options(lb->root_id, lb->wheels, lb->n, lb->build, lb->nbuild);
 		if (json_object_set_new(record, "pypi", json_string(opts)) < 0)
 			r = pw_err_set(e, ENOMEM, "could not build the tree record");
 	}
@@ -863,7 +1209,8 @@ out:
 
 int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *root,
 			const char *root_id, const char *python, const struct pw_artifact *wheels,
-			size_t n, char **treeid_out, struct pw_err *e)
+			size_t n, const struct pw_artifact *build, size_t nbuild, char **treeid_out,
+			struct pw_err *e)
 {
 	_cleanup_free_ char *id = NULL;
 	struct layer_build lb;
@@ -876,19 +1223,23 @@ int pw_pypi_build_layer(struct pw_store *store, const struct pw_sandbox_spec *ro
 		return pw_err_set(e, EINVAL, "python: expected an absolute path in the root");
 	if (!root_id || !*root_id)
 		return pw_err_set(e, EINVAL, "root id: expected a non-empty string");
-	for (i = 0; i < n; i++) {
-		const struct pw_artifact *a = &wheels[i];
-		if (!a->kind || strcmp(a->kind, "wheel"))
-			return pw_err_set(e, EINVAL, "artifact %zu: expected kind \"wheel\"", i);
+	for (i = 0; i < n + nbuild; i++) {
+		const struct pw_artifact *a = i < n ? &wheels[i] : &build[i - n];
+		bool sdist_ok = i < n;
+
+		if (!a->kind ||
+		    (strcmp(a->kind, "wheel") && !(sdist_ok && !strcmp(a->kind, "sdist"))))
+			return pw_err_set(e, EINVAL, "artifact %zu: expected kind \"wheel\"%s", i,
+					  sdist_ok ? " or \"sdist\"" : " (a build requirement)");
 		if (!a->name || !a->version || a->nurls < 1 || !a->urls[0] ||
 		    !pw_sha256_hex_valid(a->sha256))
 			return pw_err_set(e, EINVAL,
-					  "wheel %zu ('%s'): expected a name, a version, a sha256 "
+					  "%s %zu ('%s'): expected a name, a version, a sha256 "
 					  "and a url",
-					  i, a->name ? a->name : "");
+					  a->kind, i, a->name ? a->name : "");
 	}
-	id = pw_pypi_layer_id(root_id, wheels, n);
-	lb = (struct layer_build){store, root, id, root_id, python, wheels, n};
+	id = pw_pypi_layer_id(root_id, wheels, n, build, nbuild);
+	lb = (struct layer_build){store, root, id, root_id, python, wheels, n, build, nbuild};
 	r = pw_derived_tree_make(store, id, PW_PYPI_LAYER_HOW, build_layer, &lb, NULL, &cached, e);
 	if (r < 0)
 		return r;
