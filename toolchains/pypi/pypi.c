@@ -1002,8 +1002,6 @@ static int build_sdists(const struct layer_build *lb, struct pw_sandbox_spec *s,
 			const char *work, size_t *nbuilt, struct pw_err *e)
 {
 	struct pw_artifact *sorted = NULL;
-	const struct pw_seccomp_prog *had = s->seccomp;
-	struct pw_seccomp_prog *prog = NULL;
 	size_t i, k = 0;
 	int r = 0;
 
@@ -1012,17 +1010,6 @@ static int build_sdists(const struct layer_build *lb, struct pw_sandbox_spec *s,
 		;
 	if (i == lb->n)
 		return 0;
-	/* A backend runs code from the index: without a filter from the
-	 * caller (layer builders get none), the build steps' profile. */
-	if (!s->seccomp) {
-		_cleanup_free_ char *cache = pw_path_join(pw_store_dir(lb->store), "cache/seccomp");
-		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = cache};
-
-		prog = pw_seccomp_compile("build", &so, e);
-		if (!prog)
-			return pw_err_prefix(e, "building the sdists");
-		s->seccomp = prog;
-	}
 	sorted = pw_xcalloc(lb->n + 1, sizeof(*sorted));
 	if (lb->n)
 		memcpy(sorted, lb->wheels, lb->n * sizeof(*sorted));
@@ -1076,8 +1063,6 @@ static int build_sdists(const struct layer_build *lb, struct pw_sandbox_spec *s,
 		k++;
 	}
 	free(sorted);
-	s->seccomp = had;
-	pw_seccomp_prog_free(prog);
 	*nbuilt = k;
 	return r;
 }
@@ -1130,6 +1115,7 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	const struct layer_build *lb = ud;
 	_cleanup_free_ char *work = NULL, *tree = NULL, *reqp = NULL, *logp = NULL, *opts = NULL;
 	struct pw_sandbox_spec s;
+	struct pw_seccomp_prog *prog = NULL;
 	bool have_spec = false;
 	size_t i, nwheels = 0, nsdists = 0;
 	int r;
@@ -1152,6 +1138,20 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	pw_lockstep_spec_copy(&s, lb->root);
 	have_spec = true;
 	s.net = false;
+	/* pip, and any backend of an sdist (code from the index), run under
+	 * a filter: the caller's, else (a layer built at fetch, whose spec
+	 * has none) the build steps' profile */
+	if (!s.seccomp) {
+		_cleanup_free_ char *cache = pw_path_join(pw_store_dir(lb->store), "cache/seccomp");
+		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = cache};
+
+		prog = pw_seccomp_compile("build", &so, e);
+		if (!prog) {
+			r = pw_err_prefix(e, "the Python requirements layer");
+			goto out;
+		}
+		s.seccomp = prog;
+	}
 	if (!s.source_date_epoch)
 		s.source_date_epoch = pw_xstrdup("315532800");
 	r = add_bind(&s, true, work, "/tmp/pinwheel-out", e);
@@ -1202,7 +1202,8 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	}
 out:
 	if (have_spec)
-		pw_sandbox_spec_release(&s);
+		pw_sandbox_spec_release(&s); /* the filter is borrowed: ours is freed below */
+	pw_seccomp_prog_free(prog);
 	pw_rm_rf(work);
 	return r;
 }
