@@ -8,7 +8,7 @@
 # is the host's python3.11 (test only).
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 39
+plan 52
 
 P="$T/p"
 tiny_plain "$P"
@@ -130,3 +130,47 @@ config "python3.11 -c 'import shutil, os; shutil.rmtree(\"/usr/lib/python3.11/js
 run_pw 1 "a before_all that replaces a directory" build "$P" --out "$T/out7"
 like "$ERR" "before_all removed '/usr/lib/python3.11/json' from the root; removing files is not supported" \
 	"refused with the directory"
+
+# one root, two targets (3.12 answers with the same interpreter here):
+# the hook runs once, both targets build on its layer
+py_base_tar "$T/py2.tar" python3.12
+python3 - "$P/pinwheel.json" "$T/py2.tar" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["python"]["3.11"]["base"]["archives"][0]["url"] = "file://" + sys.argv[2]
+c["python"]["3.12"] = c["python"]["3.11"]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+config "python3.11 /src/hook.py shared"
+run_pw 0 "lock two targets" lock "$P"
+run_pw 0 "fetch" fetch "$P"
+run_pw 0 "build two targets of one root" build "$P" --out "$T/out8"
+like "$ERR" "before_all: running it in 1 root" "the hook ran once for both"
+is "$(cat "$T/out8"/logs/before_all-*.log | grep -c '^BEFORE_ALL_RAN shared$')" "1" "one run, one log"
+like "$ERR" "cp311-manylinux_x86_64: ok" "cp311 built on its layer"
+like "$ERR" "cp312-manylinux_x86_64: ok" "cp312 too (smoke-tested: it read the layer's header)"
+is "$(ls -a "$T/out8" | grep -c pinwheel-build)" "0" "the work directory (the capture too) is gone"
+
+# [tool.pinwheel] takes it too (same schema); an empty one is refused
+P="$T/toolproj"
+mkdir -p "$P"
+(T_P=$P; tiny_files "$T_P")
+cat >>"$P/pyproject.toml" <<TOML
+
+[tool.pinwheel]
+platforms = ["manylinux_x86_64"]
+pure = true
+before_all = "echo TOOL-HOOK; echo '#define TOOL 1' >/usr/tool.h"
+test = {command = "python -c \\"print('SMOKE', open('/usr/tool.h').read().strip())\\""}
+
+[tool.pinwheel.python."3.11".base]
+archives = [{url = "file://$T/py.tar"}]
+TOML
+run_pw 0 "a [tool.pinwheel] before_all" build "$P"
+grep -qx "TOOL-HOOK" "$P/wheelhouse/logs/$BALOG"
+ok $? "ran"
+grep -q "SMOKE #define TOOL 1" "$P/wheelhouse/logs/$TGT.log"
+ok $? "and its layer is in the root"
+sed -i 's/^before_all = .*/before_all = ""/' "$P/pyproject.toml"
+run_pw 2 "an empty before_all" build "$P"
+like "$ERR" "pyproject.toml:[0-9]+:[0-9]+: before_all: must not be empty" "is refused by name"
