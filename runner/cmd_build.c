@@ -28,7 +28,8 @@ static const struct pw_opt build_opts[] = {
 		"build step sees the same job count whatever N is"),
     PW_OPT_OUT(struct build_args, out, "output directory (default DIR/wheelhouse)"),
     PW_OPT_NO_CACHE(struct build_args, no_cache,
-		    "build every target even when cached (the results are still recorded)"),
+		    "build every target even when cached, and run before_all again (the results "
+		    "are still recorded)"),
     {.name = "--no-cache-write",
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct build_args, no_cache_write),
@@ -78,7 +79,9 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "when the root has git (docs/build.md).\n"
 	     "A target (and the sdist) whose action key is in the store's action cache\n"
 	     "is not rebuilt: its wheel and log come from the store and the summary says\n"
-	     "\"cached\" (docs/cache.md).\n",
+	     "\"cached\" (docs/cache.md).  The config's before_all runs once per root\n"
+	     "before its first step, and what it writes to the root is kept as a cached\n"
+	     "layer of that root (docs/config.md).\n",
     .epilogue = "exit status: 0 every target built and passed its smoke test; 1 a target\n"
 		"failed (the others are still built) or a root is not fetched; 2 usage or\n"
 		"configuration error, no or a stale pinwheel.lock with --locked; 130/143 stopped by\n"

@@ -450,7 +450,8 @@ static void sort_pythons(struct pw_config *c)
 /* The top-level keys: this file's, with the providers' in the middle. */
 static const char *const head_keys[] = {"$schema",   "version", "project",  "python",
 					"platforms", "exclude", "optional", "pure"};
-static const char *const tail_keys[] = {"env", "before_build", "test", "limits", "foreign"};
+static const char *const tail_keys[] = {"env",  "before_all", "before_build",
+					"test", "limits",     "foreign"};
 #define MAX_KEYS 64
 
 static size_t top_keys(const char **keys)
@@ -532,6 +533,11 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!r)
 		r = parse_env(l, root, rp);
 	if (!r)
+		r = pw_jcheck_str(&l->j, root, rp, "", "before_all", false, &c->before_all);
+	if (!r && c->before_all && !*c->before_all)
+		return pw_jcheck_fail(&l->j, pw_jpos_member(root, rp, "before_all", &v), true,
+				      "before_all", "expected a non-empty shell command");
+	if (!r)
 		r = pw_jcheck_str(&l->j, root, rp, "", "before_build", false, &c->before_build);
 	if (!r && c->before_build && !*c->before_build)
 		return pw_jcheck_fail(&l->j, pw_jpos_member(root, rp, "before_build", &v), true,
@@ -589,11 +595,12 @@ static void part_digests(struct pw_config *c, const json_t *root)
 		fprintf(stderr, "pinwheel: out of memory\n");
 		abort();
 	}
-	/* build-only: the steps' environment and limits, before_build, "pure",
+	/* build-only: the steps' environment and limits, the hooks, "pure",
 	 * the smoke test's command and skips (test.requires is locked) */
 	json_object_del(lock, "$schema");
 	json_object_del(lock, "env");
 	json_object_del(lock, "limits");
+	json_object_del(lock, "before_all");
 	json_object_del(lock, "before_build");
 	json_object_del(lock, "pure");
 	test = json_object_get(lock, "test");
@@ -909,6 +916,7 @@ void pw_config_release(struct pw_config *c)
 	}
 	free(c->env);
 	free(c->test_command);
+	free(c->before_all);
 	free(c->before_build);
 	strv_free(c->test_skip, c->ntest_skip);
 	for (i = 0; i < c->ntargets; i++)

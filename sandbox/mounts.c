@@ -11,7 +11,7 @@
  *  3. mount a tmpfs "base" over /tmp of our private mount namespace: the
  *     new root is either that tmpfs (no layers) or an overlay of the layers
  *     with a writable upper dir on it (so writes to the root vanish with
- *     the sandbox);
+ *     the sandbox; or the caller's capture dir, where they stay);
  *  4. inside the root, with *at() calls resolved by openat2(RESOLVE_IN_ROOT)
  *     (a layer's symlinks can never lead outside the root): /proc (a new
  *     procfs for our pid namespace, /proc/sys read-only), /dev (tmpfs with
@@ -44,6 +44,7 @@ struct captured {
 	int *layer_fds;
 	int dev_fds[N_DEV];
 	int qemu_fd;
+	int upper_fd, work_fd; /* capture_dir's upper and work, or -1 */
 };
 
 static int open_in_root(int rootfd, const char *path, int flags)
@@ -216,6 +217,18 @@ static int capture(struct sb_ctx *c, struct captured *k)
 		if (k->dev_fds[i] < 0)
 			return sb_step(c, errno, "bind host '%s'", p);
 	}
+	if (s->capture_dir) {
+		int d = open(s->capture_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (d < 0)
+			return sb_step(c, errno, "capture dir '%s'", s->capture_dir);
+		k->upper_fd = openat(d, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		k->work_fd = openat(d, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(d);
+		if (k->upper_fd < 0 || k->work_fd < 0)
+			return sb_step(c, errno, "capture dir '%s': its upper and work dirs",
+				       s->capture_dir);
+	}
 	if (s->emulate_qemu) {
 		k->qemu_fd = open(s->emulate_qemu, O_PATH | O_CLOEXEC);
 		if (k->qemu_fd < 0)
@@ -281,11 +294,40 @@ static int compose_root_ro(struct sb_ctx *c, struct captured *k)
 	return m;
 }
 
+static int write_etc(const struct pw_sandbox_spec *s, int fd);
+
+/* With a capture dir, the minimal /etc of a root without /etc/passwd
+ * (minimal_etc()) is the overlay's bottom layer, made in the base tmpfs
+ * @base at "etc-layer", so that it never lands in the capture.  1 when
+ * made, 0 when a layer has /etc/passwd, or -errno. */
+static int etc_layer(struct sb_ctx *c, struct captured *k, int base)
+{
+	const struct pw_sandbox_spec *s = c->spec;
+	int fd, r;
+
+	for (size_t i = 0; i < s->n_layers; i++) {
+		fd = open_in_root(k->layer_fds[i], "etc/passwd", O_PATH);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+	}
+	if (mkdirat(base, "etc-layer", 0755) < 0 || mkdirat(base, "etc-layer/etc", 0755) < 0 ||
+	    (fd = openat(base, "etc-layer/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return sb_step(c, errno, "create the minimal /etc layer");
+	r = write_etc(s, fd);
+	close(fd);
+	if (r < 0)
+		return sb_step(c, -r, "write the minimal /etc layer");
+	return 1;
+}
+
 static int compose_root(struct sb_ctx *c, struct captured *k)
 {
 	const struct pw_sandbox_spec *s = c->spec;
 	struct pw_buf lower = PW_BUF_INIT(1 << 16);
-	int base, fs, m, rootfd, r;
+	char upper[40] = "/tmp/upper", work[40] = "/tmp/work";
+	int base, fs, m, rootfd, r, etc;
 	size_t i;
 
 	if (s->ro_root && s->n_layers > 0)
@@ -306,17 +348,28 @@ static int compose_root(struct sb_ctx *c, struct captured *k)
 		close(base);
 		return r;
 	}
+	etc = k->upper_fd >= 0 ? etc_layer(c, k, base) : 0;
 	close(base);
+	if (etc < 0)
+		return etc;
+	/* the capture dir's upper and work (captured before /tmp was
+	 * covered), else the base tmpfs's */
+	if (k->upper_fd >= 0) {
+		snprintf(upper, sizeof(upper), "/proc/self/fd/%d", k->upper_fd);
+		snprintf(work, sizeof(work), "/proc/self/fd/%d", k->work_fd);
+	}
 	for (i = 0; i < s->n_layers; i++)
 		pw_buf_addf(&lower, "%s/proc/self/fd/%d", i ? ":" : "", k->layer_fds[i]);
+	if (etc)
+		pw_buf_adds(&lower, ":/tmp/etc-layer");
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0) {
 		pw_buf_release(&lower);
 		return sb_step(c, errno, "fsopen overlay");
 	}
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", "/tmp/upper", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", "/tmp/work", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		r = sb_step(c, errno, "mount the overlay of %zu layers", s->n_layers);
@@ -598,7 +651,6 @@ static int write_at(int dirfd, const char *name, const char *data)
 static int minimal_etc(struct sb_ctx *c, int rootfd)
 {
 	const struct pw_sandbox_spec *s = c->spec;
-	char passwd[512], group[256];
 	int fd, etc, r;
 
 	fd = open_in_root(rootfd, "etc/passwd", O_PATH);
@@ -613,6 +665,19 @@ static int minimal_etc(struct sb_ctx *c, int rootfd)
 	close(etc);
 	if (fd < 0)
 		return sb_step(c, errno, "open /etc");
+	r = write_etc(s, fd);
+	close(fd);
+	if (r < 0 && r != -EROFS && r != -EEXIST)
+		return sb_step(c, -r, "write a minimal /etc");
+	return 0;
+}
+
+/* The files of the minimal /etc into @fd.  0 or -errno. */
+static int write_etc(const struct pw_sandbox_spec *s, int fd)
+{
+	char passwd[512], group[256];
+	int r;
+
 	if (s->uid)
 		snprintf(passwd, sizeof(passwd),
 			 "root:x:0:0:root:/root:/bin/sh\n"
@@ -633,10 +698,7 @@ static int minimal_etc(struct sb_ctx *c, int rootfd)
 		r = write_at(fd, "group", group);
 	if (r == 0)
 		r = write_at(fd, "hosts", "127.0.0.1\tlocalhost pinwheel\n::1\tlocalhost\n");
-	close(fd);
-	if (r < 0 && r != -EROFS && r != -EEXIST)
-		return sb_step(c, -r, "write a minimal /etc");
-	return 0;
+	return r;
 }
 
 int sb_child_mounts(struct sb_ctx *c)
@@ -658,6 +720,7 @@ int sb_child_mounts(struct sb_ctx *c)
 	for (i = 0; i < N_DEV; i++)
 		k.dev_fds[i] = -1;
 	k.qemu_fd = -1;
+	k.upper_fd = k.work_fd = -1;
 
 	umask(0);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -723,6 +786,10 @@ out:
 			close(k.dev_fds[i]);
 	if (k.qemu_fd >= 0)
 		close(k.qemu_fd);
+	if (k.upper_fd >= 0)
+		close(k.upper_fd);
+	if (k.work_fd >= 0)
+		close(k.work_fd);
 	free(k.bind_fds);
 	free(k.bind_dir);
 	free(k.layer_fds);

@@ -35,6 +35,7 @@ void pw_sandbox_spec_release(struct pw_sandbox_spec *s)
 	free(s->source_date_epoch);
 	free(s->emulate_arch);
 	free(s->emulate_qemu);
+	free(s->capture_dir);
 	pw_sandbox_spec_init(s);
 }
 
@@ -208,6 +209,11 @@ int pw_sandbox_spec_check(const struct pw_sandbox_spec *s, struct pw_err *e)
 					  "SOURCE_DATE_EPOCH '%s': expected a decimal Unix time",
 					  s->source_date_epoch);
 	}
+	if (s->capture_dir && (s->capture_dir[0] != '/' || s->ro_root || !s->n_layers))
+		return pw_err_set(e, EINVAL,
+				  "capture dir '%s': expected an absolute path, a writable root and "
+				  "layers",
+				  s->capture_dir);
 	if (s->tmp_size == 0)
 		return pw_err_set(e, EINVAL, "--tmp-size: expected a size above zero");
 	return 0;

@@ -93,6 +93,9 @@ struct pw_config {
 	struct pw_env_var *env; /* sorted by name */
 	size_t nenv;
 	char *test_command;   /* NULL when none */
+	char *before_all;     /* "before_all": a shell command run once per
+			       * root in its build sandbox, its changes to the
+			       * root kept as a layer of it, or NULL */
 	char *before_build;   /* "before_build": a shell command run in each
 			       * target's build sandbox on the unpacked sdist
 			       * (/src) before build_wheel, or NULL */

@@ -90,6 +90,17 @@ struct pw_sandbox_spec {
 	 * upper; the mount points must exist in the layers.  Default: writable
 	 * root (overlay with a tmpfs upper that vanishes at exit). */
 	bool ro_root;
+	/* Writable root whose changes are kept: a host directory of the
+	 * caller's holding two empty directories on its file system, "upper"
+	 * and "work", which become the overlay's upper and work dirs (instead
+	 * of the tmpfs ones that vanish), so after the run CAPTURE/upper holds
+	 * what the command created or changed in the root, in overlayfs's
+	 * format (a removed file is a 0:0 character device, a directory
+	 * removed and made again carries the xattr user.overlay.opaque).  /tmp
+	 * and the binds are not part of it.  Needs layers and !ro_root; the
+	 * file system must support user xattrs and RENAME_WHITEOUT (ext4,
+	 * xfs, btrfs, tmpfs).  NULL: none. */
+	char *capture_dir;
 	uint64_t tmp_size; /* /tmp tmpfs size in bytes */
 	/* Limits; 0 means "none" except where a default is stated. */
 	uint64_t timeout_ms;		       /* wall clock: SIGTERM, grace, SIGKILL of all */

@@ -22,7 +22,12 @@ static void key_common(struct build *b, size_t ti, struct pw_ac_key *k)
 
 	pw_ac_key_add(k, "pinwheel", PW_VERSION);
 	pw_ac_key_add(k, "deflate", pw_wheel_deflate_id());
+	const struct before_all *ba = pw_build_before_all_of(b, ti);
+
 	pw_ac_key_add(k, "root", b->plans[ti].id);
+	/* the root's before_all layer, by its content */
+	if (ba && ba->tree[0])
+		pw_ac_key_add(k, "before_all", ba->tree);
 	pw_ac_key_add(k, "source", b->src.tree);
 	pw_ac_key_add(k, "config", b->c.targets[ti].digest);
 	pw_ac_key_add(k, "version", b->version ? b->version : "");

@@ -165,6 +165,7 @@ static void build_release(struct build *b)
 	free(b->plans);
 	free(b->sel);
 	pw_ac_close(b->ac);
+	pw_build_before_all_release(b);
 	pw_source_release(&b->src);
 	free(b->src_dir);
 	pw_pep517_release(&b->pep);
@@ -436,9 +437,19 @@ static int build_targets(struct build *b, struct target_result *res)
 	unsigned ncpu = cpu_count();
 
 	for (size_t i = 0; i < b->c.ntargets && !pw_build_stopped(); i++) {
+		const struct before_all *ba;
+
 		if (!b->sel[i])
 			continue;
 		snprintf(res[i].smoke, sizeof(res[i].smoke), "-");
+		ba = pw_build_before_all_of(b, i);
+		if (ba && ba->error[0]) {
+			/* its root's hook failed (reported then): not built */
+			res[i].done = true;
+			snprintf(res[i].error, sizeof(res[i].error), "%.400s (logs/%.90s.log)",
+				 ba->error, ba->name);
+			continue;
+		}
 		if (pw_build_target_cached(b, i, &res[i]))
 			pw_info("%s: cached (%s)", b->c.targets[i].id, res[i].wheel);
 		else
@@ -535,7 +546,13 @@ int pw_build_run(const struct pw_build_opts *o)
 		status = PW_EXIT_USAGE;
 		goto out;
 	}
-	res = pw_xcalloc(b.c.ntargets + 2, sizeof(*res));
+	res = pw_xcalloc(BUILD_NRES(&b), sizeof(*res));
+	if (pw_build_before_all_phase(&b, res) < 0)
+		goto out;
+	if (pw_build_before_all_sdist_failed(&b, res)) {
+		status = finish(&b, res);
+		goto out;
+	}
 	if (make_sdist(&b, res) < 0 || build_targets(&b, res) < 0)
 		goto out;
 	status = finish(&b, res);

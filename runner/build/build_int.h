@@ -8,6 +8,7 @@
  *   workers.c       one forked worker per job, the live display, signals
  *   action_cache.c  keys, hits materialised into OUT, results recorded
  *   report.c        the summary (table or JSON) and the manifest
+ *   before_all.c    the before_all hook: once per root, its layer
  *
  * Ownership: struct build is pw_build_run()'s; the others borrow it.  A
  * worker fills its own copy of a struct target_result and sends it to the
@@ -48,6 +49,19 @@ struct target_result {
 	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
 };
 
+/* The before_all layer of one root (before_all.c). */
+#define BA_NONE ((size_t)-1)
+struct before_all {
+	char root[PW_SHA256_HEX]; /* the root id */
+	size_t ti;		  /* the first target using it: its sandbox runs the hook */
+	char name[96];		  /* "before_all-TARGET": the job's name and log */
+	char key[PW_SHA256_HEX];  /* what the hook saw (before_all.c) */
+	char tree[PW_SHA256_HEX]; /* the layer's store tree ("" until known) */
+	char *path;		  /* its path in the store (NULL until known) */
+	bool cached;		  /* found in the cache: the hook did not run */
+	char error[512];	  /* why it failed ("" if not) */
+};
+
 struct build {
 	const struct pw_build_opts *o;
 	struct pw_config c;
@@ -73,6 +87,9 @@ struct build {
 	bool sdist_cached;
 	struct pw_ac *ac;
 	size_t nsel; /* selected targets (after --shard) */
+	struct before_all *ba; /* one per root that needs the hook */
+	size_t nba;
+	size_t *ba_of; /* per target: its root's index in ba, or BA_NONE */
 };
 
 /* ---- a build step (step.c) ---- */
@@ -122,10 +139,33 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 int pw_build_publish(struct build *b, const char *path, const char *name,
 		     struct target_result *res, bool *bad, struct pw_err *e);
 
+/* ---- the before_all hook (before_all.c) ---- */
+
+/* With a before_all in the config: the layer of every root the build
+ * uses (the selected targets', the sdist's when build_sdist runs), from
+ * the cache or made by a worker each (job BA_JOB(b, k); res has room for
+ * them); a root whose hook failed has its error set (its targets fail).
+ * -EINTR when a signal stopped it. */
+int pw_build_before_all_phase(struct build *b, struct target_result *res);
+/* The worker's job: run the hook for root @k, capture, refuse removals,
+ * make the layer's store tree and record it (its id into res->sha256). */
+int pw_build_before_all(struct build *b, size_t k, struct target_result *res, int logfd,
+			struct pw_err *e);
+/* Did the hook fail in the root that would build the sdist?  Then every
+ * selected target is failed in @res (true). */
+bool pw_build_before_all_sdist_failed(struct build *b, struct target_result *res);
+/* The layer of target @ti's root, or NULL (no hook, or not for it). */
+const struct before_all *pw_build_before_all_of(const struct build *b, size_t ti);
+void pw_build_before_all_release(struct build *b);
+
 /* ---- workers (workers.c) ---- */
 
 /* A job is a target index, or SDIST_JOB(b) for the sdist. */
 #define SDIST_JOB(b) ((b)->c.ntargets)
+/* ... or BA_JOB(b, k) for the before_all hook of root k. */
+#define BA_JOB(b, k) ((b)->c.ntargets + 1 + (k))
+/* Entries of the results array pw_build_run() passes the jobs. */
+#define BUILD_NRES(b) (2 * (b)->c.ntargets + 2)
 
 /* SIGINT and SIGTERM stop the build (the previous actions into @old). */
 void pw_build_trap_signals(struct sigaction old[2]);

@@ -74,7 +74,12 @@ static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spe
 	struct pw_err e = PW_ERR_INIT;
 	char sde[32];
 
+	const struct before_all *ba = pw_build_before_all_of(b, ti);
+
 	pw_sandbox_spec_init(s);
+	/* the root's before_all layer on top of all (layers[0]) */
+	if (ba && ba->path)
+		pw_sandbox_spec_add_layer(s, ba->path);
 	root_spec(b, ti, test, s);
 	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
 	s->source_date_epoch = pw_xstrdup(sde);

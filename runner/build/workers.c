@@ -55,6 +55,8 @@ void pw_build_progress(const char *step)
 
 static const char *job_name(const struct build *b, size_t job)
 {
+	if (job > SDIST_JOB(b))
+		return b->ba[job - BA_JOB(b, 0)].name;
 	return job == SDIST_JOB(b) ? "sdist" : b->c.targets[job].id;
 }
 
@@ -76,6 +78,8 @@ static void worker(struct build *b, size_t job, int fd)
 	logfd = pw_build_open_log(b, job_name(b, job), &e);
 	if (logfd < 0) {
 		r = logfd;
+	} else if (job > SDIST_JOB(b)) {
+		r = pw_build_before_all(b, job - BA_JOB(b, 0), &res, logfd, &e);
 	} else if (job == SDIST_JOB(b)) {
 		r = pw_build_sdist(b, b->sdist_ti, logfd, &e);
 		snprintf(res.wheel, sizeof(res.wheel), "%s", b->sdist);
