@@ -334,7 +334,7 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 }
 
 int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
-		     struct pw_sandbox_spec *spec, struct pw_err *e)
+		     struct pw_sandbox_spec *spec, char *root_id, struct pw_err *e)
 {
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
@@ -374,6 +374,8 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	if (r == 0) {
 		if (pc->compose)
 			pc->compose(pc, target, root->n, &p);
+		if (root_id)
+			memcpy(root_id, p.id, PW_SHA256_HEX);
 		pw_roots_to_spec(s, &p, spec);
 		pw_root_plan_release(&p);
 		if (pc->seccomp)
