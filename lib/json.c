@@ -61,16 +61,36 @@ int pw_json_dump_file(const char *path, json_t *j, struct pw_err *e)
 	return 0;
 }
 
-void pw_json_print_text(const char *s)
+/* @s escaped (log.h's PW_ESC_JSON) with a final newline, to @f at once. */
+static void print_text(FILE *f, const char *s)
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 
 	pw_buf_add_escaped(&b, s, strlen(s), PW_ESC_JSON);
 	if (!b.len || b.buf[b.len - 1] != '\n')
 		pw_buf_adds(&b, "\n");
-	fwrite(b.buf, 1, b.len, stdout);
-	fflush(stdout);
+	fwrite(b.buf, 1, b.len, f);
+	fflush(f);
 	pw_buf_release(&b);
+}
+
+void pw_json_print_text(const char *s)
+{
+	print_text(stdout, s);
+}
+
+void pw_json_event(json_t *j)
+{
+	char *s;
+
+	if (!j)
+		return;
+	if (pw_log_events()) {
+		s = pw_json_dumps(j, false);
+		print_text(stderr, s);
+		free(s);
+	}
+	json_decref(j);
 }
 
 void pw_json_print(json_t *j, bool pretty)

@@ -6,6 +6,7 @@
 
 static int verbosity;
 static bool json_mode;
+static bool events_mode;
 static bool color_on;
 static bool tty;
 
@@ -27,7 +28,9 @@ void pw_log_setup(int v, enum pw_color color, bool json)
 int pw_log_verbosity(void) { return verbosity; }
 bool pw_log_json(void) { return json_mode; }
 bool pw_log_color(void) { return color_on; }
-bool pw_log_progress_enabled(void) { return tty && verbosity >= 0 && !json_mode; }
+bool pw_log_progress_enabled(void) { return tty && verbosity >= 0 && !json_mode && !events_mode; }
+void pw_log_set_events(bool on) { events_mode = on; }
+bool pw_log_events(void) { return events_mode; }
 
 /* The length of the UTF-8 sequence at @s (at most @n bytes) and its code
  * point, or 0 when it is not well-formed (overlong, surrogate, past

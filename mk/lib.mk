@@ -1,5 +1,6 @@
 PW_LIB_SRCS += lib/err.c lib/buf.c lib/hash.c lib/fsutil.c lib/log.c lib/json.c lib/libload.c lib/workdir.c lib/child.c
-# A TOML reader (Cargo.lock, cargo's config, pyproject.toml).
-PW_LIB_SRCS += lib/toml.c
+# A TOML reader (Cargo.lock, cargo's config, pyproject.toml) and the
+# [build-system] table of pyproject.toml.
+PW_LIB_SRCS += lib/toml.c lib/pyproject.c
 UNIT_TESTS += tests/unit/test_toml.c
 FUZZ_TARGETS += tests/fuzz/fuzz_toml.c

@@ -62,6 +62,11 @@ const struct pw_opt pw_global_opts[] = {
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct pw_ctx, json),
      .help = "machine-readable output on stdout"},
+    {.name = "--events",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct pw_ctx, events),
+     .help = "lock and fetch (also within build) say what they do as JSON Lines on stderr, "
+	     "one object per line, instead of the progress display (docs/cli.md)"},
     {.name = "--quiet",
      .alias = "-q",
      .kind = PW_ARG_CALL,
@@ -112,6 +117,7 @@ int pw_cli_parse(struct pw_ctx *ctx, const struct pw_cli_cmd *cmd, void *args, i
 	}
 	r = pw_opts_parse(sets, PW_ARRAY_SIZE(sets), cmd->flags, argc, argv, &stop, &e);
 	pw_log_setup(ctx->verbosity, ctx->color, ctx->json);
+	pw_log_set_events(ctx->events);
 	if (r < 0)
 		return pw_usage_error(cmd->name, "%s", e.msg);
 	if (next)

@@ -69,7 +69,10 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 		if (pw_log_verbosity() >= 1 || pw_log_progress_enabled())
 			pw_info("fetch: [%zu/%zu] composing the root of %s (%zu layers)", i + 1,
 				lf->nroots, lf->roots[i].target, lf->roots[i].n);
+		pw_fetch_ui_compose_event("fetch", lf->roots[i].target, lf->roots[i].n, NULL, NULL);
 		if (pw_roots_plan(s, lf, &lf->roots[i], PW_ROOTS_BUILD, &p, &e) < 0) {
+			pw_fetch_ui_compose_event("fetch", lf->roots[i].target, lf->roots[i].n,
+						  NULL, e.msg);
 			pw_error("fetch: %s", e.msg);
 			if (ctx->json) {
 				json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "event", "root",
@@ -81,6 +84,7 @@ static int build_roots(struct pw_ctx *ctx, struct pw_store *s, const struct pw_l
 			st = PW_EXIT_FAIL;
 			continue;
 		}
+		pw_fetch_ui_compose_event("fetch", p.target, lf->roots[i].n, &p, NULL);
 		if (ctx->json) {
 			json_t *j =
 			    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "event", "root", "target",
@@ -113,6 +117,7 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	struct pw_store *s;
 	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
+	double t0 = pw_fetch_ui_now();
 	int st;
 
 	if (embedded) /* stdout is the caller's: progress and the summary only */
@@ -121,6 +126,7 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	if (pw_session_open(&ss, dir, NULL, PW_SESSION_NO_STORE, &e) < 0) {
 		pw_error("fetch: %s", e.msg);
 		pw_session_close(&ss);
+		pw_fetch_ui_done_event("fetch", "failed", t0);
 		return PW_EXIT_USAGE;
 	}
 	storedir = pw_ctx_store_dir(ctx);
@@ -129,6 +135,7 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 		st = ss.store ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 		pw_error("fetch: %s", e.msg);
 		pw_session_close(&ss);
+		pw_fetch_ui_done_event("fetch", "failed", t0);
 		return st;
 	}
 	s = ss.store;
@@ -150,7 +157,7 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 		st = PW_EXIT_FAIL;
 		goto out;
 	}
-	st = pw_fetch_ui_run(ctx, s, items, lf->n, &o);
+	st = pw_fetch_ui_run(ctx, NULL, s, items, lf->n, &o);
 	for (i = 0; i < lf->n; i++) {
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
@@ -178,6 +185,15 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	if (st == PW_EXIT_OK)
 		st = build_roots(ctx, s, lf, embedded);
 out:
+	if (pw_log_events()) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "event", "done",
+				      "command", "fetch", "status",
+				      st == PW_EXIT_OK ? "done" : "failed", "artifacts",
+				      (json_int_t)nok, "cached", (json_int_t)ncached,
+				      "downloaded_bytes", (json_int_t)bytes, "ms",
+				      pw_fetch_ui_ms(t0));
+		pw_json_event(j);
+	}
 	pw_providers_fetch_release(prep);
 	for (i = 0; i < lf->n; i++)
 		pw_fetch_item_release(&items[i]);

@@ -2,7 +2,6 @@
  * into DIR/pinwheel.lock through the providers (include/pinwheel/
  * provider.h), or check that the lock is fresh. */
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pinwheel/cli.h"
@@ -36,6 +35,10 @@ static const struct pw_opt lock_opts[] = {
      .help = "ignore the pins of the existing lock: resolve every Debian base, Python "
 	     "requirement, crate and archive again"},
     PW_OPT_DOC("--json", "print a summary object on stdout"),
+    PW_OPT_DOC("--events",
+	       "JSON Lines on stderr: \"resolve\" per block of each target (start, then done "
+	       "or failed), \"download\" per artifact of a root a tool runs in, \"compose\" "
+	       "per such root, then \"done\" (docs/cli.md)"),
 };
 
 const struct pw_cli_cmd pw_cli_lock = {
@@ -76,12 +79,16 @@ static int fetch_root(struct pw_provider_ctx *pc, const char *target, struct pw_
 {
 	const struct lock_ui *ui = pc->ui;
 	const struct pw_ctx *ctx = ui ? ui->ctx : NULL;
+	struct pw_ctx quiet;
 
-	if (ctx && !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO)) {
+	if (ctx && !ctx->json && ctx->verbosity >= 0 && isatty(STDERR_FILENO))
 		pw_info("lock: fetching the root of %s to run its tools", target);
-		return pw_fetch_ui_run(ctx, s, items, n, o) == PW_EXIT_OK ? 0 : -EIO;
-	}
-	return pw_fetch_run(s, items, n, o, e);
+	else if (!ctx || !pw_log_events())
+		return pw_fetch_run(s, items, n, o, e);
+	/* lock's stdout is its --json summary alone: no artifact objects */
+	quiet = *ctx;
+	quiet.json = false;
+	return pw_fetch_ui_run(&quiet, target, s, items, n, o) == PW_EXIT_OK ? 0 : -EIO;
 }
 
 /* pw_provider_ctx.seccomp: the "lock" profile (build's, with the network),
@@ -101,6 +108,17 @@ static int lock_seccomp(struct pw_provider_ctx *pc, const struct pw_seccomp_prog
 	return 0;
 }
 
+/* pw_provider_ctx.compose: said on a terminal or with -v, and as an event. */
+static void compose(struct pw_provider_ctx *pc, const char *target, size_t nlayers,
+		    const struct pw_root_plan *done)
+{
+	(void)pc;
+	if (!done && (pw_log_verbosity() >= 1 || pw_log_progress_enabled()))
+		pw_info("lock: composing the root of %s (%zu layers) to run its tools", target,
+			nlayers);
+	pw_fetch_ui_compose_event("lock", target, nlayers, done, NULL);
+}
+
 /* pw_provider_ctx.note: one line on stderr. */
 static void note(struct pw_provider_ctx *pc, const char *msg)
 {
@@ -108,44 +126,65 @@ static void note(struct pw_provider_ctx *pc, const char *msg)
 	pw_info("%s", msg);
 }
 
-/* Resolve every target of @c into @ls: for each target, the provider of
- * each block of the config, in root order (enum pw_stage: the base first;
- * blocks of one stage in the config's order).  0 or -errno with e->msg. */
 static double mono(void)
 {
-	struct timespec ts;
+	return pw_fetch_ui_now();
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* --events: {"event": "resolve", "status": "start"|"done"|"failed",
+ * "target", "block", "provider", "index", "of"}, "ms" when it ended,
+ * "error" when it failed. */
+static void resolve_event(const struct pw_block *b, const struct pw_target_info *ti,
+			  const char *block, size_t i, size_t n, int r, double t0,
+			  const struct pw_err *e)
+{
+	json_t *j;
+
+	if (!pw_log_events())
+		return;
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "event", "resolve", "status",
+		      t0 == 0 ? "start" : r == 0 ? "done" : "failed", "target", ti->id, "block",
+		      block, "provider", b->provider->name, "index", (json_int_t)(i + 1), "of",
+		      (json_int_t)n);
+	if (j && t0 != 0)
+		json_object_set_new(j, "ms", json_integer(pw_fetch_ui_ms(t0)));
+	if (j && r < 0)
+		json_object_set_new(j, "error", json_string(e->msg));
+	pw_json_event(j);
 }
 
 /* One block of one target, said as it starts on a terminal (or with -v):
  * "lock: [2/3] cp313-manylinux_x86_64: build_requires (pypi)", and with
  * the seconds it took when it ends; a lock of a cold store is minutes of
- * resolving and downloading that would otherwise be silent. */
+ * resolving and downloading that would otherwise be silent.  With
+ * --events, a "resolve" event at both ends. */
 static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 		      const struct pw_target_info *ti, size_t i, size_t n, struct pw_lockset *ls,
 		      struct pw_err *e)
 {
 	bool say = pw_log_verbosity() >= 1 || pw_log_progress_enabled();
-	double t0 = 0;
+	const char *place = b->key->place == PW_PLACE_BASE   ? "base."
+			    : b->key->place == PW_PLACE_TEST ? "test."
+							     : "";
+	char block[64];
+	double t0 = mono();
 	int r;
 
-	if (say) {
-		t0 = mono();
-		pw_info("lock: [%zu/%zu] %s: %s%s (%s)", i + 1, n, ti->id,
-			b->key->place == PW_PLACE_BASE	 ? "base."
-			: b->key->place == PW_PLACE_TEST ? "test."
-							 : "",
-			b->key->key, b->provider->name);
-	}
+	snprintf(block, sizeof(block), "%s%s", place, b->key->key);
+	if (say)
+		pw_info("lock: [%zu/%zu] %s: %s (%s)", i + 1, n, ti->id, block, b->provider->name);
+	resolve_event(b, ti, block, i, n, 0, 0, e);
 	r = pw_block_lock(pc, b, ti, ls, e);
+	resolve_event(b, ti, block, i, n, r, t0, e);
 	if (say && r == 0 && mono() - t0 >= 1.0)
 		pw_info("lock: [%zu/%zu] %s: %s done (%.0f s)", i + 1, n, ti->id, b->key->key,
 			mono() - t0);
 	return r;
 }
 
+/* Resolve every target of @c into @ls: for each target, the provider of
+ * each block of the config, in root order (enum pw_stage: the base first;
+ * blocks of one stage in the config's order).  0 or -errno with e->msg. */
 static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct pw_lockset *ls,
 		   struct pw_err *e)
 {
@@ -252,6 +291,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
 	char sha[PW_SHA256_HEX];
+	double t0 = mono();
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
@@ -309,6 +349,7 @@ static int check(struct pw_ctx *ctx, const struct pw_config *c, const char *lock
 	if (ctx->json)
 		summary("stale", lockpath, c, &new, sha, "changed");
 out:
+	pw_fetch_ui_done_event("lock", st == PW_EXIT_OK ? "fresh" : "stale", t0);
 	pw_buf_release(&b);
 	pw_lockset_release(&old);
 	pw_lockset_release(&new);
@@ -324,11 +365,14 @@ int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *l
 				     .ui = &ui,
 				     .note = note,
 				     .fetch = fetch_root,
-				     .seccomp = lock_seccomp};
+				     .seccomp = lock_seccomp,
+				     .compose = compose};
 	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *bytes = NULL, *storedir = NULL;
 	char sha[PW_SHA256_HEX];
+	const char *status = "failed";
+	double t0 = mono();
 	size_t len;
 	int r, st = PW_EXIT_FAIL;
 
@@ -363,6 +407,7 @@ int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *l
 			new.n);
 		if (ctx->json)
 			summary("unchanged", lockpath, c, &new, sha, NULL);
+		status = "unchanged";
 		st = PW_EXIT_OK;
 		goto out;
 	}
@@ -374,8 +419,10 @@ int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *l
 	pw_info("wrote '%s' (%zu targets, %zu artifacts)", lockpath, c->ntargets, new.n);
 	if (ctx->json)
 		summary("written", lockpath, c, &new, sha, NULL);
+	status = "written";
 	st = PW_EXIT_OK;
 out:
+	pw_fetch_ui_done_event("lock", status, t0);
 	if (pc.store)
 		pw_store_close(pc.store);
 	pw_seccomp_prog_free(ui.prog);

@@ -227,7 +227,7 @@ static int cmd_add(struct pw_ctx *ctx, int argc, char **argv)
 		pw_fetch_opts_init(&o);
 		o.jobs = 1;
 		ctx->json = false; /* the add event below replaces the fetch event */
-		st = pw_fetch_ui_run(ctx, s, &it, 1, &o);
+		st = pw_fetch_ui_run(ctx, NULL, s, &it, 1, &o);
 		ctx->json = json;
 		if (st == PW_EXIT_OK)
 			print_added(ctx, a.unpack ? "tree" : "blob", sha, it.path, it.cached);

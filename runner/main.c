@@ -77,6 +77,7 @@ int main(int argc, char **argv)
 	pw_log_setup(0, PW_COLOR_AUTO, false);
 	r = pw_opts_parse(sets, PW_ARRAY_SIZE(sets), PW_OPTS_STOP_OPERAND, argc, argv, &i, &e);
 	pw_log_setup(ctx.verbosity, ctx.color, ctx.json);
+	pw_log_set_events(ctx.events);
 	/* Left to right: --help or --version before a bad option wins. */
 	if (ma.help) {
 		usage(stdout);

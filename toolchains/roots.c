@@ -334,7 +334,7 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 }
 
 int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
-		     struct pw_sandbox_spec *spec, struct pw_err *e)
+		     struct pw_sandbox_spec *spec, char *root_id, struct pw_err *e)
 {
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
@@ -367,9 +367,15 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 		}
 	if (r < 0 && !e->msg[0])
 		pw_err_set(e, -r, "target '%s': could not fetch the artifacts of the root", target);
+	if (r == 0 && pc->compose)
+		pc->compose(pc, target, root->n, NULL);
 	if (r == 0)
 		r = pw_roots_plan(s, ls, root, PW_ROOTS_BUILD, &p, e);
 	if (r == 0) {
+		if (pc->compose)
+			pc->compose(pc, target, root->n, &p);
+		if (root_id)
+			memcpy(root_id, p.id, PW_SHA256_HEX);
 		pw_roots_to_spec(s, &p, spec);
 		pw_root_plan_release(&p);
 		if (pc->seccomp)

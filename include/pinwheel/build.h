@@ -19,6 +19,7 @@
 
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
+#include "pinwheel/pyproject.h"
 
 /* ---- source export (runner/build/source.c) ---- */
 
@@ -92,21 +93,8 @@ void pw_source_release(struct pw_source *s);
  * is -EINVAL.  Caller frees *out. */
 int pw_scm_version(const char *describe, char **out, struct pw_err *e);
 
-/* ---- PEP 517 (runner/build/pep517.c) ---- */
+/* ---- PEP 517 (runner/build/pep517.c; the backend: pyproject.h) ---- */
 
-struct pw_pep517 {
-	char *backend;	   /* "setuptools.build_meta" */
-	char **path;	   /* backend-path entries, NULL-ended (may be empty) */
-	bool from_default; /* no [build-system] table: PEP 517's fallback */
-};
-
-/* Read [build-system] build-backend and backend-path from
- * @srcdir/pyproject.toml (parsed in C).  A missing file or table gives
- * "setuptools.build_meta:__legacy__".  Bad values (a backend-path that is
- * absolute or leaves the project, a backend that is not
- * "module[:object]") are -EINVAL naming the file and key. */
-int pw_pep517_read(const char *srcdir, struct pw_pep517 *p, struct pw_err *e);
-void pw_pep517_release(struct pw_pep517 *p);
 /* The argv running hook @hook ("build_wheel" or "build_sdist") with
  * @python in a project at /src, writing into @outdir (inside the
  * sandbox): python -c FRONTEND HOOK OUTDIR BACKEND PATH...  The

@@ -15,6 +15,7 @@
 struct pw_ctx {
 	const char *store_opt; /* --store as given, or NULL */
 	bool json;
+	bool events;    /* --events: progress as JSON Lines on stderr */
 	int verbosity; /* -1 quiet, 0, 1 verbose, 2 debug */
 	enum pw_color color;
 };
@@ -24,7 +25,7 @@ struct pw_ctx {
  * none can be determined (no HOME). */
 char *pw_ctx_store_dir(const struct pw_ctx *ctx);
 
-/* The global options --store DIR, --json, -q/--quiet, -v/--verbose, -vv
+/* The global options --store DIR, --json, --events, -q/--quiet, -v/--verbose, -vv
  * and --color WHEN, parsed into a struct pw_ctx before the command's name
  * (main.c) and among the command's own options (pw_cli_parse()). */
 extern const struct pw_opt pw_global_opts[];

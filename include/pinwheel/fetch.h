@@ -85,6 +85,9 @@ struct pw_fetch_opts {
 	/* Called at most ~10 times a second while transfers run, and once at
 	 * the end; may be NULL. */
 	void (*progress)(void *ud, const struct pw_fetch_item *items, size_t n);
+	/* Called once per item when its first transfer starts, from @url
+	 * (items already present never start one); may be NULL. */
+	void (*start)(void *ud, const struct pw_fetch_item *item, const char *url);
 	/* Called once per item when it reaches DONE or FAILED; may be NULL. */
 	void (*done)(void *ud, const struct pw_fetch_item *item);
 	void *ud;

@@ -27,5 +27,9 @@ void pw_json_print_line(json_t *j);
 void pw_json_print(json_t *j, bool pretty);
 /* The same for JSON text already dumped (@s, with its own key order). */
 void pw_json_print_text(const char *s);
+/* --events (log.h): print @j as one compact line on stderr when events
+ * are on, else nothing.  Steals @j (NULL is fine), so
+ * pw_json_event(json_pack(...)) is one call. */
+void pw_json_event(json_t *j);
 
 #endif

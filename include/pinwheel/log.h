@@ -14,8 +14,13 @@ enum pw_color { PW_COLOR_AUTO, PW_COLOR_ALWAYS, PW_COLOR_NEVER };
 void pw_log_setup(int verbosity, enum pw_color color, bool json);
 int pw_log_verbosity(void);
 bool pw_log_json(void);
-/* True when progress may be drawn on stderr (a TTY, not quiet, not json). */
+/* True when progress may be drawn on stderr (a TTY, not quiet, not json,
+ * not --events). */
 bool pw_log_progress_enabled(void);
+/* --events: progress is said as JSON Lines on stderr (pw_json_event(),
+ * json.h) instead of drawn; off until set. */
+void pw_log_set_events(bool on);
+bool pw_log_events(void);
 bool pw_log_color(void);
 
 /* Terminal safety.  Strings that come from outside (archive member names,

@@ -41,7 +41,7 @@
  * pw_provider_store() and closed by whoever set up the context.
  * Errors: 0 or -errno with one line in struct pw_err naming the config
  * field and the target.  Providers never print: they report through the
- * context's note() and fetch() hooks, set by the runner.
+ * context's note(), fetch() and compose() hooks, set by the runner.
  */
 #ifndef PINWHEEL_PROVIDER_H
 #define PINWHEEL_PROVIDER_H
@@ -90,6 +90,13 @@ struct pw_provider_ctx {
 	 * (tests of a provider alone). */
 	int (*seccomp)(struct pw_provider_ctx *pc, const struct pw_seccomp_prog **prog,
 		       struct pw_err *e);
+	/* pw_roots_compose() is making the root of @target (@nlayers
+	 * layers) to run a tool in: called with @done NULL once its
+	 * artifacts are fetched, before its trees are made, and with the
+	 * plan when they are (not after a failure: the error goes up).  May
+	 * be NULL. */
+	void (*compose)(struct pw_provider_ctx *pc, const char *target, size_t nlayers,
+			const struct pw_root_plan *done);
 };
 
 /* The store for downloads, opened on first use (so a fully pinned config

@@ -163,6 +163,34 @@ int pw_pypi_resolve_sdists(struct pw_store *store, const struct pw_sandbox_spec 
 			   size_t npins, struct pw_artifact **out, size_t *nout,
 			   struct pw_artifact **build, size_t *nbuild, struct pw_err *e);
 
+/* A project's PEP 517 backend: build-system.build-backend ("mod" or
+ * "mod:obj") and backend-path (relative to @srcdir, the project on the
+ * host).  Borrowed strings. */
+struct pw_pypi_backend {
+	const char *srcdir;
+	const char *backend;
+	char **path;
+	size_t npath;
+};
+
+/* Lock: what @be adds to the build requirements of @target: the union of
+ * its get_requires_for_build_sdist and get_requires_for_build_wheel
+ * (PEP 517; a hook it does not define adds nothing), in order, without
+ * repeats.  They run in @root (its id @root_id, as pw_roots_compose()
+ * gives it) with @wheels (the resolved static requirements, blobs in
+ * @store) installed as the layer fetch builds (pw_pypi_build_layer(): the
+ * same tree), without the network, in a copy in /tmp of the project,
+ * which is bound read-only.  *out (pw_pypi_strings_free()) gets *nout
+ * requirement strings as the backend wrote them.  A hook that raises, or
+ * a backend that cannot be imported: -EIO with "the backend 'B' of
+ * TARGET: HOOK raised TYPE: MESSAGE" (its traceback is in the log only). */
+int pw_pypi_backend_requires(struct pw_store *store, const struct pw_sandbox_spec *root,
+			     const char *root_id, const char *target, const char *python,
+			     const struct pw_artifact *wheels, size_t nw,
+			     const struct pw_pypi_backend *be, char ***out, size_t *nout,
+			     struct pw_err *e);
+void pw_pypi_strings_free(char **v, size_t n);
+
 /* Record a resolution in a lockset: each wheel is added (needed by
  * @target) and one layer named @layer_name (e.g. "build-requires") with
  * how PW_PYPI_LAYER_HOW, dest "/", the wheels' digests in the order given,

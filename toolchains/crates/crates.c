@@ -960,7 +960,7 @@ static int generate_lock(struct pw_provider_ctx *pc, const struct pw_crates_spec
 					  spec->field, spec->cargo_lock, toml);
 	}
 	pw_sandbox_spec_init(&root);
-	r = pw_roots_compose(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
 	if (r == 0)
 		r = cargo_step_init(&cs, &root, projdir, true, subdir, e);
 	if (r == 0)
@@ -1016,7 +1016,7 @@ static int cargo_pin(struct pw_provider_ctx *pc, const struct pw_crates_spec *sp
 	if (r < 0)
 		return pw_err_prefix(e, "%s", spec->field);
 	pw_sandbox_spec_init(&root);
-	r = pw_roots_compose(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
 	/* a generated Cargo.lock goes into a stand-in of the project */
 	if (r == 0)
 		r = cargo_step_init(&cs, &root, projdir, v->generated != NULL, subdir, e);

@@ -16,6 +16,7 @@
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 #include "pinwheel/sandbox.h"
+#include "pinwheel/pyproject.h"
 
 /* ---- lock ---- */
 
@@ -91,6 +92,76 @@ static bool sdists_allowed(const struct pw_pypi_spec *spec)
 	return !strcmp(spec->field, "test.requires");
 }
 
+/* "build_requires" of a project whose pyproject.toml names a backend:
+ * what its get_requires_for_build_* hooks add (pw_pypi_backend_requires(),
+ * with the static requirements @w installed) is resolved together with
+ * the config's requirements, and *w is that resolution.  0 or -errno. */
+static int add_backend_requires(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
+				struct pw_store *store, const struct pw_sandbox_spec *root,
+				const char *root_id, const struct pw_target_info *t,
+				const char *python, struct pw_artifact **w, size_t *nw,
+				struct pw_err *e)
+{
+	struct pw_pypi_backend be = {.srcdir = pc->project_dir ? pc->project_dir : "."};
+	struct pw_pep517 pep;
+	struct pw_pin *pins = NULL;
+	struct pw_artifact *w2 = NULL;
+	struct pw_buf note = PW_BUF_INIT(1u << 16);
+	char **reqs = NULL;
+	size_t nreqs = 0, np = 0, nw2 = 0, i;
+	int r;
+
+	/* no pyproject.toml or no build-backend: PEP 517's fallback, setuptools'
+	 * legacy backend, adds at most "wheel", which zero config asks for */
+	if (pw_pep517_read(be.srcdir, &pep, e) < 0)
+		return pw_err_prefix(e, "the backend of %s", t->id);
+	if (pep.from_default) {
+		pw_pep517_release(&pep);
+		return 0;
+	}
+	be.backend = pep.backend;
+	be.path = pep.path;
+	while (be.path[be.npath])
+		be.npath++;
+	r = pw_pypi_backend_requires(store, root, root_id, t->id, python, *w, *nw, &be, &reqs,
+				     &nreqs, e);
+	if (r < 0 || nreqs == 0)
+		goto out;
+	pins = pw_xcalloc(spec->n + nreqs + 1, sizeof(*pins));
+	memcpy(pins, spec->pins, spec->n * sizeof(*pins)); /* borrowed */
+	np = spec->n;
+	pw_buf_addf(&note, "%s: the backend '%s' of %s adds", spec->field, be.backend, t->id);
+	for (i = 0; i < nreqs; i++) {
+		r = pw_req_parse(reqs[i], &pins[np], e);
+		if (r < 0) {
+			pw_err_prefix(e, "the backend '%s' of %s asked for '%.100s'", be.backend,
+				      t->id, reqs[i]);
+			goto out;
+		}
+		np++;
+		pw_buf_addf(&note, "%s %s", i ? "," : "", reqs[i]);
+	}
+	if (pc->note)
+		pc->note(pc, note.buf);
+	r = pw_pypi_resolve(store, root, t->id, python, pins, np, &w2, &nw2, e);
+	if (r == 0) {
+		pw_pypi_artifacts_free(*w, *nw);
+		*w = w2;
+		*nw = nw2;
+	}
+out:
+	for (i = spec->n; i < np; i++) {
+		free(pins[i].name);
+		free(pins[i].version);
+		free(pins[i].req);
+	}
+	free(pins);
+	pw_pypi_strings_free(reqs, nreqs);
+	pw_buf_release(&note);
+	pw_pep517_release(&pep);
+	return r < 0 ? r : 0;
+}
+
 static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_target_info *t,
 		     struct pw_lockset *out, struct pw_err *e)
 {
@@ -99,7 +170,7 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 	struct pw_sandbox_spec root;
 	struct pw_artifact *w = NULL, *bw = NULL;
 	struct pw_store *store;
-	char input[PW_SHA256_HEX];
+	char input[PW_SHA256_HEX], root_id[PW_SHA256_HEX];
 	size_t nw = 0, nbw = 0;
 	int r;
 
@@ -129,7 +200,7 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 				      standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
 	}
 	pw_sandbox_spec_init(&root);
-	r = pw_roots_compose(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, root_id, e);
 	if (r == 0) {
 		/* an image with the manylinux layout has its own (oci.h) */
 		char *img = image_python(&root, t->python);
@@ -146,6 +217,8 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 					   &nw, &bw, &nbw, e);
 	else if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
+	if (r == 0 && !strcmp(spec->field, "build_requires"))
+		r = add_backend_requires(pc, spec, store, &root, root_id, t, python, &w, &nw, e);
 	if (r == 0) {
 		pw_pypi_lockset_add_build(out, t->id, layer, w, nw, bw, nbw);
 		pw_lockset_set_layer_input(out, t->id, input);

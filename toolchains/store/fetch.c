@@ -286,6 +286,8 @@ static int start_transfer(struct fetch *f, struct xfer *x, struct pw_err *e)
 	it->attempts++;
 	it->state = PW_FETCH_ACTIVE;
 	f->active++;
+	if (o->start && it->attempts == 1)
+		o->start(o->ud, it, url);
 	return 0;
 }
 
