@@ -11,7 +11,7 @@
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"
-plan 15
+plan 16
 
 py_base_tar "$T/py.tar"
 ok $? "packed the test base"
@@ -112,6 +112,12 @@ BAR = 'one'" "build_wheel imported the backend's requirement from the build root
 
 run_pw 0 "relock" lock "$P"
 like "$ERR" "is up to date" "the relock keeps the pins (the hooks do not run again)"
+
+# the project named by a relative path (as a user types it): the hooks
+# still see it (they bound the path as given, which the sandbox refuses)
+(cd "$(dirname "$P")" && "$PINWHEEL" lock --upgrade "$(basename "$P")") >"$T/rel.out" 2>"$T/rel.err"
+is "$?:$(tail -n 1 "$T/rel.err")" "0:wrote '$(basename "$P")/pinwheel.lock' (1 targets, 3 artifacts)" \
+	"lock of a relative project path asks the hooks too"
 
 # ---- a hook that raises ----
 touch "$P/RAISE"

@@ -12,11 +12,13 @@
 #include "pinwheel/provider.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/store.h"
+#include "pinwheel/zig.h"
 
 /* The order is that of every list made from the table (provider.h). */
 const struct pw_provider *const pw_providers[] = {
     &pw_provider_debian,
     &pw_provider_pypi,
+    &pw_provider_zig, /* before archive: its CC wins over a standalone Python's */
     &pw_provider_archive,
     &pw_provider_crates,
     &pw_provider_oci,

@@ -13,6 +13,7 @@
 #include "pinwheel/provider.h"
 #include "pinwheel/unpack.h"
 #include "pinwheel/wheel.h"
+#include "pinwheel/zig.h"
 
 /* The target root the repair vendors from: the sandbox of a build step. */
 struct target_root {
@@ -73,6 +74,15 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 	struct pw_wheel w;
 	int r;
 
+	unsigned floor = pw_zig_blocks_floor(b->c.blocks, b->c.nblocks, b->c.targets[ti].platform);
+	char plat[32];
+
+	/* the config's manylinux floor (zig.h) is the policy the wheel must
+	 * fit and is tagged with, as PyPI's wheels are */
+	if (floor) {
+		snprintf(plat, sizeof(plat), "manylinux_2_%u", floor);
+		po.plat = plat;
+	}
 	r = pw_policies_load(NULL, &pol, e);
 	if (r < 0)
 		return r;

@@ -134,6 +134,30 @@ static bool fits(const struct pw_audit_result *a, const char *policy)
 	return true;
 }
 
+/* The first reason the audit gives why the wheel does not fit @policy,
+ * as a phrase naming the member and what it needs ("'m.so' needs
+ * GLIBC_2.34 from libc.so.6").  Caller frees. */
+static char *cause(const struct pw_audit_result *a, const char *policy)
+{
+	for (size_t i = 0; i < a->nreasons; i++) {
+		const struct pw_audit_reason *re = &a->reasons[i];
+
+		if (strcmp(re->policy, policy))
+			continue;
+		if (re->isa)
+			return pw_xasprintf("'%s' needs %s", re->member, re->isa);
+		if (re->symbol)
+			return pw_xasprintf("'%s' imports %s from %s, which %s refuses", re->member,
+					    re->symbol, re->library, policy);
+		if (re->version)
+			return pw_xasprintf("'%s' needs %s from %s", re->member, re->version,
+					    re->library);
+		return pw_xasprintf("'%s' needs %s, which %s does not allow", re->member,
+				    re->library, policy);
+	}
+	return pw_xstrdup("see 'pinwheel audit' for why");
+}
+
 /* What the (repaired) wheel must fit, then its new Tag lines and name. */
 static int retag(struct run *run, struct pw_err *e)
 {
@@ -148,12 +172,14 @@ static int retag(struct run *run, struct pw_err *e)
 				       "still fits no manylinux policy after the repair%s%s",
 				       a->nexternals ? ": external " : "",
 				       a->nexternals ? a->externals[0] : ""));
-	if (run->want && !fits(a, run->want))
+	if (run->want && !fits(a, run->want)) {
+		_cleanup_free_ char *why = cause(a, run->want);
+
 		return fail(run, PW_PIPELINE_REFUSED,
-			    pw_err_set(e, EINVAL,
-				       "the repaired wheel does not fit %s (best: %s); see "
-				       "'pinwheel audit' for why",
-				       run->want, a->platform));
+			    pw_err_set(e, EINVAL, "the %swheel does not fit %s (best: %s): %s",
+				       run->r->repair.nvendored ? "repaired " : "", run->want,
+				       a->platform, why));
+	}
 	if (!a->has_elf)
 		return 0;
 	if (!tags[0]) { /* the best policy's tags, or linux_ARCH */

@@ -120,7 +120,7 @@ static void test_plan_ids(void **state)
 		char buf[256];
 
 		pw_roots_list_hows(buf, sizeof(buf));
-		assert_string_equal(buf, "unpack, debian-root, pypi-install, cargo-vendor, "
+		assert_string_equal(buf, "unpack, debian-root, pypi-install, zig, cargo-vendor, "
 					 "oci-image, emulator or debian-cross");
 		pw_artifact_kinds_list(buf, sizeof(buf));
 		assert_string_equal(buf, "archive, deb, wheel, sdist, crate, oci-config, oci-layer or file");

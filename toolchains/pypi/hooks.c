@@ -139,8 +139,13 @@ int pw_pypi_backend_requires(struct pw_store *store, const struct pw_sandbox_spe
 	s.n_layers++;
 	s.net = false;
 	r = pw_lockstep_bind(&s, true, tmp, HOOKS_OUT, e);
-	if (r == 0)
-		r = pw_lockstep_bind(&s, false, be->srcdir, HOOKS_SRC, e);
+	if (r == 0) {
+		/* the project as given may be relative ("pinwheel lock DIR") */
+		_cleanup_free_ char *abs = realpath(be->srcdir, NULL);
+
+		r = abs ? pw_lockstep_bind(&s, false, abs, HOOKS_SRC, e)
+			: pw_err_sys(e, errno, "project '%s'", be->srcdir);
+	}
 	if (r < 0)
 		goto out;
 	argv = pw_xcalloc(be->npath + 8, sizeof(*argv));
