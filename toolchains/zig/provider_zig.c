@@ -359,7 +359,7 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	python = pw_xasprintf("%s/python%s", standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin",
 			      t->python);
 	pw_sandbox_spec_init(&root);
-	r = pw_roots_compose(pc, out, t->id, &root, e);
+	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
 	if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, &spec->req, 1, &w, &nw, e);
 	if (r == 0 && (nw != 1 || strcmp(w[0].name, "ziglang")))
