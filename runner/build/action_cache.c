@@ -68,8 +68,7 @@ static void target_key(struct build *b, size_t ti, char hex[PW_SHA256_HEX])
  * table with the rest: limits and env reach the test's sandbox as well),
  * the sources ("{project}"), SOURCE_DATE_EPOCH and every variable the test
  * sees, and pinwheel (the smoke test's own script). */
-void pw_build_test_key(struct build *b, size_t ti, const char *wheel_sha,
-		       char hex[PW_SHA256_HEX])
+void pw_build_test_key(struct build *b, size_t ti, const char *wheel_sha, char hex[PW_SHA256_HEX])
 {
 	struct pw_sandbox_spec s;
 	struct pw_ac_key k;
@@ -208,8 +207,9 @@ static char **meta_modules(const json_t *meta)
 	json_array_foreach(a, i, v) {
 		const char *n = json_string_value(v);
 
-		if (!n || !*n || n[strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					  "0123456789_.")]) {
+		if (!n || !*n ||
+		    n[strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_.")]) {
 			pw_strv_free(m);
 			return NULL;
 		}
@@ -416,8 +416,8 @@ static char *made_wheel(const struct build *b, const struct target_result *res)
  * (WORK/ID/modules.json), or NULL. */
 static json_t *made_modules(const struct build *b, size_t ti)
 {
-	_cleanup_free_ char *p = pw_xasprintf("%s/%s/" PW_BUILD_MODULES_FILE, b->work,
-					      b->c.targets[ti].id);
+	_cleanup_free_ char *p =
+	    pw_xasprintf("%s/%s/" PW_BUILD_MODULES_FILE, b->work, b->c.targets[ti].id);
 	json_t *j = json_load_file(p, 0, NULL);
 
 	if (!json_is_array(j)) {

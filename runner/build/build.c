@@ -455,8 +455,8 @@ static int build_targets(struct build *b, struct target_result *res)
 			pw_info("%s: cached (%s)", b->c.targets[i].id, res[i].wheel);
 			break;
 		case PW_HIT_RETEST:
-			pw_info("%s: wheel cached (%s), its smoke test runs again", b->c.targets[i].id,
-				res[i].wheel);
+			pw_info("%s: wheel cached (%s), its smoke test runs again",
+				b->c.targets[i].id, res[i].wheel);
 			nretest++;
 			jobs[njobs++] = i;
 			break;

@@ -198,7 +198,8 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 		json_array_append_new(
 		    ts, json_pack("{s:s,s:b,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
 				  "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
-				  res[i].cached, "test_rerun", res[i].retest, "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
+				  res[i].cached, "test_rerun", res[i].retest, "wheel",
+				  res[i].ok ? res[i].wheel : NULL, "tag",
 				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
 				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
 				  res[i].smoke, "seconds", res[i].secs, "error",

@@ -264,8 +264,7 @@ int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int l
 		"pinwheel %s: %s: the wheel %s taken from the action cache (key %s); only "
 		"its smoke test runs, none passed yet for this test config and root (test key "
 		"%s)\nroot %s\n",
-		PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key,
-		b->plans[ti].id);
+		PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key, b->plans[ti].id);
 	snprintf(res->wheel, sizeof(res->wheel), "%s", rt->wheel);
 	snprintf(res->tag, sizeof(res->tag), "%s", rt->tag);
 	r = smoke(b, ti, rt->dir, rt->wheel, rt->mods, logfd, e);
