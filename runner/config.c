@@ -632,6 +632,10 @@ static void part_digests(struct pw_config *c, const json_t *root)
 			json_object_set_new(json_object_get(tj, "python"), t->py->version, mine);
 		json_object_set_new(tj, "target", json_string(t->id));
 		canon_digest(tj, t->digest);
+		/* what reaches its build steps: all but the smoke test's table
+		 * (test.requires is a layer of the test root only) */
+		json_object_del(tj, "test");
+		canon_digest(tj, t->build_digest);
 		json_decref(tj);
 	}
 }

@@ -5,13 +5,15 @@
 # module nobody has): the step fails naming both at once, not the first
 # only; one is left out by "test.skip"; "{project}" and "{package}" in the
 # test command are the project's sources, read-only at /project; the wheel
-# that failed is kept in OUT/failed/, never in OUT; "before_build" runs on
-# the sources before build_wheel.
+# that failed is kept in OUT/failed/, never in OUT, and when only the test
+# config changes the smoke test runs again on that wheel (its modules from
+# the wheel's action record); "before_build" runs on the sources before
+# build_wheel.
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 [ -f /usr/include/python3.11/Python.h ] || skip_all "python3.11-dev missing"
 command -v gcc >/dev/null || skip_all "gcc missing"
-plan 22
+plan 24
 
 P="$T/proj" TGT=cp311-manylinux_x86_64
 mkdir -p "$P/_backend" "$P/tinyx" "$P/tests"
@@ -133,7 +135,11 @@ ok $? "{package} too, read-only (EROFS)"
 rm -rf "$P/wheelhouse"
 config '"tinyx._[abc]"' "$LISTING"
 run_pw 0 "with the imports skipped and a test that passes, the build passes" build "$P"
-like "$OUT" "^$TGT +ok +passed " "the smoke test passed"
+like "$OUT" "^$TGT +cached +passed " \
+	"the smoke test passed (on the wheel of the first build: only the test changed)"
+grep -q "^pinwheel: imported tinyx._d from " "$P/wheelhouse/logs/$TGT.log"
+ok $? "the re-run imported _d: the modules come from the wheel's action record"
+is "$(grep -c '^==== pinwheel: build_wheel$' "$P/wheelhouse/logs/$TGT.log")" 0 "build_wheel did not run"
 
 # before_build: in each target's build sandbox, on the unpacked sdist,
 # before build_wheel (what it writes is what the wheel gets); its failure

@@ -28,7 +28,8 @@ WRE=$(printf '%s' "$W" | sed 's/[.+]/\\&/g')
 run_pw 0 "cold build" build "$P"
 like "$OUT" "^$TGT +ok +passed " "cold: the target was built"
 like "$OUT" "^sdist +ok " "cold: the sdist was built"
-is "$(ls "$PINWHEEL_STORE/ac" | grep -c '^[0-9a-f]\{64\}\.json$')" "2" "two action records (sdist, target)"
+is "$(ls "$PINWHEEL_STORE/ac" | grep -c '^[0-9a-f]\{64\}\.json$')" "3" \
+	"three action records (sdist, the target's wheel, its smoke test)"
 cp "$P/wheelhouse/pinwheel-manifest.json" "$T/manifest.cold"
 cp "$P/wheelhouse/logs/$TGT.log" "$T/log.cold"
 WSHA=$(sha256sum "$P/wheelhouse/$W" | cut -d' ' -f1)

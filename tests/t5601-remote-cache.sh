@@ -43,7 +43,7 @@ run_pw 0 "machine A builds with --cache-url" --store "$A" build "$P" --out "$T/o
 like "$OUT" "^$TGT +ok +passed" "A built the target"
 is "$(warnings)" "" "no warning"
 W=$(cd "$T/outA" && ls ./*.whl | sed 's|^\./||')
-is "$(nreq "$NLOG" '"PUT /team/pinwheel/ac/')" 2 "A pushed two records (sdist, target)"
+is "$(nreq "$NLOG" '"PUT /team/pinwheel/ac/')" 3 "A pushed three records (sdist, the target's wheel, its smoke test)"
 is "$(nreq "$NLOG" '"PUT /team/pinwheel/cas/')" "$(find "$T/nginx/docroot/team/pinwheel/cas" -type f | wc -l | tr -d ' ')" \
 	"one PUT per blob the remote holds"
 is "$(nreq "$NLOG" '"GET ')" "$(nreq "$NLOG" '"GET /team/pinwheel/ac/.* 404 ')" "A's GETs were misses of records only"
@@ -96,6 +96,6 @@ H=$(machine H)
 mkdir -p "$T/tmp"
 TMPDIR="$T/tmp" run_pw 0 "verify --cache-url: exit 0" --store "$H" verify "$P" --out "$T/outH" --cache-url "$U"
 like "$OUT" "^$TGT +reproducible " "the target is reproducible"
-is "$(nreq "$NLOG" '"GET /team/pinwheel/ac/')" 2 "only build A asked the remote (the sdist, the target)"
+is "$(nreq "$NLOG" '"GET /team/pinwheel/ac/')" 3 "only build A asked the remote (the sdist, the target's wheel, its smoke test)"
 is "$(awk '{print $6}' "$NLOG" | sort -u | tr -d '"')" "GET" "nothing was pushed"
 

@@ -92,7 +92,7 @@ job build {"arch": "x86_64", "base": "archive", "lock": L, "optional": false, "p
 job collect: ok' "one build job per target of the plan's matrix"
 run_cmd 0 "GitHub: the collected dist is one full build's" compare "$T/gh/artifacts/dist"
 is "$(ls "$T/gh/artifacts" | tr '\n' ' ')" "dist wheels-cp311-manylinux_x86_64 wheels-cp312-manylinux_x86_64 " "the artifacts: one per target, and dist"
-is "$(nreq "$NLOG" '"PUT /ci-cache/ac/')" 4 "the jobs pushed four records (each its sdist, built in its target's root, and its target)"
+is "$(nreq "$NLOG" '"PUT /ci-cache/ac/')" 6 "the jobs pushed six records (each its sdist, built in its target's root, its target's wheel and its smoke test)"
 is "$(ls "$T/gh/artifacts/dist/logs" | tr '\n' ' ')" "cp311-manylinux_x86_64.log cp312-manylinux_x86_64.log sdist.log " "the logs are collected"
 
 : >"$NLOG"

@@ -4,9 +4,12 @@
  *
  * An ACTION is one unit of build work whose outputs depend only on its
  * KEY (DESIGN.md §2, invariant 1): for a target's wheel the key covers the
- * root id, the source tree digest, the target id, the config digest, the
- * environment every step sees (SOURCE_DATE_EPOCH, version, config env) and
- * pinwheel's version; the runner builds it with pw_ac_key_*().
+ * id of the root its build steps see, the source tree digest, the target
+ * id, the config digest without the smoke test's table, the environment
+ * every step sees (SOURCE_DATE_EPOCH, version, config env) and pinwheel's
+ * version; the smoke test of that wheel is an action of its own (the
+ * wheel's sha256, the whole test root, the whole config); the runner
+ * builds them with pw_ac_key_*() (runner/build/action_cache.c).
  *
  * Local cache: STORE/ac/<key>.json holds the record (written atomically:
  * temp + fsync + rename); the output files are ordinary blobs of the store

@@ -51,7 +51,12 @@ struct pw_target {
 				     * selects targets ("platforms", "exclude",
 				     * "optional") and without the other
 				     * Pythons, plus the target's id (the
-				     * action cache's "config") */
+				     * action cache's test key) */
+	char build_digest[PW_SHA256_HEX]; /* ... without "test" (command,
+					   * skip, requires, extras): what
+					   * reaches the build steps (the
+					   * "config" of the sdist's and the
+					   * wheel's action keys) */
 };
 
 struct pw_env_var {

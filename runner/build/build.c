@@ -111,6 +111,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 				  "'pinwheel lock'",
 				  b->ss.lockpath);
 	b->sel = pw_xcalloc(b->c.ntargets + 1, sizeof(bool));
+	b->retest = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->retest));
 	nsel = pw_config_select(&b->c, o->only, o->nonly, o->skip, o->nskip, b->sel, e);
 	if (nsel < 0)
 		return nsel;
@@ -164,6 +165,12 @@ static void build_release(struct build *b)
 		pw_root_plan_release(&b->plans[i]);
 	free(b->plans);
 	free(b->sel);
+	for (size_t i = 0; b->retest && i < b->c.ntargets; i++) {
+		free(b->retest[i].dir);
+		free(b->retest[i].wheel);
+		pw_strv_free(b->retest[i].mods);
+	}
+	free(b->retest);
 	pw_ac_close(b->ac);
 	pw_build_before_all_release(b);
 	pw_source_release(&b->src);
@@ -321,6 +328,7 @@ static int make_sdist(struct build *b, struct target_result *res)
 	char key[PW_SHA256_HEX];
 	size_t job = SDIST_JOB(b);
 	json_t *meta;
+	char *sdist;
 
 	if (b->src.kind == PW_SOURCE_SDIST) {
 		pw_info("sdist: %s (given: copied unchanged, no build_sdist)", b->sdist);
@@ -351,7 +359,9 @@ static int make_sdist(struct build *b, struct target_result *res)
 	memcpy(b->sdist_sha, res[job].sha256, PW_SHA256_HEX);
 	meta = json_pack("{s:s,s:f}", "root_target", b->c.targets[b->sdist_ti].id, "seconds",
 			 res[job].secs);
-	pw_build_cache_put(b, key, "sdist", b->sdist, "sdist", meta);
+	sdist = pw_path_join(b->sdist_dir, b->sdist);
+	pw_build_cache_put(b, key, "sdist", sdist, "sdist", meta);
+	free(sdist);
 	return 0;
 }
 
@@ -429,11 +439,12 @@ static int open_out(struct build *b, struct pw_workdir *wd)
 }
 
 /* Every selected target: a hit of the action cache, or built by the
- * workers and then recorded.  -EINTR when a signal stopped it. */
+ * workers and then recorded; a target whose wheel is a hit but whose
+ * smoke test is not is tested by a worker (docs/cache.md).  -EINTR when a signal stopped it. */
 static int build_targets(struct build *b, struct target_result *res)
 {
 	const struct pw_build_opts *o = b->o;
-	size_t *jobs = pw_xcalloc(b->c.ntargets + 1, sizeof(*jobs)), njobs = 0, width;
+	size_t *jobs = pw_xcalloc(b->c.ntargets + 1, sizeof(*jobs)), njobs = 0, nretest = 0, width;
 	unsigned ncpu = cpu_count();
 
 	for (size_t i = 0; i < b->c.ntargets && !pw_build_stopped(); i++) {
@@ -450,10 +461,19 @@ static int build_targets(struct build *b, struct target_result *res)
 				 ba->error, ba->name);
 			continue;
 		}
-		if (pw_build_target_cached(b, i, &res[i]))
+		switch (pw_build_target_cached(b, i, &res[i])) {
+		case PW_HIT_FULL:
 			pw_info("%s: cached (%s)", b->c.targets[i].id, res[i].wheel);
-		else
+			break;
+		case PW_HIT_RETEST:
+			pw_info("%s: wheel cached (%s), its smoke test runs again",
+				b->c.targets[i].id, res[i].wheel);
+			nretest++;
 			jobs[njobs++] = i;
+			break;
+		default:
+			jobs[njobs++] = i;
+		}
 	}
 	width = o->jobs ? o->jobs : ncpu;
 	if (o->jobs > ncpu && njobs > ncpu)
@@ -461,26 +481,18 @@ static int build_targets(struct build *b, struct target_result *res)
 			o->jobs, ncpu);
 	if (width > njobs)
 		width = njobs;
-	if (njobs && !pw_build_stopped())
-		pw_info("building %zu target%s, %zu at a time (each step sees %s jobs)", njobs,
-			njobs == 1 ? "" : "s", width, BUILD_JOBS);
+	if (njobs > nretest && !pw_build_stopped())
+		pw_info("building %zu target%s%s, %zu at a time (each step sees %s jobs)",
+			njobs - nretest, njobs - nretest == 1 ? "" : "s",
+			nretest ? " and testing the cached wheels" : "", width, BUILD_JOBS);
+	else if (njobs && !pw_build_stopped())
+		pw_info("testing %zu cached wheel%s, %zu at a time", njobs, njobs == 1 ? "" : "s",
+			width);
 	if (!pw_build_stopped() && pw_build_run_jobs(b, jobs, njobs, width, res) < 0) {
 		free(jobs);
 		return -EINTR;
 	}
-	for (size_t k = 0; k < njobs && !pw_build_stopped(); k++) {
-		size_t i = jobs[k];
-		json_t *meta;
-
-		if (res[i].rejected[0])
-			pw_build_note_rejected(b, i, &res[i]);
-		if (!res[i].ok)
-			continue;
-		meta = json_pack("{s:s,s:s,s:f}", "tag", res[i].tag, "smoke", res[i].smoke,
-				 "seconds", res[i].secs);
-		pw_build_cache_put(b, res[i].key, b->c.targets[i].id, res[i].wheel,
-				   b->c.targets[i].id, meta);
-	}
+	pw_build_cache_record(b, jobs, njobs, res);
 	free(jobs);
 	return pw_build_stopped() ? -EINTR : 0;
 }

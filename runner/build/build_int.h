@@ -41,11 +41,15 @@ struct target_result {
 	uint64_t size;
 	char sha256[PW_SHA256_HEX];
 	char smoke[16]; /* "passed", "failed", "-" */
+	bool kept;      /* the wheel that failed its smoke test is in OUT/failed/ */
 	double secs;
 	char error[512];
 	char error_line[512]; /* the failing step's first error-looking line */
-	bool cached;			 /* materialised from the action cache */
-	char key[PW_SHA256_HEX];	 /* its action key */
+	bool cached;			 /* its wheel materialised from the action cache */
+	bool retest;			 /* ... and its smoke test run again: the
+					  * cache had no test action for it */
+	char key[PW_SHA256_HEX];	 /* its wheel's action key */
+	char test_key[PW_SHA256_HEX];	 /* its test's (when the wheel is known) */
 	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
 };
 
@@ -60,6 +64,18 @@ struct before_all {
 	char *path;		  /* its path in the store (NULL until known) */
 	bool cached;		  /* found in the cache: the hook did not run */
 	char error[512];	  /* why it failed ("" if not) */
+};
+
+/* A target whose wheel is a hit of the action cache but whose smoke test
+ * is not: the wheel waits alone in @dir for the worker that tests it. */
+struct retest {
+	char *dir;   /* WORK/cached-ID (NULL: the target is not one) */
+	char *wheel; /* the wheel's file name in it */
+	char **mods; /* its extension modules (the wheel record's meta),
+		      * NULL-ended */
+	char tag[160];
+	char key[PW_SHA256_HEX];      /* the wheel's action key */
+	char test_key[PW_SHA256_HEX]; /* the smoke test's */
 };
 
 struct build {
@@ -90,6 +106,7 @@ struct build {
 	struct before_all *ba; /* one per root that needs the hook */
 	size_t nba;
 	size_t *ba_of; /* per target: its root's index in ba, or BA_NONE */
+	struct retest *retest; /* per target (ntargets entries) */
 };
 
 /* ---- a build step (step.c) ---- */
@@ -105,6 +122,9 @@ void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
 /* The same for the smoke test: the whole root, test.requires' layer too
  * (pw_build_spec() leaves it out: build steps never see it). */
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+/* The id of @ti's root as pw_build_spec() composes it (without the
+ * test-only layers): the wheel's and the sdist's action keys. */
+void pw_build_root_id(const struct build *b, size_t ti, char id[PW_SHA256_HEX]);
 int pw_build_bind(struct pw_sandbox_spec *s, enum pw_bind_kind k, const char *src,
 		  const char *dst, struct pw_err *e);
 /* Run @argv in @s with stdout and stderr on @logfd (the log gets a line
@@ -132,6 +152,17 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e);
  * pipeline, the smoke test, pw_build_publish().  Fills @res. */
 int pw_build_target(struct build *b, size_t ti, struct target_result *res, int logfd,
 		    struct pw_err *e);
+/* The smoke test again of the action cache's wheel of @ti
+ * (b->retest[ti]), into OUT when it passes, into OUT/failed/ when not.
+ * Fills @res. */
+int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int logfd,
+		    struct pw_err *e);
+/* Is the wheel at @path, named @name, consistent (as `pinwheel inspect`
+ * checks)?  0, or -errno with e naming the first problem. */
+int pw_build_check_wheel(const char *path, const char *name, struct pw_err *e);
+/* WORK/ID/modules.json: the extension modules of the wheel built for
+ * target ID (a JSON array, written by its worker after the pipeline). */
+#define PW_BUILD_MODULES_FILE "modules.json"
 /* Every wheel enters OUT here, built or from the action cache: @path, a
  * file of ours in WORK, must be consistent as `pinwheel inspect` checks
  * (*bad set when it is not: the wheel stays where it is); its sha256 and
@@ -185,16 +216,34 @@ int pw_build_run_jobs(struct build *b, const size_t *jobs, size_t njobs, size_t 
 /* Look the sdist up (its key into @key): true on a hit, materialised into
  * sdist_dir with its log. */
 bool pw_build_sdist_cached(struct build *b, char key[PW_SHA256_HEX]);
-/* Look target @ti up (its key into res->key): true on a hit (the wheel
- * published into OUT, its log in logs/, @res filled). */
-bool pw_build_target_cached(struct build *b, size_t ti, struct target_result *res);
+/* A target has two actions (docs/cache.md): its wheel (key: what reaches
+ * the build steps) and its smoke test (key: the wheel's sha256, the whole
+ * test root, the whole config). */
+enum pw_hit {
+	PW_HIT_NONE,   /* build it */
+	PW_HIT_FULL,   /* both: the wheel published into OUT, its log in
+			* logs/, @res filled */
+	PW_HIT_RETEST, /* the wheel only: b->retest[ti] filled, res->key,
+			* res->test_key, res->cached and res->retest set; a
+			* worker runs pw_build_retest() */
+};
+/* Look target @ti up (its wheel's key into res->key). */
+enum pw_hit pw_build_target_cached(struct build *b, size_t ti, struct target_result *res);
+/* The test action's key of @ti's wheel whose sha256 is @wheel_sha. */
+void pw_build_test_key(struct build *b, size_t ti, const char *wheel_sha,
+		       char hex[PW_SHA256_HEX]);
 /* The log of a target whose cached wheel was rejected says so (after
  * what its rebuild wrote). */
 void pw_build_note_rejected(struct build *b, size_t ti, const struct target_result *res);
-/* Record a fresh result: @file (in sdist_dir for the sdist, else OUT) and
- * the log LOGNAME.log under @key, with @meta (consumed). */
-void pw_build_cache_put(struct build *b, const char *key, const char *target, const char *file,
+/* Record a fresh result: the file at @path (NULL: none, a test action)
+ * and the log OUT/logs/LOGNAME.log under @key, with @meta (consumed). */
+void pw_build_cache_put(struct build *b, const char *key, const char *target, const char *path,
 			const char *logname, json_t *meta);
+/* Record what the workers of @jobs made: each wheel (also one that only
+ * failed its smoke test) as a wheel action, each smoke test that passed as
+ * a test action. */
+void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
+			   struct target_result *res);
 
 /* ---- the summary and the manifest (report.c) ---- */
 

@@ -165,11 +165,16 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 		if (res[i].ok)
 			pw_format_bytes(res[i].size, sz, sizeof(sz));
 		pw_out("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
-		       res[i].cached ? "cached" : res[i].ok ? "ok" : "FAILED", res[i].smoke, sz,
+		       !res[i].ok ? "FAILED" : res[i].cached ? "cached" : "ok", res[i].smoke, sz,
 		       res[i].ok ? res[i].sha256 : "-", res[i].secs,
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
 		       res[i].ok ? res[i].tag : "", res[i].ok ? ")" : "");
 	}
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].retest)
+			pw_out("%-26s the wheel came from the action cache; its smoke test ran again "
+			       "(the test config or the test root changed)\n",
+			       b->c.targets[i].id);
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].rejected[0])
 			pw_out("%-26s the action cache's wheel was rejected (%s)\n",
@@ -191,9 +196,10 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 			continue;
 		log = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[i].id);
 		json_array_append_new(
-		    ts, json_pack("{s:s,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
+		    ts, json_pack("{s:s,s:b,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
 				  "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
-				  res[i].cached, "wheel", res[i].ok ? res[i].wheel : NULL, "tag",
+				  res[i].cached, "test_rerun", res[i].retest, "wheel",
+				  res[i].ok ? res[i].wheel : NULL, "tag",
 				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
 				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
 				  res[i].smoke, "seconds", res[i].secs, "error",

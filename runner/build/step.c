@@ -34,24 +34,44 @@ char *pw_build_python(const struct build *b, size_t ti)
 	return pw_xasprintf("python3.%u%s", t->py->minor, t->py->freethreaded ? "t" : "");
 }
 
-/* The root of @ti for a build step: without the layers only the smoke
- * test needs (test.requires: "test-requires"), so build_wheel never sees
- * a test dependency; the smoke test gets the whole root. */
-static void root_spec(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s)
+/* The plan of @ti's root as a build step sees it (into @q, whose trees
+ * array the caller frees; the trees themselves are borrowed from
+ * b->plans[ti]): without the layers only the smoke test needs
+ * (test.requires: "test-requires"), so build_wheel never sees a test
+ * dependency and a change to one changes no build step's root. */
+static void build_plan(const struct build *b, size_t ti, struct pw_root_plan *q)
 {
 	const struct pw_root_plan *p = &b->plans[ti];
-	struct pw_root_plan q = *p;
 	size_t n = 0;
 
-	if (test) {
-		pw_roots_to_spec(b->store, p, s);
-		return;
-	}
-	q.trees = pw_xcalloc(p->n + 1, sizeof(*q.trees));
+	*q = *p;
+	q->trees = pw_xcalloc(p->n + 1, sizeof(*q->trees));
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->trees[i].layer, PW_TEST_LAYER))
-			q.trees[n++] = p->trees[i]; /* borrowed: q is never released */
-	q.n = n;
+			q->trees[n++] = p->trees[i]; /* borrowed: q is never released */
+	q->n = n;
+}
+
+void pw_build_root_id(const struct build *b, size_t ti, char id[PW_SHA256_HEX])
+{
+	struct pw_root_plan q;
+
+	build_plan(b, ti, &q);
+	pw_root_plan_id(&q, id);
+	free(q.trees);
+}
+
+/* The root of @ti for a build step (build_plan()); the smoke test gets
+ * the whole root. */
+static void root_spec(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s)
+{
+	struct pw_root_plan q;
+
+	if (test) {
+		pw_roots_to_spec(b->store, &b->plans[ti], s);
+		return;
+	}
+	build_plan(b, ti, &q);
 	pw_roots_to_spec(b->store, &q, s);
 	free(q.trees);
 }

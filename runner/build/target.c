@@ -157,6 +157,15 @@ static int check_wheel(int fd, const char *name, struct pw_err *e)
 	return r;
 }
 
+int pw_build_check_wheel(const char *path, const char *name, struct pw_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "'%s'", path);
+	return check_wheel(fd, name, e);
+}
+
 int pw_build_publish(struct build *b, const char *path, const char *name,
 		     struct target_result *res, bool *bad, struct pw_err *e)
 {
@@ -186,7 +195,7 @@ int pw_build_publish(struct build *b, const char *path, const char *name,
  * there); OUT itself only ever gets wheels that passed.  @e (the smoke
  * test's failure) is extended with where it is. */
 static void keep_failed(struct build *b, const char *dir, const char *name, int logfd,
-			struct pw_err *e)
+			struct target_result *res, struct pw_err *e)
 {
 	_cleanup_free_ char *fdir = pw_path_join(b->out, "failed"), *src = pw_path_join(dir, name),
 			    *dst = pw_path_join(fdir, name);
@@ -198,6 +207,7 @@ static void keep_failed(struct build *b, const char *dir, const char *name, int 
 		return;
 	}
 	dprintf(logfd, "pinwheel: the wheel that failed its smoke test is kept as '%s'\n", dst);
+	res->kept = true;
 	snprintf(why, sizeof(why), "%s", e->msg);
 	pw_err_set(e, e->code > 0 ? e->code : EIO, "%s; the wheel is kept in failed/%s", why,
 		   name);
@@ -234,6 +244,47 @@ static int build_wheel(struct build *b, size_t ti, const char *src, const char *
 	pw_strv_free(argv);
 	pw_sandbox_spec_release(&s);
 	return r;
+}
+
+/* @tdir/modules.json: the wheel's extension modules, for the parent's
+ * record of the wheel action (a smoke test run again later needs them). */
+static int write_modules(const char *tdir, char *const *mods, struct pw_err *e)
+{
+	_cleanup_free_ char *p = pw_path_join(tdir, PW_BUILD_MODULES_FILE);
+	json_t *a = json_array();
+	int r = 0;
+
+	for (size_t i = 0; mods && mods[i]; i++)
+		json_array_append_new(a, json_string(mods[i]));
+	if (json_dump_file(a, p, JSON_COMPACT) < 0)
+		r = pw_err_set(e, EIO, "could not write '%s'", p);
+	json_decref(a);
+	return r;
+}
+
+int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int logfd,
+		    struct pw_err *e)
+{
+	const struct retest *rt = &b->retest[ti];
+	_cleanup_free_ char *whlp = pw_path_join(rt->dir, rt->wheel);
+	bool bad;
+	int r;
+
+	dprintf(logfd,
+		"pinwheel %s: %s: the wheel %s taken from the action cache (key %s); only "
+		"its smoke test runs, none passed yet for this test config and root (test key "
+		"%s)\nroot %s\n",
+		PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key, b->plans[ti].id);
+	snprintf(res->wheel, sizeof(res->wheel), "%s", rt->wheel);
+	snprintf(res->tag, sizeof(res->tag), "%s", rt->tag);
+	r = smoke(b, ti, rt->dir, rt->wheel, rt->mods, logfd, e);
+	if (r < 0) {
+		snprintf(res->smoke, sizeof(res->smoke), "failed");
+		keep_failed(b, rt->dir, rt->wheel, logfd, res, e);
+		return r;
+	}
+	snprintf(res->smoke, sizeof(res->smoke), "passed");
+	return pw_build_publish(b, whlp, rt->wheel, res, &bad, e);
 }
 
 int pw_build_target(struct build *b, size_t ti, struct target_result *res, int logfd,
@@ -284,11 +335,13 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 	r = pipeline(b, ti, wfd, shown, tdir, final, res, &mods, logfd, e);
 	if (r < 0)
 		return r;
-	r = smoke(b, ti, final, res->wheel, mods, logfd, e);
+	r = write_modules(tdir, mods, e);
+	if (r == 0)
+		r = smoke(b, ti, final, res->wheel, mods, logfd, e);
 	pw_strv_free(mods);
 	if (r < 0) {
 		snprintf(res->smoke, sizeof(res->smoke), "failed");
-		keep_failed(b, final, res->wheel, logfd, e);
+		keep_failed(b, final, res->wheel, logfd, res, e);
 		return r;
 	}
 	snprintf(res->smoke, sizeof(res->smoke), "passed");

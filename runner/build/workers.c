@@ -84,14 +84,17 @@ static void worker(struct build *b, size_t job, int fd)
 		r = pw_build_sdist(b, b->sdist_ti, logfd, &e);
 		snprintf(res.wheel, sizeof(res.wheel), "%s", b->sdist);
 		memcpy(res.sha256, b->sdist_sha, PW_SHA256_HEX);
+	} else if (b->retest[job].dir) {
+		r = pw_build_retest(b, job, &res, logfd, &e);
 	} else {
 		r = pw_build_target(b, job, &res, logfd, &e);
 	}
 	if (logfd >= 0 && r < 0)
 		dprintf(logfd, "\npinwheel: %s: %s\n", job_name(b, job), e.msg);
-	j = json_pack("{s:b,s:s,s:s,s:I,s:s,s:s,s:f,s:s}", "ok", r == 0, "wheel", res.wheel,
+	j = json_pack("{s:b,s:s,s:s,s:I,s:s,s:s,s:b,s:f,s:s}", "ok", r == 0, "wheel", res.wheel,
 		      "tag", res.tag, "size", (json_int_t)res.size, "sha256", res.sha256,
-		      "smoke", res.smoke, "secs", pw_build_now() - t0, "error", r < 0 ? e.msg : "");
+		      "smoke", res.smoke, "kept", res.kept, "secs", pw_build_now() - t0, "error",
+		      r < 0 ? e.msg : "");
 	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (txt) {
 		pw_write_all(fd, "R ", 2);
@@ -137,6 +140,7 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 	S("smoke", smoke);
 	S("error", error);
 #undef S
+	res->kept = json_is_true(json_object_get(j, "kept"));
 	res->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	res->secs = json_real_value(json_object_get(j, "secs"));
 	json_decref(j);
@@ -321,8 +325,9 @@ static bool start_workers(struct pool *p)
 		}
 		close(fds[1]);
 		if (!p->lv.on)
-			pw_info("building %s (log: %s/%s.log)", job_name(b, job), b->logs,
-				job_name(b, job));
+			pw_info("%s %s (log: %s/%s.log)",
+				job != SDIST_JOB(b) && b->retest[job].dir ? "testing" : "building",
+				job_name(b, job), b->logs, job_name(b, job));
 		p->slots[k] = (struct slot){pid,
 					    fds[0],
 					    job,

@@ -269,7 +269,8 @@ static void test_digest(void **state)
 /* The digests of what reaches the lock and each target: editing the
  * steps' env, limits or the smoke test's command keeps the lock fresh;
  * adding a platform or a Python keeps every existing target's digest (its
- * action keys); anything a target uses changes its digest. */
+ * action keys); anything a target uses changes its digest; the "test"
+ * table changes no build_digest (the sdist's and the wheels' keys). */
 #define CFG(py, plat, extra)                                                                    \
 	"{\"version\": 1, \"python\": {" py "}, \"platforms\": [" plat "]" extra "}"
 #define PY13 "\"3.13\": {\"base\": " BASE_DEB "}"
@@ -286,6 +287,7 @@ static void test_part_digests(void **state)
 	    CFG(PY13 ", " PY14, X86 ", " ARM, ""),
 	    CFG(PY13, X86, ", \"build_requires\": [\"setuptools==80.0.0\"]"),
 	    CFG(PY13, X86, ", \"optional\": [\"cp313-*\"]"),
+	    CFG(PY13, X86, ", \"test\": {\"requires\": [\"bar==1.0\"], \"skip\": [\"x.*\"]}"),
 	};
 	struct pw_config c[PW_ARRAY_SIZE(texts)];
 	size_t i;
@@ -318,6 +320,17 @@ static void test_part_digests(void **state)
 	/* a selection glob: the lock (what is locked), not the target */
 	assert_string_not_equal(c[0].lock_digest, c[5].lock_digest);
 	assert_string_equal(c[0].targets[0].digest, c[5].targets[0].digest);
+	/* the test table: the smoke test's action, not the build's (the
+	 * sdist's and the wheel's keys use build_digest); env and limits
+	 * reach both */
+	assert_string_equal(c[0].targets[0].build_digest, c[2].targets[0].build_digest);
+	assert_string_equal(c[0].targets[0].build_digest, c[6].targets[0].build_digest);
+	assert_string_not_equal(c[0].targets[0].digest, c[6].targets[0].digest);
+	assert_string_not_equal(c[0].lock_digest, c[6].lock_digest);
+	assert_string_not_equal(c[0].targets[0].build_digest, c[1].targets[0].build_digest);
+	assert_string_not_equal(c[0].targets[0].build_digest, c[4].targets[0].build_digest);
+	assert_string_equal(c[0].targets[0].build_digest, c[5].targets[0].build_digest);
+	assert_string_equal(c[0].targets[0].build_digest, c[3].targets[i].build_digest);
 	for (i = 0; i < PW_ARRAY_SIZE(texts); i++)
 		pw_config_release(&c[i]);
 }
