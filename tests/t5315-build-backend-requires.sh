@@ -116,7 +116,7 @@ like "$ERR" "is up to date" "the relock keeps the pins (the hooks do not run aga
 # the project named by a relative path (as a user types it): the hooks
 # still see it (they bound the path as given, which the sandbox refuses)
 (cd "$(dirname "$P")" && "$PINWHEEL" lock --upgrade "$(basename "$P")") >"$T/rel.out" 2>"$T/rel.err"
-is "$?:$(tail -n 1 "$T/rel.err")" "0:wrote '$(basename "$P")/pinwheel.lock' (1 targets, 3 artifacts)" \
+is "$?:$(tail -n 1 "$T/rel.err")" "0:'$(basename "$P")/pinwheel.lock' is up to date (1 targets, 3 artifacts)" \
 	"lock of a relative project path asks the hooks too"
 
 # ---- a hook that raises ----
