@@ -16,9 +16,13 @@
 #     wheel's version is the backend's; a backend that archives the commit
 #     (meson-python's `git archive`) leaves the tracked pinwheel.json out of
 #     the sdist (dropped at normalisation) and its own PKG-INFO wins
+#   - a project below its repository's top (a monorepo): build_sdist runs
+#     where the project sits in a view of the whole repository (the files
+#     around it, the whole index, a clean status), so the backend's
+#     version comes from the repository and it may read above the project
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 33
+plan 43
 TGT=cp311-manylinux_x86_64
 
 # ---- an sdist file as the operand
@@ -162,6 +166,52 @@ is "$(tar -tzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" | grep -v /$ | tr '\n' ' 
 is "$(tar -xOzf "$P/wheelhouse/tiny-2.0.0.post1.tar.gz" tiny-2.0.0.post1/PKG-INFO | sed -n 3p)" "Version: 2.0.0.post1" \
 	"PKG-INFO is the backend's (added after the tracked one), not the project's 0.9"
 is "$(git -C "$P" status --porcelain)" "?? pinwheel.lock" "the user's checkout is untouched (but for lock's file)"
+
+# ---- a project below its repository's top (a monorepo): build_sdist
+# runs where the project sits in the repository (/src/python/tiny), with
+# the repository's other files around it and the whole index
+GP=$P
+M="$T/mono"
+P="$M/python/tiny"
+mkdir -p "$P" "$M/docs"
+(cd "$GP" && git ls-files | grep -v '^pinwheel.json$' | tar -cf - -T -) | tar -C "$P" -xf -
+cp "$GP/pinwheel.json" "$P/"
+printf 'the monorepo\n' >"$M/README.md"
+printf 'docs\n' >"$M/docs/index.md"
+cat >>"$P/_backend/minibackend.py" <<'PY'
+
+_plain_sdist = build_sdist
+def build_sdist(outdir, config_settings=None):
+    # as setuptools_scm with root = "../..": the repository's top, above
+    name = _plain_sdist(outdir, config_settings)
+    prefix = git("rev-parse", "--show-prefix")
+    with open("../../README.md") as f:
+        above = f.read().strip()
+    print(f"ABOVE cwd={os.getcwd()} prefix={prefix} above={above}", flush=True)
+    return name
+PY
+P=$M
+G init -q && G add -A && G commit -q -m one && G tag v3.0.0 && echo '# two' >>"$M/python/tiny/tiny/__init__.py" &&
+	G add -A && G commit -q -m two
+ok $? "a monorepo: the project in python/tiny, tag v3.0.0, one commit after"
+P="$M/python/tiny"
+run_pw 0 "lock the project below the top" lock "$P"
+run_pw 0 "build the project below the top" build "$P"
+[ "$_st" = 0 ] || diag "$(tail -20 "$P/wheelhouse/logs/sdist.log" 2>/dev/null)"
+like "$ERR" "version from the backend \(it sees the repository\)" \
+	"the source line says the backend sees the repository (it did not below the top)"
+is "$(cd "$P/wheelhouse" && ls *.whl *.tar.gz | tr '\n' ' ')" "tiny-3.0.0.post1-py3-none-any.whl tiny-3.0.0.post1.tar.gz " \
+	"the version is the backend's, from the repository's git describe"
+is "$(tar -xOzf "$P/wheelhouse/tiny-3.0.0.post1.tar.gz" tiny-3.0.0.post1/FACTS)" "status=[] remotes=[]" \
+	"a clean work tree: the files around the project are there, its left-out ones hidden"
+is "$(tar -tzf "$P/wheelhouse/tiny-3.0.0.post1.tar.gz" | grep -v /$ | tr '\n' ' ')" \
+	"tiny-3.0.0.post1/.gitignore tiny-3.0.0.post1/FACTS tiny-3.0.0.post1/PKG-INFO tiny-3.0.0.post1/_backend/minibackend.py tiny-3.0.0.post1/pyproject.toml tiny-3.0.0.post1/tiny/__init__.py " \
+	"git archive in the project's directory: its members only, without pinwheel.json"
+grep -qx "the repository: /src/.git (a clone, HEAD at [0-9a-f]*), the project at /src/python/tiny" "$P/wheelhouse/logs/sdist.log"
+ok $? "the sdist log says where the repository and the project are"
+grep -qx "ABOVE cwd=/src/python/tiny prefix=python/tiny/ above=the monorepo" "$P/wheelhouse/logs/sdist.log"
+ok $? "build_sdist ran in the project's place in the repository and read a file above it"
+is "$(git -C "$M" status --porcelain)" "?? python/tiny/pinwheel.lock" "the user's monorepo is untouched (but for lock's file)"
 
 # A project configured by [tool.pinwheel] in its pyproject.toml: that file
 # is the project's, so it stays in the exported source (the backend needs

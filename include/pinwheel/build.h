@@ -43,8 +43,11 @@ struct pw_source {
 				     * (unpacked); else NULL */
 	char *name;		    /* PKG-INFO's Name (unpacked), else NULL */
 	char *describe;		    /* `git describe --tags --long --always` */
-	char *toplevel;		    /* the git work tree's top when it is the
-				     * project directory itself, else NULL */
+	char *toplevel;		    /* the top of the git work tree the project
+				     * is in (itself or a directory above),
+				     * else NULL */
+	char *subdir;		    /* the project below toplevel ("" when it
+				     * is the top; "python/pkg" in a monorepo) */
 	char **hidden;		    /* git: tracked paths left out (PKG-INFO,
 				     * pinwheel.json, ...), NULL-ended; or NULL */
 	int64_t sde;		    /* HEAD's commit time, -1 outside git */
@@ -72,9 +75,14 @@ int pw_source_export(const char *dir, const char *dest, const char *const *skip_
  * directory @dest as pw_unpack_fd() does and fill @s (kind
  * PW_SOURCE_SDIST, the tree hash). */
 int pw_source_unpack(const char *path, const char *dest, struct pw_source *s, struct pw_err *e);
-/* Give the export @dest of a git source whose top is the project
- * (s->toplevel) its repository, for the backends that ask git for files
- * or the version (meson-python, setuptools_scm, hatch-vcs): DEST/.git is
+/* Give the export of a git source (s->toplevel) its repository, for the
+ * backends that ask git for files or the version (meson-python,
+ * setuptools_scm, hatch-vcs).  @dest is the view's top: the export itself
+ * when the project is the repository's top; else (s->subdir) an empty
+ * directory that gets the repository's other tracked files, as HEAD's
+ * index lists them, and an empty DEST/SUBDIR where the caller mounts the
+ * export, so that the project sits where it sits in the repository (a
+ * backend may look above it: setuptools_scm's root = "..").  DEST/.git is
  * a bare clone of the project's repository without hard links (the
  * sandbox may write to it; the user's objects stay untouched), made a
  * work tree's, HEAD detached at s->commit, its index read from HEAD, the

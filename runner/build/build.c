@@ -175,6 +175,7 @@ static void build_release(struct build *b)
 	pw_build_before_all_release(b);
 	pw_source_release(&b->src);
 	free(b->src_dir);
+	free(b->repo_dir);
 	pw_pep517_release(&b->pep);
 	free(b->projdir);
 	free(b->out);
@@ -317,6 +318,12 @@ static int export_source(struct build *b, struct pw_err *e)
 		b->sde = (int64_t)v;
 	if (b->src.kind == PW_SOURCE_SDIST)
 		return take_sdist(b, e);
+	if (b->git_view && *b->src.subdir) {
+		b->repo_dir = pw_path_join(b->work, "repository");
+		if (mkdir(b->repo_dir, 0755) < 0)
+			return pw_err_sys(e, errno, "'%s'", b->repo_dir);
+		return pw_source_git_view(&b->src, b->repo_dir, e);
+	}
 	if (b->git_view)
 		return pw_source_git_view(&b->src, b->src_dir, e);
 	return 0;

@@ -95,6 +95,9 @@ struct build {
 	int64_t sde;
 	struct pw_source src;
 	bool git_view;	/* the sdist step sees the repository (src_dir/.git) */
+	char *repo_dir; /* WORK/repository: the repository view around a
+			 * project below its top (git_view and src.subdir
+			 * set; src_dir is mounted at its subdir), or NULL */
 	struct pw_pep517 pep;
 	char sdist[256]; /* file name in sdist_dir */
 	char sdist_sha[PW_SHA256_HEX];

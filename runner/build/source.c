@@ -272,10 +272,12 @@ static int walk(int sfd, int dfd, const char *rel, char *const *skip_rel, uint64
 	return r < 0 ? r : 0;
 }
 
-/* The export through git: `ls-files -z`. */
-static int export_git(const char *dir, int sfd, int dfd, char *const *skip_rel, uint64_t *files,
-		      struct pw_err *e)
+/* The export through git: `ls-files -z`, but @skip_rel and what is
+ * below @skip_under (a directory, or NULL). */
+static int export_git(const char *dir, int sfd, int dfd, char *const *skip_rel,
+		      const char *skip_under, uint64_t *files, struct pw_err *e)
 {
+	size_t ul = skip_under ? strlen(skip_under) : 0;
 	const char *args[] = {"ls-files", "-z", "--cached", NULL};
 	struct pw_buf out = PW_BUF_INIT(GIT_OUT_MAX);
 	size_t off;
@@ -294,7 +296,8 @@ static int export_git(const char *dir, int sfd, int dfd, char *const *skip_rel, 
 
 		off += len + 1;
 		if (!len || rel[0] == '/' || strstr(rel, "../") || !strcmp(rel, "..") ||
-		    skipped(rel, skip_rel))
+		    skipped(rel, skip_rel) ||
+		    (ul && !strncmp(rel, skip_under, ul) && (!rel[ul] || rel[ul] == '/')))
 			continue;
 		r = copy_one(sfd, dfd, rel, files, e);
 	}
@@ -350,8 +353,14 @@ static void git_facts(const char *dir, struct pw_source *s)
 
 		chomp(&b);
 		rtop = realpath(b.buf, NULL);
-		if (rtop && rdir && !strcmp(rtop, rdir))
+		if (rtop && rdir && !strcmp(rtop, rdir)) {
 			s->toplevel = steal_pointer(&rtop);
+			s->subdir = pw_xstrdup("");
+		} else if (rtop && rdir && strlen(rtop) > 1 && !strncmp(rdir, rtop, strlen(rtop)) &&
+			   rdir[strlen(rtop)] == '/') {
+			s->subdir = pw_xstrdup(rdir + strlen(rtop) + 1);
+			s->toplevel = steal_pointer(&rtop);
+		}
 	}
 	pw_buf_release(&b);
 }
@@ -362,6 +371,7 @@ void pw_source_release(struct pw_source *s)
 	free(s->version);
 	free(s->describe);
 	free(s->toplevel);
+	free(s->subdir);
 	free(s->name);
 	pw_strv_free(s->hidden);
 	memset(s, 0, sizeof(*s));
@@ -489,7 +499,7 @@ int pw_source_export(const char *dir, const char *dest, const char *const *skip_
 			if (run_git(dir, tracked, &b) == 0)
 				s->hidden[k++] = pw_xstrdup(*p);
 		}
-		r = export_git(dir, sfd, dfd, skip, &s->files, e);
+		r = export_git(dir, sfd, dfd, skip, NULL, &s->files, e);
 		if (r < 0)
 			goto fail;
 		/* A directory git does not track (an ignored copy inside some
@@ -570,8 +580,24 @@ int pw_source_git_view(const struct pw_source *s, const char *dest, struct pw_er
 	struct pw_buf out = PW_BUF_INIT(1u << 20);
 	int r;
 
-	if (!s->toplevel || !s->commit)
-		return pw_err_set(e, EINVAL, "'%s': not the top of a git work tree", dest);
+	if (!s->toplevel || !s->commit || !s->subdir)
+		return pw_err_set(e, EINVAL, "'%s': not in a git work tree", dest);
+	if (*s->subdir) {
+		/* the repository's files around the project; the project's
+		 * own place is a mount point */
+		_cleanup_close_ int sfd = open(s->toplevel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_free_ char *mnt = pw_path_join(dest, s->subdir);
+		uint64_t files = 0;
+
+		if (sfd < 0 || dfd < 0)
+			return pw_err_sys(e, errno, "'%s'", sfd < 0 ? s->toplevel : dest);
+		r = export_git(s->toplevel, sfd, dfd, NULL, s->subdir, &files, e);
+		if (r < 0)
+			return r;
+		if (pw_mkdir_p(mnt, 0755) < 0)
+			return pw_err_sys(e, errno, "'%s'", mnt);
+	}
 	r = run_git(s->toplevel, clone, &out);
 	if (r != 0) {
 		pw_buf_release(&out);
@@ -592,7 +618,9 @@ int pw_source_git_view(const struct pw_source *s, const char *dest, struct pw_er
 		}
 	}
 	for (char **p = s->hidden; p && *p; p++) {
-		const char *hide[] = {"update-index", "--skip-worktree", "--", *p, NULL};
+		_cleanup_free_ char *path = *s->subdir ? pw_xasprintf("%s/%s", s->subdir, *p)
+						       : pw_xstrdup(*p);
+		const char *hide[] = {"update-index", "--skip-worktree", "--", path, NULL};
 
 		pw_buf_reset(&out);
 		r = run_git(dest, hide, &out);

@@ -267,10 +267,22 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 	dprintf(logfd, "pinwheel %s: sdist of '%s' in the root of %s\nsource tree %s\n",
 		PW_VERSION, b->projdir, b->c.targets[ti].id, b->src.tree);
 	if (b->git_view)
-		dprintf(logfd, "the repository: /src/.git (a clone, HEAD at %s)\n", b->src.commit);
+		dprintf(logfd, "the repository: /src/.git (a clone, HEAD at %s)%s%s\n",
+			b->src.commit, b->repo_dir ? ", the project at /src/" : "",
+			b->repo_dir ? b->src.subdir : "");
 	pw_build_spec(b, ti, &s);
-	s.cwd = pw_xstrdup("/src");
-	r = pw_build_bind(&s, PW_BIND_RW, b->src_dir, "/src", e);
+	if (b->repo_dir) {
+		/* the project where it sits in its repository */
+		_cleanup_free_ char *at = pw_xasprintf("/src/%s", b->src.subdir);
+
+		s.cwd = pw_xstrdup(at);
+		r = pw_build_bind(&s, PW_BIND_RW, b->repo_dir, "/src", e);
+		if (r == 0)
+			r = pw_build_bind(&s, PW_BIND_RW, b->src_dir, at, e);
+	} else {
+		s.cwd = pw_xstrdup("/src");
+		r = pw_build_bind(&s, PW_BIND_RW, b->src_dir, "/src", e);
+	}
 	if (r == 0)
 		r = pw_build_bind(&s, PW_BIND_RW, outdir, "/out", e);
 	/* The clone belongs to the outer user, which the sandbox may map to
