@@ -326,7 +326,7 @@ static bool start_workers(struct pool *p)
 		close(fds[1]);
 		if (!p->lv.on)
 			pw_info("%s %s (log: %s/%s.log)",
-				job != SDIST_JOB(b) && b->retest[job].dir ? "testing" : "building",
+				job < SDIST_JOB(b) && b->retest[job].dir ? "testing" : "building",
 				job_name(b, job), b->logs, job_name(b, job));
 		p->slots[k] = (struct slot){pid,
 					    fds[0],
