@@ -46,10 +46,14 @@ const struct pw_cli_cmd pw_cli_lock = {
     .opts = lock_opts,
     .nopts = PW_ARRAY_SIZE(lock_opts),
     .usage = "usage: pinwheel lock [DIR] [--check | --upgrade]\n\n"
-	     "Resolve every input named by DIR/pinwheel.json (DIR defaults to .): base\n"
-	     "roots, interpreters, build requirements, Rust toolchain, crates and extra\n"
-	     "archives, for every target of the matrix, to artifacts pinned by sha256 and\n"
-	     "size, and write DIR/pinwheel.lock (atomically; untouched when nothing\n"
+	     "Resolve every input named by DIR/pinwheel.json (DIR defaults to .; without\n"
+	     "one, DIR/pyproject.toml's [tool.pinwheel] over what zero config derives\n"
+	     "from it): base roots, interpreters, build requirements (with what the\n"
+	     "project's backend adds at its get_requires_for_build_* hooks, asked\n"
+	     "offline in the root), Rust toolchain, crates, test requirements (an sdist\n"
+	     "where a project has no fitting wheel) and extra archives, for every target\n"
+	     "of the matrix, to artifacts pinned by sha256 and size, and write\n"
+	     "DIR/pinwheel.lock (atomically; untouched when nothing\n"
 	     "changed).  Pins already in the lock are kept while the config still asks for\n"
 	     "the same thing, so relocking gives identical bytes: a Debian base or a list\n"
 	     "of Python pins whose part of pinwheel.json is unchanged keeps its layer as\n"
