@@ -9,6 +9,7 @@
 #include "pinwheel/sandbox.h"
 #include "pinwheel/seccomp.h"
 #include "pinwheel/session.h"
+#include "pinwheel/store.h"
 
 /* SECONDS with up to 3 decimals, to milliseconds. */
 static int parse_seconds(const char *s, uint64_t *ms)

@@ -87,19 +87,6 @@ int pw_session_target(struct pw_session *s, const char *id, struct pw_root_plan 
 	return r;
 }
 
-int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
-			 struct pw_seccomp_prog **prog, struct pw_err *e)
-{
-	_cleanup_free_ char *cache = store_dir ? pw_path_join(store_dir, "cache/seccomp") : NULL;
-	struct pw_seccomp_opts so = {.allow_net = net, .cache_dir = cache};
-
-	*prog = NULL;
-	if (!profile || !strcmp(profile, "none"))
-		return 0;
-	*prog = pw_seccomp_compile(profile, &so, e);
-	return *prog ? 0 : -errno;
-}
-
 int pw_session_seccomp(struct pw_session *s, const char *profile, bool net,
 		       struct pw_seccomp_prog **prog, struct pw_err *e)
 {

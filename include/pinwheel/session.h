@@ -88,11 +88,8 @@ int pw_session_target(struct pw_session *s, const char *id, struct pw_root_plan 
 int pw_session_seccomp(struct pw_session *s, const char *profile, bool net,
 		       struct pw_seccomp_prog **prog, struct pw_err *e);
 
-/* The same, without a session: a caller without a lock (`run` without
- * --target) still caches the compiled program in @store_dir (may be
- * NULL).  The caller frees *prog (pw_seccomp_prog_free()). */
-int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
-			 struct pw_seccomp_prog **prog, struct pw_err *e);
+/* Without a session (`run` without --target, lock's tools), store.h's
+ * pw_seccomp_for_store() does the same, caching in the store's directory. */
 
 /* Compose @p into @spec (pw_roots_to_spec(): layers, binds, the root's
  * environment, its emulator) and set its seccomp program to @profile's

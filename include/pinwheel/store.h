@@ -56,6 +56,15 @@ void pw_store_close(struct pw_store *s);
 /* The store's directory as given to pw_store_open (owned by the store). */
 const char *pw_store_dir(const struct pw_store *s);
 
+struct pw_seccomp_prog;
+/* The seccomp program of @profile with the network or not (@net), its
+ * compiled form cached in STORE/cache/seccomp when @store_dir is not NULL
+ * (the one place that path is spelled); @profile NULL or "none": *prog
+ * NULL and 0.  The caller frees *prog (pw_seccomp_prog_free()).  0 or
+ * -errno with e->msg. */
+int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
+			 struct pw_seccomp_prog **prog, struct pw_err *e);
+
 /* Path of the blob named @hex, whether or not it exists.  Caller frees. */
 char *pw_store_blob_path(const struct pw_store *s, const char *hex);
 /* Is the blob present?  Trusts the store: only checks that the name exists. */

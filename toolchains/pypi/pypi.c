@@ -1142,12 +1142,9 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	 * a filter: the caller's, else (a layer built at fetch, whose spec
 	 * has none) the build steps' profile */
 	if (!s.seccomp) {
-		_cleanup_free_ char *cache = pw_path_join(pw_store_dir(lb->store), "cache/seccomp");
-		struct pw_seccomp_opts so = {.allow_net = false, .cache_dir = cache};
-
-		prog = pw_seccomp_compile("build", &so, e);
-		if (!prog) {
-			r = pw_err_prefix(e, "the Python requirements layer");
+		r = pw_seccomp_for_store(pw_store_dir(lb->store), "build", false, &prog, e);
+		if (r < 0) {
+			pw_err_prefix(e, "the Python requirements layer");
 			goto out;
 		}
 		s.seccomp = prog;

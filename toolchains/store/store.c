@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/seccomp.h"
 #include "store_priv.h"
 
 /* Open @name under @dirfd as a directory, creating it when missing. */
@@ -600,3 +601,16 @@ copied:
 }
 
 
+
+int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
+			 struct pw_seccomp_prog **prog, struct pw_err *e)
+{
+	_cleanup_free_ char *cache = store_dir ? pw_path_join(store_dir, "cache/seccomp") : NULL;
+	struct pw_seccomp_opts so = {.allow_net = net, .cache_dir = cache};
+
+	*prog = NULL;
+	if (!profile || !strcmp(profile, "none"))
+		return 0;
+	*prog = pw_seccomp_compile(profile, &so, e);
+	return *prog ? 0 : -errno;
+}
