@@ -8,7 +8,7 @@
 PW_RUNNER_SRCS += runner/wheel/wheel_zip.c runner/wheel/wheel_meta.c runner/wheel/wheel_pack.c \
 	runner/wheel/sdist.c
 PW_RUNNER_SRCS += runner/wheel/elf.c runner/wheel/policy.c runner/wheel/audit.c
-PW_RUNNER_SRCS += runner/wheel/repair.c
+PW_RUNNER_SRCS += runner/wheel/rootfs.c runner/wheel/syslibs.c runner/wheel/repair.c
 PW_RUNNER_SRCS += runner/wheel/pipeline.c runner/wheel/smoke.c
 
 # The policies (profiles/manylinux/*.json) are embedded as the seccomp

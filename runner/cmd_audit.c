@@ -9,10 +9,12 @@
 #include "pinwheel/cli.h"
 #include "pinwheel/json.h"
 #include "pinwheel/log.h"
+#include "pinwheel/sandbox.h"
 
 struct audit_args {
 	struct pw_strv wheels;
 	const char *policies;
+	const char *root;
 };
 
 static const struct pw_opt audit_opts[] = {
@@ -24,13 +26,20 @@ static const struct pw_opt audit_opts[] = {
     PW_OPT_DOC("--json", "one JSON document: {\"wheels\": [...]} (docs/audit.md)"),
     PW_OPT_POLICIES(struct audit_args, policies,
 		    "the policies *.json of DIR instead of the built-in ones"),
+    {.name = "--root",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct audit_args, root),
+     .meta = "DIR",
+     .what = "a directory",
+     .help = "check unversioned imports against the glibc of the root file system DIR "
+	     "('/' for this machine's; default: not checked)"},
 };
 
 const struct pw_cli_cmd pw_cli_audit = {
     .name = "audit",
     .opts = audit_opts,
     .nopts = PW_ARRAY_SIZE(audit_opts),
-    .usage = "usage: pinwheel audit WHEEL... [--json] [--policies DIR]\n\n"
+    .usage = "usage: pinwheel audit WHEEL... [--json] [--policies DIR] [--root DIR]\n\n"
 	     "Report the best manylinux tag each wheel can carry and why.\n\n"
 	     "For every WHEEL (a .whl file, or the directory of an unpacked wheel: one\n"
 	     "*.dist-info directory with a WHEEL file) print\n"
@@ -41,12 +50,21 @@ const struct pw_cli_cmd pw_cli_audit = {
 	     "wheel out of it: symbol versions (GLIBC_2.28 from libc.so.6) and libraries\n"
 	     "the policy does not allow, symbols it refuses to let a wheel import from an\n"
 	     "allowed library.  Policies with the same causes share a line.\n"
-	     "A wheel without ELF members is pure: its tag is 'any'.\n",
+	     "A wheel without ELF members is pure: its tag is 'any'.\n\n"
+	     "With --root DIR, an import without a symbol version (what a linker whose\n"
+	     "glibc stubs lack a function writes, e.g. zig cc for an old glibc) that\n"
+	     "DIR's glibc defines (libc.so.6, libm.so.6, ... of the wheel's architecture,\n"
+	     "found through DIR's ld.so.conf and multiarch directories) counts at the\n"
+	     "oldest version defining it: 'unversioned getrandom (GLIBC_2.25, libc.so.6)'\n"
+	     "keeps the wheel out of manylinux2014.  Weak references are shown, not\n"
+	     "counted.  Without --root only the wheel is read and these are not checked;\n"
+	     "`pinwheel build` always checks them against the target's root.\n",
     .epilogue = "exit status: 0 every wheel was audited without fatal problems; 1 a wheel\n"
 		"cannot be read, is not a wheel (an empty directory, a directory of wheels,\n"
 		"a zip without .dist-info) or has fatal problems (RECORD does not vouch for\n"
 		"a member, libpython linkage, a shared object in a purelib wheel, mixed or\n"
-		"foreign machines); 2 usage error\n",
+		"foreign machines) or --root has no libc.so.6 of its architecture; 2 usage\n"
+		"error (a --root that is not a directory)\n",
 };
 
 #define LIST_MAX 6 /* items shown per cause list before "+N more" */
@@ -83,7 +101,7 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 			if (!member)
 				member = re->member;
 		}
-		if (!re->version)
+		if (!re->version || re->unversioned)
 			continue;
 		for (k = 0; k < nlibs && strcmp(libs[k], re->library); k++)
 			;
@@ -98,7 +116,7 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 			const struct pw_audit_reason *re = &r->reasons[i];
 			bool dup = false;
 
-			if (strcmp(re->policy, policy) || !re->version ||
+			if (strcmp(re->policy, policy) || !re->version || re->unversioned ||
 			    strcmp(re->library, libs[k]))
 				continue;
 			for (size_t j = 0; j < total && !dup; j++)
@@ -143,10 +161,11 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 		const struct pw_audit_reason *re = &r->reasons[i];
 		bool dup = false;
 
-		if (strcmp(re->policy, policy) || !re->symbol)
+		if (strcmp(re->policy, policy) || !re->symbol || re->unversioned)
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = !strcmp(r->reasons[j].policy, policy) && r->reasons[j].symbol &&
+			      !r->reasons[j].unversioned &&
 			      !strcmp(r->reasons[j].symbol, re->symbol) &&
 			      !strcmp(r->reasons[j].library, re->library);
 		if (dup)
@@ -157,6 +176,29 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 				    shown == 1 ? (b->len ? "; refused symbol " : "refused symbol ")
 					       : ", ",
 				    re->symbol, re->library);
+	}
+	if (total > LIST_MAX)
+		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
+	/* unversioned calls of newer glibc functions: "unversioned
+	 * getrandom (GLIBC_2.25, libc.so.6)" */
+	shown = total = 0;
+	for (size_t i = 0; i < r->nreasons; i++) {
+		const struct pw_audit_reason *re = &r->reasons[i];
+		bool dup = false;
+
+		if (strcmp(re->policy, policy) || !re->unversioned)
+			continue;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(r->reasons[j].policy, policy) && r->reasons[j].unversioned &&
+			      !strcmp(r->reasons[j].symbol, re->symbol);
+		if (dup)
+			continue;
+		total++;
+		if (shown++ < LIST_MAX)
+			pw_buf_addf(b, "%s%s (%s, %s)",
+				    shown == 1 ? (b->len ? "; unversioned " : "unversioned ")
+					       : ", ",
+				    re->symbol, re->version, re->library);
 	}
 	if (total > LIST_MAX)
 		pw_buf_addf(b, " +%zu more", total - LIST_MAX);
@@ -179,7 +221,29 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 	}
 }
 
-static void print_text(const struct pw_audit_result *r)
+/* Weak unversioned references to glibc functions newer than the chosen
+ * policy: not a requirement, but the code must check them for NULL. */
+static void print_weak(const struct pw_policy_set *p, const struct pw_audit_result *r)
+{
+	size_t pi = SIZE_MAX;
+
+	for (size_t i = 0; r->best_policy && pw_policy_name(p, i) && pi == SIZE_MAX; i++)
+		if (!strcmp(pw_policy_name(p, i), r->best_policy))
+			pi = i;
+	for (size_t i = 0; i < r->nelfs; i++)
+		for (size_t k = 0; k < r->elfs[i].nimports; k++) {
+			const struct pw_audit_import *im = &r->elfs[i].imports[k];
+
+			if (!im->weak || (pi != SIZE_MAX &&
+					  pw_policy_allows_version(p, pi, r->arch, im->since) != 0))
+				continue;
+			pw_out("  weak: '%s' references %s (%s, %s) weakly: NULL where glibc is "
+			       "older\n",
+			       r->elfs[i].member, im->symbol, im->since, im->library);
+		}
+}
+
+static void print_text(const struct pw_policy_set *p, const struct pw_audit_result *r)
 {
 	struct pw_buf prev = PW_BUF_INIT(1 << 20), cur = PW_BUF_INIT(1 << 20);
 	const char *last = NULL, *first = NULL;
@@ -223,6 +287,7 @@ static void print_text(const struct pw_audit_result *r)
 		pw_buf_add(&prev, cur.buf, cur.len);
 		last = pol;
 	}
+	print_weak(p, r);
 	if (r->nexternals) {
 		pw_out("  external libraries (repair vendors them):");
 		for (size_t i = 0; i < r->nexternals; i++)
@@ -233,8 +298,8 @@ static void print_text(const struct pw_audit_result *r)
 	pw_buf_release(&cur);
 }
 
-static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
-		     struct pw_err *e)
+static int audit_one(const struct pw_policy_set *p, struct pw_syslibs *sys, const char *path,
+		     struct pw_audit_result *r, struct pw_err *e)
 {
 	struct stat st;
 	int fd, rc;
@@ -243,17 +308,18 @@ static int audit_one(const struct pw_policy_set *p, const char *path, struct pw_
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return pw_err_sys(e, errno, "could not open '%s'", path);
-		rc = pw_audit_dir(p, fd, path, r, e);
+		rc = pw_audit_dir(p, sys, fd, path, r, e);
 		close(fd);
 		return rc;
 	}
-	return pw_audit_wheel(p, path, r, e);
+	return pw_audit_wheel(p, sys, path, r, e);
 }
 
 int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 {
-	struct audit_args a = {PW_STRV_INIT, NULL};
+	struct audit_args a = {PW_STRV_INIT, NULL, NULL};
 	struct pw_policy_set *pol = NULL;
+	struct pw_syslibs *sys = NULL;
 	struct pw_err e = PW_ERR_INIT;
 	json_t *jw = NULL;
 	int status;
@@ -266,6 +332,27 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		status = PW_EXIT_USAGE;
 		goto out;
 	}
+	if (a.root) {
+		struct pw_sandbox_spec spec;
+		struct stat st;
+		_cleanup_free_ char *what = pw_xasprintf("--root %s", a.root);
+		int rc;
+
+		if (stat(a.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			pw_error("audit: --root '%s': not a directory", a.root);
+			status = PW_EXIT_USAGE;
+			goto out;
+		}
+		pw_sandbox_spec_init(&spec);
+		pw_sandbox_spec_add_layer(&spec, a.root);
+		rc = pw_syslibs_open(&spec, what, &sys, &e);
+		pw_sandbox_spec_release(&spec);
+		if (rc < 0) {
+			pw_error("audit: %s", e.msg);
+			status = PW_EXIT_FAIL;
+			goto out;
+		}
+	}
 	status = PW_EXIT_OK;
 	if (ctx->json)
 		jw = json_array();
@@ -274,7 +361,7 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		struct pw_audit_result res;
 
 		pw_err_clear(&e);
-		if (audit_one(pol, path, &res, &e) < 0) {
+		if (audit_one(pol, sys, path, &res, &e) < 0) {
 			pw_error("audit: %s", e.msg);
 			if (jw)
 				json_array_append_new(
@@ -287,7 +374,7 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		if (jw)
 			json_array_append_new(jw, pw_audit_result_json(&res));
 		else
-			print_text(&res);
+			print_text(pol, &res);
 		pw_audit_result_release(&res);
 	}
 	if (jw) {
@@ -297,8 +384,9 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		json_decref(doc);
 	}
 	fflush(stdout);
-	pw_policies_free(pol);
 out:
+	pw_syslibs_free(sys);
+	pw_policies_free(pol);
 	pw_strv_release(&a.wheels);
 	return status;
 }

@@ -5,6 +5,7 @@
  * here. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pinwheel/audit.h"
 #include "pinwheel/buf.h"
@@ -22,7 +23,7 @@
 #include "pinwheel/workdir.h"
 
 struct repair_args {
-	const char *wheel, *plat, *outdir, *target, *project, *policies;
+	const char *wheel, *plat, *outdir, *target, *project, *policies, *root;
 };
 
 static const struct pw_opt repair_opts[] = {
@@ -49,6 +50,13 @@ static const struct pw_opt repair_opts[] = {
     PW_OPT_TARGET(struct repair_args, target, "the target whose root gives the libraries"),
     PW_OPT_POLICIES(struct repair_args, policies,
 		    "the policies *.json of DIR instead of the built-in ones"),
+    {.name = "--root",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct repair_args, root),
+     .meta = "DIR",
+     .what = "a directory",
+     .help = "check unversioned imports against the glibc of the root file system DIR "
+	     "(default: the target's root when the repair composes it, else not checked)"},
     PW_OPT_DOC("--json", "print {\"wheel\", \"platform\", \"vendored\": [...]}"),
 };
 
@@ -56,7 +64,8 @@ const struct pw_cli_cmd pw_cli_repair = {
     .name = "repair",
     .opts = repair_opts,
     .nopts = PW_ARRAY_SIZE(repair_opts),
-    .usage = "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [DIR] [--json]\n\n"
+    .usage = "usage: pinwheel repair WHEEL [--plat TAG] [-w DIR] [--target ID] [--root DIR] [DIR]\n"
+	     "                       [--json]\n\n"
 	     "Vendor the libraries a wheel links outside its manylinux policy and retag it.\n\n"
 	     "The libraries and the ELF tool come from the root of target ID in\n"
 	     "DIR/pinwheel.lock (DIR defaults to '.'; ID defaults to PYTAG-manylinux_ARCH\n"
@@ -67,7 +76,11 @@ const struct pw_cli_cmd pw_cli_repair = {
 	     "in every user and their RUNPATH set to $ORIGIN/<relative path>.  The edits\n"
 	     "are made by the root's patchelf in a sandbox; versions up to 0.14.3 and\n"
 	     "0.17.0 are refused (docs/repair.md).  The wheel is then re-audited,\n"
-	     "retagged and packed deterministically (SOURCE_DATE_EPOCH honoured).\n",
+	     "retagged and packed deterministically (SOURCE_DATE_EPOCH honoured).\n"
+	     "Imports without a symbol version that a glibc defines count at the oldest\n"
+	     "version defining them (see pinwheel audit --help): the glibc of --root DIR,\n"
+	     "else of the target root once the repair has composed it to vendor\n"
+	     "libraries; a wheel with nothing to vendor and no --root is not checked.\n",
     .epilogue = "exit status: 0 repaired (or nothing to vendor); 1 the repair failed (a\n"
 		"library not in the root, a refused patchelf, the policy asked not met);\n"
 		"2 usage or configuration error\n",
@@ -227,6 +240,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	struct repair_args a;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_policy_set *pol = NULL;
+	struct pw_syslibs *sys = NULL;
 	struct pw_wheel_name nm;
 	struct pw_wheel w;
 	struct pw_pipeline_opts po = {.manylinux = true, .logfd = -1};
@@ -253,6 +267,26 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		st = PW_EXIT_USAGE;
 		goto out;
 	}
+	if (a.root) {
+		struct pw_sandbox_spec spec;
+		struct stat sb;
+		_cleanup_free_ char *what = pw_xasprintf("--root %s", a.root);
+		int rc;
+
+		if (stat(a.root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			pw_error("repair: --root '%s': not a directory", a.root);
+			st = PW_EXIT_USAGE;
+			goto out;
+		}
+		pw_sandbox_spec_init(&spec);
+		pw_sandbox_spec_add_layer(&spec, a.root);
+		rc = pw_syslibs_open(&spec, what, &sys, &e);
+		pw_sandbox_spec_release(&spec);
+		if (rc < 0) {
+			pw_error("repair: %s", e.msg);
+			goto out;
+		}
+	}
 	if (pw_wheel_open(a.wheel, &w, &e) < 0) {
 		pw_error("repair: %s", e.msg);
 		goto out;
@@ -276,6 +310,7 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 	po.source_date_epoch = sde_env();
 	po.plat = a.plat;
 	po.root = root_of;
+	po.syslibs = sys;
 	po.root_arg = &ra;
 	if (pw_pipeline_run(&po, &w, &pr, &e) < 0) {
 		st = report(&a, &pr, &ra, &e);
@@ -292,6 +327,7 @@ out:
 	if (have_nm)
 		pw_wheel_name_release(&nm);
 	pw_policies_free(pol);
+	pw_syslibs_free(sys);
 	pw_session_close(&ra.ss);
 	return st;
 }

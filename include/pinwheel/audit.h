@@ -51,6 +51,14 @@ struct pw_elf_info {
 	size_t npyinit;
 	char **undefined; /* non-weak undefined .dynsym names, sorted, unique */
 	size_t nundefined;
+	char **unversioned; /* the non-weak undefined names without a symbol
+			     * version (.gnu.version index 0 or 1, or no such
+			     * section): Python C-API imports and, from a
+			     * linker whose glibc stubs lack a function, calls
+			     * of glibc functions; sorted, unique */
+	size_t nunversioned;
+	char **unversioned_weak; /* the same of the weak undefined names */
+	size_t nunversioned_weak;
 	int x86_isa_level; /* x86_64: the microarchitecture level the GNU
 			    * property note says is needed (2..4 for
 			    * x86-64-v2..v4); 0 otherwise (baseline) */
@@ -61,6 +69,51 @@ struct pw_elf_info {
 int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info *out,
 		struct pw_err *e);
 void pw_elf_info_release(struct pw_elf_info *i);
+
+/* A symbol a shared library defines with a version (.gnu.version_d). */
+struct pw_elf_def {
+	char *symbol;  /* "memcpy" */
+	char *version; /* "GLIBC_2.14"; a symbol defined in several versions
+			* (memcpy@GLIBC_2.2.5 and memcpy@@GLIBC_2.14) has one
+			* entry per version, hidden ones included */
+};
+/* The versioned definitions of .dynsym (global and weak, the base version
+ * and unversioned definitions left out), sorted by symbol then version.
+ * *out is the caller's, freed with pw_elf_defs_free(); an object without
+ * .gnu.version_d gives none. */
+int pw_elf_read_defs(const void *data, size_t n, const char *name, struct pw_elf_def **out,
+		     size_t *nout, struct pw_err *e);
+void pw_elf_defs_free(struct pw_elf_def *d, size_t n);
+
+/* ---- the glibc of a root ---- */
+
+/* The versioned definitions of a root's glibc libraries (libc.so.6,
+ * libm.so.6, libpthread.so.0, libdl.so.2, librt.so.1, libutil.so.1,
+ * libresolv.so.2, libnsl.so.1, libanl.so.1, libmvec.so.1 and the dynamic
+ * loader libc.so.6 needs), found as the repair finds libraries: the root's
+ * ld.so.conf, then /lib/TRIPLET, /usr/lib/TRIPLET, /lib64, /usr/lib64,
+ * /lib, /usr/lib, symlinks resolved inside the root.  They answer: since
+ * which GLIBC version does this glibc define a symbol?  The tables are
+ * read per architecture on first use.
+ *
+ * The handle copies what it needs of @root (layers are opened, binds
+ * copied); @what names the root in messages ("the target root", "--root
+ * /").  pw_syslibs_free() frees it. */
+struct pw_sandbox_spec;
+struct pw_syslibs;
+int pw_syslibs_open(const struct pw_sandbox_spec *root, const char *what, struct pw_syslibs **out,
+		    struct pw_err *e);
+void pw_syslibs_free(struct pw_syslibs *s);
+/* The oldest version (by its number: GLIBC_2.2.5 < GLIBC_2.17) in which a
+ * glibc library of the root for @arch defines @symbol, and that library:
+ * 1 with *lib ("libc.so.6") and *version ("GLIBC_2.32") set, owned by @s;
+ * 0 when no glibc library defines it with a GLIBC_<number> version (Python
+ * C-API symbols, GLIBC_PRIVATE); -ENOENT when the root has no libc.so.6
+ * of @arch (e: "no libc.so.6 for aarch64 in --root /: searched ..."),
+ * other -errno when it cannot be read. */
+int pw_syslibs_lookup(struct pw_syslibs *s, const char *arch, const char *symbol,
+		      const char **lib, const char **version, struct pw_err *e);
+const char *pw_syslibs_what(const struct pw_syslibs *s);
 
 /* ---- policies ---- */
 
@@ -93,6 +146,10 @@ int pw_policy_allows_version(const struct pw_policy_set *p, size_t i, const char
 /* Whether policy @i refuses importing @symbol from @soname. */
 bool pw_policy_refuses_symbol(const struct pw_policy_set *p, size_t i, const char *soname,
 			      const char *symbol);
+/* The highest version of @prefix ("GLIBC") policy @i allows for @arch, by
+ * version order ("2.17"), or NULL when it does not check that prefix. */
+const char *pw_policy_max_version(const struct pw_policy_set *p, size_t i, const char *arch,
+				  const char *prefix);
 
 /* ---- auditing a wheel ---- */
 
@@ -105,12 +162,25 @@ struct pw_audit_reason {
 	char *symbol;	/* a refused symbol imported from library, or NULL */
 	char *isa;	/* "x86-64-v3" when the member needs more than the
 			 * architecture's baseline (library is then "") */
+	bool unversioned; /* symbol is an unversioned import that library
+			   * of the root's glibc defines only since version */
+};
+
+/* An unversioned import of an ELF member that the root's glibc defines
+ * (found only when the audit is given a root: struct pw_syslibs). */
+struct pw_audit_import {
+	char *symbol;
+	char *library; /* "libc.so.6" */
+	char *since;   /* the oldest version defining it: "GLIBC_2.32" */
+	bool weak;     /* a weak reference: optional, not a requirement */
 };
 
 struct pw_audit_ext { /* one ELF member */
 	char *member;
 	struct pw_elf_info elf;
 	bool is_extension; /* exports PyInit_* */
+	struct pw_audit_import *imports; /* sorted by symbol */
+	size_t nimports;
 };
 
 struct pw_audit_result {
@@ -133,16 +203,31 @@ struct pw_audit_result {
 	char **errors;	     /* fatal problems: libpython linkage, a .so in a
 			      * purelib wheel, mixed or foreign machines */
 	size_t nerrors;
+	char *root;	     /* pw_syslibs_what() of the root whose glibc the
+			      * unversioned imports were checked against, or
+			      * NULL (not checked) */
 };
 
 /* Audit the .whl at @path / the unpacked wheel at @dirfd (@name for
  * messages).  A wheel with fatal problems still returns 0; they are in
- * r->errors. */
-int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
-		   struct pw_err *e);
-int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
-		 struct pw_audit_result *r, struct pw_err *e);
+ * r->errors.  With @sys (may be NULL: not checked) every unversioned
+ * non-weak import that the root's glibc defines must be defined there in
+ * a version the policy allows (its oldest version, by the set test of
+ * rule 2): a function newer than the policy's glibc links as an
+ * unversioned import from a linker whose glibc stubs lack it, and fails
+ * at import on an older system.  Weak unversioned imports are listed in
+ * imports but never keep a wheel out of a policy (the loader leaves a
+ * missing weak symbol NULL, which code that checks for it handles). */
+int pw_audit_wheel(const struct pw_policy_set *p, struct pw_syslibs *sys, const char *path,
+		   struct pw_audit_result *r, struct pw_err *e);
+int pw_audit_dir(const struct pw_policy_set *p, struct pw_syslibs *sys, int dirfd,
+		 const char *name, struct pw_audit_result *r, struct pw_err *e);
 void pw_audit_result_release(struct pw_audit_result *r);
+/* The phrase for an unversioned reason @re of policy re->policy: "'x.so'
+ * calls getrandom, which libc.so.6 has only since GLIBC_2.25
+ * (manylinux_2_17 allows up to GLIBC_2.17)".  Caller frees. */
+char *pw_audit_unversioned_phrase(const struct pw_policy_set *p, const char *arch,
+				  const struct pw_audit_reason *re);
 /* The result as JSON (a jansson object, caller decrefs). */
 struct json_t;
 struct json_t *pw_audit_result_json(const struct pw_audit_result *r);

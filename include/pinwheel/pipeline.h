@@ -30,6 +30,7 @@
 
 struct pw_policy_set;
 struct pw_sandbox_spec;
+struct pw_syslibs;
 struct pw_wheel;
 
 /* The step that failed. */
@@ -79,6 +80,11 @@ struct pw_pipeline_opts {
 	 * fails at PW_PIPELINE_ROOT. */
 	int (*root)(void *arg, const char *arch, struct pw_sandbox_spec *spec, struct pw_err *e);
 	void *root_arg;
+	/* The glibc of the target root, which the audits check unversioned
+	 * imports against (audit.h; borrowed).  NULL: read from the root
+	 * o->root gives when the repair asks for it (then only the audits
+	 * after the repair check them), else not checked. */
+	struct pw_syslibs *syslibs;
 	int logfd; /* the build log ("==== pinwheel: repair: ...", the vendored
 		    * libraries, "==== pinwheel: audit: TAG, N extension
 		    * modules"); -1: none */

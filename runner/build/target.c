@@ -71,6 +71,7 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 				      .logfd = logfd};
 	struct pw_pipeline_result pr = {0};
 	struct pw_policy_set *pol = NULL;
+	struct pw_syslibs *sys = NULL;
 	struct pw_wheel w;
 	int r;
 
@@ -87,12 +88,27 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 	if (r < 0)
 		return r;
 	po.policies = pol;
+	/* the target root's glibc: unversioned imports of functions newer
+	 * than the floor (zig's stubs lack them) are found there */
+	{
+		struct pw_sandbox_spec s;
+
+		pw_build_spec(b, ti, &s);
+		r = pw_syslibs_open(&s, "the target root", &sys, e);
+		pw_sandbox_spec_release(&s);
+		if (r < 0) {
+			pw_policies_free(pol);
+			return r;
+		}
+	}
+	po.syslibs = sys;
 	r = pw_wheel_open_fd(fd, in, &w, e);
 	if (r == 0) {
 		r = pw_pipeline_run(&po, &w, &pr, e);
 		pw_wheel_close(&w);
 	}
 	pw_policies_free(pol);
+	pw_syslibs_free(sys);
 	if (r < 0)
 		return pr.failed == PW_PIPELINE_REFUSED ? pw_err_prefix(e, "audit") : r;
 	if (!strcmp(pr.tag, "any") && !b->c.pure) {

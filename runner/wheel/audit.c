@@ -227,14 +227,14 @@ static void check_machines(struct pw_audit_result *r)
 	free(plats);
 }
 
-static void add_reason(struct pw_audit_result *r, const char *policy, const char *member,
-		       const char *library, const char *version, const char *symbol,
-		       const char *isa)
+static struct pw_audit_reason *add_reason(struct pw_audit_result *r, const char *policy,
+					  const char *member, const char *library,
+					  const char *version, const char *symbol, const char *isa)
 {
 	struct pw_audit_reason *re;
 
 	if (r->nreasons >= AUDIT_MAX_REASONS)
-		return;
+		return NULL;
 	r->reasons = pw_xrealloc(r->reasons, (r->nreasons + 1) * sizeof(*r->reasons));
 	re = &r->reasons[r->nreasons++];
 	re->policy = pw_xstrdup(policy);
@@ -243,6 +243,8 @@ static void add_reason(struct pw_audit_result *r, const char *policy, const char
 	re->version = version ? pw_xstrdup(version) : NULL;
 	re->symbol = symbol ? pw_xstrdup(symbol) : NULL;
 	re->isa = isa ? pw_xstrdup(isa) : NULL;
+	re->unversioned = false;
+	return re;
 }
 
 /* Does policy @pi fit?  With @r_reasons, record every cause it does not. */
@@ -301,12 +303,66 @@ static bool policy_fits(const struct pw_policy_set *p, size_t pi, struct pw_audi
 					   NULL);
 			}
 		}
+		/* unversioned calls of glibc functions newer than the policy */
+		for (size_t k = 0; k < x->nimports; k++) {
+			const struct pw_audit_import *im = &x->imports[k];
+			struct pw_audit_reason *re;
+
+			if (im->weak || pw_policy_allows_version(p, pi, r->arch, im->since) != 0)
+				continue;
+			if (!record)
+				return false;
+			fits = false;
+			re = add_reason(r, pname, x->member, im->library, im->since, im->symbol,
+					NULL);
+			if (re)
+				re->unversioned = true;
+		}
 	}
 	return fits;
 }
 
+static int cmp_import(const void *a, const void *b)
+{
+	return strcmp(((const struct pw_audit_import *)a)->symbol,
+		      ((const struct pw_audit_import *)b)->symbol);
+}
+
+/* The unversioned imports of each member that the root's glibc defines,
+ * with the oldest version defining them. */
+static int find_imports(struct pw_syslibs *sys, struct pw_audit_result *r, struct pw_err *e)
+{
+	for (size_t i = 0; i < r->nelfs; i++) {
+		struct pw_audit_ext *x = &r->elfs[i];
+
+		for (int weak = 0; weak < 2; weak++) {
+			char **v = weak ? x->elf.unversioned_weak : x->elf.unversioned;
+			size_t n = weak ? x->elf.nunversioned_weak : x->elf.nunversioned;
+
+			for (size_t k = 0; k < n; k++) {
+				const char *lib, *ver;
+				int rc = pw_syslibs_lookup(sys, r->arch, v[k], &lib, &ver, e);
+
+				if (rc < 0)
+					return pw_err_prefix(e, "%s", r->wheel);
+				if (rc == 0)
+					continue;
+				x->imports = pw_xrealloc(x->imports,
+							 (x->nimports + 1) * sizeof(*x->imports));
+				x->imports[x->nimports++] = (struct pw_audit_import){
+				    pw_xstrdup(v[k]), pw_xstrdup(lib), pw_xstrdup(ver), weak};
+			}
+		}
+		if (x->nimports)
+			qsort(x->imports, x->nimports, sizeof(*x->imports), cmp_import);
+	}
+	r->root = pw_xstrdup(pw_syslibs_what(sys));
+	return 0;
+}
+
 /* Everything after the members are read: sort, check, pick the policy. */
-static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *r)
+static int audit_finish(const struct pw_policy_set *p, struct pw_syslibs *sys,
+			struct pw_audit_result *r, struct pw_err *e)
 {
 	struct strvec inside = {0};
 	size_t pi, best = SIZE_MAX, ref = SIZE_MAX;
@@ -315,8 +371,14 @@ static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *
 		qsort(r->elfs, r->nelfs, sizeof(*r->elfs), cmp_ext);
 	r->has_elf = r->nelfs > 0;
 	if (!r->has_elf)
-		return;
+		return 0;
 	check_machines(r);
+	if (sys && r->arch && !r->nerrors) {
+		int rc = find_imports(sys, r, e);
+
+		if (rc < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < r->nelfs; i++) {
 		const struct pw_audit_ext *x = &r->elfs[i];
 
@@ -336,7 +398,7 @@ static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *
 	}
 	if (!r->arch) {
 		strvec_release(&inside);
-		return;
+		return 0;
 	}
 	for (pi = 0; pw_policy_name(p, pi); pi++) {
 		if (!pw_policy_has_arch(p, pi, r->arch))
@@ -380,6 +442,7 @@ static void audit_finish(const struct pw_policy_set *p, struct pw_audit_result *
 		r->nexternals = ext.n;
 	}
 	strvec_release(&inside);
+	return 0;
 }
 
 static void result_init(struct pw_audit_result *r, const char *name)
@@ -541,8 +604,8 @@ static int check_dir_shape(int dirfd, const char *name, struct pw_err *e)
 	return r;
 }
 
-int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
-		 struct pw_audit_result *r, struct pw_err *e)
+int pw_audit_dir(const struct pw_policy_set *p, struct pw_syslibs *sys, int dirfd,
+		 const char *name, struct pw_audit_result *r, struct pw_err *e)
 {
 	struct walk w = {r, PW_BUF_INIT(4096), e};
 	int rc;
@@ -552,12 +615,11 @@ int pw_audit_dir(const struct pw_policy_set *p, int dirfd, const char *name,
 	if (rc == 0)
 		rc = walk_dir(&w, dirfd, 0);
 	pw_buf_release(&w.path);
-	if (rc < 0) {
+	if (rc == 0)
+		rc = audit_finish(p, sys, r, e);
+	if (rc < 0)
 		pw_audit_result_release(r);
-		return rc;
-	}
-	audit_finish(p, r);
-	return 0;
+	return rc;
 }
 
 /* ---- a .whl ---- */
@@ -728,8 +790,8 @@ static void check_record(struct pw_audit_result *r, const struct pw_wheel *w)
 	pw_buf_release(&probs);
 }
 
-int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_audit_result *r,
-		   struct pw_err *e)
+int pw_audit_wheel(const struct pw_policy_set *p, struct pw_syslibs *sys, const char *path,
+		   struct pw_audit_result *r, struct pw_err *e)
 {
 	struct pw_wheel w;
 	struct pw_buf b = PW_BUF_INIT(PW_WHEEL_MAX_MEMBER_SIZE);
@@ -767,12 +829,11 @@ int pw_audit_wheel(const struct pw_policy_set *p, const char *path, struct pw_au
 	if (f.d)
 		libdeflate_free_decompressor(f.d);
 	pw_wheel_close(&w);
-	if (rc < 0) {
+	if (rc == 0)
+		rc = audit_finish(p, sys, r, e);
+	if (rc < 0)
 		pw_audit_result_release(r);
-		return rc;
-	}
-	audit_finish(p, r);
-	return 0;
+	return rc;
 }
 
 void pw_audit_result_release(struct pw_audit_result *r)
@@ -785,6 +846,12 @@ void pw_audit_result_release(struct pw_audit_result *r)
 	for (size_t i = 0; i < r->nelfs; i++) {
 		free(r->elfs[i].member);
 		pw_elf_info_release(&r->elfs[i].elf);
+		for (size_t k = 0; k < r->elfs[i].nimports; k++) {
+			free(r->elfs[i].imports[k].symbol);
+			free(r->elfs[i].imports[k].library);
+			free(r->elfs[i].imports[k].since);
+		}
+		free(r->elfs[i].imports);
 	}
 	free(r->elfs);
 	for (size_t i = 0; i < r->nexternals; i++)
@@ -802,6 +869,7 @@ void pw_audit_result_release(struct pw_audit_result *r)
 	for (size_t i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	free(r->errors);
+	free(r->root);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -823,7 +891,7 @@ static json_t *jstrings(char *const *v, size_t n)
 
 static json_t *elf_json(const struct pw_audit_ext *x)
 {
-	json_t *o = json_object(), *vn = json_object();
+	json_t *o = json_object(), *vn = json_object(), *a;
 
 	json_object_set_new(o, "member", json_string(x->member));
 	json_object_set_new(o, "arch", jstr_or_null(x->elf.arch));
@@ -841,7 +909,26 @@ static json_t *elf_json(const struct pw_audit_ext *x)
 		json_object_set_new(vn, x->elf.vn[i].file,
 				    jstrings(x->elf.vn[i].versions, x->elf.vn[i].n));
 	json_object_set_new(o, "versions", vn);
+	a = json_array();
+	for (size_t i = 0; i < x->nimports; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "symbol",
+						   x->imports[i].symbol, "library",
+						   x->imports[i].library, "since",
+						   x->imports[i].since, "weak", x->imports[i].weak));
+	json_object_set_new(o, "glibc_unversioned", a);
 	return o;
+}
+
+/* What kind of cause a reason is, for --json readers. */
+static const char *reason_kind(const struct pw_audit_reason *re)
+{
+	if (re->isa)
+		return "isa";
+	if (re->unversioned)
+		return "unversioned";
+	if (re->symbol)
+		return "refused_symbol";
+	return re->version ? "version" : "library";
 }
 
 struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
@@ -865,16 +952,35 @@ struct json_t *pw_audit_result_json(const struct pw_audit_result *r)
 		const struct pw_audit_reason *re = &r->reasons[i];
 
 		json_array_append_new(
-		    a, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "policy", re->policy, "member",
-				 re->member, "library", re->library, "version",
-				 jstr_or_null(re->version), "symbol", jstr_or_null(re->symbol),
-				 "isa", jstr_or_null(re->isa)));
+		    a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "kind", reason_kind(re),
+				 "policy", re->policy, "member", re->member, "library",
+				 re->library, "version", jstr_or_null(re->version), "symbol",
+				 jstr_or_null(re->symbol), "isa", jstr_or_null(re->isa)));
 	}
 	json_object_set_new(o, "reasons", a);
 	json_object_set_new(o, "errors", jstrings(r->errors, r->nerrors));
+	json_object_set_new(o, "glibc_root", jstr_or_null(r->root));
 	a = json_array();
 	for (size_t i = 0; i < r->nelfs; i++)
 		json_array_append_new(a, elf_json(&r->elfs[i]));
 	json_object_set_new(o, "elfs", a);
 	return o;
+}
+
+char *pw_audit_unversioned_phrase(const struct pw_policy_set *p, const char *arch,
+				  const struct pw_audit_reason *re)
+{
+	const char *max = NULL, *us = strchr(re->version, '_');
+	_cleanup_free_ char *prefix =
+	    us ? pw_xasprintf("%.*s", (int)(us - re->version), re->version) : NULL;
+
+	for (size_t i = 0; prefix && pw_policy_name(p, i) && !max; i++)
+		if (!strcmp(pw_policy_name(p, i), re->policy))
+			max = pw_policy_max_version(p, i, arch, prefix);
+	if (!max)
+		return pw_xasprintf("'%s' calls %s, which %s has only since %s", re->member,
+				    re->symbol, re->library, re->version);
+	return pw_xasprintf("'%s' calls %s, which %s has only since %s (%s allows up to %s_%s)",
+			    re->member, re->symbol, re->library, re->version, re->policy, prefix,
+			    max);
 }

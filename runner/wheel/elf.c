@@ -284,10 +284,31 @@ static int read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_e
 	return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_r does not end", name);
 }
 
-static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_elf_info *out,
-		       const char *name, struct pw_err *e)
+/* The version index .gnu.version gives dynamic symbol @i (without the
+ * hidden bit); VER_NDX_GLOBAL without that section. */
+static unsigned sym_version(Elf_Data *vs, size_t i)
 {
-	struct strvec py = {0}, und = {0};
+	GElf_Versym v;
+
+	if (!vs || !gelf_getversym(vs, (int)i, &v))
+		return VER_NDX_GLOBAL;
+	return v & 0x7fff;
+}
+
+static void free_strvec(struct strvec *s)
+{
+	free_strv(s->v, s->n);
+	memset(s, 0, sizeof(*s));
+}
+
+/* .dynsym: the exported PyInit_* functions, the non-weak undefined symbols
+ * and, from .gnu.version (@vs, may be NULL), which undefined symbols carry
+ * no version (index 0 or 1: bound to whatever definition the loader finds
+ * first, the default version of a versioned library). */
+static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *vs,
+		       struct pw_elf_info *out, const char *name, struct pw_err *e)
+{
+	struct strvec py = {0}, und = {0}, unv = {0}, unvw = {0};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count, i, symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 
@@ -306,10 +327,14 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 			break;
 		bind = GELF_ST_BIND(sym.st_info);
 		if (sym.st_shndx == SHN_UNDEF) {
+			s = elf_strptr(elf, sh->sh_link, sym.st_name);
+			if (!s || !*s)
+				continue;
 			/* weak imports are optional: not a requirement */
-			if (bind != STB_WEAK && (s = elf_strptr(elf, sh->sh_link, sym.st_name)) &&
-			    *s)
+			if (bind != STB_WEAK)
 				strvec_push(&und, s);
+			if (sym_version(vs, i) <= VER_NDX_GLOBAL)
+				strvec_push(bind == STB_WEAK ? &unvw : &unv, s);
 			continue;
 		}
 		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
@@ -319,8 +344,10 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 		if (!s || strncmp(s, "PyInit_", 7) || !s[7])
 			continue;
 		if (py.n >= ELF_MAX_PYINIT) {
-			free_strv(py.v, py.n);
-			free_strv(und.v, und.n);
+			free_strvec(&py);
+			free_strvec(&und);
+			free_strvec(&unv);
+			free_strvec(&unvw);
 			return pw_err_set(e, E2BIG, "'%s': more than %d PyInit_ functions", name,
 					  ELF_MAX_PYINIT);
 		}
@@ -330,12 +357,17 @@ static int read_dynsym(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct pw_el
 	out->npyinit = uniq_strings(py.v, py.n);
 	out->undefined = und.v;
 	out->nundefined = uniq_strings(und.v, und.n);
+	out->unversioned = unv.v;
+	out->nunversioned = uniq_strings(unv.v, unv.n);
+	out->unversioned_weak = unvw.v;
+	out->nunversioned_weak = uniq_strings(unvw.v, unvw.n);
 	return 0;
 }
 
 static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name, struct pw_err *e)
 {
-	Elf_Scn *scn = NULL;
+	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
+	GElf_Shdr dsh = {0};
 	int r;
 
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -356,10 +388,17 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 				read_notes(scn, out);
 			r = 0;
 			break;
-		case SHT_DYNSYM:
-			r = out->pyinit || out->undefined
-				? 0
-				: read_dynsym(elf, scn, &sh, out, name, e);
+		case SHT_DYNSYM: /* read after the loop, with .gnu.version */
+			if (!dynsym) {
+				dynsym = scn;
+				dsh = sh;
+			}
+			r = 0;
+			break;
+		case SHT_GNU_versym:
+			if (!versym)
+				versym = scn;
+			r = 0;
 			break;
 		default:
 			r = 0;
@@ -367,7 +406,10 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	if (!dynsym)
+		return 0;
+	return read_dynsym(elf, dynsym, &dsh, versym ? elf_getdata(versym, NULL) : NULL, out,
+			   name, e);
 }
 
 int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info *out,
@@ -435,5 +477,171 @@ void pw_elf_info_release(struct pw_elf_info *i)
 	free(i->vn);
 	free_strv(i->pyinit, i->npyinit);
 	free_strv(i->undefined, i->nundefined);
+	free_strv(i->unversioned, i->nunversioned);
+	free_strv(i->unversioned_weak, i->nunversioned_weak);
 	memset(i, 0, sizeof(*i));
+}
+
+/* ---- versioned definitions (a system library's .gnu.version_d) ---- */
+
+#define ELF_MAX_VERDEFS 4096
+
+/* The names of .gnu.version_d by index: names[ndx] (NULL where none). */
+static int read_verdef(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, char ***names, size_t *nnames,
+		       const char *name, struct pw_err *e)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, left;
+
+	if (!d)
+		return 0;
+	left = d->d_size / sizeof(GElf_Verdef) + 1;
+	while (left-- > 0) {
+		GElf_Verdef vd;
+		GElf_Verdaux aux;
+		const char *ver;
+
+		if (off > d->d_size || !gelf_getverdef(d, (int)off, &vd))
+			return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_d is truncated", name);
+		if (vd.vd_ndx >= ELF_MAX_VERDEFS)
+			return pw_err_set(e, E2BIG, "'%s': a version index above %d", name,
+					  ELF_MAX_VERDEFS);
+		if (vd.vd_cnt > 0 && !(vd.vd_flags & VER_FLG_BASE)) {
+			if (off + vd.vd_aux > d->d_size ||
+			    !gelf_getverdaux(d, (int)(off + vd.vd_aux), &aux) ||
+			    !(ver = elf_strptr(elf, sh->sh_link, aux.vda_name)))
+				return pw_err_set(e, ENOEXEC,
+						  "'%s': .gnu.version_d names no version", name);
+			if (vd.vd_ndx >= *nnames) {
+				*names = pw_xrealloc(*names, (vd.vd_ndx + 1u) * sizeof(char *));
+				memset(*names + *nnames, 0,
+				       (vd.vd_ndx + 1u - *nnames) * sizeof(char *));
+				*nnames = vd.vd_ndx + 1u;
+			}
+			free((*names)[vd.vd_ndx]);
+			(*names)[vd.vd_ndx] = pw_xstrdup(ver);
+		}
+		if (vd.vd_next == 0)
+			return 0;
+		off += vd.vd_next;
+	}
+	return pw_err_set(e, ENOEXEC, "'%s': .gnu.version_d does not end", name);
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+	const struct pw_elf_def *x = a, *y = b;
+	int c = strcmp(x->symbol, y->symbol);
+
+	return c ? c : strcmp(x->version, y->version);
+}
+
+int pw_elf_read_defs(const void *data, size_t n, const char *name, struct pw_elf_def **out,
+		     size_t *nout, struct pw_err *e)
+{
+	const unsigned char *id = data;
+	void *copy = NULL;
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
+	GElf_Shdr dsh = {0}, sh;
+	char **names = NULL;
+	size_t nnames = 0, ndefs = 0, count, symsz;
+	struct pw_elf_def *defs = NULL;
+	Elf_Data *d, *vs;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if (n < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
+		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (id[EI_DATA] != ELFDATA2LSB)
+#else
+	if (id[EI_DATA] != ELFDATA2MSB)
+#endif
+	{
+		copy = pw_xmalloc(n);
+		memcpy(copy, data, n);
+	}
+	elf = elf_memory(copy ? copy : (char *)(uintptr_t)data, n);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		r = pw_err_set(e, ENOEXEC, "'%s': not a readable ELF file: %s", name,
+			       elf_errmsg(-1));
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh)) {
+			r = pw_err_set(e, ENOEXEC, "'%s': bad section header: %s", name,
+				       elf_errmsg(-1));
+			goto out;
+		}
+		if (sh.sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dsh = sh;
+		} else if (sh.sh_type == SHT_GNU_versym && !versym) {
+			versym = scn;
+		} else if (sh.sh_type == SHT_GNU_verdef && !names) {
+			r = read_verdef(elf, scn, &sh, &names, &nnames, name, e);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = 0;
+	if (!dynsym || !versym || !names)
+		goto out; /* nothing versioned is defined */
+	d = elf_getdata(dynsym, NULL);
+	vs = elf_getdata(versym, NULL);
+	symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+	if (!d || !vs || !symsz)
+		goto out;
+	count = d->d_size / symsz;
+	if (count > ELF_MAX_UNDEFINED) {
+		r = pw_err_set(e, E2BIG, "'%s': more than %d dynamic symbols", name,
+			       ELF_MAX_UNDEFINED);
+		goto out;
+	}
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym sym;
+		const char *s;
+		unsigned v;
+		int bind;
+
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		bind = GELF_ST_BIND(sym.st_info);
+		if (sym.st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
+			continue;
+		v = sym_version(vs, i);
+		if (v <= VER_NDX_GLOBAL || v >= nnames || !names[v])
+			continue;
+		s = elf_strptr(elf, dsh.sh_link, sym.st_name);
+		if (!s || !*s)
+			continue;
+		if (ndefs % 1024 == 0)
+			defs = pw_xrealloc(defs, (ndefs + 1024) * sizeof(*defs));
+		defs[ndefs].symbol = pw_xstrdup(s);
+		defs[ndefs].version = pw_xstrdup(names[v]);
+		ndefs++;
+	}
+	if (ndefs)
+		qsort(defs, ndefs, sizeof(*defs), cmp_def);
+	*out = steal_pointer(&defs);
+	*nout = ndefs;
+out:
+	free_strv(names, nnames);
+	if (elf)
+		elf_end(elf);
+	free(copy);
+	return r;
+}
+
+void pw_elf_defs_free(struct pw_elf_def *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].symbol);
+		free(d[i].version);
+	}
+	free(d);
 }

@@ -22,6 +22,8 @@ struct run {
 	struct pw_audit_result a;
 	char *want; /* the policy o->plat names, without the architecture */
 	char *tags[2];
+	struct pw_syslibs *sys;	    /* o->syslibs, or own_sys */
+	struct pw_syslibs *own_sys; /* read from the root the repair composed */
 };
 
 static int fail(struct run *run, enum pw_pipeline_step step, int r)
@@ -62,7 +64,7 @@ static int audit(struct run *run, const struct pw_wheel *w, struct pw_err *e)
 	const struct pw_audit_result *a = &run->a;
 	int r;
 
-	r = pw_audit_dir(o->policies, run->dirfd, audit_name(run, w), &run->a, e);
+	r = pw_audit_dir(o->policies, run->sys, run->dirfd, audit_name(run, w), &run->a, e);
 	if (r < 0)
 		return fail(run, PW_PIPELINE_AUDIT, r);
 	if (a->nerrors)
@@ -112,13 +114,19 @@ static int repair(struct run *run, const struct pw_wheel *w, struct pw_err *e)
 	}
 	ro.root = &s;
 	r = pw_repair_dir(&ro, o->dir, &run->a, rr, e);
+	/* no glibc given: the root composed for the repair's is the one the
+	 * re-audit checks unversioned imports against */
+	if (r == 0 && !run->sys) {
+		r = pw_syslibs_open(&s, "the target root", &run->own_sys, e);
+		run->sys = run->own_sys;
+	}
 	pw_sandbox_spec_release(&s);
 	if (r < 0)
 		return fail(run, PW_PIPELINE_REPAIR, r);
 	for (size_t i = 0; o->logfd >= 0 && i < rr->nvendored; i++)
 		dprintf(o->logfd, "vendored %s\n", rr->vendored[i]);
 	pw_audit_result_release(&run->a);
-	r = pw_audit_dir(o->policies, run->dirfd, audit_name(run, w), &run->a, e);
+	r = pw_audit_dir(o->policies, run->sys, run->dirfd, audit_name(run, w), &run->a, e);
 	return r < 0 ? fail(run, PW_PIPELINE_REAUDIT, r) : 0;
 }
 
@@ -137,7 +145,8 @@ static bool fits(const struct pw_audit_result *a, const char *policy)
 /* The first reason the audit gives why the wheel does not fit @policy,
  * as a phrase naming the member and what it needs ("'m.so' needs
  * GLIBC_2.34 from libc.so.6").  Caller frees. */
-static char *cause(const struct pw_audit_result *a, const char *policy)
+static char *cause(const struct pw_policy_set *p, const struct pw_audit_result *a,
+		   const char *policy)
 {
 	for (size_t i = 0; i < a->nreasons; i++) {
 		const struct pw_audit_reason *re = &a->reasons[i];
@@ -146,6 +155,8 @@ static char *cause(const struct pw_audit_result *a, const char *policy)
 			continue;
 		if (re->isa)
 			return pw_xasprintf("'%s' needs %s", re->member, re->isa);
+		if (re->unversioned)
+			return pw_audit_unversioned_phrase(p, a->arch, re);
 		if (re->symbol)
 			return pw_xasprintf("'%s' imports %s from %s, which %s refuses", re->member,
 					    re->symbol, re->library, policy);
@@ -173,7 +184,7 @@ static int retag(struct run *run, struct pw_err *e)
 				       a->nexternals ? ": external " : "",
 				       a->nexternals ? a->externals[0] : ""));
 	if (run->want && !fits(a, run->want)) {
-		_cleanup_free_ char *why = cause(a, run->want);
+		_cleanup_free_ char *why = cause(o->policies, a, run->want);
 
 		return fail(run, PW_PIPELINE_REFUSED,
 			    pw_err_set(e, EINVAL, "the %swheel does not fit %s (best: %s): %s",
@@ -237,7 +248,7 @@ static int pack(struct run *run, struct pw_err *e)
 	r = pw_wheel_pack(run->dirfd, run->distinfo, outp, &po, e);
 	if (r < 0)
 		return fail(run, PW_PIPELINE_PACK, r);
-	r = pw_audit_wheel(o->policies, outp, &a2, e);
+	r = pw_audit_wheel(o->policies, run->sys, outp, &a2, e);
 	if (r == 0 && a->has_elf && (!a2.platform || !a->platform || strcmp(a2.platform, a->platform)))
 		r = pw_err_set(e, EPROTO, "re-audit of '%s' gives '%s', expected '%s'", name,
 			       a2.platform ? a2.platform : "none", a->platform);
@@ -261,7 +272,7 @@ static int pack(struct run *run, struct pw_err *e)
 int pw_pipeline_run(const struct pw_pipeline_opts *o, const struct pw_wheel *w,
 		    struct pw_pipeline_result *r, struct pw_err *e)
 {
-	struct run run = {.o = o, .r = r, .dirfd = -1};
+	struct run run = {.o = o, .r = r, .dirfd = -1, .sys = o->syslibs};
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -290,6 +301,7 @@ int pw_pipeline_run(const struct pw_pipeline_opts *o, const struct pw_wheel *w,
 	free(run.want);
 	free(run.tags[0]);
 	free(run.tags[1]);
+	pw_syslibs_free(run.own_sys);
 	return rc;
 }
 

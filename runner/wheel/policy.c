@@ -505,3 +505,23 @@ bool pw_policy_refuses_symbol(const struct pw_policy_set *p, size_t i, const cha
 			return names_has(&p->p[i].refused[k].syms, symbol);
 	return false;
 }
+
+const char *pw_policy_max_version(const struct pw_policy_set *p, size_t i, const char *arch,
+				  const char *prefix)
+{
+	const struct parch *pa;
+	const char *best = NULL;
+
+	if (i >= p->n || !(pa = policy_arch(&p->p[i], arch)))
+		return NULL;
+	for (size_t k = 0; k < pa->npre; k++) {
+		const struct prefix *pr = &pa->pre[k];
+
+		if (strcmp(pr->name, prefix))
+			continue;
+		for (size_t v = 0; v < pr->vers.n; v++)
+			if (!best || strverscmp(pr->vers.v[v], best) > 0)
+				best = pr->vers.v[v];
+	}
+	return best;
+}

@@ -351,7 +351,7 @@ static void test_audit_libraries(void **state)
 	(void)state;
 	/* libpwdep.so.1 is neither allowed nor inside: no policy fits */
 	fd = make_wheel("w1", false, ext_only, 2);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w1", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w1", &r, &e), 0);
 	close(fd);
 	assert_true(r.has_elf);
 	assert_int_equal(r.nerrors, 0);
@@ -371,7 +371,7 @@ static void test_audit_libraries(void **state)
 
 	/* vendored: the glibc versions decide */
 	fd = make_wheel("w2", false, ext_dep, 4);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w2", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w2", &r, &e), 0);
 	close(fd);
 	assert_int_equal(r.nerrors, 0);
 	assert_int_equal(r.nexternals, 0);
@@ -412,21 +412,21 @@ static void test_audit_fatal(void **state)
 
 	(void)state;
 	fd = make_wheel("w3", false, py, 2);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w3", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w3", &r, &e), 0);
 	close(fd);
 	assert_true(has_error(&r, "libpython3.99.so.1.0"));
 	assert_null(r.best_policy);
 	pw_audit_result_release(&r);
 
 	fd = make_wheel("w4", true, ext_dep, 4);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w4", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w4", &r, &e), 0);
 	close(fd);
 	assert_true(r.purelib);
 	assert_true(has_error(&r, "purelib"));
 	pw_audit_result_release(&r);
 
 	fd = make_wheel("w5", false, data_purelib, 2);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w5", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w5", &r, &e), 0);
 	close(fd);
 	assert_true(has_error(&r, "purelib"));
 	pw_audit_result_release(&r);
@@ -438,7 +438,7 @@ static void test_audit_fatal(void **state)
 	wname = pw_xstrdup("w-1.0-cp311-cp311-manylinux_2_17_x86_64.whl");
 #endif
 	fd = make_wheel(wname, false, ext_dep, 4);
-	assert_int_equal(pw_audit_dir(builtin, fd, wname, &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, wname, &r, &e), 0);
 	close(fd);
 	assert_true(has_error(&r, "does not match the ELF machine"));
 	assert_null(r.best_policy);
@@ -456,7 +456,7 @@ static void test_audit_fatal(void **state)
 		    "libpwdep.so.1"};
 
 		fd = make_wheel("w6", false, mixed, 6);
-		assert_int_equal(pw_audit_dir(builtin, fd, "w6", &r, &e), 0);
+		assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w6", &r, &e), 0);
 		close(fd);
 		assert_true(has_error(&r, "alien.so"));
 		assert_null(r.best_policy);
@@ -485,7 +485,7 @@ static void test_audit_refused_symbol(void **state)
 	assert_false(pw_policy_refuses_symbol(builtin, 0, "libfoo.so.1", "uncompress2"));
 
 	fd = make_wheel("w8", false, z, 2);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w8", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w8", &r, &e), 0);
 	close(fd);
 	assert_int_equal(r.nerrors, 0);
 	for (size_t k = 0; k < r.nreasons; k++)
@@ -531,7 +531,7 @@ static void test_audit_isa(void **state)
 	assert_int_equal(i.x86_isa_level, 0);
 	pw_elf_info_release(&i);
 	fd = make_wheel("w9", false, isa, 2);
-	assert_int_equal(pw_audit_dir(builtin, fd, "w9", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w9", &r, &e), 0);
 	close(fd);
 	assert_int_equal(r.nerrors, 0);
 	assert_null(r.best_policy);
@@ -554,7 +554,7 @@ static void test_audit_pure(void **state)
 	(void)state;
 	fd = make_wheel("w7", true, NULL, 0);
 	write_text("w7/mod.py", "print('hi')\n");
-	assert_int_equal(pw_audit_dir(builtin, fd, "w7/", &r, &e), 0);
+	assert_int_equal(pw_audit_dir(builtin, NULL, fd, "w7/", &r, &e), 0);
 	close(fd);
 	assert_string_equal(r.wheel, "w7");
 	assert_false(r.has_elf);
