@@ -22,7 +22,8 @@ $(BUILD)/gen/manylinux%profiles.c: $(MANYLINUX_PROFILES) mk/embed-profiles.sh
 	@echo "  GEN     $@"
 	$(Q)EMBED_KIND=manylinux sh mk/embed-profiles.sh $(MANYLINUX_PROFILES) >$@.tmp && mv $@.tmp $@
 
-UNIT_TESTS += tests/unit/test_wheel.c tests/unit/test_audit.c tests/unit/test_repair.c \
+UNIT_TESTS += tests/unit/test_wheel.c tests/unit/test_audit.c tests/unit/test_syslibs.c \
+	tests/unit/test_repair.c \
 	tests/unit/test_pipeline.c
 TEST_HELPERS += tests/helpers/pw-wheel.c
 FUZZ_TARGETS += tests/fuzz/fuzz_wheel_zip.c tests/fuzz/fuzz_elf.c
