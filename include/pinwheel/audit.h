@@ -12,8 +12,10 @@
  * (library, version) in .gnu.version_r whose prefix the policy lists, the
  * version is in that prefix's set, no member imports a symbol the policy
  * refuses from a library it needs, and no member needs more than the
- * architecture's baseline instruction set (x86-64-v2+ notes); libpython
- * linkage never fits.  The
+ * architecture's baseline instruction set (x86-64-v2+ notes), and, given
+ * a root's glibc (struct pw_syslibs), no member calls a glibc function
+ * through an unversioned import that glibc has only since a version the
+ * policy does not allow; libpython linkage never fits.  The
  * best tag is the fitting policy of highest priority; "linux_ARCH" when
  * none fits.
  *

@@ -1,4 +1,4 @@
-/* fuzz_elf.c - pw_elf_read() on hostile bytes must never crash or leak. */
+/* fuzz_elf.c - pw_elf_read() and pw_elf_read_defs() on hostile bytes must never crash or leak. */
 #include "pinwheel/audit.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -10,7 +10,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 	if (size > (1u << 20))
 		return 0;
+	struct pw_elf_def *d;
+	size_t n;
+
 	if (pw_elf_read(data, size, "fuzz.so", &i, &e) == 0)
 		pw_elf_info_release(&i);
+	if (pw_elf_read_defs(data, size, "fuzz.so", &d, &n, &e) == 0)
+		pw_elf_defs_free(d, n);
 	return 0;
 }
