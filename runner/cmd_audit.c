@@ -222,25 +222,54 @@ static void policy_causes(const struct pw_audit_result *r, const char *policy, s
 }
 
 /* Weak unversioned references to glibc functions newer than the chosen
- * policy: not a requirement, but the code must check them for NULL. */
+ * policy, on one line: not a requirement (the loader leaves them NULL on
+ * an older glibc), but the code must check them before calling. */
 static void print_weak(const struct pw_policy_set *p, const struct pw_audit_result *r)
 {
-	size_t pi = SIZE_MAX;
+	struct pw_buf b = PW_BUF_INIT(1 << 20);
+	const char *member = NULL;
+	size_t pi = SIZE_MAX, total = 0, nmembers = 0;
 
 	for (size_t i = 0; r->best_policy && pw_policy_name(p, i) && pi == SIZE_MAX; i++)
 		if (!strcmp(pw_policy_name(p, i), r->best_policy))
 			pi = i;
-	for (size_t i = 0; i < r->nelfs; i++)
+	for (size_t i = 0; i < r->nelfs; i++) {
+		bool counted = false;
+
 		for (size_t k = 0; k < r->elfs[i].nimports; k++) {
 			const struct pw_audit_import *im = &r->elfs[i].imports[k];
+			bool dup = false;
 
 			if (!im->weak || (pi != SIZE_MAX &&
 					  pw_policy_allows_version(p, pi, r->arch, im->since) != 0))
 				continue;
-			pw_out("  weak: '%s' references %s (%s, %s) weakly: NULL where glibc is "
-			       "older\n",
-			       r->elfs[i].member, im->symbol, im->since, im->library);
+			if (!counted) {
+				counted = true;
+				nmembers++;
+				if (!member)
+					member = r->elfs[i].member;
+			}
+			/* the same symbol in an earlier member */
+			for (size_t j = 0; j < i && !dup; j++)
+				for (size_t q = 0; q < r->elfs[j].nimports && !dup; q++)
+					dup = r->elfs[j].imports[q].weak &&
+					      !strcmp(r->elfs[j].imports[q].symbol, im->symbol);
+			if (dup)
+				continue;
+			if (total++ < LIST_MAX)
+				pw_buf_addf(&b, "%s%s (%s, %s)", total > 1 ? ", " : "", im->symbol,
+					    im->since, im->library);
 		}
+	}
+	if (total > LIST_MAX)
+		pw_buf_addf(&b, " +%zu more", total - LIST_MAX);
+	if (total) {
+		pw_out("  weak, not counted: %s [in %s", b.buf, member);
+		if (nmembers > 1)
+			pw_out(" +%zu more", nmembers - 1);
+		pw_out("]\n");
+	}
+	pw_buf_release(&b);
 }
 
 static void print_text(const struct pw_policy_set *p, const struct pw_audit_result *r)
