@@ -8,7 +8,7 @@
 # legitimate: the wheel is manylinux2014 and its smoke test passes.
 # `pinwheel audit --root DIR` does the same outside a build, on a wheel
 # made here with `cc -nostdlib` (its imports carry no version) against this
-# machine's own glibc, in text and --json.
+# machine's own glibc, in text and --json; `pinwheel repair --root` too.
 # The Debian root comes from the shared store as in t5320; the lock asks
 # the index pip uses for ziglang 0.17.1.
 # as-user: no
@@ -18,7 +18,7 @@ export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
 command -v cc >/dev/null || skip_all "no cc to build the hand-made wheel"
-plan 19
+plan 23
 
 # ---- pinwheel audit --root on a hand-made wheel ----
 mkdir -p "$T/w"
@@ -85,6 +85,14 @@ is "$ERR" "pinwheel: audit: --root '$T/none': not a directory" "a missing --root
 run_pw 1 "--root without a libc" audit --root "$T/w" "$WHL"
 like "$ERR" "^pinwheel: audit: sig-1\\.0-cp311-cp311-linux_x86_64\\.whl: no libc\\.so\\.6 for x86_64 in --root $T/w: libc\\.so\\.6: not found in the root's library path \\(/lib/x86_64-linux-gnu, " \
 	"a root without the wheel's libc is a failure naming it"
+
+# repair: the same check with --root (nothing to vendor, no lock needed)
+run_pw 1 "repair --root / --plat manylinux2014" repair --root / --plat manylinux2014 -w "$T/rep" "$WHL"
+is "$ERR" "pinwheel: repair: $WHL: the wheel does not fit manylinux_2_17 (best: manylinux_2_34_x86_64): 'sig.cpython-311-x86_64-linux-gnu.so' calls pthread_attr_getsigmask_np, which libc.so.6 has only since GLIBC_2.32 (manylinux_2_17 allows up to GLIBC_2.17)" \
+	"repair refuses the floor naming the call"
+run_pw 0 "repair --root /" repair --root / -w "$T/rep" "$WHL"
+like "$OUT" "^wrote $T/rep/sig-1\\.0-cp311-cp311-manylinux_2_34_x86_64\\.whl \\(manylinux_2_34_x86_64\\)$" \
+	"repair tags the best policy the unversioned imports allow"
 
 # ---- the floor build ----
 P="$T/p"
