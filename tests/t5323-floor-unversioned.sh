@@ -88,8 +88,8 @@ like "$ERR" "^pinwheel: audit: sig-1\\.0-cp311-cp311-linux_x86_64\\.whl: no libc
 
 # repair: the same check with --root (nothing to vendor, no lock needed)
 run_pw 1 "repair --root / --plat manylinux2014" repair --root / --plat manylinux2014 -w "$T/rep" "$WHL"
-is "$ERR" "pinwheel: repair: $WHL: the wheel does not fit manylinux_2_17 (best: manylinux_2_34_x86_64): 'sig.cpython-311-x86_64-linux-gnu.so' calls pthread_attr_getsigmask_np, which libc.so.6 has only since GLIBC_2.32 (manylinux_2_17 allows up to GLIBC_2.17)" \
-	"repair refuses the floor naming the call"
+is "$ERR" "pinwheel: repair: $WHL: the wheel does not fit manylinux_2_17 (best: manylinux_2_34_x86_64): 'sig.cpython-311-x86_64-linux-gnu.so' calls getrandom, which libc.so.6 has only since GLIBC_2.25 (manylinux_2_17 allows up to GLIBC_2.17)" \
+	"repair refuses the floor naming the first call (by name)"
 run_pw 0 "repair --root /" repair --root / -w "$T/rep" "$WHL"
 like "$OUT" "^wrote $T/rep/sig-1\\.0-cp311-cp311-manylinux_2_34_x86_64\\.whl \\(manylinux_2_34_x86_64\\)$" \
 	"repair tags the best policy the unversioned imports allow"
