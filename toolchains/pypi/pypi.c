@@ -32,21 +32,23 @@
 #define EXIT_NO_PIP 97
 
 /* Run pip as a module with its stdout and stderr in a log file: argv[1]
- * is the log, argv[2] where pip comes from ("": the default), the rest are
- * pip's arguments.  Python's -I keeps the caller's PYTHON* variables and
- * the working directory out.  The default is pinwheel's pinned pip
- * (PW_PIP_DIR) when the root has that layer, else the root's own, else
- * Debian's pip wheel (python3-pip-whl, which pypy3-venv brings): a root
- * without an installed pip still bootstraps the pinned one
- * (pw_pypi_bootstrap_pip()). */
+ * is the log, argv[2] where pip comes from, the rest are pip's arguments.
+ * Python's -I keeps the caller's PYTHON* variables and the working
+ * directory out.  argv[2] "" is the default: pinwheel's pinned pip
+ * (PW_PIP_DIR) when the root has that layer, else the root's own; "+" is
+ * the same, then Debian's pip wheel (python3-pip-whl, which pypy3-venv
+ * brings), for the bootstrap of the pinned pip in a root without an
+ * installed one (pw_pypi_bootstrap_pip()); else a path put first on
+ * sys.path. */
 static const char wrapper[] =
     "import os, sys\n"
     "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
     "os.dup2(fd, 1)\n"
     "os.dup2(fd, 2)\n"
     "src = sys.argv[2]\n"
-    "if not src and os.path.isdir('" PW_PIP_DIR "/pip'):\n"
-    "    src = '" PW_PIP_DIR "'\n"
+    "debian = src == '+'\n"
+    "if src in ('', '+'):\n"
+    "    src = '" PW_PIP_DIR "' if os.path.isdir('" PW_PIP_DIR "/pip') else ''\n"
     "if src:\n"
     "    sys.path.insert(0, src)\n"
     "try:\n"
@@ -54,7 +56,7 @@ static const char wrapper[] =
     "except ImportError:\n"
     "    import glob\n"
     "    whl = sorted(glob.glob('/usr/share/python-wheels/pip-*.whl'))\n"
-    "    if src or not whl:\n"
+    "    if not debian or not whl:\n"
     "        sys.exit(97)\n"
     "    sys.path.insert(0, whl[-1])\n"
     "    try:\n"
@@ -628,8 +630,8 @@ static int bootstrap_download(const struct pw_sandbox_spec *s, const char *targe
 	args[PW_ARRAY_SIZE(fixed)] = req;
 	if (mkdir(boot, 0755) < 0)
 		return pw_err_sys(e, errno, "could not create '%s'", boot);
-	r = run_pip(s, target, python, "/tmp/pinwheel-out/pip-boot.log", logp, args,
-		    PW_ARRAY_SIZE(args), "bootstrapping pip", e);
+	r = run_pip_from(s, target, python, "+", "/tmp/pinwheel-out/pip-boot.log", logp, args,
+			 PW_ARRAY_SIZE(args), "bootstrapping pip", e);
 	if (r < 0)
 		return r;
 	name = boot_wheel(boot, target, e);
