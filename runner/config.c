@@ -62,7 +62,10 @@ int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, 
 	const char *s = version;
 	unsigned m = 0;
 	size_t digits = 0;
+	bool pypy = !strncmp(s, "pypy", 4);
 
+	if (pypy)
+		s += 4;
 	if (strncmp(s, "3.", 2) != 0)
 		return -EINVAL;
 	s += 2;
@@ -76,14 +79,14 @@ int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, 
 	if (!digits || m < 6 || m > 99)
 		return -EINVAL;
 	*ft = false;
-	if (*s == 't') {
+	if (*s == 't' && !pypy) {
 		*ft = true;
 		s++;
 	}
 	if (*s)
 		return -EINVAL;
 	*minor = m;
-	snprintf(tag, PW_PYTAG_MAX, "cp3%u%s", m, *ft ? "t" : "");
+	snprintf(tag, PW_PYTAG_MAX, "%s3%u%s", pypy ? "pp" : "cp", m, *ft ? "t" : "");
 	return 0;
 }
 
@@ -180,6 +183,8 @@ static int cmp_python(const void *pa, const void *pb)
 {
 	const struct pw_python *a = pa, *b = pb;
 
+	if (a->pypy != b->pypy) /* CPython first, as cibuildwheel lists them */
+		return (int)a->pypy - (int)b->pypy;
 	if (a->minor != b->minor)
 		return a->minor < b->minor ? -1 : 1;
 	return (int)a->freethreaded - (int)b->freethreaded;
@@ -220,9 +225,10 @@ static int parse_pythons(struct ld *l, json_t *root, const struct pw_jpos *rp)
 			return pw_jcheck_fail(
 			    &l->j, vp, true, "python",
 			    "'%s' is not a Python version: expected \"3.N\" (like "
-			    "\"3.13\", or \"3.13t\" for free-threaded)",
+			    "\"3.13\", or \"3.13t\" for free-threaded) or \"pypy3.N\"",
 			    k);
 		py->tag = pw_xstrdup(tag);
+		py->pypy = pw_python_is_pypy(k);
 		for (size_t j = 0; j + 1 < c->npythons; j++)
 			if (!strcmp(c->pythons[j].tag, py->tag))
 				return pw_jcheck_fail(&l->j, vp, true, "python",

@@ -12,10 +12,12 @@
 
 /* Checked with pinwheel's own providers (`pinwheel lock` of a zero-config
  * project, docs/config.md): the suite carries python3.N-dev, python3.N-venv
- * and a pip that resolves build requirements.  Not here: 3.9 (bullseye's
- * pip 20.3 has no `install --dry-run --report`, which the lock's PyPI
- * resolution needs) and 3.15 (sid: a pre-release, left out as cibuildwheel
- * leaves pre-releases out unless asked). */
+ * and a pip that resolves build requirements.  Not here, though they build
+ * when the config names them: 3.9 (bullseye; past its end of life, and it
+ * would add a root and the pinned pip's bootstrap to every zero-config
+ * lock), 3.15 (sid: a pre-release, left out as cibuildwheel leaves
+ * pre-releases out unless asked) and PyPy ("pypy3.N", opt-in as in
+ * cibuildwheel). */
 const struct pw_zeroconf_python pw_zeroconf_pythons[] = {
     {11, "bookworm", false}, /* rustc 1.63, cargo 0.66: no Cargo.lock v4 */
     {13, "trixie", true},

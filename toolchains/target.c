@@ -99,3 +99,32 @@ const char *pw_emulator_arch(const char *arch)
 {
 	return !strcmp(arch, "i686") ? "i386" : arch;
 }
+
+bool pw_python_is_pypy(const char *version)
+{
+	return version && !strncmp(version, "pypy", 4);
+}
+
+char *pw_python_exe(const char *dir, const char *version)
+{
+	return pw_xasprintf("%s/%s%s", dir, pw_python_is_pypy(version) ? "" : "python", version);
+}
+
+char *pw_python_of_target(const char *id)
+{
+	const char *p = id, *end = strchr(id, '-');
+	bool pypy = !strncmp(p, "pp3", 3), ft;
+	size_t n;
+
+	if ((!pypy && strncmp(p, "cp3", 3)) || !end)
+		return NULL;
+	p += 3;
+	n = (size_t)(end - p);
+	ft = n && p[n - 1] == 't';
+	if (n < 1u + ft || n > 3 || (pypy && ft))
+		return NULL;
+	for (size_t i = 0; i < n - ft; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return NULL;
+	return pw_xasprintf("%s3.%.*s", pypy ? "pypy" : "", (int)(n), p);
+}

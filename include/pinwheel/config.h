@@ -31,10 +31,11 @@
 #define PW_CONFIG_FILE "pinwheel.json"
 
 struct pw_python {
-	char *version;        /* "3.13" or "3.13t" as written */
-	char *tag;            /* "cp313", "cp313t" */
+	char *version;        /* "3.13", "3.13t" or "pypy3.11" as written */
+	char *tag;            /* "cp313", "cp313t", "pp311" */
 	unsigned minor;       /* 13 (for ordering) */
 	bool freethreaded;
+	bool pypy;            /* PyPy ("pypy3.N"): Debian's pypy3 */
 	struct pw_block base; /* its one key of python.VERSION.base */
 	char *field;          /* "python.3.13" (owned) */
 };
@@ -138,7 +139,8 @@ void pw_config_release(struct pw_config *c);
 /* Canonical form of a config: the JSON with sorted keys, no whitespace.
  * Its sha256 is c->digest. */
 
-/* "3.13" -> "cp313" (written into @tag, PW_PYTAG_MAX bytes), *minor = 13.
+/* "3.13" -> "cp313" (written into @tag, PW_PYTAG_MAX bytes), *minor = 13;
+ * "3.13t" -> "cp313t", *ft; "pypy3.11" -> "pp311" (PyPy has no "t").
  * 0 or -EINVAL. */
 #define PW_PYTAG_MAX 16
 int pw_python_tag(const char *version, char tag[PW_PYTAG_MAX], unsigned *minor, bool *ft);

@@ -54,8 +54,22 @@
 #include "pinwheel/common.h"
 #include "pinwheel/sandbox.h"
 
+struct pw_lockset;
 struct pw_provider;
+struct pw_provider_ctx;
 struct pw_store;
+struct pw_target_info;
+
+/* pinwheel's own pip (docs/pypi.md, "pip"): a root whose pip is missing or
+ * too old for `install --dry-run --report` (bullseye's pip 20.3, the PyPy
+ * roots, which have none installed) gets the pip wheel of PW_PIP_REQ,
+ * pinned by the lock, unpacked at PW_PIP_DIR as the layer PW_PIP_LAYER
+ * (how "unpack").  Every pip run of the lock, the requirement layers and
+ * the smoke test then uses that pip.  pip 24.0 is the newest that runs on
+ * every interpreter the suites carry (PyPy 3.7 in bullseye included). */
+#define PW_PIP_DIR "/opt/pinwheel/pip"
+#define PW_PIP_LAYER "pip"
+#define PW_PIP_REQ "pip==24.0"
 
 /* ---- the provider (provider_pypi.c) ----
  *
@@ -151,6 +165,23 @@ char *pw_pypi_normalize(const char *name);
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
+/* Lock: pin pinwheel's own pip: @pin (pip==X) is downloaded with the
+ * root's pip, or with Debian's pip wheel (/usr/share/python-wheels, which
+ * python3-pip-whl installs) when the root has no pip installed, then that
+ * pip resolves itself; its report gives the url and sha256, and the
+ * downloaded file goes into @store checked against them.  *out gets one
+ * "wheel" artifact (pip).  Errors as pw_pypi_resolve(); a download that
+ * does not match its report is -EIO naming the wheel. */
+int pw_pypi_bootstrap_pip(struct pw_store *store, const struct pw_sandbox_spec *root,
+			  const char *target, const char *python, const struct pw_pin *pin,
+			  struct pw_artifact **out, size_t *nout, struct pw_err *e);
+/* Lock, for a base provider: add the layer PW_PIP_LAYER to @t's root in
+ * @out (kept from the prior lock while the layers below are the same,
+ * else bootstrapped in the root composed so far).  0 or -errno with e
+ * naming @field and the target. */
+int pw_pypi_lock_pip(struct pw_provider_ctx *pc, const struct pw_target_info *t,
+		     const char *field, struct pw_lockset *out, struct pw_err *e);
+
 /* The same allowing sdists (test requirements): *out may hold artifacts
  * of kind "sdist", and *build (caller frees with pw_pypi_artifacts_free())
  * gets the *nbuild wheels their builds need (the union of each sdist's

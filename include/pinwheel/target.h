@@ -57,13 +57,26 @@ const char *pw_emulator_arch(const char *arch);
  * providers (provider.h). */
 struct pw_target_info {
 	const char *id;		 /* "cp313-manylinux_x86_64" */
-	const char *python;	 /* "3.13" */
-	const char *python_tag;	 /* "cp313" */
+	const char *python;	 /* "3.13", "3.13t", "pypy3.11" (as the config
+				  * names it) */
+	const char *python_tag;	 /* "cp313", "pp311" */
 	const char *platform;	 /* "manylinux_x86_64" */
 	const char *arch;	 /* "x86_64", "aarch64", "i686" */
 	const char *debian_arch; /* "amd64", "arm64", "i386" */
 	bool foreign_emulate;	 /* "foreign": "emulate": a foreign target's tools
 				  * all run under qemu, no cross layer */
 };
+
+/* Is the config's Python @version ("pypy3.11") PyPy? */
+bool pw_python_is_pypy(const char *version);
+/* The interpreter of the config's Python @version in the directory @dir
+ * of a root: "3.13" -> DIR/python3.13, "3.13t" -> DIR/python3.13t,
+ * "pypy3.11" -> DIR/pypy3.11 (Debian's pypy3 from bookworm on installs
+ * /usr/bin/pypy3.N).  Caller frees. */
+char *pw_python_exe(const char *dir, const char *version);
+/* The same from a target id or tag: "cp313-..." -> "3.13", "cp313t-..."
+ * -> "3.13t", "pp311-..." -> "pypy3.11"; NULL when @id names neither.
+ * Caller frees. */
+char *pw_python_of_target(const char *id);
 
 #endif

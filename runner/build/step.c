@@ -26,6 +26,8 @@ char *pw_build_python(const struct build *b, size_t ti)
 	char version[16];
 	char *py;
 
+	if (t->py->pypy) /* Debian's pypy3: /usr/bin/pypy3.N */
+		return pw_python_exe("/usr/bin", t->py->version);
 	/* an image with the manylinux layout: /opt/python/cp3X-cp3X/bin/python */
 	snprintf(version, sizeof(version), "3.%u", t->py->minor);
 	py = pw_roots_python(b->store, &b->plans[ti], version, t->py->freethreaded);

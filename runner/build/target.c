@@ -41,15 +41,18 @@ static int pure_refused(const struct build *b, size_t ti, const char *wheel, str
 	const struct pw_target *t = &b->c.targets[ti];
 	struct pw_wheel_name wn = {0};
 	_cleanup_free_ char *tags = NULL;
+	char dev[32] = "pypy3-dev";
 
+	if (!t->py->pypy)
+		snprintf(dev, sizeof(dev), "python3.%u-dev", t->py->minor);
 	if (pw_wheel_name_parse(wheel, &wn, e) == 0)
 		tags = pw_xasprintf("%s-%s-%s", wn.python, wn.abi, wn.platform);
 	pw_wheel_name_release(&wn);
 	return pw_err_set(e, EINVAL,
 			  "the backend built a pure wheel (%s) for a platform target: its C "
-			  "extensions were skipped (see the log); is python3.%u-dev (Python.h) in "
+			  "extensions were skipped (see the log); is %s (Python.h) in "
 			  "the root? set \"pure\": true if the project is pure Python",
-			  tags ? tags : wheel, t->py->minor);
+			  tags ? tags : wheel, dev);
 }
 
 /* The wheel pipeline (pipeline.h) on the backend's wheel, open at @fd and

@@ -5,11 +5,14 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/pipeline.h"
+#include "pinwheel/pypi.h"
 
 /* Runs as `sh -c SCRIPT smoke PYTHON WHEEL TEST SKIP MODULE...` in
  * /tmp/home.  The venv sees the root's site packages (numpy and the like,
  * already in the root) and pip comes from the root too (--without-pip: no
- * ensurepip, and no PEP 668 refusal inside a venv).  Every module is
+ * ensurepip, and no PEP 668 refusal inside a venv): pinwheel's own pinned
+ * pip when the root has that layer (pypi.h, PW_PIP_DIR: PyPy roots,
+ * bullseye), on PYTHONPATH for the install only.  Every module is
  * tried and every failure said before the step fails, so one run names
  * all missing runtime dependencies; SKIP holds test.skip's globs, one per
  * line. */
@@ -17,7 +20,9 @@ static const char script[] =
     "set -eu\n"
     "py=$1 whl=$2 test=$3 skip=$4; shift 4\n"
     "\"$py\" -m venv --without-pip --system-site-packages /tmp/venv\n"
-    "/tmp/venv/bin/python -m pip install --no-index --no-deps --no-cache-dir "
+    "pp=\n"
+    "if [ -d " PW_PIP_DIR "/pip ]; then pp=" PW_PIP_DIR "; fi\n"
+    "PYTHONPATH=$pp /tmp/venv/bin/python -m pip install --no-index --no-deps --no-cache-dir "
     "--disable-pip-version-check --no-input -q \"$whl\"\n"
     "cd /tmp/home\n"
     "/tmp/venv/bin/python -c 'import fnmatch, importlib, sys\n"

@@ -139,9 +139,9 @@ static void test_values(void **state)
 
 	(void)state;
 	expect_err("{\"version\": 1, \"python\": {\"313\": {}}}",
-		   "p.json:1:27: python: '313' is not a Python version: expected \"3.N\" (like \"3.13\", or \"3.13t\" for free-threaded)");
+		   "p.json:1:27: python: '313' is not a Python version: expected \"3.N\" (like \"3.13\", or \"3.13t\" for free-threaded) or \"pypy3.N\"");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}, \"3.013\": {}}}",
-		   "p.json:1:107: python: '3.013' is not a Python version: expected \"3.N\" (like \"3.13\", or \"3.13t\" for free-threaded)");
+		   "p.json:1:107: python: '3.013' is not a Python version: expected \"3.N\" (like \"3.13\", or \"3.13t\" for free-threaded) or \"pypy3.N\"");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}}, \"platforms\": [\"manylinux_x86-64\"]}",
 		   "p.json:1:122: platforms[0]: unknown platform 'manylinux_x86-64' (did you mean 'manylinux_x86_64'?)");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}}, \"platforms\": [\"windows\"]}",
@@ -412,6 +412,10 @@ static void test_helpers(void **state)
 	assert_true(ft);
 	assert_int_equal(pw_python_tag("3.9", tag, &minor, &ft), 0);
 	assert_string_equal(tag, "cp39");
+	assert_int_equal(pw_python_tag("pypy3.11", tag, &minor, &ft), 0);
+	assert_string_equal(tag, "pp311");
+	assert_false(ft);
+	assert_int_equal(pw_python_tag("pypy3.11t", tag, &minor, &ft), -EINVAL);
 	assert_int_equal(pw_python_tag("2.7", tag, &minor, &ft), -EINVAL);
 	assert_int_equal(pw_python_tag("3", tag, &minor, &ft), -EINVAL);
 	assert_int_equal(pw_python_tag("3.", tag, &minor, &ft), -EINVAL);

@@ -22,6 +22,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/provider.h"
+#include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -118,17 +119,47 @@ static int lock_base(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 	return 0;
 }
 
+/* Does @t's root need pinwheel's own pip (pypi.h, PW_PIP_LAYER)?  A PyPy
+ * target does (Debian packages no pip for PyPy), and so does a root whose
+ * python3-pip is older than 22.2, the first with `install --dry-run
+ * --report` (bullseye's 20.3).  A root without python3-pip keeps the
+ * lock's message asking for it. */
+static bool needs_pip(const struct pw_lockset *ls, const struct pw_target_info *t)
+{
+	const struct pw_root *rt = pw_lockset_find_root(ls, t->id);
+
+	if (pw_python_is_pypy(t->python))
+		return true;
+	for (size_t i = 0; rt && i < rt->n; i++) {
+		const struct pw_layer *l = &rt->layers[i];
+
+		if (strcmp(l->how, "debian-root"))
+			continue;
+		for (size_t k = 0; k < l->n; k++) {
+			const struct pw_artifact *a = pw_lockset_find_sha(ls, l->artifacts[k]);
+
+			if (a && a->version && !strcmp(a->name, "python3-pip"))
+				return pw_deb_version_cmp(a->version, "22.2") < 0;
+		}
+	}
+	return false;
+}
+
 /* The base, then what a foreign target needs over it: qemu-user, and the
- * cross compilers unless "foreign" is "emulate" (emulator.h). */
+ * cross compilers unless "foreign" is "emulate" (emulator.h); then
+ * pinwheel's own pip where the root's cannot resolve (needs_pip()). */
 static int lock_debian(struct pw_provider_ctx *pc, const void *spec, const struct pw_target_info *t,
 		       struct pw_lockset *out, struct pw_err *e)
 {
+	const struct pw_debian_spec *ds = spec;
 	int r = lock_base(pc, spec, t, out, e);
 
 	if (r == 0)
 		r = pw_provide_emulator(pc, spec, t, out, e);
 	if (r == 0 && !t->foreign_emulate)
 		r = pw_provide_cross(pc, spec, t, out, e);
+	if (r == 0 && needs_pip(out, t))
+		r = pw_pypi_lock_pip(pc, t, ds->field, out, e);
 	return r;
 }
 

@@ -196,14 +196,13 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 				rt = &out->roots[i];
 		for (size_t i = 0; rt && i < rt->n; i++)
 			standalone |= !strcmp(rt->layers[i].dest, PW_PYTHON_MOUNT);
-		python = pw_xasprintf("%s/python%s",
-				      standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
+		python = pw_python_exe(standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
 	}
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, root_id, e);
 	if (r == 0) {
 		/* an image with the manylinux layout has its own (oci.h) */
-		char *img = image_python(&root, t->python);
+		char *img = pw_python_is_pypy(t->python) ? NULL : image_python(&root, t->python);
 
 		if (img) {
 			free(python);
@@ -230,32 +229,91 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 	return r;
 }
 
+/* ---- pinwheel's own pip: the layer "pip" ---- */
+
+int pw_pypi_lock_pip(struct pw_provider_ctx *pc, const struct pw_target_info *t,
+		     const char *field, struct pw_lockset *out, struct pw_err *e)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+	_cleanup_free_ char *python = pw_python_exe("/usr/bin", t->python);
+	char below[PW_SHA256_HEX], input[PW_SHA256_HEX];
+	struct pw_pin pin = {0};
+	struct pw_err pe = PW_ERR_INIT;
+	struct pw_sandbox_spec root;
+	struct pw_artifact *w = NULL;
+	struct pw_store *store;
+	size_t nw = 0;
+	int r;
+
+	pw_lockset_layers_digest(out, t->id, below);
+	pw_buf_addf(&b, "pip-layer;v1\nreq %s\nbelow %s\n", PW_PIP_REQ, below);
+	pw_sha256_mem(b.buf, b.len, input);
+	pw_buf_release(&b);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, PW_PIP_LAYER, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, PW_PIP_LAYER, field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
+	store = pw_provider_store(pc, field, e);
+	if (!store)
+		return -errno;
+	r = pw_pin_parse(PW_PIP_REQ, &pin, &pe);
+	if (r < 0)
+		return pw_err_set(e, EINVAL, "%s", pe.msg);
+	pw_sandbox_spec_init(&root);
+	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
+	if (r == 0)
+		r = pw_pypi_bootstrap_pip(store, &root, t->id, python, &pin, &w, &nw, e);
+	if (r == 0) {
+		const char *sha = w[0].sha256;
+
+		pw_lockset_add(out, &w[0], t->id);
+		pw_lockset_add_layer(out, t->id, PW_PIP_LAYER, "unpack", PW_PIP_DIR, &sha, 1,
+				     NULL);
+		pw_lockset_set_layer_input(out, t->id, input);
+	} else
+		pw_err_prefix(e, "%s", field);
+	pw_pypi_artifacts_free(w, nw);
+	pw_sandbox_spec_release(&root);
+	free(pin.name);
+	free(pin.version);
+	free(pin.req);
+	return r;
+}
+
 /* ---- the layer: "pypi-install" ---- */
 
 /* "cp311-manylinux_x86_64" -> "/usr/bin/python3.11" ("cp313t" ->
- * "python3.13t"): the interpreter of a Debian base, or under
- * PW_PYTHON_MOUNT when the trees so far have a standalone Python there,
- * or the image's /opt/python/cp311-cp311/bin/python (manylinux). */
+ * "python3.13t", "pp311" -> "pypy3.11"): the interpreter of a Debian
+ * base, or under PW_PYTHON_MOUNT when the trees so far have a standalone
+ * Python there, or the image's /opt/python/cp311-cp311/bin/python
+ * (manylinux). */
 static char *target_python(const struct pw_layer_ctx *lc)
 {
 	const struct pw_root_plan *t = lc->plan;
-	const char *p = t->target, *end, *dir = "/usr/bin";
-	char version[16];
+	_cleanup_free_ char *v = pw_python_of_target(t->target);
+	const char *dir = "/usr/bin";
 	char *py;
+	size_t n;
 	bool ft;
 
-	if (strncmp(p, "cp3", 3) || !(end = strchr(p, '-')) || end - p < 4)
+	if (!v)
 		return NULL;
-	p += 3;
-	ft = end[-1] == 't';
-	snprintf(version, sizeof(version), "3.%.*s", (int)(end - p - ft), p);
-	py = lc->rstore ? pw_roots_python(lc->rstore, t, version, ft) : NULL;
-	if (py)
-		return py;
+	n = strlen(v);
+	ft = v[n - 1] == 't';
+	if (!pw_python_is_pypy(v)) {
+		_cleanup_free_ char *plain = pw_xstrdup(v);
+
+		plain[n - ft] = '\0';
+		py = lc->rstore ? pw_roots_python(lc->rstore, t, plain, ft) : NULL;
+		if (py)
+			return py;
+	}
 	for (size_t i = 0; i < t->n; i++)
 		if (!strcmp(t->trees[i].dest, PW_PYTHON_MOUNT))
 			dir = PW_PYTHON_MOUNT "/bin";
-	return pw_xasprintf("%s/python3.%.*s", dir, (int)(end - p), p);
+	return pw_python_exe(dir, v);
 }
 
 /* The layer's wheels installed by the root's own pip into a derived tree
@@ -294,7 +352,7 @@ static int build_pypi_install(struct pw_layer_ctx *lc, const struct pw_layer *l,
 
 	if (!python) {
 		r = pw_err_set(e, EINVAL,
-			       "expected a CPython target like \"cp311-...\" for "
+			       "expected a target like \"cp311-...\" or \"pp311-...\" for "
 			       "how \"pypi-install\"");
 		goto out;
 	}

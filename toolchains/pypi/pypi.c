@@ -32,19 +32,39 @@
 #define EXIT_NO_PIP 97
 
 /* Run pip as a module with its stdout and stderr in a log file: argv[1]
- * is the log, the rest are pip's arguments.  Python's -I keeps the
- * caller's PYTHON* variables and the working directory out. */
+ * is the log, argv[2] where pip comes from, the rest are pip's arguments.
+ * Python's -I keeps the caller's PYTHON* variables and the working
+ * directory out.  argv[2] "" is the default: pinwheel's pinned pip
+ * (PW_PIP_DIR) when the root has that layer, else the root's own; "+" is
+ * the same, then Debian's pip wheel (python3-pip-whl, which pypy3-venv
+ * brings), for the bootstrap of the pinned pip in a root without an
+ * installed one (pw_pypi_bootstrap_pip()); else a path put first on
+ * sys.path. */
 static const char wrapper[] =
     "import os, sys\n"
     "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
     "os.dup2(fd, 1)\n"
     "os.dup2(fd, 2)\n"
+    "src = sys.argv[2]\n"
+    "debian = src == '+'\n"
+    "if src in ('', '+'):\n"
+    "    src = '" PW_PIP_DIR "' if os.path.isdir('" PW_PIP_DIR "/pip') else ''\n"
+    "if src:\n"
+    "    sys.path.insert(0, src)\n"
     "try:\n"
     "    import pip\n"
     "except ImportError:\n"
-    "    sys.exit(97)\n"
+    "    import glob\n"
+    "    whl = sorted(glob.glob('/usr/share/python-wheels/pip-*.whl'))\n"
+    "    if not debian or not whl:\n"
+    "        sys.exit(97)\n"
+    "    sys.path.insert(0, whl[-1])\n"
+    "    try:\n"
+    "        import pip\n"
+    "    except ImportError:\n"
+    "        sys.exit(97)\n"
     "import runpy\n"
-    "sys.argv = ['pip'] + sys.argv[2:]\n"
+    "sys.argv = ['pip'] + sys.argv[3:]\n"
     "runpy.run_module('pip', run_name='__main__', alter_sys=True)\n";
 
 /* ---- names ---- */
@@ -389,12 +409,12 @@ static char *log_tail(const char *logpath)
 
 /* Run `python -I -c WRAPPER LOG ARGS...` in @s.  Maps the outcomes to
  * errors naming @target; @what says what pip was doing. */
-static int run_pip(const struct pw_sandbox_spec *s, const char *target, const char *python,
-		   const char *log_in, const char *log_host, char **args, size_t nargs,
-		   const char *what, struct pw_err *e)
+static int run_pip_from(const struct pw_sandbox_spec *s, const char *target, const char *python,
+			const char *pip, const char *log_in, const char *log_host, char **args,
+			size_t nargs, const char *what, struct pw_err *e)
 {
 	struct pw_sandbox_result res;
-	char **argv = pw_xcalloc(nargs + 6, sizeof(*argv));
+	char **argv = pw_xcalloc(nargs + 7, sizeof(*argv));
 	size_t i;
 	int r;
 
@@ -403,8 +423,9 @@ static int run_pip(const struct pw_sandbox_spec *s, const char *target, const ch
 	argv[2] = (char *)"-c";
 	argv[3] = (char *)wrapper;
 	argv[4] = (char *)log_in;
+	argv[5] = (char *)(pip ? pip : "");
 	for (i = 0; i < nargs; i++)
-		argv[5 + i] = args[i];
+		argv[6 + i] = args[i];
 	memset(&res, 0, sizeof(res));
 	r = pw_sandbox_run(s, argv, &res, e);
 	free(argv);
@@ -427,6 +448,14 @@ static int run_pip(const struct pw_sandbox_spec *s, const char *target, const ch
 		return pw_err_set(e, EIO, "%s of %s: pip exited with status %d%s%s", what, target,
 				  res.exit_code, *tail ? ": " : "", tail);
 	}
+}
+
+/* run_pip_from() with the default pip. */
+static int run_pip(const struct pw_sandbox_spec *s, const char *target, const char *python,
+		   const char *log_in, const char *log_host, char **args, size_t nargs,
+		   const char *what, struct pw_err *e)
+{
+	return run_pip_from(s, target, python, NULL, log_in, log_host, args, nargs, what, e);
 }
 
 static bool pin_ok(const char *s, bool version)
@@ -506,8 +535,8 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
  * sha256.  Best effort: a wheel not kept here is downloaded by
  * fetch_sizes(), which reports any error. */
 static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec *s,
-			   const char *target, const char *python, const char *tmp,
-			   const struct pw_artifact *w, size_t n)
+			   const char *target, const char *python, const char *pip,
+			   const char *tmp, const struct pw_artifact *w, size_t n)
 {
 	static const char *const fixed[] = {"download",	  "--no-deps",
 					    "--only-binary", ":all:",
@@ -527,8 +556,8 @@ static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec 
 			args[na++] = w[i].urls[0];
 			todo++;
 		}
-	if (todo && run_pip(s, target, python, "/tmp/pinwheel-out/pip-download.log", logp, args,
-			    na, "downloading the wheels", &e) == 0) {
+	if (todo && run_pip_from(s, target, python, pip, "/tmp/pinwheel-out/pip-download.log", logp,
+				 args, na, "downloading the wheels", &e) == 0) {
 		for (i = 0; i < n; i++) {
 			_cleanup_free_ char *fname = pw_pypi_wheel_filename(w[i].urls[0]);
 			_cleanup_free_ char *rel = NULL, *path = NULL;
@@ -546,10 +575,101 @@ static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec 
 	free(args);
 }
 
+/* resolve()'s flag: the pins are pinwheel's own pip, which the root's
+ * pip (or Debian's pip wheel) first downloads into the step's temp dir;
+ * that pip then resolves itself (its report gives the url and sha256 the
+ * downloaded file must have). */
+#define BOOTSTRAP 0x100u
+
+/* The one pip-*.whl the bootstrap download left in @dir: its name (caller
+ * frees) or NULL with e->msg. */
+static char *boot_wheel(const char *dir, const char *target, struct pw_err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		pw_err_sys(e, errno, "bootstrapping pip for %s: could not open '%s'", target, dir);
+		return NULL;
+	}
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "pip-", 4) && strlen(de->d_name) > 8 &&
+		    !strcmp(de->d_name + strlen(de->d_name) - 4, ".whl") && n++ == 0)
+			found = pw_xstrdup(de->d_name);
+	closedir(d);
+	if (n != 1) {
+		free(found);
+		pw_err_set(e, EIO, "bootstrapping pip for %s: expected one pip wheel, found %zu",
+			   target, n);
+		return NULL;
+	}
+	return found;
+}
+
+/* Download @pin (pip==X) with the root's pip into TMP/boot; *from gets
+ * the wheel's path in the sandbox, from which that pip runs next. */
+static int bootstrap_download(const struct pw_sandbox_spec *s, const char *target,
+			      const char *python, const char *tmp, const struct pw_pin *pin,
+			      char **from, struct pw_err *e)
+{
+	_cleanup_free_ char *logp = pw_path_join(tmp, "pip-boot.log");
+	_cleanup_free_ char *boot = pw_path_join(tmp, "boot");
+	_cleanup_free_ char *req = pin->req ? pw_xstrdup(pin->req)
+					    : pw_xasprintf("%s==%s", pin->name, pin->version);
+	static const char *const fixed[] = {"download", "--no-deps", "--only-binary", ":all:",
+					    "--dest", "/tmp/pinwheel-out/boot", "--no-color",
+					    "--progress-bar", "off"};
+	char *args[PW_ARRAY_SIZE(fixed) + 1];
+	char *name;
+	int r;
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(fixed); i++)
+		args[i] = (char *)fixed[i]; /* pip's argv: read, never written */
+	args[PW_ARRAY_SIZE(fixed)] = req;
+	if (mkdir(boot, 0755) < 0)
+		return pw_err_sys(e, errno, "could not create '%s'", boot);
+	r = run_pip_from(s, target, python, "+", "/tmp/pinwheel-out/pip-boot.log", logp, args,
+			 PW_ARRAY_SIZE(args), "bootstrapping pip", e);
+	if (r < 0)
+		return r;
+	name = boot_wheel(boot, target, e);
+	if (!name)
+		return -EIO;
+	*from = pw_xasprintf("/tmp/pinwheel-out/boot/%s", name);
+	free(name);
+	return 0;
+}
+
+/* Put the bootstrap's pip wheel into @store, checked against the sha256
+ * its own resolution reported. */
+static int bootstrap_keep(struct pw_store *store, const char *tmp, const char *from,
+			  const struct pw_artifact *a, size_t n, const char *target,
+			  struct pw_err *e)
+{
+	_cleanup_free_ char *path = NULL;
+	bool cached;
+	int r;
+
+	if (n != 1 || strcmp(a[0].name, "pip"))
+		return pw_err_set(e, EINVAL,
+				  "bootstrapping pip for %s: resolved to %zu wheels, expected pip", target,
+				  n);
+	if (!store)
+		return 0;
+	path = pw_path_join(tmp, from + strlen("/tmp/pinwheel-out/"));
+	r = pw_store_add_file(store, path, a[0].sha256, PW_STORE_SIZE_UNKNOWN, &cached, e);
+	if (r < 0)
+		return pw_err_prefix(e, "bootstrapping pip for %s: the downloaded wheel", target);
+	return 0;
+}
+
 static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		   const char *python, const struct pw_pin *pins, size_t npins, unsigned flags,
 		   struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
+	_cleanup_free_ char *from = NULL;
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *tmp = NULL, *logp = NULL, *origin = NULL;
 	int tmp_lock = -1;
@@ -587,6 +707,8 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 		r = add_env(&s, "PIP_CACHE_DIR=/tmp/pinwheel-out/cache", e);
 	if (r == 0)
 		r = add_env(&s, "PIP_NO_INPUT=1", e);
+	if (r == 0 && (flags & BOOTSTRAP))
+		r = bootstrap_download(&s, target, python, tmp, &pins[0], &from, e);
 	if (r < 0)
 		goto out;
 	args = pw_xcalloc(npins + 16, sizeof(*args));
@@ -609,8 +731,8 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 		args[na++] = pins[i].req ? pw_xstrdup(pins[i].req)
 					 : pw_xasprintf("%s==%s", pins[i].name, pins[i].version);
 	logp = pw_path_join(tmp, "pip.log");
-	r = run_pip(&s, target, python, "/tmp/pinwheel-out/pip.log", logp, args, na,
-		    "resolving the Python requirements", e);
+	r = run_pip_from(&s, target, python, from, "/tmp/pinwheel-out/pip.log", logp, args, na,
+			 "resolving the Python requirements", e);
 	if (r < 0)
 		goto out;
 	/* tmp was bound into pip's sandbox: the report is taken as untrusted.h
@@ -627,11 +749,17 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 		goto out;
 	}
 	origin = pw_xasprintf("pip report for %s", target);
-	r = pw_pypi_parse_report_ex(b.buf, b.len, origin, flags, out, nout, e);
-	if (r < 0)
+	r = pw_pypi_parse_report_ex(b.buf, b.len, origin, flags & PW_PYPI_SDISTS, out, nout, e);
+	if (r == 0 && (flags & BOOTSTRAP))
+		r = bootstrap_keep(store, tmp, from, *out, *nout, target, e);
+	if (r < 0) {
+		pw_pypi_artifacts_free(*out, *nout);
+		*out = NULL;
+		*nout = 0;
 		goto out;
+	}
 	if (store)
-		keep_downloads(store, &s, target, python, tmp, *out, *nout);
+		keep_downloads(store, &s, target, python, from, tmp, *out, *nout);
 	if (store) {
 		r = fetch_sizes(store, *out, *nout, e);
 		if (r < 0) {
@@ -656,6 +784,13 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
 	return resolve(store, root, target, python, pins, npins, 0, out, nout, e);
+}
+
+int pw_pypi_bootstrap_pip(struct pw_store *store, const struct pw_sandbox_spec *root,
+			  const char *target, const char *python, const struct pw_pin *pin,
+			  struct pw_artifact **out, size_t *nout, struct pw_err *e)
+{
+	return resolve(store, root, target, python, pin, 1, BOOTSTRAP, out, nout, e);
 }
 
 static void pins_free(struct pw_pin *p, size_t n)

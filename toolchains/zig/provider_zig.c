@@ -356,8 +356,7 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 		if (!strcmp(out->roots[i].target, t->id))
 			for (size_t k = 0; k < out->roots[i].n; k++)
 				standalone |= !strcmp(out->roots[i].layers[k].dest, PW_PYTHON_MOUNT);
-	python = pw_xasprintf("%s/python%s", standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin",
-			      t->python);
+	python = pw_python_exe(standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
 	if (r == 0)
