@@ -55,7 +55,7 @@ extern const struct pw_provider pw_provider_cpython;
 /* What the interpreter's modules need to build (ssl, zlib, ctypes, bz2,
  * lzma, sqlite3, uuid) and the compilers. */
 #define PW_CPYTHON_DEFAULT_PACKAGES                                                                \
-	"build-essential", "pkg-config", "zlib1g-dev", "libffi-dev", "libssl-dev", "libbz2-dev",  \
+	"build-essential", "pkg-config", "zlib1g-dev", "libffi-dev", "libssl-dev", "libbz2-dev",   \
 	    "liblzma-dev", "libsqlite3-dev", "uuid-dev"
 
 struct pw_cpython_spec {

@@ -223,8 +223,7 @@ static char *keep_log(const struct cpython_build *cb, const char *logp)
 static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 {
 	const struct cpython_build *cb = ud;
-	_cleanup_free_ char *work = NULL, *tree = NULL, *logp = NULL, *stepp = NULL,
-			    *bind = NULL;
+	_cleanup_free_ char *work = NULL, *tree = NULL, *logp = NULL, *stepp = NULL, *bind = NULL;
 	struct pw_sandbox_spec s;
 	struct pw_sandbox_result res;
 	struct pw_seccomp_prog *prog = NULL;
@@ -280,10 +279,9 @@ static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	if (!res.exited || res.exit_code != 0) {
 		_cleanup_free_ char *step = read_line(stepp), *last = log_last_line(logp);
 		_cleanup_free_ char *kept = keep_log(cb, logp);
-		_cleanup_free_ char *how = !res.exited ? pw_xasprintf("was killed by signal %d",
-								      res.signal)
-						       : pw_xasprintf("exited with status %d",
-								      res.exit_code);
+		_cleanup_free_ char *how =
+		    !res.exited ? pw_xasprintf("was killed by signal %d", res.signal)
+				: pw_xasprintf("exited with status %d", res.exit_code);
 
 		r = pw_err_set(e, EIO, "%s: %s %s (log: %s)%s%s", cb->label,
 			       *step ? step : "the build", how, kept ? kept : "not kept",
@@ -291,8 +289,7 @@ static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		goto out;
 	}
 	r = move_entries(tree, dirfd, e);
-	if (r == 0 &&
-	    json_object_set_new(record, "cpython", json_string(cb->label)) < 0)
+	if (r == 0 && json_object_set_new(record, "cpython", json_string(cb->label)) < 0)
 		r = pw_err_set(e, ENOMEM, "could not build the tree record");
 out:
 	free(argv);
@@ -322,8 +319,9 @@ static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, stru
 				  "the .debs of its build root");
 	src = pw_lockset_find_sha(lc->ls, l->artifacts[0]);
 	if (!src || strcmp(src->kind, "archive"))
-		return pw_err_set(e, EINVAL, "layer '%s': its first artifact must be the source "
-					     "archive (kind \"archive\")",
+		return pw_err_set(e, EINVAL,
+				  "layer '%s': its first artifact must be the source "
+				  "archive (kind \"archive\")",
 				  l->name);
 	prefix = pw_xasprintf(PW_CPYTHON_PREFIX_FMT, minor, minor, ft ? "t" : "");
 	exe = pw_xasprintf("python3.%u%s", minor, ft ? "t" : "");
@@ -334,8 +332,9 @@ static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, stru
 		struct pw_deb_artifact *a = &debs[i - 1];
 
 		if (!la || strcmp(la->kind, "deb")) {
-			r = pw_err_set(e, EINVAL, "layer '%s': artifact %s is not a .deb of the lock",
-				       l->name, l->artifacts[i]);
+			r = pw_err_set(e, EINVAL,
+				       "layer '%s': artifact %s is not a .deb of the lock", l->name,
+				       l->artifacts[i]);
 			goto out;
 		}
 		a->package = la->package ? la->package : la->name;
@@ -359,12 +358,12 @@ static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, stru
 					       e);
 			if (r < 0)
 				goto out;
-			cb = (struct cpython_build){lc->store, id,    root_path,     src_path,
-						    prefix,    exe,   label,	     l->configure,
-						    l->nconfigure};
+			cb = (struct cpython_build){lc->store, id,	     root_path,
+						    src_path,  prefix,	     exe,
+						    label,     l->configure, l->nconfigure};
 			cached = true;
-			r = pw_derived_tree_make(lc->store, id, PW_CPYTHON_LAYER_HOW, build_tree, &cb,
-						 NULL, &cached, e);
+			r = pw_derived_tree_make(lc->store, id, PW_CPYTHON_LAYER_HOW, build_tree,
+						 &cb, NULL, &cached, e);
 			if (r < 0)
 				goto out;
 			lc->plan->nbuilt += !cached;
@@ -461,7 +460,7 @@ int pw_provide_cpython(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 	size_t vlen = strlen(t->python);
 	bool ft = vlen && t->python[vlen - 1] == 't';
 	_cleanup_free_ char *layer = NULL, *field = NULL;
-	char **configure = NULL, *const *packages;
+	char **configure = NULL, *const * packages;
 	size_t nconfigure = 0, npackages;
 	const char **shas = NULL;
 	unsigned minor = 0;
@@ -572,7 +571,8 @@ static int parse_source(const struct pw_jcheck *j, json_t *o, const struct pw_jp
 	if (!v || (json_is_string(v) && !strcmp(json_string_value(v), "debian")))
 		return 0;
 	if (!json_is_object(v))
-		return pw_jcheck_type(j, sp, f, "\"debian\" or an object with 'url', 'sha256' and 'size'", v);
+		return pw_jcheck_type(j, sp, f,
+				      "\"debian\" or an object with 'url', 'sha256' and 'size'", v);
 	r = pw_jcheck_keys(j, v, sp, f, keys, PW_ARRAY_SIZE(keys));
 	if (r == 0)
 		r = pw_jcheck_str(j, v, sp, f, "url", true, &spec->url);
@@ -590,9 +590,9 @@ static int parse_source(const struct pw_jcheck *j, json_t *o, const struct pw_jp
 		const struct pw_jpos *zp = pw_jpos_member(v, sp, "size", &v);
 
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			r = pw_jcheck_fail(j, v ? zp : sp, v != NULL, f,
-					   "%s", v ? "'size' must be a positive integer (bytes)"
-						   : "missing 'size' (bytes)");
+			r = pw_jcheck_fail(j, v ? zp : sp, v != NULL, f, "%s",
+					   v ? "'size' must be a positive integer (bytes)"
+					     : "missing 'size' (bytes)");
 		else
 			spec->size = (uint64_t)json_integer_value(v);
 	}
@@ -617,10 +617,12 @@ int pw_cpython_parse(const struct pw_jcheck *j, json_t *obj, const struct pw_jpo
 	if (r == 0)
 		r = parse_source(j, v, kp, spec->field, spec);
 	if (r == 0)
-		r = pw_jcheck_str(j, v, kp, spec->field, "source_suite", false, &spec->source_suite);
+		r = pw_jcheck_str(j, v, kp, spec->field, "source_suite", false,
+				  &spec->source_suite);
 	if (r == 0 && spec->source_suite && check_package(spec->source_suite))
-		r = pw_jcheck_fail(j, pw_jpos_member(v, kp, "source_suite", &(json_t *){NULL}), true,
-				   spec->field, "'source_suite' must be a suite like \"sid\"");
+		r = pw_jcheck_fail(j, pw_jpos_member(v, kp, "source_suite", &(json_t *){NULL}),
+				   true, spec->field,
+				   "'source_suite' must be a suite like \"sid\"");
 	if (r == 0 && spec->source_suite && spec->url)
 		r = pw_jcheck_fail(j, kp, true, spec->field,
 				   "'source_suite' and a 'source' archive exclude each other");

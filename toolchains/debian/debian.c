@@ -396,7 +396,8 @@ static int orig_line(const char *pkg, const char *sums, struct pw_deb_source *ou
 		unsigned long long size;
 		_cleanup_free_ char *l = pw_xasprintf("%.*s", (int)len, line);
 
-		if (sscanf(l, "%64s %llu %255s", sha, &size, name) == 3 && pw_sha256_hex_valid(sha)) {
+		if (sscanf(l, "%64s %llu %255s", sha, &size, name) == 3 &&
+		    pw_sha256_hex_valid(sha)) {
 			char *up = orig_upstream(pkg, name);
 
 			if (up) {
@@ -456,10 +457,11 @@ int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
 			goto out;
 		pw_sha256_mem(raw.buf, raw.len, hex);
 		if (raw.len != f->size || strcmp(hex, f->sha256)) {
-			r = pw_err_set(e, EBADMSG,
-				       "'%s': digest mismatch: InRelease says sha256 %s (%llu bytes), "
-				       "got %s (%zu bytes)",
-				       url, f->sha256, (unsigned long long)f->size, hex, raw.len);
+			r = pw_err_set(
+			    e, EBADMSG,
+			    "'%s': digest mismatch: InRelease says sha256 %s (%llu bytes), "
+			    "got %s (%zu bytes)",
+			    url, f->sha256, (unsigned long long)f->size, hex, raw.len);
 			goto out;
 		}
 		r = pw_deb_decompress_mem(raw.buf, raw.len, &text, e);
