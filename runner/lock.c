@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "pinwheel/buf.h"
+#include "pinwheel/cpython.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
@@ -402,6 +403,18 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 						    "%s: build_requires: artifact %s is not in "
 						    "'artifacts'",
 						    where, l->build[j]);
+		} else if (!strcmp(k, "configure") && !l->configure) {
+			r = read_strv(w, kp, v, where, "configure", pw_cpython_arg_ok,
+				      "an option \"--NAME[=VALUE]\" or a variable \"NAME=VALUE\"",
+				      true, &l->configure, &l->nconfigure);
+			if (r < 0)
+				return r;
+		} else if (!strcmp(k, "configure") && !l->configure) {
+			r = read_strv(w, kp, v, where, "configure", pw_cpython_arg_ok,
+				      "an option \"--NAME[=VALUE]\" or a variable \"NAME=VALUE\"",
+				      true, &l->configure, &l->nconfigure);
+			if (r < 0)
+				return r;
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
 			if (r < 0)
@@ -423,7 +436,7 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 		} else {
 			return fail(w, kp, true,
 				    "%s: unknown key '%s' (expected name, how, dest, artifacts, "
-				    "build_requires, unpack, input, oci or generated)",
+				    "build_requires, configure, unpack, input, oci or generated)",
 				    where, k);
 		}
 	}
@@ -807,6 +820,9 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 			if (l->nbuild)
 				json_object_set_new(lo, "build_requires",
 						    strv_json(l->build, l->nbuild));
+			if (l->nconfigure)
+				json_object_set_new(lo, "configure",
+						    strv_json(l->configure, l->nconfigure));
 			if (l->has_unpack)
 				json_object_set_new(lo, "unpack", unpack_json(&l->unpack));
 			if (l->input)

@@ -71,6 +71,7 @@ static void layer_release(struct pw_layer *l)
 	free(l->input);
 	strv_free(l->artifacts, l->n);
 	strv_free(l->build, l->nbuild);
+	strv_free(l->configure, l->nconfigure);
 	if (l->oci)
 		pw_layer_oci_release(l->oci);
 	free(l->oci);
@@ -342,6 +343,8 @@ void pw_lockset_add_layer(struct pw_lockset *ls, const char *target, const char 
 	l->generated = NULL;
 	l->build = NULL;
 	l->nbuild = 0;
+	l->configure = NULL;
+	l->nconfigure = 0;
 }
 
 void pw_lockset_set_layer_build(struct pw_lockset *ls, const char *target, const char *const *shas,
@@ -356,6 +359,20 @@ void pw_lockset_set_layer_build(struct pw_lockset *ls, const char *target, const
 	strv_free(l->build, l->nbuild);
 	l->build = n ? strv_dup((char *const *)shas, n) : NULL;
 	l->nbuild = n;
+}
+
+void pw_lockset_set_layer_configure(struct pw_lockset *ls, const char *target,
+				    const char *const *args, size_t n)
+{
+	struct pw_root *r = pw_lockset_root(ls, target);
+	struct pw_layer *l;
+
+	if (!r->n)
+		return;
+	l = &r->layers[r->n - 1];
+	strv_free(l->configure, l->nconfigure);
+	l->configure = n ? strv_dup((char *const *)args, n) : NULL;
+	l->nconfigure = n;
 }
 
 void pw_lockset_set_layer_input(struct pw_lockset *ls, const char *target, const char *input)
@@ -451,6 +468,10 @@ void pw_lockset_layers_digest(const struct pw_lockset *ls, const char *target,
 				pw_buf_adds(&b, " build");
 			for (size_t k = 0; k < l->nbuild; k++)
 				pw_buf_addf(&b, " %s", l->build[k]);
+			if (l->nconfigure) /* likewise */
+				pw_buf_adds(&b, " configure");
+			for (size_t k = 0; k < l->nconfigure; k++)
+				pw_buf_addf(&b, " %s", l->configure[k]);
 			pw_buf_adds(&b, "\n");
 		}
 	}
@@ -551,5 +572,7 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	pw_lockset_set_layer_oci(out, target, l->oci);
 	pw_lockset_set_layer_generated(out, target, l->generated);
 	pw_lockset_set_layer_build(out, target, (const char *const *)l->build, l->nbuild);
+	pw_lockset_set_layer_configure(out, target, (const char *const *)l->configure,
+				       l->nconfigure);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pinwheel/archive.h"
+#include "pinwheel/cpython.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/emulator.h"
@@ -23,6 +24,7 @@ const struct pw_provider *const pw_providers[] = {
     &pw_provider_crates,
     &pw_provider_oci,
     &pw_provider_foreign,
+    &pw_provider_cpython,
     NULL,
 };
 

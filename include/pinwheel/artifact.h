@@ -85,6 +85,10 @@ struct pw_layer {
 					  * their builds, not installed), in the lock's
 					  * order; NULL when none */
 	size_t nbuild;
+	char **configure;		 /* how "cpython": the arguments of CPython's
+					  * configure the layer's interpreter is built
+					  * with (cpython.h), or NULL */
+	size_t nconfigure;
 };
 
 struct pw_root {
@@ -149,6 +153,10 @@ void pw_lockset_set_layer_generated(struct pw_lockset *ls, const char *target,
  * struct pw_layer's build; @n 0: none). */
 void pw_lockset_set_layer_build(struct pw_lockset *ls, const char *target, const char *const *shas,
 				size_t n);
+/* Set (a copy of) the @n configure arguments of @target's last layer
+ * (see struct pw_layer's configure; @n 0: none). */
+void pw_lockset_set_layer_configure(struct pw_lockset *ls, const char *target,
+				    const char *const *args, size_t n);
 /* The layer @name of @target's root in @ls, or NULL. */
 const struct pw_layer *pw_lockset_find_layer(const struct pw_lockset *ls, const char *target,
 					     const char *name);

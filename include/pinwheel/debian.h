@@ -31,6 +31,7 @@
 #include "pinwheel/common.h"
 #include "pinwheel/hash.h"
 
+struct pw_cpython_spec;
 struct pw_provider;
 struct pw_provider_ctx;
 struct pw_store;
@@ -274,6 +275,27 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		   struct pw_debian_lock *out, struct pw_err *e);
 void pw_debian_lock_release(struct pw_debian_lock *l);
 
+/* A source package's upstream tarball ("PKG_UPSTREAM.orig.tar.xz", .gz or
+ * .bz2), as the suite's Sources index of main lists it. */
+struct pw_deb_source {
+	char *package;	/* "python3.13" */
+	char *version;	/* the source package's: "3.13.5-2+deb13u5" */
+	char *upstream; /* "3.13.5" */
+	char *file;	/* "python3.13_3.13.5.orig.tar.xz" */
+	char *url;	/* mirror + "/" + Directory + "/" + file */
+	char sha256[PW_SHA256_HEX];
+	uint64_t size;
+};
+void pw_deb_source_release(struct pw_deb_source *s);
+/* The upstream tarball of source package @package in suite o->suite
+ * (mirror and keyring chosen as pw_debian_lock() does; o->arch picks the
+ * apt source): InRelease fetched and verified, main/source/Sources (xz,
+ * gz or plain) checked against it, the stanza of the highest Version
+ * taken, its orig tarball's Checksums-Sha256 line.  -ENOENT when the
+ * suite has no such source package (e->msg names it and the index). */
+int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
+			  struct pw_deb_source *out, struct pw_err *e);
+
 /* Fetch every artifact into @store (verified by sha256 and size). */
 int pw_debian_fetch(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,
 		    struct pw_err *e);
@@ -312,6 +334,8 @@ struct pw_debian_spec {
 	char *mirror;  /* NULL: the machine's apt configuration */
 	char *keyring; /* NULL: the apt source's Signed-By, else Debian's
 			* keyring; relative to the project directory */
+	struct pw_cpython_spec *cpython; /* "cpython": the interpreter built
+					  * from source (cpython.h), or NULL */
 };
 
 /* Helpers of the Debian-based providers (provider_debian.c, emulator.c):

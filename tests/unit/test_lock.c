@@ -187,7 +187,7 @@ static void test_consistency(void **state)
 		  "\"roots\": {\"t\": {\"layers\": [{\"name\": \"x\", \"how\": \"nix\", \"dest\": \"/\", "
 		  "\"artifacts\": [\"" H "\"]}]}}}",
 		  "x.lock:2:42: roots.t.layers[0]: unknown how 'nix' (expected unpack, debian-root, "
-		  "pypi-install, zig, cargo-vendor, oci-image, emulator or debian-cross)" },
+		  "pypi-install, zig, cargo-vendor, oci-image, emulator, debian-cross or cpython)" },
 	};
 	struct pw_lockset lf = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;

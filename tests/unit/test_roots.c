@@ -121,7 +121,7 @@ static void test_plan_ids(void **state)
 
 		pw_roots_list_hows(buf, sizeof(buf));
 		assert_string_equal(buf, "unpack, debian-root, pypi-install, zig, cargo-vendor, "
-					 "oci-image, emulator or debian-cross");
+					 "oci-image, emulator, debian-cross or cpython");
 		pw_artifact_kinds_list(buf, sizeof(buf));
 		assert_string_equal(buf, "archive, deb, wheel, sdist, crate, oci-config, oci-layer or file");
 		pw_roots_list_hows(buf, 12); /* truncated to fit */

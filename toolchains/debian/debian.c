@@ -351,3 +351,174 @@ int pw_debian_fetch(struct pw_store *store, const struct pw_deb_artifact *a, siz
 	free(urls);
 	return r;
 }
+
+/* ---- source packages: the upstream tarball (pw_debian_source_orig()) ---- */
+
+void pw_deb_source_release(struct pw_deb_source *s)
+{
+	free(s->package);
+	free(s->version);
+	free(s->upstream);
+	free(s->file);
+	free(s->url);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The upstream version of an orig tarball's name "PKG_UPSTREAM.orig.tar.EXT"
+ * (caller frees), or NULL when @file is not one of @pkg's. */
+static char *orig_upstream(const char *pkg, const char *file)
+{
+	static const char *const exts[] = {".orig.tar.xz", ".orig.tar.gz", ".orig.tar.bz2"};
+	size_t lp = strlen(pkg), lf = strlen(file);
+
+	if (lf <= lp + 1 || strncmp(file, pkg, lp) || file[lp] != '_')
+		return NULL;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(exts); i++) {
+		size_t le = strlen(exts[i]);
+
+		if (lf > lp + 1 + le && !strcmp(file + lf - le, exts[i]))
+			return pw_xasprintf("%.*s", (int)(lf - le - lp - 1), file + lp + 1);
+	}
+	return NULL;
+}
+
+/* From the Checksums-Sha256 field of @pkg's stanza: the orig tarball's
+ * line "SHA SIZE NAME" into @out (file, upstream, sha256, size).  0, or
+ * -ENOENT when the stanza lists none. */
+static int orig_line(const char *pkg, const char *sums, struct pw_deb_source *out)
+{
+	const char *line = sums;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char sha[65], name[256];
+		unsigned long long size;
+		_cleanup_free_ char *l = pw_xasprintf("%.*s", (int)len, line);
+
+		if (sscanf(l, "%64s %llu %255s", sha, &size, name) == 3 &&
+		    pw_sha256_hex_valid(sha)) {
+			char *up = orig_upstream(pkg, name);
+
+			if (up) {
+				out->upstream = up;
+				out->file = pw_xstrdup(name);
+				memcpy(out->sha256, sha, sizeof(out->sha256));
+				out->size = size;
+				return 0;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
+			  struct pw_deb_source *out, struct pw_err *e)
+{
+	static const char *const exts[] = {".xz", ".gz", ""};
+	_cleanup_free_ char *mirror = NULL, *keyring = NULL, *verified_by = NULL;
+	struct pw_deb_release rel = {0};
+	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_INDEX), text = PW_BUF_INIT(PW_DEB_MAX_INDEX);
+	struct pw_deb_stanza st = {0};
+	struct pw_deb_parser ps;
+	_cleanup_free_ char *url = NULL, *dir = NULL, *version = NULL;
+	bool listed = false;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!o->suite || !*o->suite || strchr(o->suite, '/') || !o->arch)
+		return pw_err_set(e, EINVAL, "a Debian source package needs a suite");
+	r = pick_source(o, &mirror, &keyring, e);
+	if (r < 0)
+		return r;
+	r = get_release(o, mirror, keyring, &rel, &verified_by, e);
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(exts) && r == -ENOENT; i++) {
+		_cleanup_free_ char *path = pw_xasprintf("main/source/Sources%s", exts[i]);
+		const struct pw_deb_release_file *f = pw_deb_release_find(&rel, path);
+		char hex[PW_SHA256_HEX];
+		long code;
+
+		if (!f)
+			continue;
+		listed = true;
+		free(url);
+		url = pw_xasprintf("%s/dists/%s/%s", mirror, o->suite, path);
+		raw.max = f->size + 1;
+		r = pw_deb_http_get(url, &raw, &code, e);
+		if (r == -ENOENT)
+			continue;
+		if (r == -EHOSTUNREACH)
+			pw_err_prefix(e, "mirror down");
+		if (r < 0)
+			goto out;
+		pw_sha256_mem(raw.buf, raw.len, hex);
+		if (raw.len != f->size || strcmp(hex, f->sha256)) {
+			r = pw_err_set(
+			    e, EBADMSG,
+			    "'%s': digest mismatch: InRelease says sha256 %s (%llu bytes), "
+			    "got %s (%zu bytes)",
+			    url, f->sha256, (unsigned long long)f->size, hex, raw.len);
+			goto out;
+		}
+		r = pw_deb_decompress_mem(raw.buf, raw.len, &text, e);
+		if (r < 0) {
+			pw_err_prefix(e, "'%s'", url);
+			goto out;
+		}
+	}
+	if (r == -ENOENT) {
+		r = pw_err_set(e, ENOENT, "%s of '%s' on '%s' has no Sources index of main",
+			       listed ? "the mirror" : "InRelease", o->suite, mirror);
+		goto out;
+	}
+	/* the highest version of @package among its stanzas */
+	pw_deb_parser_init(&ps, url, text.buf, text.len);
+	while ((r = pw_deb_parser_next(&ps, &st, e)) == 1) {
+		const char *name = pw_deb_stanza_get(&st, "Package");
+		const char *v = pw_deb_stanza_get(&st, "Version");
+		const char *d = pw_deb_stanza_get(&st, "Directory");
+		const char *sums = pw_deb_stanza_get(&st, "Checksums-Sha256");
+		struct pw_deb_source cand = {0};
+
+		if (!name || strcmp(name, package) || !v || !d || !sums ||
+		    (version && pw_deb_version_cmp(v, version) <= 0))
+			continue;
+		if (orig_line(package, sums, &cand) < 0 || strstr(d, "..") || d[0] == '/') {
+			pw_deb_source_release(&cand);
+			continue;
+		}
+		pw_deb_source_release(out);
+		*out = cand;
+		free(version);
+		version = pw_xstrdup(v);
+		free(dir);
+		dir = pw_xstrdup(d);
+	}
+	if (r < 0)
+		goto out;
+	if (!version) {
+		r = pw_err_set(e, ENOENT, "no source package '%s' with an upstream tarball in '%s'",
+			       package, url);
+		goto out;
+	}
+	out->package = pw_xstrdup(package);
+	out->version = steal_pointer(&version);
+	{
+		_cleanup_free_ char *path = pw_xasprintf("%s/%s", dir, out->file);
+
+		out->url = pool_url(mirror, path);
+	}
+	r = 0;
+out:
+	if (r < 0)
+		pw_deb_source_release(out);
+	pw_deb_stanza_release(&st);
+	pw_deb_release_release(&rel);
+	pw_buf_release(&raw);
+	pw_buf_release(&text);
+	return r;
+}

@@ -17,6 +17,7 @@
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
+#include "pinwheel/cpython.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
@@ -154,6 +155,10 @@ static int lock_debian(struct pw_provider_ctx *pc, const void *spec, const struc
 	const struct pw_debian_spec *ds = spec;
 	int r = lock_base(pc, spec, t, out, e);
 
+	/* an interpreter the suite does not package: built from source */
+	if (r == 0)
+		r = pw_provide_cpython(pc, spec, ((const struct pw_debian_spec *)spec)->cpython, t,
+				       out, e);
 	if (r == 0)
 		r = pw_provide_emulator(pc, spec, t, out, e);
 	if (r == 0 && !t->foreign_emulate)
@@ -185,13 +190,14 @@ static void spec_free(void *p)
 	free(spec->packages);
 	free(spec->mirror);
 	free(spec->keyring);
+	pw_cpython_spec_free(spec->cpython);
 	free(spec);
 }
 
 static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
 			const char *field, const char *key, void **out)
 {
-	static const char *const keys[] = {"suite", "packages", "mirror", "keyring"};
+	static const char *const keys[] = {"suite", "packages", "mirror", "keyring", "cpython"};
 	struct pw_debian_spec *spec = pw_xcalloc(1, sizeof(*spec));
 	_cleanup_free_ char *df = pw_jcheck_field(field, key);
 	const struct pw_jpos *kp;
@@ -228,6 +234,8 @@ static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_
 	if (spec->keyring && !spec->keyring[0])
 		return pw_jcheck_fail(j, pw_jpos_member(v, kp, "keyring", &(json_t *){NULL}), true,
 				      df, "'keyring' must be the path of an OpenPGP keyring file");
+	if (json_object_get(v, "cpython"))
+		return pw_cpython_parse(j, v, kp, df, "cpython", &spec->cpython);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "pinwheel/hash.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/layout.h"
+#include "pinwheel/oci.h"
 #include "pinwheel/provider.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
@@ -359,6 +360,23 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	python = pw_python_exe(standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
+	/* a root with the manylinux layout (an image, CPython built from
+	 * source: cpython.h) has its interpreter at /opt/python */
+	for (size_t i = 0; r == 0 && i < root.n_layers; i++) {
+		size_t vl = strlen(t->python);
+		bool ft = vl && t->python[vl - 1] == 't';
+		_cleanup_free_ char *v = pw_xasprintf("%.*s", (int)(vl - ft), t->python);
+		int fd = open(root.layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *img = fd < 0 ? NULL : pw_oci_python(fd, v, ft);
+
+		if (fd >= 0)
+			close(fd);
+		if (img) {
+			free(python);
+			python = img;
+			break;
+		}
+	}
 	if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, &spec->req, 1, &w, &nw, e);
 	if (r == 0 && (nw != 1 || strcmp(w[0].name, "ziglang")))

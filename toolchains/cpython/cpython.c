@@ -1,0 +1,650 @@
+/* cpython.c - CPython built from a pinned source archive (include/
+ * pinwheel/cpython.h): the key "cpython" of a Debian base, its lock (the
+ * upstream tarball from the suite's Sources index or the config, the
+ * build dependencies from the suite), and the layer "cpython-3.Nt-ARCH"
+ * (the build root and the interpreter built in it). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pinwheel/artifact.h"
+#include "pinwheel/buf.h"
+#include "pinwheel/cpython.h"
+#include "pinwheel/debian.h"
+#include "pinwheel/derived.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/jcheck.h"
+#include "pinwheel/jpos.h"
+#include "pinwheel/lockstep.h"
+#include "pinwheel/provider.h"
+#include "pinwheel/roots.h"
+#include "pinwheel/sandbox.h"
+#include "pinwheel/seccomp.h"
+#include "pinwheel/store.h"
+#include "pinwheel/target.h"
+
+/* The build recipe; its version is part of every tree id.  The arguments:
+ * $1 the prefix, $2 the interpreter's name (python3.13t), then configure's
+ * own.  The source is read-only at /tmp/pinwheel-src (an out-of-tree
+ * build), the work directory /tmp/pinwheel-out is the host's; the step
+ * in progress is written to step, everything else to build.log. */
+#define RECIPE_VERSION "cpython-build;v1"
+static const char recipe[] =
+    "set -eu\n"
+    "out=/tmp/pinwheel-out\n"
+    "exec >$out/build.log 2>&1\n"
+    "prefix=$1 exe=$2\n"
+    "shift 2\n"
+    "mkdir $out/build\n"
+    "cd $out/build\n"
+    "echo configure >$out/step\n"
+    "/tmp/pinwheel-src/configure --prefix=\"$prefix\" --with-ensurepip=install \"$@\"\n"
+    "echo make >$out/step\n"
+    "make -j\"$(nproc)\"\n"
+    "echo 'make install' >$out/step\n"
+    "make install DESTDIR=$out/tree\n"
+    "ln -s \"$exe\" \"$out/tree$prefix/bin/python\"\n"
+    "echo 'the check of the installed interpreter' >$out/step\n"
+    "\"$out/tree$prefix/bin/python\" -c 'import sys, sysconfig, pip; print(sys.version, "
+    "sysconfig.get_config_var(\"Py_GIL_DISABLED\"))'\n"
+    "echo done >$out/step\n";
+
+bool pw_cpython_arg_ok(const char *s)
+{
+	size_t n;
+
+	if (!s || !*s)
+		return false;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			return false;
+	if (!strncmp(s, "--", 2)) {
+		n = strspn(s + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		return n > 0 && (s[2 + n] == '\0' || s[2 + n] == '=');
+	}
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	return s[n] == '=';
+}
+
+void pw_cpython_tree_id(const char *source_sha, const char *root_id, const char *prefix,
+			char *const *configure, size_t nconfigure, char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "%s\n%s\nsource %s\nroot %s\nprefix %s\n", RECIPE_VERSION, recipe,
+		    source_sha, root_id, prefix);
+	for (size_t i = 0; i < nconfigure; i++)
+		pw_buf_addf(&b, "configure %s\n", configure[i]);
+	pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+}
+
+/* ---- the layer "cpython-3.N[t]-ARCH" ---- */
+
+/* Parse a layer name into the minor version, free-threading and the
+ * Debian architecture (borrowed from @name).  false when it is not one. */
+static bool layer_parse(const char *name, unsigned *minor, bool *ft, const char **arch)
+{
+	const char *p, *dash;
+	unsigned m = 0;
+	size_t d = 0;
+
+	if (!name || strncmp(name, "cpython-3.", 10))
+		return false;
+	p = name + 10;
+	while (*p >= '0' && *p <= '9' && d < 3) {
+		m = m * 10 + (unsigned)(*p++ - '0');
+		d++;
+	}
+	if (!d || m < 6)
+		return false;
+	*ft = *p == 't';
+	p += *ft;
+	if (*p != '-')
+		return false;
+	dash = p + 1;
+	if (!*dash || strspn(dash, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(dash))
+		return false;
+	*minor = m;
+	*arch = dash;
+	return true;
+}
+
+struct cpython_build {
+	struct pw_store *store;
+	const char *id, *root_path, *src_path, *prefix, *exe, *label;
+	char *const *configure;
+	size_t nconfigure;
+};
+
+/* Move the entries of @from into @todirfd (same file system). */
+static int move_entries(const char *from, int todirfd, struct pw_err *e)
+{
+	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", from);
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (errno = 0, d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (renameat(fd, d->d_name, todirfd, d->d_name) < 0)
+			r = pw_err_sys(e, errno, "could not move '%s/%s' into the tree", from,
+				       d->d_name);
+	}
+	if (r == 0 && errno)
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+	closedir(dir);
+	return r;
+}
+
+/* The first line of the small file @path without its newline, or "". */
+static char *read_line(const char *path)
+{
+	char buf[128] = "";
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+	return pw_xstrdup(buf);
+}
+
+/* The last non-empty line of the log @path (at most 160 bytes, printable),
+ * or "". */
+static char *log_last_line(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	ssize_t n = 0;
+	char *end, *start;
+
+	if (fd < 0)
+		return pw_xstrdup("");
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(buf) - 1)
+		(void)lseek(fd, st.st_size - (off_t)sizeof(buf) + 1, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	end = buf + strlen(buf);
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	if (strlen(start) > 160)
+		start[160] = '\0';
+	for (char *c = start; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+	return pw_xstrdup(start);
+}
+
+/* The failed build's log kept as STORE/cache/cpython/<id>.log; the path,
+ * or NULL. */
+static char *keep_log(const struct cpython_build *cb, const char *logp)
+{
+	_cleanup_free_ char *dir = pw_xasprintf("%s/cache/cpython", pw_store_dir(cb->store));
+	char *kept = pw_xasprintf("%s/%s.log", dir, cb->id);
+	struct stat st;
+
+	if (pw_mkdir_p(dir, 0755) < 0 || lstat(logp, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    rename(logp, kept) < 0) {
+		free(kept);
+		return NULL;
+	}
+	return kept;
+}
+
+/* Build the interpreter into @dirfd (pw_derived_tree_make()): in a work
+ * directory beside the store's temp dir of the tree (its name starts with
+ * the tree's lock key, so `store gc` sweeps one a killed build left), run
+ * the recipe in the build root, then move DESTDIR's entries in. */
+static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
+{
+	const struct cpython_build *cb = ud;
+	_cleanup_free_ char *work = NULL, *tree = NULL, *logp = NULL, *stepp = NULL, *bind = NULL;
+	struct pw_sandbox_spec s;
+	struct pw_sandbox_result res;
+	struct pw_seccomp_prog *prog = NULL;
+	char **argv = NULL;
+	size_t na = 0;
+	int r;
+
+	pw_sandbox_spec_init(&s);
+	work = pw_xasprintf("%s/tmp/tree-%s.work.XXXXXX", pw_store_dir(cb->store), cb->id);
+	if (!mkdtemp(work)) {
+		r = pw_err_sys(e, errno, "could not create '%s'", work);
+		work[0] = '\0';
+		goto out;
+	}
+	tree = pw_path_join(work, "tree");
+	logp = pw_path_join(work, "build.log");
+	stepp = pw_path_join(work, "step");
+	if (mkdir(tree, 0755) < 0) {
+		r = pw_err_sys(e, errno, "could not create '%s'", tree);
+		goto out;
+	}
+	r = pw_seccomp_for_store(pw_store_dir(cb->store), "build", false, &prog, e);
+	if (r < 0)
+		goto out;
+	pw_sandbox_spec_add_layer(&s, cb->root_path);
+	s.seccomp = prog;
+	s.net = false;
+	s.source_date_epoch = pw_xstrdup("315532800");
+	s.cwd = pw_xstrdup("/tmp");
+	bind = pw_xasprintf("%s:/tmp/pinwheel-src", cb->src_path);
+	r = pw_sandbox_spec_add_bind(&s, PW_BIND_RO, bind, e);
+	free(bind);
+	bind = pw_xasprintf("%s:/tmp/pinwheel-out", work);
+	if (r == 0)
+		r = pw_sandbox_spec_add_bind(&s, PW_BIND_RW, bind, e);
+	if (r < 0)
+		goto out;
+	argv = pw_xcalloc(cb->nconfigure + 7, sizeof(*argv));
+	argv[na++] = (char *)"/bin/sh";
+	argv[na++] = (char *)"-c";
+	argv[na++] = (char *)recipe;
+	argv[na++] = (char *)"sh";
+	argv[na++] = (char *)cb->prefix;
+	argv[na++] = (char *)cb->exe;
+	for (size_t i = 0; i < cb->nconfigure; i++)
+		argv[na++] = cb->configure[i];
+	memset(&res, 0, sizeof(res));
+	r = pw_sandbox_run(&s, argv, &res, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s", cb->label);
+		goto out;
+	}
+	if (!res.exited || res.exit_code != 0) {
+		_cleanup_free_ char *step = read_line(stepp), *last = log_last_line(logp);
+		_cleanup_free_ char *kept = keep_log(cb, logp);
+		_cleanup_free_ char *how =
+		    !res.exited ? pw_xasprintf("was killed by signal %d", res.signal)
+				: pw_xasprintf("exited with status %d", res.exit_code);
+
+		r = pw_err_set(e, EIO, "%s: %s %s (log: %s)%s%s", cb->label,
+			       *step ? step : "the build", how, kept ? kept : "not kept",
+			       *last ? ": " : "", last);
+		goto out;
+	}
+	r = move_entries(tree, dirfd, e);
+	if (r == 0 && json_object_set_new(record, "cpython", json_string(cb->label)) < 0)
+		r = pw_err_set(e, ENOMEM, "could not build the tree record");
+out:
+	free(argv);
+	pw_sandbox_spec_release(&s);
+	pw_seccomp_prog_free(prog);
+	if (work && *work)
+		pw_rm_rf(work);
+	return r;
+}
+
+static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+{
+	static const struct pw_unpack_opts strip1 = {.strip = 1};
+	const struct pw_artifact *src;
+	struct pw_deb_artifact *debs = NULL;
+	_cleanup_free_ char *prefix = NULL, *exe = NULL, *root_id = NULL, *root_path = NULL,
+			    *src_path = NULL, *label = NULL;
+	const char *arch;
+	char id[PW_SHA256_HEX];
+	unsigned minor;
+	bool ft, cached = true;
+	int r = 0;
+
+	if (!layer_parse(l->name, &minor, &ft, &arch) || l->n < 2)
+		return pw_err_set(e, EINVAL,
+				  "expected a layer 'cpython-3.N[t]-ARCH' of a source archive and "
+				  "the .debs of its build root");
+	src = pw_lockset_find_sha(lc->ls, l->artifacts[0]);
+	if (!src || strcmp(src->kind, "archive"))
+		return pw_err_set(e, EINVAL,
+				  "layer '%s': its first artifact must be the source "
+				  "archive (kind \"archive\")",
+				  l->name);
+	prefix = pw_xasprintf(PW_CPYTHON_PREFIX_FMT, minor, minor, ft ? "t" : "");
+	exe = pw_xasprintf("python3.%u%s", minor, ft ? "t" : "");
+	label = pw_xasprintf("the CPython 3.%u%s build (%s)", minor, ft ? "t" : "", arch);
+	debs = pw_xcalloc(l->n, sizeof(*debs));
+	for (size_t i = 1; i < l->n; i++) {
+		const struct pw_artifact *la = pw_lockset_find_sha(lc->ls, l->artifacts[i]);
+		struct pw_deb_artifact *a = &debs[i - 1];
+
+		if (!la || strcmp(la->kind, "deb")) {
+			r = pw_err_set(e, EINVAL,
+				       "layer '%s': artifact %s is not a .deb of the lock", l->name,
+				       l->artifacts[i]);
+			goto out;
+		}
+		a->package = la->package ? la->package : la->name;
+		a->version = la->version ? la->version : (char *)"";
+		a->arch = (char *)arch;
+		a->url = la->nurls ? la->urls[0] : NULL;
+		memcpy(a->sha256, la->sha256, sizeof(a->sha256));
+		a->size = la->size;
+	}
+	root_id = pw_debian_root_id(debs, l->n - 1, arch);
+	pw_cpython_tree_id(src->sha256, root_id, prefix, l->configure, l->nconfigure, id);
+	if (lc->store) {
+		r = pw_debian_make_root(lc->store, debs, l->n - 1, arch, &root_path, &cached, e);
+		if (r < 0)
+			goto out;
+		lc->plan->nbuilt += !cached;
+		if (!pw_store_has_tree(lc->store, id)) {
+			struct cpython_build cb;
+
+			r = pw_store_make_tree(lc->store, src->sha256, &strip1, &src_path, &cached,
+					       e);
+			if (r < 0)
+				goto out;
+			cb = (struct cpython_build){lc->store, id,	     root_path,
+						    src_path,  prefix,	     exe,
+						    label,     l->configure, l->nconfigure};
+			cached = true;
+			r = pw_derived_tree_make(lc->store, id, PW_CPYTHON_LAYER_HOW, build_tree,
+						 &cb, NULL, &cached, e);
+			if (r < 0)
+				goto out;
+			lc->plan->nbuilt += !cached;
+		}
+	}
+	pw_layer_ctx_add(lc, steal_pointer(&root_id), l, "/");
+	pw_layer_ctx_add(lc, pw_xstrdup(id), l, "/");
+out:
+	free(debs); /* the strings are borrowed from the lock */
+	return r;
+}
+
+/* ---- lock ---- */
+
+static void cpython_input(const struct pw_debian_spec *base, const struct pw_cpython_spec *spec,
+			  const struct pw_target_info *t, char *const *configure, size_t nconfigure,
+			  char *const *packages, size_t npackages, char hex[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b, "cpython-layer;v1\nsuite %s\narch %s\nmirror %s\nkeyring %s\npython %s\n",
+		    base->suite, t->debian_arch, base->mirror ? base->mirror : "",
+		    base->keyring ? base->keyring : "", t->python);
+	if (spec && spec->url)
+		pw_buf_addf(&b, "source %s %s\n", spec->url, spec->sha256);
+	else
+		pw_buf_addf(&b, "source-suite %s\n",
+			    spec && spec->source_suite ? spec->source_suite : base->suite);
+	for (size_t i = 0; i < nconfigure; i++)
+		pw_buf_addf(&b, "configure %s\n", configure[i]);
+	for (size_t i = 0; i < npackages; i++)
+		pw_buf_addf(&b, "package %s\n", packages[i]);
+	pw_sha256_mem(b.buf, b.len, hex);
+	pw_buf_release(&b);
+}
+
+/* The source archive: the config's, or the suite's python3.N upstream
+ * tarball; added to @out, its sha256 into @sha. */
+static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
+		       const struct pw_cpython_spec *spec, const struct pw_target_info *t,
+		       const char *field, unsigned minor, struct pw_lockset *out,
+		       char sha[PW_SHA256_HEX], struct pw_err *e)
+{
+	struct pw_artifact a;
+	struct pw_deb_source ds = {0};
+	_cleanup_free_ char *keyring = NULL, *pkg = NULL, *name = NULL;
+	struct pw_debian_opts o;
+	char *urls[1];
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = (char *)"archive";
+	a.nurls = 1;
+	a.urls = urls;
+	if (spec && spec->url) {
+		const char *slash = strrchr(spec->url, '/');
+
+		name = pw_xstrdup(slash && slash[1] ? slash + 1 : spec->url);
+		urls[0] = spec->url;
+		a.name = name;
+		a.size = spec->size;
+		memcpy(a.sha256, spec->sha256, PW_SHA256_HEX);
+		memcpy(sha, spec->sha256, PW_SHA256_HEX);
+		pw_lockset_add(out, &a, t->id);
+		return 0;
+	}
+	keyring = pw_debian_spec_keyring(pc, base);
+	memset(&o, 0, sizeof(o));
+	o.suite = spec && spec->source_suite ? spec->source_suite : base->suite;
+	o.arch = t->debian_arch;
+	o.mirror = base->mirror;
+	o.keyring = keyring;
+	pkg = pw_xasprintf("python3.%u", minor);
+	r = pw_debian_source_orig(&o, pkg, &ds, e);
+	if (r < 0)
+		return pw_err_prefix(e, "%s (%s)", field, t->id);
+	a.name = ds.file;
+	a.version = ds.upstream;
+	a.package = ds.package;
+	urls[0] = ds.url;
+	memcpy(a.sha256, ds.sha256, PW_SHA256_HEX);
+	a.size = ds.size;
+	memcpy(sha, ds.sha256, PW_SHA256_HEX);
+	pw_lockset_add(out, &a, t->id);
+	pw_deb_source_release(&ds);
+	return 0;
+}
+
+int pw_provide_cpython(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
+		       const struct pw_cpython_spec *spec, const struct pw_target_info *t,
+		       struct pw_lockset *out, struct pw_err *e)
+{
+	static const char *const dflt[] = {PW_CPYTHON_DEFAULT_PACKAGES};
+	size_t vlen = strlen(t->python);
+	bool ft = vlen && t->python[vlen - 1] == 't';
+	_cleanup_free_ char *layer = NULL, *field = NULL;
+	char **configure = NULL, *const * packages;
+	size_t nconfigure = 0, npackages;
+	const char **shas = NULL;
+	unsigned minor = 0;
+	struct pw_debian_lock lk = {0};
+	struct pw_debian_opts o;
+	_cleanup_free_ char *keyring = NULL;
+	char input[PW_SHA256_HEX], sha[PW_SHA256_HEX];
+	int r;
+
+	if (!spec && !ft)
+		return 0; /* Debian's own interpreter */
+	if (sscanf(t->python, "3.%u", &minor) != 1)
+		return pw_err_set(e, EINVAL, "%s: not a CPython version", t->python);
+	field = spec ? pw_xstrdup(spec->field) : pw_xasprintf("%s.cpython", base->field);
+	packages = spec && spec->packages ? spec->packages : (char *const *)dflt;
+	npackages = spec && spec->packages ? spec->npackages : PW_ARRAY_SIZE(dflt);
+	configure = pw_xcalloc((spec ? spec->nconfigure : 0) + 2, sizeof(*configure));
+	if (ft)
+		configure[nconfigure++] = (char *)"--disable-gil";
+	for (size_t i = 0; spec && i < spec->nconfigure; i++)
+		configure[nconfigure++] = spec->configure[i];
+	layer = pw_xasprintf("cpython-3.%u%s-%s", minor, ft ? "t" : "", t->debian_arch);
+	cpython_input(base, spec, t, configure, nconfigure, packages, npackages, input);
+	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		goto out;
+	}
+	r = lock_source(pc, base, spec, t, field, minor, out, sha, e);
+	if (r < 0)
+		goto out;
+	keyring = pw_debian_spec_keyring(pc, base);
+	memset(&o, 0, sizeof(o));
+	o.suite = base->suite;
+	o.arch = t->debian_arch;
+	o.mirror = base->mirror;
+	o.packages = (const char *const *)packages;
+	o.npackages = npackages;
+	o.keyring = keyring;
+	r = pw_debian_lock(NULL, &o, &lk, e);
+	if (r < 0) {
+		pw_err_prefix(e, "%s.packages (%s)", field, t->id);
+		goto out;
+	}
+	shas = pw_xcalloc(lk.n + 2, sizeof(*shas));
+	shas[0] = sha;
+	for (size_t i = 0; i < lk.n; i++) {
+		pw_lockset_add_deb(out, &lk.v[i], t->id);
+		shas[i + 1] = lk.v[i].sha256;
+	}
+	pw_lockset_add_layer(out, t->id, layer, PW_CPYTHON_LAYER_HOW, "/", shas, lk.n + 1, NULL);
+	pw_lockset_set_layer_configure(out, t->id, (const char *const *)configure, nconfigure);
+	pw_lockset_set_layer_input(out, t->id, input);
+out:
+	free(shas);
+	free(configure);
+	pw_debian_lock_release(&lk);
+	return r;
+}
+
+/* ---- the config: python.VERSION.base.debian.cpython ---- */
+
+void pw_cpython_spec_free(struct pw_cpython_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->field);
+	free(spec->source_suite);
+	free(spec->url);
+	for (size_t i = 0; i < spec->nconfigure; i++)
+		free(spec->configure[i]);
+	free(spec->configure);
+	for (size_t i = 0; i < spec->npackages; i++)
+		free(spec->packages[i]);
+	free(spec->packages);
+	free(spec);
+}
+
+static const char *check_arg(const char *s)
+{
+	return pw_cpython_arg_ok(s) ? NULL
+				    : "a configure argument \"--NAME[=VALUE]\" or \"NAME=VALUE\" "
+				      "(printable ASCII)";
+}
+
+static const char *check_package(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr("+-.:", *c)))
+			return "a Debian package name (lowercase letters, digits, + - . and an "
+			       "optional :arch)";
+	return NULL;
+}
+
+/* "source": "debian" (the default) or {"url": URL, "sha256": HEX}. */
+static int parse_source(const struct pw_jcheck *j, json_t *o, const struct pw_jpos *p,
+			const char *field, struct pw_cpython_spec *spec)
+{
+	static const char *const keys[] = {"url", "sha256", "size"};
+	_cleanup_free_ char *f = pw_jcheck_field(field, "source");
+	_cleanup_free_ char *sha = NULL;
+	const struct pw_jpos *sp;
+	json_t *v;
+	int r;
+
+	sp = pw_jpos_member(o, p, "source", &v);
+	if (!v || (json_is_string(v) && !strcmp(json_string_value(v), "debian")))
+		return 0;
+	if (!json_is_object(v))
+		return pw_jcheck_type(j, sp, f,
+				      "\"debian\" or an object with 'url', 'sha256' and 'size'", v);
+	r = pw_jcheck_keys(j, v, sp, f, keys, PW_ARRAY_SIZE(keys));
+	if (r == 0)
+		r = pw_jcheck_str(j, v, sp, f, "url", true, &spec->url);
+	if (r == 0 && !pw_jcheck_url_ok(spec->url))
+		r = pw_jcheck_fail(j, pw_jpos_member(v, sp, "url", &(json_t *){NULL}), true, f,
+				   "'url' must be an http://, https:// or file:// url");
+	if (r == 0)
+		r = pw_jcheck_str(j, v, sp, f, "sha256", true, &sha);
+	if (r == 0 && !pw_sha256_hex_valid(sha))
+		r = pw_jcheck_fail(j, pw_jpos_member(v, sp, "sha256", &(json_t *){NULL}), true, f,
+				   "'sha256' must be 64 lowercase hex digits");
+	if (r == 0)
+		memcpy(spec->sha256, sha, PW_SHA256_HEX);
+	if (r == 0) {
+		const struct pw_jpos *zp = pw_jpos_member(v, sp, "size", &v);
+
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			r = pw_jcheck_fail(j, v ? zp : sp, v != NULL, f, "%s",
+					   v ? "'size' must be a positive integer (bytes)"
+					     : "missing 'size' (bytes)");
+		else
+			spec->size = (uint64_t)json_integer_value(v);
+	}
+	return r;
+}
+
+int pw_cpython_parse(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
+		     const char *field, const char *key, struct pw_cpython_spec **out)
+{
+	static const char *const keys[] = {"source", "source_suite", "configure", "packages"};
+	struct pw_cpython_spec *spec = pw_xcalloc(1, sizeof(*spec));
+	const struct pw_jpos *kp;
+	json_t *v;
+	int r;
+
+	*out = spec;
+	spec->field = pw_jcheck_field(field, key);
+	kp = pw_jpos_member(obj, p, key, &v);
+	if (!json_is_object(v))
+		return pw_jcheck_type(j, kp, spec->field, "an object (or {} for the defaults)", v);
+	r = pw_jcheck_keys(j, v, kp, spec->field, keys, PW_ARRAY_SIZE(keys));
+	if (r == 0)
+		r = parse_source(j, v, kp, spec->field, spec);
+	if (r == 0)
+		r = pw_jcheck_str(j, v, kp, spec->field, "source_suite", false,
+				  &spec->source_suite);
+	if (r == 0 && spec->source_suite && check_package(spec->source_suite))
+		r = pw_jcheck_fail(j, pw_jpos_member(v, kp, "source_suite", &(json_t *){NULL}),
+				   true, spec->field,
+				   "'source_suite' must be a suite like \"sid\"");
+	if (r == 0 && spec->source_suite && spec->url)
+		r = pw_jcheck_fail(j, kp, true, spec->field,
+				   "'source_suite' and a 'source' archive exclude each other");
+	if (r == 0)
+		r = pw_jcheck_strv(j, v, kp, spec->field, "configure", false, check_arg,
+				   &spec->configure, &spec->nconfigure);
+	if (r == 0)
+		r = pw_jcheck_strv(j, v, kp, spec->field, "packages", false, check_package,
+				   &spec->packages, &spec->npackages);
+	return r;
+}
+
+static const char *const kinds[] = {NULL};
+static const struct pw_layer_kind hows[] = {
+    {PW_CPYTHON_LAYER_HOW, build_cpython},
+};
+
+/* No keys of its own (the key "cpython" is the Debian base's) and no
+ * kinds of its own ("archive" and "deb"): the layer's builder. */
+const struct pw_provider pw_provider_cpython = {
+    .name = "cpython",
+    .kinds = kinds,
+    .hows = hows,
+    .nhows = PW_ARRAY_SIZE(hows),
+};
