@@ -98,6 +98,11 @@ bool pw_emulator_needed(const char *arch)
 	return !(!strcmp(h, "x86_64") && (!strcmp(arch, "i686") || !strcmp(arch, "i386")));
 }
 
+bool pw_linux32_needed(const char *arch)
+{
+	return arch && !strcmp(arch, "i686") && !strcmp(pw_host_arch(), "x86_64");
+}
+
 const char *pw_emulator_arch(const char *arch)
 {
 	if (!strcmp(arch, "i686"))

@@ -49,6 +49,10 @@ const char *pw_host_debian_arch(void);
 /* Does a target of architecture @arch ("aarch64", "i686", ...) need an
  * emulator here?  False for the host's own and for i686 on x86_64. */
 bool pw_emulator_needed(const char *arch);
+/* Does a target of architecture @arch run natively here in the 32-bit
+ * execution domain (sandbox.h, linux32)?  True for i686 on x86_64, where
+ * uname(2) would otherwise say "x86_64" to the i386 root's tools. */
+bool pw_linux32_needed(const char *arch);
 /* The architecture name of --emulate (and of qemu-ARCH) for a platform
  * architecture ("aarch64" -> "aarch64", "i686" -> "i386", "armv7l" ->
  * "arm"). */
