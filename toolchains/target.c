@@ -53,17 +53,18 @@ int pw_platform_check(const struct pw_jcheck *j, const struct pw_jpos *p, const 
 	if (dym)
 		return pw_jcheck_fail(j, p, false, field,
 				      "unknown platform '%s' (did you mean '%s'?)", s, dym);
-	return pw_jcheck_fail(j, p, false, field,
-			      "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64, "
-			      "manylinux_i686, manylinux_ppc64le, manylinux_s390x or manylinux_armv7l)",
-			      s);
+	return pw_jcheck_fail(
+	    j, p, false, field,
+	    "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64, "
+	    "manylinux_i686, manylinux_ppc64le, manylinux_s390x or manylinux_armv7l)",
+	    s);
 }
 
 static const struct {
 	const char *machine, *debian;
 } host_arches[] = {
-    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
-    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"}, {"armv7l", "armhf"},
+    {"x86_64", "amd64"}, {"aarch64", "arm64"},	 {"i686", "i386"},    {"ppc64le", "ppc64el"},
+    {"s390x", "s390x"},	 {"riscv64", "riscv64"}, {"armv7l", "armhf"},
 };
 
 const char *pw_host_arch(void)

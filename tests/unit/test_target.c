@@ -17,9 +17,9 @@
 static void test_platforms(void **state)
 {
 	static const char *const want[][3] = {
-	    {"manylinux_x86_64", "x86_64", "amd64"},	{"manylinux_aarch64", "aarch64", "arm64"},
-	    {"manylinux_i686", "i686", "i386"},		{"manylinux_ppc64le", "ppc64le", "ppc64el"},
-	    {"manylinux_s390x", "s390x", "s390x"},	{"manylinux_armv7l", "armv7l", "armhf"},
+	    {"manylinux_x86_64", "x86_64", "amd64"}, {"manylinux_aarch64", "aarch64", "arm64"},
+	    {"manylinux_i686", "i686", "i386"},	     {"manylinux_ppc64le", "ppc64le", "ppc64el"},
+	    {"manylinux_s390x", "s390x", "s390x"},   {"manylinux_armv7l", "armv7l", "armhf"},
 	};
 	size_t n = 0;
 
