@@ -23,9 +23,10 @@ make -C "$SRCDIR" --no-print-directory all >/dev/null
 PW="$SRCDIR/build/pinwheel"
 W=$(mktemp -d "${TMPDIR:-/tmp}/pwbench-arches.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
 . "$SRCDIR/tests/helpers/cext-project.sh"
 
-ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 secs() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1000 }'; }
 
 FOREIGN=
