@@ -5,6 +5,6 @@
 # store is mk/store.mk; each provider folder has its own mk/PROVIDER.mk.
 PW_TOOLCHAIN_SRCS += toolchains/artifact.c toolchains/provider.c toolchains/roots.c \
 	toolchains/target.c toolchains/lockstep.c
-UNIT_TESTS += tests/unit/test_roots.c
+UNIT_TESTS += tests/unit/test_roots.c tests/unit/test_target.c
 # the provider table against the schemas that repeat it
 UNIT_TESTS += tests/unit/test_provider.c

@@ -228,6 +228,11 @@ static const struct pw_opt run_sandbox_opts[] = {
      SPEC(no_aslr),
      .help = "turn address space layout randomisation off for the command "
 	     "(personality ADDR_NO_RANDOMIZE, as setarch -R; what build steps always do)"},
+    {.name = "--linux32",
+     .kind = PW_ARG_NONE,
+     SPEC(linux32),
+     .help = "the 32-bit execution domain (personality PER_LINUX32, as setarch i686): uname "
+	     "says i686; what --target gives an i686 target on x86_64"},
     {.name = "--net",
      .kind = PW_ARG_NONE,
      SPEC(net),

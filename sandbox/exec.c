@@ -282,13 +282,21 @@ static void command_lockdown(struct sb_ctx *c)
 		sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
 	}
 	umask(022);
-	/* Before the filter, which denies personality() but the query. */
-	if (s->no_aslr) {
+	/* Before the filter, which denies personality() but the query and
+	 * the plain domains. */
+	if (s->no_aslr || s->linux32) {
 		int cur = personality(0xffffffff);
+		unsigned long want = (unsigned long)cur;
 
-		if (cur < 0 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) < 0) {
+		if (s->linux32)
+			want = (want & ~(unsigned long)PER_MASK) | PER_LINUX32;
+		if (s->no_aslr)
+			want |= ADDR_NO_RANDOMIZE;
+		if (cur < 0 || personality(want) < 0) {
 			err = errno;
-			sb_step(c, err, "turn address space randomisation off");
+			sb_step(c, err,
+				s->linux32 ? "set the 32-bit execution domain (PER_LINUX32)"
+					   : "turn address space randomisation off");
 			sb_child_fail(c, err, PW_SANDBOX_EXIT_SETUP);
 		}
 	}

@@ -6,12 +6,14 @@
 #    same in two runs, and stay so whatever the caller's stack limit (the
 #    mmap base depends on it: the soft limit is 8 MiB inside);
 #  - without it the kernel's randomisation is left as it is;
+#  - --linux32 (what i686 targets get on x86_64) sets PER_LINUX32, with
+#    --no-aslr too, and uname then says i686;
 #  - PYTHONHASHSEED=0 by default, a --env PYTHONHASHSEED=... wins;
 #  - the NIS domain name is the kernel's default, not the caller's.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sandbox-lib.sh"
 command -v unshare >/dev/null || skip_all "unshare (util-linux) missing"
-plan 13
+plan 17
 
 # addresses: the stack and the first mapping of libc, as the command sees them
 ADDR='grep -m1 -E "\[stack\]" /proc/self/maps; grep -m1 libc /proc/self/maps | cut -d" " -f1'
@@ -20,6 +22,15 @@ run_sb 0 "personality by default" -- cat /proc/self/personality
 is "$OUT" "00000000" "ASLR as the kernel has it by default"
 run_sb 0 "personality with --no-aslr" --no-aslr -- cat /proc/self/personality
 is "$OUT" "00040000" "--no-aslr sets ADDR_NO_RANDOMIZE"
+
+if [ "$(uname -m)" = x86_64 ]; then
+	run_sb 0 "personality with --linux32 --no-aslr" --linux32 --no-aslr -- cat /proc/self/personality
+	is "$OUT" "00040008" "--linux32 sets PER_LINUX32 beside ADDR_NO_RANDOMIZE"
+	run_sb 0 "uname with --linux32" --linux32 -- uname -m
+	is "$OUT" "i686" "--linux32: the 32-bit domain's machine"
+else
+	for i in 1 2 3 4; do skip "--linux32 is checked on x86_64"; done
+fi
 
 A1=$(sb --no-aslr -- sh -c "$ADDR") A2=$(sb --no-aslr -- sh -c "$ADDR")
 like "$A1" "\[stack\]" "the stack is found"

@@ -241,6 +241,15 @@ static void replay_image_env(const struct pw_root_plan *p, struct pw_sandbox_spe
 	pw_roots_prepend_env(s, v, n);
 }
 
+/* The architecture of @p's target ("cp313-manylinux_i686" -> "i686"),
+ * or NULL (static). */
+static const char *plan_arch(const struct pw_root_plan *p)
+{
+	const char *plat = p->target ? strchr(p->target, '-') : NULL, *arch = NULL;
+
+	return plat && pw_platform_info(plat + 1, &arch, NULL) ? arch : NULL;
+}
+
 void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p,
 		      struct pw_sandbox_spec *s)
 {
@@ -263,6 +272,8 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 		} else {
 			nb++;
 		}
+	if (pw_linux32_needed(plan_arch(p)))
+		s->linux32 = true;
 	replay_image_env(p, s);
 	if (nb) {
 		binds = pw_xcalloc(nb + s->n_binds, sizeof(*binds));
@@ -284,9 +295,9 @@ void pw_roots_to_spec(const struct pw_store *store, const struct pw_root_plan *p
 
 int pw_roots_check_emulation(const struct pw_root_plan *p, struct pw_err *e)
 {
-	const char *plat = strchr(p->target, '-'), *arch = NULL;
+	const char *arch = plan_arch(p);
 
-	if (!plat || !pw_platform_info(plat + 1, &arch, NULL) || !pw_emulator_needed(arch))
+	if (!arch || !pw_emulator_needed(arch))
 		return 0;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->trees[i].emulate)

@@ -11,6 +11,9 @@ const struct pw_platform pw_platforms[] = {
     {"manylinux_x86_64", "x86_64", "amd64"},
     {"manylinux_aarch64", "aarch64", "arm64"},
     {"manylinux_i686", "i686", "i386"},
+    {"manylinux_ppc64le", "ppc64le", "ppc64el"},
+    {"manylinux_s390x", "s390x", "s390x"},
+    {"manylinux_armv7l", "armv7l", "armhf"},
     {NULL, NULL, NULL},
 };
 
@@ -50,17 +53,18 @@ int pw_platform_check(const struct pw_jcheck *j, const struct pw_jpos *p, const 
 	if (dym)
 		return pw_jcheck_fail(j, p, false, field,
 				      "unknown platform '%s' (did you mean '%s'?)", s, dym);
-	return pw_jcheck_fail(j, p, false, field,
-			      "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64 "
-			      "or manylinux_i686)",
-			      s);
+	return pw_jcheck_fail(
+	    j, p, false, field,
+	    "unknown platform '%s' (expected manylinux_x86_64, manylinux_aarch64, "
+	    "manylinux_i686, manylinux_ppc64le, manylinux_s390x or manylinux_armv7l)",
+	    s);
 }
 
 static const struct {
 	const char *machine, *debian;
 } host_arches[] = {
-    {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
-    {"ppc64le", "ppc64el"}, {"s390x", "s390x"},	  {"riscv64", "riscv64"},
+    {"x86_64", "amd64"}, {"aarch64", "arm64"},	 {"i686", "i386"},    {"ppc64le", "ppc64el"},
+    {"s390x", "s390x"},	 {"riscv64", "riscv64"}, {"armv7l", "armhf"},
 };
 
 const char *pw_host_arch(void)
@@ -95,9 +99,18 @@ bool pw_emulator_needed(const char *arch)
 	return !(!strcmp(h, "x86_64") && (!strcmp(arch, "i686") || !strcmp(arch, "i386")));
 }
 
+bool pw_linux32_needed(const char *arch)
+{
+	return arch && !strcmp(arch, "i686") && !strcmp(pw_host_arch(), "x86_64");
+}
+
 const char *pw_emulator_arch(const char *arch)
 {
-	return !strcmp(arch, "i686") ? "i386" : arch;
+	if (!strcmp(arch, "i686"))
+		return "i386";
+	if (!strcmp(arch, "armv7l"))
+		return "arm";
+	return arch;
 }
 
 bool pw_python_is_pypy(const char *version)

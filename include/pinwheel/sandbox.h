@@ -86,6 +86,14 @@ struct pw_sandbox_spec {
 	 * fork and exec (no_new_privs: no set-id exec clears it); the command
 	 * may turn it back on itself with personality(PER_LINUX). */
 	bool no_aslr;
+	/* The 32-bit execution domain (personality(PER_LINUX32), as
+	 * `setarch i686`/`linux32`): uname(2) reports "i686" instead of
+	 * "x86_64", so a 32-bit root's tools (sysconfig, pip's platform
+	 * tags, configure scripts) see the machine they build for, as in the
+	 * manylinux i686 images.  Inherited across fork and exec; the
+	 * filter's personality rule keeps PER_LINUX32 allowed.  Meaningful on
+	 * x86_64 (and other 64-bit machines with a 32-bit compat ABI). */
+	bool linux32;
 	/* Read-only root: one layer is a bind of it, several an overlay without
 	 * upper; the mount points must exist in the layers.  Default: writable
 	 * root (overlay with a tmpfs upper that vanishes at exit). */

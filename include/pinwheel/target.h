@@ -23,8 +23,8 @@ struct pw_jpos;
 
 struct pw_platform {
 	const char *name;	 /* "manylinux_x86_64" */
-	const char *arch;	 /* "x86_64", "aarch64", "i686" */
-	const char *debian_arch; /* "amd64", "arm64", "i386" */
+	const char *arch;	 /* "x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l" */
+	const char *debian_arch; /* "amd64", "arm64", "i386", "ppc64el", "s390x", "armhf" */
 };
 
 /* The platforms, in the canonical order (the matrix is sorted by it),
@@ -49,8 +49,13 @@ const char *pw_host_debian_arch(void);
 /* Does a target of architecture @arch ("aarch64", "i686", ...) need an
  * emulator here?  False for the host's own and for i686 on x86_64. */
 bool pw_emulator_needed(const char *arch);
-/* The architecture name of --emulate for a platform architecture
- * ("aarch64" -> "aarch64", "i686" -> "i386"). */
+/* Does a target of architecture @arch run natively here in the 32-bit
+ * execution domain (sandbox.h, linux32)?  True for i686 on x86_64, where
+ * uname(2) would otherwise say "x86_64" to the i386 root's tools. */
+bool pw_linux32_needed(const char *arch);
+/* The architecture name of --emulate (and of qemu-ARCH) for a platform
+ * architecture ("aarch64" -> "aarch64", "i686" -> "i386", "armv7l" ->
+ * "arm"). */
 const char *pw_emulator_arch(const char *arch);
 
 /* What one target is: filled by the runner from its config for the

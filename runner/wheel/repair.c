@@ -54,6 +54,13 @@ static void spec_copy(struct pw_sandbox_spec *d, const struct pw_sandbox_spec *s
 		(void)pw_sandbox_spec_add_env(d, s->env[i], false, &e);
 	(void)pw_sandbox_spec_add_bind(d, PW_BIND_RW, arg, &e);
 	d->seccomp = s->seccomp;
+	/* A foreign root's patchelf runs under its qemu; an i686 root's in
+	 * the 32-bit domain, as every other step of its target. */
+	if (s->emulate_arch && s->emulate_qemu) {
+		d->emulate_arch = pw_xstrdup(s->emulate_arch);
+		d->emulate_qemu = pw_xstrdup(s->emulate_qemu);
+	}
+	d->linux32 = s->linux32;
 	d->timeout_ms = 120000;
 	d->uid = s->uid;
 	d->gid = s->gid;

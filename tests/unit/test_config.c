@@ -145,7 +145,7 @@ static void test_values(void **state)
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}}, \"platforms\": [\"manylinux_x86-64\"]}",
 		   "p.json:1:122: platforms[0]: unknown platform 'manylinux_x86-64' (did you mean 'manylinux_x86_64'?)");
 	expect_err("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}}, \"platforms\": [\"windows\"]}",
-		   "p.json:1:122: platforms[0]: unknown platform 'windows' (expected manylinux_x86_64, manylinux_aarch64 or manylinux_i686)");
+		   "p.json:1:122: platforms[0]: unknown platform 'windows' (expected manylinux_x86_64, manylinux_aarch64, manylinux_i686, manylinux_ppc64le, manylinux_s390x or manylinux_armv7l)");
 #define CASE(tail, want)                                                       \
 	snprintf(buf, sizeof(buf), "%s%s}", pre, tail);                        \
 	expect_err(buf, want)

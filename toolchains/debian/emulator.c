@@ -107,6 +107,9 @@ static const struct {
 	const char *arch, *gnu, *rust;
 } cross_arches[] = {
     {"aarch64", "aarch64-linux-gnu", "aarch64-unknown-linux-gnu"},
+    {"ppc64le", "powerpc64le-linux-gnu", "powerpc64le-unknown-linux-gnu"},
+    {"s390x", "s390x-linux-gnu", "s390x-unknown-linux-gnu"},
+    {"armv7l", "arm-linux-gnueabihf", "armv7-unknown-linux-gnueabihf"},
 };
 
 const char *pw_cross_gnu_triplet(const char *arch)
