@@ -65,6 +65,11 @@ struct pw_seccomp_prog;
 int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
 			 struct pw_seccomp_prog **prog, struct pw_err *e);
 
+/* Move every entry of the directory @from into the directory @todirfd
+ * (rename: the same file system, as a build's output directory and a tree
+ * being made in STORE/tmp are).  0 or -errno with e->msg naming the entry. */
+int pw_store_move_entries(const char *from, int todirfd, struct pw_err *e);
+
 /* Path of the blob named @hex, whether or not it exists.  Caller frees. */
 char *pw_store_blob_path(const struct pw_store *s, const char *hex);
 /* Is the blob present?  Trusts the store: only checks that the name exists. */

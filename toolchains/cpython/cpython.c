@@ -121,34 +121,6 @@ struct cpython_build {
 	size_t nconfigure;
 };
 
-/* Move the entries of @from into @todirfd (same file system). */
-static int move_entries(const char *from, int todirfd, struct pw_err *e)
-{
-	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *d;
-	DIR *dir;
-	int r = 0;
-
-	if (fd < 0)
-		return pw_err_sys(e, errno, "could not open '%s'", from);
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = pw_err_sys(e, errno, "could not read '%s'", from);
-		close(fd);
-		return r;
-	}
-	while (r == 0 && (errno = 0, d = readdir(dir))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		if (renameat(fd, d->d_name, todirfd, d->d_name) < 0)
-			r = pw_err_sys(e, errno, "could not move '%s/%s' into the tree", from,
-				       d->d_name);
-	}
-	if (r == 0 && errno)
-		r = pw_err_sys(e, errno, "could not read '%s'", from);
-	closedir(dir);
-	return r;
-}
 
 /* The first line of the small file @path without its newline, or "". */
 static char *read_line(const char *path)
@@ -288,7 +260,7 @@ static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 			       *last ? ": " : "", last);
 		goto out;
 	}
-	r = move_entries(tree, dirfd, e);
+	r = pw_store_move_entries(tree, dirfd, e);
 	if (r == 0 && json_object_set_new(record, "cpython", json_string(cb->label)) < 0)
 		r = pw_err_set(e, ENOMEM, "could not build the tree record");
 out:

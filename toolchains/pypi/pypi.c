@@ -1072,34 +1072,6 @@ static char *layer_options(const char *root_id, const struct pw_artifact *w, siz
 	return pw_buf_detach(&b, NULL);
 }
 
-/* Move every entry of @from (a directory) into @todirfd (same file system). */
-static int move_entries(const char *from, int todirfd, struct pw_err *e)
-{
-	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *d;
-	DIR *dir;
-	int r = 0;
-
-	if (fd < 0)
-		return pw_err_sys(e, errno, "could not open '%s'", from);
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = pw_err_sys(e, errno, "could not read '%s'", from);
-		close(fd);
-		return r;
-	}
-	while (r == 0 && (errno = 0, d = readdir(dir))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		if (renameat(fd, d->d_name, todirfd, d->d_name) < 0)
-			r = pw_err_sys(e, errno, "could not move '%s/%s' into the tree", from,
-				       d->d_name);
-	}
-	if (r == 0 && errno)
-		r = pw_err_sys(e, errno, "could not read '%s'", from);
-	closedir(dir);
-	return r;
-}
 
 struct layer_build {
 	struct pw_store *store;
@@ -1326,7 +1298,7 @@ static int build_layer(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		free(args);
 	}
 	if (r == 0)
-		r = move_entries(tree, dirfd, e);
+		r = pw_store_move_entries(tree, dirfd, e);
 	if (r == 0) {
 		opts = layer_options(lb->root_id, lb->wheels, lb->n, lb->build, lb->nbuild);
 		if (json_object_set_new(record, "pypi", json_string(opts)) < 0)

@@ -614,3 +614,31 @@ int pw_seccomp_for_store(const char *store_dir, const char *profile, bool net,
 	*prog = pw_seccomp_compile(profile, &so, e);
 	return *prog ? 0 : -errno;
 }
+
+int pw_store_move_entries(const char *from, int todirfd, struct pw_err *e)
+{
+	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", from);
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (errno = 0, d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (renameat(fd, d->d_name, todirfd, d->d_name) < 0)
+			r = pw_err_sys(e, errno, "could not move '%s/%s' into the tree", from,
+				       d->d_name);
+	}
+	if (r == 0 && errno)
+		r = pw_err_sys(e, errno, "could not read '%s'", from);
+	closedir(dir);
+	return r;
+}
