@@ -367,7 +367,7 @@ struct pw_jpos;
  * that the interpreter needs nothing newer than that suite's glibc. */
 
 #define PW_OLD_ROOT_SUITE "bullseye" /* the oldest suite the mirrors carry */
-#define PW_OLD_ROOT_PACKAGES "build-essential"
+#define PW_OLD_ROOT_PACKAGES "build-essential", "ca-certificates" /* pip at lock needs the CAs */
 
 /* Parse member @key of @obj (at @p, named @field: "test"): false (*off
  * true, *out NULL), a suite ("bullseye"), or an object with the keys of a

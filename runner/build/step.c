@@ -119,6 +119,7 @@ static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_s
 		/* the old root as the lock has it: no before_all layer (the
 		 * hook prepares the build root, it never ran there) */
 		pw_roots_to_spec(b->store, &b->oplans[ti], s);
+		pw_sandbox_spec_add_env(s, "PINWHEEL_SMOKE_ANY_PLATFORM=1", false, &e);
 	} else {
 		/* the root's before_all layer on top of all (layers[0]) */
 		if (ba && ba->path)
