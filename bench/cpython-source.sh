@@ -64,6 +64,6 @@ WARM=$(since "$t")
 grep -q '"built": *0' "$W/fetch2.json" || { echo "bench: the second fetch built something" >&2; exit 1; }
 echo "cold: interpreter built (downloads included when the store lacked them): $COLD s"
 echo "cached: the same interpreter again (a store hit, \"built\": 0):          $WARM s"
-"$PW" -q run --target "$W/p" "cp$(echo "$PY" | tr -d .)-manylinux_x86_64" -- \
+"$PW" -q run --target "cp$(echo "$PY" | tr -d .)-manylinux_x86_64" "$W/p" -- \
 	/opt/python/cp$(echo "$PY" | tr -d . | sed 's/t$//')-cp$(echo "$PY" | tr -d .)/bin/python -c \
 	'import sys, sysconfig; print("interpreter:", sys.version.split()[0], "Py_GIL_DISABLED =", sysconfig.get_config_var("Py_GIL_DISABLED"))'

@@ -11,3 +11,4 @@ PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c
 UNIT_TESTS += tests/unit/test_lock.c tests/unit/test_lockfile.c
 FUZZ_TARGETS += tests/fuzz/fuzz_config.c tests/fuzz/fuzz_lock.c
+UNIT_TESTS += tests/unit/test_oldroot.c

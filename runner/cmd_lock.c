@@ -186,6 +186,26 @@ static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 	return r;
 }
 
+/* The old root of target @t (config.h, docs/config.md "test.old_root"), a
+ * root of its own in the lock ("ID-SUITE"): its base (an older Debian
+ * suite with the target's CPython built from source there), then what the
+ * smoke test needs (test.requires, resolved by that root's pip). */
+static int resolve_old(const struct pw_config *c, const struct pw_target *t,
+		       const struct pw_target_info *ti, size_t i, struct pw_provider_ctx *pc,
+		       struct pw_lockset *ls, struct pw_err *e)
+{
+	struct pw_target_info oi = *ti;
+	int r;
+
+	oi.id = t->old_id;
+	pw_lockset_root(ls, t->old_id);
+	r = lock_block(pc, &t->old_base, &oi, i, c->ntargets, ls, e);
+	for (size_t j = 0; j < c->nblocks && r == 0; j++)
+		if (c->blocks[j].key->stage == PW_STAGE_TEST)
+			r = lock_block(pc, &c->blocks[j], &oi, i, c->ntargets, ls, e);
+	return r;
+}
+
 /* Resolve every target of @c into @ls: for each target, the provider of
  * each block of the config, in root order (enum pw_stage: the base first;
  * blocks of one stage in the config's order).  0 or -errno with e->msg. */
@@ -208,6 +228,8 @@ static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct
 					r = lock_block(pc, &c->blocks[j], &ti, i, c->ntargets, ls,
 						       e);
 		}
+		if (r == 0 && t->old_id)
+			r = resolve_old(c, t, &ti, i, pc, ls, e);
 	}
 	return r;
 }

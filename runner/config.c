@@ -15,12 +15,14 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/config.h"
+#include "pinwheel/debian.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/provider.h"
 #include "pinwheel/zeroconf.h"
+#include "pinwheel/zig.h"
 
 #define PW_CONFIG_MAX_GLOBS 1000 /* each is matched against every target */
 
@@ -338,7 +340,7 @@ static int parse_limits(struct ld *l, json_t *root, const struct pw_jpos *rp)
 /* "test": {"command", "skip", and the providers' keys ("requires")}. */
 static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 {
-	const char *keys[32] = {"command", "skip", "extras"};
+	const char *keys[32] = {"command", "skip", "extras", "old_root"};
 	struct pw_config *c = l->c;
 	const struct pw_jpos *kp;
 	size_t n;
@@ -350,7 +352,7 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 		return 0;
 	if (!json_is_object(o))
 		return pw_jcheck_type(&l->j, kp, "test", "an object with 'command'", o);
-	n = 3 + pw_providers_keys(PW_PLACE_TEST, keys + 3, PW_ARRAY_SIZE(keys) - 3);
+	n = 4 + pw_providers_keys(PW_PLACE_TEST, keys + 4, PW_ARRAY_SIZE(keys) - 4);
 	r = pw_jcheck_keys(&l->j, o, kp, "test", keys,
 			   n < PW_ARRAY_SIZE(keys) ? n : PW_ARRAY_SIZE(keys));
 	if (!r)
@@ -358,10 +360,56 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!r)
 		r = pw_jcheck_strv(&l->j, o, kp, "test", "skip", false, check_glob, &c->test_skip,
 				   &c->ntest_skip);
+	if (!r && json_object_get(o, "old_root"))
+		r = pw_debian_parse_old_root(&l->j, o, kp, "test", "old_root", &c->old_root,
+					     &c->old_root_off);
 	if (!r)
 		r = pw_providers_parse(&l->j, PW_PLACE_TEST, o, kp, "test", &c->blocks,
 				       &c->nblocks);
 	return r;
+}
+
+/* The old root of each target (docs/config.md, "test.old_root"): with
+ * "old_root" given, every target of a Debian base of another suite; by
+ * default (PW_OLD_ROOT_SUITE), the targets with a manylinux floor, whose
+ * tag promises more than their own root shows.  Never a foreign target
+ * (its interpreter would be built under qemu) nor one whose base is not a
+ * Debian base. */
+static void old_roots(struct pw_config *c)
+{
+	struct pw_debian_spec *dflt = NULL;
+	const struct pw_debian_spec *old = c->old_root;
+
+	if (c->old_root_off)
+		return;
+	for (size_t i = 0; i < c->ntargets; i++) {
+		struct pw_target *t = &c->targets[i];
+
+		if (pw_emulator_needed(t->arch) || !pw_debian_block_suite(&t->py->base))
+			continue;
+		if (!old) {
+			if (!pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform))
+				continue;
+			if (!dflt) {
+				/* "old_root": "bullseye" */
+				json_t *o = json_pack("{s:s}", "old_root", PW_OLD_ROOT_SUITE);
+				struct pw_err e = PW_ERR_INIT;
+				struct pw_jcheck j = {"(default)", &e};
+				bool off;
+
+				pw_debian_parse_old_root(&j, o, NULL, "test", "old_root", &dflt,
+							 &off);
+				json_decref(o);
+			}
+			if (!pw_debian_old_root_block(&t->py->base, dflt, &t->old_base))
+				continue;
+		} else if (!pw_debian_old_root_block(&t->py->base, old, &t->old_base)) {
+			continue;
+		}
+		t->old_suite = pw_debian_block_suite(&t->old_base);
+		t->old_id = pw_xasprintf("%s-%s", t->id, t->old_suite);
+	}
+	pw_debian_spec_free(dflt);
 }
 
 static int cmp_target(const void *pa, const void *pb)
@@ -573,7 +621,10 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (c->nenv)
 		qsort(c->env, c->nenv, sizeof(*c->env), cmp_env);
 	sort_pythons(c);
-	return expand(l, root, rp);
+	r = expand(l, root, rp);
+	if (r == 0)
+		old_roots(c);
+	return r;
 }
 
 /* sha256 of @j's canonical form (sorted keys, no whitespace, ASCII). */
@@ -929,8 +980,12 @@ void pw_config_release(struct pw_config *c)
 	free(c->before_all);
 	free(c->before_build);
 	strv_free(c->test_skip, c->ntest_skip);
-	for (i = 0; i < c->ntargets; i++)
+	pw_debian_spec_free(c->old_root);
+	for (i = 0; i < c->ntargets; i++) {
 		free(c->targets[i].id);
+		free(c->targets[i].old_id);
+		pw_block_release(&c->targets[i].old_base);
+	}
 	free(c->targets);
 	memset(c, 0, sizeof(*c));
 }

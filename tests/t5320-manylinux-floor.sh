@@ -29,7 +29,7 @@ config() {
   "manylinux": $1,
   "build_requires": ["setuptools==84.2.1", "wheel==0.48.0"],
   "env": {${2:-}},
-  "test": {"command": "python -c 'import cext; assert cext.add(2, 3) == 5'"}
+  "test": {"command": "python -c 'import cext; assert cext.add(2, 3) == 5'", "old_root": false}
 }
 JSON
 }

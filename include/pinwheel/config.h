@@ -53,12 +53,22 @@ struct pw_target {
 				     * "optional") and without the other
 				     * Pythons, plus the target's id (the
 				     * action cache's test key) */
+	struct pw_block old_base;   /* the base of its old root
+				     * ("test.old_root": a Debian base of an
+				     * older suite with the target's CPython
+				     * built there); provider NULL: none */
+	char *old_id;               /* that root's id in the lock, "ID-SUITE"
+				     * ("cp313-manylinux_x86_64-bullseye"),
+				     * or NULL */
+	const char *old_suite;      /* its suite (old_base's), or NULL */
 	char build_digest[PW_SHA256_HEX]; /* ... without "test" (command,
 					   * skip, requires, extras): what
 					   * reaches the build steps (the
 					   * "config" of the sdist's and the
 					   * wheel's action keys) */
 };
+
+struct pw_debian_spec;
 
 struct pw_env_var {
 	char *name;
@@ -107,6 +117,9 @@ struct pw_config {
 			       * (/src) before build_wheel, or NULL */
 	char **test_skip;     /* "test.skip": module globs the smoke test does
 			       * not import */
+	struct pw_debian_spec *old_root; /* "test.old_root" as given (a suite
+					  * or a Debian base), or NULL */
+	bool old_root_off;    /* "test.old_root": false */
 	size_t ntest_skip;
 	struct pw_limits limits;
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools

@@ -80,6 +80,8 @@ bool pw_cpython_arg_ok(const char *s);
 int pw_cpython_parse(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
 		     const char *field, const char *key, struct pw_cpython_spec **out);
 void pw_cpython_spec_free(struct pw_cpython_spec *spec);
+/* A copy of @s (NULL: the defaults, an empty spec) named @field. */
+struct pw_cpython_spec *pw_cpython_spec_dup(const struct pw_cpython_spec *s, const char *field);
 
 /* Pin the source, the build dependencies and the layer of @t (see the top)
  * into @out, for the Debian base @base; @spec NULL: the defaults (a

@@ -26,6 +26,8 @@
 #ifndef PINWHEEL_DEBIAN_H
 #define PINWHEEL_DEBIAN_H
 
+#include <jansson.h>
+
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
 #include "pinwheel/common.h"
@@ -352,6 +354,42 @@ struct pw_layer;
 struct pw_layer_ctx;
 int pw_debian_build_root_layer(struct pw_layer_ctx *lc, const struct pw_layer *l,
 			       struct pw_err *e);
+
+struct pw_block;
+struct pw_jcheck;
+struct pw_jpos;
+
+/* ---- the old root of the smoke test (docs/config.md, "test.old_root") ----
+ *
+ * A target whose wheel promises more than its own root shows (a manylinux
+ * floor) is smoke-tested a second time in an older Debian base carrying
+ * the target's own CPython version built from source there (cpython.h), so
+ * that the interpreter needs nothing newer than that suite's glibc. */
+
+#define PW_OLD_ROOT_SUITE "bullseye" /* the oldest suite the mirrors carry */
+#define PW_OLD_ROOT_PACKAGES "build-essential", "ca-certificates" /* pip at lock needs the CAs */
+
+/* Parse member @key of @obj (at @p, named @field: "test"): false (*off
+ * true, *out NULL), a suite ("bullseye"), or an object with the keys of a
+ * Debian base ("suite" required; "packages" optional, default
+ * PW_OLD_ROOT_PACKAGES; "mirror", "keyring", "cpython").  *out is set as
+ * soon as it is allocated, also on error (freed with
+ * pw_debian_spec_free()).  0 or -EINVAL with the config's message. */
+int pw_debian_parse_old_root(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
+			     const char *field, const char *key, struct pw_debian_spec **out,
+			     bool *off);
+void pw_debian_spec_free(struct pw_debian_spec *spec);
+/* The suite of @b when it is a Debian base block, else NULL. */
+const char *pw_debian_block_suite(const struct pw_block *b);
+/* The old root's base block for a target whose base block is @base (a
+ * Debian base): @old's suite, packages, mirror (else @base's, with its
+ * keyring) and "cpython" (else @base's, else the defaults), the tarball
+ * from the suite that carries the target's version ("source_suite", else
+ * @base's own source suite, else @base's suite), built in @old's suite.
+ * Fills @out (released with pw_block_release()); false, @out untouched,
+ * when @base is not a Debian base or is of @old's suite itself. */
+bool pw_debian_old_root_block(const struct pw_block *base, const struct pw_debian_spec *old,
+			      struct pw_block *out);
 
 extern const struct pw_provider pw_provider_debian;
 

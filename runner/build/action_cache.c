@@ -85,6 +85,10 @@ void pw_build_test_key(struct build *b, size_t ti, const char *wheel_sha, char h
 	pw_ac_key_add(&k, "pinwheel", PW_VERSION);
 	pw_ac_key_add(&k, "wheel", wheel_sha);
 	pw_ac_key_add(&k, "root", b->plans[ti].id);
+	/* ... and runs again in the old root (docs/config.md,
+	 * "test.old_root"): part of the test's key, never of the wheel's */
+	if (b->oplans && b->oplans[ti].id[0])
+		pw_ac_key_add(&k, "old_root", b->oplans[ti].id);
 	/* the smoke test sees the root's before_all layer too */
 	if (ba && ba->tree[0])
 		pw_ac_key_add(&k, "before_all", ba->tree);
@@ -330,6 +334,8 @@ enum pw_hit pw_build_target_cached(struct build *b, size_t ti, struct target_res
 	snprintf(res->tag, sizeof(res->tag), "%s", s ? s : "?");
 	s = json_string_value(json_object_get(trec.meta, "smoke"));
 	snprintf(res->smoke, sizeof(res->smoke), "%s", s ? s : "passed");
+	s = json_string_value(json_object_get(trec.meta, "roots"));
+	snprintf(res->smoke_roots, sizeof(res->smoke_roots), "%s", s ? s : "");
 	res->secs = pw_build_now() - t0;
 	goto out;
 fail:
@@ -459,7 +465,8 @@ void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
 		if (!res[i].retest)
 			pw_build_test_key(b, i, res[i].sha256, res[i].test_key);
 		pw_build_cache_put(b, res[i].test_key, tname, NULL, id,
-				   json_pack("{s:s,s:s,s:f}", "smoke", res[i].smoke, "wheel",
-					     res[i].sha256, "seconds", res[i].secs));
+				   json_pack("{s:s,s:s,s:s,s:f}", "smoke", res[i].smoke, "roots",
+					     res[i].smoke_roots, "wheel", res[i].sha256, "seconds",
+					     res[i].secs));
 	}
 }

@@ -134,6 +134,7 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 	pick_sdist_root(b, sel0);
 	*status = PW_EXIT_FAIL;
 	b->plans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->plans));
+	b->oplans = pw_xcalloc(b->c.ntargets + 1, sizeof(*b->oplans));
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		if (!b->sel[i] && i != b->sdist_ti)
 			continue;
@@ -144,6 +145,20 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 					  b->c.targets[i].id, b->ss.lockpath);
 		}
 		r = pw_session_target(&b->ss, b->c.targets[i].id, &b->plans[i], e);
+		if (r < 0)
+			return r;
+		/* the old root of its smoke test (docs/config.md, "test.old_root") */
+		if (!b->sel[i] || !b->c.targets[i].old_id)
+			continue;
+		if (!pw_session_find(&b->ss, b->c.targets[i].old_id)) {
+			*status = PW_EXIT_USAGE;
+			return pw_err_set(e, ENOENT,
+					  "the old root '%s' of target '%s' is not in '%s': run "
+					  "'pinwheel lock'",
+					  b->c.targets[i].old_id, b->c.targets[i].id,
+					  b->ss.lockpath);
+		}
+		r = pw_session_target(&b->ss, b->c.targets[i].old_id, &b->oplans[i], e);
 		if (r < 0)
 			return r;
 	}
@@ -164,6 +179,9 @@ static void build_release(struct build *b)
 	for (size_t i = 0; b->plans && i < b->c.ntargets; i++)
 		pw_root_plan_release(&b->plans[i]);
 	free(b->plans);
+	for (size_t i = 0; b->oplans && i < b->c.ntargets; i++)
+		pw_root_plan_release(&b->oplans[i]);
+	free(b->oplans);
 	free(b->sel);
 	for (size_t i = 0; b->retest && i < b->c.ntargets; i++) {
 		free(b->retest[i].dir);

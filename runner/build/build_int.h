@@ -40,17 +40,20 @@ struct target_result {
 	char tag[160];
 	uint64_t size;
 	char sha256[PW_SHA256_HEX];
-	char smoke[16]; /* "passed", "failed", "-" */
-	bool kept;      /* the wheel that failed its smoke test is in OUT/failed/ */
+	char smoke[16];	      /* "passed", "failed", "-" */
+	char smoke_roots[96]; /* the roots the smoke test passed in, by name
+			       * ("trixie bullseye"), or "" */
+	char failed_root[48]; /* the root whose smoke test failed, or "" */
+	bool kept;	      /* the wheel that failed its smoke test is in OUT/failed/ */
 	double secs;
 	char error[512];
-	char error_line[512]; /* the failing step's first error-looking line */
-	bool cached;			 /* its wheel materialised from the action cache */
-	bool retest;			 /* ... and its smoke test run again: the
-					  * cache had no test action for it */
-	char key[PW_SHA256_HEX];	 /* its wheel's action key */
-	char test_key[PW_SHA256_HEX];	 /* its test's (when the wheel is known) */
-	char rejected[512];		 /* why the cache's wheel was refused ("" if not) */
+	char error_line[512];	      /* the failing step's first error-looking line */
+	bool cached;		      /* its wheel materialised from the action cache */
+	bool retest;		      /* ... and its smoke test run again: the
+				       * cache had no test action for it */
+	char key[PW_SHA256_HEX];      /* its wheel's action key */
+	char test_key[PW_SHA256_HEX]; /* its test's (when the wheel is known) */
+	char rejected[512];	      /* why the cache's wheel was refused ("" if not) */
 };
 
 /* The before_all layer of one root (before_all.c). */
@@ -81,10 +84,12 @@ struct retest {
 struct build {
 	const struct pw_build_opts *o;
 	struct pw_config c;
-	struct pw_session ss;	       /* the lock, the store, seccomp (session.h) */
-	struct pw_store *store;	       /* ss.store */
-	struct pw_seccomp_prog *prog;  /* the session's "build" program */
-	struct pw_root_plan *plans; /* per target (NULL entries: not selected) */
+	struct pw_session ss;	      /* the lock, the store, seccomp (session.h) */
+	struct pw_store *store;	      /* ss.store */
+	struct pw_seccomp_prog *prog; /* the session's "build" program */
+	struct pw_root_plan *plans;   /* per target (NULL entries: not selected) */
+	struct pw_root_plan *oplans;  /* per target: its old root (config.h's
+				       * old_id), zeroed when it has none */
 	bool *sel;
 	char *projdir; /* the project's sources */
 	char *out;     /* OUT (absolute) */
@@ -125,6 +130,11 @@ void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
 /* The same for the smoke test: the whole root, test.requires' layer too
  * (pw_build_spec() leaves it out: build steps never see it). */
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+/* The old root of @ti (b->oplans[ti], config.h's old_id) for its second
+ * smoke test: the root as locked, without the before_all layer; and its
+ * python (the CPython built there, at the manylinux layout's path). */
+void pw_build_old_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+char *pw_build_old_python(const struct build *b, size_t ti);
 /* The id of @ti's root as pw_build_spec() composes it (without the
  * test-only layers): the wheel's and the sdist's action keys. */
 void pw_build_root_id(const struct build *b, size_t ti, char id[PW_SHA256_HEX]);

@@ -165,16 +165,23 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 		if (res[i].ok)
 			pw_format_bytes(res[i].size, sz, sizeof(sz));
 		pw_out("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
-		       !res[i].ok ? "FAILED" : res[i].cached ? "cached" : "ok", res[i].smoke, sz,
-		       res[i].ok ? res[i].sha256 : "-", res[i].secs,
+		       !res[i].ok      ? "FAILED"
+		       : res[i].cached ? "cached"
+				       : "ok",
+		       res[i].smoke, sz, res[i].ok ? res[i].sha256 : "-", res[i].secs,
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
 		       res[i].ok ? res[i].tag : "", res[i].ok ? ")" : "");
 	}
 	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && b->c.targets[i].old_id && res[i].smoke_roots[0])
+			pw_out("%-26s smoke test passed in: %s\n", b->c.targets[i].id,
+			       res[i].smoke_roots);
+	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].retest)
-			pw_out("%-26s the wheel came from the action cache; its smoke test ran again "
-			       "(the test config or the test root changed)\n",
-			       b->c.targets[i].id);
+			pw_out(
+			    "%-26s the wheel came from the action cache; its smoke test ran again "
+			    "(the test config or the test root changed)\n",
+			    b->c.targets[i].id);
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].rejected[0])
 			pw_out("%-26s the action cache's wheel was rejected (%s)\n",
@@ -195,17 +202,27 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 		if (!b->sel[i])
 			continue;
 		log = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[i].id);
-		json_array_append_new(
-		    ts, json_pack("{s:s,s:b,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
-				  "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
-				  res[i].cached, "test_rerun", res[i].retest, "wheel",
-				  res[i].ok ? res[i].wheel : NULL, "tag",
-				  res[i].ok ? res[i].tag : NULL, "size", (json_int_t)res[i].size,
-				  "sha256", res[i].ok ? res[i].sha256 : NULL, "smoke",
-				  res[i].smoke, "seconds", res[i].secs, "error",
-				  res[i].ok ? NULL : res[i].error, "error_line",
-				  !res[i].ok && res[i].error_line[0] ? res[i].error_line : NULL, "log", log, "cache_rejected",
-				  res[i].rejected[0] ? res[i].rejected : NULL));
+		json_t *o, *roots = json_array();
+		char rs[sizeof(res[i].smoke_roots)], *save = NULL;
+
+		/* the roots its smoke test passed in, then the one it failed in */
+		snprintf(rs, sizeof(rs), "%s", res[i].smoke_roots);
+		for (char *tok = strtok_r(rs, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			json_array_append_new(roots, json_string(tok));
+		o = json_pack("{s:s,s:b,s:b,s:b,s:s?,s:s?,s:I,s:s?,s:s,s:f,s:s?,s:s?,s:s,s:s?}",
+			      "target", b->c.targets[i].id, "ok", res[i].ok, "cached",
+			      res[i].cached, "test_rerun", res[i].retest, "wheel",
+			      res[i].ok ? res[i].wheel : NULL, "tag", res[i].ok ? res[i].tag : NULL,
+			      "size", (json_int_t)res[i].size, "sha256",
+			      res[i].ok ? res[i].sha256 : NULL, "smoke", res[i].smoke, "seconds",
+			      res[i].secs, "error", res[i].ok ? NULL : res[i].error, "error_line",
+			      !res[i].ok && res[i].error_line[0] ? res[i].error_line : NULL, "log",
+			      log, "cache_rejected", res[i].rejected[0] ? res[i].rejected : NULL);
+		json_object_set_new(o, "smoke_roots", roots);
+		json_object_set_new(o, "smoke_failed_root",
+				    res[i].failed_root[0] ? json_string(res[i].failed_root)
+							  : json_null());
+		json_array_append_new(ts, o);
 	}
 	json_object_set_new(j, "ok", json_boolean(ok));
 	json_object_set_new(j, "out", json_string(b->out));

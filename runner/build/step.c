@@ -20,7 +20,8 @@ double pw_build_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-char *pw_build_python(const struct build *b, size_t ti)
+/* The python of root @p of target @ti (see pw_build_python()). */
+static char *python_of(const struct build *b, size_t ti, const struct pw_root_plan *p)
 {
 	const struct pw_target *t = &b->c.targets[ti];
 	char version[16];
@@ -30,10 +31,20 @@ char *pw_build_python(const struct build *b, size_t ti)
 		return pw_python_exe("/usr/bin", t->py->version);
 	/* an image with the manylinux layout: /opt/python/cp3X-cp3X/bin/python */
 	snprintf(version, sizeof(version), "3.%u", t->py->minor);
-	py = pw_roots_python(b->store, &b->plans[ti], version, t->py->freethreaded);
+	py = pw_roots_python(b->store, p, version, t->py->freethreaded);
 	if (py)
 		return py;
 	return pw_xasprintf("python3.%u%s", t->py->minor, t->py->freethreaded ? "t" : "");
+}
+
+char *pw_build_python(const struct build *b, size_t ti)
+{
+	return python_of(b, ti, &b->plans[ti]);
+}
+
+char *pw_build_old_python(const struct build *b, size_t ti)
+{
+	return python_of(b, ti, &b->oplans[ti]);
 }
 
 /* The plan of @ti's root as a build step sees it (into @q, whose trees
@@ -78,19 +89,26 @@ static void root_spec(struct build *b, size_t ti, bool test, struct pw_sandbox_s
 	free(q.trees);
 }
 
-static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s);
+enum spec_kind { SPEC_BUILD, SPEC_TEST, SPEC_OLD };
+
+static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_sandbox_spec *s);
 
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
 {
-	spec_of(b, ti, false, s);
+	spec_of(b, ti, SPEC_BUILD, s);
 }
 
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
 {
-	spec_of(b, ti, true, s);
+	spec_of(b, ti, SPEC_TEST, s);
 }
 
-static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spec *s)
+void pw_build_old_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
+{
+	spec_of(b, ti, SPEC_OLD, s);
+}
+
+static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_sandbox_spec *s)
 {
 	const struct pw_limits *l = &b->c.limits;
 	struct pw_err e = PW_ERR_INIT;
@@ -99,10 +117,17 @@ static void spec_of(struct build *b, size_t ti, bool test, struct pw_sandbox_spe
 	const struct before_all *ba = pw_build_before_all_of(b, ti);
 
 	pw_sandbox_spec_init(s);
-	/* the root's before_all layer on top of all (layers[0]) */
-	if (ba && ba->path)
-		pw_sandbox_spec_add_layer(s, ba->path);
-	root_spec(b, ti, test, s);
+	if (kind == SPEC_OLD) {
+		/* the old root as the lock has it: no before_all layer (the
+		 * hook prepares the build root, it never ran there) */
+		pw_roots_to_spec(b->store, &b->oplans[ti], s);
+		pw_sandbox_spec_add_env(s, "PINWHEEL_SMOKE_ANY_PLATFORM=1", false, &e);
+	} else {
+		/* the root's before_all layer on top of all (layers[0]) */
+		if (ba && ba->path)
+			pw_sandbox_spec_add_layer(s, ba->path);
+		root_spec(b, ti, kind == SPEC_TEST, s);
+	}
 	snprintf(sde, sizeof(sde), "%lld", (long long)b->sde);
 	s->source_date_epoch = pw_xstrdup(sde);
 	s->seccomp = b->prog;

@@ -8,6 +8,7 @@
 
 #include "build_int.h"
 #include "pinwheel/audit.h"
+#include "pinwheel/debian.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/pipeline.h"
 #include "pinwheel/provider.h"
@@ -126,16 +127,28 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 	return 0;
 }
 
-static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *wheel,
-		 char **mods, int logfd, struct pw_err *e)
+/* The smoke test of the wheel @wheel in @wheeldir in one root of @ti:
+ * its own (@old false: the whole root, test.requires' layer too), or its
+ * old root (docs/config.md, "test.old_root").  The step is "smoke test",
+ * or "smoke test in the old root SUITE" (the log's step line and the
+ * error name the root). */
+static int smoke_in(struct build *b, size_t ti, bool old, const char *wheeldir, const char *wheel,
+		    char **mods, int logfd, struct pw_err *e)
 {
+	const struct pw_target *t = &b->c.targets[ti];
 	struct pw_sandbox_spec s;
-	_cleanup_free_ char *py = pw_build_python(b, ti),
-			    *inwhl = pw_xasprintf("/wheelhouse/%s", wheel);
+	_cleanup_free_ char *py = old ? pw_build_old_python(b, ti) : pw_build_python(b, ti),
+			    *inwhl = pw_xasprintf("/wheelhouse/%s", wheel),
+			    *what =
+				old ? pw_xasprintf("smoke test in the old root %s", t->old_suite)
+				    : pw_xstrdup("smoke test");
 	char **argv = NULL;
 	int r;
 
-	pw_build_test_spec(b, ti, &s);
+	if (old)
+		pw_build_old_spec(b, ti, &s);
+	else
+		pw_build_test_spec(b, ti, &s);
 	r = pw_build_bind(&s, PW_BIND_RO, wheeldir, "/wheelhouse", e);
 	/* the project's sources for "{project}" in the test command */
 	if (r == 0 && b->src_dir)
@@ -143,11 +156,47 @@ static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *w
 	if (r == 0) {
 		argv = pw_smoke_argv(py, inwhl, mods, b->c.test_command, b->c.test_skip,
 				     b->c.ntest_skip);
-		r = pw_build_step(&s, argv, logfd, "smoke test", e);
+		r = pw_build_step(&s, argv, logfd, what, e);
 	}
 	pw_strv_free(argv);
 	pw_sandbox_spec_release(&s);
 	return r;
+}
+
+/* The name of @ti's own root in reports: its Debian suite, else "own". */
+static const char *own_root_name(const struct build *b, size_t ti)
+{
+	const char *suite = pw_debian_block_suite(&b->c.targets[ti].py->base);
+
+	return suite ? suite : "own";
+}
+
+/* The smoke test in every root of @ti: its own, then its old root when it
+ * has one.  res->smoke_roots names those it passed in, res->failed_root
+ * the one it failed in. */
+static int smoke(struct build *b, size_t ti, const char *wheeldir, const char *wheel, char **mods,
+		 int logfd, struct target_result *res, struct pw_err *e)
+{
+	const struct pw_target *t = &b->c.targets[ti];
+	int r;
+
+	res->smoke_roots[0] = res->failed_root[0] = '\0';
+	r = smoke_in(b, ti, false, wheeldir, wheel, mods, logfd, e);
+	if (r < 0) {
+		snprintf(res->failed_root, sizeof(res->failed_root), "%s", own_root_name(b, ti));
+		return r;
+	}
+	snprintf(res->smoke_roots, sizeof(res->smoke_roots), "%s", own_root_name(b, ti));
+	if (!t->old_id || !b->oplans[ti].id[0])
+		return 0;
+	r = smoke_in(b, ti, true, wheeldir, wheel, mods, logfd, e);
+	if (r < 0) {
+		snprintf(res->failed_root, sizeof(res->failed_root), "%s", t->old_suite);
+		return r;
+	}
+	snprintf(res->smoke_roots + strlen(res->smoke_roots),
+		 sizeof(res->smoke_roots) - strlen(res->smoke_roots), " %s", t->old_suite);
+	return 0;
 }
 
 /* Is the wheel open at @fd, named @name, what `pinwheel inspect` calls
@@ -296,7 +345,7 @@ int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int l
 		PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key, b->plans[ti].id);
 	snprintf(res->wheel, sizeof(res->wheel), "%s", rt->wheel);
 	snprintf(res->tag, sizeof(res->tag), "%s", rt->tag);
-	r = smoke(b, ti, rt->dir, rt->wheel, rt->mods, logfd, e);
+	r = smoke(b, ti, rt->dir, rt->wheel, rt->mods, logfd, res, e);
 	if (r < 0) {
 		snprintf(res->smoke, sizeof(res->smoke), "failed");
 		keep_failed(b, rt->dir, rt->wheel, logfd, res, e);
@@ -356,7 +405,7 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 		return r;
 	r = write_modules(tdir, mods, e);
 	if (r == 0)
-		r = smoke(b, ti, final, res->wheel, mods, logfd, e);
+		r = smoke(b, ti, final, res->wheel, mods, logfd, res, e);
 	pw_strv_free(mods);
 	if (r < 0) {
 		snprintf(res->smoke, sizeof(res->smoke), "failed");

@@ -95,6 +95,10 @@ static void worker(struct build *b, size_t job, int fd)
 		      "tag", res.tag, "size", (json_int_t)res.size, "sha256", res.sha256,
 		      "smoke", res.smoke, "kept", res.kept, "secs", pw_build_now() - t0, "error",
 		      r < 0 ? e.msg : "");
+	if (j)
+		json_object_set_new(
+		    j, "roots",
+		    json_pack("{s:s,s:s}", "passed", res.smoke_roots, "failed", res.failed_root));
 	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (txt) {
 		pw_write_all(fd, "R ", 2);
@@ -139,6 +143,10 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 	S("sha256", sha256);
 	S("smoke", smoke);
 	S("error", error);
+	if ((s = json_string_value(json_object_get(json_object_get(j, "roots"), "passed"))))
+		snprintf(res->smoke_roots, sizeof(res->smoke_roots), "%s", s);
+	if ((s = json_string_value(json_object_get(json_object_get(j, "roots"), "failed"))))
+		snprintf(res->failed_root, sizeof(res->failed_root), "%s", s);
 #undef S
 	res->kept = json_is_true(json_object_get(j, "kept"));
 	res->size = (uint64_t)json_integer_value(json_object_get(j, "size"));

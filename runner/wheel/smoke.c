@@ -15,15 +15,29 @@
  * bullseye), on PYTHONPATH for the install only.  Every module is
  * tried and every failure said before the step fails, so one run names
  * all missing runtime dependencies; SKIP holds test.skip's globs, one per
- * line. */
+ * line.  With PINWHEEL_SMOKE_ANY_PLATFORM set (the old root of
+ * docs/config.md, "test.old_root"), pip is told the wheel's own platform
+ * tags (--platform, which needs --target: the venv's site directory), so
+ * a wheel whose tag excludes that root is installed anyway and the
+ * dynamic loader, not the tag, decides whether it runs there. */
 static const char script[] =
     "set -eu\n"
     "py=$1 whl=$2 test=$3 skip=$4; shift 4\n"
     "\"$py\" -m venv --without-pip --system-site-packages /tmp/venv\n"
     "pp=\n"
     "if [ -d " PW_PIP_DIR "/pip ]; then pp=" PW_PIP_DIR "; fi\n"
-    "PYTHONPATH=$pp /tmp/venv/bin/python -m pip install --no-index --no-deps --no-cache-dir "
+    "if [ -n \"${PINWHEEL_SMOKE_ANY_PLATFORM:-}\" ]; then\n"
+    "    plats=$(basename \"$whl\" .whl); plats=${plats##*-}\n"
+    "    echo \"pinwheel: installed whatever its tag ($plats) says: the loader judges it\"\n"
+    "    site=$(/tmp/venv/bin/python -c 'import sysconfig; "
+    "print(sysconfig.get_path(\"platlib\"))')\n"
+    "    PYTHONPATH=$pp /tmp/venv/bin/python -m pip install --no-index --no-deps --no-cache-dir "
+    "--disable-pip-version-check --no-input -q --only-binary=:all: --target \"$site\" "
+    "$(echo \"$plats\" | tr . '\\n' | sed 's/^/--platform=/') \"$whl\"\n"
+    "else\n"
+    "    PYTHONPATH=$pp /tmp/venv/bin/python -m pip install --no-index --no-deps --no-cache-dir "
     "--disable-pip-version-check --no-input -q \"$whl\"\n"
+    "fi\n"
     "cd /tmp/home\n"
     "/tmp/venv/bin/python -c 'import fnmatch, importlib, sys\n"
     "skip = [g for g in sys.argv[1].split(\"\\n\") if g]\n"

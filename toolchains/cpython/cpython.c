@@ -512,6 +512,36 @@ void pw_cpython_spec_free(struct pw_cpython_spec *spec)
 	free(spec);
 }
 
+static char **strv_dup(char *const *v, size_t n)
+{
+	char **o;
+
+	if (!v)
+		return NULL;
+	o = pw_xcalloc(n + 1, sizeof(*o));
+	for (size_t i = 0; i < n; i++)
+		o[i] = pw_xstrdup(v[i]);
+	return o;
+}
+
+struct pw_cpython_spec *pw_cpython_spec_dup(const struct pw_cpython_spec *s, const char *field)
+{
+	struct pw_cpython_spec *o = pw_xcalloc(1, sizeof(*o));
+
+	o->field = pw_xstrdup(field);
+	if (!s)
+		return o;
+	o->source_suite = s->source_suite ? pw_xstrdup(s->source_suite) : NULL;
+	o->url = s->url ? pw_xstrdup(s->url) : NULL;
+	memcpy(o->sha256, s->sha256, sizeof(o->sha256));
+	o->size = s->size;
+	o->configure = strv_dup(s->configure, s->nconfigure);
+	o->nconfigure = s->nconfigure;
+	o->packages = strv_dup(s->packages, s->npackages);
+	o->npackages = s->npackages;
+	return o;
+}
+
 static const char *check_arg(const char *s)
 {
 	return pw_cpython_arg_ok(s) ? NULL

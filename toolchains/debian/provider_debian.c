@@ -194,21 +194,14 @@ static void spec_free(void *p)
 	free(spec);
 }
 
-static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
-			const char *field, const char *key, void **out)
+/* The members of a Debian base object @v (at @kp, named @df) into @spec;
+ * "packages" is required unless @old (test.old_root). */
+static int parse_members(const struct pw_jcheck *j, json_t *v, const struct pw_jpos *kp,
+			 const char *df, bool old, struct pw_debian_spec *spec)
 {
 	static const char *const keys[] = {"suite", "packages", "mirror", "keyring", "cpython"};
-	struct pw_debian_spec *spec = pw_xcalloc(1, sizeof(*spec));
-	_cleanup_free_ char *df = pw_jcheck_field(field, key);
-	const struct pw_jpos *kp;
-	json_t *v;
 	int r;
 
-	*out = spec;
-	spec->field = pw_xstrdup(df);
-	kp = pw_jpos_member(obj, p, key, &v);
-	if (!json_is_object(v))
-		return pw_jcheck_type(j, kp, df, "an object with 'suite' and 'packages'", v);
 	r = pw_jcheck_keys(j, v, kp, df, keys, PW_ARRAY_SIZE(keys));
 	if (r < 0)
 		return r;
@@ -218,7 +211,7 @@ static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_
 	if (check_package(spec->suite))
 		return pw_jcheck_fail(j, pw_jpos_member(v, kp, "suite", &(json_t *){NULL}), true,
 				      df, "'suite' must be a suite or codename like \"bookworm\"");
-	r = pw_jcheck_strv(j, v, kp, df, "packages", true, check_package, &spec->packages,
+	r = pw_jcheck_strv(j, v, kp, df, "packages", !old, check_package, &spec->packages,
 			   &spec->npackages);
 	if (r < 0)
 		return r;
@@ -237,6 +230,87 @@ static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_
 	if (json_object_get(v, "cpython"))
 		return pw_cpython_parse(j, v, kp, df, "cpython", &spec->cpython);
 	return 0;
+}
+
+static int parse_debian(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
+			const char *field, const char *key, void **out)
+{
+	struct pw_debian_spec *spec = pw_xcalloc(1, sizeof(*spec));
+	_cleanup_free_ char *df = pw_jcheck_field(field, key);
+	const struct pw_jpos *kp;
+	json_t *v;
+
+	*out = spec;
+	spec->field = pw_xstrdup(df);
+	kp = pw_jpos_member(obj, p, key, &v);
+	if (!json_is_object(v))
+		return pw_jcheck_type(j, kp, df, "an object with 'suite' and 'packages'", v);
+	return parse_members(j, v, kp, df, false, spec);
+}
+
+static char **strv_of(const char *const *v, size_t n)
+{
+	char **o = pw_xcalloc(n + 1, sizeof(*o));
+
+	for (size_t i = 0; i < n; i++)
+		o[i] = pw_xstrdup(v[i]);
+	return o;
+}
+
+int pw_debian_parse_old_root(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
+			     const char *field, const char *key, struct pw_debian_spec **out,
+			     bool *off)
+{
+	static const char *const dflt[] = {PW_OLD_ROOT_PACKAGES};
+	_cleanup_free_ char *df = pw_jcheck_field(field, key);
+	struct pw_debian_spec *spec;
+	const struct pw_jpos *kp;
+	json_t *v;
+	int r = 0;
+
+	*out = NULL;
+	*off = false;
+	kp = pw_jpos_member(obj, p, key, &v);
+	if (json_is_false(v)) {
+		*off = true;
+		return 0;
+	}
+	if (!json_is_string(v) && !json_is_object(v))
+		return pw_jcheck_type(j, kp, df,
+				      "false, a Debian suite (\"bullseye\") or an object with "
+				      "'suite'",
+				      v);
+	spec = pw_xcalloc(1, sizeof(*spec));
+	*out = spec;
+	spec->field = pw_xstrdup(df);
+	if (json_is_string(v)) {
+		spec->suite = pw_xstrdup(json_string_value(v));
+		if (check_package(spec->suite) || !spec->suite[0])
+			return pw_jcheck_fail(j, kp, true, df,
+					      "expected a suite or codename like \"bullseye\", "
+					      "got '%s'",
+					      spec->suite);
+	} else {
+		r = parse_members(j, v, kp, df, true, spec);
+	}
+	if (r == 0 && !spec->packages) {
+		spec->packages = strv_of(dflt, PW_ARRAY_SIZE(dflt));
+		spec->npackages = PW_ARRAY_SIZE(dflt);
+	}
+	return r;
+}
+
+void pw_debian_spec_free(struct pw_debian_spec *spec)
+{
+	if (spec)
+		spec_free(spec);
+}
+
+const char *pw_debian_block_suite(const struct pw_block *b)
+{
+	if (!b || b->provider != &pw_provider_debian || !b->spec)
+		return NULL;
+	return ((const struct pw_debian_spec *)b->spec)->suite;
 }
 
 static void describe(const void *p, json_t *o)
@@ -310,3 +384,45 @@ const struct pw_provider pw_provider_debian = {
     .hows = hows,
     .nhows = PW_ARRAY_SIZE(hows),
 };
+
+bool pw_debian_old_root_block(const struct pw_block *base, const struct pw_debian_spec *old,
+			      struct pw_block *out)
+{
+	const struct pw_debian_spec *b;
+	struct pw_debian_spec *o;
+	const struct pw_cpython_spec *cp;
+	_cleanup_free_ char *cf = NULL;
+
+	if (!pw_debian_block_suite(base) || !old)
+		return false;
+	b = base->spec;
+	if (!strcmp(b->suite, old->suite))
+		return false;
+	o = pw_xcalloc(1, sizeof(*o));
+	o->field = pw_xstrdup(old->field);
+	o->suite = pw_xstrdup(old->suite);
+	o->packages = strv_of((const char *const *)old->packages, old->npackages);
+	o->npackages = old->npackages;
+	if (old->mirror) {
+		o->mirror = pw_xstrdup(old->mirror);
+		o->keyring = old->keyring ? pw_xstrdup(old->keyring) : NULL;
+	} else {
+		o->mirror = b->mirror ? pw_xstrdup(b->mirror) : NULL;
+		o->keyring = old->keyring ? pw_xstrdup(old->keyring)
+			     : b->keyring ? pw_xstrdup(b->keyring)
+					  : NULL;
+	}
+	/* the target's interpreter, built from the tarball of the suite that
+	 * carries its version */
+	cp = old->cpython ? old->cpython : b->cpython;
+	cf = pw_xasprintf("%s.cpython", old->field);
+	o->cpython = pw_cpython_spec_dup(cp, cf);
+	if (!o->cpython->url && !o->cpython->source_suite)
+		o->cpython->source_suite = pw_xstrdup(
+		    b->cpython && b->cpython->source_suite ? b->cpython->source_suite : b->suite);
+	memset(out, 0, sizeof(*out));
+	out->provider = &pw_provider_debian;
+	out->key = &keys[0];
+	out->spec = o;
+	return true;
+}
