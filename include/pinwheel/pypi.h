@@ -151,6 +151,18 @@ char *pw_pypi_normalize(const char *name);
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
+/* The same for wheels of the architecture @arch ("x86_64", a platform's
+ * architecture) instead of the root's own: the root's pip is given the
+ * manylinux tags a machine of @arch with a recent glibc (2.41) accepts
+ * (--platform, newest first, the legacy manylinux2014/2010/1 names too),
+ * so a tool that runs on this machine is pinned while the lock runs in a
+ * foreign target's (emulated) root.  Meant for interpreter-independent
+ * tools (py3-none wheels such as ziglang); -EINVAL for an @arch that is
+ * not a plain name. */
+int pw_pypi_resolve_arch(struct pw_store *store, const struct pw_sandbox_spec *root,
+			 const char *target, const char *python, const struct pw_pin *pins,
+			 size_t npins, const char *arch, struct pw_artifact **out, size_t *nout,
+			 struct pw_err *e);
 /* The same allowing sdists (test requirements): *out may hold artifacts
  * of kind "sdist", and *build (caller frees with pw_pypi_artifacts_free())
  * gets the *nbuild wheels their builds need (the union of each sdist's

@@ -297,8 +297,13 @@ static void zig_root_env(const struct pw_root_plan *p, struct pw_sandbox_spec *s
 
 /* ---- lock ---- */
 
+/* The layer's input: the requirement, the triple, the layers below and,
+ * for a target of another architecture than this machine's, the
+ * architecture of the Zig that runs here (@host; NULL for the target's
+ * own). */
 static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls,
-		      const char *target, const char *triple, char hex[PW_SHA256_HEX])
+		      const char *target, const char *triple, const char *host,
+		      char hex[PW_SHA256_HEX])
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 	char below[PW_SHA256_HEX];
@@ -309,6 +314,8 @@ static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls,
 	else
 		pw_buf_addf(&b, "zig-layer;v1\nreq %s==%s\n", spec->req.name, spec->req.version);
 	pw_buf_addf(&b, "triple %s\nbelow %s\n", triple, below);
+	if (host)
+		pw_buf_addf(&b, "zig-arch %s\n", host);
 	pw_sha256_mem(b.buf, b.len, hex);
 	pw_buf_release(&b);
 }
@@ -318,7 +325,7 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 {
 	const struct zig_spec *spec = p;
 	unsigned minor = 0;
-	const char *za, *abi = NULL;
+	const char *za, *abi = NULL, *host;
 	_cleanup_free_ char *triple = NULL, *layer = NULL, *python = NULL;
 	struct pw_sandbox_spec root;
 	struct pw_artifact *w = NULL;
@@ -335,14 +342,17 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	if (!minor)
 		return 0; /* native: the root's glibc decides */
 	za = zig_arch(t->arch, &abi);
-	if (!za || pw_emulator_needed(t->arch))
+	if (!za)
 		return pw_err_set(e, ENOSYS,
-				  "%s: a floor for %s (a foreign architecture here) is not supported "
-				  "yet: give \"%s\": \"native\"",
-				  spec->field, t->id, t->platform);
+				  "%s: no Zig target for %s (architecture %s): give \"%s\": "
+				  "\"native\"",
+				  spec->field, t->id, t->arch, t->platform);
+	/* Zig is a cross compiler: a target of another architecture gets the
+	 * Zig of this machine's, run natively from the (emulated) root */
+	host = strcmp(t->arch, pw_host_arch()) ? pw_host_arch() : NULL;
 	triple = pw_xasprintf("%s-linux-%s.2.%u", za, abi, minor);
 	layer = pw_xasprintf("zig-%s", triple);
-	zig_input(spec, out, t->id, triple, input);
+	zig_input(spec, out, t->id, triple, host, input);
 	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
 		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
 		if (r == 0 && pc->offline)
@@ -360,7 +370,10 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 			      t->python);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
-	if (r == 0)
+	if (r == 0 && host)
+		r = pw_pypi_resolve_arch(store, &root, t->id, python, &spec->req, 1, host, &w, &nw,
+					 e);
+	else if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, &spec->req, 1, &w, &nw, e);
 	if (r == 0 && (nw != 1 || strcmp(w[0].name, "ziglang")))
 		r = pw_err_set(e, EINVAL, "ziglang resolved to %zu wheels for %s, expected one", nw,
