@@ -96,6 +96,11 @@ int pw_req_parse(const char *s, struct pw_pin *out, struct pw_err *e);
 
 extern const struct pw_provider pw_provider_pypi;
 
+/* The interpreter of an image with the manylinux layout among the layers
+ * of the composed root @s (pw_oci_python(), topmost layer first; @version
+ * "3.13" or "3.13t"), or NULL.  Caller frees. */
+char *pw_pypi_image_python(const struct pw_sandbox_spec *s, const char *version);
+
 /* ---- resolving and installing (pypi.c) ---- */
 
 /* The layer's "how" for struct pw_layer; its builder (provider_pypi.c)

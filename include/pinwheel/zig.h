@@ -30,6 +30,10 @@ struct pw_provider;
 
 extern const struct pw_provider pw_provider_zig;
 
+/* The floor of a config without the key "manylinux" (docs/config.md says
+ * why): manylinux2014, what PyPI's popular projects ship. */
+#define PW_ZIG_DEFAULT_FLOOR "2014"
+
 #define PW_ZIG_LAYER_HOW "zig"
 #define PW_ZIG_DIR "/opt/pinwheel/zig"	  /* the wheel's ziglang/ */
 #define PW_ZIG_BIN "/opt/pinwheel/zig-cc" /* the wrappers: cc, c++ */

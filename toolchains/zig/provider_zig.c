@@ -339,8 +339,8 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 		if (!strcmp(spec->per[i].platform, t->platform))
 			minor = spec->per[i].minor + 1;
 	minor = minor ? minor - 1 : spec->dflt;
-	if (!minor)
-		return 0; /* native: the root's glibc decides */
+	if (!minor || t->pure)
+		return 0; /* native: the root's glibc decides; pure: nothing links */
 	za = zig_arch(t->arch, &abi);
 	if (!za)
 		return pw_err_set(e, ENOSYS,
@@ -370,6 +370,15 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 			      t->python);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
+	if (r == 0) {
+		/* an image with the manylinux layout has its own (oci.h) */
+		char *img = pw_pypi_image_python(&root, t->python);
+
+		if (img) {
+			free(python);
+			python = img;
+		}
+	}
 	if (r == 0 && host)
 		r = pw_pypi_resolve_arch(store, &root, t->id, python, &spec->req, 1, host, &w, &nw,
 					 e);
@@ -499,6 +508,7 @@ static int parse_manylinux(const struct pw_jcheck *j, json_t *obj, const struct 
 static const struct pw_provider_key keys[] = {
     {PW_PLACE_TOP, "manylinux", PW_STAGE_TOOLCHAIN, parse_manylinux},
 };
+static const char *const key_defaults[] = {"\"" PW_ZIG_DEFAULT_FLOOR "\""};
 static const struct pw_layer_kind hows[] = {
     {PW_ZIG_LAYER_HOW, build_zig},
 };
@@ -507,6 +517,7 @@ const struct pw_provider pw_provider_zig = {
     .name = "zig",
     .keys = keys,
     .nkeys = PW_ARRAY_SIZE(keys),
+    .key_defaults = key_defaults,
     .spec_free = spec_free,
     .lock = lock_zig,
     .hows = hows,
