@@ -14,7 +14,10 @@
  * cargo's linker for the target and Zig's cache directories under /tmp
  * (root_env), so setuptools, meson, CMake and cargo all link against the
  * floor's glibc stubs; the wheel pipeline then requires the floor's
- * policy and tags the wheel with it.
+ * policy and tags the wheel with it.  A target of another architecture
+ * than this machine's (aarch64 here, "cross" or "emulate") gets the
+ * ziglang wheel of this machine's architecture (pw_pypi_resolve_arch()),
+ * run natively as a cross compiler.  A "pure" project gets no layer.
  *
  * Ownership: the spec is the provider's (spec_free); strings returned are
  * the caller's.  Errors: 0 or -errno with one line in struct pw_err naming
