@@ -381,8 +381,6 @@ static char *cargo_lock_path(const char *dir, const struct pw_toml *tool, const 
 	return r;
 }
 
-/* pw_zeroconf_derive(); without @need_python no allowed Python is not an
- * error (then "python" is left out: [tool.pinwheel] gives it). */
 /* ---- the manylinux floor ---- */
 
 /* The floor a cibuildwheel image names: "manylinux2014" -> "2014",
@@ -441,6 +439,8 @@ static json_t *derive_floor(const struct pw_toml *tool)
 	return per;
 }
 
+/* pw_zeroconf_derive(); without @need_python no allowed Python is not an
+ * error (then "python" is left out: [tool.pinwheel] gives it). */
 static json_t *derive(const char *dir, const struct pw_toml *doc, const char *name,
 		      bool need_python, struct pw_err *e)
 {

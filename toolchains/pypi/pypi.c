@@ -640,8 +640,8 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 	args[na++] = pw_xstrdup("--progress-bar");
 	args[na++] = pw_xstrdup("off");
 	if (arch) {
-		/* pip before 23.1 takes --platform only with --target (a
-		 * dry run writes nothing there) */
+		/* bookworm's pip (23.0) takes --platform only with --target
+		 * (a dry run writes nothing there) */
 		args[na++] = pw_xstrdup("--target");
 		args[na++] = pw_xstrdup("/tmp/pinwheel-out/target");
 		platform_args(arch, args, &na);
