@@ -111,7 +111,8 @@ int pw_providers_parse(const struct pw_jcheck *j, enum pw_place place, json_t *o
 			if (k->place != place)
 				continue;
 			if (!json_object_get(obj, k->key)) {
-				if (place != PW_PLACE_TOP || !pv->key_defaults || !pv->key_defaults[m])
+				if (place != PW_PLACE_TOP || !pv->key_defaults ||
+				    !pv->key_defaults[m])
 					continue;
 				*blocks = pw_xrealloc(*blocks, (*n + 1) * sizeof(**blocks));
 				r = parse_default(j, pv, k, pv->key_defaults[m], field,

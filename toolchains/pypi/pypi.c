@@ -704,7 +704,9 @@ int pw_pypi_resolve_arch(struct pw_store *store, const struct pw_sandbox_spec *r
 			 size_t npins, const char *arch, struct pw_artifact **out, size_t *nout,
 			 struct pw_err *e)
 {
-	if (!arch || !*arch || strspn(arch, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(arch))
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
+	if (!arch || !*arch || strspn(arch, ok) != strlen(arch))
 		return pw_err_set(e, EINVAL, "wheels for %s: expected an architecture like 'x86_64'",
 				  target);
 	return resolve(store, root, target, python, pins, npins, 0, arch, out, nout, e);

@@ -301,9 +301,8 @@ static void zig_root_env(const struct pw_root_plan *p, struct pw_sandbox_spec *s
  * for a target of another architecture than this machine's, the
  * architecture of the Zig that runs here (@host; NULL for the target's
  * own). */
-static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls,
-		      const char *target, const char *triple, const char *host,
-		      char hex[PW_SHA256_HEX])
+static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls, const char *target,
+		      const char *triple, const char *host, char hex[PW_SHA256_HEX])
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 	char below[PW_SHA256_HEX];
