@@ -13,9 +13,11 @@
 #               crates of Cargo.lock located by each root's own cargo
 #   3. fetch  - download, verify, unpack and compose each target's root
 #   4. build  - offline, sandboxed, from a cleared environment: the sdist
-#               once, then per target the wheel from the unpacked sdist,
-#               audit, manylinux tag, repair, deterministic repack, smoke
-#               test in a fresh sandbox; the summary table at the end.
+#               once, then per target the wheel from the unpacked sdist
+#               (C and Rust linked by the pinned Zig for glibc 2.17, the
+#               example's "manylinux": "2014"), audit, the manylinux2014
+#               tag, repair, deterministic repack, smoke test in a fresh
+#               sandbox; the summary table at the end.
 #               Targets whose action key is unchanged come from the action
 #               cache (status "cached"): a second `make demo` builds nothing
 # With DEMO_TWICE=1 it builds a second time into another clean directory

@@ -9,6 +9,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/target.h"
 #include "pinwheel/zeroconf.h"
+#include "pinwheel/zig.h"
 
 /* Checked with pinwheel's own providers (`pinwheel lock` of a zero-config
  * project, docs/config.md): the suite carries python3.N-dev, python3.N-venv
@@ -382,6 +383,64 @@ static char *cargo_lock_path(const char *dir, const struct pw_toml *tool, const 
 	return r;
 }
 
+/* ---- the manylinux floor ---- */
+
+/* The floor a cibuildwheel image names: "manylinux2014" -> "2014",
+ * "manylinux_2_28" -> "2_28", the same as the last path component of an
+ * image reference ("REGISTRY/pypa/manylinux_2_28_x86_64:TAG"); the
+ * images older than manylinux2014 (pinwheel's oldest floor) -> "2014".
+ * NULL when the value names no policy pinwheel has (a custom image): the
+ * default then.  Caller frees. */
+static char *image_floor(const char *image)
+{
+	const char *s = strrchr(image, '/');
+	unsigned long v = 0;
+	size_t i;
+
+	s = s ? s + 1 : image;
+	if (!strncmp(s, "manylinux2014", 13) || !strncmp(s, "manylinux2010", 13) ||
+	    !strncmp(s, "manylinux1", 10))
+		return pw_xstrdup("2014");
+	if (strncmp(s, "manylinux_2_", 12))
+		return NULL;
+	for (i = 12; s[i] >= '0' && s[i] <= '9' && i < 15; i++)
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	if (i == 12 || (s[i] && s[i] != '_' && s[i] != ':' && s[i] != '@'))
+		return NULL;
+	if (v < 17)
+		return pw_xstrdup("2014");
+	return pw_zig_floor_known((unsigned)v) ? pw_xasprintf("2_%lu", v) : NULL;
+}
+
+/* "manylinux": the default floor, or an object with each platform whose
+ * [tool.cibuildwheel] (or [tool.cibuildwheel.linux]) manylinux-ARCH-image
+ * names a newer (or other) policy: the project's own builds need that. */
+static json_t *derive_floor(const struct pw_toml *tool)
+{
+	const struct pw_toml *cw = pw_toml_get(tool, "cibuildwheel");
+	const struct pw_toml *linux_ = pw_toml_get(cw, "linux");
+	json_t *per = json_pack("{s:s}", "default", PW_ZIG_DEFAULT_FLOOR);
+
+	for (const struct pw_platform *p = pw_platforms; p->name; p++) {
+		_cleanup_free_ char *key = pw_xasprintf("manylinux-%s-image", p->arch);
+		const struct pw_toml *v = pw_toml_get(linux_, key);
+		_cleanup_free_ char *f = NULL;
+
+		if (!v || v->type != PW_TOML_STRING)
+			v = pw_toml_get(cw, key);
+		if (!v || v->type != PW_TOML_STRING)
+			continue;
+		f = image_floor(v->str);
+		if (f && strcmp(f, PW_ZIG_DEFAULT_FLOOR))
+			json_object_set_new(per, p->name, json_string(f));
+	}
+	if (json_object_size(per) == 1) {
+		json_decref(per);
+		return json_string(PW_ZIG_DEFAULT_FLOOR);
+	}
+	return per;
+}
+
 /* pw_zeroconf_derive(); without @need_python no allowed Python is not an
  * error (then "python" is left out: [tool.pinwheel] gives it). */
 static json_t *derive(const char *dir, const struct pw_toml *doc, const char *name,
@@ -505,6 +564,7 @@ static json_t *derive(const char *dir, const struct pw_toml *doc, const char *na
 		json_decref(py);
 	snprintf(plat, sizeof(plat), "manylinux_%s", pw_host_arch());
 	json_object_set_new(c, "platforms", json_pack("[s]", plat));
+	json_object_set_new(c, "manylinux", derive_floor(tool));
 	reqs = json_array();
 	if (!bs) { /* PEP 517's fallback: setuptools' legacy backend */
 		json_array_append_new(reqs, json_string("setuptools>=40.8.0"));

@@ -20,7 +20,7 @@ mkdir -p "$P" "$T/a"
 echo 'hello' >"$T/a/hello.txt"
 tar -C "$T/a" -cf "$T/a.tar" hello.txt
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/a.tar"}]}}},
  "platforms": ["manylinux_x86_64"]}
 JSON

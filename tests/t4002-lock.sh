@@ -28,7 +28,7 @@ EXTRA=$(sha "$T/www/extra.tar.gz")
 write_config() { # $1: extra's sha256 member ("" for none)
 	cat >"$T/p/pinwheel.json" <<JSON
 {
-  "version": 1,
+  "version": 1, "manylinux": "native",
   "python": {
     "3.13": {"base": {"archives": [
       {"name": "cpython", "url": "$BASE/py-x86_64.tar.gz", "strip": 1, "subdir": "python",
@@ -116,7 +116,7 @@ like "$ERR" "pinwheel.lock:1:33: unknown key 'extra'" "the invalid lock's error 
 mkdir -p "$T/q"
 cat >"$T/q/pinwheel.json" <<JSON
 {"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/www/extra.tar.gz",
-  "sha256": "$PYX"}}}}, "platforms": ["manylinux_x86_64"]}
+  "sha256": "$PYX"}}}}, "platforms": ["manylinux_x86_64"], "manylinux": "native"}
 JSON
 run_pw 1 "a sha256 mismatch fails the lock" --store "$T/store2" lock "$T/q"
 like "$ERR" "python\\.3\\.13\\.base\\.archive: sha256 mismatch for 'extra.tar.gz': the config says $PYX, the download is $EXTRA" \
@@ -128,7 +128,7 @@ run_cmd 1 "nothing is written" test -e "$T/q/pinwheel.lock"
 mkdir -p "$T/r"
 cat >"$T/r/pinwheel.json" <<JSON
 {"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/www/extra.tar.gz"}}}},
- "platforms": ["manylinux_x86_64"]}
+ "platforms": ["manylinux_x86_64"], "manylinux": "native"}
 JSON
 run_pw 0 "lock a file:// archive" lock "$T/r"
 run_pw 0 "fetch --offline finds every locked artifact" fetch --offline "$T/r"
@@ -140,7 +140,8 @@ printf '#!/bin/sh\n' >"$T/src/top/python/bin/python3"
 tar -C "$T/src" -czf "$T/www/cpython.tar.gz" top
 cat >"$T/s/pinwheel.json" <<JSON
 {"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/www/cpython.tar.gz",
-  "strip": 1, "subdir": "python", "dest": "/opt/python"}}}}, "platforms": ["manylinux_x86_64"]}
+  "strip": 1, "subdir": "python", "dest": "/opt/python"}}}}, "platforms": ["manylinux_x86_64"],
+ "manylinux": "native"}
 JSON
 run_pw 0 "lock an archive with unpack options" lock "$T/s"
 run_pw 0 "fetch makes its tree" fetch "$T/s"

@@ -25,7 +25,7 @@ mkdir -p "$T/p"
 printf 'archive bytes\n' >"$T/a.tgz"
 cat >"$T/p/pinwheel.json" <<JSON
 {"version": 1, "python": {"3.13": {"base": {"archive": {"url": "file://$T/a.tgz", "strip": 1}}}},
- "platforms": ["manylinux_x86_64", "manylinux_aarch64"],
+ "platforms": ["manylinux_x86_64", "manylinux_aarch64"], "manylinux": "native",
  "archives": [{"name": "extra", "url": "file://$T/a.tgz", "dest": "/opt/extra"}]}
 JSON
 is "$(validate "$CS" "$T/p/pinwheel.json")" valid "a config with archives is valid"

@@ -3,9 +3,10 @@
 # the targets requires-python allows, the host's platform, the base for
 # each backend; `init` writes exactly that config (and refuses to replace
 # one); [tool.pinwheel] beside pinwheel.json is refused; `build --locked`
-# refuses a missing lock.
+# refuses a missing lock; the manylinux floor is "2014" unless
+# [tool.cibuildwheel] manylinux-ARCH-image names another policy.
 . "$SRCDIR/tests/lib.sh"
-plan 34
+plan 39
 
 ARCH=$(uname -m)
 pkgs() { # DIR VERSION: the base packages init wrote, space-separated
@@ -86,6 +87,30 @@ printf '[project]\nrequires-python = ">=3.15"\n' >"$T/none/pyproject.toml"
 run_pw 2 "requires-python allows no known Python" --json build --locked "$T/none"
 like "$ERR" "pyproject.toml:2:19: project.requires-python: '>=3.15' allows none of the Pythons zero config has a source for: 3.11 \(bookworm\), 3.13 \(trixie\), 3.14 \(sid\); name them in \[tool.pinwheel\] python" \
 	"says which Pythons there are"
+
+# the manylinux floor: "2014" by default; [tool.cibuildwheel]'s
+# manylinux-ARCH-image (the .linux table over the top one) names a newer one
+floor() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]+"/pinwheel.json"))["manylinux"], sort_keys=True))' "$1"; }
+is "$(floor "$T/st")" '"2014"' "zero config's floor is manylinux2014"
+mkdir -p "$T/cw"
+cat >"$T/cw/pyproject.toml" <<'TOML'
+[project]
+name = "cw"
+requires-python = ">=3.13"
+[tool.cibuildwheel]
+manylinux-x86_64-image = "manylinux2014"
+manylinux-aarch64-image = "registry.example/pypa/manylinux_2_34_aarch64:2025.01.01-1"
+manylinux-i686-image = "manylinux1"
+[tool.cibuildwheel.linux]
+manylinux-x86_64-image = "manylinux_2_28"
+TOML
+run_pw 0 "init with cibuildwheel images" init "$T/cw"
+is "$(floor "$T/cw")" '{"default": "2014", "manylinux_aarch64": "2_34", "manylinux_x86_64": "2_28"}' \
+	"each image's policy is its platform's floor (an image reference too; manylinux1 gives the oldest floor)"
+rm "$T/cw/pinwheel.json"
+printf '[project]\nname = "cw"\n[tool.cibuildwheel]\nmanylinux-x86_64-image = "registry.example/me/custom:1"\n' >"$T/cw/pyproject.toml"
+run_pw 0 "init with a custom image" init "$T/cw"
+is "$(floor "$T/cw")" '"2014"' "an image that names no policy leaves the default"
 
 # build --locked: a missing lock is refused, not written
 run_pw 2 "build --locked without a lock" build --locked "$T/rs"

@@ -22,7 +22,7 @@ printf '{"dl": "%s/ok/{crate}-{version}.crate"}\n' "$BASE" >"$WWW/config.json"
 mkdir -p "$T/py" && printf 'fake python\n' >"$T/py/python" && tar -C "$T/py" -czf "$WWW/py.tar.gz" python
 cat >"$T/p/pinwheel.json" <<JSON
 {
-  "version": 1,
+  "version": 1, "manylinux": "native",
   "python": {"3.13": {"base": {"archive": {"name": "cpython", "url": "$BASE/ok/py.tar.gz"}}}},
   "platforms": ["manylinux_x86_64"],
   "crates": {"cargo_lock": "rust/Cargo.lock"}

@@ -75,7 +75,7 @@ mirror() { printf '[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror
 	>"$P/.cargo/config.toml"; }
 mirror "$BASE/ok/index"
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/cargo-root.tar"}]}}},
  "platforms": ["manylinux_x86_64"],
  "crates": {"cargo_lock": "Cargo.lock"}}

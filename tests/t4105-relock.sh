@@ -33,7 +33,7 @@ mkdir -p "$P"
 cp "$KEYRING" "$P/keyring.gpg"
 config() { # config PKGS311 PKGS312
 	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {
   "3.11": {"base": {"debian": {"suite": "pwtest", "packages": [$1], "mirror": "$M",
                                "keyring": "keyring.gpg"}}},

@@ -36,7 +36,7 @@ P="$T/p" S="$T/store" TGT=cp312-manylinux_x86_64
 mkdir -p "$P"
 config() { # config URL [SHA]
 	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.12": {"base": {"archives": [{"url": "$1"${2:+, \"sha256\": \"$2\"}}]}}},
  "platforms": ["manylinux_x86_64"]}
 JSON
@@ -80,7 +80,7 @@ cp /bin/busybox "$Q/bin/python3.13" && ln -s python3.13 "$Q/bin/python3"
 echo 'x = 1' >"$Q/lib/python3.13/os.py"
 tar -C "$T/pbs2" -czf "$WWW/cpython-3.13-install_only.tar.gz" python
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.13": {"base": {"archive": {"url": "$BASE/ok/cpython-3.13-install_only.tar.gz"}}}},
  "platforms": ["manylinux_x86_64"]}
 JSON
@@ -92,7 +92,7 @@ is "$(layers)" "cp313-manylinux_x86_64 [('cpython-3.13-install_only.tar.gz', '/i
 mkdir -p "$T/plain/usr/bin" && cp /bin/busybox "$T/plain/usr/bin/busybox"
 tar -C "$T/plain" -czf "$WWW/plain.tar.gz" usr
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.13": {"base": {"archive": {"url": "$BASE/ok/plain.tar.gz"}}}},
  "platforms": ["manylinux_x86_64"]}
 JSON

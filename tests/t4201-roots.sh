@@ -37,7 +37,7 @@ mkdir -p "$P"
 cp "$KEYRING" "$P/keyring.gpg"
 config() { # config DIR PKGS311 PKGS312 MIRROR
 	cat >"$1/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {
   "3.11": {"base": {"debian": {"suite": "pwtest", "packages": [$2], "mirror": "$4",
                                "keyring": "keyring.gpg"}}},

@@ -54,7 +54,7 @@ checksum = "$CK"
 EOT
 config() { # config PINS
 	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
  "platforms": ["manylinux_x86_64"],
  "build_requires": [$1],

@@ -46,7 +46,7 @@ export PIP_INDEX_URL="$INDEX" PIP_TRUSTED_HOST=127.0.0.1
 P="$T/proj" S="$T/store"
 mkdir -p "$P"
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"},
                                            {"url": "file://$T/probe.tar"}]}}},
  "platforms": ["manylinux_x86_64"],

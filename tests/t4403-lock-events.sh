@@ -37,12 +37,14 @@ is "$(printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)
 cp "$T/.err" "$T/lock.err"
 is "$(python3 "$EV" "$T/lock.err")" "resolve start $ID base.archives archive 1/1
 resolve done $ID base.archives archive 1/1 ms
+resolve start $ID manylinux zig 1/1
+resolve done $ID manylinux zig 1/1 ms
 resolve start $ID build_requires pypi 1/1
 download cached $ID py.tar - bytes=0
 compose start lock $ID layers=1
 compose done lock $ID layers=1 root=ROOT trees=1 built=0
 resolve done $ID build_requires pypi 1/1 ms
-done lock written ms" "lock's events: each block, the root pip runs in, the end"
+done lock written ms" "lock's events: each block (the default manylinux floor's too: a no-op for a pure project), the root pip runs in, the end"
 is "$(grep -v '^{' "$T/lock.err")" "wrote '$P/pinwheel.lock' (1 targets, 2 artifacts)" \
 	"the other lines of stderr are the usual messages"
 

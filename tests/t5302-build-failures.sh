@@ -27,7 +27,7 @@ ok $? "packed the test base"
 P="$T/proj"
 mkdir -p "$P/_backend" "$P/tiny" "$P/build/junk" "$P/wheelhouse"
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
  "platforms": ["manylinux_x86_64"],
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42, tiny.VALUE'"}}

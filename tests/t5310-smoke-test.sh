@@ -95,7 +95,7 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
 PY
 config() { # config SKIP COMMAND [EXTRA]
 	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
  "platforms": ["manylinux_x86_64"],${3-}
  "test": {"skip": [$1], "command": "$2"}}

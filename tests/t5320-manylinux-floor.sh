@@ -6,6 +6,7 @@
 # `pinwheel audit --json` agreeing (no GLIBC version above 2.17).  A
 # project that links with the root's gcc instead (env CC) and needs a newer
 # symbol fails the floor with one line naming the member and the version.
+# Without the key the floor is "2014"; "native" pins no Zig.
 # The Debian root comes from the shared store as in t5311; the lock asks
 # the index pip uses for ziglang 0.17.1.
 # as-user: no
@@ -14,7 +15,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 16
+plan 20
 
 P="$T/p"
 mkdir -p "$P"
@@ -25,8 +26,8 @@ config() {
   "version": 1,
   "python": {"3.13": {"base": {"debian": {"suite": "trixie",
      "packages": ["build-essential", "python3.13-dev", "python3.13-venv", "python3-pip"]}}}},
-  "platforms": ["manylinux_x86_64"],
-  "manylinux": $1,
+  "platforms": ["manylinux_x86_64"],${1:+
+  \"manylinux\": $1,}
   "build_requires": ["setuptools==84.2.1", "wheel==0.48.0"],
   "env": {${2:-}},
   "test": {"command": "python -c 'import cext; assert cext.add(2, 3) == 5'", "old_root": false}
@@ -69,6 +70,16 @@ config '{"default": "2010"}'
 run_pw 2 "a floor below 2_17" plan "$P"
 like "$ERR" "^pinwheel: plan: .*pinwheel.json:6:28: manylinux.default: expected \"2014\", \"2_17\", \"2_28\", \\.\\.\\. \\(a manylinux policy from 2_17 to 2_41\\) or \"native\", got '2010'$" \
 	"manylinux2010 is refused with the floors there are"
+
+# the default is "2014"; "native" has no zig layer
+config ''
+run_pw 0 "lock without the key" lock "$P"
+grep -q '"name": "zig-x86_64-linux-gnu.2.17"' "$P/pinwheel.lock"
+ok $? "the default floor is manylinux2014: the layer zig-x86_64-linux-gnu.2.17"
+config '"native"'
+run_pw 0 "lock with \"native\"" lock "$P"
+grep -q '"how": "zig"' "$P/pinwheel.lock"
+ok $((!$?)) "\"native\" pins no Zig"
 
 config '{"default": "2014", "zig": "ziglang==0.17.1"}'
 run_pw 0 "lock with the floor" lock "$P"

@@ -79,7 +79,7 @@ project() { # project DIR ARCHIVE...
 	mkdir -p "$d"
 	arcs=""
 	for a in "$@"; do arcs="$arcs${arcs:+, }{\"url\": \"file://$a\"}"; done
-	printf '{"version": 1, "python": {"3.11": {"base": {"archives": [%s]}}},\n "platforms": ["manylinux_x86_64"]}\n' \
+	printf '{"version": 1, "python": {"3.11": {"base": {"archives": [%s]}}},\n "platforms": ["manylinux_x86_64"], "manylinux": "native"}\n' \
 		"$arcs" >"$d/pinwheel.json"
 	pw --store "$S" lock "$d" >"$T/lock.log" 2>&1 && pw --store "$S" fetch "$d" >>"$T/lock.log" 2>&1 ||
 		{ cat "$T/lock.log" >&2; return 1; }

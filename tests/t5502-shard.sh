@@ -12,7 +12,7 @@ plan 35
 mkdir -p "$T/p"
 printf 'x\n' >"$T/a.tgz"
 cat >"$T/p/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"archive": {"url": "file://$T/a.tgz"}}},
             "3.12": {"base": {"archive": {"url": "file://$T/a.tgz"}}},
             "3.13": {"base": {"archive": {"url": "file://$T/a.tgz"}}}},

@@ -75,7 +75,7 @@ cp "$KEYRING" "$P/keyring.gpg"
 config() { # config MIRROR [FOREIGN [PACKAGES]]
 	pk=${3:-'"base-files"'}
 	cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"debian": {"suite": "pwtest", "packages": [$pk],
                                         "mirror": "$1", "keyring": "keyring.gpg"}}}},
  "platforms": ["manylinux_x86_64", "manylinux_aarch64"], "foreign": "${2:-emulate}"}

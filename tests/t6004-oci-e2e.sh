@@ -42,7 +42,7 @@ start_registry "$T/img"
 P="$T/proj"
 mkdir -p "$P/_backend" "$P/tiny"
 cat >"$P/pinwheel.json" <<JSON
-{"version": 1,
+{"version": 1, "manylinux": "native",
  "python": {"3.11": {"base": {"oci": "$REG/test/py:2025.1"}}},
  "platforms": ["manylinux_x86_64"], "pure": true,
  "test": {"command": "python -c 'import tiny, os; assert tiny.VALUE == 42; print(os.environ[\"AUDITWHEEL_PLAT\"])'"}}
@@ -125,7 +125,7 @@ for kind in traversal whiteout; do
 	kill "$BG_PID" 2>/dev/null
 	start_registry "$T/bad"
 	mkdir -p "$T/hp"
-	printf '{"version": 1, "python": {"3.11": {"base": {"oci": "%s/test/bad:v1"}}},\n "platforms": ["manylinux_x86_64"]}\n' \
+	printf '{"version": 1, "python": {"3.11": {"base": {"oci": "%s/test/bad:v1"}}},\n "platforms": ["manylinux_x86_64"], "manylinux": "native"}\n' \
 		"$REG" >"$T/hp/pinwheel.json"
 	export PINWHEEL_STORE="$T/store-$kind"
 	run_pw 0 "lock an image with a hostile layer ($kind)" lock "$T/hp"

@@ -74,6 +74,31 @@ static int parse_key(const struct pw_jcheck *j, const struct pw_provider *pv,
 	return k->parse(j, obj, p, field, k->key, &b->spec);
 }
 
+/* The key @k absent from the config: its default, parsed from a document
+ * {"KEY": DEFAULT} of its own (positions there are of that text; a
+ * default is valid by construction, the test of each provider says so). */
+static int parse_default(const struct pw_jcheck *j, const struct pw_provider *pv,
+			 const struct pw_provider_key *k, const char *dflt, const char *field,
+			 struct pw_block *b)
+{
+	_cleanup_free_ char *text = pw_xasprintf("{\"%s\": %s}", k->key, dflt);
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	struct pw_jpos *pos = doc ? pw_jpos_scan(text, strlen(text)) : NULL;
+	int r;
+
+	b->provider = pv;
+	b->key = k;
+	b->spec = NULL;
+	if (!doc || !pos)
+		r = pw_jcheck_fail(j, &(struct pw_jpos){1, 1, 1, 1, 0, NULL}, true, k->key,
+				   "the default '%s' is not JSON", dflt);
+	else
+		r = parse_key(j, pv, k, doc, pos, field, b);
+	pw_jpos_free(pos);
+	json_decref(doc);
+	return r;
+}
+
 int pw_providers_parse(const struct pw_jcheck *j, enum pw_place place, json_t *obj,
 		       const struct pw_jpos *p, const char *field, struct pw_block **blocks,
 		       size_t *n)
@@ -85,10 +110,19 @@ int pw_providers_parse(const struct pw_jcheck *j, enum pw_place place, json_t *o
 			const struct pw_provider_key *k = &pv->keys[m];
 			int r;
 
-			if (k->place != place || !json_object_get(obj, k->key))
+			if (k->place != place)
 				continue;
-			*blocks = pw_xrealloc(*blocks, (*n + 1) * sizeof(**blocks));
-			r = parse_key(j, pv, k, obj, p, field, &(*blocks)[(*n)++]);
+			if (!json_object_get(obj, k->key)) {
+				if (place != PW_PLACE_TOP || !pv->key_defaults ||
+				    !pv->key_defaults[m])
+					continue;
+				*blocks = pw_xrealloc(*blocks, (*n + 1) * sizeof(**blocks));
+				r = parse_default(j, pv, k, pv->key_defaults[m], field,
+						  &(*blocks)[(*n)++]);
+			} else {
+				*blocks = pw_xrealloc(*blocks, (*n + 1) * sizeof(**blocks));
+				r = parse_key(j, pv, k, obj, p, field, &(*blocks)[(*n)++]);
+			}
 			if (r < 0)
 				return r;
 		}

@@ -132,7 +132,9 @@ struct pw_provider_key {
 	const char *key;
 	enum pw_stage stage;
 	/* Parse member @key of @obj (at @p; @field names @obj in messages,
-	 * "" at the top) into a new spec.  Called only when @key is present.
+	 * "" at the top) into a new spec.  Called when @key is present, or
+	 * with a document of its default alone (struct pw_provider's
+	 * key_defaults).
 	 * *spec is set as soon as it is allocated, also on error: the caller
 	 * frees it with the provider's spec_free().  0 or -EINVAL. */
 	int (*parse)(const struct pw_jcheck *j, json_t *obj, const struct pw_jpos *p,
@@ -152,6 +154,10 @@ struct pw_provider {
 	const char *name; /* "debian", "oci", "archive": `plan`'s "base" */
 	const struct pw_provider_key *keys;
 	size_t nkeys;
+	/* NULL, or one entry per key of keys[]: the value of a PW_PLACE_TOP
+	 * key the config does not have, as JSON text parsed as if written so
+	 * (NULL entry: no default, no block) */
+	const char *const *key_defaults;
 	void (*spec_free)(void *spec);
 	/* Add the artifacts @t needs for @spec to @out and append the
 	 * layer(s) to @t's root.  -ENOENT when offline and a pin would need

@@ -110,6 +110,11 @@ int pw_req_parse(const char *s, struct pw_pin *out, struct pw_err *e);
 
 extern const struct pw_provider pw_provider_pypi;
 
+/* The interpreter of an image with the manylinux layout among the layers
+ * of the composed root @s (pw_oci_python(), topmost layer first; @version
+ * "3.13" or "3.13t"), or NULL.  Caller frees. */
+char *pw_pypi_image_python(const struct pw_sandbox_spec *s, const char *version);
+
 /* ---- resolving and installing (pypi.c) ---- */
 
 /* The layer's "how" for struct pw_layer; its builder (provider_pypi.c)
@@ -165,6 +170,18 @@ char *pw_pypi_normalize(const char *name);
 int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e);
+/* The same for wheels of the architecture @arch ("x86_64", a platform's
+ * architecture) instead of the root's own: the root's pip is given the
+ * manylinux tags a machine of @arch with a recent glibc (2.41) accepts
+ * (--platform, newest first, the legacy manylinux2014/2010/1 names too),
+ * so a tool that runs on this machine is pinned while the lock runs in a
+ * foreign target's (emulated) root.  Meant for interpreter-independent
+ * tools (py3-none wheels such as ziglang); -EINVAL for an @arch that is
+ * not a plain name. */
+int pw_pypi_resolve_arch(struct pw_store *store, const struct pw_sandbox_spec *root,
+			 const char *target, const char *python, const struct pw_pin *pins,
+			 size_t npins, const char *arch, struct pw_artifact **out, size_t *nout,
+			 struct pw_err *e);
 /* Lock: pin pinwheel's own pip: @pin (pip==X) is downloaded with the
  * root's pip, or with Debian's pip wheel (/usr/share/python-wheels, which
  * python3-pip-whl installs) when the root has no pip installed, then that

@@ -70,6 +70,7 @@ struct pw_target_info {
 	const char *debian_arch; /* "amd64", "arm64", "i386" */
 	bool foreign_emulate;	 /* "foreign": "emulate": a foreign target's tools
 				  * all run under qemu, no cross layer */
+	bool pure;		 /* "pure": true: no compiled code, no floor */
 };
 
 /* Is the config's Python @version ("pypy3.11") PyPy? */

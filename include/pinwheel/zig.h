@@ -14,7 +14,10 @@
  * cargo's linker for the target and Zig's cache directories under /tmp
  * (root_env), so setuptools, meson, CMake and cargo all link against the
  * floor's glibc stubs; the wheel pipeline then requires the floor's
- * policy and tags the wheel with it.
+ * policy and tags the wheel with it.  A target of another architecture
+ * than this machine's (aarch64 here, "cross" or "emulate") gets the
+ * ziglang wheel of this machine's architecture (pw_pypi_resolve_arch()),
+ * run natively as a cross compiler.  A "pure" project gets no layer.
  *
  * Ownership: the spec is the provider's (spec_free); strings returned are
  * the caller's.  Errors: 0 or -errno with one line in struct pw_err naming
@@ -29,6 +32,10 @@ struct pw_block;
 struct pw_provider;
 
 extern const struct pw_provider pw_provider_zig;
+
+/* The floor of a config without the key "manylinux" (docs/config.md says
+ * why): manylinux2014, what PyPI's popular projects ship. */
+#define PW_ZIG_DEFAULT_FLOOR "2014"
 
 #define PW_ZIG_LAYER_HOW "zig"
 #define PW_ZIG_DIR "/opt/pinwheel/zig"	  /* the wheel's ziglang/ */

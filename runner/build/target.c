@@ -84,7 +84,7 @@ static int pipeline(struct build *b, size_t ti, int fd, const char *in, const ch
 
 	/* the config's manylinux floor (zig.h) is the policy the wheel must
 	 * fit and is tagged with, as PyPI's wheels are */
-	if (floor) {
+	if (floor && !b->c.pure) {
 		snprintf(plat, sizeof(plat), "manylinux_2_%u", floor);
 		po.plat = plat;
 	}

@@ -37,7 +37,7 @@ oci_project() {
 	_p=""
 	for _x in "$@"; do _p="$_p${_p:+, }\"$_x\""; done
 	mkdir -p "$_d"
-	printf '{"version": 1, "python": {"3.13": {"base": {"oci": "%s"}}},\n "platforms": [%s]}\n' \
+	printf '{"version": 1, "python": {"3.13": {"base": {"oci": "%s"}}},\n "platforms": [%s], "manylinux": "native"}\n' \
 		"$_img" "$_p" >"$_d/pinwheel.json"
 }
 

@@ -15,6 +15,7 @@
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jpos.h"
 #include "pinwheel/pypi.h"
+#include "pinwheel/zig.h"
 
 #define BASE_DEB "{\"debian\": {\"suite\": \"trixie\", \"packages\": [\"python3-dev\"]}}"
 
@@ -68,8 +69,20 @@ static void test_minimal(void **state)
 		assert_string_equal(d->suite, "trixie");
 		assert_string_equal(d->field, "python.3.13.base.debian");
 	}
-	assert_int_equal(c.nblocks, 0); /* no "rust", no requirements */
+	/* no "rust", no requirements: the default manylinux floor alone */
+	assert_int_equal(c.nblocks, 1);
+	assert_ptr_equal(c.blocks[0].provider, &pw_provider_zig);
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_x86_64"), 17);
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_aarch64"), 17);
 	assert_true(pw_sha256_hex_valid(c.digest));
+	pw_config_release(&c);
+	/* "native" is still there */
+	assert_string_equal(load("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}},"
+				 " \"platforms\": [\"manylinux_x86_64\"], \"manylinux\": \"native\"}",
+				 &c),
+			    "");
+	assert_int_equal(c.nblocks, 1);
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_x86_64"), 0);
 	pw_config_release(&c);
 }
 

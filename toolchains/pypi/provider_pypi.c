@@ -62,9 +62,7 @@ static void pypi_input(const struct pw_pypi_spec *spec, const struct pw_lockset 
 	pw_buf_release(&b);
 }
 
-/* pw_oci_python() in the layers of @s, topmost first; @version "3.13" or
- * "3.13t". */
-static char *image_python(const struct pw_sandbox_spec *s, const char *version)
+char *pw_pypi_image_python(const struct pw_sandbox_spec *s, const char *version)
 {
 	size_t n = strlen(version);
 	bool ft = n && version[n - 1] == 't';
@@ -202,7 +200,7 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 	r = pw_roots_compose(pc, out, t->id, &root, root_id, e);
 	if (r == 0) {
 		/* an image with the manylinux layout has its own (oci.h) */
-		char *img = pw_python_is_pypy(t->python) ? NULL : image_python(&root, t->python);
+		char *img = pw_python_is_pypy(t->python) ? NULL : pw_pypi_image_python(&root, t->python);
 
 		if (img) {
 			free(python);

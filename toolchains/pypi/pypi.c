@@ -526,6 +526,35 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
 	return r;
 }
 
+/* The newest and oldest glibc of the manylinux tags offered for another
+ * architecture's wheels (pw_pypi_resolve_arch()). */
+#define ARCH_GLIBC_NEWEST 41
+#define ARCH_GLIBC_OLDEST 5
+
+/* pip's --platform options for wheels of the architecture @arch ("x86_64"),
+ * as a machine of it with glibc 2.ARCH_GLIBC_NEWEST would accept them,
+ * most preferred first: manylinux_2_41_ARCH ... manylinux_2_5_ARCH and the
+ * legacy names (pip matches "manylinux2014_x86_64" only by that name).
+ * Appended to @args at *na (room for platform_nargs() more). */
+static size_t platform_nargs(void)
+{
+	return 2 * (ARCH_GLIBC_NEWEST - ARCH_GLIBC_OLDEST + 1 + 3);
+}
+
+static void platform_args(const char *arch, char **args, size_t *na)
+{
+	static const char *const legacy[] = {"manylinux2014", "manylinux2010", "manylinux1"};
+
+	for (unsigned m = ARCH_GLIBC_NEWEST; m >= ARCH_GLIBC_OLDEST; m--) {
+		args[(*na)++] = pw_xstrdup("--platform");
+		args[(*na)++] = pw_xasprintf("manylinux_2_%u_%s", m, arch);
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(legacy); i++) {
+		args[(*na)++] = pw_xstrdup("--platform");
+		args[(*na)++] = pw_xasprintf("%s_%s", legacy[i], arch);
+	}
+}
+
 /* Keep the wheels pip chose in the store without downloading them a
  * second time: the same pip downloads them by URL into the bound temp dir,
  * and its HTTP cache from the resolution answers (pip caches what an
@@ -536,20 +565,23 @@ static int fetch_sizes(struct pw_store *store, struct pw_artifact *a, size_t n, 
  * fetch_sizes(), which reports any error. */
 static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec *s,
 			   const char *target, const char *python, const char *pip,
-			   const char *tmp, const struct pw_artifact *w, size_t n)
+			   const char *arch, const char *tmp, const struct pw_artifact *w, size_t n)
 {
 	static const char *const fixed[] = {"download",	  "--no-deps",
 					    "--only-binary", ":all:",
 					    "--dest",	  "/tmp/pinwheel-out/wheels",
 					    "--no-color",	  "--progress-bar",
 					    "off"};
-	char **args = pw_xcalloc(PW_ARRAY_SIZE(fixed) + n + 1, sizeof(*args));
+	char **args = pw_xcalloc(PW_ARRAY_SIZE(fixed) + platform_nargs() + n + 1, sizeof(*args));
 	_cleanup_free_ char *logp = pw_path_join(tmp, "pip-download.log");
 	struct pw_err e = PW_ERR_INIT;
-	size_t i, na = 0, todo = 0;
+	size_t i, na = 0, nfixed, todo = 0;
 
 	for (i = 0; i < PW_ARRAY_SIZE(fixed); i++)
-		args[na++] = (char *)fixed[i];
+		args[na++] = pw_xstrdup(fixed[i]);
+	if (arch)
+		platform_args(arch, args, &na);
+	nfixed = na;
 	for (i = 0; i < n; i++)
 		if (!strcmp(w[i].kind, "wheel") && !pw_store_has_blob(store, w[i].sha256) &&
 		    w[i].nurls > 0) {
@@ -572,6 +604,8 @@ static void keep_downloads(struct pw_store *store, const struct pw_sandbox_spec 
 						&cached, &e);
 		}
 	}
+	for (i = 0; i < nfixed; i++)
+		free(args[i]);
 	free(args);
 }
 
@@ -667,7 +701,7 @@ static int bootstrap_keep(struct pw_store *store, const char *tmp, const char *f
 
 static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, const char *target,
 		   const char *python, const struct pw_pin *pins, size_t npins, unsigned flags,
-		   struct pw_artifact **out, size_t *nout, struct pw_err *e)
+		   const char *arch, struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
 	_cleanup_free_ char *from = NULL;
 	struct pw_sandbox_spec s;
@@ -711,7 +745,7 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 		r = bootstrap_download(&s, target, python, tmp, &pins[0], &from, e);
 	if (r < 0)
 		goto out;
-	args = pw_xcalloc(npins + 16, sizeof(*args));
+	args = pw_xcalloc(npins + 16 + platform_nargs(), sizeof(*args));
 	args[na++] = pw_xstrdup("install");
 	args[na++] = pw_xstrdup("--dry-run");
 	args[na++] = pw_xstrdup("--ignore-installed");
@@ -727,6 +761,13 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 	args[na++] = pw_xstrdup("--no-color");
 	args[na++] = pw_xstrdup("--progress-bar");
 	args[na++] = pw_xstrdup("off");
+	if (arch) {
+		/* bookworm's pip (23.0) takes --platform only with --target
+		 * (a dry run writes nothing there) */
+		args[na++] = pw_xstrdup("--target");
+		args[na++] = pw_xstrdup("/tmp/pinwheel-out/target");
+		platform_args(arch, args, &na);
+	}
 	for (i = 0; i < npins; i++)
 		args[na++] = pins[i].req ? pw_xstrdup(pins[i].req)
 					 : pw_xasprintf("%s==%s", pins[i].name, pins[i].version);
@@ -759,7 +800,7 @@ static int resolve(struct pw_store *store, const struct pw_sandbox_spec *root, c
 		goto out;
 	}
 	if (store)
-		keep_downloads(store, &s, target, python, from, tmp, *out, *nout);
+		keep_downloads(store, &s, target, python, from, arch, tmp, *out, *nout);
 	if (store) {
 		r = fetch_sizes(store, *out, *nout, e);
 		if (r < 0) {
@@ -783,14 +824,27 @@ int pw_pypi_resolve(struct pw_store *store, const struct pw_sandbox_spec *root, 
 		    const char *python, const struct pw_pin *pins, size_t npins,
 		    struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
-	return resolve(store, root, target, python, pins, npins, 0, out, nout, e);
+	return resolve(store, root, target, python, pins, npins, 0, NULL, out, nout, e);
+}
+
+int pw_pypi_resolve_arch(struct pw_store *store, const struct pw_sandbox_spec *root,
+			 const char *target, const char *python, const struct pw_pin *pins,
+			 size_t npins, const char *arch, struct pw_artifact **out, size_t *nout,
+			 struct pw_err *e)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
+	if (!arch || !*arch || strspn(arch, ok) != strlen(arch))
+		return pw_err_set(e, EINVAL, "wheels for %s: expected an architecture like 'x86_64'",
+				  target);
+	return resolve(store, root, target, python, pins, npins, 0, arch, out, nout, e);
 }
 
 int pw_pypi_bootstrap_pip(struct pw_store *store, const struct pw_sandbox_spec *root,
 			  const char *target, const char *python, const struct pw_pin *pin,
 			  struct pw_artifact **out, size_t *nout, struct pw_err *e)
 {
-	return resolve(store, root, target, python, pin, 1, BOOTSTRAP, out, nout, e);
+	return resolve(store, root, target, python, pin, 1, BOOTSTRAP, NULL, out, nout, e);
 }
 
 static void pins_free(struct pw_pin *p, size_t n)
@@ -829,7 +883,7 @@ static int resolve_build(struct pw_store *store, const struct pw_sandbox_spec *r
 				      sd->version, i);
 	}
 	if (r == 0 && nreqs) {
-		r = resolve(store, root, target, python, pins, nreqs, 0, &w, &nw, e);
+		r = resolve(store, root, target, python, pins, nreqs, 0, NULL, &w, &nw, e);
 		if (r < 0)
 			pw_err_prefix(e, "sdist '%s' %s: build requirements", sd->name,
 				      sd->version);
@@ -867,7 +921,7 @@ int pw_pypi_resolve_sdists(struct pw_store *store, const struct pw_sandbox_spec 
 		*nout = 0;
 		return pw_err_set(e, EINVAL, "resolving sdists of %s needs a store", target);
 	}
-	r = resolve(store, root, target, python, pins, npins, PW_PYPI_SDISTS, out, nout, e);
+	r = resolve(store, root, target, python, pins, npins, PW_PYPI_SDISTS, NULL, out, nout, e);
 	for (i = 0; r == 0 && i < *nout; i++)
 		if (!strcmp((*out)[i].kind, "sdist"))
 			r = resolve_build(store, root, target, python, &(*out)[i], &b, &nb, e);

@@ -14,7 +14,6 @@
 #include "pinwheel/hash.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/layout.h"
-#include "pinwheel/oci.h"
 #include "pinwheel/provider.h"
 #include "pinwheel/pypi.h"
 #include "pinwheel/roots.h"
@@ -298,8 +297,12 @@ static void zig_root_env(const struct pw_root_plan *p, struct pw_sandbox_spec *s
 
 /* ---- lock ---- */
 
-static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls,
-		      const char *target, const char *triple, char hex[PW_SHA256_HEX])
+/* The layer's input: the requirement, the triple, the layers below and,
+ * for a target of another architecture than this machine's, the
+ * architecture of the Zig that runs here (@host; NULL for the target's
+ * own). */
+static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls, const char *target,
+		      const char *triple, const char *host, char hex[PW_SHA256_HEX])
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
 	char below[PW_SHA256_HEX];
@@ -310,6 +313,8 @@ static void zig_input(const struct zig_spec *spec, const struct pw_lockset *ls,
 	else
 		pw_buf_addf(&b, "zig-layer;v1\nreq %s==%s\n", spec->req.name, spec->req.version);
 	pw_buf_addf(&b, "triple %s\nbelow %s\n", triple, below);
+	if (host)
+		pw_buf_addf(&b, "zig-arch %s\n", host);
 	pw_sha256_mem(b.buf, b.len, hex);
 	pw_buf_release(&b);
 }
@@ -319,7 +324,7 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 {
 	const struct zig_spec *spec = p;
 	unsigned minor = 0;
-	const char *za, *abi = NULL;
+	const char *za, *abi = NULL, *host;
 	_cleanup_free_ char *triple = NULL, *layer = NULL, *python = NULL;
 	struct pw_sandbox_spec root;
 	struct pw_artifact *w = NULL;
@@ -333,17 +338,20 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 		if (!strcmp(spec->per[i].platform, t->platform))
 			minor = spec->per[i].minor + 1;
 	minor = minor ? minor - 1 : spec->dflt;
-	if (!minor)
-		return 0; /* native: the root's glibc decides */
+	if (!minor || t->pure)
+		return 0; /* native: the root's glibc decides; pure: nothing links */
 	za = zig_arch(t->arch, &abi);
-	if (!za || pw_emulator_needed(t->arch))
+	if (!za)
 		return pw_err_set(e, ENOSYS,
-				  "%s: a floor for %s (a foreign architecture here) is not supported "
-				  "yet: give \"%s\": \"native\"",
-				  spec->field, t->id, t->platform);
+				  "%s: no Zig target for %s (architecture %s): give \"%s\": "
+				  "\"native\"",
+				  spec->field, t->id, t->arch, t->platform);
+	/* Zig is a cross compiler: a target of another architecture gets the
+	 * Zig of this machine's, run natively from the (emulated) root */
+	host = strcmp(t->arch, pw_host_arch()) ? pw_host_arch() : NULL;
 	triple = pw_xasprintf("%s-linux-%s.2.%u", za, abi, minor);
 	layer = pw_xasprintf("zig-%s", triple);
-	zig_input(spec, out, t->id, triple, input);
+	zig_input(spec, out, t->id, triple, host, input);
 	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
 		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, spec->field, out, e);
 		if (r == 0 && pc->offline)
@@ -360,24 +368,20 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	python = pw_python_exe(standalone ? PW_PYTHON_MOUNT "/bin" : "/usr/bin", t->python);
 	pw_sandbox_spec_init(&root);
 	r = pw_roots_compose(pc, out, t->id, &root, NULL, e);
-	/* a root with the manylinux layout (an image, CPython built from
-	 * source: cpython.h) has its interpreter at /opt/python */
-	for (size_t i = 0; r == 0 && i < root.n_layers; i++) {
-		size_t vl = strlen(t->python);
-		bool ft = vl && t->python[vl - 1] == 't';
-		_cleanup_free_ char *v = pw_xasprintf("%.*s", (int)(vl - ft), t->python);
-		int fd = open(root.layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		char *img = fd < 0 ? NULL : pw_oci_python(fd, v, ft);
+	if (r == 0) {
+		/* a root with the manylinux layout (an image, CPython built from
+		 * source: cpython.h) has its interpreter at /opt/python */
+		char *img = pw_python_is_pypy(t->python) ? NULL : pw_pypi_image_python(&root, t->python);
 
-		if (fd >= 0)
-			close(fd);
 		if (img) {
 			free(python);
 			python = img;
-			break;
 		}
 	}
-	if (r == 0)
+	if (r == 0 && host)
+		r = pw_pypi_resolve_arch(store, &root, t->id, python, &spec->req, 1, host, &w, &nw,
+					 e);
+	else if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, &spec->req, 1, &w, &nw, e);
 	if (r == 0 && (nw != 1 || strcmp(w[0].name, "ziglang")))
 		r = pw_err_set(e, EINVAL, "ziglang resolved to %zu wheels for %s, expected one", nw,
@@ -503,6 +507,7 @@ static int parse_manylinux(const struct pw_jcheck *j, json_t *obj, const struct 
 static const struct pw_provider_key keys[] = {
     {PW_PLACE_TOP, "manylinux", PW_STAGE_TOOLCHAIN, parse_manylinux},
 };
+static const char *const key_defaults[] = {"\"" PW_ZIG_DEFAULT_FLOOR "\""};
 static const struct pw_layer_kind hows[] = {
     {PW_ZIG_LAYER_HOW, build_zig},
 };
@@ -511,6 +516,7 @@ const struct pw_provider pw_provider_zig = {
     .name = "zig",
     .keys = keys,
     .nkeys = PW_ARRAY_SIZE(keys),
+    .key_defaults = key_defaults,
     .spec_free = spec_free,
     .lock = lock_zig,
     .hows = hows,
