@@ -370,46 +370,27 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 }
 
 /* The old root of each target (docs/config.md, "test.old_root"): with
- * "old_root" given, every target of a Debian base of another suite; by
- * default (PW_OLD_ROOT_SUITE), the targets with a manylinux floor, whose
- * tag promises more than their own root shows.  Never a foreign target
- * (its interpreter would be built under qemu) nor one whose base is not a
+ * "old_root" given, every target of a Debian base of another suite; none
+ * by default (it costs a CPython build per Python version and needs that
+ * version's source tarball on the mirror).  Never a foreign target (its
+ * interpreter would be built under qemu) nor one whose base is not a
  * Debian base. */
 static void old_roots(struct pw_config *c)
 {
-	struct pw_debian_spec *dflt = NULL;
 	const struct pw_debian_spec *old = c->old_root;
 
-	if (c->old_root_off)
+	if (c->old_root_off || !old)
 		return;
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct pw_target *t = &c->targets[i];
 
 		if (pw_emulator_needed(t->arch) || !pw_debian_block_suite(&t->py->base))
 			continue;
-		if (!old) {
-			if (!pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform))
-				continue;
-			if (!dflt) {
-				/* "old_root": "bullseye" */
-				json_t *o = json_pack("{s:s}", "old_root", PW_OLD_ROOT_SUITE);
-				struct pw_err e = PW_ERR_INIT;
-				struct pw_jcheck j = {"(default)", &e};
-				bool off;
-
-				pw_debian_parse_old_root(&j, o, NULL, "test", "old_root", &dflt,
-							 &off);
-				json_decref(o);
-			}
-			if (!pw_debian_old_root_block(&t->py->base, dflt, &t->old_base))
-				continue;
-		} else if (!pw_debian_old_root_block(&t->py->base, old, &t->old_base)) {
+		if (!pw_debian_old_root_block(&t->py->base, old, &t->old_base))
 			continue;
-		}
 		t->old_suite = pw_debian_block_suite(&t->old_base);
 		t->old_id = pw_xasprintf("%s-%s", t->id, t->old_suite);
 	}
-	pw_debian_spec_free(dflt);
 }
 
 static int cmp_target(const void *pa, const void *pb)

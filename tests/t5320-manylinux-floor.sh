@@ -15,7 +15,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 20
+plan 23
 
 P="$T/p"
 mkdir -p "$P"
@@ -133,3 +133,14 @@ like "$ERR" "^pinwheel: build: $TGT: audit: the wheel does not fit manylinux_2_1
 	"one line naming the member and the version above the floor"
 ls "$T/out3"/*.whl >/dev/null 2>&1
 ok $((!$?)) "no wheel published"
+
+# OpenMP under the floor: Zig has none; the failure says what to do
+cat >"$P/cext.c" <<'EOF2'
+#include <omp.h>
+int cext_threads(void) { return omp_get_max_threads(); }
+EOF2
+config '{"default": "2014", "zig": "ziglang==0.17.1"}'
+run_pw 1 "an OpenMP project under the floor" build "$P" --no-cache --out "$T/out4"
+like "$ERR" "first error: .*'omp\\.h' file not found" "the first error is the missing omp.h"
+like "$ERR" "^$TGT: hint: the manylinux floor's compiler \\(Zig\\) has no OpenMP; build this project with \"manylinux\": \"native\" " \
+	"a hint names \"native\""

@@ -145,6 +145,12 @@ void pw_build_report_failure(struct build *b, const char *name, struct target_re
 			}
 			snprintf(res->error_line, sizeof(res->error_line), "%.*s", (int)l, first);
 			pw_error("build: %s: first error: %s", name, res->error_line);
+			/* clang's wording: only the floor's compiler (Zig) says it */
+			if (strstr(res->error_line, "'omp.h' file not found"))
+				pw_info("%s: hint: the manylinux floor's compiler (Zig) has no OpenMP; "
+					"build this project with \"manylinux\": \"native\" "
+					"(docs/wheels.md, \"The manylinux floor\")",
+					name);
 		}
 	}
 	pw_buf_release(&log);

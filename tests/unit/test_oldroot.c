@@ -39,7 +39,7 @@ static const struct pw_debian_spec *old_spec(const struct pw_target *t)
 	return t->old_base.spec;
 }
 
-static void test_default_for_a_floor(void **state)
+static void test_opt_in(void **state)
 {
 	struct pw_config c;
 	const struct pw_debian_spec *d;
@@ -50,7 +50,13 @@ static void test_default_for_a_floor(void **state)
 	assert_null(c.targets[0].old_base.provider);
 	pw_config_release(&c);
 
+	/* opt-in: a floor alone gets none */
 	load(&c, "trixie", "", "\"manylinux_x86_64\"", "\"2014\"", NULL);
+	assert_null(c.targets[0].old_id);
+	assert_null(c.targets[0].old_base.provider);
+	pw_config_release(&c);
+
+	load(&c, "trixie", "", "\"manylinux_x86_64\"", "\"2014\"", "{\"old_root\": \"bullseye\"}");
 	assert_string_equal(c.targets[0].old_id, "cp313-manylinux_x86_64-bullseye");
 	assert_string_equal(c.targets[0].old_suite, "bullseye");
 	d = old_spec(&c.targets[0]);
@@ -66,7 +72,7 @@ static void test_default_for_a_floor(void **state)
 	pw_config_release(&c);
 
 	/* a bullseye target is in the old root already */
-	load(&c, "bullseye", "", "\"manylinux_x86_64\"", "\"2014\"", NULL);
+	load(&c, "bullseye", "", "\"manylinux_x86_64\"", "\"2014\"", "{\"old_root\": \"bullseye\"}");
 	assert_null(c.targets[0].old_id);
 	pw_config_release(&c);
 }
@@ -92,7 +98,7 @@ static void test_off_and_explicit(void **state)
 	/* the base's own cpython member is the old root's default */
 	load(&c, "trixie",
 	     ", \"cpython\": {\"source_suite\": \"sid\", \"configure\": [\"OPT=-O1\"]}",
-	     "\"manylinux_x86_64\"", "\"2014\"", NULL);
+	     "\"manylinux_x86_64\"", "\"2014\"", "{\"old_root\": \"bullseye\"}");
 	d = old_spec(&c.targets[0]);
 	assert_string_equal(d->cpython->source_suite, "sid");
 	assert_int_equal(d->cpython->nconfigure, 1);
@@ -120,7 +126,8 @@ static void test_foreign_none(void **state)
 	(void)state;
 	if (strcmp(pw_host_arch(), "x86_64"))
 		skip();
-	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\"", "\"2014\"", NULL);
+	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\"", "\"2014\"",
+	     "{\"old_root\": \"bullseye\"}");
 	assert_int_equal(c.ntargets, 2);
 	assert_string_equal(c.targets[0].id, "cp313-manylinux_x86_64");
 	assert_non_null(c.targets[0].old_id);
@@ -148,7 +155,7 @@ static void test_digests(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_default_for_a_floor),
+	    cmocka_unit_test(test_opt_in),
 	    cmocka_unit_test(test_off_and_explicit),
 	    cmocka_unit_test(test_foreign_none),
 	    cmocka_unit_test(test_digests),
