@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -80,6 +81,25 @@ static void test_report_empty(void **state)
 	(void)state;
 	assert_int_equal(parse("{\"version\": \"1\", \"install\": []}", &a, &n, &e), 0);
 	assert_int_equal(n, 0);
+	pw_pypi_artifacts_free(a, n);
+}
+
+/* pip 22.2/22.3 write "version": "0" with archive_info's "hash" */
+static void test_report_version_0(void **state)
+{
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_artifact *a = NULL;
+	size_t n = 0;
+	const char *t = "{\"version\": \"0\", \"install\": [{\"download_info\": {\"url\": "
+			"\"https://mirror.example/six-1.17.0-py2.py3-none-any.whl\", \"archive_info\": "
+			"{\"hash\": \"sha256=" SHA_B "\"}}, \"metadata\": {\"name\": \"six\", "
+			"\"version\": \"1.17.0\"}}]}";
+
+	(void)state;
+	assert_int_equal(parse(t, &a, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].name, "six");
+	assert_int_equal(strcasecmp(a[0].sha256, SHA_B), 0); /* lowercased */
 	pw_pypi_artifacts_free(a, n);
 }
 
@@ -406,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_report_ok),
 	    cmocka_unit_test(test_report_empty),
+	    cmocka_unit_test(test_report_version_0),
 	    cmocka_unit_test(test_report_missing_hash),
 	    cmocka_unit_test(test_report_md5_only),
 	    cmocka_unit_test(test_report_sdist),

@@ -277,11 +277,14 @@ int pw_pypi_parse_report_ex(const char *text, size_t len, const char *origin, un
 	if (!j)
 		return -EINVAL;
 	v = json_object_get(j, "version");
-	if (!json_is_object(j) || !json_is_string(v) || strcmp(json_string_value(v), "1")) {
+	/* "0": pip 22.2 and 22.3 (the pip a CPython 3.11.2 tarball bundles),
+	 * the same members with archive_info's "hash" */
+	if (!json_is_object(j) || !json_is_string(v) ||
+	    (strcmp(json_string_value(v), "1") && strcmp(json_string_value(v), "0"))) {
 		json_decref(j);
 		return pw_err_set(e, EINVAL,
 				  "%s: expected a pip installation report with \"version\": "
-				  "\"1\"",
+				  "\"1\" (or \"0\")",
 				  origin);
 	}
 	inst = json_object_get(j, "install");
