@@ -362,23 +362,11 @@ int pw_cmd_audit(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (a.root) {
-		struct pw_sandbox_spec spec;
-		struct stat st;
-		_cleanup_free_ char *what = pw_xasprintf("--root %s", a.root);
-		int rc;
+		bool bad_arg;
 
-		if (stat(a.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			pw_error("audit: --root '%s': not a directory", a.root);
-			status = PW_EXIT_USAGE;
-			goto out;
-		}
-		pw_sandbox_spec_init(&spec);
-		pw_sandbox_spec_add_layer(&spec, a.root);
-		rc = pw_syslibs_open(&spec, what, &sys, &e);
-		pw_sandbox_spec_release(&spec);
-		if (rc < 0) {
+		if (pw_syslibs_open_dir(a.root, &sys, &bad_arg, &e) < 0) {
 			pw_error("audit: %s", e.msg);
-			status = PW_EXIT_FAIL;
+			status = bad_arg ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 			goto out;
 		}
 	}

@@ -268,22 +268,12 @@ int pw_cmd_repair(struct pw_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (a.root) {
-		struct pw_sandbox_spec spec;
-		struct stat sb;
-		_cleanup_free_ char *what = pw_xasprintf("--root %s", a.root);
-		int rc;
+		bool bad_arg;
 
-		if (stat(a.root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-			pw_error("repair: --root '%s': not a directory", a.root);
-			st = PW_EXIT_USAGE;
-			goto out;
-		}
-		pw_sandbox_spec_init(&spec);
-		pw_sandbox_spec_add_layer(&spec, a.root);
-		rc = pw_syslibs_open(&spec, what, &sys, &e);
-		pw_sandbox_spec_release(&spec);
-		if (rc < 0) {
+		if (pw_syslibs_open_dir(a.root, &sys, &bad_arg, &e) < 0) {
 			pw_error("repair: %s", e.msg);
+			if (bad_arg)
+				st = PW_EXIT_USAGE;
 			goto out;
 		}
 	}

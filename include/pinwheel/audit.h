@@ -105,6 +105,12 @@ struct pw_sandbox_spec;
 struct pw_syslibs;
 int pw_syslibs_open(const struct pw_sandbox_spec *root, const char *what, struct pw_syslibs **out,
 		    struct pw_err *e);
+/* The same for the directory @dir as the whole root (`audit --root`,
+ * `repair --root`; messages name it "--root DIR").  A @dir that is not a
+ * directory is -ENOTDIR with *bad_arg set (a usage error for the caller);
+ * other errors leave *bad_arg false. */
+int pw_syslibs_open_dir(const char *dir, struct pw_syslibs **out, bool *bad_arg,
+			struct pw_err *e);
 void pw_syslibs_free(struct pw_syslibs *s);
 /* The oldest version (by its number: GLIBC_2.2.5 < GLIBC_2.17) in which a
  * glibc library of the root for @arch defines @symbol, and that library:

@@ -5,6 +5,7 @@
  * function that glibc has only since a version newer than a policy's. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pinwheel/audit.h"
 #include "pinwheel/buf.h"
@@ -55,6 +56,26 @@ int pw_syslibs_open(const struct pw_sandbox_spec *root, const char *what, struct
 	s->what = pw_xstrdup(what);
 	*out = s;
 	return 0;
+}
+
+int pw_syslibs_open_dir(const char *dir, struct pw_syslibs **out, bool *bad_arg,
+			struct pw_err *e)
+{
+	_cleanup_free_ char *what = pw_xasprintf("--root %s", dir);
+	struct pw_sandbox_spec spec;
+	struct stat st;
+	int r;
+
+	*bad_arg = false;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		*bad_arg = true;
+		return pw_err_set(e, ENOTDIR, "--root '%s': not a directory", dir);
+	}
+	pw_sandbox_spec_init(&spec);
+	pw_sandbox_spec_add_layer(&spec, dir);
+	r = pw_syslibs_open(&spec, what, out, e);
+	pw_sandbox_spec_release(&spec);
+	return r;
 }
 
 static void table_release(struct table *t)
