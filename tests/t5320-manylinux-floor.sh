@@ -15,7 +15,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 23
+plan 26
 
 P="$T/p"
 mkdir -p "$P"
@@ -144,3 +144,21 @@ run_pw 1 "an OpenMP project under the floor" build "$P" --no-cache --out "$T/out
 like "$ERR" "first error: .*'omp\\.h' file not found" "the first error is the missing omp.h"
 like "$ERR" "^$TGT: hint: the manylinux floor's compiler \\(Zig\\) has no OpenMP; build this project with \"manylinux\": \"native\" " \
 	"a hint names \"native\""
+
+# ppc64le: Zig has no glibc 2.17 there; the lock says so before any build
+cat >"$P/pinwheel.json" <<'JSON'
+{
+  "version": 1,
+  "python": {"3.11": {"base": {"debian": {"suite": "bookworm",
+     "packages": ["python3.11-dev"]}}}},
+  "platforms": ["manylinux_ppc64le"],
+  "manylinux": "2014",
+  "test": {"old_root": false}
+}
+JSON
+rm -f "$P/pinwheel.lock"
+run_pw 1 "a 2014 floor on ppc64le" lock "$P"
+like "$ERR" "^pinwheel: lock: manylinux: cp311-manylinux_ppc64le: Zig provides glibc for ppc64le from 2\\.19 on, not the floor's 2\\.17: give \"manylinux_ppc64le\": \"2_24\" or newer, or \"native\"$" \
+	"one line naming the oldest glibc Zig has there"
+ls "$P/pinwheel.lock" >/dev/null 2>&1
+ok $((!$?)) "no lock written"

@@ -95,24 +95,28 @@ unsigned pw_zig_blocks_floor(const struct pw_block *blocks, size_t n, const char
 	return 0;
 }
 
-/* Zig's name of the architecture and the ABI of its Linux triple; NULL for
- * an architecture pinwheel has no Zig target for. */
-static const char *zig_arch(const char *arch, const char **abi)
+/* Zig's name of the architecture and the ABI of its Linux triple, and
+ * the oldest glibc (2.@min_minor) Zig provides for it (measured with
+ * ziglang 0.17: powerpc64le from 2.19); NULL for an architecture
+ * pinwheel has no Zig target for. */
+static const char *zig_arch(const char *arch, const char **abi, unsigned *min_minor)
 {
 	static const struct {
 		const char *arch, *zig, *abi, *rust;
+		unsigned min;
 	} map[] = {
-	    {"x86_64", "x86_64", "gnu", "x86_64-unknown-linux-gnu"},
-	    {"aarch64", "aarch64", "gnu", "aarch64-unknown-linux-gnu"},
-	    {"i686", "x86", "gnu", "i686-unknown-linux-gnu"},
-	    {"ppc64le", "powerpc64le", "gnu", "powerpc64le-unknown-linux-gnu"},
-	    {"s390x", "s390x", "gnu", "s390x-unknown-linux-gnu"},
-	    {"armv7l", "arm", "gnueabihf", "armv7-unknown-linux-gnueabihf"},
+	    {"x86_64", "x86_64", "gnu", "x86_64-unknown-linux-gnu", 17},
+	    {"aarch64", "aarch64", "gnu", "aarch64-unknown-linux-gnu", 17},
+	    {"i686", "x86", "gnu", "i686-unknown-linux-gnu", 17},
+	    {"ppc64le", "powerpc64le", "gnu", "powerpc64le-unknown-linux-gnu", 19},
+	    {"s390x", "s390x", "gnu", "s390x-unknown-linux-gnu", 17},
+	    {"armv7l", "arm", "gnueabihf", "armv7-unknown-linux-gnueabihf", 17},
 	};
 
 	for (size_t i = 0; i < PW_ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].arch, arch)) {
 			*abi = map[i].abi;
+			*min_minor = map[i].min;
 			return map[i].zig;
 		}
 	return NULL;
@@ -323,7 +327,7 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 		    struct pw_lockset *out, struct pw_err *e)
 {
 	const struct zig_spec *spec = p;
-	unsigned minor = 0;
+	unsigned minor = 0, zmin = 0;
 	const char *za, *abi = NULL, *host;
 	_cleanup_free_ char *triple = NULL, *layer = NULL, *python = NULL;
 	struct pw_sandbox_spec root;
@@ -340,12 +344,17 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	minor = minor ? minor - 1 : spec->dflt;
 	if (!minor || t->pure)
 		return 0; /* native: the root's glibc decides; pure: nothing links */
-	za = zig_arch(t->arch, &abi);
+	za = zig_arch(t->arch, &abi, &zmin);
 	if (!za)
 		return pw_err_set(e, ENOSYS,
 				  "%s: no Zig target for %s (architecture %s): give \"%s\": "
 				  "\"native\"",
 				  spec->field, t->id, t->arch, t->platform);
+	if (minor < zmin)
+		return pw_err_set(e, ENOSYS,
+				  "%s: %s: Zig provides glibc for %s from 2.%u on, not the floor's "
+				  "2.%u: give \"%s\": \"2_24\" or newer, or \"native\"",
+				  spec->field, t->id, t->arch, zmin, minor, t->platform);
 	/* Zig is a cross compiler: a target of another architecture gets the
 	 * Zig of this machine's, run natively from the (emulated) root */
 	host = strcmp(t->arch, pw_host_arch()) ? pw_host_arch() : NULL;
