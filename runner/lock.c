@@ -409,12 +409,6 @@ static int parse_layer(struct rd *w, const char *const *shas, size_t nshas, cons
 				      true, &l->configure, &l->nconfigure);
 			if (r < 0)
 				return r;
-		} else if (!strcmp(k, "configure") && !l->configure) {
-			r = read_strv(w, kp, v, where, "configure", pw_cpython_arg_ok,
-				      "an option \"--NAME[=VALUE]\" or a variable \"NAME=VALUE\"",
-				      true, &l->configure, &l->nconfigure);
-			if (r < 0)
-				return r;
 		} else if (!strcmp(k, "unpack")) {
 			r = parse_unpack(w, where, v, kp, &l->has_unpack, &l->unpack);
 			if (r < 0)

@@ -412,6 +412,38 @@ static int elf_read_sections(Elf *elf, struct pw_elf_info *out, const char *name
 			   name, e);
 }
 
+/* Open the @n bytes at @data (@name in messages) with libelf.  libelf
+ * converts foreign-endian data in place, so such data is copied first
+ * (*copy, which the caller frees after elf_end(*elf)); the caller's bytes
+ * stay untouched (they are const).  0, or -errno with e->msg (*elf may be
+ * NULL). */
+static int elf_open_mem(const void *data, size_t n, const char *name, void **copy, Elf **elf,
+			struct pw_err *e)
+{
+	const unsigned char *id = data;
+
+	*copy = NULL;
+	*elf = NULL;
+	if (n < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
+		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (id[EI_DATA] != ELFDATA2LSB)
+#else
+	if (id[EI_DATA] != ELFDATA2MSB)
+#endif
+	{
+		*copy = pw_xmalloc(n);
+		memcpy(*copy, data, n);
+	}
+	*elf = elf_memory(*copy ? *copy : (char *)(uintptr_t)data, n);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF)
+		return pw_err_set(e, ENOEXEC, "'%s': not a readable ELF file: %s", name,
+				  elf_errmsg(-1));
+	return 0;
+}
+
 int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info *out,
 		struct pw_err *e)
 {
@@ -422,23 +454,10 @@ int pw_elf_read(const void *data, size_t n, const char *name, struct pw_elf_info
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (n < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
-		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
-		/* libelf converts foreign-endian data in place: give it a copy so the
-		 * caller's bytes stay untouched (they are const). */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (id[EI_DATA] != ELFDATA2LSB)
-#else
-	if (id[EI_DATA] != ELFDATA2MSB)
-#endif
-	{
-		copy = pw_xmalloc(n);
-		memcpy(copy, data, n);
-	}
-	elf = elf_memory(copy ? copy : (char *)(uintptr_t)data, n);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+	r = elf_open_mem(data, n, name, &copy, &elf, e);
+	if (r < 0)
+		goto out;
+	if (!gelf_getehdr(elf, &eh)) {
 		r = pw_err_set(e, ENOEXEC, "'%s': not a readable ELF file: %s", name,
 			       elf_errmsg(-1));
 		goto out;
@@ -539,7 +558,6 @@ static int cmp_def(const void *a, const void *b)
 int pw_elf_read_defs(const void *data, size_t n, const char *name, struct pw_elf_def **out,
 		     size_t *nout, struct pw_err *e)
 {
-	const unsigned char *id = data;
 	void *copy = NULL;
 	Elf *elf = NULL;
 	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
@@ -552,25 +570,9 @@ int pw_elf_read_defs(const void *data, size_t n, const char *name, struct pw_elf
 
 	*out = NULL;
 	*nout = 0;
-	if (n < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG))
-		return pw_err_set(e, ENOEXEC, "'%s': not an ELF file", name);
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return pw_err_set(e, ENOSYS, "libelf: %s", elf_errmsg(-1));
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (id[EI_DATA] != ELFDATA2LSB)
-#else
-	if (id[EI_DATA] != ELFDATA2MSB)
-#endif
-	{
-		copy = pw_xmalloc(n);
-		memcpy(copy, data, n);
-	}
-	elf = elf_memory(copy ? copy : (char *)(uintptr_t)data, n);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		r = pw_err_set(e, ENOEXEC, "'%s': not a readable ELF file: %s", name,
-			       elf_errmsg(-1));
+	r = elf_open_mem(data, n, name, &copy, &elf, e);
+	if (r < 0)
 		goto out;
-	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh)) {
 			r = pw_err_set(e, ENOEXEC, "'%s': bad section header: %s", name,

@@ -59,7 +59,7 @@ static int setup(void **state)
 	(void)state;
 	if (!mkdtemp(tmp))
 		return -1;
-	sh("mkdir -p %s/root/etc/ld.so.conf.d", tmp);
+	sh("mkdir -p %s/sysroot/etc/ld.so.conf.d", tmp);
 	write_text("ld.map", "GLIBC_2.3 { global: pw_ldfn; local: *; };\n");
 	write_text("ld.c", "int pw_ldfn(void) { return 3; }\n");
 	write_text("libc.map", "GLIBC_2.2.5 { global: pw_old; };\n"
@@ -88,19 +88,19 @@ static int setup(void **state)
 			    " + (pw_sigmask ? pw_sigmask() : 0); }\n");
 	write_text("weak.c", "extern int pw_sigmask(void) __attribute__((weak));\n"
 			     "int PyInit_weak(void) { return pw_sigmask ? pw_sigmask() : 0; }\n");
-	write_text("root/etc/ld.so.conf", "# the fixture's\ninclude /etc/ld.so.conf.d/*.conf\n");
-	write_text("root/etc/ld.so.conf.d/glibc.conf", "/opt/glibc\n");
-	sh("cd %s && mkdir -p root/usr/lib root/opt/glibc root/lib empty && "
-	   "cc -shared -fPIC -nostdlib -o root/usr/lib/ld-pw.so.1 -Wl,-soname,ld-pw.so.1 "
+	write_text("sysroot/etc/ld.so.conf", "# the fixture's\ninclude /etc/ld.so.conf.d/*.conf\n");
+	write_text("sysroot/etc/ld.so.conf.d/glibc.conf", "/opt/glibc\n");
+	sh("cd %s && mkdir -p sysroot/usr/lib sysroot/opt/glibc sysroot/lib empty && "
+	   "cc -shared -fPIC -nostdlib -o sysroot/usr/lib/ld-pw.so.1 -Wl,-soname,ld-pw.so.1 "
 	   "-Wl,--version-script=ld.map ld.c && "
-	   "cc -shared -fPIC -nostdlib -o root/lib/libc-2.99.so -Wl,-soname,libc.so.6 "
-	   "-Wl,--version-script=libc.map libc.c -Lroot/usr/lib -Wl,--no-as-needed -l:ld-pw.so.1 && "
-	   "ln -s libc-2.99.so root/lib/libc.so.6 && "
-	   "cc -shared -fPIC -nostdlib -o root/opt/glibc/libm.so.6 -Wl,-soname,libm.so.6 "
+	   "cc -shared -fPIC -nostdlib -o sysroot/lib/libc-2.99.so -Wl,-soname,libc.so.6 "
+	   "-Wl,--version-script=libc.map libc.c -Lsysroot/usr/lib -Wl,--no-as-needed -l:ld-pw.so.1 && "
+	   "ln -s libc-2.99.so sysroot/lib/libc.so.6 && "
+	   "cc -shared -fPIC -nostdlib -o sysroot/opt/glibc/libm.so.6 -Wl,-soname,libm.so.6 "
 	   "-Wl,--version-script=libm.map libm.c && "
 	   "cc -shared -fPIC -nostdlib -o ext.so ext.c && "
 	   "cc -shared -fPIC -nostdlib -o weak.so weak.c && "
-	   "cc -shared -fPIC -o versioned.so weak.c -Lroot/lib -Wl,--no-as-needed -l:libc.so.6",
+	   "cc -shared -fPIC -o versioned.so weak.c -Lsysroot/lib -Wl,--no-as-needed -l:libc.so.6",
 	   tmp);
 	return pw_policies_load(NULL, &builtin, &e) == 0 ? 0 : -1;
 }
@@ -196,7 +196,7 @@ static void test_elf_defs(void **state)
 	size_t n;
 
 	(void)state;
-	read_file("root/lib/libc-2.99.so", &b);
+	read_file("sysroot/lib/libc-2.99.so", &b);
 	assert_int_equal(pw_elf_read_defs(b.buf, b.len, "libc.so.6", &d, &n, &e), 0);
 	assert_string_equal(def_version(d, n, "pw_old", 0), "GLIBC_2.2.5");
 	assert_string_equal(def_version(d, n, "pw_sigmask", 0), "GLIBC_2.32");
@@ -224,7 +224,7 @@ static void test_elf_defs(void **state)
 
 static void test_lookup(void **state)
 {
-	struct pw_syslibs *sys = open_root("root", "the test root");
+	struct pw_syslibs *sys = open_root("sysroot", "the test root");
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_elf_info i;
 	const char *lib = NULL, *ver = NULL, *arch;
@@ -289,7 +289,7 @@ static const struct pw_audit_reason *reason(const struct pw_audit_result *r, con
 
 static void test_audit_unversioned(void **state)
 {
-	struct pw_syslibs *sys = open_root("root", "the test root");
+	struct pw_syslibs *sys = open_root("sysroot", "the test root");
 	struct pw_audit_result r;
 	struct pw_err e = PW_ERR_INIT;
 	const struct pw_audit_reason *re;
