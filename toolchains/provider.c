@@ -94,6 +94,8 @@ static int parse_default(const struct pw_jcheck *j, const struct pw_provider *pv
 				   "the default '%s' is not JSON", dflt);
 	else
 		r = parse_key(j, pv, k, doc, pos, field, b);
+	if (r == 0 && pv->defaulted)
+		pv->defaulted(b->spec);
 	pw_jpos_free(pos);
 	json_decref(doc);
 	return r;

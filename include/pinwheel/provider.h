@@ -158,6 +158,10 @@ struct pw_provider {
 	 * key the config does not have, as JSON text parsed as if written so
 	 * (NULL entry: no default, no block) */
 	const char *const *key_defaults;
+	/* Called on a spec parsed from key_defaults (the config lacks the
+	 * key), so a provider may tell the user's value from its own default.
+	 * May be NULL. */
+	void (*defaulted)(void *spec);
 	void (*spec_free)(void *spec);
 	/* Add the artifacts @t needs for @spec to @out and append the
 	 * layer(s) to @t's root.  -ENOENT when offline and a pin would need

@@ -74,7 +74,18 @@ static void test_minimal(void **state)
 	assert_ptr_equal(c.blocks[0].provider, &pw_provider_zig);
 	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_x86_64"), 17);
 	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_aarch64"), 17);
+	/* ... except where Zig's glibc starts later: ppc64le from 2.19, so the
+	 * oldest policy it meets, 2_24 */
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_ppc64le"), 24);
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_s390x"), 17);
 	assert_true(pw_sha256_hex_valid(c.digest));
+	pw_config_release(&c);
+	/* a "2014" the user wrote stays 2014 on ppc64le (the lock refuses it) */
+	assert_string_equal(load("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}},"
+				 " \"platforms\": [\"manylinux_ppc64le\"], \"manylinux\": \"2014\"}",
+				 &c),
+			    "");
+	assert_int_equal(pw_zig_blocks_floor(c.blocks, c.nblocks, "manylinux_ppc64le"), 17);
 	pw_config_release(&c);
 	/* "native" is still there */
 	assert_string_equal(load("{\"version\": 1, \"python\": {\"3.13\": {\"base\": " BASE_DEB "}},"

@@ -35,7 +35,10 @@ struct zig_spec {
 	struct zig_floor *per; /* platforms named in the object form */
 	size_t nper;
 	struct pw_pin req;  /* the ziglang requirement ("ziglang" unless "zig" says) */
+	bool implicit;	    /* no "manylinux" key: dflt is pinwheel's default */
 };
+
+static const char *zig_arch(const char *arch, const char **abi, unsigned *min_minor);
 
 /* ---- floors ---- */
 
@@ -74,17 +77,35 @@ static int floor_parse(const char *s)
 	return pw_zig_floor_known((unsigned)v) ? (int)v : -1;
 }
 
-unsigned pw_zig_floor(const struct pw_block *b, const char *platform)
+/* The floor of @platform: its own, else the default.  pinwheel's own
+ * default (the config has no "manylinux" key) is what PyPI's projects
+ * ship, manylinux2014; on an architecture where Zig's glibc starts later
+ * (ppc64le: 2.19) it becomes the oldest policy Zig can meet there
+ * (2_24), where a floor the user wrote is refused at lock instead. */
+static unsigned spec_floor(const struct zig_spec *spec, const char *platform, bool *raised)
 {
-	const struct zig_spec *spec;
+	const char *abi, *arch = !strncmp(platform, "manylinux_", 10) ? platform + 10 : "";
+	unsigned minor = spec->dflt, zmin = 0;
 
-	if (!b || b->provider != &pw_provider_zig)
-		return 0;
-	spec = b->spec;
+	if (raised)
+		*raised = false;
 	for (size_t i = 0; i < spec->nper; i++)
 		if (!strcmp(spec->per[i].platform, platform))
 			return spec->per[i].minor;
-	return spec->dflt;
+	if (!spec->implicit || !minor || !zig_arch(arch, &abi, &zmin) || minor >= zmin)
+		return minor;
+	for (minor = zmin; !pw_zig_floor_known(minor) && minor < 99; minor++)
+		;
+	if (raised)
+		*raised = true;
+	return minor;
+}
+
+unsigned pw_zig_floor(const struct pw_block *b, const char *platform)
+{
+	if (!b || b->provider != &pw_provider_zig)
+		return 0;
+	return spec_floor(b->spec, platform, NULL);
 }
 
 unsigned pw_zig_blocks_floor(const struct pw_block *blocks, size_t n, const char *platform)
@@ -335,15 +356,20 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 	struct pw_store *store;
 	char input[PW_SHA256_HEX];
 	size_t nw = 0;
-	bool standalone = false;
+	bool standalone = false, raised;
 	int r;
 
-	for (size_t i = 0; i < spec->nper; i++)
-		if (!strcmp(spec->per[i].platform, t->platform))
-			minor = spec->per[i].minor + 1;
-	minor = minor ? minor - 1 : spec->dflt;
+	minor = spec_floor(spec, t->platform, &raised);
 	if (!minor || t->pure)
 		return 0; /* native: the root's glibc decides; pure: nothing links */
+	if (raised && pc->note) {
+		_cleanup_free_ char *msg = pw_xasprintf(
+		    "%s: %s: floor manylinux_2_%u, the oldest Zig provides for %s (the default "
+		    "manylinux2014 needs glibc 2.17; give \"%s\" to choose)",
+		    spec->field, t->id, minor, t->arch, t->platform);
+
+		pc->note(pc, msg);
+	}
 	za = zig_arch(t->arch, &abi, &zmin);
 	if (!za)
 		return pw_err_set(e, ENOSYS,
@@ -409,6 +435,11 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 }
 
 /* ---- the config ---- */
+
+static void defaulted(void *p)
+{
+	((struct zig_spec *)p)->implicit = true;
+}
 
 static void spec_free(void *p)
 {
@@ -526,6 +557,7 @@ const struct pw_provider pw_provider_zig = {
     .keys = keys,
     .nkeys = PW_ARRAY_SIZE(keys),
     .key_defaults = key_defaults,
+    .defaulted = defaulted,
     .spec_free = spec_free,
     .lock = lock_zig,
     .hows = hows,
