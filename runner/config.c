@@ -21,6 +21,7 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/provider.h"
+#include "pinwheel/target.h"
 #include "pinwheel/zeroconf.h"
 #include "pinwheel/zig.h"
 
@@ -370,24 +371,37 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 }
 
 /* The old root of each target (docs/config.md, "test.old_root"): with
- * "old_root" given, every target of a Debian base of another suite; none
- * by default (it costs a CPython build per Python version and needs that
- * version's source tarball on the mirror).  Never a foreign target (its
- * interpreter would be built under qemu) nor one whose base is not a
- * Debian base. */
+ * "old_root" given, every target of a Debian base of another suite; by
+ * default (PW_OLD_ROOT_SUITE) every target that has a manylinux floor
+ * (its wheel promises an older glibc than its root's) unless the project
+ * is pure and whose architecture is this machine's own (i686 on x86_64
+ * is not: its interpreter would be an i386 build), marked old_default (the lock drops such an old root, with a
+ * warning, when the mirror serves no tarball of its CPython).  Never a
+ * foreign target (its interpreter would be built under qemu) nor one
+ * whose base is not a Debian base; none with "old_root": false. */
 static void old_roots(struct pw_config *c)
 {
+	struct pw_debian_spec dflt = {.field = "test.old_root", .suite = (char *)PW_OLD_ROOT_SUITE};
+	static const char *const pkgs[] = {PW_OLD_ROOT_PACKAGES};
 	const struct pw_debian_spec *old = c->old_root;
 
-	if (c->old_root_off || !old)
+	if (c->old_root_off)
 		return;
+	if (!old) {
+		dflt.packages = (char **)pkgs;
+		dflt.npackages = PW_ARRAY_SIZE(pkgs);
+	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct pw_target *t = &c->targets[i];
 
 		if (pw_emulator_needed(t->arch) || !pw_debian_block_suite(&t->py->base))
 			continue;
-		if (!pw_debian_old_root_block(&t->py->base, old, &t->old_base))
+		if (!old && (c->pure || strcmp(t->arch, pw_host_arch()) ||
+			     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
 			continue;
+		if (!pw_debian_old_root_block(&t->py->base, old ? old : &dflt, &t->old_base))
+			continue;
+		t->old_default = !old;
 		t->old_suite = pw_debian_block_suite(&t->old_base);
 		t->old_id = pw_xasprintf("%s-%s", t->id, t->old_suite);
 	}
