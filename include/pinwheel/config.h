@@ -123,6 +123,11 @@ struct pw_config {
 	struct pw_debian_spec *old_root; /* "test.old_root" as given (a suite
 					  * or a Debian base), or NULL */
 	bool old_root_off;    /* "test.old_root": false */
+	struct pw_block *old_blocks; /* what the old roots' smoke test needs
+				      * (test.requires plus the project's
+				      * static [project].dependencies), the
+				      * old roots' test blocks; NULL: none */
+	size_t nold_blocks;
 	size_t ntest_skip;
 	struct pw_limits limits;
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools
