@@ -75,6 +75,8 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 		t->py->base.provider->describe(t->py->base.spec, o);
 	json_object_set_new(o, "optional", json_boolean(t->optional));
 	json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
+	if (github) /* the matrix: what a job needs to run */
+		return o;
 	json_object_set_new(o, "old_root",
 			    t->old_id && !why ? json_string(t->old_suite) : json_null());
 	json_object_set_new(o, "no_old_root", why ? json_string(why) : json_null());
