@@ -12,7 +12,7 @@
 # and the URLs, the old root left out of the lock and recorded there
 # ("no_old_root"), which plan (text and --json) repeats offline and
 # lock --check finds fresh; an explicit "old_root" without a tarball
-# fails the lock instead.  The floor's Zig comes from a loopback index
+# fails the lock instead.  A zero-config project's targets get it too.  The floor's Zig comes from a loopback index
 # (a stand-in wheel: nothing is built here), resolved by the pip of a
 # root made of the host's python3.11.
 . "$SRCDIR/tests/lib.sh"
@@ -21,7 +21,7 @@
 [ "$(uname -m)" = x86_64 ] || skip_all "the fixture's targets are x86_64"
 export DEBREPO_LOG="$T/requests.log"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 27
+plan 29
 
 py_base_tar "$T/py.tar" || skip_all "could not pack the host's python3.11"
 M="$T/www/m"
@@ -169,3 +169,11 @@ is "$ERR" "pinwheel: lock: $WHY" "one line, the same reason"
 config ', "test": {"old_root": false}'
 run_pw 0 "lock: old_root false" --store "$T/s" lock "$P"
 is "$(lock_shape)" "$TGT debian-trixie-amd64 zig-x86_64-linux-gnu.2.17" "no old root, nothing said"
+
+# ---- zero config gets it too ----
+Z="$T/zero"
+mkdir -p "$Z"
+printf '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "z"\nversion = "1"\nrequires-python = ">=3.13"\n' >"$Z/pyproject.toml"
+run_pw 0 "plan --json of a zero-config project" --json plan "$Z"
+is "$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(" ".join("%s:%s" % (t["id"], t["old_root"]) for t in json.load(sys.stdin)))')" \
+	"cp313-manylinux_x86_64:bullseye cp314-manylinux_x86_64:bullseye" "every x86_64 floor target has the bullseye old root"
