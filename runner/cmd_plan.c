@@ -27,7 +27,9 @@ static const struct pw_opt plan_opts[] = {
      .words = plan_formats,
      .help = "text: one target id a line, nothing else (the default)\n"
 	     "json: an array of target objects (id, python, python_tag, platform, arch, base, "
-	     "optional, lock: the sha256 of pinwheel.lock or null when it is missing or stale)\n"
+	     "optional, lock: the sha256 of pinwheel.lock or null when it is missing or stale, "
+	     "old_root: the suite of its old root or null, no_old_root: why the lock left its "
+	     "default old root out, or null)\n"
 	     "github: a GitHub Actions strategy.matrix: {\"include\": [{\"target\": ID, ..., "
 	     "\"lock\": sha256 of pinwheel.lock}]}; needs a current pinwheel.lock"},
     PW_OPT_ONLY(struct plan_args, only, "only this target (repeatable)"),
