@@ -131,8 +131,8 @@ EOF
 is "$(cat "$T/lock.txt")" "cp313-manylinux_x86_64 debian-trixie-amd64 zig-x86_64-linux-gnu.2.17 build-requires test-requires
 cp313-manylinux_x86_64-bullseye debian-bullseye-amd64 cpython-3.13-amd64 test-requires
 python3.13_3.13.5.orig.tar.xz --disable-test-modules
-['six', 'wheel']" \
-	"the old root: bullseye, CPython 3.13 (slim) from trixie's tarball, six (test.requires) and wheel ([project].dependencies) resolved by its own pip"
+['packaging', 'six', 'wheel']" \
+	"the old root: bullseye, CPython 3.13 (slim) from trixie's tarball, six (test.requires) and wheel with its packaging ([project].dependencies) resolved by its own pip"
 
 # ---- fetch: the interpreter built on bullseye once ----
 run_pw 0 "fetch" fetch "$P"
