@@ -209,8 +209,9 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		}
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				json_array_append_new(arr, target_json(&c.targets[i], github,
-								       have_lock ? sha : NULL, &lf));
+				json_array_append_new(arr,
+						      target_json(&c.targets[i], github,
+								  have_lock ? sha : NULL, &lf));
 		if (github) {
 			top = json_object();
 			json_object_set_new(top, "include", arr);

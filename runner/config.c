@@ -374,12 +374,13 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 /* The old root of each target (docs/config.md, "test.old_root"): with
  * "old_root" given, every target of a Debian base of another suite; by
  * default (PW_OLD_ROOT_SUITE) every target that has a manylinux floor
- * (its wheel promises an older glibc than its root's) unless the project
- * is pure and whose architecture is this machine's own (i686 on x86_64
- * is not: its interpreter would be an i386 build), marked old_default (the lock drops such an old root, with a
- * warning, when the mirror serves no tarball of its CPython).  Never a
- * foreign target (its interpreter would be built under qemu) nor one
- * whose base is not a Debian base; none with "old_root": false. */
+ * (its wheel promises an older glibc than its root's) and this machine's
+ * own architecture (i686 on x86_64 is not: its interpreter would be an
+ * i386 build), unless the project is pure, marked old_default (the lock
+ * drops such an old root, with a warning, when the mirror serves no
+ * tarball of its CPython).  Never a foreign target (its interpreter
+ * would be built under qemu) nor one whose base is not a Debian base;
+ * none with "old_root": false. */
 static void old_roots(struct pw_config *c)
 {
 	struct pw_debian_spec dflt = {.field = "test.old_root", .suite = (char *)PW_OLD_ROOT_SUITE};
@@ -828,7 +829,7 @@ static int old_root_requires(struct ld *l, json_t *root, const char *dir, json_t
 	a = json_array();
 	json_array_foreach(tr, i, v) if (json_is_string(v)) add_unique(a, json_string_value(v));
 	pdir = proj && strcmp(proj, ".") ? pw_path_join(dir ? dir : ".", proj)
-					  : pw_xstrdup(dir ? dir : ".");
+					 : pw_xstrdup(dir ? dir : ".");
 	doc = pw_pyproject_read(pdir, &pname, &pe);
 	project = doc ? pw_toml_get(doc, "project") : NULL;
 	dyn = pw_toml_get(project, "dynamic");

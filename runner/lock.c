@@ -523,8 +523,8 @@ static int parse_no_old_root(struct rd *w, struct pw_lockset *ls, json_t *o,
 
 static int parse_top(struct rd *w, struct pw_lockset *ls, json_t *root, const struct pw_jpos *p)
 {
-	static const char *const keys[] = {"version", "pinwheel", "config_digest", "artifacts",
-					   "roots", "no_old_root"};
+	static const char *const keys[] = {"version",	"pinwheel", "config_digest",
+					   "artifacts", "roots",    "no_old_root"};
 	bool have_version = false, have_artifacts = false;
 	json_t *v, *roots = NULL;
 	const struct pw_jpos *roots_p = NULL;

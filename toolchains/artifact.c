@@ -618,7 +618,8 @@ void pw_lockset_drop_target(struct pw_lockset *ls, const char *target)
 			layer_release(&ls->roots[i].layers[j]);
 		free(ls->roots[i].layers);
 		free(ls->roots[i].target);
-		memmove(&ls->roots[i], &ls->roots[i + 1], (ls->nroots - i - 1) * sizeof(*ls->roots));
+		memmove(&ls->roots[i], &ls->roots[i + 1],
+			(ls->nroots - i - 1) * sizeof(*ls->roots));
 		ls->nroots--;
 		break;
 	}

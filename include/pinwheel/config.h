@@ -61,7 +61,7 @@ struct pw_target {
 				     * ("cp313-manylinux_x86_64-bullseye"),
 				     * or NULL */
 	const char *old_suite;      /* its suite (old_base's), or NULL */
-	bool old_default;           /* the old root is the default one (no
+	bool old_default;	    /* the old root is the default one (no
 				     * "test.old_root" in the config): the lock
 				     * drops it when it cannot be locked */
 	char build_digest[PW_SHA256_HEX]; /* ... without "test" (command,

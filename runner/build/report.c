@@ -163,9 +163,8 @@ void pw_build_report_failure(struct build *b, const char *name, struct target_re
  * (docs/config.md, "test.old_root"), else NULL. */
 static const char *no_old_root(const struct build *b, size_t i)
 {
-	return b->c.targets[i].old_default
-		   ? pw_lockset_no_old_root(&b->ss.lock, b->c.targets[i].id)
-		   : NULL;
+	return b->c.targets[i].old_default ? pw_lockset_no_old_root(&b->ss.lock, b->c.targets[i].id)
+					   : NULL;
 }
 
 void pw_build_print_table(struct build *b, struct target_result *res)
@@ -238,7 +237,8 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 			      log, "cache_rejected", res[i].rejected[0] ? res[i].rejected : NULL);
 		json_object_set_new(o, "smoke_roots", roots);
 		json_object_set_new(o, "no_old_root",
-				    no_old_root(b, i) ? json_string(no_old_root(b, i)) : json_null());
+				    no_old_root(b, i) ? json_string(no_old_root(b, i))
+						      : json_null());
 		json_object_set_new(o, "smoke_failed_root",
 				    res[i].failed_root[0] ? json_string(res[i].failed_root)
 							  : json_null());

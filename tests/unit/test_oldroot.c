@@ -206,7 +206,8 @@ static void test_old_requires(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[project]\nname = \"p\"\nversion = \"1\"\n"
-	      "dependencies = [\"numpy>=2\", \"six==1.17.0\", \"x @ https://mirror.example/x.whl\"]\n",
+	      "dependencies = [\"numpy>=2\", \"six==1.17.0\", \"x @ "
+	      "https://mirror.example/x.whl\"]\n",
 	      f);
 	fclose(f);
 	snprintf(text, sizeof(text),
@@ -284,12 +285,13 @@ static void test_lock_no_old_root(void **state)
 	assert_null(pw_lockset_no_old_root(&ls, "t-x"));
 	assert_null(pw_lockset_no_old_root(NULL, "t-x"));
 	pw_lockset_set_no_old_root(&ls, "t-x", "first");
-	pw_lockset_set_no_old_root(&ls, "t-x", "the mirror serves no upstream tarball of python3.14");
+	pw_lockset_set_no_old_root(&ls, "t-x",
+				   "the mirror serves no upstream tarball of python3.14");
 	assert_int_equal(ls.nnoold, 1);
-	text = pw_lock_render(&ls, "0000000000000000000000000000000000000000000000000000000000000000",
-			      &len);
+	text = pw_lock_render(
+	    &ls, "0000000000000000000000000000000000000000000000000000000000000000", &len);
 	assert_non_null(strstr(text, "\"no_old_root\": {\n    \"t-x\": \"the mirror serves no "
-					"upstream tarball of python3.14\"\n  }"));
+				     "upstream tarball of python3.14\"\n  }"));
 	assert_int_equal(pw_lock_parse("pinwheel.lock", text, len, &back, &e), 0);
 	assert_string_equal(pw_lockset_no_old_root(&back, "t-x"),
 			    "the mirror serves no upstream tarball of python3.14");

@@ -379,8 +379,8 @@ static const char *const fallback_suites[] = {"sid", "trixie", "bookworm", "bull
 
 /* The first tarball of @pkg in @suite's Sources (newest first) that the
  * mirror serves (a HEAD answered 2xx) into @ds; every one tried is added
- * to @tried ("URL (HTTP 404)", "URL (not found)" for a file: mirror).  1 found, 0 none (also: @suite or @pkg
- * not on the mirror), -errno when the mirror cannot be read. */
+ * to @tried ("URL (HTTP 404)", "URL (not found)" for a file: mirror).  1 found, 0 none (also:
+ * @suite or @pkg not on the mirror), -errno when the mirror cannot be read. */
 static int pick_served(const struct pw_debian_opts *base_o, const char *suite, const char *pkg,
 		       struct pw_deb_source *ds, struct pw_buf *tried, struct pw_err *e)
 {
