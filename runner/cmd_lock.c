@@ -189,20 +189,37 @@ static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 /* The old root of target @t (config.h, docs/config.md "test.old_root"), a
  * root of its own in the lock ("ID-SUITE"): its base (an older Debian
  * suite with the target's CPython built from source there), then what the
- * smoke test needs (test.requires, resolved by that root's pip). */
+ * smoke test needs (test.requires and the project's dependencies,
+ * resolved by that root's pip).  A
+ * defaulted old root whose CPython has no tarball the mirror serves
+ * (-ENOPKG) is dropped: one warning, and the lock records why
+ * ("no_old_root"), so build and plan say so without the network; offline
+ * (lock --check) the prior lock's record stands. */
 static int resolve_old(const struct pw_config *c, const struct pw_target *t,
 		       const struct pw_target_info *ti, size_t i, struct pw_provider_ctx *pc,
 		       struct pw_lockset *ls, struct pw_err *e)
 {
 	struct pw_target_info oi = *ti;
+	const char *why = t->old_default ? pw_lockset_no_old_root(pc->prior, t->id) : NULL;
 	int r;
 
+	if (pc->offline && why) {
+		pw_lockset_set_no_old_root(ls, t->id, why);
+		return 0;
+	}
 	oi.id = t->old_id;
 	pw_lockset_root(ls, t->old_id);
 	r = lock_block(pc, &t->old_base, &oi, i, c->ntargets, ls, e);
-	for (size_t j = 0; j < c->nblocks && r == 0; j++)
-		if (c->blocks[j].key->stage == PW_STAGE_TEST)
-			r = lock_block(pc, &c->blocks[j], &oi, i, c->ntargets, ls, e);
+	/* test.requires and the project's dependencies (config.h old_blocks) */
+	for (size_t j = 0; j < c->nold_blocks && r == 0; j++)
+		r = lock_block(pc, &c->old_blocks[j], &oi, i, c->ntargets, ls, e);
+	if (r == -ENOPKG && t->old_default) {
+		pw_warn("lock: %s: no old root %s: %s", t->id, t->old_suite, e->msg);
+		pw_lockset_drop_target(ls, t->old_id);
+		pw_lockset_set_no_old_root(ls, t->id, e->msg);
+		pw_err_clear(e);
+		r = 0;
+	}
 	return r;
 }
 

@@ -27,7 +27,9 @@ static const struct pw_opt plan_opts[] = {
      .words = plan_formats,
      .help = "text: one target id a line, nothing else (the default)\n"
 	     "json: an array of target objects (id, python, python_tag, platform, arch, base, "
-	     "optional, lock: the sha256 of pinwheel.lock or null when it is missing or stale)\n"
+	     "optional, lock: the sha256 of pinwheel.lock or null when it is missing or stale, "
+	     "old_root: the suite of its old root or null, no_old_root: why the lock left its "
+	     "default old root out, or null)\n"
 	     "github: a GitHub Actions strategy.matrix: {\"include\": [{\"target\": ID, ..., "
 	     "\"lock\": sha256 of pinwheel.lock}]}; needs a current pinwheel.lock"},
     PW_OPT_ONLY(struct plan_args, only, "only this target (repeatable)"),
@@ -50,8 +52,19 @@ const struct pw_cli_cmd pw_cli_plan = {
 		"pinwheel.lock\n",
 };
 
-static json_t *target_json(const struct pw_target *t, bool github, const char *lock_sha)
+/* Why @t has no old root: the lock dropped its defaulted one
+ * (docs/config.md, "test.old_root"); NULL when it has one or none was
+ * due. */
+static const char *no_old_root(const struct pw_target *t, const struct pw_lockset *lf)
 {
+	return t->old_default ? pw_lockset_no_old_root(lf, t->id) : NULL;
+}
+
+static json_t *target_json(const struct pw_target *t, bool github, const char *lock_sha,
+			   const struct pw_lockset *lf)
+{
+	const char *why = no_old_root(t, lf);
+
 	json_t *o = json_object();
 
 	json_object_set_new(o, github ? "target" : "id", json_string(t->id));
@@ -64,7 +77,32 @@ static json_t *target_json(const struct pw_target *t, bool github, const char *l
 		t->py->base.provider->describe(t->py->base.spec, o);
 	json_object_set_new(o, "optional", json_boolean(t->optional));
 	json_object_set_new(o, "lock", lock_sha ? json_string(lock_sha) : json_null());
+	if (github) /* the matrix: what a job needs to run */
+		return o;
+	json_object_set_new(o, "old_root",
+			    t->old_id && !why ? json_string(t->old_suite) : json_null());
+	json_object_set_new(o, "no_old_root", why ? json_string(why) : json_null());
 	return o;
+}
+
+/* DIR/pinwheel.lock into @lf when it is there, valid and current (its
+ * config digest is @c's); 0, or -1 (nothing said: the text format's ids
+ * do not need a lock). */
+static int read_lock(const struct pw_config *c, struct pw_lockset *lf)
+{
+	_cleanup_free_ char *lockpath = pw_path_join(c->dir, PW_LOCK_FILE);
+	struct pw_buf b = PW_BUF_INIT(PW_JSON_MAX_FILE);
+	struct pw_err e = PW_ERR_INIT;
+	int r = pw_lock_read(lockpath, &b, &e);
+
+	if (r == 0)
+		r = pw_lock_parse(lockpath, b.buf, b.len, lf, &e);
+	pw_buf_release(&b);
+	if (r == 0 && strcmp(lf->config_digest, c->lock_digest))
+		r = -ESTALE;
+	if (r < 0)
+		pw_lockset_release(lf);
+	return r < 0 ? -1 : 0;
 }
 
 int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
@@ -74,6 +112,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	size_t i;
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_config c;
+	struct pw_lockset lf = PW_LOCKSET_INIT;
 	bool *sel = NULL;
 	int r, st;
 
@@ -122,6 +161,12 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		if (opt.len)
 			pw_info("optional (may be left out): %s", opt.buf);
 		pw_buf_release(&opt);
+		/* an old root the lock dropped (a current lock's word) */
+		if (read_lock(&c, &lf) == 0)
+			for (i = 0; i < c.ntargets; i++)
+				if (sel[i] && no_old_root(&c.targets[i], &lf))
+					pw_info("%s: no old root: %s", c.targets[i].id,
+						no_old_root(&c.targets[i], &lf));
 	} else {
 		bool github = !strcmp(format, "github");
 		_cleanup_free_ char *lockpath = pw_path_join(c.dir, PW_LOCK_FILE);
@@ -133,7 +178,6 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 
 		r = pw_lock_read(lockpath, &b, &le);
 		if (r == 0) {
-			struct pw_lockset lf = PW_LOCKSET_INIT;
 			_cleanup_free_ char *storedir = pw_ctx_store_dir(ctx);
 
 			pw_sha256_mem(b.buf, b.len, sha);
@@ -147,7 +191,8 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 					 lockpath);
 			else
 				have_lock = true;
-			pw_lockset_release(&lf);
+			if (!have_lock)
+				pw_lockset_release(&lf);
 		} else if (r == -ENOENT) {
 			snprintf(why, sizeof(why), "no '%s': run 'pinwheel lock' first", lockpath);
 		} else {
@@ -164,8 +209,9 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 		}
 		for (i = 0; i < c.ntargets; i++)
 			if (sel[i])
-				json_array_append_new(arr, target_json(&c.targets[i], github,
-								       have_lock ? sha : NULL));
+				json_array_append_new(arr,
+						      target_json(&c.targets[i], github,
+								  have_lock ? sha : NULL, &lf));
 		if (github) {
 			top = json_object();
 			json_object_set_new(top, "include", arr);
@@ -186,6 +232,7 @@ int pw_cmd_plan(struct pw_ctx *ctx, int argc, char **argv)
 	st = PW_EXIT_OK;
 out:
 	free(sel);
+	pw_lockset_release(&lf);
 	pw_config_release(&c);
 out_args:
 	pw_strv_release(&a.only);

@@ -21,6 +21,8 @@
 #include "pinwheel/jpos.h"
 #include "pinwheel/json.h"
 #include "pinwheel/provider.h"
+#include "pinwheel/pypi.h"
+#include "pinwheel/target.h"
 #include "pinwheel/zeroconf.h"
 #include "pinwheel/zig.h"
 
@@ -370,24 +372,38 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
 }
 
 /* The old root of each target (docs/config.md, "test.old_root"): with
- * "old_root" given, every target of a Debian base of another suite; none
- * by default (it costs a CPython build per Python version and needs that
- * version's source tarball on the mirror).  Never a foreign target (its
- * interpreter would be built under qemu) nor one whose base is not a
- * Debian base. */
+ * "old_root" given, every target of a Debian base of another suite; by
+ * default (PW_OLD_ROOT_SUITE) every target that has a manylinux floor
+ * (its wheel promises an older glibc than its root's) and this machine's
+ * own architecture (i686 on x86_64 is not: its interpreter would be an
+ * i386 build), unless the project is pure, marked old_default (the lock
+ * drops such an old root, with a warning, when the mirror serves no
+ * tarball of its CPython).  Never a foreign target (its interpreter
+ * would be built under qemu) nor one whose base is not a Debian base;
+ * none with "old_root": false. */
 static void old_roots(struct pw_config *c)
 {
+	struct pw_debian_spec dflt = {.field = "test.old_root", .suite = (char *)PW_OLD_ROOT_SUITE};
+	static const char *const pkgs[] = {PW_OLD_ROOT_PACKAGES};
 	const struct pw_debian_spec *old = c->old_root;
 
-	if (c->old_root_off || !old)
+	if (c->old_root_off)
 		return;
+	if (!old) {
+		dflt.packages = (char **)pkgs;
+		dflt.npackages = PW_ARRAY_SIZE(pkgs);
+	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct pw_target *t = &c->targets[i];
 
 		if (pw_emulator_needed(t->arch) || !pw_debian_block_suite(&t->py->base))
 			continue;
-		if (!pw_debian_old_root_block(&t->py->base, old, &t->old_base))
+		if (!old && (c->pure || strcmp(t->arch, pw_host_arch()) ||
+			     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
 			continue;
+		if (!pw_debian_old_root_block(&t->py->base, old ? old : &dflt, &t->old_base))
+			continue;
+		t->old_default = !old;
 		t->old_suite = pw_debian_block_suite(&t->old_base);
 		t->old_id = pw_xasprintf("%s-%s", t->id, t->old_suite);
 	}
@@ -625,7 +641,7 @@ static void canon_digest(const json_t *j, char hex[PW_SHA256_HEX])
  * canonical config without the keys that cannot reach them.  A key not
  * named here stays in both, so a new key is covered until it is shown
  * not to matter. */
-static void part_digests(struct pw_config *c, const json_t *root)
+static void part_digests(struct pw_config *c, const json_t *root, json_t *old_req)
 {
 	json_t *lock = json_deep_copy(root), *test;
 
@@ -648,6 +664,9 @@ static void part_digests(struct pw_config *c, const json_t *root)
 		if (!json_object_size(test))
 			json_object_del(lock, "test");
 	}
+	/* what the old roots' pip resolves (pyproject.toml's part in it) */
+	if (old_req)
+		json_object_set(lock, " old_root_requires", old_req);
 	canon_digest(lock, c->lock_digest);
 	json_decref(lock);
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -782,6 +801,69 @@ static int expand_extras(struct ld *l, json_t *root, const struct pw_jpos *rp, c
 	return r;
 }
 
+/* What the old roots' smoke test installs (docs/config.md,
+ * "test.old_root"): the old root has no build_requires layer, so the
+ * project's runtime dependencies ([project].dependencies of its
+ * pyproject.toml, when static; direct references "name @ url" left out)
+ * are resolved there with test.requires, by the old root's pip, as the
+ * block c->old_blocks.  *@req gets the list (for the lock's digest), or
+ * NULL when no target has an old root or there is nothing to install. */
+static int old_root_requires(struct ld *l, json_t *root, const char *dir, json_t **req)
+{
+	json_t *test = json_object_get(root, "test"), *tr = json_object_get(test, "requires"), *v;
+	const char *proj = json_string_value(json_object_get(root, "project"));
+	_cleanup_free_ char *pdir = NULL, *pname = NULL;
+	const struct pw_toml *project, *deps, *dyn;
+	struct pw_err pe = PW_ERR_INIT;
+	struct pw_toml *doc = NULL;
+	json_t *o, *a;
+	bool any = false;
+	size_t i;
+	int r;
+
+	*req = NULL;
+	for (i = 0; i < l->c->ntargets; i++)
+		any = any || l->c->targets[i].old_id;
+	if (!any)
+		return 0;
+	a = json_array();
+	json_array_foreach(tr, i, v) if (json_is_string(v)) add_unique(a, json_string_value(v));
+	pdir = proj && strcmp(proj, ".") ? pw_path_join(dir ? dir : ".", proj)
+					 : pw_xstrdup(dir ? dir : ".");
+	doc = pw_pyproject_read(pdir, &pname, &pe);
+	project = doc ? pw_toml_get(doc, "project") : NULL;
+	dyn = pw_toml_get(project, "dynamic");
+	for (i = 0; dyn && dyn->type == PW_TOML_ARRAY && i < dyn->n; i++)
+		if (dyn->items[i].type == PW_TOML_STRING &&
+		    !strcmp(dyn->items[i].str, "dependencies"))
+			project = NULL; /* only the backend knows them */
+	deps = pw_toml_get(project, "dependencies");
+	for (i = 0; deps && deps->type == PW_TOML_ARRAY && i < deps->n; i++) {
+		struct pw_pin pin = {0};
+
+		if (deps->items[i].type == PW_TOML_STRING &&
+		    pw_req_parse(deps->items[i].str, &pin, &pe) == 0)
+			add_unique(a, deps->items[i].str);
+		free(pin.name);
+		free(pin.version);
+		free(pin.req);
+	}
+	pw_toml_free(doc);
+	if (!json_array_size(a)) {
+		json_decref(a);
+		return 0;
+	}
+	o = json_pack("{s:O}", "requires", a);
+	r = pw_providers_parse(&l->j, PW_PLACE_TEST, o, NULL, "test", &l->c->old_blocks,
+			       &l->c->nold_blocks);
+	json_decref(o);
+	if (r < 0)
+		json_decref(a);
+	else
+		*req = a;
+	return r;
+}
+
 /* The config document @root (positions @pos) -> @c; the digest is the
  * document's canonical form. */
 static int parse_doc(const char *name, const char *dir, json_t *root, const struct pw_jpos *pos,
@@ -792,13 +874,18 @@ static int parse_doc(const char *name, const char *dir, json_t *root, const stru
 
 	c->path = pw_xstrdup(name);
 	c->dir = pw_xstrdup(dir ? dir : ".");
+	json_t *oreq = NULL;
+
 	r = expand_extras(&l, root, pos, dir);
 	if (r == 0)
 		r = parse_root(&l, root, pos);
+	if (r == 0)
+		r = old_root_requires(&l, root, dir, &oreq);
 	if (r == 0) {
 		canon_digest(root, c->digest);
-		part_digests(c, root);
+		part_digests(c, root, oreq);
 	}
+	json_decref(oreq);
 	if (r < 0)
 		pw_config_release(c);
 	return r;
@@ -952,6 +1039,7 @@ void pw_config_release(struct pw_config *c)
 	strv_free(c->exclude, c->nexclude);
 	strv_free(c->optional, c->noptional);
 	pw_blocks_release(c->blocks, c->nblocks);
+	pw_blocks_release(c->old_blocks, c->nold_blocks);
 	for (i = 0; i < c->nenv; i++) {
 		free(c->env[i].name);
 		free(c->env[i].value);

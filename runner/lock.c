@@ -495,10 +495,36 @@ static int parse_roots(struct rd *w, struct pw_lockset *ls, json_t *o, const str
 	return r;
 }
 
+/* "no_old_root": {TARGET: REASON}: the targets whose defaulted old root
+ * the lock dropped (docs/lock.md). */
+static int parse_no_old_root(struct rd *w, struct pw_lockset *ls, json_t *o,
+			     const struct pw_jpos *p)
+{
+	const char *k;
+	size_t i = 0;
+	void *it;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "'no_old_root' must be an object keyed by target id");
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		json_t *v = json_object_iter_value(it);
+
+		k = json_object_iter_key(it);
+		if (!target_id_ok(k))
+			return fail(w, pw_jpos_elem(p, i), true,
+				    "no_old_root: '%s' is not a target id", k);
+		if (!json_is_string(v) || !*json_string_value(v))
+			return fail(w, pw_jpos_elem(p, i), true,
+				    "no_old_root.%s: expected the reason (a string)", k);
+		pw_lockset_set_no_old_root(ls, k, json_string_value(v));
+	}
+	return 0;
+}
+
 static int parse_top(struct rd *w, struct pw_lockset *ls, json_t *root, const struct pw_jpos *p)
 {
-	static const char *const keys[] = {"version", "pinwheel", "config_digest", "artifacts",
-					   "roots"};
+	static const char *const keys[] = {"version",	"pinwheel", "config_digest",
+					   "artifacts", "roots",    "no_old_root"};
 	bool have_version = false, have_artifacts = false;
 	json_t *v, *roots = NULL;
 	const struct pw_jpos *roots_p = NULL;
@@ -550,6 +576,10 @@ static int parse_top(struct rd *w, struct pw_lockset *ls, json_t *root, const st
 		} else if (!strcmp(k, "roots")) {
 			roots = v; /* after the artifacts, which layers refer to */
 			roots_p = kp;
+		} else if (!strcmp(k, "no_old_root")) {
+			r = parse_no_old_root(w, ls, v, kp);
+			if (r < 0)
+				return r;
 		} else {
 			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
 			if (dym)
@@ -557,7 +587,7 @@ static int parse_top(struct rd *w, struct pw_lockset *ls, json_t *root, const st
 					    dym);
 			return fail(w, kp, true,
 				    "unknown key '%s' (expected version, pinwheel, config_digest, "
-				    "artifacts or roots)",
+				    "artifacts, roots or no_old_root)",
 				    k);
 		}
 	}
@@ -844,6 +874,14 @@ char *pw_lock_render(struct pw_lockset *ls, const char *config_digest, size_t *l
 		json_object_set_new(roots, ls->roots[i].target, r);
 	}
 	json_object_set_new(root, "roots", roots);
+	if (ls->nnoold) {
+		json_t *no = json_object();
+
+		for (i = 0; i < ls->nnoold; i++)
+			json_object_set_new(no, ls->noold[i].target,
+					    json_string(ls->noold[i].reason));
+		json_object_set_new(root, "no_old_root", no);
+	}
 	s = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (!s) {

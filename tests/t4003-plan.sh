@@ -30,8 +30,11 @@ is "$ERR" "optional (may be left out): cp313-manylinux_aarch64, cp314-manylinux_
 
 run_pw 0 "--format json" plan "$T/p" --format json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d), d[1])' "$OUT" >"$T/j"
-is "$(cat "$T/j")" "5 {'id': 'cp313-manylinux_x86_64', 'python': '3.13', 'python_tag': 'cp313', 'platform': 'manylinux_x86_64', 'arch': 'x86_64', 'base': 'debian', 'suite': 'trixie', 'optional': False, 'lock': None}" \
-	"each target as an object (lock null: there is none)"
+# the default old root (a floor target of this machine's architecture)
+OLDR=None
+[ "$(uname -m)" = x86_64 ] && OLDR="'bullseye'"
+is "$(cat "$T/j")" "5 {'id': 'cp313-manylinux_x86_64', 'python': '3.13', 'python_tag': 'cp313', 'platform': 'manylinux_x86_64', 'arch': 'x86_64', 'base': 'debian', 'suite': 'trixie', 'optional': False, 'lock': None, 'old_root': $OLDR, 'no_old_root': None}" \
+	"each target as an object (lock null: there is none; its old root)"
 
 like "$ERR" "no '.*pinwheel.lock': run 'pinwheel lock' first \(\"lock\" is null\)" "json: warns that there is no lock"
 run_pw 2 "--format github without a lock: exit 2" plan "$T/p" --format github

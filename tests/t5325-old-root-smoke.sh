@@ -2,25 +2,30 @@
 # t5325-old-root-smoke: the smoke test of a wheel also runs in the old
 # root (docs/config.md, "test.old_root"): bullseye (glibc 2.31) with the
 # target's CPython 3.13 built from trixie's tarball by bullseye's gcc 10.
-# `lock` writes it as the root cp313-manylinux_x86_64-bullseye (the base,
-# the interpreter's layer, test.requires resolved by that root's pip);
-# the lock builds the interpreter once (to run its pip); a "2014" floor wheel (zig cc) from a
-# trixie root passes there and in its own root (summary, --json); the
-# same C code linked natively (dlopen@GLIBC_2.34) passes in trixie and
-# FAILS in bullseye with the loader's error (pip is given the wheel's own
-# platform tags there, so the loader, not the tag, decides), kept in
-# OUT/failed/.  The old
-# root is in the test action's key, not the wheel's: dropping it
+# A floor target gets it without asking (no "old_root" key): `lock`
+# writes it as the root cp313-manylinux_x86_64-bullseye (the base, the
+# interpreter's layer with the slim default configure, test.requires and
+# the project's [project].dependencies resolved by that root's pip); the
+# lock builds the interpreter once (to run its pip); a "2014" floor wheel
+# (zig cc) from a trixie root passes there and in its own root (summary,
+# --json), importing "wheel", which only the project's dependencies bring
+# into the old root; the same C code linked natively (dlopen@GLIBC_2.34),
+# with "old_root": "bullseye" asked for, passes in trixie and FAILS in
+# bullseye with the loader's error (pip is given the wheel's own platform
+# tags there, so the loader, not the tag, decides), kept in OUT/failed/.
+# The old root is in the test action's key, not the wheel's: dropping it
 # ("old_root": false) re-tests the cached wheel and builds nothing.  The
 # key's errors are one line at their position.
 #
-# Runtime: the interpreter is t5324's slim test configure (test modules,
-# _decimal, the CJK codecs and _elementtree left out, OPT=-O1), with
-# zlib1g-dev and libssl-dev (the lock runs its pip against the index);
-# its first build on a machine took about 8 minutes on two busy cores, and it lives in the shared store (as t5320's roots), so
-# later runs take about a minute (three builds and their smoke tests).
-# The roots and PyPI's setuptools, wheel, ziglang and six come from the
-# mirror of apt's configuration and pip's index, as in t5320.
+# Runtime: the interpreter is the old root's slim default (test modules,
+# _decimal, the CJK codecs and _elementtree left out, OPT=-O1, with
+# zlib1g-dev and libssl-dev: the lock runs its pip against the index);
+# its first build on a machine takes minutes on two busy cores
+# (docs/config.md has the figure), and it lives in the shared store (as
+# t5320's roots), so later runs take about a minute (three builds and
+# their smoke tests).  The roots and PyPI's setuptools, wheel, ziglang
+# and six come from the mirror of apt's configuration and pip's index,
+# as in t5320.
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
@@ -40,7 +45,11 @@ SLIM='"--disable-test-modules", "OPT=-DNDEBUG -O1",
        "py_cv_module__codecs_tw=n/a"'
 OLDROOT="{\"suite\": \"bullseye\", \"cpython\": {\"packages\": [\"build-essential\", \"zlib1g-dev\", \"libssl-dev\"], \"configure\": [$SLIM]}}"
 # config MANYLINUX OLD_ROOT: pinwheel.json of the one-extension project
+# (OLD_ROOT "": no "old_root" key, the default)
 config() {
+	OR=
+	[ -z "$2" ] || OR=",
+    \"old_root\": $2"
 	cat >"$P/pinwheel.json" <<JSON
 {
   "version": 1,
@@ -50,8 +59,7 @@ config() {
   "manylinux": $1,
   "build_requires": ["setuptools==84.2.1", "wheel==0.48.0"],
   "test": {"requires": ["six==1.17.0"],
-    "command": "python -c 'import cext, six, platform, sys; assert cext.add(2, 3) == 5; print(\"smoke\", platform.libc_ver(), sys.version.split()[0])' && : run $NONCE",
-    "old_root": $2}
+    "command": "python -c 'import cext, six, wheel, platform, sys; assert cext.add(2, 3) == 5; print(\"smoke\", platform.libc_ver(), sys.version.split()[0])' && : run $NONCE"$OR}
 }
 JSON
 }
@@ -62,6 +70,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "cext"
 version = "1.0"
+dependencies = ["wheel==0.48.0"]
 EOF2
 cat >"$P/setup.py" <<'EOF2'
 from setuptools import setup, Extension
@@ -103,10 +112,10 @@ run_pw 2 "a bad configure argument in the old root's cpython" plan "$P"
 like "$ERR" "^pinwheel: plan: .*pinwheel.json:10:65: test.old_root.cpython.configure\\[0\\]: expected a configure argument" \
 	"the old root's cpython member is checked as a base's"
 
-# ---- lock: the second root ----
-config "$FLOOR" "$OLDROOT"
+# ---- lock: the second root (the default for a floor target) ----
+config "$FLOOR" ""
 t0=$(date +%s)
-run_pw 0 "lock with the floor and the old root (runs the old root's pip: builds its interpreter)" lock "$P"
+run_pw 0 "lock with the floor: the default old root (runs the old root's pip: builds its interpreter)" lock "$P"
 diag "lock: $(($(date +%s) - t0)) s"
 python3 - "$P/pinwheel.lock" >"$T/lock.txt" <<'EOF'
 import json, sys
@@ -122,8 +131,8 @@ EOF
 is "$(cat "$T/lock.txt")" "cp313-manylinux_x86_64 debian-trixie-amd64 zig-x86_64-linux-gnu.2.17 build-requires test-requires
 cp313-manylinux_x86_64-bullseye debian-bullseye-amd64 cpython-3.13-amd64 test-requires
 python3.13_3.13.5.orig.tar.xz --disable-test-modules
-['six']" \
-	"the old root: bullseye, CPython 3.13 from trixie's tarball, six resolved by its own pip"
+['packaging', 'six', 'wheel']" \
+	"the old root: bullseye, CPython 3.13 (slim) from trixie's tarball, six (test.requires) and wheel with its packaging ([project].dependencies) resolved by its own pip"
 
 # ---- fetch: the interpreter built on bullseye once ----
 run_pw 0 "fetch" fetch "$P"

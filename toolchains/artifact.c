@@ -107,6 +107,11 @@ void pw_lockset_release(struct pw_lockset *ls)
 	free(ls->roots);
 	free(ls->index);
 	free(ls->pinwheel);
+	for (i = 0; i < ls->nnoold; i++) {
+		free(ls->noold[i].target);
+		free(ls->noold[i].reason);
+	}
+	free(ls->noold);
 	memset(ls, 0, sizeof(*ls));
 }
 
@@ -575,4 +580,67 @@ int pw_lockset_reuse_layer(const struct pw_lockset *prior, const char *target, c
 	pw_lockset_set_layer_configure(out, target, (const char *const *)l->configure,
 				       l->nconfigure);
 	return 0;
+}
+
+void pw_lockset_set_no_old_root(struct pw_lockset *ls, const char *target, const char *reason)
+{
+	struct pw_no_old_root *n = NULL;
+
+	for (size_t i = 0; i < ls->nnoold && !n; i++)
+		if (!strcmp(ls->noold[i].target, target))
+			n = &ls->noold[i];
+	if (!n) {
+		ls->noold = pw_xrealloc(ls->noold, (ls->nnoold + 1) * sizeof(*ls->noold));
+		n = &ls->noold[ls->nnoold++];
+		n->target = pw_xstrdup(target);
+		n->reason = NULL;
+	}
+	free(n->reason);
+	n->reason = pw_xstrdup(reason);
+}
+
+const char *pw_lockset_no_old_root(const struct pw_lockset *ls, const char *target)
+{
+	for (size_t i = 0; ls && i < ls->nnoold; i++)
+		if (!strcmp(ls->noold[i].target, target))
+			return ls->noold[i].reason;
+	return NULL;
+}
+
+void pw_lockset_drop_target(struct pw_lockset *ls, const char *target)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < ls->nroots; i++) {
+		if (strcmp(ls->roots[i].target, target))
+			continue;
+		for (j = 0; j < ls->roots[i].n; j++)
+			layer_release(&ls->roots[i].layers[j]);
+		free(ls->roots[i].layers);
+		free(ls->roots[i].target);
+		memmove(&ls->roots[i], &ls->roots[i + 1],
+			(ls->nroots - i - 1) * sizeof(*ls->roots));
+		ls->nroots--;
+		break;
+	}
+	for (i = k = 0; i < ls->n; i++) {
+		struct pw_artifact *a = &ls->artifacts[i];
+
+		for (j = 0; j < a->nneeded; j++) {
+			if (strcmp(a->needed_by[j], target))
+				continue;
+			free(a->needed_by[j]);
+			memmove(&a->needed_by[j], &a->needed_by[j + 1],
+				(a->nneeded - j - 1) * sizeof(*a->needed_by));
+			a->nneeded--;
+			if (!a->nneeded) /* needed by nobody now */
+				pw_artifact_release(a);
+			break;
+		}
+		if (a->kind)
+			ls->artifacts[k++] = *a;
+	}
+	ls->n = k;
+	if (ls->index_cap)
+		index_rebuild(ls);
 }

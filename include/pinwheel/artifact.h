@@ -108,9 +108,18 @@ struct pw_lockset {
 	 * wrote it, or NULL) and "config_digest" ("" when absent). */
 	char *pinwheel;
 	char config_digest[PW_SHA256_HEX];
+	/* Targets whose defaulted old root the lock dropped (docs/config.md,
+	 * "test.old_root"), with the reason, in the order recorded. */
+	struct pw_no_old_root *noold;
+	size_t nnoold;
 };
 
-#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0, NULL, "" }
+struct pw_no_old_root {
+	char *target; /* the target's own id: "cp314-manylinux_x86_64" */
+	char *reason; /* one line: why its old root could not be locked */
+};
+
+#define PW_LOCKSET_INIT { NULL, 0, 0, NULL, 0, NULL, 0, NULL, "", NULL, 0 }
 
 void pw_lockset_release(struct pw_lockset *ls);
 
@@ -179,6 +188,15 @@ const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const
 					      const char *name, const char *url);
 
 void pw_artifact_release(struct pw_artifact *a);
+
+/* Record (a copy of) @reason as why @target has no old root; a second
+ * record of the same target replaces the first. */
+void pw_lockset_set_no_old_root(struct pw_lockset *ls, const char *target, const char *reason);
+/* Why @target has no old root in @ls (may be NULL), or NULL. */
+const char *pw_lockset_no_old_root(const struct pw_lockset *ls, const char *target);
+/* Forget @target: its root, and it in every artifact's needed_by; an
+ * artifact no other target needs goes too. */
+void pw_lockset_drop_target(struct pw_lockset *ls, const char *target);
 
 /* For providers that cannot resolve offline (lock --check): copy the layer
  * named @layer of @target's root in @prior, and the artifacts it names

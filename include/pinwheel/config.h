@@ -61,6 +61,9 @@ struct pw_target {
 				     * ("cp313-manylinux_x86_64-bullseye"),
 				     * or NULL */
 	const char *old_suite;      /* its suite (old_base's), or NULL */
+	bool old_default;	    /* the old root is the default one (no
+				     * "test.old_root" in the config): the lock
+				     * drops it when it cannot be locked */
 	char build_digest[PW_SHA256_HEX]; /* ... without "test" (command,
 					   * skip, requires, extras): what
 					   * reaches the build steps (the
@@ -120,6 +123,11 @@ struct pw_config {
 	struct pw_debian_spec *old_root; /* "test.old_root" as given (a suite
 					  * or a Debian base), or NULL */
 	bool old_root_off;    /* "test.old_root": false */
+	struct pw_block *old_blocks; /* what the old roots' smoke test needs
+				      * (test.requires plus the project's
+				      * static [project].dependencies), the
+				      * old roots' test blocks; NULL: none */
+	size_t nold_blocks;
 	size_t ntest_skip;
 	struct pw_limits limits;
 	bool foreign_emulate; /* "foreign": "emulate": a foreign target's tools

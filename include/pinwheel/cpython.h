@@ -58,6 +58,18 @@ extern const struct pw_provider pw_provider_cpython;
 	"build-essential", "pkg-config", "zlib1g-dev", "libffi-dev", "libssl-dev", "libbz2-dev",   \
 	    "liblzma-dev", "libsqlite3-dev", "uuid-dev"
 
+/* The old root's interpreter (docs/config.md, "test.old_root") only imports
+ * the wheel and runs pip and venv: by default it is built slim, without
+ * the test modules, _decimal, _elementtree and the CJK codecs, at -O1,
+ * with only what pip needs (zlib, ssl) besides the compilers. */
+#define PW_CPYTHON_SLIM_CONFIGURE                                                                  \
+	"--disable-test-modules", "OPT=-DNDEBUG -O1", "py_cv_module__decimal=n/a",                 \
+	    "py_cv_module__elementtree=n/a", "py_cv_module__multibytecodec=n/a",                   \
+	    "py_cv_module__codecs_cn=n/a", "py_cv_module__codecs_hk=n/a",                          \
+	    "py_cv_module__codecs_iso2022=n/a", "py_cv_module__codecs_jp=n/a",                     \
+	    "py_cv_module__codecs_kr=n/a", "py_cv_module__codecs_tw=n/a"
+#define PW_CPYTHON_SLIM_PACKAGES "build-essential", "zlib1g-dev", "libssl-dev"
+
 struct pw_cpython_spec {
 	char *field;	    /* "python.3.13t.base.debian.cpython" */
 	char *source_suite; /* the suite whose Sources has python3.N; NULL: the base's */

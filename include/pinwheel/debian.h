@@ -190,6 +190,10 @@ int pw_deb_decompress_mem(const void *data, size_t len, struct pw_buf *out, stru
  * for 404/410 or a missing file, -EHOSTUNREACH when the server cannot be
  * reached (message has libcurl's reason), -EIO for other HTTP errors. */
 int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct pw_err *e);
+/* Is @url served?  A HEAD request (http, https; file: the file exists),
+ * nothing downloaded.  *http_code as for pw_deb_http_get(); 0 when it is
+ * served, else its errors. */
+int pw_deb_http_head(const char *url, long *http_code, struct pw_err *e);
 
 /* ---- the resolver (deb_resolve.c) ---- */
 
@@ -297,6 +301,12 @@ void pw_deb_source_release(struct pw_deb_source *s);
  * suite has no such source package (e->msg names it and the index). */
 int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
 			  struct pw_deb_source *out, struct pw_err *e);
+/* The same, every stanza of @package with an orig tarball: *out an array
+ * of *n, newest Version first (the caller releases each and frees it).
+ * -ENOENT as above when there is none; also when the suite is not on the
+ * mirror (no InRelease). */
+int pw_debian_source_origs(const struct pw_debian_opts *o, const char *package,
+			   struct pw_deb_source **out, size_t *n, struct pw_err *e);
 
 /* Fetch every artifact into @store (verified by sha256 and size). */
 int pw_debian_fetch(struct pw_store *store, const struct pw_deb_artifact *a, size_t n,

@@ -150,6 +150,10 @@ static int prepare(struct build *b, struct pw_err *e, int *status)
 		/* the old root of its smoke test (docs/config.md, "test.old_root") */
 		if (!b->sel[i] || !b->c.targets[i].old_id)
 			continue;
+		/* a defaulted old root the lock dropped: the summary says why */
+		if (b->c.targets[i].old_default &&
+		    pw_lockset_no_old_root(&b->ss.lock, b->c.targets[i].id))
+			continue;
 		if (!pw_session_find(&b->ss, b->c.targets[i].old_id)) {
 			*status = PW_EXIT_USAGE;
 			return pw_err_set(e, ENOENT,

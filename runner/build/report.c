@@ -159,6 +159,14 @@ void pw_build_report_failure(struct build *b, const char *name, struct target_re
 
 /* ---- the summary ---- */
 
+/* Why target @i has no old root, when the lock dropped its defaulted one
+ * (docs/config.md, "test.old_root"), else NULL. */
+static const char *no_old_root(const struct build *b, size_t i)
+{
+	return b->c.targets[i].old_default ? pw_lockset_no_old_root(&b->ss.lock, b->c.targets[i].id)
+					   : NULL;
+}
+
 void pw_build_print_table(struct build *b, struct target_result *res)
 {
 	pw_out("\n%-26s %-8s %-9s %-10s %-12s %-7s %s\n", "target", "status", "smoke", "size",
@@ -182,6 +190,9 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 		if (b->sel[i] && b->c.targets[i].old_id && res[i].smoke_roots[0])
 			pw_out("%-26s smoke test passed in: %s\n", b->c.targets[i].id,
 			       res[i].smoke_roots);
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && no_old_root(b, i))
+			pw_out("%-26s no old root: %s\n", b->c.targets[i].id, no_old_root(b, i));
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].retest)
 			pw_out(
@@ -225,6 +236,9 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 			      !res[i].ok && res[i].error_line[0] ? res[i].error_line : NULL, "log",
 			      log, "cache_rejected", res[i].rejected[0] ? res[i].rejected : NULL);
 		json_object_set_new(o, "smoke_roots", roots);
+		json_object_set_new(o, "no_old_root",
+				    no_old_root(b, i) ? json_string(no_old_root(b, i))
+						      : json_null());
 		json_object_set_new(o, "smoke_failed_root",
 				    res[i].failed_root[0] ? json_string(res[i].failed_root)
 							  : json_null());

@@ -9,7 +9,12 @@
 
 SPEC: {"suite": "s", "arch": "amd64" (or "arches": ["amd64", "arm64"]), "packages": [{"Package": ..., "Version":
 ..., "Architecture": ..., other control fields ..., "files": {"path": "text"},
-"links": {"path": "target"}, "copy": {"path": "host file (binary, mode 0755)"}}]}.
+"links": {"path": "target"}, "copy": {"path": "host file (binary, mode 0755)"},
+"tar": "a host tarball whose files, links and directories the .deb carries
+(files mode 0755)"}], "sources": [{"Package": ..., "Version": ..., "orig":
+"NAME.orig.tar.xz", "served": true}]} -- "sources" writes main/source/Sources
+(plain, .gz, .xz) with each stanza's orig tarball listed, the tarball itself
+(a few bytes) in pool/main/ only when "served".
 With DEBREPO_LOG set, `serve` appends "METHOD PATH" of each request to that
 file.  Test-only: never part of the product.
 """
@@ -64,6 +69,16 @@ def make_deb(pkg):
         with open(src, "rb") as f:
             files[p] = f.read()
         copied.add(p)
+    if "tar" in pkg:
+        links = dict(links)
+        with tarfile.open(pkg["tar"]) as t:
+            for m in t.getmembers():
+                p = m.name.lstrip("./").lstrip("/")
+                if m.issym():
+                    links[p] = m.linkname
+                elif m.isfile() or m.islnk():  # a hard link: its target's bytes
+                    files[p] = t.extractfile(m).read()
+                    copied.add(p)
     dirs = set()
     for p in list(files) + list(links):
         parts = p.split("/")[:-1]
@@ -72,7 +87,8 @@ def make_deb(pkg):
     entries = [("", "dir", None)] + [(d, "dir", None) for d in sorted(dirs)]
     entries += [(p, "copy" if p in copied else "file", files[p]) for p in sorted(files)]
     entries += [(p, "link", links[p]) for p in sorted(links)]
-    control = "".join("%s: %s\n" % (k, v) for k, v in pkg.items() if k not in ("files", "links", "copy"))
+    control = "".join("%s: %s\n" % (k, v) for k, v in pkg.items()
+                      if k not in ("files", "links", "copy", "tar"))
     if "Maintainer" not in pkg:
         control += "Maintainer: Test <test@mirror.example>\nDescription: test package\n"
     ctl = tar_bytes([("", "dir", None), ("control", "file", control)], "gz")
@@ -94,7 +110,7 @@ def build(outdir, spec):
         with open(os.path.join(outdir, fn), "wb") as f:
             f.write(deb)
         st = "".join("%s: %s\n" % (k, v) for k, v in pkg.items()
-                     if k not in ("files", "links", "copy"))
+                     if k not in ("files", "links", "copy", "tar"))
         st += "Filename: %s\nSize: %d\nSHA256: %s\n" % (fn, len(deb), hashlib.sha256(deb).hexdigest())
         stanzas.append((a, st))
     d = os.path.join(outdir, "dists", suite)
@@ -110,6 +126,26 @@ def build(outdir, spec):
             with open(os.path.join(d, rel, name), "wb") as f:
                 f.write(data)
             lines.append(" %s %d %s%s" % (hashlib.sha256(data).hexdigest(), len(data), rel, name))
+    if spec.get("sources"):
+        text = ""
+        for src in spec["sources"]:
+            pkg, orig = src["Package"], src["orig"]
+            body = ("orig of %s %s\n" % (pkg, src["Version"])).encode()
+            d_ = "pool/main/%s/%s" % (pkg[0], pkg)
+            if src.get("served"):
+                os.makedirs(os.path.join(outdir, d_), exist_ok=True)
+                with open(os.path.join(outdir, d_, orig), "wb") as f:
+                    f.write(body)
+            text += ("Package: %s\nVersion: %s\nDirectory: %s\nChecksums-Sha256:\n %s %d %s\n\n"
+                     % (pkg, src["Version"], d_, hashlib.sha256(body).hexdigest(), len(body), orig))
+        text = text.encode()
+        os.makedirs(os.path.join(d, "main/source"), exist_ok=True)
+        variants = {"Sources": text, "Sources.gz": gzip.compress(text, mtime=0),
+                    "Sources.xz": lzma.compress(text)}
+        for name, data in sorted(variants.items()):
+            with open(os.path.join(d, "main/source", name), "wb") as f:
+                f.write(data)
+            lines.append(" %s %d main/source/%s" % (hashlib.sha256(data).hexdigest(), len(data), name))
     release = ("Origin: Test\nSuite: %s\nCodename: %s\nArchitectures: %s\nComponents: main\n"
                "Date: Tue, 14 Nov 2023 22:13:20 UTC\nSHA256:\n%s\n"
                % (suite, suite, " ".join(arches), "\n".join(lines)))

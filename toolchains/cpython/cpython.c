@@ -372,8 +372,63 @@ static void cpython_input(const struct pw_debian_spec *base, const struct pw_cpy
 	pw_buf_release(&b);
 }
 
-/* The source archive: the config's, or the suite's python3.N upstream
- * tarball; added to @out, its sha256 into @sha. */
+/* The suites the lock looks in when the source suite's Sources lists no
+ * tarball of python3.N that the mirror serves, newest first (a suite the
+ * mirror does not carry is passed over). */
+static const char *const fallback_suites[] = {"sid", "trixie", "bookworm", "bullseye"};
+
+/* The first tarball of @pkg in @suite's Sources (newest first) that the
+ * mirror serves (a HEAD answered 2xx) into @ds; every one tried is added
+ * to @tried ("URL (HTTP 404)", "URL (not found)" for a file: mirror).  1 found, 0 none (also:
+ * @suite or @pkg not on the mirror), -errno when the mirror cannot be read. */
+static int pick_served(const struct pw_debian_opts *base_o, const char *suite, const char *pkg,
+		       struct pw_deb_source *ds, struct pw_buf *tried, struct pw_err *e)
+{
+	struct pw_debian_opts o = *base_o;
+	struct pw_deb_source *v = NULL;
+	size_t n = 0, i;
+	int r;
+
+	o.suite = suite;
+	r = pw_debian_source_origs(&o, pkg, &v, &n, e);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		struct pw_err he = PW_ERR_INIT;
+		long code = 0;
+
+		r = pw_deb_http_head(v[i].url, &code, &he);
+		if (r == 0)
+			break;
+		if (r != -ENOENT && r != -EIO) {
+			r = pw_err_set(e, -r, "%s", he.msg);
+			goto out;
+		}
+		if (code)
+			pw_buf_addf(tried, "%s%s (HTTP %ld)", tried->len ? ", " : "", v[i].url,
+				    code);
+		else /* file: */
+			pw_buf_addf(tried, "%s%s (not found)", tried->len ? ", " : "", v[i].url);
+	}
+	r = i < n;
+	if (r) {
+		*ds = v[i];
+		memset(&v[i], 0, sizeof(v[i]));
+	}
+out:
+	for (i = 0; i < n; i++)
+		pw_deb_source_release(&v[i]);
+	free(v);
+	return r;
+}
+
+/* The source archive: the config's, or the upstream tarball of
+ * python3.N that the mirror serves (pick_served()) from the source suite,
+ * else from the other suites of fallback_suites; added to @out, its sha256
+ * into @sha.  -ENOPKG when no suite has one the mirror serves (e->msg
+ * names the package and every URL tried with its status). */
 static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
 		       const struct pw_cpython_spec *spec, const struct pw_target_info *t,
 		       const char *field, unsigned minor, struct pw_lockset *out,
@@ -382,7 +437,9 @@ static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 	struct pw_artifact a;
 	struct pw_deb_source ds = {0};
 	_cleanup_free_ char *keyring = NULL, *pkg = NULL, *name = NULL;
+	struct pw_buf tried = PW_BUF_INIT(1u << 16);
 	struct pw_debian_opts o;
+	const char *first;
 	char *urls[1];
 	int r;
 
@@ -404,14 +461,26 @@ static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 	}
 	keyring = pw_debian_spec_keyring(pc, base);
 	memset(&o, 0, sizeof(o));
-	o.suite = spec && spec->source_suite ? spec->source_suite : base->suite;
+	first = spec && spec->source_suite ? spec->source_suite : base->suite;
 	o.arch = t->debian_arch;
 	o.mirror = base->mirror;
 	o.keyring = keyring;
 	pkg = pw_xasprintf("python3.%u", minor);
-	r = pw_debian_source_orig(&o, pkg, &ds, e);
+	r = pick_served(&o, first, pkg, &ds, &tried, e);
+	for (size_t i = 0; r == 0 && i < PW_ARRAY_SIZE(fallback_suites); i++)
+		if (strcmp(fallback_suites[i], first))
+			r = pick_served(&o, fallback_suites[i], pkg, &ds, &tried, e);
+	if (r == 0)
+		r = pw_err_set(e, ENOPKG,
+			       "%s (%s): the mirror serves no upstream tarball of %s (%s%s; "
+			       "looked in %s and the other suites it carries)",
+			       field, t->id, pkg, tried.len ? "tried " : "none listed",
+			       tried.len ? tried.buf : "", first);
+	else if (r < 0)
+		pw_err_prefix(e, "%s (%s)", field, t->id);
+	pw_buf_release(&tried);
 	if (r < 0)
-		return pw_err_prefix(e, "%s (%s)", field, t->id);
+		return r;
 	a.name = ds.file;
 	a.version = ds.upstream;
 	a.package = ds.package;

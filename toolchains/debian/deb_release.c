@@ -355,3 +355,33 @@ int pw_deb_http_get(const char *url, struct pw_buf *out, long *http_code, struct
 				  url, code);
 	return 0;
 }
+
+int pw_deb_http_head(const char *url, long *http_code, struct pw_err *e)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct pw_fetch_opts fo;
+	CURL *c = curl_easy_init();
+	CURLcode cr;
+	long code = 0;
+
+	*http_code = 0;
+	if (!c)
+		return pw_err_set(e, ENOMEM, "could not start libcurl");
+	pw_fetch_opts_init(&fo);
+	pw_fetch_setup_easy(c, url, &fo);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cr = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	*http_code = code;
+	if (cr == CURLE_FILE_COULDNT_READ_FILE)
+		return pw_err_set(e, ENOENT, "'%s': not found", url);
+	if (cr != CURLE_OK)
+		return pw_err_set(e, EHOSTUNREACH, "'%s': %s", url,
+				  errbuf[0] ? errbuf : curl_easy_strerror(cr));
+	if (code >= 400)
+		return pw_err_set(e, code == 404 || code == 410 ? ENOENT : EIO, "'%s': HTTP %ld",
+				  url, code);
+	return 0;
+}

@@ -413,8 +413,22 @@ static int orig_line(const char *pkg, const char *sums, struct pw_deb_source *ou
 	return -ENOENT;
 }
 
-int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
-			  struct pw_deb_source *out, struct pw_err *e)
+static int cmp_source(const void *pa, const void *pb)
+{
+	const struct pw_deb_source *a = pa, *b = pb;
+
+	return pw_deb_version_cmp(b->version, a->version); /* newest first */
+}
+
+static void sources_free(struct pw_deb_source *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pw_deb_source_release(&v[i]);
+	free(v);
+}
+
+int pw_debian_source_origs(const struct pw_debian_opts *o, const char *package,
+			   struct pw_deb_source **outv, size_t *nout, struct pw_err *e)
 {
 	static const char *const exts[] = {".xz", ".gz", ""};
 	_cleanup_free_ char *mirror = NULL, *keyring = NULL, *verified_by = NULL;
@@ -422,11 +436,14 @@ int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
 	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_INDEX), text = PW_BUF_INIT(PW_DEB_MAX_INDEX);
 	struct pw_deb_stanza st = {0};
 	struct pw_deb_parser ps;
-	_cleanup_free_ char *url = NULL, *dir = NULL, *version = NULL;
+	struct pw_deb_source *v = NULL;
+	_cleanup_free_ char *url = NULL;
+	size_t n = 0;
 	bool listed = false;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	*outv = NULL;
+	*nout = 0;
 	if (!o->suite || !*o->suite || strchr(o->suite, '/') || !o->arch)
 		return pw_err_set(e, EINVAL, "a Debian source package needs a suite");
 	r = pick_source(o, &mirror, &keyring, e);
@@ -475,50 +492,63 @@ int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
 			       listed ? "the mirror" : "InRelease", o->suite, mirror);
 		goto out;
 	}
-	/* the highest version of @package among its stanzas */
+	/* every stanza of @package that lists an orig tarball */
 	pw_deb_parser_init(&ps, url, text.buf, text.len);
 	while ((r = pw_deb_parser_next(&ps, &st, e)) == 1) {
 		const char *name = pw_deb_stanza_get(&st, "Package");
-		const char *v = pw_deb_stanza_get(&st, "Version");
+		const char *ver = pw_deb_stanza_get(&st, "Version");
 		const char *d = pw_deb_stanza_get(&st, "Directory");
 		const char *sums = pw_deb_stanza_get(&st, "Checksums-Sha256");
 		struct pw_deb_source cand = {0};
 
-		if (!name || strcmp(name, package) || !v || !d || !sums ||
-		    (version && pw_deb_version_cmp(v, version) <= 0))
+		if (!name || strcmp(name, package) || !ver || !d || !sums)
 			continue;
 		if (orig_line(package, sums, &cand) < 0 || strstr(d, "..") || d[0] == '/') {
 			pw_deb_source_release(&cand);
 			continue;
 		}
-		pw_deb_source_release(out);
-		*out = cand;
-		free(version);
-		version = pw_xstrdup(v);
-		free(dir);
-		dir = pw_xstrdup(d);
+		cand.package = pw_xstrdup(package);
+		cand.version = pw_xstrdup(ver);
+		{
+			_cleanup_free_ char *path = pw_xasprintf("%s/%s", d, cand.file);
+
+			cand.url = pool_url(mirror, path);
+		}
+		v = pw_xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = cand;
 	}
 	if (r < 0)
 		goto out;
-	if (!version) {
+	if (!n) {
 		r = pw_err_set(e, ENOENT, "no source package '%s' with an upstream tarball in '%s'",
 			       package, url);
 		goto out;
 	}
-	out->package = pw_xstrdup(package);
-	out->version = steal_pointer(&version);
-	{
-		_cleanup_free_ char *path = pw_xasprintf("%s/%s", dir, out->file);
-
-		out->url = pool_url(mirror, path);
-	}
+	qsort(v, n, sizeof(*v), cmp_source);
+	*outv = steal_pointer(&v);
+	*nout = n;
 	r = 0;
 out:
-	if (r < 0)
-		pw_deb_source_release(out);
+	sources_free(v, v ? n : 0);
 	pw_deb_stanza_release(&st);
 	pw_deb_release_release(&rel);
 	pw_buf_release(&raw);
 	pw_buf_release(&text);
 	return r;
+}
+
+int pw_debian_source_orig(const struct pw_debian_opts *o, const char *package,
+			  struct pw_deb_source *out, struct pw_err *e)
+{
+	struct pw_deb_source *v;
+	size_t n;
+	int r = pw_debian_source_origs(o, package, &v, &n, e);
+
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	*out = v[0];
+	memset(&v[0], 0, sizeof(v[0]));
+	sources_free(v, n);
+	return 0;
 }

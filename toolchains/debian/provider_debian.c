@@ -390,6 +390,8 @@ bool pw_debian_old_root_block(const struct pw_block *base, const struct pw_debia
 {
 	const struct pw_debian_spec *b;
 	struct pw_debian_spec *o;
+	static const char *const slim_configure[] = {PW_CPYTHON_SLIM_CONFIGURE};
+	static const char *const slim_packages[] = {PW_CPYTHON_SLIM_PACKAGES};
 	const struct pw_cpython_spec *cp;
 	_cleanup_free_ char *cf = NULL;
 
@@ -417,6 +419,15 @@ bool pw_debian_old_root_block(const struct pw_block *base, const struct pw_debia
 	cp = old->cpython ? old->cpython : b->cpython;
 	cf = pw_xasprintf("%s.cpython", old->field);
 	o->cpython = pw_cpython_spec_dup(cp, cf);
+	/* slim unless the config says how (cpython.h) */
+	if (!o->cpython->configure) {
+		o->cpython->configure = strv_of(slim_configure, PW_ARRAY_SIZE(slim_configure));
+		o->cpython->nconfigure = PW_ARRAY_SIZE(slim_configure);
+	}
+	if (!o->cpython->packages) {
+		o->cpython->packages = strv_of(slim_packages, PW_ARRAY_SIZE(slim_packages));
+		o->cpython->npackages = PW_ARRAY_SIZE(slim_packages);
+	}
 	if (!o->cpython->url && !o->cpython->source_suite)
 		o->cpython->source_suite = pw_xstrdup(
 		    b->cpython && b->cpython->source_suite ? b->cpython->source_suite : b->suite);
