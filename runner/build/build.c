@@ -199,6 +199,8 @@ static void build_release(struct build *b)
 	free(b->out);
 	free(b->logs);
 	free(b->work);
+	free(b->cc_dir);
+	free(b->cc_bin);
 	free(b->sdist_dir);
 	free(b->version);
 	pw_session_close(&b->ss);
@@ -539,6 +541,8 @@ static int finish(struct build *b, struct target_result *res)
 		pw_build_print_json(b, res, ok);
 	else if (pw_log_verbosity() >= 0)
 		pw_build_print_table(b, res);
+	if (b->o->stats && !pw_log_json())
+		pw_build_print_stats(b, res);
 	return ok ? PW_EXIT_OK : PW_EXIT_FAIL;
 }
 
@@ -567,6 +571,15 @@ int pw_build_run(const struct pw_build_opts *o)
 	if (open_out(&b, &wd) < 0)
 		goto out;
 	if (export_source(&b, &e) < 0) {
+		pw_error("build: %s", e.msg);
+		goto out;
+	}
+	/* the compile cache: off when asked, compiling everything (but still
+	 * recording) with --no-cache */
+	b.cc_mode = o->no_compile_cache || o->no_cache_write || b.c.no_compile_cache ? PW_CC_OFF
+		    : o->no_cache					      ? PW_CC_WRITE
+										      : PW_CC_ON;
+	if (pw_build_cc_setup(&b, &e) < 0) {
 		pw_error("build: %s", e.msg);
 		goto out;
 	}
