@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pinwheel/common.h"
+#include "pinwheel/hash.h"
 
 #define PW_CC_STORE_DIR "compile-cache"	   /* STORE/compile-cache */
 #define PW_CC_MOUNT "/opt/pinwheel/ccache" /* the cache, read-write in the step */
@@ -42,7 +43,15 @@ enum pw_cc_mode {
 
 struct pw_cc_stats {
 	unsigned hits, misses, corrupt, skipped;
+	bool zig_warm;	  /* the step started from the warmed Zig cache */
+	bool zig_damaged; /* ... which was damaged, so it did not */
 };
+
+struct pw_root_plan;
+/* The store tree id of the warmed Zig cache of root @p (docs/compile-cache.md,
+ * "Zig's cache"): a digest of the warming command and the trees of @p's zig
+ * layer.  false when @p has no zig layer (a "native" floor). */
+bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX]);
 
 /* The wrapper's text (static storage). */
 const char *pw_cc_script(void);

@@ -502,6 +502,9 @@ static int build_targets(struct build *b, struct target_result *res)
 			jobs[njobs++] = i;
 		}
 	}
+	/* Zig's cache of the roots that build, once per Zig and target */
+	if (njobs > nretest && !pw_build_stopped())
+		pw_build_cc_zig_phase(b, res);
 	width = o->jobs ? o->jobs : ncpu;
 	if (o->jobs > ncpu && njobs > ncpu)
 		pw_warn("--jobs %u is more than the %u CPUs here: targets will compete for them",

@@ -133,6 +133,9 @@ char *pw_build_python(const struct build *b, size_t ti);
  * read-only binds of the root, the fixed environment, the limits of the
  * config.  The caller releases it. */
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+/* The same without the root's before_all layer: the root as locked, for
+ * pinwheel's own commands whose results are shared (Zig's cache). */
+void pw_build_plain_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
 /* The same for the smoke test: the whole root, test.requires' layer too
  * (pw_build_spec() leaves it out: build steps never see it). */
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
@@ -275,6 +278,16 @@ int pw_build_cc_setup(struct build *b, struct pw_err *e);
  * an action key: a hit is byte-identical to a miss). */
 int pw_build_cc_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
 		     struct pw_err *e);
+/* Before the workers: warm Zig's cache once for every root of a target
+ * to build that has a zig layer and no warmed cache in the store yet
+ * (only with the cache on; a failure is a warning: the targets build
+ * without it). */
+void pw_build_cc_zig_phase(struct build *b, const struct target_result *res);
+/* build_wheel's private copy of the warmed Zig cache, TDIR/zig-cache
+ * bound at /tmp/zig-cache, after the store tree is checked against its
+ * recorded digest (a damaged one is not used: res->cc.zig_damaged). */
+int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+			 struct target_result *res, int logfd, struct pw_err *e);
 /* After build_wheel: its stats into @res (and a line into the log). */
 void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result *res, int logfd);
 

@@ -11,8 +11,11 @@
 
 #include "build_int.h"
 #include "pinwheel/compile_cache.h"
+#include "pinwheel/derived.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/log.h"
 #include "pinwheel/untrusted.h"
+#include "pinwheel/zig.h"
 
 /* The wrapper, POSIX sh (dash in Debian roots): a compiler's -E, sha256sum,
  * cp and mv are all it needs of the root.  An entry is written beside its
@@ -368,4 +371,208 @@ int pw_cc_gc(const char *storedir, unsigned days, unsigned *removed, uint64_t *f
 	}
 	pw_free_names(names, n);
 	return r;
+}
+
+/* ---- Zig's own cache, for the manylinux floor ---- */
+
+/* What warms it: a link of an empty shared library in each mode a build
+ * system links in (setuptools without -O, others with -O2).  Zig then
+ * holds the floor's glibc stubs and compiler_rt, which every link of a
+ * fresh Zig cache builds again (37 s of a tiny C extension's 38 s here). */
+static const char zig_warm_cmd[] =
+    "set -e; cd /tmp; printf 'int pinwheel_warm(void) { return 0; }\\n' >w.c; " PW_ZIG_BIN
+    "/cc -shared w.c -o w.so; " PW_ZIG_BIN "/cc -O2 -shared w.c -o w2.so";
+
+bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(1 << 16);
+	size_t n = 0;
+
+	pw_buf_addf(&b, "pinwheel-zig-cache;v1\n%s\n", zig_warm_cmd);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->trees[i].how && !strcmp(p->trees[i].how, PW_ZIG_LAYER_HOW)) {
+			pw_buf_addf(&b, "%s %s\n", p->trees[i].dest, p->trees[i].id);
+			n++;
+		}
+	if (n)
+		pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+	return n > 0;
+}
+
+/* Copy the directory @from into the empty directory @to: directories and
+ * regular files (0755 or 0644 by the execute bit), nothing else. */
+static int copy_dir(int from, int to, const char *where, unsigned depth, struct pw_err *e)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (depth > 16)
+		return pw_err_set(e, ELOOP, "'%s' is nested too deep", where);
+	r = pw_list_dir_sorted(from, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", where);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *p = pw_xasprintf("%s/%s", where, names[i]);
+		_cleanup_close_ int in = -1, out = -1;
+		const char *nm = names[i];
+		struct stat st;
+
+		if (fstatat(from, nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "'%s'", p);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, nm, 0755) < 0 ||
+			    (in = openat(from, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+				0 ||
+			    (out = openat(to, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+			else
+				r = copy_dir(in, out, p, depth + 1, e);
+		} else if (S_ISREG(st.st_mode)) {
+			mode_t m = st.st_mode & 0111 ? 0755 : 0644;
+
+			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			out = in < 0 ? -1
+				     : openat(to, nm, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					      m);
+			if (in < 0 || out < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+			else if ((r = pw_copy_fd(in, out)) < 0)
+				r = pw_err_sys(e, -r, "copy '%s'", p);
+			else if (fchmod(out, m) < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+		}
+		/* anything else (a lock file's FIFO, a symlink) is left out */
+	}
+	pw_free_names(names, n);
+	return r;
+}
+
+struct warm_build {
+	int from;
+};
+
+static int warm_tree_build(void *ud, int dirfd, json_t *record, struct pw_err *e)
+{
+	struct warm_build *w = ud;
+	int r = copy_dir(w->from, dirfd, "zig-cache", 0, e);
+
+	/* Zig's scratch space is not part of its cache */
+	if (r == 0 && pw_rm_rf_at(dirfd, "tmp") < 0 && errno != ENOENT)
+		r = pw_err_sys(e, errno, "zig-cache/tmp");
+	if (r == 0 && json_object_set_new(record, "command", json_string(zig_warm_cmd)) < 0)
+		r = pw_err_set(e, ENOMEM, "out of memory");
+	return r;
+}
+
+/* Warm Zig's cache of @ti's root once: the command in a sandbox of the
+ * root as locked (no before_all layer: nothing of the project runs), its
+ * cache made the store tree @id. */
+static int zig_warm(struct build *b, size_t ti, const char *id, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_xasprintf("%s/zig-warm-%.16s", b->work, id);
+	_cleanup_close_ int logfd = -1;
+	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)zig_warm_cmd, NULL};
+	struct warm_build w = {-1};
+	struct pw_sandbox_spec s;
+	bool cached = false;
+	double t0 = pw_build_now();
+	int r;
+
+	if (mkdir(dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", dir);
+	logfd = pw_build_open_log(b, "zig-cache", e);
+	if (logfd < 0)
+		return logfd;
+	pw_info("compile cache: warming Zig's cache in the root of %s (once per Zig and target; "
+		"log: %s/zig-cache.log)",
+		b->c.targets[ti].id, b->logs);
+	dprintf(logfd, "pinwheel %s: Zig's cache in the root of %s\nroot %s\ntree %s\n",
+		PW_VERSION, b->c.targets[ti].id, b->plans[ti].id, id);
+	pw_build_plain_spec(b, ti, &s);
+	r = pw_build_bind(&s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
+	if (r == 0)
+		r = pw_build_step(&s, argv, logfd, "warm Zig's cache", e);
+	pw_sandbox_spec_release(&s);
+	if (r == 0) {
+		w.from = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (w.from < 0)
+			r = pw_err_sys(e, errno, "'%s'", dir);
+	}
+	if (r == 0)
+		r = pw_derived_tree_make(b->store, id, "zig-cache", warm_tree_build, &w, NULL, &cached,
+					 e);
+	if (w.from >= 0)
+		close(w.from);
+	pw_rm_rf(dir);
+	if (r == 0)
+		pw_info("compile cache: Zig's cache %.16s ready (%.0f s)", id, pw_build_now() - t0);
+	return r;
+}
+
+void pw_build_cc_zig_phase(struct build *b, const struct target_result *res)
+{
+	if (b->cc_mode != PW_CC_ON)
+		return;
+	for (size_t ti = 0; ti < b->c.ntargets; ti++) {
+		_cleanup_free_ char *path = NULL;
+		struct pw_err e = PW_ERR_INIT;
+		char id[PW_SHA256_HEX];
+		struct stat st;
+
+		if (!b->sel[ti] || res[ti].cached || res[ti].done ||
+		    !pw_cc_zig_warm_id(&b->plans[ti], id))
+			continue;
+		path = pw_store_tree_path(b->store, id);
+		if (stat(path, &st) == 0)
+			continue;
+		if (zig_warm(b, ti, id, &e) < 0)
+			pw_warn("compile cache: Zig's cache: %s (the targets build without it)",
+				e.msg);
+	}
+}
+
+int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+			 struct target_result *res, int logfd, struct pw_err *e)
+{
+	_cleanup_free_ char *path = NULL, *dir = NULL;
+	_cleanup_close_ int from = -1, to = -1;
+	struct pw_store_entry en = {.kind = PW_STORE_TREE};
+	struct pw_err ve = PW_ERR_INIT;
+	char id[PW_SHA256_HEX];
+	int r;
+
+	if (b->cc_mode != PW_CC_ON || !pw_cc_zig_warm_id(&b->plans[ti], id))
+		return 0;
+	path = pw_store_tree_path(b->store, id);
+	if (access(path, F_OK) < 0)
+		return 0; /* not warmed (its warming failed): Zig builds it all */
+	/* the tree as the store recorded it, or not at all: a damaged file
+	 * never reaches a link */
+	memcpy(en.id, id, PW_SHA256_HEX);
+	en.path = path;
+	if (pw_store_verify_entry(b->store, &en, &ve) < 0) {
+		res->cc.zig_damaged = true;
+		dprintf(logfd, "pinwheel: compile cache: Zig's cache is damaged, not used: %s\n",
+			ve.msg);
+		return 0;
+	}
+	dir = pw_path_join(tdir, "zig-cache");
+	if (mkdir(dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", dir);
+	from = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	to = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (from < 0 || to < 0)
+		return pw_err_sys(e, errno, "'%s'", from < 0 ? path : dir);
+	/* a copy of its own: what the step adds stays in this step */
+	r = copy_dir(from, to, "zig-cache", 0, e);
+	if (r == 0)
+		r = pw_build_bind(s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
+	if (r == 0) {
+		res->cc.zig_warm = true;
+		dprintf(logfd, "pinwheel: compile cache: Zig's cache %s copied to /tmp/zig-cache\n",
+			id);
+	}
+	return r < 0 ? r : 0;
 }

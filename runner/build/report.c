@@ -193,6 +193,11 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 			pw_out("%-26s the action cache's wheel was rejected (%s)\n",
 			       b->c.targets[i].id, res[i].rejected);
 	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].cc.zig_damaged)
+			pw_out("%-26s compile cache: Zig's cache in the store is damaged (not "
+			       "matching its recorded digest): not used, see 'pinwheel store verify'\n",
+			       b->c.targets[i].id);
+	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].cc.corrupt)
 			pw_out("%-26s compile cache: %u damaged %s (not matching %s sha256) "
 			       "refused and compiled again\n",
@@ -209,11 +214,11 @@ void pw_build_print_stats(struct build *b, struct target_result *res)
 {
 	struct pw_cc_stats sum = {0};
 
-	pw_out("\ncompile cache (%s)\n%-26s %-8s %6s %6s %11s %7s\n",
+	pw_out("\ncompile cache (%s)\n%-26s %-8s %6s %6s %11s %7s  %s\n",
 	       b->cc_mode == PW_CC_OFF     ? "off"
 	       : b->cc_mode == PW_CC_WRITE ? "--no-cache: every compile ran, recorded"
 					   : "on",
-	       "target", "wheel", "hits", "misses", "uncacheable", "damaged");
+	       "target", "wheel", "hits", "misses", "uncacheable", "damaged", "zig cache");
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		const struct pw_cc_stats *c = &res[i].cc;
 
@@ -224,8 +229,11 @@ void pw_build_print_stats(struct build *b, struct target_result *res)
 			       res[i].cached ? "cached" : "built", "-", "-", "-", "-");
 			continue;
 		}
-		pw_out("%-26s %-8s %6u %6u %11u %7u\n", b->c.targets[i].id, "built", c->hits,
-		       c->misses, c->skipped, c->corrupt);
+		pw_out("%-26s %-8s %6u %6u %11u %7u  %s\n", b->c.targets[i].id, "built", c->hits,
+		       c->misses, c->skipped, c->corrupt,
+		       c->zig_damaged ? "damaged, not used"
+		       : c->zig_warm  ? "warm"
+				      : "-");
 		sum.hits += c->hits;
 		sum.misses += c->misses;
 		sum.skipped += c->skipped;
@@ -264,13 +272,17 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 		json_object_set_new(o, "smoke_roots", roots);
 		/* null: the compile cache was off or build_wheel did not run */
 		json_object_set_new(o, "compile_cache",
-				    res[i].cc_on ? json_pack("{s:I,s:I,s:I,s:I}", "hits",
+				    res[i].cc_on ? json_pack("{s:I,s:I,s:I,s:I,s:s}", "hits",
 							     (json_int_t)res[i].cc.hits, "misses",
 							     (json_int_t)res[i].cc.misses,
 							     "uncacheable",
 							     (json_int_t)res[i].cc.skipped,
 							     "damaged",
-							     (json_int_t)res[i].cc.corrupt)
+							     (json_int_t)res[i].cc.corrupt,
+							     "zig_cache",
+							     res[i].cc.zig_damaged ? "damaged"
+							     : res[i].cc.zig_warm  ? "warm"
+										   : "none")
 						 : json_null());
 		json_object_set_new(o, "smoke_failed_root",
 				    res[i].failed_root[0] ? json_string(res[i].failed_root)
