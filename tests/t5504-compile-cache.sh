@@ -7,17 +7,18 @@
 # which compiles everything and starts Zig from nothing); a byte flipped in
 # every entry is refused, said in the summary and --json, and the wheel is
 # still byte-identical to a build without the cache (--no-compile-cache);
+# `pinwheel verify` passes with the cache warm;
 # the config's "compile_cache": false is in no action key and no lock
-# digest; `store gc` removes objects by age.
+# digest; two builds at once share it; `store gc` removes objects by age.
 # The Debian root comes from the shared store as in t5320 (the compile
-# cache too: the sources carry a token of this run, so their keys are new).
+# cache too: both sources carry a token of this run, so their keys are new).
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 37
+plan 43
 
 P="$T/p"
 CC_DIR="$SHARED_STORE/compile-cache"
@@ -56,7 +57,7 @@ cext() {
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 long helper(long a, long b);
-static const char version[] = "$1";
+static const char version[] = "$1-$TOKEN";
 static PyObject *add(PyObject *self, PyObject *args)
 {
 	long a, b;
@@ -143,6 +144,37 @@ ok $? "the wheel built over damaged entries is byte-identical to one built witho
 cext v4
 run_pw 0 "the entry compiled again is whole" --json build "$P" --out "$T/out4"
 is "$(cc_field hits)" 1 "the repaired helper.c entry is a hit"
+
+# two builds at once share the cache: two copies of the project with their
+# own change each (so neither can take the other's wheel from the action
+# cache), both reading the one entry of helper.c and recording their own
+Q="$T/q"
+cp -R "$P" "$Q"
+cext v6
+sed 's/"v6-/"v6q-/' "$P/cext.c" >"$Q/cext.c"
+"$PINWHEEL" --json build "$P" --out "$T/out6a" >"$T/6a.json" 2>"$T/6a.err" &
+A=$!
+"$PINWHEEL" --json build "$Q" --out "$T/out6b" >"$T/6b.json" 2>"$T/6b.err" &
+B=$!
+wait $A
+SA=$?
+wait $B
+SB=$?
+is "$SA $SB" "0 0" "two builds at once both succeed"
+OUT=$(cat "$T/6a.json")
+CA="$(cc_field hits) $(cc_field misses) $(cc_field damaged)"
+OUT=$(cat "$T/6b.json")
+is "$CA $(cc_field hits) $(cc_field misses) $(cc_field damaged)" "1 1 0 1 1 0" \
+	"each hit helper.c and compiled its own cext.c; no damaged entry"
+N=$(find "$CC_DIR" -name '.tmp.*' -newer "$T/before" | wc -l)
+is "$N" 0 "no temp file left in the cache"
+
+# verify: build A with the cache warm, build B with none, the same bytes
+cext v7
+run_pw 0 "verify with the compile cache warm" verify "$P" --out "$T/outv"
+like "$OUT" "^$TGT +reproducible " "build A (a hit) and build B (no compile cache) give the same wheel"
+grep -q "^==== pinwheel: compile cache: 1 hits, 1 misses, 1 uncacheable, 0 damaged" "$T/outv/logs/$TGT.log"
+ok $? "build A took helper.c from the cache"
 
 # "compile_cache": false changes no key and no lock digest
 config '"compile_cache": false'

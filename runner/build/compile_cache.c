@@ -376,12 +376,15 @@ int pw_cc_gc(const char *storedir, unsigned days, unsigned *removed, uint64_t *f
 /* ---- Zig's own cache, for the manylinux floor ---- */
 
 /* What warms it: a link of an empty shared library in each mode a build
- * system links in (setuptools without -O, others with -O2).  Zig then
- * holds the floor's glibc stubs and compiler_rt, which every link of a
- * fresh Zig cache builds again (37 s of a tiny C extension's 38 s here). */
+ * system links in (setuptools without -O, others with -O2), and one with
+ * -lgcc_s as rustc's links have (Zig gives libunwind for it).  Zig then
+ * holds the floor's glibc stubs, compiler_rt and libunwind, which every
+ * link of a fresh Zig cache builds again (37 s of a tiny C extension's
+ * 38 s here). */
 static const char zig_warm_cmd[] =
     "set -e; cd /tmp; printf 'int pinwheel_warm(void) { return 0; }\\n' >w.c; " PW_ZIG_BIN
-    "/cc -shared w.c -o w.so; " PW_ZIG_BIN "/cc -O2 -shared w.c -o w2.so";
+    "/cc -shared w.c -o w.so; " PW_ZIG_BIN "/cc -O2 -shared w.c -o w2.so; " PW_ZIG_BIN
+    "/cc -shared w.c -lgcc_s -o w3.so";
 
 bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX])
 {
