@@ -60,7 +60,8 @@ static const char script[] =
     "[ \"$nc\" = 1 ] || why=${why:-\"not one -c\"}\n"
     "[ \"$nsrc\" = 1 ] || why=${why:-\"$nsrc sources\"}\n"
     "[ -n \"$out\" ] || why=${why:-\"no -o\"}\n"
-    "[ -z \"${DEPENDENCIES_OUTPUT-}${SUNPRO_DEPENDENCIES-}\" ] || why=${why:-\"dependency output\"}\n"
+    "[ -z \"${DEPENDENCIES_OUTPUT-}${SUNPRO_DEPENDENCIES-}\" ] || why=${why:-\"dependency "
+    "output\"}\n"
     "if [ -n \"$why\" ]; then\n"
     "\tnote \"skip $why\"\n"
     "\texec \"$@\"\n"
@@ -96,7 +97,9 @@ static const char script[] =
     "key=$({\n"
     "\tprintf 'pw-cc;v1\\0id %s\\0pwd %s\\0' \"$PINWHEEL_CC_ID\" \"$PWD\"\n"
     "\tprintf 'arg %s\\0' \"$@\"\n"
-    "\tenv | LC_ALL=C grep -E '^(SOURCE_DATE_EPOCH|CPATH|C_INCLUDE_PATH|CPLUS_INCLUDE_PATH|OBJC_INCLUDE_PATH|COMPILER_PATH|GCC_EXEC_PREFIX|GCC_COMPARE_DEBUG|CCC_OVERRIDE_OPTIONS|ZIG_LIB_DIR)=' | LC_ALL=C sort\n"
+    "\tenv | LC_ALL=C grep -E "
+    "'^(SOURCE_DATE_EPOCH|CPATH|C_INCLUDE_PATH|CPLUS_INCLUDE_PATH|OBJC_INCLUDE_PATH|COMPILER_PATH|"
+    "GCC_EXEC_PREFIX|GCC_COMPARE_DEBUG|CCC_OVERRIDE_OPTIONS|ZIG_LIB_DIR)=' | LC_ALL=C sort\n"
     "\tprintf '\\0input\\0'\n"
     "\tcat \"$tmp.i\"\n"
     "} | sha256sum)\n"
@@ -121,7 +124,8 @@ static const char script[] =
     "\t\trm -f \"$out.pw-cc.$$\"\n"
     "\telse\n"
     "\t\tnote \"corrupt $key\"\n"
-    "\t\techo \"pinwheel: compile cache: entry $key does not match its sha256 (damaged): compiling again\" >&2\n"
+    "\t\techo \"pinwheel: compile cache: entry $key does not match its sha256 (damaged): compiling "
+    "again\" >&2\n"
     "\tfi\n"
     "fi\n"
     "\"$@\" -c -o \"$out\" || exit\n"
@@ -135,8 +139,7 @@ static const char script[] =
     "else\n"
     "\trm -f \"$t.o\" \"$t.sha256\"\n"
     "fi\n"
-    "exit 0\n"
-    ;
+    "exit 0\n";
 
 const char *pw_cc_script(void)
 {
@@ -238,8 +241,8 @@ int pw_build_cc_spec(struct build *b, size_t ti, const char *tdir, struct pw_san
 	if (r == 0)
 		r = pw_build_bind(s, PW_BIND_RW, stats, PW_CC_STATS_MOUNT, e);
 	if (r == 0)
-		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_WRAP=" PW_CC_BIN "/" PW_CC_WRAPPER, false,
-					    e);
+		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_WRAP=" PW_CC_BIN "/" PW_CC_WRAPPER,
+					    false, e);
 	if (r == 0)
 		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_DIR=" PW_CC_MOUNT, false, e);
 	if (r == 0)
@@ -311,9 +314,8 @@ static int gc_sub(int dfd, const char *sub, time_t cutoff, bool all, unsigned *r
 			/* an entry: kept while builds use it (a hit touches it) */
 			entry = true;
 			drop = all || st.st_mtime < cutoff;
-		}
-		else if (l > 7 && !strcmp(nm + l - 7, ".sha256") && is_hex64(nm, l - 7) &&
-			 S_ISREG(st.st_mode)) {
+		} else if (l > 7 && !strcmp(nm + l - 7, ".sha256") && is_hex64(nm, l - 7) &&
+			   S_ISREG(st.st_mode)) {
 			/* its sum goes with its object (sorted before it) */
 			char obj[80];
 
@@ -335,8 +337,7 @@ static int gc_sub(int dfd, const char *sub, time_t cutoff, bool all, unsigned *r
 		}
 	}
 	pw_free_names(names, n);
-	if (r == 0 && unlinkat(dfd, sub, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY &&
-	    errno != EEXIST)
+	if (r == 0 && unlinkat(dfd, sub, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 		r = pw_err_sys(e, errno, "compile cache: remove '%s'", sub);
 	return r;
 }
@@ -426,9 +427,10 @@ static int copy_dir(int from, int to, const char *where, unsigned depth, struct 
 			r = pw_err_sys(e, errno, "'%s'", p);
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(to, nm, 0755) < 0 ||
-			    (in = openat(from, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
-				0 ||
-			    (out = openat(to, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			    (in = openat(from, nm,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (out = openat(to, nm,
+					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 				r = pw_err_sys(e, errno, "copy '%s'", p);
 			else
 				r = copy_dir(in, out, p, depth + 1, e);
@@ -436,9 +438,10 @@ static int copy_dir(int from, int to, const char *where, unsigned depth, struct 
 			mode_t m = st.st_mode & 0111 ? 0755 : 0644;
 
 			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			out = in < 0 ? -1
-				     : openat(to, nm, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-					      m);
+			out = in < 0
+				  ? -1
+				  : openat(to, nm,
+					   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m);
 			if (in < 0 || out < 0)
 				r = pw_err_sys(e, errno, "copy '%s'", p);
 			else if ((r = pw_copy_fd(in, out)) < 0)
@@ -491,8 +494,8 @@ static int zig_warm(struct build *b, size_t ti, const char *id, struct pw_err *e
 	pw_info("compile cache: warming Zig's cache in the root of %s (once per Zig and target; "
 		"log: %s/zig-cache.log)",
 		b->c.targets[ti].id, b->logs);
-	dprintf(logfd, "pinwheel %s: Zig's cache in the root of %s\nroot %s\ntree %s\n",
-		PW_VERSION, b->c.targets[ti].id, b->plans[ti].id, id);
+	dprintf(logfd, "pinwheel %s: Zig's cache in the root of %s\nroot %s\ntree %s\n", PW_VERSION,
+		b->c.targets[ti].id, b->plans[ti].id, id);
 	pw_build_plain_spec(b, ti, &s);
 	r = pw_build_bind(&s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
 	if (r == 0)
@@ -504,8 +507,8 @@ static int zig_warm(struct build *b, size_t ti, const char *id, struct pw_err *e
 			r = pw_err_sys(e, errno, "'%s'", dir);
 	}
 	if (r == 0)
-		r = pw_derived_tree_make(b->store, id, "zig-cache", warm_tree_build, &w, NULL, &cached,
-					 e);
+		r = pw_derived_tree_make(b->store, id, "zig-cache", warm_tree_build, &w, NULL,
+					 &cached, e);
 	if (w.from >= 0)
 		close(w.from);
 	pw_rm_rf(dir);

@@ -71,8 +71,8 @@ static int teardown(void **state)
 /* Run the wrapper in the fixture's directory: "cc ARGS"; its exit status. */
 static int run(struct fx *f, const char *args)
 {
-	char *cmd = pw_xasprintf("cd %s && /bin/sh ./pw-cc cc %s 2>%s/stderr", f->dir, args,
-				 f->dir);
+	char *cmd =
+	    pw_xasprintf("cd %s && /bin/sh ./pw-cc cc %s 2>%s/stderr", f->dir, args, f->dir);
 	int st = system(cmd);
 
 	free(cmd);
