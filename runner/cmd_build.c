@@ -15,7 +15,7 @@ struct build_args {
 	const char *dir, *out, *cache_url;
 	struct pw_strv only, skip;
 	unsigned jobs;
-	bool no_cache, no_cache_write, locked;
+	bool no_cache, no_cache_write, no_compile_cache, stats, locked;
 	struct pw_opt_shard shard;
 };
 
@@ -28,13 +28,23 @@ static const struct pw_opt build_opts[] = {
 		"build step sees the same job count whatever N is"),
     PW_OPT_OUT(struct build_args, out, "output directory (default DIR/wheelhouse)"),
     PW_OPT_NO_CACHE(struct build_args, no_cache,
-		    "build every target even when cached, and run before_all again (the results "
-		    "are still recorded)"),
+		    "build every target even when cached, and run before_all again; every "
+		    "compile runs too (the results are still recorded)"),
     {.name = "--no-cache-write",
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct build_args, no_cache_write),
-     .help = "neither use nor record the action cache (what 'pinwheel verify' runs its second "
-	     "build with)"},
+     .help = "neither use nor record the action cache nor the compile cache (what 'pinwheel "
+	     "verify' runs its second build with)"},
+    {.name = "--no-compile-cache",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct build_args, no_compile_cache),
+     .help = "compile without the store's compile cache (as the config's \"compile_cache\": "
+	     "false does; docs/compile-cache.md)"},
+    {.name = "--stats",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct build_args, stats),
+     .help = "after the summary, a table of each target's compile cache hits, misses, "
+	     "uncacheable compiles and damaged entries compiled again"},
     PW_OPT_SHARD(struct build_args, shard,
 		 "build only shard K of N (1 <= K <= N): the selected targets in matrix order "
 		 "dealt round-robin; shard 1 also writes the sdist ('pinwheel plan --shard K/N' "
@@ -55,8 +65,8 @@ const struct pw_cli_cmd pw_cli_build = {
     .opts = build_opts,
     .nopts = PW_ARRAY_SIZE(build_opts),
     .usage = "usage: pinwheel build [DIR|SDIST] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-	     "                      [--out DIR] [--no-cache] [--shard K/N]\n"
-	     "                      [--cache-url URL] [--locked]\n\n"
+	     "                      [--out DIR] [--no-cache] [--no-compile-cache] [--stats]\n"
+	     "                      [--shard K/N] [--cache-url URL] [--locked]\n\n"
 	     "Build the wheels of every target of DIR's config (DIR defaults to .):\n"
 	     "pinwheel.json, or pyproject.toml's [tool.pinwheel] over what zero config\n"
 	     "derives from pyproject.toml (docs/config.md).  Offline, each target in its\n"
@@ -83,7 +93,10 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "is not rebuilt: its wheel and log come from the store and the summary says\n"
 	     "\"cached\" (docs/cache.md).  The config's before_all runs once per root\n"
 	     "before its first step, and what it writes to the root is kept as a cached\n"
-	     "layer of that root (docs/config.md).\n",
+	     "layer of that root (docs/config.md).  C and C++ compiles through the\n"
+	     "manylinux floor's compiler are looked up in the store's compile cache by\n"
+	     "content (the root, the arguments, the preprocessed input): a hit is the\n"
+	     "same object a compile gives, checked by its sha256 (docs/compile-cache.md).\n",
     .epilogue = "exit status: 0 every target built and passed its smoke test; 1 a target\n"
 		"failed (the others are still built) or a root is not fetched; 2 usage or\n"
 		"configuration error, no or a stale pinwheel.lock with --locked; 130/143 stopped by\n"
@@ -118,6 +131,8 @@ static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
 	o->out = a->out;
 	o->no_cache = a->no_cache || a->no_cache_write;
 	o->no_cache_write = a->no_cache_write;
+	o->no_compile_cache = a->no_compile_cache;
+	o->stats = a->stats;
 	o->shard_k = a->shard.k;
 	o->shard_n = a->shard.n;
 	o->cache_url = pw_remote_pick_url(a->cache_url);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pinwheel/actions.h"
+#include "pinwheel/compile_cache.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/json.h"
@@ -87,7 +88,9 @@ static int more_keep(const struct pw_opt *o, void *keep, const char *const *v, s
 struct gc_args {
 	struct pw_strv keep;
 	bool no_wait;
+	unsigned cc_days; /* the compile cache's entries unused this long go */
 };
+#define GC_CC_DAYS 30
 
 static const struct pw_opt gc_opts[] = {
     {.name = NULL,
@@ -107,6 +110,15 @@ static const struct pw_opt gc_opts[] = {
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct gc_args, no_wait),
      .help = "when another process uses the store, name it and exit 1 instead of waiting"},
+    {.name = "--compile-cache-days",
+     .kind = PW_ARG_UINT,
+     .meta = "N",
+     PW_OPT_AT(struct gc_args, cc_days),
+     .min = 0,
+     .max = 36500,
+     .what = "a number of days",
+     .help = "remove the compile cache's objects no build used for N days (default 30; 0: "
+	     "all of them)"},
 };
 
 static const struct pw_cli_cmd cli_gc = {
@@ -129,7 +141,7 @@ const struct pw_cli_cmd pw_cli_store = {
 	     "                          [--unpack [--strip N] [--subdir P]]\n"
 	     "       pinwheel store ls\n"
 	     "       pinwheel store verify\n"
-	     "       pinwheel store gc --keep LOCKFILE... [--no-wait]\n\n"
+	     "       pinwheel store gc --keep LOCKFILE... [--no-wait] [--compile-cache-days N]\n\n"
 	     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
 	     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
 	     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
@@ -146,7 +158,9 @@ const struct pw_cli_cmd pw_cli_store = {
 	     "  gc       remove every blob and tree no given lock file references (its\n"
 	     "           artifacts, their trees, its targets' root trees) and no action\n"
 	     "           record in ac/ names (cached wheels, sdists, logs), and stale\n"
-	     "           temp files.  gc takes the store for itself: it waits until no\n"
+	     "           temp files; the compile cache's objects no build used for 30 days\n"
+	     "           (--compile-cache-days), and Zig caches of roots no lock keeps.\n"
+	     "           gc takes the store for itself: it waits until no\n"
 	     "           other pinwheel process uses the store (fetch, build, lock, run)\n"
 	     "           and commands started meanwhile wait for it\n",
     .epilogue = "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n",
@@ -465,11 +479,16 @@ static void keep_root_trees(struct gc_state *g, const struct pw_lockset *lf, siz
 	for (size_t k = 0; k < lf->nroots; k++) {
 		struct pw_root_plan p;
 		struct pw_err e = PW_ERR_INIT;
+		char zid[PW_SHA256_HEX];
+		bool zig;
 
 		if (pw_roots_plan(NULL, lf, &lf->roots[k], PW_ROOTS_IDS, &p, &e) < 0) {
 			pw_debug("store gc: %s", e.msg);
 			continue;
 		}
+		/* the root's warmed Zig cache (compile_cache.h), named by the
+		 * trees of its zig layer */
+		zig = pw_cc_zig_warm_id(&p, zid);
 		for (size_t t = 0; t < p.n; t++) {
 			if (g->nblobs + g->ntrees + 2 > *cap) {
 				*cap = *cap ? *cap * 2 : 64;
@@ -478,6 +497,8 @@ static void keep_root_trees(struct gc_state *g, const struct pw_lockset *lf, siz
 			}
 			g->keep_trees[g->ntrees++] = steal_pointer(&p.trees[t].id);
 		}
+		if (zig) /* room: the loop leaves one slot free */
+			g->keep_trees[g->ntrees++] = pw_xstrdup(zid);
 		pw_root_plan_release(&p);
 	}
 }
@@ -507,7 +528,9 @@ static int keep_ac_blobs(void *ud, const struct pw_ac_record *rec)
 static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 {
 	struct gc_state g = {.ctx = ctx};
-	struct gc_args args = {PW_STRV_INIT, false};
+	struct gc_args args = {PW_STRV_INIT, false, GC_CC_DAYS};
+	unsigned cc_removed = 0;
+	uint64_t cc_freed = 0;
 	struct pw_err e = PW_ERR_INIT;
 	_cleanup_free_ char *storedir = NULL;
 	size_t i, j, cap = 0;
@@ -571,6 +594,8 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	if (r == 0)
 		r = pw_store_foreach(g.s, gc_one, &g, &e);
+	if (r == 0)
+		r = pw_cc_gc(storedir, args.cc_days, &cc_removed, &cc_freed, &e);
 	pw_store_close(g.s);
 	if (r < 0) {
 		pw_error("store gc: %s", e.msg);
@@ -581,6 +606,9 @@ static int cmd_gc(struct pw_ctx *ctx, int argc, char **argv)
 		pw_format_bytes(g.freed, freed, sizeof(freed));
 		pw_info("removed %u entries (%s), %u stale temp entries%s", g.removed, freed,
 			removed_tmp, g.busy ? "; some entries in use were kept" : "");
+		pw_format_bytes(cc_freed, freed, sizeof(freed));
+		pw_info("removed %u compile cache objects (%s) unused for %u days", cc_removed,
+			freed, args.cc_days);
 	}
 	st = g.err ? PW_EXIT_FAIL : PW_EXIT_OK;
 out:

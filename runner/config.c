@@ -499,8 +499,9 @@ static void sort_pythons(struct pw_config *c)
 }
 
 /* The top-level keys: this file's, with the providers' in the middle. */
-static const char *const head_keys[] = {"$schema",   "version", "project",  "python",
-					"platforms", "exclude", "optional", "pure"};
+static const char *const head_keys[] = {"$schema",  "version",  "project",
+					"python",   "platforms", "exclude",
+					"optional", "pure",	 "compile_cache"};
 static const char *const tail_keys[] = {"env",  "before_all", "before_build",
 					"test", "limits",     "foreign"};
 #define MAX_KEYS 64
@@ -613,6 +614,12 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 			return pw_jcheck_type(&l->j, kp, "pure", "true or false", v);
 		c->pure = v && json_is_true(v);
 	}
+	if (!r) {
+		kp = pw_jpos_member(root, rp, "compile_cache", &v);
+		if (v && !json_is_boolean(v))
+			return pw_jcheck_type(&l->j, kp, "compile_cache", "true or false", v);
+		c->no_compile_cache = v && json_is_false(v);
+	}
 	if (r < 0)
 		return r;
 	if (c->nenv)
@@ -657,6 +664,7 @@ static void part_digests(struct pw_config *c, const json_t *root, json_t *old_re
 	json_object_del(lock, "before_all");
 	json_object_del(lock, "before_build");
 	json_object_del(lock, "pure");
+	json_object_del(lock, "compile_cache");
 	test = json_object_get(lock, "test");
 	if (json_is_object(test)) {
 		json_object_del(test, "command");
@@ -679,6 +687,8 @@ static void part_digests(struct pw_config *c, const json_t *root, json_t *old_re
 		}
 		/* what only selects targets, and the other Pythons */
 		json_object_del(tj, "$schema");
+		/* the compile cache changes no byte of a wheel */
+		json_object_del(tj, "compile_cache");
 		json_object_del(tj, "platforms");
 		json_object_del(tj, "exclude");
 		json_object_del(tj, "optional");

@@ -161,7 +161,10 @@ struct pw_build_opts {
 	const char *out;	/* NULL: DIR/wheelhouse */
 	const char *store_dir;
 	bool no_cache;		/* --no-cache: build even on a hit (still records) */
-	bool no_cache_write;	/* --no-cache-write: and record nothing (verify's build B) */
+	bool no_cache_write;	/* --no-cache-write: and record nothing (verify's build B);
+				 * both also turn the compile cache off */
+	bool no_compile_cache;	/* --no-compile-cache (compile_cache.h) */
+	bool stats;		/* --stats: the per-target cache table */
 	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
 	const char *cache_url;	/* the remote action cache (--cache-url, else
 				 * $PINWHEEL_CACHE_URL; NULL: the local cache only) */

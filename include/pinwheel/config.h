@@ -135,6 +135,7 @@ struct pw_config {
 			       * cross compilers in a Debian base, docs/foreign.md) */
 	bool pure;            /* "pure": true: the project is pure Python, a
 			       * py3-none-any wheel is its expected result */
+	bool no_compile_cache; /* "compile_cache": false (compile_cache.h) */
 	char digest[PW_SHA256_HEX]; /* sha256 of the canonical config */
 	char lock_digest[PW_SHA256_HEX]; /* ... without what never reaches the
 					  * lock ("env", "limits",

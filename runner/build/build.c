@@ -203,6 +203,8 @@ static void build_release(struct build *b)
 	free(b->out);
 	free(b->logs);
 	free(b->work);
+	free(b->cc_dir);
+	free(b->cc_bin);
 	free(b->sdist_dir);
 	free(b->version);
 	pw_session_close(&b->ss);
@@ -504,6 +506,9 @@ static int build_targets(struct build *b, struct target_result *res)
 			jobs[njobs++] = i;
 		}
 	}
+	/* Zig's cache of the roots that build, once per Zig and target */
+	if (njobs > nretest && !pw_build_stopped())
+		pw_build_cc_zig_phase(b, res);
 	width = o->jobs ? o->jobs : ncpu;
 	if (o->jobs > ncpu && njobs > ncpu)
 		pw_warn("--jobs %u is more than the %u CPUs here: targets will compete for them",
@@ -543,6 +548,8 @@ static int finish(struct build *b, struct target_result *res)
 		pw_build_print_json(b, res, ok);
 	else if (pw_log_verbosity() >= 0)
 		pw_build_print_table(b, res);
+	if (b->o->stats && !pw_log_json())
+		pw_build_print_stats(b, res);
 	return ok ? PW_EXIT_OK : PW_EXIT_FAIL;
 }
 
@@ -571,6 +578,15 @@ int pw_build_run(const struct pw_build_opts *o)
 	if (open_out(&b, &wd) < 0)
 		goto out;
 	if (export_source(&b, &e) < 0) {
+		pw_error("build: %s", e.msg);
+		goto out;
+	}
+	/* the compile cache: off when asked, compiling everything (but still
+	 * recording) with --no-cache */
+	b.cc_mode = o->no_compile_cache || o->no_cache_write || b.c.no_compile_cache ? PW_CC_OFF
+		    : o->no_cache					      ? PW_CC_WRITE
+										      : PW_CC_ON;
+	if (pw_build_cc_setup(&b, &e) < 0) {
 		pw_error("build: %s", e.msg);
 		goto out;
 	}

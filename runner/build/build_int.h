@@ -22,6 +22,7 @@
 
 #include "pinwheel/actions.h"
 #include "pinwheel/build.h"
+#include "pinwheel/compile_cache.h"
 #include "pinwheel/config.h"
 #include "pinwheel/lock.h"
 #include "pinwheel/roots.h"
@@ -54,6 +55,8 @@ struct target_result {
 	char key[PW_SHA256_HEX];      /* its wheel's action key */
 	char test_key[PW_SHA256_HEX]; /* its test's (when the wheel is known) */
 	char rejected[512];	      /* why the cache's wheel was refused ("" if not) */
+	bool cc_on;		      /* build_wheel ran with the compile cache */
+	struct pw_cc_stats cc;	      /* ... and what its wrapper counted */
 };
 
 /* The before_all layer of one root (before_all.c). */
@@ -115,6 +118,9 @@ struct build {
 	size_t nba;
 	size_t *ba_of; /* per target: its root's index in ba, or BA_NONE */
 	struct retest *retest; /* per target (ntargets entries) */
+	enum pw_cc_mode cc_mode; /* the compile cache (compile_cache.c) */
+	char *cc_dir;		 /* STORE/compile-cache (NULL: off) */
+	char *cc_bin;		 /* WORK/compile-cache-bin: the wrapper (NULL: off) */
 };
 
 /* ---- a build step (step.c) ---- */
@@ -127,6 +133,9 @@ char *pw_build_python(const struct build *b, size_t ti);
  * read-only binds of the root, the fixed environment, the limits of the
  * config.  The caller releases it. */
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
+/* The same without the root's before_all layer: the root as locked, for
+ * pinwheel's own commands whose results are shared (Zig's cache). */
+void pw_build_plain_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
 /* The same for the smoke test: the whole root, test.requires' layer too
  * (pw_build_spec() leaves it out: build steps never see it). */
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s);
@@ -258,6 +267,30 @@ void pw_build_cache_put(struct build *b, const char *key, const char *target, co
 void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
 			   struct target_result *res);
 
+/* ---- the compile cache (compile_cache.c) ---- */
+
+/* In the parent, before the workers: STORE/compile-cache and the wrapper
+ * in WORK (nothing when b->cc_mode is PW_CC_OFF). */
+int pw_build_cc_setup(struct build *b, struct pw_err *e);
+/* What build_wheel's sandbox @s of @ti gets to use it: the wrapper
+ * (read-only), the cache and TDIR/compile-cache-stats (read-write), the
+ * variables the zig wrappers and pw-cc read (PINWHEEL_CC_*; never part of
+ * an action key: a hit is byte-identical to a miss). */
+int pw_build_cc_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+		     struct pw_err *e);
+/* Before the workers: warm Zig's cache once for every root of a target
+ * to build that has a zig layer and no warmed cache in the store yet
+ * (only with the cache on; a failure is a warning: the targets build
+ * without it). */
+void pw_build_cc_zig_phase(struct build *b, const struct target_result *res);
+/* build_wheel's private copy of the warmed Zig cache, TDIR/zig-cache
+ * bound at /tmp/zig-cache, after the store tree is checked against its
+ * recorded digest (a damaged one is not used: res->cc.zig_damaged). */
+int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+			 struct target_result *res, int logfd, struct pw_err *e);
+/* After build_wheel: its stats into @res (and a line into the log). */
+void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result *res, int logfd);
+
 /* ---- the summary and the manifest (report.c) ---- */
 
 /* The failure of job @name (a target id or "sdist"), before the summary:
@@ -269,6 +302,9 @@ void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
 void pw_build_report_failure(struct build *b, const char *name, struct target_result *res);
 void pw_build_print_table(struct build *b, struct target_result *res);
 void pw_build_print_json(struct build *b, struct target_result *res, bool ok);
+/* --stats: per target, the compile cache's hits, misses, uncacheable
+ * compiles and damaged entries (what pw_build_cc_collect() counted). */
+void pw_build_print_stats(struct build *b, struct target_result *res);
 int pw_build_write_manifest(struct build *b, struct target_result *res, struct pw_err *e);
 
 #endif

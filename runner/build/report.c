@@ -203,10 +203,55 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 		if (b->sel[i] && res[i].rejected[0])
 			pw_out("%-26s the action cache's wheel was rejected (%s)\n",
 			       b->c.targets[i].id, res[i].rejected);
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].cc.zig_damaged)
+			pw_out("%-26s compile cache: Zig's cache in the store is damaged (not "
+			       "matching its recorded digest): not used, see 'pinwheel store verify'\n",
+			       b->c.targets[i].id);
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].cc.corrupt)
+			pw_out("%-26s compile cache: %u damaged %s (not matching %s sha256) "
+			       "refused and compiled again\n",
+			       b->c.targets[i].id, res[i].cc.corrupt,
+			       res[i].cc.corrupt == 1 ? "entry" : "entries",
+			       res[i].cc.corrupt == 1 ? "its" : "their");
 	if (b->sdist[0])
 		pw_out("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
 		       b->sdist_cached ? "cached" : "ok", "-", "", b->sdist_sha, "", b->sdist,
 		       sdist_in_out(b) ? "" : " (not in OUT: shard 1 writes it)");
+}
+
+void pw_build_print_stats(struct build *b, struct target_result *res)
+{
+	struct pw_cc_stats sum = {0};
+
+	pw_out("\ncompile cache (%s)\n%-26s %-8s %6s %6s %11s %7s  %s\n",
+	       b->cc_mode == PW_CC_OFF     ? "off"
+	       : b->cc_mode == PW_CC_WRITE ? "--no-cache: every compile ran, recorded"
+					   : "on",
+	       "target", "wheel", "hits", "misses", "uncacheable", "damaged", "zig cache");
+	for (size_t i = 0; i < b->c.ntargets; i++) {
+		const struct pw_cc_stats *c = &res[i].cc;
+
+		if (!b->sel[i])
+			continue;
+		if (!res[i].cc_on) {
+			pw_out("%-26s %-8s %6s %6s %11s %7s\n", b->c.targets[i].id,
+			       res[i].cached ? "cached" : "built", "-", "-", "-", "-");
+			continue;
+		}
+		pw_out("%-26s %-8s %6u %6u %11u %7u  %s\n", b->c.targets[i].id, "built", c->hits,
+		       c->misses, c->skipped, c->corrupt,
+		       c->zig_damaged ? "damaged, not used"
+		       : c->zig_warm  ? "warm"
+				      : "-");
+		sum.hits += c->hits;
+		sum.misses += c->misses;
+		sum.skipped += c->skipped;
+		sum.corrupt += c->corrupt;
+	}
+	pw_out("%-26s %-8s %6u %6u %11u %7u\n", "total", "", sum.hits, sum.misses, sum.skipped,
+	       sum.corrupt);
 }
 
 void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
@@ -239,6 +284,20 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 		json_object_set_new(o, "no_old_root",
 				    no_old_root(b, i) ? json_string(no_old_root(b, i))
 						      : json_null());
+		/* null: the compile cache was off or build_wheel did not run */
+		json_object_set_new(o, "compile_cache",
+				    res[i].cc_on ? json_pack("{s:I,s:I,s:I,s:I,s:s}", "hits",
+							     (json_int_t)res[i].cc.hits, "misses",
+							     (json_int_t)res[i].cc.misses,
+							     "uncacheable",
+							     (json_int_t)res[i].cc.skipped,
+							     "damaged",
+							     (json_int_t)res[i].cc.corrupt,
+							     "zig_cache",
+							     res[i].cc.zig_damaged ? "damaged"
+							     : res[i].cc.zig_warm  ? "warm"
+										   : "none")
+						 : json_null());
 		json_object_set_new(o, "smoke_failed_root",
 				    res[i].failed_root[0] ? json_string(res[i].failed_root)
 							  : json_null());

@@ -89,13 +89,18 @@ static void root_spec(struct build *b, size_t ti, bool test, struct pw_sandbox_s
 	free(q.trees);
 }
 
-enum spec_kind { SPEC_BUILD, SPEC_TEST, SPEC_OLD };
+enum spec_kind { SPEC_BUILD, SPEC_PLAIN, SPEC_TEST, SPEC_OLD };
 
 static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_sandbox_spec *s);
 
 void pw_build_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
 {
 	spec_of(b, ti, SPEC_BUILD, s);
+}
+
+void pw_build_plain_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
+{
+	spec_of(b, ti, SPEC_PLAIN, s);
 }
 
 void pw_build_test_spec(struct build *b, size_t ti, struct pw_sandbox_spec *s)
@@ -124,7 +129,7 @@ static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_s
 		pw_sandbox_spec_add_env(s, "PINWHEEL_SMOKE_ANY_PLATFORM=1", false, &e);
 	} else {
 		/* the root's before_all layer on top of all (layers[0]) */
-		if (ba && ba->path)
+		if (ba && ba->path && kind != SPEC_PLAIN)
 			pw_sandbox_spec_add_layer(s, ba->path);
 		root_spec(b, ti, kind == SPEC_TEST, s);
 	}

@@ -282,9 +282,10 @@ static void keep_failed(struct build *b, const char *dir, const char *name, int 
 }
 
 /* PEP 517 build_wheel in the root of @ti: the unpacked sdist at /src, the
- * wheel into /out, CARGO_HOME at /cargo. */
-static int build_wheel(struct build *b, size_t ti, const char *src, const char *out,
-		       const char *cargo, int logfd, struct pw_err *e)
+ * wheel into /out, CARGO_HOME at /cargo, the compile cache when it is on. */
+static int build_wheel(struct build *b, size_t ti, const char *tdir, const char *src,
+		       const char *out, const char *cargo, struct target_result *res, int logfd,
+		       struct pw_err *e)
 {
 	struct pw_sandbox_spec s;
 	_cleanup_free_ char *py = NULL;
@@ -298,6 +299,11 @@ static int build_wheel(struct build *b, size_t ti, const char *src, const char *
 		r = pw_build_bind(&s, PW_BIND_RW, out, "/out", e);
 	if (r == 0)
 		r = pw_build_bind(&s, PW_BIND_RW, cargo, "/cargo", e);
+	/* the compile cache: for before_build's compiles too */
+	if (r == 0)
+		r = pw_build_cc_spec(b, ti, tdir, &s, e);
+	if (r == 0)
+		r = pw_build_cc_zig_spec(b, ti, tdir, &s, res, logfd, e);
 	/* the config's before_build, in the same sandbox and sources */
 	if (r == 0 && b->c.before_build) {
 		char *hook[] = {(char *)"/bin/sh", (char *)"-c", b->c.before_build, NULL};
@@ -390,7 +396,8 @@ int pw_build_target(struct build *b, size_t ti, struct target_result *res, int l
 	r = pw_providers_step_prepare(&b->plans[ti], src, cargo, e);
 	if (r < 0)
 		return r;
-	r = build_wheel(b, ti, src, out, cargo, logfd, e);
+	r = build_wheel(b, ti, tdir, src, out, cargo, res, logfd, e);
+	pw_build_cc_collect(b, tdir, res, logfd);
 	if (r < 0)
 		return r;
 	/* The backend's wheel is read only through the checked fd; what goes

@@ -99,6 +99,12 @@ static void worker(struct build *b, size_t job, int fd)
 		json_object_set_new(
 		    j, "roots",
 		    json_pack("{s:s,s:s}", "passed", res.smoke_roots, "failed", res.failed_root));
+	if (j && res.cc_on)
+		json_object_set_new(j, "cc",
+				    json_pack("[I,I,I,I,b,b]", (json_int_t)res.cc.hits,
+					      (json_int_t)res.cc.misses, (json_int_t)res.cc.skipped,
+					      (json_int_t)res.cc.corrupt, res.cc.zig_warm,
+					      res.cc.zig_damaged));
 	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (txt) {
 		pw_write_all(fd, "R ", 2);
@@ -149,6 +155,17 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 		snprintf(res->failed_root, sizeof(res->failed_root), "%s", s);
 #undef S
 	res->kept = json_is_true(json_object_get(j, "kept"));
+	if (json_is_array(json_object_get(j, "cc"))) {
+		json_t *cc = json_object_get(j, "cc");
+
+		res->cc_on = true;
+		res->cc.hits = (unsigned)json_integer_value(json_array_get(cc, 0));
+		res->cc.misses = (unsigned)json_integer_value(json_array_get(cc, 1));
+		res->cc.skipped = (unsigned)json_integer_value(json_array_get(cc, 2));
+		res->cc.corrupt = (unsigned)json_integer_value(json_array_get(cc, 3));
+		res->cc.zig_warm = json_is_true(json_array_get(cc, 4));
+		res->cc.zig_damaged = json_is_true(json_array_get(cc, 5));
+	}
 	res->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	res->secs = json_real_value(json_object_get(j, "secs"));
 	json_decref(j);

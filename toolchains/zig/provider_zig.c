@@ -182,7 +182,10 @@ static const char *rust_triple(const char *triple)
  * another target).  Zig searches its own libc headers only: the root's
  * /usr/include and its multiarch directory (Python's pyconfig.h, the
  * headers of -dev packages) come after them (-idirafter), so glibc's own
- * headers are always Zig's, of the floor's version. */
+ * headers are always Zig's, of the floor's version.  In a build step with
+ * the compile cache (compile_cache.h) the command runs behind its wrapper,
+ * named by PINWHEEL_CC_WRAP; elsewhere (lock steps, `pinwheel run`) the
+ * variable is unset and Zig runs directly. */
 char *pw_zig_wrapper(const char *mode, const char *triple)
 {
 	const char *ma = "";
@@ -203,8 +206,8 @@ char *pw_zig_wrapper(const char *mode, const char *triple)
 	    "\tesac\n"
 	    "\tset -- \"$@\" \"$a\"\n"
 	    "done\n"
-	    "exec " PW_ZIG_DIR "/zig %s -target %s -idirafter /usr/include/%s -idirafter "
-	    "/usr/include \"$@\"\n",
+	    "exec ${PINWHEEL_CC_WRAP:+\"$PINWHEEL_CC_WRAP\"} " PW_ZIG_DIR
+	    "/zig %s -target %s -idirafter /usr/include/%s -idirafter /usr/include \"$@\"\n",
 	    mode, triple, mode, triple, ma);
 }
 

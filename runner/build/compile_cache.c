@@ -1,0 +1,584 @@
+/* compile_cache.c - the compilation cache of `pinwheel build`
+ * (include/pinwheel/compile_cache.h, docs/compile-cache.md): the wrapper
+ * a build step's compiler runs behind, what the step gets to use it, its
+ * stats, and `store gc`'s part. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_int.h"
+#include "pinwheel/compile_cache.h"
+#include "pinwheel/derived.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/log.h"
+#include "pinwheel/untrusted.h"
+#include "pinwheel/zig.h"
+
+/* The wrapper, POSIX sh (dash in Debian roots): a compiler's -E, sha256sum,
+ * cp and mv are all it needs of the root.  An entry is written beside its
+ * final name and renamed (sha256 first, object second), so concurrent
+ * builds never see half an entry; a reader that finds an object which does
+ * not hash to its recorded sha256 compiles again and says so. */
+static const char script[] =
+    "#!/bin/sh\n"
+    "# pinwheel's compile cache (docs/compile-cache.md): pw-cc COMPILER ARG...\n"
+    "# A compile of one source into one object (-c -o OUT) is looked up by the\n"
+    "# sha256 of the compiler's identity (PINWHEEL_CC_ID), its arguments but\n"
+    "# the output, the working directory, the variables that change what a\n"
+    "# compiler reads and the preprocessed input; every other call runs the\n"
+    "# compiler as it is.  An entry is KEY.o with KEY.sha256 beside it.\n"
+    "d=${PINWHEEL_CC_DIR-}\n"
+    "st=${PINWHEEL_CC_STATS:-/dev/null}\n"
+    "note() { printf '%s\\n' \"$1\" >>\"$st\" 2>/dev/null || :; }\n"
+    "[ -n \"$d\" ] && [ -d \"$d\" ] && [ -n \"${PINWHEEL_CC_ID-}\" ] || exec \"$@\"\n"
+    "out= nsrc=0 nc=0 why= prev=\n"
+    "for a\n"
+    "do\n"
+    "\tif [ -n \"$prev\" ]; then\n"
+    "\t\t[ \"$prev\" = -o ] && out=$a\n"
+    "\t\tprev=\n"
+    "\t\tcontinue\n"
+    "\tfi\n"
+    "\tcase $a in\n"
+    "\t-c) nc=$((nc + 1)) ;;\n"
+    "\t-o) prev=-o ;;\n"
+    "\t-o?*) out=${a#-o} ;;\n"
+    "\t-E|-S|-M*|-save-temps*|-gsplit-dwarf|--analyze|-fprofile-use*|-fprofile-instr-use*|\\\n"
+    "-fprofile-sample-use*|-fsanitize-*list*|-ftime-trace*|-fcrash-diagnostics*|-|@*)\n"
+    "\t\twhy=${why:-\"option $a\"} ;;\n"
+    "\t-I|-D|-U|-include|-imacros|-isystem|-idirafter|-iquote|-iprefix|-iwithprefix|\\\n"
+    "-iwithprefixbefore|-isysroot|--sysroot|-target|-x|-Xclang|-Xpreprocessor|-Xassembler|\\\n"
+    "-Xlinker|-arch|--param|-mllvm|-MJ|-L|-l|-T|-z|-u)\n"
+    "\t\tprev=$a ;;\n"
+    "\t-*) ;;\n"
+    "\t*.c|*.cc|*.cpp|*.cxx|*.c++|*.C|*.cp|*.CPP|*.m|*.mm|*.i|*.ii) nsrc=$((nsrc + 1)) ;;\n"
+    "\tesac\n"
+    "done\n"
+    "[ \"$nc\" = 1 ] || why=${why:-\"not one -c\"}\n"
+    "[ \"$nsrc\" = 1 ] || why=${why:-\"$nsrc sources\"}\n"
+    "[ -n \"$out\" ] || why=${why:-\"no -o\"}\n"
+    "[ -z \"${DEPENDENCIES_OUTPUT-}${SUNPRO_DEPENDENCIES-}\" ] || why=${why:-\"dependency "
+    "output\"}\n"
+    "if [ -n \"$why\" ]; then\n"
+    "\tnote \"skip $why\"\n"
+    "\texec \"$@\"\n"
+    "fi\n"
+    "# the command without -c and -o OUT: preprocessed with -E, compiled with\n"
+    "# -c -o OUT (their place on the line changes nothing a compiler writes)\n"
+    "first=1\n"
+    "prev=\n"
+    "for a\n"
+    "do\n"
+    "\tif [ \"$first\" = 1 ]; then set --; first=; fi\n"
+    "\tif [ -n \"$prev\" ]; then\n"
+    "\t\tprev=\n"
+    "\t\tcontinue\n"
+    "\tfi\n"
+    "\tcase $a in\n"
+    "\t-c|-o?*) continue ;;\n"
+    "\t-o) prev=1; continue ;;\n"
+    "\tesac\n"
+    "\tset -- \"$@\" \"$a\"\n"
+    "done\n"
+    "tmp=${TMPDIR:-/tmp}/pw-cc.$$\n"
+    "if ! \"$@\" -E >\"$tmp.i\" 2>/dev/null; then\n"
+    "\trm -f \"$tmp.i\"\n"
+    "\tnote \"skip preprocessing failed\"\n"
+    "\texec \"$@\" -c -o \"$out\"\n"
+    "fi\n"
+    "if grep -q '\\.incbin' \"$tmp.i\"; then\n"
+    "\trm -f \"$tmp.i\"\n"
+    "\tnote \"skip .incbin\"\n"
+    "\texec \"$@\" -c -o \"$out\"\n"
+    "fi\n"
+    "key=$({\n"
+    "\tprintf 'pw-cc;v1\\0id %s\\0pwd %s\\0' \"$PINWHEEL_CC_ID\" \"$PWD\"\n"
+    "\tprintf 'arg %s\\0' \"$@\"\n"
+    "\tenv | LC_ALL=C grep -E "
+    "'^(SOURCE_DATE_EPOCH|CPATH|C_INCLUDE_PATH|CPLUS_INCLUDE_PATH|OBJC_INCLUDE_PATH|COMPILER_PATH|"
+    "GCC_EXEC_PREFIX|GCC_COMPARE_DEBUG|CCC_OVERRIDE_OPTIONS|ZIG_LIB_DIR)=' | LC_ALL=C sort\n"
+    "\tprintf '\\0input\\0'\n"
+    "\tcat \"$tmp.i\"\n"
+    "} | sha256sum)\n"
+    "rm -f \"$tmp.i\"\n"
+    "key=${key%% *}\n"
+    "if [ ${#key} != 64 ]; then\n"
+    "\tnote \"skip no key\"\n"
+    "\texec \"$@\" -c -o \"$out\"\n"
+    "fi\n"
+    "sub=$d/${key%\"${key#??}\"}\n"
+    "e=$sub/$key\n"
+    "if [ \"${PINWHEEL_CC_MODE-}\" != write ] && [ -f \"$e.o\" ]; then\n"
+    "\twant=$(cat \"$e.sha256\" 2>/dev/null)\n"
+    "\tgot=$(sha256sum <\"$e.o\")\n"
+    "\tgot=${got%% *}\n"
+    "\tif [ -n \"$want\" ] && [ \"$got\" = \"$want\" ]; then\n"
+    "\t\tif cp \"$e.o\" \"$out.pw-cc.$$\" && mv -f \"$out.pw-cc.$$\" \"$out\"; then\n"
+    "\t\t\ttouch -c \"$e.o\" 2>/dev/null\n"
+    "\t\t\tnote \"hit $key\"\n"
+    "\t\t\texit 0\n"
+    "\t\tfi\n"
+    "\t\trm -f \"$out.pw-cc.$$\"\n"
+    "\telse\n"
+    "\t\tnote \"corrupt $key\"\n"
+    "\t\techo \"pinwheel: compile cache: entry $key does not match its sha256 (damaged): compiling "
+    "again\" >&2\n"
+    "\tfi\n"
+    "fi\n"
+    "\"$@\" -c -o \"$out\" || exit\n"
+    "note \"miss $key\"\n"
+    "t=$sub/.tmp.$key.$$\n"
+    "mkdir -p \"$sub\" 2>/dev/null\n"
+    "if cp \"$out\" \"$t.o\" 2>/dev/null && sum=$(sha256sum <\"$t.o\") &&\n"
+    "\tprintf '%s\\n' \"${sum%% *}\" >\"$t.sha256\" && mv -f \"$t.sha256\" \"$e.sha256\" &&\n"
+    "\tmv -f \"$t.o\" \"$e.o\"; then\n"
+    "\t:\n"
+    "else\n"
+    "\trm -f \"$t.o\" \"$t.sha256\"\n"
+    "fi\n"
+    "exit 0\n";
+
+const char *pw_cc_script(void)
+{
+	return script;
+}
+
+/* ---- stats ---- */
+
+void pw_cc_stats_parse(const char *data, size_t n, struct pw_cc_stats *st)
+{
+	const char *p = data, *end = data + n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (l >= 4 && !memcmp(p, "hit ", 4))
+			st->hits++;
+		else if (l >= 5 && !memcmp(p, "miss ", 5))
+			st->misses++;
+		else if (l >= 8 && !memcmp(p, "corrupt ", 8))
+			st->corrupt++;
+		else if (l >= 5 && !memcmp(p, "skip ", 5))
+			st->skipped++;
+		p += l + 1;
+	}
+}
+
+int pw_cc_stats_read(const char *path, struct pw_cc_stats *st, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	struct pw_buf b = PW_BUF_INIT(PW_CC_STATS_MAX);
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if (!slash)
+		return pw_err_set(e, EINVAL, "'%s': expected a path with a directory", path);
+	*slash = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return pw_err_sys(e, errno, "'%s'", dir);
+	if (faccessat(dfd, slash + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
+	r = pw_untrusted_read(dfd, slash + 1, PW_CC_STATS_MOUNT "/" PW_CC_STATS_FILE, &b, e);
+	if (r == 0)
+		pw_cc_stats_parse(b.buf, b.len, st);
+	pw_buf_release(&b);
+	return r;
+}
+
+/* ---- in a build ---- */
+
+int pw_build_cc_setup(struct build *b, struct pw_err *e)
+{
+	_cleanup_free_ char *bin = NULL, *wrapper = NULL;
+	int r;
+
+	if (b->cc_mode == PW_CC_OFF)
+		return 0;
+	b->cc_dir = pw_path_join(pw_store_dir(b->store), PW_CC_STORE_DIR);
+	r = pw_mkdir_p(b->cc_dir, 0755);
+	if (r < 0)
+		return pw_err_sys(e, -r, "compile cache '%s'", b->cc_dir);
+	/* the wrapper is ours, bound read-only: a step can change entries,
+	 * which the wrapper checks, never the wrapper other steps run */
+	bin = pw_path_join(b->work, "compile-cache-bin");
+	if (mkdir(bin, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", bin);
+	wrapper = pw_path_join(bin, PW_CC_WRAPPER);
+	r = pw_write_file_atomic(wrapper, script, sizeof(script) - 1, 0755);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", wrapper);
+	b->cc_bin = steal_pointer(&bin);
+	return 0;
+}
+
+int pw_build_cc_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+		     struct pw_err *e)
+{
+	const struct before_all *ba = pw_build_before_all_of(b, ti);
+	_cleanup_free_ char *stats = NULL, *id = NULL;
+	char root[PW_SHA256_HEX];
+	int r;
+
+	if (b->cc_mode == PW_CC_OFF || !b->cc_bin)
+		return 0;
+	stats = pw_path_join(tdir, "compile-cache-stats");
+	if (mkdir(stats, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", stats);
+	/* the compiler's identity: the root the step sees, by its content
+	 * (and the before_all layer on top of it) */
+	pw_build_root_id(b, ti, root);
+	id = pw_xasprintf("PINWHEEL_CC_ID=%s%s%s", root, ba && ba->tree[0] ? "+" : "",
+			  ba && ba->tree[0] ? ba->tree : "");
+	r = pw_build_bind(s, PW_BIND_RO, b->cc_bin, PW_CC_BIN, e);
+	if (r == 0)
+		r = pw_build_bind(s, PW_BIND_RW, b->cc_dir, PW_CC_MOUNT, e);
+	if (r == 0)
+		r = pw_build_bind(s, PW_BIND_RW, stats, PW_CC_STATS_MOUNT, e);
+	if (r == 0)
+		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_WRAP=" PW_CC_BIN "/" PW_CC_WRAPPER,
+					    false, e);
+	if (r == 0)
+		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_DIR=" PW_CC_MOUNT, false, e);
+	if (r == 0)
+		r = pw_sandbox_spec_add_env(
+		    s, "PINWHEEL_CC_STATS=" PW_CC_STATS_MOUNT "/" PW_CC_STATS_FILE, false, e);
+	if (r == 0)
+		r = pw_sandbox_spec_add_env(s, id, false, e);
+	if (r == 0 && b->cc_mode == PW_CC_WRITE)
+		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_MODE=write", false, e);
+	return r < 0 ? r : 0;
+}
+
+void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result *res, int logfd)
+{
+	_cleanup_free_ char *p = NULL;
+	struct pw_err e = PW_ERR_INIT;
+
+	if (b->cc_mode == PW_CC_OFF || !b->cc_bin)
+		return;
+	res->cc_on = true;
+	p = pw_path_join(tdir, "compile-cache-stats/" PW_CC_STATS_FILE);
+	if (pw_cc_stats_read(p, &res->cc, &e) < 0)
+		dprintf(logfd, "pinwheel: compile cache: stats: %s\n", e.msg);
+	dprintf(logfd,
+		"==== pinwheel: compile cache: %u hits, %u misses, %u uncacheable, %u damaged "
+		"entries compiled again\n",
+		res->cc.hits, res->cc.misses, res->cc.skipped, res->cc.corrupt);
+}
+
+/* ---- store gc ---- */
+
+static bool is_hex64(const char *s, size_t n)
+{
+	if (n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* One subdirectory (@sub, two hex digits) of the cache. */
+static int gc_sub(int dfd, const char *sub, time_t cutoff, bool all, unsigned *removed,
+		  uint64_t *freed, struct pw_err *e)
+{
+	_cleanup_close_ int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return pw_err_sys(e, errno, "compile cache '%s'", sub);
+	r = pw_list_dir_sorted(fd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "compile cache '%s'", sub);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *nm = names[i];
+		size_t l = strlen(nm);
+		struct stat st;
+		bool drop, entry = false;
+
+		if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				r = pw_err_sys(e, errno, "compile cache '%s/%s'", sub, nm);
+			continue;
+		}
+		if (l > 2 && !strcmp(nm + l - 2, ".o") && is_hex64(nm, l - 2) &&
+		    S_ISREG(st.st_mode)) {
+			/* an entry: kept while builds use it (a hit touches it) */
+			entry = true;
+			drop = all || st.st_mtime < cutoff;
+		} else if (l > 7 && !strcmp(nm + l - 7, ".sha256") && is_hex64(nm, l - 7) &&
+			   S_ISREG(st.st_mode)) {
+			/* its sum goes with its object (sorted before it) */
+			char obj[80];
+
+			snprintf(obj, sizeof(obj), "%.64s.o", nm);
+			drop = all || faccessat(fd, obj, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+		} else
+			/* temp files of builds (none runs: gc has the store to
+			 * itself) and anything a step left that is not an entry */
+			drop = true;
+		if (!drop)
+			continue;
+		if (pw_rm_rf_at(fd, nm) < 0 && errno != ENOENT) {
+			r = pw_err_sys(e, errno, "compile cache: remove '%s/%s'", sub, nm);
+			continue;
+		}
+		if (S_ISREG(st.st_mode)) {
+			*freed += (uint64_t)st.st_size;
+			*removed += entry;
+		}
+	}
+	pw_free_names(names, n);
+	if (r == 0 && unlinkat(dfd, sub, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST)
+		r = pw_err_sys(e, errno, "compile cache: remove '%s'", sub);
+	return r;
+}
+
+int pw_cc_gc(const char *storedir, unsigned days, unsigned *removed, uint64_t *freed,
+	     struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_path_join(storedir, PW_CC_STORE_DIR);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	time_t cutoff = time(NULL) - (time_t)days * 86400;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	*removed = 0;
+	*freed = 0;
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : pw_err_sys(e, errno, "compile cache '%s'", dir);
+	r = pw_list_dir_sorted(dfd, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "compile cache '%s'", dir);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct stat st;
+
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && strlen(names[i]) == 2 &&
+		    strspn(names[i], "0123456789abcdef") == 2)
+			r = gc_sub(dfd, names[i], cutoff, days == 0, removed, freed, e);
+		else if (pw_rm_rf_at(dfd, names[i]) < 0 && errno != ENOENT)
+			r = pw_err_sys(e, errno, "compile cache: remove '%s'", names[i]);
+	}
+	pw_free_names(names, n);
+	return r;
+}
+
+/* ---- Zig's own cache, for the manylinux floor ---- */
+
+/* What warms it: a link of an empty shared library in each mode a build
+ * system links in (setuptools without -O, others with -O2), and one with
+ * -lgcc_s as rustc's links have (Zig gives libunwind for it).  Zig then
+ * holds the floor's glibc stubs, compiler_rt and libunwind, which every
+ * link of a fresh Zig cache builds again (37 s of a tiny C extension's
+ * 38 s here). */
+static const char zig_warm_cmd[] =
+    "set -e; cd /tmp; printf 'int pinwheel_warm(void) { return 0; }\\n' >w.c; " PW_ZIG_BIN
+    "/cc -shared w.c -o w.so; " PW_ZIG_BIN "/cc -O2 -shared w.c -o w2.so; " PW_ZIG_BIN
+    "/cc -shared w.c -lgcc_s -o w3.so";
+
+bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(1 << 16);
+	size_t n = 0;
+
+	pw_buf_addf(&b, "pinwheel-zig-cache;v1\n%s\n", zig_warm_cmd);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->trees[i].how && !strcmp(p->trees[i].how, PW_ZIG_LAYER_HOW)) {
+			pw_buf_addf(&b, "%s %s\n", p->trees[i].dest, p->trees[i].id);
+			n++;
+		}
+	if (n)
+		pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+	return n > 0;
+}
+
+/* Copy the directory @from into the empty directory @to: directories and
+ * regular files (0755 or 0644 by the execute bit), nothing else. */
+static int copy_dir(int from, int to, const char *where, unsigned depth, struct pw_err *e)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (depth > 16)
+		return pw_err_set(e, ELOOP, "'%s' is nested too deep", where);
+	r = pw_list_dir_sorted(from, &names, &n);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", where);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *p = pw_xasprintf("%s/%s", where, names[i]);
+		_cleanup_close_ int in = -1, out = -1;
+		const char *nm = names[i];
+		struct stat st;
+
+		if (fstatat(from, nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = pw_err_sys(e, errno, "'%s'", p);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, nm, 0755) < 0 ||
+			    (in = openat(from, nm,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (out = openat(to, nm,
+					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+			else
+				r = copy_dir(in, out, p, depth + 1, e);
+		} else if (S_ISREG(st.st_mode)) {
+			mode_t m = st.st_mode & 0111 ? 0755 : 0644;
+
+			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			out = in < 0
+				  ? -1
+				  : openat(to, nm,
+					   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m);
+			if (in < 0 || out < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+			else if ((r = pw_copy_fd(in, out)) < 0)
+				r = pw_err_sys(e, -r, "copy '%s'", p);
+			else if (fchmod(out, m) < 0)
+				r = pw_err_sys(e, errno, "copy '%s'", p);
+		}
+		/* anything else (a lock file's FIFO, a symlink) is left out */
+	}
+	pw_free_names(names, n);
+	return r;
+}
+
+struct warm_build {
+	int from;
+};
+
+static int warm_tree_build(void *ud, int dirfd, json_t *record, struct pw_err *e)
+{
+	struct warm_build *w = ud;
+	int r = copy_dir(w->from, dirfd, "zig-cache", 0, e);
+
+	/* Zig's scratch space is not part of its cache */
+	if (r == 0 && pw_rm_rf_at(dirfd, "tmp") < 0 && errno != ENOENT)
+		r = pw_err_sys(e, errno, "zig-cache/tmp");
+	if (r == 0 && json_object_set_new(record, "command", json_string(zig_warm_cmd)) < 0)
+		r = pw_err_set(e, ENOMEM, "out of memory");
+	return r;
+}
+
+/* Warm Zig's cache of @ti's root once: the command in a sandbox of the
+ * root as locked (no before_all layer: nothing of the project runs), its
+ * cache made the store tree @id. */
+static int zig_warm(struct build *b, size_t ti, const char *id, struct pw_err *e)
+{
+	_cleanup_free_ char *dir = pw_xasprintf("%s/zig-warm-%.16s", b->work, id);
+	_cleanup_close_ int logfd = -1;
+	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)zig_warm_cmd, NULL};
+	struct warm_build w = {-1};
+	struct pw_sandbox_spec s;
+	bool cached = false;
+	double t0 = pw_build_now();
+	int r;
+
+	if (mkdir(dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", dir);
+	logfd = pw_build_open_log(b, "zig-cache", e);
+	if (logfd < 0)
+		return logfd;
+	pw_info("compile cache: warming Zig's cache in the root of %s (once per Zig and target; "
+		"log: %s/zig-cache.log)",
+		b->c.targets[ti].id, b->logs);
+	dprintf(logfd, "pinwheel %s: Zig's cache in the root of %s\nroot %s\ntree %s\n", PW_VERSION,
+		b->c.targets[ti].id, b->plans[ti].id, id);
+	pw_build_plain_spec(b, ti, &s);
+	r = pw_build_bind(&s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
+	if (r == 0)
+		r = pw_build_step(&s, argv, logfd, "warm Zig's cache", e);
+	pw_sandbox_spec_release(&s);
+	if (r == 0) {
+		w.from = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (w.from < 0)
+			r = pw_err_sys(e, errno, "'%s'", dir);
+	}
+	if (r == 0)
+		r = pw_derived_tree_make(b->store, id, "zig-cache", warm_tree_build, &w, NULL,
+					 &cached, e);
+	if (w.from >= 0)
+		close(w.from);
+	pw_rm_rf(dir);
+	if (r == 0)
+		pw_info("compile cache: Zig's cache %.16s ready (%.0f s)", id, pw_build_now() - t0);
+	return r;
+}
+
+void pw_build_cc_zig_phase(struct build *b, const struct target_result *res)
+{
+	if (b->cc_mode != PW_CC_ON)
+		return;
+	for (size_t ti = 0; ti < b->c.ntargets; ti++) {
+		_cleanup_free_ char *path = NULL;
+		struct pw_err e = PW_ERR_INIT;
+		char id[PW_SHA256_HEX];
+		struct stat st;
+
+		if (!b->sel[ti] || res[ti].cached || res[ti].done ||
+		    !pw_cc_zig_warm_id(&b->plans[ti], id))
+			continue;
+		path = pw_store_tree_path(b->store, id);
+		if (stat(path, &st) == 0)
+			continue;
+		if (zig_warm(b, ti, id, &e) < 0)
+			pw_warn("compile cache: Zig's cache: %s (the targets build without it)",
+				e.msg);
+	}
+}
+
+int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw_sandbox_spec *s,
+			 struct target_result *res, int logfd, struct pw_err *e)
+{
+	_cleanup_free_ char *path = NULL, *dir = NULL;
+	_cleanup_close_ int from = -1, to = -1;
+	struct pw_store_entry en = {.kind = PW_STORE_TREE};
+	struct pw_err ve = PW_ERR_INIT;
+	char id[PW_SHA256_HEX];
+	int r;
+
+	if (b->cc_mode != PW_CC_ON || !pw_cc_zig_warm_id(&b->plans[ti], id))
+		return 0;
+	path = pw_store_tree_path(b->store, id);
+	if (access(path, F_OK) < 0)
+		return 0; /* not warmed (its warming failed): Zig builds it all */
+	/* the tree as the store recorded it, or not at all: a damaged file
+	 * never reaches a link */
+	memcpy(en.id, id, PW_SHA256_HEX);
+	en.path = path;
+	if (pw_store_verify_entry(b->store, &en, &ve) < 0) {
+		res->cc.zig_damaged = true;
+		dprintf(logfd, "pinwheel: compile cache: Zig's cache is damaged, not used: %s\n",
+			ve.msg);
+		return 0;
+	}
+	dir = pw_path_join(tdir, "zig-cache");
+	if (mkdir(dir, 0755) < 0)
+		return pw_err_sys(e, errno, "'%s'", dir);
+	from = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	to = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (from < 0 || to < 0)
+		return pw_err_sys(e, errno, "'%s'", from < 0 ? path : dir);
+	/* a copy of its own: what the step adds stays in this step */
+	r = copy_dir(from, to, "zig-cache", 0, e);
+	if (r == 0)
+		r = pw_build_bind(s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
+	if (r == 0) {
+		res->cc.zig_warm = true;
+		dprintf(logfd, "pinwheel: compile cache: Zig's cache %s copied to /tmp/zig-cache\n",
+			id);
+	}
+	return r < 0 ? r : 0;
+}
