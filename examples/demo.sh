@@ -1,14 +1,19 @@
 #!/bin/sh
 # make demo: pinwheel's main job on the bundled example.  It copies
 # examples/hybrid to $BUILD/demo (so the source tree stays clean), then:
-#   1. plan   - the target matrix: cp311, cp313, cp314 on x86_64 and on
-#               aarch64 (six targets; aarch64 runs under the roots' own
-#               pinned qemu-user, with native cross compilers: see
-#               docs/foreign.md)
+#   1. plan   - the target matrix: cp311, cp313, cp314, cp315 on x86_64
+#               and on aarch64, and the free-threaded cp313t on x86_64 only
+#               (nine targets; aarch64 runs under the roots' own pinned
+#               qemu-user, with native cross compilers: see docs/foreign.md;
+#               cp313t's CPython is built from trixie's pinned python3.13
+#               source, once, into the store: docs/debian.md, "CPython from
+#               source", and under qemu that build would take hours, hence
+#               the config's "exclude")
 #   2. lock   - only when needed (no lock from an earlier demo, or a stale
 #               one): every input pinned by sha256: Debian roots resolved
 #               from the machine's apt mirror (bookworm, trixie, sid; amd64
-#               and arm64, plus each aarch64 root's qemu and cross tools), the
+#               and arm64, plus each aarch64 root's qemu and cross tools;
+#               trixie's python3.13 source tarball for cp313t), the
 #               build requirements resolved by each root's own pip, the
 #               crates of Cargo.lock located by each root's own cargo
 #   3. fetch  - download, verify, unpack and compose each target's root
@@ -17,7 +22,9 @@
 #               (C and Rust linked by the pinned Zig for glibc 2.17, the
 #               example's "manylinux": "2014"), audit, the manylinux2014
 #               tag, repair, deterministic repack, smoke test in a fresh
-#               sandbox; the summary table at the end.
+#               sandbox; the summary table at the end, then where each
+#               wheel was smoke-tested (suite, architecture, natively or
+#               under qemu-user, and the old root when the target has one).
 #               Targets whose action key is unchanged come from the action
 #               cache (status "cached"): a second `make demo` builds nothing
 # With DEMO_TWICE=1 it builds a second time into another clean directory
@@ -84,6 +91,32 @@ if [ "$NCACHED" -eq "$NTARGETS" ]; then
 else
 	echo "$NCACHED of $NTARGETS targets cached"
 fi
+
+# Where each wheel was imported and self-tested: the target's own root (its
+# suite, natively or under the root's qemu-user), and the old root too when
+# the target has one (the table's "smoke test passed in:" lines).
+step "where each wheel was smoke-tested (every module imported, hybrid.selftest())"
+"$PW" plan hybrid --format json 2>/dev/null |
+	python3 -c '
+import json, re, sys, platform
+plan = json.load(sys.stdin)
+smoke, where = {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r"^(c\S+)\s+(ok|cached|FAILED)\s+(\S+)", line)
+    if m:
+        smoke[m.group(1)] = m.group(3)
+    m = re.match(r"^(c\S+)\s+smoke test passed in: (.*)$", line)
+    if m:
+        where[m.group(1)] = ", ".join(m.group(2).split())
+host = platform.machine()
+for t in plan:
+    if t["id"] not in smoke:
+        continue
+    how = "native" if t["arch"] == host else "under qemu-user"
+    py = "CPython %s built from source" % t["python"] if t["python"].endswith("t") else "Debian python%s" % t["python"]
+    print("%-26s %-7s %s (%s, %s; %s)" % (t["id"], smoke[t["id"]], where.get(t["id"], t["suite"]),
+                                          t["arch"], how, py))
+' "$DEMO/build.txt"
 
 if [ "$DEMO_TWICE" = 1 ]; then
 	step "pinwheel build --no-cache again into a clean directory, and compare"

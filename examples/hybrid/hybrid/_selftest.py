@@ -1,5 +1,8 @@
 """Checks of every extension against hand-computed values (see selftest())."""
 
+import sys
+import sysconfig
+
 import numpy as np
 
 
@@ -58,4 +61,9 @@ def run():
     check(_native.fnv1a64(b"foobar") == 0x85944171F73967E8, "_native.fnv1a64")
     check(_native.adler32(b"Wikipedia") == 0x11E60398, "_native.adler32")
     check(_native.rolling_mean([1.0, 2.0, 3.0, 4.0], 2) == [1.5, 2.5, 3.5], "_native.rolling_mean")
+
+    # A free-threaded CPython re-enables its GIL when it imports a module
+    # that does not declare itself free-threading safe: all seven do.
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        check(not sys._is_gil_enabled(), "the GIL stays disabled (free-threaded build)")
     return len(checks)

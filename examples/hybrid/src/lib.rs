@@ -72,7 +72,9 @@ fn adler32(data: &[u8]) -> u32 {
     adler32_impl(data)
 }
 
-#[pymodule]
+// gil_used = false: the functions share no state, so a free-threaded CPython
+// (cp313t) keeps its GIL disabled when it imports the module.
+#[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rolling_mean, m)?)?;
     m.add_function(wrap_pyfunction!(fnv1a64, m)?)?;
