@@ -204,7 +204,8 @@ int pw_ed25519_verify(const char *pub_pem, const void *msg, size_t n, const unsi
 	c = EVP_MD_CTX_new();
 	if (!c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) != 1) {
 		ERR_clear_error();
-		r = pw_err_set(e, EINVAL, "'%s': libcrypto could not verify with this key", pub_pem);
+		r = pw_err_set(e, EINVAL, "'%s': libcrypto could not verify with this key",
+			       pub_pem);
 		goto out;
 	}
 	r = EVP_DigestVerify(c, sig, siglen, msg, n) == 1

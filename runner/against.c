@@ -97,8 +97,8 @@ const char *pw_wheel_target_of(const char *wheel, const char *const *targets, si
 		const char *py = dash[2] + 1, *abi = dash[1] + 1, *plat = dash[0] + 1;
 		size_t pyl = (size_t)(dash[1] - py), abil = (size_t)(dash[0] - abi);
 		size_t platl = (size_t)(end - plat);
-		bool generic = any_fits(py, pyl, NULL, word_generic) ||
-			       (abil == 4 && !memcmp(abi, "abi3", 4));
+		bool generic =
+		    any_fits(py, pyl, NULL, word_generic) || (abil == 4 && !memcmp(abi, "abi3", 4));
 
 		for (size_t i = 0; i < n; i++) {
 			const char *id = targets[i], *sep = strchr(id, '-');
@@ -121,11 +121,11 @@ const char *pw_wheel_target_of(const char *wheel, const char *const *targets, si
 /* ---- the command ---- */
 
 struct published {
-	const char *path;     /* as given */
-	const char *name;     /* its base name */
+	const char *path; /* as given */
+	const char *name; /* its base name */
 	char sha[PW_SHA256_HEX];
-	const char *target;   /* borrowed from the lock's roots, or NULL */
-	bool in_manifest;     /* a subject of the manifest with this digest */
+	const char *target; /* borrowed from the lock's roots, or NULL */
+	bool in_manifest;   /* a subject of the manifest with this digest */
 };
 
 struct actx {
@@ -167,8 +167,7 @@ static int hex_of(const char *path, char hex[PW_SHA256_HEX], struct pw_err *e)
 
 static void add_input(struct actx *x, const char *key, const char *path, const char *hex)
 {
-	json_object_set_new(x->inputs, key,
-			    json_pack("{s:s,s:s}", "file", path, "sha256", hex));
+	json_object_set_new(x->inputs, key, json_pack("{s:s,s:s}", "file", path, "sha256", hex));
 }
 
 /* The manifest's subjects: mark the published wheels it names with their
@@ -207,8 +206,8 @@ static int check_manifest(struct actx *x, const char *lock_hex, struct pw_err *e
 	json_array_foreach(subj, i, s)
 	{
 		const char *name = json_string_value(json_object_get(s, "name"));
-		const char *d = json_string_value(
-		    json_object_get(json_object_get(s, "digest"), "sha256"));
+		const char *d =
+		    json_string_value(json_object_get(json_object_get(s, "digest"), "sha256"));
 
 		for (size_t k = 0; name && d && k < x->o->nwheels; k++)
 			if (!strcmp(x->w[k].name, name) && !strcmp(x->w[k].sha, d))
@@ -265,8 +264,7 @@ static int rebuild(struct actx *x, const char **only, size_t nonly)
 		goto out;
 	}
 	if (pid == 0) {
-		if (pw_child_die_with_parent(parent) < 0 || dup2(p[1], 1) < 0 ||
-		    chdir(x->dir) < 0)
+		if (pw_child_die_with_parent(parent) < 0 || dup2(p[1], 1) < 0 || chdir(x->dir) < 0)
 			_exit(127);
 		execv("/proc/self/exe", argv);
 		_exit(127);
@@ -417,8 +415,7 @@ static void print_report(json_t *doc)
 	json_t *w;
 	size_t i;
 
-	pw_out("%-50s %-12s %-12s %-12s\n", "published wheel", "result", "published",
-	       "rebuilt");
+	pw_out("%-50s %-12s %-12s %-12s\n", "published wheel", "result", "published", "rebuilt");
 	json_array_foreach(json_object_get(doc, "wheels"), i, w)
 	{
 		json_t *pub = json_object_get(w, "published"), *rb = json_object_get(w, "rebuilt");
@@ -428,7 +425,9 @@ static void print_report(json_t *doc)
 		const char *rh = json_string_value(json_object_get(rb, "sha256"));
 
 		pw_out("%-50s %-12s %-12.12s %-12.12s\n", base ? base + 1 : path,
-		       !strcmp(st, "matched") ? st : !strcmp(st, "differs") ? "DIFFERS" : st,
+		       !strcmp(st, "matched")	? st
+		       : !strcmp(st, "differs") ? "DIFFERS"
+						: st,
 		       json_string_value(json_object_get(pub, "sha256")), rh ? rh : "-");
 		if (json_object_get(w, "error"))
 			pw_out("  %s\n", json_string_value(json_object_get(w, "error")));
@@ -568,8 +567,8 @@ int pw_against_run(const struct pw_against_opts *o)
 		json_t *w;
 		size_t i;
 
-		json_array_foreach(wheels, i, w)
-		    ok = ok && !strcmp(json_string_value(json_object_get(w, "status")), "matched");
+		json_array_foreach(wheels, i, w) ok =
+		    ok && !strcmp(json_string_value(json_object_get(w, "status")), "matched");
 	}
 	doc = json_pack("{s:b,s:s,s:O,s:O,s:O}", "ok", ok, "project", x.dir, "inputs", x.inputs,
 			"wheels", wheels, "errors", x.errors);

@@ -117,8 +117,8 @@ static int check_evidence(json_t *ev, const char *path, json_t *subj, const char
 				  path);
 	json_array_foreach(json_object_get(ev, "wheels"), i, w)
 	{
-		const char *h = json_string_value(
-		    json_object_get(json_object_get(w, "published"), "sha256"));
+		const char *h =
+		    json_string_value(json_object_get(json_object_get(w, "published"), "sha256"));
 		bool found = false;
 
 		json_array_foreach(subj, k, s) found = found || (h && !strcmp(subject_sha(s), h));
@@ -317,8 +317,7 @@ static json_t *open_envelope(const struct verify_args *a, json_t *env, char keyi
 	}
 	st = pw_json_load_mem(a->envelope, payload.buf, payload.len, &e);
 	if (!st || strcmp(json_string_value(json_object_get(st, "_type")) ?: "", STATEMENT_TYPE) ||
-	    strcmp(json_string_value(json_object_get(st, "predicateType")) ?: "",
-		   PREDICATE_TYPE) ||
+	    strcmp(json_string_value(json_object_get(st, "predicateType")) ?: "", PREDICATE_TYPE) ||
 	    !subjects_of(st, a->envelope, &e)) {
 		failed(nfail,
 		       "'%s': the signed payload is not an in-toto Statement v1 with "
@@ -405,8 +404,10 @@ static int cmd_verify(struct pw_ctx *ctx, int argc, char **argv)
 			r = PW_EXIT_USAGE;
 			goto out;
 		}
-		json_array_foreach(json_object_get(st, "subject"), k, s) if (
-		    !found && !strcmp(json_string_value(json_object_get(s, "name")), base)) found = s;
+		json_array_foreach(
+		    json_object_get(st, "subject"), k,
+		    s) if (!found && !strcmp(json_string_value(json_object_get(s, "name")), base))
+		    found = s;
 		if (!found)
 			failed(&nfail, "'%s': not a subject of '%s'", f, a.envelope);
 		else if (strcmp(subject_sha(found), hex))
@@ -439,20 +440,22 @@ const struct pw_cli_cmd pw_cli_attest = {
     .subs = attest_subs,
     .nsubs = PW_ARRAY_SIZE(attest_subs),
     .flags = PW_OPTS_STOP_OPERAND,
-    .usage =
-	"usage: pinwheel attest sign --key KEY.pem [--out FILE] [--evidence REPORT] MANIFEST\n"
-	"       pinwheel attest verify --pub PUB.pem [--require-rebuilt] ENVELOPE [FILE...]\n\n"
-	"Signed attestations of a build (docs/attest.md).\n\n"
-	"  sign     the subjects of MANIFEST (a pinwheel-manifest.json) as an in-toto\n"
-	"           Statement v1 whose predicate (type " PREDICATE_TYPE ")\n"
-	"           holds the manifest and, with --evidence, the report of `pinwheel verify\n"
-	"           --against` in which every published wheel matched its rebuild; in a DSSE\n"
-	"           envelope (payloadType " PAYLOAD_TYPE ") signed with the ed25519 key\n"
-	"           in KEY.pem; keyid is the sha256 of the key's DER SubjectPublicKeyInfo.\n"
-	"  verify   check the envelope's signature with PUB.pem, that each FILE is a subject\n"
-	"           with the same sha256, and with --require-rebuilt that the evidence\n"
-	"           says every wheel subject was rebuilt and matched.  One line per failed\n"
-	"           check.\n",
+    .usage = "usage: pinwheel attest sign --key KEY.pem [--out FILE] [--evidence REPORT]\n"
+	     "                            MANIFEST\n"
+	     "       pinwheel attest verify --pub PUB.pem [--require-rebuilt] ENVELOPE\n"
+	     "                              [FILE...]\n\n"
+	     "Signed attestations of a build (docs/attest.md).\n\n"
+	     "  sign     the subjects of MANIFEST (a pinwheel-manifest.json) as an in-toto\n"
+	     "           Statement v1 whose predicate holds the manifest and, with\n"
+	     "           --evidence, the report of `pinwheel verify --against` in which every\n"
+	     "           published wheel matched its rebuild; predicateType\n"
+	     "           " PREDICATE_TYPE ".  In a DSSE envelope\n"
+	     "           (payloadType " PAYLOAD_TYPE ") signed with the ed25519\n"
+	     "           key in KEY.pem; keyid: the sha256 of the key's DER public key.\n"
+	     "  verify   check the envelope's signature with PUB.pem, that each FILE is a\n"
+	     "           subject with the same sha256, and with --require-rebuilt that the\n"
+	     "           evidence says every wheel subject was rebuilt and matched.  One\n"
+	     "           line per failed check.\n",
     .epilogue = "exit status: 0 signed (sign), every check passed (verify); 1 a check failed\n"
 		"(verify: signature, subjects, evidence; sign: evidence of a mismatch); 2 usage,\n"
 		"an unreadable or malformed file or key.\n",

@@ -114,7 +114,8 @@ static void test_ed25519(void **state)
 		 "openssl pkey -in k.pem -pubout -out k.pub && "
 		 "openssl genpkey -algorithm ed25519 -out k2.pem && "
 		 "openssl pkey -in k2.pem -pubout -out k2.pub && "
-		 "openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out rsa.pem 2>/dev/null && "
+		 "openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out rsa.pem "
+		 "2>/dev/null && "
 		 "openssl pkey -in k.pem -pubout -outform DER | sha256sum | cut -c1-64 >id",
 		 dir);
 	assert_int_equal(system(cmd), 0);
