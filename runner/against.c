@@ -15,11 +15,13 @@
 #include <sys/wait.h>
 
 #include "pinwheel/child.h"
+#include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/json.h"
 #include "pinwheel/lock.h"
 #include "pinwheel/log.h"
+#include "pinwheel/store.h"
 #include "pinwheel/verify.h"
 #include "pinwheel/workdir.h"
 
@@ -121,8 +123,10 @@ const char *pw_wheel_target_of(const char *wheel, const char *const *targets, si
 /* ---- the command ---- */
 
 struct published {
-	const char *path; /* as given */
-	const char *name; /* its base name */
+	const char *given; /* as given: a file or an URL */
+	const char *path;  /* the file read: as given, or the fetched blob */
+	const char *name;  /* its base name */
+	char *fetched;	   /* for an URL: the blob in the store (owned) */
 	char sha[PW_SHA256_HEX];
 	const char *target; /* borrowed from the lock's roots, or NULL */
 	bool in_manifest;   /* a subject of the manifest with this digest */
@@ -170,15 +174,13 @@ static void add_input(struct actx *x, const char *key, const char *path, const c
 	json_object_set_new(x->inputs, key, json_pack("{s:s,s:s}", "file", path, "sha256", hex));
 }
 
-/* The manifest's subjects: mark the published wheels it names with their
- * digest; the targets of the wheels among its subjects.  The lock it was
- * built with must be ours.  PW_EXIT_OK, or the status to end with. */
-static int check_manifest(struct actx *x, const char *lock_hex, struct pw_err *e)
+/* Load the manifest (x->manifest) and check that it was built with our
+ * lock (@lock_hex).  PW_EXIT_OK, or the status to end with. */
+static int load_manifest(struct actx *x, const char *lock_hex, struct pw_err *e)
 {
-	json_t *m, *subj, *s;
+	json_t *m;
 	const char *ml;
 	char hex[PW_SHA256_HEX];
-	size_t i;
 
 	if (hex_of(x->o->manifest, hex, e) < 0)
 		return PW_EXIT_USAGE;
@@ -186,12 +188,11 @@ static int check_manifest(struct actx *x, const char *lock_hex, struct pw_err *e
 	if (!m)
 		return PW_EXIT_USAGE;
 	add_input(x, "manifest", x->o->manifest, hex);
-	subj = json_object_get(m, "subject");
 	ml = json_string_value(json_object_get(
 	    json_object_get(json_object_get(json_object_get(m, "predicate"), "buildDefinition"),
 			    "internalParameters"),
 	    "lock_sha256"));
-	if (!json_is_array(subj) || !ml) {
+	if (!json_is_array(json_object_get(m, "subject")) || !ml) {
 		pw_err_set(e, EINVAL,
 			   "'%s': expected a pinwheel-manifest.json (\"subject\" and "
 			   "predicate.buildDefinition.internalParameters.lock_sha256)",
@@ -203,21 +204,125 @@ static int check_manifest(struct actx *x, const char *lock_hex, struct pw_err *e
 			  x->o->manifest, ml, x->dir, lock_hex);
 		return PW_EXIT_FAIL;
 	}
-	json_array_foreach(subj, i, s)
-	{
-		const char *name = json_string_value(json_object_get(s, "name"));
-		const char *d =
-		    json_string_value(json_object_get(json_object_get(s, "digest"), "sha256"));
-
-		for (size_t k = 0; name && d && k < x->o->nwheels; k++)
-			if (!strcmp(x->w[k].name, name) && !strcmp(x->w[k].sha, d))
-				x->w[k].in_manifest = true;
-	}
-	for (size_t k = 0; k < x->o->nwheels; k++)
-		if (!x->w[k].in_manifest)
-			fail_line(x, "'%s' (sha256 %s) is not a subject of '%s'", x->w[k].path,
-				  x->w[k].sha, x->o->manifest);
 	return PW_EXIT_OK;
+}
+
+/* The sha256 the manifest's subject @name has, or NULL. */
+static const char *subject_sha(struct actx *x, const char *name)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(x->manifest, "subject"), i, s)
+	{
+		const char *n = json_string_value(json_object_get(s, "name"));
+
+		if (n && !strcmp(n, name))
+			return json_string_value(
+			    json_object_get(json_object_get(s, "digest"), "sha256"));
+	}
+	return NULL;
+}
+
+/* Every published wheel must be a subject of the manifest, name and
+ * digest: a line for each that is not. */
+static void check_subjects(struct actx *x)
+{
+	for (size_t k = 0; k < x->o->nwheels; k++) {
+		const char *d = subject_sha(x, x->w[k].name);
+
+		x->w[k].in_manifest = d && !strcmp(d, x->w[k].sha);
+		if (!x->w[k].in_manifest)
+			fail_line(x, "'%s' (sha256 %s) is not a subject of '%s'", x->w[k].given,
+				  x->w[k].sha, x->o->manifest);
+	}
+}
+
+static bool is_url(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "file://", 7);
+}
+
+/* Fetch the published wheels given as URLs into the store with the
+ * fetcher, each checked against the sha256 its subject in the manifest
+ * has.  PW_EXIT_OK, or the status to end with (said). */
+static int fetch_urls(struct actx *x, struct pw_err *e)
+{
+	const struct pw_against_opts *o = x->o;
+	struct pw_fetch_item *items = pw_xcalloc(o->nwheels, sizeof(*items));
+	const char **urls = pw_xcalloc(o->nwheels, sizeof(char *));
+	size_t *of = pw_xcalloc(o->nwheels, sizeof(size_t)), n = 0;
+	struct pw_store *s = NULL;
+	struct pw_fetch_opts fo;
+	char *dl = NULL;
+	int st = PW_EXIT_OK;
+
+	for (size_t i = 0; i < o->nwheels; i++) {
+		const char *sha;
+
+		if (!is_url(x->w[i].given))
+			continue;
+		if (!x->manifest) {
+			pw_err_set(e, EINVAL,
+				   "'%s': an URL needs --manifest (the sha256 of its subject is "
+				   "what the download is checked against)",
+				   x->w[i].given);
+			st = PW_EXIT_USAGE;
+			goto out;
+		}
+		sha = subject_sha(x, x->w[i].name);
+		if (!sha || !pw_sha256_hex_valid(sha)) {
+			pw_err_set(e, EINVAL, "'%s': '%s' has no subject named '%s'", x->w[i].given,
+				   o->manifest, x->w[i].name);
+			st = PW_EXIT_USAGE;
+			goto out;
+		}
+		urls[n] = x->w[i].given;
+		items[n] = (struct pw_fetch_item){.name = x->w[i].name,
+						  .urls = &urls[n],
+						  .nurls = 1,
+						  .sha256 = sha,
+						  .size = PW_STORE_SIZE_UNKNOWN};
+		of[n++] = i;
+	}
+	if (!n)
+		goto out;
+	/* A store of our own in the temp directory, not the user's: the bytes
+	 * at the URL are downloaded and checked even when a blob of that
+	 * digest is in the store already (a build keeps its wheels there). */
+	dl = pw_path_join(x->tmp, "downloads");
+	s = pw_store_open(dl, e);
+	if (!s) {
+		st = PW_EXIT_FAIL;
+		goto out;
+	}
+	pw_fetch_opts_init(&fo);
+	if (pw_fetch_run(s, items, n, &fo, e) < 0 && e->code != EIO) {
+		st = PW_EXIT_FAIL;
+		goto out;
+	}
+	e->msg[0] = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct published *p = &x->w[of[k]];
+
+		if (items[k].state != PW_FETCH_DONE) {
+			fail_line(x, "%s", items[k].err.msg);
+			st = PW_EXIT_FAIL;
+			continue;
+		}
+		p->fetched = steal_pointer(&items[k].path);
+		p->path = p->fetched;
+	}
+out:
+	for (size_t k = 0; k < n; k++)
+		pw_fetch_item_release(&items[k]);
+	if (s)
+		pw_store_close(s);
+	free(items);
+	free(urls);
+	free(of);
+	free(dl);
+	return st;
 }
 
 /* Run `pinwheel build` (this executable) for the targets in @only, fresh,
@@ -349,7 +454,7 @@ static json_t *compare_one(struct actx *x, const struct published *p)
 	const char *status;
 
 	json_object_set_new(j, "published",
-			    json_pack("{s:s,s:s}", "file", p->path, "sha256", p->sha));
+			    json_pack("{s:s,s:s}", "file", p->given, "sha256", p->sha));
 	json_object_set_new(j, "target", p->target ? json_string(p->target) : json_null());
 	if (!p->target) {
 		status = "no target";
@@ -486,22 +591,30 @@ static int prepare(struct actx *x, struct pw_err *e)
 	x->ids = pw_xcalloc(x->ls.nroots + 1, sizeof(char *));
 	for (size_t i = 0; i < x->ls.nroots; i++)
 		x->ids[i] = x->ls.roots[i].target;
+	json_object_set_new(x->inputs, "manifest", json_null());
+	if (o->manifest && (st = load_manifest(x, hex, e)) != PW_EXIT_OK)
+		return st;
 	x->w = pw_xcalloc(o->nwheels, sizeof(*x->w));
 	for (size_t i = 0; i < o->nwheels; i++) {
 		struct published *p = &x->w[i];
 		const char *slash = strrchr(o->wheels[i], '/');
 
-		p->path = o->wheels[i];
-		p->name = slash ? slash + 1 : p->path;
+		p->given = p->path = o->wheels[i];
+		p->name = slash ? slash + 1 : p->given;
+	}
+	if ((st = fetch_urls(x, e)) != PW_EXIT_OK)
+		return st;
+	for (size_t i = 0; i < o->nwheels; i++) {
+		struct published *p = &x->w[i];
+
 		if (hex_of(p->path, p->sha, e) < 0)
 			return PW_EXIT_USAGE;
 		p->target = pw_wheel_target_of(p->name, x->ids, x->ls.nroots);
 		if (!p->target)
-			fail_line(x, "'%s': its tags match no target of '%s'", p->path, lock);
+			fail_line(x, "'%s': its tags match no target of '%s'", p->given, lock);
 	}
-	json_object_set_new(x->inputs, "manifest", json_null());
-	if (o->manifest && (st = check_manifest(x, hex, e)) != PW_EXIT_OK)
-		return st;
+	if (x->manifest)
+		check_subjects(x);
 	return PW_EXIT_OK;
 }
 
@@ -521,6 +634,24 @@ int pw_against_run(const struct pw_against_opts *o)
 	x.ls = (struct pw_lockset)PW_LOCKSET_INIT;
 	x.inputs = json_object();
 	x.errors = json_array();
+	{ /* downloads and the rebuild; locked while we run (workdir.h) */
+		const char *tmpdir = getenv("TMPDIR");
+		struct pw_workdir wd;
+		int err;
+
+		if (!tmpdir || tmpdir[0] != '/')
+			tmpdir = "/tmp";
+		err = pw_workdir_make(&wd, tmpdir, "pinwheel-against.", true);
+		if (err < 0) {
+			pw_error("verify: could not create a temp directory in '%s': %s", tmpdir,
+				 strerror(-err));
+			st = PW_EXIT_FAIL;
+			goto out;
+		}
+		x.tmp = wd.path;
+		x.tmp_lock = wd.fd;
+		x.out = pw_path_join(x.tmp, "rebuilt");
+	}
 	st = prepare(&x, &e);
 	if (st != PW_EXIT_OK) {
 		if (e.msg[0])
@@ -538,23 +669,8 @@ int pw_against_run(const struct pw_against_opts *o)
 			only[nonly++] = x.w[i].target;
 	}
 	if (nonly) {
-		const char *tmpdir = getenv("TMPDIR");
-		struct pw_workdir wd;
-		int err;
+		int err = rebuild(&x, only, nonly);
 
-		if (!tmpdir || tmpdir[0] != '/')
-			tmpdir = "/tmp";
-		err = pw_workdir_make(&wd, tmpdir, "pinwheel-against.", true);
-		if (err < 0) {
-			pw_error("verify: could not create a temp directory in '%s': %s", tmpdir,
-				 strerror(-err));
-			st = PW_EXIT_FAIL;
-			goto out;
-		}
-		x.tmp = wd.path;
-		x.tmp_lock = wd.fd;
-		x.out = pw_path_join(x.tmp, "rebuilt");
-		err = rebuild(&x, only, nonly);
 		if (err == -2) {
 			st = PW_EXIT_USAGE;
 			goto out;
@@ -590,6 +706,8 @@ out:
 	free(x.out);
 	free(x.dir);
 	free(x.sdist);
+	for (size_t i = 0; x.w && i < o->nwheels; i++)
+		free(x.w[i].fetched);
 	free(x.w);
 	free(x.ids);
 	free(only);

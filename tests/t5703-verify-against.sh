@@ -10,10 +10,15 @@
 #     its own line
 #   - a wheel whose tags match no target; a manifest of another lock;
 #     a wheel that is not a subject of the manifest: one line each, exit 1
-#   - usage: --sdist without --against, a missing wheel: exit 2
+#   - the wheel as an URL (a loopback server): fetched by the fetcher,
+#     checked against its subject's sha256, matched; bytes that are not
+#     the subject's: exit 1, the fetcher's line; an URL without
+#     --manifest: exit 2
+#   - usage: --sdist without --against: exit 2
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
-plan 26
+. "$SRCDIR/tests/helpers/fetchlib.sh"
+plan 33
 TGT=cp311-manylinux_x86_64
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
@@ -52,6 +57,27 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["ok"], d["wheels"][0]["status"], d["inputs"]["sdist"], d["inputs"]["manifest"])' >"$T/j" 2>&1
 is "$(cat "$T/j")" "True matched None None" "--json: the report on stdout"
+
+# The wheel as published at an URL
+cp "$W" "$WWW/$WN"
+start_httpd
+run_pw 0 "the wheel at an URL, with the manifest: exit 0" \
+	--json verify "$P" --against "$BASE/ok/$WN" --manifest "$T/rel/pinwheel-manifest.json"
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+w = d["wheels"][0]
+print(d["ok"], w["status"], w["published"]["file"], w["published"]["sha256"])' >"$T/j" 2>&1
+is "$(cat "$T/j")" "True matched $BASE/ok/$WN $WSHA" "matched, the URL named with its sha256"
+grep -q "GET /ok/$WN" "$REQLOG"
+ok $? "it was downloaded from the server"
+run_pw 1 "bytes that are not the subject's: exit 1" \
+	verify "$P" --against "$BASE/wrong/$WN" --manifest "$T/rel/pinwheel-manifest.json"
+like "$ERR" "^pinwheel: verify: could not fetch '$WN': $BASE/wrong/$WN: sha256 mismatch: expected $WSHA, got [0-9a-f]{64}$" \
+	"the fetcher's line names the wheel, the URL and both digests"
+run_pw 2 "an URL without --manifest: exit 2" verify "$P" --against "$BASE/ok/$WN"
+is "$ERR" "pinwheel: verify: '$BASE/ok/$WN': an URL needs --manifest (the sha256 of its subject is what the download is checked against)" \
+	"the line says why"
 
 # The tampered copy: one byte of tiny/__init__.py, a member added, the
 # ELF member's .comment section changed (same size).
