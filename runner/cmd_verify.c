@@ -34,7 +34,7 @@ static const struct pw_opt verify_opts[] = {
     PW_OPT_ONLY(struct verify_args, only, "verify only target ID (repeatable)"),
     PW_OPT_SKIP(struct verify_args, skip, "leave out targets matching GLOB (repeatable)"),
     PW_OPT_JOBS(struct verify_args, jobs,
-		"build A's --jobs (default: build's); build B uses another count (N+1, or one "
+		"build A's --jobs (default: build's; with --against: the rebuild's); build B uses another count (N+1, or one "
 		"more than the CPUs; 1 when that passes the limit)"),
     PW_OPT_OUT(struct verify_args, out, "output directory of build A (default DIR/wheelhouse)"),
     {.name = "--keep",
@@ -51,11 +51,12 @@ static const struct pw_opt verify_opts[] = {
     {.name = "--against",
      .kind = PW_ARG_LIST,
      PW_OPT_AT(struct verify_args, against),
-     .meta = "WHEEL...",
-     .what = "a wheel file",
+     .meta = "WHEEL|URL...",
+     .what = "a wheel file or URL",
      .help = "compare these published wheels with a fresh rebuild of the targets they were "
 	     "built for instead (--against A B and --against A --against B both work; give DIR "
-	     "before it)"},
+	     "before it); an URL (http, https, file) needs --manifest: it is downloaded and "
+	     "checked against the sha256 of its subject"},
     {.name = "--sdist",
      .kind = PW_ARG_STR,
      PW_OPT_AT(struct verify_args, sdist),
@@ -97,8 +98,8 @@ const struct pw_cli_cmd pw_cli_verify = {
 	     "names and a canary placed in the environment: a leak fails verify even\n"
 	     "when both builds leak the same.  Writes OUT/verify.json and adds the\n"
 	     "variations and the result to the byproducts of OUT/pinwheel-manifest.json.\n\n"
-	     "       pinwheel verify [DIR] --against WHEEL... [--sdist FILE] [--manifest FILE]\n"
-	     "                       [--report FILE] [--jobs N]\n\n"
+	     "       pinwheel verify [DIR] --against WHEEL|URL... [--sdist FILE]\n"
+	     "                       [--manifest FILE] [--report FILE] [--jobs N]\n\n"
 	     "Audit published wheels: rebuild the targets they were built for (each wheel's\n"
 	     "tags name a target of DIR's lock) fresh, from the published sdist when given,\n"
 	     "compare each published wheel byte for byte with its rebuild and explain every\n"
