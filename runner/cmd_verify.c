@@ -34,7 +34,8 @@ static const struct pw_opt verify_opts[] = {
     PW_OPT_ONLY(struct verify_args, only, "verify only target ID (repeatable)"),
     PW_OPT_SKIP(struct verify_args, skip, "leave out targets matching GLOB (repeatable)"),
     PW_OPT_JOBS(struct verify_args, jobs,
-		"build A's --jobs (default: build's; with --against: the rebuild's); build B uses another count (N+1, or one "
+		"build A's --jobs (default: build's; with --against: the rebuild's); build B uses "
+		"another count (N+1, or one "
 		"more than the CPUs; 1 when that passes the limit)"),
     PW_OPT_OUT(struct verify_args, out, "output directory of build A (default DIR/wheelhouse)"),
     {.name = "--keep",
