@@ -3,3 +3,4 @@
 PW_LIB_SRCS += lib/attest.c
 PW_RUNNER_SRCS += runner/cmd_attest.c
 UNIT_TESTS += tests/unit/test_attest.c
+FUZZ_TARGETS += tests/fuzz/fuzz_base64.c

@@ -14,7 +14,7 @@
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
 command -v openssl >/dev/null || skip_all "openssl missing (the test makes its keys with it)"
-plan 25
+plan 26
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 
