@@ -329,7 +329,8 @@ out:
  * into x->out; its --json result in x->built.  0, or -1 (said). */
 static int rebuild(struct actx *x, const char **only, size_t nonly)
 {
-	char **argv = pw_xcalloc(16 + 2 * nonly, sizeof(char *));
+	char **argv = pw_xcalloc(18 + 2 * nonly, sizeof(char *));
+	char sdebuf[32];
 	struct pw_buf out = PW_BUF_INIT(BUILD_OUT_MAX);
 	int p[2] = {-1, -1}, status = 0, r = -1;
 	size_t k = 0;
@@ -347,6 +348,19 @@ static int rebuild(struct actx *x, const char **only, size_t nonly)
 	argv[k++] = pw_xstrdup(x->out);
 	argv[k++] = pw_xstrdup("--locked");
 	argv[k++] = pw_xstrdup("--no-cache-write");
+	if (x->manifest) { /* the release's, whatever the source says */
+		json_t *sde = json_object_get(
+		    json_object_get(json_object_get(json_object_get(x->manifest, "predicate"),
+						    "buildDefinition"),
+				    "internalParameters"),
+		    "SOURCE_DATE_EPOCH");
+
+		if (json_is_integer(sde) && json_integer_value(sde) > 0) {
+			snprintf(sdebuf, sizeof(sdebuf), "%lld", (long long)json_integer_value(sde));
+			argv[k++] = pw_xstrdup("--source-date-epoch");
+			argv[k++] = pw_xstrdup(sdebuf);
+		}
+	}
 	if (x->o->jobs) {
 		snprintf(jobs, sizeof(jobs), "%u", x->o->jobs);
 		argv[k++] = pw_xstrdup("--jobs");

@@ -4,7 +4,8 @@
 # (tiny/stamp.so, made by the host's cc):
 #   - the wheel as built, with the manifest and a report file: exit 0,
 #     "matched", the report names lock, config, published and rebuilt
-#     wheel by sha256; --json prints it
+#     wheel by sha256; --json prints it; the same from the published sdist
+#     with the manifest's SOURCE_DATE_EPOCH
 #   - a copy with one byte changed in a member, one member added and the
 #     ELF member's .comment section changed: exit 1, each difference on
 #     its own line
@@ -18,7 +19,7 @@
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 33
+plan 36
 TGT=cp311-manylinux_x86_64
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
@@ -57,6 +58,18 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["ok"], d["wheels"][0]["status"], d["inputs"]["sdist"], d["inputs"]["manifest"])' >"$T/j" 2>&1
 is "$(cat "$T/j")" "True matched None None" "--json: the report on stdout"
+
+# From the published sdist, with the manifest's SOURCE_DATE_EPOCH (an
+# sdist alone has none: the default would change every zip date)
+run_pw 0 "from the published sdist, with the manifest: exit 0" --json \
+	verify "$P" --against "$W" --sdist "$T/rel/tiny-1.0.0.tar.gz" --manifest "$T/rel/pinwheel-manifest.json"
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["ok"], d["wheels"][0]["status"], d["inputs"]["sdist"]["sha256"])' >"$T/j" 2>&1
+is "$(cat "$T/j")" "True matched $(sha256sum "$T/rel/tiny-1.0.0.tar.gz" | cut -d' ' -f1)" \
+	"matched, the sdist named by sha256"
+like "$ERR" "SOURCE_DATE_EPOCH 1700000000" "the rebuild took the manifest's SOURCE_DATE_EPOCH"
 
 # The wheel as published at an URL
 cp "$W" "$WWW/$WN"

@@ -41,7 +41,10 @@ TOML
 	cat >"$_p/_backend/minibackend.py" <<'PY'
 import base64, hashlib, io, os, tarfile, time, zipfile
 
-VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
+VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION")
+if not VERSION and os.path.exists("PKG-INFO"):  # an sdist carries its version, as with real backends
+    VERSION = [l[9:] for l in open("PKG-INFO").read().splitlines() if l.startswith("Version: ")][0]
+VERSION = VERSION or "0"
 FILES = ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py", "tiny/stamp.so.in"]
 FILES += [f for f in ("STAMP_TEXT", "STAMP_ELF", "SHIP_ELF") if os.path.exists(f)]
 
