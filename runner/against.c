@@ -356,7 +356,8 @@ static int rebuild(struct actx *x, const char **only, size_t nonly)
 		    "SOURCE_DATE_EPOCH");
 
 		if (json_is_integer(sde) && json_integer_value(sde) > 0) {
-			snprintf(sdebuf, sizeof(sdebuf), "%lld", (long long)json_integer_value(sde));
+			snprintf(sdebuf, sizeof(sdebuf), "%lld",
+				 (long long)json_integer_value(sde));
 			argv[k++] = pw_xstrdup("--source-date-epoch");
 			argv[k++] = pw_xstrdup(sdebuf);
 		}
