@@ -358,7 +358,7 @@ static int rebuild(struct actx *x, const char **only, size_t nonly)
 		if (json_is_integer(sde) && json_integer_value(sde) > 0) {
 			snprintf(sdebuf, sizeof(sdebuf), "%lld",
 				 (long long)json_integer_value(sde));
-			argv[k++] = pw_xstrdup("--source-date-epoch");
+			argv[k++] = pw_xstrdup("--release-epoch");
 			argv[k++] = pw_xstrdup(sdebuf);
 		}
 	}

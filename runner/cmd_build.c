@@ -48,7 +48,7 @@ static const struct pw_opt build_opts[] = {
      PW_OPT_AT(struct build_args, locked),
      .help = "use pinwheel.lock as it is (for CI): a missing or stale lock is an error (exit 2) "
 	     "instead of being written first"},
-    {.name = "--source-date-epoch",
+    {.name = "--release-epoch",
      .kind = PW_ARG_UINT,
      .flags = PW_OPT_HIDDEN,
      PW_OPT_AT(struct build_args, sde),
