@@ -14,7 +14,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "pinwheel/libload.h"
 
@@ -263,7 +267,7 @@ void archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	f(a, err, "%s", msg);
 }
 
-/* ---- libcrypto (only what lib/hash.c uses) ---- */
+/* ---- libcrypto (what lib/hash.c and lib/attest.c use) ---- */
 
 FWD(crypto, NULL, EVP_MD_CTX *, EVP_MD_CTX_new, (void), ())
 FWD_VOID(crypto, EVP_MD_CTX_free, (EVP_MD_CTX *c), (c))
@@ -276,3 +280,29 @@ FWD(crypto, 0, int, EVP_DigestFinal_ex, (EVP_MD_CTX *c, unsigned char *md, unsig
 FWD(crypto, 0, int, EVP_Digest,
     (const void *d, size_t n, unsigned char *md, unsigned int *len, const EVP_MD *t, ENGINE *eng),
     (d, n, md, len, t, eng))
+
+/* lib/attest.c: ed25519 keys from PEM, signing and verifying */
+FWD(crypto, NULL, BIO *, BIO_new_mem_buf, (const void *buf, int len), (buf, len))
+FWD(crypto, 0, int, BIO_free, (BIO *b), (b))
+FWD(crypto, NULL, EVP_PKEY *, PEM_read_bio_PrivateKey,
+    (BIO *b, EVP_PKEY **x, pem_password_cb *cb, void *u), (b, x, cb, u))
+FWD(crypto, NULL, EVP_PKEY *, PEM_read_bio_PUBKEY,
+    (BIO *b, EVP_PKEY **x, pem_password_cb *cb, void *u), (b, x, cb, u))
+FWD_VOID(crypto, EVP_PKEY_free, (EVP_PKEY *k), (k))
+FWD(crypto, 0, int, EVP_PKEY_get_id, (const EVP_PKEY *k), (k))
+FWD(crypto, -1, int, i2d_PUBKEY, (const EVP_PKEY *k, unsigned char **out), (k, out))
+FWD(crypto, 0, int, EVP_DigestSignInit,
+    (EVP_MD_CTX *c, EVP_PKEY_CTX **pc, const EVP_MD *t, ENGINE *eng, EVP_PKEY *k),
+    (c, pc, t, eng, k))
+FWD(crypto, 0, int, EVP_DigestSign,
+    (EVP_MD_CTX *c, unsigned char *sig, size_t *siglen, const unsigned char *m, size_t n),
+    (c, sig, siglen, m, n))
+FWD(crypto, 0, int, EVP_DigestVerifyInit,
+    (EVP_MD_CTX *c, EVP_PKEY_CTX **pc, const EVP_MD *t, ENGINE *eng, EVP_PKEY *k),
+    (c, pc, t, eng, k))
+FWD(crypto, -1, int, EVP_DigestVerify,
+    (EVP_MD_CTX *c, const unsigned char *sig, size_t siglen, const unsigned char *m, size_t n),
+    (c, sig, siglen, m, n))
+FWD_VOID(crypto, CRYPTO_free, (void *p, const char *file, int line), (p, file, line))
+FWD(crypto, 0, unsigned long, ERR_get_error, (void), ())
+FWD_VOID(crypto, ERR_clear_error, (void), ())

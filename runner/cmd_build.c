@@ -17,6 +17,7 @@ struct build_args {
 	unsigned jobs;
 	bool no_cache, no_cache_write, no_compile_cache, stats, locked;
 	struct pw_opt_shard shard;
+	uint64_t sde;
 };
 
 static const struct pw_opt build_opts[] = {
@@ -57,6 +58,15 @@ static const struct pw_opt build_opts[] = {
      PW_OPT_AT(struct build_args, locked),
      .help = "use pinwheel.lock as it is (for CI): a missing or stale lock is an error (exit 2) "
 	     "instead of being written first"},
+    {.name = "--release-epoch",
+     .kind = PW_ARG_UINT,
+     .flags = PW_OPT_HIDDEN,
+     PW_OPT_AT(struct build_args, sde),
+     .meta = "N",
+     .min = 1,
+     .max = INT64_MAX,
+     .help = "SOURCE_DATE_EPOCH of the release being rebuilt (what 'pinwheel verify --against' "
+	     "passes from the manifest), over the source's and the config's"},
     PW_OPT_DOC("--json", "print one JSON document instead of the table"),
 };
 
@@ -133,6 +143,7 @@ static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
 	o->no_cache_write = a->no_cache_write;
 	o->no_compile_cache = a->no_compile_cache;
 	o->stats = a->stats;
+	o->sde = a->sde;
 	o->shard_k = a->shard.k;
 	o->shard_n = a->shard.n;
 	o->cache_url = pw_remote_pick_url(a->cache_url);

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"run", pw_cmd_run, "run one command in a sandbox"},
     {"store", pw_cmd_store, "add, list, verify and collect store entries"},
     {"init", pw_cmd_init, "write a pinwheel.json of what zero config would do"},
+    {"attest", pw_cmd_attest, "sign a build's manifest (DSSE, in-toto), verify such a signature"},
 };
 
 /* What only `pinwheel` itself takes, before the command's name. */

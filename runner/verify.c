@@ -937,31 +937,20 @@ static void print_indented(const char *text, const char *pre)
 	}
 }
 
-static void print_entry(const char *label, json_t *r)
+void pw_verify_print_differences(json_t *diffs)
 {
-	json_t *d, *l;
+	json_t *d;
 	size_t i, shown = 0;
-	const char *sa = json_string_value(json_object_get(r, "sha256_a"));
-	const char *sb = json_string_value(json_object_get(r, "sha256_b"));
-	const char *st = json_string_value(json_object_get(r, "status"));
 
-	pw_out("%-26s %-13s %-12.12s %-12.12s\n", label,
-	       !strcmp(st, "reproducible") ? st
-	       : !strcmp(st, "differs")	   ? "DIFFERS"
-	       : !strcmp(st, "leaks")	   ? "LEAKS"
-					   : "FAILED",
-	       sa ? sa : "-", sb ? sb : "-");
-	if (json_object_get(r, "error"))
-		pw_out("  %s\n", json_string_value(json_object_get(r, "error")));
-	json_array_foreach(json_object_get(r, "differences"), i, d)
+	json_array_foreach(diffs, i, d)
 	{
 		const char *m = json_string_value(json_object_get(d, "member"));
 		json_t *secs = json_object_get(d, "sections"), *s;
 		size_t k;
 
 		if (shown++ == 20) {
-			pw_out("  ... %zu more differences in verify.json\n",
-			       json_array_size(json_object_get(r, "differences")) - 20);
+			pw_out("  ... %zu more differences in the JSON report\n",
+			       json_array_size(diffs) - 20);
 			break;
 		}
 		pw_out("  %s %s: %s\n", json_string_value(json_object_get(d, "kind")),
@@ -982,6 +971,25 @@ static void print_entry(const char *label, json_t *r)
 		if (json_object_get(d, "diff"))
 			print_indented(json_string_value(json_object_get(d, "diff")), "    ");
 	}
+}
+
+static void print_entry(const char *label, json_t *r)
+{
+	json_t *l;
+	size_t i;
+	const char *sa = json_string_value(json_object_get(r, "sha256_a"));
+	const char *sb = json_string_value(json_object_get(r, "sha256_b"));
+	const char *st = json_string_value(json_object_get(r, "status"));
+
+	pw_out("%-26s %-13s %-12.12s %-12.12s\n", label,
+	       !strcmp(st, "reproducible") ? st
+	       : !strcmp(st, "differs")	   ? "DIFFERS"
+	       : !strcmp(st, "leaks")	   ? "LEAKS"
+					   : "FAILED",
+	       sa ? sa : "-", sb ? sb : "-");
+	if (json_object_get(r, "error"))
+		pw_out("  %s\n", json_string_value(json_object_get(r, "error")));
+	pw_verify_print_differences(json_object_get(r, "differences"));
 	json_array_foreach(json_object_get(r, "leaks"), i, l)
 	    pw_out("  leak (build %s): %s: %s '%s' at offset %lld (found %lld)\n",
 		   json_string_value(json_object_get(l, "build")),

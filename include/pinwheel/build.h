@@ -168,6 +168,9 @@ struct pw_build_opts {
 	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
 	const char *cache_url;	/* the remote action cache (--cache-url, else
 				 * $PINWHEEL_CACHE_URL; NULL: the local cache only) */
+	uint64_t sde;		/* --release-epoch (0: not given): the release's
+				 * SOURCE_DATE_EPOCH, over the source's and the
+				 * config's (verify --against, from the manifest) */
 };
 /* Run `pinwheel build`: prints progress, the summary (or --json) and
  * errors; returns the exit status (0, 1 when a target failed, 2 for a

@@ -77,7 +77,8 @@ int pw_usage_error(const char *cmd, const char *fmt, ...) PW_PRINTF(2, 3);
 	X(inspect)                                                             \
 	X(run)                                                                 \
 	X(store)                                                               \
-	X(init)
+	X(init)                                                                \
+	X(attest)
 
 #define PW_DECLARE_CMD(name) int pw_cmd_##name(struct pw_ctx *ctx, int argc, char **argv);
 PW_COMMANDS(PW_DECLARE_CMD)

@@ -121,4 +121,43 @@ struct pw_verify_opts {
  * configuration errors (as build reports them). */
 int pw_verify_run(const struct pw_verify_opts *o);
 
+/* Print the explanations of pw_archive_diff()'s array @diffs to stdout,
+ * one line per difference ("  changed NAME: DETAIL"), ELF sections and
+ * unified diffs under it; at most 20 differences, then a count. */
+void pw_verify_print_differences(json_t *diffs);
+
+/* ---- verify --against (runner/against.c) ---- */
+
+/* The target of @targets (ids "TAG-PLATFORM", @n of them) that the wheel
+ * file name @wheel ("NAME-VER[-BUILD]-PY-ABI-PLAT.whl") was built for:
+ * a platform tag of the wheel must be "any" or end in "_ARCH" of the
+ * target's platform (manylinux*, musllinux* or linux_ of the same
+ * family); among those, the target whose python tag the wheel names,
+ * else (a generic wheel: py3, abi3) the first.  NULL when none (or when
+ * @wheel is not a wheel file name). */
+const char *pw_wheel_target_of(const char *wheel, const char *const *targets, size_t n);
+
+struct pw_against_opts {
+	const char *dir;		/* project directory (config and lock) */
+	const char *const *wheels;	/* the published wheels (files) */
+	size_t nwheels;
+	const char *sdist;		/* NULL, or the published sdist to build from */
+	const char *manifest;		/* NULL, or the published pinwheel-manifest.json */
+	const char *report;		/* NULL, or where to write the JSON report */
+	const char *store_dir;
+	unsigned jobs;			/* 0: build's default */
+};
+
+/* Run `pinwheel verify --against`: map each published wheel to a target
+ * of the lock (with a manifest: the targets of its subjects, and the
+ * lock it names must be the project's), rebuild those targets fresh
+ * (`pinwheel build --locked --no-cache-write`, from the sdist when
+ * given) into a temp directory, compare each published wheel with the
+ * rebuild byte for byte and explain differences.  Prints the report
+ * (text, or JSON with --json), writes it to o->report when given.
+ * Returns 0 when every published wheel matched, 1 when one differs, maps
+ * to no target, was not rebuilt or the manifest disagrees, 2 for usage
+ * and configuration errors. */
+int pw_against_run(const struct pw_against_opts *o);
+
 #endif

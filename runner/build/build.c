@@ -340,6 +340,8 @@ static int export_source(struct build *b, struct pw_err *e)
 	b->sde = b->src.sde >= 0 ? b->src.sde : PW_SDE_DEFAULT;
 	if (cv && pw_parse_u64(cv, &v) == 0 && v < INT64_MAX)
 		b->sde = (int64_t)v;
+	if (b->o->sde) /* a release rebuilt with its own (verify --against) */
+		b->sde = (int64_t)b->o->sde;
 	if (b->src.kind == PW_SOURCE_SDIST)
 		return take_sdist(b, e);
 	if (b->git_view && *b->src.subdir) {

@@ -5,6 +5,7 @@
 #   STAMP_TEXT  build_wheel writes time.time_ns() into tiny/_stamp.txt
 #   STAMP_ELF   build_wheel ships tiny/stamp.so (prebuilt with the host's cc)
 #               with time.time_ns() written over its placeholder string
+#   SHIP_ELF    build_wheel ships tiny/stamp.so as prebuilt (no time in it)
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip, venv' 2>/dev/null || skip_all "python3-pip or venv missing"
 command -v git >/dev/null || skip_all "git missing"
@@ -40,9 +41,12 @@ TOML
 	cat >"$_p/_backend/minibackend.py" <<'PY'
 import base64, hashlib, io, os, tarfile, time, zipfile
 
-VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
+VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION")
+if not VERSION and os.path.exists("PKG-INFO"):  # an sdist carries its version, as with real backends
+    VERSION = [l[9:] for l in open("PKG-INFO").read().splitlines() if l.startswith("Version: ")][0]
+VERSION = VERSION or "0"
 FILES = ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py", "tiny/stamp.so.in"]
-FILES += [f for f in ("STAMP_TEXT", "STAMP_ELF") if os.path.exists(f)]
+FILES += [f for f in ("STAMP_TEXT", "STAMP_ELF", "SHIP_ELF") if os.path.exists(f)]
 
 
 def build_sdist(outdir, config_settings=None):
@@ -65,6 +69,8 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
         files["tiny/_stamp.txt"] = b"built\nat\n" + stamp + b"\nend\n"
     if os.path.exists("STAMP_ELF"):
         files["tiny/stamp.so"] = open("tiny/stamp.so.in", "rb").read().replace(b"0" * 20, stamp)
+    elif os.path.exists("SHIP_ELF"):
+        files["tiny/stamp.so"] = open("tiny/stamp.so.in", "rb").read()
     pure = "true" if "tiny/stamp.so" not in files else "false"
     tag = "py3-none-any" if pure == "true" else "py3-none-linux_x86_64"
     files[f"{di}/METADATA"] = f"Metadata-Version: 2.1\nName: tiny\nVersion: {VERSION}\n".encode()

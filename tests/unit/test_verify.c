@@ -1,6 +1,6 @@
 /* test_verify.c - unit tests of runner/diffexplain.c: unified diffs,
  * text detection, leak scanning, archive reading and explanations, ELF
- * section differences. */
+ * section differences; and of runner/against.c: wheel tags to targets. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -232,12 +232,43 @@ static void test_elf(void **state)
 	pw_buf_release(&b);
 }
 
+static void test_wheel_target(void **state)
+{
+	static const char *const t[] = {"cp311-manylinux_x86_64", "cp312-manylinux_x86_64",
+					"cp312-manylinux_aarch64", "cp312-musllinux_x86_64"};
+
+	(void)state;
+	assert_string_equal(
+	    pw_wheel_target_of("a-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+			       t, 4),
+	    "cp312-manylinux_x86_64");
+	assert_string_equal(pw_wheel_target_of("dir/a-1.0-cp312-cp312-manylinux_2_28_aarch64.whl",
+					       t, 4),
+			    "cp312-manylinux_aarch64");
+	assert_string_equal(pw_wheel_target_of("a-1.0-cp312-cp312-musllinux_1_2_x86_64.whl", t, 4),
+			    "cp312-musllinux_x86_64");
+	assert_string_equal(pw_wheel_target_of("a-1.0-1build-cp311-cp311-linux_x86_64.whl", t, 4),
+			    "cp311-manylinux_x86_64");
+	/* generic wheels: the first target that fits the platform */
+	assert_string_equal(pw_wheel_target_of("a-1.0-py3-none-any.whl", t, 4),
+			    "cp311-manylinux_x86_64");
+	assert_string_equal(pw_wheel_target_of("a-1.0-cp39-abi3-manylinux_2_17_aarch64.whl", t, 4),
+			    "cp312-manylinux_aarch64");
+	/* no target */
+	assert_null(pw_wheel_target_of("a-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", t, 4));
+	assert_null(pw_wheel_target_of("a-1.0-cp311-cp311-musllinux_1_2_aarch64.whl", t, 4));
+	assert_null(pw_wheel_target_of("a-1.0-cp311-cp311-win_amd64.whl", t, 4));
+	assert_null(pw_wheel_target_of("a-1.0.tar.gz", t, 4));
+	assert_null(pw_wheel_target_of("a-cp311-manylinux_x86_64.whl", t, 4));
+	assert_null(pw_wheel_target_of("a-1.0-py3-none-any.whl", t, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_udiff), cmocka_unit_test(test_text),
 	    cmocka_unit_test(test_leaks), cmocka_unit_test(test_archives),
-	    cmocka_unit_test(test_elf),
+	    cmocka_unit_test(test_elf), cmocka_unit_test(test_wheel_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
