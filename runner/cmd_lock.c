@@ -209,6 +209,8 @@ static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 		pw_info("lock: [%zu/%zu] %s: %s (%s)", i + 1, n, ti->id, block, b->provider->name);
 	resolve_event(b, ti, block, i, n, 0, 0, e);
 	r = pw_block_lock(pc, b, ti, ls, e);
+	if (r < 0 && !strstr(e->msg, ti->id))
+		pw_err_prefix(e, "%s", ti->id); /* every error names its target */
 	resolve_event(b, ti, block, i, n, r, t0, e);
 	if (say && r == 0 && mono() - t0 >= 1.0)
 		pw_info("lock: [%zu/%zu] %s: %s done (%.0f s)", i + 1, n, ti->id, b->key->key,
