@@ -12,6 +12,7 @@
 #include "pinwheel/child.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/config.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/fsutil.h"
@@ -365,6 +366,7 @@ struct lock_pool {
 	const struct pw_config *c;
 	struct pw_provider_ctx *pc;
 	struct lock_job *jobs;
+	size_t *order; /* targets in the order workers start */
 	size_t next, running, first_failed;
 	unsigned width;
 	pid_t parent;
@@ -488,6 +490,24 @@ static int merge_jobs(struct lock_pool *p, struct pw_lockset *ls, struct pw_err 
 	return 0;
 }
 
+/* Foreign targets first (their tools run under qemu: the longest to
+ * resolve), then the others, each in matrix order: the lock's bytes do not
+ * depend on it, the wall-clock time does. */
+static size_t *start_order(const struct pw_config *c)
+{
+	size_t *o = pw_xcalloc(c->ntargets + 1, sizeof(*o)), n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->ntargets; i++) {
+			struct pw_target_info ti;
+
+			pw_target_info(c, &c->targets[i], &ti);
+			if (pw_emulator_needed(ti.arch) == (pass == 0))
+				o[n++] = i;
+		}
+	return o;
+}
+
 static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *pc,
 			    unsigned width, struct pw_lockset *ls, struct pw_err *e)
 {
@@ -509,6 +529,7 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 
 	p.first_failed = c->ntargets;
 	p.jobs = pw_xcalloc(c->ntargets + 1, sizeof(*p.jobs));
+	p.order = start_order(c);
 	pfd = pw_xcalloc(c->ntargets + 1, sizeof(*pfd));
 	who = pw_xcalloc(c->ntargets + 1, sizeof(*who));
 	for (size_t i = 0; i < c->ntargets; i++)
@@ -524,9 +545,12 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 	for (;;) {
 		size_t np = 0;
 
-		while (r == 0 && !lock_signal && p.running < width && p.next < c->ntargets &&
-		       p.next < p.first_failed)
-			r = start_one(&p, p.next++, e);
+		while (r == 0 && !lock_signal && p.running < width && p.next < c->ntargets) {
+			size_t i = p.order[p.next++];
+
+			if (i < p.first_failed) /* else cancelled already */
+				r = start_one(&p, i, e);
+		}
 		if (r < 0 || lock_signal) {
 			cancel_from(&p, 0);
 			break;
@@ -563,6 +587,7 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 		pw_buf_release(&p.jobs[i].out);
 	pc->share_dir = NULL;
 	pw_workdir_release(&share, true);
+	free(p.order);
 	free(p.jobs);
 	free(pfd);
 	free(who);
