@@ -90,6 +90,7 @@ struct lock_ui {
 	struct pw_ctx *ctx;
 	struct pw_seccomp_prog *prog;
 	bool worker; /* in a worker of `lock --jobs N`: others draw too */
+	int step_fd; /* a worker's pipe to the parent: "S BLOCK" per block */
 };
 
 /* pw_provider_ctx.fetch: the artifacts of a root a provider runs a tool
@@ -197,6 +198,7 @@ static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 		      const struct pw_target_info *ti, size_t i, size_t n, struct pw_lockset *ls,
 		      struct pw_err *e)
 {
+	const struct lock_ui *ui = pc->ui;
 	bool say = pw_log_verbosity() >= 1 || pw_log_progress_enabled();
 	const char *place = b->key->place == PW_PLACE_BASE   ? "base."
 			    : b->key->place == PW_PLACE_TEST ? "test."
@@ -206,6 +208,8 @@ static int lock_block(struct pw_provider_ctx *pc, const struct pw_block *b,
 	int r;
 
 	snprintf(block, sizeof(block), "%s%s", place, b->key->key);
+	if (ui && ui->worker)
+		dprintf(ui->step_fd, "S %s\n", block); /* for the parent's "still" lines */
 	if (say)
 		pw_info("lock: [%zu/%zu] %s: %s (%s)", i + 1, n, ti->id, block, b->provider->name);
 	resolve_event(b, ti, block, i, n, 0, 0, e);
@@ -320,7 +324,7 @@ static void lock_worker(const struct pw_config *c, size_t i, struct pw_provider_
 			int fd)
 {
 	struct lock_ui *pui = parent->ui;
-	struct lock_ui ui = {.ctx = pui->ctx, .worker = true};
+	struct lock_ui ui = {.ctx = pui->ctx, .worker = true, .step_fd = fd};
 	struct pw_provider_ctx pc = *parent;
 	struct pw_lockset ls = PW_LOCKSET_INIT;
 	struct pw_err e = PW_ERR_INIT;
@@ -360,6 +364,9 @@ struct lock_job {
 	pid_t pid;
 	int fd;
 	struct pw_buf out; /* what the worker wrote */
+	size_t res;	   /* where its result starts in @out (after "S" lines) */
+	char step[64];	   /* the block it resolves now */
+	double t0;
 };
 
 struct lock_pool {
@@ -432,6 +439,7 @@ static int start_one(struct lock_pool *p, size_t i, struct pw_err *e)
 	j->state = JOB_RUNNING;
 	j->pid = pid;
 	j->fd = fds[0];
+	j->t0 = mono();
 	p->running++;
 	return 0;
 }
@@ -445,13 +453,23 @@ static void read_job(struct lock_pool *p, size_t i)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n > 0 && pw_buf_add(&j->out, tmp, (size_t)n) == 0)
+	if (n > 0 && pw_buf_add(&j->out, tmp, (size_t)n) == 0) {
+		/* "S BLOCK\n" lines come first, then the result */
+		const char *nl;
+
+		while (j->out.len - j->res > 2 && !strncmp(j->out.buf + j->res, "S ", 2) &&
+		       (nl = memchr(j->out.buf + j->res, '\n', j->out.len - j->res))) {
+			snprintf(j->step, sizeof(j->step), "%.*s",
+				 (int)(nl - (j->out.buf + j->res) - 2), j->out.buf + j->res + 2);
+			j->res = (size_t)(nl - j->out.buf) + 1;
+		}
 		return;
+	}
 	if (n > 0) /* past WORKER_OUT_MAX: the worker is wrong */
 		kill(j->pid, SIGKILL);
 	job_reap(j);
 	p->running--;
-	if (n == 0 && j->out.len > 1 && j->out.buf[0] == 'L') {
+	if (n == 0 && j->out.len > j->res + 1 && j->out.buf[j->res] == 'L') {
 		j->state = JOB_OK;
 		return;
 	}
@@ -467,8 +485,9 @@ static int job_error(const struct lock_pool *p, size_t i, struct pw_err *e)
 {
 	const struct lock_job *j = &p->jobs[i];
 
-	if (j->out.len > 1 && j->out.buf[0] == 'E')
-		return pw_err_set(e, EIO, "%.*s", (int)(j->out.len - 1), j->out.buf + 1);
+	if (j->out.len > j->res + 1 && j->out.buf[j->res] == 'E')
+		return pw_err_set(e, EIO, "%.*s", (int)(j->out.len - j->res - 1),
+				  j->out.buf + j->res + 1);
 	return pw_err_set(e, EIO, "target '%s': its worker ended without a result",
 			  p->c->targets[i].id);
 }
@@ -480,7 +499,8 @@ static int merge_jobs(struct lock_pool *p, struct pw_lockset *ls, struct pw_err 
 		struct pw_lockset part;
 		_cleanup_free_ char *name =
 		    pw_xasprintf("(the worker of %s)", p->c->targets[i].id);
-		int r = pw_lock_parse(name, p->jobs[i].out.buf + 1, p->jobs[i].out.len - 1, &part,
+		const struct lock_job *j = &p->jobs[i];
+		int r = pw_lock_parse(name, j->out.buf + j->res + 1, j->out.len - j->res - 1, &part,
 				      e);
 
 		if (r < 0)
@@ -508,6 +528,40 @@ static size_t *start_order(const struct pw_config *c)
 	return o;
 }
 
+/* How often the running targets are said while workers are quiet (a
+ * root's pip under qemu is minutes): every 30 s, or every
+ * $PINWHEEL_LOCK_STILL_SECS (the tests' 1). */
+static double heartbeat_secs(void)
+{
+	const char *v = getenv("PINWHEEL_LOCK_STILL_SECS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 30;
+	n = strtol(v, &end, 10);
+	return *end || n < 1 || n > 3600 ? 30 : (double)n;
+}
+
+/* "lock: still resolving ID (BLOCK, N s), ..." for the running workers. */
+static void still(const struct lock_pool *p)
+{
+	struct pw_buf b = PW_BUF_INIT(1u << 16);
+	double now = mono();
+
+	for (size_t i = 0; i < p->c->ntargets; i++) {
+		const struct lock_job *j = &p->jobs[i];
+
+		if (j->state != JOB_RUNNING)
+			continue;
+		pw_buf_addf(&b, "%s%s (%s, %.0f s)", b.len ? ", " : "", p->c->targets[i].id,
+			    j->step[0] ? j->step : "starting", now - j->t0);
+	}
+	if (b.len)
+		pw_info("lock: still resolving %s", b.buf);
+	pw_buf_release(&b);
+}
+
 static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *pc,
 			    unsigned width, struct pw_lockset *ls, struct pw_err *e)
 {
@@ -517,6 +571,7 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 	struct sigaction sa, old[2];
 	struct pollfd *pfd;
 	size_t *who;
+	double beat = 0, last = mono();
 	int r;
 
 	/* what one worker pins for all (provider.h, "share") */
@@ -533,9 +588,14 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 	pfd = pw_xcalloc(c->ntargets + 1, sizeof(*pfd));
 	who = pw_xcalloc(c->ntargets + 1, sizeof(*who));
 	for (size_t i = 0; i < c->ntargets; i++)
-		p.jobs[i] = (struct lock_job){JOB_WAITING, -1, -1, PW_BUF_INIT(WORKER_OUT_MAX)};
-	if (pw_log_verbosity() >= 1 || pw_log_progress_enabled())
+		p.jobs[i] = (struct lock_job){.state = JOB_WAITING,
+					      .pid = -1,
+					      .fd = -1,
+					      .out = PW_BUF_INIT(WORKER_OUT_MAX)};
+	if (pw_log_verbosity() >= 1 || pw_log_progress_enabled()) {
 		pw_info("lock: resolving %zu targets, %u at a time", c->ntargets, width);
+		beat = heartbeat_secs();
+	}
 	lock_signal = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -562,7 +622,7 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 				pfd[np] = (struct pollfd){.fd = p.jobs[i].fd, .events = POLLIN};
 				who[np++] = i;
 			}
-		if (poll(pfd, np, -1) < 0) {
+		if (poll(pfd, np, beat > 0 ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = pw_err_sys(e, errno, "lock: could not wait for the workers");
@@ -573,6 +633,10 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 			if (p.jobs[who[k]].state == JOB_RUNNING &&
 			    (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				read_job(&p, who[k]);
+		if (beat > 0 && mono() - last >= beat) {
+			still(&p);
+			last = mono();
+		}
 	}
 	sigaction(SIGINT, &old[0], NULL);
 	sigaction(SIGTERM, &old[1], NULL);

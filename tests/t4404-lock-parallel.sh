@@ -7,7 +7,7 @@
 # workers of the roots after it are killed (one of them is held mid-download
 # by the server and never released).
 . "$SRCDIR/tests/lib.sh"
-plan 30
+plan 32
 
 mkdir -p "$T/www" "$T/p"
 for py in 3.11 3.12 3.13; do
@@ -81,6 +81,27 @@ is "$(printf '%s\n' "$ERR" | grep -c '"event":"resolve".*"status":"done"')" 18 \
 like "$ERR" '"event":"done".*"status":"unchanged"' "--events: one done event from the parent"
 run_pw 2 "--jobs 0 is a usage error" lock --jobs 0 "$T/p"
 like "$ERR" "--jobs" "the usage error names --jobs"
+
+# While workers are quiet (a download held by the server), -v says every
+# second ($PINWHEEL_LOCK_STILL_SECS; 30 s by default) what each running
+# target resolves; the test releases the download once it has read that.
+mkdir "$T/g"
+cp "$T/www/held.tar.gz" "$T/www/held2.tar.gz"
+write_config "$T/g" "3.12-aarch64=$BASE/gate/4/held2.tar.gz"
+mkfifo "$T/gfifo"
+PINWHEEL_LOCK_STILL_SECS=1 timeout 120 "$PINWHEEL" --store "$T/sg" -v lock --jobs 2 "$T/g" \
+	>/dev/null 2>"$T/gfifo" &
+LPID=$!
+while IFS= read -r line; do
+	printf '%s\n' "$line" >>"$T/gerr"
+	case $line in
+	"lock: still resolving "*"cp312-manylinux_aarch64 (base.archives, "*) : >"$T/www/held2.tar.gz.go" ;;
+	esac
+done <"$T/gfifo"
+wait "$LPID"
+is "$?" 0 "the lock with a held download ends once it is released"
+like "$(cat "$T/gerr")" "^lock: still resolving (.*, )?cp312-manylinux_aarch64 \\(base\\.archives, [0-9]+ s\\)" \
+	"-v: a 'still resolving' line names each running target, its block and how long it runs"
 
 # Failures: the 2nd target's base is missing on the server; the 4th one's
 # is held by the server until DIR/held.tar.gz.go exists, which nobody makes.
