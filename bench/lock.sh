@@ -29,6 +29,7 @@ NEW=${NEW:-$SRCDIR/build/pinwheel}
 BASE_REV=${BASE_REV:-92a5411}
 RUNS=${RUNS:-1}
 [ "${1:-}" = "--" ] && shift
+NEW_OPTS=$* # word-split on use: lock options have no spaces
 W=$(mktemp -d "${TMPDIR:-/tmp}/pw-bench-lock.XXXXXX")
 cleanup() { chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT INT TERM
@@ -62,7 +63,7 @@ lock1() {
 
 echo "example: examples/hybrid ($(git -C "$SRCDIR" rev-parse --short HEAD)), $(nproc) cores, runs: $RUNS"
 echo "before: $BASE"
-echo "after:  $NEW $*"
+echo "after:  $NEW $NEW_OPTS"
 for who in base new; do
 	cp -r "$SRCDIR/examples/hybrid" "$W/proj-$who"
 	rm -f "$W/proj-$who/pinwheel.lock"
@@ -71,12 +72,14 @@ run=1
 : >"$W/times"
 while [ "$run" -le "$RUNS" ]; do
 	for who in base new; do
-		if [ $who = base ]; then bin=$BASE; set --; else bin=$NEW; fi
+		if [ $who = base ]; then bin=$BASE opts=""; else bin=$NEW opts=$NEW_OPTS; fi
 		chmod -R u+w "$W/store-$who" 2>/dev/null || :
 		rm -rf "$W/store-$who"
-		c=$(lock1 "cold-$who" "$bin" "$W/store-$who" "$W/proj-$who" "$@")
+		# shellcheck disable=SC2086
+		c=$(lock1 "cold-$who" "$bin" "$W/store-$who" "$W/proj-$who" $opts)
 		cp "$W/proj-$who/pinwheel.lock" "$W/lock-$who"
-		w=$(lock1 "warm-$who" "$bin" "$W/store-$who" "$W/proj-$who" "$@")
+		# shellcheck disable=SC2086
+		w=$(lock1 "warm-$who" "$bin" "$W/store-$who" "$W/proj-$who" $opts)
 		echo "run $run  $who  cold lock ${c} s  warm lock ${w} s"
 		echo "$who $c $w" >>"$W/times"
 	done
