@@ -320,8 +320,7 @@ static unsigned cpu_count(void)
 }
 
 /* The worker of target @i: resolve, write the result to @fd. */
-static void lock_worker(const struct pw_config *c, size_t i, struct pw_provider_ctx *parent,
-			int fd)
+static void lock_worker(const struct pw_config *c, size_t i, struct pw_provider_ctx *parent, int fd)
 {
 	struct lock_ui *pui = parent->ui;
 	struct lock_ui ui = {.ctx = pui->ctx, .worker = true, .step_fd = fd};
@@ -338,8 +337,10 @@ static void lock_worker(const struct pw_config *c, size_t i, struct pw_provider_
 	if (r == 0) {
 		text = pw_lock_render(&ls, c->lock_digest, &len);
 		if (len > WORKER_OUT_MAX) {
-			r = pw_err_set(&e, E2BIG, "target '%s': its part of the lock has more "
-				       "than %u MiB", c->targets[i].id, WORKER_OUT_MAX >> 20);
+			r = pw_err_set(&e, E2BIG,
+				       "target '%s': its part of the lock has more "
+				       "than %u MiB",
+				       c->targets[i].id, WORKER_OUT_MAX >> 20);
 		} else if (pw_write_all(fd, "L", 1) < 0 || pw_write_all(fd, text, len) < 0) {
 			r = -EPIPE; /* the parent is gone or cancelled us */
 		}
@@ -411,7 +412,8 @@ static int start_one(struct lock_pool *p, size_t i, struct pw_err *e)
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return pw_err_sys(e, errno, "target '%s': could not start a worker", p->c->targets[i].id);
+		return pw_err_sys(e, errno, "target '%s': could not start a worker",
+				  p->c->targets[i].id);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -497,11 +499,10 @@ static int merge_jobs(struct lock_pool *p, struct pw_lockset *ls, struct pw_err 
 {
 	for (size_t i = 0; i < p->c->ntargets; i++) {
 		struct pw_lockset part;
-		_cleanup_free_ char *name =
-		    pw_xasprintf("(the worker of %s)", p->c->targets[i].id);
+		_cleanup_free_ char *name = pw_xasprintf("(the worker of %s)", p->c->targets[i].id);
 		const struct lock_job *j = &p->jobs[i];
-		int r = pw_lock_parse(name, j->out.buf + j->res + 1, j->out.len - j->res - 1, &part,
-				      e);
+		int r =
+		    pw_lock_parse(name, j->out.buf + j->res + 1, j->out.len - j->res - 1, &part, e);
 
 		if (r < 0)
 			return r;
@@ -562,8 +563,8 @@ static void still(const struct lock_pool *p)
 	pw_buf_release(&b);
 }
 
-static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *pc,
-			    unsigned width, struct pw_lockset *ls, struct pw_err *e)
+static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *pc, unsigned width,
+			    struct pw_lockset *ls, struct pw_err *e)
 {
 	struct lock_pool p = {.c = c, .pc = pc, .width = width, .parent = getpid()};
 	struct pw_workdir share = PW_WORKDIR_INIT;
@@ -588,10 +589,8 @@ static int resolve_parallel(const struct pw_config *c, struct pw_provider_ctx *p
 	pfd = pw_xcalloc(c->ntargets + 1, sizeof(*pfd));
 	who = pw_xcalloc(c->ntargets + 1, sizeof(*who));
 	for (size_t i = 0; i < c->ntargets; i++)
-		p.jobs[i] = (struct lock_job){.state = JOB_WAITING,
-					      .pid = -1,
-					      .fd = -1,
-					      .out = PW_BUF_INIT(WORKER_OUT_MAX)};
+		p.jobs[i] = (struct lock_job){
+		    .state = JOB_WAITING, .pid = -1, .fd = -1, .out = PW_BUF_INIT(WORKER_OUT_MAX)};
 	if (pw_log_verbosity() >= 1 || pw_log_progress_enabled()) {
 		pw_info("lock: resolving %zu targets, %u at a time", c->ntargets, width);
 		beat = heartbeat_secs();
@@ -915,7 +914,8 @@ int pw_cmd_lock(struct pw_ctx *ctx, int argc, char **argv)
 	}
 	lockpath =
 	    strcmp(c.dir, ".") ? pw_path_join(c.dir, PW_LOCK_FILE) : pw_xstrdup(PW_LOCK_FILE);
-	st = a.check ? check(ctx, &c, lockpath) : pw_lock_project(ctx, &c, lockpath, a.upgrade, a.jobs);
+	st = a.check ? check(ctx, &c, lockpath)
+		     : pw_lock_project(ctx, &c, lockpath, a.upgrade, a.jobs);
 	pw_config_release(&c);
 	return st;
 }

@@ -315,8 +315,8 @@ void pw_lockset_merge(struct pw_lockset *dst, struct pw_lockset *src)
 	for (i = 0; i < src->nroots; i++) {
 		struct pw_root *r = pw_lockset_root(dst, src->roots[i].target);
 
-		r->layers = pw_xrealloc(r->layers,
-					(r->n + src->roots[i].n + 1) * sizeof(*r->layers));
+		r->layers =
+		    pw_xrealloc(r->layers, (r->n + src->roots[i].n + 1) * sizeof(*r->layers));
 		memcpy(r->layers + r->n, src->roots[i].layers,
 		       src->roots[i].n * sizeof(*r->layers));
 		r->n += src->roots[i].n;

@@ -203,8 +203,8 @@ static int pin_shared(struct pw_provider_ctx *pc, const struct pw_archive_spec *
 	for (size_t i = 0; i < spec->nurls; i++)
 		pw_buf_addf(&key, "%s\n", spec->urls[i]);
 	r = pw_provider_share_begin(pc, key.buf, &val, &fd, e);
-	if (r == 0 && sscanf(val.buf, "%64s %llu", got, &sz) == 2 &&
-	    pw_sha256_hex_valid(got) && pw_store_has_blob(pc->store, got)) {
+	if (r == 0 && sscanf(val.buf, "%64s %llu", got, &sz) == 2 && pw_sha256_hex_valid(got) &&
+	    pw_store_has_blob(pc->store, got)) {
 		memcpy(hex, got, PW_SHA256_HEX);
 		*size = sz;
 	} else if (r == 0 || r == -ENOENT) {

@@ -202,8 +202,8 @@ static void index_to_store(struct pw_store *store, const char *hex, const struct
 
 /* Fetch (or take from the store), check and index component @comp's
  * Packages. */
-static int load_packages(struct pw_store *store, const struct pw_debian_opts *o,
-			 const char *mirror, const struct pw_deb_release *rel, const char *comp,
+static int load_packages(struct pw_store *store, const struct pw_debian_opts *o, const char *mirror,
+			 const struct pw_deb_release *rel, const char *comp,
 			 struct pw_deb_index *ix, struct pw_err *e)
 {
 	static const char *const exts[] = {".xz", ".gz", ""};
