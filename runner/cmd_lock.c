@@ -467,7 +467,8 @@ static void read_job(struct lock_pool *p, size_t i)
 		}
 		return;
 	}
-	if (n > 0) /* past WORKER_OUT_MAX: the worker is wrong */
+	if (n != 0) /* past WORKER_OUT_MAX (the worker is wrong), or a read
+		     * error: it may be blocked writing, so no waiting for it */
 		kill(j->pid, SIGKILL);
 	job_reap(j);
 	p->running--;
