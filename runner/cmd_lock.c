@@ -282,16 +282,20 @@ static int resolve(const struct pw_config *c, struct pw_provider_ctx *pc, struct
  *
  * Each worker resolves its target into a lockset of its own, with the
  * parent's provider context (the previous lock's pins, the store
- * directory; its own store handle and seccomp program), and writes it down
- * a pipe as lock text ("L" and pw_lock_render()'s bytes), or its error
- * ("E" and the message).  The parent reads every pipe as it fills (poll),
- * and at the end parses each text and merges the locksets in matrix order
- * (pw_lockset_merge()): exactly what resolve() would have filled, since a
- * provider pins a target from the config, the previous lock and the
- * network, never from another target's pins (the writer sorts what the
- * order of resolution could change).  Processes, not threads: a provider
- * redirects the process's stdout and stderr around each tool it runs
- * (lockstep.h).
+ * directory, a directory the workers share for the run: provider.h's
+ * pw_provider_share_begin(); its own store handle and seccomp program),
+ * and writes down a pipe "S BLOCK" lines as it goes (the parent's "still
+ * resolving" lines), then its lock text ("L" and pw_lock_render()'s
+ * bytes) or its error ("E" and the message).  The parent reads every pipe
+ * as it fills (poll), and at the end parses each text and merges the
+ * locksets in matrix order (pw_lockset_merge()): exactly what resolve()
+ * would have filled, since a provider pins a target from the config, the
+ * previous lock and the network; where a serial lock takes a pin another
+ * target found first (an archive's download, a crate's url), a worker
+ * gets the same pin from the share or the network (the writer sorts what
+ * the order of resolution could change).  Workers start foreign targets
+ * first (start_order()).  Processes, not threads: a provider redirects the
+ * process's stdout and stderr around each tool it runs (lockstep.h).
  *
  * Failure: when target K fails, the workers of targets after K are killed
  * (their sandboxes die with them, child.h) and none is started; those
