@@ -9,6 +9,6 @@ UNIT_TESTS += tests/unit/test_zeroconf.c
 PW_RUNNER_SRCS += runner/session.c
 PW_RUNNER_SRCS += runner/cmd_lock.c runner/cmd_plan.c
 UNIT_TESTS += tests/unit/test_config.c
-UNIT_TESTS += tests/unit/test_lock.c tests/unit/test_lockfile.c
+UNIT_TESTS += tests/unit/test_lock.c tests/unit/test_lockfile.c tests/unit/test_lockjobs.c
 FUZZ_TARGETS += tests/fuzz/fuzz_config.c tests/fuzz/fuzz_lock.c
 UNIT_TESTS += tests/unit/test_oldroot.c

@@ -200,7 +200,7 @@ static int ensure_lock(struct pw_ctx *ctx, const char *dir, bool locked)
 				"('pinwheel lock'), then fetching",
 				lockpath);
 		own.json = false; /* stdout carries the build's own document */
-		st = pw_lock_project(&own, &c, lockpath, false);
+		st = pw_lock_project(&own, &c, lockpath, false, 0);
 		if (st == PW_EXIT_OK)
 			st = pw_fetch_project(&own, c.dir, false, 8, true);
 	}

@@ -4,7 +4,7 @@
 # :any, Essential/required set), and each failure as one clear line.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 27
+plan 33
 
 lock() { run_cmd "$@"; }
 
@@ -23,6 +23,23 @@ unlike "$OUT" "armonly" "other architectures are not in the index"
 OUT1=$OUT
 lock 0 "lock again" "$DRV" lock --suite pwtest --arch amd64 --mirror "$MIRROR" --keyring "$KEYRING" app
 is "$OUT" "$OUT1" "same inputs, same output"
+
+# With a store, each Packages index the InRelease pins is kept as the blob
+# of its sha256, and taken from there the next time the InRelease names it:
+# a mirror that lost its indexes (same InRelease) still resolves.
+IDX=$(sha256sum "$T/www/good/dists/pwtest/main/binary-amd64/Packages.xz" | cut -d' ' -f1)
+lock 0 "lock with a store" "$DRV" lock --store "$T/ixstore" --suite pwtest --arch amd64 \
+	--mirror "$MIRROR" --keyring "$KEYRING" app
+is "$OUT" "$OUT1" "the same output with a store"
+run_cmd 0 "the Packages index is in the store under its sha256" test -f "$T/ixstore/blobs/sha256/$IDX"
+cp -R "$T/www/good" "$T/www/noindex"
+rm -f "$T/www/noindex/dists/pwtest/main/binary-amd64/Packages"*
+lock 1 "without the store, a mirror without indexes fails" "$DRV" lock --suite pwtest --arch amd64 \
+	--mirror "http://127.0.0.1:$PORT/noindex" --keyring "$KEYRING" app
+lock 0 "with it, the index comes from the store" "$DRV" lock --store "$T/ixstore" --suite pwtest \
+	--arch amd64 --mirror "http://127.0.0.1:$PORT/noindex" --keyring "$KEYRING" app
+is "$(printf '%s\n' "$OUT" | grep -v '^#')" "$(printf '%s\n' "$OUT1" | grep -v '^#' | sed "s|/good/|/noindex/|")" \
+	"and resolves the same packages"
 
 lock 0 "without the required set" "$DRV" lock --no-required --suite pwtest --arch amd64 \
 	--mirror "$MIRROR" --keyring "$KEYRING" libfoo

@@ -311,6 +311,27 @@ struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target)
 	return r;
 }
 
+void pw_lockset_merge(struct pw_lockset *dst, struct pw_lockset *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		pw_lockset_add(dst, &src->artifacts[i], NULL);
+	for (i = 0; i < src->nroots; i++) {
+		struct pw_root *r = pw_lockset_root(dst, src->roots[i].target);
+
+		r->layers =
+		    pw_xrealloc(r->layers, (r->n + src->roots[i].n + 1) * sizeof(*r->layers));
+		memcpy(r->layers + r->n, src->roots[i].layers,
+		       src->roots[i].n * sizeof(*r->layers));
+		r->n += src->roots[i].n;
+		free(src->roots[i].layers);
+		src->roots[i].layers = NULL;
+		src->roots[i].n = 0;
+	}
+	pw_lockset_release(src);
+}
+
 bool pw_artifact_same_unpack(bool ha, const struct pw_unpack_opts *a, bool hb,
 			     const struct pw_unpack_opts *b)
 {

@@ -1,8 +1,13 @@
 /* provider.c - the table of providers and what is asked of all of them
  * (see include/pinwheel/provider.h). */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "pinwheel/archive.h"
+#include "pinwheel/buf.h"
+#include "pinwheel/fsutil.h"
 #include "pinwheel/cpython.h"
 #include "pinwheel/crates.h"
 #include "pinwheel/debian.h"
@@ -45,6 +50,64 @@ struct pw_store *pw_provider_store(struct pw_provider_ctx *pc, const char *field
 	if (!pc->store)
 		pw_err_prefix(e, "%s", field);
 	return pc->store;
+}
+
+/* ---- what the workers of one parallel lock share ---- */
+
+static char *share_path(const struct pw_provider_ctx *pc, const char *key, const char *ext)
+{
+	char hex[PW_SHA256_HEX];
+
+	pw_sha256_mem(key, strlen(key), hex);
+	return pw_xasprintf("%s/%s%s", pc->share_dir, hex, ext);
+}
+
+int pw_provider_share_begin(struct pw_provider_ctx *pc, const char *key, struct pw_buf *val,
+			    int *lockfd, struct pw_err *e)
+{
+	_cleanup_free_ char *lp = NULL, *vp = NULL;
+	int fd, r;
+
+	*lockfd = -1;
+	if (!pc->share_dir)
+		return -ENOENT;
+	lp = share_path(pc, key, ".lock");
+	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not open '%s'", lp);
+	if (PW_TEMP_FAILURE_RETRY(flock(fd, LOCK_EX)) < 0) {
+		r = pw_err_sys(e, errno, "could not lock '%s'", lp);
+		close(fd);
+		return r;
+	}
+	*lockfd = fd;
+	vp = share_path(pc, key, "");
+	pw_buf_reset(val);
+	r = pw_read_file(vp, val);
+	if (r == -ENOENT)
+		return -ENOENT;
+	if (r < 0)
+		return pw_err_sys(e, -r, "could not read '%s'", vp);
+	return 0;
+}
+
+int pw_provider_share_put(struct pw_provider_ctx *pc, const char *key, const void *data, size_t n,
+			  struct pw_err *e)
+{
+	_cleanup_free_ char *vp = NULL;
+	int r;
+
+	if (!pc->share_dir)
+		return 0;
+	vp = share_path(pc, key, "");
+	r = pw_write_file_atomic(vp, data, n, 0600);
+	return r < 0 ? pw_err_sys(e, -r, "could not write '%s'", vp) : 0;
+}
+
+void pw_provider_share_end(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd); /* releases the flock */
 }
 
 /* ---- config blocks ---- */

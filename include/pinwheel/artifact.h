@@ -136,6 +136,13 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
  * and a->urls made unique (first seen first), as pw_lockset_add() keeps
  * them. */
 void pw_lockset_append(struct pw_lockset *ls, struct pw_artifact *a);
+/* Add everything of @src to @dst as the providers that filled @src would
+ * have, and release @src: each artifact as by pw_lockset_add() (in @src's
+ * order; its needed_by merged), each root's layers appended to @dst's root
+ * of that target (created at the end when missing, so roots keep @src's
+ * order).  `lock --jobs` merges the lockset of each target's worker in
+ * matrix order: the same lockset a serial lock fills. */
+void pw_lockset_merge(struct pw_lockset *dst, struct pw_lockset *src);
 /* The root of @target, created empty when missing. */
 struct pw_root *pw_lockset_root(struct pw_lockset *ls, const char *target);
 /* The root of @target, or NULL when @ls has none. */

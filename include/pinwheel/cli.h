@@ -85,14 +85,15 @@ PW_COMMANDS(PW_DECLARE_CMD)
 #undef PW_DECLARE_CMD
 
 /* The work of `pinwheel lock` (write @lockpath for @c, keeping the pins of
- * the lock there unless @upgrade) and of `pinwheel fetch` (every artifact
- * and root of DIR's lock into the store), for `build`, which makes a
+ * the lock there unless @upgrade; @jobs targets at once, 0: one per CPU)
+ * and of `pinwheel fetch` (every artifact and root of DIR's lock into the
+ * store), for `build`, which makes a
  * missing lock first.  With @embedded, fetch prints nothing on stdout
  * (the caller's) and no JSON.  They print their errors; return the exit
  * status. */
 struct pw_config;
 int pw_lock_project(struct pw_ctx *ctx, const struct pw_config *c, const char *lockpath,
-		    bool upgrade);
+		    bool upgrade, unsigned jobs);
 int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned jobs,
 		     bool embedded);
 

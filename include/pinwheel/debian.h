@@ -275,8 +275,9 @@ struct pw_debian_lock {
 };
 
 /* Fetch and verify InRelease, fetch the Packages index of each component
- * into @store (pinned by the InRelease SHA256), resolve, and fill @out.
- * On error @out is left empty. */
+ * (or take it from @store, which keeps each index checked against the
+ * InRelease as the blob of its SHA256; NULL: no store, fetch every time),
+ * resolve, and fill @out.  On error @out is left empty. */
 int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		   struct pw_debian_lock *out, struct pw_err *e);
 void pw_debian_lock_release(struct pw_debian_lock *l);
@@ -355,6 +356,10 @@ struct pw_debian_spec {
  * NULL when none; caller frees), and one .deb of a Debian lock added to
  * @out as a kind "deb" artifact needed by @target. */
 char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec);
+/* The store pw_debian_lock() keeps Packages indexes in: the lock's
+ * (opened on first use), or NULL offline, without a store directory, or
+ * when it cannot be opened (then the indexes are fetched every time). */
+struct pw_store *pw_debian_index_store(struct pw_provider_ctx *pc);
 void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d, const char *target);
 
 /* The builder of "debian-root" layers (and of emulator.h's

@@ -52,6 +52,7 @@
 #include "pinwheel/common.h"
 #include "pinwheel/target.h"
 
+struct pw_buf;
 struct pw_fetch_item;
 struct pw_fetch_opts;
 struct pw_jcheck;
@@ -97,7 +98,33 @@ struct pw_provider_ctx {
 	 * be NULL. */
 	void (*compose)(struct pw_provider_ctx *pc, const char *target, size_t nlayers,
 			const struct pw_root_plan *done);
+	/* A directory the workers of one `lock --jobs N` share for the run
+	 * (the runner makes and removes it), or NULL: see
+	 * pw_provider_share_begin(). */
+	const char *share_dir;
 };
+
+/* What one worker of a parallel `lock` resolved that another would resolve
+ * the same way (an archive pinned by downloading it), done once per run:
+ *
+ *   r = pw_provider_share_begin(pc, key, &val, &fd, e);
+ *   r == 0:       val holds what the first worker put; use it
+ *   r == -ENOENT: compute it, pw_provider_share_put() it (on success)
+ *   then always   pw_provider_share_end(fd)
+ *
+ * @key is any text naming the question (hashed into a file name); the
+ * first worker to ask holds an exclusive flock on it until _end(), so the
+ * others wait for its answer instead of asking the network again.  Without
+ * pc->share_dir (a serial lock: the lockset itself shares) it returns
+ * -ENOENT at once with *lockfd -1.  Other -errno with e->msg on failure.
+ * The value is capped at @val's max. */
+int pw_provider_share_begin(struct pw_provider_ctx *pc, const char *key, struct pw_buf *val,
+			    int *lockfd, struct pw_err *e);
+/* Record @data (@n bytes) for @key (atomically: temp + rename); 0 or
+ * -errno.  A no-op without pc->share_dir. */
+int pw_provider_share_put(struct pw_provider_ctx *pc, const char *key, const void *data, size_t n,
+			  struct pw_err *e);
+void pw_provider_share_end(int lockfd);
 
 /* The store for downloads, opened on first use (so a fully pinned config
  * never creates one).  NULL + errno with e->msg naming @field when offline,

@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 		st = usage();
 		goto out;
 	}
-	if (!strcmp(cmd, "root")) {
+	if (!strcmp(cmd, "root") || store_dir) {
+		/* lock --store: the Packages indexes are kept there */
 		if (!store_dir)
 			store_dir = getenv("PINWHEEL_STORE");
 		if (!store_dir) {

@@ -186,6 +186,41 @@ static int pin_by_download(struct pw_provider_ctx *pc, const struct pw_archive_s
 	return store_fd(pc->store, fd, hex, *size, spec->field, e);
 }
 
+/* pin_by_download() once per parallel lock (provider.h, "share"): the
+ * first worker downloads, the others wait for its pin, "SHA256 SIZE",
+ * and find the blob in the store.  Keyed by what decides the download:
+ * the name, the urls in order and the config's own sha256 and size. */
+static int pin_shared(struct pw_provider_ctx *pc, const struct pw_archive_spec *spec,
+		      char hex[PW_SHA256_HEX], uint64_t *size, struct pw_err *e)
+{
+	struct pw_buf key = PW_BUF_INIT(SIZE_MAX / 2), val = PW_BUF_INIT(256);
+	unsigned long long sz;
+	char got[PW_SHA256_HEX + 1];
+	int fd, r;
+
+	pw_buf_addf(&key, "archive-pin;v1\n%s\n%s\n%llu\n", spec->name, spec->sha256,
+		    (unsigned long long)spec->size);
+	for (size_t i = 0; i < spec->nurls; i++)
+		pw_buf_addf(&key, "%s\n", spec->urls[i]);
+	r = pw_provider_share_begin(pc, key.buf, &val, &fd, e);
+	if (r == 0 && sscanf(val.buf, "%64s %llu", got, &sz) == 2 && pw_sha256_hex_valid(got) &&
+	    pw_store_has_blob(pc->store, got)) {
+		memcpy(hex, got, PW_SHA256_HEX);
+		*size = sz;
+	} else if (r == 0 || r == -ENOENT) {
+		r = pin_by_download(pc, spec, hex, size, e);
+		if (r == 0) {
+			pw_buf_reset(&val);
+			pw_buf_addf(&val, "%s %llu\n", hex, (unsigned long long)*size);
+			r = pw_provider_share_put(pc, key.buf, val.buf, val.len, e);
+		}
+	}
+	pw_provider_share_end(fd);
+	pw_buf_release(&key);
+	pw_buf_release(&val);
+	return r;
+}
+
 static bool prior_fits(const struct pw_artifact *a, const struct pw_archive_spec *spec)
 {
 	return a && (!spec->sha256[0] || !strcmp(a->sha256, spec->sha256)) &&
@@ -301,7 +336,7 @@ int pw_provide_archive(struct pw_provider_ctx *pc, const struct pw_archive_spec 
 					  spec->field, spec->name, a.sha256[0] ? "size" : "sha256");
 		if (!pw_provider_store(pc, spec->field, e))
 			return -e->code;
-		r = pin_by_download(pc, spec, a.sha256, &a.size, e);
+		r = pin_shared(pc, spec, a.sha256, &a.size, e);
 		if (r < 0)
 			return r;
 	}

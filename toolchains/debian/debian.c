@@ -6,8 +6,12 @@
  * only when the caller allows it, take it unverified), parse its SHA256
  * list, GET each component's Packages index in the first compression the
  * mirror has (xz, gz, plain), check its size and sha256 against the
- * InRelease, decompress, index, resolve.  Nothing is written anywhere but
- * memory and a temp file for gpgv; a failure leaves no trace.
+ * InRelease, decompress, index, resolve.  With a store, each Packages
+ * index checked so is kept there as the blob of its sha256, and taken from
+ * there when the InRelease names it again (the next target of the same
+ * suite and architecture, the next lock: the InRelease is always fetched,
+ * so a moved suite gets its new indexes).  Nothing else is written but a
+ * temp file for gpgv; a failure leaves no trace.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -157,14 +161,54 @@ static bool has_word(char **v, size_t n, const char *w)
 	return false;
 }
 
-/* Fetch, check and index component @comp's Packages. */
-static int load_packages(const struct pw_debian_opts *o, const char *mirror,
+/* The index @f from the store into @raw: true when the store has it (the
+ * blob's name is the sha256 the signed InRelease gives for it). */
+static bool index_from_store(struct pw_store *store, const struct pw_deb_release_file *f,
+			     struct pw_buf *raw)
+{
+	_cleanup_free_ char *p = NULL;
+
+	if (!store || !pw_store_has_blob(store, f->sha256))
+		return false;
+	p = pw_store_blob_path(store, f->sha256);
+	pw_buf_reset(raw);
+	if (pw_read_file(p, raw) < 0 || raw->len != f->size) {
+		pw_buf_reset(raw);
+		return false;
+	}
+	return true;
+}
+
+/* Keep the index @raw (checked against the InRelease: sha256 @hex) in the
+ * store for the next lock, or the next target of this one.  A cache: a
+ * failure only costs a download later. */
+static void index_to_store(struct pw_store *store, const char *hex, const struct pw_buf *raw)
+{
+	struct pw_store_ins ins;
+	struct pw_err e = PW_ERR_INIT;
+	int r;
+
+	if (!store)
+		return;
+	r = pw_store_ins_begin(store, hex, raw->len, true, false, &ins, &e);
+	if (r != 0)
+		return; /* present already (1), or no room: no cache */
+	if (pw_store_ins_write(&ins, raw->buf, raw->len, &e) < 0) {
+		pw_store_ins_abort(&ins, false);
+		return;
+	}
+	pw_store_ins_commit(&ins, &e);
+}
+
+/* Fetch (or take from the store), check and index component @comp's
+ * Packages. */
+static int load_packages(struct pw_store *store, const struct pw_debian_opts *o, const char *mirror,
 			 const struct pw_deb_release *rel, const char *comp,
 			 struct pw_deb_index *ix, struct pw_err *e)
 {
 	static const char *const exts[] = {".xz", ".gz", ""};
 	struct pw_buf raw = PW_BUF_INIT(PW_DEB_MAX_INDEX), text = PW_BUF_INIT(PW_DEB_MAX_INDEX);
-	bool listed = false;
+	bool listed = false, cached;
 	size_t i;
 	int r = -ENOENT;
 
@@ -180,7 +224,8 @@ static int load_packages(const struct pw_debian_opts *o, const char *mirror,
 			continue;
 		listed = true;
 		raw.max = f->size + 1;
-		r = pw_deb_http_get(url, &raw, &code, e);
+		cached = index_from_store(store, f, &raw);
+		r = cached ? 0 : pw_deb_http_get(url, &raw, &code, e);
 		if (r == -ENOENT)
 			continue; /* mirrors often lack some compressions */
 		if (r == -E2BIG || (r == 0 && raw.len != f->size)) {
@@ -200,6 +245,8 @@ static int load_packages(const struct pw_debian_opts *o, const char *mirror,
 				       url, f->sha256, hex);
 			goto out;
 		}
+		if (!cached)
+			index_to_store(store, hex, &raw);
 		r = pw_deb_decompress_mem(raw.buf, raw.len, &text, e);
 		if (r < 0) {
 			pw_err_prefix(e, "'%s'", url);
@@ -254,7 +301,6 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 	char *verified_by = NULL;
 	int r;
 
-	(void)store; /* indexes are checked in memory; the store holds .debs */
 	memset(out, 0, sizeof(*out));
 	if (!o->suite || !o->arch || !*o->suite || !*o->arch || strchr(o->suite, '/') ||
 	    strchr(o->arch, '/'))
@@ -285,7 +331,7 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 				       comps[i]);
 			goto out;
 		}
-		r = load_packages(o, mirror, &rel, comps[i], ix, e);
+		r = load_packages(store, o, mirror, &rel, comps[i], ix, e);
 		if (r < 0)
 			goto out;
 	}

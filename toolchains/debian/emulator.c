@@ -33,8 +33,9 @@ static const struct pw_deb_artifact *find_pkg(const struct pw_debian_lock *lk, c
 }
 
 /* Lock @package alone (no required set) for the host's architecture. */
-static int lock_one(const struct pw_debian_spec *spec, const char *keyring, const char *host,
-		    const char *package, struct pw_debian_lock *lk, struct pw_err *e)
+static int lock_one(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
+		    const char *keyring, const char *host, const char *package,
+		    struct pw_debian_lock *lk, struct pw_err *e)
 {
 	const char *pkgs[] = {package};
 	struct pw_debian_opts o;
@@ -47,7 +48,7 @@ static int lock_one(const struct pw_debian_spec *spec, const char *keyring, cons
 	o.npackages = 1;
 	o.keyring = keyring;
 	o.no_required = true;
-	return pw_debian_lock(NULL, &o, lk, e);
+	return pw_debian_lock(pw_debian_index_store(pc), &o, lk, e);
 }
 
 int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec *spec,
@@ -79,9 +80,9 @@ int pw_provide_emulator(struct pw_provider_ctx *pc, const struct pw_debian_spec 
 	keyring = pw_debian_spec_keyring(pc, spec);
 	/* Up to bookworm the static build is qemu-user-static; from trixie on
 	 * it is qemu-user (qemu-user-static depends on it, or is gone). */
-	r = lock_one(spec, keyring, host, "qemu-user-static", &lk, e);
+	r = lock_one(pc, spec, keyring, host, "qemu-user-static", &lk, e);
 	if (r == -ENOENT)
-		r = lock_one(spec, keyring, host, "qemu-user", &lk, e);
+		r = lock_one(pc, spec, keyring, host, "qemu-user", &lk, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s (%s): the emulator", spec->field, t->id);
 	if ((d = find_pkg(&lk, "qemu-user")) != NULL) {
@@ -230,7 +231,7 @@ int pw_provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 	o.npackages = np;
 	o.keyring = keyring;
 	o.no_required = true;
-	r = pw_debian_lock(NULL, &o, &lk, e);
+	r = pw_debian_lock(pw_debian_index_store(pc), &o, &lk, e);
 	if (r < 0) {
 		pw_err_prefix(e,
 			      "%s (%s): the cross compilers (\"foreign\": \"emulate\" does "

@@ -52,6 +52,15 @@ static void debian_input(const struct pw_debian_spec *spec, const struct pw_targ
 	free(p);
 }
 
+struct pw_store *pw_debian_index_store(struct pw_provider_ctx *pc)
+{
+	struct pw_err e = PW_ERR_INIT;
+
+	if (pc->offline || !pc->store_dir)
+		return NULL;
+	return pw_provider_store(pc, "debian", &e);
+}
+
 char *pw_debian_spec_keyring(const struct pw_provider_ctx *pc, const struct pw_debian_spec *spec)
 {
 	if (!spec->keyring)
@@ -105,7 +114,7 @@ static int lock_base(struct pw_provider_ctx *pc, const struct pw_debian_spec *sp
 	o.packages = (const char *const *)spec->packages;
 	o.npackages = spec->npackages;
 	o.keyring = keyring;
-	r = pw_debian_lock(NULL, &o, &lk, e);
+	r = pw_debian_lock(pw_debian_index_store(pc), &o, &lk, e);
 	if (r < 0)
 		return pw_err_prefix(e, "%s (%s)", spec->field, t->id);
 	shas = pw_xcalloc(lk.n + 1, sizeof(*shas));
