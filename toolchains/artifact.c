@@ -329,6 +329,8 @@ void pw_lockset_merge(struct pw_lockset *dst, struct pw_lockset *src)
 		src->roots[i].layers = NULL;
 		src->roots[i].n = 0;
 	}
+	for (i = 0; i < src->nnoold; i++)
+		pw_lockset_set_no_old_root(dst, src->noold[i].target, src->noold[i].reason);
 	pw_lockset_release(src);
 }
 

@@ -65,6 +65,8 @@ static void fill(struct pw_lockset *ls, const char *const *ids, size_t n)
 		for (size_t i = 0; i < PW_ARRAY_SIZE(pins); i++)
 			if (!strcmp(pins[i].target, ids[t]))
 				add_pin(ls, &pins[i]);
+		if (!strcmp(ids[t], T1)) /* its default old root dropped */
+			pw_lockset_set_no_old_root(ls, T1, "no tarball served");
 	}
 }
 
@@ -100,6 +102,9 @@ static void test_merge_is_serial(void **state)
 	/* the shared archive: both mirrors, the first target's first */
 	assert_non_null(strstr(m_bytes, "\"https://mirror.example/a/base.tgz\",\n        "
 					"\"https://mirror.example/b/base.tgz\""));
+	/* a worker's dropped old root survives the merge */
+	assert_string_equal(pw_lockset_no_old_root(&merged, T1), "no tarball served");
+	assert_null(pw_lockset_no_old_root(&merged, T2));
 	assert_int_equal(merged.nroots, 3);
 	assert_string_equal(merged.roots[0].target, T1);
 	assert_string_equal(merged.roots[2].target, T2OLD);
