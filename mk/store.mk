@@ -7,7 +7,8 @@ PW_TOOLCHAIN_SRCS += toolchains/store/store.c toolchains/store/store_tree.c \
 PW_TOOLCHAIN_SRCS += toolchains/store/unpack.c toolchains/store/unpack_path.c \
 	toolchains/store/unpack_input.c
 PW_TOOLCHAIN_SRCS += toolchains/store/treehash.c toolchains/store/derived.c
-PW_TOOLCHAIN_SRCS += toolchains/store/actions.c toolchains/store/remote_cache.c
+PW_TOOLCHAIN_SRCS += toolchains/store/actions.c toolchains/store/remote_cache.c \
+	toolchains/store/bundle.c
 UNIT_TESTS += tests/unit/test_store.c tests/unit/test_unpack.c tests/unit/test_treehash.c
 UNIT_TESTS += tests/unit/test_actions.c tests/unit/test_remote.c
 TEST_HELPERS += tests/helpers/pw-unpack.c tests/helpers/pw-remote.c
