@@ -59,7 +59,33 @@ void pw_artifact_release(struct pw_artifact *a)
 	strv_free(a->urls, a->nurls);
 	free((char *)a->unpack.subdir);
 	strv_free(a->needed_by, a->nneeded);
+	free(a->snap_archive);
+	free(a->snap_date);
+	free(a->snap_path);
 	memset(a, 0, sizeof(*a));
+}
+
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX);
+	size_t blen;
+
+	if (!base || !*base || !a->snap_archive || !a->snap_date || !a->snap_path)
+		return NULL;
+	blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	pw_buf_addf(&b, "%.*s/archive/%s/%s/", (int)blen, base, a->snap_archive, a->snap_date);
+	for (const char *p = a->snap_path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._~+/-", c))
+			pw_buf_add(&b, p, 1);
+		else
+			pw_buf_addf(&b, "%%%02X", c);
+	}
+	return pw_buf_detach(&b, NULL);
 }
 
 static void layer_release(struct pw_layer *l)
@@ -209,6 +235,11 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 		d->urls = strv_dup(NULL, 0);
 		d->needed_by = strv_dup(NULL, 0);
 		index_put(ls, ls->n - 1);
+	}
+	if (!d->snap_path && a->snap_path && a->snap_archive && a->snap_date) {
+		d->snap_archive = pw_xstrdup(a->snap_archive);
+		d->snap_date = pw_xstrdup(a->snap_date);
+		d->snap_path = pw_xstrdup(a->snap_path);
 	}
 	for (i = 0; i < a->nurls; i++)
 		if (!strv_has(d->urls, d->nurls, a->urls[i]))

@@ -44,6 +44,10 @@ struct pw_artifact {
 	struct pw_unpack_opts unpack; /* subdir owned */
 	char **needed_by;    /* target ids, kept sorted and unique */
 	size_t nneeded;
+	/* kind "deb": where a snapshot archive keeps it (docs/debian.md
+	 * "Snapshots"), all three or none (NULL): the archive ("debian"), the
+	 * Release file's Date as "YYYYMMDDTHHMMSSZ", the pool path */
+	char *snap_archive, *snap_date, *snap_path;
 	int line, col;       /* where the lock reader found its object (for
 			      * messages); 0 when it was not read from a file */
 };
@@ -179,6 +183,12 @@ const struct pw_artifact *pw_lockset_find_url(const struct pw_lockset *ls, const
 					      const char *name, const char *url);
 
 void pw_artifact_release(struct pw_artifact *a);
+
+/* The url of @a in the snapshot archive at @base (docs/debian.md
+ * "Snapshots"): BASE/archive/ARCHIVE/DATE/PATH, the path percent-encoded
+ * as on a mirror.  NULL when @a carries no snapshot fields or @base is
+ * NULL or empty.  Caller frees. */
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base);
 
 /* For providers that cannot resolve offline (lock --check): copy the layer
  * named @layer of @target's root in @prior, and the artifacts it names
