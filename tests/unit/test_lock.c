@@ -101,7 +101,16 @@ static void test_errors(void **state)
 		{ "{\"version\": 1, \"artifacts\": [1]}", "x.lock:1:16: artifacts[0]: expected an object" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\",\n \"size\": 1, \"bogus\": true}]}",
-		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
+		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"file\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"date\": \"20231114T221320Z\", \"path\": \"pool/a\"}}]}",
+		  "x.lock:5:2: artifacts[0]: 'snapshot' is for artifacts of kind \"deb\" only" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"deb\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"path\": \"pool/a\"}}]}",
+		  "x.lock:5:2: artifacts[0]: 'snapshot' needs archive, date and path" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"deb\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"date\": \"20231114T221320Z\", \"path\": \"../a\"}}]}",
+		  "x.lock:5:64: artifacts[0]: 'snapshot.path' must be a relative path without '.' or '..' components" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"\"}]}",
 		  "x.lock:1:31: artifacts[0]: 'name' must be a non-empty string" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\"}]}", "x.lock:1:30: artifacts[0]: missing 'urls'" },
@@ -128,7 +137,7 @@ static void test_errors(void **state)
 		  "x.lock:1:47: artifacts[0]: 'name' must be a non-empty string" },
 		/* escapes inside strings do not confuse the scanner */
 		{ "{\"version\": 1, \"artifacts\": [{\"kind\": \"a\\\"b:\", \"x\\u0041\": 3}]}",
-		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
+		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" },
 	};
 
 	(void)state;
