@@ -6,7 +6,7 @@
 # bytes.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"
-plan 28
+plan 32
 start_httpd
 mkblob a 200000; A=$SHA
 mkblob b 3000; B=$SHA
@@ -45,8 +45,22 @@ like "$ERR" "3 artifacts present \(2 already in the store, 1 unpacked from blobs
 	"everything came from the import"
 is "$(cat "$SB"/trees/*/hello.txt)" "hello" "the archive's tree was made offline"
 is "$(wc -l <"$REQLOG" | tr -d ' ')" "$NREQ" "no request was made"
+# and with no network at all: a fresh network namespace has only a down loopback
+if command -v unshare >/dev/null && unshare -rn true 2>/dev/null; then
+	run_cmd 0 "import + fetch inside a namespace without network" unshare -rn sh -c \
+		'"$0" --store "$1" store import "$2" && "$0" --store "$1" fetch "$3"' \
+		"$PINWHEEL" "$T/storeN" "$T/x.tar" "$T/p"
+	like "$ERR" "3 artifacts present \(2 already in the store, 1 unpacked" "everything from the archive"
+else
+	skip "unshare -rn is not available (no user namespaces)"
+	skip "unshare -rn is not available (no user namespaces)"
+fi
 run_pw 0 "store B re-exports the same bytes" --store "$SB" store export "$T/p" --out "$T/z.tar"
 run_cmd 0 "byte-identical to store A's export" cmp "$T/x.tar" "$T/z.tar"
+"$PINWHEEL" --store "$SB" store export "$T/p" >"$T/stdout.tar" 2>"$T/.err"
+run_cmd 0 "without --out the archive goes to stdout, the same bytes" cmp "$T/x.tar" "$T/stdout.tar"
+run_pw 2 "DIR and --lock together are a usage error" --store "$SB" store export "$T/p" \
+	--lock "$T/q/pinwheel.lock" --out "$T/w.tar"
 run_pw 0 "a second import finds everything present" --store "$SB" store import "$T/x.tar"
 like "$ERR" "imported 0 artifacts \(0 B\), 3 already in the store, 0 refused" "the summary line"
 
