@@ -30,9 +30,7 @@ static const char *snapshot_opt;
 
 static const char *snapshot_base(void)
 {
-	const char *v = snapshot_opt ? snapshot_opt : getenv("PINWHEEL_SNAPSHOT");
-
-	return v && *v && snapshot_url_ok(v) ? v : NULL;
+	return snapshot_opt ? snapshot_opt : pw_snapshot_base();
 }
 
 static const struct pw_opt fetch_opts[] = {

@@ -1,5 +1,6 @@
 /* artifact.c - the lockset: pinned artifacts and target roots (see
  * include/pinwheel/artifact.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pinwheel/artifact.h"
@@ -45,6 +46,8 @@ static void strv_add(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = pw_xstrdup(s);
 }
 
+static bool snap_before(const struct pw_artifact *a, const struct pw_artifact *d);
+
 static char *xstrdup_or_null(const char *s)
 {
 	return s ? pw_xstrdup(s) : NULL;
@@ -63,6 +66,31 @@ void pw_artifact_release(struct pw_artifact *a)
 	free(a->snap_date);
 	free(a->snap_path);
 	memset(a, 0, sizeof(*a));
+}
+
+/* Does @a's snapshot come before @d's (none: last)?  (date, archive, path) */
+static bool snap_before(const struct pw_artifact *a, const struct pw_artifact *d)
+{
+	int c;
+
+	if (!d->snap_path)
+		return true;
+	c = strcmp(a->snap_date, d->snap_date);
+	if (!c)
+		c = strcmp(a->snap_archive, d->snap_archive);
+	if (!c)
+		c = strcmp(a->snap_path, d->snap_path);
+	return c < 0;
+}
+
+const char *pw_snapshot_base(void)
+{
+	const char *v = getenv("PINWHEEL_SNAPSHOT");
+
+	if (!v || !(!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8) ||
+		    !strncmp(v, "file://", 7)))
+		return NULL;
+	return v;
 }
 
 char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base)
@@ -236,7 +264,10 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 		d->needed_by = strv_dup(NULL, 0);
 		index_put(ls, ls->n - 1);
 	}
-	if (!d->snap_path && a->snap_path && a->snap_archive && a->snap_date) {
+	if (a->snap_path && a->snap_archive && a->snap_date && snap_before(a, d)) {
+		free(d->snap_archive);
+		free(d->snap_date);
+		free(d->snap_path);
 		d->snap_archive = pw_xstrdup(a->snap_archive);
 		d->snap_date = pw_xstrdup(a->snap_date);
 		d->snap_path = pw_xstrdup(a->snap_path);

@@ -318,11 +318,17 @@ bool pw_roots_has_python_mount(const struct pw_root_plan *p)
 
 /* The items of the artifacts @target needs in @ls (their strings borrowed
  * from @ls); *n gets their number. */
+/* The items of @target's artifacts; a .deb with snapshot coordinates gets
+ * the snapshot url ($PINWHEEL_SNAPSHOT) after its mirrors, its url list
+ * and url kept in *owned (2 per item; free them with the items). */
 static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const char *target,
-					  size_t *n)
+					  size_t *n, void ***owned)
 {
 	struct pw_fetch_item *items = pw_xcalloc(ls->n + 1, sizeof(*items));
+	const char *snap = pw_snapshot_base();
 	size_t k = 0;
+
+	*owned = pw_xcalloc(2 * ls->n + 1, sizeof(**owned));
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct pw_artifact *a = &ls->artifacts[i];
@@ -338,6 +344,21 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 		items[k].sha256 = a->sha256;
 		items[k].size = a->size;
 		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
+		{
+			char *su = pw_artifact_snapshot_url(a, snap);
+
+			if (su) {
+				const char **v = pw_xcalloc(a->nurls + 1, sizeof(*v));
+
+				for (size_t u = 0; u < a->nurls; u++)
+					v[u] = a->urls[u];
+				v[a->nurls] = su;
+				items[k].urls = v;
+				items[k].nurls = a->nurls + 1;
+				(*owned)[2 * k] = su;
+				(*owned)[2 * k + 1] = v;
+			}
+		}
 		k++;
 	}
 	*n = k;
@@ -349,6 +370,7 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 {
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
+	void **owned = NULL;
 	struct pw_fetch_opts o;
 	struct pw_root_plan p;
 	const struct pw_root *root;
@@ -363,7 +385,7 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	root = pw_lockset_find_root(ls, target);
 	if (!root)
 		return pw_err_set(e, ENOENT, "target '%s' has no base layers to run in", target);
-	items = target_items(ls, target, &k);
+	items = target_items(ls, target, &k, &owned);
 	pw_fetch_opts_init(&o);
 	r = pw_providers_fetch_prepare(s, items, k, &o, &prep, e);
 	if (r < 0)
@@ -394,8 +416,12 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	}
 out:
 	pw_providers_fetch_release(prep);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		pw_fetch_item_release(&items[i]);
+		free(owned[2 * i]);
+		free(owned[2 * i + 1]);
+	}
+	free(owned);
 	free(items);
 	return r;
 }

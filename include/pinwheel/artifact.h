@@ -120,8 +120,9 @@ void pw_lockset_release(struct pw_lockset *ls);
 
 /* Add (a copy of) @a needed by @target (may be NULL: a->needed_by is
  * merged).  An artifact with the same kind, name, sha256 and unpack options
- * is merged: its urls are united (first seen first) and needed_by gains
- * @target.  Anything else is another artifact.  Returns the lockset's
+ * is merged: its urls are united (first seen first), needed_by gains
+ * @target, and of two snapshot coordinates the smaller (date, archive,
+ * path) is kept, so the result does not depend on the order of adding.  Anything else is another artifact.  Returns the lockset's
  * artifact. */
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target);
@@ -189,6 +190,9 @@ void pw_artifact_release(struct pw_artifact *a);
  * as on a mirror.  NULL when @a carries no snapshot fields or @base is
  * NULL or empty.  Caller frees. */
 char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base);
+/* $PINWHEEL_SNAPSHOT when it is an http://, https:// or file:// url, else
+ * NULL (the environment's; not a copy). */
+const char *pw_snapshot_base(void);
 
 /* For providers that cannot resolve offline (lock --check): copy the layer
  * named @layer of @target's root in @prior, and the artifacts it names

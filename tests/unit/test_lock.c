@@ -218,6 +218,46 @@ static void test_consistency(void **state)
 /* A "pypi-install" layer's build_requires (the wheels its sdists are
  * built with): read, kept through the writer, copied by a relock's reuse,
  * part of the layers' digest; a digest the artifacts lack is refused. */
+/* A .deb's snapshot coordinates: written, read back, and of two for one
+ * pin the earliest kept whatever the order of adding. */
+static void test_snapshot(void **state)
+{
+	char *urls[1] = {(char *)"https://m.example/debian/pool/main/h/hello.deb"};
+	struct pw_artifact a = {.kind = (char *)"deb", .name = (char *)"hello", .urls = urls,
+				.nurls = 1, .sha256 = H, .size = 3,
+				.snap_archive = (char *)"debian",
+				.snap_date = (char *)"20261206T081432Z",
+				.snap_path = (char *)"pool/main/h/hello.deb"};
+	struct pw_artifact b = a;
+	const char *dates[2] = {"20261206T081432Z", "20261101T000000Z"};
+
+	(void)state;
+	b.snap_date = (char *)dates[1];
+	for (int order = 0; order < 2; order++) {
+		struct pw_lockset ls = PW_LOCKSET_INIT, back = PW_LOCKSET_INIT;
+		struct pw_err e = PW_ERR_INIT;
+		size_t len;
+		char *text;
+
+		pw_lockset_add(&ls, order ? &b : &a, "t1");
+		pw_lockset_add(&ls, order ? &a : &b, "t2");
+		assert_int_equal(ls.n, 1);
+		assert_string_equal(ls.artifacts[0].snap_date, "20261101T000000Z");
+		text = pw_lock_render(&ls, H2, &len);
+		assert_non_null(strstr(text, "\"snapshot\": {\n        \"archive\": \"debian\",\n"
+					     "        \"date\": \"20261101T000000Z\",\n"
+					     "        \"path\": \"pool/main/h/hello.deb\"\n      }"));
+		if (pw_lock_parse("x.lock", text, len, &back, &e) != 0)
+			fail_msg("%s", e.msg);
+		assert_string_equal(back.artifacts[0].snap_archive, "debian");
+		assert_string_equal(back.artifacts[0].snap_date, "20261101T000000Z");
+		assert_string_equal(back.artifacts[0].snap_path, "pool/main/h/hello.deb");
+		free(text);
+		pw_lockset_release(&back);
+		pw_lockset_release(&ls);
+	}
+}
+
 static void test_build_requires(void **state)
 {
 	static const char *const text =
@@ -281,6 +321,7 @@ int main(void)
 	    cmocka_unit_test(test_valid),	cmocka_unit_test(test_lists),
 	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_consistency), cmocka_unit_test(test_build_requires),
+	    cmocka_unit_test(test_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
