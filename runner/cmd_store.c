@@ -674,26 +674,49 @@ static void bundle_progress(void *ud, const char *name, size_t i, size_t n, uint
 	pw_progress_update(u->p, &row, 1, &sum, i, n, false);
 }
 
-/* The artifacts of @lf not yet in @items (by sha256). */
+/* Append the artifacts of @lf to @items (duplicates dropped later). */
 static void collect(struct pw_bundle_item **items, size_t *n, const struct pw_lockset *lf)
 {
+	*items = pw_xrealloc(*items, (*n + lf->n + 1) * sizeof(**items));
 	for (size_t i = 0; i < lf->n; i++) {
 		const struct pw_artifact *a = &lf->artifacts[i];
-		size_t k;
+		struct pw_bundle_item *it = &(*items)[(*n)++];
 
-		for (k = 0; k < *n; k++)
-			if (!strcmp((*items)[k].sha256, a->sha256))
-				break;
-		if (k < *n)
-			continue;
-		*items = pw_xrealloc(*items, (*n + 1) * sizeof(**items));
-		memcpy((*items)[*n].sha256, a->sha256, PW_SHA256_HEX);
-		(*items)[*n].size = a->size;
-		(*items)[*n].kind = a->kind ? a->kind : "";
-		(*items)[*n].name = a->name;
-		(*items)[*n].url = a->nurls ? a->urls[0] : "";
-		(*n)++;
+		memcpy(it->sha256, a->sha256, PW_SHA256_HEX);
+		it->size = a->size;
+		it->kind = a->kind ? a->kind : "";
+		it->name = a->name;
+		it->url = a->nurls ? a->urls[0] : "";
 	}
+}
+
+/* Sort by digest, then kind, name and url: of one digest pinned under
+ * several names the index names the first in that order (the same bytes
+ * whatever the order of the locks). */
+static int cmp_item_sha(const void *x, const void *y)
+{
+	const struct pw_bundle_item *a = x, *b = y;
+	int c = strcmp(a->sha256, b->sha256);
+
+	if (!c)
+		c = strcmp(a->kind, b->kind);
+	if (!c)
+		c = strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->url, b->url);
+	return c;
+}
+
+static size_t uniq_items(struct pw_bundle_item *items, size_t n)
+{
+	size_t k = 0;
+
+	if (n > 1)
+		qsort(items, n, sizeof(*items), cmp_item_sha);
+	for (size_t i = 0; i < n; i++)
+		if (!k || strcmp(items[k - 1].sha256, items[i].sha256) != 0)
+			items[k++] = items[i];
+	return k;
 }
 
 /* Write to a temp file beside @out, rename it into place when complete. */
@@ -769,6 +792,7 @@ static int cmd_export(struct pw_ctx *ctx, int argc, char **argv)
 		}
 		collect(&items, &n, &sets[i]);
 	}
+	n = uniq_items(items, n);
 	st = PW_EXIT_FAIL;
 	s = open_store(ctx);
 	if (!s)
