@@ -168,22 +168,28 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	}
 	s = ss.store;
 	items = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*items));
-	snapurls = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*snapurls));
+	snapurls = pw_xcalloc(PW_SNAPSHOT_TRIES * lf->n + 1, sizeof(*snapurls));
 	xurls = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*xurls));
 	for (i = 0; i < lf->n; i++) {
 		struct pw_artifact *a = &lf->artifacts[i];
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
-		/* the snapshot archive comes after every mirror */
-		snapurls[i] = pw_artifact_snapshot_url(a, snap);
-		if (snapurls[i]) {
-			xurls[i] = pw_xcalloc(a->nurls + 1, sizeof(**xurls));
+		/* the snapshot archive comes after every mirror: the recorded
+		 * date, then a day later */
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			snapurls[PW_SNAPSHOT_TRIES * i + d] = pw_artifact_snapshot_url(a, snap, d);
+		if (snapurls[PW_SNAPSHOT_TRIES * i]) {
+			size_t m = a->nurls;
+
+			xurls[i] = pw_xcalloc(a->nurls + PW_SNAPSHOT_TRIES, sizeof(**xurls));
 			for (size_t u = 0; u < a->nurls; u++)
 				xurls[i][u] = a->urls[u];
-			xurls[i][a->nurls] = snapurls[i];
+			for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+				if (snapurls[PW_SNAPSHOT_TRIES * i + d])
+					xurls[i][m++] = snapurls[PW_SNAPSHOT_TRIES * i + d];
 			items[i].urls = xurls[i];
-			items[i].nurls = a->nurls + 1;
+			items[i].nurls = m;
 		}
 		items[i].sha256 = a->sha256;
 		items[i].size = a->size;
@@ -209,10 +215,12 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 				 items[i].name);
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
-		if (snapurls[i] && items[i].downloaded && items[i].url == snapurls[i])
-			pw_info("fetch: '%s' came from the snapshot archive: %s (its mirror no "
-				"longer serves it)",
-				items[i].name, snapurls[i]);
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			if (snapurls[PW_SNAPSHOT_TRIES * i + d] && items[i].downloaded &&
+			    items[i].url == snapurls[PW_SNAPSHOT_TRIES * i + d])
+				pw_info("fetch: '%s' came from the snapshot archive: %s (its mirror "
+					"no longer serves it)",
+					items[i].name, items[i].url);
 		nok++;
 		if (items[i].downloaded)
 			bytes += items[i].received - items[i].resumed_from;
@@ -249,7 +257,8 @@ out:
 	pw_providers_fetch_release(prep);
 	for (i = 0; i < lf->n; i++) {
 		pw_fetch_item_release(&items[i]);
-		free(snapurls[i]);
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			free(snapurls[PW_SNAPSHOT_TRIES * i + d]);
 		free(xurls[i]);
 	}
 	free(snapurls);

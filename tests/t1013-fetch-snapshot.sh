@@ -7,7 +7,7 @@
 # same root; without a snapshot setting the error says what to set.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/debrepo.sh"
-plan 23
+plan 26
 
 repo() { # repo HELLO_VERSION: (re)build and sign $T/www/r
 	cat >"$T/r.json" <<JSON
@@ -26,6 +26,7 @@ repo 2.10-3 || skip_all "could not build the repository"
 M="http://127.0.0.1:$PORT/r"
 SNAP="http://127.0.0.1:$PORT/snap"
 DATE=20231114T221320Z # debrepo.py's Release Date: Tue, 14 Nov 2023 22:13:20 UTC
+DATE2=20231115T221320Z # a day later
 
 P="$T/proj"
 mkdir -p "$P"
@@ -57,8 +58,10 @@ like "$ROOT1" '^[0-9a-f]{64}$' "a root id"
 
 # The snapshot service keeps today's pool under today's date; the mirror
 # then moves on to a newer hello and its old .deb is gone.
-mkdir -p "$T/www/snap/archive/debian/$DATE"
+mkdir -p "$T/www/snap/archive/debian/$DATE" "$T/www/late/archive/debian/$DATE2"
 cp -R "$T/www/r/pool" "$T/www/snap/archive/debian/$DATE/"
+# a service whose import of that state is named a little after the Date
+cp -R "$T/www/r/pool" "$T/www/late/archive/debian/$DATE2/"
 repo 2.10-4
 HELLO_URL="$M/pool/main/hello_2.10-3_amd64.deb"
 
@@ -79,12 +82,19 @@ PINWHEEL_SNAPSHOT="$SNAP/" run_pw 0 "PINWHEEL_SNAPSHOT (with a trailing /) works
 like "$OUT" "\"name\":\"hello\".*\"url\":\"$SNAP/archive/debian/$DATE/pool/main/hello_2.10-3_amd64.deb\"" \
 	"the JSON event names the snapshot url"
 
+run_pw 0 "an import named after the Date: the day after is tried" --store "$T/sF" fetch "$P" \
+	--snapshot "http://127.0.0.1:$PORT/late"
+like "$ERR" "fetch: 'hello' came from the snapshot archive: http://127.0.0.1:$PORT/late/archive/debian/$DATE2/pool/main/hello_2.10-3_amd64.deb" \
+	"from the next day's import"
+is "$(printf '%s\n' "$OUT" | awk '/ root /{print $3}')" "$ROOT1" "the same root again"
+
 # the snapshot serves other bytes: verified as always, stored nowhere
 cp -R "$T/www/snap" "$T/www/snapbad"
 printf 'x' >>"$T/www/snapbad/archive/debian/$DATE/pool/main/hello_2.10-3_amd64.deb"
+cp -R "$T/www/snapbad/archive/debian/$DATE" "$T/www/snapbad/archive/debian/$DATE2"
 run_pw 1 "a snapshot with other bytes fails" --store "$T/sD" fetch "$P" --snapshot "http://127.0.0.1:$PORT/snapbad"
-like "$ERR" "snapbad/archive/debian/$DATE/pool/main/hello_2.10-3_amd64.deb: more than the pinned [0-9]+ bytes|sha256 mismatch" \
-	"the pin is checked"
+like "$ERR" "could not fetch 'hello' from any of its 3 urls; last: http://127.0.0.1:$PORT/snapbad/archive/debian/$DATE2/pool/main/hello_2.10-3_amd64.deb: more than the pinned [0-9]+ bytes" \
+	"the pin is checked on both snapshot urls"
 HSHA=$(python3 -c 'import json,sys
 print([a["sha256"] for a in json.load(open(sys.argv[1]))["artifacts"] if a["name"]=="hello"][0])' "$P/pinwheel.lock")
 is "$(ls "$T/sD/blobs/sha256" 2>/dev/null | grep -c "$HSHA")" 0 "nothing of it stored"

@@ -2,6 +2,7 @@
  * include/pinwheel/artifact.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
@@ -93,17 +94,28 @@ const char *pw_snapshot_base(void)
 	return v;
 }
 
-char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base)
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,
+			       unsigned days_later)
 {
 	struct pw_buf b = PW_BUF_INIT(SIZE_MAX);
+	struct tm tm = {0};
+	char date[17];
+	const char *end;
 	size_t blen;
+	time_t t;
 
 	if (!base || !*base || !a->snap_archive || !a->snap_date || !a->snap_path)
+		return NULL;
+	end = strptime(a->snap_date, "%Y%m%dT%H%M%SZ", &tm);
+	if (!end || *end)
+		return NULL;
+	t = timegm(&tm) + (time_t)days_later * 86400;
+	if (!gmtime_r(&t, &tm) || strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm) != 16)
 		return NULL;
 	blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
 		blen--;
-	pw_buf_addf(&b, "%.*s/archive/%s/%s/", (int)blen, base, a->snap_archive, a->snap_date);
+	pw_buf_addf(&b, "%.*s/archive/%s/%s/", (int)blen, base, a->snap_archive, date);
 	for (const char *p = a->snap_path; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 

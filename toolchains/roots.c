@@ -319,8 +319,9 @@ bool pw_roots_has_python_mount(const struct pw_root_plan *p)
 /* The items of the artifacts @target needs in @ls (their strings borrowed
  * from @ls); *n gets their number. */
 /* The items of @target's artifacts; a .deb with snapshot coordinates gets
- * the snapshot url ($PINWHEEL_SNAPSHOT) after its mirrors, its url list
- * and url kept in *owned (2 per item; free them with the items). */
+ * the snapshot urls ($PINWHEEL_SNAPSHOT) after its mirrors, its url list
+ * and urls kept in *owned (SLOTS per item; free them with the items). */
+#define SLOTS (PW_SNAPSHOT_TRIES + 1)
 static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const char *target,
 					  size_t *n, void ***owned)
 {
@@ -328,7 +329,7 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 	const char *snap = pw_snapshot_base();
 	size_t k = 0;
 
-	*owned = pw_xcalloc(2 * ls->n + 1, sizeof(**owned));
+	*owned = pw_xcalloc(SLOTS * ls->n + 1, sizeof(**owned));
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct pw_artifact *a = &ls->artifacts[i];
@@ -345,18 +346,24 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 		items[k].size = a->size;
 		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
 		{
-			char *su = pw_artifact_snapshot_url(a, snap);
+			char *su[PW_SNAPSHOT_TRIES];
+			const char **v;
+			size_t d, m = 0;
 
-			if (su) {
-				const char **v = pw_xcalloc(a->nurls + 1, sizeof(*v));
-
+			for (d = 0; d < PW_SNAPSHOT_TRIES; d++)
+				if ((su[m] = pw_artifact_snapshot_url(a, snap, (unsigned)d)))
+					m++;
+			if (m) {
+				v = pw_xcalloc(a->nurls + m, sizeof(*v));
 				for (size_t u = 0; u < a->nurls; u++)
 					v[u] = a->urls[u];
-				v[a->nurls] = su;
+				for (d = 0; d < m; d++) {
+					v[a->nurls + d] = su[d];
+					(*owned)[SLOTS * k + d] = su[d];
+				}
 				items[k].urls = v;
-				items[k].nurls = a->nurls + 1;
-				(*owned)[2 * k] = su;
-				(*owned)[2 * k + 1] = v;
+				items[k].nurls = a->nurls + m;
+				(*owned)[SLOTS * k + PW_SNAPSHOT_TRIES] = v;
 			}
 		}
 		k++;
@@ -418,8 +425,8 @@ out:
 	pw_providers_fetch_release(prep);
 	for (i = 0; i < k; i++) {
 		pw_fetch_item_release(&items[i]);
-		free(owned[2 * i]);
-		free(owned[2 * i + 1]);
+		for (size_t j = 0; j < SLOTS; j++)
+			free(owned[SLOTS * i + j]);
 	}
 	free(owned);
 	free(items);

@@ -187,9 +187,13 @@ void pw_artifact_release(struct pw_artifact *a);
 
 /* The url of @a in the snapshot archive at @base (docs/debian.md
  * "Snapshots"): BASE/archive/ARCHIVE/DATE/PATH, the path percent-encoded
- * as on a mirror.  NULL when @a carries no snapshot fields or @base is
- * NULL or empty.  Caller frees. */
-char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base);
+ * as on a mirror, DATE the recorded one plus @days_later days (fetch tries
+ * 0, then 1: the import of the archive state the lock saw may be named a
+ * little after its Date).  NULL when @a carries no snapshot fields, its
+ * date does not parse or @base is NULL or empty.  Caller frees. */
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,
+			       unsigned days_later);
+#define PW_SNAPSHOT_TRIES 2
 /* $PINWHEEL_SNAPSHOT when it is an http://, https:// or file:// url, else
  * NULL (the environment's; not a copy). */
 const char *pw_snapshot_base(void);
