@@ -70,7 +70,8 @@ const struct pw_cli_cmd pw_cli_fetch = {
 	     "'pinwheel run --target TARGET' runs commands in that root.  When everything\n"
 	     "is already present nothing touches the network.  A Debian package its\n"
 	     "mirror no longer serves is fetched from the snapshot archive (--snapshot,\n"
-	     "$PINWHEEL_SNAPSHOT) at the date the lock recorded, verified the same way.\n",
+	     "$PINWHEEL_SNAPSHOT) at the date the lock recorded (or a day later),\n"
+	     "verified the same way.\n",
     .epilogue = "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
 		"PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
 		"(see docs/store.md), PINWHEEL_SNAPSHOT (docs/debian.md)\n\n"
