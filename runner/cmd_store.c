@@ -140,6 +140,7 @@ static const struct pw_opt export_opts[] = {
      .meta = "FILE",
      .what = "a file name",
      .help = "the archive to write (default: stdout, when it is not a terminal)"},
+    PW_OPT_DOC("--json", "with --out: {\"event\": \"export\", \"artifacts\", \"bytes\", \"path\"}"),
 };
 
 static const struct pw_cli_cmd cli_export = {
@@ -155,6 +156,9 @@ static const struct pw_opt import_opts[] = {
      .flags = PW_OPT_REQUIRED,
      PW_OPT_AT(struct import_args, file),
      .meta = "FILE"},
+    PW_OPT_DOC("--json", "one {\"event\": \"import\", \"sha256\", \"name\", \"kind\", \"size\", "
+			 "\"status\"} per member (imported, present or refused with \"error\"), then "
+			 "{\"event\": \"imported\"} with the counts"),
 };
 
 static const struct pw_cli_cmd cli_import = {
