@@ -1,6 +1,7 @@
 /* cmd_fetch.c - `pinwheel fetch`: make every artifact of DIR/pinwheel.lock
  * present in the store (and its tree, for artifacts with "unpack"), then
  * build each target's layers and print its root id (toolchains/roots.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pinwheel/cli.h"
@@ -16,7 +17,21 @@ struct fetch_args {
 	const char *dir;
 	bool offline;
 	unsigned jobs;
+	const char *snapshot;
 };
+
+static bool snapshot_url_ok(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "file://", 7);
+}
+
+/* --snapshot, else $PINWHEEL_SNAPSHOT (docs/debian.md "Snapshots"). */
+static const char *snapshot_opt;
+
+static const char *snapshot_base(void)
+{
+	return snapshot_opt ? snapshot_opt : pw_snapshot_base();
+}
 
 static const struct pw_opt fetch_opts[] = {
     PW_OPT_PROJECT_DIR(struct fetch_args, dir),
@@ -24,6 +39,14 @@ static const struct pw_opt fetch_opts[] = {
 		   "never touch the network: list every artifact missing from the store and exit 1 "
 		   "if there is any"),
     PW_OPT_JOBS(struct fetch_args, jobs, "parallel transfers (default 8)"),
+    {.name = "--snapshot",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct fetch_args, snapshot),
+     .meta = "URL",
+     .what = "an http://, https:// or file:// url",
+     .check = snapshot_url_ok,
+     .help = "a snapshot archive (layout URL/archive/ARCHIVE/YYYYMMDDTHHMMSSZ/POOLPATH) "
+	     "tried for a Debian package when its mirrors fail (else $PINWHEEL_SNAPSHOT)"},
     PW_OPT_DOC("--json",
 	       "one JSON object per completed artifact on stdout, then one per "
 	       "target: {\"event\": \"root\", \"target\", \"root\", \"trees\", \"built\"}"),
@@ -34,7 +57,7 @@ const struct pw_cli_cmd pw_cli_fetch = {
     .name = "fetch",
     .opts = fetch_opts,
     .nopts = PW_ARRAY_SIZE(fetch_opts),
-    .usage = "usage: pinwheel fetch [DIR] [--offline] [--jobs N]\n\n"
+    .usage = "usage: pinwheel fetch [DIR] [--offline] [--jobs N] [--snapshot URL]\n\n"
 	     "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
 	     "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
 	     "is tried from its urls in order (mirrors), retried with backoff on connection\n"
@@ -45,10 +68,13 @@ const struct pw_cli_cmd pw_cli_fetch = {
 	     "root, ...; each made once and kept in the store) and its root id printed:\n"
 	     "  TARGET  root ROOTID\n"
 	     "'pinwheel run --target TARGET' runs commands in that root.  When everything\n"
-	     "is already present nothing touches the network.\n",
+	     "is already present nothing touches the network.  A Debian package its\n"
+	     "mirror no longer serves is fetched from the snapshot archive (--snapshot,\n"
+	     "$PINWHEEL_SNAPSHOT) at the date the lock recorded (or a day later),\n"
+	     "verified the same way.\n",
     .epilogue = "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
 		"PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
-		"(see docs/store.md)\n\n"
+		"(see docs/store.md), PINWHEEL_SNAPSHOT (docs/debian.md)\n\n"
 		"exit status: 0 all present, 1 some artifact or root failed (each is named),\n"
 		"2 usage error or a bad pinwheel.lock\n",
 };
@@ -115,6 +141,9 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
 	struct pw_store *s;
+	const char *snap = snapshot_base();
+	char **snapurls = NULL;
+	const char ***xurls = NULL;
 	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
 	double t0 = pw_fetch_ui_now();
@@ -140,11 +169,29 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	}
 	s = ss.store;
 	items = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*items));
+	snapurls = pw_xcalloc(PW_SNAPSHOT_TRIES * lf->n + 1, sizeof(*snapurls));
+	xurls = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*xurls));
 	for (i = 0; i < lf->n; i++) {
 		struct pw_artifact *a = &lf->artifacts[i];
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
+		/* the snapshot archive comes after every mirror: the recorded
+		 * date, then a day later */
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			snapurls[PW_SNAPSHOT_TRIES * i + d] = pw_artifact_snapshot_url(a, snap, d);
+		if (snapurls[PW_SNAPSHOT_TRIES * i]) {
+			size_t m = a->nurls;
+
+			xurls[i] = pw_xcalloc(a->nurls + PW_SNAPSHOT_TRIES, sizeof(**xurls));
+			for (size_t u = 0; u < a->nurls; u++)
+				xurls[i][u] = a->urls[u];
+			for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+				if (snapurls[PW_SNAPSHOT_TRIES * i + d])
+					xurls[i][m++] = snapurls[PW_SNAPSHOT_TRIES * i + d];
+			items[i].urls = xurls[i];
+			items[i].nurls = m;
+		}
 		items[i].sha256 = a->sha256;
 		items[i].size = a->size;
 		items[i].unpack = a->has_unpack ? &a->unpack : NULL;
@@ -159,8 +206,22 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	}
 	st = pw_fetch_ui_run(ctx, NULL, s, items, lf->n, &o);
 	for (i = 0; i < lf->n; i++) {
+		if (items[i].state == PW_FETCH_FAILED && !snap && lf->artifacts[i].snap_path &&
+		    (strstr(items[i].err.msg, "error: 404") || strstr(items[i].err.msg, "error: 410") ||
+		     strstr(items[i].err.msg, "HTTP status 404") ||
+		     strstr(items[i].err.msg, "HTTP status 410")))
+			pw_error("fetch: '%s': its mirror no longer serves it; the lock records where "
+				 "a snapshot archive keeps it: set one with --snapshot URL or "
+				 "PINWHEEL_SNAPSHOT (docs/debian.md \"Snapshots\")",
+				 items[i].name);
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			if (snapurls[PW_SNAPSHOT_TRIES * i + d] && items[i].downloaded &&
+			    items[i].url == snapurls[PW_SNAPSHOT_TRIES * i + d])
+				pw_info("fetch: '%s' came from the snapshot archive: %s (its mirror "
+					"no longer serves it)",
+					items[i].name, items[i].url);
 		nok++;
 		if (items[i].downloaded)
 			bytes += items[i].received - items[i].resumed_from;
@@ -195,8 +256,14 @@ out:
 		pw_json_event(j);
 	}
 	pw_providers_fetch_release(prep);
-	for (i = 0; i < lf->n; i++)
+	for (i = 0; i < lf->n; i++) {
 		pw_fetch_item_release(&items[i]);
+		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
+			free(snapurls[PW_SNAPSHOT_TRIES * i + d]);
+		free(xurls[i]);
+	}
+	free(snapurls);
+	free(xurls);
 	free(items);
 	pw_session_close(&ss);
 	return st;
@@ -209,5 +276,6 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 
 	if (st != PW_CLI_GO)
 		return st;
+	snapshot_opt = fa.snapshot;
 	return pw_fetch_project(ctx, fa.dir, fa.offline, fa.jobs, false);
 }

@@ -2,8 +2,16 @@
 #include <limits.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "pinwheel/actions.h"
 #include "pinwheel/compile_cache.h"
+#include "pinwheel/bundle.h"
+#include "pinwheel/fsutil.h"
+#include "pinwheel/progress.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/fetch_ui.h"
 #include "pinwheel/json.h"
@@ -124,7 +132,52 @@ static const struct pw_opt gc_opts[] = {
 static const struct pw_cli_cmd cli_gc = {
     .name = "store gc", .opts = gc_opts, .nopts = PW_ARRAY_SIZE(gc_opts)};
 
-static const struct pw_cli_cmd *const store_subs[] = {&cli_add, &cli_ls, &cli_verify, &cli_gc};
+struct export_args {
+	const char *dir;
+	struct pw_strv locks;
+	const char *out;
+};
+
+static const struct pw_opt export_opts[] = {
+    PW_OPT_PROJECT_DIR(struct export_args, dir),
+    {.name = "--lock",
+     .kind = PW_ARG_LIST,
+     PW_OPT_AT(struct export_args, locks),
+     .meta = "LOCKFILE",
+     .what = "a lock file",
+     .help = "export the artifacts of this lock (repeatable; default: DIR/pinwheel.lock)"},
+    {.name = "--out",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct export_args, out),
+     .meta = "FILE",
+     .what = "a file name",
+     .help = "the archive to write (default: stdout, when it is not a terminal)"},
+    PW_OPT_DOC("--json", "with --out: {\"event\": \"export\", \"artifacts\", \"bytes\", \"path\"}"),
+};
+
+static const struct pw_cli_cmd cli_export = {
+    .name = "store export", .opts = export_opts, .nopts = PW_ARRAY_SIZE(export_opts)};
+
+struct import_args {
+	const char *file;
+};
+
+static const struct pw_opt import_opts[] = {
+    {.name = NULL,
+     .kind = PW_ARG_STR,
+     .flags = PW_OPT_REQUIRED,
+     PW_OPT_AT(struct import_args, file),
+     .meta = "FILE"},
+    PW_OPT_DOC("--json", "one {\"event\": \"import\", \"sha256\", \"name\", \"kind\", \"size\", "
+			 "\"status\"} per member (imported, present or refused with \"error\"), then "
+			 "{\"event\": \"imported\"} with the counts"),
+};
+
+static const struct pw_cli_cmd cli_import = {
+    .name = "store import", .opts = import_opts, .nopts = PW_ARRAY_SIZE(import_opts)};
+
+static const struct pw_cli_cmd *const store_subs[] = {&cli_add,	   &cli_ls,	&cli_verify,
+						      &cli_gc,	   &cli_export, &cli_import};
 
 static const struct pw_opt store_opts[] = {
     PW_OPT_DOC("--json", "one JSON object per line on stdout"),
@@ -141,7 +194,9 @@ const struct pw_cli_cmd pw_cli_store = {
 	     "                          [--unpack [--strip N] [--subdir P]]\n"
 	     "       pinwheel store ls\n"
 	     "       pinwheel store verify\n"
-	     "       pinwheel store gc --keep LOCKFILE... [--no-wait] [--compile-cache-days N]\n\n"
+	     "       pinwheel store gc --keep LOCKFILE... [--no-wait] [--compile-cache-days N]\n"
+	     "       pinwheel store export [DIR] [--lock LOCKFILE]... [--out FILE]\n"
+	     "       pinwheel store import FILE\n\n"
 	     "Manage the content-addressed store (--store DIR, else $PINWHEEL_STORE, else\n"
 	     "$XDG_CACHE_HOME/pinwheel, else ~/.cache/pinwheel).\n\n"
 	     "  add      put a blob in the store and print its path.  URL is http://, https://\n"
@@ -162,7 +217,16 @@ const struct pw_cli_cmd pw_cli_store = {
 	     "           (--compile-cache-days), and Zig caches of roots no lock keeps.\n"
 	     "           gc takes the store for itself: it waits until no\n"
 	     "           other pinwheel process uses the store (fetch, build, lock, run)\n"
-	     "           and commands started meanwhile wait for it\n",
+	     "           and commands started meanwhile wait for it\n"
+	     "  export   write every artifact the given locks pin (default DIR/pinwheel.lock)\n"
+	     "           into one uncompressed tar with an index (pinwheel-bundle.json):\n"
+	     "           the same blobs give the same bytes.  Artifacts only: derived trees\n"
+	     "           (roots, CPython built from source) are rebuilt from them.  Every\n"
+	     "           artifact must be in the store (run 'pinwheel fetch' first)\n"
+	     "  import   put every blob of an exported archive into the store, each verified\n"
+	     "           against its sha256 as it is stored (the index is not trusted); a\n"
+	     "           member whose content differs is refused and named (exit 1); a\n"
+	     "           truncated or malformed archive stores nothing\n",
     .epilogue = "exit status: 0 success, 1 failure (fetch, mismatch, damage), 2 usage error\n",
 };
 
@@ -622,6 +686,259 @@ out:
 	return st;
 }
 
+/* ---- export / import (toolchains/store/bundle.c) ---- */
+
+struct bundle_ui {
+	const struct pw_ctx *ctx;
+	struct pw_progress *p;
+	const char *path;
+	unsigned imported, present, refused;
+	uint64_t bytes;
+};
+
+static void bundle_progress(void *ud, const char *name, size_t i, size_t n, uint64_t done,
+			    uint64_t size)
+{
+	struct bundle_ui *u = ud;
+	struct pw_progress_row row = {i, name, done, size};
+	struct pw_progress_row sum = {SIZE_MAX, "total", 0, 0};
+
+	pw_progress_update(u->p, &row, 1, &sum, i, n, false);
+}
+
+/* Append the artifacts of @lf to @items (duplicates dropped later). */
+static void collect(struct pw_bundle_item **items, size_t *n, const struct pw_lockset *lf)
+{
+	*items = pw_xrealloc(*items, (*n + lf->n + 1) * sizeof(**items));
+	for (size_t i = 0; i < lf->n; i++) {
+		const struct pw_artifact *a = &lf->artifacts[i];
+		struct pw_bundle_item *it = &(*items)[(*n)++];
+
+		memcpy(it->sha256, a->sha256, PW_SHA256_HEX);
+		it->size = a->size;
+		it->kind = a->kind ? a->kind : "";
+		it->name = a->name;
+		it->url = a->nurls ? a->urls[0] : "";
+	}
+}
+
+/* Sort by digest, then kind, name and url: of one digest pinned under
+ * several names the index names the first in that order (the same bytes
+ * whatever the order of the locks). */
+static int cmp_item_sha(const void *x, const void *y)
+{
+	const struct pw_bundle_item *a = x, *b = y;
+	int c = strcmp(a->sha256, b->sha256);
+
+	if (!c)
+		c = strcmp(a->kind, b->kind);
+	if (!c)
+		c = strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->url, b->url);
+	return c;
+}
+
+static size_t uniq_items(struct pw_bundle_item *items, size_t n)
+{
+	size_t k = 0;
+
+	if (n > 1)
+		qsort(items, n, sizeof(*items), cmp_item_sha);
+	for (size_t i = 0; i < n; i++)
+		if (!k || strcmp(items[k - 1].sha256, items[i].sha256) != 0)
+			items[k++] = items[i];
+	return k;
+}
+
+/* Write to a temp file beside @out, rename it into place when complete. */
+static int export_to(struct pw_store *s, struct pw_bundle_item *items, size_t n, const char *out,
+		     struct bundle_ui *u, struct pw_err *e)
+{
+	_cleanup_free_ char *tmp = NULL, *dcopy = NULL;
+	int fd, r;
+
+	if (!strcmp(out, "-"))
+		return pw_bundle_write(s, items, n, STDOUT_FILENO, "stdout", bundle_progress, u,
+				       e);
+	tmp = pw_xasprintf("%s.XXXXXX", out);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return pw_err_sys(e, errno, "could not create a file beside '%s'", out);
+	r = pw_bundle_write(s, items, n, fd, out, bundle_progress, u, e);
+	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+		r = pw_err_sys(e, errno, "could not write '%s'", tmp);
+	if (close(fd) < 0 && r == 0)
+		r = pw_err_sys(e, errno, "could not write '%s'", tmp);
+	if (r == 0 && rename(tmp, out) < 0)
+		r = pw_err_sys(e, errno, "could not rename '%s' to '%s'", tmp, out);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	dcopy = pw_xstrdup(out);
+	if (pw_fsync_dir(dirname(dcopy)) < 0)
+		return pw_err_sys(e, errno, "could not sync the directory of '%s'", out);
+	return 0;
+}
+
+static int cmd_export(struct pw_ctx *ctx, int argc, char **argv)
+{
+	struct export_args a = {NULL, PW_STRV_INIT, NULL};
+	struct pw_lockset *sets = NULL;
+	struct pw_bundle_item *items = NULL;
+	struct bundle_ui u = {.ctx = ctx};
+	struct pw_err e = PW_ERR_INIT;
+	_cleanup_free_ char *storedir = NULL, *deflock = NULL;
+	struct pw_store *s = NULL;
+	size_t i, n = 0, nsets = 0, missing = 0;
+	const char *out;
+	int st;
+
+	st = pw_cli_parse(ctx, &cli_export, &a, argc, argv, NULL);
+	if (st != PW_CLI_GO)
+		goto out;
+	st = PW_EXIT_USAGE;
+	if (a.dir && a.locks.n) {
+		pw_usage_error("store export", "give DIR or --lock, not both");
+		goto out;
+	}
+	out = a.out ? a.out : "-";
+	if (!strcmp(out, "-") && isatty(STDOUT_FILENO)) {
+		pw_usage_error("store export", "stdout is a terminal: give --out FILE");
+		goto out;
+	}
+	if (!a.locks.n) {
+		deflock = pw_path_join(a.dir ? a.dir : ".", PW_LOCK_FILE);
+		pw_strv_push(&a.locks, deflock);
+	}
+	storedir = pw_ctx_store_dir(ctx);
+	sets = pw_xcalloc(a.locks.n, sizeof(*sets));
+	for (i = 0; i < a.locks.n; i++, nsets++) {
+		sets[i] = (struct pw_lockset)PW_LOCKSET_INIT;
+		if (pw_lock_load(a.locks.v[i], &sets[i], &e) < 0 ||
+		    pw_lock_check_blobs(a.locks.v[i], &sets[i], storedir, &e) < 0) {
+			pw_error("store export: %s", e.msg);
+			nsets++;
+			goto out;
+		}
+		collect(&items, &n, &sets[i]);
+	}
+	n = uniq_items(items, n);
+	st = PW_EXIT_FAIL;
+	s = open_store(ctx);
+	if (!s)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!pw_store_has_blob(s, items[i].sha256)) {
+			pw_error("store export: '%s' (sha256 %s) is not in the store", items[i].name,
+				 items[i].sha256);
+			missing++;
+		}
+	if (missing) {
+		pw_error("store export: %zu artifacts missing: run 'pinwheel fetch' first; nothing "
+			 "written",
+			 missing);
+		goto out;
+	}
+	u.p = pw_progress_new(1);
+	if (export_to(s, items, n, out, &u, &e) < 0) {
+		pw_progress_free(u.p);
+		pw_error("store export: %s", e.msg);
+		goto out;
+	}
+	pw_progress_free(u.p);
+	for (i = 0; i < n; i++)
+		u.bytes += items[i].size;
+	if (ctx->json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "event", "export", "artifacts",
+				      (json_int_t)n, "bytes", (json_int_t)u.bytes, "path", out);
+		if (strcmp(out, "-") != 0) {
+			pw_json_print_line(j);
+		}
+		json_decref(j);
+	} else {
+		char b[16];
+		pw_format_bytes(u.bytes, b, sizeof(b));
+		pw_info("exported %zu artifacts (%s) to '%s'", n, b,
+			strcmp(out, "-") ? out : "stdout");
+	}
+	st = PW_EXIT_OK;
+out:
+	if (s)
+		pw_store_close(s);
+	for (i = 0; i < nsets; i++)
+		pw_lockset_release(&sets[i]);
+	free(sets);
+	free(items);
+	pw_strv_release(&a.locks);
+	return st;
+}
+
+static void import_each(void *ud, const struct pw_bundle_member *m)
+{
+	struct bundle_ui *u = ud;
+
+	if (m->status == PW_BUNDLE_IMPORTED) {
+		u->imported++;
+		u->bytes += m->size;
+	} else if (m->status == PW_BUNDLE_PRESENT) {
+		u->present++;
+	} else {
+		u->refused++;
+		pw_error("store import: '%s': member 'blobs/sha256/%s' ('%s'): %s; not imported",
+			 u->path, m->sha256, m->name, m->error);
+	}
+	if (u->ctx->json) {
+		static const char *const names[] = {"imported", "present", "refused"};
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "event", "import", "sha256",
+				      m->sha256, "name", m->name, "kind", m->kind, "size",
+				      (json_int_t)m->size, "status", names[m->status]);
+		if (m->error)
+			json_object_set_new(j, "error", json_string(m->error));
+		pw_json_print_line(j);
+		json_decref(j);
+	}
+}
+
+static int cmd_import(struct pw_ctx *ctx, int argc, char **argv)
+{
+	struct import_args a = {NULL};
+	struct bundle_ui u = {.ctx = ctx};
+	struct pw_err e = PW_ERR_INIT;
+	struct pw_store *s;
+	int r;
+
+	r = pw_cli_parse(ctx, &cli_import, &a, argc, argv, NULL);
+	if (r != PW_CLI_GO)
+		return r;
+	u.path = a.file;
+	s = open_store(ctx);
+	if (!s)
+		return PW_EXIT_FAIL;
+	u.p = pw_progress_new(1);
+	r = pw_bundle_import(s, a.file, import_each, bundle_progress, &u, &e);
+	pw_progress_free(u.p);
+	pw_store_close(s);
+	if (r < 0 && !u.refused) {
+		pw_error("store import: %s", e.msg);
+		return PW_EXIT_FAIL;
+	}
+	if (ctx->json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "imported", "imported",
+				      (json_int_t)u.imported, "present", (json_int_t)u.present,
+				      "refused", (json_int_t)u.refused, "bytes", (json_int_t)u.bytes);
+		pw_json_print_line(j);
+		json_decref(j);
+	} else {
+		char b[16];
+		pw_format_bytes(u.bytes, b, sizeof(b));
+		pw_info("imported %u artifacts (%s), %u already in the store, %u refused",
+			u.imported, b, u.present, u.refused);
+	}
+	return r < 0 ? PW_EXIT_FAIL : PW_EXIT_OK;
+}
+
 int pw_cmd_store(struct pw_ctx *ctx, int argc, char **argv)
 {
 	int i, r;
@@ -631,7 +948,8 @@ int pw_cmd_store(struct pw_ctx *ctx, int argc, char **argv)
 	if (r != PW_CLI_GO)
 		return r;
 	if (i < 0)
-		return pw_usage_error("store", "missing subcommand (add, ls, verify or gc)");
+		return pw_usage_error("store",
+				      "missing subcommand (add, ls, verify, gc, export or import)");
 	if (!strcmp(argv[i], "add"))
 		return cmd_add(ctx, argc - i, argv + i);
 	if (!strcmp(argv[i], "ls"))
@@ -640,6 +958,11 @@ int pw_cmd_store(struct pw_ctx *ctx, int argc, char **argv)
 		return cmd_verify(ctx, argc - i, argv + i);
 	if (!strcmp(argv[i], "gc"))
 		return cmd_gc(ctx, argc - i, argv + i);
-	return pw_usage_error("store", "unknown subcommand '%s' (expected add, ls, verify or gc)",
-			      argv[i]);
+	if (!strcmp(argv[i], "export"))
+		return cmd_export(ctx, argc - i, argv + i);
+	if (!strcmp(argv[i], "import"))
+		return cmd_import(ctx, argc - i, argv + i);
+	return pw_usage_error(
+	    "store", "unknown subcommand '%s' (expected add, ls, verify, gc, export or import)",
+	    argv[i]);
 }

@@ -132,12 +132,78 @@ static int parse_unpack(struct rd *w, const char *where, json_t *o, const struct
 	return 0;
 }
 
+static bool snap_archive_ok(const char *s)
+{
+	return *s && strlen(s) <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == strlen(s);
+}
+
+/* "YYYYMMDDTHHMMSSZ" */
+static bool snap_date_ok(const char *s)
+{
+	return strlen(s) == 16 && strspn(s, "0123456789") == 8 && s[8] == 'T' &&
+	       strspn(s + 9, "0123456789") == 6 && s[15] == 'Z';
+}
+
+static int parse_snapshot(struct rd *w, const char *where, json_t *o, const struct pw_jpos *p,
+			  struct pw_artifact *a)
+{
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	void *it;
+
+	if (!json_is_object(o))
+		return fail(w, p, true, "%s: 'snapshot' must be an object", where);
+	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it), i++) {
+		const struct pw_jpos *kp = pw_jpos_elem(p, i);
+		const char *sv;
+		char **dst;
+
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		sv = json_is_string(v) ? json_string_value(v) : NULL;
+		if (!strcmp(k, "archive")) {
+			if (!sv || !snap_archive_ok(sv))
+				return fail(w, kp, true,
+					    "%s: 'snapshot.archive' must be an archive name like "
+					    "\"debian\" (lowercase letters, digits, '.', '-')",
+					    where);
+			dst = &a->snap_archive;
+		} else if (!strcmp(k, "date")) {
+			if (!sv || !snap_date_ok(sv))
+				return fail(w, kp, true,
+					    "%s: 'snapshot.date' must be a timestamp like "
+					    "\"20261206T081432Z\"",
+					    where);
+			dst = &a->snap_date;
+		} else if (!strcmp(k, "path")) {
+			if (!sv || !relpath_ok(sv))
+				return fail(w, kp, true,
+					    "%s: 'snapshot.path' must be a relative path without "
+					    "'.' or '..' components",
+					    where);
+			dst = &a->snap_path;
+		} else {
+			return fail(w, kp, true,
+				    "%s: unknown key 'snapshot.%s' (expected archive, date or path)",
+				    where, k);
+		}
+		free(*dst);
+		*dst = pw_xstrdup(sv);
+	}
+	if (!a->snap_archive || !a->snap_date || !a->snap_path)
+		return fail(w, p, true, "%s: 'snapshot' needs archive, date and path", where);
+	return 0;
+}
+
 /* Fill @a (zeroed by the caller, released by it on error). */
 static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_jpos *p,
 			  struct pw_artifact *a)
 {
-	static const char *const keys[] = {"name",   "kind", "version", "package",  "urls",
-					   "sha256", "size", "unpack",	"needed_by"};
+	static const char *const keys[] = {"name", "kind",   "version",	  "package",
+					   "urls", "sha256", "size",	  "unpack",
+					   "needed_by", "snapshot"};
+	const struct pw_jpos *snap_p = NULL;
 	char where[64];
 	const char *k, *dym;
 	const struct pw_jpos *kind_p = NULL;
@@ -207,6 +273,11 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 				      &a->needed_by, &a->nneeded);
 			if (r < 0)
 				return r;
+		} else if (!strcmp(k, "snapshot")) {
+			snap_p = kp;
+			r = parse_snapshot(w, where, v, kp, a);
+			if (r < 0)
+				return r;
 		} else {
 			dym = pw_did_you_mean(k, keys, PW_ARRAY_SIZE(keys));
 			if (dym)
@@ -215,10 +286,13 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 					    dym);
 			return fail(w, kp, true,
 				    "%s: unknown key '%s' (expected name, kind, version, package, "
-				    "urls, sha256, size, unpack or needed_by)",
+				    "urls, sha256, size, unpack, needed_by or snapshot)",
 				    where, k);
 		}
 	}
+	if (snap_p && strcmp(a->kind, "deb") != 0)
+		return fail(w, snap_p, true, "%s: 'snapshot' is for artifacts of kind \"deb\" only",
+			    where);
 	if (!a->name)
 		return fail(w, p, false, "%s: missing 'name'", where);
 	if (!a->urls)
@@ -816,6 +890,10 @@ static json_t *artifact_json(const struct pw_artifact *a)
 	if (a->has_unpack)
 		json_object_set_new(o, "unpack", unpack_json(&a->unpack));
 	json_object_set_new(o, "needed_by", strv_json(a->needed_by, a->nneeded));
+	if (a->snap_path && a->snap_archive && a->snap_date)
+		json_object_set_new(o, "snapshot",
+				    json_pack("{s:s, s:s, s:s}", "archive", a->snap_archive, "date",
+					      a->snap_date, "path", a->snap_path));
 	return o;
 }
 

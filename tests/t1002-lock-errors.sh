@@ -19,7 +19,7 @@ cat >"$L" <<EOT
 }
 EOT
 run_pw 2 "an unknown key" fetch "$T/p"
-is "$ERR" "pinwheel: fetch: $L:5:6: artifacts[0]: unknown key 'sha512' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" "names file:line:col and the key"
+is "$ERR" "pinwheel: fetch: $L:5:6: artifacts[0]: unknown key 'sha512' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" "names file:line:col and the key"
 
 cat >"$L" <<EOT
 {"version": 1, "artifacts": [

@@ -1,6 +1,8 @@
 /* artifact.c - the lockset: pinned artifacts and target roots (see
  * include/pinwheel/artifact.h). */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pinwheel/artifact.h"
 #include "pinwheel/buf.h"
@@ -45,6 +47,8 @@ static void strv_add(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = pw_xstrdup(s);
 }
 
+static bool snap_before(const struct pw_artifact *a, const struct pw_artifact *d);
+
 static char *xstrdup_or_null(const char *s)
 {
 	return s ? pw_xstrdup(s) : NULL;
@@ -59,7 +63,69 @@ void pw_artifact_release(struct pw_artifact *a)
 	strv_free(a->urls, a->nurls);
 	free((char *)a->unpack.subdir);
 	strv_free(a->needed_by, a->nneeded);
+	free(a->snap_archive);
+	free(a->snap_date);
+	free(a->snap_path);
 	memset(a, 0, sizeof(*a));
+}
+
+/* Does @a's snapshot come before @d's (none: last)?  (date, archive, path) */
+static bool snap_before(const struct pw_artifact *a, const struct pw_artifact *d)
+{
+	int c;
+
+	if (!d->snap_path)
+		return true;
+	c = strcmp(a->snap_date, d->snap_date);
+	if (!c)
+		c = strcmp(a->snap_archive, d->snap_archive);
+	if (!c)
+		c = strcmp(a->snap_path, d->snap_path);
+	return c < 0;
+}
+
+const char *pw_snapshot_base(void)
+{
+	const char *v = getenv("PINWHEEL_SNAPSHOT");
+
+	if (!v || !(!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8) ||
+		    !strncmp(v, "file://", 7)))
+		return NULL;
+	return v;
+}
+
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,
+			       unsigned days_later)
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX);
+	struct tm tm = {0};
+	char date[17];
+	const char *end;
+	size_t blen;
+	time_t t;
+
+	if (!base || !*base || !a->snap_archive || !a->snap_date || !a->snap_path)
+		return NULL;
+	end = strptime(a->snap_date, "%Y%m%dT%H%M%SZ", &tm);
+	if (!end || *end)
+		return NULL;
+	t = timegm(&tm) + (time_t)days_later * 86400;
+	if (!gmtime_r(&t, &tm) || strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm) != 16)
+		return NULL;
+	blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	pw_buf_addf(&b, "%.*s/archive/%s/%s/", (int)blen, base, a->snap_archive, date);
+	for (const char *p = a->snap_path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._~+/-", c))
+			pw_buf_add(&b, p, 1);
+		else
+			pw_buf_addf(&b, "%%%02X", c);
+	}
+	return pw_buf_detach(&b, NULL);
 }
 
 static void layer_release(struct pw_layer *l)
@@ -214,6 +280,14 @@ struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifa
 		d->urls = strv_dup(NULL, 0);
 		d->needed_by = strv_dup(NULL, 0);
 		index_put(ls, ls->n - 1);
+	}
+	if (a->snap_path && a->snap_archive && a->snap_date && snap_before(a, d)) {
+		free(d->snap_archive);
+		free(d->snap_date);
+		free(d->snap_path);
+		d->snap_archive = pw_xstrdup(a->snap_archive);
+		d->snap_date = pw_xstrdup(a->snap_date);
+		d->snap_path = pw_xstrdup(a->snap_path);
 	}
 	for (i = 0; i < a->nurls; i++)
 		if (!strv_has(d->urls, d->nurls, a->urls[i]))

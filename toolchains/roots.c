@@ -318,11 +318,18 @@ bool pw_roots_has_python_mount(const struct pw_root_plan *p)
 
 /* The items of the artifacts @target needs in @ls (their strings borrowed
  * from @ls); *n gets their number. */
+/* The items of @target's artifacts; a .deb with snapshot coordinates gets
+ * the snapshot urls ($PINWHEEL_SNAPSHOT) after its mirrors, its url list
+ * and urls kept in *owned (SLOTS per item; free them with the items). */
+#define SLOTS (PW_SNAPSHOT_TRIES + 1)
 static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const char *target,
-					  size_t *n)
+					  size_t *n, void ***owned)
 {
 	struct pw_fetch_item *items = pw_xcalloc(ls->n + 1, sizeof(*items));
+	const char *snap = pw_snapshot_base();
 	size_t k = 0;
+
+	*owned = pw_xcalloc(SLOTS * ls->n + 1, sizeof(**owned));
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct pw_artifact *a = &ls->artifacts[i];
@@ -338,6 +345,27 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 		items[k].sha256 = a->sha256;
 		items[k].size = a->size;
 		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
+		{
+			char *su[PW_SNAPSHOT_TRIES];
+			const char **v;
+			size_t d, m = 0;
+
+			for (d = 0; d < PW_SNAPSHOT_TRIES; d++)
+				if ((su[m] = pw_artifact_snapshot_url(a, snap, (unsigned)d)))
+					m++;
+			if (m) {
+				v = pw_xcalloc(a->nurls + m, sizeof(*v));
+				for (size_t u = 0; u < a->nurls; u++)
+					v[u] = a->urls[u];
+				for (d = 0; d < m; d++) {
+					v[a->nurls + d] = su[d];
+					(*owned)[SLOTS * k + d] = su[d];
+				}
+				items[k].urls = v;
+				items[k].nurls = a->nurls + m;
+				(*owned)[SLOTS * k + PW_SNAPSHOT_TRIES] = v;
+			}
+		}
 		k++;
 	}
 	*n = k;
@@ -349,6 +377,7 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 {
 	struct pw_fetch_item *items = NULL;
 	struct pw_fetch_prep *prep = NULL;
+	void **owned = NULL;
 	struct pw_fetch_opts o;
 	struct pw_root_plan p;
 	const struct pw_root *root;
@@ -363,7 +392,7 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	root = pw_lockset_find_root(ls, target);
 	if (!root)
 		return pw_err_set(e, ENOENT, "target '%s' has no base layers to run in", target);
-	items = target_items(ls, target, &k);
+	items = target_items(ls, target, &k, &owned);
 	pw_fetch_opts_init(&o);
 	r = pw_providers_fetch_prepare(s, items, k, &o, &prep, e);
 	if (r < 0)
@@ -394,8 +423,12 @@ int pw_roots_compose(struct pw_provider_ctx *pc, struct pw_lockset *ls, const ch
 	}
 out:
 	pw_providers_fetch_release(prep);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		pw_fetch_item_release(&items[i]);
+		for (size_t j = 0; j < SLOTS; j++)
+			free(owned[SLOTS * i + j]);
+	}
+	free(owned);
 	free(items);
 	return r;
 }

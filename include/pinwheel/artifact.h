@@ -44,6 +44,10 @@ struct pw_artifact {
 	struct pw_unpack_opts unpack; /* subdir owned */
 	char **needed_by;    /* target ids, kept sorted and unique */
 	size_t nneeded;
+	/* kind "deb": where a snapshot archive keeps it (docs/debian.md
+	 * "Snapshots"), all three or none (NULL): the archive ("debian"), the
+	 * Release file's Date as "YYYYMMDDTHHMMSSZ", the pool path */
+	char *snap_archive, *snap_date, *snap_path;
 	int line, col;       /* where the lock reader found its object (for
 			      * messages); 0 when it was not read from a file */
 };
@@ -125,8 +129,9 @@ void pw_lockset_release(struct pw_lockset *ls);
 
 /* Add (a copy of) @a needed by @target (may be NULL: a->needed_by is
  * merged).  An artifact with the same kind, name, sha256 and unpack options
- * is merged: its urls are united (first seen first) and needed_by gains
- * @target.  Anything else is another artifact.  Returns the lockset's
+ * is merged: its urls are united (first seen first), needed_by gains
+ * @target, and of two snapshot coordinates the smaller (date, archive,
+ * path) is kept, so the result does not depend on the order of adding.  Anything else is another artifact.  Returns the lockset's
  * artifact. */
 struct pw_artifact *pw_lockset_add(struct pw_lockset *ls, const struct pw_artifact *a,
 				   const char *target);
@@ -204,6 +209,18 @@ const char *pw_lockset_no_old_root(const struct pw_lockset *ls, const char *targ
 /* Forget @target: its root, and it in every artifact's needed_by; an
  * artifact no other target needs goes too. */
 void pw_lockset_drop_target(struct pw_lockset *ls, const char *target);
+/* The url of @a in the snapshot archive at @base (docs/debian.md
+ * "Snapshots"): BASE/archive/ARCHIVE/DATE/PATH, the path percent-encoded
+ * as on a mirror, DATE the recorded one plus @days_later days (fetch tries
+ * 0, then 1: the import of the archive state the lock saw may be named a
+ * little after its Date).  NULL when @a carries no snapshot fields, its
+ * date does not parse or @base is NULL or empty.  Caller frees. */
+char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,
+			       unsigned days_later);
+#define PW_SNAPSHOT_TRIES 2
+/* $PINWHEEL_SNAPSHOT when it is an http://, https:// or file:// url, else
+ * NULL (the environment's; not a copy). */
+const char *pw_snapshot_base(void);
 
 /* For providers that cannot resolve offline (lock --check): copy the layer
  * named @layer of @target's root in @prior, and the artifacts it names

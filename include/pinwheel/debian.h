@@ -154,6 +154,8 @@ struct pw_deb_release_file {
 
 struct pw_deb_release {
 	char *suite, *codename;
+	char *date; /* "Date" as a snapshot timestamp "YYYYMMDDTHHMMSSZ" (UTC),
+		     * or NULL when absent or not an RFC 2822 date */
 	char **arches;
 	size_t narches;
 	char **components;
@@ -174,6 +176,10 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
  * the signature, dash-escaping undone.  Plain text (a Release file) is
  * returned as it is. */
 int pw_deb_clearsigned_body(const char *data, size_t len, struct pw_buf *out, struct pw_err *e);
+/* "Sat, 06 Dec 2026 08:14:32 UTC" (a Release file's Date: RFC 2822, zone
+ * UTC, GMT, Z or +HHMM/-HHMM) as "20261206T081432Z" in @out (>= 17 bytes).
+ * 0, or -EINVAL when it is not such a date. */
+int pw_deb_date_to_snapshot(const char *date, char out[17]);
 /* Parse Release text. @name names it in messages. */
 int pw_deb_release_parse(const char *name, const char *text, size_t len, struct pw_deb_release *out,
 			 struct pw_err *e);
@@ -249,6 +255,11 @@ void pw_deb_selection_release(struct pw_deb_selection *s);
 struct pw_deb_artifact {
 	char *package, *version, *arch;
 	char *url; /* mirror + "/" + Filename */
+	/* Where a snapshot archive keeps it (docs/debian.md "Snapshots"): the
+	 * archive ("debian", "debian-security", "debian-ports"), the Release
+	 * file's Date (or the time of the lock) as YYYYMMDDTHHMMSSZ, and the
+	 * pool path (the Filename). */
+	char *snap_archive, *snap_date, *snap_path;
 	char sha256[PW_SHA256_HEX];
 	uint64_t size;
 };

@@ -360,6 +360,33 @@ static char *resolve(struct pw_deb_index *ix, const char *names, bool req)
 		free(got_);                                                                        \
 	} while (0)
 
+/* A Release Date as a snapshot timestamp (docs/debian.md "Snapshots"). */
+static void test_snapshot_date(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+	    {"Tue, 14 Nov 2023 22:13:20 UTC", "20231114T221320Z"},
+	    {"Sat, 06 Dec 2026 08:14:32 GMT", "20261206T081432Z"},
+	    {"6 Dec 2026 08:14:32 +0200", "20261206T061432Z"},
+	    {"Thu, 31 Dec 2026 23:30:00 -0100", "20270101T003000Z"},
+	};
+	static const char *const bad[] = {"", "2026-12-06", "Sat, 06 Foo 2026 08:14:32 UTC",
+					  "Sat, 06 Dec 2026 08:14:32 CET",
+					  "Sat, 06 Dec 2026 25:14:32 UTC",
+					  "Sat, 06 Dec 2026 08:14:32 UTC trailing"};
+	char ts[17];
+
+	(void)state;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(ok); i++) {
+		assert_int_equal(pw_deb_date_to_snapshot(ok[i].in, ts), 0);
+		assert_string_equal(ts, ok[i].out);
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(bad); i++)
+		if (pw_deb_date_to_snapshot(bad[i], ts) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+}
+
 static void test_resolve(void **state)
 {
 	struct pw_deb_index *ix = make_index();
@@ -437,7 +464,7 @@ int main(void)
 	    cmocka_unit_test(test_control),	 cmocka_unit_test(test_control_bad),
 	    cmocka_unit_test(test_control_caps), cmocka_unit_test(test_sources),
 	    cmocka_unit_test(test_release),	 cmocka_unit_test(test_resolve),
-	    cmocka_unit_test(test_index_bad),
+	    cmocka_unit_test(test_index_bad),	 cmocka_unit_test(test_snapshot_date),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,7 +101,16 @@ static void test_errors(void **state)
 		{ "{\"version\": 1, \"artifacts\": [1]}", "x.lock:1:16: artifacts[0]: expected an object" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\",\n \"size\": 1, \"bogus\": true}]}",
-		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
+		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"file\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"date\": \"20231114T221320Z\", \"path\": \"pool/a\"}}]}",
+		  "x.lock:5:2: artifacts[0]: 'snapshot' is for artifacts of kind \"deb\" only" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"deb\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"path\": \"pool/a\"}}]}",
+		  "x.lock:5:2: artifacts[0]: 'snapshot' needs archive, date and path" },
+		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"deb\",\n \"urls\": [\"https://m.example/a\"],\n"
+		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"date\": \"20231114T221320Z\", \"path\": \"../a\"}}]}",
+		  "x.lock:5:64: artifacts[0]: 'snapshot.path' must be a relative path without '.' or '..' components" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"\"}]}",
 		  "x.lock:1:31: artifacts[0]: 'name' must be a non-empty string" },
 		{ "{\"version\": 1, \"artifacts\": [{\"name\": \"a\"}]}", "x.lock:1:30: artifacts[0]: missing 'urls'" },
@@ -128,7 +137,7 @@ static void test_errors(void **state)
 		  "x.lock:1:47: artifacts[0]: 'name' must be a non-empty string" },
 		/* escapes inside strings do not confuse the scanner */
 		{ "{\"version\": 1, \"artifacts\": [{\"kind\": \"a\\\"b:\", \"x\\u0041\": 3}]}",
-		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, version, package, urls, sha256, size, unpack or needed_by)" },
+		  "x.lock:1:48: artifacts[0]: unknown key 'xA' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" },
 	};
 
 	(void)state;
@@ -209,6 +218,46 @@ static void test_consistency(void **state)
 /* A "pypi-install" layer's build_requires (the wheels its sdists are
  * built with): read, kept through the writer, copied by a relock's reuse,
  * part of the layers' digest; a digest the artifacts lack is refused. */
+/* A .deb's snapshot coordinates: written, read back, and of two for one
+ * pin the earliest kept whatever the order of adding. */
+static void test_snapshot(void **state)
+{
+	char *urls[1] = {(char *)"https://m.example/debian/pool/main/h/hello.deb"};
+	struct pw_artifact a = {.kind = (char *)"deb", .name = (char *)"hello", .urls = urls,
+				.nurls = 1, .sha256 = H, .size = 3,
+				.snap_archive = (char *)"debian",
+				.snap_date = (char *)"20261206T081432Z",
+				.snap_path = (char *)"pool/main/h/hello.deb"};
+	struct pw_artifact b = a;
+	const char *dates[2] = {"20261206T081432Z", "20261101T000000Z"};
+
+	(void)state;
+	b.snap_date = (char *)dates[1];
+	for (int order = 0; order < 2; order++) {
+		struct pw_lockset ls = PW_LOCKSET_INIT, back = PW_LOCKSET_INIT;
+		struct pw_err e = PW_ERR_INIT;
+		size_t len;
+		char *text;
+
+		pw_lockset_add(&ls, order ? &b : &a, "t1");
+		pw_lockset_add(&ls, order ? &a : &b, "t2");
+		assert_int_equal(ls.n, 1);
+		assert_string_equal(ls.artifacts[0].snap_date, "20261101T000000Z");
+		text = pw_lock_render(&ls, H2, &len);
+		assert_non_null(strstr(text, "\"snapshot\": {\n        \"archive\": \"debian\",\n"
+					     "        \"date\": \"20261101T000000Z\",\n"
+					     "        \"path\": \"pool/main/h/hello.deb\"\n      }"));
+		if (pw_lock_parse("x.lock", text, len, &back, &e) != 0)
+			fail_msg("%s", e.msg);
+		assert_string_equal(back.artifacts[0].snap_archive, "debian");
+		assert_string_equal(back.artifacts[0].snap_date, "20261101T000000Z");
+		assert_string_equal(back.artifacts[0].snap_path, "pool/main/h/hello.deb");
+		free(text);
+		pw_lockset_release(&back);
+		pw_lockset_release(&ls);
+	}
+}
+
 static void test_build_requires(void **state)
 {
 	static const char *const text =
@@ -272,6 +321,7 @@ int main(void)
 	    cmocka_unit_test(test_valid),	cmocka_unit_test(test_lists),
 	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_consistency), cmocka_unit_test(test_build_requires),
+	    cmocka_unit_test(test_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -183,6 +184,7 @@ void pw_deb_release_release(struct pw_deb_release *r)
 
 	free(r->suite);
 	free(r->codename);
+	free(r->date);
 	for (i = 0; i < r->narches; i++)
 		free(r->arches[i]);
 	free(r->arches);
@@ -193,6 +195,50 @@ void pw_deb_release_release(struct pw_deb_release *r)
 		free(r->files[i].path);
 	free(r->files);
 	memset(r, 0, sizeof(*r));
+}
+
+int pw_deb_date_to_snapshot(const char *date, char out[17])
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	int d, y, hh, mm, ss, n = 0, mon;
+	char mname[4], zone[8];
+	const char *m, *comma = strchr(date, ',');
+	struct tm tm = {0};
+	time_t t;
+
+	if (comma)
+		date = comma + 1;
+	if (sscanf(date, " %2d %3s %4d %2d:%2d:%2d %7s%n", &d, mname, &y, &hh, &mm, &ss, zone, &n) !=
+		7 ||
+	    date[n] != '\0' || strlen(mname) != 3)
+		return -EINVAL;
+	m = strstr(months, mname);
+	if (!m || (m - months) % 3)
+		return -EINVAL;
+	mon = (int)(m - months) / 3;
+	if (d < 1 || d > 31 || y < 1970 || y > 9999 || hh > 23 || mm > 59 || ss > 60 || hh < 0 ||
+	    mm < 0 || ss < 0)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	t = timegm(&tm);
+	if (!strcmp(zone, "UTC") || !strcmp(zone, "GMT") || !strcmp(zone, "Z")) {
+		/* as it is */
+	} else if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 5 &&
+		   strspn(zone + 1, "0123456789") == 4) {
+		int off = ((zone[1] - '0') * 10 + (zone[2] - '0')) * 3600 +
+			  ((zone[3] - '0') * 10 + (zone[4] - '0')) * 60;
+		t += zone[0] == '+' ? -off : off;
+	} else {
+		return -EINVAL;
+	}
+	if (!gmtime_r(&t, &tm) || strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
+		return -EINVAL;
+	return 0;
 }
 
 int pw_deb_release_parse(const char *name, const char *text, size_t len, struct pw_deb_release *out,
@@ -214,6 +260,11 @@ int pw_deb_release_parse(const char *name, const char *text, size_t len, struct 
 		out->suite = pw_xstrdup(v);
 	if ((v = pw_deb_stanza_get(&st, "Codename")))
 		out->codename = pw_xstrdup(v);
+	if ((v = pw_deb_stanza_get(&st, "Date"))) {
+		char ts[17];
+		if (pw_deb_date_to_snapshot(v, ts) == 0)
+			out->date = pw_xstrdup(ts);
+	}
 	if ((v = pw_deb_stanza_get(&st, "Architectures")))
 		split_ws(v, &out->arches, &out->narches);
 	if ((v = pw_deb_stanza_get(&st, "Components")))

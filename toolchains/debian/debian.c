@@ -15,6 +15,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 
 #include "pinwheel/buf.h"
 #include "pinwheel/debian.h"
@@ -31,6 +32,9 @@ void pw_debian_lock_release(struct pw_debian_lock *l)
 		free(l->v[i].version);
 		free(l->v[i].arch);
 		free(l->v[i].url);
+		free(l->v[i].snap_archive);
+		free(l->v[i].snap_date);
+		free(l->v[i].snap_path);
 	}
 	free(l->v);
 	free(l->mirror);
@@ -287,6 +291,40 @@ static char *pool_url(const char *mirror, const char *path)
 	return pw_buf_detach(&b, NULL);
 }
 
+/* The snapshot archive a mirror url mirrors: its last path component when
+ * that names a Debian archive ("debian", "debian-security",
+ * "debian-ports", ...), else "debian".  Caller frees. */
+static char *snapshot_archive(const char *mirror)
+{
+	const char *p = strstr(mirror, "://"), *end, *seg;
+
+	p = p ? strchr(p + 3, '/') : NULL;
+	if (!p)
+		return pw_xstrdup("debian");
+	end = p + strlen(p);
+	while (end > p && end[-1] == '/')
+		end--;
+	seg = end;
+	while (seg > p && seg[-1] != '/')
+		seg--;
+	if (end - seg >= 6 && !strncmp(seg, "debian", 6) &&
+	    strspn(seg, "abcdefghijklmnopqrstuvwxyz0123456789.-") >= (size_t)(end - seg))
+		return pw_xasprintf("%.*s", (int)(end - seg), seg);
+	return pw_xstrdup("debian");
+}
+
+/* Now as a snapshot timestamp: for a Release file without a Date. */
+static char *snapshot_now(void)
+{
+	char ts[17];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm) != 16)
+		return pw_xstrdup("19700101T000000Z");
+	return pw_xstrdup(ts);
+}
+
 int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 		   struct pw_debian_lock *out, struct pw_err *e)
 {
@@ -342,6 +380,16 @@ int pw_debian_lock(struct pw_store *store, const struct pw_debian_opts *o,
 	if (r < 0)
 		goto out;
 	out->v = pw_xcalloc(sel.n + 1, sizeof(*out->v));
+	{
+		_cleanup_free_ char *sarch = snapshot_archive(mirror);
+		_cleanup_free_ char *sdate = rel.date ? pw_xstrdup(rel.date) : snapshot_now();
+
+		for (i = 0; i < sel.n; i++) {
+			out->v[i].snap_archive = pw_xstrdup(sarch);
+			out->v[i].snap_date = pw_xstrdup(sdate);
+			out->v[i].snap_path = pw_xstrdup(sel.v[i]->filename);
+		}
+	}
 	for (i = 0; i < sel.n; i++) {
 		const struct pw_deb_pkg *k = sel.v[i];
 		struct pw_deb_artifact *a = &out->v[i];

@@ -84,6 +84,9 @@ void pw_lockset_add_deb(struct pw_lockset *out, const struct pw_deb_artifact *d,
 	a.nurls = 1;
 	memcpy(a.sha256, d->sha256, sizeof(a.sha256));
 	a.size = d->size;
+	a.snap_archive = d->snap_archive;
+	a.snap_date = d->snap_date;
+	a.snap_path = d->snap_path;
 	pw_lockset_add(out, &a, target);
 }
 
