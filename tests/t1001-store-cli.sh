@@ -71,7 +71,7 @@ is "$(ls "$S/blobs/sha256")" "$B" "only b stays"
 run_pw 2 "gc without --keep is a usage error" store gc
 echo '{"version": 1, "artifacts": [], "extra": 1}' >"$T/bad.lock"
 run_pw 2 "gc with a bad lock is a usage error" store gc --keep "$T/bad.lock"
-is "$ERR" "pinwheel: store gc: $T/bad.lock:1:33: unknown key 'extra' (expected version, pinwheel, config_digest, artifacts or roots)" "names file:line:col and the key"
+is "$ERR" "pinwheel: store gc: $T/bad.lock:1:33: unknown key 'extra' (expected version, pinwheel, config_digest, artifacts, roots or no_old_root)" "names file:line:col and the key"
 is "$(ls "$S/blobs/sha256")" "$B" "a failed gc removes nothing"
 
 # the store location: XDG_CACHE_HOME when PINWHEEL_STORE is unset

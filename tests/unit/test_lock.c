@@ -97,7 +97,7 @@ static void test_errors(void **state)
 		{ "{\"version\": \"1\", \"artifacts\": []}", "x.lock:1:2: 'version' must be 1" },
 		{ "{\"version\": 1,\n  \"artifacts\": {}}", "x.lock:2:3: 'artifacts' must be an array" },
 		{ "{\"version\": 1, \"artifacts\": [], \"x\": 1}",
-		  "x.lock:1:33: unknown key 'x' (expected version, pinwheel, config_digest, artifacts or roots)" },
+		  "x.lock:1:33: unknown key 'x' (expected version, pinwheel, config_digest, artifacts, roots or no_old_root)" },
 		{ "{\"version\": 1, \"artifacts\": [1]}", "x.lock:1:16: artifacts[0]: expected an object" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\",\n \"size\": 1, \"bogus\": true}]}",
