@@ -30,8 +30,15 @@
 
 /* Variables whose value pinwheel fixes in every sandbox (DESIGN.md 2.4). */
 static const char *const reserved_env[] = {
-    "HOME", "LANG", "LC_ALL", "PWD", "SOURCE_DATE_EPOCH", "TZ", "USER",
+    "HOME", "LANG", "LC_ALL", "PWD", "TZ", "USER",
 };
+
+/* The release's epoch: what the config may give instead of the last
+ * commit's time (docs/build.md); the sandbox gets it as the build's own
+ * SOURCE_DATE_EPOCH, never as a raw variable.  Zip times start in 1980
+ * and end in 2107. */
+#define PW_SDE_MIN 315532800ULL
+#define PW_SDE_MAX 4354819199ULL
 
 struct ld {
 	struct pw_jcheck j; /* file name and error, for messages */
@@ -298,6 +305,17 @@ static int parse_env(struct ld *l, json_t *root, const struct pw_jpos *rp)
 				    "is fixed by pinwheel in every sandbox and cannot be set");
 		if (!json_is_string(v))
 			return pw_jcheck_type(&l->j, vp, f, "a string", v);
+		if (!strcmp(k, "SOURCE_DATE_EPOCH")) {
+			uint64_t t;
+
+			if (pw_parse_u64(json_string_value(v), &t) < 0 || t < PW_SDE_MIN ||
+			    t > PW_SDE_MAX)
+				return pw_jcheck_fail(
+				    &l->j, vp, true, f,
+				    "'%s' is not seconds since 1970 between %llu (1980-01-01) and "
+				    "%llu (2107-12-31), as a wheel's zip times need",
+				    json_string_value(v), PW_SDE_MIN, PW_SDE_MAX);
+		}
 		c->env[c->nenv].name = pw_xstrdup(k);
 		c->env[c->nenv].value = pw_xstrdup(json_string_value(v));
 		c->nenv++;

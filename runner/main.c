@@ -19,7 +19,7 @@ static const struct command commands[] = {
     {"repair", pw_cmd_repair, "vendor disallowed libraries into a wheel, retag"},
     {"inspect", pw_cmd_inspect, "contents, extensions, tags and RECORD check"},
     {"run", pw_cmd_run, "run one command in a sandbox"},
-    {"store", pw_cmd_store, "add, list, verify and collect store entries"},
+    {"store", pw_cmd_store, "add, list, verify, collect, export and import store entries"},
     {"init", pw_cmd_init, "write a pinwheel.json of what zero config would do"},
     {"attest", pw_cmd_attest, "sign a build's manifest (DSSE, in-toto), verify such a signature"},
 };

@@ -22,7 +22,7 @@
 #     version comes from the repository and it may read above the project
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 43
+plan 46
 TGT=cp311-manylinux_x86_64
 
 # ---- an sdist file as the operand
@@ -232,3 +232,25 @@ run_pw 0 "a [tool.pinwheel] project builds" build "$P"
 like "$ERR" "sdist: build_sdist of minibackend in the root of" "its own backend, named by pyproject.toml, made the sdist"
 is "$(tar -tzf "$P/wheelhouse/tiny-0.tar.gz" | grep -c '/pyproject.toml$')" "1" \
 	"and the sdist has pyproject.toml"
+
+# The config's env may give the release's epoch (a directory outside git
+# otherwise gets 1980-01-01): the build says it, the sdist's and wheel's
+# members carry it, and the backend sees it as SOURCE_DATE_EPOCH.
+P="$T/epoch"
+tiny_plain "$P"
+python3 - "$P/pinwheel.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["env"] = {"SOURCE_DATE_EPOCH": "1700000000"}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+run_pw 0 "a build with env.SOURCE_DATE_EPOCH" build "$P" --out "$T/oe"
+like "$ERR" "version from the backend, SOURCE_DATE_EPOCH 1700000000" "the build says the config's epoch"
+python3 - "$T/oe" >"$T/times" 2>&1 <<'PY'
+import sys, tarfile, zipfile, glob
+w = glob.glob(sys.argv[1] + "/*.whl")[0]
+print(sorted({"%04d-%02d-%02d %02d:%02d:%02d" % i.date_time for i in zipfile.ZipFile(w).infolist()}))
+print(sorted({m.mtime for m in tarfile.open(sys.argv[1] + "/tiny-0.tar.gz").getmembers()}))
+PY
+is "$(cat "$T/times")" "['2023-11-14 22:13:20']
+[1700000000]" "the wheel's and the sdist's members are dated from it"

@@ -169,6 +169,8 @@ static void spec_of(struct build *b, size_t ti, enum spec_kind kind, struct pw_s
 		pw_sandbox_spec_add_env(s, v, false, &e);
 	}
 	for (size_t i = 0; i < b->c.nenv; i++) {
+		if (!strcmp(b->c.env[i].name, "SOURCE_DATE_EPOCH"))
+			continue; /* the build's own, b->sde */
 		_cleanup_free_ char *kv =
 		    pw_xasprintf("%s=%s", b->c.env[i].name, b->c.env[i].value);
 

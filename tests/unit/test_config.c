@@ -197,6 +197,12 @@ static void test_values(void **state)
 	     "p.json:1:155: exclude[0]: 'cp313-manylinux_x86_65' matches no target (did you mean 'cp313-manylinux_x86_64'?)");
 	CASE("\"exclude\": [\"*\"]", "p.json:1:143: exclude: every target is excluded");
 	CASE("\"env\": {\"TZ\": \"x\"}", "p.json:1:151: env.TZ: is fixed by pinwheel in every sandbox and cannot be set");
+	CASE("\"env\": {\"SOURCE_DATE_EPOCH\": \"1\"}",
+	     "p.json:1:151: env.SOURCE_DATE_EPOCH: '1' is not seconds since 1970 between 315532800 "
+	     "(1980-01-01) and 4354819199 (2107-12-31), as a wheel's zip times need");
+	CASE("\"env\": {\"SOURCE_DATE_EPOCH\": \"soon\"}",
+	     "p.json:1:151: env.SOURCE_DATE_EPOCH: 'soon' is not seconds since 1970 between 315532800 "
+	     "(1980-01-01) and 4354819199 (2107-12-31), as a wheel's zip times need");
 	CASE("\"env\": {\"A-B\": \"x\"}",
 	     "p.json:1:151: env: 'A-B' is not a variable name (letters, digits and _, not starting with a digit)");
 	CASE("\"env\": {\"A\": 1}", "p.json:1:151: env.A: expected a string, got an integer");
