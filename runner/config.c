@@ -519,7 +519,8 @@ static void sort_pythons(struct pw_config *c)
 /* The top-level keys: this file's, with the providers' in the middle. */
 static const char *const head_keys[] = {"$schema",  "version",  "project",
 					"python",   "platforms", "exclude",
-					"optional", "pure",	 "compile_cache"};
+					"optional", "pure",	 "compile_cache",
+					"abi3_reuse"};
 static const char *const tail_keys[] = {"env",  "before_all", "before_build",
 					"test", "limits",     "foreign"};
 #define MAX_KEYS 64
@@ -638,6 +639,15 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 			return pw_jcheck_type(&l->j, kp, "compile_cache", "true or false", v);
 		c->no_compile_cache = v && json_is_false(v);
 	}
+	if (!r) {
+		kp = pw_jpos_member(root, rp, "abi3_reuse", &v);
+		if (v && !json_is_boolean(v) &&
+		    !(json_is_string(v) && !strcmp(json_string_value(v), "auto")))
+			return pw_jcheck_type(&l->j, kp, "abi3_reuse", "true, false or \"auto\"", v);
+		c->abi3_reuse = !v || json_is_string(v) ? PW_ABI3_AUTO
+				: json_is_true(v)	 ? PW_ABI3_ON
+							 : PW_ABI3_OFF;
+	}
 	if (r < 0)
 		return r;
 	if (c->nenv)
@@ -683,6 +693,7 @@ static void part_digests(struct pw_config *c, const json_t *root, json_t *old_re
 	json_object_del(lock, "before_build");
 	json_object_del(lock, "pure");
 	json_object_del(lock, "compile_cache");
+	json_object_del(lock, "abi3_reuse");
 	test = json_object_get(lock, "test");
 	if (json_is_object(test)) {
 		json_object_del(test, "command");
@@ -707,6 +718,9 @@ static void part_digests(struct pw_config *c, const json_t *root, json_t *old_re
 		json_object_del(tj, "$schema");
 		/* the compile cache changes no byte of a wheel */
 		json_object_del(tj, "compile_cache");
+		/* nor does abi3 reuse: a reused wheel is never recorded under
+		 * the reusing target's key, its test action names the wheel */
+		json_object_del(tj, "abi3_reuse");
 		json_object_del(tj, "platforms");
 		json_object_del(tj, "exclude");
 		json_object_del(tj, "optional");

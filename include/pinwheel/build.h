@@ -114,6 +114,8 @@ char **pw_pep517_argv(const char *python, const char *hook, const char *outdir,
 
 /* ---- manifest (runner/build/manifest.c) ---- */
 
+struct json_t;
+
 struct pw_manifest_subject {
 	const char *name; /* file name in OUT */
 	char sha256[PW_SHA256_HEX];
@@ -137,6 +139,9 @@ struct pw_manifest {
 	size_t ntargets;
 	int64_t sde;
 	const char *deflate_id; /* pw_wheel_deflate_id() */
+	struct json_t *abi3;	/* internalParameters.abi3_reuse (borrowed):
+				 * [{"wheel", "built_by", "reused_by": [...]}],
+				 * or NULL when no target reused a wheel */
 };
 /* Write @m as an in-toto Statement v1 with a SLSA Provenance v1 predicate
  * to @path atomically (subjects and dependencies sorted by name/uri; no
@@ -145,8 +150,29 @@ int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_e
 /* Set predicate.runDetails.byproducts of the manifest at @path to
  * @byproducts (a JSON array of SLSA ResourceDescriptors, not consumed),
  * rewriting the file atomically (pinwheel verify's evidence). */
-struct json_t;
 int pw_manifest_add_byproducts(const char *path, struct json_t *byproducts, struct pw_err *e);
+
+/* ---- abi3 wheels (runner/build/abi3.c; docs/build.md, "abi3 wheels") ---- */
+
+/* The CPython minor version an abi3 wheel needs: its file name's tags
+ * (@name_py, @name_abi: "cp311", "abi3") and every "Tag:" line of its
+ * WHEEL file (@tags, NULL-ended) must all say cp3XY-abi3, with one and
+ * the same cp3XY.  0 with *minor set (11 for cp311), or -EINVAL (not an
+ * abi3 wheel of CPython 3, or its name and WHEEL disagree). */
+int pw_abi3_floor(const char *name_py, const char *name_abi, char *const *tags, unsigned *minor);
+/* Does an abi3 wheel needing CPython 3.@floor serve a target whose
+ * Python tag is @py_tag ("cp313")?  Only CPython 3.@floor or later, and
+ * not a free-threaded build ("cp313t": it has no limited API, PEP 703;
+ * PEP 803's abi3t is another tag), never PyPy ("pp311"). */
+bool pw_abi3_covers(unsigned floor, const char *py_tag);
+/* Do the sources in @dir declare abi3 wheels?  Looks at the top-level
+ * pyproject.toml, setup.cfg, setup.py and Cargo.toml (their first MiB,
+ * never through a symlink) for what asks a backend for them:
+ * setuptools' and setuptools-rust's py_limited_api (py-limited-api),
+ * pyo3's abi3 features (abi3, abi3-py38), scikit-build-core's
+ * wheel.py-api, meson-python's limited-api.  The file and the word found
+ * go into @why (for the log), "" when none. */
+bool pw_abi3_declared(const char *dir, char *why, size_t n);
 
 /* ---- the command (runner/build/build.c) ---- */
 

@@ -87,6 +87,14 @@ struct pw_limits {
 	uint64_t nofile;      /* 0 = default */
 };
 
+/* "abi3_reuse": may a target take the abi3 wheel another target of its
+ * platform built (docs/build.md)? */
+enum pw_abi3_reuse {
+	PW_ABI3_AUTO, /* "auto" (default): when the sources declare abi3 */
+	PW_ABI3_ON,   /* true: plan it whatever the sources say */
+	PW_ABI3_OFF,  /* false: every target builds its own wheel */
+};
+
 enum pw_config_source {
 	PW_CONFIG_JSON,  /* pinwheel.json */
 	PW_CONFIG_ZERO,  /* derived from pyproject.toml alone (zeroconf.h) */
@@ -136,6 +144,8 @@ struct pw_config {
 	bool pure;            /* "pure": true: the project is pure Python, a
 			       * py3-none-any wheel is its expected result */
 	bool no_compile_cache; /* "compile_cache": false (compile_cache.h) */
+	enum pw_abi3_reuse abi3_reuse; /* "abi3_reuse" (docs/build.md, "abi3
+					* wheels: built once per platform") */
 	char digest[PW_SHA256_HEX]; /* sha256 of the canonical config */
 	char lock_digest[PW_SHA256_HEX]; /* ... without what never reaches the
 					  * lock ("env", "limits",

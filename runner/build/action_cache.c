@@ -359,6 +359,99 @@ out:
 	return hit;
 }
 
+bool pw_build_reuse_cached(struct build *b, size_t ti, size_t from, const struct target_result *br,
+			   struct target_result *res)
+{
+	const char *id = b->c.targets[ti].id, *s;
+	_cleanup_free_ char *tmp = pw_xasprintf("%s/log-%s.log", b->work, id),
+			    *dest = pw_xasprintf("%s/%s.log", b->logs, id);
+	_cleanup_close_ int fd = -1;
+	struct pw_ac_record trec;
+	struct pw_err e = PW_ERR_INIT;
+	double t0 = pw_build_now();
+	int r;
+
+	pw_build_test_key(b, ti, br->sha256, res->test_key);
+	if (b->o->no_cache)
+		return false;
+	r = pw_ac_get(b->ac, res->test_key, &trec, NULL, &e);
+	if (r < 0) {
+		if (e.msg[0])
+			pw_warn("%s", e.msg);
+		return false;
+	}
+	if (trec.n != 1) {
+		pw_ac_record_release(&trec);
+		return false;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = pw_err_sys(&e, errno, "could not create '%s'", tmp);
+	} else {
+		dprintf(fd, "pinwheel %s: %s reused abi3 wheel from %s (%s); its smoke test "
+			"passed before (test key %s): the log of that test follows\n",
+			PW_VERSION, id, b->c.targets[from].id, br->wheel, res->test_key);
+		r = append_output(b, &trec, 0, fd, &e);
+	}
+	if (r == 0 && rename(tmp, dest) < 0)
+		r = pw_err_sys(&e, errno, "could not rename '%s' to '%s'", tmp, dest);
+	if (r < 0) {
+		pw_warn("action cache: %s: testing %s again", e.msg, id);
+		unlink(tmp);
+		pw_ac_record_release(&trec);
+		return false;
+	}
+	res->done = res->ok = res->cached = true;
+	snprintf(res->wheel, sizeof(res->wheel), "%s", br->wheel);
+	snprintf(res->tag, sizeof(res->tag), "%s", br->tag);
+	memcpy(res->sha256, br->sha256, PW_SHA256_HEX);
+	res->size = br->size;
+	s = json_string_value(json_object_get(trec.meta, "smoke"));
+	snprintf(res->smoke, sizeof(res->smoke), "%s", s ? s : "passed");
+	s = json_string_value(json_object_get(trec.meta, "roots"));
+	snprintf(res->smoke_roots, sizeof(res->smoke_roots), "%s", s ? s : "");
+	res->secs = pw_build_now() - t0;
+	pw_ac_record_release(&trec);
+	return true;
+}
+
+static json_t *made_modules(const struct build *b, size_t ti);
+
+char **pw_build_wheel_modules(struct build *b, size_t ti, const struct target_result *res)
+{
+	struct pw_ac_record rec;
+	struct pw_err e = PW_ERR_INIT;
+	json_t *meta;
+	char **m;
+
+	/* tested again from the cache: the record's, kept for its worker */
+	if (b->retest[ti].dir && b->retest[ti].mods) {
+		size_t n = 0;
+
+		while (b->retest[ti].mods[n])
+			n++;
+		m = pw_xcalloc(n + 1, sizeof(*m));
+		for (size_t i = 0; i < n; i++)
+			m[i] = pw_xstrdup(b->retest[ti].mods[i]);
+		return m;
+	}
+	/* built: what its worker found */
+	meta = made_modules(b, ti);
+	if (meta) {
+		json_t *o = json_pack("{s:o}", "modules", meta);
+
+		m = meta_modules(o);
+		json_decref(o);
+		return m;
+	}
+	/* a full hit: the wheel record's meta */
+	if (!res->cached || pw_ac_get(b->ac, res->key, &rec, NULL, &e) < 0)
+		return NULL;
+	m = meta_modules(rec.meta);
+	pw_ac_record_release(&rec);
+	return m;
+}
+
 void pw_build_note_rejected(struct build *b, size_t ti, const struct target_result *res)
 {
 	_cleanup_free_ char *p = pw_xasprintf("%s/%s.log", b->logs, b->c.targets[ti].id);
@@ -454,7 +547,7 @@ void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
 			pw_build_note_rejected(b, i, &res[i]);
 		/* the wheel action: also a wheel that only failed its smoke
 		 * test (a fixed test command then costs the test alone) */
-		if (!res[i].retest && (wheel = made_wheel(b, &res[i])) &&
+		if (!res[i].retest && !pw_build_abi3_from(b, i) && (wheel = made_wheel(b, &res[i])) &&
 		    (mods = made_modules(b, i)))
 			pw_build_cache_put(b, res[i].key, id, wheel, id,
 					   json_pack("{s:s,s:o,s:f}", "tag", res[i].tag, "modules",

@@ -205,6 +205,7 @@ static void build_release(struct build *b)
 	free(b->work);
 	free(b->cc_dir);
 	free(b->cc_bin);
+	free(b->abi3_from);
 	free(b->sdist_dir);
 	free(b->version);
 	pw_session_close(&b->ss);
@@ -471,43 +472,44 @@ static int open_out(struct build *b, struct pw_workdir *wd)
 	return 0;
 }
 
-/* Every selected target: a hit of the action cache, or built by the
- * workers and then recorded; a target whose wheel is a hit but whose
- * smoke test is not is tested by a worker (docs/cache.md).  -EINTR when a signal stopped it. */
-static int build_targets(struct build *b, struct target_result *res)
+/* Target @ti: failed with its root's hook, a hit of the action cache, or
+ * queued in @jobs (*nretest counts the cached wheels only tested). */
+static void queue_target(struct build *b, size_t ti, struct target_result *res, size_t *jobs,
+			 size_t *njobs, size_t *nretest)
+{
+	const struct before_all *ba = pw_build_before_all_of(b, ti);
+
+	if (ba && ba->error[0]) {
+		/* its root's hook failed (reported then): not built */
+		res[ti].done = true;
+		snprintf(res[ti].error, sizeof(res[ti].error), "%.400s (logs/%.90s.log)", ba->error,
+			 ba->name);
+		return;
+	}
+	switch (pw_build_target_cached(b, ti, &res[ti])) {
+	case PW_HIT_FULL:
+		pw_info("%s: cached (%s)", b->c.targets[ti].id, res[ti].wheel);
+		break;
+	case PW_HIT_RETEST:
+		pw_info("%s: wheel cached (%s), its smoke test runs again", b->c.targets[ti].id,
+			res[ti].wheel);
+		(*nretest)++;
+		jobs[(*njobs)++] = ti;
+		break;
+	default:
+		jobs[(*njobs)++] = ti;
+	}
+}
+
+/* Run @jobs (@nretest of them only smoke tests) and record what they
+ * made.  -EINTR when a signal stopped them. */
+static int run_targets(struct build *b, struct target_result *res, size_t *jobs, size_t njobs,
+		       size_t nretest)
 {
 	const struct pw_build_opts *o = b->o;
-	size_t *jobs = pw_xcalloc(b->c.ntargets + 1, sizeof(*jobs)), njobs = 0, nretest = 0, width;
 	unsigned ncpu = cpu_count();
+	size_t width;
 
-	for (size_t i = 0; i < b->c.ntargets && !pw_build_stopped(); i++) {
-		const struct before_all *ba;
-
-		if (!b->sel[i])
-			continue;
-		snprintf(res[i].smoke, sizeof(res[i].smoke), "-");
-		ba = pw_build_before_all_of(b, i);
-		if (ba && ba->error[0]) {
-			/* its root's hook failed (reported then): not built */
-			res[i].done = true;
-			snprintf(res[i].error, sizeof(res[i].error), "%.400s (logs/%.90s.log)",
-				 ba->error, ba->name);
-			continue;
-		}
-		switch (pw_build_target_cached(b, i, &res[i])) {
-		case PW_HIT_FULL:
-			pw_info("%s: cached (%s)", b->c.targets[i].id, res[i].wheel);
-			break;
-		case PW_HIT_RETEST:
-			pw_info("%s: wheel cached (%s), its smoke test runs again",
-				b->c.targets[i].id, res[i].wheel);
-			nretest++;
-			jobs[njobs++] = i;
-			break;
-		default:
-			jobs[njobs++] = i;
-		}
-	}
 	/* Zig's cache of the roots that build, once per Zig and target */
 	if (njobs > nretest && !pw_build_stopped())
 		pw_build_cc_zig_phase(b, res);
@@ -520,17 +522,57 @@ static int build_targets(struct build *b, struct target_result *res)
 	if (njobs > nretest && !pw_build_stopped())
 		pw_info("building %zu target%s%s, %zu at a time (each step sees %s jobs)",
 			njobs - nretest, njobs - nretest == 1 ? "" : "s",
-			nretest ? " and testing the cached wheels" : "", width, BUILD_JOBS);
+			nretest ? " and testing the cached or reused wheels" : "", width,
+			BUILD_JOBS);
 	else if (njobs && !pw_build_stopped())
-		pw_info("testing %zu cached wheel%s, %zu at a time", njobs, njobs == 1 ? "" : "s",
-			width);
-	if (!pw_build_stopped() && pw_build_run_jobs(b, jobs, njobs, width, res) < 0) {
-		free(jobs);
+		pw_info("testing %zu cached or reused wheel%s, %zu at a time", njobs,
+			njobs == 1 ? "" : "s", width);
+	if (!pw_build_stopped() && pw_build_run_jobs(b, jobs, njobs, width, res) < 0)
 		return -EINTR;
-	}
 	pw_build_cache_record(b, jobs, njobs, res);
-	free(jobs);
 	return pw_build_stopped() ? -EINTR : 0;
+}
+
+/* Every selected target: a hit of the action cache, or built by the
+ * workers and then recorded; a target whose wheel is a hit but whose
+ * smoke test is not is tested by a worker (docs/cache.md).  A target
+ * waiting for the abi3 wheel of a lower CPython of its platform (abi3.c)
+ * is looked at once the first round ended: it takes that wheel and runs
+ * its smoke test, or builds its own in a second round.  -EINTR when a
+ * signal stopped it. */
+static int build_targets(struct build *b, struct target_result *res)
+{
+	size_t *jobs = pw_xcalloc(b->c.ntargets + 1, sizeof(*jobs)), njobs = 0, nretest = 0,
+	       nwait = pw_build_abi3_plan(b);
+	int r;
+
+	for (size_t i = 0; i < b->c.ntargets && !pw_build_stopped(); i++) {
+		if (!b->sel[i])
+			continue;
+		snprintf(res[i].smoke, sizeof(res[i].smoke), "-");
+		if (b->abi3_from[i] == BA_NONE)
+			queue_target(b, i, res, jobs, &njobs, &nretest);
+	}
+	r = run_targets(b, res, jobs, njobs, nretest);
+	njobs = nretest = 0;
+	for (size_t i = 0; r == 0 && nwait && i < b->c.ntargets && !pw_build_stopped(); i++) {
+		if (!b->sel[i] || b->abi3_from[i] == BA_NONE)
+			continue;
+		switch (pw_build_abi3_resolve(b, i, res)) {
+		case PW_HIT_FULL:
+			break;
+		case PW_HIT_RETEST:
+			nretest++;
+			jobs[njobs++] = i;
+			break;
+		default:
+			queue_target(b, i, res, jobs, &njobs, &nretest);
+		}
+	}
+	if (r == 0 && njobs)
+		r = run_targets(b, res, jobs, njobs, nretest);
+	free(jobs);
+	return r;
 }
 
 /* The manifest and the summary: the exit status. */

@@ -9,6 +9,8 @@
  *   action_cache.c  keys, hits materialised into OUT, results recorded
  *   report.c        the summary (table or JSON) and the manifest
  *   before_all.c    the before_all hook: once per root, its layer
+ *   abi3.c          abi3 wheels: built once per platform, taken by the
+ *                   other Pythons of the platform it serves
  *
  * Ownership: struct build is pw_build_run()'s; the others borrow it.  A
  * worker fills its own copy of a struct target_result and sends it to the
@@ -121,6 +123,8 @@ struct build {
 	enum pw_cc_mode cc_mode; /* the compile cache (compile_cache.c) */
 	char *cc_dir;		 /* STORE/compile-cache (NULL: off) */
 	char *cc_bin;		 /* WORK/compile-cache-bin: the wrapper (NULL: off) */
+	size_t *abi3_from;	 /* per target: the target whose abi3 wheel it
+				  * takes (abi3.c), or BA_NONE: it builds its own */
 };
 
 /* ---- a build step (step.c) ---- */
@@ -257,6 +261,15 @@ void pw_build_test_key(struct build *b, size_t ti, const char *wheel_sha,
 /* The log of a target whose cached wheel was rejected says so (after
  * what its rebuild wrote). */
 void pw_build_note_rejected(struct build *b, size_t ti, const struct target_result *res);
+/* The smoke test of target @ti on the wheel of target @from (@br, in
+ * OUT) already passed (a test action of that wheel for @ti's root and
+ * config): true with @res filled and its log written; res->test_key set
+ * either way. */
+bool pw_build_reuse_cached(struct build *b, size_t ti, size_t from, const struct target_result *br,
+			   struct target_result *res);
+/* The extension modules of the wheel of target @ti (@res: built, tested
+ * again or from the action cache), NULL-ended, or NULL when unknown. */
+char **pw_build_wheel_modules(struct build *b, size_t ti, const struct target_result *res);
 /* Record a fresh result: the file at @path (NULL: none, a test action)
  * and the log OUT/logs/LOGNAME.log under @key, with @meta (consumed). */
 void pw_build_cache_put(struct build *b, const char *key, const char *target, const char *path,
@@ -266,6 +279,30 @@ void pw_build_cache_put(struct build *b, const char *key, const char *target, co
  * a test action. */
 void pw_build_cache_record(struct build *b, const size_t *jobs, size_t njobs,
 			   struct target_result *res);
+
+/* ---- abi3 wheels (abi3.c) ---- */
+
+/* The plan, before any target is looked up: with "abi3_reuse" true, or
+ * "auto" and sources that declare abi3 (pw_abi3_declared()), each
+ * selected CPython target (not free-threaded) that has a lower one of its
+ * platform (same platform, floor, kind of base) selected waits for that
+ * one's wheel: b->abi3_from set (always allocated), one line per builder
+ * said.  Returns how many targets wait. */
+size_t pw_build_abi3_plan(struct build *b);
+/* After its builder's job: target @ti (waiting) takes the builder's wheel
+ * when it is in OUT and abi3 by its name and WHEEL's tags and serves
+ * @ti's Python (pw_abi3_covers()): PW_HIT_FULL when the smoke test's
+ * result is in the action cache (all[ti] filled, its log written),
+ * PW_HIT_RETEST when a worker is to run it (b->retest[ti] holds a link to
+ * the wheel); else PW_HIT_NONE: it builds its own (b->abi3_from[ti] reset,
+ * a line says why). */
+enum pw_hit pw_build_abi3_resolve(struct build *b, size_t ti, struct target_result *all);
+/* The id of the target whose wheel @ti took, or NULL. */
+const char *pw_build_abi3_from(const struct build *b, size_t ti);
+/* The manifest's record of reuse: [{"wheel", "built_by", "reused_by"}]
+ * for every wheel a target took and passed its smoke test with, or NULL
+ * when none (caller owns it). */
+json_t *pw_build_abi3_manifest(const struct build *b, const struct target_result *res);
 
 /* ---- the compile cache (compile_cache.c) ---- */
 

@@ -77,6 +77,8 @@ int pw_manifest_write(const struct pw_manifest *m, const char *path, struct pw_e
 		json_object_set_new(internal, "config_digest", json_string(m->config_digest));
 	if (m->lock_sha256)
 		json_object_set_new(internal, "lock_sha256", json_string(m->lock_sha256));
+	if (m->abi3)
+		json_object_set(internal, "abi3_reuse", m->abi3);
 	root = json_pack("{s:s,s:o,s:s,s:{s:{s:s,s:o,s:o,s:o},s:{s:{s:s,s:{s:s}}}}}", "_type",
 			 "https://in-toto.io/Statement/v1", "subject", subjects, "predicateType",
 			 "https://slsa.dev/provenance/v1", "predicate", "buildDefinition",

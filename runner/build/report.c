@@ -179,9 +179,10 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 		if (res[i].ok)
 			pw_format_bytes(res[i].size, sz, sizeof(sz));
 		pw_out("%-26s %-8s %-9s %-10s %-12.12s %5.0fs  %s%s%s%s\n", b->c.targets[i].id,
-		       !res[i].ok      ? "FAILED"
-		       : res[i].cached ? "cached"
-				       : "ok",
+		       !res[i].ok		     ? "FAILED"
+		       : pw_build_abi3_from(b, i) ? "reused"
+		       : res[i].cached		     ? "cached"
+						     : "ok",
 		       res[i].smoke, sz, res[i].ok ? res[i].sha256 : "-", res[i].secs,
 		       res[i].ok ? res[i].wheel : res[i].error, res[i].ok ? " (" : "",
 		       res[i].ok ? res[i].tag : "", res[i].ok ? ")" : "");
@@ -193,6 +194,13 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && no_old_root(b, i))
 			pw_out("%-26s no old root: %s\n", b->c.targets[i].id, no_old_root(b, i));
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && pw_build_abi3_from(b, i))
+			pw_out("%-26s reused abi3 wheel from %s%s\n", b->c.targets[i].id,
+			       pw_build_abi3_from(b, i),
+			       !res[i].ok       ? " (its smoke test failed here)"
+			       : res[i].cached ? " (its smoke test passed before: action cache)"
+					       : " (its smoke test passed here)");
 	for (size_t i = 0; i < b->c.ntargets; i++)
 		if (b->sel[i] && res[i].retest)
 			pw_out(
@@ -281,6 +289,19 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 			      !res[i].ok && res[i].error_line[0] ? res[i].error_line : NULL, "log",
 			      log, "cache_rejected", res[i].rejected[0] ? res[i].rejected : NULL);
 		json_object_set_new(o, "smoke_roots", roots);
+		/* abi3 (abi3.c): the target whose wheel it took, those that
+		 * took its wheel */
+		json_object_set_new(o, "reused_from",
+				    pw_build_abi3_from(b, i) ? json_string(pw_build_abi3_from(b, i))
+							     : json_null());
+		{
+			json_t *by = json_array();
+
+			for (size_t k = 0; b->abi3_from && k < b->c.ntargets; k++)
+				if (b->sel[k] && b->abi3_from[k] == i)
+					json_array_append_new(by, json_string(b->c.targets[k].id));
+			json_object_set_new(o, "reused_by", by);
+		}
 		json_object_set_new(o, "no_old_root",
 				    no_old_root(b, i) ? json_string(no_old_root(b, i))
 						      : json_null());
@@ -340,7 +361,8 @@ int pw_build_write_manifest(struct build *b, struct target_result *res, struct p
 		if (!b->sel[i])
 			continue;
 		targets[m.ntargets++] = b->c.targets[i].id;
-		if (!res[i].ok)
+		/* a reused wheel is its builder's subject, once */
+		if (!res[i].ok || pw_build_abi3_from(b, i))
 			continue;
 		m.subjects[m.nsubjects].name = res[i].wheel;
 		memcpy(m.subjects[m.nsubjects++].sha256, res[i].sha256, PW_SHA256_HEX);
@@ -365,7 +387,9 @@ int pw_build_write_manifest(struct build *b, struct target_result *res, struct p
 	m.targets = targets;
 	m.sde = b->sde;
 	m.deflate_id = pw_wheel_deflate_id();
+	m.abi3 = pw_build_abi3_manifest(b, res);
 	r = pw_manifest_write(&m, path, e);
+	json_decref(m.abi3);
 	free(m.subjects);
 	free(m.deps);
 	free(targets);

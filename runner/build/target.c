@@ -340,15 +340,25 @@ int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int l
 		    struct pw_err *e)
 {
 	const struct retest *rt = &b->retest[ti];
+	const char *from = pw_build_abi3_from(b, ti);
 	_cleanup_free_ char *whlp = pw_path_join(rt->dir, rt->wheel);
 	bool bad;
 	int r;
 
-	dprintf(logfd,
-		"pinwheel %s: %s: the wheel %s taken from the action cache (key %s); only "
-		"its smoke test runs, none passed yet for this test config and root (test key "
-		"%s)\nroot %s\n",
-		PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key, b->plans[ti].id);
+	if (from)
+		dprintf(logfd,
+			"pinwheel %s: %s reused abi3 wheel from %s: %s (built by its key %s); "
+			"build_wheel does not run here, its smoke test does (test key %s)\nroot "
+			"%s\n",
+			PW_VERSION, b->c.targets[ti].id, from, rt->wheel, rt->key, rt->test_key,
+			b->plans[ti].id);
+	else
+		dprintf(logfd,
+			"pinwheel %s: %s: the wheel %s taken from the action cache (key %s); only "
+			"its smoke test runs, none passed yet for this test config and root (test "
+			"key %s)\nroot %s\n",
+			PW_VERSION, b->c.targets[ti].id, rt->wheel, rt->key, rt->test_key,
+			b->plans[ti].id);
 	snprintf(res->wheel, sizeof(res->wheel), "%s", rt->wheel);
 	snprintf(res->tag, sizeof(res->tag), "%s", rt->tag);
 	r = smoke(b, ti, rt->dir, rt->wheel, rt->mods, logfd, res, e);
@@ -358,6 +368,15 @@ int pw_build_retest(struct build *b, size_t ti, struct target_result *res, int l
 		return r;
 	}
 	snprintf(res->smoke, sizeof(res->smoke), "passed");
+	if (from) {
+		/* the wheel is in OUT already (its builder put it there): the
+		 * link goes, its digest is the report's */
+		r = pw_build_sha256_file(whlp, res->sha256, &res->size);
+		if (r < 0)
+			return pw_err_sys(e, -r, "'%s'", whlp);
+		unlink(whlp);
+		return 0;
+	}
 	return pw_build_publish(b, whlp, rt->wheel, res, &bad, e);
 }
 

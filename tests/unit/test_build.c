@@ -1,12 +1,13 @@
 /* test_build.c - unit tests of the pure parts of `pinwheel build`: the
  * setuptools_scm-like version, module names for the smoke test, the
- * [build-system] reader. */
+ * [build-system] reader, the abi3 tags and whom an abi3 wheel serves. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -110,12 +111,94 @@ static void test_pep517_read(void **state)
 	assert_int_equal(pw_rm_rf(d), 0);
 }
 
+static void test_abi3(void **state)
+{
+	char *ok[] = {(char *)"cp311-abi3-manylinux_2_17_x86_64",
+		      (char *)"cp311-abi3-manylinux2014_x86_64", NULL};
+	char *lie[] = {(char *)"cp311-cp311-manylinux_2_17_x86_64", NULL};
+	char *other[] = {(char *)"cp312-abi3-manylinux_2_17_x86_64", NULL};
+	char *none[] = {NULL};
+	unsigned m = 0;
+
+	(void)state;
+	assert_int_equal(pw_abi3_floor("cp311", "abi3", ok, &m), 0);
+	assert_int_equal(m, 11);
+	assert_int_equal(pw_abi3_floor("cp312", "abi3", other, &m), 0);
+	assert_int_equal(m, 12);
+	/* the name says abi3, WHEEL does not (and the other way round) */
+	assert_int_equal(pw_abi3_floor("cp311", "abi3", lie, &m), -EINVAL);
+	assert_int_equal(pw_abi3_floor("cp311", "cp311", ok, &m), -EINVAL);
+	/* name and WHEEL of two floors; no Tag line; compressed or not cp3 */
+	assert_int_equal(pw_abi3_floor("cp311", "abi3", other, &m), -EINVAL);
+	assert_int_equal(pw_abi3_floor("cp311", "abi3", none, &m), -EINVAL);
+	assert_int_equal(pw_abi3_floor("cp311.cp312", "abi3", ok, &m), -EINVAL);
+	assert_int_equal(pw_abi3_floor("pp311", "abi3", ok, &m), -EINVAL);
+	assert_int_equal(pw_abi3_floor("cp3", "abi3", ok, &m), -EINVAL);
+	/* whom cp311-abi3 serves: CPython 3.11 and later, not free-threaded,
+	 * not PyPy; cp312-abi3 does not serve 3.11 */
+	assert_true(pw_abi3_covers(11, "cp311"));
+	assert_true(pw_abi3_covers(11, "cp313"));
+	assert_true(pw_abi3_covers(11, "cp315"));
+	assert_false(pw_abi3_covers(12, "cp311"));
+	assert_false(pw_abi3_covers(11, "cp313t"));
+	assert_false(pw_abi3_covers(11, "pp311"));
+	assert_false(pw_abi3_covers(9, "cp39t"));
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_abi3_declared(void **state)
+{
+	char dir[] = "/tmp/test_abi3.XXXXXX", why[128], p[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/pyproject.toml", dir);
+	write_text(p, "[project]\nname = \"x\"\n");
+	assert_false(pw_abi3_declared(dir, why, sizeof(why)));
+	assert_string_equal(why, "");
+	snprintf(p, sizeof(p), "%s/Cargo.toml", dir);
+	write_text(p, "[dependencies]\npyo3 = { version = \"0.22\", features = [\"abi3-py38\"] }\n");
+	assert_true(pw_abi3_declared(dir, why, sizeof(why)));
+	assert_string_equal(why, "Cargo.toml: abi3");
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/setup.cfg", dir);
+	write_text(p, "[bdist_wheel]\npy_limited_api = cp311\n");
+	assert_true(pw_abi3_declared(dir, why, sizeof(why)));
+	assert_string_equal(why, "setup.cfg: py_limited_api");
+	unlink(p);
+	/* never through a symlink */
+	snprintf(p, sizeof(p), "%s/real.txt", dir);
+	write_text(p, "py_limited_api\n");
+	snprintf(p, sizeof(p), "%s/setup.py", dir);
+	assert_int_equal(symlink("real.txt", p), 0);
+	assert_false(pw_abi3_declared(dir, why, sizeof(why)));
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/real.txt", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/pyproject.toml", dir);
+	write_text(p, "[tool.scikit-build]\nwheel.py-api = \"cp312\"\n");
+	assert_true(pw_abi3_declared(dir, why, sizeof(why)));
+	assert_string_equal(why, "pyproject.toml: py-api");
+	unlink(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scm_version),
 	    cmocka_unit_test(test_module_name),
 	    cmocka_unit_test(test_pep517_read),
+	    cmocka_unit_test(test_abi3),
+	    cmocka_unit_test(test_abi3_declared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
