@@ -230,9 +230,10 @@ static char **wheel_tags(const struct pw_wheel *w, const struct pw_wheel_name *w
 /* The CPython minor version the wheel OUT/@name needs when it is abi3
  * (file name and WHEEL agree): 0, else -EINVAL with @why saying what it
  * is. */
-static int out_wheel_floor(const struct build *b, const char *name, unsigned *minor, char *why,
-			   size_t n)
+static int out_wheel_floor(const struct build *b, size_t from, const char *name, unsigned *minor,
+			   char *why, size_t n)
 {
+	const char *id = b->c.targets[from].id;
 	_cleanup_free_ char *path = pw_path_join(b->out, name);
 	struct pw_wheel_name wn = {0};
 	struct pw_err e = PW_ERR_INIT;
@@ -246,11 +247,11 @@ static int out_wheel_floor(const struct build *b, const char *name, unsigned *mi
 		pw_wheel_close(&w);
 		r = pw_abi3_floor(wn.python, wn.abi, tags, minor);
 		if (r < 0)
-			snprintf(why, n, "its wheel %s is not abi3 (WHEEL: %s%s)", name,
+			snprintf(why, n, "%s's wheel %s is not abi3 (WHEEL: %s%s)", id, name,
 				 tags && tags[0] ? "Tag: " : "no Tag lines",
 				 tags && tags[0] ? tags[0] : "");
 	} else {
-		snprintf(why, n, "its wheel is unreadable: %.400s", e.msg);
+		snprintf(why, n, "%s's wheel is unreadable: %.300s", id, e.msg);
 	}
 	pw_strv_free(tags);
 	pw_wheel_name_release(&wn);
@@ -270,7 +271,7 @@ enum pw_hit pw_build_abi3_resolve(struct build *b, size_t ti, struct target_resu
 	char **mods;
 
 	snprintf(why, sizeof(why), "%s failed", b->c.targets[j].id);
-	if (!br->ok || out_wheel_floor(b, br->wheel, &floor, why, sizeof(why)) < 0)
+	if (!br->ok || out_wheel_floor(b, j, br->wheel, &floor, why, sizeof(why)) < 0)
 		goto own;
 	if (!pw_abi3_covers(floor, t->py->tag)) {
 		snprintf(why, sizeof(why), "%s's wheel %s needs CPython 3.%u", b->c.targets[j].id,
