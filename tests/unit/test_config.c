@@ -107,7 +107,8 @@ static void test_unknown_keys(void **state)
 		   "p.json:3:32: python.3.13.base: unknown key 'debain' (did you mean 'debian'?)");
 	expect_err("{\"version\": 1, \"zzzzzzzz\": 1}",
 		   "p.json:1:16: unknown key 'zzzzzzzz' (expected one of: $schema, version, project, python, "
-		   "platforms, exclude, optional, pure, compile_cache, build_requires, manylinux, rust, "
+		   "platforms, exclude, optional, pure, compile_cache, abi3_reuse, build_requires, manylinux, "
+		   "rust, "
 		   "archives, crates, env, before_all, before_build, test, limits, foreign)");
 	expect_err("{\"version\": 1,\n\"python\": {\"3.13\": {\"base\": {\"debian\": {\"suite\": \"trixie\","
 		   " \"packages\": [\"a\"], \"mirorr\": \"x\"}}}}}",
