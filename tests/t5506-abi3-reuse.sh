@@ -11,6 +11,8 @@
 #     same bytes and say the same
 #   - cp311-cp311 (not abi3), or abi3 by name only: each target builds
 #   - "abi3_reuse": false builds both; --only the 3.12 target builds it
+#   - the builder's wheel from the action cache, the reusing target's
+#     smoke test not: it runs
 #   - a bad "abi3_reuse" value is exit 2
 # Whom a wheel serves (cp312-abi3 not 3.11, not cp313t, not PyPy) is
 # test_build's test_abi3: the test root's python3.12 is python3.11, whose
@@ -18,7 +20,7 @@
 # The root is the host's python3.11 (test only), answering as 3.12 too.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 43
+plan 48
 
 py_base_tar "$T/py.tar" python3.12
 ok $? "packed the test base (python3.11, also as python3.12)"
@@ -164,6 +166,18 @@ run_pw 0 "--only the 3.12 target" build "$P" --out "$O7" --only "$B" --no-cache
 grep -q "^TINY_BUILD_WHEEL python3.12$" "$O7/logs/$B.log"
 ok $? "builds its own wheel: its builder is not selected"
 unlike "$OUT" "reused" "nothing reused"
+# the builder from the action cache, the reusing target's test not yet:
+# the wheel's modules come from the builder's record
+echo '# three' >>"$P/tiny/__init__.py"
+O9="$T/o9"
+run_pw 0 "the 3.11 target alone" build "$P" --out "$O9" --only "$A"
+O10="$T/o10"
+run_pw 0 "then both" build "$P" --out "$O10"
+like "$ERR" "$A: cached \($W\)" "the builder's wheel came from the action cache"
+like "$ERR" "$B: reused abi3 wheel from $A \($W, CPython 3.11 and later\): its smoke test runs" \
+	"the 3.12 target took it and tested it"
+grep -q "^IMPORTED 42 -c$" "$O10/logs/$B.log"
+ok $? "its smoke test imported the wheel"
 config ' "abi3_reuse": "sometimes",'
 run_pw 2 "a bad abi3_reuse" build "$P" --out "$T/o8"
 like "$ERR" "abi3_reuse.*expected true, false or \"auto\"" "names the key and what it takes"

@@ -43,7 +43,8 @@ int pw_abi3_floor(const char *name_py, const char *name_abi, char *const *tags, 
 	    !cp3_tag(name_py, strlen(name_py), &m) || !tags || !tags[0])
 		return -EINVAL;
 	for (size_t i = 0; tags[i]; i++) {
-		const char *t = tags[i], *d1 = strchr(t, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+		const char *t = tags[i], *d1 = strchr(t, '-'),
+			   *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
 
 		if (!d2 || !cp3_tag(t, (size_t)(d1 - t), &tm) || tm != m ||
 		    (size_t)(d2 - d1 - 1) != 4 || strncmp(d1 + 1, "abi3", 4) || !d2[1])
@@ -78,7 +79,8 @@ static const struct {
  * through a symlink, into @buf; false when there is none. */
 static bool read_head(int dirfd, const char *name, struct pw_buf *buf)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	char tmp[8192];
 	ssize_t n;
@@ -167,7 +169,8 @@ size_t pw_build_abi3_plan(struct build *b)
 		if (!eligible(b, i))
 			continue;
 		for (size_t j = 0; j < i; j++) {
-			if (eligible(b, j) && b->abi3_from[j] == BA_NONE && same_platform(b, i, j) &&
+			if (eligible(b, j) && b->abi3_from[j] == BA_NONE &&
+			    same_platform(b, i, j) &&
 			    b->c.targets[j].py->minor < b->c.targets[i].py->minor) {
 				b->abi3_from[i] = j;
 				ndefer++;
