@@ -13,6 +13,8 @@
 #   - "abi3_reuse": false builds both; --only the 3.12 target builds it
 #   - the builder's wheel from the action cache, the reusing target's
 #     smoke test not: it runs
+#   - a reusing target whose smoke test fails fails; the wheel stays in
+#     OUT, a copy in OUT/failed/
 #   - a bad "abi3_reuse" value is exit 2
 # Whom a wheel serves (cp312-abi3 not 3.11, not cp313t, not PyPy) is
 # test_build's test_abi3: the test root's python3.12 is python3.11, whose
@@ -20,7 +22,7 @@
 # The root is the host's python3.11 (test only), answering as 3.12 too.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
-plan 48
+plan 53
 
 py_base_tar "$T/py.tar" python3.12
 ok $? "packed the test base (python3.11, also as python3.12)"
@@ -67,13 +69,14 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
 PY
 printf '[bdist_wheel]\npy_limited_api = cp311\n' >"$P/setup.cfg"
 echo cp311 >"$P/ABI3"
-config() { # config [TOP-EXTRA]
+IMPORT='python -c '"'"'import sys, tiny; print(\"IMPORTED\", tiny.VALUE, sys.argv[0])'"'"
+config() { # config [TOP-EXTRA [TEST-COMMAND]]
 	cat >"$P/pinwheel.json" <<JSON
 {"version": 1,${1-}
  "python": {"3.11": {"base": {"archives": [{"url": "file://$T/py.tar"}]}},
             "3.12": {"base": {"archives": [{"url": "file://$T/py.tar"}]}}},
  "platforms": ["manylinux_x86_64"], "pure": true,
- "test": {"command": "python -c 'import sys, tiny; print(\\"IMPORTED\\", tiny.VALUE, sys.argv[0])'"}}
+ "test": {"command": "${2-$IMPORT}"}}
 JSON
 }
 A=cp311-manylinux_x86_64 B=cp312-manylinux_x86_64
@@ -178,6 +181,16 @@ like "$ERR" "$B: reused abi3 wheel from $A \($W, CPython 3.11 and later\): its s
 	"the 3.12 target took it and tested it"
 grep -q "^IMPORTED 42 -c$" "$O10/logs/$B.log"
 ok $? "its smoke test imported the wheel"
+# a reusing target whose smoke test fails: it fails, the wheel stays in
+# OUT (it passed its builder's test), its copy is kept in failed/
+config "" 'python -c '"'"'import sys; sys.exit(\"python3.12\" in open(sys.prefix + \"/pyvenv.cfg\").read())'"'"
+O11="$T/o11"
+run_pw 1 "the 3.12 target's smoke test fails" build "$P" --out "$O11"
+like "$OUT" "^$B +FAILED " "it failed"
+like "$OUT" "^$B +reused abi3 wheel from $A \(its smoke test failed here\)$" "saying whose wheel it tested"
+is "$(wheels "$O11") $(ls "$O11/failed")" "$W  $W" "the wheel in OUT, its copy in failed/"
+grep -q abi3_reuse "$O11/pinwheel-manifest.json"
+ok $((!$?)) "the manifest records no reuse"
 config ' "abi3_reuse": "sometimes",'
 run_pw 2 "a bad abi3_reuse" build "$P" --out "$T/o8"
 like "$ERR" "abi3_reuse.*expected true, false or \"auto\"" "names the key and what it takes"
