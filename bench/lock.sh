@@ -19,6 +19,8 @@
 # BASE=path/to/pinwheel is the "before" binary; without it, main's commit
 # BASE_REV (default 92a5411) is built into a temp dir from `git archive`.
 # NEW=path/to/pinwheel is the "after" binary (default: build/pinwheel).
+# PYTHONS="3.13 ..." keeps only those Pythons of the example (a trimmed
+# copy: cp313 x86_64 + aarch64 with PYTHONS=3.13, ~1/4 of the disk).
 # The LOCK OPTIONS go to NEW only (BASE may not know them).  RUNS=N
 # repeats each measurement (default 1: a cold lock is minutes).  The
 # network is the machine's own mirror and index, as `pinwheel lock` uses
@@ -69,7 +71,19 @@ echo "after:  $NEW $NEW_OPTS"
 for who in base new; do
 	cp -r "$SRCDIR/examples/hybrid" "$W/proj-$who"
 	rm -f "$W/proj-$who/pinwheel.lock"
+	[ -z "${PYTHONS:-}" ] || python3 - "$W/proj-$who/pinwheel.json" $PYTHONS <<'PY'
+import json, sys
+p, keep = sys.argv[1], sys.argv[2:]
+c = json.load(open(p))
+c["python"] = {k: v for k, v in c["python"].items() if k in keep}
+tags = ["cp" + k.replace(".", "") for k in keep]
+c["exclude"] = [x for x in c.get("exclude", []) if x.split("-")[0] in tags]
+if not c["exclude"]:
+    del c["exclude"]
+json.dump(c, open(p, "w"), indent=2)
+PY
 done
+[ -z "${PYTHONS:-}" ] || echo "trimmed: only Python $PYTHONS"
 # A cold store of the example is ~13 GB: one store at a time, removed
 # after its binary's warm lock.  SKIP_BASE_COLD=1 measures BASE's warm
 # lock only, on the store NEW's cold lock filled (the same entries).

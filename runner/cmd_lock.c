@@ -245,6 +245,7 @@ static int resolve_old(const struct pw_config *c, const struct pw_target *t,
 		return 0;
 	}
 	oi.id = t->old_id;
+	oi.base = &t->old_base;
 	pw_lockset_root(ls, t->old_id);
 	r = lock_block(pc, &t->old_base, &oi, i, c->ntargets, ls, e);
 	/* test.requires and the project's dependencies (config.h old_blocks) */

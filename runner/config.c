@@ -1153,4 +1153,5 @@ void pw_target_info(const struct pw_config *c, const struct pw_target *t,
 	out->debian_arch = t->debian_arch;
 	out->foreign_emulate = c->foreign_emulate;
 	out->pure = c->pure;
+	out->base = &t->py->base;
 }

@@ -199,6 +199,38 @@ int pw_pypi_bootstrap_pip(struct pw_store *store, const struct pw_sandbox_spec *
 int pw_pypi_lock_pip(struct pw_provider_ctx *pc, const struct pw_target_info *t,
 		     const char *field, struct pw_lockset *out, struct pw_err *e);
 
+/* ---- a foreign target's pip run natively (docs/lock.md, "What runs
+ * where") ----
+ *
+ * A foreign target's requirements are resolved by the interpreter of the
+ * same Debian suite for this machine's architecture (the same Python and
+ * pip versions: checked) instead of its own under qemu.  The root spec
+ * then has PW_PYPI_MACHINE_ENV=ARCH: the pip wrapper makes
+ * platform.machine() answer ARCH and sysconfig.get_platform()
+ * "linux-ARCH", which is all pip's packaging reads of the machine (its
+ * marker environment, platform_machine, and its wheel tags: the glibc
+ * version is the suite's, the same on both), and makes pip stop (exit 96)
+ * before it would build an sdist to learn its metadata; the resolution
+ * then returns -EAGAIN ("'X' has no wheel for TARGET: the metadata of
+ * FILE must be built by the target's own interpreter"), and the caller
+ * runs the target's own pip under qemu as before. */
+#define PW_PYPI_MACHINE_ENV "PINWHEEL_PIP_MACHINE"
+
+/* The root the requirements of foreign target @t (its layers locked so far
+ * in @ls, its interpreter @python) are resolved in natively: @t's base
+ * block locked again for this machine's architecture (the target id with
+ * the host's arch: the prior lock's pins of that sibling are kept as
+ * they are for it) into a lockset of its own, composed into @root
+ * (pw_sandbox_spec_init()ed by the caller) with PW_PYPI_MACHINE_ENV=ARCH.
+ * 1 when made; 0 when @t is not foreign (*why NULL) or the native path
+ * is not sound for it (*why, caller frees: one line saying why: another
+ * Python or pip version, a base that is not a Debian suite, a 32-bit
+ * target, $PINWHEEL_LOCK_NATIVE=0); -errno with e->msg when composing the
+ * root failed. */
+int pw_pypi_host_root(struct pw_provider_ctx *pc, const struct pw_lockset *ls,
+		      const struct pw_target_info *t, const char *python,
+		      struct pw_sandbox_spec *root, char **why, struct pw_err *e);
+
 /* The same allowing sdists (test requirements): *out may hold artifacts
  * of kind "sdist", and *build (caller frees with pw_pypi_artifacts_free())
  * gets the *nbuild wheels their builds need (the union of each sdist's

@@ -18,6 +18,7 @@
 
 #include "pinwheel/common.h"
 
+struct pw_block;
 struct pw_jcheck;
 struct pw_jpos;
 
@@ -71,6 +72,10 @@ struct pw_target_info {
 	bool foreign_emulate;	 /* "foreign": "emulate": a foreign target's tools
 				  * all run under qemu, no cross layer */
 	bool pure;		 /* "pure": true: no compiled code, no floor */
+	const struct pw_block *base; /* its root's base block (provider.h), or
+				      * NULL: what a provider may lock again
+				      * for another architecture (pypi.h,
+				      * pw_pypi_host_root()) */
 };
 
 /* Is the config's Python @version ("pypy3.11") PyPy? */

@@ -19,7 +19,8 @@ NAME-VERSION.tar.gz with PKG-INFO, the modules and a pyproject.toml whose
 [build-system] is requires + backend "tinyback" ("requires": null leaves
 pyproject.toml out); "broken": true makes its build_wheel fail.  A plain
 "sdist_only": true publishes a file that is not a tarball.
-The server exits when its parent goes away (the test script) or after 120 s.
+The server exits when its parent goes away (the test script) or after 120 s
+($PYPI_INDEX_SECS, for a test that runs pip under qemu).
 """
 import base64
 import hashlib
@@ -219,7 +220,7 @@ def serve(root, log):
         sys.stdout.write("%d\n" % srv.server_address[1])
         sys.stdout.flush()
         sys.stdout.close()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + int(os.environ.get("PYPI_INDEX_SECS", "120"))
         while os.getppid() == parent and time.monotonic() < deadline:
             time.sleep(0.2)
         srv.shutdown()

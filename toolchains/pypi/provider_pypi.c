@@ -84,6 +84,142 @@ char *pw_pypi_image_python(const struct pw_sandbox_spec *s, const char *version)
 	return NULL;
 }
 
+/* ---- a foreign target's pip run natively (pypi.h) ---- */
+
+/* The first layer of @target's root in @ls whose how is @how, or NULL. */
+static const struct pw_layer *layer_how(const struct pw_lockset *ls, const char *target,
+					const char *how)
+{
+	const struct pw_root *rt = pw_lockset_find_root(ls, target);
+
+	for (size_t i = 0; rt && i < rt->n; i++)
+		if (!strcmp(rt->layers[i].how, how))
+			return &rt->layers[i];
+	return NULL;
+}
+
+/* The version of the artifact named @name in layer @l of @ls, or NULL. */
+static const char *layer_version(const struct pw_lockset *ls, const struct pw_layer *l,
+				 const char *name)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct pw_artifact *a = pw_lockset_find_sha(ls, l->artifacts[i]);
+
+		if (a && a->name && !strcmp(a->name, name))
+			return a->version ? a->version : "";
+	}
+	return NULL;
+}
+
+/* Is the package @name the same version in both bases?  NULL, or why not
+ * (caller frees). */
+static char *same_version(const struct pw_lockset *ls, const struct pw_layer *tl,
+			  const struct pw_lockset *hls, const struct pw_layer *hl, const char *name,
+			  const struct pw_target_info *t)
+{
+	const char *a = layer_version(ls, tl, name), *b = layer_version(hls, hl, name);
+
+	if (!a && !b)
+		return NULL;
+	if (a && b && !strcmp(a, b))
+		return NULL;
+	return pw_xasprintf("the %s %s is %s but the %s one is %s", t->debian_arch, name,
+			    a ? a : "missing", pw_host_debian_arch(), b ? b : "missing");
+}
+
+/* The architectures whose wheel tags and markers pip derives from the
+ * machine name alone on a 64-bit host (packaging's tags: no ELF header
+ * read, no 32-bit special case). */
+static bool native_arch_ok(const char *arch)
+{
+	static const char *const ok[] = {"x86_64", "aarch64", "ppc64le", "s390x", "riscv64", NULL};
+
+	for (size_t i = 0; ok[i]; i++)
+		if (!strcmp(ok[i], arch))
+			return sizeof(void *) == 8;
+	return false;
+}
+
+int pw_pypi_host_root(struct pw_provider_ctx *pc, const struct pw_lockset *ls,
+		      const struct pw_target_info *t, const char *python,
+		      struct pw_sandbox_spec *root, char **why, struct pw_err *e)
+{
+	const char *host = pw_host_arch(), *env = getenv("PINWHEEL_LOCK_NATIVE");
+	struct pw_lockset hls = PW_LOCKSET_INIT;
+	struct pw_target_info hti = *t;
+	struct pw_err he = PW_ERR_INIT;
+	const struct pw_layer *tl, *hl, *tp, *hp;
+	_cleanup_free_ char *hid = NULL, *hplat = NULL, *pkg = NULL, *kv = NULL;
+	const char *exe = strrchr(python, '/');
+	size_t pl = strlen(t->platform), al = strlen(t->arch);
+	int r = 0;
+
+	*why = NULL;
+	if (!pw_emulator_needed(t->arch))
+		return 0;
+	if (env && !strcmp(env, "0")) {
+		*why = pw_xstrdup("PINWHEEL_LOCK_NATIVE=0");
+		return 0;
+	}
+	if (!native_arch_ok(t->arch) || !native_arch_ok(host)) {
+		*why = pw_xasprintf("pip derives the wheel tags of %s from its interpreter", t->arch);
+		return 0;
+	}
+	if (!t->base || !t->base->provider || strcmp(t->base->provider->name, "debian") ||
+	    strncmp(python, "/usr/bin/", 9) || !(tl = layer_how(ls, t->id, "debian-root"))) {
+		*why = pw_xstrdup("its interpreter is not a Debian suite's /usr/bin one");
+		return 0;
+	}
+	/* the sibling target of this machine's architecture */
+	if (pl <= al + 1 || strcmp(t->platform + pl - al, t->arch) || t->platform[pl - al - 1] != '_') {
+		*why = pw_xasprintf("no %s platform beside '%s'", host, t->platform);
+		return 0;
+	}
+	hplat = pw_xasprintf("%.*s%s", (int)(pl - al), t->platform, host);
+	hid = pw_xasprintf("%s-%s", t->python_tag, hplat);
+	hti.id = hid;
+	hti.platform = hplat;
+	hti.arch = host;
+	hti.debian_arch = pw_host_debian_arch();
+	pw_lockset_root(&hls, hid);
+	r = pw_block_lock(pc, t->base, &hti, &hls, &he);
+	if (r < 0) {
+		*why = pw_xasprintf("its base for %s: %s", hti.debian_arch, he.msg);
+		r = 0;
+		goto out;
+	}
+	hl = layer_how(&hls, hid, "debian-root");
+	pkg = pw_xasprintf("%s-minimal", exe + 1);
+	if (!hl)
+		*why = pw_xasprintf("no Debian root for %s", hti.debian_arch);
+	else if (!layer_version(ls, tl, pkg))
+		*why = pw_xasprintf("its base has no package %s", pkg);
+	if (!*why)
+		*why = same_version(ls, tl, &hls, hl, pkg, t);
+	if (!*why)
+		*why = same_version(ls, tl, &hls, hl, "libc6", t);
+	if (!*why)
+		*why = same_version(ls, tl, &hls, hl, "python3-pip", t);
+	tp = pw_lockset_find_layer(ls, t->id, PW_PIP_LAYER);
+	hp = pw_lockset_find_layer(&hls, hid, PW_PIP_LAYER);
+	if (!*why && (!tp != !hp || (tp && (tp->n != 1 || hp->n != 1 ||
+					    strcmp(tp->artifacts[0], hp->artifacts[0])))))
+		*why = pw_xasprintf("its pip layer differs from the %s one", hti.debian_arch);
+	if (*why)
+		goto out;
+	r = pw_roots_compose(pc, &hls, hid, root, NULL, e);
+	if (r < 0) {
+		pw_err_prefix(e, "the %s root its requirements are resolved in", hti.debian_arch);
+		goto out;
+	}
+	kv = pw_xasprintf("%s=%s", PW_PYPI_MACHINE_ENV, t->arch);
+	r = pw_sandbox_spec_add_env(root, kv, false, e);
+	r = r < 0 ? r : 1;
+out:
+	pw_lockset_release(&hls);
+	return r;
+}
+
 /* test.requires (PW_TEST_LAYER's field) may pin sdists (pypi.h). */
 static bool sdists_allowed(const struct pw_pypi_spec *spec)
 {
@@ -96,9 +232,9 @@ static bool sdists_allowed(const struct pw_pypi_spec *spec)
  * the config's requirements, and *w is that resolution.  0 or -errno. */
 static int add_backend_requires(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
 				struct pw_store *store, const struct pw_sandbox_spec *root,
-				const char *root_id, const struct pw_target_info *t,
-				const char *python, struct pw_artifact **w, size_t *nw,
-				struct pw_err *e)
+				const struct pw_sandbox_spec *rroot, const char *root_id,
+				const struct pw_target_info *t, const char *python,
+				struct pw_artifact **w, size_t *nw, struct pw_err *e)
 {
 	struct pw_pypi_backend be = {.srcdir = pc->project_dir ? pc->project_dir : "."};
 	struct pw_pep517 pep;
@@ -141,7 +277,11 @@ static int add_backend_requires(struct pw_provider_ctx *pc, const struct pw_pypi
 	}
 	if (pc->note)
 		pc->note(pc, note.buf);
-	r = pw_pypi_resolve(store, root, t->id, python, pins, np, &w2, &nw2, e);
+	r = pw_pypi_resolve(store, rroot, t->id, python, pins, np, &w2, &nw2, e);
+	if (r == -EAGAIN && rroot != root) { /* wheels only: not expected */
+		pw_err_clear(e);
+		r = pw_pypi_resolve(store, root, t->id, python, pins, np, &w2, &nw2, e);
+	}
 	if (r == 0) {
 		pw_pypi_artifacts_free(*w, *nw);
 		*w = w2;
@@ -160,16 +300,44 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* One line through pc->note: "FIELD: TARGET: WHAT: DETAIL". */
+static void say(struct pw_provider_ctx *pc, const struct pw_pypi_spec *spec,
+		const struct pw_target_info *t, const char *what, const char *detail)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	if (!pc->note)
+		return;
+	msg = detail ? pw_xasprintf("%s: %s: %s: %s", spec->field, t->id, what, detail)
+		     : pw_xasprintf("%s: %s: %s", spec->field, t->id, what);
+	pc->note(pc, msg);
+}
+
+/* The config's requirements of @spec resolved in @root: sdists allowed for
+ * the smoke test's (built at fetch in the layer's sandbox), build steps'
+ * requirements wheels only. */
+static int resolve_pins(const struct pw_pypi_spec *spec, struct pw_store *store,
+			const struct pw_sandbox_spec *root, const struct pw_target_info *t,
+			const char *python, struct pw_artifact **w, size_t *nw,
+			struct pw_artifact **bw, size_t *nbw, struct pw_err *e)
+{
+	if (sdists_allowed(spec))
+		return pw_pypi_resolve_sdists(store, root, t->id, python, spec->pins, spec->n, w,
+					      nw, bw, nbw, e);
+	return pw_pypi_resolve(store, root, t->id, python, spec->pins, spec->n, w, nw, e);
+}
+
 static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_target_info *t,
 		     struct pw_lockset *out, struct pw_err *e)
 {
 	const struct pw_pypi_spec *spec = p;
 	_cleanup_free_ char *layer = layer_name(spec->field), *python = NULL;
-	struct pw_sandbox_spec root;
+	struct pw_sandbox_spec root, host;
 	struct pw_artifact *w = NULL, *bw = NULL;
 	struct pw_store *store;
-	char input[PW_SHA256_HEX], root_id[PW_SHA256_HEX];
+	char input[PW_SHA256_HEX], root_id[PW_SHA256_HEX], *why = NULL;
 	size_t nw = 0, nbw = 0;
+	bool native = false;
 	int r;
 
 	if (!spec->n)
@@ -184,6 +352,7 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 	store = pw_provider_store(pc, spec->field, e);
 	if (!store)
 		return -errno;
+	pw_sandbox_spec_init(&host);
 	/* a standalone Python base is at /install (layout.h), Debian's in /usr */
 	{
 		bool standalone = false;
@@ -207,15 +376,33 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 			python = img;
 		}
 	}
-	/* the smoke test's requirements may be sdists, built at fetch in the
-	 * layer's sandbox; build steps' requirements stay wheels */
-	if (r == 0 && sdists_allowed(spec))
-		r = pw_pypi_resolve_sdists(store, &root, t->id, python, spec->pins, spec->n, &w,
-					   &nw, &bw, &nbw, e);
-	else if (r == 0)
-		r = pw_pypi_resolve(store, &root, t->id, python, spec->pins, spec->n, &w, &nw, e);
+	/* a foreign target's pip runs natively when that is sound (pypi.h) */
+	if (r == 0) {
+		r = pw_pypi_host_root(pc, out, t, python, &host, &why, e);
+		native = r == 1;
+		r = r < 0 ? r : 0;
+		if (why)
+			say(pc, spec, t, "resolved under qemu", why);
+	}
+	if (r == 0)
+		r = resolve_pins(spec, store, native ? &host : &root, t, python, &w, &nw, &bw, &nbw,
+				 e);
+	if (r == -EAGAIN && native) {
+		/* pip would have built an sdist: that needs the target's own
+		 * interpreter */
+		say(pc, spec, t, "resolved under qemu", e->msg);
+		pw_err_clear(e);
+		native = false;
+		r = resolve_pins(spec, store, &root, t, python, &w, &nw, &bw, &nbw, e);
+	} else if (r == 0 && native) {
+		_cleanup_free_ char *how = pw_xasprintf(
+		    "resolved natively by the %s %s of its suite, as %s", pw_host_debian_arch(),
+		    strrchr(python, '/') + 1, t->arch);
+		say(pc, spec, t, how, NULL);
+	}
 	if (r == 0 && !strcmp(spec->field, "build_requires"))
-		r = add_backend_requires(pc, spec, store, &root, root_id, t, python, &w, &nw, e);
+		r = add_backend_requires(pc, spec, store, &root, native ? &host : &root, root_id,
+					 t, python, &w, &nw, e);
 	if (r == 0) {
 		pw_pypi_lockset_add_build(out, t->id, layer, w, nw, bw, nbw);
 		pw_lockset_set_layer_input(out, t->id, input);
@@ -224,6 +411,8 @@ static int lock_pypi(struct pw_provider_ctx *pc, const void *p, const struct pw_
 	pw_pypi_artifacts_free(w, nw);
 	pw_pypi_artifacts_free(bw, nbw);
 	pw_sandbox_spec_release(&root);
+	pw_sandbox_spec_release(&host);
+	free(why);
 	return r;
 }
 

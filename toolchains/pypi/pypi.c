@@ -30,6 +30,12 @@
 #define LOG_MAX (4u << 20)
 /* The wrapper's exit status when `import pip` fails (pip uses 0-4, 23). */
 #define EXIT_NO_PIP 97
+/* ... and, for a foreign target's pip run by the host's interpreter
+ * (PW_PYPI_MACHINE_ENV set), when pip was about to build an sdist to learn
+ * its metadata (a build must run on the target's own interpreter), and
+ * when that pip has no SourceDistribution to guard. */
+#define EXIT_NEEDS_BUILD 96
+#define EXIT_NO_GUARD 95
 
 /* Run pip as a module with its stdout and stderr in a log file: argv[1]
  * is the log, argv[2] where pip comes from, the rest are pip's arguments.
@@ -45,6 +51,11 @@ static const char wrapper[] =
     "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
     "os.dup2(fd, 1)\n"
     "os.dup2(fd, 2)\n"
+    "m = os.environ.get('" PW_PYPI_MACHINE_ENV "')\n"
+    "if m:\n"
+    "    import platform, sysconfig\n"
+    "    platform.machine = lambda: m\n"
+    "    sysconfig.get_platform = lambda: 'linux-' + m\n"
     "src = sys.argv[2]\n"
     "debian = src == '+'\n"
     "if src in ('', '+'):\n"
@@ -63,6 +74,18 @@ static const char wrapper[] =
     "        import pip\n"
     "    except ImportError:\n"
     "        sys.exit(97)\n"
+    "if m:\n"
+    "    try:\n"
+    "        from pip._internal.distributions import sdist as _sd\n"
+    "        _sd.SourceDistribution.prepare_distribution_metadata\n"
+    "    except Exception:\n"
+    "        sys.exit(95)\n"
+    "    def _no_build(self, *a, **k):\n"
+    "        r = self.req\n"
+    "        f = r.link.filename if r.link else ''\n"
+    "        os.write(2, ('\\npinwheel-needs-build: %s %s\\n' % (r.name, f)).encode())\n"
+    "        os._exit(96)\n"
+    "    _sd.SourceDistribution.prepare_distribution_metadata = _no_build\n"
     "import runpy\n"
     "sys.argv = ['pip'] + sys.argv[3:]\n"
     "runpy.run_module('pip', run_name='__main__', alter_sys=True)\n";
@@ -439,6 +462,28 @@ static int run_pip_from(const struct pw_sandbox_spec *s, const char *target, con
 		return pw_err_prefix(e, "%s of %s", what, target);
 	if (res.exited && res.exit_code == 0)
 		return 0;
+	if (res.exited && res.exit_code == EXIT_NEEDS_BUILD) {
+		static const char *const mark[] = {"pinwheel-needs-build: ", NULL};
+		_cleanup_free_ char *line = pw_lockstep_log_line_pref(log_host, mark);
+		const char *p = strstr(line, mark[0]);
+		_cleanup_free_ char *name = NULL;
+		const char *file = "";
+
+		p = p ? p + strlen(mark[0]) : "";
+		name = pw_xstrdup(p);
+		if (strchr(name, ' ')) {
+			file = strchr(name, ' ') + 1;
+			*strchr(name, ' ') = '\0';
+		}
+		return pw_err_set(e, EAGAIN, "'%.100s' has no wheel for %s: the metadata of %.200s "
+				  "must be built by the target's own interpreter",
+				  name, target, *file ? file : "its sdist");
+	}
+	if (res.exited && res.exit_code == EXIT_NO_GUARD)
+		return pw_err_set(e, EAGAIN,
+				  "this pip has no SourceDistribution to keep it from building "
+				  "for %s",
+				  target);
 	if (res.exited && res.exit_code == EXIT_NO_PIP)
 		return pw_err_set(e, ENOENT,
 				  "root of %s has no pip: add python3-pip to the base packages",

@@ -416,9 +416,34 @@ static int lock_zig(struct pw_provider_ctx *pc, const void *p, const struct pw_t
 			python = img;
 		}
 	}
-	if (r == 0 && host)
-		r = pw_pypi_resolve_arch(store, &root, t->id, python, &spec->req, 1, host, &w, &nw,
-					 e);
+	/* ... by this machine's interpreter of the same suite when that is
+	 * sound (pypi.h, pw_pypi_host_root()), else by the target's own under
+	 * qemu */
+	if (r == 0 && host) {
+		struct pw_sandbox_spec hroot;
+		char *why = NULL;
+		int n;
+
+		pw_sandbox_spec_init(&hroot);
+		n = pw_pypi_host_root(pc, out, t, python, &hroot, &why, e);
+		if (n >= 0 && pc->note) {
+			_cleanup_free_ char *msg =
+			    why ? pw_xasprintf("%s: %s: resolved under qemu: %s", spec->field, t->id,
+					       why)
+				: pw_xasprintf("%s: %s: resolved natively by the %s %s of its suite, "
+					       "as %s",
+					       spec->field, t->id, pw_host_debian_arch(),
+					       strrchr(python, '/') + 1, t->arch);
+			pc->note(pc, msg);
+		}
+		if (n < 0)
+			r = n;
+		else
+			r = pw_pypi_resolve_arch(store, n == 1 ? &hroot : &root, t->id, python,
+						 &spec->req, 1, host, &w, &nw, e);
+		pw_sandbox_spec_release(&hroot);
+		free(why);
+	}
 	else if (r == 0)
 		r = pw_pypi_resolve(store, &root, t->id, python, &spec->req, 1, &w, &nw, e);
 	if (r == 0 && (nw != 1 || strcmp(w[0].name, "ziglang")))
