@@ -11,7 +11,7 @@ set -u
 export SRCDIR PINWHEEL BUILD
 LOGS="$SRCDIR/$BUILD/test-logs"
 rm -rf "$LOGS" && mkdir -p "$LOGS" || exit 1
-passed=0 failed=0 skipped=0 failures=""
+passed=0 failed=0 skipped=0 failures="" total_secs=0
 TEST_USER=pinwheel-test
 
 ensure_user() {
@@ -40,14 +40,17 @@ tally() {
 		f=$((f + s)); note="$note (skips count as failures here)"; s=0
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	secs=${4:-0}
+	total_secs=$((total_secs + secs))
+	printf '%6d %s\n' "$secs" "$name" >>"$LOGS/durations"
 	if [ "$f" -gt 0 ]; then
-		printf 'FAIL %-40s %d passed, %d failed %s\n' "$name" "$p" "$f" "$note"
+		printf 'FAIL %-40s %d passed, %d failed %s (%ds)\n' "$name" "$p" "$f" "$note" "$secs"
 		grep -E '^not ok|^#' "$log" | head -20 | sed 's/^/     /'
 		failures="$failures $name"
 	elif [ "$s" -gt 0 ] && [ "$p" -eq 0 ]; then
-		printf 'SKIP %-40s %s\n' "$name" "$note"
+		printf 'SKIP %-40s %s (%ds)\n' "$name" "$note" "$secs"
 	else
-		printf 'ok   %-40s %d passed%s\n' "$name" "$p" "$( [ "$s" -gt 0 ] && echo ", $s skipped")"
+		printf 'ok   %-40s %d passed%s (%ds)\n' "$name" "$p" "$( [ "$s" -gt 0 ] && echo ", $s skipped")" "$secs"
 	fi
 }
 
@@ -63,8 +66,9 @@ for bin in ${UNIT_BINS:-}; do
 	name=$(basename "$bin")
 	selected "$name" || continue
 	log="$LOGS/$name.log"
+	t0=$(date +%s)
 	CMOCKA_MESSAGE_OUTPUT=TAP "$SRCDIR/$bin" >"$log" 2>&1
-	tally "$name" "$log" $?
+	tally "$name" "$log" $? $(($(date +%s) - t0))
 done
 
 as_user=0 USER_SRCDIR=$SRCDIR USER_PINWHEEL=$PINWHEEL STAGE=""
@@ -95,30 +99,38 @@ for t in "$SRCDIR"/tests/t[0-9]*.sh; do
 	name=$(basename "$t" .sh)
 	selected "$name" || continue
 	log="$LOGS/$name.log"
+	t0=$(date +%s)
 	(cd "$LOGS" && sh "$t") >"$log" 2>&1
-	tally "$name" "$log" $?
+	tally "$name" "$log" $? $(($(date +%s) - t0))
 	if [ "$as_user" = 1 ] && ! grep -q '^# as-user: no' "$t"; then
 		log="$LOGS/$name.as-user.log"
+		t0=$(date +%s)
 		(cd / && setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
 			--inh-caps=-all --bounding-set=-all \
 			env -i PATH="$PATH" HOME=/nonexistent SRCDIR="$USER_SRCDIR" \
 			PINWHEEL="$USER_PINWHEEL" BUILD="$BUILD" PINWHEEL_AS_USER=1 \
 			${PINWHEEL_NO_SKIP:+PINWHEEL_NO_SKIP=$PINWHEEL_NO_SKIP} \
 			sh "$USER_SRCDIR/tests/$name.sh") >"$log" 2>&1
-		tally "$name (as $TEST_USER)" "$log" $?
+		tally "$name (as $TEST_USER)" "$log" $? $(($(date +%s) - t0))
 	fi
 done
 
 if [ "${FUZZ_SMOKE:-1}" = 1 ] && [ -z "${TESTS:-}" ]; then
 	log="$LOGS/fuzz.log"
+	t0=$(date +%s)
 	(cd "$SRCDIR" && make --no-print-directory fuzz-build >"$LOGS/fuzz-build.log" 2>&1 &&
 		FUZZ_TIME="${FUZZ_TIME:-5}" sh tests/fuzz/run.sh build-fuzz/tests/fuzz/*) >"$log" 2>&1
 	st=$?
+	fuzz_secs=$(($(date +%s) - t0))
 	[ -s "$log" ] || echo "not ok 1 - fuzz build failed (see $LOGS/fuzz-build.log)" >"$log"
-	tally "fuzz (libFuzzer, ${FUZZ_TIME:-5}s each)" "$log" $st
+	tally "fuzz (libFuzzer, ${FUZZ_TIME:-5}s each)" "$log" $st "$fuzz_secs"
 fi
 
 echo
+if [ -s "$LOGS/durations" ]; then
+	echo "slowest (of ${total_secs}s; all in $LOGS/durations):"
+	sort -rn "$LOGS/durations" | head -8
+fi
 [ -n "$failures" ] && echo "failed:$failures" && echo "logs: $LOGS"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
