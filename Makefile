@@ -25,6 +25,12 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BIN_PKGS = jansson libseccomp libelf zlib libdeflate
 BIN_LIBS = -Wl,-Bstatic $(filter-out -pthread -lpthread,$(shell pkg-config --libs --static \
 	   $(BIN_PKGS) 2>/dev/null)) -Wl,-Bdynamic
+# LINK_LIBLOAD=1 (the build of pinwheel's own wheel, docs/dist.md): libcurl,
+# libarchive and libcrypto are DT_NEEDED as well, so that `pinwheel repair`
+# vendors them; lib/libload.c then finds the vendored copies already loaded.
+ifeq ($(LINK_LIBLOAD),1)
+BIN_LIBS += -Wl,--no-as-needed -lcurl -larchive -lcrypto -Wl,--as-needed
+endif
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
 	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
