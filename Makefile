@@ -59,7 +59,7 @@ UNIT_BINS = $(UNIT_TESTS:%.c=$(BUILD)/%)
 HELPER_BINS = $(TEST_HELPERS:%.c=$(BUILD)/%)
 LIBPW = $(BUILD)/libpinwheel.a
 
-.PHONY: all check check-arches asan fuzz fuzz-smoke deps demo install clean check-style format unit-tests
+.PHONY: dist dist-smoke dist-verify all check check-arches asan fuzz fuzz-smoke deps demo install clean check-style format unit-tests
 all: $(BUILD)/pinwheel $(if $(filter build,$(BUILD)),pinwheel)
 
 pinwheel: $(BUILD)/pinwheel
@@ -140,6 +140,19 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pinwheel
 	install -m 0755 $(BUILD)/pinwheel $(DESTDIR)$(PREFIX)/bin/pinwheel
 	cp -R profiles $(DESTDIR)$(PREFIX)/share/pinwheel/
+
+# pinwheel's own wheel and sdist, built by pinwheel from this repository in
+# the root pinwheel.json pins (docs/dist.md): into dist/, the same bytes for
+# the same commit.  dist-smoke installs the wheel in fresh bullseye and sid
+# roots; dist-verify rebuilds it under varied conditions and compares bytes.
+dist: all
+	$(Q)$(BUILD)/pinwheel build . --locked --out dist
+
+dist-smoke: dist
+	$(Q)sh packaging/smoke.sh $(BUILD)/pinwheel dist/pinwheel-*.whl
+
+dist-verify: all
+	$(Q)$(BUILD)/pinwheel verify .
 
 check-style:
 	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) runner/main.c
