@@ -25,7 +25,9 @@ DOC="$SRCDIR/docs/ci.md"
 run_cmd 0 "docs/ci.md: every yaml block parses; the files are extracted" "$PY" "$SIM" extract "$DOC" "$T/ci"
 is "$(printf '%s\n' "$OUT" | grep -v '^[a-z]* -$')" "yaml .github/workflows/wheels.yml
 yaml .gitlab-ci.yml
-python ci/merge-wheels.py" "the GitHub workflow, the GitLab pipeline and the merge script"
+yaml .github/workflows/wheels-action.yml
+yaml .gitlab-ci-template.yml
+python ci/merge-wheels.py" "the GitHub workflows, the GitLab pipelines and the merge script (the action's and the template's: t6011)"
 unlike "$(cat "$DOC")" "https?://[^ ]*\.(com|org|io|net)/" "example URLs are all mirror.example"
 
 # The base (as in t5302): python3.11 with its stdlib and pip; a second
