@@ -64,7 +64,7 @@ static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
  * name, or would find a second copy on the system. */
 static void *open_vendored(const char *soname)
 {
-	struct loaded_find f = { soname, 0, "" };
+	struct loaded_find f = {soname, 0, ""};
 	const char *so = strstr(soname, ".so");
 
 	f.len = so ? (size_t)(so - soname) : strlen(soname);
