@@ -14,7 +14,7 @@ wdir=$(cd "$(dirname "$whl")" && pwd)
 wname=$(basename "$whl")
 "$pw" -q fetch "$dir" >/dev/null || exit 1
 rc=0
-for t in cp39-manylinux_x86_64 cp313-manylinux_x86_64; do
+for t in cp39-manylinux_x86_64 cp314-manylinux_x86_64; do
 	out=$("$pw" run --target "$t" "$dir" --ro-bind "$wdir:/wheelhouse" -- sh -c '
 		python3 -m venv /tmp/v >/dev/null || exit 3
 		/tmp/v/bin/pip install -q --no-index --no-deps "/wheelhouse/$1" 2>&1 | tail -1
