@@ -41,8 +41,9 @@ struct loaded_find {
 	char path[4096];
 };
 
-/* dl_iterate_phdr callback: an object whose file name is STEM-<hash>.so...,
- * the name `pinwheel repair` gives a vendored copy. */
+/* dl_iterate_phdr callback: an object whose file name is STEM-<8 hex>.so...,
+ * the name `pinwheel repair` gives a vendored copy (not, say, Debian's
+ * libcurl-gnutls.so.4). */
 static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct loaded_find *f = data;
@@ -53,7 +54,8 @@ static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	base = strrchr(info->dlpi_name, '/');
 	base = base ? base + 1 : info->dlpi_name;
-	if (strncmp(base, f->stem, f->len) || base[f->len] != '-' || !strstr(base, ".so"))
+	if (strncmp(base, f->stem, f->len) || base[f->len] != '-' ||
+	    strspn(base + f->len + 1, "0123456789abcdef") != 8 || strncmp(base + f->len + 9, ".so", 3))
 		return 0;
 	return snprintf(f->path, sizeof(f->path), "%s", info->dlpi_name) < (int)sizeof(f->path);
 }
