@@ -55,7 +55,8 @@ static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	base = strrchr(info->dlpi_name, '/');
 	base = base ? base + 1 : info->dlpi_name;
 	if (strncmp(base, f->stem, f->len) || base[f->len] != '-' ||
-	    strspn(base + f->len + 1, "0123456789abcdef") != 8 || strncmp(base + f->len + 9, ".so", 3))
+	    strspn(base + f->len + 1, "0123456789abcdef") != 8 ||
+	    strncmp(base + f->len + 9, ".so", 3))
 		return 0;
 	return snprintf(f->path, sizeof(f->path), "%s", info->dlpi_name) < (int)sizeof(f->path);
 }
