@@ -3,8 +3,11 @@
 # do not need the minutes of `make dist`:
 #   - packaging/pinwheel_backend.py writes a stub wheel: py3-none-linux_ARCH,
 #     the payload a 0755 data script, RECORD valid and last, dated
-#     SOURCE_DATE_EPOCH, the same bytes twice; its build_sdist keeps
-#     runner/build/ but drops the top-level build/ and dist/
+#     SOURCE_DATE_EPOCH, the same bytes twice; its build_sdist, run in
+#     packaging/, packs the sources one level up (runner/build/ kept; the
+#     top-level build/, dist/, tests/ and the project's own pinwheel.json
+#     left out) with packaging's pyproject.toml and the backend at the
+#     sdist's top, and the unpacked sdist's build_sdist gives the same list
 #   - repair of a wheel whose only ELF is a data script linking libzstd
 #     vendors it under NAME-VER.data/data/lib/NAME.libs with the script's
 #     RUNPATH $ORIGIN/../lib/NAME.libs: installed by pip, the script runs in
@@ -14,7 +17,7 @@
 ZSTD=/usr/lib/x86_64-linux-gnu/libzstd.so.1
 [ -f "$ZSTD" ] || skip_all "libzstd1 missing"
 command -v readelf >/dev/null || skip_all "readelf missing"
-plan 17
+plan 20
 BK="$SRCDIR/packaging/pinwheel_backend.py"
 PLAT=linux_$(uname -m)
 
@@ -36,16 +39,28 @@ record: ok" "tags, a 0755 data script, RECORD ok"
 is "$(python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.namelist()[-1], sorted({i.date_time for i in z.infolist()}))' "$T/w1/$SW")" \
 	"pinwheel-0.0.1.dist-info/RECORD [(2023, 11, 14, 22, 13, 20)]" "RECORD last; every member dated SOURCE_DATE_EPOCH"
 
-# build_sdist: only the top-level build/ and dist/ are outputs
+# build_sdist in packaging/: the repository's sources, one level up
 S="$T/srctree"
-mkdir -p "$S/include/pinwheel" "$S/runner/build" "$S/build" "$S/dist"
+mkdir -p "$S/include/pinwheel" "$S/runner/build" "$S/build" "$S/dist" "$S/tests" "$S/packaging"
 echo '#define PW_VERSION "9.8.7"' >"$S/include/pinwheel/common.h"
-touch "$S/runner/build/step.c" "$S/build/x.o" "$S/dist/old.whl" "$S/Makefile"
-(cd "$S" && SOURCE_DATE_EPOCH=1700000000 python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import pinwheel_backend as b; print(b.build_sdist(sys.argv[2]))' \
-	"$SRCDIR/packaging" "$T") >"$T/sd" 2>&1
+touch "$S/runner/build/step.c" "$S/build/x.o" "$S/dist/old.whl" "$S/tests/t1.sh" "$S/Makefile" \
+	"$S/packaging/pinwheel.json"
+cp "$SRCDIR/packaging/pinwheel_backend.py" "$SRCDIR/packaging/pyproject.toml" "$S/packaging/"
+sdist() { # sdist DIR OUTDIR: build_sdist run in DIR
+	(cd "$1" && SOURCE_DATE_EPOCH=1700000000 python3 -c 'import sys; sys.path.insert(0, "."); import pinwheel_backend as b; print(b.build_sdist(sys.argv[1]))' "$2")
+}
+sdist "$S/packaging" "$T" >"$T/sd" 2>&1
 is "$(cat "$T/sd"; tar tzf "$T/pinwheel-9.8.7.tar.gz" | tr '\n' ' ')" "pinwheel-9.8.7.tar.gz
-pinwheel-9.8.7/PKG-INFO pinwheel-9.8.7/Makefile pinwheel-9.8.7/include/pinwheel/common.h pinwheel-9.8.7/runner/build/step.c " \
-	"the sdist: PKG-INFO and the sources, runner/build/ kept, build/ and dist/ left out"
+pinwheel-9.8.7/PKG-INFO pinwheel-9.8.7/Makefile pinwheel-9.8.7/include/pinwheel/common.h pinwheel-9.8.7/pinwheel_backend.py pinwheel-9.8.7/pyproject.toml pinwheel-9.8.7/runner/build/step.c " \
+	"the sdist: PKG-INFO, the sources, packaging's pyproject.toml and backend at the top; build/, dist/, tests/ left out"
+mkdir -p "$T/unp" "$T/sd2"
+tar -C "$T/unp" -xzf "$T/pinwheel-9.8.7.tar.gz" && sdist "$T/unp/pinwheel-9.8.7" "$T/sd2" >/dev/null 2>&1
+is "$(tar tzf "$T/sd2/pinwheel-9.8.7.tar.gz" | tr '\n' ' ')" "$(tar tzf "$T/pinwheel-9.8.7.tar.gz" | tr '\n' ' ')" \
+	"build_sdist at the unpacked sdist's top packs the same members"
+mkdir -p "$T/lone/pkg" && cp "$SRCDIR/packaging/pinwheel_backend.py" "$T/lone/pkg/"
+run_cmd 1 "build_sdist elsewhere names what it looked for" sdist "$T/lone/pkg" "$T"
+like "$ERR" "^RuntimeError: $T/lone/pkg: no include/pinwheel/common.h here or one level up \(run in pinwheel's packaging/ or an sdist's top\)\$" \
+	"the error names the directory and what was expected"
 
 # ---- repair of a data-script wheel ----
 PEV=0.17.2.1

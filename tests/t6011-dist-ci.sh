@@ -1,7 +1,8 @@
 #!/bin/sh
-# t6011-dist-ci: pinwheel's composite GitHub Action (action.yml) and GitLab
-# CI template (ci/gitlab/pinwheel.yml), tested as docs/ci.md's workflows are
-# (t5602): the files parse and declare their inputs; the action's workflow
+# t6011-dist-ci: pinwheel's composite GitHub Action
+# (packaging/action/action.yml, `uses: OWNER/pinwheel/packaging/action@REF`)
+# and GitLab CI template (packaging/gitlab/pinwheel.yml), tested as
+# docs/ci.md's workflows are (t5602): the files parse and declare their inputs; the action's workflow
 # and the template's pipeline of docs/ci.md run under the local stand-in
 # (tests/helpers/ci_sim.py; the "Install pinwheel" step and before_script
 # skipped, the pinwheel under test first on PATH) on a tiny project of two
@@ -19,13 +20,13 @@ unset PINWHEEL_CACHE_URL
 SIM="$SRCDIR/tests/helpers/ci_sim.py"
 DOC="$SRCDIR/docs/ci.md"
 
-run_cmd 0 "action.yml and ci/gitlab/pinwheel.yml parse; their inputs" "$PY" - "$SRCDIR" <<'PYX'
+run_cmd 0 "packaging/action/action.yml and packaging/gitlab/pinwheel.yml parse; their inputs" "$PY" - "$SRCDIR" <<'PYX'
 import sys, yaml
 src = sys.argv[1]
-a = yaml.safe_load(open(f"{src}/action.yml"))
+a = yaml.safe_load(open(f"{src}/packaging/action/action.yml"))
 assert a["runs"]["using"] == "composite", a["runs"]
 print("action:", " ".join(sorted(a["inputs"])), "->", " ".join(sorted(a["outputs"])))
-g = yaml.safe_load(open(f"{src}/ci/gitlab/pinwheel.yml"))
+g = yaml.safe_load(open(f"{src}/packaging/gitlab/pinwheel.yml"))
 print("gitlab:", " ".join(sorted(k for k in g[".pinwheel-build"]["variables"] if k.startswith("PINWHEEL_"))))
 PYX
 is "$OUT" "action: cache-url only output-dir package-dir pinwheel -> output-dir
@@ -45,7 +46,7 @@ cat >"$P/pinwheel.json" <<JSON
  "test": {"command": "python -c 'import tiny; assert tiny.VALUE == 42'"}}
 JSON
 tiny_files "$P"
-cp "$SRCDIR/ci/gitlab/pinwheel.yml" "$P/ci/gitlab/"
+cp "$SRCDIR/packaging/gitlab/pinwheel.yml" "$P/ci/gitlab/"
 R="$T/roots"
 run_pw 0 "lock and fetch" --store "$R" lock "$P"
 pw --store "$R" -q fetch "$P" >/dev/null
@@ -67,7 +68,7 @@ start_nginx
 CACHE="$NURL/ci-cache"
 run_cmd 0 "the action's workflow runs" "$PY" "$SIM" github "$T/ci/.github/workflows/wheels-action.yml" \
 	--project "$P" --store "$R" --work "$T/gh" --secret "PINWHEEL_CACHE_URL=$CACHE" \
-	--action "OWNER/pinwheel=$SRCDIR/action.yml"
+	--action "OWNER/pinwheel/packaging/action=$SRCDIR/packaging/action/action.yml"
 run_cmd 0 "GitHub: the artifact is one full build's wheels and sdist" same "$T/gh/artifacts/dist"
 is "$(grep -cE '^cp31[12]-manylinux_x86_64 +ok ' "$T/gh"/wheels.log) $(grep -c 'pinwheel build "\$DIR" --locked --out "\$OUT" --cache-url "\$CACHE_URL"' "$T/gh"/wheels.log)" "2 1" \
 	"the action's step built both targets with pinwheel build --locked"
@@ -82,7 +83,7 @@ jobs:
     runs-on: ubuntu-24.04
     steps:
       - uses: actions/checkout@v4
-      - uses: OWNER/pinwheel@v0.1.0
+      - uses: OWNER/pinwheel/packaging/action@v0.1.0
         with:
           only: cp312-manylinux_x86_64
           output-dir: out
@@ -92,7 +93,7 @@ jobs:
           path: out/
 YML
 run_cmd 0 "the action with only: one target" "$PY" "$SIM" github "$T/only.yml" \
-	--project "$P" --store "$R" --work "$T/one" --action "OWNER/pinwheel=$SRCDIR/action.yml"
+	--project "$P" --store "$R" --work "$T/one" --action "OWNER/pinwheel/packaging/action=$SRCDIR/packaging/action/action.yml"
 is "$(cd "$T/one/artifacts/one" && ls ./*.whl ./*.tar.gz | sed 's|^\./||' | sed 's/-[0-9][^-]*-py3-none-any/-V-py3-none-any/' | tr '\n' ' ')" \
 	"tiny-V-py3-none-any.whl tiny-1.0.0.tar.gz " "only the named target's wheel, and the sdist"
 
