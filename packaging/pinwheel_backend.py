@@ -261,7 +261,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 if __name__ == "__main__":
     # `python3 packaging/pinwheel_backend.py stub OUTDIR`: a wheel of a stub
-    # payload, for tests/t6001-dist.sh (the wheel writer without a compile).
+    # payload, for tests/t6010-dist-wheel.sh (the wheel writer without a compile).
     if len(sys.argv) == 3 and sys.argv[1] == "stub":
         plat = platform_tag()
         p = os.path.join(sys.argv[2], f"{NAME}-0.0.1-py3-none-{plat}.whl")
