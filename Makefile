@@ -25,6 +25,12 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BIN_PKGS = jansson libseccomp libelf zlib libdeflate
 BIN_LIBS = -Wl,-Bstatic $(filter-out -pthread -lpthread,$(shell pkg-config --libs --static \
 	   $(BIN_PKGS) 2>/dev/null)) -Wl,-Bdynamic
+# LINK_LIBLOAD=1 (the build of pinwheel's own wheel, docs/dist.md): libcurl,
+# libarchive and libcrypto are DT_NEEDED as well, so that `pinwheel repair`
+# vendors them; lib/libload.c then finds the vendored copies already loaded.
+ifeq ($(LINK_LIBLOAD),1)
+BIN_LIBS += -Wl,--no-as-needed -lcurl -larchive -lcrypto -Wl,--as-needed
+endif
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
 	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
@@ -53,7 +59,7 @@ UNIT_BINS = $(UNIT_TESTS:%.c=$(BUILD)/%)
 HELPER_BINS = $(TEST_HELPERS:%.c=$(BUILD)/%)
 LIBPW = $(BUILD)/libpinwheel.a
 
-.PHONY: all check check-arches asan fuzz fuzz-smoke deps demo install clean check-style format unit-tests
+.PHONY: dist dist-smoke dist-verify all check check-arches asan fuzz fuzz-smoke deps demo install clean check-style format unit-tests
 all: $(BUILD)/pinwheel $(if $(filter build,$(BUILD)),pinwheel)
 
 pinwheel: $(BUILD)/pinwheel
@@ -134,6 +140,24 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pinwheel
 	install -m 0755 $(BUILD)/pinwheel $(DESTDIR)$(PREFIX)/bin/pinwheel
 	cp -R profiles $(DESTDIR)$(PREFIX)/share/pinwheel/
+
+# pinwheel's own wheel and sdist, built by pinwheel from the project in
+# packaging/ (docs/dist.md): into dist/, the same bytes for the same commit.
+# The locks are not committed (they name the machine's mirrors): the first
+# run writes them with `pinwheel lock`, later runs build with them.
+# dist-smoke installs the wheel in fresh bullseye and sid roots; dist-verify
+# rebuilds it under varied conditions and compares bytes.
+dist: all
+	$(Q)[ -f packaging/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging
+	$(Q)$(BUILD)/pinwheel build packaging --locked --out dist
+
+dist-smoke: dist
+	$(Q)[ -f packaging/smoke/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging/smoke
+	$(Q)sh packaging/smoke.sh $(BUILD)/pinwheel dist/pinwheel-*.whl
+
+dist-verify: all
+	$(Q)[ -f packaging/pinwheel.lock ] || $(BUILD)/pinwheel lock packaging
+	$(Q)$(BUILD)/pinwheel verify packaging
 
 check-style:
 	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) runner/main.c

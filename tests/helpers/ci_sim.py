@@ -30,10 +30,16 @@ error, so the examples cannot drift into untested features):
   pattern, merge-multiple) into WORK/artifacts.  Expressions: matrix.X,
   secrets.X, steps.ID.outputs.X, needs.JOB.outputs.X, fromJSON(X),
   hashFiles('F'), github.workspace, runner.os.
-  GitLab: stages, variables, default, and jobs with stage, script,
-  parallel.matrix, cache, artifacts.paths; earlier stages' artifacts are
-  copied into each job's project directory; $CI_PROJECT_DIR,
-  $CI_NODE_INDEX/TOTAL; secrets are the project's CI/CD variables.
+  Composite actions given with --action NAME=ACTION_YML (`uses: NAME@REF`):
+  inputs (defaults, `with`), outputs, steps with shell: bash and uses of
+  the actions above; the expressions inputs.X and github.action_path.
+  GitLab: stages, variables, default, include (local files of the
+  project), and jobs with stage, script, parallel.matrix, cache,
+  artifacts.paths, extends (hidden `.name` jobs, merged as GitLab does:
+  mappings deeply, the job's values win), image; earlier stages' artifacts
+  are copied into each job's project directory; $CI_PROJECT_DIR,
+  $CI_NODE_INDEX/TOTAL; secrets are the project's CI/CD variables, which
+  win over the file's variables.
 
 Steps named "Install pinwheel..." and GitLab's before_script are skipped:
 the pinwheel under test is first on PATH.  Every job's output goes to
@@ -179,6 +185,13 @@ def gh_eval(expr, ctx):
         return hashlib.sha256(open(path, "rb").read()).hexdigest() if os.path.exists(path) else ""
     if expr == "github.workspace":
         return ctx["workspace"]
+    if expr == "github.action_path" and "action_path" in ctx:
+        return ctx["action_path"]
+    if expr.startswith("inputs.") and "inputs" in ctx:
+        name = expr[len("inputs."):]
+        if name not in ctx["inputs"]:
+            raise SimError(f"no input '{name}'")
+        return ctx["inputs"][name]
     if expr == "runner.os":
         return "Linux"
     parts = expr.split(".")
@@ -245,26 +258,18 @@ def parse_kv_file(path):
 
 JOB_KEYS = {"needs", "runs-on", "outputs", "env", "steps", "strategy", "name"}
 STEP_KEYS = {"name", "id", "env", "run", "uses", "with"}
+COMPOSITE_STEP_KEYS = STEP_KEYS | {"shell"}
 
 
-def gh_run_job(name, job, matrix, wf_env, needs_out, a, base_env):
-    ctx = {"matrix": matrix, "secrets": a.secrets, "steps": {}, "needs": needs_out}
-    label = name + ("" if not matrix else " " + str(matrix.get("target") or "-".join(
-        str(v) for v in matrix.values())))
-    d, proj, slug = new_job_dir(a.work, label, a.project, a.store)
-    ctx["workspace"] = proj
-    log = os.path.join(a.work, slug + ".log")
-    env = dict(base_env, HOME=os.path.join(d, "home"), PINWHEEL_STORE=os.path.join(d, "store"),
-               GITHUB_WORKSPACE=proj, CI="true", GITHUB_ACTIONS="true")
-    for k, v in wf_env.items():
-        env[k] = str(gh_sub(v, ctx))
-    for k, v in (job.get("env") or {}).items():
-        env[k] = str(gh_sub(v, ctx))
+def gh_run_steps(steps, ctx, env, d, proj, log, label, a, keys, tag):
+    """Run STEPS of a job (or of a composite action, TAG naming it)."""
     arts = os.path.join(a.work, "artifacts")
-    for i, step in enumerate(job["steps"]):
-        bad = set(step) - STEP_KEYS
+    for i, step in enumerate(steps):
+        bad = set(step) - keys
         if bad:
             raise SimError(f"{label}: step {i + 1}: unsupported keys {sorted(bad)}")
+        if tag and "run" in step and step.get("shell") != "bash":
+            raise SimError(f"{label}: {tag} step {i + 1}: a composite run step needs shell: bash")
         sname = str(gh_sub(step.get("name", step.get("uses", step.get("run", ""))), ctx))
         if sname.startswith("Install pinwheel"):
             continue
@@ -273,16 +278,23 @@ def gh_run_job(name, job, matrix, wf_env, needs_out, a, base_env):
             senv = dict(env)
             for k, v in (step.get("env") or {}).items():
                 senv[k] = str(gh_sub(v, ctx))
-            out_file = os.path.join(d, f"output.{i}")
-            env_file = os.path.join(d, f"env.{i}")
+            safe = re.sub(r"[^A-Za-z0-9]+", "-", tag)
+            out_file = os.path.join(d, f"output.{safe}{i}")
+            env_file = os.path.join(d, f"env.{safe}{i}")
             senv.update(GITHUB_OUTPUT=out_file, GITHUB_ENV=env_file, GITHUB_PATH=os.path.join(d, "path"))
-            run_script(gh_sub(step["run"], ctx), proj, senv, log, f"{label}: {sname}")
+            run_script(gh_sub(step["run"], ctx), proj, senv, log, f"{label}: {tag}{sname}")
             if "id" in step:
                 ctx["steps"][step["id"]] = parse_kv_file(out_file)
             env.update(parse_kv_file(env_file))
             continue
         uses = step.get("uses", "")
         action = uses.split("@")[0]
+        if action in a.actions:
+            out = gh_run_composite(action, a.actions[action], with_, ctx, env, d, proj, log,
+                                   label, a)
+            if "id" in step:
+                ctx["steps"][step["id"]] = out
+            continue
         if action == "actions/checkout":
             continue
         if action == "actions/cache":
@@ -312,6 +324,44 @@ def gh_run_job(name, job, matrix, wf_env, needs_out, a, base_env):
                 copytree(os.path.join(arts, n), dest if merge else os.path.join(dest, n))
             continue
         raise SimError(f"{label}: unsupported action '{uses}'")
+
+
+def gh_run_composite(name, path, with_, outer, env, d, proj, log, label, a):
+    """Run the composite action at PATH with inputs WITH_; its outputs."""
+    act = yaml.safe_load(open(path))
+    runs = act.get("runs") or {}
+    if runs.get("using") != "composite":
+        raise SimError(f"{path}: not a composite action")
+    inputs = {}
+    for k, spec in (act.get("inputs") or {}).items():
+        inputs[k] = str((spec or {}).get("default", ""))
+    for k, v in with_.items():
+        if k not in inputs:
+            raise SimError(f"{label}: {name}: unknown input '{k}'")
+        inputs[k] = v
+    ctx = {"matrix": outer["matrix"], "secrets": {}, "steps": {}, "needs": {},
+           "workspace": outer["workspace"], "inputs": inputs,
+           "action_path": os.path.dirname(os.path.abspath(path))}
+    gh_run_steps(runs.get("steps") or [], ctx, env, d, proj, log, label, a,
+                 COMPOSITE_STEP_KEYS, name + ": ")
+    return {k: str(gh_sub((v or {}).get("value", ""), ctx))
+            for k, v in (act.get("outputs") or {}).items()}
+
+
+def gh_run_job(name, job, matrix, wf_env, needs_out, a, base_env):
+    ctx = {"matrix": matrix, "secrets": a.secrets, "steps": {}, "needs": needs_out}
+    label = name + ("" if not matrix else " " + str(matrix.get("target") or "-".join(
+        str(v) for v in matrix.values())))
+    d, proj, slug = new_job_dir(a.work, label, a.project, a.store)
+    ctx["workspace"] = proj
+    log = os.path.join(a.work, slug + ".log")
+    env = dict(base_env, HOME=os.path.join(d, "home"), PINWHEEL_STORE=os.path.join(d, "store"),
+               GITHUB_WORKSPACE=proj, CI="true", GITHUB_ACTIONS="true")
+    for k, v in wf_env.items():
+        env[k] = str(gh_sub(v, ctx))
+    for k, v in (job.get("env") or {}).items():
+        env[k] = str(gh_sub(v, ctx))
+    gh_run_steps(job["steps"], ctx, env, d, proj, log, label, a, STEP_KEYS, "")
     outputs = {k: str(gh_sub(v, ctx)) for k, v in (job.get("outputs") or {}).items()}
     return proj, outputs
 
@@ -356,7 +406,44 @@ def _needs(job):
 
 # ---- GitLab CI ----
 
-GL_JOB_KEYS = {"stage", "script", "parallel", "cache", "artifacts", "variables"}
+GL_JOB_KEYS = {"stage", "script", "parallel", "cache", "artifacts", "variables", "extends",
+               "image", "before_script"}
+
+
+def gl_merge(base, over):
+    """GitLab's merge for extends and include: mappings deeply, the rest replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = gl_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def gl_load(path, project):
+    """The configuration with its local includes merged in (theirs first)."""
+    cfg = yaml.safe_load(open(path))
+    inc = cfg.pop("include", None) or []
+    merged = {}
+    for item in [inc] if isinstance(inc, (str, dict)) else inc:
+        local = item if isinstance(item, str) else item.get("local")
+        if not local or set(item if isinstance(item, dict) else {}) - {"local"}:
+            raise SimError(f"{path}: only local includes are simulated: {item}")
+        merged = gl_merge(merged, gl_load(os.path.join(project, local.lstrip("/")), project))
+    return gl_merge(merged, cfg)
+
+
+def gl_extend(name, jobs, seen=()):
+    job = jobs[name]
+    ext = job.get("extends")
+    if not ext:
+        return job
+    base = {}
+    for e in [ext] if isinstance(ext, str) else ext:
+        if e not in jobs or e in seen:
+            raise SimError(f"job '{name}': extends unknown or circular '{e}'")
+        base = gl_merge(base, gl_extend(e, jobs, seen + (name,)))
+    out = gl_merge(base, job)
+    out.pop("extends", None)
+    return out
 
 
 def gl_expand(s, env):
@@ -364,10 +451,11 @@ def gl_expand(s, env):
 
 
 def cmd_gitlab(a, base_env):
-    cfg = yaml.safe_load(open(a.file))
+    cfg = gl_load(a.file, a.project)
     stages = cfg.get("stages") or ["build", "test", "deploy"]
     gvars = cfg.get("variables") or {}
-    jobs = {k: v for k, v in cfg.items() if k not in ("stages", "variables", "default")}
+    alljobs = {k: v for k, v in cfg.items() if k not in ("stages", "variables", "default")}
+    jobs = {k: gl_extend(k, alljobs) for k in alljobs if not k.startswith(".")}
     for name, job in jobs.items():
         if not isinstance(job, dict) or "script" not in job:
             raise SimError(f"unsupported top-level key '{name}'")
@@ -406,6 +494,7 @@ def cmd_gitlab(a, base_env):
                 for k, v in list(gvars.items()) + list((job.get("variables") or {}).items()) + \
                         [(k, str(v)) for k, v in m.items()]:
                     env[k] = gl_expand(str(v), env)
+                env.update(a.secrets)  # project variables win over the file's
                 if env.get("PINWHEEL_STORE", "").startswith(proj + "/"):
                     # the restored cache: the store in the project directory
                     shutil.move(os.path.join(d, "store"), env["PINWHEEL_STORE"])
@@ -438,7 +527,10 @@ def main():
     p.add_argument("--store")
     p.add_argument("--work")
     p.add_argument("--secret", action="append", default=[])
+    p.add_argument("--action", action="append", default=[],
+                   help="NAME=ACTION_YML: `uses: NAME@REF` runs that composite action")
     a = p.parse_args()
+    a.actions = dict(s.split("=", 1) for s in a.action)
     a.secrets = dict(s.split("=", 1) for s in a.secret)
     try:
         if a.mode == "extract":
