@@ -545,7 +545,7 @@ void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result
 	dprintf(logfd,
 		"==== pinwheel: compile cache: %u hits, %u misses, %u uncacheable, %u damaged "
 		"entries compiled again\n"
-		"==== pinwheel: compile cache, Rust: %u crates hits, %u misses, %u uncacheable, "
+		"==== pinwheel: compile cache, Rust crates: %u hits, %u misses, %u uncacheable, "
 		"%u damaged entries compiled again\n",
 		res->cc.hits, res->cc.misses, res->cc.skipped, res->cc.corrupt, res->cc.rhits,
 		res->cc.rmisses, res->cc.rskipped, res->cc.rcorrupt);
