@@ -97,13 +97,13 @@ static int run(struct fx *f, const char *args)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-#define DEP                                                                                   \
-	"--crate-name dep --edition=2021 dep.rs --crate-type lib "                           \
-	"--emit=dep-info,metadata,link -C opt-level=2 -C metadata=1 -C extra-filename=-1 " \
+#define DEP                                                                                        \
+	"--crate-name dep --edition=2021 dep.rs --crate-type lib "                                 \
+	"--emit=dep-info,metadata,link -C opt-level=2 -C metadata=1 -C extra-filename=-1 "         \
 	"--out-dir out"
-#define USER                                                                                  \
-	"--crate-name user --edition=2021 user.rs --crate-type lib "                         \
-	"--emit=dep-info,metadata,link -C extra-filename=-1 --out-dir out "                  \
+#define USER                                                                                       \
+	"--crate-name user --edition=2021 user.rs --crate-type lib "                               \
+	"--emit=dep-info,metadata,link -C extra-filename=-1 --out-dir out "                        \
 	"-L dependency=out --extern dep=out/libdep-1.rlib"
 
 static char *slurp(struct fx *f, const char *name)
@@ -248,13 +248,13 @@ static void test_not_cached(void **state)
 	}
 	/* cargo's probes pass through, not counted */
 	assert_int_equal(run(f, "-vV"), 0);
-	assert_int_equal(run(f, "- --crate-name ___ --print=file-names --crate-type lib </dev/null"),
-			 0);
+	assert_int_equal(
+	    run(f, "- --crate-name ___ --print=file-names --crate-type lib </dev/null"), 0);
 	st = stats_of(f);
 	assert_int_equal(st.rhits + st.rmisses + st.rskipped + st.rcorrupt, 0);
 	/* a binary (a build script), a native library, incremental: skipped */
-	assert_int_equal(run(f, "--crate-name m main.rs --crate-type bin --emit=link --out-dir out"),
-			 0);
+	assert_int_equal(
+	    run(f, "--crate-name m main.rs --crate-type bin --emit=link --out-dir out"), 0);
 	assert_int_equal(run(f, DEP " -l static=nothere"), 1);
 	assert_int_equal(run(f, DEP " -C incremental=inc"), 0);
 	st = stats_of(f);
