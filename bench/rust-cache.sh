@@ -31,7 +31,9 @@ PW="$SRCDIR/build/pinwheel"
 SRC_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pwbench-rcache.XXXXXX")
 S=${BENCH_STORE:-$W/store}
-trap 'chmod -R u+w "$W" "$S" 2>/dev/null; rm -rf "$W" "$S"' EXIT
+# directories only: the files of blobs/ and trees/ are the source store's
+# (hard links), whose modes must stay as they are
+trap 'find "$W" "$S" -type d -exec chmod u+w {} + 2>/dev/null; rm -rf "$W" "$S"' EXIT
 P="$W/hybrid"
 cp -R "$SRCDIR/examples/hybrid" "$P"
 rm -f "$P/pinwheel.lock"
