@@ -22,7 +22,8 @@
 # temp directory beside the source store) from hard links of the source
 # store's blobs/, trees/ and cache/ ($PINWHEEL_STORE, else ~/.cache/pinwheel;
 # same file system: no data is copied), so the roots are present and the
-# compile cache and the action cache start empty; it is removed at the end.
+# compile cache and the action cache start empty; it is removed at the end
+# unless given as BENCH_STORE.
 # Not part of `make check`: an hour on a small shared machine.
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,8 +33,9 @@ SRC_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pwbench-rcache.XXXXXX")
 S=${BENCH_STORE:-$W/store}
 # directories only: the files of blobs/ and trees/ are the source store's
-# (hard links), whose modes must stay as they are
-trap 'find "$W" "$S" -type d -exec chmod u+w {} + 2>/dev/null; rm -rf "$W" "$S"' EXIT
+# (hard links), whose modes must stay as they are; a BENCH_STORE given is
+# kept for the next run
+trap 'find "$W" -type d -exec chmod u+w {} + 2>/dev/null; rm -rf "$W"' EXIT
 P="$W/hybrid"
 cp -R "$SRCDIR/examples/hybrid" "$P"
 rm -f "$P/pinwheel.lock"
@@ -69,7 +71,10 @@ build() {
 	e=$(date +%s%N)
 	echo $(((e - s) / 1000000))
 }
-empty_cc() { chmod -R u+w "$S/compile-cache" 2>/dev/null; rm -rf "$S/compile-cache"; }
+empty_cc() {
+	[ ! -d "$S/compile-cache" ] || chmod -R u+w "$S/compile-cache"
+	rm -rf "$S/compile-cache"
+}
 
 empty_cc
 ONE=$(build one --only "$1")
