@@ -180,9 +180,12 @@ touch "$T/before"
 run_pw 0 "first target, first build" --json build "$P" --only "$A" --out "$T/a1"
 is "$(rc_field misses) $(rc_field hits)" "2 0" "both crates (dep, answer) compiled and recorded"
 is "$(rc_field uncacheable)" 1 "the cdylib (the module itself) is not cached"
-N=$(find "$CC_DIR" -name '*.rust' -newer "$T/before" | wc -l)
+# this run's entries (other builds may write the shared cache meanwhile)
+N=$(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c \
+	'ls "$1" | grep -q "^lib\(dep\|answer\)-"' _ {} \; -print | wc -l)
 is "$N" 2 "two crate entries in STORE/compile-cache"
-E=$(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c 'ls "$1" | grep -q "^libdep-.*\.rlib$"' _ {} \; -print)
+E=$(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c \
+	'ls "$1" | grep -q "^libdep-.*\.rlib$"' _ {} \; -print | head -n 1)
 bad=0
 while read -r sum f; do
 	[ "$(sha256sum <"$E/$f" | cut -c1-64)" = "$sum" ] || bad=1
@@ -231,8 +234,9 @@ ok $? "the wheel built over the damaged entry is byte-identical to one built wit
 module v4
 run_pw 0 "the entry written again is whole" --json build "$P" --only "$A" --out "$T/a4"
 is "$(rc_field hits) $(rc_field damaged)" "2 0" "dep's new entry is a hit"
-N=$(find "$CC_DIR" -name '.tmp.*' -newer "$T/before" | wc -l)
-is "$N" 0 "no temp entry left in the cache"
+N=$(find "$CC_DIR" -name '.tmp.*' -type d -newer "$T/before" -exec sh -c \
+	'ls "$1" | grep -q "^lib\(dep\|answer\)-"' _ {} \; -print | wc -l)
+is "$N" 0 "no temp entry of this run left in the cache"
 
 # a wrapper the step cannot change, and no wrapper without the cache
 run_pw 0 "the step sees RUSTC_WRAPPER" run --target "$A" "$P" -- /bin/sh -c 'echo "${RUSTC_WRAPPER-unset}"'
