@@ -2,3 +2,4 @@
 # (compile_cache.h, docs/compile-cache.md).
 PW_RUNNER_SRCS += runner/build/compile_cache.c
 UNIT_TESTS += tests/unit/test_ccache.c
+UNIT_TESTS += tests/unit/test_rcache.c

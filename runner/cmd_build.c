@@ -45,7 +45,8 @@ static const struct pw_opt build_opts[] = {
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct build_args, stats),
      .help = "after the summary, a table of each target's compile cache hits, misses, "
-	     "uncacheable compiles and damaged entries compiled again"},
+	     "uncacheable compiles and damaged entries compiled again, C and C++ objects "
+	     "and Rust crates"},
     PW_OPT_SHARD(struct build_args, shard,
 		 "build only shard K of N (1 <= K <= N): the selected targets in matrix order "
 		 "dealt round-robin; shard 1 also writes the sdist ('pinwheel plan --shard K/N' "
@@ -106,7 +107,10 @@ const struct pw_cli_cmd pw_cli_build = {
 	     "layer of that root (docs/config.md).  C and C++ compiles through the\n"
 	     "manylinux floor's compiler are looked up in the store's compile cache by\n"
 	     "content (the root, the arguments, the preprocessed input): a hit is the\n"
-	     "same object a compile gives, checked by its sha256 (docs/compile-cache.md).\n",
+	     "same object a compile gives, checked by its sha256 (docs/compile-cache.md).\n"
+	     "cargo's library crates are looked up the same way (rustc's content, the\n"
+	     "arguments, every file and crate the compile reads), shared by targets\n"
+	     "with the same rustc, whatever their Python version.\n",
     .epilogue = "exit status: 0 every target built and passed its smoke test; 1 a target\n"
 		"failed (the others are still built) or a root is not fetched; 2 usage or\n"
 		"configuration error, no or a stale pinwheel.lock with --locked; 130/143 stopped by\n"

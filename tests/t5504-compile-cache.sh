@@ -131,7 +131,7 @@ cext v3
 run_pw 0 "build over damaged entries" build "$P" --stats --out "$T/out3"
 like "$OUT" "^$TGT +compile cache: 1 damaged entry \\(not matching its sha256\\) refused and compiled again$" \
 	"the summary names the damaged entry"
-like "$OUT" "^$TGT +built +0 +2 +1 +1  warm$" "--stats: 0 hits, 2 misses, 1 uncacheable, 1 damaged"
+like "$OUT" "^$TGT +built +0 +2 +1 +1  warm +0 +0 +0$" "--stats: 0 hits, 2 misses, 1 uncacheable, 1 damaged; no Rust"
 grep -q "pinwheel: compile cache: entry [0-9a-f]\\{64\\} does not match its sha256 (damaged): compiling again" "$T/out3/logs/$TGT.log"
 ok $? "the log has the wrapper's line"
 run_pw 0 "the same, without the compile cache" --json build "$P" --no-compile-cache --no-cache --out "$T/out3c"

@@ -13,6 +13,12 @@
  * (counted "corrupt") and compiled again, so a damaged entry never
  * reaches a wheel.  The wrapper appends one line per call to the step's
  * stats file: "hit KEY", "miss KEY", "corrupt KEY", "skip REASON".
+ * cargo's rustc runs behind a second wrapper (pw_rc_script(), RUSTC_WRAPPER):
+ * a library crate's compile is looked up by the sha256 of rustc's content,
+ * the arguments, the working directory, the variables rustc sees and every
+ * file the crate reads (sources and loaded crates); entries are
+ * directories KEY.rust with a "sums" file; its lines are "rhit KEY CRATE",
+ * "rmiss KEY CRATE", "rcorrupt KEY CRATE", "rskip REASON".
  *
  * Ownership: strings returned are the caller's.  Errors: 0 or -errno with
  * one line in struct pw_err; nothing here prints.
@@ -30,6 +36,7 @@
 #define PW_CC_BIN "/opt/pinwheel/ccache-bin" /* the wrapper, read-only */
 #define PW_CC_STATS_MOUNT "/opt/pinwheel/ccache-stats" /* the step's stats, rw */
 #define PW_CC_WRAPPER "pw-cc"
+#define PW_RC_WRAPPER "pw-rustc" /* cargo's RUSTC_WRAPPER */
 #define PW_CC_STATS_FILE "stats"
 #define PW_CC_STATS_MAX (16u << 20) /* a stats file is the step's: capped */
 
@@ -43,6 +50,7 @@ enum pw_cc_mode {
 
 struct pw_cc_stats {
 	unsigned hits, misses, corrupt, skipped;
+	unsigned rhits, rmisses, rcorrupt, rskipped; /* Rust crates (pw-rustc) */
 	bool zig_warm;	  /* the step started from the warmed Zig cache */
 	bool zig_damaged; /* ... which was damaged, so it did not */
 };
@@ -55,6 +63,8 @@ bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX]);
 
 /* The wrapper's text (static storage). */
 const char *pw_cc_script(void);
+/* The rustc wrapper's text (static storage). */
+const char *pw_rc_script(void);
 /* Count the lines of a stats file's contents @data (@n bytes) into @st
  * (added to what it holds); unknown lines are ignored. */
 void pw_cc_stats_parse(const char *data, size_t n, struct pw_cc_stats *st);

@@ -141,9 +141,269 @@ static const char script[] =
     "fi\n"
     "exit 0\n";
 
+/* The rustc wrapper (cargo's RUSTC_WRAPPER), POSIX sh too: rustc itself
+ * (a dep-info pass with -Z binary-dep-depinfo under RUSTC_BOOTSTRAP, which
+ * lists every file and crate a compile reads), sha256sum, find, sed, grep,
+ * tee, mkfifo, cp and mv of the root.  An entry is a directory KEY.rust
+ * made beside its final name and renamed whole; a reader checks every file
+ * against the entry's "sums" before it copies anything out. */
+static const char rust_script[] =
+    "#!/bin/sh\n"
+    "# pinwheel's compile cache for rustc (docs/compile-cache.md), cargo's\n"
+    "# RUSTC_WRAPPER: pw-rustc RUSTC ARG...  A compile of one library crate\n"
+    "# (lib, rlib or proc-macro; --emit of dep-info, metadata, link; --out-dir)\n"
+    "# is looked up by the sha256 of the compiler's content (rustc, the\n"
+    "# libraries it runs on, its sysroot), the arguments, the working directory,\n"
+    "# the variables rustc sees, and the content of every file the crate reads:\n"
+    "# its sources and every crate it loads, as a dep-info pass with\n"
+    "# -Z binary-dep-depinfo lists them.  Every other call runs rustc as it is.\n"
+    "# An entry is the directory KEY.rust: the outputs, rustc's stdout and\n"
+    "# stderr (@stdout, @stderr) and \"sums\", the sha256 of each.\n"
+    "d=${PINWHEEL_CC_DIR-}\n"
+    "st=${PINWHEEL_CC_STATS:-/dev/null}\n"
+    "note() { printf '%s\\n' \"$1\" >>\"$st\" 2>/dev/null || :; }\n"
+    "[ -n \"$d\" ] && [ -d \"$d\" ] && [ -n \"${PINWHEEL_CC_ID-}\" ] && [ $# -gt 1 ] || exec \"$@\"\n"
+    "name= extra= types= emit= outdir= why= prev= probe= first=1\n"
+    "for a\n"
+    "do\n"
+    "\tif [ -n \"$first\" ]; then first=; continue; fi\n"
+    "\tif [ -n \"$prev\" ]; then\n"
+    "\t\tcase $prev in\n"
+    "\t\t--crate-name) name=$a ;;\n"
+    "\t\t--crate-type) types=\"$types $a\" ;;\n"
+    "\t\t--emit) emit=$a ;;\n"
+    "\t\t--out-dir) outdir=$a ;;\n"
+    "\t\t-C|--codegen)\n"
+    "\t\t\tcase $a in\n"
+    "\t\t\textra-filename=*) extra=${a#extra-filename=} ;;\n"
+    "\t\t\tincremental*) why=${why:-incremental} ;;\n"
+    "\t\t\tesac ;;\n"
+    "\t\t-l) why=${why:-\"native library\"} ;;\n"
+    "\t\t-L) case $a in dependency=*) ;; *) why=${why:-\"-L $a\"} ;; esac ;;\n"
+    "\t\t-o) why=${why:-\"-o\"} ;;\n"
+    "\t\tesac\n"
+    "\t\tprev=\n"
+    "\t\tcontinue\n"
+    "\tfi\n"
+    "\tcase $a in\n"
+    "\t--crate-name|--crate-type|--emit|--out-dir|-C|--codegen|-l|-L|-o|--extern|--cfg|\\\n"
+    "--check-cfg|--cap-lints|--edition|--target|--error-format|--json|-A|-W|-D|-F|\\\n"
+    "--remap-path-prefix|-Z|--diagnostic-width|--color|--env-set)\n"
+    "\t\tprev=$a ;;\n"
+    "\t--crate-name=*) name=${a#*=} ;;\n"
+    "\t--crate-type=*) types=\"$types ${a#*=}\" ;;\n"
+    "\t--emit=*) emit=${a#*=} ;;\n"
+    "\t--out-dir=*) outdir=${a#*=} ;;\n"
+    "\t-Cextra-filename=*) extra=${a#-Cextra-filename=} ;;\n"
+    "\t-Cincremental*) why=${why:-incremental} ;;\n"
+    "\t-l*) why=${why:-\"native library\"} ;;\n"
+    "\t-Ldependency=*) ;;\n"
+    "\t-L*) why=${why:-\"option $a\"} ;;\n"
+    "\t-o*) why=${why:-\"-o\"} ;;\n"
+    "\t-|-vV|-V|--version|--print|--print=*|-) probe=1 ;;\n"
+    "\t--test|--sysroot*|--explain*|-Zincremental*|@*) why=${why:-\"option $a\"} ;;\n"
+    "\tesac\n"
+    "done\n"
+    "[ -z \"$probe\" ] || exec \"$@\"\n"
+    "case $types in\n"
+    "\" lib\"|\" rlib\") kind=lib ;;\n"
+    "\" proc-macro\") kind=proc-macro ;;\n"
+    "*) why=${why:-\"crate type$types\"} ;;\n"
+    "esac\n"
+    "[ -n \"$name\" ] || why=${why:-\"no crate name\"}\n"
+    "[ -n \"$outdir\" ] || why=${why:-\"no --out-dir\"}\n"
+    "outs=\n"
+    "case ,$emit, in\n"
+    ",,) why=${why:-\"no --emit\"} ;;\n"
+    "esac\n"
+    "for x in $(printf '%s' \"$emit\" | tr , ' ')\n"
+    "do\n"
+    "\tcase $kind,$x in\n"
+    "\t*,dep-info) outs=\"$outs $name$extra.d\" ;;\n"
+    "\tlib,metadata) outs=\"$outs lib$name$extra.rmeta\" ;;\n"
+    "\tlib,link) outs=\"$outs lib$name$extra.rlib\" ;;\n"
+    "\tproc-macro,link) outs=\"$outs lib$name$extra.so\" ;;\n"
+    "\t*) why=${why:-\"--emit $x\"} ;;\n"
+    "\tesac\n"
+    "done\n"
+    "if [ -n \"$why\" ]; then\n"
+    "\tnote \"rskip $why\"\n"
+    "\texec \"$@\"\n"
+    "fi\n"
+    "tmp=${TMPDIR:-/tmp}\n"
+    "rustc=$1\n"
+    "# The compiler's content, once per step and rustc (the step's /tmp is its own).\n"
+    "idf=$tmp/pw-rustc-id.$(printf '%s' \"$rustc\" | sha256sum | cut -c1-16)\n"
+    "sr=$(\"$rustc\" --print sysroot 2>/dev/null) && [ -d \"$sr\" ] || {\n"
+    "\tnote \"rskip no sysroot\"\n"
+    "\texec \"$@\"\n"
+    "}\n"
+    "if [ ! -s \"$idf\" ]; then\n"
+    "\tbin=$(command -v \"$rustc\")\n"
+    "\tid=$({\n"
+    "\t\tprintf 'pw-rustc-id;v1\\0'\n"
+    "\t\t\"$rustc\" -vV\n"
+    "\t\tprintf '\\0'\n"
+    "\t\tfor f in \"$bin\" \"$sr\"/lib/librustc_driver-* \"$sr\"/lib/*/librustc_driver-* \\\n"
+    "\t\t\t\"$sr\"/lib/libLLVM* \"$sr\"/lib/*/libLLVM* \"$sr\"/lib/*/libstdc++.so.6 \\\n"
+    "\t\t\t\"$sr\"/lib/*/libgcc_s.so.1 \"$sr\"/lib/*/libc.so.6 \"$sr\"/lib/*/libm.so.6\n"
+    "\t\tdo\n"
+    "\t\t\t[ -f \"$f\" ] && sha256sum \"$f\"\n"
+    "\t\tdone\n"
+    "\t\tfind \"$sr/lib/rustlib\" -type f | LC_ALL=C sort | while IFS= read -r f\n"
+    "\t\tdo\n"
+    "\t\t\tsha256sum \"$f\"\n"
+    "\t\tdone\n"
+    "\t} | sha256sum) || id=\n"
+    "\tid=${id%% *}\n"
+    "\tif [ ${#id} = 64 ]; then\n"
+    "\t\tprintf '%s\\n' \"$id\" >\"$idf.$$\" && mv -f \"$idf.$$\" \"$idf\"\n"
+    "\tfi\n"
+    "fi\n"
+    "rid=$(cat \"$idf\" 2>/dev/null)\n"
+    "if [ ${#rid} != 64 ]; then\n"
+    "\tnote \"rskip no compiler identity\"\n"
+    "\texec \"$@\"\n"
+    "fi\n"
+    "# The dep-info pass: what the crate reads (sources, include_str!, env!,\n"
+    "# and with -Z binary-dep-depinfo every crate it loads).\n"
+    "w=$tmp/pw-rustc.$$\n"
+    "rm -rf \"$w\" && mkdir \"$w\" \"$w/d\" || exec \"$@\"\n"
+    "depinfo() {\n"
+    "\tfirst=1 prev=\n"
+    "\tfor a\n"
+    "\tdo\n"
+    "\t\tif [ -n \"$first\" ]; then set --; first=; fi\n"
+    "\t\tif [ -n \"$prev\" ]; then prev=; continue; fi\n"
+    "\t\tcase $a in\n"
+    "\t\t--emit|--out-dir|--json) prev=1; continue ;;\n"
+    "\t\t--emit=*|--out-dir=*|--json=*) continue ;;\n"
+    "\t\tesac\n"
+    "\t\tset -- \"$@\" \"$a\"\n"
+    "\tdone\n"
+    "\tRUSTC_BOOTSTRAP=1 \"$@\" --emit=dep-info --out-dir \"$w/d\" -Z binary-dep-depinfo\n"
+    "}\n"
+    "if ! depinfo \"$@\" >/dev/null 2>&1 || [ ! -f \"$w/d/$name$extra.d\" ]; then\n"
+    "\trm -rf \"$w\"\n"
+    "\tnote \"rskip dep-info failed\"\n"
+    "\texec \"$@\"\n"
+    "fi\n"
+    "# the files: every \"PATH:\" line (a space in a path is \"\\ \")\n"
+    "sed -n '/^[^#].*[^\\\\]:$/{/[^\\\\]: /d;s/:$//;s/\\\\ / /g;p;}' \"$w/d/$name$extra.d\" >\"$w/files\"\n"
+    "key=$({\n"
+    "\tprintf 'pw-rustc;v1\\0rustc %s\\0pwd %s\\0' \"$rid\" \"$PWD\"\n"
+    "\t[ \"$kind\" = proc-macro ] && printf 'root %s\\0' \"$PINWHEEL_CC_ID\"\n"
+    "\tshift\n"
+    "\tprintf 'arg %s\\0' \"$@\"\n"
+    "\tenv | LC_ALL=C grep -E '^(CARGO|RUSTC|RUST|OUT_DIR|SOURCE_DATE_EPOCH|PATH|LD_LIBRARY_PATH)' |\n"
+    "\t\tLC_ALL=C grep -v -E '^(CARGO_MAKEFLAGS|PINWHEEL_)' | LC_ALL=C sort\n"
+    "\tprintf '\\0depinfo\\0'\n"
+    "\tsed \"s|$w/d|@|g\" \"$w/d/$name$extra.d\"\n"
+    "\twhile IFS= read -r f\n"
+    "\tdo\n"
+    "\t\tcase $f in\n"
+    "\t\t\"$sr\"/lib/rustlib/*) continue ;;\n"
+    "\t\tesac\n"
+    "\t\ts=$(sha256sum <\"$f\") || exit 1\n"
+    "\t\tprintf 'file %s %s\\0' \"${s%% *}\" \"$f\"\n"
+    "\tdone <\"$w/files\"\n"
+    "} | sha256sum)\n"
+    "rm -rf \"$w\"\n"
+    "key=${key%% *}\n"
+    "if [ ${#key} != 64 ]; then\n"
+    "\tnote \"rskip unreadable input\"\n"
+    "\texec \"$@\"\n"
+    "fi\n"
+    "sub=$d/${key%\"${key#??}\"}\n"
+    "e=$sub/$key.rust\n"
+    "replace=\n"
+    "[ \"${PINWHEEL_CC_MODE-}\" != write ] || replace=1\n"
+    "if [ -z \"$replace\" ] && [ -d \"$e\" ]; then\n"
+    "\tgood=1\n"
+    "\t# every output the call makes, and nothing else, each with its sum\n"
+    "\tfor o in $outs @stdout @stderr\n"
+    "\tdo\n"
+    "\t\tgrep -q \"^[0-9a-f]\\{64\\} $o\\$\" \"$e/sums\" 2>/dev/null || good=\n"
+    "\tdone\n"
+    "\t[ \"$(wc -l <\"$e/sums\" 2>/dev/null)\" = $(($(echo $outs | wc -w) + 2)) ] || good=\n"
+    "\tif [ -n \"$good\" ]; then\n"
+    "\t\twhile read -r want o\n"
+    "\t\tdo\n"
+    "\t\t\tgot=$(sha256sum <\"$e/$o\") || got=\n"
+    "\t\t\t[ \"${got%% *}\" = \"$want\" ] || good=\n"
+    "\t\tdone <\"$e/sums\"\n"
+    "\tfi\n"
+    "\tif [ -n \"$good\" ]; then\n"
+    "\t\tfor o in $outs\n"
+    "\t\tdo\n"
+    "\t\t\tcp \"$e/$o\" \"$outdir/$o.pw-rustc.$$\" && mv -f \"$outdir/$o.pw-rustc.$$\" \"$outdir/$o\" ||\n"
+    "\t\t\t\tgood=\n"
+    "\t\tdone\n"
+    "\t\tif [ -n \"$good\" ]; then\n"
+    "\t\t\ttouch -c \"$e\" 2>/dev/null\n"
+    "\t\t\tnote \"rhit $key $name\"\n"
+    "\t\t\tcat \"$e/@stdout\"\n"
+    "\t\t\tcat \"$e/@stderr\" >&2\n"
+    "\t\t\texit 0\n"
+    "\t\tfi\n"
+    "\t\tfor o in $outs\n"
+    "\t\tdo\n"
+    "\t\t\trm -f \"$outdir/$o.pw-rustc.$$\"\n"
+    "\t\tdone\n"
+    "\telse\n"
+    "\t\treplace=1\n"
+    "\t\tnote \"rcorrupt $key $name\"\n"
+    "\t\techo \"pinwheel: compile cache: entry $key (crate $name) does not match its sha256 (damaged): compiling again\" >&2\n"
+    "\tfi\n"
+    "fi\n"
+    "# A miss: rustc as it is, its stderr passed on as it comes (cargo reads\n"
+    "# the artifact notices from it) and kept.\n"
+    "t=$sub/.tmp.$key.$$\n"
+    "mkdir -p \"$sub\" 2>/dev/null\n"
+    "rm -rf \"$t\"\n"
+    "if ! mkdir \"$t\" 2>/dev/null || ! mkfifo \"$t/fifo\" 2>/dev/null; then\n"
+    "\trm -rf \"$t\"\n"
+    "\t\"$@\" || exit\n"
+    "\tnote \"rmiss $key $name\"\n"
+    "\texit 0\n"
+    "fi\n"
+    "tee \"$t/@stderr\" <\"$t/fifo\" >&2 &\n"
+    "\"$@\" >\"$t/@stdout\" 2>\"$t/fifo\"\n"
+    "rc=$?\n"
+    "wait\n"
+    "rm -f \"$t/fifo\"\n"
+    "cat \"$t/@stdout\"\n"
+    "if [ \"$rc\" != 0 ]; then\n"
+    "\trm -rf \"$t\"\n"
+    "\texit \"$rc\"\n"
+    "fi\n"
+    "note \"rmiss $key $name\"\n"
+    "ok=1\n"
+    "for o in $outs\n"
+    "do\n"
+    "\tcp \"$outdir/$o\" \"$t/$o\" 2>/dev/null || ok=\n"
+    "done\n"
+    "if [ -n \"$ok\" ]; then\n"
+    "\t(cd \"$t\" && sha256sum -- $outs @stdout @stderr) >\"$t/sums.tmp\" 2>/dev/null &&\n"
+    "\t\tsed 's/  / /' \"$t/sums.tmp\" >\"$t/sums\" && rm -f \"$t/sums.tmp\" || ok=\n"
+    "fi\n"
+    "if [ -n \"$ok\" ] && [ -n \"$replace\" ] && [ -d \"$e\" ]; then\n"
+    "\t# a damaged entry, or --no-cache: the new one takes its place\n"
+    "\tmv -T \"$e\" \"$sub/.tmp.old.$key.$$\" 2>/dev/null && rm -rf \"$sub/.tmp.old.$key.$$\"\n"
+    "fi\n"
+    "if [ -z \"$ok\" ] || ! mv -T \"$t\" \"$e\" 2>/dev/null; then\n"
+    "\trm -rf \"$t\"\n"
+    "fi\n"
+    "exit 0\n";
+
 const char *pw_cc_script(void)
 {
 	return script;
+}
+
+const char *pw_rc_script(void)
+{
+	return rust_script;
 }
 
 /* ---- stats ---- */
@@ -164,6 +424,14 @@ void pw_cc_stats_parse(const char *data, size_t n, struct pw_cc_stats *st)
 			st->corrupt++;
 		else if (l >= 5 && !memcmp(p, "skip ", 5))
 			st->skipped++;
+		else if (l >= 5 && !memcmp(p, "rhit ", 5))
+			st->rhits++;
+		else if (l >= 6 && !memcmp(p, "rmiss ", 6))
+			st->rmisses++;
+		else if (l >= 9 && !memcmp(p, "rcorrupt ", 9))
+			st->rcorrupt++;
+		else if (l >= 6 && !memcmp(p, "rskip ", 6))
+			st->rskipped++;
 		p += l + 1;
 	}
 }
@@ -195,7 +463,7 @@ int pw_cc_stats_read(const char *path, struct pw_cc_stats *st, struct pw_err *e)
 
 int pw_build_cc_setup(struct build *b, struct pw_err *e)
 {
-	_cleanup_free_ char *bin = NULL, *wrapper = NULL;
+	_cleanup_free_ char *bin = NULL, *wrapper = NULL, *rwrapper = NULL;
 	int r;
 
 	if (b->cc_mode == PW_CC_OFF)
@@ -213,6 +481,10 @@ int pw_build_cc_setup(struct build *b, struct pw_err *e)
 	r = pw_write_file_atomic(wrapper, script, sizeof(script) - 1, 0755);
 	if (r < 0)
 		return pw_err_sys(e, -r, "'%s'", wrapper);
+	rwrapper = pw_path_join(bin, PW_RC_WRAPPER);
+	r = pw_write_file_atomic(rwrapper, rust_script, sizeof(rust_script) - 1, 0755);
+	if (r < 0)
+		return pw_err_sys(e, -r, "'%s'", rwrapper);
 	b->cc_bin = steal_pointer(&bin);
 	return 0;
 }
@@ -243,6 +515,10 @@ int pw_build_cc_spec(struct build *b, size_t ti, const char *tdir, struct pw_san
 	if (r == 0)
 		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_WRAP=" PW_CC_BIN "/" PW_CC_WRAPPER,
 					    false, e);
+	/* cargo runs every rustc behind it (docs/compile-cache.md, "Rust") */
+	if (r == 0)
+		r = pw_sandbox_spec_add_env(s, "RUSTC_WRAPPER=" PW_CC_BIN "/" PW_RC_WRAPPER, false,
+					    e);
 	if (r == 0)
 		r = pw_sandbox_spec_add_env(s, "PINWHEEL_CC_DIR=" PW_CC_MOUNT, false, e);
 	if (r == 0)
@@ -268,8 +544,11 @@ void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result
 		dprintf(logfd, "pinwheel: compile cache: stats: %s\n", e.msg);
 	dprintf(logfd,
 		"==== pinwheel: compile cache: %u hits, %u misses, %u uncacheable, %u damaged "
-		"entries compiled again\n",
-		res->cc.hits, res->cc.misses, res->cc.skipped, res->cc.corrupt);
+		"entries compiled again\n"
+		"==== pinwheel: compile cache, Rust crates: %u hits, %u misses, %u uncacheable, "
+		"%u damaged entries compiled again\n",
+		res->cc.hits, res->cc.misses, res->cc.skipped, res->cc.corrupt, res->cc.rhits,
+		res->cc.rmisses, res->cc.rskipped, res->cc.rcorrupt);
 }
 
 /* ---- store gc ---- */
@@ -314,6 +593,11 @@ static int gc_sub(int dfd, const char *sub, time_t cutoff, bool all, unsigned *r
 			/* an entry: kept while builds use it (a hit touches it) */
 			entry = true;
 			drop = all || st.st_mtime < cutoff;
+		} else if (l > 5 && !strcmp(nm + l - 5, ".rust") && is_hex64(nm, l - 5) &&
+			   S_ISDIR(st.st_mode)) {
+			/* a Rust crate's entry (a hit touches the directory) */
+			entry = true;
+			drop = all || st.st_mtime < cutoff;
 		} else if (l > 7 && !strcmp(nm + l - 7, ".sha256") && is_hex64(nm, l - 7) &&
 			   S_ISREG(st.st_mode)) {
 			/* its sum goes with its object (sorted before it) */
@@ -331,7 +615,7 @@ static int gc_sub(int dfd, const char *sub, time_t cutoff, bool all, unsigned *r
 			r = pw_err_sys(e, errno, "compile cache: remove '%s/%s'", sub, nm);
 			continue;
 		}
-		if (S_ISREG(st.st_mode)) {
+		if (S_ISREG(st.st_mode) || entry) {
 			*freed += (uint64_t)st.st_size;
 			*removed += entry;
 		}

@@ -223,6 +223,13 @@ void pw_build_print_table(struct build *b, struct target_result *res)
 			       b->c.targets[i].id, res[i].cc.corrupt,
 			       res[i].cc.corrupt == 1 ? "entry" : "entries",
 			       res[i].cc.corrupt == 1 ? "its" : "their");
+	for (size_t i = 0; i < b->c.ntargets; i++)
+		if (b->sel[i] && res[i].cc.rcorrupt)
+			pw_out("%-26s compile cache: %u damaged Rust %s (not matching %s sha256) "
+			       "refused and compiled again\n",
+			       b->c.targets[i].id, res[i].cc.rcorrupt,
+			       res[i].cc.rcorrupt == 1 ? "entry" : "entries",
+			       res[i].cc.rcorrupt == 1 ? "its" : "their");
 	if (b->sdist[0])
 		pw_out("%-26s %-8s %-9s %-10s %-12.12s %7s  %s%s\n", "sdist",
 		       b->sdist_cached ? "cached" : "ok", "-", "", b->sdist_sha, "", b->sdist,
@@ -233,33 +240,40 @@ void pw_build_print_stats(struct build *b, struct target_result *res)
 {
 	struct pw_cc_stats sum = {0};
 
-	pw_out("\ncompile cache (%s)\n%-26s %-8s %6s %6s %11s %7s  %s\n",
+	pw_out("\ncompile cache (%s)\n%-26s %-8s %6s %6s %11s %7s  %-9s %5s %6s %5s %7s\n",
 	       b->cc_mode == PW_CC_OFF     ? "off"
 	       : b->cc_mode == PW_CC_WRITE ? "--no-cache: every compile ran, recorded"
 					   : "on",
-	       "target", "wheel", "hits", "misses", "uncacheable", "damaged", "zig cache");
+	       "target", "wheel", "hits", "misses", "uncacheable", "damaged", "zig cache",
+	       "rust:", "hits", "misses", "damaged");
 	for (size_t i = 0; i < b->c.ntargets; i++) {
 		const struct pw_cc_stats *c = &res[i].cc;
 
 		if (!b->sel[i])
 			continue;
 		if (!res[i].cc_on) {
-			pw_out("%-26s %-8s %6s %6s %11s %7s\n", b->c.targets[i].id,
-			       res[i].cached ? "cached" : "built", "-", "-", "-", "-");
+			pw_out("%-26s %-8s %6s %6s %11s %7s  %-9s %5s %6s %6s %7s\n",
+			       b->c.targets[i].id, res[i].cached ? "cached" : "built", "-", "-",
+			       "-", "-", "-", "", "-", "-", "-");
 			continue;
 		}
-		pw_out("%-26s %-8s %6u %6u %11u %7u  %s\n", b->c.targets[i].id, "built", c->hits,
-		       c->misses, c->skipped, c->corrupt,
+		pw_out("%-26s %-8s %6u %6u %11u %7u  %-9s %5s %6u %6u %7u\n", b->c.targets[i].id,
+		       "built", c->hits, c->misses, c->skipped, c->corrupt,
 		       c->zig_damaged ? "damaged, not used"
 		       : c->zig_warm  ? "warm"
-				      : "-");
+				      : "-",
+		       "", c->rhits, c->rmisses, c->rcorrupt);
 		sum.hits += c->hits;
 		sum.misses += c->misses;
 		sum.skipped += c->skipped;
 		sum.corrupt += c->corrupt;
+		sum.rhits += c->rhits;
+		sum.rmisses += c->rmisses;
+		sum.rcorrupt += c->rcorrupt;
 	}
-	pw_out("%-26s %-8s %6u %6u %11u %7u\n", "total", "", sum.hits, sum.misses, sum.skipped,
-	       sum.corrupt);
+	pw_out("%-26s %-8s %6u %6u %11u %7u  %-9s %5s %6u %6u %7u\n", "total", "", sum.hits,
+	       sum.misses, sum.skipped, sum.corrupt, "", "", sum.rhits, sum.rmisses,
+	       sum.rcorrupt);
 }
 
 void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
@@ -319,6 +333,14 @@ void pw_build_print_json(struct build *b, struct target_result *res, bool ok)
 							     : res[i].cc.zig_warm  ? "warm"
 										   : "none")
 						 : json_null());
+		/* Rust crates through pw-rustc (docs/compile-cache.md, "Rust") */
+		if (res[i].cc_on)
+			json_object_set_new(
+			    json_object_get(o, "compile_cache"), "rust",
+			    json_pack("{s:I,s:I,s:I,s:I}", "hits", (json_int_t)res[i].cc.rhits,
+				      "misses", (json_int_t)res[i].cc.rmisses, "uncacheable",
+				      (json_int_t)res[i].cc.rskipped, "damaged",
+				      (json_int_t)res[i].cc.rcorrupt));
 		json_object_set_new(o, "smoke_failed_root",
 				    res[i].failed_root[0] ? json_string(res[i].failed_root)
 							  : json_null());

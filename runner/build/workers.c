@@ -101,10 +101,12 @@ static void worker(struct build *b, size_t job, int fd)
 		    json_pack("{s:s,s:s}", "passed", res.smoke_roots, "failed", res.failed_root));
 	if (j && res.cc_on)
 		json_object_set_new(j, "cc",
-				    json_pack("[I,I,I,I,b,b]", (json_int_t)res.cc.hits,
+				    json_pack("[I,I,I,I,b,b,I,I,I,I]", (json_int_t)res.cc.hits,
 					      (json_int_t)res.cc.misses, (json_int_t)res.cc.skipped,
 					      (json_int_t)res.cc.corrupt, res.cc.zig_warm,
-					      res.cc.zig_damaged));
+					      res.cc.zig_damaged, (json_int_t)res.cc.rhits,
+					      (json_int_t)res.cc.rmisses, (json_int_t)res.cc.rskipped,
+					      (json_int_t)res.cc.rcorrupt));
 	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (txt) {
 		pw_write_all(fd, "R ", 2);
@@ -165,6 +167,10 @@ static void read_result(struct target_result *res, const char *txt, size_t n)
 		res->cc.corrupt = (unsigned)json_integer_value(json_array_get(cc, 3));
 		res->cc.zig_warm = json_is_true(json_array_get(cc, 4));
 		res->cc.zig_damaged = json_is_true(json_array_get(cc, 5));
+		res->cc.rhits = (unsigned)json_integer_value(json_array_get(cc, 6));
+		res->cc.rmisses = (unsigned)json_integer_value(json_array_get(cc, 7));
+		res->cc.rskipped = (unsigned)json_integer_value(json_array_get(cc, 8));
+		res->cc.rcorrupt = (unsigned)json_integer_value(json_array_get(cc, 9));
 	}
 	res->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
 	res->secs = json_real_value(json_object_get(j, "secs"));
