@@ -2,8 +2,8 @@
 # t5706-audit-offline: the audit of a release in miniature, as
 # bench/audit-e2e.sh does it for the example: the tiny project (t5703's,
 # with an ELF member) released with store A; `store export` of its lock;
-# the inputs' origin removed; `store import` into an empty store B and
-# `verify --against` the released wheel from the released sdist and
+# the inputs' origin removed; `store import` into an empty store B, `fetch`
+# and `verify --against` the released wheel from the released sdist and
 # manifest, both in a network namespace with no network at all (only a
 # loopback that is down): exit 0, matched.  Without the import the
 # offline fetch fails naming the artifact gone from its url.
