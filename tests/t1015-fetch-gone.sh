@@ -14,7 +14,7 @@
 DPORT=$PORT
 . "$SRCDIR/tests/helpers/fetchlib.sh"
 export PINWHEEL_RETRIES=0 PINWHEEL_RETRY_BASE_MS=1
-plan 27
+plan 29
 rm -f "$T/port.fifo" # debrepo.sh's
 start_httpd
 W=hy-1.0-py3-none-any.whl C=foo-0.3.1.crate
