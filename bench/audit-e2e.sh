@@ -28,8 +28,8 @@
 # Environment: PINWHEEL (default build/pinwheel), LOCK (a lock of the
 # example to use; default build/demo/hybrid/pinwheel.lock when fresh, else
 # `pinwheel lock` runs), JOBS (default 2), TMPDIR (the work directory's
-# parent: needs the bundle (~2.2 GB) plus store B (~8 GB) free, and 6 GB
-# more are kept free for others: checked first).
+# parent: needs the bundle (~2.2 GB, removed once imported) plus store B
+# (~12 GB) free, and 6 GB more are kept free for others: checked first).
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 PW=${PINWHEEL:-$SRCDIR/build/pinwheel}
@@ -47,10 +47,10 @@ if [ "$(id -u)" -eq 0 ]; then NS="unshare -n"; else NS="unshare -rn"; fi
 $NS true 2>/dev/null || { echo "audit-e2e: '$NS' does not work here" >&2; exit 2; }
 STORE_A=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 PARENT=${TMPDIR:-/tmp}
-NEED_GB=16
+NEED_GB=20
 FREE_GB=$(df -P -k "$PARENT" | awk 'NR == 2 {print int($4 / 1048576)}')
 [ "$FREE_GB" -ge "$NEED_GB" ] ||
-	{ echo "audit-e2e: $FREE_GB GB free under '$PARENT'; needs $NEED_GB (10 for the run, 6 kept for others)" >&2; exit 2; }
+	{ echo "audit-e2e: $FREE_GB GB free under '$PARENT'; needs $NEED_GB (14 for the run, 6 kept for others)" >&2; exit 2; }
 W=$(mktemp -d "$PARENT/pw-audit-e2e.XXXXXX")
 cleanup() {
 	[ "$KEEP" = 1 ] && { echo "kept: $W"; return; }
@@ -118,6 +118,7 @@ B="$W/storeB"
 t0=$(now)
 nice -n 10 $NS "$PW" --store "$B" store import "$W/bundle.tar"
 T_IMP=$(($(now) - t0))
+rm -f "$W/bundle.tar" # in store B now; not needed at its peak
 t0=$(now)
 nice -n 10 $NS "$PW" --store "$B" fetch "$W/hybrid" >"$W/fetch.txt" 2>&1 ||
 	{ cat "$W/fetch.txt"; echo "audit-e2e: the offline fetch failed" >&2; exit 1; }
