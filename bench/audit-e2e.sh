@@ -29,7 +29,10 @@
 # example to use; default build/demo/hybrid/pinwheel.lock when fresh, else
 # `pinwheel lock` runs), JOBS (default 2), TMPDIR (the work directory's
 # parent: needs the bundle (~2.2 GB, removed once imported) plus store B
-# (~12 GB) free, and 6 GB more are kept free for others: checked first).
+# (~19 GB once every root is composed: 12 merged Debian roots, four
+# interpreters built from source) free, and 6 GB more are kept free for
+# others: checked first), VERIFY_TMPDIR (where the rebuild's temp
+# directory goes, default TMPDIR; a tmpfs such as /dev/shm spares the disk).
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 PW=${PINWHEEL:-$SRCDIR/build/pinwheel}
@@ -47,10 +50,10 @@ if [ "$(id -u)" -eq 0 ]; then NS="unshare -n"; else NS="unshare -rn"; fi
 $NS true 2>/dev/null || { echo "audit-e2e: '$NS' does not work here" >&2; exit 2; }
 STORE_A=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 PARENT=${TMPDIR:-/tmp}
-NEED_GB=20
+NEED_GB=28
 FREE_GB=$(df -P -k "$PARENT" | awk 'NR == 2 {print int($4 / 1048576)}')
 [ "$FREE_GB" -ge "$NEED_GB" ] ||
-	{ echo "audit-e2e: $FREE_GB GB free under '$PARENT'; needs $NEED_GB (14 for the run, 6 kept for others)" >&2; exit 2; }
+	{ echo "audit-e2e: $FREE_GB GB free under '$PARENT'; needs $NEED_GB (22 for the run, 6 kept for others)" >&2; exit 2; }
 W=$(mktemp -d "$PARENT/pw-audit-e2e.XXXXXX")
 cleanup() {
 	[ "$KEEP" = 1 ] && { echo "kept: $W"; return; }
@@ -126,7 +129,8 @@ T_FETCH=$(($(now) - t0))
 grep -v ' root ' "$W/fetch.txt" || true
 t0=$(now)
 st=0
-nice -n 10 $NS env -i PATH=/usr/bin:/bin HOME="$HOME" TERM=dumb "$PW" --store "$B" verify "$W/hybrid" \
+nice -n 10 $NS env -i PATH=/usr/bin:/bin HOME="$HOME" TERM=dumb TMPDIR="${VERIFY_TMPDIR:-$PARENT}" \
+	"$PW" --store "$B" verify "$W/hybrid" \
 	"$@" --sdist "$SDIST" --manifest "$MANIFEST" --jobs "$JOBS" --report "$W/audit.json" ||
 	st=$?
 T_VER=$(($(now) - t0))
