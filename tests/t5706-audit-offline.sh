@@ -4,7 +4,7 @@
 # with an ELF member) released with store A; `store export` of its lock;
 # the inputs' origin removed; `store import` into an empty store B, `fetch`
 # and `verify --against` the released wheel from the released sdist and
-# manifest, both in a network namespace with no network at all (only a
+# manifest, all in a network namespace with no network at all (only a
 # loopback that is down): exit 0, matched.  Without the import the
 # offline fetch fails naming the artifact gone from its url.
 . "$SRCDIR/tests/lib.sh"
