@@ -78,6 +78,14 @@ static bool word_generic(const char *w, size_t l, const char *unused)
 	return l >= 2 && !memcmp(w, "py", 2);
 }
 
+/* A free-threaded target's tag: "cp313t" (digits, then 't'). */
+static bool free_threaded(const char *tag)
+{
+	size_t l = strlen(tag);
+
+	return l > 3 && tag[l - 1] == 't' && tag[l - 2] >= '0' && tag[l - 2] <= '9';
+}
+
 const char *pw_wheel_target_of(const char *wheel, const char *const *targets, size_t n)
 {
 	const char *base = strrchr(wheel, '/'), *dash[3], *end;
@@ -111,8 +119,19 @@ const char *pw_wheel_target_of(const char *wheel, const char *const *targets, si
 				continue;
 			memcpy(tag, id, (size_t)(sep - id));
 			tag[sep - id] = 0;
-			if (any_fits(py, pyl, tag, word_is))
-				return id;
+			if (free_threaded(tag)) {
+				/* cp313t: the wheel's ABI tag names it (cp313-cp313t) */
+				if (any_fits(abi, abil, tag, word_is))
+					return id;
+			} else {
+				char ft[sizeof(tag) + 1];
+
+				/* cp313, but not a cp313-cp313t wheel */
+				snprintf(ft, sizeof(ft), "%st", tag);
+				if (any_fits(py, pyl, tag, word_is) &&
+				    !any_fits(abi, abil, ft, word_is))
+					return id;
+			}
 			if (generic && !first)
 				first = id;
 		}

@@ -18,6 +18,7 @@ struct fetch_args {
 	bool offline;
 	unsigned jobs;
 	const char *snapshot;
+	const char *blob_mirror;
 };
 
 static bool snapshot_url_ok(const char *s)
@@ -31,6 +32,14 @@ static const char *snapshot_opt;
 static const char *snapshot_base(void)
 {
 	return snapshot_opt ? snapshot_opt : pw_snapshot_base();
+}
+
+/* --blob-mirror, else $PINWHEEL_BLOB_MIRROR (docs/store.md "Gone artifacts"). */
+static const char *blob_mirror_opt;
+
+static const char *blob_mirror_base(void)
+{
+	return blob_mirror_opt ? blob_mirror_opt : pw_blob_mirror_base();
 }
 
 static const struct pw_opt fetch_opts[] = {
@@ -47,6 +56,14 @@ static const struct pw_opt fetch_opts[] = {
      .check = snapshot_url_ok,
      .help = "a snapshot archive (layout URL/archive/ARCHIVE/YYYYMMDDTHHMMSSZ/POOLPATH) "
 	     "tried for a Debian package when its mirrors fail (else $PINWHEEL_SNAPSHOT)"},
+    {.name = "--blob-mirror",
+     .kind = PW_ARG_STR,
+     PW_OPT_AT(struct fetch_args, blob_mirror),
+     .meta = "URL",
+     .what = "an http://, https:// or file:// url",
+     .check = snapshot_url_ok,
+     .help = "a blob mirror (layout URL/blobs/sha256/HEX: a store, an unpacked bundle) tried "
+	     "for any artifact when its other urls fail (else $PINWHEEL_BLOB_MIRROR)"},
     PW_OPT_DOC("--json",
 	       "one JSON object per completed artifact on stdout, then one per "
 	       "target: {\"event\": \"root\", \"target\", \"root\", \"trees\", \"built\"}"),
@@ -57,7 +74,8 @@ const struct pw_cli_cmd pw_cli_fetch = {
     .name = "fetch",
     .opts = fetch_opts,
     .nopts = PW_ARRAY_SIZE(fetch_opts),
-    .usage = "usage: pinwheel fetch [DIR] [--offline] [--jobs N] [--snapshot URL]\n\n"
+    .usage = "usage: pinwheel fetch [DIR] [--offline] [--jobs N] [--snapshot URL]\n"
+	     "                      [--blob-mirror URL]\n\n"
 	     "Make every artifact of DIR/pinwheel.lock (DIR defaults to .) present in the\n"
 	     "store, and its unpacked tree when the artifact has \"unpack\".  Each artifact\n"
 	     "is tried from its urls in order (mirrors), retried with backoff on connection\n"
@@ -71,10 +89,15 @@ const struct pw_cli_cmd pw_cli_fetch = {
 	     "is already present nothing touches the network.  A Debian package its\n"
 	     "mirror no longer serves is fetched from the snapshot archive (--snapshot,\n"
 	     "$PINWHEEL_SNAPSHOT) at the date the lock recorded (or a day later),\n"
-	     "verified the same way.\n",
+	     "verified the same way; so is a Debian CPython source tarball.  Any artifact\n"
+	     "its urls no longer serve (a deleted PyPI file or crate) is tried last on a\n"
+	     "blob mirror (--blob-mirror, $PINWHEEL_BLOB_MIRROR) by its sha256; one that\n"
+	     "every url answers 404/410 for is named with its sha256 and what to do\n"
+	     "('pinwheel store import' a bundle of the lock).\n",
     .epilogue = "environment: PINWHEEL_RETRIES, PINWHEEL_RETRY_BASE_MS, PINWHEEL_LOW_SPEED_TIME,\n"
 		"PINWHEEL_LOW_SPEED_LIMIT, PINWHEEL_CONNECT_TIMEOUT, PINWHEEL_CA_BUNDLE\n"
-		"(see docs/store.md), PINWHEEL_SNAPSHOT (docs/debian.md)\n\n"
+		"(see docs/store.md), PINWHEEL_SNAPSHOT (docs/debian.md), PINWHEEL_BLOB_MIRROR\n"
+		"(docs/store.md)\n\n"
 		"exit status: 0 all present, 1 some artifact or root failed (each is named),\n"
 		"2 usage error or a bad pinwheel.lock\n",
 };
@@ -141,8 +164,8 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	struct pw_err e = PW_ERR_INIT;
 	struct pw_fetch_opts o;
 	struct pw_store *s;
-	const char *snap = snapshot_base();
-	char **snapurls = NULL;
+	const char *snap = snapshot_base(), *blobm = blob_mirror_base();
+	char **snapurls = NULL, **bloburls = NULL;
 	const char ***xurls = NULL;
 	size_t i, nok = 0, ncached = 0, nunpacked = 0;
 	uint64_t bytes = 0;
@@ -170,25 +193,29 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	s = ss.store;
 	items = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*items));
 	snapurls = pw_xcalloc(PW_SNAPSHOT_TRIES * lf->n + 1, sizeof(*snapurls));
+	bloburls = pw_xcalloc(lf->n + 1, sizeof(*bloburls));
 	xurls = pw_xcalloc(lf->n ? lf->n : 1, sizeof(*xurls));
 	for (i = 0; i < lf->n; i++) {
 		struct pw_artifact *a = &lf->artifacts[i];
+		size_t m = a->nurls;
+
 		items[i].name = a->name;
 		items[i].urls = (const char *const *)a->urls;
 		items[i].nurls = a->nurls;
-		/* the snapshot archive comes after every mirror: the recorded
-		 * date, then a day later */
+		/* after every mirror: the snapshot archive (the recorded
+		 * date, then a day later), then the blob mirror */
 		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
 			snapurls[PW_SNAPSHOT_TRIES * i + d] = pw_artifact_snapshot_url(a, snap, d);
-		if (snapurls[PW_SNAPSHOT_TRIES * i]) {
-			size_t m = a->nurls;
-
-			xurls[i] = pw_xcalloc(a->nurls + PW_SNAPSHOT_TRIES, sizeof(**xurls));
+		bloburls[i] = pw_artifact_blob_url(a, blobm);
+		if (snapurls[PW_SNAPSHOT_TRIES * i] || bloburls[i]) {
+			xurls[i] = pw_xcalloc(a->nurls + PW_SNAPSHOT_TRIES + 1, sizeof(**xurls));
 			for (size_t u = 0; u < a->nurls; u++)
 				xurls[i][u] = a->urls[u];
 			for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
 				if (snapurls[PW_SNAPSHOT_TRIES * i + d])
 					xurls[i][m++] = snapurls[PW_SNAPSHOT_TRIES * i + d];
+			if (bloburls[i])
+				xurls[i][m++] = bloburls[i];
 			items[i].urls = xurls[i];
 			items[i].nurls = m;
 		}
@@ -206,7 +233,9 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 	}
 	st = pw_fetch_ui_run(ctx, NULL, s, items, lf->n, &o);
 	for (i = 0; i < lf->n; i++) {
-		if (items[i].state == PW_FETCH_FAILED && !snap && lf->artifacts[i].snap_path &&
+		const struct pw_artifact *a = &lf->artifacts[i];
+
+		if (items[i].state == PW_FETCH_FAILED && !snap && a->snap_path &&
 		    (strstr(items[i].err.msg, "error: 404") || strstr(items[i].err.msg, "error: 410") ||
 		     strstr(items[i].err.msg, "HTTP status 404") ||
 		     strstr(items[i].err.msg, "HTTP status 410")))
@@ -214,6 +243,13 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 				 "a snapshot archive keeps it: set one with --snapshot URL or "
 				 "PINWHEEL_SNAPSHOT (docs/debian.md \"Snapshots\")",
 				 items[i].name);
+		else if (items[i].state == PW_FETCH_FAILED && items[i].gone)
+			pw_error("fetch: '%s' (sha256 %s) is gone: every url of it answered 404 or "
+				 "410 (deleted upstream; a yanked file is still served): run 'pinwheel "
+				 "store import' on a bundle of this lock that has it, or give a blob "
+				 "mirror with --blob-mirror URL or PINWHEEL_BLOB_MIRROR (docs/store.md "
+				 "\"Gone artifacts\")",
+				 items[i].name, a->sha256);
 		if (items[i].state != PW_FETCH_DONE)
 			continue;
 		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
@@ -222,6 +258,10 @@ int pw_fetch_project(struct pw_ctx *ctx, const char *dir, bool offline, unsigned
 				pw_info("fetch: '%s' came from the snapshot archive: %s (its mirror "
 					"no longer serves it)",
 					items[i].name, items[i].url);
+		if (bloburls[i] && items[i].downloaded && items[i].url == bloburls[i])
+			pw_info("fetch: '%s' came from the blob mirror: %s (its other urls no "
+				"longer serve it)",
+				items[i].name, items[i].url);
 		nok++;
 		if (items[i].downloaded)
 			bytes += items[i].received - items[i].resumed_from;
@@ -260,9 +300,11 @@ out:
 		pw_fetch_item_release(&items[i]);
 		for (size_t d = 0; d < PW_SNAPSHOT_TRIES; d++)
 			free(snapurls[PW_SNAPSHOT_TRIES * i + d]);
+		free(bloburls[i]);
 		free(xurls[i]);
 	}
 	free(snapurls);
+	free(bloburls);
 	free(xurls);
 	free(items);
 	pw_session_close(&ss);
@@ -277,5 +319,6 @@ int pw_cmd_fetch(struct pw_ctx *ctx, int argc, char **argv)
 	if (st != PW_CLI_GO)
 		return st;
 	snapshot_opt = fa.snapshot;
+	blob_mirror_opt = fa.blob_mirror;
 	return pw_fetch_project(ctx, fa.dir, fa.offline, fa.jobs, false);
 }

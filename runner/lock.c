@@ -290,8 +290,9 @@ static int parse_artifact(struct rd *w, size_t idx, json_t *o, const struct pw_j
 				    where, k);
 		}
 	}
-	if (snap_p && strcmp(a->kind, "deb") != 0)
-		return fail(w, snap_p, true, "%s: 'snapshot' is for artifacts of kind \"deb\" only",
+	if (snap_p && strcmp(a->kind, "deb") != 0 && strcmp(a->kind, "archive") != 0)
+		return fail(w, snap_p, true,
+			    "%s: 'snapshot' is for artifacts of kind \"deb\" or \"archive\" only",
 			    where);
 	if (!a->name)
 		return fail(w, p, false, "%s: missing 'name'", where);

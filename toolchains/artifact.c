@@ -84,14 +84,36 @@ static bool snap_before(const struct pw_artifact *a, const struct pw_artifact *d
 	return c < 0;
 }
 
+static bool fetch_url_ok(const char *v)
+{
+	return v && (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8) ||
+		     !strncmp(v, "file://", 7));
+}
+
 const char *pw_snapshot_base(void)
 {
 	const char *v = getenv("PINWHEEL_SNAPSHOT");
 
-	if (!v || !(!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8) ||
-		    !strncmp(v, "file://", 7)))
+	return fetch_url_ok(v) ? v : NULL;
+}
+
+const char *pw_blob_mirror_base(void)
+{
+	const char *v = getenv("PINWHEEL_BLOB_MIRROR");
+
+	return fetch_url_ok(v) ? v : NULL;
+}
+
+char *pw_artifact_blob_url(const struct pw_artifact *a, const char *base)
+{
+	size_t blen;
+
+	if (!base || !*base)
 		return NULL;
-	return v;
+	blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	return pw_xasprintf("%.*s/blobs/sha256/%s", (int)blen, base, a->sha256);
 }
 
 char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,

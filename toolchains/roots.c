@@ -318,15 +318,16 @@ bool pw_roots_has_python_mount(const struct pw_root_plan *p)
 
 /* The items of the artifacts @target needs in @ls (their strings borrowed
  * from @ls); *n gets their number. */
-/* The items of @target's artifacts; a .deb with snapshot coordinates gets
- * the snapshot urls ($PINWHEEL_SNAPSHOT) after its mirrors, its url list
- * and urls kept in *owned (SLOTS per item; free them with the items). */
-#define SLOTS (PW_SNAPSHOT_TRIES + 1)
+/* The items of @target's artifacts; one with snapshot coordinates gets
+ * the snapshot urls ($PINWHEEL_SNAPSHOT) after its mirrors, and every one
+ * the blob mirror's ($PINWHEEL_BLOB_MIRROR) last; its url list and urls
+ * kept in *owned (SLOTS per item; free them with the items). */
+#define SLOTS (PW_SNAPSHOT_TRIES + 2)
 static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const char *target,
 					  size_t *n, void ***owned)
 {
 	struct pw_fetch_item *items = pw_xcalloc(ls->n + 1, sizeof(*items));
-	const char *snap = pw_snapshot_base();
+	const char *snap = pw_snapshot_base(), *blobm = pw_blob_mirror_base();
 	size_t k = 0;
 
 	*owned = pw_xcalloc(SLOTS * ls->n + 1, sizeof(**owned));
@@ -346,13 +347,15 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 		items[k].size = a->size;
 		items[k].unpack = a->has_unpack ? &a->unpack : NULL;
 		{
-			char *su[PW_SNAPSHOT_TRIES];
+			char *su[PW_SNAPSHOT_TRIES + 1];
 			const char **v;
 			size_t d, m = 0;
 
 			for (d = 0; d < PW_SNAPSHOT_TRIES; d++)
 				if ((su[m] = pw_artifact_snapshot_url(a, snap, (unsigned)d)))
 					m++;
+			if ((su[m] = pw_artifact_blob_url(a, blobm)))
+				m++;
 			if (m) {
 				v = pw_xcalloc(a->nurls + m, sizeof(*v));
 				for (size_t u = 0; u < a->nurls; u++)
@@ -363,7 +366,7 @@ static struct pw_fetch_item *target_items(const struct pw_lockset *ls, const cha
 				}
 				items[k].urls = v;
 				items[k].nurls = a->nurls + m;
-				(*owned)[SLOTS * k + PW_SNAPSHOT_TRIES] = v;
+				(*owned)[SLOTS * k + SLOTS - 1] = v;
 			}
 		}
 		k++;

@@ -44,7 +44,8 @@ struct pw_artifact {
 	struct pw_unpack_opts unpack; /* subdir owned */
 	char **needed_by;    /* target ids, kept sorted and unique */
 	size_t nneeded;
-	/* kind "deb": where a snapshot archive keeps it (docs/debian.md
+	/* kind "deb", or "archive" from a Debian pool (a CPython source
+	 * tarball): where a snapshot archive keeps it (docs/debian.md
 	 * "Snapshots"), all three or none (NULL): the archive ("debian"), the
 	 * Release file's Date as "YYYYMMDDTHHMMSSZ", the pool path */
 	char *snap_archive, *snap_date, *snap_path;
@@ -221,6 +222,14 @@ char *pw_artifact_snapshot_url(const struct pw_artifact *a, const char *base,
 /* $PINWHEEL_SNAPSHOT when it is an http://, https:// or file:// url, else
  * NULL (the environment's; not a copy). */
 const char *pw_snapshot_base(void);
+/* The url of @a on a blob mirror at @base (docs/store.md "Gone
+ * artifacts"): BASE/blobs/sha256/HEX, the layout of a store and of an
+ * unpacked `store export` bundle; tried after every other url, for any
+ * kind.  NULL when @base is NULL or empty.  Caller frees. */
+char *pw_artifact_blob_url(const struct pw_artifact *a, const char *base);
+/* $PINWHEEL_BLOB_MIRROR when it is an http://, https:// or file:// url,
+ * else NULL (the environment's; not a copy). */
+const char *pw_blob_mirror_base(void);
 
 /* For providers that cannot resolve offline (lock --check): copy the layer
  * named @layer of @target's root in @prior, and the artifacts it names

@@ -301,6 +301,10 @@ struct pw_deb_source {
 	char *upstream; /* "3.13.5" */
 	char *file;	/* "python3.13_3.13.5.orig.tar.xz" */
 	char *url;	/* mirror + "/" + Directory + "/" + file */
+	/* Where a snapshot archive keeps it, as for a .deb (docs/debian.md
+	 * "Snapshots"): the archive, the Release file's Date, the pool path
+	 * (Directory + "/" + file). */
+	char *snap_archive, *snap_date, *snap_path;
 	char sha256[PW_SHA256_HEX];
 	uint64_t size;
 };

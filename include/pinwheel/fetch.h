@@ -69,6 +69,9 @@ struct pw_fetch_item {
 	uint64_t received;    /* bytes in hand so far (progress) */
 	uint64_t resumed_from; /* > 0 when a partial download was resumed */
 	unsigned attempts;    /* transfers started */
+	bool gone;            /* FAILED, and every url answered HTTP 404 or
+			       * 410 (a file: url: no such file): the
+			       * artifact was removed, not unreachable */
 };
 
 struct pw_fetch_opts {

@@ -104,7 +104,7 @@ static void test_errors(void **state)
 		  "x.lock:5:13: artifacts[0]: unknown key 'bogus' (expected name, kind, version, package, urls, sha256, size, unpack, needed_by or snapshot)" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"file\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"date\": \"20231114T221320Z\", \"path\": \"pool/a\"}}]}",
-		  "x.lock:5:2: artifacts[0]: 'snapshot' is for artifacts of kind \"deb\" only" },
+		  "x.lock:5:2: artifacts[0]: 'snapshot' is for artifacts of kind \"deb\" or \"archive\" only" },
 		{ "{\"version\": 1, \"artifacts\": [\n{\"name\": \"a\", \"kind\": \"deb\",\n \"urls\": [\"https://m.example/a\"],\n"
 		  " \"sha256\": \"" H "\", \"size\": 1,\n \"snapshot\": {\"archive\": \"debian\", \"path\": \"pool/a\"}}]}",
 		  "x.lock:5:2: artifacts[0]: 'snapshot' needs archive, date and path" },

@@ -249,6 +249,19 @@ static void test_wheel_target(void **state)
 			    "cp312-musllinux_x86_64");
 	assert_string_equal(pw_wheel_target_of("a-1.0-1build-cp311-cp311-linux_x86_64.whl", t, 4),
 			    "cp311-manylinux_x86_64");
+	{ /* free-threaded: the ABI tag picks cp313t, and only it */
+		static const char *const ft[] = {"cp313-manylinux_x86_64",
+						 "cp313t-manylinux_x86_64"};
+
+		assert_string_equal(
+		    pw_wheel_target_of("a-1.0-cp313-cp313t-manylinux_2_17_x86_64.whl", ft, 2),
+		    "cp313t-manylinux_x86_64");
+		assert_string_equal(
+		    pw_wheel_target_of("a-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", ft, 2),
+		    "cp313-manylinux_x86_64");
+		assert_null(
+		    pw_wheel_target_of("a-1.0-cp313-cp313t-manylinux_2_17_x86_64.whl", ft, 1));
+	}
 	/* generic wheels: the first target that fits the platform */
 	assert_string_equal(pw_wheel_target_of("a-1.0-py3-none-any.whl", t, 4),
 			    "cp311-manylinux_x86_64");

@@ -484,6 +484,9 @@ static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 	a.name = ds.file;
 	a.version = ds.upstream;
 	a.package = ds.package;
+	a.snap_archive = ds.snap_archive;
+	a.snap_date = ds.snap_date;
+	a.snap_path = ds.snap_path;
 	urls[0] = ds.url;
 	memcpy(a.sha256, ds.sha256, PW_SHA256_HEX);
 	a.size = ds.size;

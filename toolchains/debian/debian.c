@@ -455,6 +455,9 @@ void pw_deb_source_release(struct pw_deb_source *s)
 	free(s->upstream);
 	free(s->file);
 	free(s->url);
+	free(s->snap_archive);
+	free(s->snap_date);
+	free(s->snap_path);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -604,9 +607,12 @@ int pw_debian_source_origs(const struct pw_debian_opts *o, const char *package,
 		cand.package = pw_xstrdup(package);
 		cand.version = pw_xstrdup(ver);
 		{
-			_cleanup_free_ char *path = pw_xasprintf("%s/%s", d, cand.file);
+			char *path = pw_xasprintf("%s/%s", d, cand.file);
 
 			cand.url = pool_url(mirror, path);
+			cand.snap_archive = snapshot_archive(mirror);
+			cand.snap_date = rel.date ? pw_xstrdup(rel.date) : snapshot_now();
+			cand.snap_path = path;
 		}
 		v = pw_xrealloc(v, (n + 1) * sizeof(*v));
 		v[n++] = cand;

@@ -26,6 +26,7 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *hdrs; /* it->header for the running transfer */
 	size_t url_idx;
+	size_t ngone;	     /* urls that answered 404/410 (file: missing) */
 	unsigned attempt;    /* retries used on the current URL */
 	uint64_t not_before; /* monotonic ms */
 	uint64_t range_from; /* Range start of the running transfer, 0: none */
@@ -144,6 +145,7 @@ static void next_url(struct fetch *f, struct xfer *x)
 		it->state = PW_FETCH_QUEUED;
 		return;
 	}
+	it->gone = x->ngone == it->nurls;
 	if (it->nurls == 1)
 		item_fail(f, x, x->last.code ? x->last.code : EIO, "could not fetch '%s': %s",
 			  it->name, x->last.msg);
@@ -381,6 +383,8 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 
 	if (rc == CURLE_OK && x->werr == 0 && is_http(url) && code != 200 && code != 206) {
 		pw_err_set(&x->last, EPROTO, "%s: unexpected HTTP status %ld", url, code);
+		if (code == 404 || code == 410)
+			x->ngone++;
 		next_url(f, x);
 		return;
 	}
@@ -407,6 +411,18 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		}
 		next_url(f, x);
 		return;
+	}
+	if ((x->werr == -EFBIG || rc == CURLE_FILESIZE_EXCEEDED) && code >= 400) {
+		/* an error page longer than the pin: libcurl checks the
+		 * announced length before the status; the status is the news */
+		if (x->werr == -EFBIG && pw_store_ins_restart(&x->ins, &e) < 0) {
+			item_fail(f, x, EIO, "could not fetch '%s': %s", it->name, e.msg);
+			return;
+		}
+		x->werr = 0;
+		rc = CURLE_HTTP_RETURNED_ERROR;
+		snprintf(x->errbuf, sizeof(x->errbuf), "The requested URL returned error: %ld",
+			 code);
 	}
 	if (x->werr == -EFBIG || rc == CURLE_FILESIZE_EXCEEDED) {
 		pw_err_set(&x->last, EFBIG, "%s: more than the pinned %llu bytes", url,
@@ -467,6 +483,9 @@ static void transfer_done(struct fetch *f, struct xfer *x, CURLcode rc)
 		it->state = PW_FETCH_WAITING;
 		return;
 	}
+	if ((rc == CURLE_HTTP_RETURNED_ERROR && (code == 404 || code == 410)) ||
+	    rc == CURLE_FILE_COULDNT_READ_FILE)
+		x->ngone++;
 	next_url(f, x);
 }
 
