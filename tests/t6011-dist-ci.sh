@@ -9,6 +9,7 @@
 # targets and collect the wheels, sdist and manifest of one `pinwheel
 # build`; the input `only` builds only the targets it names; `cache-url`
 # and the template's PINWHEEL_CACHE_URL reach the shared cache.
+# as-user: no (t5602 runs docs/ci.md's workflows as the unprivileged user)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 . "$SRCDIR/tests/helpers/remotelib.sh"
