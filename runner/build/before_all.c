@@ -177,21 +177,20 @@ static int scan(int dfd, const char *where, unsigned depth, bool *empty, struct 
 	return r;
 }
 
-/* Copy the captured tree @from into the new store tree @to: contents,
- * the execute bit (0755 or 0644), symlinks; every time the fixed
- * PW_SDE_DEFAULT, so the layer is the same whenever its files are. */
-static int copy_tree(int from, int to, const char *where, unsigned depth, struct pw_err *e)
+int pw_build_copy_tree(int from, int to, const char *where, const struct pw_build_copy *how,
+		       unsigned depth, struct pw_err *e)
 {
 	const struct timespec ts[2] = {{PW_SDE_DEFAULT, 0}, {PW_SDE_DEFAULT, 0}};
+	const char *w = how->prefix;
 	char **names = NULL;
 	size_t n = 0;
 	int r;
 
-	if (depth > BA_MAX_DEPTH)
-		return pw_err_set(e, ELOOP, "before_all: '%s' is nested too deep", where);
+	if (depth > how->max_depth)
+		return pw_err_set(e, ELOOP, "%s'%s' is nested too deep", w, where);
 	r = pw_list_dir_sorted(from, &names, &n);
 	if (r < 0)
-		return pw_err_sys(e, -r, "before_all: read the captured '%s/'", where);
+		return pw_err_sys(e, -r, "%sread '%s/'", w, where);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		_cleanup_free_ char *p = pw_xasprintf("%s/%s", where, names[i]);
 		_cleanup_close_ int in = -1, out = -1;
@@ -199,44 +198,48 @@ static int copy_tree(int from, int to, const char *where, unsigned depth, struct
 		struct stat st;
 
 		if (fstatat(from, nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = pw_err_sys(e, errno, "before_all: the captured '%s'", p);
+			r = pw_err_sys(e, errno, "%s'%s'", w, p);
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(to, nm, 0755) < 0 || fchmodat(to, nm, 0755, 0) < 0 ||
 			    (in = openat(from, nm,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 			    (out = openat(to, nm,
 					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-				r = pw_err_sys(e, errno, "before_all: copy '%s'", p);
+				r = pw_err_sys(e, errno, "%scopy '%s'", w, p);
 			else
-				r = copy_tree(in, out, p, depth + 1, e);
-			if (r == 0 && futimens(out, ts) < 0)
-				r = pw_err_sys(e, errno, "before_all: copy '%s'", p);
+				r = pw_build_copy_tree(in, out, p, how, depth + 1, e);
+			if (r == 0 && how->fixed_times && futimens(out, ts) < 0)
+				r = pw_err_sys(e, errno, "%scopy '%s'", w, p);
 		} else if (S_ISREG(st.st_mode)) {
 			mode_t m = st.st_mode & 0111 ? 0755 : 0644;
 
-			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			/* O_NONBLOCK: a FIFO put in its place meanwhile does not hang */
+			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			out = in < 0
 				  ? -1
 				  : openat(to, nm,
 					   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m);
 			if (in < 0 || out < 0)
-				r = pw_err_sys(e, errno, "before_all: copy '%s'", p);
+				r = pw_err_sys(e, errno, "%scopy '%s'", w, p);
 			else if ((r = pw_copy_fd(in, out)) < 0)
-				r = pw_err_sys(e, -r, "before_all: copy '%s'", p);
-			else if (fchmod(out, m) < 0 || futimens(out, ts) < 0)
-				r = pw_err_sys(e, errno, "before_all: copy '%s'", p);
+				r = pw_err_sys(e, -r, "%scopy '%s'", w, p);
+			else if (fchmod(out, m) < 0 || (how->fixed_times && futimens(out, ts) < 0))
+				r = pw_err_sys(e, errno, "%scopy '%s'", w, p);
+		} else if (!how->keep_links) {
+			continue; /* a symlink, a lock file's FIFO: left out */
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
 			ssize_t l = readlinkat(from, nm, target, sizeof(target) - 1);
 
 			if (l < 0 || (size_t)l >= sizeof(target) - 1)
 				r = pw_err_sys(e, l < 0 ? errno : ENAMETOOLONG,
-					       "before_all: read the symlink '%s'", p);
+					       "%sread the symlink '%s'", w, p);
 			else if ((target[l] = '\0', symlinkat(target, to, nm) < 0) ||
-				 utimensat(to, nm, ts, AT_SYMLINK_NOFOLLOW) < 0)
-				r = pw_err_sys(e, errno, "before_all: copy '%s'", p);
+				 (how->fixed_times &&
+				  utimensat(to, nm, ts, AT_SYMLINK_NOFOLLOW) < 0))
+				r = pw_err_sys(e, errno, "%scopy '%s'", w, p);
 		} else {
-			r = pw_err_set(e, EINVAL, "before_all: the special file '%s'", p);
+			r = pw_err_set(e, EINVAL, "%sthe special file '%s'", w, p);
 		}
 	}
 	pw_free_names(names, n);
@@ -252,7 +255,11 @@ struct layer_build {
 static int layer_build(void *ud, int dirfd, json_t *record, struct pw_err *e)
 {
 	struct layer_build *lb = ud;
-	int r = copy_tree(lb->upper, dirfd, "", 0, e);
+	static const struct pw_build_copy how = {.prefix = "before_all: ",
+						 .max_depth = BA_MAX_DEPTH,
+						 .keep_links = true,
+						 .fixed_times = true};
+	int r = pw_build_copy_tree(lb->upper, dirfd, "", &how, 0, e);
 
 	if (r == 0 &&
 	    (json_object_set_new(record, "root", json_string(lb->a->root)) < 0 ||

@@ -328,6 +328,23 @@ int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw
 /* After build_wheel: its stats into @res (and a line into the log). */
 void pw_build_cc_collect(struct build *b, const char *tdir, struct target_result *res, int logfd);
 
+/* ---- copying a tree (before_all.c) ---- */
+
+/* How pw_build_copy_tree() copies: before_all's captured layer (symlinks
+ * kept, special files refused, every time PW_SDE_DEFAULT) and Zig's warmed
+ * cache (only directories and regular files, times left as they fall). */
+struct pw_build_copy {
+	const char *prefix; /* starts every error message, e.g. "before_all: " */
+	unsigned max_depth;
+	bool keep_links;  /* copy symlinks, refuse special files; else leave both out */
+	bool fixed_times; /* every time PW_SDE_DEFAULT */
+};
+/* Copy the directory @from into the empty directory @to (@where names it
+ * in errors): contents, the execute bit (0755 or 0644), directories 0755,
+ * in name order.  0, or -errno with @e set; what was copied stays. */
+int pw_build_copy_tree(int from, int to, const char *where, const struct pw_build_copy *how,
+		       unsigned depth, struct pw_err *e);
+
 /* ---- the summary and the manifest (report.c) ---- */
 
 /* The failure of job @name (a target id or "sdist"), before the summary:

@@ -688,56 +688,9 @@ bool pw_cc_zig_warm_id(const struct pw_root_plan *p, char id[PW_SHA256_HEX])
 	return n > 0;
 }
 
-/* Copy the directory @from into the empty directory @to: directories and
- * regular files (0755 or 0644 by the execute bit), nothing else. */
-static int copy_dir(int from, int to, const char *where, unsigned depth, struct pw_err *e)
-{
-	char **names = NULL;
-	size_t n = 0;
-	int r;
-
-	if (depth > 16)
-		return pw_err_set(e, ELOOP, "'%s' is nested too deep", where);
-	r = pw_list_dir_sorted(from, &names, &n);
-	if (r < 0)
-		return pw_err_sys(e, -r, "'%s'", where);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		_cleanup_free_ char *p = pw_xasprintf("%s/%s", where, names[i]);
-		_cleanup_close_ int in = -1, out = -1;
-		const char *nm = names[i];
-		struct stat st;
-
-		if (fstatat(from, nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = pw_err_sys(e, errno, "'%s'", p);
-		} else if (S_ISDIR(st.st_mode)) {
-			if (mkdirat(to, nm, 0755) < 0 ||
-			    (in = openat(from, nm,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-			    (out = openat(to, nm,
-					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-				r = pw_err_sys(e, errno, "copy '%s'", p);
-			else
-				r = copy_dir(in, out, p, depth + 1, e);
-		} else if (S_ISREG(st.st_mode)) {
-			mode_t m = st.st_mode & 0111 ? 0755 : 0644;
-
-			in = openat(from, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			out = in < 0
-				  ? -1
-				  : openat(to, nm,
-					   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m);
-			if (in < 0 || out < 0)
-				r = pw_err_sys(e, errno, "copy '%s'", p);
-			else if ((r = pw_copy_fd(in, out)) < 0)
-				r = pw_err_sys(e, -r, "copy '%s'", p);
-			else if (fchmod(out, m) < 0)
-				r = pw_err_sys(e, errno, "copy '%s'", p);
-		}
-		/* anything else (a lock file's FIFO, a symlink) is left out */
-	}
-	pw_free_names(names, n);
-	return r;
-}
+/* Zig's cache copied: directories and regular files (0755 or 0644 by the
+ * execute bit), nothing else, times as they fall. */
+static const struct pw_build_copy zig_copy = {.prefix = "", .max_depth = 16};
 
 struct warm_build {
 	int from;
@@ -746,7 +699,7 @@ struct warm_build {
 static int warm_tree_build(void *ud, int dirfd, json_t *record, struct pw_err *e)
 {
 	struct warm_build *w = ud;
-	int r = copy_dir(w->from, dirfd, "zig-cache", 0, e);
+	int r = pw_build_copy_tree(w->from, dirfd, "zig-cache", &zig_copy, 0, e);
 
 	/* Zig's scratch space is not part of its cache */
 	if (r == 0 && pw_rm_rf_at(dirfd, "tmp") < 0 && errno != ENOENT)
@@ -856,7 +809,7 @@ int pw_build_cc_zig_spec(struct build *b, size_t ti, const char *tdir, struct pw
 	if (from < 0 || to < 0)
 		return pw_err_sys(e, errno, "'%s'", from < 0 ? path : dir);
 	/* a copy of its own: what the step adds stays in this step */
-	r = copy_dir(from, to, "zig-cache", 0, e);
+	r = pw_build_copy_tree(from, to, "zig-cache", &zig_copy, 0, e);
 	if (r == 0)
 		r = pw_build_bind(s, PW_BIND_RW, dir, "/tmp/zig-cache", e);
 	if (r == 0) {
