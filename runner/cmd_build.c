@@ -15,7 +15,7 @@ struct build_args {
 	const char *dir, *out, *cache_url;
 	struct pw_strv only, skip;
 	unsigned jobs;
-	bool no_cache, no_cache_write, no_compile_cache, stats, locked;
+	bool no_cache, no_cache_write, no_action_cache, no_compile_cache, stats, locked;
 	struct pw_opt_shard shard;
 	uint64_t sde;
 };
@@ -36,6 +36,12 @@ static const struct pw_opt build_opts[] = {
      PW_OPT_AT(struct build_args, no_cache_write),
      .help = "neither use nor record the action cache nor the compile cache (what 'pinwheel "
 	     "verify' runs its second build with)"},
+    {.name = "--no-action-cache",
+     .kind = PW_ARG_NONE,
+     PW_OPT_AT(struct build_args, no_action_cache),
+     .help = "as --no-cache (every target built, before_all run again), but compiles "
+	     "still come from the compile cache: the whole pipeline runs, the compilers "
+	     "only on a miss"},
     {.name = "--no-compile-cache",
      .kind = PW_ARG_NONE,
      PW_OPT_AT(struct build_args, no_compile_cache),
@@ -76,7 +82,8 @@ const struct pw_cli_cmd pw_cli_build = {
     .opts = build_opts,
     .nopts = PW_ARRAY_SIZE(build_opts),
     .usage = "usage: pinwheel build [DIR|SDIST] [--only ID]... [--skip GLOB]... [--jobs N]\n"
-	     "                      [--out DIR] [--no-cache] [--no-compile-cache] [--stats]\n"
+	     "                      [--out DIR] [--no-cache] [--no-action-cache]\n"
+	     "                      [--no-compile-cache] [--stats]\n"
 	     "                      [--shard K/N] [--cache-url URL] [--locked]\n\n"
 	     "Build the wheels of every target of DIR's config (DIR defaults to .):\n"
 	     "pinwheel.json, or pyproject.toml's [tool.pinwheel] over what zero config\n"
@@ -143,7 +150,8 @@ static int build_opts_from(const struct build_args *a, struct pw_build_opts *o)
 	o->nskip = a->skip.n;
 	o->jobs = a->jobs;
 	o->out = a->out;
-	o->no_cache = a->no_cache || a->no_cache_write;
+	o->no_cache = a->no_cache || a->no_cache_write || a->no_action_cache;
+	o->compile_cache_on = a->no_action_cache && !a->no_cache && !a->no_cache_write;
 	o->no_cache_write = a->no_cache_write;
 	o->no_compile_cache = a->no_compile_cache;
 	o->stats = a->stats;

@@ -521,8 +521,8 @@ static const char *const head_keys[] = {"$schema",  "version",  "project",
 					"python",   "platforms", "exclude",
 					"optional", "pure",	 "compile_cache",
 					"abi3_reuse"};
-static const char *const tail_keys[] = {"env",  "before_all", "before_build",
-					"test", "limits",     "foreign"};
+static const char *const tail_keys[] = {"env",	 "before_all",	    "before_build",
+					"config_settings", "test", "limits", "foreign"};
 #define MAX_KEYS 64
 
 static size_t top_keys(const char **keys)
@@ -538,6 +538,42 @@ static size_t top_keys(const char **keys)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(tail_keys); i++)
 		keys[n++] = tail_keys[i];
 	return n;
+}
+
+/* "config_settings": what PEP 517 allows, an object whose values are
+ * strings or arrays of strings, kept as canonical JSON for the frontend. */
+static int parse_config_settings(struct ld *l, json_t *root, const struct pw_jpos *rp)
+{
+	json_t *cs, *v, *dummy;
+	const struct pw_jpos *kp = pw_jpos_member(root, rp, "config_settings", &cs);
+	const char *k;
+
+	if (!cs)
+		return 0;
+	if (!json_is_object(cs))
+		return pw_jcheck_type(&l->j, kp, "config_settings",
+				      "an object of strings or arrays of strings", cs);
+	json_object_foreach(cs, k, v) {
+		_cleanup_free_ char *f = pw_jcheck_field("config_settings", k);
+		const struct pw_jpos *vp = pw_jpos_member(cs, kp, k, &dummy);
+		bool ok = json_is_string(v) || json_is_array(v);
+		size_t i;
+		json_t *x;
+
+		if (!*k)
+			return pw_jcheck_fail(&l->j, vp, true, "config_settings",
+					      "expected a non-empty setting name");
+		json_array_foreach(v, i, x) ok = ok && json_is_string(x);
+		if (!ok)
+			return pw_jcheck_type(&l->j, vp, f, "a string or an array of strings", v);
+	}
+	l->c->config_settings =
+	    json_dumps(cs, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!l->c->config_settings) {
+		fprintf(stderr, "pinwheel: out of memory\n");
+		abort();
+	}
+	return 0;
 }
 
 static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
@@ -613,6 +649,8 @@ static int parse_root(struct ld *l, json_t *root, const struct pw_jpos *rp)
 	if (!r && c->before_build && !*c->before_build)
 		return pw_jcheck_fail(&l->j, pw_jpos_member(root, rp, "before_build", &v), true,
 				      "before_build", "expected a non-empty shell command");
+	if (!r)
+		r = parse_config_settings(l, root, rp);
 	if (!r)
 		r = parse_test(l, root, rp);
 	if (!r)
@@ -691,6 +729,7 @@ static void part_digests(struct pw_config *c, const json_t *root, json_t *old_re
 	json_object_del(lock, "limits");
 	json_object_del(lock, "before_all");
 	json_object_del(lock, "before_build");
+	json_object_del(lock, "config_settings");
 	json_object_del(lock, "pure");
 	json_object_del(lock, "compile_cache");
 	json_object_del(lock, "abi3_reuse");
@@ -1090,6 +1129,7 @@ void pw_config_release(struct pw_config *c)
 	free(c->test_command);
 	free(c->before_all);
 	free(c->before_build);
+	free(c->config_settings);
 	strv_free(c->test_skip, c->ntest_skip);
 	pw_debian_spec_free(c->old_root);
 	for (i = 0; i < c->ntargets; i++) {

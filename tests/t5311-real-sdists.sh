@@ -19,14 +19,18 @@
 # The sdists come from the index pip uses (tests/helpers/pypi_sdist.py),
 # cached in $BUILD/test-cache/sdists; the Debian roots from the shared
 # store, as t5301 (`make demo` fills it), which is private to its owner:
-# Built with --no-cache: a hit from an earlier run would prove nothing.
+# Built with --no-action-cache: a hit of the action cache from an earlier
+# run would prove nothing, so every step runs (lock, sdist, build_wheel,
+# audit, repair, smoke test, the project's tests); compiles come from the
+# compile cache when an earlier run left them (t5504/t5505 prove it gives
+# the bytes a compile gives), so only a first run on a machine compiles.
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 32
+plan 34
 
 CACHE="$SRCDIR/$BUILD/test-cache/sdists"
 # get NAME VERSION SHA256: unpack the sdist into $T; its directory in $D
@@ -36,7 +40,7 @@ get() {
 }
 # build NAME: zero-config build of $D for $TGT into $T/out-NAME
 build() {
-	run_pw 0 "$1: built with zero config" build "$D" --only "$TGT" --no-cache --out "$T/out-$1"
+	run_pw 0 "$1: built with zero config" build "$D" --only "$TGT" --no-action-cache --out "$T/out-$1"
 	like "$OUT" "^$TGT +ok +passed .*-cp313-cp313-manylinux[^ ]*_x86_64\\.whl" \
 		"$1: a manylinux wheel that passed its smoke test"
 	is "$(cd "$D" && find . -newer "$T/stamp-$1" -type f | sort | tr '\n' ' ')" "./pinwheel.lock " \
@@ -73,11 +77,15 @@ touch "$T/stamp-levenshtein"
 build levenshtein
 grep -q "^pinwheel: imported Levenshtein.levenshtein_cpp from " "$T/out-levenshtein/logs/$TGT.log"
 ok $? "levenshtein: the C++ extension imported (rapidfuzz from [project].dependencies)"
+grep -q "^pinwheel: calling scikit_build_core.build.build_wheel with config settings {'build-dir': '.pinwheel-build'}" "$T/out-levenshtein/logs/$TGT.log"
+ok $? "levenshtein: scikit-build-core compiled in the fixed build directory"
 
 get contourpy 1.3.3 083e12155b210502d0bca491432bb04d56dc3432f95a979b429f2848c3dbe880
 ok $? "contourpy 1.3.3 (pinned sdist)"
 touch "$T/stamp-contourpy"
 build contourpy
+grep -q "^pinwheel: calling mesonpy.build_wheel with config settings {'build-dir': '.pinwheel-build'}" "$T/out-contourpy/logs/$TGT.log"
+ok $? "contourpy: meson-python compiled in the fixed build directory"
 grep -q "^pinwheel: imported contourpy._contourpy from " "$T/out-contourpy/logs/$TGT.log"
 ok $? "contourpy: the pybind11 extension imported (numpy from [project].dependencies)"
 

@@ -9,6 +9,7 @@
 # seccomp profile (an inet socket is EAFNOSUPPORT, as in build steps).  An sdist
 # whose build fails is one line naming it and its kept log.  The root is
 # the host's python3.11 (test only).
+# as-user: no (nothing here depends on who runs it; t53xx's other tests run rootless)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 plan 20

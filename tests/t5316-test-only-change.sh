@@ -14,6 +14,7 @@
 #   - a build config change (env) builds; a wheel whose fresh smoke test
 #     failed is recorded, so fixing the test command tests it alone
 # The root is the host's python3.11 (test only).
+# as-user: no (nothing here depends on who runs it; t53xx's other tests run rootless)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 plan 53

@@ -86,7 +86,7 @@ like "$(zig_wheel)" "^zig-aarch64-linux-gnu\\.2\\.17:ziglang-0\\.17\\.1-py3-none
 grep -q '"name": "debian-bookworm-cross-amd64"' "$P/pinwheel.lock"
 ok $? "cross mode keeps its cross layer (the host's rustc and cargo)"
 
-run_pw 0 "build in cross mode" build "$P" --no-cache --out "$T/out"
+run_pw 0 "build in cross mode" build "$P" --no-action-cache --out "$T/out"
 like "$OUT" "^$TGT +ok +passed .* $WHL" "tagged manylinux_2_17 and manylinux2014 for aarch64, smoke test passed"
 grep -q "^/opt/pinwheel/zig-cc/cc .* -c cext.c" "$T/out/logs/$TGT.log"
 ok $? "setuptools compiled with the zig cc wrapper"
@@ -111,7 +111,7 @@ like "$(zig_wheel)" "^zig-aarch64-linux-gnu\\.2\\.17:ziglang-0\\.17\\.1-py3-none
 	"emulate pins the same host ziglang"
 grep -q '"name": "debian-bookworm-cross-amd64"' "$P/pinwheel.lock"
 ok $((!$?)) "and no cross layer"
-run_pw 0 "build in emulate mode" build "$P" --no-cache --out "$T/oute"
+run_pw 0 "build in emulate mode" build "$P" --no-action-cache --out "$T/oute"
 like "$OUT" "^$TGT +ok +passed .* $WHL" "tagged the same"
 cmp -s "$T/out/$WHL" "$T/oute/$WHL"
 ok $? "cross and emulate give the same bytes with the floor (one compiler: the host's Zig)"

@@ -15,6 +15,7 @@
 # fails the lock instead.  A zero-config project's targets get it too.  The floor's Zig comes from a loopback index
 # (a stand-in wheel: nothing is built here), resolved by the pip of a
 # root made of the host's python3.11.
+# as-user: no (nothing here depends on who runs it; t53xx's other tests run rootless)
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"

@@ -4,7 +4,8 @@
 # floor (zig cc, ziglang 0.17.1 pinned as in t5320): a first build misses
 # and records; after a one-line change the unchanged file is a hit and the
 # wheel is byte-identical to a cold build of the same change (--no-cache,
-# which compiles everything and starts Zig from nothing); a byte flipped in
+# which compiles everything and starts Zig from nothing; --no-action-cache
+# builds it again from the compile cache); a byte flipped in
 # every entry is refused, said in the summary and --json, and the wheel is
 # still byte-identical to a build without the cache (--no-compile-cache);
 # `pinwheel verify` passes with the cache warm;
@@ -18,7 +19,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
-plan 43
+plan 47
 
 P="$T/p"
 CC_DIR="$SHARED_STORE/compile-cache"
@@ -121,6 +122,11 @@ is "$(wheel_sha)" "$W2" "the warm build's wheel is byte-identical to the cold on
 W=$(basename "$(ls "$T/out2"/cext-*.whl)")
 cmp -s "$T/out2/$W" "$T/out2c/$W"
 ok $? "the files compare equal"
+run_pw 0 "the same change again, --no-action-cache" --json build "$P" --no-action-cache --out "$T/out2a"
+is "$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["targets"][0]["cached"])')" False \
+	"--no-action-cache builds the target (no action cache hit)"
+is "$(cc_field hits)" 2 "... and takes both objects from the compile cache"
+is "$(wheel_sha)" "$W2" "... the same wheel"
 
 # damaged entries: one byte flipped in every object of this run
 for o in $(find "$CC_DIR" -name '*.o' -newer "$T/before"); do

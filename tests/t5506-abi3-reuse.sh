@@ -20,6 +20,7 @@
 # test_build's test_abi3: the test root's python3.12 is python3.11, whose
 # pip installs no cp312 wheel.
 # The root is the host's python3.11 (test only), answering as 3.12 too.
+# as-user: no (nothing here depends on who runs it; t53xx's other tests run rootless)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/tiny-lib.sh"
 plan 53

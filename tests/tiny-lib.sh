@@ -30,13 +30,14 @@ backend-path = ["_backend"]
 TOML
 	echo 'VALUE = 42' >"$1/tiny/__init__.py"
 	cat >"$1/_backend/minibackend.py" <<'PY'
-import base64, hashlib, io, os, tarfile, time, zipfile
+import base64, hashlib, io, json, os, tarfile, time, zipfile
 
 VERSION = os.environ.get("SETUPTOOLS_SCM_PRETEND_VERSION", "0")
 FILES = ["pyproject.toml", "_backend/minibackend.py", "tiny/__init__.py"]
 
 
 def build_sdist(outdir, config_settings=None):
+    print("minibackend: build_sdist config_settings=" + json.dumps(config_settings, sort_keys=True), flush=True)
     name = f"tiny-{VERSION}"
     with tarfile.open(os.path.join(outdir, name + ".tar.gz"), "w:gz") as t:
         for f in FILES + [k for k in ("FAIL_BUILD", "SLOW") if os.path.exists(k)]:
@@ -52,6 +53,7 @@ def build_wheel(outdir, config_settings=None, metadata_directory=None):
     if os.path.exists("FAIL_BUILD"):
         raise RuntimeError("minibackend: deliberate failure")
     print("minibackend: TINY_FLAVOUR=" + os.environ.get("TINY_FLAVOUR", "-"), flush=True)
+    print("minibackend: build_wheel config_settings=" + json.dumps(config_settings, sort_keys=True), flush=True)
     if os.path.exists("SLOW"):
         print("BUILD_WHEEL_STARTED", flush=True)
         time.sleep(60)

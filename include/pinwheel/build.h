@@ -105,12 +105,20 @@ int pw_scm_version(const char *describe, char **out, struct pw_err *e);
 
 /* The argv running hook @hook ("build_wheel" or "build_sdist") with
  * @python in a project at /src, writing into @outdir (inside the
- * sandbox): python -c FRONTEND HOOK OUTDIR BACKEND PATH...  The
- * frontend imports the backend (backend-path first on sys.path), calls
- * the hook with empty config settings and exits 0 only when it
- * returned.  Caller frees with pw_strv_free(). */
+ * sandbox): python -c FRONTEND HOOK OUTDIR BACKEND SETTINGS PATH...
+ * The frontend imports the backend (backend-path first on sys.path),
+ * calls the hook and exits 0 only when it returned.  Its config settings
+ * are @settings (the config's canonical JSON object; NULL: none) over
+ * pinwheel's own: build_wheel of meson-python and scikit-build-core gets
+ * a fixed build directory, PW_PEP517_BUILD_DIR under /src, instead of a
+ * random temporary one (docs/compile-cache.md).  Caller frees with
+ * pw_strv_free(). */
+#define PW_PEP517_BUILD_DIR ".pinwheel-build"
+
+/* The frontend's text (static), for the wheel's action key. */
+const char *pw_pep517_frontend(void);
 char **pw_pep517_argv(const char *python, const char *hook, const char *outdir,
-		      const struct pw_pep517 *p);
+		      const struct pw_pep517 *p, const char *settings);
 
 /* ---- manifest (runner/build/manifest.c) ---- */
 
@@ -190,6 +198,9 @@ struct pw_build_opts {
 	bool no_cache_write;	/* --no-cache-write: and record nothing (verify's build B);
 				 * both also turn the compile cache off */
 	bool no_compile_cache;	/* --no-compile-cache (compile_cache.h) */
+	bool compile_cache_on;	/* --no-action-cache: no_cache for the action
+				 * cache and before_all, the compile cache still
+				 * used (no_compile_cache wins) */
 	bool stats;		/* --stats: the per-target cache table */
 	unsigned shard_k, shard_n; /* --shard K/N (shard_n 0: no sharding) */
 	const char *cache_url;	/* the remote action cache (--cache-url, else

@@ -126,6 +126,9 @@ struct pw_config {
 	char *before_build;   /* "before_build": a shell command run in each
 			       * target's build sandbox on the unpacked sdist
 			       * (/src) before build_wheel, or NULL */
+	char *config_settings; /* "config_settings": the PEP 517 config
+				* settings of both hooks, canonical JSON (an
+				* object of strings and string arrays), or NULL */
 	char **test_skip;     /* "test.skip": module globs the smoke test does
 			       * not import */
 	struct pw_debian_spec *old_root; /* "test.old_root" as given (a suite

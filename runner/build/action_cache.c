@@ -64,6 +64,7 @@ static void target_key(struct build *b, size_t ti, char hex[PW_SHA256_HEX])
 	pw_ac_key_add(&k, "target", b->c.targets[ti].id);
 	key_common(b, ti, &k);
 	pw_ac_key_add(&k, "sdist", b->sdist_sha);
+	pw_ac_key_add(&k, "frontend", pw_pep517_frontend());
 	pw_ac_key_final(&k, hex);
 }
 

@@ -626,9 +626,9 @@ int pw_build_run(const struct pw_build_opts *o)
 		goto out;
 	}
 	/* the compile cache: off when asked, compiling everything (but still
-	 * recording) with --no-cache */
+	 * recording) with --no-cache, looked up with --no-action-cache */
 	b.cc_mode = o->no_compile_cache || o->no_cache_write || b.c.no_compile_cache ? PW_CC_OFF
-		    : o->no_cache					      ? PW_CC_WRITE
+		    : o->no_cache && !o->compile_cache_on			      ? PW_CC_WRITE
 										      : PW_CC_ON;
 	if (pw_build_cc_setup(&b, &e) < 0) {
 		pw_error("build: %s", e.msg);

@@ -330,7 +330,7 @@ int pw_build_sdist(struct build *b, size_t ti, int logfd, struct pw_err *e)
 	if (r == 0) {
 		_cleanup_free_ char *py = pw_build_python(b, ti);
 
-		argv = pw_pep517_argv(py, "build_sdist", "/out", &b->pep);
+		argv = pw_pep517_argv(py, "build_sdist", "/out", &b->pep, b->c.config_settings);
 		r = pw_build_step(&s, argv, logfd, "build_sdist", e);
 	}
 	pw_sandbox_spec_release(&s);

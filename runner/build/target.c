@@ -312,7 +312,7 @@ static int build_wheel(struct build *b, size_t ti, const char *tdir, const char 
 	}
 	if (r == 0) {
 		py = pw_build_python(b, ti);
-		argv = pw_pep517_argv(py, "build_wheel", "/out", &b->pep);
+		argv = pw_pep517_argv(py, "build_wheel", "/out", &b->pep, b->c.config_settings);
 		r = pw_build_step(&s, argv, logfd, "build_wheel", e);
 	}
 	pw_strv_free(argv);

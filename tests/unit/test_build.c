@@ -91,12 +91,18 @@ static void test_pep517_read(void **state)
 	assert_string_equal(p.backend, "backend:inner");
 	assert_string_equal(p.path[0], "_build");
 	assert_null(p.path[1]);
-	argv = pw_pep517_argv("python3.13", "build_wheel", "/out", &p);
+	argv = pw_pep517_argv("python3.13", "build_wheel", "/out", &p, NULL);
 	assert_string_equal(argv[0], "python3.13");
 	assert_string_equal(argv[3], "build_wheel");
 	assert_string_equal(argv[5], "backend:inner");
-	assert_string_equal(argv[6], "_build");
-	assert_null(argv[7]);
+	assert_string_equal(argv[6], "{}");
+	assert_string_equal(argv[7], "_build");
+	assert_null(argv[8]);
+	pw_strv_free(argv);
+	/* the config's settings, as given */
+	argv = pw_pep517_argv("python3.13", "build_sdist", "/out", &p, "{\"a\":\"b\"}");
+	assert_string_equal(argv[6], "{\"a\":\"b\"}");
+	assert_non_null(strstr(argv[2], "'" PW_PEP517_BUILD_DIR "'"));
 	pw_strv_free(argv);
 	pw_pep517_release(&p);
 	/* a backend path leaving the project */

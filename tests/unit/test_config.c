@@ -109,7 +109,7 @@ static void test_unknown_keys(void **state)
 		   "p.json:1:16: unknown key 'zzzzzzzz' (expected one of: $schema, version, project, python, "
 		   "platforms, exclude, optional, pure, compile_cache, abi3_reuse, build_requires, manylinux, "
 		   "rust, "
-		   "archives, crates, env, before_all, before_build, test, limits, foreign)");
+		   "archives, crates, env, before_all, before_build, config_settings, test, limits, foreign)");
 	expect_err("{\"version\": 1,\n\"python\": {\"3.13\": {\"base\": {\"debian\": {\"suite\": \"trixie\","
 		   " \"packages\": [\"a\"], \"mirorr\": \"x\"}}}}}",
 		   "p.json:2:79: python.3.13.base.debian: unknown key 'mirorr' (did you mean 'mirror'?)");
