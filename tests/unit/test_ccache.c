@@ -99,6 +99,15 @@ static struct pw_cc_stats stats_of(struct fx *f)
 	return st;
 }
 
+static void rename_in(struct fx *f, const char *a, const char *b)
+{
+	char *pa = pw_path_join(f->dir, a), *pb = pw_path_join(f->dir, b);
+
+	assert_int_equal(rename(pa, pb), 0);
+	free(pa);
+	free(pb);
+}
+
 static bool same_file(struct fx *f, const char *a, const char *b)
 {
 	bool same;
@@ -206,13 +215,14 @@ static void test_not_cached(void **state)
 	struct pw_cc_stats st;
 	char *s;
 
-	/* a link, a dependency file, two sources: run as they are */
+	/* a link, dependencies only (-M), two sources: run as they are */
 	assert_int_equal(run(f, "-c a.c -o a1.o"), 0);
 	unlink(f->stats);
 	assert_int_equal(run(f, "-shared a1.o -o a.so"), 0);
-	assert_int_equal(run(f, "-c a.c -MD -MF a.d -o a2.o"), 0);
+	assert_int_equal(run(f, "-M -MF a.d a.c"), 0);
+	assert_int_equal(run(f, "-c a.c a.c -o a2.o"), 1);
 	st = stats_of(f);
-	assert_int_equal(st.skipped, 2);
+	assert_int_equal(st.skipped, 3);
 	assert_int_equal(st.hits + st.misses, 0);
 	s = slurp(f, "a.d");
 	assert_non_null(strstr(s, "a.c"));
@@ -226,6 +236,65 @@ static void test_not_cached(void **state)
 	st = stats_of(f);
 	assert_int_equal(st.hits + st.misses + st.skipped + st.corrupt, 0);
 	setenv("PINWHEEL_CC_DIR", f->cache, 1);
+}
+
+/* make and ninja's dependency files (-MD/-MMD, as meson and CMake pass
+ * them): cached beside the object, given back on a hit, checked too */
+static void test_depfile(void **state)
+{
+	struct fx *f = *state;
+	struct pw_cc_stats st;
+	char *d1, *d2, *p;
+	FILE *fp;
+
+	assert_int_equal(run(f, "-c a.c -MD -MQ a2.o -MF a2.d -o a2.o"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.misses, 1);
+	d1 = slurp(f, "a2.d");
+	assert_non_null(strstr(d1, "a2.o:"));
+	assert_non_null(strstr(d1, "a.c"));
+	assert_non_null(strstr(d1, "stddef.h"));
+	/* both files gone: a hit gives both back, the same bytes */
+	p = pw_path_join(f->dir, "a2.d");
+	unlink(p);
+	free(p);
+	rename_in(f, "a2.o", "a2-miss.o");
+	assert_int_equal(run(f, "-c a.c -MD -MQ a2.o -MF a2.d -o a2.o"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.hits, 1);
+	assert_true(same_file(f, "a2.o", "a2-miss.o"));
+	d2 = slurp(f, "a2.d");
+	assert_string_equal(d1, d2);
+	free(d2);
+	/* another dependency file's path is another key */
+	assert_int_equal(run(f, "-c a.c -MD -MQ a2.o -MF b.d -o a2.o"), 0);
+	assert_int_equal(stats_of(f).misses, 1);
+	/* -MMD without -MF: OUT with .d; OUT is in the key (the target) */
+	assert_int_equal(run(f, "-c a.c -MMD -o a3.o"), 0);
+	assert_int_equal(stats_of(f).misses, 1);
+	d2 = slurp(f, "a3.d");
+	assert_non_null(strstr(d2, "a3.o:"));
+	assert_null(strstr(d2, "stddef.h")); /* -MMD: no system headers */
+	free(d2);
+	assert_int_equal(run(f, "-c a.c -MMD -o a4.o"), 0);
+	assert_int_equal(stats_of(f).misses, 1);
+	d2 = slurp(f, "a4.d");
+	assert_non_null(strstr(d2, "a4.o:"));
+	free(d2);
+	/* a damaged dependency file in the cache: compiled again */
+	p = pw_xasprintf("for e in %s/*/*.d; do printf X >>\"$e\"; done", f->cache);
+	fp = popen(p, "r");
+	assert_non_null(fp);
+	assert_int_equal(pclose(fp), 0);
+	free(p);
+	assert_int_equal(run(f, "-c a.c -MD -MQ a2.o -MF a2.d -o a2.o"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.misses, 1);
+	d2 = slurp(f, "a2.d");
+	assert_string_equal(d1, d2);
+	free(d2);
+	free(d1);
 }
 
 static void test_stats_parse(void **state)
@@ -278,6 +347,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_miss_hit_damaged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_cached, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_depfile, setup, teardown),
 	    cmocka_unit_test(test_stats_parse),
 	    cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 	};
