@@ -49,7 +49,7 @@
 #endif
 #endif
 #if !defined(SYS_getrandom) || !defined(SYS_memfd_create) || !defined(SYS_copy_file_range)
-#error "sys.c: no syscall numbers for getrandom, memfd_create or copy_file_range on this architecture"
+#error "sys.c: no getrandom, memfd_create or copy_file_range numbers for this architecture"
 #endif
 
 int pw_sys_fsopen(const char *fsname, unsigned int flags)

@@ -96,7 +96,8 @@ int sb_child_emulate(struct sb_ctx *c, int procfd, int qemu_fd)
 		close(fs);
 		return r;
 	}
-	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	close(fs);
 	if (m < 0)
 		return sb_step(c, errno, "fsmount binfmt_misc");

@@ -190,15 +190,16 @@ static int capture(struct sb_ctx *c, struct captured *k)
 
 		if (b->kind != PW_BIND_RO && b->kind != PW_BIND_RW)
 			continue;
-		fd =
-		    pw_sys_open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		fd = pw_sys_open_tree(AT_FDCWD, b->src,
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fd < 0)
 			return sb_step(c, errno, "bind '%s'", b->src);
 		k->bind_fds[i] = fd;
 		memset(&attr, 0, sizeof(attr));
 		attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				(b->kind == PW_BIND_RO ? MOUNT_ATTR_RDONLY : 0);
-		if (pw_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		if (pw_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+					 sizeof(attr)) < 0)
 			return sb_step(c, errno, "make bind '%s' %s", b->src,
 				       b->kind == PW_BIND_RO ? "read-only" : "nosuid");
 		if (fstat(fd, &st) < 0)
@@ -253,12 +254,14 @@ static int compose_root_ro(struct sb_ctx *c, struct captured *k)
 
 	if (s->n_layers == 1) {
 		m = pw_sys_open_tree(k->layer_fds[0], "",
-			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+				     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+					 AT_EMPTY_PATH);
 		if (m < 0)
 			return sb_step(c, errno, "bind layer '%s'", s->layers[0]);
 		memset(&attr, 0, sizeof(attr));
 		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-		if (pw_sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		if (pw_sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+		    0) {
 			r = sb_step(c, errno, "make layer '%s' read-only", s->layers[0]);
 			close(m);
 			return r;
@@ -282,7 +285,7 @@ static int compose_root_ro(struct sb_ctx *c, struct captured *k)
 		}
 		pw_buf_release(&lower);
 		m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 		close(fs);
 		if (m < 0)
 			return sb_step(c, errno, "fsmount overlay");
@@ -482,7 +485,8 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 		close(fs);
 		return r;
 	}
-	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	close(fs);
 	if (m < 0)
 		return sb_step(c, errno, "fsmount proc");
@@ -535,7 +539,8 @@ static int mount_dev(struct sb_ctx *c, int rootfd, struct captured *k)
 			goto out;
 		}
 		close(fd);
-		if (pw_sys_move_mount(k->dev_fds[i], "", dev, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		if (pw_sys_move_mount(k->dev_fds[i], "", dev, dev_nodes[i],
+				      MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 			r = sb_step(c, errno, "bind /dev/%s", dev_nodes[i]);
 			goto out;
 		}

@@ -16,7 +16,7 @@
 
 static void test_memfd_and_copy(void **state)
 {
-	char got[8] = { 0 };
+	char got[8] = {0};
 	off_t in_off = 0;
 	int a, b;
 
@@ -41,7 +41,7 @@ static void test_memfd_and_copy(void **state)
 
 static void test_getrandom(void **state)
 {
-	unsigned char r[64], zero[64] = { 0 };
+	unsigned char r[64], zero[64] = {0};
 
 	(void)state;
 	memset(r, 0, sizeof(r));
@@ -72,7 +72,7 @@ static void test_mount_api_errors(void **state)
 static void test_explicit_bzero(void **state)
 {
 	char s[16] = "secret password";
-	char zero[16] = { 0 };
+	char zero[16] = {0};
 
 	(void)state;
 	pw_explicit_bzero(s, sizeof(s));
@@ -82,10 +82,10 @@ static void test_explicit_bzero(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_memfd_and_copy),
-		cmocka_unit_test(test_getrandom),
-		cmocka_unit_test(test_mount_api_errors),
-		cmocka_unit_test(test_explicit_bzero),
+	    cmocka_unit_test(test_memfd_and_copy),
+	    cmocka_unit_test(test_getrandom),
+	    cmocka_unit_test(test_mount_api_errors),
+	    cmocka_unit_test(test_explicit_bzero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
