@@ -94,7 +94,7 @@ ssize_t pw_sys_getrandom(void *buf, size_t len, unsigned int flags)
 	return (ssize_t)syscall(SYS_getrandom, buf, len, flags);
 }
 
-ssize_t pw_sys_copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out, size_t len,
+ssize_t pw_sys_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len,
 			       unsigned int flags)
 {
 	return (ssize_t)syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out, len, flags);

@@ -23,6 +23,7 @@
 #define PINWHEEL_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct mount_attr;
@@ -37,7 +38,8 @@ int pw_sys_mount_setattr(int dirfd, const char *path, unsigned int flags, struct
 			 size_t size);
 int pw_sys_memfd_create(const char *name, unsigned int flags);
 ssize_t pw_sys_getrandom(void *buf, size_t len, unsigned int flags);
-ssize_t pw_sys_copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out, size_t len,
+/* The offsets are the kernel's loff_t: 64 bits on every architecture. */
+ssize_t pw_sys_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len,
 			       unsigned int flags);
 
 /* explicit_bzero (glibc 2.25; the floor's headers declare it, but its

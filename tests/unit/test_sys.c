@@ -17,7 +17,7 @@
 static void test_memfd_and_copy(void **state)
 {
 	char got[8] = {0};
-	off_t in_off = 0;
+	int64_t in_off = 0;
 	int a, b;
 
 	(void)state;
