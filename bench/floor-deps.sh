@@ -150,5 +150,4 @@ printf 'Wheel-Version: 1.0\nGenerator: floor-deps\nRoot-Is-Purelib: false\nTag: 
 cp "$OUT/b/pinwheel" "$OUT/w/x/"
 "$PW" audit --root / "$OUT/w" | head -1
 "$OUT/b/pinwheel" --version
-readelf -d "$OUT/b/pinwheel" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/needed: \1/p' | tr '\n' ' '
-echo
+echo "needed: $(readelf -d "$OUT/b/pinwheel" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
