@@ -11,9 +11,9 @@
  * nothing allocated, no retry on EINTR (the caller decides, as with
  * glibc's).  Use these, never glibc's names: a call to glibc's would not
  * compile under the floor, and where it compiles it would need a newer
- * glibc at run time.  pw_explicit_bzero() below is the one library function
- * of that kind (no system call).  tests/t6012-floor-objects.sh checks that pinwheel's
- * objects need nothing above GLIBC_2.17.
+ * glibc at run time.  pw_explicit_bzero() below is the one library
+ * function of that kind (no system call).  tests/t6012-floor-objects.sh
+ * checks that pinwheel's objects need nothing above GLIBC_2.17.
  *
  * The flag constants (FSOPEN_CLOEXEC, MOUNT_ATTR_*, MFD_CLOEXEC, GRND_*)
  * and struct mount_attr come from the usual headers (<sys/mount.h>,
