@@ -31,8 +31,17 @@ BIN_LIBS = -Wl,-Bstatic $(filter-out -pthread -lpthread,$(shell pkg-config --lib
 ifeq ($(LINK_LIBLOAD),1)
 BIN_LIBS += -Wl,--no-as-needed -lcurl -larchive -lcrypto -Wl,--as-needed
 endif
+# LINK_STATIC=1 (pinwheel under the manylinux2014 floor, docs/dist.md "The
+# libraries"): libcurl, libarchive and libcrypto are linked statically as
+# well, from the archives pkg-config finds (PKG_CONFIG_PATH: a prefix of
+# them built by the floor's compiler, bench/floor-deps.sh), and
+# lib/libload.c loads nothing.
+ifeq ($(LINK_STATIC),1)
+BIN_PKGS += libcurl libarchive libcrypto
+endif
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP \
-	     -DPW_SRCDIR='"$(CURDIR)"' $(CFLAGS) $(SAN)
+	     -DPW_SRCDIR='"$(CURDIR)"' $(if $(filter 1,$(LINK_STATIC)),-DPW_LIBLOAD_STATIC) \
+	     $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 ifeq ($(V),1)

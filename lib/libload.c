@@ -24,6 +24,29 @@
 
 #include "pinwheel/libload.h"
 
+#ifdef PW_LIBLOAD_STATIC
+/* LINK_STATIC=1 (the Makefile): the three libraries are linked statically
+ * into the binary (built under the manylinux2014 floor, docs/dist.md "The
+ * libraries"), so callers reach their own functions; nothing to load. */
+int pw_libcurl_load(struct pw_err *e)
+{
+	(void)e;
+	return 0;
+}
+
+int pw_libarchive_load(struct pw_err *e)
+{
+	(void)e;
+	return 0;
+}
+
+int pw_libcrypto_load(struct pw_err *e)
+{
+	(void)e;
+	return 0;
+}
+#else
+
 struct lib {
 	const char *soname;
 	pthread_once_t once;
@@ -351,3 +374,4 @@ FWD(crypto, -1, int, EVP_DigestVerify,
 FWD_VOID(crypto, CRYPTO_free, (void *p, const char *file, int line), (p, file, line))
 FWD(crypto, 0, unsigned long, ERR_get_error, (void), ())
 FWD_VOID(crypto, ERR_clear_error, (void), ())
+#endif /* PW_LIBLOAD_STATIC */

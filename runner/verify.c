@@ -31,6 +31,7 @@
 #include "pinwheel/child.h"
 #include "pinwheel/cli.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/json.h"
 #include "pinwheel/verify.h"
@@ -71,7 +72,7 @@ static void rand_hex(char *out, size_t nbytes)
 	if (nbytes > sizeof(r))
 		nbytes = sizeof(r);
 	while (got < nbytes) {
-		ssize_t n = getrandom(r + got, nbytes - got, 0);
+		ssize_t n = pw_sys_getrandom(r + got, nbytes - got, 0);
 
 		if (n < 0 && errno != EINTR)
 			break;

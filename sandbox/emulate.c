@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "sandbox-int.h"
 
 struct arch {
@@ -87,19 +88,20 @@ int sb_child_emulate(struct sb_ctx *c, int procfd, int qemu_fd)
 
 	if (!a)
 		return sb_step(c, EINVAL, "--emulate '%s'", c->spec->emulate_arch);
-	fs = fsopen("binfmt_misc", FSOPEN_CLOEXEC);
+	fs = pw_sys_fsopen("binfmt_misc", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return sb_step(c, errno, "mount binfmt_misc in the user namespace");
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		r = sb_step(c, errno, "mount binfmt_misc in the user namespace");
 		close(fs);
 		return r;
 	}
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	close(fs);
 	if (m < 0)
 		return sb_step(c, errno, "fsmount binfmt_misc");
-	if (move_mount(m, "", procfd, "sys/fs/binfmt_misc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	if (pw_sys_move_mount(m, "", procfd, "sys/fs/binfmt_misc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		r = sb_step(c, errno, "mount binfmt_misc on /proc/sys/fs/binfmt_misc");
 		goto out;
 	}

@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "probe.h"
 #include "sandbox-int.h"
 
@@ -143,7 +144,7 @@ static int attach(struct sb_ctx *c, int mntfd, int rootfd, const char *dst, bool
 
 	if (fd < 0)
 		return fd;
-	r = move_mount(mntfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	r = pw_sys_move_mount(mntfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	if (r < 0)
 		r = sb_step(c, errno, "mount on '%s'", dst);
 	close(fd);
@@ -157,19 +158,19 @@ static int new_tmpfs(struct sb_ctx *c, const char *what, uint64_t size, const ch
 	char sz[32];
 	int fs, m;
 
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	fs = pw_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return sb_step(c, errno, "fsopen tmpfs for '%s'", what);
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
-	    (size && fsconfig(fs, FSCONFIG_SET_STRING, "size", sz, 0) < 0) ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
+	    (size && pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "size", sz, 0) < 0) ||
+	    pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		int err = errno;
 
 		close(fs);
 		return sb_step(c, err, "create tmpfs for '%s'", what);
 	}
-	m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
 	if (m < 0)
 		m = sb_step(c, errno, "fsmount tmpfs for '%s'", what);
 	close(fs);
@@ -189,15 +190,16 @@ static int capture(struct sb_ctx *c, struct captured *k)
 
 		if (b->kind != PW_BIND_RO && b->kind != PW_BIND_RW)
 			continue;
-		fd =
-		    open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		fd = pw_sys_open_tree(AT_FDCWD, b->src,
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fd < 0)
 			return sb_step(c, errno, "bind '%s'", b->src);
 		k->bind_fds[i] = fd;
 		memset(&attr, 0, sizeof(attr));
 		attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				(b->kind == PW_BIND_RO ? MOUNT_ATTR_RDONLY : 0);
-		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		if (pw_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+					 sizeof(attr)) < 0)
 			return sb_step(c, errno, "make bind '%s' %s", b->src,
 				       b->kind == PW_BIND_RO ? "read-only" : "nosuid");
 		if (fstat(fd, &st) < 0)
@@ -213,7 +215,7 @@ static int capture(struct sb_ctx *c, struct captured *k)
 		char p[32];
 
 		snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
-		k->dev_fds[i] = open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		k->dev_fds[i] = pw_sys_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (k->dev_fds[i] < 0)
 			return sb_step(c, errno, "bind host '%s'", p);
 	}
@@ -251,13 +253,15 @@ static int compose_root_ro(struct sb_ctx *c, struct captured *k)
 	size_t i;
 
 	if (s->n_layers == 1) {
-		m = open_tree(k->layer_fds[0], "",
-			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		m = pw_sys_open_tree(k->layer_fds[0], "",
+				     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+					 AT_EMPTY_PATH);
 		if (m < 0)
 			return sb_step(c, errno, "bind layer '%s'", s->layers[0]);
 		memset(&attr, 0, sizeof(attr));
 		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-		if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		if (pw_sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+		    0) {
 			r = sb_step(c, errno, "make layer '%s' read-only", s->layers[0]);
 			close(m);
 			return r;
@@ -267,26 +271,26 @@ static int compose_root_ro(struct sb_ctx *c, struct captured *k)
 
 		for (i = 0; i < s->n_layers; i++)
 			pw_buf_addf(&lower, "%s/proc/self/fd/%d", i ? ":" : "", k->layer_fds[i]);
-		fs = fsopen("overlay", FSOPEN_CLOEXEC);
+		fs = pw_sys_fsopen("overlay", FSOPEN_CLOEXEC);
 		if (fs < 0) {
 			pw_buf_release(&lower);
 			return sb_step(c, errno, "fsopen overlay");
 		}
-		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
-		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		if (pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
+		    pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 			r = sb_step(c, errno, "mount the overlay of %zu layers", s->n_layers);
 			pw_buf_release(&lower);
 			close(fs);
 			return r;
 		}
 		pw_buf_release(&lower);
-		m = fsmount(fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 		close(fs);
 		if (m < 0)
 			return sb_step(c, errno, "fsmount overlay");
 	}
-	if (move_mount(m, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	if (pw_sys_move_mount(m, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		r = sb_step(c, errno, "attach the root");
 		close(m);
 		return r;
@@ -335,7 +339,7 @@ static int compose_root(struct sb_ctx *c, struct captured *k)
 	base = new_tmpfs(c, "/", s->tmp_size, "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (base < 0)
 		return base;
-	if (move_mount(base, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	if (pw_sys_move_mount(base, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		r = sb_step(c, errno, "mount the root tmpfs");
 		close(base);
 		return r;
@@ -362,27 +366,27 @@ static int compose_root(struct sb_ctx *c, struct captured *k)
 		pw_buf_addf(&lower, "%s/proc/self/fd/%d", i ? ":" : "", k->layer_fds[i]);
 	if (etc)
 		pw_buf_adds(&lower, ":/tmp/etc-layer");
-	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	fs = pw_sys_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0) {
 		pw_buf_release(&lower);
 		return sb_step(c, errno, "fsopen overlay");
 	}
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower.buf, 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		r = sb_step(c, errno, "mount the overlay of %zu layers", s->n_layers);
 		pw_buf_release(&lower);
 		close(fs);
 		return r;
 	}
 	pw_buf_release(&lower);
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	close(fs);
 	if (m < 0)
 		return sb_step(c, errno, "fsmount overlay");
-	if (move_mount(m, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	if (pw_sys_move_mount(m, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		r = sb_step(c, errno, "attach the overlay");
 		close(m);
 		return r;
@@ -410,14 +414,14 @@ static int proc_readonly_at(struct sb_ctx *c, int m, const char *name)
 	struct mount_attr attr;
 	int fd, r = 0;
 
-	fd = open_tree(m, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	fd = pw_sys_open_tree(m, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : sb_step(c, errno, "bind /proc/%s", name);
 	memset(&attr, 0, sizeof(attr));
 	attr.attr_set =
 	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
-	    move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (pw_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
+	    pw_sys_move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = sb_step(c, errno, "make /proc/%s read-only", name);
 	close(fd);
 	return r;
@@ -441,18 +445,18 @@ static int proc_mask_at(struct sb_ctx *c, int m, const char *name)
 		if (fd < 0)
 			return fd;
 	} else {
-		fd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		fd = pw_sys_open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fd < 0)
 			return sb_step(c, errno, "mask /proc/%s", name);
 		memset(&attr, 0, sizeof(attr));
 		attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-		if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		if (pw_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 			r = sb_step(c, errno, "mask /proc/%s", name);
 			close(fd);
 			return r;
 		}
 	}
-	if (move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (pw_sys_move_mount(fd, "", m, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = sb_step(c, errno, "mask /proc/%s", name);
 	close(fd);
 	return r;
@@ -473,15 +477,16 @@ static int mount_proc(struct sb_ctx *c, int rootfd, struct captured *k)
 {
 	int fs, m, fd, r = 0;
 
-	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	fs = pw_sys_fsopen("proc", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return sb_step(c, errno, "fsopen proc");
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		r = sb_step(c, errno, "mount proc");
 		close(fs);
 		return r;
 	}
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	close(fs);
 	if (m < 0)
 		return sb_step(c, errno, "fsmount proc");
@@ -534,7 +539,8 @@ static int mount_dev(struct sb_ctx *c, int rootfd, struct captured *k)
 			goto out;
 		}
 		close(fd);
-		if (move_mount(k->dev_fds[i], "", dev, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		if (pw_sys_move_mount(k->dev_fds[i], "", dev, dev_nodes[i],
+				      MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 			r = sb_step(c, errno, "bind /dev/%s", dev_nodes[i]);
 			goto out;
 		}
@@ -548,21 +554,21 @@ static int mount_dev(struct sb_ctx *c, int rootfd, struct captured *k)
 			r = sb_step(c, errno, "create /dev/%s", links[i][1]);
 			goto out;
 		}
-	fs = fsopen("devpts", FSOPEN_CLOEXEC);
+	fs = pw_sys_fsopen("devpts", FSOPEN_CLOEXEC);
 	if (fs < 0) {
 		r = sb_step(c, errno, "fsopen devpts");
 		goto out;
 	}
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+	    pw_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		r = sb_step(c, errno, "mount devpts");
 		close(fs);
 		goto out;
 	}
-	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	m = pw_sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 	close(fs);
-	if (m < 0 || move_mount(m, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (m < 0 || pw_sys_move_mount(m, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = sb_step(c, errno, "mount devpts");
 	if (m >= 0)
 		close(m);
@@ -752,7 +758,7 @@ int sb_child_mounts(struct sb_ctx *c)
 		goto out;
 	memset(&attr, 0, sizeof(attr));
 	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s->ro_root ? MOUNT_ATTR_RDONLY : 0);
-	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+	if (pw_sys_mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		r = sb_step(c, errno, "make the root nosuid");
 		goto out;
 	}

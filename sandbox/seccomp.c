@@ -24,6 +24,7 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/hash.h" /* PW_SHA256_HEX */
 #include "pinwheel/seccomp.h"
 #include "seccomp-int.h"
@@ -411,7 +412,7 @@ static int profile_compile(struct pw_sc_profile *pr, const struct pw_seccomp_opt
 		pw_err_set(e, -r, "%s: the socket rules do not fit a BPF program", pr->name);
 		goto out;
 	}
-	fd = memfd_create("pinwheel-seccomp", MFD_CLOEXEC);
+	fd = pw_sys_memfd_create("pinwheel-seccomp", MFD_CLOEXEC);
 	if (fd < 0) {
 		r = pw_err_sys(e, errno, "memfd_create");
 		goto out;

@@ -14,6 +14,7 @@
 
 #include "pinwheel/buf.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/hash.h"
 #include "pinwheel/repair.h"
 #include "pinwheel/sandbox.h"
@@ -77,7 +78,7 @@ static int run(struct runner *rn, char *const argv[], struct pw_buf *out, struct
 
 	memset(&res, 0, sizeof(res));
 	if (out) {
-		mfd = memfd_create("pinwheel-repair", MFD_CLOEXEC);
+		mfd = pw_sys_memfd_create("pinwheel-repair", MFD_CLOEXEC);
 		if (mfd < 0)
 			return pw_err_sys(e, errno, "memfd_create");
 		fflush(stdout);

@@ -537,7 +537,8 @@ static int write_sdist(struct sent *v, size_t n, const char *out, int64_t sde, s
 {
 	static const unsigned char gzhdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
 	struct gzout *g = NULL;
-	char *tmp = NULL, *slash;
+	const char *slash;
+	char *tmp = NULL;
 	unsigned char trailer[8];
 	int r;
 

@@ -737,7 +737,8 @@ int pw_wheel_pack(int dirfd, const char *distinfo, const char *out_path,
 		  const struct pw_wheel_pack_opts *o, struct pw_err *e)
 {
 	struct packer p;
-	char *tmp = NULL, *slash;
+	const char *slash;
+	char *tmp = NULL;
 	size_t i;
 	int r;
 

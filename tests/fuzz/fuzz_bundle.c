@@ -11,6 +11,7 @@
 
 #include "pinwheel/bundle.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/store.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	strcpy(dir, "/tmp/pwfuzz.XXXXXX");
 	if (!mkdtemp(dir))
 		abort();
-	fd = memfd_create("bundle", MFD_CLOEXEC);
+	fd = pw_sys_memfd_create("bundle", MFD_CLOEXEC);
 	if (fd < 0 || pw_write_all(fd, data, size) < 0)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/unpack.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	strcpy(canary, "/tmp/pwfuzz.XXXXXX");
 	if (!mkdtemp(canary))
 		abort();
-	afd = memfd_create("archive", MFD_CLOEXEC);
+	afd = pw_sys_memfd_create("archive", MFD_CLOEXEC);
 	if (afd < 0 || pw_write_all(afd, data, size) < 0 || lseek(afd, 0, SEEK_SET) < 0)
 		abort();
 	dfd = open(canary, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

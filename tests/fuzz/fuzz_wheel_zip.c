@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/wheel.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		pw_wheel_name_release(&nm);
 	}
 
-	fd = memfd_create("fuzz.whl", MFD_CLOEXEC);
+	fd = pw_sys_memfd_create("fuzz.whl", MFD_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (pw_write_all(fd, data, size) < 0) {

@@ -6,6 +6,11 @@
  *                                    "package version arch sha256 size url"
  *   pw-debian root [OPTS] PKG...     lock, fetch into --store, build the root;
  *                                    print its path
+ *   pw-debian source [OPTS] PKG...   print one line per source package, its
+ *                                    upstream tarball in the suite's Sources:
+ *                                    "package version file sha256 size url";
+ *                                    with --store, fetched there, and its blob
+ *                                    path added to the line
  * OPTS: --suite S --arch A --mirror URL --apt-root DIR --keyring FILE
  *       --component C (repeatable) --allow-unverified --no-required --store DIR
  * Errors: "pw-debian: MESSAGE" on stderr, exit 1 (2 for usage).
@@ -17,7 +22,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pw-debian vercmp A B | mirror|lock|root [OPTS] PKG...\n");
+	fprintf(stderr, "usage: pw-debian vercmp A B | mirror|lock|root|source [OPTS] PKG...\n");
 	return 2;
 }
 
@@ -25,6 +30,50 @@ static int fail(const struct pw_err *e)
 {
 	fprintf(stderr, "pw-debian: %s\n", e->msg);
 	return 1;
+}
+
+/* pw-debian source: each of o->packages' orig tarball, fetched into
+ * @store_dir when given.  The exit status. */
+static int source(const struct pw_debian_opts *o, const char *store_dir)
+{
+	struct pw_store *store = NULL;
+	struct pw_err e = PW_ERR_INIT;
+	int st = 1;
+
+	if (store_dir && !(store = pw_store_open(store_dir, &e)))
+		return fail(&e);
+	for (size_t i = 0; i < o->npackages; i++) {
+		struct pw_deb_source ds = {0};
+		struct pw_deb_artifact a = {0};
+		char *blob = NULL;
+
+		if (pw_debian_source_orig(o, o->packages[i], &ds, &e) < 0) {
+			fail(&e);
+			goto out;
+		}
+		if (store) {
+			a.package = ds.package;
+			a.version = ds.version;
+			a.url = ds.url;
+			memcpy(a.sha256, ds.sha256, PW_SHA256_HEX);
+			a.size = ds.size;
+			if (pw_debian_fetch(store, &a, 1, &e) < 0) {
+				fail(&e);
+				pw_deb_source_release(&ds);
+				goto out;
+			}
+			blob = pw_store_blob_path(store, ds.sha256);
+		}
+		printf("%s %s %s %s %llu %s%s%s\n", ds.package, ds.version, ds.file, ds.sha256,
+		       (unsigned long long)ds.size, ds.url, blob ? " " : "", blob ? blob : "");
+		free(blob);
+		pw_deb_source_release(&ds);
+	}
+	st = 0;
+out:
+	if (store)
+		pw_store_close(store);
+	return st;
 }
 
 int main(int argc, char **argv)
@@ -102,6 +151,10 @@ int main(int argc, char **argv)
 		free(m);
 		free(k);
 		st = 0;
+		goto out;
+	}
+	if (!strcmp(cmd, "source")) {
+		st = source(&o, store_dir);
 		goto out;
 	}
 	if (strcmp(cmd, "lock") && strcmp(cmd, "root")) {

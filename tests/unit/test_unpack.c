@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/unpack.h"
 
 /* ---- the path checker ---- */
@@ -177,7 +178,7 @@ static int mkarchive(int format, int filter, const struct ent *ents, size_t n)
 	}
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
-	fd = memfd_create("t", MFD_CLOEXEC);
+	fd = pw_sys_memfd_create("t", MFD_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pw_write_all(fd, mem, used), 0);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
@@ -371,7 +372,7 @@ static void test_not_an_archive(void **state)
 {
 	struct pw_unpack_opts o = {0};
 	struct pw_err e = PW_ERR_INIT;
-	int fd = memfd_create("t", MFD_CLOEXEC);
+	int fd = pw_sys_memfd_create("t", MFD_CLOEXEC);
 
 	(void)state;
 	assert_int_equal(unpack(dup(fd), &o, NULL, &e), -EBADMSG);

@@ -22,6 +22,7 @@
 #include "pinwheel/debian.h"
 #include "pinwheel/fetch.h"
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 
 /* Read all of memfd @fd from the start into @b. */
 static int read_memfd(int fd, struct pw_buf *b)
@@ -62,8 +63,8 @@ int pw_deb_inrelease_verify(const char *path, const char *name, const char *keyr
 		return pw_err_sys(e, errno, "keyring '%s'", keyring);
 	/* gpgv looks a name without a slash up in its home directory. */
 	kr = strchr(keyring, '/') ? pw_xstrdup(keyring) : pw_xasprintf("./%s", keyring);
-	ofd = memfd_create("pw-gpgv-out", MFD_CLOEXEC);
-	efd = memfd_create("pw-gpgv-err", MFD_CLOEXEC);
+	ofd = pw_sys_memfd_create("pw-gpgv-out", MFD_CLOEXEC);
+	efd = pw_sys_memfd_create("pw-gpgv-err", MFD_CLOEXEC);
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ofd < 0 || efd < 0 || nullfd < 0)
 		return pw_err_sys(e, errno, "could not set up gpgv");

@@ -27,6 +27,7 @@
 #include "pinwheel/fetch.h"
 #include "pinwheel/libload.h"
 #include "pinwheel/store.h"
+#include "pinwheel/sys.h"
 
 #define AC_MAX (16u << 20) /* an action record is a few KiB */
 #define BACKOFF_CAP_MS 30000u
@@ -192,7 +193,7 @@ void pw_remote_close(struct pw_remote *r)
 	free(r->bad);
 	free(r->base);
 	if (r->pass)
-		explicit_bzero(r->pass, strlen(r->pass));
+		pw_explicit_bzero(r->pass, strlen(r->pass));
 	free(r->user);
 	free(r->pass);
 	free(r);

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "pinwheel/seccomp.h"
 #include "store_priv.h"
 
@@ -512,7 +513,7 @@ static int copy_range(int src, struct pw_store_ins *ins, const char *path, struc
 
 	for (;;) {
 		size_t want = 1u << 30;
-		ssize_t n = copy_file_range(src, NULL, ins->fd, NULL, want, 0);
+		ssize_t n = pw_sys_copy_file_range(src, NULL, ins->fd, NULL, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && total == 0 &&

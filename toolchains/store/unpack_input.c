@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 
 #include "pinwheel/fsutil.h"
+#include "pinwheel/sys.h"
 #include "unpack_input.h"
 
 /* ---------------------------------------------------------------- input */
@@ -115,7 +116,7 @@ int pw_unpack_src_spool(struct pw_unpack_src *s, uint64_t max, int *mfd, struct 
 	ssize_t n = (ssize_t)s->pre;
 	int fd, r = 0;
 
-	fd = memfd_create("pinwheel-zip", MFD_CLOEXEC);
+	fd = pw_sys_memfd_create("pinwheel-zip", MFD_CLOEXEC);
 	if (fd < 0)
 		return pw_err_sys(e, errno, "cannot create a memory file for the zip");
 	/* s->buf holds n bytes (first the read-ahead), total so far */
