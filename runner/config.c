@@ -418,11 +418,13 @@ static void old_roots(struct pw_config *c)
 
 		bool cross = pw_emulator_needed(t->arch);
 
-		if (!pw_debian_block_suite(&t->py->base) || (cross && !pw_cross_gnu_triplet(t->arch)))
+		if (!pw_debian_block_suite(&t->py->base) ||
+		    (cross && !pw_cross_gnu_triplet(t->arch)))
 			continue;
-		if (!old && (c->pure ||
-			     (strcmp(t->arch, pw_host_arch()) && !(cross && !strcmp(t->arch, "aarch64"))) ||
-			     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
+		if (!old &&
+		    (c->pure ||
+		     (strcmp(t->arch, pw_host_arch()) && !(cross && !strcmp(t->arch, "aarch64"))) ||
+		     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
 			continue;
 		if (!pw_debian_old_root_block(&t->py->base, old ? old : &dflt, &t->old_base))
 			continue;

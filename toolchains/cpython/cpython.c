@@ -83,7 +83,8 @@ static const char cross_recipe[] =
     "make install DESTDIR=$out/tree\n"
     "echo 'the install of pip' >$out/step\n"
     "\"$prefix/bin/$exe\" -m pip install --no-index --no-cache-dir --disable-pip-version-check "
-    "--ignore-installed --root \"$out/tree\" --find-links \"$out/tree$prefix/lib/$exe/ensurepip/_bundled\" "
+    "--ignore-installed --root \"$out/tree\" --find-links "
+    "\"$out/tree$prefix/lib/$exe/ensurepip/_bundled\" "
     "pip\n"
     "ln -s \"$exe\" \"$out/tree$prefix/bin/python\"\n"
     "echo 'the check of the installed interpreter' >$out/step\n"
@@ -165,7 +166,6 @@ struct cpython_build {
 	char *const *configure;
 	size_t nconfigure;
 };
-
 
 /* The first line of the small file @path without its newline, or "". */
 static char *read_line(const char *path)
@@ -338,7 +338,8 @@ static int debs_of(struct pw_layer_ctx *lc, const struct pw_layer *l, char *cons
 
 		if (!la || strcmp(la->kind, "deb")) {
 			free(debs);
-			return pw_err_set(e, EINVAL, "layer '%s': artifact %s is not a .deb of the lock",
+			return pw_err_set(e, EINVAL,
+					  "layer '%s': artifact %s is not a .deb of the lock",
 					  l->name, shas[i]);
 		}
 		a->package = la->package ? la->package : la->name;
@@ -380,7 +381,7 @@ static int make_interp(struct pw_layer_ctx *lc, const struct pw_artifact *src,
 static const char *host_triplet(void)
 {
 	return !strcmp(pw_host_arch(), "x86_64") ? "x86_64-linux-gnu"
-						  : pw_cross_gnu_triplet(pw_host_arch());
+						 : pw_cross_gnu_triplet(pw_host_arch());
 }
 
 /* The cross-built interpreter's tree id: the cross recipe, the tarball,
@@ -754,14 +755,14 @@ static void add_debs(struct pw_lockset *out, const struct pw_target_info *t,
  * --with-build-python) is the very tree the host's layer cpython-3.N-HOST
  * builds. */
 static int provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
-			 const struct pw_cpython_spec *spec, const struct pw_target_info *t, const char *field, const char *layer,
-			 const char *input, char *const *configure, size_t nconfigure,
-			 char *const *packages, size_t npackages, unsigned minor,
-			 struct pw_lockset *out, struct pw_err *e)
+			 const struct pw_cpython_spec *spec, const struct pw_target_info *t,
+			 const char *field, const char *layer, const char *input,
+			 char *const *configure, size_t nconfigure, char *const *packages,
+			 size_t npackages, unsigned minor, struct pw_lockset *out, struct pw_err *e)
 {
 	const char *host = pw_host_debian_arch(), *gnu = pw_cross_gnu_triplet(t->arch);
-	_cleanup_free_ char *libs = pw_xasprintf("debian-%s-cpython-%s", base->suite,
-						 t->debian_arch);
+	_cleanup_free_ char *libs =
+	    pw_xasprintf("debian-%s-cpython-%s", base->suite, t->debian_arch);
 	_cleanup_free_ char *cc = NULL;
 	struct pw_debian_lock lk_host = {0}, lk_cc = {0}, lk_tgt = {0};
 	char **tpk = NULL, *cpk[1];
@@ -771,9 +772,8 @@ static int provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec
 	int r;
 
 	if (!host || !gnu)
-		return pw_err_set(e, ENOTSUP,
-				  "%s (%s): no cross compiler for %s on this machine", field,
-				  t->id, t->arch);
+		return pw_err_set(e, ENOTSUP, "%s (%s): no cross compiler for %s on this machine",
+				  field, t->id, t->arch);
 	if (pc->offline || (pw_lockset_layer_unchanged(pc->prior, t->id, libs, input) &&
 			    pw_lockset_layer_unchanged(pc->prior, t->id, layer, input))) {
 		r = pw_lockset_reuse_layer(pc->prior, t->id, libs, field, out, e);
@@ -791,7 +791,8 @@ static int provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec
 	/* the target's side: its libraries and headers (multiarch) */
 	tpk = pw_xcalloc(npackages + 1, sizeof(*tpk));
 	for (size_t i = 0; i < npackages; i++)
-		tpk[i] = !strcmp(packages[i], "build-essential") ? (char *)"libc6-dev" : packages[i];
+		tpk[i] =
+		    !strcmp(packages[i], "build-essential") ? (char *)"libc6-dev" : packages[i];
 	cc = pw_xasprintf("gcc-%s", gnu);
 	cpk[0] = cc;
 	r = lock_debs(pc, base, t, field, t->debian_arch, tpk, npackages, true, &lk_tgt, e);
