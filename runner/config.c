@@ -16,6 +16,7 @@
 #include "pinwheel/buf.h"
 #include "pinwheel/config.h"
 #include "pinwheel/debian.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/jpos.h"
@@ -393,12 +394,13 @@ static int parse_test(struct ld *l, json_t *root, const struct pw_jpos *rp)
  * "old_root" given, every target of a Debian base of another suite; by
  * default (PW_OLD_ROOT_SUITE) every target that has a manylinux floor
  * (its wheel promises an older glibc than its root's) and this machine's
- * own architecture (i686 on x86_64 is not: its interpreter would be an
- * i386 build), unless the project is pure, marked old_default (the lock
- * drops such an old root, with a warning, when the mirror serves no
- * tarball of its CPython).  Never a foreign target (its interpreter
- * would be built under qemu) nor one whose base is not a Debian base;
- * none with "old_root": false. */
+ * own architecture or aarch64 (whose interpreter is cross-compiled here,
+ * cpython.h; i686 on x86_64 is not: its interpreter would be an i386
+ * build, nor are the foreign architectures bullseye lacks), unless the
+ * project is pure, marked old_default (the lock drops such an old root,
+ * with a warning, when the mirror serves no tarball of its CPython).
+ * Never one whose base is not a Debian base; none with "old_root":
+ * false. */
 static void old_roots(struct pw_config *c)
 {
 	struct pw_debian_spec dflt = {.field = "test.old_root", .suite = (char *)PW_OLD_ROOT_SUITE};
@@ -414,10 +416,15 @@ static void old_roots(struct pw_config *c)
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct pw_target *t = &c->targets[i];
 
-		if (pw_emulator_needed(t->arch) || !pw_debian_block_suite(&t->py->base))
+		bool cross = pw_emulator_needed(t->arch);
+
+		if (!pw_debian_block_suite(&t->py->base) ||
+		    (cross && !pw_cross_gnu_triplet(t->arch)))
 			continue;
-		if (!old && (c->pure || strcmp(t->arch, pw_host_arch()) ||
-			     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
+		if (!old &&
+		    (c->pure ||
+		     (strcmp(t->arch, pw_host_arch()) && !(cross && !strcmp(t->arch, "aarch64"))) ||
+		     !pw_zig_blocks_floor(c->blocks, c->nblocks, t->platform)))
 			continue;
 		if (!pw_debian_old_root_block(&t->py->base, old ? old : &dflt, &t->old_base))
 			continue;

@@ -37,7 +37,8 @@ config() {
   \"foreign\": \"$1\",}
   "manylinux": {"default": "2014", "zig": "ziglang==0.17.1"},
   "build_requires": ["setuptools==84.2.1", "wheel==0.48.0"],
-  "test": {"command": "python -c 'import cext, platform; assert cext.add(2, 3) == 5; print(\"ON\", platform.machine())'"}
+  "test": {"command": "python -c 'import cext, platform; assert cext.add(2, 3) == 5; print(\"ON\", platform.machine())'",
+    "old_root": false}
 }
 JSON
 }

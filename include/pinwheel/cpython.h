@@ -28,6 +28,18 @@
  * store's.  A failed build leaves no tree; its log is kept at
  * STORE/cache/cpython/<id>.log and the error line names it.
  *
+ * A foreign target (aarch64 on x86_64: target.h pw_emulator_needed())
+ * gets its interpreter cross-compiled on this machine's side instead
+ * (docs/debian.md, "CPython for a foreign target"): the lock writes the
+ * layer "debian-SUITE-cpython-ARCH" (how "debian-root": the target's
+ * build dependencies, build-essential replaced by libc6-dev) and then
+ * "cpython-3.N-ARCH" whose .debs are this machine's build root plus
+ * gcc-TRIPLET and whose "build_requires" (struct pw_layer's build) are
+ * the build root of the build interpreter alone, the host's own layer's
+ * (same tree id).  Its builder makes the build interpreter if the store
+ * lacks it, then runs the cross recipe with it and the host's tools over
+ * the root so far, and lays only the interpreter into the root.
+ *
  * Ownership: the spec is the Debian spec's (pw_cpython_spec_free());
  * strings returned are the caller's.  Errors: 0 or -errno with one line
  * in struct pw_err naming the config field and the target.  Nothing here

@@ -364,6 +364,8 @@ struct pw_debian_spec {
 			* keyring; relative to the project directory */
 	struct pw_cpython_spec *cpython; /* "cpython": the interpreter built
 					  * from source (cpython.h), or NULL */
+	bool old_root; /* the base of a target's old root (test.old_root,
+			* pw_debian_old_root_block()): no cross layer */
 };
 
 /* Helpers of the Debian-based providers (provider_debian.c, emulator.c):

@@ -164,25 +164,35 @@ static void test_off_and_explicit(void **state)
 	pw_config_release(&c);
 }
 
-static void test_foreign_none(void **state)
+/* Foreign targets: their interpreter is cross-compiled here (cpython.h),
+ * so an aarch64 floor target gets the default old root, and any foreign
+ * architecture with a cross compiler one that is asked for; armv7l gets
+ * none by default. */
+static void test_foreign_cross(void **state)
 {
 	struct pw_config c;
 
 	(void)state;
 	if (strcmp(pw_host_arch(), "x86_64"))
 		skip();
-	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\"", "\"2014\"",
-	     "{\"old_root\": \"bullseye\"}");
-	assert_int_equal(c.ntargets, 2);
+	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\", \"manylinux_armv7l\"",
+	     "\"2014\"", "{\"old_root\": \"bullseye\"}");
+	assert_int_equal(c.ntargets, 3);
 	assert_string_equal(c.targets[0].id, "cp313-manylinux_x86_64");
 	assert_non_null(c.targets[0].old_id);
 	assert_string_equal(c.targets[1].id, "cp313-manylinux_aarch64");
-	assert_null(c.targets[1].old_id); /* its interpreter would build under qemu */
+	assert_string_equal(c.targets[1].old_id, "cp313-manylinux_aarch64-bullseye");
+	assert_false(c.targets[1].old_default);
+	assert_string_equal(c.targets[2].id, "cp313-manylinux_armv7l");
+	assert_non_null(c.targets[2].old_id);
 	pw_config_release(&c);
-	/* nor by default */
-	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\"", "\"2014\"", NULL);
+	/* by default: aarch64, not armv7l */
+	load(&c, "trixie", "", "\"manylinux_x86_64\", \"manylinux_aarch64\", \"manylinux_armv7l\"",
+	     "\"2014\"", NULL);
 	assert_non_null(c.targets[0].old_id);
-	assert_null(c.targets[1].old_id);
+	assert_string_equal(c.targets[1].old_id, "cp313-manylinux_aarch64-bullseye");
+	assert_true(c.targets[1].old_default);
+	assert_null(c.targets[2].old_id);
 	pw_config_release(&c);
 }
 
@@ -327,7 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default),
 	    cmocka_unit_test(test_off_and_explicit),
-	    cmocka_unit_test(test_foreign_none),
+	    cmocka_unit_test(test_foreign_cross),
 	    cmocka_unit_test(test_digests),
 	    cmocka_unit_test(test_old_requires),
 	    cmocka_unit_test(test_lock_no_old_root),

@@ -14,6 +14,7 @@
 #include "pinwheel/cpython.h"
 #include "pinwheel/debian.h"
 #include "pinwheel/derived.h"
+#include "pinwheel/emulator.h"
 #include "pinwheel/fsutil.h"
 #include "pinwheel/jcheck.h"
 #include "pinwheel/jpos.h"
@@ -49,6 +50,47 @@ static const char recipe[] =
     "echo 'the check of the installed interpreter' >$out/step\n"
     "\"$out/tree$prefix/bin/python\" -c 'import sys, sysconfig, pip; print(sys.version, "
     "sysconfig.get_config_var(\"Py_GIL_DISABLED\"))'\n"
+    "echo done >$out/step\n";
+
+/* The cross build of a foreign target's interpreter (docs/debian.md,
+ * "CPython for a foreign target"): $1 the prefix, $2 the interpreter's
+ * name, $3 the target's GNU triplet, $4 this machine's, then configure's
+ * own.  The root has this machine's tools and the cross compiler over the
+ * target's headers and libraries (multiarch), and the build interpreter of
+ * the same version at the prefix itself (it byte-compiles the library and
+ * installs pip for the target, so its prefix must be the target's; pip by
+ * its own pip with --ignore-installed, as ensurepip would find the build
+ * interpreter's pip there and install nothing).  The
+ * interpreter built cannot run here: the check is that the target's
+ * sysconfig and pip are in place (the smoke test runs it, emulated). */
+#define CROSS_RECIPE_VERSION "cpython-cross-build;v1"
+static const char cross_recipe[] =
+    "set -eu\n"
+    "out=/tmp/pinwheel-out\n"
+    "exec >$out/build.log 2>&1\n"
+    "prefix=$1 exe=$2 host=$3 build=$4\n"
+    "shift 4\n"
+    "mkdir $out/build\n"
+    "cd $out/build\n"
+    "echo configure >$out/step\n"
+    "export PKG_CONFIG_LIBDIR=/usr/lib/$host/pkgconfig:/usr/share/pkgconfig\n"
+    "/tmp/pinwheel-src/configure --prefix=\"$prefix\" --with-ensurepip=no "
+    "--host=\"$host\" --build=\"$build\" --with-build-python=\"$prefix/bin/$exe\" "
+    "ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no ac_cv_buggy_getaddrinfo=no \"$@\"\n"
+    "echo make >$out/step\n"
+    "make -j\"$(nproc)\"\n"
+    "echo 'make install' >$out/step\n"
+    "make install DESTDIR=$out/tree\n"
+    "echo 'the install of pip' >$out/step\n"
+    "\"$prefix/bin/$exe\" -m pip install --no-index --no-cache-dir --disable-pip-version-check "
+    "--ignore-installed --root \"$out/tree\" --find-links "
+    "\"$out/tree$prefix/lib/$exe/ensurepip/_bundled\" "
+    "pip\n"
+    "ln -s \"$exe\" \"$out/tree$prefix/bin/python\"\n"
+    "echo 'the check of the installed interpreter' >$out/step\n"
+    "test -x \"$out/tree$prefix/bin/$exe\"\n"
+    "ls \"$out/tree$prefix/lib/$exe/\"_sysconfigdata_*_linux_$host.py\n"
+    "ls -d \"$out/tree$prefix/lib/$exe/site-packages/pip\"\n"
     "echo done >$out/step\n";
 
 bool pw_cpython_arg_ok(const char *s)
@@ -116,11 +158,14 @@ static bool layer_parse(const char *name, unsigned *minor, bool *ft, const char 
 
 struct cpython_build {
 	struct pw_store *store;
-	const char *id, *root_path, *src_path, *prefix, *exe, *label;
+	const char *id, *src_path, *prefix, *exe, *label;
+	const char *layers[2];		  /* the root's trees, top first (NULL: none) */
+	const struct pw_root_plan *lower; /* and below them these, or NULL */
+	const char *recipe;
+	const char *triplets[2]; /* the cross recipe's target and build triplets */
 	char *const *configure;
 	size_t nconfigure;
 };
-
 
 /* The first line of the small file @path without its newline, or "". */
 static char *read_line(const char *path)
@@ -220,7 +265,11 @@ static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 	r = pw_seccomp_for_store(pw_store_dir(cb->store), "build", false, &prog, e);
 	if (r < 0)
 		goto out;
-	pw_sandbox_spec_add_layer(&s, cb->root_path);
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cb->layers); i++)
+		if (cb->layers[i])
+			pw_sandbox_spec_add_layer(&s, cb->layers[i]);
+	if (cb->lower)
+		pw_roots_to_spec(cb->store, cb->lower, &s);
 	s.seccomp = prog;
 	s.net = false;
 	s.source_date_epoch = pw_xstrdup("315532800");
@@ -233,13 +282,16 @@ static int build_tree(void *ud, int dirfd, json_t *record, struct pw_err *e)
 		r = pw_sandbox_spec_add_bind(&s, PW_BIND_RW, bind, e);
 	if (r < 0)
 		goto out;
-	argv = pw_xcalloc(cb->nconfigure + 7, sizeof(*argv));
+	argv = pw_xcalloc(cb->nconfigure + 9, sizeof(*argv));
 	argv[na++] = (char *)"/bin/sh";
 	argv[na++] = (char *)"-c";
-	argv[na++] = (char *)recipe;
+	argv[na++] = (char *)cb->recipe;
 	argv[na++] = (char *)"sh";
 	argv[na++] = (char *)cb->prefix;
 	argv[na++] = (char *)cb->exe;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cb->triplets); i++)
+		if (cb->triplets[i])
+			argv[na++] = (char *)cb->triplets[i];
 	for (size_t i = 0; i < cb->nconfigure; i++)
 		argv[na++] = cb->configure[i];
 	memset(&res, 0, sizeof(res));
@@ -272,13 +324,176 @@ out:
 	return r;
 }
 
-static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+/* The .debs of layer @l whose sha256 are @shas (@n) as Debian artifacts
+ * of @arch (the strings borrowed from the lock) into *out (caller frees).
+ * 0 or -EINVAL naming one that is not a .deb of the lock. */
+static int debs_of(struct pw_layer_ctx *lc, const struct pw_layer *l, char *const *shas, size_t n,
+		   const char *arch, struct pw_deb_artifact **out, struct pw_err *e)
+{
+	struct pw_deb_artifact *debs = pw_xcalloc(n + 1, sizeof(*debs));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_artifact *la = pw_lockset_find_sha(lc->ls, shas[i]);
+		struct pw_deb_artifact *a = &debs[i];
+
+		if (!la || strcmp(la->kind, "deb")) {
+			free(debs);
+			return pw_err_set(e, EINVAL,
+					  "layer '%s': artifact %s is not a .deb of the lock",
+					  l->name, shas[i]);
+		}
+		a->package = la->package ? la->package : la->name;
+		a->version = la->version ? la->version : (char *)"";
+		a->arch = (char *)arch;
+		a->url = la->nurls ? la->urls[0] : NULL;
+		memcpy(a->sha256, la->sha256, sizeof(a->sha256));
+		a->size = la->size;
+	}
+	*out = debs;
+	return 0;
+}
+
+/* One interpreter tree (@cb with its id set) made unless the store has it;
+ * the source tree unpacked first.  0 or -errno. */
+static int make_interp(struct pw_layer_ctx *lc, const struct pw_artifact *src,
+		       struct cpython_build *cb, struct pw_err *e)
 {
 	static const struct pw_unpack_opts strip1 = {.strip = 1};
+	_cleanup_free_ char *src_path = NULL;
+	bool cached = true;
+	int r;
+
+	if (pw_store_has_tree(lc->store, cb->id))
+		return 0;
+	r = pw_store_make_tree(lc->store, src->sha256, &strip1, &src_path, &cached, e);
+	if (r < 0)
+		return r;
+	cb->src_path = src_path;
+	cached = true;
+	r = pw_derived_tree_make(lc->store, cb->id, PW_CPYTHON_LAYER_HOW, build_tree, cb, NULL,
+				 &cached, e);
+	cb->src_path = NULL;
+	lc->plan->nbuilt += r == 0 && !cached;
+	return r;
+}
+
+/* This machine's GNU triplet (configure's --build), or NULL. */
+static const char *host_triplet(void)
+{
+	return !strcmp(pw_host_arch(), "x86_64") ? "x86_64-linux-gnu"
+						 : pw_cross_gnu_triplet(pw_host_arch());
+}
+
+/* The cross-built interpreter's tree id: the cross recipe, the tarball,
+ * the trees of its build root (this machine's tools and cross compiler,
+ * the build interpreter, the target's root below them) and configure. */
+static void cross_tree_id(const char *source_sha, const char *tools_id, const char *buildpy_id,
+			  const char *lower_id, const char *prefix, const char *host,
+			  const char *build, char *const *configure, size_t nconfigure,
+			  char id[PW_SHA256_HEX])
+{
+	struct pw_buf b = PW_BUF_INIT(SIZE_MAX / 2);
+
+	pw_buf_addf(&b,
+		    "%s\n%s\nsource %s\ntools %s\nbuild-python %s\nbelow %s\nprefix %s\n"
+		    "host %s\nbuild %s\n",
+		    CROSS_RECIPE_VERSION, cross_recipe, source_sha, tools_id, buildpy_id, lower_id,
+		    prefix, host, build);
+	for (size_t i = 0; i < nconfigure; i++)
+		pw_buf_addf(&b, "configure %s\n", configure[i]);
+	pw_sha256_mem(b.buf, b.len, id);
+	pw_buf_release(&b);
+}
+
+/* The layer of a foreign target's interpreter (l->build: the build
+ * interpreter's root; see provide_cross()): the build interpreter made as
+ * the host's own layer makes it (the same tree id: a store that has
+ * cpython-3.N-HOST has it), then the cross build in this machine's tools
+ * over the trees of the root so far.  Only the interpreter is laid into
+ * the root. */
+static int build_cross(struct pw_layer_ctx *lc, const struct pw_layer *l,
+		       const struct pw_artifact *src, const char *arch, const char *prefix,
+		       const char *exe, const char *label, struct pw_err *e)
+{
+	const char *host = pw_host_debian_arch(), *host_gnu = host_triplet();
+	const char *tgt = NULL, *gnu;
+	struct pw_deb_artifact *tools = NULL, *bdebs = NULL;
+	_cleanup_free_ char *tools_id = NULL, *broot_id = NULL, *tools_path = NULL,
+			    *broot_path = NULL, *bpy_path = NULL, *blabel = NULL;
+	char bpy_id[PW_SHA256_HEX], lower_id[PW_SHA256_HEX], id[PW_SHA256_HEX];
+	bool cached = true;
+	int r;
+
+	for (const struct pw_platform *p = pw_platforms; p->name && !tgt; p++)
+		if (!strcmp(p->debian_arch, arch))
+			tgt = p->arch;
+	gnu = pw_cross_gnu_triplet(tgt);
+	if (!gnu || !host || !host_gnu || !strcmp(arch, host))
+		return pw_err_set(e, EINVAL,
+				  "layer '%s': 'build_requires' (a cross build) needs a foreign "
+				  "architecture with a cross compiler, not '%s'",
+				  l->name, arch);
+	r = debs_of(lc, l, l->artifacts + 1, l->n - 1, host, &tools, e);
+	if (r == 0)
+		r = debs_of(lc, l, l->build, l->nbuild, host, &bdebs, e);
+	if (r < 0)
+		goto out;
+	tools_id = pw_debian_root_id(tools, l->n - 1, host);
+	broot_id = pw_debian_root_id(bdebs, l->nbuild, host);
+	pw_cpython_tree_id(src->sha256, broot_id, prefix, l->configure, l->nconfigure, bpy_id);
+	pw_root_plan_id(lc->plan, lower_id);
+	cross_tree_id(src->sha256, tools_id, bpy_id, lower_id, prefix, gnu, host_gnu, l->configure,
+		      l->nconfigure, id);
+	if (lc->store && !pw_store_has_tree(lc->store, id)) {
+		struct cpython_build cb = {.store = lc->store, .prefix = prefix, .exe = exe};
+
+		/* the build interpreter, as the host's own layer builds it */
+		cb.id = bpy_id;
+		cb.recipe = recipe;
+		cb.label = blabel = pw_xasprintf("%s: the build interpreter (%s)", label, host);
+		cb.configure = l->configure;
+		cb.nconfigure = l->nconfigure;
+		if (!pw_store_has_tree(lc->store, bpy_id)) {
+			r = pw_debian_make_root(lc->store, bdebs, l->nbuild, host, &broot_path,
+						&cached, e);
+			if (r < 0)
+				goto out;
+			lc->plan->nbuilt += !cached;
+			cb.layers[0] = broot_path;
+			r = make_interp(lc, src, &cb, e);
+			if (r < 0)
+				goto out;
+		}
+		r = pw_debian_make_root(lc->store, tools, l->n - 1, host, &tools_path, &cached, e);
+		if (r < 0)
+			goto out;
+		lc->plan->nbuilt += !cached;
+		bpy_path = pw_store_tree_path(lc->store, bpy_id);
+		cb.id = id;
+		cb.recipe = cross_recipe;
+		cb.label = label;
+		cb.layers[0] = bpy_path;
+		cb.layers[1] = tools_path;
+		cb.lower = lc->plan;
+		cb.triplets[0] = gnu;
+		cb.triplets[1] = host_gnu;
+		r = make_interp(lc, src, &cb, e);
+		if (r < 0)
+			goto out;
+	}
+	pw_layer_ctx_add(lc, pw_xstrdup(id), l, "/");
+out:
+	free(tools); /* the strings are borrowed from the lock */
+	free(bdebs);
+	return r;
+}
+
+static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, struct pw_err *e)
+{
 	const struct pw_artifact *src;
 	struct pw_deb_artifact *debs = NULL;
 	_cleanup_free_ char *prefix = NULL, *exe = NULL, *root_id = NULL, *root_path = NULL,
-			    *src_path = NULL, *label = NULL;
+			    *label = NULL;
 	const char *arch;
 	char id[PW_SHA256_HEX];
 	unsigned minor;
@@ -298,24 +513,11 @@ static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, stru
 	prefix = pw_xasprintf(PW_CPYTHON_PREFIX_FMT, minor, minor, ft ? "t" : "");
 	exe = pw_xasprintf("python3.%u%s", minor, ft ? "t" : "");
 	label = pw_xasprintf("the CPython 3.%u%s build (%s)", minor, ft ? "t" : "", arch);
-	debs = pw_xcalloc(l->n, sizeof(*debs));
-	for (size_t i = 1; i < l->n; i++) {
-		const struct pw_artifact *la = pw_lockset_find_sha(lc->ls, l->artifacts[i]);
-		struct pw_deb_artifact *a = &debs[i - 1];
-
-		if (!la || strcmp(la->kind, "deb")) {
-			r = pw_err_set(e, EINVAL,
-				       "layer '%s': artifact %s is not a .deb of the lock", l->name,
-				       l->artifacts[i]);
-			goto out;
-		}
-		a->package = la->package ? la->package : la->name;
-		a->version = la->version ? la->version : (char *)"";
-		a->arch = (char *)arch;
-		a->url = la->nurls ? la->urls[0] : NULL;
-		memcpy(a->sha256, la->sha256, sizeof(a->sha256));
-		a->size = la->size;
-	}
+	if (l->nbuild)
+		return build_cross(lc, l, src, arch, prefix, exe, label, e);
+	r = debs_of(lc, l, l->artifacts + 1, l->n - 1, arch, &debs, e);
+	if (r < 0)
+		return r;
 	root_id = pw_debian_root_id(debs, l->n - 1, arch);
 	pw_cpython_tree_id(src->sha256, root_id, prefix, l->configure, l->nconfigure, id);
 	if (lc->store) {
@@ -324,21 +526,19 @@ static int build_cpython(struct pw_layer_ctx *lc, const struct pw_layer *l, stru
 			goto out;
 		lc->plan->nbuilt += !cached;
 		if (!pw_store_has_tree(lc->store, id)) {
-			struct cpython_build cb;
+			struct cpython_build cb = {.store = lc->store,
+						   .id = id,
+						   .prefix = prefix,
+						   .exe = exe,
+						   .label = label,
+						   .layers = {root_path, NULL},
+						   .recipe = recipe,
+						   .configure = l->configure,
+						   .nconfigure = l->nconfigure};
 
-			r = pw_store_make_tree(lc->store, src->sha256, &strip1, &src_path, &cached,
-					       e);
+			r = make_interp(lc, src, &cb, e);
 			if (r < 0)
 				goto out;
-			cb = (struct cpython_build){lc->store, id,	     root_path,
-						    src_path,  prefix,	     exe,
-						    label,     l->configure, l->nconfigure};
-			cached = true;
-			r = pw_derived_tree_make(lc->store, id, PW_CPYTHON_LAYER_HOW, build_tree,
-						 &cb, NULL, &cached, e);
-			if (r < 0)
-				goto out;
-			lc->plan->nbuilt += !cached;
 		}
 	}
 	pw_layer_ctx_add(lc, steal_pointer(&root_id), l, "/");
@@ -359,6 +559,8 @@ static void cpython_input(const struct pw_debian_spec *base, const struct pw_cpy
 	pw_buf_addf(&b, "cpython-layer;v1\nsuite %s\narch %s\nmirror %s\nkeyring %s\npython %s\n",
 		    base->suite, t->debian_arch, base->mirror ? base->mirror : "",
 		    base->keyring ? base->keyring : "", t->python);
+	if (pw_emulator_needed(t->arch))
+		pw_buf_addf(&b, "cross-built on %s\n", pw_host_debian_arch());
 	if (spec && spec->url)
 		pw_buf_addf(&b, "source %s %s\n", spec->url, spec->sha256);
 	else
@@ -496,6 +698,135 @@ static int lock_source(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 	return 0;
 }
 
+/* The lock of @packages for @arch in @base's suite into @lk (with the
+ * required set unless @no_required); errors prefixed with @field and the
+ * target.  0 or -errno. */
+static int lock_debs(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
+		     const struct pw_target_info *t, const char *field, const char *arch,
+		     char *const *packages, size_t npackages, bool no_required,
+		     struct pw_debian_lock *lk, struct pw_err *e)
+{
+	_cleanup_free_ char *keyring = pw_debian_spec_keyring(pc, base);
+	struct pw_debian_opts o;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.suite = base->suite;
+	o.arch = arch;
+	o.mirror = base->mirror;
+	o.packages = (const char *const *)packages;
+	o.npackages = npackages;
+	o.keyring = keyring;
+	o.no_required = no_required;
+	r = pw_debian_lock(NULL, &o, lk, e);
+	if (r < 0)
+		pw_err_prefix(e, "%s.packages (%s, %s)", field, t->id, arch);
+	return r;
+}
+
+/* Append the .debs of @lk to @out (for @t) and their sha256 to @shas
+ * (of *n, room for all) unless already there. */
+static void add_debs(struct pw_lockset *out, const struct pw_target_info *t,
+		     const struct pw_debian_lock *lk, const char **shas, size_t *n)
+{
+	for (size_t i = 0; i < lk->n; i++) {
+		size_t k = 0;
+
+		while (k < *n && strcmp(shas[k], lk->v[i].sha256))
+			k++;
+		if (k < *n)
+			continue;
+		pw_lockset_add_deb(out, &lk->v[i], t->id);
+		shas[(*n)++] = lk->v[i].sha256;
+	}
+}
+
+/* The interpreter of a foreign target (aarch64 on x86_64), cross-compiled
+ * on this machine's side (docs/debian.md, "CPython for a foreign
+ * target"): two layers after the base.  "debian-SUITE-cpython-ARCH" (how
+ * "debian-root"): the target architecture's build dependencies (@packages
+ * with build-essential replaced by libc6-dev, without the required set),
+ * the headers and libraries the cross compiler links against, laid into
+ * the root as the native build root is.  "cpython-3.N-ARCH" (how
+ * "cpython"): the tarball, then this machine's build root (@packages for
+ * the host architecture, what the host's own interpreter of that version
+ * is built in) and the cross compiler gcc-TRIPLET; "build_requires" are
+ * the host build root's .debs alone, so the build interpreter (configure's
+ * --with-build-python) is the very tree the host's layer cpython-3.N-HOST
+ * builds. */
+static int provide_cross(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
+			 const struct pw_cpython_spec *spec, const struct pw_target_info *t,
+			 const char *field, const char *layer, const char *input,
+			 char *const *configure, size_t nconfigure, char *const *packages,
+			 size_t npackages, unsigned minor, struct pw_lockset *out, struct pw_err *e)
+{
+	const char *host = pw_host_debian_arch(), *gnu = pw_cross_gnu_triplet(t->arch);
+	_cleanup_free_ char *libs =
+	    pw_xasprintf("debian-%s-cpython-%s", base->suite, t->debian_arch);
+	_cleanup_free_ char *cc = NULL;
+	struct pw_debian_lock lk_host = {0}, lk_cc = {0}, lk_tgt = {0};
+	char **tpk = NULL, *cpk[1];
+	const char **shas = NULL, **bshas = NULL;
+	char sha[PW_SHA256_HEX];
+	size_t n = 0, nb = 0;
+	int r;
+
+	if (!host || !gnu)
+		return pw_err_set(e, ENOTSUP, "%s (%s): no cross compiler for %s on this machine",
+				  field, t->id, t->arch);
+	if (pc->offline || (pw_lockset_layer_unchanged(pc->prior, t->id, libs, input) &&
+			    pw_lockset_layer_unchanged(pc->prior, t->id, layer, input))) {
+		r = pw_lockset_reuse_layer(pc->prior, t->id, libs, field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		if (r == 0)
+			r = pw_lockset_reuse_layer(pc->prior, t->id, layer, field, out, e);
+		if (r == 0 && pc->offline)
+			pw_lockset_set_layer_input(out, t->id, input);
+		return r;
+	}
+	r = lock_source(pc, base, spec, t, field, minor, out, sha, e);
+	if (r < 0)
+		return r;
+	/* the target's side: its libraries and headers (multiarch) */
+	tpk = pw_xcalloc(npackages + 1, sizeof(*tpk));
+	for (size_t i = 0; i < npackages; i++)
+		tpk[i] =
+		    !strcmp(packages[i], "build-essential") ? (char *)"libc6-dev" : packages[i];
+	cc = pw_xasprintf("gcc-%s", gnu);
+	cpk[0] = cc;
+	r = lock_debs(pc, base, t, field, t->debian_arch, tpk, npackages, true, &lk_tgt, e);
+	if (r == 0)
+		r = lock_debs(pc, base, t, field, host, packages, npackages, false, &lk_host, e);
+	if (r == 0)
+		r = lock_debs(pc, base, t, field, host, cpk, 1, true, &lk_cc, e);
+	if (r < 0)
+		goto out;
+	shas = pw_xcalloc(lk_tgt.n + lk_host.n + lk_cc.n + 2, sizeof(*shas));
+	add_debs(out, t, &lk_tgt, shas, &n);
+	pw_lockset_add_layer(out, t->id, libs, "debian-root", "/", shas, n, NULL);
+	pw_lockset_set_layer_input(out, t->id, input);
+	shas[0] = sha;
+	n = 1;
+	add_debs(out, t, &lk_host, shas, &n);
+	bshas = pw_xcalloc(lk_host.n + 1, sizeof(*bshas));
+	for (size_t i = 0; i < lk_host.n; i++)
+		bshas[nb++] = lk_host.v[i].sha256;
+	add_debs(out, t, &lk_cc, shas, &n);
+	pw_lockset_add_layer(out, t->id, layer, PW_CPYTHON_LAYER_HOW, "/", shas, n, NULL);
+	pw_lockset_set_layer_build(out, t->id, bshas, nb);
+	pw_lockset_set_layer_configure(out, t->id, (const char *const *)configure, nconfigure);
+	pw_lockset_set_layer_input(out, t->id, input);
+out:
+	free(shas);
+	free(bshas);
+	free(tpk);
+	pw_debian_lock_release(&lk_tgt);
+	pw_debian_lock_release(&lk_host);
+	pw_debian_lock_release(&lk_cc);
+	return r;
+}
+
 int pw_provide_cpython(struct pw_provider_ctx *pc, const struct pw_debian_spec *base,
 		       const struct pw_cpython_spec *spec, const struct pw_target_info *t,
 		       struct pw_lockset *out, struct pw_err *e)
@@ -528,6 +859,11 @@ int pw_provide_cpython(struct pw_provider_ctx *pc, const struct pw_debian_spec *
 		configure[nconfigure++] = spec->configure[i];
 	layer = pw_xasprintf("cpython-3.%u%s-%s", minor, ft ? "t" : "", t->debian_arch);
 	cpython_input(base, spec, t, configure, nconfigure, packages, npackages, input);
+	if (pw_emulator_needed(t->arch)) { /* cross-compiled here, never emulated */
+		r = provide_cross(pc, base, spec, t, field, layer, input, configure, nconfigure,
+				  packages, npackages, minor, out, e);
+		goto out;
+	}
 	if (pc->offline || pw_lockset_layer_unchanged(pc->prior, t->id, layer, input)) {
 		r = pw_lockset_reuse_layer(pc->prior, t->id, layer, field, out, e);
 		if (r == 0 && pc->offline)

@@ -159,7 +159,9 @@ static bool needs_pip(const struct pw_lockset *ls, const struct pw_target_info *
 }
 
 /* The base, then what a foreign target needs over it: qemu-user, and the
- * cross compilers unless "foreign" is "emulate" (emulator.h); then
+ * cross compilers unless "foreign" is "emulate" (emulator.h) or the root
+ * is an old root (its interpreter is cross-built by its own layer,
+ * cpython.h; it compiles nothing); then
  * pinwheel's own pip where the root's cannot resolve (needs_pip()). */
 static int lock_debian(struct pw_provider_ctx *pc, const void *spec, const struct pw_target_info *t,
 		       struct pw_lockset *out, struct pw_err *e)
@@ -173,7 +175,8 @@ static int lock_debian(struct pw_provider_ctx *pc, const void *spec, const struc
 				       out, e);
 	if (r == 0)
 		r = pw_provide_emulator(pc, spec, t, out, e);
-	if (r == 0 && !t->foreign_emulate)
+	/* an old root (test.old_root) only runs the smoke test: no compilers */
+	if (r == 0 && !t->foreign_emulate && !ds->old_root)
 		r = pw_provide_cross(pc, spec, t, out, e);
 	if (r == 0 && needs_pip(out, t))
 		r = pw_pypi_lock_pip(pc, t, ds->field, out, e);
@@ -414,6 +417,7 @@ bool pw_debian_old_root_block(const struct pw_block *base, const struct pw_debia
 		return false;
 	o = pw_xcalloc(1, sizeof(*o));
 	o->field = pw_xstrdup(old->field);
+	o->old_root = true;
 	o->suite = pw_xstrdup(old->suite);
 	o->packages = strv_of((const char *const *)old->packages, old->npackages);
 	o->npackages = old->npackages;
