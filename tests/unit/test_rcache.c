@@ -169,10 +169,23 @@ static void test_key_hit_damaged(void **state)
 	/* the same call again, outputs gone: a hit of the same bytes */
 	sh(f, "rm -f out/*");
 	assert_int_equal(run(f, DEP), 0);
+	/* by the call's manifest, without the dep-info pass */
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep direct$' stats");
 	assert_int_equal(stats_of(f).rhits, 1);
 	assert_int_equal(cmp(f, "out/libdep-1.rlib", "keep/libdep-1.rlib"), 0);
 	assert_int_equal(cmp(f, "out/libdep-1.rmeta", "keep/libdep-1.rmeta"), 0);
 	assert_int_equal(cmp(f, "out/dep-1.d", "keep/dep-1.d"), 0);
+	/* a manifest with a byte flipped is not used: the dep-info pass gives
+	 * the key (a hit all the same), and the manifest is written again */
+	sh(f, "test \"$(ls -d compile-cache/*/*.rdirect | wc -l)\" = 1 && "
+	      "printf Z | dd of=$(ls -d compile-cache/*/*.rdirect)/key bs=1 seek=3 conv=notrunc "
+	      "2>/dev/null");
+	assert_int_equal(run(f, DEP), 0);
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep$' stats");
+	assert_int_equal(stats_of(f).rhits, 1);
+	assert_int_equal(run(f, DEP), 0);
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep direct$' stats");
+	assert_int_equal(stats_of(f).rhits, 1);
 	/* another flag, another included file's content, another value of a
 	 * variable the crate reads: each another key */
 	assert_int_equal(run(f, DEP " -C debug-assertions=on"), 0);
@@ -388,20 +401,23 @@ static void test_gc(void **state)
 	uint64_t freed;
 	char *old = pw_xasprintf("%s/ab/ab%062d.rust", f->cache, 1);
 	char *new = pw_xasprintf("%s/cd/cd%062d.rust", f->cache, 2);
-	char *cmd = pw_xasprintf("mkdir -p %s %s && touch %s/x && touch -d '40 days ago' %s && "
+	char *man = pw_xasprintf("%s/ab/ab%062d.rdirect", f->cache, 3);
+	char *cmd = pw_xasprintf("mkdir -p %s %s %s && touch %s/x && touch -d '40 days ago' %s %s && "
 				 "mkdir %s/cd/.tmp.x.1",
-				 old, new, old, old, f->cache);
+				 old, new, man, old, old, man, f->cache);
 
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(pw_cc_gc(f->dir, 30, &removed, &freed, &e), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(man, F_OK), -1); /* a manifest: by age, not counted */
 	assert_int_equal(access(new, F_OK), 0);
 	assert_int_equal(pw_cc_gc(f->dir, 0, &removed, &freed, &e), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(access(new, F_OK), -1);
 	free(old);
 	free(new);
+	free(man);
 	free(cmd);
 }
 
