@@ -150,8 +150,8 @@ static const char script[] =
 static const char rust_script[] =
     "#!/bin/sh\n"
     "# pinwheel's compile cache for rustc (docs/compile-cache.md), cargo's\n"
-    "# RUSTC_WRAPPER: pw-rustc RUSTC ARG...  A compile of one library crate\n"
-    "# (lib, rlib or proc-macro; --emit of dep-info, metadata, link; --out-dir)\n"
+    "# RUSTC_WRAPPER: pw-rustc RUSTC ARG...  A compile of one crate (lib, rlib,\n"
+    "# proc-macro, bin, cdylib; --emit of dep-info, metadata, link; --out-dir)\n"
     "# is looked up by the sha256 of the compiler's content (rustc, the\n"
     "# libraries it runs on, its sysroot), the arguments, the working directory,\n"
     "# the variables rustc sees, and the content of every file the crate reads:\n"
