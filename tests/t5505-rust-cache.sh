@@ -12,7 +12,8 @@
 # (--no-compile-cache --no-cache) and to one compiling everything
 # (--no-cache); after a change outside the Rust sources (the sdist's
 # notes.txt, as a Cython module's change would be) the cdylib is a hit too
-# and the wheel the same bytes; a byte flipped in the cdylib's entry is
+# (every key from its call's manifest: direct mode) and the wheel the same
+# bytes; a byte flipped in the cdylib's entry is
 # refused with the wrapper's line; a byte flipped in dep's entry is
 # refused with the wrapper's line, counted in --stats and --json, and the
 # wheel is still byte-identical to a build without the cache; the entry
@@ -25,7 +26,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 A=cp314-manylinux_x86_64 B=cp315-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned targets are x86_64"
-plan 39
+plan 40
 
 P="$T/p"
 CC_DIR="$SHARED_STORE/compile-cache"
@@ -223,8 +224,14 @@ ok $? "the files compare equal"
 
 # a change outside the Rust sources: the cdylib is a hit, the same bytes
 echo 2 >"$P/notes.txt"
+touch "$T/mark"
 run_pw 0 "after a change outside the Rust sources" --json build "$P" --only "$A" --out "$T/a2n"
 is "$(rc_field hits) $(rc_field misses) $(rc_field uncacheable)" "3 0 0" "the crates and the cdylib are hits"
+# direct mode: each call's manifest used (touched), not written again
+N=$(find "$CC_DIR" -name '*.rdirect' -newer "$T/mark" -exec sh -c \
+	'[ ! "$1/key" -nt "$2" ] && grep -q -e "dep/src/lib.rs" -e "answer/src/lib.rs" -e "/libdep-" "$1/files"' \
+	_ {} "$T/mark" \; -print | wc -l)
+is "$N" 3 "the three keys came from their manifests, without the dep-info pass"
 is "$(wheel_sha)" "$W2" "the wheel is byte-identical to the one compiling the cdylib"
 # the newest cdylib entry (the hit touched it): a byte flipped in the module
 EM=$(ls -td $(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c \

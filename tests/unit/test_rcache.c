@@ -321,6 +321,11 @@ static void test_linked(void **state)
 	assert_int_equal(stats_of(f).rhits, 1);
 	assert_int_equal(cmp(f, "out/libtop-1.so", "keep/libtop-1.so"), 0);
 	assert_int_equal(cmp(f, "out/top-1.d", "keep/top-1.d"), 0);
+	/* the type given twice (old cargo's `cargo rustc --crate-type`): one */
+	assert_int_equal(run(f, TOP " --crate-type cdylib"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.rmisses, 1);
+	assert_int_equal(st.rskipped, 0);
 	/* another root (the linker's libraries): another key */
 	setenv("PINWHEEL_CC_ID", "root-2", 1);
 	assert_int_equal(run(f, TOP), 0);
