@@ -12,10 +12,10 @@
 #   change  (CHANGE=1) a one-line change in one Cython module, warm
 #   chcold  (CHANGE=1) the same change, --no-cache (every compile runs):
 #           the wheels of change must be its bytes
-# NO_OFF=1 leaves `off` out (its longest build: half of the run).
+# NO_OFF=1 leaves `off` out (the longest build: half of the run).
 # Prints seconds, the ratios to `one` and to `cold`, the compile cache's
 # hits and misses per target (--stats), and whether the wheels of cold,
-# warm and off are byte-identical.
+# warm and off, and of change and chcold, are byte-identical.
 #
 #   LOCK=path/to/pinwheel.lock sh bench/rust-cache.sh [ID...]
 #       (default IDs: the example's x86_64 targets; LOCK: a fresh lock of
