@@ -10,9 +10,12 @@
 #           between the targets of one run as they go
 #   warm    every target again, the compile cache as cold left it
 #   change  (CHANGE=1) a one-line change in one Cython module, warm
+#   chcold  (CHANGE=1) the same change, --no-cache (every compile runs):
+#           the wheels of change must be its bytes
+# NO_OFF=1 leaves `off` out (the longest build: half of the run).
 # Prints seconds, the ratios to `one` and to `cold`, the compile cache's
 # hits and misses per target (--stats), and whether the wheels of cold,
-# warm and off are byte-identical.
+# warm and off, and of change and chcold, are byte-identical.
 #
 #   LOCK=path/to/pinwheel.lock sh bench/rust-cache.sh [ID...]
 #       (default IDs: the example's x86_64 targets; LOCK: a fresh lock of
@@ -78,13 +81,15 @@ empty_cc() {
 
 empty_cc
 ONE=$(build one --only "$1")
-OFF=$(build off $ONLY --no-compile-cache)
+OFF=
+[ "${NO_OFF:-0}" = 1 ] || OFF=$(build off $ONLY --no-compile-cache)
 empty_cc
 COLD=$(build cold $ONLY)
 WARM=$(build warm $ONLY)
 if [ "${CHANGE:-0}" = 1 ]; then
 	printf '\n_BENCH_CHANGE = %s\n' "$(date +%s)" >>"$P/hybrid/_stats.pyx"
 	CH=$(build change $ONLY)
+	CHC=$(build chcold $ONLY --no-cache)
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -100,8 +105,8 @@ same() { # A B: how many wheels of A are byte-identical in B
 printf '%-58s %8s %7s %7s\n' "hybrid, $# targets ($(echo "$*" | tr ' ' ','))" seconds "x one" "x cold"
 printf '%-58s %8s %7s %7s\n' "one target alone ($1), compile cache empty" "$(secs "$ONE")" 1.00 \
 	"$(ratio "$ONE" "$COLD")"
-printf '%-58s %8s %7s %7s\n' "matrix, --no-compile-cache" "$(secs "$OFF")" "$(ratio "$OFF" "$ONE")" \
-	"$(ratio "$OFF" "$COLD")"
+[ -z "$OFF" ] || printf '%-58s %8s %7s %7s\n' "matrix, --no-compile-cache" "$(secs "$OFF")" \
+	"$(ratio "$OFF" "$ONE")" "$(ratio "$OFF" "$COLD")"
 printf '%-58s %8s %7s %7s\n' "matrix, compile cache empty (cold)" "$(secs "$COLD")" \
 	"$(ratio "$COLD" "$ONE")" 1.00
 printf '%-58s %8s %7s %7s\n' "matrix again, compile cache warm" "$(secs "$WARM")" \
@@ -109,8 +114,10 @@ printf '%-58s %8s %7s %7s\n' "matrix again, compile cache warm" "$(secs "$WARM")
 if [ -n "${CH:-}" ]; then
 	printf '%-58s %8s %7s %7s\n' "matrix after a one-line Cython change, warm" "$(secs "$CH")" \
 		"$(ratio "$CH" "$ONE")" "$(ratio "$CH" "$COLD")"
+	printf '%-58s %8s %7s %7s\n' "the same change, --no-cache (every compile runs)" "$(secs "$CHC")" \
+		"$(ratio "$CHC" "$ONE")" "$(ratio "$CHC" "$COLD")"
 fi
-echo "wheels byte-identical: cold vs warm $(same cold warm); cold vs --no-compile-cache $(same cold off)"
+echo "wheels byte-identical: cold vs warm $(same cold warm)${OFF:+; cold vs --no-compile-cache $(same cold off)}${CH:+; change vs its --no-cache build $(same change chcold)}"
 for r in one cold warm ${CH:+change}; do
 	echo "compile cache of '$r':"
 	sed -n '/^compile cache (/,$p' "$W/$r.log"

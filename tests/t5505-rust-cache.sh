@@ -4,12 +4,17 @@
 # with two local path crates, a library (dep) and a proc-macro (answer),
 # built by an in-tree PEP 517 backend that runs cargo, for two Python
 # versions of one Debian suite (sid: one rustc).  The first target records
-# both crates; the second target's build takes dep from the cache (a
-# library's key has no root in it, only rustc's content) and compiles the
-# proc-macro (linked by the root's cc: keyed by the root too); after a
-# change of the module both crates are hits and the wheel is byte-identical
-# to one built with the cache off (--no-compile-cache --no-cache) and to one
-# compiling everything (--no-cache); a byte flipped in dep's entry is
+# both crates and the cdylib; the second target's build takes dep from the
+# cache (a library's key has no root in it, only rustc's content) and
+# compiles the proc-macro and the cdylib (linked by the root's cc: keyed by
+# the root too); after a change of the module both crates are hits and the
+# wheel is byte-identical to one built with the cache off
+# (--no-compile-cache --no-cache) and to one compiling everything
+# (--no-cache); after a change outside the Rust sources (the sdist's
+# notes.txt, as a Cython module's change would be) the cdylib is a hit too
+# (every key from its call's manifest: direct mode) and the wheel the same
+# bytes; a byte flipped in the cdylib's entry is
+# refused with the wrapper's line; a byte flipped in dep's entry is
 # refused with the wrapper's line, counted in --stats and --json, and the
 # wheel is still byte-identical to a build without the cache; the entry
 # written again is a hit; `store gc` removes crate entries by age.
@@ -21,7 +26,7 @@ SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 export PINWHEEL_STORE="$SHARED_STORE"
 A=cp314-manylinux_x86_64 B=cp315-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned targets are x86_64"
-plan 32
+plan 40
 
 P="$T/p"
 CC_DIR="$SHARED_STORE/compile-cache"
@@ -117,13 +122,14 @@ pub unsafe extern "C" fn PyInit_rmod() -> *mut c_void {
 EOF2
 }
 module v1
+echo 1 >"$P/notes.txt"
 cat >"$P/backend/rbuild.py" <<'EOF2'
 """The test's PEP 517 backend: cargo builds the cdylib, zipfile packs it."""
 import base64, hashlib, io, os, subprocess, sys, sysconfig, tarfile, zipfile
 
 NAME, VERSION = "rmod", "1.0"
 META = "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (NAME, VERSION)
-FILES = ["pyproject.toml", "Cargo.toml", "src/lib.rs", "dep/Cargo.toml", "dep/src/lib.rs",
+FILES = ["pyproject.toml", "notes.txt", "Cargo.toml", "src/lib.rs", "dep/Cargo.toml", "dep/src/lib.rs",
          "answer/Cargo.toml", "answer/src/lib.rs", "backend/rbuild.py"]
 
 
@@ -178,8 +184,8 @@ wheel_sha() {
 
 touch "$T/before"
 run_pw 0 "first target, first build" --json build "$P" --only "$A" --out "$T/a1"
-is "$(rc_field misses) $(rc_field hits)" "2 0" "both crates (dep, answer) compiled and recorded"
-is "$(rc_field uncacheable)" 1 "the cdylib (the module itself) is not cached"
+is "$(rc_field misses) $(rc_field hits)" "3 0" "both crates (dep, answer) and the cdylib compiled and recorded"
+is "$(rc_field uncacheable)" 0 "the cdylib (the module itself) is cached too"
 # this run's entries (other builds may write the shared cache meanwhile)
 N=$(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c \
 	'ls "$1" | grep -q "^lib\(dep\|answer\)-"' _ {} \; -print | wc -l)
@@ -191,20 +197,20 @@ while read -r sum f; do
 	[ "$(sha256sum <"$E/$f" | cut -c1-64)" = "$sum" ] || bad=1
 done <"$E/sums"
 is "$bad $(wc -l <"$E/sums")" "0 5" "dep's entry: rlib, rmeta, dep-info, stdout, stderr, each with its sha256"
-grep -q "^==== pinwheel: compile cache, Rust crates: 0 hits, 2 misses, 1 uncacheable, 0 damaged entries compiled again" "$T/a1/logs/$A.log"
+grep -q "^==== pinwheel: compile cache, Rust crates: 0 hits, 3 misses, 0 uncacheable, 0 damaged entries compiled again" "$T/a1/logs/$A.log"
 ok $? "the target's log says what the Rust cache did"
 
 run_pw 0 "second Python version, same rustc" --json --color=never build "$P" --only "$B" --stats --out "$T/b1"
-is "$(rc_field hits) $(rc_field misses)" "1 1" \
-	"the library crate is a hit across Python versions; the proc-macro (root-keyed) is compiled"
+is "$(rc_field hits) $(rc_field misses)" "1 2" \
+	"the library crate is a hit across Python versions; the proc-macro and the cdylib (root-keyed) are compiled"
 
 # a change of the module: both crates hit, the bytes those of a cold build
 module v2
 run_pw 0 "after a change of the module" --json build "$P" --only "$A" --out "$T/a2"
-is "$(rc_field hits) $(rc_field misses)" "2 0" "both crates are hits"
+is "$(rc_field hits) $(rc_field misses)" "2 1" "both crates are hits, the changed cdylib is compiled"
 W2=$(wheel_sha)
 run_pw 0 "the same, compiling everything (--no-cache)" --json build "$P" --only "$A" --no-cache --out "$T/a2w"
-is "$(rc_field hits) $(rc_field misses)" "0 2" "--no-cache looks nothing up and records"
+is "$(rc_field hits) $(rc_field misses)" "0 3" "--no-cache looks nothing up and records"
 is "$(wheel_sha)" "$W2" "its wheel is byte-identical to the warm one"
 run_pw 0 "the same without the compile cache" --json build "$P" --only "$A" --no-compile-cache --no-cache --out "$T/a2c"
 is "$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["targets"][0]["compile_cache"])')" None \
@@ -216,6 +222,30 @@ W=$(basename "$(ls "$T/a2"/rmod-*.whl)")
 cmp -s "$T/a2/$W" "$T/a2c/$W"
 ok $? "the files compare equal"
 
+# a change outside the Rust sources: the cdylib is a hit, the same bytes
+echo 2 >"$P/notes.txt"
+touch "$T/mark"
+run_pw 0 "after a change outside the Rust sources" --json build "$P" --only "$A" --out "$T/a2n"
+is "$(rc_field hits) $(rc_field misses) $(rc_field uncacheable)" "3 0 0" "the crates and the cdylib are hits"
+# direct mode: each call's manifest used (touched), not written again
+N=$(find "$CC_DIR" -name '*.rdirect' -newer "$T/mark" -exec sh -c \
+	'[ ! "$1/key" -nt "$2" ] && grep -q -e "dep/src/lib.rs" -e "answer/src/lib.rs" -e "/libdep-" "$1/files"' \
+	_ {} "$T/mark" \; -print | wc -l)
+is "$N" 3 "the three keys came from their manifests, without the dep-info pass"
+is "$(wheel_sha)" "$W2" "the wheel is byte-identical to the one compiling the cdylib"
+# the newest cdylib entry (the hit touched it): a byte flipped in the module
+EM=$(ls -td $(find "$CC_DIR" -name '*.rust' -newer "$T/before" -exec sh -c \
+	'test -f "$1/librmod.so"' _ {} \; -print) | head -n 1)
+chmod u+w "$EM/librmod.so"
+printf 'Z' | dd of="$EM/librmod.so" bs=1 seek=200 conv=notrunc 2>/dev/null
+echo 3 >"$P/notes.txt"
+run_pw 0 "build over a damaged cdylib entry" --json build "$P" --only "$A" --out "$T/a2d"
+is "$(rc_field hits) $(rc_field misses) $(rc_field damaged)" "2 1 1" "the cdylib's entry refused and compiled again"
+grep -q "^pinwheel: compile cache: entry $(basename "$EM" .rust) (crate rmod) does not match its sha256 (damaged): compiling again$" \
+	"$T/a2d/logs/$A.log"
+ok $? "the log has the wrapper's line, naming the entry and the cdylib"
+is "$(wheel_sha)" "$W2" "the wheel is the same bytes"
+
 # a byte flipped in dep's rlib
 R=$(ls "$E"/libdep-*.rlib)
 chmod u+w "$R"
@@ -224,7 +254,7 @@ module v3
 run_pw 0 "build over a damaged entry" --color=never build "$P" --only "$A" --stats --out "$T/a3"
 like "$OUT" "^$A +compile cache: 1 damaged Rust entry \\(not matching its sha256\\) refused and compiled again$" \
 	"the summary names the damaged entry"
-like "$OUT" "^$A +built +0 +0 +0 +0  - +1 +1 +1$" "--stats: Rust 1 hit, 1 miss, 1 damaged"
+like "$OUT" "^$A +built +0 +0 +0 +0  - +1 +2 +1$" "--stats: Rust 1 hit, 2 misses (dep, the changed cdylib), 1 damaged"
 grep -q "^pinwheel: compile cache: entry $(basename "$E" .rust) (crate dep) does not match its sha256 (damaged): compiling again$" \
 	"$T/a3/logs/$A.log"
 ok $? "the log has the wrapper's line, naming the entry and the crate"

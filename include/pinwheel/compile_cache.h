@@ -14,11 +14,14 @@
  * reaches a wheel.  The wrapper appends one line per call to the step's
  * stats file: "hit KEY", "miss KEY", "corrupt KEY", "skip REASON".
  * cargo's rustc runs behind a second wrapper (pw_rc_script(), RUSTC_WRAPPER):
- * a library crate's compile is looked up by the sha256 of rustc's content,
- * the arguments, the working directory, the variables rustc sees and every
- * file the crate reads (sources and loaded crates); entries are
- * directories KEY.rust with a "sums" file; its lines are "rhit KEY CRATE",
- * "rmiss KEY CRATE", "rcorrupt KEY CRATE", "rskip REASON".
+ * a crate's compile (a library, a proc-macro, a build script, a cdylib)
+ * is looked up by the sha256 of rustc's content, the arguments, the
+ * working directory, the variables rustc sees and every file the crate
+ * reads (sources and loaded crates), and for a link the root and the
+ * linker; entries are directories KEY.rust with a "sums" file, call
+ * manifests (the key without the dep-info pass) KEY.rdirect; its lines are
+ * "rhit KEY CRATE [direct]", "rmiss KEY CRATE", "rcorrupt KEY CRATE",
+ * "rskip REASON".
  *
  * Ownership: strings returned are the caller's.  Errors: 0 or -errno with
  * one line in struct pw_err; nothing here prints.

@@ -169,10 +169,23 @@ static void test_key_hit_damaged(void **state)
 	/* the same call again, outputs gone: a hit of the same bytes */
 	sh(f, "rm -f out/*");
 	assert_int_equal(run(f, DEP), 0);
+	/* by the call's manifest, without the dep-info pass */
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep direct$' stats");
 	assert_int_equal(stats_of(f).rhits, 1);
 	assert_int_equal(cmp(f, "out/libdep-1.rlib", "keep/libdep-1.rlib"), 0);
 	assert_int_equal(cmp(f, "out/libdep-1.rmeta", "keep/libdep-1.rmeta"), 0);
 	assert_int_equal(cmp(f, "out/dep-1.d", "keep/dep-1.d"), 0);
+	/* a manifest with a byte flipped is not used: the dep-info pass gives
+	 * the key (a hit all the same), and the manifest is written again */
+	sh(f, "test \"$(ls -d compile-cache/*/*.rdirect | wc -l)\" = 1 && "
+	      "printf Z | dd of=$(ls -d compile-cache/*/*.rdirect)/key bs=1 seek=3 conv=notrunc "
+	      "2>/dev/null");
+	assert_int_equal(run(f, DEP), 0);
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep$' stats");
+	assert_int_equal(stats_of(f).rhits, 1);
+	assert_int_equal(run(f, DEP), 0);
+	sh(f, "grep -q '^rhit [0-9a-f]\\{64\\} dep direct$' stats");
+	assert_int_equal(stats_of(f).rhits, 1);
 	/* another flag, another included file's content, another value of a
 	 * variable the crate reads: each another key */
 	assert_int_equal(run(f, DEP " -C debug-assertions=on"), 0);
@@ -252,9 +265,9 @@ static void test_not_cached(void **state)
 	    run(f, "- --crate-name ___ --print=file-names --crate-type lib </dev/null"), 0);
 	st = stats_of(f);
 	assert_int_equal(st.rhits + st.rmisses + st.rskipped + st.rcorrupt, 0);
-	/* a binary (a build script), a native library, incremental: skipped */
+	/* a static library, a native library, incremental: skipped */
 	assert_int_equal(
-	    run(f, "--crate-name m main.rs --crate-type bin --emit=link --out-dir out"), 0);
+	    run(f, "--crate-name m dep.rs --crate-type staticlib --emit=link --out-dir out"), 0);
 	assert_int_equal(run(f, DEP " -l static=nothere"), 1);
 	assert_int_equal(run(f, DEP " -C incremental=inc"), 0);
 	st = stats_of(f);
@@ -271,6 +284,102 @@ static void test_not_cached(void **state)
 	put(f, "dep.rs", "pub fn f() {}\n");
 	assert_int_equal(run(f, DEP), 0);
 	assert_int_equal(access(f->stats, F_OK), -1);
+}
+
+#define TOP                                                                                        \
+	"--crate-name top --edition=2021 top.rs --crate-type cdylib --emit=dep-info,link "         \
+	"-C extra-filename=-1 --out-dir out -L dependency=out --extern user=out/libuser-1.rlib"
+#define BIN "--crate-name m main.rs --crate-type bin --emit=dep-info,link -C extra-filename=-1 " \
+	    "--out-dir out"
+
+/* A linked crate (a cdylib, a binary): keyed by the root, the linker's
+ * content and every crate's code, a hit the miss's bytes, a damaged entry
+ * refused; a link argument naming a file is not cached. */
+static void test_linked(void **state)
+{
+	struct fx *f = *state;
+	struct pw_cc_stats st;
+	char *err;
+
+	if (!have_rustc()) {
+		if (getenv("PINWHEEL_NO_SKIP"))
+			fail_msg("no rustc on PATH (tests/deps.sh installs cargo)");
+		skip();
+	}
+	put(f, "top.rs", "#[no_mangle]\npub extern \"C\" fn h() -> u32 { user::g() }\n");
+	put(f, "main.rs", "fn main() { println!(\"m\"); }\n");
+	assert_int_equal(run(f, DEP), 0);
+	assert_int_equal(run(f, USER), 0);
+	assert_int_equal(stats_of(f).rmisses, 2);
+	/* the cdylib: a miss, then a hit of the same bytes */
+	assert_int_equal(run(f, TOP), 0);
+	st = stats_of(f);
+	assert_int_equal(st.rmisses, 1);
+	assert_int_equal(st.rskipped, 0);
+	sh(f, "mkdir keep && cp out/libtop-1.so out/top-1.d keep/ && rm out/libtop-1.so out/top-1.d");
+	assert_int_equal(run(f, TOP), 0);
+	assert_int_equal(stats_of(f).rhits, 1);
+	assert_int_equal(cmp(f, "out/libtop-1.so", "keep/libtop-1.so"), 0);
+	assert_int_equal(cmp(f, "out/top-1.d", "keep/top-1.d"), 0);
+	/* the type given twice (old cargo's `cargo rustc --crate-type`): one */
+	assert_int_equal(run(f, TOP " --crate-type cdylib"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.rmisses, 1);
+	assert_int_equal(st.rskipped, 0);
+	/* another root (the linker's libraries): another key */
+	setenv("PINWHEEL_CC_ID", "root-2", 1);
+	assert_int_equal(run(f, TOP), 0);
+	assert_int_equal(stats_of(f).rmisses, 1);
+	setenv("PINWHEEL_CC_ID", "root-1", 1);
+	/* dep's code (an rlib the dep-info pass knows by its .rmeta only) */
+	sh(f, "mkdir o2 && rustc --crate-name dep --edition=2021 dep.rs --crate-type lib "
+	      "--emit=link -C opt-level=0 -C metadata=1 -C extra-filename=-1 --out-dir o2 && "
+	      "cp out/libdep-1.rlib keep/ && cp o2/libdep-1.rlib out/");
+	run(f, TOP);
+	assert_int_equal(stats_of(f).rhits, 0);
+	sh(f, "cp keep/libdep-1.rlib out/");
+	assert_int_equal(run(f, TOP), 0);
+	assert_int_equal(stats_of(f).rhits, 1);
+	/* the linker by its content */
+	put(f, "ld1", "#!/bin/sh\nexec cc \"$@\"\n");
+	sh(f, "chmod 755 ld1");
+	assert_int_equal(run(f, TOP " -C linker=./ld1"), 0);
+	assert_int_equal(stats_of(f).rmisses, 1);
+	assert_int_equal(run(f, TOP " -C linker=./ld1"), 0);
+	assert_int_equal(stats_of(f).rhits, 1);
+	put(f, "ld1", "#!/bin/sh\n# another linker\nexec cc \"$@\"\n");
+	sh(f, "chmod 755 ld1");
+	assert_int_equal(run(f, TOP " -C linker=./ld1"), 0);
+	assert_int_equal(stats_of(f).rmisses, 1);
+	/* a binary (a build script): a hit that runs */
+	assert_int_equal(run(f, BIN), 0);
+	assert_int_equal(stats_of(f).rmisses, 1);
+	sh(f, "rm out/m-1 && test ! -e out/m-1");
+	assert_int_equal(run(f, BIN), 0);
+	assert_int_equal(stats_of(f).rhits, 1);
+	sh(f, "test \"$(./out/m-1)\" = m");
+	/* a byte flipped in the cdylib's entry */
+	sh(f, "for e in compile-cache/*/*.rust; do [ -f $e/libtop-1.so ] || continue; "
+	      "grep -q \"$(sha256sum <keep/libtop-1.so | cut -c1-64)\" $e/sums && "
+	      "printf Z | dd of=$e/libtop-1.so bs=1 seek=100 conv=notrunc 2>/dev/null; done; "
+	      "rm -f out/libtop-1.so");
+	assert_int_equal(run(f, TOP), 0);
+	st = stats_of(f);
+	assert_int_equal(st.rcorrupt, 1);
+	assert_int_equal(st.rmisses, 1);
+	err = slurp(f, "stderr");
+	assert_non_null(strstr(err, " (crate top) does not match its sha256 (damaged): compiling "
+				    "again\n"));
+	free(err);
+	assert_int_equal(cmp(f, "out/libtop-1.so", "keep/libtop-1.so"), 0);
+	assert_int_equal(run(f, TOP), 0);
+	assert_int_equal(stats_of(f).rhits, 1);
+	/* a link argument naming a file: not cached */
+	put(f, "v.map", "{ global: h; local: *; };\n");
+	assert_int_equal(run(f, TOP " -C link-arg=-Wl,--version-script=./v.map"), 0);
+	st = stats_of(f);
+	assert_int_equal(st.rskipped, 1);
+	assert_int_equal(st.rhits + st.rmisses, 0);
 }
 
 static void test_stats_parse(void **state)
@@ -297,20 +406,23 @@ static void test_gc(void **state)
 	uint64_t freed;
 	char *old = pw_xasprintf("%s/ab/ab%062d.rust", f->cache, 1);
 	char *new = pw_xasprintf("%s/cd/cd%062d.rust", f->cache, 2);
-	char *cmd = pw_xasprintf("mkdir -p %s %s && touch %s/x && touch -d '40 days ago' %s && "
+	char *man = pw_xasprintf("%s/ab/ab%062d.rdirect", f->cache, 3);
+	char *cmd = pw_xasprintf("mkdir -p %s %s %s && touch %s/x && touch -d '40 days ago' %s %s && "
 				 "mkdir %s/cd/.tmp.x.1",
-				 old, new, old, old, f->cache);
+				 old, new, man, old, old, man, f->cache);
 
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(pw_cc_gc(f->dir, 30, &removed, &freed, &e), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(man, F_OK), -1); /* a manifest: by age, not counted */
 	assert_int_equal(access(new, F_OK), 0);
 	assert_int_equal(pw_cc_gc(f->dir, 0, &removed, &freed, &e), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(access(new, F_OK), -1);
 	free(old);
 	free(new);
+	free(man);
 	free(cmd);
 }
 
@@ -319,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_key_hit_damaged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_cached, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linked, setup, teardown),
 	    cmocka_unit_test(test_stats_parse),
 	    cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 	};
