@@ -119,11 +119,11 @@ if [ "${FUZZ_SMOKE:-1}" = 1 ] && [ -z "${TESTS:-}" ]; then
 	log="$LOGS/fuzz.log"
 	t0=$(date +%s)
 	(cd "$SRCDIR" && make --no-print-directory fuzz-build >"$LOGS/fuzz-build.log" 2>&1 &&
-		FUZZ_TIME="${FUZZ_TIME:-5}" sh tests/fuzz/run.sh build-fuzz/tests/fuzz/*) >"$log" 2>&1
+		FUZZ_TIME="${FUZZ_TIME:-3}" sh tests/fuzz/run.sh build-fuzz/tests/fuzz/*) >"$log" 2>&1
 	st=$?
 	fuzz_secs=$(($(date +%s) - t0))
 	[ -s "$log" ] || echo "not ok 1 - fuzz build failed (see $LOGS/fuzz-build.log)" >"$log"
-	tally "fuzz (libFuzzer, ${FUZZ_TIME:-5}s each)" "$log" $st "$fuzz_secs"
+	tally "fuzz (libFuzzer, ${FUZZ_TIME:-3}s each)" "$log" $st "$fuzz_secs"
 fi
 
 echo

@@ -8,6 +8,7 @@
 # index gets it in the lock's build-requires layer, and its build_wheel
 # imports it.  A hook that raises fails the lock with one line naming the
 # backend, the target, the hook and the exception.
+# as-user: no (resolution and comparison logic; rootless builds are t53xx's and t5701's)
 . "$SRCDIR/tests/lib.sh"
 [ -x /usr/bin/python3.11 ] || skip_all "/usr/bin/python3.11 missing"
 /usr/bin/python3.11 -c 'import pip' 2>/dev/null || skip_all "python3-pip not installed"

@@ -6,6 +6,7 @@
 #     the text, the ELF section (.rodata) named, verify.json says differs
 #   - its source holds the checkout's absolute path, so both builds leak it
 #     identically: the wheels match, yet exit 1 naming member and offset
+# as-user: no (resolution and comparison logic; rootless builds are t53xx's and t5701's)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
 plan 13

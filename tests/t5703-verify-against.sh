@@ -16,6 +16,7 @@
 #     the subject's: exit 1, the fetcher's line; an URL without
 #     --manifest: exit 2
 #   - usage: --sdist without --against: exit 2
+# as-user: no (resolution and comparison logic; rootless builds are t53xx's and t5701's)
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/helpers/verify-tiny.sh"
 . "$SRCDIR/tests/helpers/fetchlib.sh"

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(pw_smoke_module_name("pkg/m.so", s));
 	path = pw_path_join(dir, "pyproject.toml");
 	if (pw_write_file_atomic(path, data, size, 0644) == 0 && pw_pep517_read(dir, &p, &e) == 0) {
-		char **argv = pw_pep517_argv("python3", "build_wheel", "/out", &p);
+		char **argv = pw_pep517_argv("python3", "build_wheel", "/out", &p, NULL);
 
 		pw_strv_free(argv);
 		pw_pep517_release(&p);
