@@ -12,6 +12,7 @@
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/cext-lib.sh"
 export PINWHEEL_STORE="$SHARED_STORE"
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned targets are x86_64"
 plan 20
@@ -37,32 +38,7 @@ PY315='"3.15": {"base": {"debian": {"suite": "sid",
      "packages": ["build-essential", "python3.15-dev", "python3.15-venv", "python3-pip"]}}}'
 PP311='"pypy3.11": {"base": {"debian": {"suite": "trixie",
      "packages": ["build-essential", "pypy3-dev", "pypy3-venv"]}}}'
-cat >"$P/pyproject.toml" <<'EOF2'
-[build-system]
-requires = ["setuptools", "wheel"]
-build-backend = "setuptools.build_meta"
-[project]
-name = "cext"
-version = "1.0"
-EOF2
-cat >"$P/setup.py" <<'EOF2'
-from setuptools import setup, Extension
-setup(ext_modules=[Extension("cext", ["cext.c"])])
-EOF2
-cat >"$P/cext.c" <<'EOF2'
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args)
-{
-	long a, b;
-	if (!PyArg_ParseTuple(args, "ll", &a, &b))
-		return NULL;
-	return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cext", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_cext(void) { return PyModule_Create(&mod); }
-EOF2
+cext_files "$P"
 
 config '"pypy3.11t": {"base": {"debian": {"suite": "trixie", "packages": ["pypy3"]}}}'
 run_pw 2 "a free-threaded PyPy" plan "$P"

@@ -21,6 +21,7 @@
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/cext-lib.sh"
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_aarch64
 OLD=$TGT-bullseye
@@ -53,32 +54,7 @@ config() {
 }
 JSON
 }
-cat >"$P/pyproject.toml" <<'EOF2'
-[build-system]
-requires = ["setuptools"]
-build-backend = "setuptools.build_meta"
-[project]
-name = "cext"
-version = "1.0"
-EOF2
-cat >"$P/setup.py" <<'EOF2'
-from setuptools import setup, Extension
-setup(ext_modules=[Extension("cext", ["cext.c"])])
-EOF2
-cat >"$P/cext.c" <<'EOF2'
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args)
-{
-	long a, b;
-	if (!PyArg_ParseTuple(args, "ll", &a, &b))
-		return NULL;
-	return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cext", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_cext(void) { return PyModule_Create(&mod); }
-EOF2
+cext_files "$P" '"setuptools"'
 old_roots() {
 	printf '%s' "$OUT" | python3 -c '
 import json, sys

@@ -10,6 +10,7 @@
 # as-user: no
 SHARED_STORE=${PINWHEEL_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinwheel}
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/cext-lib.sh"
 export PINWHEEL_STORE="$SHARED_STORE"
 TGT=cp313-manylinux_x86_64
 [ "$(uname -m)" = x86_64 ] || skip_all "the pinned target is x86_64"
@@ -30,32 +31,7 @@ cat >"$P/pinwheel.json" <<'JSON'
   "test": {"command": "python -c 'import cext; assert cext.add(2, 3) == 5'", "old_root": false}
 }
 JSON
-cat >"$P/pyproject.toml" <<'EOF2'
-[build-system]
-requires = ["setuptools", "wheel"]
-build-backend = "setuptools.build_meta"
-[project]
-name = "cext"
-version = "1.0"
-EOF2
-cat >"$P/setup.py" <<'EOF2'
-from setuptools import setup, Extension
-setup(ext_modules=[Extension("cext", ["cext.c"])])
-EOF2
-cat >"$P/cext.c" <<'EOF2'
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args)
-{
-	long a, b;
-	if (!PyArg_ParseTuple(args, "ll", &a, &b))
-		return NULL;
-	return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "cext", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_cext(void) { return PyModule_Create(&mod); }
-EOF2
+cext_files "$P"
 
 run_pw 0 "lock" lock "$P"
 run_pw 0 "the release, built once" build "$P" --out "$T/rel"
