@@ -144,9 +144,14 @@ static void sh(struct fx *f, const char *what)
 	free(cmd);
 }
 
-static bool have_rustc(void)
+/* rustc on PATH, else the test skips (fails under PINWHEEL_NO_SKIP) */
+static void need_rustc(void)
 {
-	return system("rustc -vV >/dev/null 2>&1") == 0;
+	if (system("rustc -vV >/dev/null 2>&1") == 0)
+		return;
+	if (getenv("PINWHEEL_NO_SKIP"))
+		fail_msg("no rustc on PATH (tests/deps.sh installs cargo)");
+	skip();
 }
 
 static void test_key_hit_damaged(void **state)
@@ -155,11 +160,7 @@ static void test_key_hit_damaged(void **state)
 	struct pw_cc_stats st;
 	char *err;
 
-	if (!have_rustc()) {
-		if (getenv("PINWHEEL_NO_SKIP"))
-			fail_msg("no rustc on PATH (tests/deps.sh installs cargo)");
-		skip();
-	}
+	need_rustc();
 	/* a miss compiles and records the three outputs */
 	assert_int_equal(run(f, DEP), 0);
 	st = stats_of(f);
@@ -254,11 +255,7 @@ static void test_not_cached(void **state)
 	struct fx *f = *state;
 	struct pw_cc_stats st;
 
-	if (!have_rustc()) {
-		if (getenv("PINWHEEL_NO_SKIP"))
-			fail_msg("no rustc on PATH (tests/deps.sh installs cargo)");
-		skip();
-	}
+	need_rustc();
 	/* cargo's probes pass through, not counted */
 	assert_int_equal(run(f, "-vV"), 0);
 	assert_int_equal(
@@ -301,11 +298,7 @@ static void test_linked(void **state)
 	struct pw_cc_stats st;
 	char *err;
 
-	if (!have_rustc()) {
-		if (getenv("PINWHEEL_NO_SKIP"))
-			fail_msg("no rustc on PATH (tests/deps.sh installs cargo)");
-		skip();
-	}
+	need_rustc();
 	put(f, "top.rs", "#[no_mangle]\npub extern \"C\" fn h() -> u32 { user::g() }\n");
 	put(f, "main.rs", "fn main() { println!(\"m\"); }\n");
 	assert_int_equal(run(f, DEP), 0);
